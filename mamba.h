@@ -1,0 +1,2112 @@
+/* mamba.h - run Mamba-family selective state-space language models on a CPU.
+   Single-header C11 library, no dependencies beyond the C standard library.
+
+   USAGE
+     In exactly one C or C++ file:
+         #define MAMBA_IMPLEMENTATION
+         #include "mamba.h"
+     Everywhere else just #include "mamba.h". Link with -lm.
+
+   TEN-LINE EXAMPLE (token ids in, logits out)
+         mamba_model *m; mamba_state *s; mamba_error err;
+         if (mamba_load_file(&m, "models/shakespeare-tiny", NULL, &err) != MAMBA_OK) {
+             fprintf(stderr, "%s\n", err.message); return 1; }
+         mamba_state_new(&s, m, 0);
+         float *logits = malloc(sizeof(float) * mamba_get_config(m)->vocab_size);
+         int prompt[] = {72, 101, 108, 108, 111};
+         mamba_forward(m, s, prompt, 5, logits, MAMBA_LOGITS_LAST); // prefill
+         int next = mamba_argmax(logits, mamba_get_config(m)->vocab_size);
+         mamba_step(m, s, next, logits);                             // one token
+         mamba_state_free(s); mamba_free(m); free(logits);
+
+   WHAT IS SUPPORTED
+     Models:   Mamba-1 (model_type "mamba", HF or original state-spaces config),
+               Falcon Mamba (model_type "falcon_mamba").
+     Weights:  Hugging Face safetensors, single file or sharded
+               (model.safetensors.index.json), tensors in F32, F16 or BF16
+               (each tensor may have its own dtype). Large matrices are used in
+               place, in their stored dtype (mmap'd file or caller's buffer);
+               only small per-channel vectors are converted to F32 at load.
+               Tensors need no particular alignment: a misaligned matrix is
+               copied once into an aligned buffer.
+
+   API IN ONE PARAGRAPH
+     mamba_load_file() opens a model directory (config.json + model.safetensors
+     or model.safetensors.index.json) or a .safetensors file next to its
+     config.json; mamba_load_memory() takes the bytes of one safetensors file and
+     the text of its config.json, and never copies aligned weights.
+     A mamba_state holds one sequence: its recurrent state
+     (mamba_state_size() bytes, fixed, from the config alone) and a scratch area
+     (mamba_scratch_size(), proportional to the prefill chunk, never to the
+     prompt length). mamba_step() feeds one token; mamba_forward() feeds many
+     (batched matrix products, chunked), continues from whatever the state holds
+     and returns the logits of the last token, of every token, or none.
+     Every function that can fail returns a mamba_status; loaders also fill an
+     optional mamba_error with a message naming the file, tensor or key at fault.
+     A failing call leaves nothing allocated and nothing half-built.
+
+   THREADS
+     A loaded model is immutable and may be shared by any number of threads; a
+     mamba_state belongs to one thread at a time. The library has no global
+     mutable state.
+
+   CONFIGURATION MACROS (define before the implementation include)
+     MAMBA_MALLOC(sz), MAMBA_FREE(p)   allocator (define both or neither)
+     MAMBA_ASSERT(x)                   internal assertions (default: none)
+     MAMBA_EXPF, MAMBA_LOGF, MAMBA_LOG1PF, MAMBA_SQRTF   libm replacements
+     MAMBA_NO_STDIO                    compile out every file function
+                                       (mamba_load_memory still works)
+     MAMBA_NO_MMAP                     read files with fread instead of mmap
+     MAMBA_STATIC                      make every API function static
+     MAMBA_DLL                         export the API from a shared library
+     MAMBA_MAX_DIM                     cap on any model dimension (default 1<<20)
+
+   NUMERICS
+     fp32 residual stream, fp32 state, fp32 accumulation. Weights in F16/BF16
+     are widened on the fly inside the dot products. The step path and the
+     sequence path use the same dot product, so they give bit-identical logits.
+
+   LICENSE: MIT, see the end of this file.
+*/
+#ifndef MAMBA_H
+#define MAMBA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAMBA_VERSION_MAJOR 0
+#define MAMBA_VERSION_MINOR 1
+#define MAMBA_VERSION_PATCH 0
+#define MAMBA__STR2(x) #x
+#define MAMBA__STR(x) MAMBA__STR2(x)
+#define MAMBA_VERSION_STRING MAMBA__STR(MAMBA_VERSION_MAJOR) "." MAMBA__STR(MAMBA_VERSION_MINOR) "." MAMBA__STR(MAMBA_VERSION_PATCH)
+
+#if defined(MAMBA_STATIC)
+#define MAMBA_API static
+#elif defined(MAMBA_DLL) && defined(_WIN32)
+#define MAMBA_API __declspec(dllexport)
+#elif defined(MAMBA_DLL)
+#define MAMBA_API __attribute__((visibility("default")))
+#else
+#define MAMBA_API extern
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes: the list yields both the enum and its text. */
+#define MAMBA_STATUS_LIST(X)                                                    \
+    X(MAMBA_OK,              "ok")                                              \
+    X(MAMBA_ERR_IO,          "file could not be opened or read")                \
+    X(MAMBA_ERR_FORMAT,      "malformed file")                                  \
+    X(MAMBA_ERR_UNSUPPORTED, "unsupported model, dtype or feature")             \
+    X(MAMBA_ERR_NOMEM,       "out of memory")                                   \
+    X(MAMBA_ERR_BADARG,      "invalid argument")                                \
+    X(MAMBA_ERR_MISSING,     "required tensor or key missing")                  \
+    X(MAMBA_ERR_SHAPE,       "tensor shape or size does not match the config")  \
+    X(MAMBA_ERR_CONFIG,      "invalid model configuration")                     \
+    X(MAMBA_ERR_RANGE,       "value out of range")                              \
+    X(MAMBA_ERR_LIMIT,       "a size limit was exceeded")
+
+typedef enum mamba_status {
+#define MAMBA__ENUM(id, text) id,
+    MAMBA_STATUS_LIST(MAMBA__ENUM)
+#undef MAMBA__ENUM
+    MAMBA_STATUS_COUNT
+} mamba_status;
+
+/* Detail of a failed load: status plus a message naming the file/tensor/key. */
+typedef struct mamba_error {
+    mamba_status status;
+    char message[256];
+} mamba_error;
+
+typedef enum mamba_arch {
+    MAMBA_ARCH_AUTO = 0,        /* options: take it from the config */
+    MAMBA_ARCH_MAMBA1,
+    MAMBA_ARCH_FALCON_MAMBA     /* Mamba-1 + weightless RMS norms on dt, B, C */
+} mamba_arch;
+
+typedef enum mamba_dtype {
+    MAMBA_DTYPE_UNKNOWN = 0, MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16
+} mamba_dtype;
+
+/* Everything the forward pass needs to know about a model's shape. */
+typedef struct mamba_config {
+    mamba_arch arch;
+    int d_model;        /* residual width (hidden_size)                      */
+    int n_layer;        /* blocks                                            */
+    int d_inner;        /* expand * d_model (intermediate_size)              */
+    int d_state;        /* N: SSM state per channel                          */
+    int d_conv;         /* K: causal conv kernel width                       */
+    int dt_rank;        /* R: rank of the dt projection                      */
+    int vocab_size;     /* logits produced: vocab_size from the config       */
+    int n_embd_rows;    /* rows of the embedding (>= vocab_size when padded) */
+    float norm_eps;     /* block and final RMSNorm epsilon                   */
+    float mixer_rms_eps;/* Falcon Mamba's dt/B/C norm epsilon                */
+    int has_in_bias, has_out_bias, has_conv_bias, tied_embeddings;
+    int bos_token_id, eos_token_id, pad_token_id;   /* -1 when not given     */
+} mamba_config;
+
+/* Load options. A zeroed struct (or NULL) means "defaults" everywhere. */
+typedef struct mamba_options {
+    size_t max_header_bytes;    /* safetensors JSON header cap; 0 = 100 MB    */
+    int    max_json_depth;      /* 0 = 64                                     */
+    size_t max_tensors;         /* 0 = 1,000,000                              */
+} mamba_options;
+
+typedef enum mamba_logits_mode {
+    MAMBA_LOGITS_LAST = 0,  /* logits of the last token: vocab_size floats    */
+    MAMBA_LOGITS_ALL,       /* logits of every token: n * vocab_size floats   */
+    MAMBA_LOGITS_NONE       /* only advance the state                         */
+} mamba_logits_mode;
+
+typedef struct mamba_model mamba_model;
+
+/* One sequence. Fields are read-only for the caller; use the functions. */
+typedef struct mamba_state {
+    uint32_t magic;
+    int d_inner, d_state, d_conv, n_layer;   /* shape, checked on every use    */
+    float *conv;        /* (n_layer, d_inner, d_conv-1): past raw conv inputs   */
+    float *ssm;         /* (n_layer, d_inner, d_state): recurrent SSM state     */
+    void  *scratch;     /* working memory, NULL for a snapshot-only state       */
+    size_t scratch_bytes;
+    int    chunk;       /* tokens per prefill chunk the scratch was sized for  */
+    uint64_t n_tokens;  /* tokens consumed since the last reset                */
+    void  *owned;       /* allocation to free (mamba_state_new), else NULL     */
+} mamba_state;
+
+MAMBA_API const char  *mamba_version_string(void);
+MAMBA_API const char  *mamba_status_string(mamba_status st);
+
+/* Loading. err may be NULL. On failure *out is NULL and nothing is leaked. */
+#ifndef MAMBA_NO_STDIO
+MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path,
+                                       const mamba_options *opt, mamba_error *err);
+#endif
+/* `weights`: the bytes of one .safetensors file, used in place (keep them alive
+   until mamba_free). `config_json`: the text of config.json (len bytes). */
+MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights, size_t weights_len,
+                                         const char *config_json, size_t config_len,
+                                         const mamba_options *opt, mamba_error *err);
+MAMBA_API void mamba_free(mamba_model *m);
+MAMBA_API const mamba_config *mamba_get_config(const mamba_model *m);
+/* Bytes of weights the forward pass reads per token (for bandwidth figures). */
+MAMBA_API size_t mamba_weight_bytes(const mamba_model *m);
+
+/* State. */
+MAMBA_API size_t mamba_state_size(const mamba_config *c);            /* recurrent bytes */
+MAMBA_API size_t mamba_scratch_size(const mamba_config *c, int chunk); /* 0 chunk = 64 */
+/* Caller-provided memory: state_mem >= mamba_state_size(c) bytes, scratch_mem
+   >= mamba_scratch_size(c, chunk) bytes (or NULL/0 for a snapshot that can be
+   copied to and from but not run). Both aligned to 16 bytes at least. */
+MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c,
+                                        void *state_mem, size_t state_bytes,
+                                        void *scratch_mem, size_t scratch_bytes, int chunk);
+/* Allocating convenience: state + scratch for `chunk` tokens (0 = 64). */
+MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, int chunk);
+MAMBA_API void         mamba_state_free(mamba_state *s);   /* only for mamba_state_new */
+MAMBA_API void         mamba_state_reset(mamba_state *s);  /* back to the empty sequence */
+MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src);
+
+/* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL). */
+MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits);
+MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const int *tokens,
+                                     size_t n, float *logits, mamba_logits_mode mode);
+
+/* Index of the largest value; NaN never wins; -1 if n <= 0. */
+MAMBA_API int mamba_argmax(const float *x, int n);
+
+/* Sampler: greedy (temperature <= 0), temperature, top-k (k <= 0: off), top-p
+   (p >= 1 or <= 0: off), seeded xorshift RNG. Work memory is set up once at
+   init (caller's `mem` of mamba_sampler_size(n_vocab) bytes, or allocated when
+   mem is NULL); sampling never allocates. mamba_sample always returns an id in
+   [0, n_vocab), even when logits hold NaN or infinities. */
+typedef struct mamba_sampler {
+    float temperature;
+    int   top_k;
+    float top_p;
+    uint64_t rng;
+    int   n_vocab;
+    void *work;
+    void *owned;
+} mamba_sampler;
+MAMBA_API size_t       mamba_sampler_size(int n_vocab);
+MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float temperature, int top_k, float top_p,
+                                          uint64_t seed, void *mem, size_t mem_bytes);
+MAMBA_API void         mamba_sampler_free(mamba_sampler *s);
+MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAMBA_H */
+
+/* ======================================================================== */
+/*                              IMPLEMENTATION                              */
+/* ======================================================================== */
+#ifdef MAMBA_IMPLEMENTATION
+#ifndef MAMBA_IMPLEMENTATION_INCLUDED
+#define MAMBA_IMPLEMENTATION_INCLUDED
+
+#include <string.h>
+#include <math.h>
+#include <limits.h>
+
+/* ---- a. platform ------------------------------------------------------- */
+
+#if defined(MAMBA_MALLOC) != defined(MAMBA_FREE)
+#error "define both MAMBA_MALLOC and MAMBA_FREE, or neither"
+#endif
+#ifndef MAMBA_MALLOC
+#include <stdlib.h>
+#define MAMBA_MALLOC(sz) malloc(sz)
+#define MAMBA_FREE(p) free(p)
+#endif
+#ifndef MAMBA_ASSERT
+#define MAMBA_ASSERT(x) ((void)0)
+#endif
+#ifndef MAMBA_EXPF
+#define MAMBA_EXPF(x) expf(x)
+#endif
+#ifndef MAMBA_LOGF
+#define MAMBA_LOGF(x) logf(x)
+#endif
+#ifndef MAMBA_LOG1PF
+#define MAMBA_LOG1PF(x) log1pf(x)
+#endif
+#ifndef MAMBA_SQRTF
+#define MAMBA_SQRTF(x) sqrtf(x)
+#endif
+#ifndef MAMBA_MAX_DIM
+#define MAMBA_MAX_DIM (1 << 20)
+#endif
+#define MAMBA__STATE_MAGIC 0x4d424153u   /* "SABM" */
+#define MAMBA__ALIGN 64
+#define MAMBA__DEFAULT_CHUNK 64
+
+#ifndef MAMBA_NO_STDIO
+#include <stdio.h>
+#if !defined(MAMBA_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
+#define MAMBA__MMAP 1
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+#endif
+
+#ifdef __cplusplus
+#define MAMBA__CAST(T, p) static_cast<T>(p)
+#else
+#define MAMBA__CAST(T, p) (p)
+#endif
+#define MAMBA__UNCONST(p) ((void *)(uintptr_t)(p))
+
+static void *mamba__alloc(size_t n) { return n ? MAMBA_MALLOC(n) : NULL; }
+static void *mamba__calloc(size_t n) {
+    void *p = mamba__alloc(n);
+    if (p) memset(p, 0, n);
+    return p;
+}
+
+/* Overflow-checked size arithmetic: model files are hostile. */
+static int mamba__mul(size_t a, size_t b, size_t *out) {
+    if (a && b > (size_t)-1 / a) return 0;
+    *out = a * b;
+    return 1;
+}
+static int mamba__add(size_t a, size_t b, size_t *out) {
+    if (b > (size_t)-1 - a) return 0;
+    *out = a + b;
+    return 1;
+}
+static size_t mamba__round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+/* A minimal formatter for error messages: %s %d %u %zu %llu (no stdio needed). */
+static void mamba__vfmt(char *dst, size_t cap, const char *fmt, const void *const *args) {
+    size_t o = 0;
+    int ai = 0;
+    if (!cap) return;
+    while (*fmt && o + 1 < cap) {
+        if (*fmt != '%') { dst[o++] = *fmt++; continue; }
+        fmt++;
+        if (*fmt == 's') {
+            const char *s = (const char *)args[ai++];
+            if (!s) s = "(null)";
+            while (*s && o + 1 < cap) dst[o++] = *s++;
+            fmt++;
+        } else if (*fmt == 'd') {
+            long long v = *(const long long *)args[ai++];
+            char tmp[24]; int n = 0;
+            unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+            if (v < 0) tmp[n++] = '-';
+            while (n && o + 1 < cap) dst[o++] = tmp[--n];
+            fmt++;
+        } else if (*fmt) {
+            dst[o++] = *fmt++;
+        }
+    }
+    dst[o] = 0;
+}
+
+/* Record an error. The format takes %s and %d only: strings are s1 then s2,
+   integers d1 then d2 (no varargs, no stdio). Returns st. */
+static mamba_status mamba__err(mamba_error *e, mamba_status st, const char *fmt,
+                               const char *s1, const char *s2, long long d1, long long d2) {
+    if (e) {
+        const void *args[4];
+        long long dv[2];
+        const char *p;
+        int k = 0, si = 0, ii = 0;
+        dv[0] = d1; dv[1] = d2;
+        for (p = fmt; *p && k < 4; p++) {
+            if (*p != '%') continue;
+            if (p[1] == 's') args[k++] = si++ == 0 ? (const void *)s1 : (const void *)s2;
+            else if (p[1] == 'd' && ii < 2) { args[k++] = &dv[ii]; ii++; }
+            p++;
+        }
+        e->status = st;
+        mamba__vfmt(e->message, sizeof e->message, fmt, args);
+    }
+    return st;
+}
+
+/* Same, with three strings and no integers. */
+static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt, const char *s1, const char *s2, const char *s3) {
+    if (e) {
+        const void *args[3];
+        args[0] = s1; args[1] = s2; args[2] = s3;
+        e->status = st;
+        mamba__vfmt(e->message, sizeof e->message, fmt, args);
+    }
+    return st;
+}
+
+/* ---- b. readers: bounded JSON --------------------------------------------
+   jsmn-style: the text is scanned twice by one iterative state machine (no
+   recursion): first to validate and count tokens, then to fill exactly that
+   many. A token is a value or an object key; `next` is the index just past
+   its subtree, so skipping a value is O(1). Strings point between quotes,
+   still escaped (see mamba__json_str). Accepts the Infinity, -Infinity and NaN
+   literals that Python writes into config files. */
+
+enum { MAMBA__J_OBJ = 1, MAMBA__J_ARR, MAMBA__J_STR, MAMBA__J_NUM, MAMBA__J_TRUE,
+       MAMBA__J_FALSE, MAMBA__J_NULL };
+
+typedef struct mamba__jtok {
+    uint8_t  type;
+    uint8_t  escaped;  /* string holds a backslash escape */
+    uint32_t start, end; /* byte range; strings exclude the quotes */
+    uint32_t size;     /* objects: keys; arrays: elements */
+    uint32_t next;     /* index of the token after this one's subtree */
+} mamba__jtok;
+
+typedef struct mamba__json {
+    const char  *js;
+    mamba__jtok *tok;
+    uint32_t     ntok;
+} mamba__json;
+
+static int mamba__is_digit(int c) { return c >= '0' && c <= '9'; }
+
+/* Scans a number or literal starting at s[i]; returns its end, or 0 if invalid. */
+static size_t mamba__json_scan_num(const char *s, size_t n, size_t i) {
+    size_t j = i;
+    if (j < n && s[j] == '-') j++;
+    if (n - j >= 8 && !memcmp(s + j, "Infinity", 8)) return j + 8;
+    if (j == i && n - j >= 3 && !memcmp(s + j, "NaN", 3)) return j + 3;
+    if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
+    if (s[j] == '0') j++;
+    else while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
+    if (j < n && s[j] == '.') {
+        j++;
+        if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
+        while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
+    }
+    if (j < n && (s[j] == 'e' || s[j] == 'E')) {
+        j++;
+        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
+        if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
+        while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
+    }
+    return j;
+}
+
+static int mamba__hex(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* One pass. tok == NULL: count only. Returns MAMBA_OK and sets *count. */
+static mamba_status mamba__json_pass(const char *s, size_t n, mamba__jtok *tok, uint32_t cap,
+                                     uint32_t *count, uint32_t *stack, int max_depth,
+                                     mamba_error *e, const char *what) {
+    enum { V_VALUE, V_KEY_OR_END, V_KEY, V_COLON, V_COMMA_OR_END, V_VALUE_OR_END, V_DONE };
+    int expect = V_VALUE, depth = 0;
+    uint32_t nt = 0;
+    size_t i = 0;
+    if (n > 0xFFFFFFF0u) return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON text too large", what, 0, 0, 0);
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t parent = depth ? stack[depth - 1] : 0xFFFFFFFFu;
+        int in_obj = depth && (tok ? tok[parent].type == MAMBA__J_OBJ : (stack[depth - 1] & 0x80000000u) != 0);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { i++; continue; }
+        if (expect == V_DONE) break;
+        if (c == '}' || c == ']') {
+            int want_obj = c == '}';
+            if (!depth || in_obj != want_obj ||
+                !(expect == V_COMMA_OR_END || (want_obj ? expect == V_KEY_OR_END : expect == V_VALUE_OR_END)))
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected '%s' at byte %d", what, c == '}' ? "}" : "]", (long long)i, 0);
+            if (tok) tok[stack[depth - 1]].next = nt;
+            depth--;
+            expect = depth ? V_COMMA_OR_END : V_DONE;
+            i++;
+            continue;
+        }
+        if (c == ',') {
+            if (expect != V_COMMA_OR_END) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected ',' at byte %d", what, 0, (long long)i, 0);
+            expect = in_obj ? V_KEY : V_VALUE;
+            i++;
+            continue;
+        }
+        if (c == ':') {
+            if (expect != V_COLON) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected ':' at byte %d", what, 0, (long long)i, 0);
+            expect = V_VALUE;
+            i++;
+            continue;
+        }
+        /* a key or a value */
+        if (expect == V_KEY || expect == V_KEY_OR_END) {
+            if (c != '"') return mamba__err(e, MAMBA_ERR_FORMAT, "%s: expected a key string at byte %d", what, 0, (long long)i, 0);
+        } else if (expect != V_VALUE && expect != V_VALUE_OR_END) {
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected character at byte %d", what, 0, (long long)i, 0);
+        }
+        if (nt == 0xFFFFFFF0u || (tok && nt >= cap))
+            return mamba__err(e, MAMBA_ERR_LIMIT, "%s: too many JSON tokens", what, 0, 0, 0);
+        {
+            int is_key = expect == V_KEY || expect == V_KEY_OR_END;
+            uint32_t me = nt++;
+            mamba__jtok t;
+            memset(&t, 0, sizeof t);
+            if (c == '"') {
+                size_t j = i + 1;
+                t.type = MAMBA__J_STR;
+                while (j < n && s[j] != '"') {
+                    unsigned char d = (unsigned char)s[j];
+                    if (d < 0x20) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: control character in string at byte %d", what, 0, (long long)j, 0);
+                    if (d == '\\') {
+                        t.escaped = 1;
+                        if (j + 1 >= n) break;
+                        d = (unsigned char)s[j + 1];
+                        if (d == 'u') {
+                            int k;
+                            if (j + 5 >= n) break;
+                            for (k = 2; k < 6; k++)
+                                if (mamba__hex((unsigned char)s[j + k]) < 0)
+                                    return mamba__err(e, MAMBA_ERR_FORMAT, "%s: bad \\u escape at byte %d", what, 0, (long long)j, 0);
+                            j += 6;
+                            continue;
+                        }
+                        if (!strchr("\"\\/bfnrt", d) || !d)
+                            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: bad escape at byte %d", what, 0, (long long)j, 0);
+                        j += 2;
+                        continue;
+                    }
+                    j++;
+                }
+                if (j >= n) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unterminated string at byte %d", what, 0, (long long)i, 0);
+                t.start = (uint32_t)(i + 1);
+                t.end = (uint32_t)j;
+                i = j + 1;
+            } else if (c == '{' || c == '[') {
+                if (depth >= max_depth)
+                    return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON nested deeper than %d", what, 0, (long long)max_depth, 0);
+                t.type = c == '{' ? MAMBA__J_OBJ : MAMBA__J_ARR;
+                t.start = (uint32_t)i;
+                i++;
+            } else if (c == 't' && n - i >= 4 && !memcmp(s + i, "true", 4)) {
+                t.type = MAMBA__J_TRUE; t.start = (uint32_t)i; i += 4; t.end = (uint32_t)i;
+            } else if (c == 'f' && n - i >= 5 && !memcmp(s + i, "false", 5)) {
+                t.type = MAMBA__J_FALSE; t.start = (uint32_t)i; i += 5; t.end = (uint32_t)i;
+            } else if (c == 'n' && n - i >= 4 && !memcmp(s + i, "null", 4)) {
+                t.type = MAMBA__J_NULL; t.start = (uint32_t)i; i += 4; t.end = (uint32_t)i;
+            } else {
+                size_t j = mamba__json_scan_num(s, n, i);
+                if (!j) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: invalid value at byte %d", what, 0, (long long)i, 0);
+                t.type = MAMBA__J_NUM; t.start = (uint32_t)i; t.end = (uint32_t)j; i = j;
+            }
+            if (is_key && t.type != MAMBA__J_STR)
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: expected a key string at byte %d", what, 0, (long long)i, 0);
+            t.next = me + 1;
+            if (tok) {
+                tok[me] = t;
+                if (depth && (is_key || !in_obj)) tok[parent].size++;
+            }
+            if (t.type == MAMBA__J_OBJ || t.type == MAMBA__J_ARR) {
+                stack[depth++] = tok ? me : (t.type == MAMBA__J_OBJ ? 0x80000000u : 0u);
+                expect = t.type == MAMBA__J_OBJ ? V_KEY_OR_END : V_VALUE_OR_END;
+            } else if (is_key) {
+                expect = V_COLON;
+            } else {
+                expect = depth ? V_COMMA_OR_END : V_DONE;
+            }
+        }
+    }
+    if (expect != V_DONE) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: JSON ends early (truncated?)", what, 0, 0, 0);
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != 0)
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: trailing bytes after JSON at byte %d", what, 0, (long long)i, 0);
+    }
+    *count = nt;
+    return MAMBA_OK;
+}
+
+/* Parses s[0..n) into j (tokens allocated with MAMBA_MALLOC). `what` names the
+   input in error messages. On failure nothing is allocated. */
+static mamba_status mamba__json_parse(mamba__json *j, const char *s, size_t n, int max_depth,
+                                      size_t max_tokens, mamba_error *e, const char *what) {
+    uint32_t count = 0, count2 = 0;
+    uint32_t *stack;
+    mamba_status st;
+    memset(j, 0, sizeof *j);
+    if (max_depth <= 0) max_depth = 64;
+    if (max_depth > 4096) max_depth = 4096;
+    stack = MAMBA__CAST(uint32_t *, mamba__alloc(sizeof(uint32_t) * (size_t)max_depth));
+    if (!stack) return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", what, 0, 0, 0);
+    st = mamba__json_pass(s, n, NULL, 0, &count, stack, max_depth, e, what);
+    if (st == MAMBA_OK && max_tokens && count > max_tokens)
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d JSON tokens exceed the limit", what, 0, (long long)count, 0);
+    if (st == MAMBA_OK) {
+        j->tok = MAMBA__CAST(mamba__jtok *, mamba__alloc(sizeof(mamba__jtok) * (size_t)count));
+        if (!j->tok) st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for JSON tokens", what, 0, 0, 0);
+        else st = mamba__json_pass(s, n, j->tok, count, &count2, stack, max_depth, e, what);
+    }
+    MAMBA_FREE(stack);
+    if (st != MAMBA_OK) { if (j->tok) MAMBA_FREE(j->tok); memset(j, 0, sizeof *j); return st; }
+    j->js = s;
+    j->ntok = count2;
+    return MAMBA_OK;
+}
+
+static void mamba__json_free(mamba__json *j) {
+    if (j->tok) MAMBA_FREE(j->tok);
+    memset(j, 0, sizeof *j);
+}
+
+/* Does string token t equal the NUL-terminated key? (Escaped keys compare decoded.) */
+static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap);
+static int mamba__json_eq(const mamba__json *j, uint32_t t, const char *key) {
+    const mamba__jtok *k = &j->tok[t];
+    size_t n = strlen(key);
+    if (k->type != MAMBA__J_STR) return 0;
+    if (!k->escaped) return k->end - k->start == n && !memcmp(j->js + k->start, key, n);
+    {
+        char buf[256];
+        size_t m;
+        if (n >= sizeof buf) return 0;
+        m = mamba__json_str(j, t, buf, sizeof buf);
+        return m == n && !memcmp(buf, key, n);
+    }
+}
+
+/* Value token of `key` in object token `obj`, or 0 (the root is never a value). */
+static uint32_t mamba__json_get(const mamba__json *j, uint32_t obj, const char *key) {
+    uint32_t i, k;
+    if (!j->tok || obj >= j->ntok || j->tok[obj].type != MAMBA__J_OBJ) return 0;
+    for (i = obj + 1, k = 0; k < j->tok[obj].size; k++) {
+        if (mamba__json_eq(j, i, key)) return i + 1;
+        i = j->tok[i + 1].next;
+    }
+    return 0;
+}
+
+/* Decodes string token t (escapes, \uXXXX with surrogate pairs) into UTF-8.
+   Writes at most cap-1 bytes plus a NUL when cap > 0; returns the full decoded
+   length (so a call with cap 0 measures). Lone surrogates become U+FFFD. */
+static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap) {
+    const char *s = j->js + j->tok[t].start;
+    size_t n = j->tok[t].end - j->tok[t].start, i = 0, o = 0;
+#define MAMBA__PUT(ch) do { if (o + 1 < cap) out[o] = (char)(ch); o++; } while (0)
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != '\\') { MAMBA__PUT(c); i++; continue; }
+        c = (unsigned char)s[i + 1];
+        i += 2;
+        switch (c) {
+        case 'b': MAMBA__PUT('\b'); break;
+        case 'f': MAMBA__PUT('\f'); break;
+        case 'n': MAMBA__PUT('\n'); break;
+        case 'r': MAMBA__PUT('\r'); break;
+        case 't': MAMBA__PUT('\t'); break;
+        case 'u': {
+            uint32_t cp = (uint32_t)(mamba__hex(s[i]) << 12 | mamba__hex(s[i + 1]) << 8 |
+                                     mamba__hex(s[i + 2]) << 4 | mamba__hex(s[i + 3]));
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                if (i + 5 < n + 0 && s[i] == '\\' && s[i + 1] == 'u') {
+                    uint32_t lo = (uint32_t)(mamba__hex(s[i + 2]) << 12 | mamba__hex(s[i + 3]) << 8 |
+                                             mamba__hex(s[i + 4]) << 4 | mamba__hex(s[i + 5]));
+                    if (lo >= 0xDC00 && lo < 0xE000) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        i += 6;
+                    } else cp = 0xFFFD;
+                } else cp = 0xFFFD;
+            } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
+            if (cp < 0x80) MAMBA__PUT(cp);
+            else if (cp < 0x800) { MAMBA__PUT(0xC0 | cp >> 6); MAMBA__PUT(0x80 | (cp & 63)); }
+            else if (cp < 0x10000) { MAMBA__PUT(0xE0 | cp >> 12); MAMBA__PUT(0x80 | (cp >> 6 & 63)); MAMBA__PUT(0x80 | (cp & 63)); }
+            else { MAMBA__PUT(0xF0 | cp >> 18); MAMBA__PUT(0x80 | (cp >> 12 & 63)); MAMBA__PUT(0x80 | (cp >> 6 & 63)); MAMBA__PUT(0x80 | (cp & 63)); }
+            break;
+        }
+        default: MAMBA__PUT(c); break; /* \" \\ \/ */
+        }
+    }
+#undef MAMBA__PUT
+    if (cap) out[o < cap ? o : cap - 1] = 0;
+    return o;
+}
+
+/* Number token -> double, locale-independent. Exact for integers below 2^53
+   and for short decimals (Clinger's fast path); otherwise within a few ulp. */
+static int mamba__json_num(const mamba__json *j, uint32_t t, double *out) {
+    const mamba__jtok *k;
+    const char *s;
+    size_t n, i = 0;
+    int neg = 0, digits = 0;
+    long exp10 = 0, e2 = 0;
+    uint64_t mant = 0;
+    double v;
+    if (!t || t >= j->ntok) return 0;
+    k = &j->tok[t];
+    if (k->type != MAMBA__J_NUM) return 0;
+    s = j->js + k->start;
+    n = k->end - k->start;
+    if (s[0] == '-') { neg = 1; i++; }
+    if (n - i == 8 && s[i] == 'I') { *out = neg ? -HUGE_VAL : HUGE_VAL; return 1; }
+    if (n - i == 3 && s[i] == 'N') { *out = NAN; return 1; }
+    for (; i < n && mamba__is_digit((unsigned char)s[i]); i++) {
+        if (digits < 19) { mant = mant * 10 + (uint64_t)(s[i] - '0'); if (mant) digits++; }
+        else exp10++;
+    }
+    if (i < n && s[i] == '.') {
+        for (i++; i < n && mamba__is_digit((unsigned char)s[i]); i++)
+            if (digits < 19) { mant = mant * 10 + (uint64_t)(s[i] - '0'); if (mant) digits++; exp10--; }
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        int eneg = 0;
+        i++;
+        if (s[i] == '+' || s[i] == '-') eneg = s[i++] == '-';
+        for (; i < n && mamba__is_digit((unsigned char)s[i]); i++) if (e2 < 100000) e2 = e2 * 10 + (s[i] - '0');
+        exp10 += eneg ? -e2 : e2;
+    }
+    v = (double)mant;
+    if (mant == 0) v = 0;
+    else if (exp10 >= 0 && exp10 <= 22 && mant < (1ull << 53)) {
+        static const double p10[] = {1e0,1e1,1e2,1e3,1e4,1e5,1e6,1e7,1e8,1e9,1e10,1e11,1e12,1e13,1e14,1e15,1e16,1e17,1e18,1e19,1e20,1e21,1e22};
+        v *= p10[exp10];
+    } else if (exp10 < 0 && exp10 >= -22 && mant < (1ull << 53)) {
+        static const double p10[] = {1e0,1e1,1e2,1e3,1e4,1e5,1e6,1e7,1e8,1e9,1e10,1e11,1e12,1e13,1e14,1e15,1e16,1e17,1e18,1e19,1e20,1e21,1e22};
+        v /= p10[-exp10];
+    } else {
+        v = v * pow(10.0, (double)exp10);
+    }
+    *out = neg ? -v : v;
+    return 1;
+}
+
+/* Integer value of number token t, if it is an integer within [lo, hi]. */
+static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long long hi, long long *out) {
+    double v;
+    if (!mamba__json_num(j, t, &v) || !(v >= (double)lo && v <= (double)hi) || v != floor(v)) return 0;
+    *out = (long long)v;
+    return 1;
+}
+
+/* ---- c. numbers -------------------------------------------------------- */
+
+static float mamba__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+/* IEEE half -> float, exact, with subnormals, inf and NaN. */
+static float mamba__f16_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = h >> 10 & 0x1f, m = h & 0x3ff;
+    if (e == 0x1f) return mamba__bits_f32(sign | 0x7f800000u | m << 13);
+    if (e == 0) {
+        float v = (float)m * (1.0f / 16777216.0f); /* m * 2^-24 */
+        return sign ? -v : v;
+    }
+    return mamba__bits_f32(sign | (e + 112) << 23 | m << 13);
+}
+static float mamba__bf16_f32(uint16_t b) { return mamba__bits_f32((uint32_t)b << 16); }
+
+static size_t mamba__dtype_size(int dt) { return dt == MAMBA_DTYPE_F32 ? 4 : dt == MAMBA_DTYPE_F16 || dt == MAMBA_DTYPE_BF16 ? 2 : 0; }
+
+/* Element i of a tensor in its stored dtype, as float (data needs no alignment). */
+static float mamba__load_elem(const void *data, int dtype, size_t i) {
+    const unsigned char *p = (const unsigned char *)data;
+    if (dtype == MAMBA_DTYPE_F32) { float f; memcpy(&f, p + 4 * i, 4); return f; }
+    { uint16_t h; memcpy(&h, p + 2 * i, 2); return dtype == MAMBA_DTYPE_F16 ? mamba__f16_f32(h) : mamba__bf16_f32(h); }
+}
+
+/* ---- a'. files ----------------------------------------------------------- */
+
+/* A byte range the model keeps alive: mmap'd, malloc'd, or borrowed. */
+typedef struct mamba__blob {
+    const unsigned char *data;
+    size_t size;
+    int kind;           /* 0 borrowed, 1 malloc, 2 mmap */
+} mamba__blob;
+
+static void mamba__blob_release(mamba__blob *b) {
+#ifdef MAMBA__MMAP
+    if (b->kind == 2 && b->data) munmap(MAMBA__UNCONST(b->data), b->size);
+#endif
+    if (b->kind == 1 && b->data) MAMBA_FREE(MAMBA__UNCONST(b->data));
+    memset(b, 0, sizeof *b);
+}
+
+#ifndef MAMBA_NO_STDIO
+/* Joins dir and name with a '/', allocated; NULL on overflow or no memory. */
+static char *mamba__path_join(const char *dir, const char *name) {
+    size_t a = strlen(dir), b = strlen(name), n;
+    char *p;
+    if (!mamba__add(a, b, &n) || !mamba__add(n, 2, &n)) return NULL;
+    p = MAMBA__CAST(char *, mamba__alloc(n));
+    if (!p) return NULL;
+    memcpy(p, dir, a);
+    if (a && dir[a - 1] != '/') p[a++] = '/';
+    memcpy(p + a, name, b + 1);
+    return p;
+}
+
+/* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
+static mamba_status mamba__read_file(mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t cap = 0, n = 0;
+    memset(b, 0, sizeof *b);
+    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            unsigned char *nb;
+            if (cap > limit) { fclose(f); MAMBA_FREE(buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than %d bytes", path, 0, (long long)limit, 0); }
+            nb = MAMBA__CAST(unsigned char *, mamba__alloc(ncap + 1));
+            if (!nb) { fclose(f); if (buf) MAMBA_FREE(buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
+            if (buf) { memcpy(nb, buf, n); MAMBA_FREE(buf); }
+            buf = nb;
+            cap = ncap;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) { fclose(f); MAMBA_FREE(buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
+    fclose(f);
+    buf[n] = 0;
+    b->data = buf;
+    b->size = n;
+    b->kind = 1;
+    return MAMBA_OK;
+}
+
+/* Maps a weights file read-only (or reads it where mmap is unavailable). */
+static mamba_status mamba__map_file(mamba__blob *b, const char *path, mamba_error *e) {
+#ifdef MAMBA__MMAP
+    struct stat st;
+    void *p;
+    int fd = open(path, O_RDONLY);
+    memset(b, 0, sizeof *b);
+    if (fd < 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return mamba__err(e, MAMBA_ERR_IO, "%s is not a regular file", path, 0, 0, 0); }
+    if (st.st_size == 0) { close(fd); b->kind = 0; return MAMBA_OK; } /* empty: caught as truncated */
+    if ((unsigned long long)st.st_size > (size_t)-1) { close(fd); return mamba__err(e, MAMBA_ERR_LIMIT, "%s does not fit in memory", path, 0, 0, 0); }
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return mamba__err(e, MAMBA_ERR_IO, "cannot mmap %s", path, 0, 0, 0);
+    b->data = (const unsigned char *)p;
+    b->size = (size_t)st.st_size;
+    b->kind = 2;
+    return MAMBA_OK;
+#else
+    return mamba__read_file(b, path, (size_t)-1 / 2, e);
+#endif
+}
+#endif /* MAMBA_NO_STDIO */
+
+/* ---- b'. safetensors ----------------------------------------------------- */
+
+#define MAMBA__MAX_NDIM 8
+
+typedef struct mamba__tensor {
+    char *name;
+    int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
+    char dtype_name[12];
+    int ndim;
+    int64_t shape[MAMBA__MAX_NDIM];
+    const unsigned char *data;
+    size_t nbytes;
+    const char *file;           /* for messages */
+    int used;
+} mamba__tensor;
+
+typedef struct mamba__tensors {
+    mamba__tensor *t;
+    size_t n, cap;
+} mamba__tensors;
+
+static void mamba__tensors_free(mamba__tensors *ts) {
+    size_t i;
+    for (i = 0; i < ts->n; i++) MAMBA_FREE(ts->t[i].name);
+    if (ts->t) MAMBA_FREE(ts->t);
+    memset(ts, 0, sizeof *ts);
+}
+
+static int mamba__dtype_parse(const char *s, size_t *esize) {
+    static const struct { const char *name; int dt; size_t sz; } tab[] = {
+        {"F32", MAMBA_DTYPE_F32, 4}, {"F16", MAMBA_DTYPE_F16, 2}, {"BF16", MAMBA_DTYPE_BF16, 2},
+        {"F64", 0, 8}, {"I64", 0, 8}, {"U64", 0, 8}, {"I32", 0, 4}, {"U32", 0, 4},
+        {"I16", 0, 2}, {"U16", 0, 2}, {"I8", 0, 1}, {"U8", 0, 1}, {"BOOL", 0, 1},
+        {"F8_E4M3", 0, 1}, {"F8_E5M2", 0, 1}};
+    size_t i;
+    for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (!strcmp(s, tab[i].name)) { *esize = tab[i].sz; return tab[i].dt; }
+    *esize = 0;
+    return -1;
+}
+
+typedef struct mamba__range { uint64_t b, e; const char *name; } mamba__range;
+static int mamba__range_cmp(const void *a, const void *b) {
+    const mamba__range *x = (const mamba__range *)a, *y = (const mamba__range *)b;
+    return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e < y->e ? -1 : x->e > y->e);
+}
+
+/* Parses one safetensors file held in `blob` and appends its tensors. */
+static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned char *data, size_t size,
+                                            const char *fname, const mamba_options *o, mamba_error *e) {
+    uint64_t hlen = 0;
+    size_t max_header = o && o->max_header_bytes ? o->max_header_bytes : (size_t)100 << 20;
+    size_t max_tensors = o && o->max_tensors ? o->max_tensors : 1000000;
+    const unsigned char *base;
+    size_t data_len, i, k, nt = 0;
+    mamba__json j;
+    mamba__range *ranges = NULL;
+    mamba_status st = MAMBA_OK;
+    int b;
+    if (size < 8) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: file too short for a safetensors header (%d bytes)", fname, 0, (long long)size, 0);
+    for (b = 7; b >= 0; b--) hlen = hlen << 8 | data[b];
+    if (hlen > size - 8)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header length %d runs past the end of the file (truncated?)", fname, 0, (long long)(hlen > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)hlen), 0);
+    if (hlen > max_header)
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit", fname, 0, (long long)hlen, 0);
+    st = mamba__json_parse(&j, (const char *)data + 8, (size_t)hlen, o ? o->max_json_depth : 0, 0, e, fname);
+    if (st != MAMBA_OK) return st;
+    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header is not a JSON object", fname, 0, 0, 0); }
+    base = data + 8 + hlen;
+    data_len = size - 8 - (size_t)hlen;
+    if (j.tok[0].size > max_tensors || ts->n + j.tok[0].size > max_tensors) {
+        long long count = (long long)j.tok[0].size;
+        mamba__json_free(&j);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit", fname, 0, count, 0);
+    }
+    /* grow the table once for this file */
+    if (ts->n + j.tok[0].size > ts->cap) {
+        size_t ncap = ts->n + j.tok[0].size, bytes;
+        mamba__tensor *nt2;
+        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt2 = MAMBA__CAST(mamba__tensor *, mamba__calloc(bytes)))) {
+            mamba__json_free(&j);
+            return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the tensor table", fname, 0, 0, 0);
+        }
+        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); MAMBA_FREE(ts->t); }
+        ts->t = nt2;
+        ts->cap = ncap;
+    }
+    ranges = MAMBA__CAST(mamba__range *, mamba__alloc(sizeof(mamba__range) * (j.tok[0].size + 1)));
+    if (!ranges) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); }
+    for (i = 1, k = 0; k < j.tok[0].size && st == MAMBA_OK; k++, i = j.tok[i + 1].next) {
+        uint32_t v = (uint32_t)i + 1, tdt, tsh, toff;
+        mamba__tensor *t;
+        char dts[16];
+        size_t esize, numel = 1, nbytes, namelen;
+        long long off0, off1;
+        if (mamba__json_eq(&j, (uint32_t)i, "__metadata__")) continue;
+        t = &ts->t[ts->n];
+        memset(t, 0, sizeof *t);
+        t->file = fname;
+        namelen = mamba__json_str(&j, (uint32_t)i, NULL, 0);
+        t->name = MAMBA__CAST(char *, mamba__alloc(namelen + 1));
+        if (!t->name) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
+        mamba__json_str(&j, (uint32_t)i, t->name, namelen + 1);
+        ts->n++;
+        if (j.tok[v].type != MAMBA__J_OBJ) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: entry for tensor %s is not an object", fname, t->name, 0, 0); break; }
+        tdt = mamba__json_get(&j, v, "dtype");
+        tsh = mamba__json_get(&j, v, "shape");
+        toff = mamba__json_get(&j, v, "data_offsets");
+        if (!tdt || j.tok[tdt].type != MAMBA__J_STR || !tsh || j.tok[tsh].type != MAMBA__J_ARR || !toff || j.tok[toff].type != MAMBA__J_ARR || j.tok[toff].size != 2) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s lacks a valid dtype, shape or data_offsets", fname, t->name, 0, 0);
+            break;
+        }
+        if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
+        t->dtype = mamba__dtype_parse(dts, &esize);
+        if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
+        memcpy(t->dtype_name, dts, sizeof t->dtype_name - 1);
+        if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
+        t->ndim = (int)j.tok[tsh].size;
+        {
+            uint32_t d = tsh + 1;
+            int q;
+            for (q = 0; q < t->ndim; q++, d = j.tok[d].next) {
+                long long dim;
+                if (!mamba__json_int(&j, d, 0, (long long)1 << 40, &dim)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid dimension", fname, t->name, 0, 0); break; }
+                t->shape[q] = dim;
+                if (!mamba__mul(numel, (size_t)dim, &numel)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: shape byte size overflows", fname, t->name, 0, 0); break; }
+            }
+            if (st != MAMBA_OK) break;
+        }
+        if (!mamba__mul(numel, esize, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: shape byte size overflows", fname, t->name, 0, 0); break; }
+        if (!mamba__json_int(&j, toff + 1, 0, LLONG_MAX, &off0) || !mamba__json_int(&j, j.tok[toff + 1].next, 0, LLONG_MAX, &off1)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s has invalid data_offsets", fname, t->name, 0, 0);
+            break;
+        }
+        if (off0 > off1 || (unsigned long long)off1 > data_len) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data_offsets end %d is outside the file's data (truncated?)", fname, t->name, off1, 0);
+            break;
+        }
+        if ((unsigned long long)(off1 - off0) != nbytes) {
+            st = mamba__err(e, MAMBA_ERR_SHAPE, "%s: tensor %s: data_offsets span %d bytes, shape and dtype need %d", fname, t->name, off1 - off0, (long long)nbytes);
+            break;
+        }
+        t->data = base + off0;
+        t->nbytes = nbytes;
+        ranges[nt].b = (uint64_t)off0;
+        ranges[nt].e = (uint64_t)off1;
+        ranges[nt].name = t->name;
+        nt++;
+    }
+    if (st == MAMBA_OK && nt > 1) {
+        qsort(ranges, nt, sizeof *ranges, mamba__range_cmp);
+        for (k = 1; k < nt; k++)
+            if (ranges[k].b < ranges[k - 1].e && ranges[k].e > ranges[k].b) {
+                st = mamba__err(e, MAMBA_ERR_FORMAT, "data of tensors %s and %s overlap", ranges[k - 1].name, ranges[k].name, 0, 0);
+                break;
+            }
+    }
+    MAMBA_FREE(ranges);
+    mamba__json_free(&j);
+    return st;
+}
+
+static mamba__tensor *mamba__tensor_find(mamba__tensors *ts, const char *name) {
+    size_t i;
+    for (i = 0; i < ts->n; i++)
+        if (!strcmp(ts->t[i].name, name)) return &ts->t[i];
+    return NULL;
+}
+
+/* Rejects a table in which one name appears twice (also across shards). */
+static int mamba__name_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error *e) {
+    const char **names;
+    size_t i;
+    mamba_status st = MAMBA_OK;
+    if (ts->n < 2) return MAMBA_OK;
+    names = MAMBA__CAST(const char **, mamba__alloc(sizeof(char *) * ts->n));
+    if (!names) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    for (i = 0; i < ts->n; i++) names[i] = ts->t[i].name;
+    qsort(names, ts->n, sizeof *names, mamba__name_cmp);
+    for (i = 1; i < ts->n; i++)
+        if (!strcmp(names[i], names[i - 1])) { st = mamba__err(e, MAMBA_ERR_FORMAT, "tensor %s appears twice", names[i], 0, 0, 0); break; }
+    MAMBA_FREE(names);
+    return st;
+}
+
+/* ---- d. kernels ---------------------------------------------------------
+   Scalar reference kernels. Narrow signatures so that a vector version can
+   replace each one; the scalar version stays as the oracle. Dimension legend:
+   T tokens in a chunk, D d_model, E d_inner, N d_state, K d_conv, R dt_rank. */
+
+typedef struct mamba__mat {      /* a row-major [rows][cols] weight, any dtype */
+    const void *data;
+    int dtype;
+    int rows, cols;
+} mamba__mat;
+
+/* Dot products of a weight row (stored dtype) with an f32 vector. Four partial
+   sums in a fixed order: every path that computes this dot gets the same bits. */
+static float mamba__dot_f32(const float *w, const float *x, int n) {
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += w[i] * x[i]; s1 += w[i + 1] * x[i + 1];
+        s2 += w[i + 2] * x[i + 2]; s3 += w[i + 3] * x[i + 3];
+    }
+    for (; i < n; i++) s0 += w[i] * x[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Widens row r of W into f32 (exact for every supported dtype). */
+static void mamba__row_f32(const mamba__mat *W, int r, float *out) {
+    size_t base = (size_t)r * (size_t)W->cols;
+    int i;
+    if (W->dtype == MAMBA_DTYPE_F32) { memcpy(out, (const float *)W->data + base, sizeof(float) * (size_t)W->cols); return; }
+    if (W->dtype == MAMBA_DTYPE_F16) {
+        const uint16_t *p = (const uint16_t *)W->data + base;
+        for (i = 0; i < W->cols; i++) out[i] = mamba__f16_f32(p[i]);
+    } else {
+        const uint16_t *p = (const uint16_t *)W->data + base;
+        for (i = 0; i < W->cols; i++) out[i] = mamba__bf16_f32(p[i]);
+    }
+}
+
+/* y = W x (+ bias), one token: each weight read once. rowbuf: W->cols floats. */
+static void mamba__matvec(float *y, const mamba__mat *W, const float *bias, const float *x, float *rowbuf) {
+    int r;
+    for (r = 0; r < W->rows; r++) {
+        const float *w = rowbuf;
+        if (W->dtype == MAMBA_DTYPE_F32) w = (const float *)W->data + (size_t)r * (size_t)W->cols;
+        else mamba__row_f32(W, r, rowbuf);
+        y[r] = mamba__dot_f32(w, x, W->cols) + (bias ? bias[r] : 0.0f);
+    }
+}
+
+/* Y[t] = W X[t] (+ bias) for T tokens; X rows ldx apart, Y rows ldy apart.
+   Each weight row is widened once per chunk and reused for every token. */
+static void mamba__matmul(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                          const float *X, int ldx, int T, float *rowbuf) {
+    int r, t;
+    for (r = 0; r < W->rows; r++) {
+        const float *w = rowbuf;
+        float b = bias ? bias[r] : 0.0f;
+        if (W->dtype == MAMBA_DTYPE_F32) w = (const float *)W->data + (size_t)r * (size_t)W->cols;
+        else mamba__row_f32(W, r, rowbuf);
+        for (t = 0; t < T; t++)
+            Y[(size_t)t * (size_t)ldy + (size_t)r] = mamba__dot_f32(w, X + (size_t)t * (size_t)ldx, W->cols) + b;
+    }
+}
+
+static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                          const float *X, int ldx, int T, float *rowbuf) {
+    if (T == 1) mamba__matvec(Y, W, bias, X, rowbuf);
+    else mamba__matmul(Y, ldy, W, bias, X, ldx, T, rowbuf);
+}
+
+/* out = x / sqrt(mean(x^2) + eps) * w   (w may be NULL: weightless norm) */
+static void mamba__rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+    float ss = 0, scale;
+    int i;
+    for (i = 0; i < n; i++) ss += x[i] * x[i];
+    scale = 1.0f / MAMBA_SQRTF(ss / (float)n + eps);
+    for (i = 0; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
+}
+
+static float mamba__silu(float x) { return x / (1.0f + MAMBA_EXPF(-x)); }
+/* PyTorch softplus with threshold 20 (beta 1). */
+static float mamba__softplus(float x) { return x > 20.0f ? x : MAMBA_LOG1PF(MAMBA_EXPF(x)); }
+
+/* Causal depthwise conv, one token, then SiLU. win: (E, K-1) past raw inputs,
+   oldest first; w: (E, K); tap K-1 multiplies the newest input. */
+static void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
+                             const float *b, int E, int K) {
+    int c, k;
+    for (c = 0; c < E; c++) {
+        float *s = win + (size_t)c * (size_t)(K - 1);
+        const float *wc = w + (size_t)c * (size_t)K;
+        float acc = b ? b[c] : 0.0f;
+        for (k = 0; k < K - 1; k++) acc += wc[k] * s[k];
+        acc += wc[K - 1] * x[c];
+        for (k = 0; k + 1 < K - 1; k++) s[k] = s[k + 1];   /* shift left */
+        if (K > 1) s[K - 2] = x[c];                          /* store raw x */
+        xc[c] = mamba__silu(acc);
+    }
+}
+
+/* Mamba-1 selective scan, one token, fused (dA, dB never materialised):
+   h = exp(dt*A) * h + dt*B*x;  y = (h.C + D*x) * silu(z).  h: (E, N). */
+static void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
+                             const float *B, const float *C, const float *D, const float *z, int E, int N) {
+    int c, n;
+    for (c = 0; c < E; c++) {
+        float *hc = h + (size_t)c * (size_t)N;
+        const float *Ac = A + (size_t)c * (size_t)N;
+        float d = dt[c], dx = d * xc[c], acc = 0;
+        for (n = 0; n < N; n++) {
+            hc[n] = MAMBA_EXPF(d * Ac[n]) * hc[n] + dx * B[n];
+            acc += hc[n] * C[n];
+        }
+        y[c] = (acc + D[c] * xc[c]) * mamba__silu(z[c]);
+    }
+}
+
+/* ---- e. model ------------------------------------------------------------ */
+
+typedef struct mamba__layer {
+    const float *norm;       /* (D)                                   */
+    mamba__mat in_proj;      /* (2E, D)                               */
+    const float *in_bias;    /* (2E) or NULL                          */
+    const float *conv_w;     /* (E, K)                                */
+    const float *conv_b;     /* (E) or NULL                           */
+    mamba__mat x_proj;       /* (R + 2N, E)                           */
+    mamba__mat dt_proj;      /* (E, R)                                */
+    const float *dt_bias;    /* (E)                                   */
+    const float *A;          /* (E, N) = -exp(A_log)                  */
+    const float *D;          /* (E)                                   */
+    mamba__mat out_proj;     /* (D, E)                                */
+    const float *out_bias;   /* (D) or NULL                           */
+} mamba__layer;
+
+struct mamba_model {
+    mamba_config cfg;
+    mamba__mat embed;        /* (n_embd_rows, D)                      */
+    mamba__mat lm_head;      /* (vocab_size, D): first rows only      */
+    const float *norm_f;     /* (D)                                   */
+    mamba__layer *layers;    /* (n_layer)                             */
+    float *f32;              /* small tensors converted at load       */
+    mamba__blob *blobs;      /* weight files / buffers kept alive     */
+    int n_blobs;
+    char **paths;            /* shard paths, for messages             */
+    void **copies;           /* aligned copies of misaligned matrices */
+    int n_copies;
+    size_t weight_bytes;
+    int max_cols;
+};
+
+MAMBA_API const char *mamba_version_string(void) { return MAMBA_VERSION_STRING; }
+
+MAMBA_API const char *mamba_status_string(mamba_status st) {
+    static const char *const text[] = {
+#define MAMBA__TEXT(id, t) t,
+        MAMBA_STATUS_LIST(MAMBA__TEXT)
+#undef MAMBA__TEXT
+    };
+    if ((int)st < 0 || (int)st >= (int)MAMBA_STATUS_COUNT) return "unknown status";
+    return text[st];
+}
+
+MAMBA_API void mamba_free(mamba_model *m) {
+    int i;
+    if (!m) return;
+    for (i = 0; i < m->n_blobs; i++) mamba__blob_release(&m->blobs[i]);
+    if (m->blobs) MAMBA_FREE(m->blobs);
+    if (m->paths) { for (i = 0; i < m->n_blobs; i++) if (m->paths[i]) MAMBA_FREE(m->paths[i]); MAMBA_FREE(m->paths); }
+    for (i = 0; i < m->n_copies; i++) MAMBA_FREE(m->copies[i]);
+    if (m->copies) MAMBA_FREE(m->copies);
+    if (m->layers) MAMBA_FREE(m->layers);
+    if (m->f32) MAMBA_FREE(m->f32);
+    MAMBA_FREE(m);
+}
+
+MAMBA_API const mamba_config *mamba_get_config(const mamba_model *m) { return m ? &m->cfg : NULL; }
+MAMBA_API size_t mamba_weight_bytes(const mamba_model *m) { return m ? m->weight_bytes : 0; }
+
+/* -- config.json ---------------------------------------------------------- */
+
+/* Reads an optional integer key into *out (unchanged when absent or null). */
+static mamba_status mamba__cfg_int(const mamba__json *j, uint32_t obj, const char *key, long long lo, long long hi,
+                                   int *out, mamba_error *e) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    long long x;
+    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
+    if (!mamba__json_int(j, v, LLONG_MIN / 2, LLONG_MAX / 2, &x))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is not an integer", key, 0, 0, 0);
+    if (x < lo || x > hi)
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s = %d is out of range (max %d)", key, 0, x, hi);
+    *out = (int)x;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__cfg_float(const mamba__json *j, uint32_t obj, const char *key, double lo, double hi,
+                                     float *out, mamba_error *e) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    double x;
+    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
+    if (!mamba__json_num(j, v, &x) || !(x >= lo && x <= hi))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is not a number in the valid range", key, 0, 0, 0);
+    *out = (float)x;
+    return MAMBA_OK;
+}
+
+static int mamba__cfg_bool(const mamba__json *j, uint32_t obj, const char *key, int def) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    if (!v) return def;
+    if (j->tok[v].type == MAMBA__J_TRUE) return 1;
+    if (j->tok[v].type == MAMBA__J_FALSE) return 0;
+    return def;
+}
+
+static mamba_status mamba__config_parse(mamba_config *c, const char *text, size_t len, int *tie_explicit,
+                                        const mamba_options *o, mamba_error *e) {
+    mamba__json j;
+    mamba_status st;
+    uint32_t root = 0, ssm, v;
+    int original, expand = 2, pad_multiple = 8, auto_rank = 1;
+    char mt[32] = "";
+    memset(c, 0, sizeof *c);
+    st = mamba__json_parse(&j, text, len, o ? o->max_json_depth : 0, 1000000, e, "config.json");
+    if (st != MAMBA_OK) return st;
+    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json is not a JSON object", 0, 0, 0, 0); }
+    original = mamba__json_get(&j, root, "d_model") != 0;
+    c->arch = MAMBA_ARCH_MAMBA1;
+    c->d_state = 16; c->d_conv = 4; c->norm_eps = 1e-5f; c->mixer_rms_eps = 1e-6f;
+    c->bos_token_id = c->eos_token_id = c->pad_token_id = -1;
+    v = mamba__json_get(&j, root, "model_type");
+    if (v && j.tok[v].type == MAMBA__J_STR) mamba__json_str(&j, v, mt, sizeof mt);
+    ssm = mamba__json_get(&j, root, "ssm_cfg");
+    if (ssm && j.tok[ssm].type != MAMBA__J_OBJ) ssm = 0;
+    if (ssm) {
+        uint32_t lay = mamba__json_get(&j, ssm, "layer");
+        if (lay && !mamba__json_eq(&j, lay, "Mamba1")) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "config.json: ssm_cfg.layer is not Mamba1 (Mamba-2 is not supported yet)", 0, 0, 0, 0); }
+    }
+    if (!original) {
+        if (!mt[0]) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: model_type is missing", 0, 0, 0, 0); }
+        if (!strcmp(mt, "falcon_mamba")) c->arch = MAMBA_ARCH_FALCON_MAMBA;
+        else if (strcmp(mt, "mamba") != 0) {
+            mamba__json_free(&j);
+            return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "config.json: model_type '%s' is not supported (mamba, falcon_mamba)", mt, 0, 0, 0);
+        }
+    }
+#define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+    if (original) {
+        c->d_model = c->n_layer = c->vocab_size = -1;
+        MAMBA__TRY(mamba__cfg_int(&j, root, "d_model", 1, MAMBA_MAX_DIM, &c->d_model, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "n_layer", 1, 4096, &c->n_layer, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "pad_vocab_size_multiple", 1, 1 << 16, &pad_multiple, e));
+        MAMBA__TRY(mamba__cfg_float(&j, root, "norm_epsilon", 1e-12, 1.0, &c->norm_eps, e));
+        if (ssm) {
+            MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_state", 1, 4096, &c->d_state, e));
+            MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_conv", 1, 64, &c->d_conv, e));
+            MAMBA__TRY(mamba__cfg_int(&j, ssm, "expand", 1, 64, &expand, e));
+            v = mamba__json_get(&j, ssm, "dt_rank");
+            if (v && j.tok[v].type == MAMBA__J_NUM) { auto_rank = 0; MAMBA__TRY(mamba__cfg_int(&j, ssm, "dt_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e)); }
+        }
+        {   /* hybrid or norm variants this library does not implement */
+            uint32_t attn = mamba__json_get(&j, root, "attn_layer_idx");
+            int d_int = 0;
+            MAMBA__TRY(mamba__cfg_int(&j, root, "d_intermediate", 0, MAMBA_MAX_DIM, &d_int, e));
+            if (!mamba__cfg_bool(&j, root, "rms_norm", 1) || d_int > 0 || (attn && j.tok[attn].type == MAMBA__J_ARR && j.tok[attn].size > 0)) {
+                st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "config.json: LayerNorm, MLP or attention layers (rms_norm false, d_intermediate, attn_layer_idx) are not supported", 0, 0, 0, 0);
+                goto done;
+            }
+        }
+        c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_embeddings", 1);
+        *tie_explicit = mamba__json_get(&j, root, "tie_embeddings") != 0;
+    } else {
+        c->d_model = c->n_layer = c->vocab_size = -1;
+        MAMBA__TRY(mamba__cfg_int(&j, root, "hidden_size", 1, MAMBA_MAX_DIM, &c->d_model, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "num_hidden_layers", 1, 4096, &c->n_layer, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "state_size", 1, 4096, &c->d_state, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "conv_kernel", 1, 64, &c->d_conv, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "expand", 1, 64, &expand, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
+        MAMBA__TRY(mamba__cfg_float(&j, root, "layer_norm_epsilon", 1e-12, 1.0, &c->norm_eps, e));
+        MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
+        v = mamba__json_get(&j, root, "time_step_rank");
+        if (v && j.tok[v].type == MAMBA__J_STR) {
+            if (!mamba__json_eq(&j, v, "auto")) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: time_step_rank must be an integer or \"auto\"", 0, 0, 0, 0); goto done; }
+        } else if (v && j.tok[v].type != MAMBA__J_NULL) {
+            auto_rank = 0;
+            MAMBA__TRY(mamba__cfg_int(&j, root, "time_step_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e));
+        }
+        c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_word_embeddings", 1);
+        *tie_explicit = mamba__json_get(&j, root, "tie_word_embeddings") != 0;
+        pad_multiple = 1;
+    }
+    MAMBA__TRY(mamba__cfg_int(&j, root, "bos_token_id", -1, 1 << 24, &c->bos_token_id, e));
+    MAMBA__TRY(mamba__cfg_int(&j, root, "eos_token_id", -1, 1 << 24, &c->eos_token_id, e));
+    MAMBA__TRY(mamba__cfg_int(&j, root, "pad_token_id", -1, 1 << 24, &c->pad_token_id, e));
+    if (c->d_model < 0) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "d_model" : "hidden_size", 0, 0, 0); goto done; }
+    if (c->n_layer < 0) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "n_layer" : "num_hidden_layers", 0, 0, 0); goto done; }
+    if (c->vocab_size < 0) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: vocab_size is missing", 0, 0, 0, 0); goto done; }
+    if (!c->d_inner) {
+        if ((long long)expand * c->d_model > MAMBA_MAX_DIM) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: expand * hidden size is too large", 0, 0, 0, 0); goto done; }
+        c->d_inner = expand * c->d_model;
+    }
+    if (auto_rank) c->dt_rank = (c->d_model + 15) / 16;
+    /* the embedding of original checkpoints is padded to a multiple */
+    c->n_embd_rows = (int)(((long long)c->vocab_size + pad_multiple - 1) / pad_multiple * pad_multiple);
+done:
+#undef MAMBA__TRY
+    mamba__json_free(&j);
+    return st;
+}
+
+/* Bytes of the recurrent state: conv (E*(K-1)) + ssm (E*N) floats per layer.
+   Returns 0 when the product overflows. */
+MAMBA_API size_t mamba_state_size(const mamba_config *c) {
+    size_t per, a, b, total;
+    if (!c || c->d_inner <= 0 || c->d_state <= 0 || c->d_conv <= 0 || c->n_layer <= 0) return 0;
+    if (!mamba__mul((size_t)c->d_inner, (size_t)(c->d_conv - 1), &a) || !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &b) ||
+        !mamba__add(a, b, &per) || !mamba__mul(per, (size_t)c->n_layer, &total) || !mamba__mul(total, sizeof(float), &total))
+        return 0;
+    return total;
+}
+
+/* Scratch layout for a chunk of T tokens (floats, each block 64-byte aligned):
+   res (T,D) residual; u (T,D) normed input; xz (T,2E); xc (T,E); xdbl (T,R+2N);
+   dt (T,E); y (T,E); out (T,D); rowbuf (max cols). */
+typedef struct mamba__scratch {
+    float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
+} mamba__scratch;
+
+static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mamba__scratch *sc) {
+    size_t D = (size_t)c->d_model, E = (size_t)c->d_inner, X = (size_t)c->dt_rank + 2 * (size_t)c->d_state;
+    size_t cols = D > E ? D : E, sizes[9], off = 0, i;
+    float **dst[9];
+    if (cols < (size_t)c->dt_rank) cols = (size_t)c->dt_rank;
+    sizes[0] = D; sizes[1] = D; sizes[2] = 2 * E; sizes[3] = E; sizes[4] = X; sizes[5] = E; sizes[6] = E; sizes[7] = D;
+    if (sc) {
+        dst[0] = &sc->res; dst[1] = &sc->u; dst[2] = &sc->xz; dst[3] = &sc->xc; dst[4] = &sc->xdbl;
+        dst[5] = &sc->dt; dst[6] = &sc->y; dst[7] = &sc->out; dst[8] = &sc->rowbuf;
+    }
+    for (i = 0; i < 9; i++) {
+        size_t n;
+        if (i < 8) { if (!mamba__mul(sizes[i], (size_t)T, &n)) return 0; }
+        else n = cols;
+        if (!mamba__mul(n, sizeof(float), &n) || !mamba__add(n, MAMBA__ALIGN - 1, &n)) return 0;
+        n = n / MAMBA__ALIGN * MAMBA__ALIGN;
+        if (mem && sc) *dst[i] = (float *)(void *)((unsigned char *)mem + off);
+        if (!mamba__add(off, n, &off)) return 0;
+    }
+    return off;
+}
+
+MAMBA_API size_t mamba_scratch_size(const mamba_config *c, int chunk) {
+    if (!c || c->d_model <= 0 || c->d_inner <= 0 || c->d_state <= 0 || c->dt_rank <= 0) return 0;
+    if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
+    return mamba__scratch_layout(c, chunk, NULL, NULL);
+}
+
+/* -- binding tensors to layers -------------------------------------------- */
+
+typedef struct mamba__binder {
+    mamba_model *m;
+    mamba__tensors *ts;
+    mamba_error *e;
+    const char *prefix;      /* "backbone.layers.<i>." built here */
+    char name[160];
+} mamba__binder;
+
+static void mamba__bname(mamba__binder *b, int layer, const char *suffix) {
+    char num[16];
+    int n = 0, k = 0;
+    unsigned u = (unsigned)layer;
+    if (layer < 0) { strcpy(b->name, suffix); return; }
+    do { num[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    strcpy(b->name, "backbone.layers.");
+    k = (int)strlen(b->name);
+    while (n) b->name[k++] = num[--n];
+    b->name[k++] = '.';
+    b->name[k] = 0;
+    strcat(b->name, suffix);
+}
+
+/* Checks that tensor t has exactly shape dims[0..nd) (trailing 1-dims of the
+   expectation may be absent, so [E,1,K] also accepts [E,K]). */
+static int mamba__shape_is(const mamba__tensor *t, const long long *dims, int nd) {
+    int i;
+    if (t->ndim == nd) {
+        for (i = 0; i < nd; i++) if (t->shape[i] != dims[i]) return 0;
+        return 1;
+    }
+    if (nd == 3 && t->ndim == 2 && dims[1] == 1) return t->shape[0] == dims[0] && t->shape[1] == dims[2];
+    return 0;
+}
+
+static mamba_status mamba__shape_err(mamba__binder *b, const mamba__tensor *t, const long long *dims, int nd) {
+    char got[96], want[96];
+    int i, o;
+    const long long *src[2];
+    char *dst[2];
+    long long gd[MAMBA__MAX_NDIM];
+    int cnt[2];
+    for (i = 0; i < t->ndim; i++) gd[i] = t->shape[i];
+    src[0] = gd; src[1] = dims; dst[0] = got; dst[1] = want; cnt[0] = t->ndim; cnt[1] = nd;
+    for (o = 0; o < 2; o++) {
+        int k = 0;
+        dst[o][k++] = '[';
+        for (i = 0; i < cnt[o] && k < 80; i++) {
+            char tmp[24]; int n = 0; unsigned long long u = (unsigned long long)src[o][i];
+            if (i) { dst[o][k++] = ','; dst[o][k++] = ' '; }
+            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+            while (n) dst[o][k++] = tmp[--n];
+        }
+        dst[o][k++] = ']';
+        dst[o][k] = 0;
+    }
+    mamba__err(b->e, MAMBA_ERR_SHAPE, "tensor %s has shape %s", t->name, got, 0, 0);
+    if (b->e) {
+        size_t l = strlen(b->e->message);
+        const void *args[1];
+        args[0] = want;
+        mamba__vfmt(b->e->message + l, sizeof b->e->message - l, ", expected %s", args);
+    }
+    return MAMBA_ERR_SHAPE;
+}
+
+/* Finds a tensor with the given shape and a computable dtype. required = 0:
+   a missing tensor gives *out = NULL and MAMBA_OK. */
+static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *suffix, const long long *dims, int nd,
+                                       int required, const mamba__tensor **out) {
+    mamba__tensor *t;
+    mamba__bname(b, layer, suffix);
+    t = mamba__tensor_find(b->ts, b->name);
+    *out = NULL;
+    if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
+    if (t->dtype <= 0)
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16", t->name, t->dtype_name, 0, 0);
+    if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
+    t->used = 1;
+    *out = t;
+    return MAMBA_OK;
+}
+
+/* A matrix used in place in its stored dtype; copied only if misaligned. */
+static mamba_status mamba__bind_mat(mamba__binder *b, int layer, const char *suffix, long long rows, long long cols,
+                                    int required, mamba__mat *W) {
+    const mamba__tensor *t;
+    long long dims[2];
+    mamba_status st;
+    dims[0] = rows; dims[1] = cols;
+    memset(W, 0, sizeof *W);
+    st = mamba__bind_tensor(b, layer, suffix, dims, 2, required, &t);
+    if (st != MAMBA_OK || !t) return st;
+    W->dtype = t->dtype;
+    W->rows = (int)rows;
+    W->cols = (int)cols;
+    W->data = t->data;
+    if ((uintptr_t)t->data % mamba__dtype_size(t->dtype) != 0) {
+        mamba_model *m = b->m;
+        void *copy = mamba__alloc(t->nbytes), **nc;
+        if (!copy) return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory copying misaligned tensor %s", t->name, 0, 0, 0);
+        nc = MAMBA__CAST(void **, mamba__alloc(sizeof(void *) * (size_t)(m->n_copies + 1)));
+        if (!nc) { MAMBA_FREE(copy); return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
+        if (m->copies) { memcpy(nc, m->copies, sizeof(void *) * (size_t)m->n_copies); MAMBA_FREE(m->copies); }
+        memcpy(copy, t->data, t->nbytes);
+        nc[m->n_copies++] = copy;
+        m->copies = nc;
+        W->data = copy;
+    }
+    return MAMBA_OK;
+}
+
+/* A small tensor converted to f32 into dst (n = product of dims). */
+static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suffix, const long long *dims, int nd,
+                                    int required, float *dst, const float **out) {
+    const mamba__tensor *t;
+    mamba_status st = mamba__bind_tensor(b, layer, suffix, dims, nd, required, &t);
+    size_t i, n = 1;
+    int k;
+    *out = NULL;
+    if (st != MAMBA_OK || !t) return st;
+    for (k = 0; k < nd; k++) n *= (size_t)dims[k];
+    for (i = 0; i < n; i++) dst[i] = mamba__load_elem(t->data, t->dtype, i);
+    *out = dst;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_explicit, mamba_error *e) {
+    mamba_config *c = &m->cfg;
+    mamba__binder b;
+    mamba_status st;
+    const mamba__tensor *t;
+    long long D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, dims[3];
+    size_t per_layer, total, i;
+    float *f;
+    int l;
+    memset(&b, 0, sizeof b);
+    b.m = m; b.ts = ts; b.e = e;
+    /* embedding: HF "embeddings", original state-spaces "embedding" */
+    t = mamba__tensor_find(ts, "backbone.embeddings.weight");
+    if (!t) t = mamba__tensor_find(ts, "backbone.embedding.weight");
+    if (!t) return mamba__err(e, MAMBA_ERR_MISSING, "tensor backbone.embeddings.weight (or backbone.embedding.weight) is missing", 0, 0, 0, 0);
+    if (t->ndim != 2 || t->shape[1] != D || t->shape[0] < c->vocab_size) {
+        dims[0] = c->n_embd_rows; dims[1] = D;
+        return mamba__shape_err(&b, t, dims, 2);
+    }
+    c->n_embd_rows = (int)t->shape[0];
+    if ((st = mamba__bind_mat(&b, -1, t->name, t->shape[0], D, 1, &m->embed)) != MAMBA_OK) return st;
+    /* lm_head: present means untied; absent means tied unless the config says otherwise */
+    t = mamba__tensor_find(ts, "lm_head.weight");
+    if (t) {
+        if (t->ndim != 2 || t->shape[1] != D || t->shape[0] < c->vocab_size) {
+            dims[0] = c->n_embd_rows; dims[1] = D;
+            return mamba__shape_err(&b, t, dims, 2);
+        }
+        if ((st = mamba__bind_mat(&b, -1, "lm_head.weight", t->shape[0], D, 1, &m->lm_head)) != MAMBA_OK) return st;
+        c->tied_embeddings = 0;
+    } else {
+        if (tie_explicit && !c->tied_embeddings)
+            return mamba__err(e, MAMBA_ERR_MISSING, "config says the embeddings are untied but lm_head.weight is missing", 0, 0, 0, 0);
+        m->lm_head = m->embed;
+        c->tied_embeddings = 1;
+    }
+    m->lm_head.rows = c->vocab_size;   /* padded rows are never computed */
+
+    /* one f32 block for the per-channel tensors: norm(D) in_bias(2E) conv_w(E*K)
+       conv_b(E) dt_bias(E) A(E*N) D(E) out_bias(D) per layer, then norm_f(D) */
+    per_layer = (size_t)(2 * D + 2 * E + E * K + 3 * E + E * N);
+    if (!mamba__mul(per_layer, (size_t)c->n_layer, &total) || !mamba__add(total, (size_t)D, &total) ||
+        !mamba__mul(total, sizeof(float), &total))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "model dimensions overflow", 0, 0, 0, 0);
+    m->f32 = MAMBA__CAST(float *, mamba__alloc(total));
+    m->layers = MAMBA__CAST(mamba__layer *, mamba__calloc(sizeof(mamba__layer) * (size_t)c->n_layer));
+    if (!m->f32 || !m->layers) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory for %d layers", 0, 0, c->n_layer, 0);
+    f = m->f32;
+    c->has_in_bias = c->has_out_bias = c->has_conv_bias = 0;
+    for (l = 0; l < c->n_layer; l++) {
+        mamba__layer *L = &m->layers[l];
+        float *A = f + D + 2 * E + E * K + 2 * E;
+        const float *Alog;
+#define MAMBA__V1(n) (dims[0] = (n), dims)
+        if ((st = mamba__bind_vec(&b, l, "norm.weight", MAMBA__V1(D), 1, 1, f, &L->norm)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_mat(&b, l, "mixer.in_proj.weight", 2 * E, D, 1, &L->in_proj)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_vec(&b, l, "mixer.in_proj.bias", MAMBA__V1(2 * E), 1, 0, f + D, &L->in_bias)) != MAMBA_OK) return st;
+        dims[0] = E; dims[1] = 1; dims[2] = K;
+        if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.weight", dims, 3, 1, f + D + 2 * E, &L->conv_w)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.bias", MAMBA__V1(E), 1, 0, f + D + 2 * E + E * K, &L->conv_b)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_mat(&b, l, "mixer.x_proj.weight", R + 2 * N, E, 1, &L->x_proj)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_mat(&b, l, "mixer.dt_proj.weight", E, R, 1, &L->dt_proj)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_vec(&b, l, "mixer.dt_proj.bias", MAMBA__V1(E), 1, 1, f + D + 2 * E + E * K + E, &L->dt_bias)) != MAMBA_OK) return st;
+        dims[0] = E; dims[1] = N;
+        if ((st = mamba__bind_vec(&b, l, "mixer.A_log", dims, 2, 1, A, &Alog)) != MAMBA_OK) return st;
+        for (i = 0; i < (size_t)(E * N); i++) A[i] = -MAMBA_EXPF(A[i]);   /* A = -exp(A_log), once */
+        L->A = A;
+        if ((st = mamba__bind_vec(&b, l, "mixer.D", MAMBA__V1(E), 1, 1, A + E * N, &L->D)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_mat(&b, l, "mixer.out_proj.weight", D, E, 1, &L->out_proj)) != MAMBA_OK) return st;
+        if ((st = mamba__bind_vec(&b, l, "mixer.out_proj.bias", MAMBA__V1(D), 1, 0, A + E * N + E, &L->out_bias)) != MAMBA_OK) return st;
+        /* biases are all-or-none across layers */
+        if (l == 0) { c->has_in_bias = L->in_bias != NULL; c->has_out_bias = L->out_bias != NULL; c->has_conv_bias = L->conv_b != NULL; }
+        else if (c->has_in_bias != (L->in_bias != NULL) || c->has_out_bias != (L->out_bias != NULL) || c->has_conv_bias != (L->conv_b != NULL)) {
+            mamba__bname(&b, l, "mixer");
+            return mamba__err(e, MAMBA_ERR_MISSING, "%s: biases differ from layer 0's", b.name, 0, 0, 0);
+        }
+        f += per_layer;
+        m->weight_bytes += L->in_proj.rows * (size_t)L->in_proj.cols * mamba__dtype_size(L->in_proj.dtype)
+                         + L->x_proj.rows * (size_t)L->x_proj.cols * mamba__dtype_size(L->x_proj.dtype)
+                         + L->dt_proj.rows * (size_t)L->dt_proj.cols * mamba__dtype_size(L->dt_proj.dtype)
+                         + L->out_proj.rows * (size_t)L->out_proj.cols * mamba__dtype_size(L->out_proj.dtype);
+    }
+    if ((st = mamba__bind_vec(&b, -1, "backbone.norm_f.weight", MAMBA__V1(D), 1, 1, f, &m->norm_f)) != MAMBA_OK) return st;
+#undef MAMBA__V1
+    m->weight_bytes += (size_t)m->lm_head.rows * (size_t)D * mamba__dtype_size(m->lm_head.dtype) +
+                       (size_t)D * mamba__dtype_size(m->embed.dtype);
+    return MAMBA_OK;
+}
+
+/* Checks the config's numbers before anything is sized from them. */
+static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
+    size_t s;
+    if (c->d_inner <= 0 || c->d_state <= 0 || c->dt_rank <= 0 || c->d_conv <= 0)
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: dimensions must be positive", 0, 0, 0, 0);
+    if (!mamba_state_size(c) || !mamba_scratch_size(c, MAMBA__DEFAULT_CHUNK) ||
+        !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &s) || s > ((size_t)1 << 31))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: dimensions are too large", 0, 0, 0, 0);
+    return MAMBA_OK;
+}
+
+/* Shared tail of both loaders: config text + the tensor table -> model. */
+static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, mamba__tensors *ts,
+                                 const mamba_options *o, mamba_error *e) {
+    int tie_explicit = 0;
+    mamba_status st = mamba__config_parse(&m->cfg, cfg_text, cfg_len, &tie_explicit, o, e);
+    if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
+    if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
+    if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
+    return st;
+}
+
+static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
+    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__alloc(sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
+    char **np = MAMBA__CAST(char **, mamba__alloc(sizeof(char *) * (size_t)(m->n_blobs + 1)));
+    char *p = NULL;
+    if (path) {
+        size_t n = strlen(path) + 1;
+        p = MAMBA__CAST(char *, mamba__alloc(n));
+        if (p) memcpy(p, path, n);
+    }
+    if (!nb || !np || (path && !p)) {
+        if (nb) MAMBA_FREE(nb);
+        if (np) MAMBA_FREE(np);
+        if (p) MAMBA_FREE(p);
+        return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    }
+    if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
+    if (m->blobs) MAMBA_FREE(m->blobs);
+    if (m->paths) MAMBA_FREE(m->paths);
+    nb[m->n_blobs] = *b;
+    np[m->n_blobs] = p;
+    m->blobs = nb;
+    m->paths = np;
+    m->n_blobs++;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__tensors *ts, mamba_status st) {
+    mamba__tensors_free(ts);
+    if (st != MAMBA_OK) { mamba_free(m); *out = NULL; return st; }
+    *out = m;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights, size_t weights_len,
+                                         const char *config_json, size_t config_len,
+                                         const mamba_options *opt, mamba_error *e) {
+    mamba_model *m;
+    mamba__tensors ts;
+    mamba__blob b;
+    mamba_status st;
+    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+    if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!weights || !config_json) return mamba__err(e, MAMBA_ERR_BADARG, "weights or config_json is NULL", 0, 0, 0, 0);
+    memset(&ts, 0, sizeof ts);
+    m = MAMBA__CAST(mamba_model *, mamba__calloc(sizeof *m));
+    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    b.data = (const unsigned char *)weights; b.size = weights_len; b.kind = 0;
+    st = mamba__add_blob(m, &b, NULL, e);
+    if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, config_json, config_len, &ts, opt, e);
+    return mamba__finish_load(out, m, &ts, st);
+}
+
+#ifndef MAMBA_NO_STDIO
+static int mamba__ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int mamba__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Maps one shard and appends its tensors. */
+static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&b, path, e);
+    if (st != MAMBA_OK) return st;
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&b); return st; }
+    return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
+}
+
+/* A shard name from an index file must be a plain file name inside the model directory. */
+static int mamba__safe_shard_name(const char *s) {
+    size_t n = strlen(s);
+    return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
+                                      const mamba_options *o, mamba_error *e) {
+    mamba__blob ib;
+    mamba__json j;
+    mamba_status st = mamba__read_file(&ib, index_path, (size_t)64 << 20, e);
+    uint32_t map, i, k, q;
+    if (st != MAMBA_OK) return st;
+    st = mamba__json_parse(&j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
+    if (st != MAMBA_OK) { mamba__blob_release(&ib); return st; }
+    map = mamba__json_get(&j, 0, "weight_map");
+    if (!map || j.tok[map].type != MAMBA__J_OBJ) {
+        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
+    }
+    /* load each distinct shard once, in order of first mention */
+    for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
+        char fname[1024], *path;
+        int seen = 0;
+        uint32_t v = i + 1;
+        if (j.tok[v].type != MAMBA__J_STR || mamba__json_str(&j, v, fname, sizeof fname) >= sizeof fname || !mamba__safe_shard_name(fname)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
+            break;
+        }
+        for (q = map + 1; q < i; q = j.tok[q + 1].next) {
+            char prev[1024];
+            mamba__json_str(&j, q + 1, prev, sizeof prev);
+            if (!strcmp(prev, fname)) { seen = 1; break; }
+        }
+        if (seen) continue;
+        path = mamba__path_join(dir, fname);
+        if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
+        st = mamba__load_shard(m, ts, path, o, e);
+        MAMBA_FREE(path);
+    }
+    mamba__json_free(&j);
+    mamba__blob_release(&ib);
+    return st;
+}
+
+MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
+    mamba_model *m;
+    mamba__tensors ts;
+    mamba__blob cfg;
+    mamba_status st;
+    char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
+    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+    if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
+    memset(&ts, 0, sizeof ts);
+    memset(&cfg, 0, sizeof cfg);
+    m = MAMBA__CAST(mamba_model *, mamba__calloc(sizeof *m));
+    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    /* MODEL is a directory, or a .safetensors file next to its config.json */
+    if (mamba__ends_with(path, ".safetensors")) {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+        dir = MAMBA__CAST(char *, mamba__alloc(n + 2));
+        if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
+    } else {
+        size_t n = strlen(path) + 1;
+        dir = MAMBA__CAST(char *, mamba__alloc(n));
+        if (dir) memcpy(dir, path, n);
+    }
+    cfg_path = dir ? mamba__path_join(dir, "config.json") : NULL;
+    if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+    st = mamba__read_file(&cfg, cfg_path, (size_t)16 << 20, e);
+    if (st != MAMBA_OK) goto done;
+    if (mamba__ends_with(path, ".safetensors")) {
+        st = mamba__load_shard(m, &ts, path, opt, e);
+    } else {
+        w_path = mamba__path_join(dir, "model.safetensors.index.json");
+        if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+        if (mamba__file_exists(w_path)) {
+            st = mamba__load_index(m, &ts, dir, w_path, opt, e);
+        } else {
+            MAMBA_FREE(w_path);
+            w_path = mamba__path_join(dir, "model.safetensors");
+            if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+            st = mamba__load_shard(m, &ts, w_path, opt, e);
+        }
+    }
+    if (st == MAMBA_OK) st = mamba__build(m, (const char *)cfg.data, cfg.size, &ts, opt, e);
+done:
+    mamba__blob_release(&cfg);
+    if (dir) MAMBA_FREE(dir);
+    if (cfg_path) MAMBA_FREE(cfg_path);
+    if (w_path) MAMBA_FREE(w_path);
+    return mamba__finish_load(out, m, &ts, st);
+}
+#endif /* MAMBA_NO_STDIO */
+
+/* ---- f. state ------------------------------------------------------------ */
+
+static size_t mamba__conv_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->d_inner * (size_t)(s->d_conv - 1); }
+static size_t mamba__ssm_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->d_inner * (size_t)s->d_state; }
+
+MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, void *state_mem, size_t state_bytes,
+                                        void *scratch_mem, size_t scratch_bytes, int chunk) {
+    size_t need = mamba_state_size(c);
+    if (!s || !c) return MAMBA_ERR_BADARG;
+    memset(s, 0, sizeof *s);
+    if (!need || !state_mem || state_bytes < need || (uintptr_t)state_mem % sizeof(float)) return MAMBA_ERR_BADARG;
+    if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
+    if (scratch_mem) {
+        size_t sneed = mamba_scratch_size(c, chunk);
+        if (!sneed || scratch_bytes < sneed || (uintptr_t)scratch_mem % 16) return MAMBA_ERR_BADARG;
+    }
+    s->magic = MAMBA__STATE_MAGIC;
+    s->d_inner = c->d_inner; s->d_state = c->d_state; s->d_conv = c->d_conv; s->n_layer = c->n_layer;
+    s->conv = (float *)state_mem;
+    s->ssm = s->conv + mamba__conv_floats(s);
+    s->scratch = scratch_mem;
+    s->scratch_bytes = scratch_mem ? scratch_bytes : 0;
+    s->chunk = scratch_mem ? chunk : 0;
+    mamba_state_reset(s);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, int chunk) {
+    size_t a, b, total;
+    unsigned char *mem;
+    mamba_state *s;
+    mamba_status st;
+    if (!out) return MAMBA_ERR_BADARG;
+    *out = NULL;
+    if (!m) return MAMBA_ERR_BADARG;
+    if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
+    a = mamba__round_up(sizeof(mamba_state), MAMBA__ALIGN);
+    b = mamba__round_up(mamba_state_size(&m->cfg), MAMBA__ALIGN);
+    if (!mamba__add(a, b, &total) || !mamba__add(total, mamba_scratch_size(&m->cfg, chunk), &total) ||
+        !mamba__add(total, MAMBA__ALIGN, &total) || !mamba_scratch_size(&m->cfg, chunk))
+        return MAMBA_ERR_BADARG;
+    mem = MAMBA__CAST(unsigned char *, mamba__alloc(total));
+    if (!mem) return MAMBA_ERR_NOMEM;
+    {   /* align the carve-out to 64 bytes whatever malloc returned */
+        unsigned char *p = mem + (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
+        s = (mamba_state *)(void *)p;
+        st = mamba_state_init(s, &m->cfg, p + a, b, p + a + b, total - a - b - MAMBA__ALIGN, chunk);
+    }
+    if (st != MAMBA_OK) { MAMBA_FREE(mem); return st; }
+    s->owned = mem;
+    *out = s;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_state_free(mamba_state *s) {
+    if (s && s->magic == MAMBA__STATE_MAGIC && s->owned) {
+        void *mem = s->owned;
+        s->magic = 0;
+        MAMBA_FREE(mem);
+    }
+}
+
+MAMBA_API void mamba_state_reset(mamba_state *s) {
+    if (!s || s->magic != MAMBA__STATE_MAGIC) return;
+    memset(s->conv, 0, mamba__conv_floats(s) * sizeof(float));
+    memset(s->ssm, 0, mamba__ssm_floats(s) * sizeof(float));
+    s->n_tokens = 0;
+}
+
+/* Copies the recurrent state (not the scratch): an independent branch. */
+MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src) {
+    if (!dst || !src || dst->magic != MAMBA__STATE_MAGIC || src->magic != MAMBA__STATE_MAGIC) return MAMBA_ERR_BADARG;
+    if (dst->d_inner != src->d_inner || dst->d_state != src->d_state || dst->d_conv != src->d_conv || dst->n_layer != src->n_layer)
+        return MAMBA_ERR_BADARG;
+    if (dst == src) return MAMBA_OK;
+    memmove(dst->conv, src->conv, mamba__conv_floats(src) * sizeof(float));
+    memmove(dst->ssm, src->ssm, mamba__ssm_floats(src) * sizeof(float));
+    dst->n_tokens = src->n_tokens;
+    return MAMBA_OK;
+}
+
+static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
+    const mamba_config *c = &m->cfg;
+    return s->magic == MAMBA__STATE_MAGIC && s->d_inner == c->d_inner && s->d_state == c->d_state &&
+           s->d_conv == c->d_conv && s->n_layer == c->n_layer;
+}
+
+/* ---- e'. forward ----------------------------------------------------------- */
+
+/* One Mamba-1 block for T tokens whose residual stream is in sc->res (T, D).
+   T == 1 is the recurrent step (matrix-vector); T > 1 batches the projections
+   (matrix-matrix) and then walks the conv and scan token by token. */
+static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+    const mamba_config *c = &m->cfg;
+    const mamba__layer *L = &m->layers[l];
+    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, X = R + 2 * N, t;
+    float *conv = s->conv + (size_t)l * (size_t)E * (size_t)(K - 1);   /* (E, K-1) */
+    float *h = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (E, N)   */
+    for (t = 0; t < T; t++)                                            /* u = norm(r) */
+        mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
+    /* xz = in_proj(u): x = xz[:, :E], z = xz[:, E:] */
+    mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf);
+    for (t = 0; t < T; t++)                                            /* xc = silu(conv1d(x)) */
+        mamba__conv_step(sc->xc + (size_t)t * E, conv, sc->xz + (size_t)t * 2 * E, L->conv_w, L->conv_b, E, K);
+    /* x_dbl = x_proj(xc) -> dlow (R) | B (N) | C (N) */
+    mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf);
+    if (c->arch == MAMBA_ARCH_FALCON_MAMBA) {                          /* weightless rms norms */
+        for (t = 0; t < T; t++) {
+            float *xd = sc->xdbl + (size_t)t * X;
+            mamba__rmsnorm(xd, xd, NULL, R, c->mixer_rms_eps);
+            mamba__rmsnorm(xd + R, xd + R, NULL, N, c->mixer_rms_eps);
+            mamba__rmsnorm(xd + R + N, xd + R + N, NULL, N, c->mixer_rms_eps);
+        }
+    }
+    /* dt = softplus(dt_proj(dlow) + dt_bias) */
+    mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf);
+    for (t = 0; t < (int)((size_t)T * E); t++) sc->dt[t] = mamba__softplus(sc->dt[t]);
+    for (t = 0; t < T; t++) {                                          /* selective scan */
+        const float *xd = sc->xdbl + (size_t)t * X;
+        mamba__scan_step(sc->y + (size_t)t * E, h, sc->xc + (size_t)t * E, sc->dt + (size_t)t * E, L->A,
+                         xd + R, xd + R + N, L->D, sc->xz + (size_t)t * 2 * E + E, E, N);
+    }
+    /* out = out_proj(y); r = r + out */
+    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
+    for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
+}
+
+/* Runs T tokens through the model; writes logits for rows [first, T) into
+   logits (one row of vocab_size each), or none when first == T. */
+static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
+    const mamba_config *c = &m->cfg;
+    mamba__scratch sc;
+    int D = c->d_model, t, l;
+    mamba__scratch_layout(c, s->chunk, s->scratch, &sc);
+    for (t = 0; t < T; t++) mamba__row_f32(&m->embed, tok[t], sc.res + (size_t)t * D);
+    for (l = 0; l < c->n_layer; l++) mamba__block(m, l, s, &sc, T);
+    if (first < T) {
+        int n = T - first;
+        for (t = 0; t < n; t++) mamba__rmsnorm(sc.u + (size_t)t * D, sc.res + (size_t)(first + t) * D, m->norm_f, D, c->norm_eps);
+        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf);
+    }
+    s->n_tokens += (uint64_t)T;
+}
+
+static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s, const int *tokens, size_t n) {
+    size_t i;
+    if (!m || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
+    if (!mamba__state_fits(m, s) || !s->scratch) return MAMBA_ERR_BADARG;
+    for (i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->cfg.vocab_size) return MAMBA_ERR_RANGE;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits) {
+    mamba_status st = mamba__check_run(m, s, &token, 1);
+    if (st != MAMBA_OK) return st;
+    mamba__forward_chunk(m, s, &token, 1, logits, logits ? 0 : 1);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const int *tokens, size_t n,
+                                     float *logits, mamba_logits_mode mode) {
+    mamba_status st = mamba__check_run(m, s, tokens, n);
+    size_t done = 0;
+    if (st != MAMBA_OK) return st;
+    if (mode != MAMBA_LOGITS_LAST && mode != MAMBA_LOGITS_ALL && mode != MAMBA_LOGITS_NONE) return MAMBA_ERR_BADARG;
+    if (mode != MAMBA_LOGITS_NONE && !logits) return MAMBA_ERR_BADARG;
+    if (n == 0) return mode == MAMBA_LOGITS_LAST ? MAMBA_ERR_BADARG : MAMBA_OK;
+    while (done < n) {   /* fixed-size chunks: scratch never depends on n */
+        int T = (int)(n - done < (size_t)s->chunk ? n - done : (size_t)s->chunk);
+        int last_chunk = done + (size_t)T == n;
+        if (mode == MAMBA_LOGITS_ALL)
+            mamba__forward_chunk(m, s, tokens + done, T, logits + done * (size_t)m->cfg.vocab_size, 0);
+        else if (mode == MAMBA_LOGITS_LAST && last_chunk)
+            mamba__forward_chunk(m, s, tokens + done, T, logits, T - 1);
+        else
+            mamba__forward_chunk(m, s, tokens + done, T, NULL, T);
+        done += (size_t)T;
+    }
+    return MAMBA_OK;
+}
+
+MAMBA_API int mamba_argmax(const float *x, int n) {
+    int i, best = 0;
+    if (!x || n <= 0) return -1;
+    for (i = 1; i < n; i++)
+        if (x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = i;   /* NaN never wins */
+    return best;
+}
+
+/* ---- h. sampler ------------------------------------------------------------ */
+
+typedef struct mamba__cand { float v; int id; } mamba__cand;
+
+MAMBA_API size_t mamba_sampler_size(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
+
+MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float temperature, int top_k, float top_p,
+                                          uint64_t seed, void *mem, size_t mem_bytes) {
+    if (!s) return MAMBA_ERR_BADARG;
+    memset(s, 0, sizeof *s);
+    if (n_vocab <= 0 || !(temperature == temperature)) return MAMBA_ERR_BADARG;
+    if (mem) {
+        if (mem_bytes < mamba_sampler_size(n_vocab) || (uintptr_t)mem % sizeof(float)) return MAMBA_ERR_BADARG;
+        s->work = mem;
+    } else {
+        s->work = s->owned = mamba__alloc(mamba_sampler_size(n_vocab));
+        if (!s->work) return MAMBA_ERR_NOMEM;
+    }
+    s->n_vocab = n_vocab;
+    s->temperature = temperature;
+    s->top_k = top_k;
+    s->top_p = top_p;
+    s->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_sampler_free(mamba_sampler *s) {
+    if (s && s->owned) MAMBA_FREE(s->owned);
+    if (s) s->owned = s->work = NULL;
+}
+
+static float mamba__uniform(uint64_t *state) {   /* xorshift64*, 24 random bits in [0, 1) */
+    uint64_t x = *state;
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    *state = x;
+    return (float)((x * 0x2545F4914F6CDD1Dull) >> 40) * (1.0f / 16777216.0f);
+}
+
+static int mamba__cand_desc(const void *a, const void *b) {
+    const mamba__cand *x = (const mamba__cand *)a, *y = (const mamba__cand *)b;
+    return x->v > y->v ? -1 : x->v < y->v ? 1 : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Moves the k largest candidates to the front (iterative quickselect). */
+static void mamba__select_top(mamba__cand *c, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float pivot = c[lo + (hi - lo) / 2].v;
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (c[i].v > pivot) i++;
+            while (c[j].v < pivot) j--;
+            if (i <= j) { mamba__cand t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
+        }
+        if (k - 1 <= j) hi = j;
+        else if (k - 1 >= i) lo = i;
+        else break;
+    }
+}
+
+MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
+    mamba__cand *c;
+    int n = 0, i;
+    float maxv, sum = 0, r, acc;
+    if (!s || !logits || !s->work || s->n_vocab <= 0) return 0;
+    if (s->temperature <= 0) { i = mamba_argmax(logits, s->n_vocab); return i < 0 ? 0 : i; }
+    c = (mamba__cand *)s->work;
+    for (i = 0; i < s->n_vocab; i++) {
+        float v = logits[i];
+        if (v != v || v == -HUGE_VALF) continue;          /* NaN and -inf never sampled */
+        if (v == HUGE_VALF) return i;                      /* +inf: certain */
+        c[n].v = v / s->temperature;
+        c[n].id = i;
+        n++;
+    }
+    if (n == 0) return 0;
+    if (s->top_k > 0 && s->top_k < n) { mamba__select_top(c, n, s->top_k); n = s->top_k; }
+    maxv = c[0].v;
+    for (i = 1; i < n; i++) if (c[i].v > maxv) maxv = c[i].v;
+    for (i = 0; i < n; i++) { c[i].v = MAMBA_EXPF(c[i].v - maxv); sum += c[i].v; }
+    for (i = 0; i < n; i++) c[i].v /= sum;                 /* probabilities */
+    if (s->top_p > 0 && s->top_p < 1) {
+        /* only candidates above (1-p)/(n-1) can be in the nucleus: sort those */
+        float cut = (1.0f - s->top_p) / (float)(n > 1 ? n - 1 : 1), mass = 0;
+        int m = 0;
+        for (i = 0; i < n; i++) if (c[i].v >= cut) c[m++] = c[i];
+        if (m == 0) m = n;
+        qsort(c, (size_t)m, sizeof *c, mamba__cand_desc);
+        for (i = 0; i < m; i++) { mass += c[i].v; if (mass >= s->top_p) { i++; break; } }
+        n = i < m ? i : m;
+        sum = 0;
+        for (i = 0; i < n; i++) sum += c[i].v;
+    } else sum = 1;
+    r = mamba__uniform(&s->rng) * sum;
+    acc = 0;
+    for (i = 0; i < n; i++) { acc += c[i].v; if (r < acc) return c[i].id; }
+    return c[n - 1].id;                                    /* rounding: the last one */
+}
+
+#endif /* MAMBA_IMPLEMENTATION_INCLUDED */
+#endif /* MAMBA_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+LICENSE (MIT)
+Copyright (c) 2026 the mamba.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+*/

@@ -1,0 +1,118 @@
+/* Tests of the command-line tools as other programs call them.
+
+   build/test_cli [SHARED_DATA_DIR]   (run from the repository root)
+   mamba-logits on the public golden m1-tiny in both modes must match its
+   logits; errors must give exit status 1 and nothing on stdout. */
+#include "test.h"
+
+static const char *shared_dir = "../shared/data";
+
+/* Runs cmd with stdout/stderr to files; returns the exit status (or -1). */
+static int run(const char *cmd) {
+    char buf[4096];
+    FILE *f;
+    int rc = -1;
+    sprintf(buf, "%s > build/tmp/cli.out 2> build/tmp/cli.err; echo $? > build/tmp/cli.rc", cmd);
+    if (system(buf) == -1) return -1;
+    f = fopen("build/tmp/cli.rc", "r");
+    if (f) { if (fscanf(f, "%d", &rc) != 1) rc = -1; fclose(f); }
+    return rc;
+}
+
+static char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    char *b;
+    long len;
+    *n = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END); len = ftell(f); fseek(f, 0, SEEK_SET);
+    b = (char *)malloc((size_t)len + 1);
+    if (fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
+    b[len] = 0; *n = (size_t)len;
+    fclose(f);
+    return b;
+}
+
+/* Compares two files of whitespace-separated numbers line by line. */
+static void compare(const char *what, const char *got_path, const char *want_path, int lines_expected, int per_line) {
+    size_t n1, n2;
+    char *a = slurp(got_path, &n1), *b = slurp(want_path, &n2), *pa, *pb;
+    int lines = 0, bad_count = 0, nums = 0;
+    double worst = 0;
+    CHECK(a && b, "%s: read outputs", what);
+    if (!a || !b) { free(a); free(b); return; }
+    for (pa = a, pb = b; *pa && *pb;) {
+        char *ea, *eb;
+        double x = strtod(pa, &ea), y = strtod(pb, &eb);
+        double r;
+        if (ea == pa || eb == pb) break;
+        r = fabs(x - y) / (1e-4 + 1e-3 * fabs(y));
+        if (!(r <= 1)) bad_count++;
+        if (r > worst) worst = r;
+        nums++;
+        pa = ea; pb = eb;
+    }
+    for (pa = a; *pa; pa++) lines += *pa == '\n';
+    CHECK(lines == lines_expected, "%s: %d lines, want %d", what, lines, lines_expected);
+    CHECK(nums == lines_expected * per_line, "%s: %d numbers, want %d", what, nums, lines_expected * per_line);
+    CHECK(bad_count == 0, "%s: %d logits out of tolerance (worst %.3g x)", what, bad_count, worst);
+    CHECK(strstr(a, "  ") == NULL && a[0] != ' ', "%s: numbers separated by single spaces", what);
+    printf("  %s: worst error %.4f of tolerance\n", what, worst);
+    free(a); free(b);
+}
+
+static void expect_error(const char *what, const char *cmd) {
+    size_t n;
+    char *out;
+    int rc = run(cmd);
+    CHECK(rc == 1, "%s: exit status %d, want 1", what, rc);
+    out = slurp("build/tmp/cli.out", &n);
+    CHECK(out && n == 0, "%s: %zu bytes on stdout, want none", what, n);
+    free(out);
+    out = slurp("build/tmp/cli.err", &n);
+    CHECK(out && n > 0, "%s: no message on stderr", what);
+    free(out);
+}
+
+int main(int argc, char **argv) {
+    char cmd[4096], dir[1024], want[1100], *tokens;
+    size_t n;
+    if (argc > 1) shared_dir = argv[1];
+    sprintf(dir, "%s/reference/m1-tiny", shared_dir);
+    sprintf(want, "%s/logits.txt", dir);
+    sprintf(cmd, "%s/tokens.txt", dir);
+    tokens = slurp(cmd, &n);
+    CHECK(tokens != NULL, "read tokens.txt");
+    if (!tokens) return test_summary();
+    while (n && (tokens[n - 1] == '\n' || tokens[n - 1] == '\r')) tokens[--n] = 0;
+
+    sprintf(cmd, "build/mamba-logits %s %s", dir, tokens);
+    CHECK(run(cmd) == 0, "default mode exit status");
+    compare("mamba-logits (default: step)", "build/tmp/cli.out", want, 40, 256);
+    sprintf(cmd, "build/mamba-logits --mode step %s %s", dir, tokens);
+    CHECK(run(cmd) == 0, "step exit status");
+    compare("mamba-logits --mode step", "build/tmp/cli.out", want, 40, 256);
+    sprintf(cmd, "build/mamba-logits --mode prefill %s %s", dir, tokens);
+    CHECK(run(cmd) == 0, "prefill exit status");
+    compare("mamba-logits --mode prefill", "build/tmp/cli.out", want, 40, 256);
+    sprintf(cmd, "build/mamba-logits --mode prefill --chunk 7 %s/model.safetensors %s", dir, tokens);
+    CHECK(run(cmd) == 0, "prefill chunk 7 exit status");
+    compare("mamba-logits --mode prefill --chunk 7 (.safetensors path)", "build/tmp/cli.out", want, 40, 256);
+
+    sprintf(cmd, "build/mamba-logits build/no/such/dir 1 2 3");
+    expect_error("missing model", cmd);
+    sprintf(cmd, "build/mamba-logits %s 1 256", dir);
+    expect_error("token out of range", cmd);
+    sprintf(cmd, "build/mamba-logits %s 1 -2", dir);
+    expect_error("negative token", cmd);
+    sprintf(cmd, "build/mamba-logits %s 1 x", dir);
+    expect_error("non-numeric token", cmd);
+    sprintf(cmd, "build/mamba-logits --mode sideways %s 1", dir);
+    expect_error("bad mode", cmd);
+    sprintf(cmd, "build/mamba-logits --chunk 0 %s 1", dir);
+    expect_error("bad chunk", cmd);
+    sprintf(cmd, "build/mamba-logits %s", dir);
+    expect_error("no tokens", cmd);
+    free(tokens);
+    return test_summary();
+}

@@ -1,0 +1,556 @@
+/* Model tests: goldens in every path, loaders, state, and bad input.
+
+   build/test_model [SHARED_DATA_DIR]     (default ../shared/data)
+   Run from the repository root. Built in several configurations by `make test`
+   (default, MAMBA_NO_STDIO, C++, sanitizers); under MAMBA_NO_STDIO only the
+   memory loader is exercised and sharded models are skipped. */
+#define MAMBA_IMPLEMENTATION
+#include "../mamba.h"
+#include "test.h"
+
+static const char *shared_dir = "../shared/data";
+
+/* ---- small helpers (test code may use stdio even when the library doesn't) */
+
+static unsigned char *read_all(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf;
+    long len;
+    *n = 0;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = (unsigned char *)malloc((size_t)len + 1);
+    if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) { free(buf); buf = NULL; }
+    fclose(f);
+    if (buf) { buf[len] = 0; *n = (size_t)len; }
+    return buf;
+}
+
+static char *path2(const char *a, const char *b) {
+    char *p = (char *)malloc(strlen(a) + strlen(b) + 2);
+    sprintf(p, "%s/%s", a, b);
+    return p;
+}
+
+/* Parses whitespace-separated numbers; returns count. */
+static size_t parse_floats(const char *s, float *out, size_t cap) {
+    size_t n = 0;
+    char *end;
+    while (*s) {
+        double v = strtod(s, &end);
+        if (end == s) { s++; continue; }
+        if (n < cap) out[n] = (float)v;
+        n++;
+        s = end;
+    }
+    return n;
+}
+
+typedef struct golden {
+    int tokens[256];
+    int n_tokens;
+    float *logits;      /* n_tokens * vocab */
+    int vocab;
+} golden;
+
+static int golden_read(golden *g, const char *dir) {
+    char *p = path2(dir, "tokens.txt"), *q = path2(dir, "logits.txt");
+    size_t n1, n2, cnt, i;
+    unsigned char *t = read_all(p, &n1), *l = read_all(q, &n2);
+    float tmp[256];
+    int ok = 0;
+    memset(g, 0, sizeof *g);
+    if (t && l) {
+        cnt = parse_floats((const char *)t, tmp, 256);
+        g->n_tokens = (int)cnt;
+        for (i = 0; i < cnt; i++) g->tokens[i] = (int)tmp[i];
+        g->logits = (float *)malloc(sizeof(float) * (n2 / 2 + 1));
+        cnt = parse_floats((const char *)l, g->logits, n2 / 2 + 1);
+        g->vocab = g->n_tokens ? (int)(cnt / (size_t)g->n_tokens) : 0;
+        ok = g->n_tokens > 0 && cnt == (size_t)g->vocab * (size_t)g->n_tokens;
+    }
+    free(t); free(l); free(p); free(q);
+    return ok;
+}
+
+/* ---- goldens: step, sequence at several chunk sizes, prefill-then-step ----- */
+
+static double worst_ratio_all = 0;
+
+static void check_rows(const char *what, const char *dir, const float *got, const float *want, size_t n) {
+    double ratio, err = test_max_err(got, want, n, 1e-4, 1e-3, &ratio);
+    CHECK(ratio <= 1.0, "%s %s: max abs err %.3g (%.3g x tolerance)", dir, what, err, ratio);
+    if (ratio > worst_ratio_all) worst_ratio_all = ratio;
+}
+
+static void golden_model(mamba_model *m, const char *dir, const golden *g) {
+    const mamba_config *c = mamba_get_config(m);
+    int V = c->vocab_size, T = g->n_tokens, i, k;
+    float *lg = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
+    float *step_lg = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
+    static const int chunks[] = {1, 2, 3, 7, 64};
+    mamba_state *s = NULL;
+    double ratio, err;
+    CHECK(V == g->vocab, "%s: vocab_size %d, golden has %d", dir, V, g->vocab);
+    if (V != g->vocab) { free(lg); free(step_lg); return; }
+    /* step path */
+    CHECK(mamba_state_new(&s, m, 4) == MAMBA_OK, "%s: state", dir);
+    for (i = 0; i < T; i++) CHECK(mamba_step(m, s, g->tokens[i], step_lg + (size_t)i * V) == MAMBA_OK, "step");
+    err = test_max_err(step_lg, g->logits, (size_t)V * T, 1e-4, 1e-3, &ratio);
+    printf("  %-28s step: max abs err %.3g (%.4f of tolerance)\n", dir, err, ratio);
+    check_rows("step", dir, step_lg, g->logits, (size_t)V * T);
+    mamba_state_free(s);
+    /* sequence path, every position, several chunk sizes */
+    for (k = 0; k < (int)(sizeof chunks / sizeof chunks[0]); k++) {
+        char what[64];
+        sprintf(what, "forward chunk %d", chunks[k]);
+        CHECK(mamba_state_new(&s, m, chunks[k]) == MAMBA_OK, "state");
+        CHECK(mamba_forward(m, s, g->tokens, (size_t)T, lg, MAMBA_LOGITS_ALL) == MAMBA_OK, "forward");
+        check_rows(what, dir, lg, g->logits, (size_t)V * T);
+        /* the two paths share one dot product: identical bits */
+        CHECK(!memcmp(lg, step_lg, sizeof(float) * (size_t)V * T), "%s %s: step and sequence differ", dir, what);
+        mamba_state_free(s);
+    }
+    /* prefill the first p tokens (LAST), then step the rest; also prefill in two calls */
+    for (k = 1; k < T; k += (T > 8 ? T / 4 : 1)) {
+        int j;
+        CHECK(mamba_state_new(&s, m, 3) == MAMBA_OK, "state");
+        CHECK(mamba_forward(m, s, g->tokens, (size_t)k, lg, MAMBA_LOGITS_LAST) == MAMBA_OK, "prefill");
+        check_rows("prefill last", dir, lg, g->logits + (size_t)(k - 1) * V, (size_t)V);
+        for (j = k; j < T; j++) {
+            CHECK(mamba_step(m, s, g->tokens[j], lg) == MAMBA_OK, "step after prefill");
+            check_rows("prefill-then-step", dir, lg, g->logits + (size_t)j * V, (size_t)V);
+        }
+        mamba_state_free(s);
+        CHECK(mamba_state_new(&s, m, 5) == MAMBA_OK, "state");
+        CHECK(mamba_forward(m, s, g->tokens, (size_t)k, NULL, MAMBA_LOGITS_NONE) == MAMBA_OK, "prefill none");
+        CHECK(mamba_forward(m, s, g->tokens + k, (size_t)(T - k), lg, MAMBA_LOGITS_ALL) == MAMBA_OK, "continue");
+        check_rows("prefill-then-prefill", dir, lg, g->logits + (size_t)k * V, (size_t)V * (size_t)(T - k));
+        CHECK(s->n_tokens == (uint64_t)T, "n_tokens %llu", (unsigned long long)s->n_tokens);
+        mamba_state_free(s);
+    }
+    free(lg);
+    free(step_lg);
+}
+
+/* Loads DIR by file (when stdio exists) and, for single-file models, from memory. */
+static void golden_dir(const char *dir) {
+    golden g;
+    mamba_model *m = NULL;
+    mamba_error err;
+    char *wpath = path2(dir, "model.safetensors"), *cpath = path2(dir, "config.json");
+    size_t wn, cn;
+    unsigned char *w = read_all(wpath, &wn), *cfg = read_all(cpath, &cn);
+    CHECK(golden_read(&g, dir), "%s: cannot read golden", dir);
+#ifndef MAMBA_NO_STDIO
+    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+    if (m) golden_model(m, dir, &g);
+    mamba_free(m);
+    m = NULL;
+#endif
+    if (w && cfg) {   /* the same model from memory (weights used in place) */
+        char what[512];
+        sprintf(what, "%s (memory)", dir);
+        CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+        if (m) golden_model(m, what, &g);
+        mamba_free(m);
+    }
+    free(g.logits); free(w); free(cfg); free(wpath); free(cpath);
+}
+
+/* The public golden's greedy continuation. */
+static void greedy_public(void) {
+    char *dir = path2(shared_dir, "reference/m1-tiny");
+    char *gp = path2(dir, "greedy.txt"), *wp = path2(dir, "model.safetensors"), *cp = path2(dir, "config.json");
+    size_t n, wn, cn;
+    unsigned char *txt = read_all(gp, &n), *w = read_all(wp, &wn), *cfg = read_all(cp, &cn);
+    mamba_model *m = NULL;
+    mamba_state *s = NULL;
+    mamba_error err;
+    float nums[64], logits[256];
+    int prompt[5], i, ok = 1;
+    CHECK(txt && w && cfg, "read %s", gp);
+    if (txt && w && cfg) {
+        const char *p = strstr((const char *)txt, "prompt:"), *q = strstr((const char *)txt, "continuation:");
+        CHECK(p && q, "greedy.txt format");
+        if (p && q && parse_floats(p + 7, nums, 5) >= 5) {
+            for (i = 0; i < 5; i++) prompt[i] = (int)nums[i];
+            CHECK(parse_floats(q + 13, nums, 64) == 20, "20 continuation ids");
+            CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
+            if (m && mamba_state_new(&s, m, 0) == MAMBA_OK) {
+                int next;
+                mamba_forward(m, s, prompt, 5, logits, MAMBA_LOGITS_LAST);
+                for (i = 0; i < 20; i++) {
+                    next = mamba_argmax(logits, 256);
+                    if (next != (int)nums[i]) ok = 0;
+                    mamba_step(m, s, next, logits);
+                }
+                CHECK(ok, "greedy continuation of m1-tiny differs from greedy.txt");
+            }
+        }
+    }
+    mamba_state_free(s);
+    mamba_free(m);
+    free(txt); free(w); free(cfg); free(gp); free(wp); free(cp); free(dir);
+}
+
+/* ---- state API ----------------------------------------------------------- */
+
+static void state_api(const unsigned char *w, size_t wn, const char *cfg, size_t cn) {
+    mamba_model *m = NULL;
+    mamba_error err;
+    mamba_state a, b, snap, *s = NULL;
+    const mamba_config *c;
+    void *ma, *sa, *mb, *sb, *msnap;
+    float l1[256], l2[256];
+    int toks[6] = {1, 2, 3, 4, 5, 6};
+    size_t ssz, scz;
+    CHECK(mamba_load_memory(&m, w, wn, cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
+    if (!m) return;
+    c = mamba_get_config(m);
+    ssz = mamba_state_size(c);
+    scz = mamba_scratch_size(c, 8);
+    /* m1-tiny: 2 layers x 128 x (3 + 16) floats */
+    CHECK(ssz == (size_t)2 * 128 * (3 + 16) * 4, "state size %zu", ssz);
+    CHECK(scz > 0 && scz < mamba_scratch_size(c, 64), "scratch grows with the chunk");
+    ma = malloc(ssz); sa = malloc(scz); mb = malloc(ssz); sb = malloc(scz); msnap = malloc(ssz);
+    CHECK(mamba_state_init(&a, c, ma, ssz, sa, scz, 8) == MAMBA_OK, "init a");
+    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz, 8) == MAMBA_OK, "init b");
+    CHECK(mamba_state_init(&snap, c, msnap, ssz, NULL, 0, 0) == MAMBA_OK, "init snapshot");
+    CHECK(mamba_state_init(&b, c, mb, ssz - 4, sb, scz, 8) == MAMBA_ERR_BADARG, "too small state memory");
+    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz - 1, 8) == MAMBA_ERR_BADARG, "too small scratch");
+    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz, 8) == MAMBA_OK, "init b again");
+    CHECK(mamba_step(m, &snap, 1, l1) == MAMBA_ERR_BADARG, "a snapshot cannot run");
+    /* branch: a snapshot after 3 tokens, continue two ways, roll back */
+    mamba_forward(m, &a, toks, 3, NULL, MAMBA_LOGITS_NONE);
+    CHECK(mamba_state_copy(&snap, &a) == MAMBA_OK, "copy to snapshot");
+    mamba_step(m, &a, 7, l1);
+    CHECK(mamba_state_copy(&b, &snap) == MAMBA_OK, "copy from snapshot");
+    mamba_step(m, &b, 7, l2);
+    CHECK(!memcmp(l1, l2, sizeof l1), "restored branch gives the same logits");
+    mamba_step(m, &b, 9, l2);
+    mamba_state_copy(&a, &snap);
+    mamba_step(m, &a, 7, l1);
+    mamba_step(m, &a, 9, l1);
+    CHECK(!memcmp(l1, l2, sizeof l1), "rolled-back state replays identically");
+    /* reset gives the fresh-sequence result */
+    mamba_state_reset(&a);
+    mamba_step(m, &a, 5, l1);
+    CHECK(mamba_state_new(&s, m, 1) == MAMBA_OK, "new");
+    mamba_step(m, s, 5, l2);
+    CHECK(!memcmp(l1, l2, sizeof l1), "reset == new state");
+    CHECK(a.n_tokens == 1, "n_tokens after reset");
+    /* token ids out of range, bad arguments: clean errors, state untouched */
+    {
+        int bad[3] = {1, 256, 2};
+        uint64_t before = s->n_tokens;
+        memcpy(msnap, s->ssm, 64);
+        CHECK(mamba_step(m, s, -1, l1) == MAMBA_ERR_RANGE, "token -1");
+        CHECK(mamba_step(m, s, 256, l1) == MAMBA_ERR_RANGE, "token == vocab_size");
+        CHECK(mamba_step(m, s, 1 << 30, l1) == MAMBA_ERR_RANGE, "huge token");
+        CHECK(mamba_forward(m, s, bad, 3, l1, MAMBA_LOGITS_LAST) == MAMBA_ERR_RANGE, "bad token in a sequence");
+        CHECK(s->n_tokens == before && !memcmp(msnap, s->ssm, 64), "state unchanged by a rejected call");
+        CHECK(mamba_forward(m, s, NULL, 2, l1, MAMBA_LOGITS_LAST) == MAMBA_ERR_BADARG, "NULL tokens");
+        CHECK(mamba_forward(m, s, bad, 1, NULL, MAMBA_LOGITS_LAST) == MAMBA_ERR_BADARG, "NULL logits");
+        CHECK(mamba_forward(m, s, bad, 0, l1, MAMBA_LOGITS_NONE) == MAMBA_OK, "empty sequence");
+        CHECK(mamba_forward(m, s, bad, 1, l1, (mamba_logits_mode)7) == MAMBA_ERR_BADARG, "bad mode");
+        CHECK(mamba_step(NULL, s, 1, l1) == MAMBA_ERR_BADARG, "NULL model");
+        CHECK(mamba_step(m, NULL, 1, l1) == MAMBA_ERR_BADARG, "NULL state");
+    }
+    mamba_state_free(s);
+    free(ma); free(sa); free(mb); free(sb); free(msnap);
+    mamba_free(m);
+    CHECK(!strcmp(mamba_status_string(MAMBA_ERR_RANGE), "value out of range"), "status string");
+    CHECK(!strcmp(mamba_status_string((mamba_status)999), "unknown status"), "unknown status string");
+    CHECK(!strcmp(mamba_version_string(), MAMBA_VERSION_STRING), "version");
+}
+
+/* ---- bad input ------------------------------------------------------------ */
+
+/* Rebuilds a safetensors file with `from` replaced by `to` (first match) in its
+   header; the data section is kept. Returns a malloc'd buffer. */
+static unsigned char *st_edit(const unsigned char *w, size_t wn, const char *from, const char *to, size_t *out_n) {
+    uint64_t hl = 0;
+    int b;
+    char *hdr, *pos;
+    size_t nh, fl = strlen(from), tl = strlen(to), rest;
+    unsigned char *out;
+    for (b = 7; b >= 0; b--) hl = hl << 8 | w[b];
+    hdr = (char *)malloc((size_t)hl + 1);
+    memcpy(hdr, w + 8, (size_t)hl);
+    hdr[hl] = 0;
+    pos = strstr(hdr, from);
+    if (!pos) { printf("st_edit: '%s' not found\n", from); free(hdr); *out_n = 0; return NULL; }
+    nh = (size_t)hl - fl + tl;
+    rest = wn - 8 - (size_t)hl;
+    out = (unsigned char *)malloc(8 + nh + rest);
+    for (b = 0; b < 8; b++) out[b] = (unsigned char)((uint64_t)nh >> (8 * b));
+    memcpy(out + 8, hdr, (size_t)(pos - hdr));
+    memcpy(out + 8 + (pos - hdr), to, tl);
+    memcpy(out + 8 + (pos - hdr) + tl, pos + fl, (size_t)hl - (size_t)(pos - hdr) - fl);
+    memcpy(out + 8 + nh, w + 8 + hl, rest);
+    free(hdr);
+    *out_n = 8 + nh + rest;
+    return out;
+}
+
+static mamba_status load_mem(const unsigned char *w, size_t wn, const char *cfg, mamba_error *err) {
+    mamba_model *m = (mamba_model *)(uintptr_t)1;   /* must be reset to NULL on failure */
+    mamba_status st = mamba_load_memory(&m, w, wn, cfg, strlen(cfg), NULL, err);
+    if (st == MAMBA_OK) mamba_free(m);
+    else CHECK(m == NULL, "*out not NULL after a failed load");
+    return st;
+}
+
+/* Expects status `want` and a message containing `needle`. */
+static void expect(const char *what, mamba_status got, mamba_status want, const mamba_error *err, const char *needle) {
+    CHECK(got == want, "%s: got %s (%s), want %s", what, mamba_status_string(got), err->message, mamba_status_string(want));
+    if (got == want && needle) CHECK(strstr(err->message, needle) != NULL, "%s: message '%s' lacks '%s'", what, err->message, needle);
+}
+
+static void bad_weights(const unsigned char *w, size_t wn, const char *cfg) {
+    mamba_error err;
+    size_t n, cut[] = {0, 4, 7, 8, 100, 2199, 2200, 1000, 200000};
+    unsigned char *x, *y;
+    int i;
+    /* truncated at many points: header, JSON, data */
+    for (i = 0; i < (int)(sizeof cut / sizeof cut[0]); i++) {
+        char what[64];
+        sprintf(what, "truncated at %zu", cut[i]);
+        expect(what, load_mem(w, cut[i], cfg, &err), MAMBA_ERR_FORMAT, &err, NULL);
+    }
+    expect("truncated by one byte", load_mem(w, wn - 1, cfg, &err), MAMBA_ERR_FORMAT, &err, "outside");
+    /* header length past the end */
+    x = (unsigned char *)malloc(wn);
+    memcpy(x, w, wn);
+    x[5] = 0x7f;
+    expect("header length past end", load_mem(x, wn, cfg, &err), MAMBA_ERR_FORMAT, &err, "past the end");
+    memset(x, 0xff, 8);
+    expect("header length 2^64-1", load_mem(x, wn, cfg, &err), MAMBA_ERR_FORMAT, &err, "past the end");
+    /* malformed JSON header */
+    memcpy(x, w, wn);
+    x[8 + 15] = ',';   /* '{"__metadata__":' -> '{"__metadata__",' */
+    expect("malformed header JSON", load_mem(x, wn, cfg, &err), MAMBA_ERR_FORMAT, &err, "weights");
+    memcpy(x, w, wn);
+    x[8] = '[';
+    expect("header not an object", load_mem(x, wn, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL);
+    free(x);
+#define EDIT(from, to) (y = st_edit(w, wn, from, to, &n))
+    /* unknown dtype, unsupported dtype, wrong dtype size */
+    EDIT("\"backbone.norm_f.weight\":{\"dtype\":\"F32\"", "\"backbone.norm_f.weight\":{\"dtype\":\"Q9\"");
+    expect("unknown dtype", load_mem(y, n, cfg, &err), MAMBA_ERR_UNSUPPORTED, &err, "unknown dtype 'Q9'"); free(y);
+    EDIT("\"backbone.norm_f.weight\":{\"dtype\":\"F32\",\"shape\":[64]", "\"backbone.norm_f.weight\":{\"dtype\":\"I32\",\"shape\":[64]");
+    expect("unsupported dtype I32", load_mem(y, n, cfg, &err), MAMBA_ERR_UNSUPPORTED, &err, "backbone.norm_f.weight"); free(y);
+    EDIT("\"backbone.norm_f.weight\":{\"dtype\":\"F32\"", "\"backbone.norm_f.weight\":{\"dtype\":\"F16\"");
+    expect("dtype size vs offsets", load_mem(y, n, cfg, &err), MAMBA_ERR_SHAPE, &err, "backbone.norm_f.weight"); free(y);
+    /* tensor missing */
+    EDIT("\"backbone.layers.1.mixer.D\"", "\"backbone.layers.1.mixer.Q\"");
+    expect("tensor missing", load_mem(y, n, cfg, &err), MAMBA_ERR_MISSING, &err, "backbone.layers.1.mixer.D"); free(y);
+    EDIT("\"backbone.embeddings.weight\"", "\"backbone.embeddingz.weight\"");
+    expect("embedding missing", load_mem(y, n, cfg, &err), MAMBA_ERR_MISSING, &err, "embedding"); free(y);
+    /* duplicate name */
+    EDIT("\"backbone.layers.1.mixer.D\"", "\"backbone.layers.0.mixer.D\"");
+    expect("duplicate tensor", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, "twice"); free(y);
+    /* wrong shape (same byte size, so only the shape check can catch it) */
+    EDIT("\"shape\":[128,16]", "\"shape\":[16,128]");
+    expect("wrong shape", load_mem(y, n, cfg, &err), MAMBA_ERR_SHAPE, &err, "expected [128, 16]"); free(y);
+    EDIT("\"shape\":[256,64]", "\"shape\":[64,256]");
+    expect("wrong embedding shape", load_mem(y, n, cfg, &err), MAMBA_ERR_SHAPE, &err, "embeddings"); free(y);
+    /* offsets outside the file, reversed, overlapping, absurd */
+    EDIT("[327168,327424]", "[327168,999999999]");
+    expect("offsets outside", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, "outside"); free(y);
+    EDIT("[327168,327424]", "[327424,327168]");
+    expect("offsets reversed", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    EDIT("[327168,327424]", "[326912,327168]");
+    expect("offsets overlap", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, "overlap"); free(y);
+    EDIT("[327168,327424]", "[-256,0]");
+    expect("negative offset", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    EDIT("[327168,327424]", "[1e300,1e301]");
+    expect("huge offsets", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    EDIT("\"data_offsets\":[327168,327424]", "\"data_offsets\":[327168]");
+    expect("one offset", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    /* shapes whose byte size overflows, and absurd ranks */
+    EDIT("\"shape\":[64],\"data_offsets\":[327168", "\"shape\":[1099511627776,1099511627776],\"data_offsets\":[327168");
+    expect("shape overflow", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, "overflow"); free(y);
+    EDIT("\"shape\":[64],\"data_offsets\":[327168", "\"shape\":[4294967296,4294967296,4294967296],\"data_offsets\":[327168");
+    expect("shape overflow 3d", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    EDIT("\"shape\":[64],\"data_offsets\":[327168", "\"shape\":[1,1,1,1,1,1,1,1,1,64],\"data_offsets\":[327168");
+    expect("too many dims", load_mem(y, n, cfg, &err), MAMBA_ERR_UNSUPPORTED, &err, NULL); free(y);
+    EDIT("\"shape\":[64],\"data_offsets\":[327168", "\"shape\":[-64],\"data_offsets\":[327168");
+    expect("negative dim", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    EDIT("\"shape\":[64],\"data_offsets\":[327168", "\"shape\":[6.5],\"data_offsets\":[327168");
+    expect("fractional dim", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    EDIT("\"backbone.norm_f.weight\":{\"dtype\":\"F32\",", "\"backbone.norm_f.weight\":{");
+    expect("no dtype", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+    EDIT("\"backbone.norm_f.weight\":{", "\"backbone.norm_f.weight\":7,\"x\":{");
+    expect("entry not an object", load_mem(y, n, cfg, &err), MAMBA_ERR_FORMAT, &err, NULL); free(y);
+#undef EDIT
+}
+
+static void bad_json_and_config(const unsigned char *w, size_t wn, const char *cfg) {
+    mamba_error err;
+    char *deep, buf[4096];
+    int i;
+    static const struct { const char *from, *to; mamba_status want; const char *needle; } cases[] = {
+        {"\"hidden_size\": 64", "\"hidden_size\": 0", MAMBA_ERR_CONFIG, "hidden_size"},
+        {"\"hidden_size\": 64", "\"hidden_size\": -5", MAMBA_ERR_CONFIG, "hidden_size"},
+        {"\"hidden_size\": 64", "\"hidden_size\": 1e12", MAMBA_ERR_CONFIG, "hidden_size"},
+        {"\"hidden_size\": 64", "\"hidden_size\": 64.5", MAMBA_ERR_CONFIG, "hidden_size"},
+        {"\"hidden_size\": 64", "\"hidden_size\": \"64\"", MAMBA_ERR_CONFIG, "hidden_size"},
+        {"\"hidden_size\": 64", "\"hidden_size\": 65", MAMBA_ERR_SHAPE, "expected"},
+        {"\"hidden_size\": 64", "\"hidden_size\": 1048576", MAMBA_ERR_SHAPE, NULL},
+        {"\"hidden_size\": 64", "\"hidden_sizes\": 64", MAMBA_ERR_CONFIG, "hidden_size is missing"},
+        {"\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3", MAMBA_ERR_MISSING, "backbone.layers.2"},
+        {"\"num_hidden_layers\": 2", "\"num_hidden_layers\": 0", MAMBA_ERR_CONFIG, "num_hidden_layers"},
+        {"\"num_hidden_layers\": 2", "\"num_hidden_layers\": 100000", MAMBA_ERR_CONFIG, "num_hidden_layers"},
+        {"\"state_size\": 16", "\"state_size\": 0", MAMBA_ERR_CONFIG, "state_size"},
+        {"\"state_size\": 16", "\"state_size\": 17", MAMBA_ERR_SHAPE, NULL},
+        {"\"conv_kernel\": 4", "\"conv_kernel\": -1", MAMBA_ERR_CONFIG, "conv_kernel"},
+        {"\"conv_kernel\": 4", "\"conv_kernel\": 1000", MAMBA_ERR_CONFIG, "conv_kernel"},
+        {"\"vocab_size\": 256", "\"vocab_size\": 0", MAMBA_ERR_CONFIG, "vocab_size"},
+        {"\"vocab_size\": 256", "\"vocab_size\": 257", MAMBA_ERR_SHAPE, "embeddings"},
+        {"\"vocab_size\": 256", "\"vocab_size\": 99999999999", MAMBA_ERR_CONFIG, "vocab_size"},
+        {"\"intermediate_size\": 128", "\"intermediate_size\": 4000000", MAMBA_ERR_CONFIG, "intermediate_size"},
+        {"\"time_step_rank\": 4", "\"time_step_rank\": \"bogus\"", MAMBA_ERR_CONFIG, "time_step_rank"},
+        {"\"time_step_rank\": 4", "\"time_step_rank\": 0", MAMBA_ERR_CONFIG, "time_step_rank"},
+        {"\"layer_norm_epsilon\": 1e-05", "\"layer_norm_epsilon\": -1", MAMBA_ERR_CONFIG, "layer_norm_epsilon"},
+        {"\"layer_norm_epsilon\": 1e-05", "\"layer_norm_epsilon\": NaN", MAMBA_ERR_CONFIG, "layer_norm_epsilon"},
+        {"\"model_type\": \"mamba\"", "\"model_type\": \"llama\"", MAMBA_ERR_UNSUPPORTED, "llama"},
+        {"\"model_type\": \"mamba\"", "\"model_type\": \"mamba2\"", MAMBA_ERR_UNSUPPORTED, "mamba2"},
+        {"\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false", MAMBA_ERR_MISSING, "lm_head"},
+        {"\"use_bias\": false", "\"use_bias\": fals", MAMBA_ERR_FORMAT, "config.json"},
+        {"\"vocab_size\": 256\n}", "\"vocab_size\": 256\n", MAMBA_ERR_FORMAT, "truncated"},
+        {"\"vocab_size\": 256\n}", "\"vocab_size\": 256\n}}", MAMBA_ERR_FORMAT, "config.json"},
+        {"{", "[", MAMBA_ERR_FORMAT, NULL},
+        {"\"bos_token_id\": 0", "\"bos_token_id\": 0,", MAMBA_ERR_FORMAT, NULL},
+        {"\"bos_token_id\": 0", "\"bos_token_id\": \"\\x\"", MAMBA_ERR_FORMAT, "escape"},
+    };
+    for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+        const char *pos = strstr(cfg, cases[i].from);
+        char what[160];
+        CHECK(pos != NULL, "config case %d: '%s' not in config", i, cases[i].from);
+        if (!pos) continue;
+        sprintf(buf, "%.*s%s%s", (int)(pos - cfg), cfg, cases[i].to, pos + strlen(cases[i].from));
+        sprintf(what, "config %s", cases[i].to);
+        expect(what, load_mem(w, wn, buf, &err), cases[i].want, &err, cases[i].needle);
+    }
+    /* the Infinity/NaN literals Python writes are accepted where a number is free-form */
+    {
+        const char *pos = strstr(cfg, "\"time_step_floor\": 0.0001");
+        CHECK(pos != NULL, "time_step_floor in config");
+        if (pos) {
+            sprintf(buf, "%.*s%s%s", (int)(pos - cfg), cfg, "\"time_step_floor\": -Infinity, \"x\": [0.0, Infinity, NaN]", pos + strlen("\"time_step_floor\": 0.0001"));
+            expect("Infinity literals", load_mem(w, wn, buf, &err), MAMBA_OK, &err, NULL);
+        }
+    }
+    /* JSON nested absurdly deep: a clean limit, no stack overflow */
+    deep = (char *)malloc(2000020);
+    strcpy(deep, "{\"a\":");
+    for (i = 0; i < 1000000; i++) deep[5 + i] = '[';
+    for (i = 0; i < 1000000; i++) deep[1000005 + i] = ']';
+    strcpy(deep + 2000005, "}");
+    expect("deep JSON config", load_mem(w, wn, deep, &err), MAMBA_ERR_LIMIT, &err, "deeper");
+    free(deep);
+    expect("empty config", load_mem(w, wn, "", &err), MAMBA_ERR_FORMAT, &err, NULL);
+    expect("config not an object", load_mem(w, wn, "42", &err), MAMBA_ERR_CONFIG, &err, NULL);
+    expect("config control char", load_mem(w, wn, "{\"a\":\"\x01\"}", &err), MAMBA_ERR_FORMAT, &err, "control");
+    expect("config lone surrogate ok", load_mem(w, wn, "{\"a\":\"\\ud800\"}", &err), MAMBA_ERR_CONFIG, &err, "model_type is missing");
+    {
+        mamba_model *m = NULL;
+        CHECK(mamba_load_memory(NULL, w, wn, cfg, strlen(cfg), NULL, &err) == MAMBA_ERR_BADARG, "NULL out");
+        CHECK(mamba_load_memory(&m, NULL, 0, cfg, strlen(cfg), NULL, NULL) == MAMBA_ERR_BADARG, "NULL weights, NULL err");
+        CHECK(mamba_load_memory(&m, w, wn, NULL, 0, NULL, &err) == MAMBA_ERR_BADARG, "NULL config");
+    }
+    {   /* caller limits */
+        mamba_options o;
+        mamba_model *m = NULL;
+        memset(&o, 0, sizeof o);
+        o.max_header_bytes = 1000;
+        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "header limit: %s", err.message);
+        o.max_header_bytes = 0;
+        o.max_tensors = 5;
+        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "tensor limit: %s", err.message);
+        o.max_tensors = 0;
+        o.max_json_depth = 1;
+        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "depth limit: %s", err.message);
+        CHECK(m == NULL, "no model after limit errors");
+    }
+}
+
+#ifndef MAMBA_NO_STDIO
+static void write_file(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (f) { fwrite(data, 1, n, f); fclose(f); }
+}
+
+static void bad_files(const unsigned char *w, size_t wn, const char *cfg) {
+    mamba_model *m = NULL;
+    mamba_error err;
+    char idx[512];
+    expect("missing directory", mamba_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, "build/no/such/model/config.json");
+    expect("missing file", mamba_load_file(&m, "build/no/such.safetensors", NULL, &err), MAMBA_ERR_IO, &err, "config.json");
+    expect("empty path", mamba_load_file(&m, "", NULL, &err), MAMBA_ERR_BADARG, &err, NULL);
+    /* a directory with a config but no weights (left over from an earlier run?) */
+    remove("build/tmp/bad1/model.safetensors");
+    remove("build/tmp/bad1/model.safetensors.index.json");
+    write_file("build/tmp/bad1/config.json", cfg, strlen(cfg));
+    expect("missing weights", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "model.safetensors");
+    /* truncated weights file on disk */
+    write_file("build/tmp/bad1/model.safetensors", w, wn / 2);
+    expect("truncated file", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "build/tmp/bad1/model.safetensors");
+    write_file("build/tmp/bad1/model.safetensors", w, 0);
+    expect("empty file", mamba_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err), MAMBA_ERR_FORMAT, &err, "too short");
+    write_file("build/tmp/bad1/model.safetensors", w, wn);
+    CHECK(mamba_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err) == MAMBA_OK, "a .safetensors path: %s", err.message);
+    mamba_free(m);
+    m = NULL;
+    /* index files: path traversal, missing shard, no weight_map */
+    sprintf(idx, "{\"weight_map\": {\"backbone.norm_f.weight\": \"../../etc/passwd\"}}");
+    write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
+    expect("shard path traversal", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "shard file name");
+    sprintf(idx, "{\"weight_map\": {\"backbone.norm_f.weight\": \"nope.safetensors\"}}");
+    write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
+    expect("missing shard", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "nope.safetensors");
+    sprintf(idx, "{\"metadata\": {}}");
+    write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
+    expect("no weight_map", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "weight_map");
+    sprintf(idx, "{\"weight_map\": {\"a\": \"model.safetensors\", \"b\": \"model.safetensors\"}}");
+    write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
+    CHECK(mamba_load_file(&m, "build/tmp/bad1", NULL, &err) == MAMBA_OK, "index naming one shard twice: %s", err.message);
+    mamba_free(m);
+    remove("build/tmp/bad1/model.safetensors.index.json");
+}
+#endif
+
+int main(int argc, char **argv) {
+    static const char *dirs[] = {"tests/data/m1-odd-f32", "tests/data/m1-f16-untied-bias", "tests/data/m1-bf16-sharded",
+                                 "tests/data/m1-unaligned-f32", "tests/data/falcon-f32", "tests/data/m1-f32-mixed"};
+    char *tiny, *wp, *cp;
+    unsigned char *w, *cfg;
+    size_t wn, cn;
+    int i;
+    if (argc > 1) shared_dir = argv[1];
+    printf("goldens (tolerance 1e-4 + 1e-3*|ref|):\n");
+    tiny = path2(shared_dir, "reference/m1-tiny");
+    golden_dir(tiny);
+    for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) golden_dir(dirs[i]);
+    printf("  worst error over all goldens: %.4f of tolerance\n", worst_ratio_all);
+    greedy_public();
+    wp = path2(tiny, "model.safetensors");
+    cp = path2(tiny, "config.json");
+    w = read_all(wp, &wn);
+    cfg = read_all(cp, &cn);
+    CHECK(w && cfg, "read m1-tiny");
+    if (w && cfg) {
+        state_api(w, wn, (const char *)cfg, cn);
+        bad_weights(w, wn, (const char *)cfg);
+        bad_json_and_config(w, wn, (const char *)cfg);
+#ifndef MAMBA_NO_STDIO
+        bad_files(w, wn, (const char *)cfg);
+#endif
+    }
+    free(w); free(cfg); free(wp); free(cp); free(tiny);
+    return test_summary();
+}
