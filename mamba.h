@@ -125,7 +125,8 @@ typedef struct mamba_error {
 typedef enum mamba_arch {
     MAMBA_ARCH_AUTO = 0,        /* options: take it from the config */
     MAMBA_ARCH_MAMBA1,
-    MAMBA_ARCH_FALCON_MAMBA     /* Mamba-1 + weightless RMS norms on dt, B, C */
+    MAMBA_ARCH_FALCON_MAMBA,    /* Mamba-1 + weightless RMS norms on dt, B, C */
+    MAMBA_ARCH_MAMBA2           /* SSD block: scalar decay per head, grouped B/C */
 } mamba_arch;
 
 typedef enum mamba_dtype {
@@ -140,7 +141,16 @@ typedef struct mamba_config {
     int d_inner;        /* expand * d_model (intermediate_size)              */
     int d_state;        /* N: SSM state per channel                          */
     int d_conv;         /* K: causal conv kernel width                       */
-    int dt_rank;        /* R: rank of the dt projection                      */
+    int dt_rank;        /* R: rank of the dt projection (Mamba-1; 0 for 2)   */
+    int n_heads;        /* Mamba-2: H = d_inner / head_dim (0 for Mamba-1)   */
+    int head_dim;       /* Mamba-2: P                                        */
+    int n_groups;       /* Mamba-2: G groups of heads sharing B and C        */
+    int conv_dim;       /* conv channels: d_inner, or d_inner + 2*G*N        */
+    int d_in_proj;      /* rows of in_proj: 2*d_inner, or 2*d_inner+2GN+H    */
+    float dt_min, dt_max; /* Mamba-2 time_step_limit clamp of dt             */
+    int gated_norm;     /* Mamba-2: gated RMSNorm before out_proj (rmsnorm)  */
+    int norm_before_gate; /* Mamba-2: normalise y, then multiply by silu(z)  */
+    int d_per_channel;  /* Mamba-2: D has d_inner entries (D_has_hdim)       */
     int vocab_size;     /* logits produced: vocab_size from the config       */
     int n_embd_rows;    /* rows of the embedding (>= vocab_size when padded) */
     float norm_eps;     /* block and final RMSNorm epsilon                   */
@@ -167,8 +177,8 @@ typedef struct mamba_model mamba_model;
 /* One sequence. Fields are read-only for the caller; use the functions. */
 typedef struct mamba_state {
     uint32_t magic;
-    int d_inner, d_state, d_conv, n_layer;   /* shape, checked on every use    */
-    float *conv;        /* (n_layer, d_inner, d_conv-1): past raw conv inputs   */
+    int d_inner, d_state, d_conv, n_layer, conv_dim;   /* shape, checked on use */
+    float *conv;        /* (n_layer, conv_dim, d_conv-1): past raw conv inputs  */
     float *ssm;         /* (n_layer, d_inner, d_state): recurrent SSM state     */
     void  *scratch;     /* working memory, NULL for a snapshot-only state       */
     size_t scratch_bytes;
@@ -1002,10 +1012,13 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
     return st;
 }
 
+/* Finds a tensor by name; also under a "model." prefix (Mamba-Codestral files). */
 static mamba__tensor *mamba__tensor_find(mamba__tensors *ts, const char *name) {
     size_t i;
     for (i = 0; i < ts->n; i++)
         if (!strcmp(ts->t[i].name, name)) return &ts->t[i];
+    for (i = 0; i < ts->n; i++)
+        if (!strncmp(ts->t[i].name, "model.", 6) && !strcmp(ts->t[i].name + 6, name)) return &ts->t[i];
     return NULL;
 }
 
@@ -1143,6 +1156,41 @@ static void mamba__scan_step(float *y, float *h, const float *xc, const float *d
     }
 }
 
+/* Mamba-2 (SSD) recurrence, one token. Scalar decay per head, B and C shared
+   by the H/G heads of a group: S = exp(dt*A) * S + dt*x*B;  y = S.C + D*x.
+   x: (H, P); B, C: (G, N); S: (H, P, N); dtraw: (H) before bias and softplus. */
+static void mamba__ssd_step(float *y, float *S, const float *x, const float *B, const float *C, const float *dtraw,
+                            const float *dt_bias, const float *A, const float *D, int d_per_channel,
+                            int H, int P, int N, int G, float dt_min, float dt_max) {
+    int h, p, n, per_group = H / G;
+    for (h = 0; h < H; h++) {
+        const float *Bg = B + (size_t)(h / per_group) * (size_t)N, *Cg = C + (size_t)(h / per_group) * (size_t)N;
+        float dt = mamba__softplus(dtraw[h] + dt_bias[h]), dA;
+        dt = dt < dt_min ? dt_min : dt > dt_max ? dt_max : dt;
+        dA = MAMBA_EXPF(dt * A[h]);
+        for (p = 0; p < P; p++) {
+            size_t hp = (size_t)h * (size_t)P + (size_t)p;
+            float *s = S + hp * (size_t)N, xv = x[hp], dx = dt * xv, acc = 0;
+            for (n = 0; n < N; n++) {
+                s[n] = dA * s[n] + dx * Bg[n];
+                acc += s[n] * Cg[n];
+            }
+            y[hp] = acc + (d_per_channel ? D[hp] : D[h]) * xv;
+        }
+    }
+}
+
+/* Gated RMSNorm of Mamba-2, normalised per group of E/G channels as the
+   original checkpoints were trained (HF's module normalises over all of E,
+   which differs when G > 1): y <- norm(y * silu(z)) * w, or, with
+   norm_before_gate, norm(y) * w * silu(z). */
+static void mamba__gated_norm(float *y, const float *z, const float *w, int E, int G, float eps, int before_gate) {
+    int g, i, gs = E / G;
+    if (!before_gate) for (i = 0; i < E; i++) y[i] *= mamba__silu(z[i]);
+    for (g = 0; g < G; g++) mamba__rmsnorm(y + (size_t)g * gs, y + (size_t)g * gs, w + (size_t)g * gs, gs, eps);
+    if (before_gate) for (i = 0; i < E; i++) y[i] *= mamba__silu(z[i]);
+}
+
 /* ---- e. model ------------------------------------------------------------ */
 
 typedef struct mamba__layer {
@@ -1154,11 +1202,14 @@ typedef struct mamba__layer {
     mamba__mat x_proj;       /* (R + 2N, E)                           */
     mamba__mat dt_proj;      /* (E, R)                                */
     const float *dt_bias;    /* (E)                                   */
-    const float *A;          /* (E, N) = -exp(A_log)                  */
-    const float *D;          /* (E)                                   */
+    const float *A;          /* (E, N) = -exp(A_log); Mamba-2: (H)    */
+    const float *D;          /* (E); Mamba-2: (H), or (E) per channel */
+    const float *gnorm;      /* Mamba-2 gated RMSNorm weight (E)      */
     mamba__mat out_proj;     /* (D, E)                                */
     const float *out_bias;   /* (D) or NULL                           */
 } mamba__layer;
+/* Mamba-2 reuses the fields: in_proj (d_in_proj, D) = z | xBC | dt rows,
+   conv_w (conv_dim, K), dt_bias (H); x_proj and dt_proj are unused. */
 
 struct mamba_model {
     mamba_config cfg;
@@ -1239,6 +1290,19 @@ static int mamba__cfg_bool(const mamba__json *j, uint32_t obj, const char *key, 
     return def;
 }
 
+/* time_step_limit / dt_limit: a two-number array, Infinity allowed. */
+static mamba_status mamba__cfg_limit(const mamba__json *j, uint32_t obj, const char *key, mamba_config *c, mamba_error *e) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    double lo, hi;
+    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
+    if (j->tok[v].type != MAMBA__J_ARR || j->tok[v].size != 2 || !mamba__json_num(j, v + 1, &lo) ||
+        !mamba__json_num(j, j->tok[v + 1].next, &hi) || !(lo >= 0) || !(hi >= lo))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s must be [low, high] with 0 <= low <= high", key, 0, 0, 0);
+    c->dt_min = (float)lo;
+    c->dt_max = (float)hi;
+    return MAMBA_OK;
+}
+
 static mamba_status mamba__config_parse(mamba_config *c, const char *text, size_t len, int *tie_explicit,
                                         const mamba_options *o, mamba_error *e) {
     mamba__json j;
@@ -1254,25 +1318,28 @@ static mamba_status mamba__config_parse(mamba_config *c, const char *text, size_
     c->arch = MAMBA_ARCH_MAMBA1;
     c->d_state = 16; c->d_conv = 4; c->norm_eps = 1e-5f; c->mixer_rms_eps = 1e-6f;
     c->bos_token_id = c->eos_token_id = c->pad_token_id = -1;
+    c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
     v = mamba__json_get(&j, root, "model_type");
     if (v && j.tok[v].type == MAMBA__J_STR) mamba__json_str(&j, v, mt, sizeof mt);
     ssm = mamba__json_get(&j, root, "ssm_cfg");
     if (ssm && j.tok[ssm].type != MAMBA__J_OBJ) ssm = 0;
-    if (ssm) {
-        uint32_t lay = mamba__json_get(&j, ssm, "layer");
-        if (lay && !mamba__json_eq(&j, lay, "Mamba1")) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "config.json: ssm_cfg.layer is not Mamba1 (Mamba-2 is not supported yet)", 0, 0, 0, 0); }
-    }
-    if (!original) {
-        if (!mt[0]) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: model_type is missing", 0, 0, 0, 0); }
-        if (!strcmp(mt, "falcon_mamba")) c->arch = MAMBA_ARCH_FALCON_MAMBA;
-        else if (strcmp(mt, "mamba") != 0) {
-            mamba__json_free(&j);
-            return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "config.json: model_type '%s' is not supported (mamba, falcon_mamba)", mt, 0, 0, 0);
-        }
-    }
 #define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+#define MAMBA__FAIL(status, msg, s1) do { st = mamba__err(e, status, msg, s1, 0, 0, 0); goto done; } while (0)
     if (original) {
-        c->d_model = c->n_layer = c->vocab_size = -1;
+        uint32_t lay = ssm ? mamba__json_get(&j, ssm, "layer") : 0;
+        if (lay && mamba__json_eq(&j, lay, "Mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
+        else if (lay && !mamba__json_eq(&j, lay, "Mamba1")) MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: ssm_cfg.layer is neither Mamba1 nor Mamba2", 0);
+    } else {
+        if (!mt[0]) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: model_type is missing", 0);
+        if (!strcmp(mt, "falcon_mamba")) c->arch = MAMBA_ARCH_FALCON_MAMBA;
+        else if (!strcmp(mt, "mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
+        else if (strcmp(mt, "mamba") != 0) MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: model_type '%s' is not supported (mamba, falcon_mamba, mamba2)", mt);
+    }
+    if (c->arch == MAMBA_ARCH_MAMBA2) {   /* module defaults: state-spaces Mamba2 / HF Mamba2Config */
+        c->d_state = 128; c->head_dim = 64; c->n_groups = original ? 1 : 8;
+    }
+    c->d_model = c->n_layer = c->vocab_size = -1;
+    if (original) {
         MAMBA__TRY(mamba__cfg_int(&j, root, "d_model", 1, MAMBA_MAX_DIM, &c->d_model, e));
         MAMBA__TRY(mamba__cfg_int(&j, root, "n_layer", 1, 4096, &c->n_layer, e));
         MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
@@ -1282,37 +1349,52 @@ static mamba_status mamba__config_parse(mamba_config *c, const char *text, size_
             MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_state", 1, 4096, &c->d_state, e));
             MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_conv", 1, 64, &c->d_conv, e));
             MAMBA__TRY(mamba__cfg_int(&j, ssm, "expand", 1, 64, &expand, e));
-            v = mamba__json_get(&j, ssm, "dt_rank");
-            if (v && j.tok[v].type == MAMBA__J_NUM) { auto_rank = 0; MAMBA__TRY(mamba__cfg_int(&j, ssm, "dt_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e)); }
+            if (c->arch == MAMBA_ARCH_MAMBA2) {
+                MAMBA__TRY(mamba__cfg_int(&j, ssm, "headdim", 1, MAMBA_MAX_DIM, &c->head_dim, e));
+                MAMBA__TRY(mamba__cfg_int(&j, ssm, "ngroups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
+                MAMBA__TRY(mamba__cfg_limit(&j, ssm, "dt_limit", c, e));
+                c->gated_norm = mamba__cfg_bool(&j, ssm, "rmsnorm", 1);
+                c->norm_before_gate = mamba__cfg_bool(&j, ssm, "norm_before_gate", 0);
+                c->d_per_channel = mamba__cfg_bool(&j, ssm, "D_has_hdim", 0);
+            } else {
+                v = mamba__json_get(&j, ssm, "dt_rank");
+                if (v && j.tok[v].type == MAMBA__J_NUM) { auto_rank = 0; MAMBA__TRY(mamba__cfg_int(&j, ssm, "dt_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e)); }
+            }
         }
         {   /* hybrid or norm variants this library does not implement */
             uint32_t attn = mamba__json_get(&j, root, "attn_layer_idx");
             int d_int = 0;
             MAMBA__TRY(mamba__cfg_int(&j, root, "d_intermediate", 0, MAMBA_MAX_DIM, &d_int, e));
-            if (!mamba__cfg_bool(&j, root, "rms_norm", 1) || d_int > 0 || (attn && j.tok[attn].type == MAMBA__J_ARR && j.tok[attn].size > 0)) {
-                st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "config.json: LayerNorm, MLP or attention layers (rms_norm false, d_intermediate, attn_layer_idx) are not supported", 0, 0, 0, 0);
-                goto done;
-            }
+            if (!mamba__cfg_bool(&j, root, "rms_norm", 1) || d_int > 0 || (attn && j.tok[attn].type == MAMBA__J_ARR && j.tok[attn].size > 0))
+                MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: LayerNorm, MLP or attention layers (rms_norm false, d_intermediate, attn_layer_idx) are not supported", 0);
         }
         c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_embeddings", 1);
         *tie_explicit = mamba__json_get(&j, root, "tie_embeddings") != 0;
     } else {
-        c->d_model = c->n_layer = c->vocab_size = -1;
         MAMBA__TRY(mamba__cfg_int(&j, root, "hidden_size", 1, MAMBA_MAX_DIM, &c->d_model, e));
         MAMBA__TRY(mamba__cfg_int(&j, root, "num_hidden_layers", 1, 4096, &c->n_layer, e));
         MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
         MAMBA__TRY(mamba__cfg_int(&j, root, "state_size", 1, 4096, &c->d_state, e));
         MAMBA__TRY(mamba__cfg_int(&j, root, "conv_kernel", 1, 64, &c->d_conv, e));
         MAMBA__TRY(mamba__cfg_int(&j, root, "expand", 1, 64, &expand, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
         MAMBA__TRY(mamba__cfg_float(&j, root, "layer_norm_epsilon", 1e-12, 1.0, &c->norm_eps, e));
-        MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
-        v = mamba__json_get(&j, root, "time_step_rank");
-        if (v && j.tok[v].type == MAMBA__J_STR) {
-            if (!mamba__json_eq(&j, v, "auto")) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: time_step_rank must be an integer or \"auto\"", 0, 0, 0, 0); goto done; }
-        } else if (v && j.tok[v].type != MAMBA__J_NULL) {
-            auto_rank = 0;
-            MAMBA__TRY(mamba__cfg_int(&j, root, "time_step_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e));
+        if (c->arch == MAMBA_ARCH_MAMBA2) {
+            MAMBA__TRY(mamba__cfg_int(&j, root, "head_dim", 1, MAMBA_MAX_DIM, &c->head_dim, e));
+            MAMBA__TRY(mamba__cfg_int(&j, root, "num_heads", 1, MAMBA_MAX_DIM, &c->n_heads, e));
+            MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
+            MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
+            c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
+            c->norm_before_gate = mamba__cfg_bool(&j, root, "norm_before_gate", 0);
+        } else {
+            MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
+            MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
+            v = mamba__json_get(&j, root, "time_step_rank");
+            if (v && j.tok[v].type == MAMBA__J_STR) {
+                if (!mamba__json_eq(&j, v, "auto")) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: time_step_rank must be an integer or \"auto\"", 0);
+            } else if (v && j.tok[v].type != MAMBA__J_NULL) {
+                auto_rank = 0;
+                MAMBA__TRY(mamba__cfg_int(&j, root, "time_step_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e));
+            }
         }
         c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_word_embeddings", 1);
         *tie_explicit = mamba__json_get(&j, root, "tie_word_embeddings") != 0;
@@ -1321,46 +1403,65 @@ static mamba_status mamba__config_parse(mamba_config *c, const char *text, size_
     MAMBA__TRY(mamba__cfg_int(&j, root, "bos_token_id", -1, 1 << 24, &c->bos_token_id, e));
     MAMBA__TRY(mamba__cfg_int(&j, root, "eos_token_id", -1, 1 << 24, &c->eos_token_id, e));
     MAMBA__TRY(mamba__cfg_int(&j, root, "pad_token_id", -1, 1 << 24, &c->pad_token_id, e));
-    if (c->d_model < 0) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "d_model" : "hidden_size", 0, 0, 0); goto done; }
-    if (c->n_layer < 0) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "n_layer" : "num_hidden_layers", 0, 0, 0); goto done; }
-    if (c->vocab_size < 0) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: vocab_size is missing", 0, 0, 0, 0); goto done; }
+    if (c->d_model < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "d_model" : "hidden_size");
+    if (c->n_layer < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "n_layer" : "num_hidden_layers");
+    if (c->vocab_size < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: vocab_size is missing", 0);
     if (!c->d_inner) {
-        if ((long long)expand * c->d_model > MAMBA_MAX_DIM) { st = mamba__err(e, MAMBA_ERR_CONFIG, "config.json: expand * hidden size is too large", 0, 0, 0, 0); goto done; }
+        if ((long long)expand * c->d_model > MAMBA_MAX_DIM) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: expand * hidden size is too large", 0);
         c->d_inner = expand * c->d_model;
     }
-    if (auto_rank) c->dt_rank = (c->d_model + 15) / 16;
+    if (c->arch == MAMBA_ARCH_MAMBA2) {
+        long long gn = (long long)c->n_groups * c->d_state, conv = c->d_inner + 2 * gn;
+        if (c->d_inner % c->head_dim) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: d_inner is not a multiple of head_dim", 0);
+        if (c->n_heads && c->n_heads != c->d_inner / c->head_dim) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: num_heads * head_dim differs from expand * hidden_size", 0);
+        c->n_heads = c->d_inner / c->head_dim;
+        if (c->n_heads % c->n_groups) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: the number of heads is not a multiple of n_groups", 0);
+        if (conv + c->d_inner + c->n_heads > MAMBA_MAX_DIM) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: dimensions are too large", 0);
+        c->conv_dim = (int)conv;
+        c->d_in_proj = (int)(conv + c->d_inner + c->n_heads);
+        c->dt_rank = 0;
+    } else {
+        if (auto_rank) c->dt_rank = (c->d_model + 15) / 16;
+        c->conv_dim = c->d_inner;
+        c->d_in_proj = 2 * c->d_inner;
+        c->n_groups = 1;
+    }
     /* the embedding of original checkpoints is padded to a multiple */
     c->n_embd_rows = (int)(((long long)c->vocab_size + pad_multiple - 1) / pad_multiple * pad_multiple);
 done:
 #undef MAMBA__TRY
+#undef MAMBA__FAIL
     mamba__json_free(&j);
     return st;
 }
 
-/* Bytes of the recurrent state: conv (E*(K-1)) + ssm (E*N) floats per layer.
-   Returns 0 when the product overflows. */
+/* Bytes of the recurrent state: conv (conv_dim*(K-1)) + ssm (E*N, which is
+   H*P*N for Mamba-2) floats per layer. Returns 0 when the product overflows. */
 MAMBA_API size_t mamba_state_size(const mamba_config *c) {
     size_t per, a, b, total;
-    if (!c || c->d_inner <= 0 || c->d_state <= 0 || c->d_conv <= 0 || c->n_layer <= 0) return 0;
-    if (!mamba__mul((size_t)c->d_inner, (size_t)(c->d_conv - 1), &a) || !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &b) ||
+    if (!c || c->d_inner <= 0 || c->d_state <= 0 || c->d_conv <= 0 || c->n_layer <= 0 || c->conv_dim <= 0) return 0;
+    if (!mamba__mul((size_t)c->conv_dim, (size_t)(c->d_conv - 1), &a) || !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &b) ||
         !mamba__add(a, b, &per) || !mamba__mul(per, (size_t)c->n_layer, &total) || !mamba__mul(total, sizeof(float), &total))
         return 0;
     return total;
 }
 
 /* Scratch layout for a chunk of T tokens (floats, each block 64-byte aligned):
-   res (T,D) residual; u (T,D) normed input; xz (T,2E); xc (T,E); xdbl (T,R+2N);
+   res (T,D) residual; u (T,D) normed input; xz (T,d_in_proj) in_proj output;
+   xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
    dt (T,E); y (T,E); out (T,D); rowbuf (max cols). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
 } mamba__scratch;
 
 static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mamba__scratch *sc) {
-    size_t D = (size_t)c->d_model, E = (size_t)c->d_inner, X = (size_t)c->dt_rank + 2 * (size_t)c->d_state;
+    size_t D = (size_t)c->d_model, E = (size_t)c->d_inner;
+    size_t X = c->arch == MAMBA_ARCH_MAMBA2 ? 1 : (size_t)c->dt_rank + 2 * (size_t)c->d_state;
     size_t cols = D > E ? D : E, sizes[9], off = 0, i;
     float **dst[9];
     if (cols < (size_t)c->dt_rank) cols = (size_t)c->dt_rank;
-    sizes[0] = D; sizes[1] = D; sizes[2] = 2 * E; sizes[3] = E; sizes[4] = X; sizes[5] = E; sizes[6] = E; sizes[7] = D;
+    sizes[0] = D; sizes[1] = D; sizes[2] = (size_t)c->d_in_proj; sizes[3] = (size_t)c->conv_dim; sizes[4] = X;
+    sizes[5] = E; sizes[6] = E; sizes[7] = D;
     if (sc) {
         dst[0] = &sc->res; dst[1] = &sc->u; dst[2] = &sc->xz; dst[3] = &sc->xc; dst[4] = &sc->xdbl;
         dst[5] = &sc->dt; dst[6] = &sc->y; dst[7] = &sc->out; dst[8] = &sc->rowbuf;
@@ -1378,7 +1479,7 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
 }
 
 MAMBA_API size_t mamba_scratch_size(const mamba_config *c, int chunk) {
-    if (!c || c->d_model <= 0 || c->d_inner <= 0 || c->d_state <= 0 || c->dt_rank <= 0) return 0;
+    if (!c || c->d_model <= 0 || c->d_inner <= 0 || c->d_state <= 0 || c->dt_rank < 0 || c->conv_dim <= 0 || c->d_in_proj <= 0) return 0;
     if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
     return mamba__scratch_layout(c, chunk, NULL, NULL);
 }
@@ -1549,9 +1650,13 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
     }
     m->lm_head.rows = c->vocab_size;   /* padded rows are never computed */
 
-    /* one f32 block for the per-channel tensors: norm(D) in_bias(2E) conv_w(E*K)
-       conv_b(E) dt_bias(E) A(E*N) D(E) out_bias(D) per layer, then norm_f(D) */
-    per_layer = (size_t)(2 * D + 2 * E + E * K + 3 * E + E * N);
+    /* one f32 block for the per-channel tensors, carved layer by layer: an
+       upper bound for both families of norm, in_bias, conv_w, conv_b, dt_bias,
+       A, D, gnorm, out_bias */
+    {
+        size_t P = (size_t)c->d_in_proj, C = (size_t)c->conv_dim, H = (size_t)c->n_heads;
+        per_layer = 2 * (size_t)D + P + C * ((size_t)K + 1) + (size_t)(E * N) + 4 * (size_t)E + 2 * H;
+    }
     if (!mamba__mul(per_layer, (size_t)c->n_layer, &total) || !mamba__add(total, (size_t)D, &total) ||
         !mamba__mul(total, sizeof(float), &total))
         return mamba__err(e, MAMBA_ERR_CONFIG, "model dimensions overflow", 0, 0, 0, 0);
@@ -1562,25 +1667,40 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
     c->has_in_bias = c->has_out_bias = c->has_conv_bias = 0;
     for (l = 0; l < c->n_layer; l++) {
         mamba__layer *L = &m->layers[l];
-        float *A = f + D + 2 * E + E * K + 2 * E;
+        float *cur = f, *A;
         const float *Alog;
+        int m2 = c->arch == MAMBA_ARCH_MAMBA2;
+        long long H = c->n_heads, CD = c->conv_dim, NA = m2 ? H : E * N;
 #define MAMBA__V1(n) (dims[0] = (n), dims)
-        if ((st = mamba__bind_vec(&b, l, "norm.weight", MAMBA__V1(D), 1, 1, f, &L->norm)) != MAMBA_OK) return st;
-        if ((st = mamba__bind_mat(&b, l, "mixer.in_proj.weight", 2 * E, D, 1, &L->in_proj)) != MAMBA_OK) return st;
-        if ((st = mamba__bind_vec(&b, l, "mixer.in_proj.bias", MAMBA__V1(2 * E), 1, 0, f + D, &L->in_bias)) != MAMBA_OK) return st;
-        dims[0] = E; dims[1] = 1; dims[2] = K;
-        if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.weight", dims, 3, 1, f + D + 2 * E, &L->conv_w)) != MAMBA_OK) return st;
-        if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.bias", MAMBA__V1(E), 1, 0, f + D + 2 * E + E * K, &L->conv_b)) != MAMBA_OK) return st;
-        if ((st = mamba__bind_mat(&b, l, "mixer.x_proj.weight", R + 2 * N, E, 1, &L->x_proj)) != MAMBA_OK) return st;
-        if ((st = mamba__bind_mat(&b, l, "mixer.dt_proj.weight", E, R, 1, &L->dt_proj)) != MAMBA_OK) return st;
-        if ((st = mamba__bind_vec(&b, l, "mixer.dt_proj.bias", MAMBA__V1(E), 1, 1, f + D + 2 * E + E * K + E, &L->dt_bias)) != MAMBA_OK) return st;
-        dims[0] = E; dims[1] = N;
-        if ((st = mamba__bind_vec(&b, l, "mixer.A_log", dims, 2, 1, A, &Alog)) != MAMBA_OK) return st;
-        for (i = 0; i < (size_t)(E * N); i++) A[i] = -MAMBA_EXPF(A[i]);   /* A = -exp(A_log), once */
+#define MAMBA__VEC(name, n, req, dst) do { if ((st = mamba__bind_vec(&b, l, name, MAMBA__V1(n), 1, req, cur, &(dst))) != MAMBA_OK) return st; cur += (n); } while (0)
+        MAMBA__VEC("norm.weight", D, 1, L->norm);
+        if ((st = mamba__bind_mat(&b, l, "mixer.in_proj.weight", c->d_in_proj, D, 1, &L->in_proj)) != MAMBA_OK) return st;
+        MAMBA__VEC("mixer.in_proj.bias", c->d_in_proj, 0, L->in_bias);
+        dims[0] = CD; dims[1] = 1; dims[2] = K;
+        if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.weight", dims, 3, 1, cur, &L->conv_w)) != MAMBA_OK) return st;
+        cur += CD * K;
+        MAMBA__VEC("mixer.conv1d.bias", CD, 0, L->conv_b);
+        if (m2) {
+            MAMBA__VEC("mixer.dt_bias", H, 1, L->dt_bias);
+            A = cur;
+            MAMBA__VEC("mixer.A_log", H, 1, Alog);
+            MAMBA__VEC("mixer.D", c->d_per_channel ? E : H, 1, L->D);
+            if (c->gated_norm) MAMBA__VEC("mixer.norm.weight", E, 1, L->gnorm);
+        } else {
+            if ((st = mamba__bind_mat(&b, l, "mixer.x_proj.weight", R + 2 * N, E, 1, &L->x_proj)) != MAMBA_OK) return st;
+            if ((st = mamba__bind_mat(&b, l, "mixer.dt_proj.weight", E, R, 1, &L->dt_proj)) != MAMBA_OK) return st;
+            MAMBA__VEC("mixer.dt_proj.bias", E, 1, L->dt_bias);
+            A = cur;
+            dims[0] = E; dims[1] = N;
+            if ((st = mamba__bind_vec(&b, l, "mixer.A_log", dims, 2, 1, cur, &Alog)) != MAMBA_OK) return st;
+            cur += E * N;
+            MAMBA__VEC("mixer.D", E, 1, L->D);
+        }
+        for (i = 0; i < (size_t)NA; i++) A[i] = -MAMBA_EXPF(A[i]);   /* A = -exp(A_log), once */
         L->A = A;
-        if ((st = mamba__bind_vec(&b, l, "mixer.D", MAMBA__V1(E), 1, 1, A + E * N, &L->D)) != MAMBA_OK) return st;
         if ((st = mamba__bind_mat(&b, l, "mixer.out_proj.weight", D, E, 1, &L->out_proj)) != MAMBA_OK) return st;
-        if ((st = mamba__bind_vec(&b, l, "mixer.out_proj.bias", MAMBA__V1(D), 1, 0, A + E * N + E, &L->out_bias)) != MAMBA_OK) return st;
+        MAMBA__VEC("mixer.out_proj.bias", D, 0, L->out_bias);
+#undef MAMBA__VEC
         /* biases are all-or-none across layers */
         if (l == 0) { c->has_in_bias = L->in_bias != NULL; c->has_out_bias = L->out_bias != NULL; c->has_conv_bias = L->conv_b != NULL; }
         else if (c->has_in_bias != (L->in_bias != NULL) || c->has_out_bias != (L->out_bias != NULL) || c->has_conv_bias != (L->conv_b != NULL)) {
@@ -1589,9 +1709,10 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
         }
         f += per_layer;
         m->weight_bytes += L->in_proj.rows * (size_t)L->in_proj.cols * mamba__dtype_size(L->in_proj.dtype)
-                         + L->x_proj.rows * (size_t)L->x_proj.cols * mamba__dtype_size(L->x_proj.dtype)
-                         + L->dt_proj.rows * (size_t)L->dt_proj.cols * mamba__dtype_size(L->dt_proj.dtype)
                          + L->out_proj.rows * (size_t)L->out_proj.cols * mamba__dtype_size(L->out_proj.dtype);
+        if (!m2)
+            m->weight_bytes += L->x_proj.rows * (size_t)L->x_proj.cols * mamba__dtype_size(L->x_proj.dtype)
+                             + L->dt_proj.rows * (size_t)L->dt_proj.cols * mamba__dtype_size(L->dt_proj.dtype);
     }
     if ((st = mamba__bind_vec(&b, -1, "backbone.norm_f.weight", MAMBA__V1(D), 1, 1, f, &m->norm_f)) != MAMBA_OK) return st;
 #undef MAMBA__V1
@@ -1603,7 +1724,7 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
 /* Checks the config's numbers before anything is sized from them. */
 static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
     size_t s;
-    if (c->d_inner <= 0 || c->d_state <= 0 || c->dt_rank <= 0 || c->d_conv <= 0)
+    if (c->d_inner <= 0 || c->d_state <= 0 || (c->dt_rank <= 0 && c->arch != MAMBA_ARCH_MAMBA2) || c->d_conv <= 0)
         return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: dimensions must be positive", 0, 0, 0, 0);
     if (!mamba_state_size(c) || !mamba_scratch_size(c, MAMBA__DEFAULT_CHUNK) ||
         !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &s) || s > ((size_t)1 << 31))
@@ -1796,7 +1917,7 @@ done:
 
 /* ---- f. state ------------------------------------------------------------ */
 
-static size_t mamba__conv_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->d_inner * (size_t)(s->d_conv - 1); }
+static size_t mamba__conv_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->conv_dim * (size_t)(s->d_conv - 1); }
 static size_t mamba__ssm_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->d_inner * (size_t)s->d_state; }
 
 MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, void *state_mem, size_t state_bytes,
@@ -1811,7 +1932,7 @@ MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, v
         if (!sneed || scratch_bytes < sneed || (uintptr_t)scratch_mem % 16) return MAMBA_ERR_BADARG;
     }
     s->magic = MAMBA__STATE_MAGIC;
-    s->d_inner = c->d_inner; s->d_state = c->d_state; s->d_conv = c->d_conv; s->n_layer = c->n_layer;
+    s->d_inner = c->d_inner; s->d_state = c->d_state; s->d_conv = c->d_conv; s->n_layer = c->n_layer; s->conv_dim = c->conv_dim;
     s->conv = (float *)state_mem;
     s->ssm = s->conv + mamba__conv_floats(s);
     s->scratch = scratch_mem;
@@ -1866,7 +1987,8 @@ MAMBA_API void mamba_state_reset(mamba_state *s) {
 /* Copies the recurrent state (not the scratch): an independent branch. */
 MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src) {
     if (!dst || !src || dst->magic != MAMBA__STATE_MAGIC || src->magic != MAMBA__STATE_MAGIC) return MAMBA_ERR_BADARG;
-    if (dst->d_inner != src->d_inner || dst->d_state != src->d_state || dst->d_conv != src->d_conv || dst->n_layer != src->n_layer)
+    if (dst->d_inner != src->d_inner || dst->d_state != src->d_state || dst->d_conv != src->d_conv || dst->n_layer != src->n_layer ||
+        dst->conv_dim != src->conv_dim)
         return MAMBA_ERR_BADARG;
     if (dst == src) return MAMBA_OK;
     memmove(dst->conv, src->conv, mamba__conv_floats(src) * sizeof(float));
@@ -1878,7 +2000,7 @@ MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src
 static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
     const mamba_config *c = &m->cfg;
     return s->magic == MAMBA__STATE_MAGIC && s->d_inner == c->d_inner && s->d_state == c->d_state &&
-           s->d_conv == c->d_conv && s->n_layer == c->n_layer;
+           s->d_conv == c->d_conv && s->n_layer == c->n_layer && s->conv_dim == c->conv_dim;
 }
 
 /* ---- e'. forward ----------------------------------------------------------- */
@@ -1921,6 +2043,31 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
+/* One Mamba-2 block for T tokens (same conventions as mamba__block). */
+static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+    const mamba_config *c = &m->cfg;
+    const mamba__layer *L = &m->layers[l];
+    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, G = c->n_groups, H = c->n_heads;
+    int CD = c->conv_dim, NP = c->d_in_proj, t;
+    float *conv = s->conv + (size_t)l * (size_t)CD * (size_t)(K - 1);  /* (conv_dim, K-1) */
+    float *S = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (H, P, N) */
+    for (t = 0; t < T; t++)
+        mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
+    /* zxbcdt = in_proj(u) -> z (E) | xBC (conv_dim) | dt (H) */
+    mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf);
+    for (t = 0; t < T; t++) {
+        const float *zx = sc->xz + (size_t)t * NP;
+        float *xbc = sc->xc + (size_t)t * CD, *y = sc->y + (size_t)t * E;
+        mamba__conv_step(xbc, conv, zx + E, L->conv_w, L->conv_b, CD, K);   /* xBC = silu(conv1d(xBC)) */
+        mamba__ssd_step(y, S, xbc, xbc + E, xbc + E + (size_t)G * N, zx + E + CD, L->dt_bias, L->A, L->D,
+                        c->d_per_channel, H, c->head_dim, N, G, c->dt_min, c->dt_max);
+        if (c->gated_norm) mamba__gated_norm(y, zx, L->gnorm, E, G, c->norm_eps, c->norm_before_gate);
+        else { int i; for (i = 0; i < E; i++) y[i] *= mamba__silu(zx[i]); }
+    }
+    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
+    for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
+}
+
 /* Runs T tokens through the model; writes logits for rows [first, T) into
    logits (one row of vocab_size each), or none when first == T. */
 static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
@@ -1929,7 +2076,10 @@ static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int
     int D = c->d_model, t, l;
     mamba__scratch_layout(c, s->chunk, s->scratch, &sc);
     for (t = 0; t < T; t++) mamba__row_f32(&m->embed, tok[t], sc.res + (size_t)t * D);
-    for (l = 0; l < c->n_layer; l++) mamba__block(m, l, s, &sc, T);
+    for (l = 0; l < c->n_layer; l++) {
+        if (c->arch == MAMBA_ARCH_MAMBA2) mamba__block2(m, l, s, &sc, T);
+        else mamba__block(m, l, s, &sc, T);
+    }
     if (first < T) {
         int n = T - first;
         for (t = 0; t < n; t++) mamba__rmsnorm(sc.u + (size_t)t * D, sc.res + (size_t)(first + t) * D, m->norm_f, D, c->norm_eps);
