@@ -1122,38 +1122,45 @@ static float mamba__silu(float x) { return x / (1.0f + MAMBA_EXPF(-x)); }
 /* PyTorch softplus with threshold 20 (beta 1). */
 static float mamba__softplus(float x) { return x > 20.0f ? x : MAMBA_LOG1PF(MAMBA_EXPF(x)); }
 
-/* Causal depthwise conv, one token, then SiLU. win: (E, K-1) past raw inputs,
-   oldest first; w: (E, K); tap K-1 multiplies the newest input. */
+/* Causal depthwise conv, one token, then SiLU, over C channels. Layouts are
+   tap-major so that every loop runs across channels: win (K-1, C) holds the
+   past raw inputs, oldest first; w (K, C); tap K-1 multiplies the newest input.
+   (PyTorch's conv1d.weight [C, 1, K] is transposed at load.) */
 static void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
-                             const float *b, int E, int K) {
+                             const float *b, int C, int K) {
     int c, k;
-    for (c = 0; c < E; c++) {
-        float *s = win + (size_t)c * (size_t)(K - 1);
-        const float *wc = w + (size_t)c * (size_t)K;
-        float acc = b ? b[c] : 0.0f;
-        for (k = 0; k < K - 1; k++) acc += wc[k] * s[k];
-        acc += wc[K - 1] * x[c];
-        for (k = 0; k + 1 < K - 1; k++) s[k] = s[k + 1];   /* shift left */
-        if (K > 1) s[K - 2] = x[c];                          /* store raw x */
-        xc[c] = mamba__silu(acc);
+    for (c = 0; c < C; c++) xc[c] = b ? b[c] : 0.0f;
+    for (k = 0; k < K - 1; k++) {
+        const float *wk = w + (size_t)k * (size_t)C, *sk = win + (size_t)k * (size_t)C;
+        for (c = 0; c < C; c++) xc[c] += wk[c] * sk[c];
     }
+    {
+        const float *wk = w + (size_t)(K - 1) * (size_t)C;
+        for (c = 0; c < C; c++) xc[c] += wk[c] * x[c];
+    }
+    if (K > 1) {   /* shift the window by one token and store the raw input */
+        memmove(win, win + C, sizeof(float) * (size_t)C * (size_t)(K - 2));
+        memcpy(win + (size_t)(K - 2) * (size_t)C, x, sizeof(float) * (size_t)C);
+    }
+    for (c = 0; c < C; c++) xc[c] = mamba__silu(xc[c]);
 }
 
 /* Mamba-1 selective scan, one token, fused (dA, dB never materialised):
-   h = exp(dt*A) * h + dt*B*x;  y = (h.C + D*x) * silu(z).  h: (E, N). */
+   h = exp(dt*A) * h + dt*B*x;  y = (h.C + D*x) * silu(z).
+   h and A are state-major, (N, E), so the work runs across channels. */
 static void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
                              const float *B, const float *C, const float *D, const float *z, int E, int N) {
     int c, n;
-    for (c = 0; c < E; c++) {
-        float *hc = h + (size_t)c * (size_t)N;
-        const float *Ac = A + (size_t)c * (size_t)N;
-        float d = dt[c], dx = d * xc[c], acc = 0;
-        for (n = 0; n < N; n++) {
-            hc[n] = MAMBA_EXPF(d * Ac[n]) * hc[n] + dx * B[n];
-            acc += hc[n] * C[n];
+    for (c = 0; c < E; c++) y[c] = 0;
+    for (n = 0; n < N; n++) {
+        float *hn = h + (size_t)n * (size_t)E, bn = B[n], cn = C[n];
+        const float *An = A + (size_t)n * (size_t)E;
+        for (c = 0; c < E; c++) {
+            hn[c] = MAMBA_EXPF(dt[c] * An[c]) * hn[c] + dt[c] * xc[c] * bn;
+            y[c] += hn[c] * cn;
         }
-        y[c] = (acc + D[c] * xc[c]) * mamba__silu(z[c]);
     }
+    for (c = 0; c < E; c++) y[c] = (y[c] + D[c] * xc[c]) * mamba__silu(z[c]);
 }
 
 /* Mamba-2 (SSD) recurrence, one token. Scalar decay per head, B and C shared
@@ -1224,7 +1231,7 @@ struct mamba_model {
     void **copies;           /* aligned copies of misaligned matrices */
     int n_copies;
     size_t weight_bytes;
-    int max_cols;
+    float *tmp;              /* load-time scratch for transposes      */
 };
 
 MAMBA_API const char *mamba_version_string(void) { return MAMBA_VERSION_STRING; }
@@ -1249,6 +1256,7 @@ MAMBA_API void mamba_free(mamba_model *m) {
     if (m->copies) MAMBA_FREE(m->copies);
     if (m->layers) MAMBA_FREE(m->layers);
     if (m->f32) MAMBA_FREE(m->f32);
+    if (m->tmp) MAMBA_FREE(m->tmp);
     MAMBA_FREE(m);
 }
 
@@ -1597,6 +1605,14 @@ static mamba_status mamba__bind_mat(mamba__binder *b, int layer, const char *suf
     return MAMBA_OK;
 }
 
+/* In-place transpose of a (rows, cols) f32 matrix, through `tmp` (rows*cols floats). */
+static void mamba__transpose(float *a, int rows, int cols, float *tmp) {
+    int r, c;
+    for (r = 0; r < rows; r++)
+        for (c = 0; c < cols; c++) tmp[(size_t)c * (size_t)rows + (size_t)r] = a[(size_t)r * (size_t)cols + (size_t)c];
+    memcpy(a, tmp, sizeof(float) * (size_t)rows * (size_t)cols);
+}
+
 /* A small tensor converted to f32 into dst (n = product of dims). */
 static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suffix, const long long *dims, int nd,
                                     int required, float *dst, const float **out) {
@@ -1662,7 +1678,11 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
         return mamba__err(e, MAMBA_ERR_CONFIG, "model dimensions overflow", 0, 0, 0, 0);
     m->f32 = MAMBA__CAST(float *, mamba__alloc(total));
     m->layers = MAMBA__CAST(mamba__layer *, mamba__calloc(sizeof(mamba__layer) * (size_t)c->n_layer));
-    if (!m->f32 || !m->layers) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory for %d layers", 0, 0, c->n_layer, 0);
+    {
+        size_t nt = (size_t)c->conv_dim * (size_t)K > (size_t)(E * N) ? (size_t)c->conv_dim * (size_t)K : (size_t)(E * N);
+        m->tmp = MAMBA__CAST(float *, mamba__alloc(nt * sizeof(float)));
+    }
+    if (!m->f32 || !m->layers || !m->tmp) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory for %d layers", 0, 0, c->n_layer, 0);
     f = m->f32;
     c->has_in_bias = c->has_out_bias = c->has_conv_bias = 0;
     for (l = 0; l < c->n_layer; l++) {
@@ -1678,6 +1698,7 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
         MAMBA__VEC("mixer.in_proj.bias", c->d_in_proj, 0, L->in_bias);
         dims[0] = CD; dims[1] = 1; dims[2] = K;
         if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.weight", dims, 3, 1, cur, &L->conv_w)) != MAMBA_OK) return st;
+        mamba__transpose(cur, (int)CD, (int)K, m->tmp);   /* [C][K] -> (K, C) */
         cur += CD * K;
         MAMBA__VEC("mixer.conv1d.bias", CD, 0, L->conv_b);
         if (m2) {
@@ -1693,6 +1714,7 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
             A = cur;
             dims[0] = E; dims[1] = N;
             if ((st = mamba__bind_vec(&b, l, "mixer.A_log", dims, 2, 1, cur, &Alog)) != MAMBA_OK) return st;
+            mamba__transpose(cur, (int)E, (int)N, m->tmp);     /* [E][N] -> (N, E) */
             cur += E * N;
             MAMBA__VEC("mixer.D", E, 1, L->D);
         }
@@ -1740,6 +1762,7 @@ static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cf
     if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
     if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
     if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
+    if (m->tmp) { MAMBA_FREE(m->tmp); m->tmp = NULL; }
     return st;
 }
 
