@@ -8,8 +8,15 @@
 
 CC      ?= cc
 CXX     ?= c++
-# -O2 without fast-math: results stay IEEE and reproducible.
-CFLAGS  ?= -O2
+# -O2 without fast-math: results stay IEEE and reproducible. -march=native
+# picks the vector kernels (AVX-512, AVX2, NEON) this machine has; override
+# with e.g. `make CFLAGS=-O2` for a portable scalar build.
+CFLAGS  ?= -O2 -march=native
+# OpenMP threads where the compiler has them (make OPENMP=0 to build without).
+OPENMP  ?= $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo 1 || echo 0)
+ifeq ($(OPENMP),1)
+OMPFLAGS := -fopenmp
+endif
 # Warnings are errors in every build of ours.
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Werror
 LDLIBS  := -lm
@@ -17,9 +24,22 @@ LDLIBS  := -lm
 SANCC   ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 SHARED  ?= ../shared/data
+# AArch64 NEON: cross-built and run under qemu when both are installed.
+ARMCC   ?= aarch64-linux-gnu-gcc
+QEMU    ?= qemu-aarch64
+HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/dev/null 2>&1 && echo 1)
+IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
 TOOLS   := build/mamba-logits build/mamba-generate
-TESTS   := build/test_model build/test_model_nostdio build/test_model_cxx build/test_model_san build/test_cli
+TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
+           build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli
+ifeq ($(IS_X86),1)
+TESTS   += build/test_model_avx2 build/test_kernels_avx2
+endif
+ifeq ($(HAVE_ARM),1)
+TESTS   += $(QEMU):build/test_model_neon $(QEMU):build/test_kernels_neon
+endif
+BUILT   := $(subst $(QEMU):,,$(TESTS))
 
 .PHONY: all run test bench clean goldens
 
@@ -29,31 +49,37 @@ build:
 	@mkdir -p build/tmp/bad1
 
 build/mamba-%: examples/%.c mamba.h | build
-	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
-build/test_model: tests/test_model.c tests/test.h mamba.h | build
-	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
-
+# default: vector kernels + threads
+build/test_%: tests/test_%.c tests/test.h mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
+# scalar reference kernels only
+build/test_%_nosimd: tests/test_%.c tests/test.h mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_SIMD $< -o $@ $(LDLIBS)
+# AVX2+FMA+F16C kernels (x86-64-v3), whatever this machine has beyond
+build/test_%_avx2: tests/test_%.c tests/test.h mamba.h | build
+	$(CC) $(WARN) -O2 -march=x86-64-v3 $< -o $@ $(LDLIBS)
+# NEON kernels, run under qemu-user
+build/test_%_neon: tests/test_%.c tests/test.h mamba.h | build
+	$(ARMCC) $(WARN) -O2 -static $< -o $@ $(LDLIBS)
 # the library with every file function compiled out (memory loader only)
 build/test_model_nostdio: tests/test_model.c tests/test.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_STDIO $< -o $@ $(LDLIBS)
-
 # the implementation compiled as C++
 build/test_model_cxx: tests/test_model.c tests/test.h mamba.h | build
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Wno-missing-field-initializers $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
-
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(OMPFLAGS) -x c++ $< -o $@ $(LDLIBS)
 # AddressSanitizer + UndefinedBehaviorSanitizer
 build/test_model_san: tests/test_model.c tests/test.h mamba.h | build
-	$(SANCC) $(WARN) $(SAN) $< -o $@ $(LDLIBS)
-
+	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/test_cli: tests/test_cli.c tests/test.h | build
-	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 
-test: $(TOOLS) $(TESTS)
-	@sh tests/run.sh $(SHARED) $(TESTS)
+test: $(TOOLS) $(BUILT)
+	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
-	$(CC) $(WARN) -O2 -march=native $< -o $@ $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
 bench: build/mamba-bench
 	./build/mamba-bench

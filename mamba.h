@@ -295,6 +295,7 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
 #define MAMBA__STATE_MAGIC 0x4d424153u   /* "SABM" */
 #define MAMBA__ALIGN 64
 #define MAMBA__DEFAULT_CHUNK 64
+#define MAMBA__SCAN_BLOCK 256   /* channels per thread work item in the scan */
 
 #ifndef MAMBA_NO_STDIO
 #include <stdio.h>
@@ -313,6 +314,13 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
 #define MAMBA__CAST(T, p) (p)
 #endif
 #define MAMBA__UNCONST(p) ((void *)(uintptr_t)(p))
+/* Scalar reference kernels stay compiled in vector builds: they are the
+   oracles the tests compare against. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MAMBA__UNUSED __attribute__((unused))
+#else
+#define MAMBA__UNUSED
+#endif
 
 static void *mamba__alloc(size_t n) { return n ? MAMBA_MALLOC(n) : NULL; }
 static void *mamba__calloc(size_t n) {
@@ -763,6 +771,167 @@ static float mamba__load_elem(const void *data, int dtype, size_t i) {
     { uint16_t h; memcpy(&h, p + 2 * i, 2); return dtype == MAMBA_DTYPE_F16 ? mamba__f16_f32(h) : mamba__bf16_f32(h); }
 }
 
+
+/* ---- c'. vector vocabulary ----------------------------------------------
+   One small set of macros per ISA (ggml's GGML_F32_VEC idea); the kernels
+   below are written once against it. Chosen at compile time from the
+   compiler's target macros; MAMBA_NO_SIMD, MAMBA_NO_AVX512, MAMBA_NO_AVX2 and
+   MAMBA_NO_NEON opt out. MAMBA__EPR is the number of floats in a vector. */
+#if !defined(MAMBA_NO_SIMD) && !defined(MAMBA_NO_AVX512) && defined(__AVX512F__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__cplusplus) && __GNUC__ < 13
+/* g++ 12's avx512fintrin.h self-initialises its "undefined" vectors and warns
+   about it in C++ (GCC bug 105593, fixed in GCC 13). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
+#define MAMBA__SIMD_NAME "avx512"
+#define MAMBA__EPR 16
+typedef __m512 mamba__v;
+#define MAMBA__VLOAD(p) _mm512_loadu_ps(p)
+#define MAMBA__VSTORE(p, v) _mm512_storeu_ps((p), (v))
+#define MAMBA__VSET1(x) _mm512_set1_ps(x)
+#define MAMBA__VADD(a, b) _mm512_add_ps(a, b)
+#define MAMBA__VSUB(a, b) _mm512_sub_ps(a, b)
+#define MAMBA__VMUL(a, b) _mm512_mul_ps(a, b)
+#define MAMBA__VDIV(a, b) _mm512_div_ps(a, b)
+#define MAMBA__VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)   /* a*b + c */
+#define MAMBA__VMIN(a, b) _mm512_min_ps(a, b)
+#define MAMBA__VMAX(a, b) _mm512_max_ps(a, b)
+#define MAMBA__VABS(a) _mm512_abs_ps(a)
+#define MAMBA__VROUND(a) _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define MAMBA__VPOW2I(n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))
+#define MAMBA__VSEL_LT(a, b, x, y) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x)
+/* fixed-order horizontal sum (not _mm512_reduce_add_ps: g++ 12 warns inside it) */
+static float mamba__hsum(__m512 v) {
+    __m256 a = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_castps512_ps256(_mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2))));
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+#define MAMBA__VREDUCE(v) mamba__hsum(v)
+#define MAMBA__VLOAD_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(p)))
+#define MAMBA__VLOAD_BF16(p) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(p))), 16))
+#elif !defined(MAMBA_NO_SIMD) && !defined(MAMBA_NO_AVX2) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#include <immintrin.h>
+#define MAMBA__SIMD_NAME "avx2"
+#define MAMBA__EPR 8
+typedef __m256 mamba__v;
+#define MAMBA__VLOAD(p) _mm256_loadu_ps(p)
+#define MAMBA__VSTORE(p, v) _mm256_storeu_ps((p), (v))
+#define MAMBA__VSET1(x) _mm256_set1_ps(x)
+#define MAMBA__VADD(a, b) _mm256_add_ps(a, b)
+#define MAMBA__VSUB(a, b) _mm256_sub_ps(a, b)
+#define MAMBA__VMUL(a, b) _mm256_mul_ps(a, b)
+#define MAMBA__VDIV(a, b) _mm256_div_ps(a, b)
+#define MAMBA__VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define MAMBA__VMIN(a, b) _mm256_min_ps(a, b)
+#define MAMBA__VMAX(a, b) _mm256_max_ps(a, b)
+#define MAMBA__VABS(a) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a)
+#define MAMBA__VROUND(a) _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define MAMBA__VPOW2I(n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))
+#define MAMBA__VSEL_LT(a, b, x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ))
+static float mamba__hsum(__m256 v) {
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+#define MAMBA__VREDUCE(v) mamba__hsum(v)
+#define MAMBA__VLOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(p)))
+#define MAMBA__VLOAD_BF16(p) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(p))), 16))
+#elif !defined(MAMBA_NO_SIMD) && !defined(MAMBA_NO_NEON) && defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#define MAMBA__SIMD_NAME "neon"
+#define MAMBA__EPR 4
+typedef float32x4_t mamba__v;
+#define MAMBA__VLOAD(p) vld1q_f32(p)
+#define MAMBA__VSTORE(p, v) vst1q_f32((p), (v))
+#define MAMBA__VSET1(x) vdupq_n_f32(x)
+#define MAMBA__VADD(a, b) vaddq_f32(a, b)
+#define MAMBA__VSUB(a, b) vsubq_f32(a, b)
+#define MAMBA__VMUL(a, b) vmulq_f32(a, b)
+#define MAMBA__VDIV(a, b) vdivq_f32(a, b)
+#define MAMBA__VFMA(a, b, c) vfmaq_f32(c, a, b)
+#define MAMBA__VMIN(a, b) vminq_f32(a, b)
+#define MAMBA__VMAX(a, b) vmaxq_f32(a, b)
+#define MAMBA__VABS(a) vabsq_f32(a)
+#define MAMBA__VROUND(a) vrndnq_f32(a)
+#define MAMBA__VPOW2I(n) vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23))
+#define MAMBA__VSEL_LT(a, b, x, y) vbslq_f32(vcltq_f32(a, b), x, y)
+#define MAMBA__VREDUCE(v) vaddvq_f32(v)
+#define MAMBA__VLOAD_F16(p) vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)(const void *)(p))))
+#define MAMBA__VLOAD_BF16(p) vreinterpretq_f32_u32(vshll_n_u16(vld1_u16((const uint16_t *)(const void *)(p)), 16))
+#else
+#define MAMBA__SIMD_NAME "scalar"
+#endif
+
+#ifdef MAMBA__EPR
+#define MAMBA__SIMD 1
+/* exp(x), Cephes-style: x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n
+   built in the exponent bits. Documented bound: 2 ulp against expf over
+   [-87.3, 88.3]; exactly 0 below -87.3, so the scan never
+   produces subnormals (no slow paths, no FTZ flag to set); +inf above
+   ln(FLT_MAX). tests/test_kernels.c measures the error: 1 ulp. */
+static mamba__v mamba__vexp(mamba__v x) {
+    mamba__v lim = MAMBA__VSET1(-87.3f), hi = MAMBA__VSET1(88.7228394f), n, r, p;
+    mamba__v xc = MAMBA__VMIN(MAMBA__VMAX(x, lim), hi);
+    /* n <= 127 keeps 2^n a normal float; near the top r grows past ln2/2 and
+       the error with it, but only where exp is within 1.4x of FLT_MAX */
+    n = MAMBA__VMIN(MAMBA__VROUND(MAMBA__VMUL(xc, MAMBA__VSET1(1.44269504088896341f))), MAMBA__VSET1(127.0f));
+    r = MAMBA__VFMA(n, MAMBA__VSET1(-0.693359375f), xc);
+    r = MAMBA__VFMA(n, MAMBA__VSET1(2.12194440e-4f), r);
+    p = MAMBA__VSET1(1.9875691500e-4f);
+    p = MAMBA__VFMA(p, r, MAMBA__VSET1(1.3981999507e-3f));
+    p = MAMBA__VFMA(p, r, MAMBA__VSET1(8.3334519073e-3f));
+    p = MAMBA__VFMA(p, r, MAMBA__VSET1(4.1665795894e-2f));
+    p = MAMBA__VFMA(p, r, MAMBA__VSET1(1.6666665459e-1f));
+    p = MAMBA__VFMA(p, r, MAMBA__VSET1(5.0000001201e-1f));
+    p = MAMBA__VADD(MAMBA__VFMA(MAMBA__VMUL(p, r), r, r), MAMBA__VSET1(1.0f));
+    p = MAMBA__VMUL(p, MAMBA__VPOW2I(n));
+    p = MAMBA__VSEL_LT(hi, x, MAMBA__VSET1(HUGE_VALF), p);   /* overflow: +inf, as expf */
+    return MAMBA__VSEL_LT(x, lim, MAMBA__VSET1(0.0f), p);
+}
+/* silu(x) = x / (1 + exp(-x)) */
+static mamba__v mamba__vsilu(mamba__v x) {
+    return MAMBA__VDIV(x, MAMBA__VADD(MAMBA__VSET1(1.0f), mamba__vexp(MAMBA__VSUB(MAMBA__VSET1(0.0f), x))));
+}
+/* softplus(x) = x for x > 20, else max(x, 0) + log1p(exp(-|x|)), with
+   log1p(t) = 2 atanh(t / (2 + t)) by its odd series: t <= 1 so s <= 1/3, and
+   terms to s^15 leave < 1e-8 relative error; no cancellation for small t. */
+static mamba__v mamba__vsoftplus(mamba__v x) {
+    mamba__v t = mamba__vexp(MAMBA__VSUB(MAMBA__VSET1(0.0f), MAMBA__VABS(x)));
+    mamba__v s = MAMBA__VDIV(t, MAMBA__VADD(MAMBA__VSET1(2.0f), t)), s2 = MAMBA__VMUL(s, s), p;
+    p = MAMBA__VSET1(1.0f / 15);
+    p = MAMBA__VFMA(p, s2, MAMBA__VSET1(1.0f / 13));
+    p = MAMBA__VFMA(p, s2, MAMBA__VSET1(1.0f / 11));
+    p = MAMBA__VFMA(p, s2, MAMBA__VSET1(1.0f / 9));
+    p = MAMBA__VFMA(p, s2, MAMBA__VSET1(1.0f / 7));
+    p = MAMBA__VFMA(p, s2, MAMBA__VSET1(1.0f / 5));
+    p = MAMBA__VFMA(p, s2, MAMBA__VSET1(1.0f / 3));
+    p = MAMBA__VFMA(p, s2, MAMBA__VSET1(1.0f));
+    p = MAMBA__VADD(MAMBA__VMAX(x, MAMBA__VSET1(0.0f)), MAMBA__VMUL(MAMBA__VMUL(MAMBA__VSET1(2.0f), s), p));
+    return MAMBA__VSEL_LT(MAMBA__VSET1(20.0f), x, x, p);
+}
+#endif
+
+/* Threads: OpenMP inside a call only, when compiled with it (-fopenmp) and not
+   disabled (MAMBA_NO_OPENMP). Rows and channels are split between threads;
+   each output is computed by one thread in a fixed order, so the results are
+   the same bits for any thread count. */
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+#include <omp.h>
+/* Parallel loop when the local variable omp_work (multiply-adds) is large. */
+#define MAMBA__OMP_FOR _Pragma("omp parallel for schedule(static) if (omp_work > 100000)")
+#else
+#define MAMBA__OMP_FOR
+#endif
+
 /* ---- a'. files ----------------------------------------------------------- */
 
 /* A byte range the model keeps alive: mmap'd, malloc'd, or borrowed. */
@@ -1050,9 +1219,12 @@ typedef struct mamba__mat {      /* a row-major [rows][cols] weight, any dtype *
     int rows, cols;
 } mamba__mat;
 
-/* Dot products of a weight row (stored dtype) with an f32 vector. Four partial
-   sums in a fixed order: every path that computes this dot gets the same bits. */
-static float mamba__dot_f32(const float *w, const float *x, int n) {
+/* Dot product of an f32 weight row with x. The scalar reference uses four
+   partial sums; the vector version one vector accumulator, then a fixed
+   horizontal sum, then the scalar tail. Every path that computes a row . x
+   (matvec, matmul, any thread count) uses the same one, so the step and
+   sequence paths give identical bits. */
+MAMBA__UNUSED static float mamba__dot_f32_ref(const float *w, const float *x, int n) {
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -1077,21 +1249,20 @@ static void mamba__row_f32(const mamba__mat *W, int r, float *out) {
     }
 }
 
-/* y = W x (+ bias), one token: each weight read once. rowbuf: W->cols floats. */
-static void mamba__matvec(float *y, const mamba__mat *W, const float *bias, const float *x, float *rowbuf) {
+/* y = W x (+ bias), one token, scalar: each weight read once. rowbuf: cols floats. */
+MAMBA__UNUSED static void mamba__matvec_ref(float *y, const mamba__mat *W, const float *bias, const float *x, float *rowbuf) {
     int r;
     for (r = 0; r < W->rows; r++) {
         const float *w = rowbuf;
         if (W->dtype == MAMBA_DTYPE_F32) w = (const float *)W->data + (size_t)r * (size_t)W->cols;
         else mamba__row_f32(W, r, rowbuf);
-        y[r] = mamba__dot_f32(w, x, W->cols) + (bias ? bias[r] : 0.0f);
+        y[r] = mamba__dot_f32_ref(w, x, W->cols) + (bias ? bias[r] : 0.0f);
     }
 }
 
-/* Y[t] = W X[t] (+ bias) for T tokens; X rows ldx apart, Y rows ldy apart.
-   Each weight row is widened once per chunk and reused for every token. */
-static void mamba__matmul(float *Y, int ldy, const mamba__mat *W, const float *bias,
-                          const float *X, int ldx, int T, float *rowbuf) {
+/* Y[t] = W X[t] (+ bias) for T tokens, scalar; X rows ldx apart, Y rows ldy apart. */
+MAMBA__UNUSED static void mamba__matmul_ref(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                              const float *X, int ldx, int T, float *rowbuf) {
     int r, t;
     for (r = 0; r < W->rows; r++) {
         const float *w = rowbuf;
@@ -1099,18 +1270,12 @@ static void mamba__matmul(float *Y, int ldy, const mamba__mat *W, const float *b
         if (W->dtype == MAMBA_DTYPE_F32) w = (const float *)W->data + (size_t)r * (size_t)W->cols;
         else mamba__row_f32(W, r, rowbuf);
         for (t = 0; t < T; t++)
-            Y[(size_t)t * (size_t)ldy + (size_t)r] = mamba__dot_f32(w, X + (size_t)t * (size_t)ldx, W->cols) + b;
+            Y[(size_t)t * (size_t)ldy + (size_t)r] = mamba__dot_f32_ref(w, X + (size_t)t * (size_t)ldx, W->cols) + b;
     }
 }
 
-static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *bias,
-                          const float *X, int ldx, int T, float *rowbuf) {
-    if (T == 1) mamba__matvec(Y, W, bias, X, rowbuf);
-    else mamba__matmul(Y, ldy, W, bias, X, ldx, T, rowbuf);
-}
-
 /* out = x / sqrt(mean(x^2) + eps) * w   (w may be NULL: weightless norm) */
-static void mamba__rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+MAMBA__UNUSED static void mamba__rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps) {
     float ss = 0, scale;
     int i;
     for (i = 0; i < n; i++) ss += x[i] * x[i];
@@ -1122,12 +1287,22 @@ static float mamba__silu(float x) { return x / (1.0f + MAMBA_EXPF(-x)); }
 /* PyTorch softplus with threshold 20 (beta 1). */
 static float mamba__softplus(float x) { return x > 20.0f ? x : MAMBA_LOG1PF(MAMBA_EXPF(x)); }
 
+MAMBA__UNUSED static void mamba__softplus_ref(float *x, int n) { int i; for (i = 0; i < n; i++) x[i] = mamba__softplus(x[i]); }
+/* y *= silu(z) */
+MAMBA__UNUSED static void mamba__mul_silu_ref(float *y, const float *z, int n) { int i; for (i = 0; i < n; i++) y[i] *= mamba__silu(z[i]); }
+
 /* Causal depthwise conv, one token, then SiLU, over C channels. Layouts are
    tap-major so that every loop runs across channels: win (K-1, C) holds the
    past raw inputs, oldest first; w (K, C); tap K-1 multiplies the newest input.
    (PyTorch's conv1d.weight [C, 1, K] is transposed at load.) */
-static void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
-                             const float *b, int C, int K) {
+static void mamba__conv_shift(float *win, const float *x, int C, int K) {
+    if (K > 1) {   /* drop the oldest input, store the raw new one */
+        memmove(win, win + C, sizeof(float) * (size_t)C * (size_t)(K - 2));
+        memcpy(win + (size_t)(K - 2) * (size_t)C, x, sizeof(float) * (size_t)C);
+    }
+}
+MAMBA__UNUSED static void mamba__conv_step_ref(float *xc, float *win, const float *x, const float *w,
+                                 const float *b, int C, int K) {
     int c, k;
     for (c = 0; c < C; c++) xc[c] = b ? b[c] : 0.0f;
     for (k = 0; k < K - 1; k++) {
@@ -1138,46 +1313,44 @@ static void mamba__conv_step(float *xc, float *win, const float *x, const float 
         const float *wk = w + (size_t)(K - 1) * (size_t)C;
         for (c = 0; c < C; c++) xc[c] += wk[c] * x[c];
     }
-    if (K > 1) {   /* shift the window by one token and store the raw input */
-        memmove(win, win + C, sizeof(float) * (size_t)C * (size_t)(K - 2));
-        memcpy(win + (size_t)(K - 2) * (size_t)C, x, sizeof(float) * (size_t)C);
-    }
+    mamba__conv_shift(win, x, C, K);
     for (c = 0; c < C; c++) xc[c] = mamba__silu(xc[c]);
 }
 
 /* Mamba-1 selective scan, one token, fused (dA, dB never materialised):
    h = exp(dt*A) * h + dt*B*x;  y = (h.C + D*x) * silu(z).
-   h and A are state-major, (N, E), so the work runs across channels. */
-static void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
-                             const float *B, const float *C, const float *D, const float *z, int E, int N) {
+   h and A are state-major, (N, E), so the work runs across channels.
+   Channels [c0, c1) only, so that threads can share the work. */
+MAMBA__UNUSED static void mamba__scan_step_ref(float *y, float *h, const float *xc, const float *dt, const float *A,
+                                 const float *B, const float *C, const float *D, const float *z,
+                                 int E, int N, int c0, int c1) {
     int c, n;
-    for (c = 0; c < E; c++) y[c] = 0;
+    for (c = c0; c < c1; c++) y[c] = 0;
     for (n = 0; n < N; n++) {
         float *hn = h + (size_t)n * (size_t)E, bn = B[n], cn = C[n];
         const float *An = A + (size_t)n * (size_t)E;
-        for (c = 0; c < E; c++) {
+        for (c = c0; c < c1; c++) {
             hn[c] = MAMBA_EXPF(dt[c] * An[c]) * hn[c] + dt[c] * xc[c] * bn;
             y[c] += hn[c] * cn;
         }
     }
-    for (c = 0; c < E; c++) y[c] = (y[c] + D[c] * xc[c]) * mamba__silu(z[c]);
+    for (c = c0; c < c1; c++) y[c] = (y[c] + D[c] * xc[c]) * mamba__silu(z[c]);
 }
 
-/* Mamba-2 (SSD) recurrence, one token. Scalar decay per head, B and C shared
-   by the H/G heads of a group: S = exp(dt*A) * S + dt*x*B;  y = S.C + D*x.
-   x: (H, P); B, C: (G, N); S: (H, P, N); dtraw: (H) before bias and softplus. */
-static void mamba__ssd_step(float *y, float *S, const float *x, const float *B, const float *C, const float *dtraw,
-                            const float *dt_bias, const float *A, const float *D, int d_per_channel,
-                            int H, int P, int N, int G, float dt_min, float dt_max) {
+/* Mamba-2 (SSD) recurrence, one token, heads [h0, h1). Scalar decay per head,
+   B and C shared by the H/G heads of a group: S = exp(dt*A) * S + dt*x*B;
+   y = S.C + D*x. x: (H, P); B, C: (G, N); S: (H, P, N); dt: (H), already
+   softplus'd and clamped. */
+MAMBA__UNUSED static void mamba__ssd_step_ref(float *y, float *S, const float *x, const float *B, const float *C, const float *dt,
+                                const float *A, const float *D, int d_per_channel, int H, int P, int N, int G,
+                                int h0, int h1) {
     int h, p, n, per_group = H / G;
-    for (h = 0; h < H; h++) {
+    for (h = h0; h < h1; h++) {
         const float *Bg = B + (size_t)(h / per_group) * (size_t)N, *Cg = C + (size_t)(h / per_group) * (size_t)N;
-        float dt = mamba__softplus(dtraw[h] + dt_bias[h]), dA;
-        dt = dt < dt_min ? dt_min : dt > dt_max ? dt_max : dt;
-        dA = MAMBA_EXPF(dt * A[h]);
+        float d = dt[h], dA = MAMBA_EXPF(d * A[h]);
         for (p = 0; p < P; p++) {
             size_t hp = (size_t)h * (size_t)P + (size_t)p;
-            float *s = S + hp * (size_t)N, xv = x[hp], dx = dt * xv, acc = 0;
+            float *s = S + hp * (size_t)N, xv = x[hp], dx = d * xv, acc = 0;
             for (n = 0; n < N; n++) {
                 s[n] = dA * s[n] + dx * Bg[n];
                 acc += s[n] * Cg[n];
@@ -1187,15 +1360,268 @@ static void mamba__ssd_step(float *y, float *S, const float *x, const float *B, 
     }
 }
 
+#ifdef MAMBA__SIMD
+/* ---- vector kernels: each has the _ref twin above as its oracle ---------- */
+
+#define MAMBA__NV(n) ((n) / MAMBA__EPR * MAMBA__EPR)
+
+/* The canonical row dot in vector builds (see mamba__dot_f32_ref). */
+#define MAMBA__DEFINE_DOT(name, T, LOAD, TOF)                                    \
+    static float name(const T *w, const float *x, int n) {                      \
+        mamba__v acc = MAMBA__VSET1(0.0f);                                      \
+        int i, nv = MAMBA__NV(n);                                               \
+        float tail = 0;                                                         \
+        for (i = 0; i < nv; i += MAMBA__EPR) acc = MAMBA__VFMA(LOAD(w + i), MAMBA__VLOAD(x + i), acc); \
+        for (; i < n; i++) tail += TOF(w[i]) * x[i];                            \
+        return MAMBA__VREDUCE(acc) + tail;                                      \
+    }
+#define MAMBA__ID(v) (v)
+MAMBA__DEFINE_DOT(mamba__dot_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_DOT(mamba__dot_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_DOT(mamba__dot_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+
+/* Four rows against one x: the same per-row arithmetic as the dot above,
+   four independent chains so that one core keeps several loads in flight. */
+#define MAMBA__DEFINE_DOT4(name, T, LOAD, TOF)                                  \
+    static void name(const T *w, size_t ld, const float *x, int n, float *out) { \
+        mamba__v a0 = MAMBA__VSET1(0.0f), a1 = a0, a2 = a0, a3 = a0, xv;        \
+        int i, nv = MAMBA__NV(n), r;                                            \
+        for (i = 0; i < nv; i += MAMBA__EPR) {                                  \
+            xv = MAMBA__VLOAD(x + i);                                           \
+            a0 = MAMBA__VFMA(LOAD(w + i), xv, a0);                              \
+            a1 = MAMBA__VFMA(LOAD(w + ld + i), xv, a1);                         \
+            a2 = MAMBA__VFMA(LOAD(w + 2 * ld + i), xv, a2);                     \
+            a3 = MAMBA__VFMA(LOAD(w + 3 * ld + i), xv, a3);                     \
+        }                                                                       \
+        out[0] = MAMBA__VREDUCE(a0); out[1] = MAMBA__VREDUCE(a1);               \
+        out[2] = MAMBA__VREDUCE(a2); out[3] = MAMBA__VREDUCE(a3);               \
+        for (r = 0; r < 4; r++) {                                               \
+            float tail = 0;                                                     \
+            for (i = nv; i < n; i++) tail += TOF(w[r * ld + i]) * x[i];         \
+            out[r] += tail;                                                     \
+        }                                                                       \
+    }
+MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+
+static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
+    int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
+    size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (r = 0; r < r4; r += 4) {
+        if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else if (W->dtype == MAMBA_DTYPE_F16) mamba__dot4_f16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else mamba__dot4_bf16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+    }
+    for (r = r4; r < rows; r++) {
+        if (W->dtype == MAMBA_DTYPE_F32) y[r] = mamba__dot_f32_v((const float *)W->data + (size_t)r * ld, x, cols);
+        else if (W->dtype == MAMBA_DTYPE_F16) y[r] = mamba__dot_f16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+        else y[r] = mamba__dot_bf16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+    }
+    if (bias) for (r = 0; r < rows; r++) y[r] += bias[r];
+}
+
+/* Y = X W^T for T tokens: tiles of 4 rows x 4 tokens, 16 accumulators, each
+   (row, token) dot in the canonical order. F16/BF16 weights are widened in
+   registers as they are loaded (exactly), so no buffer is needed. */
+#define MAMBA__DEFINE_TILE(name, T, LOAD, TOF)                                           \
+    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx,  \
+                     int n, int t0, int nt, int r0, int nr) {                             \
+        mamba__v acc[4][4];                                                               \
+        int i, r, t, nv = MAMBA__NV(n);                                                   \
+        for (r = 0; r < 4; r++) for (t = 0; t < 4; t++) acc[r][t] = MAMBA__VSET1(0.0f);   \
+        if (nr == 4 && nt == 4) {                                                         \
+            const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
+            for (i = 0; i < nv; i += MAMBA__EPR) {                                        \
+                mamba__v xv0 = MAMBA__VLOAD(x0 + i), xv1 = MAMBA__VLOAD(x1 + i);          \
+                mamba__v xv2 = MAMBA__VLOAD(x2 + i), xv3 = MAMBA__VLOAD(x3 + i);          \
+                for (r = 0; r < 4; r++) {                                                 \
+                    mamba__v wv = LOAD(w + r * ldw + i);                                  \
+                    acc[r][0] = MAMBA__VFMA(wv, xv0, acc[r][0]);                          \
+                    acc[r][1] = MAMBA__VFMA(wv, xv1, acc[r][1]);                          \
+                    acc[r][2] = MAMBA__VFMA(wv, xv2, acc[r][2]);                          \
+                    acc[r][3] = MAMBA__VFMA(wv, xv3, acc[r][3]);                          \
+                }                                                                         \
+            }                                                                             \
+        } else {                                                                          \
+            for (i = 0; i < nv; i += MAMBA__EPR)                                          \
+                for (r = 0; r < nr; r++) {                                                \
+                    mamba__v wv = LOAD(w + r * ldw + i);                                  \
+                    for (t = 0; t < nt; t++)                                              \
+                        acc[r][t] = MAMBA__VFMA(wv, MAMBA__VLOAD(X + (size_t)(t0 + t) * ldx + i), acc[r][t]); \
+                }                                                                         \
+        }                                                                                 \
+        for (r = 0; r < nr; r++)                                                          \
+            for (t = 0; t < nt; t++) {                                                    \
+                const float *x = X + (size_t)(t0 + t) * ldx;                              \
+                float tail = 0, v = MAMBA__VREDUCE(acc[r][t]);                            \
+                for (i = nv; i < n; i++) tail += TOF(w[r * ldw + i]) * x[i];              \
+                Y[(size_t)(t0 + t) * ldy + r0 + r] = v + tail;                            \
+            }                                                                             \
+    }
+MAMBA__DEFINE_TILE(mamba__tile_f32, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_TILE(mamba__tile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+
+static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                            const float *X, int ldx, int T) {
+    int rows = W->rows, cols = W->cols, r;
+    size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (r = 0; r < rows; r += 4) {
+        int nr = rows - r < 4 ? rows - r : 4, t, k;
+        for (t = 0; t < T; t += 4) {
+            int nt = T - t < 4 ? T - t : 4;
+            if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+            else if (W->dtype == MAMBA_DTYPE_F16) mamba__tile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+            else mamba__tile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+        }
+        if (bias)
+            for (t = 0; t < T; t++)
+                for (k = 0; k < nr; k++) Y[(size_t)t * ldy + r + k] += bias[r + k];
+    }
+}
+
+static void mamba__rmsnorm_v(float *out, const float *x, const float *w, int n, float eps) {
+    mamba__v acc = MAMBA__VSET1(0.0f), sc;
+    int i, nv = MAMBA__NV(n);
+    float ss, scale;
+    for (i = 0; i < nv; i += MAMBA__EPR) { mamba__v v = MAMBA__VLOAD(x + i); acc = MAMBA__VFMA(v, v, acc); }
+    ss = MAMBA__VREDUCE(acc);
+    for (; i < n; i++) ss += x[i] * x[i];
+    scale = 1.0f / MAMBA_SQRTF(ss / (float)n + eps);
+    sc = MAMBA__VSET1(scale);
+    for (i = 0; i < nv; i += MAMBA__EPR) {
+        mamba__v v = MAMBA__VMUL(MAMBA__VLOAD(x + i), sc);
+        MAMBA__VSTORE(out + i, w ? MAMBA__VMUL(v, MAMBA__VLOAD(w + i)) : v);
+    }
+    for (; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
+}
+
+static void mamba__softplus_v(float *x, int n) {
+    int i, nv = MAMBA__NV(n);
+    for (i = 0; i < nv; i += MAMBA__EPR) MAMBA__VSTORE(x + i, mamba__vsoftplus(MAMBA__VLOAD(x + i)));
+    for (; i < n; i++) x[i] = mamba__softplus(x[i]);
+}
+
+static void mamba__mul_silu_v(float *y, const float *z, int n) {
+    int i, nv = MAMBA__NV(n);
+    for (i = 0; i < nv; i += MAMBA__EPR) MAMBA__VSTORE(y + i, MAMBA__VMUL(MAMBA__VLOAD(y + i), mamba__vsilu(MAMBA__VLOAD(z + i))));
+    for (; i < n; i++) y[i] *= mamba__silu(z[i]);
+}
+
+static void mamba__conv_step_v(float *xc, float *win, const float *x, const float *w,
+                               const float *b, int C, int K) {
+    int c, k, nv = MAMBA__NV(C);
+    for (c = 0; c < nv; c += MAMBA__EPR) {
+        mamba__v acc = b ? MAMBA__VLOAD(b + c) : MAMBA__VSET1(0.0f);
+        for (k = 0; k < K - 1; k++)
+            acc = MAMBA__VFMA(MAMBA__VLOAD(w + (size_t)k * C + c), MAMBA__VLOAD(win + (size_t)k * C + c), acc);
+        acc = MAMBA__VFMA(MAMBA__VLOAD(w + (size_t)(K - 1) * C + c), MAMBA__VLOAD(x + c), acc);
+        MAMBA__VSTORE(xc + c, mamba__vsilu(acc));
+    }
+    for (; c < C; c++) {
+        float acc = b ? b[c] : 0.0f;
+        for (k = 0; k < K - 1; k++) acc += w[(size_t)k * C + c] * win[(size_t)k * C + c];
+        acc += w[(size_t)(K - 1) * C + c] * x[c];
+        xc[c] = mamba__silu(acc);
+    }
+    mamba__conv_shift(win, x, C, K);
+}
+
+/* The Mamba-1 scan across channels: one vector exp per (state, EPR channels). */
+static void mamba__scan_step_v(float *y, float *h, const float *xc, const float *dt, const float *A,
+                               const float *B, const float *C, const float *D, const float *z,
+                               int E, int N, int c0, int c1) {
+    int c, n, cv = c0 + MAMBA__NV(c1 - c0);
+    for (c = c0; c < cv; c += MAMBA__EPR) {
+        mamba__v d = MAMBA__VLOAD(dt + c), xv = MAMBA__VLOAD(xc + c), dx = MAMBA__VMUL(d, xv);
+        mamba__v acc = MAMBA__VSET1(0.0f);
+        for (n = 0; n < N; n++) {
+            float *hn = h + (size_t)n * (size_t)E + c;
+            mamba__v dA = mamba__vexp(MAMBA__VMUL(d, MAMBA__VLOAD(A + (size_t)n * (size_t)E + c)));
+            mamba__v hv = MAMBA__VFMA(dA, MAMBA__VLOAD(hn), MAMBA__VMUL(dx, MAMBA__VSET1(B[n])));
+            MAMBA__VSTORE(hn, hv);
+            acc = MAMBA__VFMA(hv, MAMBA__VSET1(C[n]), acc);
+        }
+        acc = MAMBA__VFMA(MAMBA__VLOAD(D + c), xv, acc);
+        MAMBA__VSTORE(y + c, MAMBA__VMUL(acc, mamba__vsilu(MAMBA__VLOAD(z + c))));
+    }
+    if (cv < c1) mamba__scan_step_ref(y, h, xc, dt, A, B, C, D, z, E, N, cv, c1);
+}
+
+/* The Mamba-2 recurrence, vectorised along the state (N is 128 in released models). */
+static void mamba__ssd_step_v(float *y, float *S, const float *x, const float *B, const float *C, const float *dt,
+                              const float *A, const float *D, int d_per_channel, int H, int P, int N, int G,
+                              int h0, int h1) {
+    int h, p, n, per_group = H / G, nv = MAMBA__NV(N);
+    for (h = h0; h < h1; h++) {
+        const float *Bg = B + (size_t)(h / per_group) * (size_t)N, *Cg = C + (size_t)(h / per_group) * (size_t)N;
+        float d = dt[h], dA = MAMBA_EXPF(d * A[h]);
+        mamba__v dAv = MAMBA__VSET1(dA);
+        for (p = 0; p < P; p++) {
+            size_t hp = (size_t)h * (size_t)P + (size_t)p;
+            float *s = S + hp * (size_t)N, xv = x[hp], dx = d * xv, tail = 0;
+            mamba__v dxv = MAMBA__VSET1(dx), acc = MAMBA__VSET1(0.0f);
+            for (n = 0; n < nv; n += MAMBA__EPR) {
+                mamba__v sv = MAMBA__VFMA(dAv, MAMBA__VLOAD(s + n), MAMBA__VMUL(dxv, MAMBA__VLOAD(Bg + n)));
+                MAMBA__VSTORE(s + n, sv);
+                acc = MAMBA__VFMA(sv, MAMBA__VLOAD(Cg + n), acc);
+            }
+            for (; n < N; n++) {
+                s[n] = dA * s[n] + dx * Bg[n];
+                tail += s[n] * Cg[n];
+            }
+            y[hp] = MAMBA__VREDUCE(acc) + tail + (d_per_channel ? D[hp] : D[h]) * xv;
+        }
+    }
+}
+#endif /* MAMBA__SIMD */
+
+/* ---- dispatch: the vector kernel where there is one, else the reference ---- */
+#ifdef MAMBA__SIMD
+#define mamba__dot_f32 mamba__dot_f32_v
+#define mamba__rmsnorm mamba__rmsnorm_v
+#define mamba__softplus_n mamba__softplus_v
+#define mamba__mul_silu mamba__mul_silu_v
+#define mamba__conv_step mamba__conv_step_v
+#define mamba__scan_step mamba__scan_step_v
+#define mamba__ssd_step mamba__ssd_step_v
+#else
+#define mamba__dot_f32 mamba__dot_f32_ref
+#define mamba__rmsnorm mamba__rmsnorm_ref
+#define mamba__softplus_n mamba__softplus_ref
+#define mamba__mul_silu mamba__mul_silu_ref
+#define mamba__conv_step mamba__conv_step_ref
+#define mamba__scan_step mamba__scan_step_ref
+#define mamba__ssd_step mamba__ssd_step_ref
+#endif
+
+/* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows. */
+static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                          const float *X, int ldx, int T, float *rowbuf) {
+#ifdef MAMBA__SIMD
+    (void)rowbuf;
+    if (T == 1) mamba__matvec_v(Y, W, bias, X);
+    else mamba__matmul_v(Y, ldy, W, bias, X, ldx, T);
+#else
+    if (T == 1) mamba__matvec_ref(Y, W, bias, X, rowbuf);
+    else mamba__matmul_ref(Y, ldy, W, bias, X, ldx, T, rowbuf);
+#endif
+}
+
 /* Gated RMSNorm of Mamba-2, normalised per group of E/G channels as the
    original checkpoints were trained (HF's module normalises over all of E,
    which differs when G > 1): y <- norm(y * silu(z)) * w, or, with
    norm_before_gate, norm(y) * w * silu(z). */
 static void mamba__gated_norm(float *y, const float *z, const float *w, int E, int G, float eps, int before_gate) {
-    int g, i, gs = E / G;
-    if (!before_gate) for (i = 0; i < E; i++) y[i] *= mamba__silu(z[i]);
+    int g, gs = E / G;
+    if (!before_gate) mamba__mul_silu(y, z, E);
     for (g = 0; g < G; g++) mamba__rmsnorm(y + (size_t)g * gs, y + (size_t)g * gs, w + (size_t)g * gs, gs, eps);
-    if (before_gate) for (i = 0; i < E; i++) y[i] *= mamba__silu(z[i]);
+    if (before_gate) mamba__mul_silu(y, z, E);
 }
 
 /* ---- e. model ------------------------------------------------------------ */
@@ -2055,11 +2481,20 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     }
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
     mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf);
-    for (t = 0; t < (int)((size_t)T * E); t++) sc->dt[t] = mamba__softplus(sc->dt[t]);
-    for (t = 0; t < T; t++) {                                          /* selective scan */
-        const float *xd = sc->xdbl + (size_t)t * X;
-        mamba__scan_step(sc->y + (size_t)t * E, h, sc->xc + (size_t)t * E, sc->dt + (size_t)t * E, L->A,
-                         xd + R, xd + R + N, L->D, sc->xz + (size_t)t * 2 * E + E, E, N);
+    for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);   /* per token: same lanes as the step path */
+    {   /* selective scan: channel blocks in parallel, tokens in order within each */
+        int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, cb;
+        size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 8;
+        (void)omp_work;
+        MAMBA__OMP_FOR
+        for (cb = 0; cb < nblk; cb++) {
+            int c0 = cb * MAMBA__SCAN_BLOCK, c1 = c0 + MAMBA__SCAN_BLOCK < E ? c0 + MAMBA__SCAN_BLOCK : E, tt;
+            for (tt = 0; tt < T; tt++) {
+                const float *xd = sc->xdbl + (size_t)tt * X;
+                mamba__scan_step(sc->y + (size_t)tt * E, h, sc->xc + (size_t)tt * E, sc->dt + (size_t)tt * E, L->A,
+                                 xd + R, xd + R + N, L->D, sc->xz + (size_t)tt * 2 * E + E, E, N, c0, c1);
+            }
+        }
     }
     /* out = out_proj(y); r = r + out */
     mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
@@ -2078,14 +2513,34 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* zxbcdt = in_proj(u) -> z (E) | xBC (conv_dim) | dt (H) */
     mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf);
-    for (t = 0; t < T; t++) {
+    for (t = 0; t < T; t++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)) */
         const float *zx = sc->xz + (size_t)t * NP;
-        float *xbc = sc->xc + (size_t)t * CD, *y = sc->y + (size_t)t * E;
-        mamba__conv_step(xbc, conv, zx + E, L->conv_w, L->conv_b, CD, K);   /* xBC = silu(conv1d(xBC)) */
-        mamba__ssd_step(y, S, xbc, xbc + E, xbc + E + (size_t)G * N, zx + E + CD, L->dt_bias, L->A, L->D,
-                        c->d_per_channel, H, c->head_dim, N, G, c->dt_min, c->dt_max);
+        float *dt = sc->dt + (size_t)t * H;
+        int i;
+        mamba__conv_step(sc->xc + (size_t)t * CD, conv, zx + E, L->conv_w, L->conv_b, CD, K);
+        for (i = 0; i < H; i++) dt[i] = zx[E + CD + i] + L->dt_bias[i];
+        mamba__softplus_n(dt, H);
+        for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
+    }
+    {   /* SSD recurrence: head blocks in parallel, tokens in order within each */
+        int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, hb;
+        size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 2;
+        (void)omp_work;
+        MAMBA__OMP_FOR
+        for (hb = 0; hb < nblk; hb++) {
+            int h0 = hb * per, h1 = h0 + per < H ? h0 + per : H, tt;
+            for (tt = 0; tt < T; tt++) {
+                const float *xbc = sc->xc + (size_t)tt * CD;
+                mamba__ssd_step(sc->y + (size_t)tt * E, S, xbc, xbc + E, xbc + E + (size_t)G * N, sc->dt + (size_t)tt * H,
+                                L->A, L->D, c->d_per_channel, H, c->head_dim, N, G, h0, h1);
+            }
+        }
+    }
+    for (t = 0; t < T; t++) {   /* gated RMSNorm with z */
+        const float *zx = sc->xz + (size_t)t * NP;
+        float *y = sc->y + (size_t)t * E;
         if (c->gated_norm) mamba__gated_norm(y, zx, L->gnorm, E, G, c->norm_eps, c->norm_before_gate);
-        else { int i; for (i = 0; i < E; i++) y[i] *= mamba__silu(zx[i]); }
+        else mamba__mul_silu(y, zx, E);
     }
     mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];

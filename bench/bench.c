@@ -168,7 +168,7 @@ int main(int argc, char **argv) {
     mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
     pre = n_prompt / (now_s() - t0);
 
-    printf("model mamba-%s  dtype %s  kernels scalar  threads 1\n", model, dtype);
+    printf("model mamba-%s  dtype %s  kernels %s\n", model, dtype, MAMBA__SIMD_NAME);
     printf("weights read per token  %.1f MB\n", mamba_weight_bytes(m) / 1e6);
     printf("state per sequence      %.2f MiB (fixed)\n", mamba_state_size(mamba_get_config(m)) / 1048576.0);
     printf("memory read bandwidth   %.2f GB/s (measured, 1 thread)\n", bw / 1e9);

@@ -6,7 +6,10 @@ shared=$1; shift
 passed=0; failed=0
 for t in "$@"; do
     echo "== $t"
-    out=$("$t" "$shared" 2>&1); rc=$?
+    case "$t" in   # "runner:binary", e.g. qemu-aarch64:build/test_model_neon
+        *:*) out=$("${t%%:*}" "${t#*:}" "$shared" 2>&1); rc=$? ;;
+        *)   out=$("$t" "$shared" 2>&1); rc=$? ;;
+    esac
     printf '%s\n' "$out" | grep -v 'passed, .* failed$'
     line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
     if [ -z "$line" ]; then

@@ -196,6 +196,39 @@ static void greedy_public(void) {
     free(txt); free(w); free(cfg); free(gp); free(wp); free(cp); free(dir);
 }
 
+/* ---- threads: the same bits for any thread count -------------------------- */
+static void threads_deterministic(void) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    /* a model big enough that the kernels do split their work */
+    static const char *dir = "tests/data/m1-f32-mixed";
+    golden g;
+    mamba_model *m = NULL;
+    mamba_state *s = NULL;
+    mamba_error err;
+    float *a, *b;
+    int nt, V;
+    CHECK(golden_read(&g, dir), "read golden");
+#ifndef MAMBA_NO_STDIO
+    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+#endif
+    if (!m) { free(g.logits); return; }
+    V = mamba_get_config(m)->vocab_size;
+    a = (float *)malloc(sizeof(float) * (size_t)V * g.n_tokens);
+    b = (float *)malloc(sizeof(float) * (size_t)V * g.n_tokens);
+    for (nt = 1; nt <= 3; nt++) {
+        omp_set_num_threads(nt);
+        mamba_state_new(&s, m, 8);
+        mamba_forward(m, s, g.tokens, (size_t)g.n_tokens, nt == 1 ? a : b, MAMBA_LOGITS_ALL);
+        mamba_state_free(s);
+        if (nt > 1) CHECK(!memcmp(a, b, sizeof(float) * (size_t)V * g.n_tokens), "%d threads differ from 1", nt);
+    }
+    printf("  threads 1, 2, 3: identical logits\n");
+    omp_set_num_threads(2);
+    free(a); free(b); free(g.logits);
+    mamba_free(m);
+#endif
+}
+
 /* ---- state API ----------------------------------------------------------- */
 
 static void state_api(const unsigned char *w, size_t wn, const char *cfg, size_t cn) {
@@ -534,12 +567,14 @@ int main(int argc, char **argv) {
     size_t wn, cn;
     int i;
     if (argc > 1) shared_dir = argv[1];
+    printf("kernels: %s\n", MAMBA__SIMD_NAME);
     printf("goldens (tolerance 1e-4 + 1e-3*|ref|):\n");
     tiny = path2(shared_dir, "reference/m1-tiny");
     golden_dir(tiny);
     for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) golden_dir(dirs[i]);
     printf("  worst error over all goldens: %.4f of tolerance\n", worst_ratio_all);
     greedy_public();
+    threads_deterministic();
     wp = path2(tiny, "model.safetensors");
     cp = path2(tiny, "config.json");
     w = read_all(wp, &wn);
