@@ -561,7 +561,9 @@ static void bad_files(const unsigned char *w, size_t wn, const char *cfg) {
 
 int main(int argc, char **argv) {
     static const char *dirs[] = {"tests/data/m1-odd-f32", "tests/data/m1-f16-untied-bias", "tests/data/m1-bf16-sharded",
-                                 "tests/data/m1-unaligned-f32", "tests/data/falcon-f32", "tests/data/m1-f32-mixed"};
+                                 "tests/data/m1-unaligned-f32", "tests/data/falcon-f32", "tests/data/m1-f32-mixed",
+                                 "tests/data/falcon-bf16-sharded-untied", "tests/data/m2-g1-tied", "tests/data/m2-g2-untied",
+                                 "tests/data/m2-g4-original"};
     char *tiny, *wp, *cp;
     unsigned char *w, *cfg;
     size_t wn, cn;
