@@ -1,13 +1,22 @@
-/* mamba-bench: speed of the forward paths on random-weight models of real shapes.
+/* mamba-bench: speed of mamba.h measured against this machine's own limits.
 
-   build/mamba-bench [--model 130m|370m|1.4b] [--dtype f32|bf16|f16] [--decode N] [--prompt N]
+   build/mamba-bench [--quick] [--big] [--decode N] [--long N]
 
-   Builds the model in memory as a safetensors blob (nothing is written to disk),
-   loads it with mamba_load_memory, and reports decode tok/s (mamba_step), prefill
-   tok/s (mamba_forward over a prompt), the bytes of weights read per decoded token,
-   and the machine's read bandwidth measured in the same run, so that the decode
-   figure can be read as a fraction of what memory allows. Noisy machines: compare
-   the ratios, not the absolute numbers. */
+   Everything is measured in the same run, so the ratios mean something on a
+   noisy machine even when the absolute numbers move:
+   - machine: read bandwidth (1 and 2 threads, a STREAM-style read kernel) and
+     peak FMA rate (a register-only FMA loop per thread);
+   - kernels: each vector kernel's speed-up over its scalar twin (1 thread);
+   - models: random weights of real shapes (mamba-130m, mamba-1.4b; with --big
+     also falcon-mamba-7b in BF16), built in memory as safetensors bytes and
+     loaded with mamba_load_memory; F32 and BF16; 1 and 2 threads: decode tok/s
+     and bandwidth use (= weight bytes read per token x tok/s / bandwidth),
+     prefill tok/s for a 512-token prompt and its GFLOP/s as a fraction of the
+     peak FMA rate;
+   - a long generation: per-token time at token 1,000 and at token 100,000 and
+     the state bytes at both.
+   The last line is key=value pairs for scripts. --quick: the 130m shape only,
+   a shorter long run (10,000 tokens), under a minute. No test depends on it. */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -22,76 +31,49 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static void set_threads(int n) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+static int max_threads(void) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    return omp_get_num_procs() < 2 ? 1 : 2;
+#else
+    return 1;
+#endif
+}
+
 static uint64_t rng = 88172645463325252ull;
 static float frand(void) {   /* uniform in [-1, 1) */
     rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
     return (float)(rng >> 40) / 8388608.0f - 1.0f;
 }
+static uint16_t to_bf16(float f) { uint32_t u; memcpy(&u, &f, 4); return (uint16_t)((u + 0x7fff + ((u >> 16) & 1)) >> 16); }
 
-typedef struct { const char *name; long long shape[3]; int nd; float scale, offset; int keep_f32; } tdesc;
+/* ---- machine limits ------------------------------------------------------- */
 
-/* Writes a safetensors blob with the given tensors in `dtype`. */
-static unsigned char *build_blob(tdesc *t, int n, const char *dtype, size_t *out_n) {
-    size_t esz = strcmp(dtype, "F32") ? 2 : 4, off = 0, hl, total, i;
-    char *hdr = (char *)malloc(1 << 20);
-    unsigned char *blob, *p;
-    int k, q;
-    hl = (size_t)sprintf(hdr, "{");
-    for (k = 0; k < n; k++) {
-        size_t numel = 1, sz;
-        const char *dt = t[k].keep_f32 ? "F32" : dtype;
-        for (q = 0; q < t[k].nd; q++) numel *= (size_t)t[k].shape[q];
-        sz = numel * (t[k].keep_f32 ? 4 : esz);
-        hl += (size_t)sprintf(hdr + hl, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", k ? "," : "", t[k].name, dt);
-        for (q = 0; q < t[k].nd; q++) hl += (size_t)sprintf(hdr + hl, q ? ",%lld" : "%lld", t[k].shape[q]);
-        hl += (size_t)sprintf(hdr + hl, "],\"data_offsets\":[%zu,%zu]}", off, off + sz);
-        off += sz;
-    }
-    hl += (size_t)sprintf(hdr + hl, "}");
-    while (hl % 8) hdr[hl++] = ' ';
-    total = 8 + hl + off;
-    blob = (unsigned char *)malloc(total);
-    for (k = 0; k < 8; k++) blob[k] = (unsigned char)((uint64_t)hl >> (8 * k));
-    memcpy(blob + 8, hdr, hl);
-    p = blob + 8 + hl;
-    for (k = 0; k < n; k++) {
-        size_t numel = 1;
-        for (q = 0; q < t[k].nd; q++) numel *= (size_t)t[k].shape[q];
-        for (i = 0; i < numel; i++) {
-            float v = t[k].offset + t[k].scale * frand();
-            if (t[k].keep_f32 || esz == 4) { memcpy(p, &v, 4); p += 4; }
-            else {
-                uint32_t u; uint16_t h;
-                memcpy(&u, &v, 4);
-                if (!strcmp(dtype, "BF16")) h = (uint16_t)((u + 0x7fff + ((u >> 16) & 1)) >> 16);
-                else {  /* f16, values here are small and normal: round to nearest */
-                    int e = (int)((u >> 23) & 0xff) - 127 + 15;
-                    uint32_t mant = (u & 0x7fffff) + 0x1000;
-                    if (mant & 0x800000) { mant = 0; e++; }
-                    h = (uint16_t)((u >> 16) & 0x8000);
-                    if (e > 0) h = (uint16_t)(h | (uint16_t)(e << 10) | (uint16_t)(mant >> 13));
-                }
-                memcpy(p, &h, 2); p += 2;
-            }
-        }
-    }
-    free(hdr);
-    *out_n = total;
-    return blob;
-}
-
-/* Read bandwidth: sum 1 GiB as 64-bit integers (integer adds are associative,
-   so the compiler vectorises them and the loop is bound by memory), best of 5. */
-static double read_bandwidth(void) {
+/* Read bandwidth: sum 1 GiB as 64-bit integers (integer adds may be reordered,
+   so the compiler vectorises and the loop is bound by memory); best of 5. */
+static double read_bandwidth(int threads) {
     size_t n = (size_t)128 << 20, i;
     uint64_t *buf = (uint64_t *)malloc(n * sizeof(uint64_t));
     double best = 0;
     int r;
     volatile uint64_t sink;
+    set_threads(threads);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static)
+#endif
     for (i = 0; i < n; i++) buf[i] = i;
     for (r = 0; r < 5; r++) {
         uint64_t acc = 0;
         double t0 = now_s(), dt;
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) reduction(+ : acc)
+#endif
         for (i = 0; i < n; i++) acc += buf[i];
         dt = now_s() - t0;
         sink = acc;
@@ -102,81 +84,324 @@ static double read_bandwidth(void) {
     return best;
 }
 
-int main(int argc, char **argv) {
-    const char *model = "130m", *dtype = "F32";
-    int n_decode = 16, n_prompt = 512, i, D = 768, L = 24, V = 50280, E, N = 16, K = 4, R, nt = 0;
-    char cfg[1024], (*names)[96];
-    tdesc *t;
-    unsigned char *blob;
-    size_t blob_n;
-    mamba_model *m;
-    mamba_state *s;
-    mamba_error err;
-    float *logits;
-    int *prompt;
-    double t0, dec, pre, bw;
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
-        else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) { i++; dtype = !strcmp(argv[i], "bf16") ? "BF16" : !strcmp(argv[i], "f16") ? "F16" : "F32"; }
-        else if (!strcmp(argv[i], "--decode") && i + 1 < argc) n_decode = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--prompt") && i + 1 < argc) n_prompt = atoi(argv[++i]);
-        else { fprintf(stderr, "usage: mamba-bench [--model 130m|370m|1.4b] [--dtype f32|bf16|f16] [--decode N] [--prompt N]\n"); return 1; }
+/* Peak FMA rate: 12 independent vector FMA chains in registers, per thread. */
+static double peak_flops(int threads) {
+    double best = 0;
+    int r;
+    set_threads(threads);
+    for (r = 0; r < 3; r++) {
+        double t0 = now_s(), dt;
+        long iters = 20000000;
+        float total = 0;
+#if defined(_OPENMP)
+#pragma omp parallel reduction(+ : total)
+#endif
+        {
+#ifdef MAMBA__SIMD
+            mamba__v a[12], m = MAMBA__VSET1(0.999999f), c = MAMBA__VSET1(1e-7f);
+            float out[MAMBA__EPR];
+            long i;
+            int k;
+            for (k = 0; k < 12; k++) a[k] = MAMBA__VSET1((float)k);
+            for (i = 0; i < iters; i++)
+                for (k = 0; k < 12; k++) a[k] = MAMBA__VFMA(a[k], m, c);
+            for (k = 1; k < 12; k++) a[0] = MAMBA__VADD(a[0], a[k]);
+            MAMBA__VSTORE(out, a[0]);
+            total += out[0];
+#else
+            float a[12];
+            long i;
+            int k;
+            for (k = 0; k < 12; k++) a[k] = (float)k;
+            for (i = 0; i < iters; i++)
+                for (k = 0; k < 12; k++) a[k] = a[k] * 0.999999f + 1e-7f;
+            total += a[0] + a[11];
+#endif
+        }
+        dt = now_s() - t0;
+        {
+#ifdef MAMBA__SIMD
+            double flops = 2.0 * 12 * MAMBA__EPR * (double)iters * threads;
+#else
+            double flops = 2.0 * 12 * (double)iters * threads;
+#endif
+            if (flops / dt > best && total == total) best = flops / dt;
+        }
     }
-    if (!strcmp(model, "370m")) { D = 1024; L = 48; }
-    else if (!strcmp(model, "1.4b")) { D = 2048; L = 48; }
-    else model = "130m";
-    if (n_decode < 1) n_decode = 1;
-    if (n_prompt < 1) n_prompt = 1;
-    E = 2 * D; R = (D + 15) / 16;
-    t = (tdesc *)calloc((size_t)(L * 10 + 2), sizeof *t);
-    names = (char (*)[96])calloc((size_t)(L * 10 + 2), 96);
-#define ADD(nm, a, b, c, nd_, sc, of, f32) do { strcpy(names[nt], nm); t[nt].name = names[nt]; t[nt].shape[0] = a; t[nt].shape[1] = b; t[nt].shape[2] = c; t[nt].nd = nd_; t[nt].scale = sc; t[nt].offset = of; t[nt].keep_f32 = f32; nt++; } while (0)
-    ADD("backbone.embeddings.weight", V, D, 0, 2, 1.0f, 0, 0);
-    for (i = 0; i < L; i++) {
-        char p[64], nm[96];
-        sprintf(p, "backbone.layers.%d.", i);
-#define LAYER(suffix, a, b, c, nd_, sc, of, f32) do { sprintf(nm, "%s%s", p, suffix); ADD(nm, a, b, c, nd_, sc, of, f32); } while (0)
-        LAYER("norm.weight", D, 0, 0, 1, 0.1f, 1.0f, 0);
-        LAYER("mixer.in_proj.weight", 2 * E, D, 0, 2, 0.05f, 0, 0);
-        LAYER("mixer.conv1d.weight", E, 1, K, 3, 0.5f, 0, 0);
-        LAYER("mixer.conv1d.bias", E, 0, 0, 1, 0.1f, 0, 0);
-        LAYER("mixer.x_proj.weight", R + 2 * N, E, 0, 2, 0.05f, 0, 0);
-        LAYER("mixer.dt_proj.weight", E, R, 0, 2, 0.1f, 0, 0);
-        LAYER("mixer.dt_proj.bias", E, 0, 0, 1, 1.0f, -4.0f, 0);
-        LAYER("mixer.A_log", E, N, 0, 2, 1.0f, 1.5f, 1);
-        LAYER("mixer.D", E, 0, 0, 1, 0.1f, 1.0f, 0);
-        LAYER("mixer.out_proj.weight", D, E, 0, 2, 0.03f, 0, 0);
-    }
-    ADD("backbone.norm_f.weight", D, 0, 0, 1, 0.1f, 1.0f, 0);
-    sprintf(cfg, "{\"model_type\":\"mamba\",\"hidden_size\":%d,\"num_hidden_layers\":%d,\"vocab_size\":%d,"
-                 "\"state_size\":%d,\"conv_kernel\":%d,\"expand\":2,\"time_step_rank\":\"auto\",\"tie_word_embeddings\":true}", D, L, V, N, K);
-    fprintf(stderr, "building a random mamba-%s (%s) in memory...\n", model, dtype);
-    blob = build_blob(t, nt, dtype, &blob_n);
-    if (mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
-    mamba_state_new(&s, m, 64);
-    logits = (float *)malloc(sizeof(float) * (size_t)V);
-    prompt = (int *)malloc(sizeof(int) * (size_t)n_prompt);
-    for (i = 0; i < n_prompt; i++) prompt[i] = (int)((unsigned)(i * 7919) % (unsigned)V);
+    return best;
+}
 
-    bw = read_bandwidth();
-    mamba_step(m, s, 1, logits);   /* warm-up */
+/* ---- kernel speed-ups (1 thread) ---------------------------------------- */
+
+typedef struct { const char *name; double scalar, vector; } kspeed;
+
+static double time_it(void (*fn)(void *), void *arg, double min_s) {
+    int reps = 0;
+    double t0 = now_s(), dt;
+    do { fn(arg); reps++; dt = now_s() - t0; } while (dt < min_s);
+    return dt / reps;
+}
+
+typedef struct {
+    mamba__mat W; float *x, *y, *rowbuf, *X, *Y;
+    float *h, *A, *dt, *B, *C, *D, *z, *w, *win, *e;
+    int E, N, T, n;
+} kargs;
+static void k_matvec_ref(void *p) { kargs *a = (kargs *)p; mamba__matvec_ref(a->y, &a->W, NULL, a->x, a->rowbuf); }
+static void k_matvec(void *p) { kargs *a = (kargs *)p; mamba__linear(a->y, a->W.rows, &a->W, NULL, a->x, a->W.cols, 1, a->rowbuf); }
+static void k_matmul_ref(void *p) { kargs *a = (kargs *)p; mamba__matmul_ref(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf); }
+static void k_matmul(void *p) { kargs *a = (kargs *)p; mamba__linear(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf); }
+static void k_scan_ref(void *p) { kargs *a = (kargs *)p; mamba__scan_step_ref(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
+static void k_scan(void *p) { kargs *a = (kargs *)p; mamba__scan_step(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
+static void k_conv_ref(void *p) { kargs *a = (kargs *)p; mamba__conv_step_ref(a->y, a->win, a->x, a->w, a->D, a->E, 4); }
+static void k_conv(void *p) { kargs *a = (kargs *)p; mamba__conv_step(a->y, a->win, a->x, a->w, a->D, a->E, 4); }
+static void k_norm_ref(void *p) { kargs *a = (kargs *)p; mamba__rmsnorm_ref(a->y, a->x, a->D, a->E, 1e-5f); }
+static void k_norm(void *p) { kargs *a = (kargs *)p; mamba__rmsnorm(a->y, a->x, a->D, a->E, 1e-5f); }
+static void k_exp_ref(void *p) { kargs *a = (kargs *)p; int i; for (i = 0; i < a->n; i++) a->y[i] = expf(a->e[i]); }
+static void k_exp(void *p) {
+    kargs *a = (kargs *)p;
+#ifdef MAMBA__SIMD
+    int i;
+    for (i = 0; i + MAMBA__EPR <= a->n; i += MAMBA__EPR) MAMBA__VSTORE(a->y + i, mamba__vexp(MAMBA__VLOAD(a->e + i)));
+#else
+    k_exp_ref(p);
+#endif
+}
+
+static int kernel_speedups(kspeed *out, double min_s) {
+    kargs a;
+    int n = 0, i, E = 1536, N = 16, D = 768;
+    float *wf;
+    uint16_t *wb;
+    memset(&a, 0, sizeof a);
+    a.E = E; a.N = N; a.T = 64; a.n = E * N;
+    wf = (float *)malloc(sizeof(float) * 2 * E * D);
+    wb = (uint16_t *)malloc(2 * (size_t)2 * E * D);
+    for (i = 0; i < 2 * E * D; i++) { wf[i] = 0.05f * frand(); wb[i] = to_bf16(wf[i]); }
+#define ALLOC(p, cnt) do { int q_; p = (float *)malloc(sizeof(float) * (size_t)(cnt)); for (q_ = 0; q_ < (cnt); q_++) p[q_] = frand(); } while (0)
+    ALLOC(a.x, 2 * E); ALLOC(a.y, E * N); ALLOC(a.rowbuf, 2 * E); ALLOC(a.X, 64 * D); ALLOC(a.Y, 64 * 2 * E);
+    ALLOC(a.h, E * N); ALLOC(a.A, E * N); ALLOC(a.dt, E); ALLOC(a.B, N); ALLOC(a.C, N); ALLOC(a.D, E);
+    ALLOC(a.z, E); ALLOC(a.w, 4 * E); ALLOC(a.win, 3 * E); ALLOC(a.e, E * N);
+    for (i = 0; i < E * N; i++) { a.A[i] = -expf(2 * a.A[i] + 1); a.e[i] = 30 * a.e[i] - 10; }
+    for (i = 0; i < E; i++) a.dt[i] = 0.05f * (a.dt[i] + 1.1f);
+    set_threads(1);
+    a.W.data = wf; a.W.dtype = MAMBA_DTYPE_F32; a.W.rows = 2 * E; a.W.cols = D;
+#define MEASURE(label, ref, vec) do { out[n].name = label; out[n].scalar = time_it(ref, &a, min_s); out[n].vector = time_it(vec, &a, min_s); n++; } while (0)
+    MEASURE("matvec F32 3072x768", k_matvec_ref, k_matvec);
+    MEASURE("matmul F32 3072x768 x64", k_matmul_ref, k_matmul);
+    a.W.data = wb; a.W.dtype = MAMBA_DTYPE_BF16;
+    MEASURE("matvec BF16 3072x768", k_matvec_ref, k_matvec);
+    MEASURE("matmul BF16 3072x768 x64", k_matmul_ref, k_matmul);
+    MEASURE("scan step E=1536 N=16", k_scan_ref, k_scan);
+    MEASURE("conv step E=1536 K=4", k_conv_ref, k_conv);
+    MEASURE("rmsnorm 1536", k_norm_ref, k_norm);
+    MEASURE("exp x24576", k_exp_ref, k_exp);
+    free(wf); free(wb); free(a.x); free(a.y); free(a.rowbuf); free(a.X); free(a.Y); free(a.h); free(a.A);
+    free(a.dt); free(a.B); free(a.C); free(a.D); free(a.z); free(a.w); free(a.win); free(a.e);
+    return n;
+}
+
+/* ---- models ------------------------------------------------------------- */
+
+typedef struct { const char *name; int d_model, n_layer, vocab; const char *arch; } shape;
+
+/* A safetensors blob of random weights for `s` in dtype (matrices; A_log and
+   the per-channel vectors stay F32 as in real checkpoints). */
+static unsigned char *build_model(const shape *s, int bf16, size_t *out_n, char *cfg) {
+    int D = s->d_model, L = s->n_layer, V = s->vocab, E = 2 * D, N = 16, K = 4, R = (D + 15) / 16, l, k;
+    int falcon = !strcmp(s->arch, "falcon_mamba");
+    char *hdr = (char *)malloc((size_t)L * 2048 + 4096);
+    size_t hl = 0, off = 0, total, i;
+    unsigned char *blob, *p;
+    struct { char name[96]; size_t numel; int mat; float scale, offset; } *t;
+    int nt = 0;
+    t = calloc((size_t)L * 12 + 4, sizeof *t);
+#define T_ADD(nm, cnt, ismat, sc, of) do { strcpy(t[nt].name, nm); t[nt].numel = (cnt); t[nt].mat = ismat; t[nt].scale = sc; t[nt].offset = of; nt++; } while (0)
+    T_ADD("backbone.embeddings.weight", (size_t)V * D, 1, 1.0f, 0);
+    for (l = 0; l < L; l++) {
+        char nm[96];
+#define L_ADD(suffix, cnt, ismat, sc, of) do { sprintf(nm, "backbone.layers.%d.%s", l, suffix); T_ADD(nm, cnt, ismat, sc, of); } while (0)
+        L_ADD("norm.weight", (size_t)D, 0, 0.1f, 1.0f);
+        L_ADD("mixer.in_proj.weight", (size_t)2 * E * D, 1, 1.7f / sqrtf((float)D), 0);
+        L_ADD("mixer.conv1d.weight", (size_t)E * K, 0, 0.5f, 0);
+        L_ADD("mixer.conv1d.bias", (size_t)E, 0, 0.1f, 0);
+        L_ADD("mixer.x_proj.weight", (size_t)(R + 2 * N) * E, 1, 1.7f / sqrtf((float)E), 0);
+        L_ADD("mixer.dt_proj.weight", (size_t)E * R, 1, 1.7f / sqrtf((float)R), 0);
+        L_ADD("mixer.dt_proj.bias", (size_t)E, 0, 1.0f, -4.0f);
+        L_ADD("mixer.A_log", (size_t)E * N, 0, 1.0f, 1.5f);
+        L_ADD("mixer.D", (size_t)E, 0, 0.1f, 1.0f);
+        L_ADD("mixer.out_proj.weight", (size_t)D * E, 1, 0.5f / sqrtf((float)E), 0);
+    }
+    T_ADD("backbone.norm_f.weight", (size_t)D, 0, 0.1f, 1.0f);
+    T_ADD("lm_head.weight", (size_t)V * D, 1, 1.0f / sqrtf((float)D), 0);
+    hl += (size_t)sprintf(hdr + hl, "{");
+    for (k = 0; k < nt; k++) {
+        size_t bytes = t[k].numel * (t[k].mat && bf16 ? 2 : 4);
+        const char *nm = t[k].name;
+        int is_conv = strstr(nm, "conv1d.weight") != NULL, is_mat = t[k].mat;
+        char shp[64];
+        if (!strcmp(nm, "backbone.embeddings.weight") || !strcmp(nm, "lm_head.weight")) sprintf(shp, "%d,%d", V, D);
+        else if (strstr(nm, "in_proj")) sprintf(shp, "%d,%d", 2 * E, D);
+        else if (strstr(nm, "x_proj")) sprintf(shp, "%d,%d", R + 2 * N, E);
+        else if (strstr(nm, "dt_proj.weight")) sprintf(shp, "%d,%d", E, R);
+        else if (strstr(nm, "out_proj")) sprintf(shp, "%d,%d", D, E);
+        else if (strstr(nm, "A_log")) sprintf(shp, "%d,%d", E, N);
+        else if (is_conv) sprintf(shp, "%d,1,%d", E, K);
+        else sprintf(shp, "%zu", t[k].numel);
+        hl += (size_t)sprintf(hdr + hl, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[%s],\"data_offsets\":[%zu,%zu]}",
+                              k ? "," : "", nm, is_mat && bf16 ? "BF16" : "F32", shp, off, off + bytes);
+        off += bytes;
+    }
+    hl += (size_t)sprintf(hdr + hl, "}");
+    while (hl % 8) hdr[hl++] = ' ';
+    total = 8 + hl + off;
+    blob = (unsigned char *)malloc(total);
+    if (!blob) { free(hdr); free(t); return NULL; }
+    for (k = 0; k < 8; k++) blob[k] = (unsigned char)((uint64_t)hl >> (8 * k));
+    memcpy(blob + 8, hdr, hl);
+    p = blob + 8 + hl;
+    for (k = 0; k < nt; k++) {
+        for (i = 0; i < t[k].numel; i++) {
+            float v = t[k].offset + t[k].scale * frand();
+            if (t[k].mat && bf16) { uint16_t h = to_bf16(v); memcpy(p, &h, 2); p += 2; }
+            else { memcpy(p, &v, 4); p += 4; }
+        }
+    }
+    sprintf(cfg, "{\"model_type\":\"%s\",\"hidden_size\":%d,\"num_hidden_layers\":%d,\"vocab_size\":%d,"
+                 "\"state_size\":%d,\"conv_kernel\":%d,\"expand\":2,\"time_step_rank\":\"auto\",\"tie_word_embeddings\":false}",
+            falcon ? "falcon_mamba" : "mamba", D, L, V, N, K);
+    free(hdr); free(t);
+    *out_n = total;
+    return blob;
+}
+
+typedef struct { double decode, prefill, bw_use, gflops, fma_frac; } result;
+
+static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt, double bw, double peak) {
+    const mamba_config *c = mamba_get_config(m);
+    mamba_state *s;
+    float *logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
+    int *prompt = (int *)malloc(sizeof(int) * (size_t)n_prompt), i;
+    double t0, flops_per_token;
+    result r;
+    for (i = 0; i < n_prompt; i++) prompt[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
+    set_threads(threads);
+    mamba_state_new(&s, m, 64);
+    mamba_step(m, s, 1, logits);   /* warm-up: page in the weights */
+    mamba_step(m, s, 2, logits);
     t0 = now_s();
-    for (i = 0; i < n_decode; i++) mamba_step(m, s, mamba_argmax(logits, V), logits);
-    dec = n_decode / (now_s() - t0);
+    for (i = 0; i < n_decode; i++) mamba_step(m, s, mamba_argmax(logits, c->vocab_size), logits);
+    r.decode = n_decode / (now_s() - t0);
     mamba_state_reset(s);
     t0 = now_s();
     mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
-    pre = n_prompt / (now_s() - t0);
-
-    printf("model mamba-%s  dtype %s  kernels %s\n", model, dtype, MAMBA__SIMD_NAME);
-    printf("weights read per token  %.1f MB\n", mamba_weight_bytes(m) / 1e6);
-    printf("state per sequence      %.2f MiB (fixed)\n", mamba_state_size(mamba_get_config(m)) / 1048576.0);
-    printf("memory read bandwidth   %.2f GB/s (measured, 1 thread)\n", bw / 1e9);
-    printf("decode                  %.2f tok/s  = %.2f GB/s of weights = %.1f%% of bandwidth\n",
-           dec, dec * mamba_weight_bytes(m) / 1e9, 100.0 * dec * mamba_weight_bytes(m) / bw);
-    printf("prefill (%d tokens)    %.2f tok/s  (%.2fx decode)\n", n_prompt, pre, pre / dec);
-    free(logits); free(prompt); free(blob); free(t); free(names);
+    r.prefill = n_prompt / (now_s() - t0);
+    /* matrix FLOPs per prompt token: 2 per weight of in/x/dt/out_proj (the
+       lm_head runs once per prompt, for the last token only) */
+    {
+        size_t E = (size_t)c->d_inner, D = (size_t)c->d_model, R = (size_t)c->dt_rank, N = (size_t)c->d_state;
+        flops_per_token = 2.0 * (double)c->n_layer * (double)(2 * E * D + (R + 2 * N) * E + E * R + D * E);
+    }
+    r.bw_use = r.decode * (double)mamba_weight_bytes(m) / bw;
+    r.gflops = r.prefill * flops_per_token / 1e9;
+    r.fma_frac = r.gflops * 1e9 / peak;
     mamba_state_free(s);
-    mamba_free(m);
+    free(logits); free(prompt);
+    return r;
+}
+
+int main(int argc, char **argv) {
+    int quick = 0, big = 0, n_decode = 24, n_long = 100000, i, ti, di, si, nk, nthr = max_threads();
+    shape shapes[3] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"},
+                       {"falcon-mamba-7b", 4096, 64, 65024, "falcon_mamba"}};
+    double bw[3], peak[3], exp_speedup = 0, decode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
+    kspeed ks[16];
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--big")) big = 1;
+        else if (!strcmp(argv[i], "--decode") && i + 1 < argc) n_decode = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--long") && i + 1 < argc) n_long = atoi(argv[++i]);
+        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N]\n"); return 1; }
+    }
+    if (quick) { n_long = n_long == 100000 ? 10000 : n_long; n_decode = 12; }
+    if (n_decode < 1) n_decode = 1;
+    if (n_long < 2000) n_long = 2000;
+    printf("mamba.h %s  kernels %s  threads up to %d\n\n", MAMBA_VERSION_STRING, MAMBA__SIMD_NAME, nthr);
+    for (ti = 1; ti <= nthr; ti++) {
+        bw[ti] = read_bandwidth(ti);
+        peak[ti] = peak_flops(ti);
+        printf("machine, %d thread%s: read bandwidth %6.2f GB/s, peak FMA %7.1f GFLOP/s\n", ti, ti > 1 ? "s" : " ", bw[ti] / 1e9, peak[ti] / 1e9);
+    }
+    printf("\nkernel (1 thread)             scalar us   vector us   speed-up\n");
+    nk = kernel_speedups(ks, quick ? 0.05 : 0.2);
+    for (i = 0; i < nk; i++) {
+        printf("%-28s %10.1f  %10.1f  %8.2fx\n", ks[i].name, ks[i].scalar * 1e6, ks[i].vector * 1e6, ks[i].scalar / ks[i].vector);
+        if (!strncmp(ks[i].name, "exp", 3)) exp_speedup = ks[i].scalar / ks[i].vector;
+    }
+    printf("\nmodel            dtype thr  weights/tok   decode tok/s  bw use   prefill(512) tok/s  GFLOP/s  of peak  prefill/decode\n");
+    for (si = 0; si < (quick ? 1 : big ? 3 : 2); si++) {
+        for (di = 0; di < 2; di++) {
+            size_t blob_n;
+            char cfg[512];
+            unsigned char *blob;
+            mamba_model *m;
+            mamba_error err;
+            if (si == 2 && di == 0) continue;   /* 7B in F32 is 29 GB: BF16 only */
+            blob = build_model(&shapes[si], di, &blob_n, cfg);
+            if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, di ? "BF16" : "F32"); continue; }
+            if (mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
+            for (ti = 1; ti <= nthr; ti++) {
+                int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode / 2 + 2 : 4;
+                int np = si == 2 ? 64 : 512;
+                result r = run_model(m, ti, nd, np, bw[ti], peak[ti]);
+                printf("%-16s %-5s %3d  %8.1f MB  %12.2f  %5.1f%%  %12.1f        %7.1f  %6.1f%%  %8.2fx\n", shapes[si].name, di ? "BF16" : "F32", ti,
+                       mamba_weight_bytes(m) / 1e6, r.decode, 100 * r.bw_use, r.prefill, r.gflops, 100 * r.fma_frac, r.prefill / r.decode);
+                if (ti == nthr && si < 2 && r.bw_use < decode_bw_min) decode_bw_min = r.bw_use;
+                if (ti == nthr && si == 0 && di == 0) { pod = r.prefill / r.decode; fma_frac = r.fma_frac; }
+            }
+            mamba_free(m);
+            free(blob);
+        }
+    }
+    {   /* one long generation: the state does not grow, and neither does the time per token */
+        size_t blob_n;
+        char cfg[512];
+        unsigned char *blob = build_model(&shapes[0], 0, &blob_n, cfg);
+        mamba_model *m;
+        mamba_state *s;
+        mamba_error err;
+        float *logits = (float *)malloc(sizeof(float) * 50280);
+        int *fill = (int *)malloc(sizeof(int) * 4096), k, tok = 1;
+        double t_early = 0, t_late = 0, t0;
+        size_t st_early, st_late;
+        mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
+        set_threads(nthr);
+        mamba_state_new(&s, m, 64);
+        for (k = 0; k < 4096; k++) fill[k] = (k * 31 + 7) % 50280;
+        /* advance to token 1,000 with the sequence path, time 20 single steps */
+        mamba_forward(m, s, fill, 990, NULL, MAMBA_LOGITS_NONE);
+        t0 = now_s();
+        for (k = 0; k < 20; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, 50280); }
+        t_early = (now_s() - t0) / 20;
+        st_early = mamba_state_size(mamba_get_config(m));
+        while (s->n_tokens + 20 < (uint64_t)n_long) {
+            size_t step = (size_t)n_long - 20 - (size_t)s->n_tokens;
+            mamba_forward(m, s, fill, step < 4096 ? step : 4096, NULL, MAMBA_LOGITS_NONE);
+        }
+        t0 = now_s();
+        for (k = 0; k < 20; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, 50280); }
+        t_late = (now_s() - t0) / 20;
+        st_late = mamba_state_size(mamba_get_config(m));
+        late_over_early = t_late / t_early;
+        printf("\nlong generation (mamba-130m F32, %d threads): token ~1,000: %.2f ms/token, state %zu bytes;"
+               " token ~%llu: %.2f ms/token, state %zu bytes (ratio %.3f)\n", nthr, t_early * 1e3, st_early,
+               (unsigned long long)s->n_tokens, t_late * 1e3, st_late, late_over_early);
+        mamba_state_free(s);
+        mamba_free(m);
+        free(blob); free(logits); free(fill);
+    }
+    printf("\nkernels=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f decode_bw_min=%.3f prefill_over_decode=%.2f "
+           "prefill_fma_frac=%.3f late_over_early=%.3f exp_speedup=%.2f\n",
+           MAMBA__SIMD_NAME, nthr, bw[1] / 1e9, bw[nthr] / 1e9, peak[nthr] / 1e9, decode_bw_min, pod, fma_frac, late_over_early, exp_speedup);
     return 0;
 }
