@@ -30,9 +30,10 @@ QEMU    ?= qemu-aarch64
 HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/dev/null 2>&1 && echo 1)
 IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
-TOOLS   := build/mamba-logits build/mamba-generate
+TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize
 TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
-           build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli
+           build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx
 ifeq ($(IS_X86),1)
 TESTS   += build/test_model_avx2 build/test_kernels_avx2
 endif
@@ -70,18 +71,30 @@ build/test_model_nostdio: tests/test_model.c tests/test.h mamba.h | build
 build/test_model_cxx: tests/test_model.c tests/test.h mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(OMPFLAGS) -x c++ $< -o $@ $(LDLIBS)
 # AddressSanitizer + UndefinedBehaviorSanitizer
-build/test_model_san: tests/test_model.c tests/test.h mamba.h | build
+build/test_%_san: tests/test_%.c tests/test.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
+build/test_tokenizer_cxx: tests/test_tokenizer.c mamba.h | build
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
 build/test_cli: tests/test_cli.c tests/test.h | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 
-test: $(TOOLS) $(BUILT)
+# Unicode's normalisation conformance file (Debian: unicode-data), if installed
+UCD_NFC := $(wildcard /usr/share/unicode/NormalizationTest.txt.bz2)
+NFC     := $(if $(UCD_NFC),build/NormalizationTest.txt)
+build/NormalizationTest.txt: | build
+	bzcat $(UCD_NFC) > $@
+
+test: $(TOOLS) $(BUILT) $(NFC)
 	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
-bench: build/mamba-bench
+build/bench_tokenizer: bench/bench_tokenizer.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+bench: build/mamba-bench build/bench_tokenizer
+	./build/bench_tokenizer $(SHARED)/tinyshakespeare.txt
 	./build/mamba-bench
 
 # regenerate tests/data from the Python reference (needs Debian's python3-numpy)

@@ -114,5 +114,31 @@ int main(int argc, char **argv) {
     sprintf(cmd, "build/mamba-logits %s", dir);
     expect_error("no tokens", cmd);
     free(tokens);
+
+    /* mamba-tokenize against Hugging Face's ids (from the public goldens) */
+    {
+        FILE *f = fopen("build/tmp/tok_in.txt", "wb");
+        char *out;
+        size_t n2;
+        if (f) { fputs("Mamba is a selective state space model.", f); fclose(f); }
+        sprintf(cmd, "build/mamba-tokenize %s/tokenizer-gpt-neox-20b.json < build/tmp/tok_in.txt", shared_dir);
+        CHECK(run(cmd) == 0, "mamba-tokenize exit status");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && !strcmp(out, "46 31834 310 247 13687 1375 2317 1566 15\n"), "mamba-tokenize NeoX ids: '%s'", out ? out : "");
+        free(out);
+        f = fopen("build/tmp/tok_in.txt", "wb");
+        if (f) { fputs("170 133 238 3997 133 181 132 218 22602 181 132 207", f); fclose(f); }
+        sprintf(cmd, "build/mamba-tokenize --decode %s/tokenizer-falcon.json < build/tmp/tok_in.txt", shared_dir);
+        CHECK(run(cmd) == 0, "mamba-tokenize --decode exit status");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && !strcmp(out, "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c\xef\xbc\x81"), "mamba-tokenize --decode Falcon text: '%s'", out ? out : "");
+        free(out);
+        sprintf(cmd, "build/mamba-tokenize build/no/such/tokenizer.json < build/tmp/tok_in.txt");
+        expect_error("mamba-tokenize missing file", cmd);
+        f = fopen("build/tmp/tok_in.txt", "wb");
+        if (f) { fputs("1 2 99999999", f); fclose(f); }
+        sprintf(cmd, "build/mamba-tokenize --decode %s/tokenizer-falcon.json < build/tmp/tok_in.txt", shared_dir);
+        expect_error("mamba-tokenize --decode bad id", cmd);
+    }
     return test_summary();
 }
