@@ -1,10 +1,12 @@
-/* mamba-generate: generate tokens from a model.
+/* mamba-generate: generate text with a Mamba model.
 
-   build/mamba-generate [-m MODEL] [-i "ID ID ..."] [-n N] [--temp T] [--top-k K]
-                        [--top-p P] [--seed S] [--chunk N] [-t THREADS]
+   build/mamba-generate [-m MODEL] [-p PROMPT | -f FILE | -i "IDS"] [-n N]
+                        [--temp T] [--top-k K] [--top-p P] [--seed S] [-t THREADS]
 
-   Prints the generated token ids to stdout as they are produced, and the load
-   time, prompt tok/s and generation tok/s to stderr. */
+   Streams the generated text to stdout as it is produced (never a split UTF-8
+   sequence), and prints the load time, prompt tok/s and generation tok/s to
+   stderr. The same seed gives the same output. MODEL is a model directory
+   (config.json, weights, tokenizer.json) or a .safetensors file beside them. */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -19,14 +21,17 @@ static void usage(FILE *f) {
     fprintf(f,
         "usage: mamba-generate [options]\n"
         "  -m MODEL      model directory or .safetensors file (default " DEFAULT_MODEL ")\n"
-        "  -i \"IDS\"      prompt as token ids separated by spaces (default: the bos id, else 0)\n"
-        "  -n N          tokens to generate (default 64)\n"
+        "  -p PROMPT     prompt text\n"
+        "  -f FILE       read the prompt text from FILE\n"
+        "  -i \"IDS\"      prompt as token ids separated by spaces (no tokenizer needed)\n"
+        "  -n N          tokens to generate (default 200)\n"
         "  --temp T      temperature; 0 = greedy (default 0.8)\n"
         "  --top-k K     keep the K most likely tokens; 0 = off (default 40)\n"
         "  --top-p P     nucleus sampling; 1 = off (default 0.95)\n"
         "  --seed S      RNG seed (default 42); the same seed gives the same output\n"
         "  --chunk N     prompt tokens per prefill chunk (default 64)\n"
-        "  -t THREADS    accepted for compatibility; threads come with the speed work\n"
+        "  -t THREADS    threads (default: all cores, when built with OpenMP)\n"
+        "  --ids         print token ids instead of text\n"
         "  -h, --help    this text\n");
 }
 
@@ -44,13 +49,37 @@ static int num_arg(const char *s, double lo, double hi, double *out) {
     return 1;
 }
 
+static char *read_file(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, len = 0, got;
+    if (!f) return NULL;
+    do {
+        if (len + 65536 > cap) {
+            char *nb = (char *)realloc(buf, cap = 2 * cap + 65536 + 1);
+            if (!nb) { free(buf); fclose(f); return NULL; }
+            buf = nb;
+        }
+        got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+    } while (got > 0);
+    fclose(f);
+    buf[len] = 0;
+    *n = len;
+    return buf;
+}
+
 int main(int argc, char **argv) {
-    const char *model = DEFAULT_MODEL, *ids_arg = NULL;
-    double n_gen = 64, temp = 0.8, top_k = 40, top_p = 0.95, seed = 42, chunk = 64, threads = 1, v;
-    int *prompt = NULL, n_prompt = 0, i, rc = 1, tok;
+    const char *model = DEFAULT_MODEL, *prompt_text = NULL, *prompt_file = NULL, *ids_arg = NULL;
+    double n_gen = 200, temp = 0.8, top_k = 40, top_p = 0.95, seed = 42, chunk = 64, threads = 0, v;
+    int *prompt = NULL, n_prompt = 0, i, rc = 1, tok, print_ids = 0, V;
     float *logits = NULL;
+    char *file_text = NULL, out[256];
+    size_t file_len = 0, n_out, cap;
     mamba_model *m = NULL;
     mamba_state *s = NULL;
+    mamba_tokenizer *tk = NULL;
+    mamba_decoder dec;
     mamba_sampler smp;
     mamba_error err;
     mamba_status st;
@@ -60,7 +89,7 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-#define NUM(flag, lo, hi, dst) else if (!strcmp(a, flag)) { if (!val || !num_arg(val, lo, hi, &v)) { fprintf(stderr, "mamba-generate: bad value for %s\\n", flag); return 1; } dst = v; i++; }
+#define NUM(flag, lo, hi, dst) else if (!strcmp(a, flag)) { if (!val || !num_arg(val, lo, hi, &v)) { fprintf(stderr, "mamba-generate: bad value for %s\n", flag); return 1; } dst = v; i++; }
         NUM("-n", 0, 1e9, n_gen)
         NUM("--temp", 0, 1e6, temp)
         NUM("--top-k", 0, 1e9, top_k)
@@ -70,21 +99,40 @@ int main(int argc, char **argv) {
         NUM("-t", 1, 1024, threads)
 #undef NUM
         else if (!strcmp(a, "-m") && val) { model = val; i++; }
+        else if (!strcmp(a, "-p") && val) { prompt_text = val; i++; }
+        else if (!strcmp(a, "-f") && val) { prompt_file = val; i++; }
         else if (!strcmp(a, "-i") && val) { ids_arg = val; i++; }
-        else { fprintf(stderr, "mamba-generate: unknown argument '%s'\n", a); usage(stderr); return 1; }
+        else if (!strcmp(a, "--ids")) print_ids = 1;
+        else { fprintf(stderr, "mamba-generate: unknown or incomplete argument '%s'\n", a); usage(stderr); return 1; }
     }
-    (void)threads;
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    if (threads > 0) omp_set_num_threads((int)threads);
+#endif
+    if (prompt_file) {
+        file_text = read_file(prompt_file, &file_len);
+        if (!file_text) { fprintf(stderr, "mamba-generate: cannot read %s\n", prompt_file); return 1; }
+    }
     t0 = now_s();
     st = mamba_load_file(&m, model, NULL, &err);
-    if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); return 1; }
+    if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
     c = mamba_get_config(m);
+    V = c->vocab_size;
+    if (!ids_arg) {   /* the tokenizer beside the weights */
+        char *dir = (char *)malloc(strlen(model) + 1);
+        strcpy(dir, model);
+        if (strstr(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
+        st = mamba_tokenizer_load_file(&tk, dir, &err);
+        free(dir);
+        if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s (give the prompt as ids with -i)\n", err.message); goto out; }
+        /* ids the tokenizer cannot decode (padded vocabulary rows) are never sampled */
+        if (mamba_tokenizer_vocab_size(tk) < V) V = mamba_tokenizer_vocab_size(tk);
+    }
     t1 = now_s();
-    prompt = (int *)malloc(sizeof(int) * (ids_arg ? strlen(ids_arg) / 2 + 2 : 1));
-    logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
-    if (!prompt || !logits) { fprintf(stderr, "mamba-generate: out of memory\n"); goto out; }
     if (ids_arg) {
         const char *p = ids_arg;
         char *end;
+        prompt = (int *)malloc(sizeof(int) * (strlen(ids_arg) / 2 + 2));
+        if (!prompt) goto oom;
         while (*p) {
             long id = strtol(p, &end, 10);
             if (end == p) { if (*p == ' ' || *p == ',') { p++; continue; } fprintf(stderr, "mamba-generate: bad id list\n"); goto out; }
@@ -92,33 +140,62 @@ int main(int argc, char **argv) {
             prompt[n_prompt++] = (int)id;
             p = end;
         }
+    } else {
+        const char *text = file_text ? file_text : prompt_text ? prompt_text : "";
+        size_t len = file_text ? file_len : strlen(text), need = 0;
+        mamba_tokenizer_encode(tk, text, len, NULL, 0, &need);   /* measure */
+        prompt = (int *)malloc(sizeof(int) * (need + 1));
+        if (!prompt) goto oom;
+        if ((st = mamba_tokenizer_encode(tk, text, len, prompt, need + 1, &need)) != MAMBA_OK) {
+            fprintf(stderr, "mamba-generate: cannot tokenize the prompt: %s\n", mamba_status_string(st));
+            goto out;
+        }
+        n_prompt = (int)need;
+        for (i = 0; i < n_prompt; i++)
+            if (prompt[i] >= c->vocab_size) { fprintf(stderr, "mamba-generate: the tokenizer gives id %d, beyond the model's vocabulary\n", prompt[i]); goto out; }
+        fwrite(text, 1, len, stdout);   /* echo the prompt, then continue it */
     }
-    if (!n_prompt) prompt[n_prompt++] = c->bos_token_id >= 0 && c->bos_token_id < c->vocab_size ? c->bos_token_id : 0;
+    if (!n_prompt) {   /* an empty prompt starts from the bos token (else id 0) */
+        int bos = tk ? mamba_tokenizer_bos_id(tk) : c->bos_token_id;
+        if (!prompt) prompt = (int *)malloc(sizeof(int));
+        if (!prompt) goto oom;
+        prompt[n_prompt++] = bos >= 0 && bos < c->vocab_size ? bos : 0;
+    }
+    logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
+    if (!logits) goto oom;
     if ((st = mamba_state_new(&s, m, (int)chunk)) != MAMBA_OK ||
-        (st = mamba_sampler_init(&smp, c->vocab_size, (float)temp, (int)top_k, (float)top_p, (uint64_t)seed, NULL, 0)) != MAMBA_OK) {
+        (st = mamba_sampler_init(&smp, V, (float)temp, (int)top_k, (float)top_p, (uint64_t)seed, NULL, 0)) != MAMBA_OK) {
         fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st));
         goto out;
     }
+    mamba_decode_init(&dec, 0);
     st = mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
     t2 = now_s();
     for (i = 0; i < (int)n_gen && st == MAMBA_OK; i++) {
         tok = mamba_sample(&smp, logits);
-        printf(i ? " %d" : "%d", tok);
+        if (print_ids || !tk) printf(i ? " %d" : "%d", tok);
+        else if (mamba_decode_token(&dec, tk, tok, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
         fflush(stdout);
         st = mamba_step(m, s, tok, logits);
     }
+    if (tk && !print_ids && mamba_decode_flush(&dec, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
     printf("\n");
     t3 = now_s();
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st)); goto out; }
-    fprintf(stderr, "load %.3f s | prompt %d tok, %.1f tok/s | generated %d tok, %.1f tok/s\n",
-            t1 - t0, n_prompt, n_prompt / (t2 - t1 > 1e-9 ? t2 - t1 : 1e-9), (int)n_gen,
-            n_gen / (t3 - t2 > 1e-9 ? t3 - t2 : 1e-9));
+    cap = (size_t)n_gen;
+    fprintf(stderr, "load %.3f s | prompt %d tokens, %.1f tok/s | generated %zu tokens, %.1f tok/s\n",
+            t1 - t0, n_prompt, n_prompt / (t2 - t1 > 1e-9 ? t2 - t1 : 1e-9), cap, (double)cap / (t3 - t2 > 1e-9 ? t3 - t2 : 1e-9));
     rc = 0;
+    goto out;
+oom:
+    fprintf(stderr, "mamba-generate: out of memory\n");
 out:
     mamba_sampler_free(&smp);
     mamba_state_free(s);
+    mamba_tokenizer_free(tk);
     mamba_free(m);
     free(prompt);
     free(logits);
+    free(file_text);
     return rc;
 }
