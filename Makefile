@@ -33,7 +33,7 @@ IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity
 TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
            build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
-           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
 ifeq ($(IS_X86),1)
 TESTS   += build/test_model_avx2 build/test_kernels_avx2
 endif
@@ -45,6 +45,10 @@ BUILT   := $(subst $(QEMU):,,$(TESTS))
 .PHONY: all run test bench clean goldens
 
 all: $(TOOLS)
+
+# the main job: Shakespeare from the bundled model, fixed seed
+run: build/mamba-generate
+	./build/mamba-generate -m models/shakespeare-tiny -p "ROMEO:" -n 200 --seed 42
 
 build:
 	@mkdir -p build/tmp/bad1
@@ -75,6 +79,13 @@ build/test_%_san: tests/test_%.c tests/test.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/test_tokenizer_cxx: tests/test_tokenizer.c mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
+# the C example in README.md, compiled and run exactly as a reader copies it
+build/readme_example.c: README.md | build
+	awk '/^```c$$/{n++; if (n==1) {p=1; next}} /^```$$/{p=0} p' README.md > $@
+build/readme_example: build/readme_example.c mamba.h
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
+	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 build/test_cli: tests/test_cli.c tests/test.h | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 

@@ -196,6 +196,90 @@ static void greedy_public(void) {
     free(txt); free(w); free(cfg); free(gp); free(wp); free(cp); free(dir);
 }
 
+/* ---- the bundled model ---------------------------------------------------- */
+
+#ifndef MAMBA_NO_STDIO
+/* A number after "key": in a small JSON file (enough for eval.json). */
+static double json_number(const char *text, const char *key) {
+    const char *p = strstr(text, key);
+    if (!p) return -1;
+    p = strchr(p + strlen(key), ':');
+    return p ? strtod(p + 1, NULL) : -1;
+}
+#endif
+
+static void bundled_model(void) {
+#ifndef MAMBA_NO_STDIO
+    static const char *dir = "models/shakespeare-tiny";
+    mamba_model *m = NULL;
+    mamba_tokenizer *tk = NULL;
+    mamba_state *s = NULL;
+    mamba_error err;
+    size_t n_eval, n_corpus, n_ids = 0, i;
+    unsigned char *eval = read_all("models/shakespeare-tiny/eval.json", &n_eval);
+    unsigned char *corpus = read_all("models/tinyshakespeare.txt", &n_corpus);
+    int *ids = NULL, V;
+    float *logits;
+    double want, start, len, nll = 0, bpb;
+    CHECK(eval && corpus, "read eval.json and the corpus");
+    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_tokenizer_load_file(&tk, dir, &err) == MAMBA_OK, "%s", err.message);
+    if (!eval || !corpus || !m || !tk) goto done;
+    V = mamba_get_config(m)->vocab_size;
+    want = json_number((const char *)eval, "\"bits_per_byte\"");
+    start = json_number((const char *)eval, "\"slice_start\"");
+    len = json_number((const char *)eval, "\"slice_len\"");
+    CHECK(want > 0 && start >= 0 && len > 1 && start + len <= (double)n_corpus, "eval.json fields");
+    if (!(want > 0 && start >= 0 && len > 1 && start + len <= (double)n_corpus)) goto done;
+    /* held-out perplexity through the sequence path, against what training reported */
+    ids = (int *)malloc(sizeof(int) * (size_t)len);
+    CHECK(mamba_tokenizer_encode(tk, (const char *)corpus + (size_t)start, (size_t)len, ids, (size_t)len, &n_ids) == MAMBA_OK, "encode");
+    logits = (float *)malloc(sizeof(float) * (size_t)V * 64);
+    mamba_state_new(&s, m, 64);
+    for (i = 0; i + 1 < n_ids; i += 64) {
+        size_t T = n_ids - 1 - i < 64 ? n_ids - 1 - i : 64, t;
+        mamba_forward(m, s, ids + i, T, logits, MAMBA_LOGITS_ALL);
+        for (t = 0; t < T; t++) {
+            const float *row = logits + t * (size_t)V;
+            double mx = row[0], sum = 0;
+            int k;
+            for (k = 1; k < V; k++) if (row[k] > mx) mx = row[k];
+            for (k = 0; k < V; k++) sum += exp((double)row[k] - mx);
+            nll += log(sum) + mx - row[ids[i + t + 1]];
+        }
+    }
+    bpb = nll / log(2.0) / (double)(n_ids - 1);
+    printf("  bundled model: held-out bits/byte %.6f, training reported %.6f\n", bpb, want);
+    CHECK(n_ids == (size_t)len, "byte vocabulary: one token per byte (%zu for %g)", n_ids, len);
+    CHECK(fabs(bpb - want) <= 0.02 * want, "held-out bits/byte %.6f vs %.6f reported by training", bpb, want);
+    mamba_state_free(s);
+    /* greedy text: the step path and the sequence path agree token for token */
+    {
+        int gen[160], n_p = 0, k, agree = 1;
+        size_t np;
+        float *all;
+        CHECK(mamba_tokenizer_encode(tk, "ROMEO:", 6, gen, 160, &np) == MAMBA_OK, "encode prompt");
+        n_p = (int)np;
+        mamba_state_new(&s, m, 16);
+        mamba_forward(m, s, gen, np, logits, MAMBA_LOGITS_LAST);
+        for (k = n_p; k < 160; k++) { gen[k] = mamba_argmax(logits, V); mamba_step(m, s, gen[k], logits); }
+        mamba_state_free(s);
+        all = (float *)malloc(sizeof(float) * (size_t)V * 160);
+        mamba_state_new(&s, m, 64);
+        mamba_forward(m, s, gen, 159, all, MAMBA_LOGITS_ALL);
+        for (k = n_p; k < 160; k++) if (mamba_argmax(all + (size_t)(k - 1) * V, V) != gen[k]) agree = 0;
+        CHECK(agree, "greedy text differs between the step and sequence paths");
+        mamba_state_free(s);
+        free(all);
+    }
+    free(logits);
+done:
+    free(ids); free(eval); free(corpus);
+    mamba_tokenizer_free(tk);
+    mamba_free(m);
+#endif
+}
+
 /* ---- threads: the same bits for any thread count -------------------------- */
 static void threads_deterministic(void) {
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
@@ -576,6 +660,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) golden_dir(dirs[i]);
     printf("  worst error over all goldens: %.4f of tolerance\n", worst_ratio_all);
     greedy_public();
+    bundled_model();
     threads_deterministic();
     wp = path2(tiny, "model.safetensors");
     cp = path2(tiny, "config.json");
