@@ -151,7 +151,9 @@ typedef enum mamba_arch {
 } mamba_arch;
 
 typedef enum mamba_dtype {
-    MAMBA_DTYPE_UNKNOWN = 0, MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16
+    MAMBA_DTYPE_UNKNOWN = 0, MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16,
+    MAMBA_DTYPE_Q8_0,   /* GGUF: blocks of 32: f16 scale + 32 int8          */
+    MAMBA_DTYPE_Q4_0    /* GGUF: blocks of 32: f16 scale + 16 bytes nibbles  */
 } mamba_dtype;
 
 /* Everything the forward pass needs to know about a model's shape. */
@@ -864,6 +866,29 @@ static float mamba__f16_f32(uint16_t h) {
 static float mamba__bf16_f32(uint16_t b) { return mamba__bits_f32((uint32_t)b << 16); }
 
 static size_t mamba__dtype_size(int dt) { return dt == MAMBA_DTYPE_F32 ? 4 : dt == MAMBA_DTYPE_F16 || dt == MAMBA_DTYPE_BF16 ? 2 : 0; }
+static int mamba__is_quant(int dt) { return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0; }
+#define MAMBA__QK 32   /* values per Q8_0 / Q4_0 block */
+static size_t mamba__block_bytes(int dt) { return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : 0; }
+/* Bytes of one row of `cols` values (cols a multiple of the block for quants). */
+static size_t mamba__row_bytes(int dt, size_t cols) {
+    return mamba__is_quant(dt) ? cols / MAMBA__QK * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
+}
+/* Dequantizes one block of 32 values (llama.cpp's Q8_0 and Q4_0 layouts). */
+static void mamba__dequant_block(const unsigned char *b, int dt, float *out) {
+    uint16_t h;
+    float d;
+    int j;
+    memcpy(&h, b, 2);
+    d = mamba__f16_f32(h);
+    if (dt == MAMBA_DTYPE_Q8_0) {
+        for (j = 0; j < 32; j++) out[j] = d * (float)(signed char)b[2 + j];
+    } else {   /* Q4_0: low nibbles are values 0..15, high nibbles 16..31, offset 8 */
+        for (j = 0; j < 16; j++) {
+            out[j] = d * (float)((b[2 + j] & 0x0F) - 8);
+            out[j + 16] = d * (float)((b[2 + j] >> 4) - 8);
+        }
+    }
+}
 
 /* Element i of a tensor in its stored dtype, as float (data needs no alignment). */
 static float mamba__load_elem(const void *data, int dtype, size_t i) {
@@ -1127,13 +1152,14 @@ static mamba_status mamba__map_file(mamba__blob *b, const char *path, mamba_erro
 typedef struct mamba__tensor {
     char *name;
     int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
-    char dtype_name[12];
+    char dtype_name[16];
     int ndim;
     int64_t shape[MAMBA__MAX_NDIM];
     const unsigned char *data;
     size_t nbytes;
     const char *file;           /* for messages */
     int used;
+    int a_is_final;             /* GGUF ssm_a: stores A = -exp(A_log) already */
 } mamba__tensor;
 
 typedef struct mamba__tensors {
@@ -1283,6 +1309,371 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
 }
 
 /* Finds a tensor by name; also under a "model." prefix (Mamba-Codestral files). */
+
+/* ---- b''. GGUF (llama.cpp) ------------------------------------------------
+   Version 2 and 3: header, metadata (every value type, arrays included),
+   tensor infos, alignment (general.alignment, default 32). Tensors are renamed
+   to the Hugging Face names and shapes (ggml's ne[] reversed) so that one
+   binder serves both formats; ssm_a holds A = -exp(A_log) already. Every
+   length is checked against the bytes that remain before it is used. */
+
+typedef struct mamba__gguf_kv {
+    const char *key; size_t key_len;
+    uint32_t type;
+    const unsigned char *val;       /* the value's bytes (arrays: after type+count) */
+    uint32_t arr_type; uint64_t arr_n;
+} mamba__gguf_kv;
+
+typedef struct mamba__gguf {
+    mamba__gguf_kv *kv;
+    size_t n_kv;
+} mamba__gguf;
+
+typedef struct mamba__rd { const unsigned char *p, *end; } mamba__rd;
+
+static int mamba__rd_u32(mamba__rd *r, uint32_t *v) {
+    if (r->end - r->p < 4) return 0;
+    *v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+    r->p += 4;
+    return 1;
+}
+static int mamba__rd_u64(mamba__rd *r, uint64_t *v) {
+    uint32_t lo, hi;
+    if (!mamba__rd_u32(r, &lo) || !mamba__rd_u32(r, &hi)) return 0;
+    *v = (uint64_t)hi << 32 | lo;
+    return 1;
+}
+static int mamba__rd_str(mamba__rd *r, const char **s, size_t *n) {
+    uint64_t len;
+    if (!mamba__rd_u64(r, &len) || len > (uint64_t)(r->end - r->p)) return 0;
+    *s = (const char *)r->p;
+    *n = (size_t)len;
+    r->p += len;
+    return 1;
+}
+static size_t mamba__gguf_scalar_size(uint32_t t) {
+    static const unsigned char sz[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    return t < 13 ? sz[t] : 0;
+}
+/* Skips one value of type t (arrays of strings are walked). */
+static int mamba__gguf_skip(mamba__rd *r, uint32_t t, int depth) {
+    size_t sz = mamba__gguf_scalar_size(t);
+    if (t == 8) { const char *s; size_t n; return mamba__rd_str(r, &s, &n); }
+    if (t == 9) {
+        uint32_t et;
+        uint64_t n, i;
+        if (depth > 2 || !mamba__rd_u32(r, &et) || !mamba__rd_u64(r, &n)) return 0;
+        if (et == 8 || et == 9) {
+            if (n > (uint64_t)(r->end - r->p) / 8) return 0;   /* each element takes >= 8 bytes */
+            for (i = 0; i < n; i++) if (!mamba__gguf_skip(r, et, depth + 1)) return 0;
+            return 1;
+        }
+        sz = mamba__gguf_scalar_size(et);
+        if (!sz || n > (uint64_t)(r->end - r->p) / sz) return 0;
+        r->p += sz * n;
+        return 1;
+    }
+    if (!sz || (size_t)(r->end - r->p) < sz) return 0;
+    r->p += sz;
+    return 1;
+}
+
+static const mamba__gguf_kv *mamba__gguf_find(const mamba__gguf *g, const char *key) {
+    size_t i, n = strlen(key);
+    for (i = 0; i < g->n_kv; i++)
+        if (g->kv[i].key_len == n && !memcmp(g->kv[i].key, key, n)) return &g->kv[i];
+    return NULL;
+}
+/* An integer of any integer type (or bool); 0 if absent or not an integer. */
+static int mamba__gguf_int(const mamba__gguf *g, const char *key, long long *out) {
+    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
+    const unsigned char *v;
+    uint64_t u = 0;
+    size_t sz, i;
+    if (!kv || kv->type > 12 || kv->type == 6 || kv->type == 8 || kv->type == 9 || kv->type == 12) return 0;
+    v = kv->val;
+    sz = mamba__gguf_scalar_size(kv->type);
+    for (i = 0; i < sz; i++) u |= (uint64_t)v[i] << (8 * i);
+    switch (kv->type) {
+    case 1: *out = (signed char)u; break;
+    case 3: *out = (int16_t)u; break;
+    case 5: *out = (int32_t)u; break;
+    case 11: *out = (long long)u; break;
+    case 10: if (u > (uint64_t)LLONG_MAX) return 0; *out = (long long)u; break;
+    default: *out = (long long)u; break;
+    }
+    return 1;
+}
+static int mamba__gguf_float(const mamba__gguf *g, const char *key, double *out) {
+    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
+    long long iv;
+    if (kv && kv->type == 6) { float f; memcpy(&f, kv->val, 4); *out = f; return 1; }
+    if (kv && kv->type == 12) { double d; memcpy(&d, kv->val, 8); *out = d; return 1; }
+    if (mamba__gguf_int(g, key, &iv)) { *out = (double)iv; return 1; }
+    return 0;
+}
+/* Does string metadata `key` equal `want`? (Its length was checked on reading.) */
+static int mamba__gguf_streq(const mamba__gguf *g, const char *key, const char *want) {
+    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
+    uint64_t len = 0;
+    int i;
+    if (!kv || kv->type != 8) return 0;
+    for (i = 7; i >= 0; i--) len = len << 8 | kv->val[i];
+    return len == strlen(want) && !memcmp(kv->val + 8, want, (size_t)len);
+}
+
+/* ggml tensor names -> Hugging Face names (per layer: blk.N.X -> backbone.layers.N.mixer.Y) */
+static int mamba__gguf_hf_name(const char *gname, size_t glen, int mamba2, char *out, size_t cap, int *is_a) {
+    static const char *const top[][2] = {
+        {"token_embd.weight", "backbone.embeddings.weight"}, {"output_norm.weight", "backbone.norm_f.weight"},
+        {"output.weight", "lm_head.weight"}};
+    static const char *const layer[][2] = {
+        {"attn_norm.weight", "norm.weight"}, {"ssm_in.weight", "mixer.in_proj.weight"},
+        {"ssm_in.bias", "mixer.in_proj.bias"}, {"ssm_conv1d.weight", "mixer.conv1d.weight"},
+        {"ssm_conv1d.bias", "mixer.conv1d.bias"}, {"ssm_x.weight", "mixer.x_proj.weight"},
+        {"ssm_dt.weight", "mixer.dt_proj.weight"}, {"ssm_a", "mixer.A_log"}, {"ssm_d", "mixer.D"},
+        {"ssm_norm.weight", "mixer.norm.weight"}, {"ssm_out.weight", "mixer.out_proj.weight"},
+        {"ssm_out.bias", "mixer.out_proj.bias"}};
+    size_t i, k;
+    *is_a = 0;
+    for (i = 0; i < 3; i++)
+        if (glen == strlen(top[i][0]) && !memcmp(gname, top[i][0], glen)) {
+            if (strlen(top[i][1]) + 1 > cap) return 0;
+            strcpy(out, top[i][1]);
+            return 1;
+        }
+    if (glen > 4 && !memcmp(gname, "blk.", 4)) {
+        size_t p = 4;
+        unsigned long lay = 0;
+        const char *suffix;
+        while (p < glen && gname[p] >= '0' && gname[p] <= '9' && p < 12) lay = lay * 10 + (unsigned long)(gname[p++] - '0');
+        if (p == 4 || p >= glen || gname[p] != '.') return 0;
+        p++;
+        if (glen - p == 11 && !memcmp(gname + p, "ssm_dt.bias", 11)) suffix = mamba2 ? "mixer.dt_bias" : "mixer.dt_proj.bias";
+        else {
+            suffix = NULL;
+            for (k = 0; k < sizeof layer / sizeof layer[0]; k++)
+                if (glen - p == strlen(layer[k][0]) && !memcmp(gname + p, layer[k][0], glen - p)) suffix = layer[k][1];
+        }
+        if (!suffix || cap < 40 + strlen(suffix)) return 0;
+        {
+            char num[16];
+            int n = 0, o;
+            do { num[n++] = (char)('0' + lay % 10); lay /= 10; } while (lay);
+            strcpy(out, "backbone.layers.");
+            o = (int)strlen(out);
+            while (n) out[o++] = num[--n];
+            out[o++] = '.';
+            out[o] = 0;
+            strcat(out, suffix);
+        }
+        *is_a = !strcmp(suffix, "mixer.A_log");
+        return 1;
+    }
+    return 0;   /* a tensor we do not use: keep it out of the table */
+}
+
+/* Parses a GGUF file in data[0..size): fills the tensor table (HF names) and
+   the metadata index g (pointing into data). */
+static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const unsigned char *data, size_t size,
+                                     const char *fname, const mamba_options *o, mamba_error *e) {
+    mamba__rd r;
+    uint32_t magic, version;
+    uint64_t n_tensors, n_kv, i;
+    long long align = 32;
+    size_t max_tensors = o && o->max_tensors ? o->max_tensors : 1000000, header_end, data_start, data_len, nt = 0, k;
+    mamba__range *ranges = NULL;
+    mamba_status st = MAMBA_OK;
+    int mamba2;
+    memset(g, 0, sizeof *g);
+    r.p = data; r.end = data + size;
+#define MAMBA__GERR(status, msg) do { st = mamba__err(e, status, msg, fname, 0, 0, 0); goto fail; } while (0)
+    if (!mamba__rd_u32(&r, &magic) || magic != 0x46554747u) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: not a GGUF file (bad magic)");
+    if (!mamba__rd_u32(&r, &version) || !mamba__rd_u64(&r, &n_tensors) || !mamba__rd_u64(&r, &n_kv))
+        MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated GGUF header");
+    if (version != 2 && version != 3) MAMBA__GERR(MAMBA_ERR_UNSUPPORTED, "%s: GGUF version is not 2 or 3");
+    if (n_tensors > max_tensors) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: tensor count exceeds the limit");
+    if (n_tensors > (uint64_t)(r.end - r.p) / 24) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: tensor count exceeds what the file holds (truncated?)");
+    if (n_kv > (uint64_t)(r.end - r.p) / 12) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata count exceeds the file");
+    g->kv = MAMBA__CAST(mamba__gguf_kv *, mamba__calloc(sizeof(mamba__gguf_kv) * (size_t)(n_kv + 1)));
+    if (!g->kv) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+    for (i = 0; i < n_kv; i++) {
+        mamba__gguf_kv *kv = &g->kv[i];
+        if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type > 12)
+            MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed or truncated metadata");
+        kv->val = r.p;
+        if (kv->type == 9) {
+            mamba__rd a = r;
+            if (!mamba__rd_u32(&a, &kv->arr_type) || !mamba__rd_u64(&a, &kv->arr_n)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated metadata array");
+        }
+        if (!mamba__gguf_skip(&r, kv->type, 0)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata value runs past the end of the file (or an array length is absurd)");
+        g->n_kv++;
+    }
+    if (mamba__gguf_find(g, "general.alignment") && (!mamba__gguf_int(g, "general.alignment", &align) || align < 1 || align > 65536 || (align & (align - 1))))
+        MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: general.alignment is not a power of two");
+    mamba2 = mamba__gguf_streq(g, "general.architecture", "mamba2");
+    if (ts->n + n_tensors > ts->cap) {
+        mamba__tensor *nt2 = MAMBA__CAST(mamba__tensor *, mamba__calloc(sizeof(mamba__tensor) * (size_t)(ts->n + n_tensors + 1)));
+        if (!nt2) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); MAMBA_FREE(ts->t); }
+        ts->t = nt2;
+        ts->cap = ts->n + (size_t)n_tensors + 1;
+    }
+    ranges = MAMBA__CAST(mamba__range *, mamba__alloc(sizeof(mamba__range) * (size_t)(n_tensors + 1)));
+    if (!ranges) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+    {   /* tensor infos first; their data offsets are checked once the data start is known */
+        const unsigned char *info = r.p;
+        mamba__rd pass = r;
+        for (i = 0; i < n_tensors; i++) {
+            const char *nm; size_t nl; uint32_t nd, ty; uint64_t off, ne;
+            int q;
+            if (!mamba__rd_str(&pass, &nm, &nl) || !mamba__rd_u32(&pass, &nd) || nd > MAMBA__MAX_NDIM) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed tensor info");
+            for (q = 0; q < (int)nd; q++) if (!mamba__rd_u64(&pass, &ne)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
+            if (!mamba__rd_u32(&pass, &ty) || !mamba__rd_u64(&pass, &off)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
+        }
+        header_end = (size_t)(pass.p - data);
+        data_start = (header_end + (size_t)align - 1) / (size_t)align * (size_t)align;
+        if (data_start > size) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: no tensor data (truncated?)");
+        data_len = size - data_start;
+        r.p = info;
+    }
+    for (i = 0; i < n_tensors; i++) {
+        const char *nm; size_t nl, numel = 1, nbytes, esz;
+        uint32_t nd, ty;
+        uint64_t ne[MAMBA__MAX_NDIM], off;
+        char hf[160];
+        int q, is_a, dt;
+        mamba__tensor *t;
+        mamba__rd_str(&r, &nm, &nl);
+        mamba__rd_u32(&r, &nd);
+        for (q = 0; q < (int)nd; q++) mamba__rd_u64(&r, &ne[q]);
+        mamba__rd_u32(&r, &ty);
+        mamba__rd_u64(&r, &off);
+        dt = ty == 0 ? MAMBA_DTYPE_F32 : ty == 1 ? MAMBA_DTYPE_F16 : ty == 30 ? MAMBA_DTYPE_BF16 :
+             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : 0;
+        for (q = 0; q < (int)nd; q++) {
+            if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
+                { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+        }
+        if (dt == 0) {   /* a type we cannot compute with: fine unless the model needs it */
+            nbytes = 0;
+        } else if (mamba__is_quant(dt)) {
+            if (nd == 0 || ne[0] % MAMBA__QK) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a quantized tensor's rows are not a multiple of 32", fname, 0, 0, 0); goto fail; }
+            nbytes = numel / MAMBA__QK * mamba__block_bytes(dt);
+        } else {
+            esz = mamba__dtype_size(dt);
+            if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+        }
+        if (off % (uint64_t)align || off > data_len || nbytes > data_len - off) {
+            char nmb[96];
+            size_t c = nl < sizeof nmb - 1 ? nl : sizeof nmb - 1;
+            memcpy(nmb, nm, c); nmb[c] = 0;
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data offset is misaligned or outside the file (truncated?)", fname, nmb, 0, 0);
+            goto fail;
+        }
+        ranges[nt].b = off; ranges[nt].e = off + nbytes; ranges[nt].name = "a GGUF tensor"; nt++;
+        if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
+        t = &ts->t[ts->n];
+        memset(t, 0, sizeof *t);
+        t->name = MAMBA__CAST(char *, mamba__alloc(strlen(hf) + 1));
+        if (!t->name) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+        strcpy(t->name, hf);
+        ts->n++;
+        t->file = fname;
+        t->dtype = dt;
+        if (dt) strcpy(t->dtype_name, dt == MAMBA_DTYPE_F32 ? "F32" : dt == MAMBA_DTYPE_F16 ? "F16" : dt == MAMBA_DTYPE_BF16 ? "BF16" : dt == MAMBA_DTYPE_Q8_0 ? "Q8_0" : "Q4_0");
+        else {   /* "ggml type N" */
+            char *d = t->dtype_name, num[12];
+            int nn = 0, o = 10;
+            uint32_t u = ty;
+            strcpy(d, "ggml type ");
+            do { num[nn++] = (char)('0' + u % 10); u /= 10; } while (u && nn < 4);
+            while (nn) d[o++] = num[--nn];
+            d[o] = 0;
+        }
+        t->ndim = (int)nd;
+        for (q = 0; q < (int)nd; q++) t->shape[q] = (int64_t)ne[nd - 1 - q];   /* ne[0] is PyTorch's last dim */
+        t->data = data + data_start + off;
+        t->nbytes = nbytes;
+        t->a_is_final = is_a;
+    }
+    if (nt > 1) {
+        qsort(ranges, nt, sizeof *ranges, mamba__range_cmp);
+        for (k = 1; k < nt; k++)
+            if (ranges[k].b < ranges[k - 1].e && ranges[k].e > ranges[k].b) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: the data of two tensors overlap");
+    }
+    MAMBA_FREE(ranges);
+    return MAMBA_OK;
+fail:
+#undef MAMBA__GERR
+    if (ranges) MAMBA_FREE(ranges);
+    if (g->kv) MAMBA_FREE(g->kv);
+    memset(g, 0, sizeof *g);
+    return st;
+}
+
+/* The model config from GGUF metadata ({arch}.* keys as llama.cpp writes them). */
+static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, const mamba__tensors *ts, mamba_error *e) {
+    char key[96];
+    const char *arch;
+    long long v;
+    double eps;
+    const mamba__tensor *emb = NULL;
+    size_t i;
+    memset(c, 0, sizeof *c);
+    if (mamba__gguf_streq(g, "general.architecture", "mamba")) { arch = "mamba"; c->arch = MAMBA_ARCH_MAMBA1; }
+    else if (mamba__gguf_streq(g, "general.architecture", "mamba2")) { arch = "mamba2"; c->arch = MAMBA_ARCH_MAMBA2; }
+    else return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF: general.architecture is not mamba or mamba2", 0, 0, 0, 0);
+#define MAMBA__GKEY(suffix) (strcpy(key, arch), strcat(key, suffix), key)
+#define MAMBA__GINT(suffix, lo, hi, dst) do { \
+        if (!mamba__gguf_int(g, MAMBA__GKEY(suffix), &v) || v < (lo) || v > (hi)) \
+            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: %s is missing or out of range", key, 0, 0, 0); \
+        dst = (int)v; } while (0)
+    MAMBA__GINT(".embedding_length", 1, MAMBA_MAX_DIM, c->d_model);
+    MAMBA__GINT(".block_count", 1, 4096, c->n_layer);
+    MAMBA__GINT(".ssm.conv_kernel", 1, 64, c->d_conv);
+    MAMBA__GINT(".ssm.inner_size", 1, MAMBA_MAX_DIM, c->d_inner);
+    MAMBA__GINT(".ssm.state_size", 1, 4096, c->d_state);
+    MAMBA__GINT(".ssm.time_step_rank", 1, MAMBA_MAX_DIM, c->dt_rank);
+    c->norm_eps = 1e-5f;
+    if (mamba__gguf_float(g, MAMBA__GKEY(".attention.layer_norm_rms_epsilon"), &eps)) {
+        if (!(eps > 0 && eps < 1)) return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: layer_norm_rms_epsilon out of range", 0, 0, 0, 0);
+        c->norm_eps = (float)eps;
+    }
+    c->mixer_rms_eps = 1e-6f;   /* HF's default; llama.cpp uses the block eps here (a 0.3-tolerance difference) */
+    c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
+    if (c->arch == MAMBA_ARCH_MAMBA1) {
+        const mamba__gguf_kv *kv = mamba__gguf_find(g, "mamba.ssm.dt_b_c_rms");
+        if (kv && kv->type == 7 && kv->val[0]) c->arch = MAMBA_ARCH_FALCON_MAMBA;
+        c->conv_dim = c->d_inner;
+        c->d_in_proj = 2 * c->d_inner;
+        c->n_groups = 1;
+    } else {
+        c->n_heads = c->dt_rank;   /* llama.cpp stores the head count under time_step_rank */
+        c->dt_rank = 0;
+        c->n_groups = 1;
+        if (mamba__gguf_find(g, "mamba2.ssm.group_count")) MAMBA__GINT(".ssm.group_count", 1, MAMBA_MAX_DIM, c->n_groups);
+        if (c->d_inner % c->n_heads || c->n_heads % c->n_groups)
+            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: inner size, head count and group count do not divide", 0, 0, 0, 0);
+        c->head_dim = c->d_inner / c->n_heads;
+        if ((long long)c->d_inner * 2 + 2LL * c->n_groups * c->d_state + c->n_heads > MAMBA_MAX_DIM)
+            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: dimensions are too large", 0, 0, 0, 0);
+        c->conv_dim = c->d_inner + 2 * c->n_groups * c->d_state;
+        c->d_in_proj = c->conv_dim + c->d_inner + c->n_heads;
+    }
+#undef MAMBA__GINT
+#undef MAMBA__GKEY
+    for (i = 0; i < ts->n; i++) if (!strcmp(ts->t[i].name, "backbone.embeddings.weight")) emb = &ts->t[i];
+    if (!emb || emb->ndim != 2 || emb->shape[0] < 1 || emb->shape[0] > (1 << 24))
+        return mamba__err(e, MAMBA_ERR_MISSING, "GGUF: token_embd.weight is missing or malformed", 0, 0, 0, 0);
+    c->vocab_size = c->n_embd_rows = (int)emb->shape[0];
+    c->bos_token_id = mamba__gguf_int(g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
+    c->eos_token_id = mamba__gguf_int(g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
+    c->pad_token_id = mamba__gguf_int(g, "tokenizer.ggml.padding_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
+    c->tied_embeddings = 1;   /* the converter omits output.weight when it equals token_embd */
+    return MAMBA_OK;
+}
+
 static mamba__tensor *mamba__tensor_find(mamba__tensors *ts, const char *name) {
     size_t i;
     for (i = 0; i < ts->n; i++)
@@ -1340,6 +1731,11 @@ MAMBA__UNUSED static float mamba__dot_f32_ref(const float *w, const float *x, in
 static void mamba__row_f32(const mamba__mat *W, int r, float *out) {
     size_t base = (size_t)r * (size_t)W->cols;
     int i;
+    if (mamba__is_quant(W->dtype)) {
+        const unsigned char *p = (const unsigned char *)W->data + mamba__row_bytes(W->dtype, (size_t)W->cols) * (size_t)r;
+        for (i = 0; i < W->cols; i += MAMBA__QK) mamba__dequant_block(p + (size_t)(i / MAMBA__QK) * mamba__block_bytes(W->dtype), W->dtype, out + i);
+        return;
+    }
     if (W->dtype == MAMBA_DTYPE_F32) { memcpy(out, (const float *)W->data + base, sizeof(float) * (size_t)W->cols); return; }
     if (W->dtype == MAMBA_DTYPE_F16) {
         const uint16_t *p = (const uint16_t *)W->data + base;
@@ -1506,10 +1902,32 @@ MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
+/* Row r of a quantized W dotted with x: one block of 32 dequantized at a time
+   (the same values the scalar reference widens to). Both vector paths use it,
+   so matvec and matmul stay bit-identical. Not yet vectorised. */
+static float mamba__dot_quant(const mamba__mat *W, int r, const float *x) {
+    const unsigned char *p = (const unsigned char *)W->data + mamba__row_bytes(W->dtype, (size_t)W->cols) * (size_t)r;
+    size_t bb = mamba__block_bytes(W->dtype);
+    float blk[MAMBA__QK], acc = 0;
+    int i, j;
+    for (i = 0; i < W->cols; i += MAMBA__QK, p += bb) {
+        float s0 = 0;
+        mamba__dequant_block(p, W->dtype, blk);
+        for (j = 0; j < MAMBA__QK; j++) s0 += blk[j] * x[i + j];
+        acc += s0;
+    }
+    return acc;
+}
+
 static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
     int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
     size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
     (void)omp_work;
+    if (mamba__is_quant(W->dtype)) {
+        MAMBA__OMP_FOR
+        for (r = 0; r < rows; r++) y[r] = mamba__dot_quant(W, r, x) + (bias ? bias[r] : 0.0f);
+        return;
+    }
     MAMBA__OMP_FOR
     for (r = 0; r < r4; r += 4) {
         if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
@@ -1571,6 +1989,15 @@ static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float 
     int rows = W->rows, cols = W->cols, r;
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
     (void)omp_work;
+    if (mamba__is_quant(W->dtype)) {
+        MAMBA__OMP_FOR
+        for (r = 0; r < rows; r++) {
+            int t;
+            for (t = 0; t < T; t++)
+                Y[(size_t)t * ldy + r] = mamba__dot_quant(W, r, X + (size_t)t * ldx) + (bias ? bias[r] : 0.0f);
+        }
+        return;
+    }
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r += 4) {
         int nr = rows - r < 4 ? rows - r : 4, t, k;
@@ -2047,6 +2474,11 @@ static void mamba__bname(mamba__binder *b, int layer, const char *suffix) {
    expectation may be absent, so [E,1,K] also accepts [E,K]). */
 static int mamba__shape_is(const mamba__tensor *t, const long long *dims, int nd) {
     int i;
+    if (nd == 1) {   /* a vector may come as [n], [1, n] or, in GGUF, [G, n/G] (Mamba-2 norms) */
+        long long numel = 1;
+        for (i = 0; i < t->ndim; i++) numel *= t->shape[i];
+        return t->ndim >= 1 && t->ndim <= 2 && numel == dims[0];
+    }
     if (t->ndim == nd) {
         for (i = 0; i < nd; i++) if (t->shape[i] != dims[i]) return 0;
         return 1;
@@ -2096,7 +2528,7 @@ static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *
     *out = NULL;
     if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
     if (t->dtype <= 0)
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16", t->name, t->dtype_name, 0, 0);
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0", t->name, t->dtype_name, 0, 0);
     if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
     t->used = 1;
     *out = t;
@@ -2117,7 +2549,7 @@ static mamba_status mamba__bind_mat(mamba__binder *b, int layer, const char *suf
     W->rows = (int)rows;
     W->cols = (int)cols;
     W->data = t->data;
-    if ((uintptr_t)t->data % mamba__dtype_size(t->dtype) != 0) {
+    if (!mamba__is_quant(t->dtype) && (uintptr_t)t->data % mamba__dtype_size(t->dtype) != 0) {
         mamba_model *m = b->m;
         void *copy = mamba__alloc(t->nbytes), **nc;
         if (!copy) return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory copying misaligned tensor %s", t->name, 0, 0, 0);
@@ -2149,6 +2581,8 @@ static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suf
     int k;
     *out = NULL;
     if (st != MAMBA_OK || !t) return st;
+    if (mamba__is_quant(t->dtype))
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s is quantized (%s); per-channel tensors must be F32, F16 or BF16", t->name, t->dtype_name, 0, 0);
     for (k = 0; k < nd; k++) n *= (size_t)dims[k];
     for (i = 0; i < n; i++) dst[i] = mamba__load_elem(t->data, t->dtype, i);
     *out = dst;
@@ -2245,7 +2679,12 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
             cur += E * N;
             MAMBA__VEC("mixer.D", E, 1, L->D);
         }
-        for (i = 0; i < (size_t)NA; i++) A[i] = -MAMBA_EXPF(A[i]);   /* A = -exp(A_log), once */
+        {   /* A = -exp(A_log), once; GGUF's ssm_a is A already */
+            const mamba__tensor *ta;
+            mamba__bname(&b, l, "mixer.A_log");
+            ta = mamba__tensor_find(ts, b.name);
+            if (!ta || !ta->a_is_final) for (i = 0; i < (size_t)NA; i++) A[i] = -MAMBA_EXPF(A[i]);
+        }
         L->A = A;
         if ((st = mamba__bind_mat(&b, l, "mixer.out_proj.weight", D, E, 1, &L->out_proj)) != MAMBA_OK) return st;
         MAMBA__VEC("mixer.out_proj.bias", D, 0, L->out_bias);
@@ -2257,16 +2696,16 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
             return mamba__err(e, MAMBA_ERR_MISSING, "%s: biases differ from layer 0's", b.name, 0, 0, 0);
         }
         f += per_layer;
-        m->weight_bytes += L->in_proj.rows * (size_t)L->in_proj.cols * mamba__dtype_size(L->in_proj.dtype)
-                         + L->out_proj.rows * (size_t)L->out_proj.cols * mamba__dtype_size(L->out_proj.dtype);
+        m->weight_bytes += L->in_proj.rows * mamba__row_bytes(L->in_proj.dtype, (size_t)L->in_proj.cols)
+                         + L->out_proj.rows * mamba__row_bytes(L->out_proj.dtype, (size_t)L->out_proj.cols);
         if (!m2)
-            m->weight_bytes += L->x_proj.rows * (size_t)L->x_proj.cols * mamba__dtype_size(L->x_proj.dtype)
-                             + L->dt_proj.rows * (size_t)L->dt_proj.cols * mamba__dtype_size(L->dt_proj.dtype);
+            m->weight_bytes += L->x_proj.rows * mamba__row_bytes(L->x_proj.dtype, (size_t)L->x_proj.cols)
+                             + L->dt_proj.rows * mamba__row_bytes(L->dt_proj.dtype, (size_t)L->dt_proj.cols);
     }
     if ((st = mamba__bind_vec(&b, -1, "backbone.norm_f.weight", MAMBA__V1(D), 1, 1, f, &m->norm_f)) != MAMBA_OK) return st;
 #undef MAMBA__V1
-    m->weight_bytes += (size_t)m->lm_head.rows * (size_t)D * mamba__dtype_size(m->lm_head.dtype) +
-                       (size_t)D * mamba__dtype_size(m->embed.dtype);
+    m->weight_bytes += (size_t)m->lm_head.rows * mamba__row_bytes(m->lm_head.dtype, (size_t)D) +
+                       mamba__row_bytes(m->embed.dtype, (size_t)D);
     return MAMBA_OK;
 }
 
@@ -2282,10 +2721,12 @@ static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
 }
 
 /* Shared tail of both loaders: config text + the tensor table -> model. */
-static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, mamba__tensors *ts,
-                                 const mamba_options *o, mamba_error *e) {
+/* cfg_text NULL: the config comes from the GGUF metadata in g. */
+static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, const mamba__gguf *g,
+                                 mamba__tensors *ts, const mamba_options *o, mamba_error *e) {
     int tie_explicit = 0;
-    mamba_status st = mamba__config_parse(&m->cfg, cfg_text, cfg_len, &tie_explicit, o, e);
+    mamba_status st = cfg_text ? mamba__config_parse(&m->cfg, cfg_text, cfg_len, &tie_explicit, o, e)
+                               : mamba__gguf_config(&m->cfg, g, ts, e);
     if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
     if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
     if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
@@ -2336,14 +2777,24 @@ MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights,
     if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
-    if (!weights || !config_json) return mamba__err(e, MAMBA_ERR_BADARG, "weights or config_json is NULL", 0, 0, 0, 0);
+    if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
+    if (!config_json && !(weights_len >= 4 && !memcmp(weights, "GGUF", 4)))
+        return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
     memset(&ts, 0, sizeof ts);
     m = MAMBA__CAST(mamba_model *, mamba__calloc(sizeof *m));
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     b.data = (const unsigned char *)weights; b.size = weights_len; b.kind = 0;
     st = mamba__add_blob(m, &b, NULL, e);
-    if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
-    if (st == MAMBA_OK) st = mamba__build(m, config_json, config_len, &ts, opt, e);
+    if (config_json) {
+        if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
+        if (st == MAMBA_OK) st = mamba__build(m, config_json, config_len, NULL, &ts, opt, e);
+    } else {
+        mamba__gguf g;
+        memset(&g, 0, sizeof g);
+        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, "weights", opt, e);
+        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
+        if (g.kv) MAMBA_FREE(g.kv);
+    }
     return mamba__finish_load(out, m, &ts, st);
 }
 
@@ -2426,6 +2877,17 @@ MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, cons
     memset(&cfg, 0, sizeof cfg);
     m = MAMBA__CAST(mamba_model *, mamba__calloc(sizeof *m));
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    if (mamba__ends_with(path, ".gguf")) {   /* self-describing: config in the metadata */
+        mamba__blob b;
+        mamba__gguf g;
+        memset(&g, 0, sizeof g);
+        st = mamba__map_file(&b, path, e);
+        if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(&b);
+        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, m->paths[m->n_blobs - 1], opt, e);
+        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
+        if (g.kv) MAMBA_FREE(g.kv);
+        return mamba__finish_load(out, m, &ts, st);
+    }
     /* MODEL is a directory, or a .safetensors file next to its config.json */
     if (mamba__ends_with(path, ".safetensors")) {
         const char *slash = strrchr(path, '/');
@@ -2455,7 +2917,7 @@ MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, cons
             st = mamba__load_shard(m, &ts, w_path, opt, e);
         }
     }
-    if (st == MAMBA_OK) st = mamba__build(m, (const char *)cfg.data, cfg.size, &ts, opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, (const char *)cfg.data, cfg.size, NULL, &ts, opt, e);
 done:
     mamba__blob_release(&cfg);
     if (dir) MAMBA_FREE(dir);

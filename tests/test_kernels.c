@@ -228,10 +228,52 @@ static void test_mixer_kernels(void) {
     }
 }
 
+/* Q8_0 and Q4_0: blocks built by hand against SPEC E.5's layout, then the
+   quantized matvec/matmul against dequantize-then-F32. */
+static void test_quant(void) {
+    unsigned char q8[2 * 34], q4[2 * 18];
+    float out[32], x[64], wf[64], y1[1], y2[1], y3[3];
+    uint16_t d = to_f16(0.5f);
+    int j, ok8 = 1, ok4 = 1, dt;
+    memcpy(q8, &d, 2);
+    for (j = 0; j < 32; j++) q8[2 + j] = (unsigned char)(signed char)(j - 16);
+    mamba__dequant_block(q8, MAMBA_DTYPE_Q8_0, out);
+    for (j = 0; j < 32; j++) if (out[j] != 0.5f * (float)(j - 16)) ok8 = 0;
+    CHECK(ok8, "Q8_0 block: v[j] = d * q[j]");
+    memcpy(q4, &d, 2);
+    for (j = 0; j < 16; j++) q4[2 + j] = (unsigned char)((j & 15) | ((15 - j) << 4));
+    mamba__dequant_block(q4, MAMBA_DTYPE_Q4_0, out);
+    for (j = 0; j < 16; j++) {
+        if (out[j] != 0.5f * (float)(j - 8)) ok4 = 0;              /* low nibbles: first half */
+        if (out[j + 16] != 0.5f * (float)((15 - j) - 8)) ok4 = 0;  /* high nibbles: second half */
+    }
+    CHECK(ok4, "Q4_0 block: low nibbles first, offset 8");
+    for (dt = MAMBA_DTYPE_Q8_0; dt <= MAMBA_DTYPE_Q4_0; dt++) {   /* a 1 x 64 row, 2 blocks */
+        unsigned char *row = dt == MAMBA_DTYPE_Q8_0 ? q8 : q4;
+        size_t bb = dt == MAMBA_DTYPE_Q8_0 ? 34 : 18;
+        mamba__mat W;
+        float rowbuf[64], X[3 * 64], Y[3];
+        int t;
+        memcpy(row + bb, row, bb);
+        row[bb] ^= 0x40;   /* a different scale for the second block */
+        W.data = row; W.dtype = dt; W.rows = 1; W.cols = 64;
+        for (j = 0; j < 64; j++) x[j] = frand();
+        mamba__row_f32(&W, 0, wf);
+        y2[0] = mamba__dot_f32_ref(wf, x, 64);
+        mamba__linear(y1, 1, &W, NULL, x, 64, 1, rowbuf);
+        near(dt == MAMBA_DTYPE_Q8_0 ? "Q8_0 matvec vs dequantized" : "Q4_0 matvec vs dequantized", y1, y2, NULL, 1, 1e-6);
+        for (j = 0; j < 3 * 64; j++) X[j] = j < 64 ? x[j] : frand();
+        mamba__linear(Y, 1, &W, NULL, X, 64, 3, rowbuf);
+        for (t = 0; t < 3; t++) mamba__linear(y3 + t, 1, &W, NULL, X + 64 * t, 64, 1, rowbuf);
+        CHECK(!memcmp(Y, y3, sizeof Y), "quantized matmul == matvec bit for bit");
+    }
+}
+
 int main(void) {
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     test_matrix_kernels();
     test_elementwise();
     test_mixer_kernels();
+    test_quant();
     return test_summary();
 }

@@ -196,6 +196,126 @@ static void greedy_public(void) {
     free(txt); free(w); free(cfg); free(gp); free(wp); free(cp); free(dir);
 }
 
+/* ---- GGUF: llama.cpp's own files of m1-tiny, and hostile variants -------- */
+
+static void expect(const char *what, mamba_status got, mamba_status want, const mamba_error *err, const char *needle);
+
+static void gguf_golden(const char *file, const char *logits_file) {
+    char *dir = path2(shared_dir, "reference/m1-tiny"), *gp = path2(dir, file), *lp = path2(dir, logits_file), *tp = path2(dir, "tokens.txt");
+    size_t n, ln, tn;
+    unsigned char *bytes = read_all(gp, &n), *lt = read_all(lp, &ln), *tt = read_all(tp, &tn);
+    golden g;
+    mamba_model *m = NULL;
+    mamba_error err;
+    float tmp[256];
+    size_t i, cnt;
+    CHECK(bytes && lt && tt, "read %s", gp);
+    if (bytes && lt && tt) {
+        memset(&g, 0, sizeof g);
+        cnt = parse_floats((const char *)tt, tmp, 256);
+        g.n_tokens = (int)cnt;
+        for (i = 0; i < cnt; i++) g.tokens[i] = (int)tmp[i];
+        g.logits = (float *)malloc(sizeof(float) * (ln / 2 + 1));
+        cnt = parse_floats((const char *)lt, g.logits, ln / 2 + 1);
+        g.vocab = (int)(cnt / (size_t)g.n_tokens);
+#ifndef MAMBA_NO_STDIO
+        CHECK(mamba_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
+        if (m) golden_model(m, gp, &g);
+        mamba_free(m);
+        m = NULL;
+#endif
+        CHECK(mamba_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s (memory): %s", gp, err.message);
+        if (m) golden_model(m, file, &g);
+        mamba_free(m);
+        free(g.logits);
+    }
+    free(bytes); free(lt); free(tt); free(dir); free(gp); free(lp); free(tp);
+}
+
+static mamba_status load_gguf(const unsigned char *w, size_t n, mamba_error *err) {
+    mamba_model *m = (mamba_model *)(uintptr_t)1;
+    mamba_status st = mamba_load_memory(&m, w, n, NULL, 0, NULL, err);
+    if (st == MAMBA_OK) mamba_free(m);
+    else CHECK(m == NULL, "*out not NULL after a failed GGUF load");
+    return st;
+}
+
+/* Offset of the first occurrence of a byte string in buf (or -1). */
+static long find_bytes(const unsigned char *buf, size_t n, const char *s) {
+    size_t k = strlen(s), i;
+    for (i = 0; i + k <= n; i++) if (!memcmp(buf + i, s, k)) return (long)i;
+    return -1;
+}
+
+static void gguf_bad(void) {
+    char *p = path2(shared_dir, "reference/m1-tiny/m1-tiny-Q8_0.gguf");
+    size_t n, i;
+    unsigned char *w = read_all(p, &n), *x;
+    mamba_error err;
+    long at;
+    static const size_t cuts[] = {0, 3, 4, 8, 16, 24, 100, 1000, 5000, 5907, 5908, 6000, 50000};
+    CHECK(w != NULL, "read %s", p);
+    if (!w) { free(p); return; }
+    x = (unsigned char *)malloc(n);
+    for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        char what[64];
+        sprintf(what, "GGUF truncated at %zu", cuts[i]);
+        expect(what, load_gguf(w, cuts[i], &err), cuts[i] < 4 ? MAMBA_ERR_BADARG : MAMBA_ERR_FORMAT, &err, NULL);
+    }
+    expect("GGUF truncated by one byte", load_gguf(w, n - 1, &err), MAMBA_ERR_FORMAT, &err, "outside");
+#define RESET() memcpy(x, w, n)
+    RESET(); x[4] = 9;
+    expect("GGUF version 9", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "version");
+    RESET(); memset(x + 8, 0xff, 8);
+    expect("GGUF absurd tensor count", load_gguf(x, n, &err), MAMBA_ERR_LIMIT, &err, NULL);
+    RESET(); memset(x + 16, 0x7f, 8);
+    expect("GGUF absurd metadata count", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, NULL);
+    /* a string whose length runs past the end: general.architecture's value */
+    RESET(); at = find_bytes(x, n, "general.architecture");
+    CHECK(at > 0, "find key");
+    if (at > 0) {
+        memset(x + at + 20 + 4, 0x7f, 8);
+        expect("GGUF string without end", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, NULL);
+    }
+    /* an array (tokenizer.ggml.tokens) with an absurd length */
+    RESET(); at = find_bytes(x, n, "tokenizer.ggml.tokens");
+    CHECK(at > 0, "find key");
+    if (at > 0) {
+        memset(x + at + 21 + 4 + 4, 0x7f, 8);
+        expect("GGUF absurd array length", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, "array");
+    }
+    /* a value type that does not exist */
+    RESET(); at = find_bytes(x, n, "general.architecture");
+    if (at > 0) { x[at + 20] = 99; expect("GGUF unknown value type", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, NULL); }
+    /* the architecture is not ours */
+    RESET(); at = find_bytes(x, n, "mamba");
+    if (at > 0) { x[at] = 'l'; expect("GGUF other architecture", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "architecture"); }
+    /* a needed tensor of an unknown ggml type (token_embd's type field, after its 2 dims) */
+    RESET(); at = find_bytes(x, n, "token_embd.weight");
+    CHECK(at > 0, "find tensor");
+    if (at > 0) {
+        x[at + 17 + 4 + 16] = 77;
+        expect("GGUF unknown tensor type", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "embeddings.weight has dtype ggml type 77");
+        RESET();
+        x[at + 17 + 4] = 48;   /* ne[0] 64 -> 48: Q8_0 rows must be multiples of 32 */
+        expect("GGUF block-misaligned rows", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, "multiple of 32");
+        RESET();
+        x[at + 17 + 4 + 16 + 4 + 7] = 0x40;   /* offset far beyond the file */
+        expect("GGUF offset outside", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, "outside");
+    }
+    /* two tensors with one name */
+    RESET(); at = find_bytes(x, n, "blk.1.ssm_d");
+    if (at > 0) { x[at + 4] = '0'; expect("GGUF duplicate tensor", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, "twice"); }
+    /* a needed tensor missing */
+    RESET(); at = find_bytes(x, n, "blk.1.ssm_out.weight");
+    if (at > 0) { x[at + 6] = 'q'; expect("GGUF missing tensor", load_gguf(x, n, &err), MAMBA_ERR_MISSING, &err, "out_proj"); }
+    /* metadata that disagrees with the tensors */
+    RESET(); at = find_bytes(x, n, "mamba.ssm.inner_size");
+    if (at > 0) { x[at + 20 + 4] = 100; expect("GGUF inner size vs tensors", load_gguf(x, n, &err), MAMBA_ERR_SHAPE, &err, NULL); }
+#undef RESET
+    free(x); free(w); free(p);
+}
+
 /* ---- the bundled model ---------------------------------------------------- */
 
 #ifndef MAMBA_NO_STDIO
@@ -459,7 +579,7 @@ static void bad_weights(const unsigned char *w, size_t wn, const char *cfg) {
     EDIT("\"backbone.norm_f.weight\":{\"dtype\":\"F32\"", "\"backbone.norm_f.weight\":{\"dtype\":\"Q9\"");
     expect("unknown dtype", load_mem(y, n, cfg, &err), MAMBA_ERR_UNSUPPORTED, &err, "unknown dtype 'Q9'"); free(y);
     EDIT("\"backbone.norm_f.weight\":{\"dtype\":\"F32\",\"shape\":[64]", "\"backbone.norm_f.weight\":{\"dtype\":\"I32\",\"shape\":[64]");
-    expect("unsupported dtype I32", load_mem(y, n, cfg, &err), MAMBA_ERR_UNSUPPORTED, &err, "backbone.norm_f.weight"); free(y);
+    expect("unsupported dtype I32", load_mem(y, n, cfg, &err), MAMBA_ERR_UNSUPPORTED, &err, "backbone.norm_f.weight has dtype I32"); free(y);
     EDIT("\"backbone.norm_f.weight\":{\"dtype\":\"F32\"", "\"backbone.norm_f.weight\":{\"dtype\":\"F16\"");
     expect("dtype size vs offsets", load_mem(y, n, cfg, &err), MAMBA_ERR_SHAPE, &err, "backbone.norm_f.weight"); free(y);
     /* tensor missing */
@@ -660,6 +780,9 @@ int main(int argc, char **argv) {
     for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) golden_dir(dirs[i]);
     printf("  worst error over all goldens: %.4f of tolerance\n", worst_ratio_all);
     greedy_public();
+    gguf_golden("m1-tiny-F32.gguf", "logits.txt");
+    gguf_golden("m1-tiny-Q8_0.gguf", "logits-q8_0-dequant.txt");
+    gguf_bad();
     bundled_model();
     threads_deterministic();
     wp = path2(tiny, "model.safetensors");
