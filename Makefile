@@ -95,7 +95,14 @@ NFC     := $(if $(UCD_NFC),build/NormalizationTest.txt)
 build/NormalizationTest.txt: | build
 	bzcat $(UCD_NFC) > $@
 
-test: $(TOOLS) $(BUILT) $(NFC)
+# GGUF files holding only the two real tokenizers, laid out as llama.cpp does
+GGUF_TOK := build/tmp/neox-tok.gguf build/tmp/falcon-tok.gguf
+build/tmp/neox-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
+	python3 $< $(SHARED)/tokenizer-gpt-neox-20b.json gpt-neox $@
+build/tmp/falcon-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
+	python3 $< $(SHARED)/tokenizer-falcon.json falcon $@
+
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK)
 	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build

@@ -298,6 +298,10 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
 #endif
 /* json: the bytes of a tokenizer.json. Everything is copied: json may be freed
    as soon as this returns. On failure *out is NULL. */
+/* The tokenizer stored in a GGUF file's metadata (tokenizer.ggml.*, model
+   "gpt2": byte-level BPE; pre-tokenizer from tokenizer.ggml.pre). Copies what
+   it needs: the bytes may be freed afterwards. */
+MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err);
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
                                                  mamba_error *err);
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
@@ -1320,7 +1324,8 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
 typedef struct mamba__gguf_kv {
     const char *key; size_t key_len;
     uint32_t type;
-    const unsigned char *val;       /* the value's bytes (arrays: after type+count) */
+    const unsigned char *val;       /* the value's bytes (arrays: from their type+count) */
+    const unsigned char *val_end;   /* just past the value */
     uint32_t arr_type; uint64_t arr_n;
 } mamba__gguf_kv;
 
@@ -1507,6 +1512,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
             if (!mamba__rd_u32(&a, &kv->arr_type) || !mamba__rd_u64(&a, &kv->arr_n)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated metadata array");
         }
         if (!mamba__gguf_skip(&r, kv->type, 0)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata value runs past the end of the file (or an array length is absurd)");
+        kv->val_end = r.p;
         g->n_kv++;
     }
     if (mamba__gguf_find(g, "general.alignment") && (!mamba__gguf_int(g, "general.alignment", &align) || align < 1 || align > 65536 || (align & (align - 1))))
@@ -1533,7 +1539,10 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         }
         header_end = (size_t)(pass.p - data);
         data_start = (header_end + (size_t)align - 1) / (size_t)align * (size_t)align;
-        if (data_start > size) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: no tensor data (truncated?)");
+        if (data_start > size) {   /* fine for a file with no tensors (a tokenizer alone) */
+            if (n_tensors) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: no tensor data (truncated?)");
+            data_start = size;
+        }
         data_len = size - data_start;
         r.p = info;
     }
@@ -6004,13 +6013,136 @@ static mamba_status mamba__tok_slurp(const char *path, char **buf, size_t *len) 
     return MAMBA_OK;
 }
 
+/* A metadata array of strings as views into the file. */
+static mamba_status mamba__gguf_str_array(const mamba__gguf *g, const char *key, mamba__str **out, size_t *n, mamba_error *e) {
+    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
+    mamba__rd r;
+    size_t i;
+    *out = NULL; *n = 0;
+    if (!kv) return MAMBA_OK;
+    if (kv->type != 9 || kv->arr_type != 8) return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is not an array of strings", key, 0, 0, 0);
+    if (kv->arr_n == 0) return MAMBA_OK;
+    *out = MAMBA__CAST(mamba__str *, mamba__alloc(sizeof(mamba__str) * (size_t)kv->arr_n));
+    if (!*out) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF: out of memory for %s", key, 0, 0, 0);
+    r.p = kv->val + 12;   /* after the element type and count */
+    r.end = kv->val_end;
+    for (i = 0; i < (size_t)kv->arr_n; i++)
+        if (!mamba__rd_str(&r, &(*out)[i].p, &(*out)[i].n)) {
+            MAMBA_FREE(*out); *out = NULL;
+            return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is malformed", key, 0, 0, 0);
+        }
+    *n = (size_t)kv->arr_n;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err) {
+    mamba__tensors ts;
+    mamba__gguf g;
+    mamba__tok_desc d;
+    mamba__str *tokens = NULL, *merges_raw = NULL, *merges = NULL, *vocab = NULL;
+    mamba__tok_added *added = NULL;
+    int *vocab_id = NULL;
+    size_t n_tok = 0, n_merge = 0, i, nv = 0, na = 0;
+    const mamba__gguf_kv *types;
+    long long v;
+    mamba_status st;
+    if (out) *out = NULL;
+    if (!out || !gguf) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
+    memset(&ts, 0, sizeof ts);
+    memset(&d, 0, sizeof d);
+    st = mamba__gguf_read(&ts, &g, (const unsigned char *)gguf, len, "GGUF", NULL, err);
+    mamba__tensors_free(&ts);
+    if (st != MAMBA_OK) return st;
+#define MAMBA__TG(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+    if (!mamba__gguf_streq(&g, "tokenizer.ggml.model", "gpt2"))
+        MAMBA__TG(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
+    MAMBA__TG(mamba__gguf_str_array(&g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
+    MAMBA__TG(mamba__gguf_str_array(&g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
+    if (!n_tok || n_tok > (1u << 24)) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0));
+    types = mamba__gguf_find(&g, "tokenizer.ggml.token_type");
+    if (types && (types->type != 9 || (types->arr_type != 5 && types->arr_type != 4) || types->arr_n != n_tok))
+        MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
+    vocab = MAMBA__CAST(mamba__str *, mamba__alloc(sizeof(mamba__str) * n_tok));
+    vocab_id = MAMBA__CAST(int *, mamba__alloc(sizeof(int) * n_tok));
+    added = MAMBA__CAST(mamba__tok_added *, mamba__calloc(sizeof(mamba__tok_added) * n_tok));
+    merges = MAMBA__CAST(mamba__str *, mamba__alloc(sizeof(mamba__str) * (2 * n_merge + 1)));
+    if (!vocab || !vocab_id || !added || !merges) MAMBA__TG(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
+    for (i = 0; i < n_tok; i++) {   /* control (3) and user-defined (4) tokens are matched before BPE */
+        int32_t ty = 1;
+        if (types) memcpy(&ty, types->val + 12 + 4 * i, 4);
+        if (ty == 3 || ty == 4) {
+            added[na].content = tokens[i];
+            added[na].id = (int)i;
+            added[na].flags = ty == 3 ? MAMBA__AT_SPECIAL : MAMBA__AT_NORMALIZED;
+            na++;
+        } else {
+            vocab[nv] = tokens[i];
+            vocab_id[nv] = (int)i;
+            nv++;
+        }
+    }
+    for (i = 0; i < n_merge; i++) {   /* "left right": byte-level strings hold no space */
+        const char *sp = (const char *)memchr(merges_raw[i].p, ' ', merges_raw[i].n);
+        if (!sp) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: a merge is not \"left right\"", 0, 0, 0, 0));
+        merges[2 * i].p = merges_raw[i].p;
+        merges[2 * i].n = (size_t)(sp - merges_raw[i].p);
+        merges[2 * i + 1].p = sp + 1;
+        merges[2 * i + 1].n = merges_raw[i].n - merges[2 * i].n - 1;
+    }
+    d.n_vocab = nv; d.vocab = vocab; d.vocab_id = vocab_id;
+    d.n_merges = n_merge; d.merges = merges;
+    d.n_added = na; d.added = added;
+    d.unk_id = -1;
+    if (mamba__gguf_streq(&g, "tokenizer.ggml.pre", "falcon")) {   /* Falcon's four steps */
+        d.n_steps = 4;
+        d.steps[0].kind = MAMBA__PT_PUNCT; d.steps[0].behavior = MAMBA__BEH_CONTIGUOUS;
+        d.steps[1].kind = MAMBA__PT_BYTELEVEL; d.steps[1].use_regex = 1;
+        d.steps[2].kind = MAMBA__PT_DIGITS; d.steps[2].behavior = MAMBA__BEH_CONTIGUOUS;
+        d.steps[3].kind = MAMBA__PT_SPLIT; d.steps[3].behavior = MAMBA__BEH_ISOLATED; d.steps[3].pattern = MAMBA__PAT_DIGIT3;
+    } else {   /* gpt-2, mpt, gpt-neox, olmo, ...: the GPT-2 regex */
+        d.n_steps = 1;
+        d.steps[0].kind = MAMBA__PT_BYTELEVEL; d.steps[0].use_regex = 1;
+        /* the GPT-NeoX tokenizer (mpt, gpt-neox, olmo) normalises to NFC */
+        if (mamba__gguf_streq(&g, "tokenizer.ggml.pre", "mpt") || mamba__gguf_streq(&g, "tokenizer.ggml.pre", "gpt-neox") ||
+            mamba__gguf_streq(&g, "tokenizer.ggml.pre", "olmo"))
+            d.normalizer = MAMBA__NORM_NFC;
+    }
+    d.bos_id = mamba__gguf_int(&g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < (long long)n_tok ? (int)v : -1;
+    d.eos_id = mamba__gguf_int(&g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < (long long)n_tok ? (int)v : -1;
+    st = mamba__tok_build(out, &d, err);
+done:
+#undef MAMBA__TG
+    if (tokens) MAMBA_FREE(tokens);
+    if (merges_raw) MAMBA_FREE(merges_raw);
+    if (merges) MAMBA_FREE(merges);
+    if (vocab) MAMBA_FREE(vocab);
+    if (vocab_id) MAMBA_FREE(vocab_id);
+    if (added) MAMBA_FREE(added);
+    if (g.kv) MAMBA_FREE(g.kv);
+    return st;
+}
+
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err) {
     char *buf = NULL, *joined = NULL;
     size_t len = 0, pl;
     mamba_status st;
     if (out) *out = NULL;
     if (!out || !path) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
+    pl = strlen(path);
+    if (pl >= 5 && !strcmp(path + pl - 5, ".gguf")) {   /* map it: the weights may be gigabytes */
+        mamba__blob b;
+        st = mamba__map_file(&b, path, err);
+        if (st != MAMBA_OK) return st;
+        st = mamba_tokenizer_load_gguf(out, b.data ? b.data : (const unsigned char *)"", b.size, err);
+        mamba__blob_release(&b);
+        return st;
+    }
     st = mamba__tok_slurp(path, &buf, &len);
+    if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
+        st = mamba_tokenizer_load_gguf(out, buf, len, err);
+        MAMBA_FREE(buf);
+        return st;
+    }
     if (st == MAMBA_ERR_IO) {                 /* a directory (or nothing): try DIR/tokenizer.json */
         pl = strlen(path);
         joined = MAMBA__CAST(char *, mamba__alloc(pl + 16));

@@ -316,6 +316,51 @@ static void gguf_bad(void) {
     free(x); free(w); free(p);
 }
 
+/* The tokenizer read from GGUF metadata (written from the tokenizer.json files
+   by tests/ref/tokenizer_to_gguf.py, as llama.cpp lays it out) must give
+   Hugging Face's ids and text on every public golden, like the JSON one. */
+static void gguf_tokenizer_goldens(const char *gguf_path, const char *jsonl) {
+#ifndef MAMBA_NO_STDIO
+    size_t n, gn, off = 0;
+    char *gp = path2(shared_dir, jsonl);
+    unsigned char *lines = read_all(gp, &n), *g = read_all(gguf_path, &gn);
+    mamba_tokenizer *tk = NULL;
+    mamba_error err;
+    int enc_ok = 0, dec_ok = 0, total = 0;
+    CHECK(lines && g, "read %s and %s (make test writes the GGUF)", gp, gguf_path);
+    if (lines && g) CHECK(mamba_tokenizer_load_gguf(&tk, g, gn, &err) == MAMBA_OK, "%s: %s", gguf_path, err.message);
+    while (tk && off < n) {
+        size_t end = off, k, got, tl, dl;
+        mamba__json j;
+        uint32_t tt, it, dt, q;
+        int ids[8192], want[8192], nw = 0;
+        char *text, *dec, *out;
+        while (end < n && lines[end] != '\n') end++;
+        if (end > off && mamba__json_parse(&j, (const char *)lines + off, end - off, 16, 0, NULL, "golden") == MAMBA_OK) {
+            tt = mamba__json_get(&j, 0, "text"); it = mamba__json_get(&j, 0, "ids"); dt = mamba__json_get(&j, 0, "decoded");
+            if (tt && it && dt && j.tok[it].size < 8192) {
+                tl = mamba__json_str(&j, tt, NULL, 0); text = (char *)malloc(tl + 1); mamba__json_str(&j, tt, text, tl + 1);
+                dl = mamba__json_str(&j, dt, NULL, 0); dec = (char *)malloc(dl + 1); mamba__json_str(&j, dt, dec, dl + 1);
+                for (q = it + 1, k = 0; k < j.tok[it].size; k++, q = j.tok[q].next) { double v; mamba__json_num(&j, q, &v); want[nw++] = (int)v; }
+                total++;
+                if (mamba_tokenizer_encode(tk, text, tl, ids, 8192, &got) == MAMBA_OK && got == (size_t)nw && !memcmp(ids, want, sizeof(int) * got)) enc_ok++;
+                out = (char *)malloc(dl * 2 + 64);
+                if (mamba_tokenizer_decode(tk, want, (size_t)nw, 0, out, dl * 2 + 64, &got) == MAMBA_OK && got == dl && !memcmp(out, dec, dl)) dec_ok++;
+                free(out); free(text); free(dec);
+            }
+            mamba__json_free(&j);
+        }
+        off = end + 1;
+    }
+    printf("  GGUF tokenizer %s: encode %d/%d, decode %d/%d golden lines exact\n", gguf_path, enc_ok, total, dec_ok, total);
+    CHECK(total > 100 && enc_ok == total && dec_ok == total, "%s: encode %d/%d, decode %d/%d", gguf_path, enc_ok, total, dec_ok, total);
+    mamba_tokenizer_free(tk);
+    free(lines); free(g); free(gp);
+#else
+    (void)gguf_path; (void)jsonl;
+#endif
+}
+
 /* ---- the bundled model ---------------------------------------------------- */
 
 #ifndef MAMBA_NO_STDIO
@@ -783,6 +828,8 @@ int main(int argc, char **argv) {
     gguf_golden("m1-tiny-F32.gguf", "logits.txt");
     gguf_golden("m1-tiny-Q8_0.gguf", "logits-q8_0-dequant.txt");
     gguf_bad();
+    gguf_tokenizer_goldens("build/tmp/neox-tok.gguf", "tokenizer-goldens/neox-public.jsonl");
+    gguf_tokenizer_goldens("build/tmp/falcon-tok.gguf", "tokenizer-goldens/falcon-public.jsonl");
     bundled_model();
     threads_deterministic();
     wp = path2(tiny, "model.safetensors");
