@@ -36,7 +36,11 @@
                widened inside the kernels: a 14.5 GB BF16 model needs 14.5 GB,
                not 29. Only small per-channel vectors are converted to F32 at
                load. No alignment is assumed: a misaligned matrix is copied once.
-     Tokens:   byte-level BPE from tokenizer.json, matching Hugging Face
+               GGUF files as llama.cpp writes them (v2/v3): F32, F16, BF16,
+               Q8_0 and Q4_0 tensors, config and tokenizer from the metadata;
+               mamba_load_file on a .gguf path, or mamba_load_memory with
+               config_json NULL. (Q4_K/Q6_K: not yet.)
+     Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
                streaming decoder that never splits a UTF-8 sequence.
