@@ -4750,9 +4750,13 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
         uint32_t h = mamba__tok_hash((const unsigned char *)s->p, s->n) & sh.mask;
         while (sh.slot[h]) {
             const mamba__str *o = &d->vocab[sh.slot[h] - 1];
-            if (o->n == s->n && !memcmp(o->p, s->p, s->n))
-                MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token '%s' appears twice in the vocabulary",
-                                       s->n < 64 ? s->p : "(long)", 0, 0, 0));
+            if (o->n == s->n && !memcmp(o->p, s->p, s->n)) {
+                char shown[64];   /* the token is a view, not NUL-terminated */
+                size_t k = s->n < sizeof shown - 1 ? s->n : sizeof shown - 1;
+                memcpy(shown, s->p, k);
+                shown[k] = 0;
+                MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token '%s' appears twice in the vocabulary", shown, 0, 0, 0));
+            }
             h = (h + 1) & sh.mask;
         }
         sh.slot[h] = (uint32_t)i + 1;
