@@ -34,6 +34,9 @@ TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/ma
 TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
            build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
+# the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
+FUZZERS := json safetensors config tokenizer_json encode decode model
+TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
 TESTS   += build/test_model_avx2 build/test_kernels_avx2
 endif
@@ -42,7 +45,7 @@ TESTS   += $(QEMU):build/test_model_neon $(QEMU):build/test_kernels_neon
 endif
 BUILT   := $(subst $(QEMU):,,$(TESTS))
 
-.PHONY: all run test bench clean goldens
+.PHONY: all run test bench clean goldens fuzz
 
 all: $(TOOLS)
 
@@ -86,6 +89,14 @@ build/readme_example: build/readme_example.c mamba.h
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
+build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
+	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
+
+# libFuzzer (clang) on every driver, FUZZ_SECONDS each; crashes in build/fuzz/crashes/
+FUZZ_SECONDS ?= 15
+fuzz:
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 build/test_cli: tests/test_cli.c tests/test.h | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Builds every libFuzzer driver, makes the seeds, and fuzzes each driver in
+# turn (one process, no -jobs/-workers) for SECONDS (default 15).
+#   tests/fuzz/run.sh [SECONDS_PER_DRIVER] [DRIVER...]
+# Writes build/fuzz/fuzz_<driver> (binaries), build/fuzz/corpus/<driver>/ (the
+# growing corpus, kept between runs), build/fuzz/logs/<driver>.log and
+# build/fuzz/crashes/<driver>/ (crash-*, timeout-*, leak-*, oom-*). Exits 1,
+# naming the files, if any driver found something in this run.
+#   MAMBA_FUZZ_DATA   shared data directory (default ../shared/data)
+#   FUZZ_CC, FUZZ_CFLAGS   compiler (default clang) and extra flags
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+secs=${1:-15}
+[ $# -gt 0 ] && shift
+drivers=${*:-json safetensors config tokenizer_json encode decode model gguf}
+cc=${FUZZ_CC:-clang}
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -march=native -std=c11 -DMAMBA_FUZZ_LIBFUZZER ${FUZZ_CFLAGS:-}"
+
+mkdir -p build/fuzz/logs
+for d in $drivers; do
+    echo "build fuzz_$d"
+    # shellcheck disable=SC2086
+    $cc $flags "tests/fuzz/fuzz_$d.c" -o "build/fuzz/fuzz_$d" -lm || exit 2
+done
+sh tests/fuzz/make_seeds.sh || exit 2
+
+start=build/fuzz/.run-start
+touch "$start"
+for d in $drivers; do
+    case $d in
+        safetensors|model|gguf) max_len=409600 ;;
+        *) max_len=65536 ;;
+    esac
+    case $d in
+        json|safetensors|config|tokenizer_json) dict=-dict=tests/fuzz/json.dict ;;
+        encode) dict=-dict=tests/fuzz/text.dict ;;
+        gguf) dict=-dict=tests/fuzz/gguf.dict ;;
+        *) dict= ;;
+    esac
+    mkdir -p "build/fuzz/corpus/$d" "build/fuzz/crashes/$d"
+    echo "fuzz $d for ${secs}s (max_len $max_len)"
+    # the first directory receives new inputs; the seeds stay as generated
+    # shellcheck disable=SC2086
+    "build/fuzz/fuzz_$d" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="build/fuzz/crashes/$d/" $dict \
+        "build/fuzz/corpus/$d" "build/fuzz/seeds/$d" > "build/fuzz/logs/$d.log" 2>&1
+    rc=$?
+    last=$(grep -E '^#[0-9]+' "build/fuzz/logs/$d.log" | tail -n 1 | sed 's/ *lim:.*//; s/ *exec\/s:.*//')
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build/fuzz/logs/$d.log")
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "build/fuzz/logs/$d.log")
+    echo "   $d: exit $rc, ${execs:-?} execs, ${rate:-?} exec/s, last: $last"
+done
+
+found=$(find build/fuzz/crashes -type f -newer "$start" | sort)
+if [ -n "$found" ]; then
+    echo "FOUND (see build/fuzz/logs/<driver>.log):"
+    printf '  %s\n' $found
+    exit 1
+fi
+echo "no crashes"
