@@ -5670,6 +5670,24 @@ static int mamba__tj_str(mamba__tj *x, uint32_t t, mamba__str *out) {
     return 1;
 }
 
+/* Does string token t decode to the bytes s? Uses no pool space (a key may be
+   compared many times; the pool holds one decode per escaped token). */
+static int mamba__tj_eq_str(mamba__tj *x, uint32_t t, const mamba__str *s) {
+    const mamba__jtok *k;
+    char small[256], *buf = small;
+    size_t raw, n;
+    int eq;
+    if (!t || t >= x->j.ntok || x->j.tok[t].type != MAMBA__J_STR) return 0;
+    k = &x->j.tok[t];
+    raw = k->end - k->start;
+    if (!k->escaped) return raw == s->n && !memcmp(x->j.js + k->start, s->p, s->n);
+    if (raw + 1 > sizeof small && !(buf = MAMBA__CAST(char *, mamba__alloc(raw + 1)))) return 0;
+    n = mamba__json_str(&x->j, t, buf, raw + 1);   /* decoding never grows a string */
+    eq = n == s->n && !memcmp(buf, s->p, n);
+    if (buf != small) MAMBA_FREE(buf);
+    return eq;
+}
+
 /* Is string token t equal to s? */
 static int mamba__tj_is(mamba__tj *x, uint32_t t, const char *s) {
     return t && t < x->j.ntok && x->j.tok[t].type == MAMBA__J_STR && mamba__json_eq(&x->j, t, s);
@@ -5821,8 +5839,7 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
             if (sp && x->j.tok[sp].type == MAMBA__J_OBJ) {
                 uint32_t ent = 0, kk, ii;
                 for (ii = sp + 1, kk = 0; kk < x->j.tok[sp].size; kk++, ii = x->j.tok[ii + 1].next) {
-                    mamba__str key;
-                    if (mamba__tj_str(x, ii, &key) && key.n == s.n && !memcmp(key.p, s.p, s.n)) { ent = ii + 1; break; }
+                    if (mamba__tj_eq_str(x, ii, &s)) { ent = ii + 1; break; }
                 }
                 if (ent) arr = mamba__json_get(&x->j, ent, "ids");
             }

@@ -133,6 +133,20 @@ int main(int argc, char **argv) {
         out = slurp("build/tmp/cli.out", &n2);
         CHECK(out && !strcmp(out, "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c\xef\xbc\x81"), "mamba-tokenize --decode Falcon text: '%s'", out ? out : "");
         free(out);
+        /* TemplateProcessing with escaped special-token names (found by the
+           fuzzer's author): ids come from special_tokens, whatever the vocabulary says */
+        f = fopen("build/tmp/tok_in.txt", "wb");
+        if (f) { fputs("a", f); fclose(f); }
+        sprintf(cmd, "build/mamba-tokenize tests/corpus/tokenizer_json/template-escaped-keys-wrong-id < build/tmp/tok_in.txt");
+        CHECK(run(cmd) == 0, "escaped template keys (vocabulary clash) exit status");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && !strcmp(out, "0 0 0\n"), "escaped template keys: '%s', want '0 0 0'", out ? out : "");
+        free(out);
+        sprintf(cmd, "build/mamba-tokenize tests/corpus/tokenizer_json/template-escaped-keys-refused < build/tmp/tok_in.txt");
+        CHECK(run(cmd) == 0, "escaped template keys used twice exit status");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && !strcmp(out, "0 0 0\n"), "escaped template keys used twice: '%s', want '0 0 0'", out ? out : "");
+        free(out);
         sprintf(cmd, "build/mamba-tokenize build/no/such/tokenizer.json < build/tmp/tok_in.txt");
         expect_error("mamba-tokenize missing file", cmd);
         f = fopen("build/tmp/tok_in.txt", "wb");

@@ -11,10 +11,10 @@
 
        fuzz_NAME SHARED_DATA_DIR [FILE|DIR]...
 
-   (the shared directory first, as tests/run.sh passes it). With no FILE or DIR
-   it replays tests/corpus/NAME/ (none there: nothing to do). Every file runs in a forked child, so one
-   crash, sanitizer report or hang (60 s) is one failure and the rest still
-   run; the last line is "N passed, N failed". */
+   (the shared directory first, as tests/run.sh passes it). With no FILE or
+   DIR it replays tests/corpus/NAME/ (if there is none: nothing to do). Each
+   file runs in a forked child, so one crash, sanitizer report or hang (60 s)
+   is one failure and the rest still run; the last line is "N passed, N failed". */
 #ifndef MAMBA_FUZZ_H
 #define MAMBA_FUZZ_H
 
