@@ -55,8 +55,10 @@ typedef struct golden {
     int vocab;
 } golden;
 
-static int golden_read(golden *g, const char *dir) {
-    char *p = path2(dir, "tokens.txt"), *q = path2(dir, "logits.txt");
+/* Reads tokens.txt-style ids and logits.txt-style rows from dir/tokens_file
+   and dir/logits_file; 1 if both are consistent. */
+static int golden_read_files(golden *g, const char *dir, const char *tokens_file, const char *logits_file) {
+    char *p = path2(dir, tokens_file), *q = path2(dir, logits_file);
     size_t n1, n2, cnt, i;
     unsigned char *t = read_all(p, &n1), *l = read_all(q, &n2);
     float tmp[256];
@@ -74,6 +76,8 @@ static int golden_read(golden *g, const char *dir) {
     free(t); free(l); free(p); free(q);
     return ok;
 }
+
+static int golden_read(golden *g, const char *dir) { return golden_read_files(g, dir, "tokens.txt", "logits.txt"); }
 
 /* ---- goldens: step, sequence at several chunk sizes, prefill-then-step ----- */
 
@@ -201,23 +205,15 @@ static void greedy_public(void) {
 static void expect(const char *what, mamba_status got, mamba_status want, const mamba_error *err, const char *needle);
 
 static void gguf_golden(const char *file, const char *logits_file) {
-    char *dir = path2(shared_dir, "reference/m1-tiny"), *gp = path2(dir, file), *lp = path2(dir, logits_file), *tp = path2(dir, "tokens.txt");
-    size_t n, ln, tn;
-    unsigned char *bytes = read_all(gp, &n), *lt = read_all(lp, &ln), *tt = read_all(tp, &tn);
+    char *dir = path2(shared_dir, "reference/m1-tiny"), *gp = path2(dir, file);
+    size_t n;
+    unsigned char *bytes = read_all(gp, &n);
     golden g;
     mamba_model *m = NULL;
     mamba_error err;
-    float tmp[256];
-    size_t i, cnt;
-    CHECK(bytes && lt && tt, "read %s", gp);
-    if (bytes && lt && tt) {
-        memset(&g, 0, sizeof g);
-        cnt = parse_floats((const char *)tt, tmp, 256);
-        g.n_tokens = (int)cnt;
-        for (i = 0; i < cnt; i++) g.tokens[i] = (int)tmp[i];
-        g.logits = (float *)malloc(sizeof(float) * (ln / 2 + 1));
-        cnt = parse_floats((const char *)lt, g.logits, ln / 2 + 1);
-        g.vocab = (int)(cnt / (size_t)g.n_tokens);
+    int ok = golden_read_files(&g, dir, "tokens.txt", logits_file);
+    CHECK(bytes && ok, "read %s and its golden", gp);
+    if (bytes && ok) {
 #ifndef MAMBA_NO_STDIO
         CHECK(mamba_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
         if (m) golden_model(m, gp, &g);
@@ -227,9 +223,8 @@ static void gguf_golden(const char *file, const char *logits_file) {
         CHECK(mamba_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s (memory): %s", gp, err.message);
         if (m) golden_model(m, file, &g);
         mamba_free(m);
-        free(g.logits);
     }
-    free(bytes); free(lt); free(tt); free(dir); free(gp); free(lp); free(tp);
+    free(g.logits); free(bytes); free(dir); free(gp);
 }
 
 static mamba_status load_gguf(const unsigned char *w, size_t n, mamba_error *err) {
