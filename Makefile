@@ -35,7 +35,7 @@ TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio bui
            build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
-FUZZERS := json safetensors config tokenizer_json encode decode model gguf
+FUZZERS := json safetensors config tokenizer_json encode decode model gguf state
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
 TESTS   += build/test_model_avx2 build/test_kernels_avx2

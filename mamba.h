@@ -212,6 +212,7 @@ typedef struct mamba_state {
     int    chunk;       /* tokens per prefill chunk the scratch was sized for  */
     uint64_t n_tokens;  /* tokens consumed since the last reset                */
     void  *owned;       /* allocation to free (mamba_state_new), else NULL     */
+    int arch, d_model, n_heads, n_groups;   /* rest of the shape, for saved states */
 } mamba_state;
 
 MAMBA_API const char  *mamba_version_string(void);
@@ -246,6 +247,22 @@ MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, 
 MAMBA_API void         mamba_state_free(mamba_state *s);   /* only for mamba_state_new */
 MAMBA_API void         mamba_state_reset(mamba_state *s);  /* back to the empty sequence */
 MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src);
+/* Saved states: the recurrent state as bytes the application owns (flash,
+   a file, a network). A 64-byte little-endian header (magic "MBST", format
+   version, arch, every shape number, n_tokens, payload size, FNV-1a checksum)
+   then the floats as little-endian IEEE bits. Loading checks everything before
+   it writes: a buffer that is short, corrupted (checksum), of another version
+   or of another model's shape is refused and the state is left as it was.
+   The checksum finds accidents, not tampering; same-shape models with other
+   weights cannot be told apart. */
+#define MAMBA_STATE_SAVE_VERSION 1
+MAMBA_API size_t       mamba_state_save_size(const mamba_state *s);   /* 0 for a bad state */
+/* Writes mamba_state_save_size(s) bytes; *n_out gets that size (also when cap
+   is too small: MAMBA_ERR_RANGE, nothing written). */
+MAMBA_API mamba_status mamba_state_save(const mamba_state *s, void *buf, size_t cap, size_t *n_out);
+/* MAMBA_ERR_FORMAT (not a saved state, truncated, checksum), MAMBA_ERR_UNSUPPORTED
+   (other version), MAMBA_ERR_SHAPE (other model shape), MAMBA_ERR_BADARG. */
+MAMBA_API mamba_status mamba_state_load(mamba_state *s, const void *buf, size_t len);
 
 /* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL). */
 MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits);
@@ -2958,6 +2975,7 @@ MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, v
     }
     s->magic = MAMBA__STATE_MAGIC;
     s->d_inner = c->d_inner; s->d_state = c->d_state; s->d_conv = c->d_conv; s->n_layer = c->n_layer; s->conv_dim = c->conv_dim;
+    s->arch = (int)c->arch; s->d_model = c->d_model; s->n_heads = c->n_heads; s->n_groups = c->n_groups;
     s->conv = (float *)state_mem;
     s->ssm = s->conv + mamba__conv_floats(s);
     s->scratch = scratch_mem;
@@ -3019,6 +3037,97 @@ MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src
     memmove(dst->conv, src->conv, mamba__conv_floats(src) * sizeof(float));
     memmove(dst->ssm, src->ssm, mamba__ssm_floats(src) * sizeof(float));
     dst->n_tokens = src->n_tokens;
+    return MAMBA_OK;
+}
+
+/* -- saved states ---------------------------------------------------------
+   offset  0 "MBST"   4 u32 version   8 u32 arch   12..44 u32 d_model, n_layer,
+   d_inner, d_state, d_conv, conv_dim, n_heads, n_groups   44 u64 n_tokens
+   52 u64 payload bytes   60 u32 FNV-1a of bytes 0..60 and the payload
+   64 payload: conv then ssm floats, little-endian. */
+#define MAMBA__SAVE_HDR 64
+static void mamba__put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
+static uint32_t mamba__get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+static int mamba__state_ok(const mamba_state *s) {
+    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && s->n_layer > 0 && s->d_conv > 0;
+}
+
+MAMBA_API size_t mamba_state_save_size(const mamba_state *s) {
+    size_t n;
+    if (!mamba__state_ok(s) || !mamba__add(mamba__conv_floats(s), mamba__ssm_floats(s), &n) ||
+        !mamba__mul(n, 4, &n) || !mamba__add(n, MAMBA__SAVE_HDR, &n))
+        return 0;
+    return n;
+}
+
+static void mamba__save_header(const mamba_state *s, unsigned char *h, uint64_t payload) {
+    uint32_t dims[8];
+    int i;
+    dims[0] = (uint32_t)s->d_model; dims[1] = (uint32_t)s->n_layer; dims[2] = (uint32_t)s->d_inner; dims[3] = (uint32_t)s->d_state;
+    dims[4] = (uint32_t)s->d_conv; dims[5] = (uint32_t)s->conv_dim; dims[6] = (uint32_t)s->n_heads; dims[7] = (uint32_t)s->n_groups;
+    memcpy(h, "MBST", 4);
+    mamba__put32(h + 4, MAMBA_STATE_SAVE_VERSION);
+    mamba__put32(h + 8, (uint32_t)s->arch);
+    for (i = 0; i < 8; i++) mamba__put32(h + 12 + 4 * i, dims[i]);
+    mamba__put32(h + 44, (uint32_t)s->n_tokens); mamba__put32(h + 48, (uint32_t)(s->n_tokens >> 32));
+    mamba__put32(h + 52, (uint32_t)payload); mamba__put32(h + 56, (uint32_t)(payload >> 32));
+    mamba__put32(h + 60, 0);
+}
+
+MAMBA_API mamba_status mamba_state_save(const mamba_state *s, void *buf, size_t cap, size_t *n_out) {
+    size_t need = mamba_state_save_size(s), i, nf;
+    unsigned char *o = (unsigned char *)buf;
+    const float *src[2];
+    size_t cnt[2];
+    int part;
+    uint32_t h;
+    if (n_out) *n_out = need;
+    if (!need) return MAMBA_ERR_BADARG;
+    if (!buf || cap < need) return MAMBA_ERR_RANGE;
+    nf = (need - MAMBA__SAVE_HDR) / 4;
+    mamba__save_header(s, o, (uint64_t)nf * 4);
+    src[0] = s->conv; cnt[0] = mamba__conv_floats(s);
+    src[1] = s->ssm; cnt[1] = mamba__ssm_floats(s);
+    o += MAMBA__SAVE_HDR;
+    for (part = 0; part < 2; part++)
+        for (i = 0; i < cnt[part]; i++, o += 4) {
+            uint32_t v;
+            memcpy(&v, &src[part][i], 4);
+            mamba__put32(o, v);
+        }
+    h = mamba__fnv1a(2166136261u, (const unsigned char *)buf, 60);
+    h = mamba__fnv1a(h, (const unsigned char *)buf + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
+    mamba__put32((unsigned char *)buf + 60, h);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_state_load(mamba_state *s, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf;
+    unsigned char want[MAMBA__SAVE_HDR];
+    size_t need = mamba_state_save_size(s), i, nc;
+    uint32_t h;
+    if (!need || !buf) return MAMBA_ERR_BADARG;
+    if (len < 8 || memcmp(p, "MBST", 4)) return MAMBA_ERR_FORMAT;
+    if (mamba__get32(p + 4) != MAMBA_STATE_SAVE_VERSION) return MAMBA_ERR_UNSUPPORTED;
+    if (len < MAMBA__SAVE_HDR) return MAMBA_ERR_FORMAT;
+    mamba__save_header(s, want, (uint64_t)(need - MAMBA__SAVE_HDR));
+    if (memcmp(p + 8, want + 8, 36) || memcmp(p + 52, want + 52, 8)) return MAMBA_ERR_SHAPE;   /* arch, dims, payload size */
+    if (len != need) return MAMBA_ERR_FORMAT;
+    h = mamba__fnv1a(2166136261u, p, 60);
+    h = mamba__fnv1a(h, p + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
+    if (h != mamba__get32(p + 60)) return MAMBA_ERR_FORMAT;
+    nc = mamba__conv_floats(s);
+    for (i = 0, p += MAMBA__SAVE_HDR; i < (need - MAMBA__SAVE_HDR) / 4; i++, p += 4) {
+        uint32_t v = mamba__get32(p);
+        memcpy(i < nc ? &s->conv[i] : &s->ssm[i - nc], &v, 4);
+    }
+    p = (const unsigned char *)buf;
+    s->n_tokens = (uint64_t)mamba__get32(p + 44) | (uint64_t)mamba__get32(p + 48) << 32;
     return MAMBA_OK;
 }
 

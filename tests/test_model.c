@@ -544,6 +544,95 @@ static void state_api(const unsigned char *w, size_t wn, const char *cfg, size_t
     CHECK(!strcmp(mamba_version_string(), MAMBA_VERSION_STRING), "version");
 }
 
+/* Saved states: round trip continues bit-identically; another shape, every
+   truncation, every single-bit flip and other versions fail cleanly and leave
+   the state as it was. */
+static void state_save(const unsigned char *w, size_t wn, const char *cfg, size_t cn) {
+    mamba_model *m = NULL;
+    mamba_error err;
+    mamba_state a, b, o;
+    mamba_config c2;
+    const mamba_config *c;
+    unsigned char *buf, *bad, *mb_copy;
+    void *ma, *sa, *mb, *sb, *mo;
+    float l1[256], l2[256];
+    int toks[5] = {3, 1, 4, 1, 5};
+    size_t ssz, scz, n = 0, n2 = 0, i, refused = 0, flips = 0;
+    int ok_all;
+    CHECK(mamba_load_memory(&m, w, wn, cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
+    if (!m) return;
+    c = mamba_get_config(m);
+    ssz = mamba_state_size(c);
+    scz = mamba_scratch_size(c, 4);
+    ma = malloc(ssz); sa = malloc(scz); mb = malloc(ssz); sb = malloc(scz); mo = malloc(ssz + 64);
+    mamba_state_init(&a, c, ma, ssz, sa, scz, 4);
+    mamba_state_init(&b, c, mb, ssz, sb, scz, 4);
+    mamba_forward(m, &a, toks, 5, NULL, MAMBA_LOGITS_NONE);
+    n = mamba_state_save_size(&a);
+    CHECK(n == 64 + ssz, "save size %zu = 64 + %zu", n, ssz);
+    buf = (unsigned char *)malloc(n);
+    bad = (unsigned char *)malloc(n);
+    CHECK(mamba_state_save(&a, buf, n - 1, &n2) == MAMBA_ERR_RANGE && n2 == n, "short buffer: RANGE and the size");
+    CHECK(mamba_state_save(&a, NULL, 0, &n2) == MAMBA_ERR_RANGE && n2 == n, "NULL buffer measures");
+    CHECK(mamba_state_save(&a, buf, n, &n2) == MAMBA_OK && n2 == n, "save");
+    CHECK(!memcmp(buf, "MBST", 4) && buf[4] == MAMBA_STATE_SAVE_VERSION && buf[44] == 5, "header: magic, version, n_tokens");
+    /* restore into a fresh state: continues exactly like the original */
+    CHECK(mamba_state_load(&b, buf, n) == MAMBA_OK, "load");
+    CHECK(b.n_tokens == 5, "n_tokens restored");
+    mamba_step(m, &a, 7, l1);
+    mamba_step(m, &b, 7, l2);
+    CHECK(!memcmp(l1, l2, sizeof l1), "restored state continues bit-identically");
+    mamba_step(m, &a, 9, l1);
+    mamba_step(m, &b, 9, l2);
+    CHECK(!memcmp(l1, l2, sizeof l1) && !memcmp(ma, mb, ssz), "and stays identical");
+    /* failures leave b untouched */
+    mb_copy = (unsigned char *)malloc(ssz);
+    memcpy(mb_copy, mb, ssz);
+    ok_all = 1;
+    for (i = 0; i < n; i++) {   /* every truncation */
+        mamba_status st = mamba_state_load(&b, buf, i);
+        if (st == MAMBA_OK || (st != MAMBA_ERR_FORMAT && st != MAMBA_ERR_SHAPE && st != MAMBA_ERR_UNSUPPORTED)) ok_all = 0;
+        else refused++;
+    }
+    CHECK(ok_all && refused == n, "every truncation refused (%zu of %zu)", refused, n);
+    ok_all = 1;
+    for (i = 0; i < n * 8; i += (i < 64 * 8 ? 1 : 61)) {   /* bit flips: all of the header, a spread over the payload */
+        mamba_status st;
+        memcpy(bad, buf, n);
+        bad[i / 8] ^= (unsigned char)(1u << (i % 8));
+        st = mamba_state_load(&b, bad, n);
+        if (st == MAMBA_OK) ok_all = 0;
+        flips++;
+    }
+    CHECK(ok_all, "every one of %zu bit flips refused", flips);
+    CHECK(!memcmp(mb, mb_copy, ssz) && b.n_tokens == 7, "refused loads left the state as it was");
+    memcpy(bad, buf, n);
+    bad[4] = 2;
+    CHECK(mamba_state_load(&b, bad, n) == MAMBA_ERR_UNSUPPORTED, "other version");
+    memcpy(bad, buf, n);
+    bad[0] = 'X';
+    CHECK(mamba_state_load(&b, bad, n) == MAMBA_ERR_FORMAT, "bad magic");
+    CHECK(mamba_state_load(&b, NULL, n) == MAMBA_ERR_BADARG, "NULL buffer");
+    /* another model shape: same payload size (d_model differs), and a larger one */
+    c2 = *c;
+    c2.d_model += 32;
+    CHECK(mamba_state_init(&o, &c2, mo, ssz, NULL, 0, 0) == MAMBA_OK, "init other");
+    CHECK(mamba_state_load(&o, buf, n) == MAMBA_ERR_SHAPE, "other d_model refused");
+    c2 = *c;
+    c2.d_state *= 2;
+    free(mo);
+    mo = malloc(mamba_state_size(&c2));
+    CHECK(mamba_state_init(&o, &c2, mo, mamba_state_size(&c2), NULL, 0, 0) == MAMBA_OK, "init bigger");
+    CHECK(mamba_state_load(&o, buf, n) == MAMBA_ERR_SHAPE, "other d_state refused");
+    c2 = *c;
+    c2.arch = MAMBA_ARCH_FALCON_MAMBA;
+    CHECK(mamba_state_init(&o, &c2, mo, ssz, NULL, 0, 0) == MAMBA_OK, "init falcon");
+    CHECK(mamba_state_load(&o, buf, n) == MAMBA_ERR_SHAPE, "other arch refused");
+    free(buf); free(bad); free(mb_copy);
+    free(ma); free(sa); free(mb); free(sb); free(mo);
+    mamba_free(m);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 /* Rebuilds a safetensors file with `from` replaced by `to` (first match) in its
@@ -834,6 +923,7 @@ int main(int argc, char **argv) {
     CHECK(w && cfg, "read m1-tiny");
     if (w && cfg) {
         state_api(w, wn, (const char *)cfg, cn);
+        state_save(w, wn, (const char *)cfg, cn);
         bad_weights(w, wn, (const char *)cfg);
         bad_json_and_config(w, wn, (const char *)cfg);
 #ifndef MAMBA_NO_STDIO

@@ -7,7 +7,7 @@ set -e
 shared=${MAMBA_FUZZ_DATA:-../shared/data}
 out=build/fuzz/seeds
 rm -rf "$out"
-for d in json safetensors config tokenizer_json encode decode model gguf; do mkdir -p "$out/$d"; done
+for d in json safetensors config tokenizer_json encode decode model gguf state; do mkdir -p "$out/$d"; done
 
 # file name for a path: tests/data/m1-odd-f32/config.json -> tests_data_m1-odd-f32_config.json
 flat() { printf '%s' "$1" | sed 's|^\.\./||; s|/|_|g'; }
@@ -37,6 +37,13 @@ while [ $i -lt 9 ]; do
     printf "$b\007\000\004\000\040" > "$out/model/m$i-truncate"           # cut at 1024
     i=$((i + 1))
 done
+
+# state: a valid save of reference/m1-tiny after 3 tokens (byte 0 = 1), edited
+printf '\001' > "$out/state/valid"
+printf '\001\074\000\001' > "$out/state/checksum-flip"          # byte 60 ^= 1
+printf '\001\014\000\200' > "$out/state/d-model-flip"           # byte 12 ^= 0x80
+printf '\001\100\000\000' > "$out/state/truncate-header"        # cut at 64
+printf '\000MBST\001\000\000\000' > "$out/state/raw-short"
 
 if ! command -v python3 >/dev/null 2>&1; then
     echo "make_seeds.sh: no python3: skipping the tokenizer, encode and decode seeds derived from JSON" >&2

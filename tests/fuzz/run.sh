@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 secs=${1:-15}
 [ $# -gt 0 ] && shift
-drivers=${*:-json safetensors config tokenizer_json encode decode model gguf}
+drivers=${*:-json safetensors config tokenizer_json encode decode model gguf state}
 cc=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -march=native -std=c11 -DMAMBA_FUZZ_LIBFUZZER ${FUZZ_CFLAGS:-}"
 
