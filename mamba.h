@@ -186,11 +186,29 @@ typedef struct mamba_config {
     int bos_token_id, eos_token_id, pad_token_id;   /* -1 when not given     */
 } mamba_config;
 
+/* Caller-owned memory that loads take their allocations from, in order (a
+   bump allocator; a load gives back its temporaries when they are the latest
+   block). One arena may serve several loads (model, then tokenizer): each
+   advances `used`. What a load builds lives in the arena until the caller
+   drops it; mamba_free / mamba_tokenizer_free then free nothing. base NULL
+   measures instead: memory comes from MAMBA_MALLOC as usual and `peak` becomes
+   the size a real arena needs for the same loads (the model must then be
+   freed as usual). Too small an arena: MAMBA_ERR_NOMEM, nothing kept. */
+typedef struct mamba_arena {
+    void  *base;        /* caller's memory (any alignment), or NULL to measure */
+    size_t size;        /* bytes at base                                      */
+    size_t used;        /* bytes taken so far                                 */
+    size_t peak;        /* most bytes ever taken at once                      */
+} mamba_arena;
 /* Load options. A zeroed struct (or NULL) means "defaults" everywhere. */
 typedef struct mamba_options {
     size_t max_header_bytes;    /* safetensors JSON header cap; 0 = 100 MB    */
     int    max_json_depth;      /* 0 = 64                                     */
     size_t max_tensors;         /* 0 = 1,000,000                              */
+    mamba_arena *arena;         /* allocate from here; NULL = MAMBA_MALLOC    */
+    size_t max_alloc_bytes;     /* total bytes one load may allocate (temporaries
+                                   included), else MAMBA_ERR_LIMIT; 0 = 256 MB
+                                   + 2x the bytes of the input              */
 } mamba_options;
 
 typedef enum mamba_logits_mode {
@@ -325,6 +343,12 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err);
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
                                                  mamba_error *err);
+/* The same two with options: opt->arena (tables in the caller's arena, see
+   mamba_arena) and opt->max_alloc_bytes; the other fields are not used. */
+MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
+                                                    const mamba_options *opt, mamba_error *err);
+MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const char *json, size_t len,
+                                                    const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
 
 /* Encodes text[0..len) into ids[0..cap). *n_out is set to the number of ids the
@@ -334,6 +358,11 @@ MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
    post-processor adds (none for NeoX or Falcon) are included. */
 MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *tok, const char *text, size_t len,
                                               int *ids, size_t cap, size_t *n_out);
+/* The same with its work memory (about 40 bytes per byte of text, more for
+   long texts) taken from `work` and given back before it returns; NULL work:
+   MAMBA_MALLOC. Too small an arena: MAMBA_ERR_NOMEM. */
+MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *tok, const char *text, size_t len,
+                                                 int *ids, size_t cap, size_t *n_out, mamba_arena *work);
 
 /* Decoding. Ids are turned into bytes, and bytes into UTF-8 text where an
    invalid sequence becomes U+FFFD, exactly as HF's ByteLevel decoder followed by
@@ -450,12 +479,98 @@ MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *tok);
 #define MAMBA__UNUSED
 #endif
 
-static void *mamba__alloc(size_t n) { return n ? MAMBA_MALLOC(n) : NULL; }
-static void *mamba__calloc(size_t n) {
-    void *p = mamba__alloc(n);
+/* -- allocation ------------------------------------------------------------
+   Every allocation of the library goes through a mamba__heap: MAMBA_MALLOC, or
+   the caller's mamba_arena (bump allocation, 16-byte granules; freeing the
+   latest block gives it back, any other free is a no-op), with a running total
+   checked against a cap (max_alloc_bytes). A heap with a == NULL and arena == 0
+   is plain MAMBA_MALLOC; a model or tokenizer keeps its heap so that freeing it
+   does the right thing. No global state: each load has its own heap. */
+typedef struct mamba__heap {
+    mamba_arena *a;         /* during a load: the caller's arena (base NULL: measure) */
+    int arena;              /* blocks live in an arena: frees are no-ops */
+    int over;               /* the cap refused an allocation */
+    size_t total, cap;      /* bytes allocated so far; cap (0: none) */
+    size_t input;           /* bytes of input seen (for the default cap) */
+    void *last;             /* the latest arena block and the `used` before it */
+    size_t last_used;
+} mamba__heap;
+
+#define MAMBA__ARENA_GRAIN 16
+#define MAMBA__DEFAULT_ALLOC_CAP ((size_t)256 << 20)
+
+static void mamba__heap_init(mamba__heap *h, const mamba_options *o) {
+    memset(h, 0, sizeof *h);
+    if (o) { h->a = o->arena; h->cap = o->max_alloc_bytes; }
+}
+
+/* MAMBA_MALLOC without a cap: conveniences that allocate outside a load. */
+static void mamba__heap_plain(mamba__heap *h) {
+    memset(h, 0, sizeof *h);
+    h->cap = (size_t)-1;
+}
+
+static void *mamba__halloc(mamba__heap *h, size_t n) {
+    size_t lim, at, end;
+    void *p;
+    if (!n) return NULL;
+    lim = h->cap;
+    if (!lim) lim = h->input > ((size_t)-1 - MAMBA__DEFAULT_ALLOC_CAP) / 2 ? (size_t)-1 : MAMBA__DEFAULT_ALLOC_CAP + 2 * h->input;
+    if (n > lim - (h->total < lim ? h->total : lim) || h->total >= lim) { h->over = 1; return NULL; }
+    if (h->a) {
+        mamba_arena *a = h->a;
+        unsigned char *base = (unsigned char *)a->base;
+        /* align the address (not just the offset): the caller's base may be anywhere */
+        size_t mis = base ? (size_t)((uintptr_t)(base + a->used) % MAMBA__ARENA_GRAIN) : a->used % MAMBA__ARENA_GRAIN;
+        at = a->used + (mis ? MAMBA__ARENA_GRAIN - mis : 0);
+        if (at < a->used || n > (size_t)-1 - at) return NULL;
+        end = at + n;
+        if (end > a->peak) a->peak = end;
+        if (base) {
+            if (at > a->size || n > a->size - at) return NULL;
+            p = base + at;
+        } else {
+#ifdef MAMBA_NO_MALLOC
+            return NULL;
+#else
+            if (!(p = MAMBA_MALLOC(n))) return NULL;
+#endif
+        }
+        h->last = p;
+        h->last_used = a->used;
+        a->used = end;
+    } else {
+#ifdef MAMBA_NO_MALLOC
+        return NULL;
+#else
+        if (h->arena || !(p = MAMBA_MALLOC(n))) return NULL;
+#endif
+    }
+    h->total += n;
+    return p;
+}
+static void *mamba__hcalloc(mamba__heap *h, size_t n) {
+    void *p = mamba__halloc(h, n);
     if (p) memset(p, 0, n);
     return p;
 }
+static void mamba__hfree(mamba__heap *h, void *p) {
+    if (!p) return;
+    if (h->a) {
+        if (p == h->last) { h->a->used = h->last_used; h->last = NULL; }
+        if (h->a->base) return;
+    } else if (h->arena) return;
+#ifndef MAMBA_NO_MALLOC
+    MAMBA_FREE(p);
+#endif
+}
+/* End of a load: the arena's blocks stay, the heap forgets the arena struct. */
+static void mamba__heap_done(mamba__heap *h) {
+    if (h->a) { h->arena = h->a->base != NULL; h->a = NULL; }
+    h->last = NULL;
+}
+/* A failed load: MAMBA_ERR_NOMEM caused by the cap becomes MAMBA_ERR_LIMIT. */
+static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, mamba_error *e);
 
 /* Overflow-checked size arithmetic: model files are hostile. */
 static int mamba__mul(size_t a, size_t b, size_t *out) {
@@ -520,6 +635,12 @@ static mamba_status mamba__err(mamba_error *e, mamba_status st, const char *fmt,
     return st;
 }
 
+static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, mamba_error *e) {
+    if (st == MAMBA_OK || !h->over) return st;
+    return mamba__err(e, MAMBA_ERR_LIMIT, "the load would allocate more than %d bytes (mamba_options.max_alloc_bytes)", 0, 0,
+                      (long long)(h->cap ? h->cap : MAMBA__DEFAULT_ALLOC_CAP + 2 * h->input), 0);
+}
+
 /* Same, with three strings and no integers. */
 static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt, const char *s1, const char *s2, const char *s3) {
     if (e) {
@@ -554,6 +675,7 @@ typedef struct mamba__json {
     const char  *js;
     mamba__jtok *tok;
     uint32_t     ntok;
+    struct mamba__heap *hp;   /* where tok came from */
 } mamba__json;
 
 static int mamba__is_digit(int c) { return c >= '0' && c <= '9'; }
@@ -713,35 +835,46 @@ static mamba_status mamba__json_pass(const char *s, size_t n, mamba__jtok *tok, 
     return MAMBA_OK;
 }
 
-/* Parses s[0..n) into j (tokens allocated with MAMBA_MALLOC). `what` names the
-   input in error messages. On failure nothing is allocated. */
-static mamba_status mamba__json_parse(mamba__json *j, const char *s, size_t n, int max_depth,
-                                      size_t max_tokens, mamba_error *e, const char *what) {
+/* Parses s[0..n) into j (tokens allocated from hp; NULL: MAMBA_MALLOC). `what`
+   names the input in error messages. On failure nothing is allocated. */
+static mamba_status mamba__json_parse_h(mamba__heap *hp, mamba__json *j, const char *s, size_t n, int max_depth,
+                                        size_t max_tokens, mamba_error *e, const char *what) {
     uint32_t count = 0, count2 = 0;
     uint32_t *stack;
     mamba_status st;
+    mamba__heap plain;
+    mamba__heap *owner = hp;
+    if (!hp) { mamba__heap_plain(&plain); hp = &plain; }
     memset(j, 0, sizeof *j);
     if (max_depth <= 0) max_depth = 64;
     if (max_depth > 4096) max_depth = 4096;
-    stack = MAMBA__CAST(uint32_t *, mamba__alloc(sizeof(uint32_t) * (size_t)max_depth));
+    stack = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * (size_t)max_depth));
     if (!stack) return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", what, 0, 0, 0);
     st = mamba__json_pass(s, n, NULL, 0, &count, stack, max_depth, e, what);
     if (st == MAMBA_OK && max_tokens && count > max_tokens)
         st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d JSON tokens exceed the limit", what, 0, (long long)count, 0);
     if (st == MAMBA_OK) {
-        j->tok = MAMBA__CAST(mamba__jtok *, mamba__alloc(sizeof(mamba__jtok) * (size_t)count));
+        j->tok = MAMBA__CAST(mamba__jtok *, mamba__halloc(hp, sizeof(mamba__jtok) * (size_t)count));
         if (!j->tok) st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for JSON tokens", what, 0, 0, 0);
         else st = mamba__json_pass(s, n, j->tok, count, &count2, stack, max_depth, e, what);
     }
-    MAMBA_FREE(stack);
-    if (st != MAMBA_OK) { if (j->tok) MAMBA_FREE(j->tok); memset(j, 0, sizeof *j); return st; }
+    mamba__hfree(hp, stack);
+    if (st != MAMBA_OK) { if (j->tok) mamba__hfree(hp, j->tok); memset(j, 0, sizeof *j); return st; }
     j->js = s;
     j->ntok = count2;
+    j->hp = owner;
     return MAMBA_OK;
 }
 
+static MAMBA__UNUSED mamba_status mamba__json_parse(mamba__json *j, const char *s, size_t n, int max_depth,
+                                                    size_t max_tokens, mamba_error *e, const char *what) {
+    return mamba__json_parse_h(NULL, j, s, n, max_depth, max_tokens, e, what);
+}
+
 static void mamba__json_free(mamba__json *j) {
-    if (j->tok) MAMBA_FREE(j->tok);
+    mamba__heap plain;
+    mamba__heap_plain(&plain);
+    if (j->tok) mamba__hfree(j->hp ? j->hp : &plain, j->tok);
     memset(j, 0, sizeof *j);
 }
 
@@ -1092,21 +1225,21 @@ typedef struct mamba__blob {
     int kind;           /* 0 borrowed, 1 malloc, 2 mmap */
 } mamba__blob;
 
-static void mamba__blob_release(mamba__blob *b) {
+static void mamba__blob_release(mamba__heap *hp, mamba__blob *b) {
 #ifdef MAMBA__MMAP
     if (b->kind == 2 && b->data) munmap(MAMBA__UNCONST(b->data), b->size);
 #endif
-    if (b->kind == 1 && b->data) MAMBA_FREE(MAMBA__UNCONST(b->data));
+    if (b->kind == 1 && b->data) mamba__hfree(hp, MAMBA__UNCONST(b->data));
     memset(b, 0, sizeof *b);
 }
 
 #ifndef MAMBA_NO_STDIO
 /* Joins dir and name with a '/', allocated; NULL on overflow or no memory. */
-static char *mamba__path_join(const char *dir, const char *name) {
+static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name) {
     size_t a = strlen(dir), b = strlen(name), n;
     char *p;
     if (!mamba__add(a, b, &n) || !mamba__add(n, 2, &n)) return NULL;
-    p = MAMBA__CAST(char *, mamba__alloc(n));
+    p = MAMBA__CAST(char *, mamba__halloc(hp, n));
     if (!p) return NULL;
     memcpy(p, dir, a);
     if (a && dir[a - 1] != '/') p[a++] = '/';
@@ -1115,10 +1248,10 @@ static char *mamba__path_join(const char *dir, const char *name) {
 }
 
 /* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
-static mamba_status mamba__read_file(mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
-    size_t cap = 0, n = 0;
+    size_t cap = 0, n = 0, input0 = hp->input;
     memset(b, 0, sizeof *b);
     if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
     for (;;) {
@@ -1126,10 +1259,11 @@ static mamba_status mamba__read_file(mamba__blob *b, const char *path, size_t li
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 65536;
             unsigned char *nb;
-            if (cap > limit) { fclose(f); MAMBA_FREE(buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than %d bytes", path, 0, (long long)limit, 0); }
-            nb = MAMBA__CAST(unsigned char *, mamba__alloc(ncap + 1));
-            if (!nb) { fclose(f); if (buf) MAMBA_FREE(buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
-            if (buf) { memcpy(nb, buf, n); MAMBA_FREE(buf); }
+            hp->input = input0 + n;   /* the default cap grows with what was read */
+            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than %d bytes", path, 0, (long long)limit, 0); }
+            nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
+            if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
+            if (buf) { memcpy(nb, buf, n); mamba__hfree(hp, buf); }
             buf = nb;
             cap = ncap;
         }
@@ -1137,7 +1271,7 @@ static mamba_status mamba__read_file(mamba__blob *b, const char *path, size_t li
         n += got;
         if (got == 0) break;
     }
-    if (ferror(f)) { fclose(f); MAMBA_FREE(buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
+    if (ferror(f)) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
     fclose(f);
     buf[n] = 0;
     b->data = buf;
@@ -1147,7 +1281,8 @@ static mamba_status mamba__read_file(mamba__blob *b, const char *path, size_t li
 }
 
 /* Maps a weights file read-only (or reads it where mmap is unavailable). */
-static mamba_status mamba__map_file(mamba__blob *b, const char *path, mamba_error *e) {
+static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char *path, mamba_error *e) {
+    (void)hp;   /* only the read fallback allocates */
 #ifdef MAMBA__MMAP
     struct stat st;
     void *p;
@@ -1165,7 +1300,7 @@ static mamba_status mamba__map_file(mamba__blob *b, const char *path, mamba_erro
     b->kind = 2;
     return MAMBA_OK;
 #else
-    return mamba__read_file(b, path, (size_t)-1 / 2, e);
+    return mamba__read_file(hp, b, path, (size_t)-1 / 2, e);
 #endif
 }
 #endif /* MAMBA_NO_STDIO */
@@ -1190,13 +1325,16 @@ typedef struct mamba__tensor {
 typedef struct mamba__tensors {
     mamba__tensor *t;
     size_t n, cap;
+    mamba__heap *hp;    /* the table and names come from here (set by the caller) */
 } mamba__tensors;
 
 static void mamba__tensors_free(mamba__tensors *ts) {
+    mamba__heap *hp = ts->hp;
     size_t i;
-    for (i = 0; i < ts->n; i++) MAMBA_FREE(ts->t[i].name);
-    if (ts->t) MAMBA_FREE(ts->t);
+    for (i = 0; i < ts->n; i++) mamba__hfree(hp, ts->t[i].name);
+    if (ts->t) mamba__hfree(hp, ts->t);
     memset(ts, 0, sizeof *ts);
+    ts->hp = hp;
 }
 
 static int mamba__dtype_parse(const char *s, size_t *esize) {
@@ -1221,6 +1359,7 @@ static int mamba__range_cmp(const void *a, const void *b) {
 /* Parses one safetensors file held in `blob` and appends its tensors. */
 static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned char *data, size_t size,
                                             const char *fname, const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
     uint64_t hlen = 0;
     size_t max_header = o && o->max_header_bytes ? o->max_header_bytes : (size_t)100 << 20;
     size_t max_tensors = o && o->max_tensors ? o->max_tensors : 1000000;
@@ -1236,7 +1375,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
         return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header length %d runs past the end of the file (truncated?)", fname, 0, (long long)(hlen > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)hlen), 0);
     if (hlen > max_header)
         return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit", fname, 0, (long long)hlen, 0);
-    st = mamba__json_parse(&j, (const char *)data + 8, (size_t)hlen, o ? o->max_json_depth : 0, 0, e, fname);
+    st = mamba__json_parse_h(hp, &j, (const char *)data + 8, (size_t)hlen, o ? o->max_json_depth : 0, 0, e, fname);
     if (st != MAMBA_OK) return st;
     if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header is not a JSON object", fname, 0, 0, 0); }
     base = data + 8 + hlen;
@@ -1250,15 +1389,15 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
     if (ts->n + j.tok[0].size > ts->cap) {
         size_t ncap = ts->n + j.tok[0].size, bytes;
         mamba__tensor *nt2;
-        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt2 = MAMBA__CAST(mamba__tensor *, mamba__calloc(bytes)))) {
+        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt2 = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, bytes)))) {
             mamba__json_free(&j);
             return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the tensor table", fname, 0, 0, 0);
         }
-        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); MAMBA_FREE(ts->t); }
+        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
         ts->t = nt2;
         ts->cap = ncap;
     }
-    ranges = MAMBA__CAST(mamba__range *, mamba__alloc(sizeof(mamba__range) * (j.tok[0].size + 1)));
+    ranges = MAMBA__CAST(mamba__range *, mamba__halloc(hp, sizeof(mamba__range) * (j.tok[0].size + 1)));
     if (!ranges) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); }
     for (i = 1, k = 0; k < j.tok[0].size && st == MAMBA_OK; k++, i = j.tok[i + 1].next) {
         uint32_t v = (uint32_t)i + 1, tdt, tsh, toff;
@@ -1271,7 +1410,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
         memset(t, 0, sizeof *t);
         t->file = fname;
         namelen = mamba__json_str(&j, (uint32_t)i, NULL, 0);
-        t->name = MAMBA__CAST(char *, mamba__alloc(namelen + 1));
+        t->name = MAMBA__CAST(char *, mamba__halloc(hp, namelen + 1));
         if (!t->name) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
         mamba__json_str(&j, (uint32_t)i, t->name, namelen + 1);
         ts->n++;
@@ -1328,7 +1467,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
                 break;
             }
     }
-    MAMBA_FREE(ranges);
+    mamba__hfree(hp, ranges);
     mamba__json_free(&j);
     return st;
 }
@@ -1503,6 +1642,7 @@ static int mamba__gguf_hf_name(const char *gname, size_t glen, int mamba2, char 
    the metadata index g (pointing into data). */
 static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const unsigned char *data, size_t size,
                                      const char *fname, const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
     mamba__rd r;
     uint32_t magic, version;
     uint64_t n_tensors, n_kv, i;
@@ -1521,7 +1661,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     if (n_tensors > max_tensors) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: tensor count exceeds the limit");
     if (n_tensors > (uint64_t)(r.end - r.p) / 24) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: tensor count exceeds what the file holds (truncated?)");
     if (n_kv > (uint64_t)(r.end - r.p) / 12) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata count exceeds the file");
-    g->kv = MAMBA__CAST(mamba__gguf_kv *, mamba__calloc(sizeof(mamba__gguf_kv) * (size_t)(n_kv + 1)));
+    g->kv = MAMBA__CAST(mamba__gguf_kv *, mamba__hcalloc(hp, sizeof(mamba__gguf_kv) * (size_t)(n_kv + 1)));
     if (!g->kv) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
     for (i = 0; i < n_kv; i++) {
         mamba__gguf_kv *kv = &g->kv[i];
@@ -1540,13 +1680,13 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: general.alignment is not a power of two");
     mamba2 = mamba__gguf_streq(g, "general.architecture", "mamba2");
     if (ts->n + n_tensors > ts->cap) {
-        mamba__tensor *nt2 = MAMBA__CAST(mamba__tensor *, mamba__calloc(sizeof(mamba__tensor) * (size_t)(ts->n + n_tensors + 1)));
+        mamba__tensor *nt2 = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, sizeof(mamba__tensor) * (size_t)(ts->n + n_tensors + 1)));
         if (!nt2) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
-        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); MAMBA_FREE(ts->t); }
+        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
         ts->t = nt2;
         ts->cap = ts->n + (size_t)n_tensors + 1;
     }
-    ranges = MAMBA__CAST(mamba__range *, mamba__alloc(sizeof(mamba__range) * (size_t)(n_tensors + 1)));
+    ranges = MAMBA__CAST(mamba__range *, mamba__halloc(hp, sizeof(mamba__range) * (size_t)(n_tensors + 1)));
     if (!ranges) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
     {   /* tensor infos first; their data offsets are checked once the data start is known */
         const unsigned char *info = r.p;
@@ -1605,7 +1745,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
         t = &ts->t[ts->n];
         memset(t, 0, sizeof *t);
-        t->name = MAMBA__CAST(char *, mamba__alloc(strlen(hf) + 1));
+        t->name = MAMBA__CAST(char *, mamba__halloc(hp, strlen(hf) + 1));
         if (!t->name) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
         strcpy(t->name, hf);
         ts->n++;
@@ -1632,12 +1772,12 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         for (k = 1; k < nt; k++)
             if (ranges[k].b < ranges[k - 1].e && ranges[k].e > ranges[k].b) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: the data of two tensors overlap");
     }
-    MAMBA_FREE(ranges);
+    mamba__hfree(hp, ranges);
     return MAMBA_OK;
 fail:
 #undef MAMBA__GERR
-    if (ranges) MAMBA_FREE(ranges);
-    if (g->kv) MAMBA_FREE(g->kv);
+    if (ranges) mamba__hfree(hp, ranges);
+    if (g->kv) mamba__hfree(hp, g->kv);
     memset(g, 0, sizeof *g);
     return st;
 }
@@ -1716,17 +1856,18 @@ static mamba__tensor *mamba__tensor_find(mamba__tensors *ts, const char *name) {
 /* Rejects a table in which one name appears twice (also across shards). */
 static int mamba__name_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
     const char **names;
     size_t i;
     mamba_status st = MAMBA_OK;
     if (ts->n < 2) return MAMBA_OK;
-    names = MAMBA__CAST(const char **, mamba__alloc(sizeof(char *) * ts->n));
+    names = MAMBA__CAST(const char **, mamba__halloc(hp, sizeof(char *) * ts->n));
     if (!names) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     for (i = 0; i < ts->n; i++) names[i] = ts->t[i].name;
     qsort(names, ts->n, sizeof *names, mamba__name_cmp);
     for (i = 1; i < ts->n; i++)
         if (!strcmp(names[i], names[i - 1])) { st = mamba__err(e, MAMBA_ERR_FORMAT, "tensor %s appears twice", names[i], 0, 0, 0); break; }
-    MAMBA_FREE(names);
+    mamba__hfree(hp, names);
     return st;
 }
 
@@ -2213,6 +2354,7 @@ struct mamba_model {
     int n_blobs;
     char **paths;            /* shard paths, for messages             */
     void **copies;           /* aligned copies of misaligned matrices */
+    mamba__heap heap;        /* where every block of the model came from */
     int n_copies;
     size_t weight_bytes;
     float *tmp;              /* load-time scratch for transposes      */
@@ -2231,17 +2373,21 @@ MAMBA_API const char *mamba_status_string(mamba_status st) {
 }
 
 MAMBA_API void mamba_free(mamba_model *m) {
+    mamba__heap h, *hp;
     int i;
     if (!m) return;
-    for (i = 0; i < m->n_blobs; i++) mamba__blob_release(&m->blobs[i]);
-    if (m->blobs) MAMBA_FREE(m->blobs);
-    if (m->paths) { for (i = 0; i < m->n_blobs; i++) if (m->paths[i]) MAMBA_FREE(m->paths[i]); MAMBA_FREE(m->paths); }
-    for (i = 0; i < m->n_copies; i++) MAMBA_FREE(m->copies[i]);
-    if (m->copies) MAMBA_FREE(m->copies);
-    if (m->layers) MAMBA_FREE(m->layers);
-    if (m->f32) MAMBA_FREE(m->f32);
-    if (m->tmp) MAMBA_FREE(m->tmp);
-    MAMBA_FREE(m);
+    h = m->heap;   /* m itself goes last, from a copy */
+    hp = &m->heap;
+    for (i = 0; i < m->n_blobs; i++) mamba__blob_release(hp, &m->blobs[i]);
+    if (m->blobs) mamba__hfree(hp, m->blobs);
+    if (m->paths) { for (i = 0; i < m->n_blobs; i++) if (m->paths[i]) mamba__hfree(hp, m->paths[i]); mamba__hfree(hp, m->paths); }
+    for (i = 0; i < m->n_copies; i++) mamba__hfree(hp, m->copies[i]);
+    if (m->copies) mamba__hfree(hp, m->copies);
+    if (m->layers) mamba__hfree(hp, m->layers);
+    if (m->f32) mamba__hfree(hp, m->f32);
+    if (m->tmp) mamba__hfree(hp, m->tmp);
+    h.last = hp->last; h.last_used = hp->last_used;
+    mamba__hfree(&h, m);
 }
 
 MAMBA_API const mamba_config *mamba_get_config(const mamba_model *m) { return m ? &m->cfg : NULL; }
@@ -2295,7 +2441,7 @@ static mamba_status mamba__cfg_limit(const mamba__json *j, uint32_t obj, const c
     return MAMBA_OK;
 }
 
-static mamba_status mamba__config_parse(mamba_config *c, const char *text, size_t len, int *tie_explicit,
+static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const char *text, size_t len, int *tie_explicit,
                                         const mamba_options *o, mamba_error *e) {
     mamba__json j;
     mamba_status st;
@@ -2303,7 +2449,7 @@ static mamba_status mamba__config_parse(mamba_config *c, const char *text, size_
     int original, expand = 2, pad_multiple = 8, auto_rank = 1;
     char mt[32] = "";
     memset(c, 0, sizeof *c);
-    st = mamba__json_parse(&j, text, len, o ? o->max_json_depth : 0, 1000000, e, "config.json");
+    st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "config.json");
     if (st != MAMBA_OK) return st;
     if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json is not a JSON object", 0, 0, 0, 0); }
     original = mamba__json_get(&j, root, "d_model") != 0;
@@ -2581,11 +2727,12 @@ static mamba_status mamba__bind_mat(mamba__binder *b, int layer, const char *suf
     W->data = t->data;
     if (!mamba__is_quant(t->dtype) && (uintptr_t)t->data % mamba__dtype_size(t->dtype) != 0) {
         mamba_model *m = b->m;
-        void *copy = mamba__alloc(t->nbytes), **nc;
+        mamba__heap *hp = &m->heap;
+        void *copy = mamba__halloc(hp, t->nbytes), **nc;
         if (!copy) return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory copying misaligned tensor %s", t->name, 0, 0, 0);
-        nc = MAMBA__CAST(void **, mamba__alloc(sizeof(void *) * (size_t)(m->n_copies + 1)));
-        if (!nc) { MAMBA_FREE(copy); return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
-        if (m->copies) { memcpy(nc, m->copies, sizeof(void *) * (size_t)m->n_copies); MAMBA_FREE(m->copies); }
+        nc = MAMBA__CAST(void **, mamba__halloc(hp, sizeof(void *) * (size_t)(m->n_copies + 1)));
+        if (!nc) { mamba__hfree(hp, copy); return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
+        if (m->copies) { memcpy(nc, m->copies, sizeof(void *) * (size_t)m->n_copies); mamba__hfree(hp, m->copies); }
         memcpy(copy, t->data, t->nbytes);
         nc[m->n_copies++] = copy;
         m->copies = nc;
@@ -2620,6 +2767,7 @@ static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suf
 }
 
 static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_explicit, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
     mamba_config *c = &m->cfg;
     mamba__binder b;
     mamba_status st;
@@ -2667,11 +2815,11 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
     if (!mamba__mul(per_layer, (size_t)c->n_layer, &total) || !mamba__add(total, (size_t)D, &total) ||
         !mamba__mul(total, sizeof(float), &total))
         return mamba__err(e, MAMBA_ERR_CONFIG, "model dimensions overflow", 0, 0, 0, 0);
-    m->f32 = MAMBA__CAST(float *, mamba__alloc(total));
-    m->layers = MAMBA__CAST(mamba__layer *, mamba__calloc(sizeof(mamba__layer) * (size_t)c->n_layer));
+    m->f32 = MAMBA__CAST(float *, mamba__halloc(hp, total));
+    m->layers = MAMBA__CAST(mamba__layer *, mamba__hcalloc(hp, sizeof(mamba__layer) * (size_t)c->n_layer));
     {
         size_t nt = (size_t)c->conv_dim * (size_t)K > (size_t)(E * N) ? (size_t)c->conv_dim * (size_t)K : (size_t)(E * N);
-        m->tmp = MAMBA__CAST(float *, mamba__alloc(nt * sizeof(float)));
+        m->tmp = MAMBA__CAST(float *, mamba__halloc(hp, nt * sizeof(float)));
     }
     if (!m->f32 || !m->layers || !m->tmp) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory for %d layers", 0, 0, c->n_layer, 0);
     f = m->f32;
@@ -2754,45 +2902,69 @@ static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
 /* cfg_text NULL: the config comes from the GGUF metadata in g. */
 static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, const mamba__gguf *g,
                                  mamba__tensors *ts, const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
     int tie_explicit = 0;
-    mamba_status st = cfg_text ? mamba__config_parse(&m->cfg, cfg_text, cfg_len, &tie_explicit, o, e)
+    mamba_status st = cfg_text ? mamba__config_parse(hp, &m->cfg, cfg_text, cfg_len, &tie_explicit, o, e)
                                : mamba__gguf_config(&m->cfg, g, ts, e);
     if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
     if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
     if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
-    if (m->tmp) { MAMBA_FREE(m->tmp); m->tmp = NULL; }
+    if (m->tmp) { mamba__hfree(hp, m->tmp); m->tmp = NULL; }
     return st;
 }
 
 static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
-    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__alloc(sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
-    char **np = MAMBA__CAST(char **, mamba__alloc(sizeof(char *) * (size_t)(m->n_blobs + 1)));
+    mamba__heap *hp = &m->heap;
+    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__halloc(hp, sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
+    char **np = MAMBA__CAST(char **, mamba__halloc(hp, sizeof(char *) * (size_t)(m->n_blobs + 1)));
     char *p = NULL;
     if (path) {
         size_t n = strlen(path) + 1;
-        p = MAMBA__CAST(char *, mamba__alloc(n));
+        p = MAMBA__CAST(char *, mamba__halloc(hp, n));
         if (p) memcpy(p, path, n);
     }
     if (!nb || !np || (path && !p)) {
-        if (nb) MAMBA_FREE(nb);
-        if (np) MAMBA_FREE(np);
-        if (p) MAMBA_FREE(p);
+        if (nb) mamba__hfree(hp, nb);
+        if (np) mamba__hfree(hp, np);
+        if (p) mamba__hfree(hp, p);
         return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     }
     if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
-    if (m->blobs) MAMBA_FREE(m->blobs);
-    if (m->paths) MAMBA_FREE(m->paths);
+    if (m->blobs) mamba__hfree(hp, m->blobs);
+    if (m->paths) mamba__hfree(hp, m->paths);
     nb[m->n_blobs] = *b;
     np[m->n_blobs] = p;
     m->blobs = nb;
     m->paths = np;
     m->n_blobs++;
+    hp->input += b->size;
     return MAMBA_OK;
 }
 
-static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__tensors *ts, mamba_status st) {
+/* A model allocated from a fresh heap for options o; its heap moves into it. */
+static mamba_model *mamba__model_new(const mamba_options *o, mamba__tensors *ts, size_t *used0) {
+    mamba__heap h;
+    mamba_model *m;
+    mamba__heap_init(&h, o);
+    *used0 = h.a ? h.a->used : 0;
+    memset(ts, 0, sizeof *ts);
+    m = MAMBA__CAST(mamba_model *, mamba__hcalloc(&h, sizeof *m));
+    if (m) { m->heap = h; ts->hp = &m->heap; }
+    return m;
+}
+
+static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__tensors *ts, mamba_status st,
+                                       size_t used0, mamba_error *e) {
+    mamba_arena *a = m->heap.a;
     mamba__tensors_free(ts);
-    if (st != MAMBA_OK) { mamba_free(m); *out = NULL; return st; }
+    if (st != MAMBA_OK) {
+        st = mamba__heap_status(&m->heap, st, e);
+        mamba_free(m);
+        if (a) a->used = used0;   /* nothing of a failed load stays in the arena */
+        *out = NULL;
+        return st;
+    }
+    mamba__heap_done(&m->heap);
     *out = m;
     return MAMBA_OK;
 }
@@ -2804,16 +2976,17 @@ MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights,
     mamba__tensors ts;
     mamba__blob b;
     mamba_status st;
+    size_t used0;
     if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
     if (!config_json && !(weights_len >= 4 && !memcmp(weights, "GGUF", 4)))
         return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
-    memset(&ts, 0, sizeof ts);
-    m = MAMBA__CAST(mamba_model *, mamba__calloc(sizeof *m));
+    m = mamba__model_new(opt, &ts, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     b.data = (const unsigned char *)weights; b.size = weights_len; b.kind = 0;
+    m->heap.input = config_len;
     st = mamba__add_blob(m, &b, NULL, e);
     if (config_json) {
         if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
@@ -2823,9 +2996,9 @@ MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights,
         memset(&g, 0, sizeof g);
         if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, "weights", opt, e);
         if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) MAMBA_FREE(g.kv);
+        if (g.kv) mamba__hfree(&m->heap, g.kv);
     }
-    return mamba__finish_load(out, m, &ts, st);
+    return mamba__finish_load(out, m, &ts, st, used0, e);
 }
 
 #ifndef MAMBA_NO_STDIO
@@ -2843,9 +3016,9 @@ static int mamba__file_exists(const char *path) {
 /* Maps one shard and appends its tensors. */
 static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
     mamba__blob b;
-    mamba_status st = mamba__map_file(&b, path, e);
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
     if (st != MAMBA_OK) return st;
-    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&b); return st; }
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
     return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
 }
 
@@ -2857,13 +3030,14 @@ static int mamba__safe_shard_name(const char *s) {
 
 static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
                                       const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
     mamba__blob ib;
     mamba__json j;
-    mamba_status st = mamba__read_file(&ib, index_path, (size_t)64 << 20, e);
+    mamba_status st = mamba__read_file(hp, &ib, index_path, (size_t)64 << 20, e);
     uint32_t map, i, k, q;
     if (st != MAMBA_OK) return st;
-    st = mamba__json_parse(&j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
-    if (st != MAMBA_OK) { mamba__blob_release(&ib); return st; }
+    st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
+    if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
     map = mamba__json_get(&j, 0, "weight_map");
     if (!map || j.tok[map].type != MAMBA__J_OBJ) {
         st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
@@ -2883,13 +3057,13 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
             if (!strcmp(prev, fname)) { seen = 1; break; }
         }
         if (seen) continue;
-        path = mamba__path_join(dir, fname);
+        path = mamba__path_join(hp, dir, fname);
         if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
         st = mamba__load_shard(m, ts, path, o, e);
-        MAMBA_FREE(path);
+        mamba__hfree(hp, path);
     }
     mamba__json_free(&j);
-    mamba__blob_release(&ib);
+    mamba__blob_release(hp, &ib);
     return st;
 }
 
@@ -2898,62 +3072,65 @@ MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, cons
     mamba__tensors ts;
     mamba__blob cfg;
     mamba_status st;
+    mamba__heap *hp;
+    size_t used0;
     char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
     if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
-    memset(&ts, 0, sizeof ts);
     memset(&cfg, 0, sizeof cfg);
-    m = MAMBA__CAST(mamba_model *, mamba__calloc(sizeof *m));
+    m = mamba__model_new(opt, &ts, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    hp = &m->heap;
     if (mamba__ends_with(path, ".gguf")) {   /* self-describing: config in the metadata */
         mamba__blob b;
         mamba__gguf g;
         memset(&g, 0, sizeof g);
-        st = mamba__map_file(&b, path, e);
-        if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(&b);
+        st = mamba__map_file(hp, &b, path, e);
+        if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(hp, &b);
         if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, m->paths[m->n_blobs - 1], opt, e);
         if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) MAMBA_FREE(g.kv);
-        return mamba__finish_load(out, m, &ts, st);
+        if (g.kv) mamba__hfree(hp, g.kv);
+        return mamba__finish_load(out, m, &ts, st, used0, e);
     }
     /* MODEL is a directory, or a .safetensors file next to its config.json */
     if (mamba__ends_with(path, ".safetensors")) {
         const char *slash = strrchr(path, '/');
         size_t n = slash ? (size_t)(slash - path) : 0;
-        dir = MAMBA__CAST(char *, mamba__alloc(n + 2));
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
         if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
     } else {
         size_t n = strlen(path) + 1;
-        dir = MAMBA__CAST(char *, mamba__alloc(n));
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n));
         if (dir) memcpy(dir, path, n);
     }
-    cfg_path = dir ? mamba__path_join(dir, "config.json") : NULL;
+    cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
     if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-    st = mamba__read_file(&cfg, cfg_path, (size_t)16 << 20, e);
+    st = mamba__read_file(hp, &cfg, cfg_path, (size_t)16 << 20, e);
     if (st != MAMBA_OK) goto done;
+    hp->input += cfg.size;
     if (mamba__ends_with(path, ".safetensors")) {
         st = mamba__load_shard(m, &ts, path, opt, e);
     } else {
-        w_path = mamba__path_join(dir, "model.safetensors.index.json");
+        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
         if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
         if (mamba__file_exists(w_path)) {
             st = mamba__load_index(m, &ts, dir, w_path, opt, e);
         } else {
-            MAMBA_FREE(w_path);
-            w_path = mamba__path_join(dir, "model.safetensors");
+            mamba__hfree(hp, w_path);
+            w_path = mamba__path_join(hp, dir, "model.safetensors");
             if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
             st = mamba__load_shard(m, &ts, w_path, opt, e);
         }
     }
     if (st == MAMBA_OK) st = mamba__build(m, (const char *)cfg.data, cfg.size, NULL, &ts, opt, e);
 done:
-    mamba__blob_release(&cfg);
-    if (dir) MAMBA_FREE(dir);
-    if (cfg_path) MAMBA_FREE(cfg_path);
-    if (w_path) MAMBA_FREE(w_path);
-    return mamba__finish_load(out, m, &ts, st);
+    mamba__blob_release(hp, &cfg);
+    if (dir) mamba__hfree(hp, dir);
+    if (cfg_path) mamba__hfree(hp, cfg_path);
+    if (w_path) mamba__hfree(hp, w_path);
+    return mamba__finish_load(out, m, &ts, st, used0, e);
 }
 #endif /* MAMBA_NO_STDIO */
 
@@ -2986,6 +3163,7 @@ MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, v
 }
 
 MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, int chunk) {
+    mamba__heap h, *hp = &h;
     size_t a, b, total;
     unsigned char *mem;
     mamba_state *s;
@@ -2994,19 +3172,20 @@ MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, 
     *out = NULL;
     if (!m) return MAMBA_ERR_BADARG;
     if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
+    mamba__heap_plain(hp);
     a = mamba__round_up(sizeof(mamba_state), MAMBA__ALIGN);
     b = mamba__round_up(mamba_state_size(&m->cfg), MAMBA__ALIGN);
     if (!mamba__add(a, b, &total) || !mamba__add(total, mamba_scratch_size(&m->cfg, chunk), &total) ||
         !mamba__add(total, MAMBA__ALIGN, &total) || !mamba_scratch_size(&m->cfg, chunk))
         return MAMBA_ERR_BADARG;
-    mem = MAMBA__CAST(unsigned char *, mamba__alloc(total));
+    mem = MAMBA__CAST(unsigned char *, mamba__halloc(hp, total));
     if (!mem) return MAMBA_ERR_NOMEM;
     {   /* align the carve-out to 64 bytes whatever malloc returned */
         unsigned char *p = mem + (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
         s = (mamba_state *)(void *)p;
         st = mamba_state_init(s, &m->cfg, p + a, b, p + a + b, total - a - b - MAMBA__ALIGN, chunk);
     }
-    if (st != MAMBA_OK) { MAMBA_FREE(mem); return st; }
+    if (st != MAMBA_OK) { mamba__hfree(hp, mem); return st; }
     s->owned = mem;
     *out = s;
     return MAMBA_OK;
@@ -3015,8 +3194,10 @@ MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, 
 MAMBA_API void mamba_state_free(mamba_state *s) {
     if (s && s->magic == MAMBA__STATE_MAGIC && s->owned) {
         void *mem = s->owned;
+        mamba__heap h;
+        mamba__heap_plain(&h);
         s->magic = 0;
-        MAMBA_FREE(mem);
+        mamba__hfree(&h, mem);
     }
 }
 
@@ -4401,30 +4582,33 @@ static int mamba__c2b(uint32_t c) {
 /* Grows the array whose pointer is at pp (elements of size es) to hold at least
    need, keeping its contents. The pointer is read and written with memcpy, so
    one helper serves every element type without aliasing trouble. */
-static int mamba__tok_grow(void *pp, size_t *cap, size_t need, size_t es) {
+static int mamba__tok_grow(mamba__heap *hp, void *pp, size_t *cap, size_t need, size_t es) {
     size_t nc, bytes;
     void *old, *q;
     if (need <= *cap) return 1;
+    if (!hp) return 0;
     nc = *cap ? *cap : 64;
     while (nc < need) { if (nc > (size_t)-1 / 4) { nc = need; break; } nc *= 2; }
     if (!mamba__mul(nc, es, &bytes)) return 0;
-    q = mamba__alloc(bytes);
+    q = mamba__halloc(hp, bytes);
     if (!q) return 0;
     memcpy(&old, pp, sizeof old);
-    if (old) { memcpy(q, old, *cap * es); MAMBA_FREE(old); }
+    if (old) { memcpy(q, old, *cap * es); mamba__hfree(hp, old); }
     memcpy(pp, &q, sizeof q);
     *cap = nc;
     return 1;
 }
-#define MAMBA__GROW(T, p, cap, need) mamba__tok_grow(&(p), &(cap), (need), sizeof(T))
+#define MAMBA__GROW(T, p, cap, need) mamba__tok_grow(hp, &(p), &(cap), (need), sizeof(T))   /* hp in scope */
 
 /* Byte buffer with a length. */
 typedef struct mamba__tbuf {
     unsigned char *p;
     size_t n, cap;
+    mamba__heap *hp;
 } mamba__tbuf;
 
 static int mamba__tbuf_put(mamba__tbuf *b, const void *s, size_t n) {
+    mamba__heap *hp = b->hp;
     size_t need;
     if (!mamba__add(b->n, n, &need) || !MAMBA__GROW(unsigned char, b->p, b->cap, need)) return 0;
     if (n) memcpy(b->p + b->n, s, n);
@@ -4441,9 +4625,11 @@ static int mamba__tbuf_put(mamba__tbuf *b, const void *s, size_t n) {
 typedef struct mamba__nfc_scr {
     uint32_t *cp; size_t cp_cap;    /* ccc << 24 | code point */
     uint32_t *tmp; size_t tmp_cap;
+    mamba__heap *hp;
 } mamba__nfc_scr;
 
 static int mamba__nfc_push(mamba__nfc_scr *w, size_t *m, uint32_t c) {
+    mamba__heap *hp = w->hp;
     if (!MAMBA__GROW(uint32_t, w->cp, w->cp_cap, *m + 1)) return 0;
     w->cp[(*m)++] = (mamba__uc_ccc(c) << 24) | c;
     return 1;
@@ -4464,6 +4650,7 @@ static int mamba__nfc_decompose(mamba__nfc_scr *w, size_t *m, uint32_t c, int de
 
 /* Stable sort of a run of non-starters by ccc (the top byte). */
 static int mamba__nfc_sort(mamba__nfc_scr *w, uint32_t *a, size_t n) {
+    mamba__heap *hp = w->hp;
     size_t i, j, cnt[256];
     if (n <= 32) {
         for (i = 1; i < n; i++) {
@@ -4654,6 +4841,7 @@ struct mamba_tokenizer {
     int prefix[MAMBA__TOK_MAX_AFFIX], suffix[MAMBA__TOK_MAX_AFFIX];
     int bos_id, eos_id;
     size_t table_bytes;
+    mamba__heap heap;               /* where the tables came from */
 };
 
 static uint32_t mamba__tok_hash(const unsigned char *s, size_t n) {
@@ -4693,16 +4881,16 @@ static int mamba__merge_get(const mamba_tokenizer *t, int32_t a, int32_t b, uint
     }
 }
 
-static void mamba__trie_free(mamba__trie *tr) {
-    if (tr->child) MAMBA_FREE(tr->child);
-    if (tr->sib) MAMBA_FREE(tr->sib);
-    if (tr->tok) MAMBA_FREE(tr->tok);
-    if (tr->byte) MAMBA_FREE(tr->byte);
+static void mamba__trie_free(mamba__heap *hp, mamba__trie *tr) {
+    if (tr->child) mamba__hfree(hp, tr->child);
+    if (tr->sib) mamba__hfree(hp, tr->sib);
+    if (tr->tok) mamba__hfree(hp, tr->tok);
+    if (tr->byte) mamba__hfree(hp, tr->byte);
     memset(tr, 0, sizeof *tr);
 }
 
 /* Inserts s[0..n) (n >= 1) for added token `which`; a duplicate overwrites. */
-static int mamba__trie_add(mamba__trie *tr, const unsigned char *s, size_t n, int which) {
+static int mamba__trie_add(mamba__heap *hp, mamba__trie *tr, const unsigned char *s, size_t n, int which) {
     uint32_t node = 0;
     size_t i;
     for (i = 0; i < n; i++) {
@@ -4735,20 +4923,22 @@ static int mamba__trie_add(mamba__trie *tr, const unsigned char *s, size_t n, in
 }
 
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *t) {
+    mamba__heap h, *hp = &h;
     int i;
     if (!t) return;
-    if (t->tok_off) MAMBA_FREE(t->tok_off);
-    if (t->tok_bytes) MAMBA_FREE(t->tok_bytes);
-    if (t->tok_attr) MAMBA_FREE(t->tok_attr);
-    if (t->vhash) MAMBA_FREE(t->vhash);
-    if (t->merge) MAMBA_FREE(t->merge);
-    if (t->added) MAMBA_FREE(t->added);
-    if (t->added_text) MAMBA_FREE(t->added_text);
-    mamba__trie_free(&t->trie[0]);
-    mamba__trie_free(&t->trie[1]);
+    h = t->heap;
+    if (t->tok_off) mamba__hfree(hp, t->tok_off);
+    if (t->tok_bytes) mamba__hfree(hp, t->tok_bytes);
+    if (t->tok_attr) mamba__hfree(hp, t->tok_attr);
+    if (t->vhash) mamba__hfree(hp, t->vhash);
+    if (t->merge) mamba__hfree(hp, t->merge);
+    if (t->added) mamba__hfree(hp, t->added);
+    if (t->added_text) mamba__hfree(hp, t->added_text);
+    mamba__trie_free(hp, &t->trie[0]);
+    mamba__trie_free(hp, &t->trie[1]);
     for (i = 0; i < t->n_steps; i++)
-        if (t->steps[i].literal.p) MAMBA_FREE(MAMBA__CAST(void *, (char *)(size_t)t->steps[i].literal.p));
-    MAMBA_FREE(t);
+        if (t->steps[i].literal.p) mamba__hfree(hp, MAMBA__CAST(void *, (char *)(size_t)t->steps[i].literal.p));
+    mamba__hfree(hp, t);
 }
 
 /* A string -> index hash used while building (id lookups of merge tokens). */
@@ -4791,7 +4981,7 @@ static int mamba__tok_is_ascii_punct(uint32_t c) {
 }
 
 /* Builds the tables from d. */
-static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_desc *d, mamba_error *e) {
+static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, const mamba__tok_desc *d, mamba_error *e) {
     mamba_tokenizer *t = NULL;
     mamba_status st = MAMBA_OK;
     int32_t *vidx = NULL;             /* id -> vocab entry, -1 */
@@ -4806,6 +4996,7 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
     memset(&nfc, 0, sizeof nfc);
     memset(&tb, 0, sizeof tb);
     memset(&nb, 0, sizeof nb);
+    nfc.hp = tb.hp = nb.hp = hp;
     *out = NULL;
 
 #define MAMBA__BAIL(x) do { st = (x); goto done; } while (0)
@@ -4830,9 +5021,10 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
     if (n_ids > 4 * (d->n_vocab + d->n_added) + 1024)
         MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: ids up to %d for only %d tokens", 0, 0, (long long)n_ids - 1,
                                (long long)(d->n_vocab + d->n_added)));
-    t = MAMBA__CAST(mamba_tokenizer *, mamba__calloc(sizeof *t));
-    vidx = MAMBA__CAST(int32_t *, mamba__alloc(n_ids * sizeof *vidx));
-    aidx = MAMBA__CAST(int32_t *, mamba__alloc(n_ids * sizeof *aidx));
+    t = MAMBA__CAST(mamba_tokenizer *, mamba__hcalloc(hp, sizeof *t));
+    vidx = MAMBA__CAST(int32_t *, mamba__halloc(hp, n_ids * sizeof *vidx));
+    aidx = MAMBA__CAST(int32_t *, mamba__halloc(hp, n_ids * sizeof *aidx));
+    if (t) t->heap = *hp;   /* for mamba_tokenizer_free on failure; the loader sets the final one */
     if (!t || !vidx || !aidx) MAMBA__NOMEM();
     t->n_vocab = (int)n_ids;
     memset(vidx, 0xFF, n_ids * sizeof *vidx);
@@ -4852,7 +5044,7 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
     /* string -> vocab entry, for the merges */
     for (cap = 16; cap < 2 * d->n_vocab + 2; cap *= 2) {}
     sh.mask = (uint32_t)(cap - 1);
-    sh.slot = MAMBA__CAST(uint32_t *, mamba__calloc(cap * sizeof(uint32_t)));
+    sh.slot = MAMBA__CAST(uint32_t *, mamba__hcalloc(hp, cap * sizeof(uint32_t)));
     if (!sh.slot) MAMBA__NOMEM();
     for (i = 0; i < d->n_vocab; i++) {
         const mamba__str *s = &d->vocab[i];
@@ -4872,9 +5064,9 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
     }
 
     /* each id's bytes; byte symbols */
-    t->tok_off = MAMBA__CAST(uint32_t *, mamba__alloc((n_ids + 1) * sizeof(uint32_t)));
-    t->tok_bytes = MAMBA__CAST(unsigned char *, mamba__alloc(nbytes + 1));
-    t->tok_attr = MAMBA__CAST(uint8_t *, mamba__calloc(n_ids));
+    t->tok_off = MAMBA__CAST(uint32_t *, mamba__halloc(hp, (n_ids + 1) * sizeof(uint32_t)));
+    t->tok_bytes = MAMBA__CAST(unsigned char *, mamba__halloc(hp, nbytes + 1));
+    t->tok_attr = MAMBA__CAST(uint8_t *, mamba__hcalloc(hp, n_ids));
     if (!t->tok_off || !t->tok_bytes || !t->tok_attr) MAMBA__NOMEM();
     if (nbytes > 0xFFFFFFFFu) MAMBA__BAIL(mamba__err(e, MAMBA_ERR_LIMIT, "tokenizer: vocabulary too large", 0, 0, 0, 0));
     mem += (n_ids + 1) * sizeof(uint32_t) + nbytes + 1 + n_ids;
@@ -4923,7 +5115,7 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
     for (cap = 16; cap < 2 * d->n_merges + 2; cap *= 2) {}
     t->merge_mask = (uint32_t)(cap - 1);
     for (t->merge_shift = 64; (1ull << (64 - t->merge_shift)) < cap; t->merge_shift--) {}
-    t->merge = MAMBA__CAST(mamba__merge *, mamba__alloc(cap * sizeof(mamba__merge)));
+    t->merge = MAMBA__CAST(mamba__merge *, mamba__halloc(hp, cap * sizeof(mamba__merge)));
     if (!t->merge) MAMBA__NOMEM();
     mem += cap * sizeof(mamba__merge);
     for (i = 0; i < cap; i++) { t->merge[i].a = t->merge[i].b = -1; t->merge[i].rank = 0; t->merge[i].id = -1; }
@@ -4952,7 +5144,7 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
     /* decoded bytes -> id, added tokens first */
     for (cap = 16; cap < 2 * n_ids + 2; cap *= 2) {}
     t->vhash_mask = (uint32_t)(cap - 1);
-    t->vhash = MAMBA__CAST(uint32_t *, mamba__calloc(cap * sizeof(uint32_t)));
+    t->vhash = MAMBA__CAST(uint32_t *, mamba__hcalloc(hp, cap * sizeof(uint32_t)));
     if (!t->vhash) MAMBA__NOMEM();
     mem += cap * sizeof(uint32_t);
     {
@@ -4987,7 +5179,7 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
         t->steps[i] = d->steps[i];
         t->steps[i].literal.p = NULL;
         if (d->steps[i].pattern == MAMBA__PAT_LITERAL) {
-            char *p = MAMBA__CAST(char *, mamba__alloc(d->steps[i].literal.n + 1));
+            char *p = MAMBA__CAST(char *, mamba__halloc(hp, d->steps[i].literal.n + 1));
             if (!p) MAMBA__NOMEM();
             memcpy(p, d->steps[i].literal.p, d->steps[i].literal.n);
             t->steps[i].literal.p = p;
@@ -5006,7 +5198,7 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
     /* added tokens: contents (normalized ones through the normalizer) into tries */
     if (d->n_added) {
         size_t o = 0;
-        t->added = MAMBA__CAST(mamba__tok_added *, mamba__alloc(d->n_added * sizeof(mamba__tok_added)));
+        t->added = MAMBA__CAST(mamba__tok_added *, mamba__halloc(hp, d->n_added * sizeof(mamba__tok_added)));
         if (!t->added) MAMBA__NOMEM();
         t->n_added = d->n_added;
         for (i = 0; i < d->n_added; i++) {
@@ -5026,9 +5218,9 @@ static mamba_status mamba__tok_build(mamba_tokenizer **out, const mamba__tok_des
             }
             if (!mamba__tbuf_put(&tb, s, n)) MAMBA__NOMEM();
             t->added[i].content.n = n;
-            if (!mamba__trie_add(&t->trie[which], s, n, (int)i)) MAMBA__NOMEM();
+            if (!mamba__trie_add(hp, &t->trie[which], s, n, (int)i)) MAMBA__NOMEM();
         }
-        t->added_text = MAMBA__CAST(char *, mamba__alloc(tb.n + 1));
+        t->added_text = MAMBA__CAST(char *, mamba__halloc(hp, tb.n + 1));
         if (!t->added_text) MAMBA__NOMEM();
         memcpy(t->added_text, tb.p, tb.n);
         for (i = 0; i < d->n_added; i++) { t->added[i].content.p = t->added_text + o; o += t->added[i].content.n; }
@@ -5072,14 +5264,14 @@ done:
 #undef MAMBA__BAIL
 #undef MAMBA__NOMEM
     if (t) mamba_tokenizer_free(t);
-    if (vidx) MAMBA_FREE(vidx);
-    if (aidx) MAMBA_FREE(aidx);
-    if (sh.slot) MAMBA_FREE(sh.slot);
-    if (cat) MAMBA_FREE(cat);
-    if (nfc.cp) MAMBA_FREE(nfc.cp);
-    if (nfc.tmp) MAMBA_FREE(nfc.tmp);
-    if (tb.p) MAMBA_FREE(tb.p);
-    if (nb.p) MAMBA_FREE(nb.p);
+    if (vidx) mamba__hfree(hp, vidx);
+    if (aidx) mamba__hfree(hp, aidx);
+    if (sh.slot) mamba__hfree(hp, sh.slot);
+    if (cat) mamba__hfree(hp, cat);
+    if (nfc.cp) mamba__hfree(hp, nfc.cp);
+    if (nfc.tmp) mamba__hfree(hp, nfc.tmp);
+    if (tb.p) mamba__hfree(hp, tb.p);
+    if (nb.p) mamba__hfree(hp, nb.p);
     return st;
 }
 
@@ -5114,6 +5306,7 @@ typedef struct mamba__enc {
     int32_t *prv, *nxt; size_t prv_cap, nxt_cap;   /* heap BPE links */
     mamba__heap_ent *heap; size_t heap_cap;
     mamba__wc_ent *wc; uint32_t wc_mask;
+    mamba__heap *hp;                /* work memory of this call */
 } mamba__enc;
 
 static void mamba__emit(mamba__enc *e, int id) {
@@ -5129,6 +5322,7 @@ static int mamba__heap_less(const mamba__heap_ent *a, const mamba__heap_ent *b) 
     return a->rank < b->rank || (a->rank == b->rank && a->pos < b->pos);
 }
 static int mamba__heap_push(mamba__enc *e, size_t *hn, uint32_t rank, uint32_t pos, int32_t id) {
+    mamba__heap *hp = e->hp;
     size_t i = *hn;
     mamba__heap_ent x;
     if (!MAMBA__GROW(mamba__heap_ent, e->heap, e->heap_cap, i + 1)) return 0;
@@ -5244,7 +5438,7 @@ static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
         c->hash = h;
     }
     if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
-    if (!MAMBA__GROW(int32_t, e->sym, e->sym_cap, 2 * n)) { e->st = MAMBA_ERR_NOMEM; return; }
+    if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, 2 * n, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
     for (i = 0; i < n; i++) {
         int32_t id = t->byte_id[s[i]];
         if (id >= 0) { e->sym[m++] = id; unk = 0; continue; }
@@ -5260,8 +5454,8 @@ static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
         }
         /* else: HF drops a character its vocabulary lacks */
     }
-    if (m <= MAMBA__BPE_SMALL ? !MAMBA__GROW(uint32_t, e->rk, e->rk_cap, m) || !MAMBA__GROW(int32_t, e->nid, e->nid_cap, m)
-                              : !MAMBA__GROW(int32_t, e->prv, e->prv_cap, m) || !MAMBA__GROW(int32_t, e->nxt, e->nxt_cap, m)) {
+    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
+                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
         e->st = MAMBA_ERR_NOMEM;
         return;
     }
@@ -5570,31 +5764,43 @@ static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s,
 }
 
 static void mamba__enc_free(mamba__enc *e) {
+    mamba__heap *hp = e->hp;
     int i;
-    if (e->nfc.cp) MAMBA_FREE(e->nfc.cp);
-    if (e->nfc.tmp) MAMBA_FREE(e->nfc.tmp);
-    if (e->norm.p) MAMBA_FREE(e->norm.p);
-    for (i = 0; i < MAMBA__TOK_MAX_STEPS; i++) if (e->pre[i].p) MAMBA_FREE(e->pre[i].p);
-    if (e->sym) MAMBA_FREE(e->sym);
-    if (e->rk) MAMBA_FREE(e->rk);
-    if (e->nid) MAMBA_FREE(e->nid);
-    if (e->prv) MAMBA_FREE(e->prv);
-    if (e->nxt) MAMBA_FREE(e->nxt);
-    if (e->heap) MAMBA_FREE(e->heap);
-    if (e->wc) MAMBA_FREE(e->wc);
+    if (e->nfc.cp) mamba__hfree(hp, e->nfc.cp);
+    if (e->nfc.tmp) mamba__hfree(hp, e->nfc.tmp);
+    if (e->norm.p) mamba__hfree(hp, e->norm.p);
+    for (i = 0; i < MAMBA__TOK_MAX_STEPS; i++) if (e->pre[i].p) mamba__hfree(hp, e->pre[i].p);
+    if (e->sym) mamba__hfree(hp, e->sym);
+    if (e->rk) mamba__hfree(hp, e->rk);
+    if (e->nid) mamba__hfree(hp, e->nid);
+    if (e->prv) mamba__hfree(hp, e->prv);
+    if (e->nxt) mamba__hfree(hp, e->nxt);
+    if (e->heap) mamba__hfree(hp, e->heap);
+    if (e->wc) mamba__hfree(hp, e->wc);
 }
 
 MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
                                               size_t cap, size_t *n_out) {
+    return mamba_tokenizer_encode_ex(t, text, len, ids, cap, n_out, NULL);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
+                                                 size_t cap, size_t *n_out, mamba_arena *work) {
     mamba__enc e;
+    mamba__heap h, *hp = &h;
     const unsigned char *s = (const unsigned char *)text;
     unsigned char *fixed = NULL;
-    size_t i;
+    size_t i, used0 = work ? work->used : 0;
     int k;
+    mamba_status st;
     if (n_out) *n_out = 0;
     if (!t || (!text && len) || (!ids && cap)) return MAMBA_ERR_BADARG;
+    mamba__heap_plain(hp);
+    h.a = work;
     memset(&e, 0, sizeof e);
     e.t = t; e.ids = ids; e.cap = cap; e.st = MAMBA_OK;
+    e.hp = e.nfc.hp = e.norm.hp = hp;
+    for (k = 0; k < MAMBA__TOK_MAX_STEPS; k++) e.pre[k].hp = hp;
     if (!s) s = (const unsigned char *)"";   /* NULL, 0: no pointer arithmetic on NULL */
     /* invalid UTF-8: each maximal invalid subpart -> U+FFFD */
     for (i = 0; i < len;) {
@@ -5606,7 +5812,7 @@ MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const ch
     }
     if (i < len) {
         size_t o = i, cap3;
-        if (!mamba__mul(len, 3, &cap3) || !(fixed = MAMBA__CAST(unsigned char *, mamba__alloc(cap3)))) return MAMBA_ERR_NOMEM;
+        if (!mamba__mul(len, 3, &cap3) || !(fixed = MAMBA__CAST(unsigned char *, mamba__halloc(hp, cap3)))) return MAMBA_ERR_NOMEM;
         memcpy(fixed, s, i);
         while (i < len) {
             int tr, l = mamba__utf8_check(s + i, len - i, &tr);
@@ -5619,15 +5825,17 @@ MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const ch
     if (len >= MAMBA__WC_MIN) {   /* about one entry per 16 bytes of text, 256 to 16384 */
         size_t n_wc = 256;
         while (n_wc < 16384 && n_wc * 16 < len) n_wc *= 2;
-        e.wc = MAMBA__CAST(mamba__wc_ent *, mamba__calloc(n_wc * sizeof(mamba__wc_ent)));
+        e.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
         e.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
     }
     for (k = 0; k < t->n_prefix; k++) mamba__emit(&e, t->prefix[k]);
     mamba__enc_stretch(&e, 0, s, len);
     for (k = 0; k < t->n_suffix; k++) mamba__emit(&e, t->suffix[k]);
     mamba__enc_free(&e);
-    if (fixed) MAMBA_FREE(fixed);
-    if (e.st != MAMBA_OK) return e.st;
+    if (fixed) mamba__hfree(hp, fixed);
+    if (work) work->used = used0;   /* everything was temporary */
+    st = e.st;
+    if (st != MAMBA_OK) return st;
     if (n_out) *n_out = e.n;
     return e.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
 }
@@ -5790,10 +5998,10 @@ static int mamba__tj_eq_str(mamba__tj *x, uint32_t t, const mamba__str *s) {
     k = &x->j.tok[t];
     raw = k->end - k->start;
     if (!k->escaped) return raw == s->n && !memcmp(x->j.js + k->start, s->p, s->n);
-    if (raw + 1 > sizeof small && !(buf = MAMBA__CAST(char *, mamba__alloc(raw + 1)))) return 0;
+    if (raw + 1 > sizeof small && !(buf = MAMBA__CAST(char *, mamba__halloc(x->j.hp, raw + 1)))) return 0;
     n = mamba__json_str(&x->j, t, buf, raw + 1);   /* decoding never grows a string */
     eq = n == s->n && !memcmp(buf, s->p, n);
-    if (buf != small) MAMBA_FREE(buf);
+    if (buf != small) mamba__hfree(x->j.hp, buf);
     return eq;
 }
 
@@ -5972,7 +6180,28 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
     return mamba__tj_fail(x, ty ? MAMBA_ERR_UNSUPPORTED : MAMBA_ERR_FORMAT, ty ? "tokenizer.json: unsupported post_processor %s" : "tokenizer.json: post_processor without a type%s", ty);
 }
 
+/* End of a tokenizer load: the heap moves into the tokenizer, or a failed
+   load gives back its arena bytes. */
+static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, size_t used0, mamba_status st, mamba_error *e) {
+    if (st != MAMBA_OK) {
+        if (*out) { mamba_tokenizer_free(*out); *out = NULL; }
+        st = mamba__heap_status(hp, st, e);
+        if (hp->a) hp->a->used = used0;
+        return st;
+    }
+    mamba__heap_done(hp);
+    (*out)->heap = *hp;
+    return MAMBA_OK;
+}
+
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len, mamba_error *err) {
+    return mamba_tokenizer_load_json_ex(out, json, len, NULL, err);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const char *json, size_t len,
+                                                    const mamba_options *opt, mamba_error *err) {
+    mamba__heap h, *hp = &h;
+    size_t used0;
     mamba__tj x;
     mamba__tok_desc d;
     mamba_status st;
@@ -5985,16 +6214,19 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     if (!out || (!json && len)) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     memset(&x, 0, sizeof x);
     memset(&d, 0, sizeof d);
+    mamba__heap_init(hp, opt);
+    hp->input = len;
+    used0 = hp->a ? hp->a->used : 0;
     x.e = err;
-    st = mamba__json_parse(&x.j, json, len, 64, (size_t)1 << 28, err, "tokenizer.json");
-    if (st != MAMBA_OK) return st;
+    st = mamba__json_parse_h(hp, &x.j, json, len, 64, (size_t)1 << 28, err, "tokenizer.json");
+    if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
 #define MAMBA__TJ(call) do { if ((st = (call)) != MAMBA_OK) goto done; } while (0)
 #define MAMBA__TJ_BAD(what, tk) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, what, tk))
     if (!x.j.ntok || x.j.tok[0].type != MAMBA__J_OBJ) MAMBA__TJ_BAD("tokenizer.json: the top level is not an object%s", 0);
     for (i = 0; i < x.j.ntok; i++)
         if (x.j.tok[i].type == MAMBA__J_STR && x.j.tok[i].escaped) pool += x.j.tok[i].end - x.j.tok[i].start + 1;
     if (pool) {
-        x.pool = MAMBA__CAST(char *, mamba__alloc(pool));
+        x.pool = MAMBA__CAST(char *, mamba__halloc(hp, pool));
         if (!x.pool) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
         x.pool_cap = pool;
     }
@@ -6022,8 +6254,8 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     d.ignore_merges = mamba__tj_bool(&x, model, "ignore_merges", 0);
     if (d.fuse_unk < 0 || d.byte_fallback < 0 || d.ignore_merges < 0) MAMBA__TJ_BAD("tokenizer.json: model.vocab is missing or not an object%s", 0);
     d.n_vocab = x.j.tok[v].size;
-    vocab = MAMBA__CAST(mamba__str *, mamba__alloc((d.n_vocab + 1) * sizeof(mamba__str)));
-    vocab_id = MAMBA__CAST(int *, mamba__alloc((d.n_vocab + 1) * sizeof(int)));
+    vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(mamba__str)));
+    vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(int)));
     if (!vocab || !vocab_id) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
     for (i = v + 1, k = 0; k < x.j.tok[v].size; k++, i = x.j.tok[i + 1].next) {
         long long id;
@@ -6034,7 +6266,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     d.vocab = vocab;
     d.vocab_id = vocab_id;
     nm = m ? x.j.tok[m].size : 0;
-    merges = MAMBA__CAST(mamba__str *, mamba__alloc((2 * nm + 1) * sizeof(mamba__str)));
+    merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, (2 * nm + 1) * sizeof(mamba__str)));
     if (!merges) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
     for (i = m + 1, k = 0; k < nm; k++, i = x.j.tok[i].next) {
         mamba__str s, *l = &merges[2 * k], *r = &merges[2 * k + 1];
@@ -6065,7 +6297,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     a = mamba__json_get(&x.j, 0, "added_tokens");
     if (a && x.j.tok[a].type != MAMBA__J_ARR && x.j.tok[a].type != MAMBA__J_NULL) MAMBA__TJ_BAD("tokenizer.json: added_tokens is not an array%s", 0);
     if (a && x.j.tok[a].type == MAMBA__J_ARR && x.j.tok[a].size) {
-        added = MAMBA__CAST(mamba__tok_added *, mamba__alloc(x.j.tok[a].size * sizeof(mamba__tok_added)));
+        added = MAMBA__CAST(mamba__tok_added *, mamba__halloc(hp, x.j.tok[a].size * sizeof(mamba__tok_added)));
         if (!added) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
         for (i = a + 1, k = 0; k < x.j.tok[a].size; k++, i = x.j.tok[i].next) {
             mamba__tok_added *t = &added[k];
@@ -6105,21 +6337,21 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     }
     MAMBA__TJ(mamba__tj_post(&x, mamba__json_get(&x.j, 0, "post_processor"), &d, 0));
 
-    st = mamba__tok_build(out, &d, err);
+    st = mamba__tok_build(hp, out, &d, err);
 done:
 #undef MAMBA__TJ
 #undef MAMBA__TJ_BAD
-    if (vocab) MAMBA_FREE(vocab);
-    if (vocab_id) MAMBA_FREE(vocab_id);
-    if (merges) MAMBA_FREE(merges);
-    if (added) MAMBA_FREE(added);
-    if (x.pool) MAMBA_FREE(x.pool);
+    if (vocab) mamba__hfree(hp, vocab);
+    if (vocab_id) mamba__hfree(hp, vocab_id);
+    if (merges) mamba__hfree(hp, merges);
+    if (added) mamba__hfree(hp, added);
+    if (x.pool) mamba__hfree(hp, x.pool);
     mamba__json_free(&x.j);
-    return st;
+    return mamba__tok_finish(out, hp, used0, st, err);
 }
 
 #ifndef MAMBA_NO_STDIO
-static mamba_status mamba__tok_slurp(const char *path, char **buf, size_t *len) {
+static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, char **buf, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *b = NULL;
     size_t n = 0, cap = 0;
@@ -6131,8 +6363,8 @@ static mamba_status mamba__tok_slurp(const char *path, char **buf, size_t *len) 
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 1 << 20;
             char *nb;
-            if (nc < cap || !(nb = MAMBA__CAST(char *, mamba__alloc(nc)))) { fclose(f); if (b) MAMBA_FREE(b); return MAMBA_ERR_NOMEM; }
-            if (b) { memcpy(nb, b, n); MAMBA_FREE(b); }
+            if (nc < cap || !(nb = MAMBA__CAST(char *, mamba__halloc(hp, nc)))) { fclose(f); if (b) mamba__hfree(hp, b); return MAMBA_ERR_NOMEM; }
+            if (b) { memcpy(nb, b, n); mamba__hfree(hp, b); }
             b = nb;
             cap = nc;
         }
@@ -6140,7 +6372,7 @@ static mamba_status mamba__tok_slurp(const char *path, char **buf, size_t *len) 
         n += got;
         if (!got) break;
     }
-    if (ferror(f) || !n) { fclose(f); MAMBA_FREE(b); return MAMBA_ERR_IO; }
+    if (ferror(f) || !n) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
     fclose(f);
     *buf = b;
     *len = n;
@@ -6148,7 +6380,7 @@ static mamba_status mamba__tok_slurp(const char *path, char **buf, size_t *len) 
 }
 
 /* A metadata array of strings as views into the file. */
-static mamba_status mamba__gguf_str_array(const mamba__gguf *g, const char *key, mamba__str **out, size_t *n, mamba_error *e) {
+static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g, const char *key, mamba__str **out, size_t *n, mamba_error *e) {
     const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
     mamba__rd r;
     size_t i;
@@ -6156,13 +6388,13 @@ static mamba_status mamba__gguf_str_array(const mamba__gguf *g, const char *key,
     if (!kv) return MAMBA_OK;
     if (kv->type != 9 || kv->arr_type != 8) return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is not an array of strings", key, 0, 0, 0);
     if (kv->arr_n == 0) return MAMBA_OK;
-    *out = MAMBA__CAST(mamba__str *, mamba__alloc(sizeof(mamba__str) * (size_t)kv->arr_n));
+    *out = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (size_t)kv->arr_n));
     if (!*out) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF: out of memory for %s", key, 0, 0, 0);
     r.p = kv->val + 12;   /* after the element type and count */
     r.end = kv->val_end;
     for (i = 0; i < (size_t)kv->arr_n; i++)
         if (!mamba__rd_str(&r, &(*out)[i].p, &(*out)[i].n)) {
-            MAMBA_FREE(*out); *out = NULL;
+            mamba__hfree(hp, *out); *out = NULL;
             return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is malformed", key, 0, 0, 0);
         }
     *n = (size_t)kv->arr_n;
@@ -6170,6 +6402,13 @@ static mamba_status mamba__gguf_str_array(const mamba__gguf *g, const char *key,
 }
 
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err) {
+    return mamba_tokenizer_load_gguf_ex(out, gguf, len, NULL, err);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
+                                                    const mamba_options *opt, mamba_error *err) {
+    mamba__heap h, *hp = &h;
+    size_t used0;
     mamba__tensors ts;
     mamba__gguf g;
     mamba__tok_desc d;
@@ -6184,22 +6423,26 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     if (!out || !gguf) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     memset(&ts, 0, sizeof ts);
     memset(&d, 0, sizeof d);
-    st = mamba__gguf_read(&ts, &g, (const unsigned char *)gguf, len, "GGUF", NULL, err);
+    mamba__heap_init(hp, opt);
+    hp->input = len;
+    used0 = hp->a ? hp->a->used : 0;
+    ts.hp = hp;
+    st = mamba__gguf_read(&ts, &g, (const unsigned char *)gguf, len, "GGUF", opt, err);
     mamba__tensors_free(&ts);
-    if (st != MAMBA_OK) return st;
+    if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
 #define MAMBA__TG(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
     if (!mamba__gguf_streq(&g, "tokenizer.ggml.model", "gpt2"))
         MAMBA__TG(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
-    MAMBA__TG(mamba__gguf_str_array(&g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
-    MAMBA__TG(mamba__gguf_str_array(&g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
+    MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
+    MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
     if (!n_tok || n_tok > (1u << 24)) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0));
     types = mamba__gguf_find(&g, "tokenizer.ggml.token_type");
     if (types && (types->type != 9 || (types->arr_type != 5 && types->arr_type != 4) || types->arr_n != n_tok))
         MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
-    vocab = MAMBA__CAST(mamba__str *, mamba__alloc(sizeof(mamba__str) * n_tok));
-    vocab_id = MAMBA__CAST(int *, mamba__alloc(sizeof(int) * n_tok));
-    added = MAMBA__CAST(mamba__tok_added *, mamba__calloc(sizeof(mamba__tok_added) * n_tok));
-    merges = MAMBA__CAST(mamba__str *, mamba__alloc(sizeof(mamba__str) * (2 * n_merge + 1)));
+    vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n_tok));
+    vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, sizeof(int) * n_tok));
+    added = MAMBA__CAST(mamba__tok_added *, mamba__hcalloc(hp, sizeof(mamba__tok_added) * n_tok));
+    merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (2 * n_merge + 1)));
     if (!vocab || !vocab_id || !added || !merges) MAMBA__TG(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
     for (i = 0; i < n_tok; i++) {   /* control (3) and user-defined (4) tokens are matched before BPE */
         int32_t ty = 1;
@@ -6243,58 +6486,60 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     }
     d.bos_id = mamba__gguf_int(&g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < (long long)n_tok ? (int)v : -1;
     d.eos_id = mamba__gguf_int(&g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < (long long)n_tok ? (int)v : -1;
-    st = mamba__tok_build(out, &d, err);
+    st = mamba__tok_build(hp, out, &d, err);
 done:
 #undef MAMBA__TG
-    if (tokens) MAMBA_FREE(tokens);
-    if (merges_raw) MAMBA_FREE(merges_raw);
-    if (merges) MAMBA_FREE(merges);
-    if (vocab) MAMBA_FREE(vocab);
-    if (vocab_id) MAMBA_FREE(vocab_id);
-    if (added) MAMBA_FREE(added);
-    if (g.kv) MAMBA_FREE(g.kv);
-    return st;
+    if (tokens) mamba__hfree(hp, tokens);
+    if (merges_raw) mamba__hfree(hp, merges_raw);
+    if (merges) mamba__hfree(hp, merges);
+    if (vocab) mamba__hfree(hp, vocab);
+    if (vocab_id) mamba__hfree(hp, vocab_id);
+    if (added) mamba__hfree(hp, added);
+    if (g.kv) mamba__hfree(hp, g.kv);
+    return mamba__tok_finish(out, hp, used0, st, err);
 }
 
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err) {
+    mamba__heap h, *hp = &h;
     char *buf = NULL, *joined = NULL;
     size_t len = 0, pl;
     mamba_status st;
+    mamba__heap_plain(hp);
     if (out) *out = NULL;
     if (!out || !path) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     pl = strlen(path);
     if (pl >= 5 && !strcmp(path + pl - 5, ".gguf")) {   /* map it: the weights may be gigabytes */
         mamba__blob b;
-        st = mamba__map_file(&b, path, err);
+        st = mamba__map_file(hp, &b, path, err);
         if (st != MAMBA_OK) return st;
         st = mamba_tokenizer_load_gguf(out, b.data ? b.data : (const unsigned char *)"", b.size, err);
-        mamba__blob_release(&b);
+        mamba__blob_release(hp, &b);
         return st;
     }
-    st = mamba__tok_slurp(path, &buf, &len);
+    st = mamba__tok_slurp(hp, path, &buf, &len);
     if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
         st = mamba_tokenizer_load_gguf(out, buf, len, err);
-        MAMBA_FREE(buf);
+        mamba__hfree(hp, buf);
         return st;
     }
     if (st == MAMBA_ERR_IO) {                 /* a directory (or nothing): try DIR/tokenizer.json */
         pl = strlen(path);
-        joined = MAMBA__CAST(char *, mamba__alloc(pl + 16));
+        joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 16));
         if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
         memcpy(joined, path, pl);
         if (pl && path[pl - 1] != '/') joined[pl++] = '/';
         memcpy(joined + pl, "tokenizer.json", 15);
-        st = mamba__tok_slurp(joined, &buf, &len);
+        st = mamba__tok_slurp(hp, joined, &buf, &len);
         if (st == MAMBA_ERR_IO) {
             mamba__err(err, st, "cannot read %s (nor %s)", path, joined, 0, 0);
-            MAMBA_FREE(joined);
+            mamba__hfree(hp, joined);
             return st;
         }
     }
     if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
     else st = mamba_tokenizer_load_json(out, buf, len, err);
-    if (buf) MAMBA_FREE(buf);
-    if (joined) MAMBA_FREE(joined);
+    if (buf) mamba__hfree(hp, buf);
+    if (joined) mamba__hfree(hp, joined);
     return st;
 }
 #endif /* MAMBA_NO_STDIO */
@@ -6315,7 +6560,9 @@ MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float t
         if (mem_bytes < mamba_sampler_size(n_vocab) || (uintptr_t)mem % sizeof(float)) return MAMBA_ERR_BADARG;
         s->work = mem;
     } else {
-        s->work = s->owned = mamba__alloc(mamba_sampler_size(n_vocab));
+        mamba__heap h;
+        mamba__heap_plain(&h);
+        s->work = s->owned = mamba__halloc(&h, mamba_sampler_size(n_vocab));
         if (!s->work) return MAMBA_ERR_NOMEM;
     }
     s->n_vocab = n_vocab;
@@ -6327,7 +6574,9 @@ MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float t
 }
 
 MAMBA_API void mamba_sampler_free(mamba_sampler *s) {
-    if (s && s->owned) MAMBA_FREE(s->owned);
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    if (s && s->owned) mamba__hfree(&h, s->owned);
     if (s) s->owned = s->work = NULL;
 }
 
