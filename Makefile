@@ -5,6 +5,7 @@
 #   make run        generate text with the bundled default model
 #   make test       every test, in several build configurations + sanitizers
 #   make bench      speed figures (build/mamba-bench)
+#   make firmware   bare-metal Cortex-M4F image (build/firmware.elf); make firmware-run
 
 CC      ?= cc
 CXX     ?= c++
@@ -45,7 +46,74 @@ TESTS   += $(QEMU):build/test_model_neon $(QEMU):build/test_kernels_neon
 endif
 BUILT   := $(subst $(QEMU):,,$(TESTS))
 
-.PHONY: all run test bench clean goldens fuzz
+# Firmware: Cortex-M4F (QEMU mps2-an386) with Debian's gcc-arm-none-eabi +
+# newlib-nano, run under qemu-system-arm; a RISC-V compile+link check with
+# riscv64-unknown-elf-gcc + picolibc. make test runs both when the tools are
+# installed and says so when they are not.
+FWCC    ?= arm-none-eabi-gcc
+FWSIZE  ?= arm-none-eabi-size
+QEMU_ARM ?= qemu-system-arm
+RVCC    ?= riscv64-unknown-elf-gcc
+FW_ARCH := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+FW_CFLAGS := $(FW_ARCH) -O2 $(WARN) -ffunction-sections -fdata-sections -fstack-usage
+FW_LDFLAGS := $(FW_ARCH) --specs=nano.specs -nostartfiles -T examples/firmware/mps2_an386.ld -Wl,--gc-sections \
+              -Wl,--no-warn-rwx-segments -Wl,-z,noexecstack
+RV_ARCH := -march=rv32imafc -mabi=ilp32f --specs=picolibc.specs
+RV_LDFLAGS := $(RV_ARCH) -Wl,--gc-sections -Wl,--defsym=__flash=0x20000000 -Wl,--defsym=__flash_size=0x800000 \
+              -Wl,--defsym=__ram=0x80000000 -Wl,--defsym=__ram_size=0x400000 -Wl,--defsym=__stack_size=0x10000
+QEMU_ARM_RUN := $(QEMU_ARM) -M mps2-an386 -cpu cortex-m4 -display none -serial none -monitor none \
+              -semihosting-config enable=on,target=native -kernel build/firmware.elf
+HAVE_FW := $(shell command -v $(FWCC) >/dev/null 2>&1 && command -v $(QEMU_ARM) >/dev/null 2>&1 && echo 1)
+HAVE_RV := $(shell command -v $(RVCC) >/dev/null 2>&1 && echo 1)
+FW_SRC  := examples/firmware/startup.c examples/firmware/mps2_an386.ld examples/firmware/model.S mamba.h
+# The firmware's model: the bundled one as a Q8_0 GGUF with its tokenizer.
+# mamba-quantize writes it when this tree has it, else tools/st_to_gguf_q8.py.
+FW_MODEL_SRC := models/shakespeare-tiny
+ifneq ($(wildcard examples/quantize.c),)
+build/fw-model.gguf: build/mamba-quantize $(FW_MODEL_SRC)/model.safetensors | build
+	./build/mamba-quantize $(FW_MODEL_SRC) $@ Q8_0
+else
+build/fw-model.gguf: tools/st_to_gguf_q8.py $(FW_MODEL_SRC)/model.safetensors | build
+	python3 tools/st_to_gguf_q8.py $(FW_MODEL_SRC) $@
+endif
+
+build/fw/%.o: examples/firmware/%.c mamba.h | build
+	@mkdir -p build/fw
+	$(FWCC) $(FW_CFLAGS) -c $< -o $@
+build/fw/model.o: examples/firmware/model.S build/fw-model.gguf | build
+	@mkdir -p build/fw
+	$(FWCC) $(FW_ARCH) -DFW_MODEL='"build/fw-model.gguf"' -c $< -o $@
+build/firmware.elf: build/fw/startup.o build/fw/main.o build/fw/model.o examples/firmware/mps2_an386.ld
+	$(FWCC) $(FW_LDFLAGS) -Wl,-Map=build/fw/firmware.map build/fw/startup.o build/fw/main.o build/fw/model.o -lm -o $@
+build/firmware-baseline.elf: build/fw/startup.o build/fw/baseline.o build/fw/model.o examples/firmware/mps2_an386.ld
+	$(FWCC) $(FW_LDFLAGS) build/fw/startup.o build/fw/baseline.o build/fw/model.o -lm -o $@
+# the host side of the comparison: the same GGUF, scalar kernels, no threads
+build/fwhost/mamba-generate-scalar: examples/generate.c mamba.h | build
+	@mkdir -p build/fwhost
+	$(CC) $(WARN) -O2 -DMAMBA_NO_SIMD $< -o $@ $(LDLIBS)
+build/fwrv/%.o: examples/firmware/%.c mamba.h | build
+	@mkdir -p build/fwrv
+	$(RVCC) $(RV_ARCH) -O2 $(WARN) -ffunction-sections -fdata-sections -c $< -o $@
+build/fwrv/model.o: examples/firmware/model.S build/fw-model.gguf | build
+	@mkdir -p build/fwrv
+	$(RVCC) $(RV_ARCH) -DFW_MODEL='"build/fw-model.gguf"' -c $< -o $@
+build/firmware-riscv.elf: build/fwrv/main.o build/fwrv/riscv.o build/fwrv/model.o
+	$(RVCC) $(RV_LDFLAGS) $^ -lm -o $@
+
+firmware: build/firmware.elf build/firmware-baseline.elf
+	$(FWSIZE) -A build/firmware.elf | grep -E '^\.(text|rodata|data|bss|model) '
+firmware-run: build/firmware.elf
+	$(QEMU_ARM_RUN)
+
+ifeq ($(HAVE_FW),1)
+FW_BUILT := build/firmware.elf build/firmware-baseline.elf build/fwhost/mamba-generate-scalar build/mamba-generate
+endif
+ifeq ($(HAVE_RV),1)
+FW_BUILT += build/firmware-riscv.elf
+endif
+TESTS   += sh:tests/test_firmware.sh
+
+.PHONY: all run test bench clean goldens fuzz firmware firmware-run
 
 all: $(TOOLS)
 
@@ -113,8 +181,8 @@ build/tmp/neox-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
 build/tmp/falcon-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
 	python3 $< $(SHARED)/tokenizer-falcon.json falcon $@
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK)
-	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(TESTS)
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(FW_BUILT)
+	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)

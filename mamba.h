@@ -2368,7 +2368,7 @@ MAMBA_API const char *mamba_status_string(mamba_status st) {
         MAMBA_STATUS_LIST(MAMBA__TEXT)
 #undef MAMBA__TEXT
     };
-    if ((int)st < 0 || (int)st >= (int)MAMBA_STATUS_COUNT) return "unknown status";
+    if ((unsigned)st >= (unsigned)MAMBA_STATUS_COUNT) return "unknown status";   /* negative too */
     return text[st];
 }
 
@@ -6379,6 +6379,8 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, char **b
     return MAMBA_OK;
 }
 
+#endif /* MAMBA_NO_STDIO */
+
 /* A metadata array of strings as views into the file. */
 static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g, const char *key, mamba__str **out, size_t *n, mamba_error *e) {
     const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
@@ -6499,6 +6501,7 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
+#ifndef MAMBA_NO_STDIO
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err) {
     mamba__heap h, *hp = &h;
     char *buf = NULL, *joined = NULL;
