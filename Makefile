@@ -55,7 +55,7 @@ FWSIZE  ?= arm-none-eabi-size
 QEMU_ARM ?= qemu-system-arm
 RVCC    ?= riscv64-unknown-elf-gcc
 FW_ARCH := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
-FW_CFLAGS := $(FW_ARCH) -O2 $(WARN) -ffunction-sections -fdata-sections -fstack-usage
+FW_CFLAGS := $(FW_ARCH) -O2 $(WARN) -ffunction-sections -fdata-sections -fstack-usage -fcallgraph-info=su
 FW_LDFLAGS := $(FW_ARCH) --specs=nano.specs -nostartfiles -T examples/firmware/mps2_an386.ld -Wl,--gc-sections \
               -Wl,--no-warn-rwx-segments -Wl,-z,noexecstack
 RV_ARCH := -march=rv32imafc -mabi=ilp32f --specs=picolibc.specs
@@ -100,8 +100,13 @@ build/fwrv/model.o: examples/firmware/model.S build/fw-model.gguf | build
 build/firmware-riscv.elf: build/fwrv/main.o build/fwrv/riscv.o build/fwrv/model.o
 	$(RVCC) $(RV_LDFLAGS) $^ -lm -o $@
 
+# sizes per section with and without the library, and the stack bound
 firmware: build/firmware.elf build/firmware-baseline.elf
-	$(FWSIZE) -A build/firmware.elf | grep -E '^\.(text|rodata|data|bss|model) '
+	@for s in text rodata data bss model; do \
+	    a=$$($(FWSIZE) -A build/firmware.elf | awk -v s=.$$s '$$1 == s {print $$2}'); \
+	    b=$$($(FWSIZE) -A build/firmware-baseline.elf | awk -v s=.$$s '$$1 == s {print $$2}'); \
+	    printf '.%-7s %9d bytes, %9d without the library: %d\n' $$s $${a:-0} $${b:-0} $$(( $${a:-0} - $${b:-0} )); done
+	@python3 tools/stack_bound.py main build/fw/main.ci build/fw/startup.ci | head -n 3
 firmware-run: build/firmware.elf
 	$(QEMU_ARM_RUN)
 

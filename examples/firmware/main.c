@@ -27,6 +27,7 @@
 extern const unsigned char fw_model[], fw_model_end[];
 int fw_semihost(int op, const void *arg);
 void fw_puts(const char *s);
+unsigned long fw_stack_used(void);
 int main(void);
 
 static unsigned char arena_mem[FW_ARENA_BYTES] __attribute__((aligned(16)));
@@ -126,6 +127,7 @@ int main(void) {
     put_kv(" (peak with the encoder: ", (unsigned long)(used_after_load + work.peak), ")\n");
     put_kv("state: ", (unsigned long)n_state, " bytes, ");
     put_kv("scratch (chunk 8): ", (unsigned long)n_scratch, " bytes\n");
+    put_kv("stack used (measured, painted RAM): ", fw_stack_used(), " bytes\n");
     put_kv("load: ", (t1 - t0) * 10, " ms, ");
     put_kv("prompt + generation: ", (t2 - t1) * 10, " ms for ");
     put_kv("", (unsigned long)(n_prompt + FW_N_TOKENS), " tokens = ");

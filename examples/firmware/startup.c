@@ -10,6 +10,17 @@ void Reset_Handler(void);
 void Fault_Handler(void);
 void fw_exit(int status);
 void fw_puts(const char *s);
+unsigned long fw_stack_used(void);
+
+#define FW_STACK_PAINT 0xA5A5A5A5u
+
+/* Bytes of stack touched since reset: the lowest word below the top that no
+   longer holds the paint (measured, not a bound). */
+unsigned long fw_stack_used(void) {
+    const uint32_t *p = __bss_end__;
+    while (p < __stack_top__ && *p == FW_STACK_PAINT) p++;
+    return (unsigned long)((uintptr_t)__stack_top__ - (uintptr_t)p);
+}
 
 /* Arm semihosting (the BKPT 0xAB call; QEMU needs -semihosting-config enable=on). */
 int fw_semihost(int op, const void *arg);
@@ -37,6 +48,11 @@ void Reset_Handler(void) {
     uint32_t *src = __data_load__, *dst;
     for (dst = __data_start__; dst < __data_end__;) *dst++ = *src++;
     for (dst = __bss_start__; dst < __bss_end__;) *dst++ = 0;
+    {   /* paint the free RAM below this frame, for fw_stack_used */
+        uint32_t *sp;
+        __asm__ volatile("mov %0, sp" : "=r"(sp));
+        for (dst = __bss_end__; dst < sp - 16;) *dst++ = FW_STACK_PAINT;
+    }
     /* CP10 and CP11 full access: the FPU (CPACR, B3.2.20 of the ARMv7-M ARM) */
     *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
