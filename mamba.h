@@ -56,8 +56,14 @@
      prompt length). mamba_step() feeds one token; mamba_forward() feeds many
      (batched matrix products, chunked), continues from whatever the state holds
      and returns the logits of the last token, of every token, or none.
-     mamba_state_copy() branches a sequence. mamba_sampler_*() samples (greedy,
+     mamba_state_copy() branches a sequence; mamba_state_save()/_load() turn a
+     state into versioned, checksummed bytes and back (refused for another
+     model shape). mamba_sampler_*() samples (greedy,
      temperature, top-k, top-p, seeded; no allocation per token).
+     No heap: mamba_options.arena (a mamba_arena) makes a load take all its
+     memory from a caller's buffer (measure its size once with base NULL);
+     the tokenizer has _ex loaders and mamba_tokenizer_encode_ex for the same;
+     mamba_options.max_alloc_bytes caps what one load allocates.
      Every function that can fail returns a mamba_status; loaders also fill an
      optional mamba_error with a message naming the file, tensor or key at fault.
      A failing call leaves nothing allocated and nothing half-built.
@@ -71,6 +77,8 @@
 
    CONFIGURATION MACROS (define before the implementation include)
      MAMBA_MALLOC(sz), MAMBA_FREE(p)   allocator (define both or neither)
+     MAMBA_NO_MALLOC                   never reference an allocator: loads need
+                                       an arena (see examples/firmware/)
      MAMBA_ASSERT(x)                   internal assertions (default: none)
      MAMBA_EXPF, MAMBA_LOGF, MAMBA_LOG1PF, MAMBA_SQRTF   libm replacements
      MAMBA_NO_STDIO                    compile out every file function
