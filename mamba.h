@@ -203,7 +203,8 @@ typedef struct mamba_config {
    the size a real arena needs for the same loads (the model must then be
    freed as usual). Too small an arena: MAMBA_ERR_NOMEM, nothing kept. */
 typedef struct mamba_arena {
-    void  *base;        /* caller's memory (any alignment), or NULL to measure */
+    void  *base;        /* caller's memory, or NULL to measure (the measure is
+                           exact for a 16-byte aligned base; else add 15)     */
     size_t size;        /* bytes at base                                      */
     size_t used;        /* bytes taken so far                                 */
     size_t peak;        /* most bytes ever taken at once                      */
@@ -4591,10 +4592,11 @@ static int mamba__c2b(uint32_t c) {
    need, keeping its contents. The pointer is read and written with memcpy, so
    one helper serves every element type without aliasing trouble. */
 static int mamba__tok_grow(mamba__heap *hp, void *pp, size_t *cap, size_t need, size_t es) {
+    mamba__heap plain;
     size_t nc, bytes;
     void *old, *q;
     if (need <= *cap) return 1;
-    if (!hp) return 0;
+    if (!hp) { mamba__heap_plain(&plain); hp = &plain; }   /* a zeroed buffer struct: MAMBA_MALLOC */
     nc = *cap ? *cap : 64;
     while (nc < need) { if (nc > (size_t)-1 / 4) { nc = need; break; } nc *= 2; }
     if (!mamba__mul(nc, es, &bytes)) return 0;

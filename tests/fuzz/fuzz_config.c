@@ -13,7 +13,7 @@ static void fuzz_init(void) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int toks[3] = {1, 100, 255};
-    mamba_options opts = {0, 16, 0};
+    mamba_options opts = {0, 16, 0, NULL, 0};
     mamba_model *m;
     mamba_state *s;
     mamba_error err;

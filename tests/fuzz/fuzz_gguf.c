@@ -8,7 +8,7 @@ static void fuzz_init(void) {}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int toks[3] = {0, 1, 2};
-    mamba_options opts = {0, 16, 4096};
+    mamba_options opts = {0, 16, 4096, NULL, 0};
     mamba_model *m;
     mamba_state *s;
     mamba_error err;

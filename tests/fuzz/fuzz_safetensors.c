@@ -35,7 +35,7 @@ static void fuzz_init(void) {}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int toks[3] = {0, 5, 60};
-    mamba_options opts = {1 << 20, 16, 4096};   /* header, depth, tensors: small caps */
+    mamba_options opts = {1 << 20, 16, 4096, NULL, 0};   /* header, depth, tensors: small caps; no arena, default cap */
     mamba_model *m;
     mamba_state *s;
     mamba_error err;
