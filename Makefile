@@ -63,8 +63,10 @@ RV_LDFLAGS := $(RV_ARCH) -Wl,--gc-sections -Wl,--defsym=__flash=0x20000000 -Wl,-
               -Wl,--defsym=__ram=0x80000000 -Wl,--defsym=__ram_size=0x400000 -Wl,--defsym=__stack_size=0x10000
 QEMU_ARM_RUN := $(QEMU_ARM) -M mps2-an386 -cpu cortex-m4 -display none -serial none -monitor none \
               -semihosting-config enable=on,target=native -kernel build/firmware.elf
-HAVE_FW := $(shell command -v $(FWCC) >/dev/null 2>&1 && command -v $(QEMU_ARM) >/dev/null 2>&1 && echo 1)
-HAVE_RV := $(shell command -v $(RVCC) >/dev/null 2>&1 && echo 1)
+# each toolchain counts as present when it links a program with its C library
+HAVE_FW := $(shell echo 'int main(void){return 0;}' | $(FWCC) $(FW_ARCH) --specs=nano.specs --specs=nosys.specs -x c - \
+             -o /dev/null 2>/dev/null && command -v $(QEMU_ARM) >/dev/null 2>&1 && echo 1)
+HAVE_RV := $(shell echo 'int main(void){return 0;}' | $(RVCC) $(RV_ARCH) -x c - -o /dev/null 2>/dev/null && echo 1)
 FW_SRC  := examples/firmware/startup.c examples/firmware/mps2_an386.ld examples/firmware/model.S mamba.h
 # The firmware's model: the bundled one as a Q8_0 GGUF with its tokenizer.
 # mamba-quantize writes it when this tree has it, else tools/st_to_gguf_q8.py.
@@ -187,7 +189,8 @@ build/tmp/falcon-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
 	python3 $< $(SHARED)/tokenizer-falcon.json falcon $@
 
 test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(FW_BUILT)
-	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) sh tests/run.sh $(SHARED) $(TESTS)
+	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
+	    sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)

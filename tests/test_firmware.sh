@@ -6,7 +6,8 @@
 #    on the same GGUF blob;
 #  - build/firmware-riscv.elf (compile + link only) holds none either.
 # A missing toolchain is reported and skipped. Ends with "N passed, N failed".
-#   environment: QEMU_ARM (the whole qemu command line), FWCC, RVCC
+#   environment: QEMU_ARM (the whole qemu command line), FWCC, RVCC, and
+#   HAVE_FW / HAVE_RV (1 when make found the toolchains and built the images)
 passed=0; failed=0
 ok()   { passed=$((passed + 1)); echo "ok   $*"; }
 bad()  { failed=$((failed + 1)); echo "FAIL $*"; }
@@ -22,7 +23,7 @@ RVCC=${RVCC:-riscv64-unknown-elf-gcc}
 prompt="ROMEO:"
 n=64
 
-if command -v "$FWCC" >/dev/null 2>&1 && [ -n "${QEMU_ARM:-}" ] && command -v "${QEMU_ARM%% *}" >/dev/null 2>&1; then
+if [ "${HAVE_FW:-}" = 1 ]; then
     check_nm "${FWCC%gcc}nm" build/firmware.elf "Cortex-M4"
     out=$(timeout 600 $QEMU_ARM 2>&1); rc=$?
     printf '%s\n' "$out" | sed 's/^/   qemu: /'
@@ -42,13 +43,13 @@ if command -v "$FWCC" >/dev/null 2>&1 && [ -n "${QEMU_ARM:-}" ] && command -v "$
         done
     fi
 else
-    echo "SKIPPED Cortex-M4 firmware: $FWCC or ${QEMU_ARM:-qemu-system-arm} not installed (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)"
+    echo "SKIPPED Cortex-M4 firmware: $FWCC with newlib-nano or qemu-system-arm not installed (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)"
 fi
 
-if command -v "$RVCC" >/dev/null 2>&1; then
+if [ "${HAVE_RV:-}" = 1 ]; then
     check_nm "${RVCC%gcc}nm" build/firmware-riscv.elf "RISC-V"
 else
-    echo "SKIPPED RISC-V link check: $RVCC not installed (Debian: gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)"
+    echo "SKIPPED RISC-V link check: $RVCC with picolibc not installed (Debian: gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
