@@ -157,7 +157,11 @@ typedef enum mamba_arch {
 typedef enum mamba_dtype {
     MAMBA_DTYPE_UNKNOWN = 0, MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16,
     MAMBA_DTYPE_Q8_0,   /* GGUF: blocks of 32: f16 scale + 32 int8          */
-    MAMBA_DTYPE_Q4_0    /* GGUF: blocks of 32: f16 scale + 16 bytes nibbles  */
+    MAMBA_DTYPE_Q4_0,   /* GGUF: blocks of 32: f16 scale + 16 bytes nibbles  */
+    MAMBA_DTYPE_Q4_K,   /* GGUF: super-blocks of 256, 144 bytes (8 x 32 with
+                           6-bit scales and mins)                           */
+    MAMBA_DTYPE_Q6_K    /* GGUF: super-blocks of 256, 210 bytes (16 x 16 with
+                           int8 scales, 6-bit values)                       */
 } mamba_dtype;
 
 /* Everything the forward pass needs to know about a model's shape. */
@@ -874,20 +878,75 @@ static float mamba__f16_f32(uint16_t h) {
 static float mamba__bf16_f32(uint16_t b) { return mamba__bits_f32((uint32_t)b << 16); }
 
 static size_t mamba__dtype_size(int dt) { return dt == MAMBA_DTYPE_F32 ? 4 : dt == MAMBA_DTYPE_F16 || dt == MAMBA_DTYPE_BF16 ? 2 : 0; }
-static int mamba__is_quant(int dt) { return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0; }
-#define MAMBA__QK 32   /* values per Q8_0 / Q4_0 block */
-static size_t mamba__block_bytes(int dt) { return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : 0; }
+static int mamba__is_quant(int dt) {
+    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+}
+#define MAMBA__QK 32    /* values per Q8_0 / Q4_0 block */
+#define MAMBA__QKK 256  /* values per Q4_K / Q6_K super-block */
+/* Values per block: 32, or 256 for the K-quants (0 for non-block types). */
+static int mamba__block_elems(int dt) {
+    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 ? MAMBA__QK : dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? MAMBA__QKK : 0;
+}
+static size_t mamba__block_bytes(int dt) {
+    return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : dt == MAMBA_DTYPE_Q4_K ? 144 : dt == MAMBA_DTYPE_Q6_K ? 210 : 0;
+}
+static const char *mamba__dtype_name(int dt) {
+    static const char *const names[] = {"?", "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
+    return dt > 0 && dt <= MAMBA_DTYPE_Q6_K ? names[dt] : "?";
+}
 /* Bytes of one row of `cols` values (cols a multiple of the block for quants). */
 static size_t mamba__row_bytes(int dt, size_t cols) {
-    return mamba__is_quant(dt) ? cols / MAMBA__QK * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
+    return mamba__is_quant(dt) ? cols / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
 }
-/* Dequantizes one block of 32 values (llama.cpp's Q8_0 and Q4_0 layouts). */
+static float mamba__f16_at(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2); return mamba__f16_f32(h); }
+/* Q4_K's 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes
+   (llama.cpp get_scale_min_k4): j < 4 in the low 6 bits of bytes j and j+4;
+   j >= 4 from the nibbles of byte j+4 plus the top 2 bits of bytes j-4 / j. */
+static void mamba__q4k_scale_min(int j, const unsigned char *q, int *sc, int *mn) {
+    if (j < 4) { *sc = q[j] & 63; *mn = q[j + 4] & 63; }
+    else { *sc = (q[j + 4] & 0xF) | (q[j - 4] >> 6) << 4; *mn = (q[j + 4] >> 4) | (q[j] >> 6) << 4; }
+}
+/* Dequantizes one block (32 values, or 256 for the K-quants) in llama.cpp's
+   layouts (ggml-common.h / ggml-quants.c dequantize_row_*), same float ops. */
 static void mamba__dequant_block(const unsigned char *b, int dt, float *out) {
-    uint16_t h;
     float d;
-    int j;
-    memcpy(&h, b, 2);
-    d = mamba__f16_f32(h);
+    int j, l;
+    if (dt == MAMBA_DTYPE_Q4_K) {
+        /* f16 d, f16 dmin, scales[12], qs[128]: 64 values per 32 bytes of qs,
+           the low nibbles first (sub-block 2i), then the high (2i + 1);
+           v = d*sc*q - dmin*m */
+        float dmin = mamba__f16_at(b + 2);
+        const unsigned char *q = b + 16;
+        d = mamba__f16_at(b);
+        for (j = 0; j < 8; j += 2, q += 32, out += 64) {
+            int sc, mn;
+            float d1, m1, d2, m2;
+            mamba__q4k_scale_min(j, b + 4, &sc, &mn); d1 = d * (float)sc; m1 = dmin * (float)mn;
+            mamba__q4k_scale_min(j + 1, b + 4, &sc, &mn); d2 = d * (float)sc; m2 = dmin * (float)mn;
+            for (l = 0; l < 32; l++) out[l] = d1 * (float)(q[l] & 0xF) - m1;
+            for (l = 0; l < 32; l++) out[32 + l] = d2 * (float)(q[l] >> 4) - m2;
+        }
+        return;
+    }
+    if (dt == MAMBA_DTYPE_Q6_K) {
+        /* ql[128] low 4 bits, qh[64] high 2 bits, int8 scales[16], f16 d; per
+           half of 128: value l from ql[l] low | qh[l] bits 0-1, l+32 from
+           ql[l+32] low | bits 2-3, l+64 from ql[l] high | bits 4-5, l+96 from
+           ql[l+32] high | bits 6-7; v = d * scale[v/16] * (q - 32) */
+        const unsigned char *ql = b, *qh = b + 128;
+        const signed char *sc = (const signed char *)(b + 192);
+        d = mamba__f16_at(b + 208);
+        for (j = 0; j < 2; j++, ql += 64, qh += 32, sc += 8, out += 128)
+            for (l = 0; l < 32; l++) {
+                int is = l / 16;
+                out[l] = d * (float)sc[is] * (float)(((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
+                out[l + 32] = d * (float)sc[is + 2] * (float)(((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) - 32);
+                out[l + 64] = d * (float)sc[is + 4] * (float)(((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) - 32);
+                out[l + 96] = d * (float)sc[is + 6] * (float)(((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4) - 32);
+            }
+        return;
+    }
+    d = mamba__f16_at(b);
     if (dt == MAMBA_DTYPE_Q8_0) {
         for (j = 0; j < 32; j++) out[j] = d * (float)(signed char)b[2 + j];
     } else {   /* Q4_0: low nibbles are values 0..15, high nibbles 16..31, offset 8 */
@@ -1563,7 +1622,8 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         mamba__rd_u32(&r, &ty);
         mamba__rd_u64(&r, &off);
         dt = ty == 0 ? MAMBA_DTYPE_F32 : ty == 1 ? MAMBA_DTYPE_F16 : ty == 30 ? MAMBA_DTYPE_BF16 :
-             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : 0;
+             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : ty == 12 ? MAMBA_DTYPE_Q4_K :
+             ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
         for (q = 0; q < (int)nd; q++) {
             if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
                 { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
@@ -1571,8 +1631,12 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         if (dt == 0) {   /* a type we cannot compute with: fine unless the model needs it */
             nbytes = 0;
         } else if (mamba__is_quant(dt)) {
-            if (nd == 0 || ne[0] % MAMBA__QK) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a quantized tensor's rows are not a multiple of 32", fname, 0, 0, 0); goto fail; }
-            nbytes = numel / MAMBA__QK * mamba__block_bytes(dt);
+            if (nd == 0 || ne[0] % (uint64_t)mamba__block_elems(dt)) {
+                st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a %s tensor's rows are not a multiple of %d", fname, mamba__dtype_name(dt),
+                                mamba__block_elems(dt), 0);
+                goto fail;
+            }
+            nbytes = numel / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt);
         } else {
             esz = mamba__dtype_size(dt);
             if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
@@ -1594,7 +1658,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         ts->n++;
         t->file = fname;
         t->dtype = dt;
-        if (dt) strcpy(t->dtype_name, dt == MAMBA_DTYPE_F32 ? "F32" : dt == MAMBA_DTYPE_F16 ? "F16" : dt == MAMBA_DTYPE_BF16 ? "BF16" : dt == MAMBA_DTYPE_Q8_0 ? "Q8_0" : "Q4_0");
+        if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
         else {   /* "ggml type N" */
             char *d = t->dtype_name, num[12];
             int nn = 0, o = 10;
@@ -1746,7 +1810,8 @@ static void mamba__row_f32(const mamba__mat *W, int r, float *out) {
     int i;
     if (mamba__is_quant(W->dtype)) {
         const unsigned char *p = (const unsigned char *)W->data + mamba__row_bytes(W->dtype, (size_t)W->cols) * (size_t)r;
-        for (i = 0; i < W->cols; i += MAMBA__QK) mamba__dequant_block(p + (size_t)(i / MAMBA__QK) * mamba__block_bytes(W->dtype), W->dtype, out + i);
+        int be = mamba__block_elems(W->dtype);
+        for (i = 0; i < W->cols; i += be) mamba__dequant_block(p + (size_t)(i / be) * mamba__block_bytes(W->dtype), W->dtype, out + i);
         return;
     }
     if (W->dtype == MAMBA_DTYPE_F32) { memcpy(out, (const float *)W->data + base, sizeof(float) * (size_t)W->cols); return; }
@@ -2541,7 +2606,7 @@ static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *
     *out = NULL;
     if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
     if (t->dtype <= 0)
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0", t->name, t->dtype_name, 0, 0);
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K", t->name, t->dtype_name, 0, 0);
     if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
     t->used = 1;
     *out = t;
