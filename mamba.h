@@ -1849,6 +1849,160 @@ MAMBA__UNUSED static void mamba__matmul_ref(float *Y, int ldy, const mamba__mat 
     }
 }
 
+/* ---- quantized dot products -----------------------------------------------
+   As llama.cpp does: the activation vector is quantized once per matrix
+   product into int8 blocks with an f32 scale (per 32 values for Q8_0/Q4_0,
+   like Q8_0; per 256 for the K-quants, like Q8_K, with the sums of each 16),
+   each weight block is dotted with it in int32 (exact), and the blocks'
+   float results are combined in one fixed order that every path (scalar,
+   AVX2, AVX-512 VNNI, NEON) follows operation for operation, so they agree
+   bit for bit. Rounding x to int8 costs at most |x|max/254 per value, i.e.
+   |dot - exact| <= sum over blocks of (amax_b / 254) * sum_j |w_j| plus f32
+   rounding (tests/test_kernels.c checks this bound).
+   Token layout (mamba__qact_bytes(n) bytes, 64-byte multiple): int8 q[n];
+   float d[n/32] (scales: one per 32, or one per 256 for the K-quants);
+   int32 s[n/16] (sums of q: per 32, or per 16 for the K-quants). */
+typedef struct mamba__qact { const signed char *q; const float *d; const int32_t *s; } mamba__qact;
+static size_t mamba__qact_bytes(size_t n) {
+    size_t b = n + 4 * ((n + 31) / 32) + 4 * ((n + 15) / 16);
+    return (b + 63) / 64 * 64;
+}
+static void mamba__qact_at(const unsigned char *buf, size_t n, mamba__qact *a) {
+    a->q = (const signed char *)buf;
+    a->d = (const float *)(const void *)(buf + n);
+    a->s = (const int32_t *)(const void *)(buf + n + 4 * ((n + 31) / 32));
+}
+/* Quantizes n values (n a multiple of blk, 32 or 256): q = round(x / d),
+   d = max|x| / 127 per block; NaN becomes 0, +-inf saturates. */
+static void mamba__quantize_act(const float *x, int n, int blk, unsigned char *buf) {
+    signed char *q = (signed char *)buf;
+    float *dd = (float *)(void *)(buf + n);
+    int32_t *s = (int32_t *)(void *)(buf + (size_t)n + 4 * (((size_t)n + 31) / 32));
+    int b, i, sub = blk == MAMBA__QKK ? 16 : 32;
+    for (b = 0; b < n; b += blk) {
+        float amax = 0, d, id;
+        for (i = 0; i < blk; i++) { float v = x[b + i] < 0 ? -x[b + i] : x[b + i]; if (v > amax) amax = v; }
+        d = amax / 127.0f;
+        id = d > 0 ? 1.0f / d : 0.0f;
+        dd[b / blk] = d;
+        for (i = 0; i < blk; i++) {
+            float v = roundf(x[b + i] * id);
+            q[b + i] = (signed char)(v >= -127.0f && v <= 127.0f ? (int)v : v > 0 ? 127 : v < 0 ? -127 : 0);
+        }
+    }
+    for (b = 0; b < n; b += sub) {
+        int32_t t = 0;
+        for (i = 0; i < sub; i++) t += q[b + i];
+        s[b / sub] = t;
+    }
+}
+
+/* Q8_0/Q4_0: nb (<= 8) blocks from block b0 with integer dots isum[]; each
+   block gives (dw * dx) * isum, and the 8 (0 past nb) are added as
+   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)). */
+static float mamba__qgroup(const unsigned char *w, size_t bb, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
+    float p[8];
+    int k;
+    for (k = 0; k < 8; k++) {
+        float s;
+        if (k >= nb) { p[k] = 0.0f; continue; }
+        s = mamba__f16_at(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
+        p[k] = s * (float)isum[k];
+    }
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+}
+/* Integer dots of blocks [b0, b0+nb) of a Q8_0/Q4_0 row, scalar. */
+static void mamba__qblocks_ref(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, int32_t *isum) {
+    int k, j;
+    for (k = 0; k < nb; k++) {
+        const signed char *x = a->q + (size_t)(b0 + k) * 32;
+        int32_t t = 0;
+        if (dt == MAMBA_DTYPE_Q8_0) {
+            const signed char *q = (const signed char *)(w + (size_t)(b0 + k) * 34 + 2);
+            for (j = 0; j < 32; j++) t += q[j] * x[j];
+        } else {
+            const unsigned char *q = w + (size_t)(b0 + k) * 18 + 2;
+            for (j = 0; j < 16; j++) t += (q[j] & 0xF) * x[j] + (q[j] >> 4) * x[j + 16];
+            t -= 8 * a->s[b0 + k];
+        }
+        isum[k] = t;
+    }
+}
+/* K-quant super-block i: Q4_K gives (d*dx)*A - (dmin*dx)*B with A = sum of
+   scale_j * (q . x) and B = sum of min_j * sum(x); Q6_K gives (d*dx)*A with
+   A = sum of scale_j * ((q6 . x) - 32 sum(x)). */
+static float mamba__q4k_combine(const unsigned char *b, float dx, int32_t A, int32_t B) {
+    float t1 = mamba__f16_at(b) * dx, t2 = mamba__f16_at(b + 2) * dx;
+    t1 = t1 * (float)A;
+    t2 = t2 * (float)B;
+    return t1 - t2;
+}
+static float mamba__q6k_combine(const unsigned char *b, float dx, int32_t A) {
+    float t = mamba__f16_at(b + 208) * dx;
+    return t * (float)A;
+}
+static int32_t mamba__q4k_mins(const unsigned char *b, const int32_t *s16) {
+    int32_t B = 0;
+    int j, sc, mn;
+    for (j = 0; j < 8; j++) { mamba__q4k_scale_min(j, b + 4, &sc, &mn); B += mn * (s16[2 * j] + s16[2 * j + 1]); }
+    return B;
+}
+static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
+    int32_t t = 0;
+    int j;
+    for (j = 0; j < 16; j++) t += (signed char)b[192 + j] * s16[j];
+    return 32 * t;
+}
+/* The 6-bit value v (0..255) of a Q6_K super-block, 0..63 (before the -32). */
+static int mamba__q6k_val(const unsigned char *b, int v) {
+    int h = v / 128, l = v % 128, g = l / 32, ll = l % 32;
+    int lo = b[64 * h + ll + (g & 1) * 32], hi = b[128 + 32 * h + ll];
+    return ((g < 2 ? lo & 0xF : lo >> 4) | (hi >> (2 * g) & 3) << 4);
+}
+
+/* Row w (n values in dtype dt) dotted with the quantized activation, scalar. */
+MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, l;
+    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
+        int nb = n / 32;
+        size_t bb = mamba__block_bytes(dt);
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int k = nb - i < 8 ? nb - i : 8;
+            mamba__qblocks_ref(w, dt, a, i, k, isum);
+            acc += mamba__qgroup(w, bb, a, i, k, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q4_K) {
+            const unsigned char *b = w + (size_t)i * 144;
+            for (j = 0; j < 8; j++) {
+                int sc, mn;
+                int32_t t = 0;
+                const unsigned char *q = b + 16 + 32 * (j / 2);
+                mamba__q4k_scale_min(j, b + 4, &sc, &mn);
+                for (l = 0; l < 32; l++) t += (q[l] >> (4 * (j & 1)) & 0xF) * x[32 * j + l];
+                A += sc * t;
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(b, s16));
+        } else {
+            const unsigned char *b = w + (size_t)i * 210;
+            for (j = 0; j < 16; j++) {
+                int32_t t = 0;
+                for (l = 0; l < 16; l++) t += mamba__q6k_val(b, 16 * j + l) * x[16 * j + l];
+                A += (signed char)b[192 + j] * t;
+            }
+            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
+        }
+    }
+    return acc;
+}
+
 /* out = x / sqrt(mean(x^2) + eps) * w   (w may be NULL: weightless norm) */
 MAMBA__UNUSED static void mamba__rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps) {
     float ss = 0, scale;
@@ -1980,32 +2134,10 @@ MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
-/* Row r of a quantized W dotted with x: one block of 32 dequantized at a time
-   (the same values the scalar reference widens to). Both vector paths use it,
-   so matvec and matmul stay bit-identical. Not yet vectorised. */
-static float mamba__dot_quant(const mamba__mat *W, int r, const float *x) {
-    const unsigned char *p = (const unsigned char *)W->data + mamba__row_bytes(W->dtype, (size_t)W->cols) * (size_t)r;
-    size_t bb = mamba__block_bytes(W->dtype);
-    float blk[MAMBA__QK], acc = 0;
-    int i, j;
-    for (i = 0; i < W->cols; i += MAMBA__QK, p += bb) {
-        float s0 = 0;
-        mamba__dequant_block(p, W->dtype, blk);
-        for (j = 0; j < MAMBA__QK; j++) s0 += blk[j] * x[i + j];
-        acc += s0;
-    }
-    return acc;
-}
-
 static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
     int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
     size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
     (void)omp_work;
-    if (mamba__is_quant(W->dtype)) {
-        MAMBA__OMP_FOR
-        for (r = 0; r < rows; r++) y[r] = mamba__dot_quant(W, r, x) + (bias ? bias[r] : 0.0f);
-        return;
-    }
     MAMBA__OMP_FOR
     for (r = 0; r < r4; r += 4) {
         if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
@@ -2067,15 +2199,6 @@ static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float 
     int rows = W->rows, cols = W->cols, r;
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
     (void)omp_work;
-    if (mamba__is_quant(W->dtype)) {
-        MAMBA__OMP_FOR
-        for (r = 0; r < rows; r++) {
-            int t;
-            for (t = 0; t < T; t++)
-                Y[(size_t)t * ldy + r] = mamba__dot_quant(W, r, X + (size_t)t * ldx) + (bias ? bias[r] : 0.0f);
-        }
-        return;
-    }
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r += 4) {
         int nr = rows - r < 4 ? rows - r : 4, t, k;
@@ -2206,9 +2329,233 @@ static void mamba__ssd_step_v(float *y, float *S, const float *x, const float *B
 #define mamba__ssd_step mamba__ssd_step_ref
 #endif
 
-/* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows. */
+/* ---- quantized dot products, vector: integer dots in vector registers, the
+   float combination exactly as mamba__qgroup / mamba__q*k_combine do it ---- */
+#if defined(MAMBA__SIMD) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64)) && defined(__AVX2__) && defined(__F16C__)
+#define MAMBA__QDOT_NAME "avx2"
+/* signed x signed and unsigned x signed int8 dots, 4 products per int32 lane;
+   AVX-512 VNNI (256-bit, EVEX) or AVX-VNNI when present, else maddubs+madd
+   (no saturation: |pair| <= 2*128*127 for Q8_0, 2*63*127 for the others) */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#undef MAMBA__QDOT_NAME
+#define MAMBA__QDOT_NAME "avx512-vnni"
+#define MAMBA__DPBUSD(u, s) _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s)
+#elif defined(__AVXVNNI__)
+#undef MAMBA__QDOT_NAME
+#define MAMBA__QDOT_NAME "avx-vnni"
+#define MAMBA__DPBUSD(u, s) _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s)
+#else
+#define MAMBA__DPBUSD(u, s) _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1))
+#endif
+#define MAMBA__DOT_I8(w, x) MAMBA__DPBUSD(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w))
+#define MAMBA__LOADI(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+static int32_t mamba__hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+/* 8 full Q8_0/Q4_0 blocks from b0: the same float ops as mamba__qgroup */
+static float mamba__qgroup8_x86(const unsigned char *w, int dt, const mamba__qact *a, int b0) {
+    __m256i v[8], h01, h23, h45, h67, h0, h1, isum;
+    __m256 p;
+    __m128 lo;
+    uint16_t hs[8];
+    int k;
+    size_t bb = dt == MAMBA_DTYPE_Q8_0 ? 34 : 18;
+    for (k = 0; k < 8; k++) {
+        const unsigned char *blk = w + (size_t)(b0 + k) * bb;
+        __m256i x = MAMBA__LOADI(a->q + (size_t)(b0 + k) * 32);
+        memcpy(&hs[k], blk, 2);
+        if (dt == MAMBA_DTYPE_Q8_0) {
+            v[k] = MAMBA__DOT_I8(MAMBA__LOADI(blk + 2), x);
+        } else {
+            __m128i qs = _mm_loadu_si128((const __m128i *)(const void *)(blk + 2));
+            __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(0x0F));
+            v[k] = MAMBA__DPBUSD(u, x);
+        }
+    }
+    h01 = _mm256_hadd_epi32(v[0], v[1]); h23 = _mm256_hadd_epi32(v[2], v[3]);
+    h45 = _mm256_hadd_epi32(v[4], v[5]); h67 = _mm256_hadd_epi32(v[6], v[7]);
+    h0 = _mm256_hadd_epi32(h01, h23); h1 = _mm256_hadd_epi32(h45, h67);
+    isum = _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+    if (dt == MAMBA_DTYPE_Q4_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + b0), 3));
+    p = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)hs)), _mm256_loadu_ps(a->d + b0));
+    p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));   /* p_i + p_{i+4} */
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));                                /* + lane i+2    */
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j;
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
+        int nb = n / 32;
+        for (i = 0; i + 8 <= nb; i += 8) acc += mamba__qgroup8_x86(w, dt, a, i);
+        if (i < nb) {
+            int32_t isum[8];
+            mamba__qblocks_ref(w, dt, a, i, nb - i, isum);
+            acc += mamba__qgroup(w, mamba__block_bytes(dt), a, i, nb - i, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i s = _mm256_setzero_si256();
+        if (dt == MAMBA_DTYPE_Q4_K) {
+            const unsigned char *b = w + (size_t)i * 144;
+            for (j = 0; j < 4; j++) {
+                __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
+                int sc0, sc1, mn;
+                mamba__q4k_scale_min(2 * j, b + 4, &sc0, &mn);
+                mamba__q4k_scale_min(2 * j + 1, b + 4, &sc1, &mn);
+                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, m4), MAMBA__LOADI(x + 64 * j)), _mm256_set1_epi16((short)sc0)));
+                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), MAMBA__LOADI(x + 64 * j + 32)), _mm256_set1_epi16((short)sc1)));
+            }
+            acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins(b, s16));
+        } else {
+            const unsigned char *b = w + (size_t)i * 210;
+            __m256i m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+            for (j = 0; j < 2; j++) {
+                const signed char *sc = (const signed char *)(b + 192 + 8 * j);
+                __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j), q[4];
+                int k;
+                q[0] = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+                q[1] = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+                q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
+                q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+                for (k = 0; k < 4; k++) {
+                    __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q[k], MAMBA__LOADI(x + 128 * j + 32 * k)), scv));
+                }
+            }
+            acc += mamba__q6k_combine(b, a->d[i], mamba__hsum_i32(s) - mamba__q6k_offset(b, s16));
+        }
+    }
+    return acc;
+}
+#define MAMBA__QDOT_V 1
+#elif defined(MAMBA__SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
+#define MAMBA__QDOT_NAME "neon"
+/* 16 int8 x 16 int8 products added pairwise into int32 lanes */
+static int32x4_t mamba__dot16_neon(int32x4_t acc, int8x16_t w, int8x16_t x) {
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(x)));
+    return vpadalq_s16(acc, vmull_high_s8(w, x));
+}
+static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, k;
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
+        int nb = n / 32;
+        size_t bb = mamba__block_bytes(dt);
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int nk = nb - i < 8 ? nb - i : 8;
+            for (k = 0; k < nk; k++) {
+                const unsigned char *blk = w + (size_t)(i + k) * bb;
+                const signed char *x = a->q + (size_t)(i + k) * 32;
+                int32x4_t s = vdupq_n_s32(0);
+                if (dt == MAMBA_DTYPE_Q8_0) {
+                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 2)), vld1q_s8(x));
+                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 18)), vld1q_s8(x + 16));
+                    isum[k] = vaddvq_s32(s);
+                } else {
+                    uint8x16_t qs = vld1q_u8(blk + 2);
+                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vandq_u8(qs, m4)), vld1q_s8(x));
+                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), vld1q_s8(x + 16));
+                    isum[k] = vaddvq_s32(s) - 8 * a->s[i + k];
+                }
+            }
+            acc += mamba__qgroup(w, bb, a, i, nk, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q4_K) {
+            const unsigned char *b = w + (size_t)i * 144;
+            for (j = 0; j < 8; j++) {
+                int sc, mn;
+                const unsigned char *q = b + 16 + 32 * (j / 2);
+                uint8x16_t q0 = vld1q_u8(q), q1 = vld1q_u8(q + 16);
+                int32x4_t s = vdupq_n_s32(0);
+                if (j & 1) { q0 = vshrq_n_u8(q0, 4); q1 = vshrq_n_u8(q1, 4); }
+                else { q0 = vandq_u8(q0, m4); q1 = vandq_u8(q1, m4); }
+                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q0), vld1q_s8(x + 32 * j));
+                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q1), vld1q_s8(x + 32 * j + 16));
+                mamba__q4k_scale_min(j, b + 4, &sc, &mn);
+                A += sc * vaddvq_s32(s);
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(b, s16));
+        } else {
+            const unsigned char *b = w + (size_t)i * 210;
+            uint8x16_t m3 = vdupq_n_u8(0x03), m30 = vdupq_n_u8(0x30);
+            for (j = 0; j < 2; j++) {
+                const signed char *sc = (const signed char *)(b + 192 + 8 * j);
+                for (k = 0; k < 2; k++) {   /* 16 of the 32 l's at a time */
+                    uint8x16_t qa = vld1q_u8(b + 64 * j + 16 * k), qb = vld1q_u8(b + 64 * j + 32 + 16 * k);
+                    uint8x16_t qh = vld1q_u8(b + 128 + 32 * j + 16 * k), q[4];
+                    int g;
+                    q[0] = vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4));
+                    q[1] = vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30));
+                    q[2] = vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30));
+                    q[3] = vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30));
+                    for (g = 0; g < 4; g++) {   /* values 32g + 16k .. +15 of this half: sub-block 2g + k */
+                        int32x4_t s = mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q[g]), vld1q_s8(x + 128 * j + 32 * g + 16 * k));
+                        A += sc[2 * g + k] * vaddvq_s32(s);
+                    }
+                }
+            }
+            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
+        }
+    }
+    return acc;
+}
+#define MAMBA__QDOT_V 1
+#else
+#define MAMBA__QDOT_NAME "scalar"
+#endif
+#ifdef MAMBA__QDOT_V
+#define mamba__qdot mamba__qdot_v
+#else
+#define mamba__qdot mamba__qdot_ref
+#endif
+
+/* Y[t] = W X[t] (+ bias) for a quantized W: each token's activation is
+   quantized once into qbuf (T * mamba__qact_bytes(cols)), then every (row,
+   token) dot is the same function call whatever T or the thread count. */
+static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                           const float *X, int ldx, int T, unsigned char *qbuf) {
+    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt);
+    size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
+    size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
+    (void)omp_work;
+    for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+    MAMBA__OMP_FOR
+    for (r = 0; r < rows; r++) {
+        const unsigned char *w = (const unsigned char *)W->data + (size_t)r * rb;
+        float b = bias ? bias[r] : 0.0f;
+        int u;
+        for (u = 0; u < T; u++) {
+            mamba__qact a;
+            mamba__qact_at(qbuf + (size_t)u * qs, (size_t)cols, &a);
+            Y[(size_t)u * (size_t)ldy + (size_t)r] = mamba__qdot(w, dt, &a, cols) + b;
+        }
+    }
+}
+
+/* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows; qbuf
+   (T * mamba__qact_bytes(cols) bytes) holds the quantized activations for
+   quantized W. */
 static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *bias,
-                          const float *X, int ldx, int T, float *rowbuf) {
+                          const float *X, int ldx, int T, float *rowbuf, unsigned char *qbuf) {
+    if (mamba__is_quant(W->dtype)) { mamba__qlinear(Y, ldy, W, bias, X, ldx, T, qbuf); return; }
 #ifdef MAMBA__SIMD
     (void)rowbuf;
     if (T == 1) mamba__matvec_v(Y, W, bias, X);
@@ -2489,9 +2836,11 @@ MAMBA_API size_t mamba_state_size(const mamba_config *c) {
 /* Scratch layout for a chunk of T tokens (floats, each block 64-byte aligned):
    res (T,D) residual; u (T,D) normed input; xz (T,d_in_proj) in_proj output;
    xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
-   dt (T,E); y (T,E); out (T,D); rowbuf (max cols). */
+   dt (T,E); y (T,E); out (T,D); rowbuf (max cols); qbuf: T quantized
+   activation rows of the widest matrix input (mamba__qact_bytes bytes each). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
+    unsigned char *qbuf;
 } mamba__scratch;
 
 static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mamba__scratch *sc) {
@@ -2513,6 +2862,12 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
         if (!mamba__mul(n, sizeof(float), &n) || !mamba__add(n, MAMBA__ALIGN - 1, &n)) return 0;
         n = n / MAMBA__ALIGN * MAMBA__ALIGN;
         if (mem && sc) *dst[i] = (float *)(void *)((unsigned char *)mem + off);
+        if (!mamba__add(off, n, &off)) return 0;
+    }
+    {   /* quantized activations: T rows of the widest input */
+        size_t n;
+        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T, &n)) return 0;
+        if (mem && sc) sc->qbuf = (unsigned char *)mem + off;
         if (!mamba__add(off, n, &off)) return 0;
     }
     return off;
@@ -3107,11 +3462,11 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     for (t = 0; t < T; t++)                                            /* u = norm(r) */
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* xz = in_proj(u): x = xz[:, :E], z = xz[:, E:] */
-    mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf);
+    mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++)                                            /* xc = silu(conv1d(x)) */
         mamba__conv_step(sc->xc + (size_t)t * E, conv, sc->xz + (size_t)t * 2 * E, L->conv_w, L->conv_b, E, K);
     /* x_dbl = x_proj(xc) -> dlow (R) | B (N) | C (N) */
-    mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf);
+    mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf, sc->qbuf);
     if (c->arch == MAMBA_ARCH_FALCON_MAMBA) {                          /* weightless rms norms */
         for (t = 0; t < T; t++) {
             float *xd = sc->xdbl + (size_t)t * X;
@@ -3121,7 +3476,7 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
         }
     }
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
-    mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf);
+    mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);   /* per token: same lanes as the step path */
     {   /* selective scan: channel blocks in parallel, tokens in order within each */
         int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, cb;
@@ -3138,7 +3493,7 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
         }
     }
     /* out = out_proj(y); r = r + out */
-    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
+    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
@@ -3153,7 +3508,7 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
     for (t = 0; t < T; t++)
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* zxbcdt = in_proj(u) -> z (E) | xBC (conv_dim) | dt (H) */
-    mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf);
+    mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)) */
         const float *zx = sc->xz + (size_t)t * NP;
         float *dt = sc->dt + (size_t)t * H;
@@ -3183,7 +3538,7 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
         if (c->gated_norm) mamba__gated_norm(y, zx, L->gnorm, E, G, c->norm_eps, c->norm_before_gate);
         else mamba__mul_silu(y, zx, E);
     }
-    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
+    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
@@ -3202,7 +3557,7 @@ static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int
     if (first < T) {
         int n = T - first;
         for (t = 0; t < n; t++) mamba__rmsnorm(sc.u + (size_t)t * D, sc.res + (size_t)(first + t) * D, m->norm_f, D, c->norm_eps);
-        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf);
+        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf, sc.qbuf);
     }
     s->n_tokens += (uint64_t)T;
 }

@@ -168,13 +168,14 @@ static double time_it(void (*fn)(void *), void *arg, double min_s) {
 
 typedef struct {
     mamba__mat W; float *x, *y, *rowbuf, *X, *Y;
+    unsigned char *qbuf;
     float *h, *A, *dt, *B, *C, *D, *z, *w, *win, *e;
     int E, N, T, n;
 } kargs;
 static void k_matvec_ref(void *p) { kargs *a = (kargs *)p; mamba__matvec_ref(a->y, &a->W, NULL, a->x, a->rowbuf); }
-static void k_matvec(void *p) { kargs *a = (kargs *)p; mamba__linear(a->y, a->W.rows, &a->W, NULL, a->x, a->W.cols, 1, a->rowbuf); }
-static void k_matmul_ref(void *p) { kargs *a = (kargs *)p; mamba__matmul_ref(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf); }
-static void k_matmul(void *p) { kargs *a = (kargs *)p; mamba__linear(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf); }
+static void k_matvec(void *p) { kargs *a = (kargs *)p; mamba__linear(a->y, a->W.rows, &a->W, NULL, a->x, a->W.cols, 1, a->rowbuf, a->qbuf); }
+static void k_matmul_ref(void *p) { kargs *a = (kargs *)p; mamba__matmul_ref(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf, a->qbuf); }
+static void k_matmul(void *p) { kargs *a = (kargs *)p; mamba__linear(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf, a->qbuf); }
 static void k_scan_ref(void *p) { kargs *a = (kargs *)p; mamba__scan_step_ref(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
 static void k_scan(void *p) { kargs *a = (kargs *)p; mamba__scan_step(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
 static void k_conv_ref(void *p) { kargs *a = (kargs *)p; mamba__conv_step_ref(a->y, a->win, a->x, a->w, a->D, a->E, 4); }

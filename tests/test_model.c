@@ -82,9 +82,16 @@ static int golden_read(golden *g, const char *dir) { return golden_read_files(g,
 /* ---- goldens: step, sequence at several chunk sizes, prefill-then-step ----- */
 
 static double worst_ratio_all = 0;
+/* The golden tolerance: 1e-4 + 1e-3|ref| for exact f32 math. Quantized
+   weights are multiplied with 8-bit activations (as llama.cpp does), which
+   costs up to ~1e-2 on m1-tiny (llama.cpp itself: 1.1e-2); the issue's
+   requirement for those files is 3e-2 absolute with the same top token almost
+   everywhere (here: at least 95% of rows). */
+static double tol_abs = 1e-4, tol_rel = 1e-3;
+static int tol_quant = 0;
 
 static void check_rows(const char *what, const char *dir, const float *got, const float *want, size_t n) {
-    double ratio, err = test_max_err(got, want, n, 1e-4, 1e-3, &ratio);
+    double ratio, err = test_max_err(got, want, n, tol_abs, tol_rel, &ratio);
     CHECK(ratio <= 1.0, "%s %s: max abs err %.3g (%.3g x tolerance)", dir, what, err, ratio);
     if (ratio > worst_ratio_all) worst_ratio_all = ratio;
 }
@@ -102,8 +109,14 @@ static void golden_model(mamba_model *m, const char *dir, const golden *g) {
     /* step path */
     CHECK(mamba_state_new(&s, m, 4) == MAMBA_OK, "%s: state", dir);
     for (i = 0; i < T; i++) CHECK(mamba_step(m, s, g->tokens[i], step_lg + (size_t)i * V) == MAMBA_OK, "step");
-    err = test_max_err(step_lg, g->logits, (size_t)V * T, 1e-4, 1e-3, &ratio);
+    err = test_max_err(step_lg, g->logits, (size_t)V * T, tol_abs, tol_rel, &ratio);
     printf("  %-28s step: max abs err %.3g (%.4f of tolerance)\n", dir, err, ratio);
+    if (tol_quant) {   /* same top token almost everywhere */
+        int same = 0;
+        for (i = 0; i < T; i++) same += mamba_argmax(step_lg + (size_t)i * V, V) == mamba_argmax(g->logits + (size_t)i * V, V);
+        printf("  %-28s same top token in %d of %d rows\n", dir, same, T);
+        CHECK(same * 20 >= T * 19, "%s: same top token in only %d of %d rows", dir, same, T);
+    }
     check_rows("step", dir, step_lg, g->logits, (size_t)V * T);
     mamba_state_free(s);
     /* sequence path, every position, several chunk sizes */
@@ -821,7 +834,9 @@ int main(int argc, char **argv) {
     printf("  worst error over all goldens: %.4f of tolerance\n", worst_ratio_all);
     greedy_public();
     gguf_golden("m1-tiny-F32.gguf", "logits.txt");
+    tol_abs = 3e-2; tol_rel = 0; tol_quant = 1;
     gguf_golden("m1-tiny-Q8_0.gguf", "logits-q8_0-dequant.txt");
+    tol_abs = 1e-4; tol_rel = 1e-3; tol_quant = 0;
     gguf_bad();
     gguf_tokenizer_goldens("build/tmp/neox-tok.gguf", "tokenizer-goldens/neox-public.jsonl");
     gguf_tokenizer_goldens("build/tmp/falcon-tok.gguf", "tokenizer-goldens/falcon-public.jsonl");
