@@ -1863,6 +1863,20 @@ MAMBA__UNUSED static void mamba__matmul_ref(float *Y, int ldy, const mamba__mat 
    float d[n/32] (scales: one per 32, or one per 256 for the K-quants);
    int32 s[n/16] (sums of q: per 32, or per 16 for the K-quants). */
 typedef struct mamba__qact { const signed char *q; const float *d; const int32_t *s; } mamba__qact;
+/* f16 -> f32 of a block scale: exact either way, F16C's instruction when there */
+#if defined(MAMBA__SIMD) && defined(__F16C__) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
+static float mamba__qf16(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2); return _cvtsh_ss(h); }
+#else
+#define mamba__qf16 mamba__f16_at
+#endif
+/* Q4_K's 8 scales and 8 mins at once (the same as mamba__q4k_scale_min). */
+static void mamba__q4k_unpack(const unsigned char *q, int *sc, int *mn) {
+    int j;
+    for (j = 0; j < 4; j++) {
+        sc[j] = q[j] & 63; mn[j] = q[j + 4] & 63;
+        sc[j + 4] = (q[j + 8] & 0xF) | (q[j] >> 6) << 4; mn[j + 4] = (q[j + 8] >> 4) | (q[j + 4] >> 6) << 4;
+    }
+}
 static size_t mamba__qact_bytes(size_t n) {
     size_t b = n + 4 * ((n + 31) / 32) + 4 * ((n + 15) / 16);
     return (b + 63) / 64 * 64;
@@ -1906,7 +1920,7 @@ static float mamba__qgroup(const unsigned char *w, size_t bb, const mamba__qact 
     for (k = 0; k < 8; k++) {
         float s;
         if (k >= nb) { p[k] = 0.0f; continue; }
-        s = mamba__f16_at(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
+        s = mamba__qf16(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
         p[k] = s * (float)isum[k];
     }
     return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
@@ -1932,19 +1946,19 @@ static void mamba__qblocks_ref(const unsigned char *w, int dt, const mamba__qact
    scale_j * (q . x) and B = sum of min_j * sum(x); Q6_K gives (d*dx)*A with
    A = sum of scale_j * ((q6 . x) - 32 sum(x)). */
 static float mamba__q4k_combine(const unsigned char *b, float dx, int32_t A, int32_t B) {
-    float t1 = mamba__f16_at(b) * dx, t2 = mamba__f16_at(b + 2) * dx;
+    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
     t1 = t1 * (float)A;
     t2 = t2 * (float)B;
     return t1 - t2;
 }
 static float mamba__q6k_combine(const unsigned char *b, float dx, int32_t A) {
-    float t = mamba__f16_at(b + 208) * dx;
+    float t = mamba__qf16(b + 208) * dx;
     return t * (float)A;
 }
-static int32_t mamba__q4k_mins(const unsigned char *b, const int32_t *s16) {
+static int32_t mamba__q4k_mins(const int *mn, const int32_t *s16) {
     int32_t B = 0;
-    int j, sc, mn;
-    for (j = 0; j < 8; j++) { mamba__q4k_scale_min(j, b + 4, &sc, &mn); B += mn * (s16[2 * j] + s16[2 * j + 1]); }
+    int j;
+    for (j = 0; j < 8; j++) B += mn[j] * (s16[2 * j] + s16[2 * j + 1]);
     return B;
 }
 static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
@@ -1981,15 +1995,15 @@ MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const
         int32_t A = 0;
         if (dt == MAMBA_DTYPE_Q4_K) {
             const unsigned char *b = w + (size_t)i * 144;
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
             for (j = 0; j < 8; j++) {
-                int sc, mn;
                 int32_t t = 0;
                 const unsigned char *q = b + 16 + 32 * (j / 2);
-                mamba__q4k_scale_min(j, b + 4, &sc, &mn);
                 for (l = 0; l < 32; l++) t += (q[l] >> (4 * (j & 1)) & 0xF) * x[32 * j + l];
-                A += sc * t;
+                A += sc[j] * t;
             }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(b, s16));
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
         } else {
             const unsigned char *b = w + (size_t)i * 210;
             for (j = 0; j < 16; j++) {
@@ -2355,87 +2369,150 @@ static int32_t mamba__hsum_i32(__m256i v) {
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
     return _mm_cvtsi128_si32(s);
 }
-/* 8 full Q8_0/Q4_0 blocks from b0: the same float ops as mamba__qgroup */
-static float mamba__qgroup8_x86(const unsigned char *w, int dt, const mamba__qact *a, int b0) {
-    __m256i v[8], h01, h23, h45, h67, h0, h1, isum;
+/* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
+static __m256i mamba__sum8_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4, __m256i v5, __m256i v6, __m256i v7) {
+    __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v4, v5), _mm256_hadd_epi32(v6, v7));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+}
+/* (dw * dx) * isum for 8 blocks, added as ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)):
+   mamba__qgroup's operations, lane for lane */
+static float mamba__group8_f32(const unsigned char *w, size_t bb, const float *dx, __m256i isum) {
+    __m128i h = _mm_cvtsi32_si128(*(const uint16_t *)(const void *)w);
     __m256 p;
     __m128 lo;
-    uint16_t hs[8];
-    int k;
-    size_t bb = dt == MAMBA_DTYPE_Q8_0 ? 34 : 18;
-    for (k = 0; k < 8; k++) {
-        const unsigned char *blk = w + (size_t)(b0 + k) * bb;
-        __m256i x = MAMBA__LOADI(a->q + (size_t)(b0 + k) * 32);
-        memcpy(&hs[k], blk, 2);
-        if (dt == MAMBA_DTYPE_Q8_0) {
-            v[k] = MAMBA__DOT_I8(MAMBA__LOADI(blk + 2), x);
-        } else {
-            __m128i qs = _mm_loadu_si128((const __m128i *)(const void *)(blk + 2));
-            __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(0x0F));
-            v[k] = MAMBA__DPBUSD(u, x);
-        }
-    }
-    h01 = _mm256_hadd_epi32(v[0], v[1]); h23 = _mm256_hadd_epi32(v[2], v[3]);
-    h45 = _mm256_hadd_epi32(v[4], v[5]); h67 = _mm256_hadd_epi32(v[6], v[7]);
-    h0 = _mm256_hadd_epi32(h01, h23); h1 = _mm256_hadd_epi32(h45, h67);
-    isum = _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
-    if (dt == MAMBA_DTYPE_Q4_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + b0), 3));
-    p = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)hs)), _mm256_loadu_ps(a->d + b0));
+    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + bb), 1);
+    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 2 * bb), 2);
+    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 3 * bb), 3);
+    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 4 * bb), 4);
+    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 5 * bb), 5);
+    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 6 * bb), 6);
+    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 7 * bb), 7);
+    p = _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
     p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
     lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));   /* p_i + p_{i+4} */
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));                                /* + lane i+2    */
     lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
     return _mm_cvtss_f32(lo);
 }
-static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+#define MAMBA__Q8B(k) MAMBA__DOT_I8(MAMBA__LOADI(w + (k) * 34 + 2), MAMBA__LOADI(x + 32 * (k)))
+#define MAMBA__Q4B(k) MAMBA__DPBUSD(_mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + (k) * 18 + 2)), 4), \
+                                    _mm_loadu_si128((const __m128i *)(const void *)(w + (k) * 18 + 2))), m4), MAMBA__LOADI(x + 32 * (k)))
+static float mamba__qdot_q8_0_x86(const unsigned char *w, const mamba__qact *a, int nb) {
+    float acc = 0.0f;
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8, w += 8 * 34) {
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256i isum = mamba__sum8_i32(MAMBA__Q8B(0), MAMBA__Q8B(1), MAMBA__Q8B(2), MAMBA__Q8B(3),
+                                       MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
+        acc += mamba__group8_f32(w, 34, a->d + i, isum);
+    }
+    if (i < nb) {
+        int32_t isum[8];
+        mamba__qblocks_ref(w - (size_t)i * 34, MAMBA_DTYPE_Q8_0, a, i, nb - i, isum);
+        acc += mamba__qgroup(w - (size_t)i * 34, 34, a, i, nb - i, isum);
+    }
+    return acc;
+}
+static float mamba__qdot_q4_0_x86(const unsigned char *w, const mamba__qact *a, int nb) {
+    float acc = 0.0f;
+    int i;
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (i = 0; i + 8 <= nb; i += 8, w += 8 * 18) {
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256i isum = mamba__sum8_i32(MAMBA__Q4B(0), MAMBA__Q4B(1), MAMBA__Q4B(2), MAMBA__Q4B(3),
+                                       MAMBA__Q4B(4), MAMBA__Q4B(5), MAMBA__Q4B(6), MAMBA__Q4B(7));
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3));
+        acc += mamba__group8_f32(w, 18, a->d + i, isum);
+    }
+    if (i < nb) {
+        int32_t isum[8];
+        mamba__qblocks_ref(w - (size_t)i * 18, MAMBA_DTYPE_Q4_0, a, i, nb - i, isum);
+        acc += mamba__qgroup(w - (size_t)i * 18, 18, a, i, nb - i, isum);
+    }
+    return acc;
+}
+/* int16 lane pairs of a 128-bit vector of 8 int16, broadcast: lane 2p in the
+   low half, lane 2p+1 in the high half (p = 0..3), or lane p everywhere */
+static __m256i mamba__bcast_pair16(__m256i v, int p) {
+    char lo = (char)(4 * p), hi = (char)(4 * p + 2);
+    return _mm256_shuffle_epi8(v, _mm256_setr_epi8(lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1),
+                                                   lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1),
+                                                   hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1),
+                                                   hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1)));
+}
+static __m256i mamba__bcast16(__m256i v, int p) {
+    char c = (char)(2 * p), d = (char)(2 * p + 1);
+    return _mm256_shuffle_epi8(v, _mm256_setr_epi8(c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d,
+                                                   c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d));
+}
+static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i, j;
     __m256i m4 = _mm256_set1_epi8(0x0F);
-    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
-        int nb = n / 32;
-        for (i = 0; i + 8 <= nb; i += 8) acc += mamba__qgroup8_x86(w, dt, a, i);
-        if (i < nb) {
-            int32_t isum[8];
-            mamba__qblocks_ref(w, dt, a, i, nb - i, isum);
-            acc += mamba__qgroup(w, mamba__block_bytes(dt), a, i, nb - i, isum);
-        }
-        return acc;
-    }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
+    for (i = 0; i < nsb; i++, b += 144) {
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
-        __m256i s = _mm256_setzero_si256();
-        if (dt == MAMBA_DTYPE_Q4_K) {
-            const unsigned char *b = w + (size_t)i * 144;
-            for (j = 0; j < 4; j++) {
-                __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
-                int sc0, sc1, mn;
-                mamba__q4k_scale_min(2 * j, b + 4, &sc0, &mn);
-                mamba__q4k_scale_min(2 * j + 1, b + 4, &sc1, &mn);
-                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, m4), MAMBA__LOADI(x + 64 * j)), _mm256_set1_epi16((short)sc0)));
-                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), MAMBA__LOADI(x + 64 * j + 32)), _mm256_set1_epi16((short)sc1)));
-            }
-            acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins(b, s16));
-        } else {
-            const unsigned char *b = w + (size_t)i * 210;
-            __m256i m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
-            for (j = 0; j < 2; j++) {
-                const signed char *sc = (const signed char *)(b + 192 + 8 * j);
-                __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j), q[4];
-                int k;
-                q[0] = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
-                q[1] = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
-                q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
-                q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
-                for (k = 0; k < 4; k++) {
-                    __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q[k], MAMBA__LOADI(x + 128 * j + 32 * k)), scv));
-                }
-            }
-            acc += mamba__q6k_combine(b, a->d[i], mamba__hsum_i32(s) - mamba__q6k_offset(b, s16));
+        __m256i s = _mm256_setzero_si256(), scales, mins, msum;
+        uint32_t u[4], t;
+        /* the 12 packed bytes -> 8 scales (u[0..1]) and 8 mins (u[2..3]), as mamba__q4k_unpack */
+        memcpy(u, b + 4, 12);
+        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;
+        t = u[1] & 0x3f3f3f3fu;
+        u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;
+        u[2] = t;
+        u[0] &= 0x3f3f3f3fu;
+        scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));   /* 8 scales, 8 mins */
+        mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(scales, 1));
+        scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(scales));
+        for (j = 0; j < 4; j++) {
+            __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
+            __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), MAMBA__LOADI(x + 64 * j));
+            __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), MAMBA__LOADI(x + 64 * j + 32));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(p0, mamba__bcast16(scales, 2 * j)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(p1, mamba__bcast16(scales, 2 * j + 1)));
         }
+        /* B = sum of min_j * (s16[2j] + s16[2j+1]): hadd gives the pair sums in the order 0 1 4 5 | 2 3 6 7 */
+        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
+        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
     }
     return acc;
+}
+static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
+    float acc = 0.0f;
+    int i, j;
+    __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    for (i = 0; i < nsb; i++, b += 210) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+        __m256i s = _mm256_setzero_si256(), off;
+        /* the -32: 32 * sum of scale_j * s16[j] */
+        off = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepi8_epi32(sc8), MAMBA__LOADI(s16)),
+                               _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(sc8, 8)), MAMBA__LOADI(s16 + 8)));
+        for (j = 0; j < 2; j++) {
+            __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
+            __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
+            __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+            __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+            __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
+            __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+            const signed char *xj = x + 128 * j;
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
+        }
+        acc += mamba__q6k_combine(b, a->d[i], mamba__hsum_i32(_mm256_sub_epi32(s, _mm256_slli_epi32(off, 5))));
+    }
+    return acc;
+}
+static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    if (dt == MAMBA_DTYPE_Q8_0) return mamba__qdot_q8_0_x86(w, a, n / 32);
+    if (dt == MAMBA_DTYPE_Q4_0) return mamba__qdot_q4_0_x86(w, a, n / 32);
+    if (dt == MAMBA_DTYPE_Q4_K) return mamba__qdot_q4_k_x86(w, a, n / MAMBA__QKK);
+    return mamba__qdot_q6_k_x86(w, a, n / MAMBA__QKK);
 }
 #define MAMBA__QDOT_V 1
 #elif defined(MAMBA__SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
@@ -2480,8 +2557,9 @@ static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a,
         int32_t A = 0;
         if (dt == MAMBA_DTYPE_Q4_K) {
             const unsigned char *b = w + (size_t)i * 144;
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
             for (j = 0; j < 8; j++) {
-                int sc, mn;
                 const unsigned char *q = b + 16 + 32 * (j / 2);
                 uint8x16_t q0 = vld1q_u8(q), q1 = vld1q_u8(q + 16);
                 int32x4_t s = vdupq_n_s32(0);
@@ -2489,10 +2567,9 @@ static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a,
                 else { q0 = vandq_u8(q0, m4); q1 = vandq_u8(q1, m4); }
                 s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q0), vld1q_s8(x + 32 * j));
                 s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q1), vld1q_s8(x + 32 * j + 16));
-                mamba__q4k_scale_min(j, b + 4, &sc, &mn);
-                A += sc * vaddvq_s32(s);
+                A += sc[j] * vaddvq_s32(s);
             }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(b, s16));
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
         } else {
             const unsigned char *b = w + (size_t)i * 210;
             uint8x16_t m3 = vdupq_n_u8(0x03), m30 = vdupq_n_u8(0x30);
