@@ -37,9 +37,17 @@
                not 29. Only small per-channel vectors are converted to F32 at
                load. No alignment is assumed: a misaligned matrix is copied once.
                GGUF files as llama.cpp writes them (v2/v3): F32, F16, BF16,
-               Q8_0 and Q4_0 tensors, config and tokenizer from the metadata;
-               mamba_load_file on a .gguf path, or mamba_load_memory with
-               config_json NULL. (Q4_K/Q6_K: not yet.)
+               Q8_0, Q4_0, Q4_K and Q6_K tensors, each tensor its own type
+               (as in "Q4_K_M" files), config and tokenizer from the
+               metadata; mamba_load_file on a .gguf path, or
+               mamba_load_memory with config_json NULL. Quantized matrices
+               stay quantized in memory; the vector they multiply is rounded
+               to 8-bit blocks (per 32 values for Q8_0/Q4_0, per 256 for the
+               K-quants, scale max|x|/127) and each block is an exact integer
+               dot product, as llama.cpp does: logits land within ~1e-2 of
+               exact math on the dequantized weights for m1-tiny Q8_0
+               (llama.cpp: 1.1e-2). Conv, A, D, dt bias, norms and the state
+               are always F32.
      Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
@@ -86,7 +94,10 @@
    NUMERICS
      fp32 residual stream, fp32 state, fp32 accumulation, -O2 without
      fast-math. Every vector kernel has a scalar twin (`_ref`) that the tests
-     compare it with. Each (row, token) dot product is computed in one fixed
+     compare it with; the quantized dot products (integer per block, block
+     results combined in one fixed float order) equal their twin bit for bit
+     on every ISA, so quantized matrix products give the same bits with or
+     without MAMBA_NO_SIMD. Each (row, token) dot product is computed in one fixed
      order whatever the path, so the step and sequence paths, and any thread
      count, give identical logits. The vector exp is within 2 ulp of expf
      (1 ulp measured) and exactly 0 below -87.3, so no subnormals reach the scan.
@@ -1967,13 +1978,6 @@ static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += (signed char)b[192 + j] * s16[j];
     return 32 * t;
 }
-/* The 6-bit value v (0..255) of a Q6_K super-block, 0..63 (before the -32). */
-static int mamba__q6k_val(const unsigned char *b, int v) {
-    int h = v / 128, l = v % 128, g = l / 32, ll = l % 32;
-    int lo = b[64 * h + ll + (g & 1) * 32], hi = b[128 + 32 * h + ll];
-    return ((g < 2 ? lo & 0xF : lo >> 4) | (hi >> (2 * g) & 3) << 4);
-}
-
 /* Row w (n values in dtype dt) dotted with the quantized activation, scalar. */
 MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
     float acc = 0.0f;
@@ -2006,11 +2010,21 @@ MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const
             acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
         } else {
             const unsigned char *b = w + (size_t)i * 210;
-            for (j = 0; j < 16; j++) {
-                int32_t t = 0;
-                for (l = 0; l < 16; l++) t += mamba__q6k_val(b, 16 * j + l) * x[16 * j + l];
-                A += (signed char)b[192 + j] * t;
+            int32_t t[16];
+            int h;
+            memset(t, 0, sizeof t);
+            for (h = 0; h < 2; h++) {   /* value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+                const unsigned char *ql = b + 64 * h, *qh = b + 128 + 32 * h;
+                const signed char *xh = x + 128 * h;
+                int32_t *th = t + 8 * h;
+                for (l = 0; l < 32; l++) {
+                    th[l / 16] += ((ql[l] & 0xF) | (qh[l] & 3) << 4) * xh[l];
+                    th[2 + l / 16] += ((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) * xh[l + 32];
+                    th[4 + l / 16] += ((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) * xh[l + 64];
+                    th[6 + l / 16] += ((ql[l + 32] >> 4) | (qh[l] >> 6) << 4) * xh[l + 96];
+                }
             }
+            for (j = 0; j < 16; j++) A += (signed char)b[192 + j] * t[j];
             acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
         }
     }
