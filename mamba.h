@@ -2384,6 +2384,7 @@ static int32_t mamba__hsum_i32(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 /* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
+static int mamba__u16(const unsigned char *p) { uint16_t h; memcpy(&h, p, 2); return h; }   /* any alignment */
 static __m256i mamba__sum8_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4, __m256i v5, __m256i v6, __m256i v7) {
     __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
     __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v4, v5), _mm256_hadd_epi32(v6, v7));
@@ -2392,16 +2393,16 @@ static __m256i mamba__sum8_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3, _
 /* (dw * dx) * isum for 8 blocks, added as ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)):
    mamba__qgroup's operations, lane for lane */
 static float mamba__group8_f32(const unsigned char *w, size_t bb, const float *dx, __m256i isum) {
-    __m128i h = _mm_cvtsi32_si128(*(const uint16_t *)(const void *)w);
+    __m128i h = _mm_cvtsi32_si128(mamba__u16(w));
     __m256 p;
     __m128 lo;
-    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + bb), 1);
-    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 2 * bb), 2);
-    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 3 * bb), 3);
-    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 4 * bb), 4);
-    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 5 * bb), 5);
-    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 6 * bb), 6);
-    h = _mm_insert_epi16(h, *(const uint16_t *)(const void *)(w + 7 * bb), 7);
+    h = _mm_insert_epi16(h, mamba__u16(w + bb), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * bb), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * bb), 3);
+    h = _mm_insert_epi16(h, mamba__u16(w + 4 * bb), 4);
+    h = _mm_insert_epi16(h, mamba__u16(w + 5 * bb), 5);
+    h = _mm_insert_epi16(h, mamba__u16(w + 6 * bb), 6);
+    h = _mm_insert_epi16(h, mamba__u16(w + 7 * bb), 7);
     p = _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
     p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
     lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));   /* p_i + p_{i+4} */
