@@ -37,9 +37,17 @@
                not 29. Only small per-channel vectors are converted to F32 at
                load. No alignment is assumed: a misaligned matrix is copied once.
                GGUF files as llama.cpp writes them (v2/v3): F32, F16, BF16,
-               Q8_0 and Q4_0 tensors, config and tokenizer from the metadata;
-               mamba_load_file on a .gguf path, or mamba_load_memory with
-               config_json NULL. (Q4_K/Q6_K: not yet.)
+               Q8_0, Q4_0, Q4_K and Q6_K tensors, each tensor its own type
+               (as in "Q4_K_M" files), config and tokenizer from the
+               metadata; mamba_load_file on a .gguf path, or
+               mamba_load_memory with config_json NULL. Quantized matrices
+               stay quantized in memory; the vector they multiply is rounded
+               to 8-bit blocks (per 32 values for Q8_0/Q4_0, per 256 for the
+               K-quants, scale max|x|/127) and each block is an exact integer
+               dot product, as llama.cpp does: logits land within ~1e-2 of
+               exact math on the dequantized weights for m1-tiny Q8_0
+               (llama.cpp: 1.1e-2). Conv, A, D, dt bias, norms and the state
+               are always F32.
      Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
@@ -94,7 +102,10 @@
    NUMERICS
      fp32 residual stream, fp32 state, fp32 accumulation, -O2 without
      fast-math. Every vector kernel has a scalar twin (`_ref`) that the tests
-     compare it with. Each (row, token) dot product is computed in one fixed
+     compare it with; the quantized dot products (integer per block, block
+     results combined in one fixed float order) equal their twin bit for bit
+     on every ISA, so quantized matrix products give the same bits with or
+     without MAMBA_NO_SIMD. Each (row, token) dot product is computed in one fixed
      order whatever the path, so the step and sequence paths, and any thread
      count, give identical logits. The vector exp is within 2 ulp of expf
      (1 ulp measured) and exactly 0 below -87.3, so no subnormals reach the scan.
@@ -165,7 +176,11 @@ typedef enum mamba_arch {
 typedef enum mamba_dtype {
     MAMBA_DTYPE_UNKNOWN = 0, MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16,
     MAMBA_DTYPE_Q8_0,   /* GGUF: blocks of 32: f16 scale + 32 int8          */
-    MAMBA_DTYPE_Q4_0    /* GGUF: blocks of 32: f16 scale + 16 bytes nibbles  */
+    MAMBA_DTYPE_Q4_0,   /* GGUF: blocks of 32: f16 scale + 16 bytes nibbles  */
+    MAMBA_DTYPE_Q4_K,   /* GGUF: super-blocks of 256, 144 bytes (8 x 32 with
+                           6-bit scales and mins)                           */
+    MAMBA_DTYPE_Q6_K    /* GGUF: super-blocks of 256, 210 bytes (16 x 16 with
+                           int8 scales, 6-bit values)                       */
 } mamba_dtype;
 
 /* Everything the forward pass needs to know about a model's shape. */
@@ -1033,20 +1048,75 @@ static float mamba__f16_f32(uint16_t h) {
 static float mamba__bf16_f32(uint16_t b) { return mamba__bits_f32((uint32_t)b << 16); }
 
 static size_t mamba__dtype_size(int dt) { return dt == MAMBA_DTYPE_F32 ? 4 : dt == MAMBA_DTYPE_F16 || dt == MAMBA_DTYPE_BF16 ? 2 : 0; }
-static int mamba__is_quant(int dt) { return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0; }
-#define MAMBA__QK 32   /* values per Q8_0 / Q4_0 block */
-static size_t mamba__block_bytes(int dt) { return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : 0; }
+static int mamba__is_quant(int dt) {
+    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+}
+#define MAMBA__QK 32    /* values per Q8_0 / Q4_0 block */
+#define MAMBA__QKK 256  /* values per Q4_K / Q6_K super-block */
+/* Values per block: 32, or 256 for the K-quants (0 for non-block types). */
+static int mamba__block_elems(int dt) {
+    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 ? MAMBA__QK : dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? MAMBA__QKK : 0;
+}
+static size_t mamba__block_bytes(int dt) {
+    return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : dt == MAMBA_DTYPE_Q4_K ? 144 : dt == MAMBA_DTYPE_Q6_K ? 210 : 0;
+}
+static const char *mamba__dtype_name(int dt) {
+    static const char *const names[] = {"?", "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
+    return dt > 0 && dt <= MAMBA_DTYPE_Q6_K ? names[dt] : "?";
+}
 /* Bytes of one row of `cols` values (cols a multiple of the block for quants). */
 static size_t mamba__row_bytes(int dt, size_t cols) {
-    return mamba__is_quant(dt) ? cols / MAMBA__QK * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
+    return mamba__is_quant(dt) ? cols / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
 }
-/* Dequantizes one block of 32 values (llama.cpp's Q8_0 and Q4_0 layouts). */
+static float mamba__f16_at(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2); return mamba__f16_f32(h); }
+/* Q4_K's 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes
+   (llama.cpp get_scale_min_k4): j < 4 in the low 6 bits of bytes j and j+4;
+   j >= 4 from the nibbles of byte j+4 plus the top 2 bits of bytes j-4 / j. */
+static void mamba__q4k_scale_min(int j, const unsigned char *q, int *sc, int *mn) {
+    if (j < 4) { *sc = q[j] & 63; *mn = q[j + 4] & 63; }
+    else { *sc = (q[j + 4] & 0xF) | (q[j - 4] >> 6) << 4; *mn = (q[j + 4] >> 4) | (q[j] >> 6) << 4; }
+}
+/* Dequantizes one block (32 values, or 256 for the K-quants) in llama.cpp's
+   layouts (ggml-common.h / ggml-quants.c dequantize_row_*), same float ops. */
 static void mamba__dequant_block(const unsigned char *b, int dt, float *out) {
-    uint16_t h;
     float d;
-    int j;
-    memcpy(&h, b, 2);
-    d = mamba__f16_f32(h);
+    int j, l;
+    if (dt == MAMBA_DTYPE_Q4_K) {
+        /* f16 d, f16 dmin, scales[12], qs[128]: 64 values per 32 bytes of qs,
+           the low nibbles first (sub-block 2i), then the high (2i + 1);
+           v = d*sc*q - dmin*m */
+        float dmin = mamba__f16_at(b + 2);
+        const unsigned char *q = b + 16;
+        d = mamba__f16_at(b);
+        for (j = 0; j < 8; j += 2, q += 32, out += 64) {
+            int sc, mn;
+            float d1, m1, d2, m2;
+            mamba__q4k_scale_min(j, b + 4, &sc, &mn); d1 = d * (float)sc; m1 = dmin * (float)mn;
+            mamba__q4k_scale_min(j + 1, b + 4, &sc, &mn); d2 = d * (float)sc; m2 = dmin * (float)mn;
+            for (l = 0; l < 32; l++) out[l] = d1 * (float)(q[l] & 0xF) - m1;
+            for (l = 0; l < 32; l++) out[32 + l] = d2 * (float)(q[l] >> 4) - m2;
+        }
+        return;
+    }
+    if (dt == MAMBA_DTYPE_Q6_K) {
+        /* ql[128] low 4 bits, qh[64] high 2 bits, int8 scales[16], f16 d; per
+           half of 128: value l from ql[l] low | qh[l] bits 0-1, l+32 from
+           ql[l+32] low | bits 2-3, l+64 from ql[l] high | bits 4-5, l+96 from
+           ql[l+32] high | bits 6-7; v = d * scale[v/16] * (q - 32) */
+        const unsigned char *ql = b, *qh = b + 128;
+        const signed char *sc = (const signed char *)(b + 192);
+        d = mamba__f16_at(b + 208);
+        for (j = 0; j < 2; j++, ql += 64, qh += 32, sc += 8, out += 128)
+            for (l = 0; l < 32; l++) {
+                int is = l / 16;
+                out[l] = d * (float)sc[is] * (float)(((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
+                out[l + 32] = d * (float)sc[is + 2] * (float)(((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) - 32);
+                out[l + 64] = d * (float)sc[is + 4] * (float)(((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) - 32);
+                out[l + 96] = d * (float)sc[is + 6] * (float)(((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4) - 32);
+            }
+        return;
+    }
+    d = mamba__f16_at(b);
     if (dt == MAMBA_DTYPE_Q8_0) {
         for (j = 0; j < 32; j++) out[j] = d * (float)(signed char)b[2 + j];
     } else {   /* Q4_0: low nibbles are values 0..15, high nibbles 16..31, offset 8 */
@@ -1729,7 +1799,8 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         mamba__rd_u32(&r, &ty);
         mamba__rd_u64(&r, &off);
         dt = ty == 0 ? MAMBA_DTYPE_F32 : ty == 1 ? MAMBA_DTYPE_F16 : ty == 30 ? MAMBA_DTYPE_BF16 :
-             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : 0;
+             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : ty == 12 ? MAMBA_DTYPE_Q4_K :
+             ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
         for (q = 0; q < (int)nd; q++) {
             if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
                 { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
@@ -1737,8 +1808,12 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         if (dt == 0) {   /* a type we cannot compute with: fine unless the model needs it */
             nbytes = 0;
         } else if (mamba__is_quant(dt)) {
-            if (nd == 0 || ne[0] % MAMBA__QK) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a quantized tensor's rows are not a multiple of 32", fname, 0, 0, 0); goto fail; }
-            nbytes = numel / MAMBA__QK * mamba__block_bytes(dt);
+            if (nd == 0 || ne[0] % (uint64_t)mamba__block_elems(dt)) {
+                st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a %s tensor's rows are not a multiple of %d", fname, mamba__dtype_name(dt),
+                                mamba__block_elems(dt), 0);
+                goto fail;
+            }
+            nbytes = numel / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt);
         } else {
             esz = mamba__dtype_size(dt);
             if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
@@ -1760,7 +1835,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         ts->n++;
         t->file = fname;
         t->dtype = dt;
-        if (dt) strcpy(t->dtype_name, dt == MAMBA_DTYPE_F32 ? "F32" : dt == MAMBA_DTYPE_F16 ? "F16" : dt == MAMBA_DTYPE_BF16 ? "BF16" : dt == MAMBA_DTYPE_Q8_0 ? "Q8_0" : "Q4_0");
+        if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
         else {   /* "ggml type N" */
             char *d = t->dtype_name, num[12];
             int nn = 0, o = 10;
@@ -1913,7 +1988,8 @@ static void mamba__row_f32(const mamba__mat *W, int r, float *out) {
     int i;
     if (mamba__is_quant(W->dtype)) {
         const unsigned char *p = (const unsigned char *)W->data + mamba__row_bytes(W->dtype, (size_t)W->cols) * (size_t)r;
-        for (i = 0; i < W->cols; i += MAMBA__QK) mamba__dequant_block(p + (size_t)(i / MAMBA__QK) * mamba__block_bytes(W->dtype), W->dtype, out + i);
+        int be = mamba__block_elems(W->dtype);
+        for (i = 0; i < W->cols; i += be) mamba__dequant_block(p + (size_t)(i / be) * mamba__block_bytes(W->dtype), W->dtype, out + i);
         return;
     }
     if (W->dtype == MAMBA_DTYPE_F32) { memcpy(out, (const float *)W->data + base, sizeof(float) * (size_t)W->cols); return; }
@@ -1949,6 +2025,177 @@ MAMBA__UNUSED static void mamba__matmul_ref(float *Y, int ldy, const mamba__mat 
         for (t = 0; t < T; t++)
             Y[(size_t)t * (size_t)ldy + (size_t)r] = mamba__dot_f32_ref(w, X + (size_t)t * (size_t)ldx, W->cols) + b;
     }
+}
+
+/* ---- quantized dot products -----------------------------------------------
+   As llama.cpp does: the activation vector is quantized once per matrix
+   product into int8 blocks with an f32 scale (per 32 values for Q8_0/Q4_0,
+   like Q8_0; per 256 for the K-quants, like Q8_K, with the sums of each 16),
+   each weight block is dotted with it in int32 (exact), and the blocks'
+   float results are combined in one fixed order that every path (scalar,
+   AVX2, AVX-512 VNNI, NEON) follows operation for operation, so they agree
+   bit for bit. Rounding x to int8 costs at most |x|max/254 per value, i.e.
+   |dot - exact| <= sum over blocks of (amax_b / 254) * sum_j |w_j| plus f32
+   rounding (tests/test_kernels.c checks this bound).
+   Token layout (mamba__qact_bytes(n) bytes, 64-byte multiple): int8 q[n];
+   float d[n/32] (scales: one per 32, or one per 256 for the K-quants);
+   int32 s[n/16] (sums of q: per 32, or per 16 for the K-quants). */
+typedef struct mamba__qact { const signed char *q; const float *d; const int32_t *s; } mamba__qact;
+/* f16 -> f32 of a block scale: exact either way, F16C's instruction when there */
+#if defined(MAMBA__SIMD) && defined(__F16C__) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
+static float mamba__qf16(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2); return _cvtsh_ss(h); }
+#else
+#define mamba__qf16 mamba__f16_at
+#endif
+/* Q4_K's 8 scales and 8 mins at once (the same as mamba__q4k_scale_min). */
+static void mamba__q4k_unpack(const unsigned char *q, int *sc, int *mn) {
+    int j;
+    for (j = 0; j < 4; j++) {
+        sc[j] = q[j] & 63; mn[j] = q[j + 4] & 63;
+        sc[j + 4] = (q[j + 8] & 0xF) | (q[j] >> 6) << 4; mn[j + 4] = (q[j + 8] >> 4) | (q[j + 4] >> 6) << 4;
+    }
+}
+static size_t mamba__qact_bytes(size_t n) {
+    size_t b = n + 4 * ((n + 31) / 32) + 4 * ((n + 15) / 16);
+    return (b + 63) / 64 * 64;
+}
+static void mamba__qact_at(const unsigned char *buf, size_t n, mamba__qact *a) {
+    a->q = (const signed char *)buf;
+    a->d = (const float *)(const void *)(buf + n);
+    a->s = (const int32_t *)(const void *)(buf + n + 4 * ((n + 31) / 32));
+}
+/* Quantizes n values (n a multiple of blk, 32 or 256): q = round(x / d),
+   d = max|x| / 127 per block; NaN becomes 0, +-inf saturates. */
+static void mamba__quantize_act(const float *x, int n, int blk, unsigned char *buf) {
+    signed char *q = (signed char *)buf;
+    float *dd = (float *)(void *)(buf + n);
+    int32_t *s = (int32_t *)(void *)(buf + (size_t)n + 4 * (((size_t)n + 31) / 32));
+    int b, i, sub = blk == MAMBA__QKK ? 16 : 32;
+    for (b = 0; b < n; b += blk) {
+        float amax = 0, d, id;
+        for (i = 0; i < blk; i++) { float v = x[b + i] < 0 ? -x[b + i] : x[b + i]; if (v > amax) amax = v; }
+        d = amax / 127.0f;
+        id = d > 0 ? 1.0f / d : 0.0f;
+        dd[b / blk] = d;
+        for (i = 0; i < blk; i++) {
+            float v = roundf(x[b + i] * id);
+            q[b + i] = (signed char)(v >= -127.0f && v <= 127.0f ? (int)v : v > 0 ? 127 : v < 0 ? -127 : 0);
+        }
+    }
+    for (b = 0; b < n; b += sub) {
+        int32_t t = 0;
+        for (i = 0; i < sub; i++) t += q[b + i];
+        s[b / sub] = t;
+    }
+}
+
+/* Q8_0/Q4_0: nb (<= 8) blocks from block b0 with integer dots isum[]; each
+   block gives (dw * dx) * isum, and the 8 (0 past nb) are added as
+   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)). */
+static float mamba__qgroup(const unsigned char *w, size_t bb, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
+    float p[8];
+    int k;
+    for (k = 0; k < 8; k++) {
+        float s;
+        if (k >= nb) { p[k] = 0.0f; continue; }
+        s = mamba__qf16(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
+        p[k] = s * (float)isum[k];
+    }
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+}
+/* Integer dots of blocks [b0, b0+nb) of a Q8_0/Q4_0 row, scalar. */
+static void mamba__qblocks_ref(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, int32_t *isum) {
+    int k, j;
+    for (k = 0; k < nb; k++) {
+        const signed char *x = a->q + (size_t)(b0 + k) * 32;
+        int32_t t = 0;
+        if (dt == MAMBA_DTYPE_Q8_0) {
+            const signed char *q = (const signed char *)(w + (size_t)(b0 + k) * 34 + 2);
+            for (j = 0; j < 32; j++) t += q[j] * x[j];
+        } else {
+            const unsigned char *q = w + (size_t)(b0 + k) * 18 + 2;
+            for (j = 0; j < 16; j++) t += (q[j] & 0xF) * x[j] + (q[j] >> 4) * x[j + 16];
+            t -= 8 * a->s[b0 + k];
+        }
+        isum[k] = t;
+    }
+}
+/* K-quant super-block i: Q4_K gives (d*dx)*A - (dmin*dx)*B with A = sum of
+   scale_j * (q . x) and B = sum of min_j * sum(x); Q6_K gives (d*dx)*A with
+   A = sum of scale_j * ((q6 . x) - 32 sum(x)). */
+static float mamba__q4k_combine(const unsigned char *b, float dx, int32_t A, int32_t B) {
+    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
+    t1 = t1 * (float)A;
+    t2 = t2 * (float)B;
+    return t1 - t2;
+}
+static float mamba__q6k_combine(const unsigned char *b, float dx, int32_t A) {
+    float t = mamba__qf16(b + 208) * dx;
+    return t * (float)A;
+}
+static int32_t mamba__q4k_mins(const int *mn, const int32_t *s16) {
+    int32_t B = 0;
+    int j;
+    for (j = 0; j < 8; j++) B += mn[j] * (s16[2 * j] + s16[2 * j + 1]);
+    return B;
+}
+static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
+    int32_t t = 0;
+    int j;
+    for (j = 0; j < 16; j++) t += (signed char)b[192 + j] * s16[j];
+    return 32 * t;
+}
+/* Row w (n values in dtype dt) dotted with the quantized activation, scalar. */
+MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, l;
+    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
+        int nb = n / 32;
+        size_t bb = mamba__block_bytes(dt);
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int k = nb - i < 8 ? nb - i : 8;
+            mamba__qblocks_ref(w, dt, a, i, k, isum);
+            acc += mamba__qgroup(w, bb, a, i, k, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q4_K) {
+            const unsigned char *b = w + (size_t)i * 144;
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
+            for (j = 0; j < 8; j++) {
+                int32_t t = 0;
+                const unsigned char *q = b + 16 + 32 * (j / 2);
+                for (l = 0; l < 32; l++) t += (q[l] >> (4 * (j & 1)) & 0xF) * x[32 * j + l];
+                A += sc[j] * t;
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
+        } else {
+            const unsigned char *b = w + (size_t)i * 210;
+            int32_t t[16];
+            int h;
+            memset(t, 0, sizeof t);
+            for (h = 0; h < 2; h++) {   /* value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+                const unsigned char *ql = b + 64 * h, *qh = b + 128 + 32 * h;
+                const signed char *xh = x + 128 * h;
+                int32_t *th = t + 8 * h;
+                for (l = 0; l < 32; l++) {
+                    th[l / 16] += ((ql[l] & 0xF) | (qh[l] & 3) << 4) * xh[l];
+                    th[2 + l / 16] += ((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) * xh[l + 32];
+                    th[4 + l / 16] += ((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) * xh[l + 64];
+                    th[6 + l / 16] += ((ql[l + 32] >> 4) | (qh[l] >> 6) << 4) * xh[l + 96];
+                }
+            }
+            for (j = 0; j < 16; j++) A += (signed char)b[192 + j] * t[j];
+            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
+        }
+    }
+    return acc;
 }
 
 /* out = x / sqrt(mean(x^2) + eps) * w   (w may be NULL: weightless norm) */
@@ -2082,32 +2329,10 @@ MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
-/* Row r of a quantized W dotted with x: one block of 32 dequantized at a time
-   (the same values the scalar reference widens to). Both vector paths use it,
-   so matvec and matmul stay bit-identical. Not yet vectorised. */
-static float mamba__dot_quant(const mamba__mat *W, int r, const float *x) {
-    const unsigned char *p = (const unsigned char *)W->data + mamba__row_bytes(W->dtype, (size_t)W->cols) * (size_t)r;
-    size_t bb = mamba__block_bytes(W->dtype);
-    float blk[MAMBA__QK], acc = 0;
-    int i, j;
-    for (i = 0; i < W->cols; i += MAMBA__QK, p += bb) {
-        float s0 = 0;
-        mamba__dequant_block(p, W->dtype, blk);
-        for (j = 0; j < MAMBA__QK; j++) s0 += blk[j] * x[i + j];
-        acc += s0;
-    }
-    return acc;
-}
-
 static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
     int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
     size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
     (void)omp_work;
-    if (mamba__is_quant(W->dtype)) {
-        MAMBA__OMP_FOR
-        for (r = 0; r < rows; r++) y[r] = mamba__dot_quant(W, r, x) + (bias ? bias[r] : 0.0f);
-        return;
-    }
     MAMBA__OMP_FOR
     for (r = 0; r < r4; r += 4) {
         if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
@@ -2169,15 +2394,6 @@ static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float 
     int rows = W->rows, cols = W->cols, r;
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
     (void)omp_work;
-    if (mamba__is_quant(W->dtype)) {
-        MAMBA__OMP_FOR
-        for (r = 0; r < rows; r++) {
-            int t;
-            for (t = 0; t < T; t++)
-                Y[(size_t)t * ldy + r] = mamba__dot_quant(W, r, X + (size_t)t * ldx) + (bias ? bias[r] : 0.0f);
-        }
-        return;
-    }
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r += 4) {
         int nr = rows - r < 4 ? rows - r : 4, t, k;
@@ -2308,9 +2524,297 @@ static void mamba__ssd_step_v(float *y, float *S, const float *x, const float *B
 #define mamba__ssd_step mamba__ssd_step_ref
 #endif
 
-/* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows. */
+/* ---- quantized dot products, vector: integer dots in vector registers, the
+   float combination exactly as mamba__qgroup / mamba__q*k_combine do it ---- */
+#if defined(MAMBA__SIMD) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64)) && defined(__AVX2__) && defined(__F16C__)
+#define MAMBA__QDOT_NAME "avx2"
+/* signed x signed and unsigned x signed int8 dots, 4 products per int32 lane;
+   AVX-512 VNNI (256-bit, EVEX) or AVX-VNNI when present, else maddubs+madd
+   (no saturation: |pair| <= 2*128*127 for Q8_0, 2*63*127 for the others) */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#undef MAMBA__QDOT_NAME
+#define MAMBA__QDOT_NAME "avx512-vnni"
+#define MAMBA__DPBUSD(u, s) _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s)
+#elif defined(__AVXVNNI__)
+#undef MAMBA__QDOT_NAME
+#define MAMBA__QDOT_NAME "avx-vnni"
+#define MAMBA__DPBUSD(u, s) _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s)
+#else
+#define MAMBA__DPBUSD(u, s) _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1))
+#endif
+#define MAMBA__DOT_I8(w, x) MAMBA__DPBUSD(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w))
+#define MAMBA__LOADI(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+static int32_t mamba__hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+/* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
+static int mamba__u16(const unsigned char *p) { uint16_t h; memcpy(&h, p, 2); return h; }   /* any alignment */
+static __m256i mamba__sum8_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4, __m256i v5, __m256i v6, __m256i v7) {
+    __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v4, v5), _mm256_hadd_epi32(v6, v7));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+}
+/* (dw * dx) * isum for 8 blocks, added as ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)):
+   mamba__qgroup's operations, lane for lane */
+static float mamba__group8_f32(const unsigned char *w, size_t bb, const float *dx, __m256i isum) {
+    __m128i h = _mm_cvtsi32_si128(mamba__u16(w));
+    __m256 p;
+    __m128 lo;
+    h = _mm_insert_epi16(h, mamba__u16(w + bb), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * bb), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * bb), 3);
+    h = _mm_insert_epi16(h, mamba__u16(w + 4 * bb), 4);
+    h = _mm_insert_epi16(h, mamba__u16(w + 5 * bb), 5);
+    h = _mm_insert_epi16(h, mamba__u16(w + 6 * bb), 6);
+    h = _mm_insert_epi16(h, mamba__u16(w + 7 * bb), 7);
+    p = _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
+    p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));   /* p_i + p_{i+4} */
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));                                /* + lane i+2    */
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+#define MAMBA__Q8B(k) MAMBA__DOT_I8(MAMBA__LOADI(w + (k) * 34 + 2), MAMBA__LOADI(x + 32 * (k)))
+#define MAMBA__Q4B(k) MAMBA__DPBUSD(_mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + (k) * 18 + 2)), 4), \
+                                    _mm_loadu_si128((const __m128i *)(const void *)(w + (k) * 18 + 2))), m4), MAMBA__LOADI(x + 32 * (k)))
+static float mamba__qdot_q8_0_x86(const unsigned char *w, const mamba__qact *a, int nb) {
+    float acc = 0.0f;
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8, w += 8 * 34) {
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256i isum = mamba__sum8_i32(MAMBA__Q8B(0), MAMBA__Q8B(1), MAMBA__Q8B(2), MAMBA__Q8B(3),
+                                       MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
+        acc += mamba__group8_f32(w, 34, a->d + i, isum);
+    }
+    if (i < nb) {
+        int32_t isum[8];
+        mamba__qblocks_ref(w - (size_t)i * 34, MAMBA_DTYPE_Q8_0, a, i, nb - i, isum);
+        acc += mamba__qgroup(w - (size_t)i * 34, 34, a, i, nb - i, isum);
+    }
+    return acc;
+}
+static float mamba__qdot_q4_0_x86(const unsigned char *w, const mamba__qact *a, int nb) {
+    float acc = 0.0f;
+    int i;
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (i = 0; i + 8 <= nb; i += 8, w += 8 * 18) {
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256i isum = mamba__sum8_i32(MAMBA__Q4B(0), MAMBA__Q4B(1), MAMBA__Q4B(2), MAMBA__Q4B(3),
+                                       MAMBA__Q4B(4), MAMBA__Q4B(5), MAMBA__Q4B(6), MAMBA__Q4B(7));
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3));
+        acc += mamba__group8_f32(w, 18, a->d + i, isum);
+    }
+    if (i < nb) {
+        int32_t isum[8];
+        mamba__qblocks_ref(w - (size_t)i * 18, MAMBA_DTYPE_Q4_0, a, i, nb - i, isum);
+        acc += mamba__qgroup(w - (size_t)i * 18, 18, a, i, nb - i, isum);
+    }
+    return acc;
+}
+/* int16 lane pairs of a 128-bit vector of 8 int16, broadcast: lane 2p in the
+   low half, lane 2p+1 in the high half (p = 0..3), or lane p everywhere */
+static __m256i mamba__bcast_pair16(__m256i v, int p) {
+    char lo = (char)(4 * p), hi = (char)(4 * p + 2);
+    return _mm256_shuffle_epi8(v, _mm256_setr_epi8(lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1),
+                                                   lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1), lo, (char)(lo + 1),
+                                                   hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1),
+                                                   hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1), hi, (char)(hi + 1)));
+}
+static __m256i mamba__bcast16(__m256i v, int p) {
+    char c = (char)(2 * p), d = (char)(2 * p + 1);
+    return _mm256_shuffle_epi8(v, _mm256_setr_epi8(c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d,
+                                                   c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d));
+}
+static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
+    float acc = 0.0f;
+    int i, j;
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (i = 0; i < nsb; i++, b += 144) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i s = _mm256_setzero_si256(), scales, mins, msum;
+        uint32_t u[4], t;
+        /* the 12 packed bytes -> 8 scales (u[0..1]) and 8 mins (u[2..3]), as mamba__q4k_unpack */
+        memcpy(u, b + 4, 12);
+        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;
+        t = u[1] & 0x3f3f3f3fu;
+        u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;
+        u[2] = t;
+        u[0] &= 0x3f3f3f3fu;
+        scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));   /* 8 scales, 8 mins */
+        mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(scales, 1));
+        scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(scales));
+        for (j = 0; j < 4; j++) {
+            __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
+            __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), MAMBA__LOADI(x + 64 * j));
+            __m256i p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), MAMBA__LOADI(x + 64 * j + 32));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(p0, mamba__bcast16(scales, 2 * j)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(p1, mamba__bcast16(scales, 2 * j + 1)));
+        }
+        /* B = sum of min_j * (s16[2j] + s16[2j+1]): hadd gives the pair sums in the order 0 1 4 5 | 2 3 6 7 */
+        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
+        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
+    }
+    return acc;
+}
+static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
+    float acc = 0.0f;
+    int i, j;
+    __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    for (i = 0; i < nsb; i++, b += 210) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+        __m256i s = _mm256_setzero_si256(), off;
+        /* the -32: 32 * sum of scale_j * s16[j] */
+        off = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepi8_epi32(sc8), MAMBA__LOADI(s16)),
+                               _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(sc8, 8)), MAMBA__LOADI(s16 + 8)));
+        for (j = 0; j < 2; j++) {
+            __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
+            __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
+            __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+            __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+            __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
+            __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+            const signed char *xj = x + 128 * j;
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
+        }
+        acc += mamba__q6k_combine(b, a->d[i], mamba__hsum_i32(_mm256_sub_epi32(s, _mm256_slli_epi32(off, 5))));
+    }
+    return acc;
+}
+static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    if (dt == MAMBA_DTYPE_Q8_0) return mamba__qdot_q8_0_x86(w, a, n / 32);
+    if (dt == MAMBA_DTYPE_Q4_0) return mamba__qdot_q4_0_x86(w, a, n / 32);
+    if (dt == MAMBA_DTYPE_Q4_K) return mamba__qdot_q4_k_x86(w, a, n / MAMBA__QKK);
+    return mamba__qdot_q6_k_x86(w, a, n / MAMBA__QKK);
+}
+#define MAMBA__QDOT_V 1
+#elif defined(MAMBA__SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
+#define MAMBA__QDOT_NAME "neon"
+/* 16 int8 x 16 int8 products added pairwise into int32 lanes */
+static int32x4_t mamba__dot16_neon(int32x4_t acc, int8x16_t w, int8x16_t x) {
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(x)));
+    return vpadalq_s16(acc, vmull_high_s8(w, x));
+}
+static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, k;
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
+        int nb = n / 32;
+        size_t bb = mamba__block_bytes(dt);
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int nk = nb - i < 8 ? nb - i : 8;
+            for (k = 0; k < nk; k++) {
+                const unsigned char *blk = w + (size_t)(i + k) * bb;
+                const signed char *x = a->q + (size_t)(i + k) * 32;
+                int32x4_t s = vdupq_n_s32(0);
+                if (dt == MAMBA_DTYPE_Q8_0) {
+                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 2)), vld1q_s8(x));
+                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 18)), vld1q_s8(x + 16));
+                    isum[k] = vaddvq_s32(s);
+                } else {
+                    uint8x16_t qs = vld1q_u8(blk + 2);
+                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vandq_u8(qs, m4)), vld1q_s8(x));
+                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), vld1q_s8(x + 16));
+                    isum[k] = vaddvq_s32(s) - 8 * a->s[i + k];
+                }
+            }
+            acc += mamba__qgroup(w, bb, a, i, nk, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q4_K) {
+            const unsigned char *b = w + (size_t)i * 144;
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
+            for (j = 0; j < 8; j++) {
+                const unsigned char *q = b + 16 + 32 * (j / 2);
+                uint8x16_t q0 = vld1q_u8(q), q1 = vld1q_u8(q + 16);
+                int32x4_t s = vdupq_n_s32(0);
+                if (j & 1) { q0 = vshrq_n_u8(q0, 4); q1 = vshrq_n_u8(q1, 4); }
+                else { q0 = vandq_u8(q0, m4); q1 = vandq_u8(q1, m4); }
+                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q0), vld1q_s8(x + 32 * j));
+                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q1), vld1q_s8(x + 32 * j + 16));
+                A += sc[j] * vaddvq_s32(s);
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
+        } else {
+            const unsigned char *b = w + (size_t)i * 210;
+            uint8x16_t m3 = vdupq_n_u8(0x03), m30 = vdupq_n_u8(0x30);
+            for (j = 0; j < 2; j++) {
+                const signed char *sc = (const signed char *)(b + 192 + 8 * j);
+                for (k = 0; k < 2; k++) {   /* 16 of the 32 l's at a time */
+                    uint8x16_t qa = vld1q_u8(b + 64 * j + 16 * k), qb = vld1q_u8(b + 64 * j + 32 + 16 * k);
+                    uint8x16_t qh = vld1q_u8(b + 128 + 32 * j + 16 * k), q[4];
+                    int g;
+                    q[0] = vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4));
+                    q[1] = vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30));
+                    q[2] = vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30));
+                    q[3] = vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30));
+                    for (g = 0; g < 4; g++) {   /* values 32g + 16k .. +15 of this half: sub-block 2g + k */
+                        int32x4_t s = mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q[g]), vld1q_s8(x + 128 * j + 32 * g + 16 * k));
+                        A += sc[2 * g + k] * vaddvq_s32(s);
+                    }
+                }
+            }
+            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
+        }
+    }
+    return acc;
+}
+#define MAMBA__QDOT_V 1
+#else
+#define MAMBA__QDOT_NAME "scalar"
+#endif
+#ifdef MAMBA__QDOT_V
+#define mamba__qdot mamba__qdot_v
+#else
+#define mamba__qdot mamba__qdot_ref
+#endif
+
+/* Y[t] = W X[t] (+ bias) for a quantized W: each token's activation is
+   quantized once into qbuf (T * mamba__qact_bytes(cols)), then every (row,
+   token) dot is the same function call whatever T or the thread count. */
+static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                           const float *X, int ldx, int T, unsigned char *qbuf) {
+    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt);
+    size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
+    size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
+    (void)omp_work;
+    for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+    MAMBA__OMP_FOR
+    for (r = 0; r < rows; r++) {
+        const unsigned char *w = (const unsigned char *)W->data + (size_t)r * rb;
+        float b = bias ? bias[r] : 0.0f;
+        int u;
+        for (u = 0; u < T; u++) {
+            mamba__qact a;
+            mamba__qact_at(qbuf + (size_t)u * qs, (size_t)cols, &a);
+            Y[(size_t)u * (size_t)ldy + (size_t)r] = mamba__qdot(w, dt, &a, cols) + b;
+        }
+    }
+}
+
+/* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows; qbuf
+   (T * mamba__qact_bytes(cols) bytes) holds the quantized activations for
+   quantized W. */
 static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *bias,
-                          const float *X, int ldx, int T, float *rowbuf) {
+                          const float *X, int ldx, int T, float *rowbuf, unsigned char *qbuf) {
+    if (mamba__is_quant(W->dtype)) { mamba__qlinear(Y, ldy, W, bias, X, ldx, T, qbuf); return; }
 #ifdef MAMBA__SIMD
     (void)rowbuf;
     if (T == 1) mamba__matvec_v(Y, W, bias, X);
@@ -2596,9 +3100,11 @@ MAMBA_API size_t mamba_state_size(const mamba_config *c) {
 /* Scratch layout for a chunk of T tokens (floats, each block 64-byte aligned):
    res (T,D) residual; u (T,D) normed input; xz (T,d_in_proj) in_proj output;
    xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
-   dt (T,E); y (T,E); out (T,D); rowbuf (max cols). */
+   dt (T,E); y (T,E); out (T,D); rowbuf (max cols); qbuf: T quantized
+   activation rows of the widest matrix input (mamba__qact_bytes bytes each). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
+    unsigned char *qbuf;
 } mamba__scratch;
 
 static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mamba__scratch *sc) {
@@ -2620,6 +3126,12 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
         if (!mamba__mul(n, sizeof(float), &n) || !mamba__add(n, MAMBA__ALIGN - 1, &n)) return 0;
         n = n / MAMBA__ALIGN * MAMBA__ALIGN;
         if (mem && sc) *dst[i] = (float *)(void *)((unsigned char *)mem + off);
+        if (!mamba__add(off, n, &off)) return 0;
+    }
+    {   /* quantized activations: T rows of the widest input */
+        size_t n;
+        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T, &n)) return 0;
+        if (mem && sc) sc->qbuf = (unsigned char *)mem + off;
         if (!mamba__add(off, n, &off)) return 0;
     }
     return off;
@@ -2713,7 +3225,7 @@ static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *
     *out = NULL;
     if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
     if (t->dtype <= 0)
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0", t->name, t->dtype_name, 0, 0);
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K", t->name, t->dtype_name, 0, 0);
     if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
     t->used = 1;
     *out = t;
@@ -3341,11 +3853,11 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     for (t = 0; t < T; t++)                                            /* u = norm(r) */
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* xz = in_proj(u): x = xz[:, :E], z = xz[:, E:] */
-    mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf);
+    mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++)                                            /* xc = silu(conv1d(x)) */
         mamba__conv_step(sc->xc + (size_t)t * E, conv, sc->xz + (size_t)t * 2 * E, L->conv_w, L->conv_b, E, K);
     /* x_dbl = x_proj(xc) -> dlow (R) | B (N) | C (N) */
-    mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf);
+    mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf, sc->qbuf);
     if (c->arch == MAMBA_ARCH_FALCON_MAMBA) {                          /* weightless rms norms */
         for (t = 0; t < T; t++) {
             float *xd = sc->xdbl + (size_t)t * X;
@@ -3355,7 +3867,7 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
         }
     }
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
-    mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf);
+    mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);   /* per token: same lanes as the step path */
     {   /* selective scan: channel blocks in parallel, tokens in order within each */
         int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, cb;
@@ -3372,7 +3884,7 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
         }
     }
     /* out = out_proj(y); r = r + out */
-    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
+    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
@@ -3387,7 +3899,7 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
     for (t = 0; t < T; t++)
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* zxbcdt = in_proj(u) -> z (E) | xBC (conv_dim) | dt (H) */
-    mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf);
+    mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)) */
         const float *zx = sc->xz + (size_t)t * NP;
         float *dt = sc->dt + (size_t)t * H;
@@ -3417,7 +3929,7 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
         if (c->gated_norm) mamba__gated_norm(y, zx, L->gnorm, E, G, c->norm_eps, c->norm_before_gate);
         else mamba__mul_silu(y, zx, E);
     }
-    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf);
+    mamba__linear(sc->out, D, &L->out_proj, L->out_bias, sc->y, E, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
@@ -3436,7 +3948,7 @@ static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int
     if (first < T) {
         int n = T - first;
         for (t = 0; t < n; t++) mamba__rmsnorm(sc.u + (size_t)t * D, sc.res + (size_t)(first + t) * D, m->norm_f, D, c->norm_eps);
-        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf);
+        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf, sc.qbuf);
     }
     s->n_tokens += (uint64_t)T;
 }

@@ -9,7 +9,9 @@
    - kernels: each vector kernel's speed-up over its scalar twin (1 thread);
    - models: random weights of real shapes (mamba-130m, mamba-1.4b; with --big
      also falcon-mamba-7b in BF16), built in memory as safetensors bytes and
-     loaded with mamba_load_memory; F32 and BF16; 1 and 2 threads: decode tok/s
+     loaded with mamba_load_memory; F32 and BF16, and Q8_0, Q4_0, Q4_K, Q6_K
+     (the BF16 model with every projection and the lm_head quantized in
+     memory where the row length allows; --dtype picks one); 1 and 2 threads: decode tok/s
      and bandwidth use (= weight bytes read per token x tok/s / bandwidth),
      prefill tok/s for a 512-token prompt and its GFLOP/s as a fraction of the
      peak FMA rate;
@@ -168,13 +170,24 @@ static double time_it(void (*fn)(void *), void *arg, double min_s) {
 
 typedef struct {
     mamba__mat W; float *x, *y, *rowbuf, *X, *Y;
+    unsigned char *qbuf;
     float *h, *A, *dt, *B, *C, *D, *z, *w, *win, *e;
     int E, N, T, n;
 } kargs;
 static void k_matvec_ref(void *p) { kargs *a = (kargs *)p; mamba__matvec_ref(a->y, &a->W, NULL, a->x, a->rowbuf); }
-static void k_matvec(void *p) { kargs *a = (kargs *)p; mamba__linear(a->y, a->W.rows, &a->W, NULL, a->x, a->W.cols, 1, a->rowbuf); }
+static void k_matvec(void *p) { kargs *a = (kargs *)p; mamba__linear(a->y, a->W.rows, &a->W, NULL, a->x, a->W.cols, 1, a->rowbuf, a->qbuf); }
 static void k_matmul_ref(void *p) { kargs *a = (kargs *)p; mamba__matmul_ref(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf); }
-static void k_matmul(void *p) { kargs *a = (kargs *)p; mamba__linear(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf); }
+static void k_matmul(void *p) { kargs *a = (kargs *)p; mamba__linear(a->Y, a->W.rows, &a->W, NULL, a->X, a->W.cols, a->T, a->rowbuf, a->qbuf); }
+/* quantized matvec, scalar twin: the same activation quantization, then mamba__qdot_ref per row */
+static void k_qmatvec_ref(void *p) {
+    kargs *a = (kargs *)p;
+    int r;
+    size_t rb = mamba__row_bytes(a->W.dtype, (size_t)a->W.cols);
+    mamba__qact q;
+    mamba__quantize_act(a->x, a->W.cols, mamba__block_elems(a->W.dtype), a->qbuf);
+    mamba__qact_at(a->qbuf, (size_t)a->W.cols, &q);
+    for (r = 0; r < a->W.rows; r++) a->y[r] = mamba__qdot_ref((const unsigned char *)a->W.data + rb * (size_t)r, a->W.dtype, &q, a->W.cols);
+}
 static void k_scan_ref(void *p) { kargs *a = (kargs *)p; mamba__scan_step_ref(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
 static void k_scan(void *p) { kargs *a = (kargs *)p; mamba__scan_step(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
 static void k_conv_ref(void *p) { kargs *a = (kargs *)p; mamba__conv_step_ref(a->y, a->win, a->x, a->w, a->D, a->E, 4); }
@@ -191,6 +204,8 @@ static void k_exp(void *p) {
     k_exp_ref(p);
 #endif
 }
+
+static void quant_row(const float *x, int n, int dt, unsigned char *o);
 
 static int kernel_speedups(kspeed *out, double min_s) {
     kargs a;
@@ -216,6 +231,22 @@ static int kernel_speedups(kspeed *out, double min_s) {
     a.W.data = wb; a.W.dtype = MAMBA_DTYPE_BF16;
     MEASURE("matvec BF16 3072x768", k_matvec_ref, k_matvec);
     MEASURE("matmul BF16 3072x768 x64", k_matmul_ref, k_matmul);
+    {   /* quantized matvec: scalar integer twin vs vector (and the dequantize-then-f32 oracle) */
+        static const int qd[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+        static const char *const qn[] = {"matvec Q8_0 3072x768", "matvec Q4_0 3072x768", "matvec Q4_K 3072x768", "matvec Q6_K 3072x768"};
+        unsigned char *qw = (unsigned char *)malloc(mamba__row_bytes(MAMBA_DTYPE_Q8_0, (size_t)D) * 2 * (size_t)E);
+        int q, r;
+        a.qbuf = (unsigned char *)malloc(mamba__qact_bytes((size_t)D) * 64);
+        for (q = 0; q < 4; q++) {
+            size_t rb = mamba__row_bytes(qd[q], (size_t)D);
+            for (r = 0; r < 2 * E; r++) quant_row(wf + (size_t)r * D, D, qd[q], qw + rb * (size_t)r);
+            a.W.data = qw; a.W.dtype = qd[q];
+            MEASURE(qn[q], k_qmatvec_ref, k_matvec);
+        }
+        a.W.data = wb; a.W.dtype = MAMBA_DTYPE_BF16;
+        free(qw);
+        free(a.qbuf);
+    }
     MEASURE("scan step E=1536 N=16", k_scan_ref, k_scan);
     MEASURE("conv step E=1536 K=4", k_conv_ref, k_conv);
     MEASURE("rmsnorm 1536", k_norm_ref, k_norm);
@@ -299,6 +330,105 @@ static unsigned char *build_model(const shape *s, int bf16, size_t *out_n, char 
     return blob;
 }
 
+/* ---- quantized weights, made in memory from a loaded model --------------
+   Round-to-nearest blocks in ggml's layouts (bench-only code: the values only
+   need to be valid, the speed does not depend on them). */
+static uint16_t to_f16(float f) {   /* round to nearest; |f| < 65504, subnormals flushed */
+    uint32_t u, m; int e; uint16_t h;
+    memcpy(&u, &f, 4);
+    h = (uint16_t)((u >> 16) & 0x8000);
+    e = (int)((u >> 23) & 0xff) - 127 + 15;
+    m = (u & 0x7fffff) + 0x1000;
+    if (m & 0x800000) { m = 0; e++; }
+    if (e <= 0) return h;
+    return (uint16_t)(h | (uint16_t)(e << 10) | (uint16_t)(m >> 13));
+}
+static int clampi(float v, int lo, int hi) { int i = (int)lrintf(v); return i < lo ? lo : i > hi ? hi : i; }
+static void quant_row(const float *x, int n, int dt, unsigned char *o) {
+    int b, j, k;
+    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
+        for (b = 0; b < n; b += 32, o += dt == MAMBA_DTYPE_Q8_0 ? 34 : 18) {
+            float amax = 0, d; uint16_t h;
+            for (j = 0; j < 32; j++) amax = fabsf(x[b + j]) > amax ? fabsf(x[b + j]) : amax;
+            d = dt == MAMBA_DTYPE_Q8_0 ? amax / 127 : amax / 7;
+            h = to_f16(d); d = mamba__f16_f32(h); memcpy(o, &h, 2);
+            for (j = 0; j < 32; j++) {
+                int q = d > 0 ? clampi(x[b + j] / d, dt == MAMBA_DTYPE_Q8_0 ? -127 : -8, dt == MAMBA_DTYPE_Q8_0 ? 127 : 7) : 0;
+                if (dt == MAMBA_DTYPE_Q8_0) o[2 + j] = (unsigned char)(signed char)q;
+                else if (j < 16) o[2 + j] = (unsigned char)(q + 8);
+                else o[2 + j - 16] |= (unsigned char)((q + 8) << 4);
+            }
+        }
+    } else if (dt == MAMBA_DTYPE_Q4_K) {   /* scales 6-bit of max/15 per 32, no mins (all 0) */
+        for (b = 0; b < n; b += 256, o += 144) {
+            float sc[8], smax = 0, d; uint16_t h; int isc[8];
+            for (k = 0; k < 8; k++) {
+                float amax = 0;
+                for (j = 0; j < 32; j++) amax = fabsf(x[b + 32 * k + j]) > amax ? fabsf(x[b + 32 * k + j]) : amax;
+                sc[k] = amax / 7; smax = sc[k] > smax ? sc[k] : smax;
+            }
+            h = to_f16(smax / 63); d = mamba__f16_f32(h); memcpy(o, &h, 2);
+            h = 0; memcpy(o + 2, &h, 2);   /* dmin 0: v = d*sc*q, q 0..15 around 8 is not needed for speed */
+            for (k = 0; k < 8; k++) isc[k] = d > 0 ? clampi(sc[k] / d, 0, 63) : 0;
+            for (k = 0; k < 4; k++) {
+                o[4 + k] = (unsigned char)((isc[k] & 63) | (isc[k + 4] >> 4) << 6);
+                o[8 + k] = 0;
+                o[12 + k] = (unsigned char)(isc[k + 4] & 15);
+            }
+            for (k = 0; k < 4; k++)
+                for (j = 0; j < 32; j++) {
+                    float D0 = d * (float)isc[2 * k], D1 = d * (float)isc[2 * k + 1];
+                    int q0 = D0 > 0 ? clampi(fabsf(x[b + 64 * k + j]) / D0, 0, 15) : 0;
+                    int q1 = D1 > 0 ? clampi(fabsf(x[b + 64 * k + 32 + j]) / D1, 0, 15) : 0;
+                    o[16 + 32 * k + j] = (unsigned char)(q0 | q1 << 4);
+                }
+        }
+    } else {   /* Q6_K */
+        for (b = 0; b < n; b += 256, o += 210) {
+            float sc[16], smax = 0, d; uint16_t h; int v;
+            memset(o, 0, 210);
+            for (k = 0; k < 16; k++) {
+                float amax = 0;
+                for (j = 0; j < 16; j++) amax = fabsf(x[b + 16 * k + j]) > amax ? fabsf(x[b + 16 * k + j]) : amax;
+                sc[k] = amax / 31; smax = sc[k] > smax ? sc[k] : smax;
+            }
+            h = to_f16(smax / 127); d = mamba__f16_f32(h); memcpy(o + 208, &h, 2);
+            for (k = 0; k < 16; k++) o[192 + k] = (unsigned char)(signed char)(d > 0 ? clampi(sc[k] / d, 0, 127) : 0);
+            for (v = 0; v < 256; v++) {
+                float D = d * (float)(signed char)o[192 + v / 16];
+                int u = (D > 0 ? clampi(x[b + v] / D, -32, 31) : 0) + 32, hh = v / 128, g = v % 128 / 32, l = v % 32;
+                o[64 * hh + l + 32 * (g & 1)] |= (unsigned char)((u & 15) << (g < 2 ? 0 : 4));
+                o[128 + 32 * hh + l] |= (unsigned char)((u >> 4) << (2 * g));
+            }
+        }
+    }
+}
+/* Replaces every projection and the lm_head of m by a quantized copy (where
+   the row length allows; others keep their dtype) and recounts the weight
+   bytes read per token. Returns the buffers to free. */
+static void **quantize_model(mamba_model *m, int dt, int *n_bufs) {
+    int L = m->cfg.n_layer, l, k, r, be = mamba__block_elems(dt);
+    void **bufs = (void **)calloc((size_t)L * 4 + 1, sizeof(void *));
+    float *row = (float *)malloc(sizeof(float) * 65536);
+    *n_bufs = 0;
+    m->weight_bytes = mamba__row_bytes(m->embed.dtype, (size_t)m->cfg.d_model);
+    for (l = 0; l <= L; l++)
+        for (k = 0; k < 4; k++) {
+            mamba__mat *W = l == L ? (k ? NULL : &m->lm_head) : k == 0 ? &m->layers[l].in_proj : k == 1 ? &m->layers[l].x_proj : k == 2 ? &m->layers[l].dt_proj : &m->layers[l].out_proj;
+            if (!W || !W->data) continue;
+            if (W->cols % be == 0) {
+                size_t rb = mamba__row_bytes(dt, (size_t)W->cols);
+                unsigned char *q = (unsigned char *)malloc(rb * (size_t)W->rows);
+                for (r = 0; r < W->rows; r++) { mamba__row_f32(W, r, row); quant_row(row, W->cols, dt, q + rb * (size_t)r); }
+                W->data = q; W->dtype = dt;
+                bufs[(*n_bufs)++] = q;
+            }
+            m->weight_bytes += (size_t)W->rows * mamba__row_bytes(W->dtype, (size_t)W->cols);
+        }
+    free(row);
+    return bufs;
+}
+
 typedef struct { double decode, prefill, bw_use, gflops, fma_frac; } result;
 
 static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt, double bw, double peak) {
@@ -338,14 +468,16 @@ int main(int argc, char **argv) {
     int quick = 0, big = 0, n_decode = 24, n_long = 100000, i, ti, di, si, nk, nthr = max_threads();
     shape shapes[3] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"},
                        {"falcon-mamba-7b", 4096, 64, 65024, "falcon_mamba"}};
-    double bw[3], peak[3], exp_speedup = 0, decode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
-    kspeed ks[16];
+    const char *dtype_only = NULL;
+    double bw[3], peak[3], exp_speedup = 0, decode_bw_min = 1e9, qdecode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
+    kspeed ks[24];
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--big")) big = 1;
         else if (!strcmp(argv[i], "--decode") && i + 1 < argc) n_decode = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--long") && i + 1 < argc) n_long = atoi(argv[++i]);
-        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N]\n"); return 1; }
+        else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype_only = argv[++i];
+        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype F32|BF16|Q8_0|Q4_0|Q4_K|Q6_K]\n"); return 1; }
     }
     if (quick) { n_long = n_long == 100000 ? 10000 : n_long; n_decode = 12; }
     if (n_decode < 1) n_decode = 1;
@@ -364,27 +496,36 @@ int main(int argc, char **argv) {
     }
     printf("\nmodel            dtype thr  weights/tok   decode tok/s  bw use   prefill(512) tok/s  GFLOP/s  of peak  prefill/decode\n");
     for (si = 0; si < (quick ? 1 : big ? 3 : 2); si++) {
-        for (di = 0; di < 2; di++) {
+        for (di = 0; di < 6; di++) {
+            static const char *const dnames[] = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
+            static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
             size_t blob_n;
             char cfg[512];
             unsigned char *blob;
             mamba_model *m;
             mamba_error err;
-            if (si == 2 && di == 0) continue;   /* 7B in F32 is 29 GB: BF16 only */
-            blob = build_model(&shapes[si], di, &blob_n, cfg);
-            if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, di ? "BF16" : "F32"); continue; }
+            void **qbufs = NULL;
+            int nq = 0;
+            if (si == 2 && di != 1) continue;   /* 7B in F32 is 29 GB: BF16 only */
+            if (dtype_only && strcmp(dtype_only, dnames[di]) != 0) continue;
+            blob = build_model(&shapes[si], di != 0, &blob_n, cfg);   /* quantized: made from BF16 */
+            if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, dnames[di]); continue; }
             if (mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
+            if (di >= 2) qbufs = quantize_model(m, dtypes[di], &nq);
             for (ti = 1; ti <= nthr; ti++) {
                 int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode / 2 + 2 : 4;
                 int np = si == 2 ? 64 : 512;
                 result r = run_model(m, ti, nd, np, bw[ti], peak[ti]);
-                printf("%-16s %-5s %3d  %8.1f MB  %12.2f  %5.1f%%  %12.1f        %7.1f  %6.1f%%  %8.2fx\n", shapes[si].name, di ? "BF16" : "F32", ti,
+                printf("%-16s %-5s %3d  %8.1f MB  %12.2f  %5.1f%%  %12.1f        %7.1f  %6.1f%%  %8.2fx\n", shapes[si].name, dnames[di], ti,
                        mamba_weight_bytes(m) / 1e6, r.decode, 100 * r.bw_use, r.prefill, r.gflops, 100 * r.fma_frac, r.prefill / r.decode);
-                if (ti == nthr && si < 2 && r.bw_use < decode_bw_min) decode_bw_min = r.bw_use;
+                if (ti == nthr && si < 2 && di < 2 && r.bw_use < decode_bw_min) decode_bw_min = r.bw_use;
+                if (ti == nthr && si < 2 && di >= 2 && r.bw_use < qdecode_bw_min) qdecode_bw_min = r.bw_use;
                 if (ti == nthr && si == 0 && di == 0) { pod = r.prefill / r.decode; fma_frac = r.fma_frac; }
             }
             mamba_free(m);
             free(blob);
+            while (nq) free(qbufs[--nq]);
+            free(qbufs);
         }
     }
     {   /* one long generation: the state does not grow, and neither does the time per token */
@@ -424,8 +565,8 @@ int main(int argc, char **argv) {
         mamba_free(m);
         free(blob); free(logits); free(fill);
     }
-    printf("\nkernels=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f decode_bw_min=%.3f prefill_over_decode=%.2f "
+    printf("\nkernels=%s qdot=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f decode_bw_min=%.3f qdecode_bw_min=%.3f prefill_over_decode=%.2f "
            "prefill_fma_frac=%.3f late_over_early=%.3f exp_speedup=%.2f\n",
-           MAMBA__SIMD_NAME, nthr, bw[1] / 1e9, bw[nthr] / 1e9, peak[nthr] / 1e9, decode_bw_min, pod, fma_frac, late_over_early, exp_speedup);
+           MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr, bw[1] / 1e9, bw[nthr] / 1e9, peak[nthr] / 1e9, decode_bw_min, qdecode_bw_min, pod, fma_frac, late_over_early, exp_speedup);
     return 0;
 }

@@ -84,8 +84,8 @@ static void test_matrix_kernels(void) {
                     ys[t * rows + i] = sc;
                 }
             /* matmul must equal T matvecs bit for bit (the step/sequence property) */
-            for (t = 0; t < T; t++) mamba__linear(y1 + t * rows, rows, &W, bias, x + t * cols, cols, 1, rowbuf);
-            mamba__linear(y2, rows, &W, bias, x, cols, T, rowbuf);
+            for (t = 0; t < T; t++) mamba__linear(y1 + t * rows, rows, &W, bias, x + t * cols, cols, 1, rowbuf, NULL);
+            mamba__linear(y2, rows, &W, bias, x, cols, T, rowbuf, NULL);
             sprintf(what, "matmul vs matvec %s %dx%d", dt == 1 ? "F32" : dt == 2 ? "F16" : "BF16", rows, cols);
             CHECK(!memcmp(y1, y2, sizeof(float) * rows * T), "%s: not bit-identical", what);
             /* the vector kernels against the scalar reference */
@@ -232,9 +232,9 @@ static void test_mixer_kernels(void) {
    quantized matvec/matmul against dequantize-then-F32. */
 static void test_quant(void) {
     unsigned char q8[2 * 34], q4[2 * 18];
-    float out[32], x[64], wf[64], y1[1], y2[1], y3[3];
+    float out[32];
     uint16_t d = to_f16(0.5f);
-    int j, ok8 = 1, ok4 = 1, dt;
+    int j, ok8 = 1, ok4 = 1;
     memcpy(q8, &d, 2);
     for (j = 0; j < 32; j++) q8[2 + j] = (unsigned char)(signed char)(j - 16);
     mamba__dequant_block(q8, MAMBA_DTYPE_Q8_0, out);
@@ -248,25 +248,174 @@ static void test_quant(void) {
         if (out[j + 16] != 0.5f * (float)((15 - j) - 8)) ok4 = 0;  /* high nibbles: second half */
     }
     CHECK(ok4, "Q4_0 block: low nibbles first, offset 8");
-    for (dt = MAMBA_DTYPE_Q8_0; dt <= MAMBA_DTYPE_Q4_0; dt++) {   /* a 1 x 64 row, 2 blocks */
-        unsigned char *row = dt == MAMBA_DTYPE_Q8_0 ? q8 : q4;
-        size_t bb = dt == MAMBA_DTYPE_Q8_0 ? 34 : 18;
-        mamba__mat W;
-        float rowbuf[64], X[3 * 64], Y[3];
-        int t;
-        memcpy(row + bb, row, bb);
-        row[bb] ^= 0x40;   /* a different scale for the second block */
-        W.data = row; W.dtype = dt; W.rows = 1; W.cols = 64;
-        for (j = 0; j < 64; j++) x[j] = frand();
-        mamba__row_f32(&W, 0, wf);
-        y2[0] = mamba__dot_f32_ref(wf, x, 64);
-        mamba__linear(y1, 1, &W, NULL, x, 64, 1, rowbuf);
-        near(dt == MAMBA_DTYPE_Q8_0 ? "Q8_0 matvec vs dequantized" : "Q4_0 matvec vs dequantized", y1, y2, NULL, 1, 1e-6);
-        for (j = 0; j < 3 * 64; j++) X[j] = j < 64 ? x[j] : frand();
-        mamba__linear(Y, 1, &W, NULL, X, 64, 3, rowbuf);
-        for (t = 0; t < 3; t++) mamba__linear(y3 + t, 1, &W, NULL, X + 64 * t, 64, 1, rowbuf);
-        CHECK(!memcmp(Y, y3, sizeof Y), "quantized matmul == matvec bit for bit");
+}
+
+/* ---- K-quants: blocks packed here from the layout (ggml-common.h), so the
+   library's unpacking is checked against an independent packer ------------- */
+
+static unsigned irand(unsigned n) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return (unsigned)(rng >> 33) % n; }
+
+/* Q4_K: 8 six-bit scales/mins packed as get_scale_min_k4 unpacks them. */
+static void pack_q4k(unsigned char *b, uint16_t d, uint16_t dmin, const int *sc, const int *mn, const int *q) {
+    int j, l;
+    memcpy(b, &d, 2); memcpy(b + 2, &dmin, 2);
+    memset(b + 4, 0, 12);
+    for (j = 0; j < 4; j++) {
+        b[4 + j] = (unsigned char)((sc[j] & 63) | (sc[j + 4] >> 4) << 6);
+        b[8 + j] = (unsigned char)((mn[j] & 63) | (mn[j + 4] >> 4) << 6);
+        b[12 + j] = (unsigned char)((sc[j + 4] & 15) | (mn[j + 4] & 15) << 4);
     }
+    for (j = 0; j < 4; j++)   /* 64 values per 32 bytes: low nibbles first */
+        for (l = 0; l < 32; l++) b[16 + 32 * j + l] = (unsigned char)(q[64 * j + l] | q[64 * j + 32 + l] << 4);
+}
+/* Q6_K: value v = 128h + 32g + l has its low 4 bits in ql[64h + l + 32(g&1)]
+   (low nibble for g < 2), its high 2 bits in qh[32h + l] at bit 2g. */
+static void pack_q6k(unsigned char *b, uint16_t d, const int *sc, const int *q) {
+    int v;
+    memset(b, 0, 210);
+    for (v = 0; v < 256; v++) {
+        int h = v / 128, g = v % 128 / 32, l = v % 32, u = q[v] + 32;
+        b[64 * h + l + 32 * (g & 1)] |= (unsigned char)((u & 15) << (g < 2 ? 0 : 4));
+        b[128 + 32 * h + l] |= (unsigned char)((u >> 4) << (2 * g));
+    }
+    for (v = 0; v < 16; v++) b[192 + v] = (unsigned char)(signed char)sc[v];
+    memcpy(b + 208, &d, 2);
+}
+
+/* Fills a row of `cols` values of dtype dt with random blocks; block kinds
+   cycle through normal, all-zero, large and tiny scales. */
+static void random_qrow(unsigned char *row, int dt, int cols, int kind0) {
+    int nb = cols / (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? 256 : 32), b, j;
+    static const float scales[] = {0.01f, 0.0f, 300.0f, 3e-6f};
+    for (b = 0; b < nb; b++) {
+        int kind = (kind0 + b) % 4;
+        float sd = scales[kind];
+        uint16_t d = kind == 3 ? (uint16_t)(1 + irand(1023)) : to_f16(sd * (0.5f + 0.5f * (frand() + 1)));   /* kind 3: f16 subnormal */
+        if (dt == MAMBA_DTYPE_Q8_0) {
+            unsigned char *p = row + 34 * b;
+            memcpy(p, &d, 2);
+            for (j = 0; j < 32; j++) p[2 + j] = (unsigned char)(signed char)(kind == 1 ? 0 : (int)irand(256) - 128);
+        } else if (dt == MAMBA_DTYPE_Q4_0) {
+            unsigned char *p = row + 18 * b;
+            memcpy(p, &d, 2);
+            for (j = 0; j < 16; j++) p[2 + j] = (unsigned char)irand(256);
+        } else if (dt == MAMBA_DTYPE_Q4_K) {
+            int sc[8], mn[8], q[256];
+            for (j = 0; j < 8; j++) { sc[j] = (int)irand(64); mn[j] = (int)irand(64); }
+            if (b % 3 == 0) { sc[0] = 63; mn[7] = 63; sc[7] = 0; }
+            for (j = 0; j < 256; j++) q[j] = kind == 1 ? 0 : (int)irand(16);
+            pack_q4k(row + 144 * b, d, kind == 1 ? 0 : to_f16(0.003f * (frand() + 1.5f)), sc, mn, q);
+        } else {
+            int sc[16], q[256];
+            for (j = 0; j < 16; j++) sc[j] = (int)irand(256) - 128;
+            for (j = 0; j < 256; j++) q[j] = kind == 1 ? 0 : (int)irand(64) - 32;
+            pack_q6k(row + 210 * b, d, sc, q);
+        }
+    }
+}
+
+static void test_kquant_layout(void) {
+    unsigned char b[210];
+    float out[256];
+    int sc[16], mn[8], q[256], j, ok = 1;
+    float d = 0.25f, dmin = 0.125f;
+    for (j = 0; j < 8; j++) { sc[j] = 5 * j + 27; mn[j] = 63 - 7 * j; }
+    for (j = 0; j < 256; j++) q[j] = (j * 7 + j / 32) % 16;
+    pack_q4k(b, to_f16(d), to_f16(dmin), sc, mn, q);
+    mamba__dequant_block(b, MAMBA_DTYPE_Q4_K, out);
+    for (j = 0; j < 256; j++) if (out[j] != d * (float)sc[j / 32] * (float)q[j] - dmin * (float)mn[j / 32]) ok = 0;
+    CHECK(ok, "Q4_K block: v = d*scale[j/32]*q - dmin*min[j/32], 6-bit scales packed as get_scale_min_k4");
+    for (j = 0; j < 16; j++) sc[j] = j * 17 % 256 - 128;
+    for (j = 0; j < 256; j++) q[j] = (j * 5 + j / 16) % 64 - 32;
+    pack_q6k(b, to_f16(d), sc, q);
+    mamba__dequant_block(b, MAMBA_DTYPE_Q6_K, out);
+    ok = 1;
+    for (j = 0; j < 256; j++) if (out[j] != d * (float)sc[j / 16] * (float)q[j]) ok = 0;
+    CHECK(ok, "Q6_K block: v = d*scale[j/16]*(q6 - 32), ql/qh split as in ggml");
+}
+
+/* Every quantized type: the scalar dot against dequantize-then-f64 with the
+   bound of the activation rounding, the vector dot against the scalar one
+   bit for bit, and matmul == matvec bit for bit. Bound per row: the exact
+   dot uses x, the kernel x' = d_b * round(x / d_b) with |x - x'| <= d_b / 2
+   (d_b = max|x| / 127 of x's block), so |err| <= sum_j |w_j| d_b(j) / 2; plus
+   f32 rounding of the block results and their sum, below 1e-5 of
+   sum_j (|w_j| or, for Q4_K, |d sc q| + |dmin m|) |x_j|. */
+static void test_quant_dots(void) {
+    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    static const int cols32[] = {32, 64, 224, 256, 288, 800}, colsK[] = {256, 512, 1280};
+    static const int rows_list[] = {1, 3, 7};
+    int di, ci, ri, T = 5;
+    long checked = 0, bad_bound = 0;
+#ifdef MAMBA__QDOT_V
+    long vec_same = 0, vec_total = 0;
+#endif
+    double worst = 0;
+    for (di = 0; di < 4; di++) {
+        int dt = dts[di], K = dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+        int nc = K ? 3 : 6;
+        for (ci = 0; ci < nc; ci++)
+            for (ri = 0; ri < 3; ri++) {
+                int cols = K ? colsK[ci] : cols32[ci], rows = rows_list[ri], r, t, j, blk = K ? 256 : 32;
+                size_t rb = mamba__row_bytes(dt, (size_t)cols), qs = mamba__qact_bytes((size_t)cols);
+                unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(qs * T);
+                float *X = (float *)malloc(sizeof(float) * cols * T), *wf = (float *)malloc(sizeof(float) * cols);
+                float *Y = (float *)malloc(sizeof(float) * rows * T), *Y1 = (float *)malloc(sizeof(float) * rows * T);
+                mamba__mat W;
+                for (r = 0; r < rows; r++) random_qrow(w + rb * r, dt, cols, r + ci);
+                for (t = 0; t < T; t++)
+                    for (j = 0; j < cols; j++) {   /* blocks of x: normal, zero, huge, tiny */
+                        int kind = (j / blk + t) % 5;
+                        X[t * cols + j] = kind == 1 ? 0.0f : kind == 2 ? 1e4f * frand() : kind == 3 ? 1e-30f * frand() : frand();
+                    }
+                W.data = w; W.dtype = dt; W.rows = rows; W.cols = cols;
+                mamba__qlinear(Y, rows, &W, NULL, X, cols, T, qbuf);   /* matmul: all tokens quantized at once */
+                for (t = 0; t < T; t++) {
+                    mamba__qlinear(Y1 + t * rows, rows, &W, NULL, X + t * cols, cols, 1, qbuf);
+                    for (r = 0; r < rows; r++) {
+                        const unsigned char *wr = w + rb * r;
+                        double exact = 0, bound = 0, mag = 0;
+                        float ref;
+                        mamba__qact a;
+                        mamba__qact_at(qbuf, (size_t)cols, &a);
+                        ref = mamba__qdot_ref(wr, dt, &a, cols);
+#ifdef MAMBA__QDOT_V
+                        { float v = mamba__qdot_v(wr, dt, &a, cols); vec_total++; if (!memcmp(&v, &ref, 4)) vec_same++; }
+#endif
+                        CHECK(!memcmp(&ref, &Y1[t * rows + r], 4), "dot == matvec");
+                        W.rows = rows; mamba__row_f32(&W, r, wf);
+                        for (j = 0; j < cols; j++) {
+                            float amax = 0;
+                            int b0 = j / blk * blk, k;
+                            for (k = b0; k < b0 + blk; k++) amax = fabsf(X[t * cols + k]) > amax ? fabsf(X[t * cols + k]) : amax;
+                            exact += (double)wf[j] * X[t * cols + j];
+                            bound += fabs(wf[j]) * (amax / 127.0) / 2 * 1.0001;
+                            if (dt == MAMBA_DTYPE_Q4_K) {
+                                const unsigned char *b = wr + 144 * (j / 256);
+                                int sc, mn;
+                                mamba__q4k_scale_min(j % 256 / 32, b + 4, &sc, &mn);
+                                mag += (fabs(mamba__f16_f32(*(const uint16_t *)(const void *)b) * sc * 15.0) + fabs(mamba__f16_f32(*(const uint16_t *)(const void *)(b + 2)) * mn)) * fabs(X[t * cols + j]);
+                            } else mag += fabs(wf[j] * X[t * cols + j]);
+                        }
+                        bound += 1e-5 * mag + 1e-35;
+                        checked++;
+                        if (!(fabs(ref - exact) <= bound)) {
+                            bad_bound++;
+                            if (bad_bound < 5) printf("  %s %dx%d t%d r%d: got %.9g exact %.9g bound %.3g\n", mamba__dtype_name(dt), rows, cols, t, r, ref, exact, bound);
+                        }
+                        if (bound > 0 && fabs(ref - exact) / bound > worst) worst = fabs(ref - exact) / bound;
+                    }
+                }
+                CHECK(!memcmp(Y, Y1, sizeof(float) * rows * T), "%s %dx%d: quantized matmul == matvec bit for bit", mamba__dtype_name(dt), rows, cols);
+                free(w); free(qbuf); free(X); free(wf); free(Y); free(Y1);
+            }
+    }
+    printf("  quantized dots (%s): %ld rows x tokens; scalar within the activation-rounding bound: worst %.3f of it\n", MAMBA__QDOT_NAME, checked, worst);
+    CHECK(bad_bound == 0, "%ld quantized dots outside the activation-rounding bound", bad_bound);
+#ifdef MAMBA__QDOT_V
+    printf("  vector == scalar bit for bit: %ld of %ld\n", vec_same, vec_total);
+    CHECK(vec_same == vec_total && vec_total == checked, "vector quantized dot differs from scalar in %ld of %ld", vec_total - vec_same, vec_total);
+#endif
 }
 
 int main(void) {
@@ -275,5 +424,7 @@ int main(void) {
     test_elementwise();
     test_mixer_kernels();
     test_quant();
+    test_kquant_layout();
+    test_quant_dots();
     return test_summary();
 }

@@ -82,9 +82,16 @@ static int golden_read(golden *g, const char *dir) { return golden_read_files(g,
 /* ---- goldens: step, sequence at several chunk sizes, prefill-then-step ----- */
 
 static double worst_ratio_all = 0;
+/* The golden tolerance: 1e-4 + 1e-3|ref| for exact f32 math. Quantized
+   weights are multiplied with 8-bit activations (as llama.cpp does), which
+   costs up to ~1e-2 on m1-tiny (llama.cpp itself: 1.1e-2); the issue's
+   requirement for those files is 3e-2 absolute with the same top token almost
+   everywhere (here: at least 95% of rows). */
+static double tol_abs = 1e-4, tol_rel = 1e-3;
+static int tol_quant = 0;
 
 static void check_rows(const char *what, const char *dir, const float *got, const float *want, size_t n) {
-    double ratio, err = test_max_err(got, want, n, 1e-4, 1e-3, &ratio);
+    double ratio, err = test_max_err(got, want, n, tol_abs, tol_rel, &ratio);
     CHECK(ratio <= 1.0, "%s %s: max abs err %.3g (%.3g x tolerance)", dir, what, err, ratio);
     if (ratio > worst_ratio_all) worst_ratio_all = ratio;
 }
@@ -102,8 +109,14 @@ static void golden_model(mamba_model *m, const char *dir, const golden *g) {
     /* step path */
     CHECK(mamba_state_new(&s, m, 4) == MAMBA_OK, "%s: state", dir);
     for (i = 0; i < T; i++) CHECK(mamba_step(m, s, g->tokens[i], step_lg + (size_t)i * V) == MAMBA_OK, "step");
-    err = test_max_err(step_lg, g->logits, (size_t)V * T, 1e-4, 1e-3, &ratio);
+    err = test_max_err(step_lg, g->logits, (size_t)V * T, tol_abs, tol_rel, &ratio);
     printf("  %-28s step: max abs err %.3g (%.4f of tolerance)\n", dir, err, ratio);
+    if (tol_quant) {   /* same top token almost everywhere */
+        int same = 0;
+        for (i = 0; i < T; i++) same += mamba_argmax(step_lg + (size_t)i * V, V) == mamba_argmax(g->logits + (size_t)i * V, V);
+        printf("  %-28s same top token in %d of %d rows\n", dir, same, T);
+        CHECK(same * 20 >= T * 19, "%s: same top token in only %d of %d rows", dir, same, T);
+    }
     check_rows("step", dir, step_lg, g->logits, (size_t)V * T);
     mamba_state_free(s);
     /* sequence path, every position, several chunk sizes */
@@ -227,12 +240,94 @@ static void gguf_golden(const char *file, const char *logits_file) {
     free(g.logits); free(bytes); free(dir); free(gp);
 }
 
+/* Our quantized GGUF goldens (tests/ref/gen_quant_goldens.py): against the
+   exact math on the dequantized weights (logits.txt) within tolerance.txt,
+   twice the simulated effect of 8-bit activations, same top token in >= 95%
+   of rows; against that simulation (logits-act8.txt) within the core
+   tolerance. Loaded from the file and from memory. */
+static void quant_golden(const char *dir) {
+    char *gp = path2(dir, "model.gguf"), *tp = path2(dir, "tolerance.txt");
+    size_t n, tn;
+    unsigned char *bytes = read_all(gp, &n), *tt = read_all(tp, &tn);
+    golden g, g8;
+    mamba_model *m = NULL;
+    mamba_error err;
+    float tol = 0;
+    int ok = golden_read(&g, dir), ok8 = golden_read_files(&g8, dir, "tokens.txt", "logits-act8.txt");
+    CHECK(bytes && tt && ok && ok8 && parse_floats((const char *)tt, &tol, 1) == 1 && tol > 0, "read %s, its goldens and tolerance", gp);
+    if (bytes && tt && ok && ok8 && tol > 0) {
+        char what[600];
+#ifndef MAMBA_NO_STDIO
+        CHECK(mamba_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
+        if (m) {
+            tol_abs = tol; tol_rel = 0; tol_quant = 1;
+            golden_model(m, gp, &g);
+            tol_abs = 1e-4; tol_rel = 1e-3; tol_quant = 0;
+            sprintf(what, "%s vs 8-bit-activation reference", gp);
+            golden_model(m, what, &g8);
+        }
+        mamba_free(m);
+        m = NULL;
+#endif
+        sprintf(what, "%s (memory)", gp);
+        CHECK(mamba_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+        if (m) {
+            tol_abs = tol; tol_rel = 0; tol_quant = 1;
+            golden_model(m, what, &g);
+            tol_abs = 1e-4; tol_rel = 1e-3; tol_quant = 0;
+            sprintf(what, "%s (memory) vs 8-bit-activation reference", gp);
+            golden_model(m, what, &g8);
+        }
+        {   /* the same bytes at an odd address: quantized blocks are read in place, any alignment */
+            unsigned char *odd = (unsigned char *)malloc(n + 1);
+            mamba_model *m2 = NULL;
+            mamba_state *s1 = NULL, *s2 = NULL;
+            int V = g.vocab, i, same = 1;
+            float *l1 = (float *)malloc(sizeof(float) * (size_t)V), *l2 = (float *)malloc(sizeof(float) * (size_t)V);
+            memcpy(odd + 1, bytes, n);
+            CHECK(mamba_load_memory(&m2, odd + 1, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s at an odd address: %s", gp, err.message);
+            if (m && m2 && mamba_state_new(&s1, m, 0) == MAMBA_OK && mamba_state_new(&s2, m2, 0) == MAMBA_OK)
+                for (i = 0; i < g.n_tokens; i++) {
+                    mamba_step(m, s1, g.tokens[i], l1);
+                    mamba_step(m2, s2, g.tokens[i], l2);
+                    if (memcmp(l1, l2, sizeof(float) * (size_t)V)) same = 0;
+                }
+            CHECK(same, "%s at an odd address: logits differ", gp);
+            mamba_state_free(s1); mamba_state_free(s2);
+            mamba_free(m2);
+            free(odd); free(l1); free(l2);
+        }
+        mamba_free(m);
+    }
+    free(g.logits); free(g8.logits); free(bytes); free(tt); free(gp); free(tp);
+}
+
 static mamba_status load_gguf(const unsigned char *w, size_t n, mamba_error *err) {
     mamba_model *m = (mamba_model *)(uintptr_t)1;
     mamba_status st = mamba_load_memory(&m, w, n, NULL, 0, NULL, err);
     if (st == MAMBA_OK) mamba_free(m);
     else CHECK(m == NULL, "*out not NULL after a failed GGUF load");
     return st;
+}
+
+static long find_bytes(const unsigned char *h, size_t n, const char *needle);
+
+/* A K-quant tensor whose rows are not a multiple of 256 values. */
+static void gguf_bad_kquant(void) {
+    char *p = path2("tests/data/m1-q4k-q6k-gguf", "model.gguf");
+    size_t n;
+    unsigned char *w = read_all(p, &n);
+    mamba_error err;
+    long at;
+    CHECK(w != NULL, "read %s", p);
+    if (!w) { free(p); return; }
+    at = find_bytes(w, n, "blk.0.ssm_in.weight");   /* u64 len, name, u32 n_dims, u64 ne[0] = 256 */
+    CHECK(at > 0 && w[at + 19 + 4] == 0 && w[at + 19 + 5] == 1, "find blk.0.ssm_in.weight with ne[0] 256");
+    if (at > 0) {
+        w[at + 19 + 4] = 128; w[at + 19 + 5] = 0;   /* ne[0] 256 -> 128 */
+        expect("GGUF Q4_K rows of 128", load_gguf(w, n, &err), MAMBA_ERR_FORMAT, &err, "Q4_K tensor's rows are not a multiple of 256");
+    }
+    free(w); free(p);
 }
 
 /* Offset of the first occurrence of a byte string in buf (or -1). */
@@ -441,10 +536,9 @@ done:
 }
 
 /* ---- threads: the same bits for any thread count -------------------------- */
-static void threads_deterministic(void) {
+static void threads_deterministic(const char *dir, const char *file) {
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
     /* a model big enough that the kernels do split their work */
-    static const char *dir = "tests/data/m1-f32-mixed";
     golden g;
     mamba_model *m = NULL;
     mamba_state *s = NULL;
@@ -453,7 +547,11 @@ static void threads_deterministic(void) {
     int nt, V;
     CHECK(golden_read(&g, dir), "read golden");
 #ifndef MAMBA_NO_STDIO
-    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+    {
+        char *p = file ? path2(dir, file) : NULL;
+        CHECK(mamba_load_file(&m, p ? p : dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+        free(p);
+    }
 #endif
     if (!m) { free(g.logits); return; }
     V = mamba_get_config(m)->vocab_size;
@@ -466,10 +564,12 @@ static void threads_deterministic(void) {
         mamba_state_free(s);
         if (nt > 1) CHECK(!memcmp(a, b, sizeof(float) * (size_t)V * g.n_tokens), "%d threads differ from 1", nt);
     }
-    printf("  threads 1, 2, 3: identical logits\n");
+    printf("  threads 1, 2, 3: identical logits (%s)\n", dir);
     omp_set_num_threads(2);
     free(a); free(b); free(g.logits);
     mamba_free(m);
+#else
+    (void)dir; (void)file;
 #endif
 }
 
@@ -1001,12 +1101,18 @@ int main(int argc, char **argv) {
     printf("  worst error over all goldens: %.4f of tolerance\n", worst_ratio_all);
     greedy_public();
     gguf_golden("m1-tiny-F32.gguf", "logits.txt");
+    tol_abs = 3e-2; tol_rel = 0; tol_quant = 1;
     gguf_golden("m1-tiny-Q8_0.gguf", "logits-q8_0-dequant.txt");
+    tol_abs = 1e-4; tol_rel = 1e-3; tol_quant = 0;
+    quant_golden("tests/data/m1-q4k-q6k-gguf");
+    quant_golden("tests/data/m1-q4_0-q8_0-gguf");
     gguf_bad();
+    gguf_bad_kquant();
     gguf_tokenizer_goldens("build/tmp/neox-tok.gguf", "tokenizer-goldens/neox-public.jsonl");
     gguf_tokenizer_goldens("build/tmp/falcon-tok.gguf", "tokenizer-goldens/falcon-public.jsonl");
     bundled_model();
-    threads_deterministic();
+    threads_deterministic("tests/data/m1-f32-mixed", NULL);
+    threads_deterministic("tests/data/m1-q4k-q6k-gguf", "model.gguf");
     wp = path2(tiny, "model.safetensors");
     cp = path2(tiny, "config.json");
     w = read_all(wp, &wn);
