@@ -6383,7 +6383,7 @@ static void mamba__gw_kv_str(mamba__gw *w, const char *key, const char *v) { mam
 static void mamba__gw_kv_f32(mamba__gw *w, const char *key, float v) { uint32_t u; memcpy(&u, &v, 4); mamba__gw_key(w, key, 6); mamba__gw_u32(w, u); }
 static void mamba__gw_kv_bool(mamba__gw *w, const char *key, int v) { unsigned char b = (unsigned char)(v != 0); mamba__gw_key(w, key, 7); mamba__gw_put(w, &b, 1); }
 static void mamba__gw_pad(mamba__gw *w, unsigned align) {
-    static const unsigned char zero[64];
+    static const unsigned char zero[64] = {0};
     size_t k = (size_t)((align - w->n % align) % align);
     mamba__gw_put(w, zero, k);
 }
