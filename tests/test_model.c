@@ -1128,6 +1128,109 @@ static void writer_numbers(void) {
     }
 }
 
+/* The golden models written as GGUF by tests/ref/gguf_write.py (from the GGUF
+   spec, not from our writer; `make test` runs it into build/tmp) give the
+   logits of their safetensors versions. */
+static void writer_python_ref(const char *dir) {
+#ifndef MAMBA_NO_STDIO
+    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    char path[512];
+    unsigned char *keep;
+    mamba_model *a, *b = NULL;
+    mamba_error err;
+    golden g;
+    sprintf(path, "build/tmp/ref-%s.gguf", base);
+    a = load_dir_model(dir, &keep);
+    CHECK(golden_read(&g, dir), "%s: golden", dir);
+    CHECK(mamba_load_file(&b, path, NULL, &err) == MAMBA_OK, "%s (make test writes it with tests/ref/gguf_write.py): %s", path, err.message);
+    if (a && b) {
+        int V = g.vocab, same;
+        float *la = step_logits(a, &g, V), *lb = step_logits(b, &g, V);
+        double ratio, e = test_max_err(lb, g.logits, (size_t)V * g.n_tokens, 1e-4, 1e-3, &ratio);
+        same = !memcmp(la, lb, sizeof(float) * (size_t)V * g.n_tokens);
+        if (strstr(dir, "m2-g2-untied")) {   /* GGUF cannot carry time_step_limit: the clamp is lost */
+            printf("  %-38s Python GGUF: time_step_limit lost, golden err %.3g x tol (expected > 1)\n", path, ratio);
+            CHECK(ratio > 1.0, "%s: the dt clamp should matter for this golden", path);
+        } else {
+            /* Python rounds -exp(A_log) correctly; expf is sometimes one ulp
+               off (m1-bf16-sharded: 2 of 1536 A values), so allow that much */
+            double r2, d2 = test_max_err(lb, la, (size_t)V * g.n_tokens, 1e-6, 1e-5, &r2);
+            CHECK(ratio <= 1.0 && r2 <= 1.0, "%s: logits differ from the safetensors model's by %.3g (golden err %.3g, %.3g x tol)", path, d2, e, ratio);
+            if (same) printf("  %-38s Python GGUF: bit-identical logits to safetensors\n", path);
+            else printf("  %-38s Python GGUF: logits within %.3g of safetensors (A = -exp(A_log) rounded 1 ulp apart)\n", path, d2);
+        }
+        free(la); free(lb);
+    }
+    mamba_free(a); mamba_free(b); free(keep); free(g.logits);
+#else
+    (void)dir;
+#endif
+}
+
+/* The tokenizer keys we write hold exactly what tests/ref/tokenizer_to_gguf.py
+   (which follows llama.cpp) writes from the same tokenizer.json; and the
+   tokenizer read back from our file encodes like the original. */
+static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
+#ifndef MAMBA_NO_STDIO
+    /* not tokenizer.ggml.pre: the script takes it as an argument (make test
+       passes gpt-neox); we write "mpt", the name llama.cpp's converter gives
+       the GPT-NeoX tokenizer (m1-tiny-F32.gguf has it), and llama.cpp knows */
+    static const char *keys[] = {"tokenizer.ggml.model", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type",
+                                 "tokenizer.ggml.merges", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"};
+    char *jp = path2(shared_dir, json_name);
+    size_t rn, n, k;
+    unsigned char *ref = read_all(ref_gguf, &rn), *out = NULL;
+    mamba_tokenizer *tj = NULL, *tg = NULL;
+    mamba_model *m = NULL;
+    mamba_error err;
+    mamba_status st;
+    mamba__tensors ts;
+    mamba__gguf g1, g2;
+    char *tiny = path2(shared_dir, "reference/m1-tiny");
+    CHECK(ref != NULL, "%s (make test writes it)", ref_gguf);
+    CHECK(mamba_tokenizer_load_file(&tj, jp, &err) == MAMBA_OK, "%s: %s", jp, err.message);
+    CHECK(mamba_load_file(&m, tiny, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
+    if (ref && tj && m) {
+        /* m1-tiny's config ids (bos = eos = pad = 0) would override the
+           tokenizer's: compare with a copy of the model without them */
+        int bos = m->cfg.bos_token_id, eos = m->cfg.eos_token_id;
+        m->cfg.bos_token_id = m->cfg.eos_token_id = -1;
+        out = gguf_bytes(m, tj, MAMBA_DTYPE_F32, 0, &n, &st, &err);
+        m->cfg.bos_token_id = bos; m->cfg.eos_token_id = eos;
+        memset(&ts, 0, sizeof ts);
+        CHECK(out && mamba__gguf_read(&ts, &g1, out, n, "ours", NULL, NULL) == MAMBA_OK, "parse our GGUF");
+        mamba__tensors_free(&ts);
+        CHECK(mamba__gguf_read(&ts, &g2, ref, rn, "ref", NULL, NULL) == MAMBA_OK, "parse %s", ref_gguf);
+        mamba__tensors_free(&ts);
+        for (k = 0; out && k < sizeof keys / sizeof keys[0]; k++) {
+            const mamba__gguf_kv *x = mamba__gguf_find(&g1, keys[k]), *y = mamba__gguf_find(&g2, keys[k]);
+            int same = x && y && x->type == y->type && x->val_end - x->val == y->val_end - y->val && !memcmp(x->val, y->val, (size_t)(x->val_end - x->val));
+            if (x && y && x->type == 4 && y->type == 4) same = !memcmp(x->val, y->val, 4);
+            CHECK(same || (!x && !y), "%s: key %s differs from tokenizer_to_gguf.py's", json_name, keys[k]);
+        }
+        CHECK(out && mamba__gguf_streq(&g1, "tokenizer.ggml.pre", strstr(json_name, "falcon") ? "falcon" : "mpt"), "%s: tokenizer.ggml.pre", json_name);
+        printf("  writer: %s tokenizer keys = tokenizer_to_gguf.py's\n", json_name);
+        CHECK(mamba_tokenizer_load_gguf(&tg, out, n, &err) == MAMBA_OK, "reload tokenizer: %s", err.message);
+        if (tg) {
+            static const char *texts[] = {"Hello world! 123456 don't", "  spaces   and\ttabs\n\n", "caf\xc3\xa9 \xe4\xbd\xa0\xe5\xa5\xbd <|endoftext|>"};
+            for (k = 0; k < 3; k++) {
+                int a[256], b[256];
+                size_t na, nb;
+                CHECK(mamba_tokenizer_encode(tj, texts[k], strlen(texts[k]), a, 256, &na) == MAMBA_OK &&
+                      mamba_tokenizer_encode(tg, texts[k], strlen(texts[k]), b, 256, &nb) == MAMBA_OK && na == nb &&
+                      !memcmp(a, b, na * sizeof(int)), "%s: text %d encodes differently after the GGUF round trip", json_name, (int)k);
+            }
+        }
+        if (g1.kv) MAMBA_FREE(g1.kv);
+        if (g2.kv) MAMBA_FREE(g2.kv);
+    }
+    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_free(m);
+    free(out); free(ref); free(jp); free(tiny);
+#else
+    (void)json_name; (void)ref_gguf;
+#endif
+}
+
 int main(int argc, char **argv) {
     static const char *dirs[] = {"tests/data/m1-odd-f32", "tests/data/m1-f16-untied-bias", "tests/data/m1-bf16-sharded",
                                  "tests/data/m1-unaligned-f32", "tests/data/falcon-f32", "tests/data/m1-f32-mixed",
@@ -1152,6 +1255,9 @@ int main(int argc, char **argv) {
     writer_numbers();
     writer_llama_files();
     for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) writer_roundtrip(dirs[i]);
+    for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) writer_python_ref(dirs[i]);
+    writer_tokenizer("tokenizer-gpt-neox-20b.json", "build/tmp/neox-tok.gguf");
+    writer_tokenizer("tokenizer-falcon.json", "build/tmp/falcon-tok.gguf");
     gguf_tokenizer_goldens("build/tmp/neox-tok.gguf", "tokenizer-goldens/neox-public.jsonl");
     gguf_tokenizer_goldens("build/tmp/falcon-tok.gguf", "tokenizer-goldens/falcon-public.jsonl");
     bundled_model();
