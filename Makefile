@@ -113,7 +113,12 @@ build/tmp/neox-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
 build/tmp/falcon-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
 	python3 $< $(SHARED)/tokenizer-falcon.json falcon $@
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK)
+# the golden models as GGUF, written by an independent pure-Python writer
+GGUF_REF := $(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard tests/data/*/config.json))
+build/tmp/ref-%.gguf: tests/data/%/config.json tests/ref/gguf_write.py | build
+	python3 tests/ref/gguf_write.py tests/data/$* $@
+
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF)
 	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
