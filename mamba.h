@@ -6096,6 +6096,8 @@ static mamba_status mamba__tok_slurp(const char *path, char **buf, size_t *len) 
     return MAMBA_OK;
 }
 
+#endif /* MAMBA_NO_STDIO */
+
 /* A metadata array of strings as views into the file. */
 static mamba_status mamba__gguf_str_array(const mamba__gguf *g, const char *key, mamba__str **out, size_t *n, mamba_error *e) {
     const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
@@ -6223,6 +6225,7 @@ done:
     return st;
 }
 
+#ifndef MAMBA_NO_STDIO
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err) {
     char *buf = NULL, *joined = NULL;
     size_t len = 0, pl;
@@ -6661,6 +6664,13 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     t = MAMBA__CAST(mamba__wt *, mamba__alloc(sizeof(mamba__wt) * (3 + 12 * (size_t)c->n_layer)));
     if (!t) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0);
     nt = mamba__wt_plan(m, opt, t);
+    for (i = 0; i < nt; i++) {   /* sources this writer can read a row of (block types of 32 only) */
+        int d = t[i].mat.dtype;
+        if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && d != MAMBA_DTYPE_Q8_0 && d != MAMBA_DTYPE_Q4_0) {
+            st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: %s is stored in a type the writer cannot read (F32, F16, BF16, Q8_0, Q4_0 only)", t[i].name, 0, 0, 0);
+            goto done;
+        }
+    }
     for (i = 0; i < nt; i++) {   /* sizes and offsets, 32-byte aligned */
         uint64_t numel = t[i].ne[0] * t[i].ne[1];
         t[i].bytes = (size_t)t[i].ne[1] * mamba__row_bytes(t[i].type, (size_t)t[i].ne[0]);
