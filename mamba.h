@@ -40,6 +40,9 @@
                Q8_0 and Q4_0 tensors, config and tokenizer from the metadata;
                mamba_load_file on a .gguf path, or mamba_load_memory with
                config_json NULL. (Q4_K/Q6_K: not yet.)
+               Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0 or
+               Q4_0, laid out as llama.cpp's converter and llama-quantize
+               write them (its m1-tiny files are reproduced exactly).
      Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
@@ -56,6 +59,9 @@
      prompt length). mamba_step() feeds one token; mamba_forward() feeds many
      (batched matrix products, chunked), continues from whatever the state holds
      and returns the logits of the last token, of every token, or none.
+     mamba_gguf_write() streams a loaded model (plus tokenizer) out as GGUF
+     through a write callback (mamba_gguf_write_file: to a file), converting
+     or quantizing a row at a time.
      mamba_state_copy() branches a sequence. mamba_sampler_*() samples (greedy,
      temperature, top-k, top-p, seeded; no allocation per token).
      Every function that can fail returns a mamba_status; loaders also fill an
