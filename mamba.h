@@ -42,7 +42,8 @@
                config_json NULL. (Q4_K/Q6_K: not yet.)
                Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0 or
                Q4_0, laid out as llama.cpp's converter and llama-quantize
-               write them (its m1-tiny files are reproduced exactly).
+               write them (its m1-tiny F32 file is reproduced byte for byte,
+               its llama-quantize Q8_0 tensors exactly).
      Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
