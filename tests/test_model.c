@@ -1231,6 +1231,45 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
 #endif
 }
 
+/* A vocabulary shorter than the embedding (original checkpoints pad it): the
+   token list is padded with "[PADn]" entries of type 5 (unused), as
+   convert_hf_to_gguf.py does, and survives a second round trip unchanged. */
+static void writer_tokenizer_padding(void) {
+#ifndef MAMBA_NO_STDIO
+    static const char json[] = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\"]},"
+                               " \"added_tokens\": [{\"id\": 3, \"content\": \"<|end|>\", \"special\": true}],"
+                               " \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true},"
+                               " \"decoder\": {\"type\": \"ByteLevel\"}}";
+    mamba_tokenizer *tj = NULL, *tg = NULL;
+    mamba_model *m = NULL;
+    mamba_error err;
+    mamba_status st;
+    unsigned char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0, len;
+    const char *s;
+    CHECK(mamba_tokenizer_load_json(&tj, json, sizeof json - 1, &err) == MAMBA_OK, "tiny tokenizer: %s", err.message);
+    CHECK(mamba_load_file(&m, "tests/data/m1-bf16-sharded", NULL, &err) == MAMBA_OK, "m1-bf16-sharded: %s", err.message);
+    if (tj && m) {
+        a = gguf_bytes(m, tj, MAMBA_DTYPE_F32, 0, &na, &st, &err);
+        CHECK(a && mamba_tokenizer_load_gguf(&tg, a, na, &err) == MAMBA_OK, "tokenizer from the padded GGUF: %s", err.message);
+    }
+    if (tg) {
+        int ids[8];
+        size_t n;
+        CHECK(mamba_tokenizer_vocab_size(tg) == 104, "padded vocabulary: %d ids, want the 104 embedding rows", mamba_tokenizer_vocab_size(tg));
+        s = mamba_tokenizer_token_bytes(tg, 57, &len);
+        CHECK(s && len == 7 && !memcmp(s, "[PAD57]", 7), "id 57 is [PAD57]");
+        CHECK(mamba_tokenizer_is_special(tg, 3), "<|end|> stays special");
+        CHECK(mamba_tokenizer_encode(tg, "ab<|end|>b", 10, ids, 8, &n) == MAMBA_OK && n == 3 && ids[0] == 2 && ids[1] == 3 && ids[2] == 1,
+              "encode after the round trip");
+        b = gguf_bytes(m, tg, MAMBA_DTYPE_F32, 0, &nb, &st, &err);
+        CHECK(b && na == nb && !memcmp(a, b, na), "a GGUF tokenizer with [PAD] entries writes back the same file");
+    }
+    free(a); free(b);
+    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_free(m);
+#endif
+}
+
 int main(int argc, char **argv) {
     static const char *dirs[] = {"tests/data/m1-odd-f32", "tests/data/m1-f16-untied-bias", "tests/data/m1-bf16-sharded",
                                  "tests/data/m1-unaligned-f32", "tests/data/falcon-f32", "tests/data/m1-f32-mixed",
@@ -1258,6 +1297,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) writer_python_ref(dirs[i]);
     writer_tokenizer("tokenizer-gpt-neox-20b.json", "build/tmp/neox-tok.gguf");
     writer_tokenizer("tokenizer-falcon.json", "build/tmp/falcon-tok.gguf");
+    writer_tokenizer_padding();
     gguf_tokenizer_goldens("build/tmp/neox-tok.gguf", "tokenizer-goldens/neox-public.jsonl");
     gguf_tokenizer_goldens("build/tmp/falcon-tok.gguf", "tokenizer-goldens/falcon-public.jsonl");
     bundled_model();
