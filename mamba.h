@@ -48,6 +48,10 @@
                exact math on the dequantized weights for m1-tiny Q8_0
                (llama.cpp: 1.1e-2). Conv, A, D, dt bias, norms and the state
                are always F32.
+               Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0 or
+               Q4_0, laid out as llama.cpp's converter and llama-quantize
+               write them (its m1-tiny F32 file is reproduced byte for byte,
+               its llama-quantize Q8_0 tensors exactly).
      Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
@@ -64,6 +68,9 @@
      prompt length). mamba_step() feeds one token; mamba_forward() feeds many
      (batched matrix products, chunked), continues from whatever the state holds
      and returns the logits of the last token, of every token, or none.
+     mamba_gguf_write() streams a loaded model (plus tokenizer) out as GGUF
+     through a write callback (mamba_gguf_write_file: to a file), converting
+     or quantizing a row at a time.
      mamba_state_copy() branches a sequence; mamba_state_save()/_load() turn a
      state into versioned, checksummed bytes and back (refused for another
      model shape). mamba_sampler_*() samples (greedy,
@@ -427,6 +434,40 @@ MAMBA_API int mamba_tokenizer_bos_id(const mamba_tokenizer *tok);
 MAMBA_API int mamba_tokenizer_eos_id(const mamba_tokenizer *tok);
 /* Bytes of memory the loaded tables use. */
 MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *tok);
+
+/* ---- GGUF writer ------------------------------------------------------------
+   Writes a loaded model (and its tokenizer, when given) as a GGUF v3 file laid
+   out as llama.cpp's convert_hf_to_gguf.py writes it: the same metadata keys in
+   the same order, tensor names and ggml shapes, 32-byte alignment; ssm_a holds
+   A = -exp(A_log). Tensor types follow llama.cpp's policy unless `pure`:
+   1-D tensors, norms, conv1d weights, A, D and the dt bias stay F32; matrices
+   (embeddings, in/x/dt/out projections, output) take `type`; a quantized
+   matrix whose rows are not a multiple of 32 values falls back to F16; with
+   type Q4_0 the output matrix (token_embd when tied) is written Q8_0, as
+   llama-quantize does where a row is not a multiple of 256 (it would pick
+   Q6_K otherwise, a type this writer does not have). Quantization is
+   llama.cpp's reference round-to-nearest (quantize_row_q8_0_ref / _q4_0_ref);
+   F16 and BF16 round to nearest even. Data is produced a row at a time: the
+   writer allocates only a few rows of scratch, never the file. */
+typedef struct mamba_gguf_options {
+    mamba_dtype type;   /* F32 (also 0), F16, BF16, Q8_0 or Q4_0                  */
+    int pure;           /* 1: every matrix in `type` (rows permitting), no output rule */
+    const char *name;   /* general.name; NULL: the GGUF source's name, else none  */
+    /* Called for each tensor in file order: its GGUF name, the type written,
+       its bytes, and why the type differs from `type` (NULL if it does not). */
+    void (*on_tensor)(void *user, const char *name, mamba_dtype type, size_t bytes, const char *why);
+    void *user;
+} mamba_gguf_options;
+/* write(user, bytes, n) returns 0 on success; anything else stops the writer
+   with MAMBA_ERR_IO. tok may be NULL (no tokenizer.ggml.* keys). */
+MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokenizer *tok, const mamba_gguf_options *opt,
+                                        int (*write)(void *user, const void *bytes, size_t n), void *user,
+                                        mamba_error *err);
+#ifndef MAMBA_NO_STDIO
+/* The same into a file (removed again if writing fails). */
+MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_tokenizer *tok,
+                                             const mamba_gguf_options *opt, const char *path, mamba_error *err);
+#endif
 
 
 #ifdef __cplusplus
@@ -2871,6 +2912,8 @@ struct mamba_model {
     int n_copies;
     size_t weight_bytes;
     float *tmp;              /* load-time scratch for transposes      */
+    int lm_head_rows;        /* rows lm_head.weight has in the file   */
+    char name[96];           /* GGUF general.name, "" if none         */
 };
 
 MAMBA_API const char *mamba_version_string(void) { return MAMBA_VERSION_STRING; }
@@ -3318,6 +3361,7 @@ static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_expl
         }
         if ((st = mamba__bind_mat(&b, -1, "lm_head.weight", t->shape[0], D, 1, &m->lm_head)) != MAMBA_OK) return st;
         c->tied_embeddings = 0;
+        m->lm_head_rows = (int)t->shape[0];
     } else {
         if (tie_explicit && !c->tied_embeddings)
             return mamba__err(e, MAMBA_ERR_MISSING, "config says the embeddings are untied but lm_head.weight is missing", 0, 0, 0, 0);
@@ -3431,6 +3475,16 @@ static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cf
     if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
     if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
     if (m->tmp) { mamba__hfree(hp, m->tmp); m->tmp = NULL; }
+    if (st == MAMBA_OK && g) {   /* kept for a GGUF writer */
+        const mamba__gguf_kv *kv = mamba__gguf_find(g, "general.name");
+        if (kv && kv->type == 8) {
+            mamba__rd r;
+            const char *ps;
+            size_t pn;
+            r.p = kv->val; r.end = kv->val_end;
+            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof m->name) { memcpy(m->name, ps, pn); m->name[pn] = 0; }
+        }
+    }
     return st;
 }
 
@@ -5269,6 +5323,7 @@ static const unsigned char *mamba__nfc(mamba__nfc_scr *w, const unsigned char *s
 #define MAMBA__TA_BPE     2   /* model token made of byte-level characters */
 #define MAMBA__TA_ADDED   4
 #define MAMBA__TA_SPECIAL 8
+#define MAMBA__TA_UNUSED  16  /* GGUF token_type 5 (padding entries) */
 
 /* added-token flags */
 #define MAMBA__AT_SPECIAL     1
@@ -5364,6 +5419,9 @@ struct mamba_tokenizer {
     int bos_id, eos_id;
     size_t table_bytes;
     mamba__heap heap;               /* where the tables came from */
+    /* kept only to write the tokenizer back out as GGUF metadata */
+    char gguf_pre[24];              /* tokenizer.ggml.pre */
+    int meta_unk, meta_pad;         /* unknown/padding_token_id, -1 none */
 };
 
 static uint32_t mamba__tok_hash(const unsigned char *s, size_t n) {
@@ -6860,6 +6918,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
     MAMBA__TJ(mamba__tj_post(&x, mamba__json_get(&x.j, 0, "post_processor"), &d, 0));
 
     st = mamba__tok_build(hp, out, &d, err);
+    if (st == MAMBA_OK) {   /* the name llama.cpp's GGUF reader knows this pipeline by */
+        mamba_tokenizer *t = *out;
+        strcpy(t->gguf_pre, t->n_steps == 4 && t->steps[0].kind == MAMBA__PT_PUNCT ? "falcon" :
+                            t->normalizer == MAMBA__NORM_NFC ? "mpt" : "gpt-2");
+        t->meta_unk = t->unk_id;
+        t->meta_pad = -1;
+    }
 done:
 #undef MAMBA__TJ
 #undef MAMBA__TJ_BAD
@@ -7011,6 +7076,24 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const
     d.bos_id = mamba__gguf_int(&g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < (long long)n_tok ? (int)v : -1;
     d.eos_id = mamba__gguf_int(&g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < (long long)n_tok ? (int)v : -1;
     st = mamba__tok_build(hp, out, &d, err);
+    if (st == MAMBA_OK) {   /* what a GGUF writer needs to give the metadata back */
+        mamba_tokenizer *t = *out;
+        const mamba__gguf_kv *pre = mamba__gguf_find(&g, "tokenizer.ggml.pre");
+        if (pre && pre->type == 8) {
+            mamba__rd r;
+            const char *ps;
+            size_t pn;
+            r.p = pre->val; r.end = pre->val_end;
+            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof t->gguf_pre) { memcpy(t->gguf_pre, ps, pn); t->gguf_pre[pn] = 0; }
+        }
+        t->meta_unk = mamba__gguf_int(&g, "tokenizer.ggml.unknown_token_id", &v) && v >= 0 && v < t->n_vocab ? (int)v : -1;
+        t->meta_pad = mamba__gguf_int(&g, "tokenizer.ggml.padding_token_id", &v) && v >= 0 && v < t->n_vocab ? (int)v : -1;
+        for (i = 0; types && i < n_tok && i < (size_t)t->n_vocab; i++) {
+            int32_t ty;
+            memcpy(&ty, types->val + 12 + 4 * i, 4);
+            if (ty == 5) t->tok_attr[i] |= MAMBA__TA_UNUSED;
+        }
+    }
 done:
 #undef MAMBA__TG
     if (tokens) mamba__hfree(hp, tokens);
@@ -7069,6 +7152,513 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
 }
 #endif /* MAMBA_NO_STDIO */
 
+
+/* ---- w. GGUF writer ----------------------------------------------------------
+   The inverse of the GGUF reader (b''). It sits here, after the tokenizer,
+   because it reads the tables of both a loaded model and a tokenizer. Layout
+   and key order are those of llama.cpp's convert_hf_to_gguf.py (checked key
+   by key against its m1-tiny file); tensor types follow llama-quantize (see
+   mamba_gguf_options). Nothing here needs stdio but mamba_gguf_write_file. */
+
+/* f32 -> IEEE half, round to nearest even (F16C's vcvtps2ph, ggml's scalar
+   path); overflow gives infinity, NaN stays a quiet NaN. */
+static uint16_t mamba__f32_f16(float f) {
+    uint32_t u, sign, a, m, r, rem, half;
+    int shift;
+    memcpy(&u, &f, 4);
+    sign = u >> 16 & 0x8000u;
+    a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | (a >> 13 & 0x3ffu));
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);          /* >= 65520: infinity */
+    if (a >= 0x38800000u) {                                             /* normal half */
+        r = a - 0x38000000u;                                            /* exponent bias 127 -> 15 */
+        return (uint16_t)(sign | (r + 0xfffu + (r >> 13 & 1u)) >> 13);
+    }
+    if (a < 0x33000000u) return (uint16_t)sign;                         /* <= 2^-25: zero */
+    m = (a & 0x7fffffu) | 0x800000u;                                    /* subnormal half */
+    shift = 126 - (int)(a >> 23);                                       /* 14 .. 24 */
+    r = m >> shift;
+    rem = m & ((1u << shift) - 1u);
+    half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (r & 1u))) r++;
+    return (uint16_t)(sign | r);
+}
+
+/* f32 -> bfloat16, round to nearest even, NaN quieted (ggml_compute_fp32_to_bf16). */
+static uint16_t mamba__f32_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)(u >> 16 | 64u);
+    return (uint16_t)((u + (0x7fffu + (u >> 16 & 1u))) >> 16);
+}
+
+/* roundf: half away from zero, for |x| < 2^23 (no libm needed). */
+static int mamba__round_half_away(float x) {
+    int i = (int)x;
+    float frac = x - (float)i;
+    if (frac >= 0.5f) i++;
+    else if (frac <= -0.5f) i--;
+    return i;
+}
+
+/* One block of 32 values -> Q8_0, as quantize_row_q8_0_ref: d = amax/127,
+   q = roundf(x/d) computed as x * (1/d); d stored as f16. */
+static void mamba__quant_q8_0(const float *x, unsigned char *y) {
+    float amax = 0.0f, d, id;
+    uint16_t h;
+    int j;
+    for (j = 0; j < 32; j++) { float v = x[j] < 0 ? -x[j] : x[j]; amax = amax > v ? amax : v; }
+    d = amax / 127;
+    id = d != 0.0f ? 1.0f / d : 0.0f;
+    h = mamba__f32_f16(d);
+    memcpy(y, &h, 2);
+    for (j = 0; j < 32; j++) {
+        float v = x[j] * id;
+        int q = v >= 127.0f ? 127 : v <= -128.0f ? -128 : v == v ? mamba__round_half_away(v) : 0;
+        y[2 + j] = (unsigned char)(q & 0xff);
+    }
+}
+
+/* One block of 32 values -> Q4_0, as quantize_row_q4_0_ref: d = (the value of
+   largest magnitude) / -8, q = min(15, (int8)(x/d + 8.5)); values j and j+16
+   share byte j (low nibble first). */
+static void mamba__quant_q4_0(const float *x, unsigned char *y) {
+    float amax = 0.0f, max = 0.0f, d, id;
+    uint16_t h;
+    int j;
+    for (j = 0; j < 32; j++) {
+        float v = x[j], a = v < 0 ? -v : v;
+        if (amax < a) { amax = a; max = v; }
+    }
+    d = max / -8;
+    id = d != 0.0f ? 1.0f / d : 0.0f;
+    h = mamba__f32_f16(d);
+    memcpy(y, &h, 2);
+    for (j = 0; j < 16; j++) {
+        float t0 = x[j] * id + 8.5f, t1 = x[j + 16] * id + 8.5f;   /* in [0.5, 16.5] for finite x */
+        int q0 = t0 >= 15.0f ? 15 : t0 > 0.0f ? (int)t0 : 0;
+        int q1 = t1 >= 15.0f ? 15 : t1 > 0.0f ? (int)t1 : 0;
+        y[2 + j] = (unsigned char)(q0 | q1 << 4);
+    }
+}
+
+/* Bytes out, counted; a NULL function only counts (the sizing pass). */
+typedef struct mamba__gw {
+    int (*fn)(void *user, const void *bytes, size_t n);
+    void *user;
+    uint64_t n;
+    size_t n_kv;
+    int fail;
+} mamba__gw;
+
+static void mamba__gw_put(mamba__gw *w, const void *p, size_t n) {
+    if (w->fail || !n) return;
+    if (w->fn && w->fn(w->user, p, n) != 0) { w->fail = 1; return; }
+    w->n += n;
+}
+static void mamba__gw_u32(mamba__gw *w, uint32_t v) {
+    unsigned char b[4];
+    b[0] = (unsigned char)v; b[1] = (unsigned char)(v >> 8); b[2] = (unsigned char)(v >> 16); b[3] = (unsigned char)(v >> 24);
+    mamba__gw_put(w, b, 4);
+}
+static void mamba__gw_u64(mamba__gw *w, uint64_t v) { mamba__gw_u32(w, (uint32_t)v); mamba__gw_u32(w, (uint32_t)(v >> 32)); }
+static void mamba__gw_str(mamba__gw *w, const void *s, size_t n) { mamba__gw_u64(w, n); mamba__gw_put(w, s, n); }
+static void mamba__gw_key(mamba__gw *w, const char *key, uint32_t type) { mamba__gw_str(w, key, strlen(key)); mamba__gw_u32(w, type); w->n_kv++; }
+static void mamba__gw_kv_u32(mamba__gw *w, const char *key, uint32_t v) { mamba__gw_key(w, key, 4); mamba__gw_u32(w, v); }
+static void mamba__gw_kv_str(mamba__gw *w, const char *key, const char *v) { mamba__gw_key(w, key, 8); mamba__gw_str(w, v, strlen(v)); }
+static void mamba__gw_kv_f32(mamba__gw *w, const char *key, float v) { uint32_t u; memcpy(&u, &v, 4); mamba__gw_key(w, key, 6); mamba__gw_u32(w, u); }
+static void mamba__gw_kv_bool(mamba__gw *w, const char *key, int v) { unsigned char b = (unsigned char)(v != 0); mamba__gw_key(w, key, 7); mamba__gw_put(w, &b, 1); }
+static void mamba__gw_pad(mamba__gw *w, unsigned align) {
+    static const unsigned char zero[64] = {0};
+    size_t k = (size_t)((align - w->n % align) % align);
+    mamba__gw_put(w, zero, k);
+}
+
+/* One tensor of the file: where its values come from and what it becomes. */
+typedef struct mamba__wt {
+    char name[48];
+    int nd;
+    uint64_t ne[2];          /* ggml order: ne[0] is the contiguous (row) length */
+    int type;                /* MAMBA_DTYPE_* written */
+    const char *why;         /* why type differs from the one asked for */
+    mamba__mat mat;          /* a matrix in its stored dtype (mat.data != NULL), or */
+    const float *f;          /* f32 values: element (r, c) at f[r*ne0 + c], or */
+    int trans;               /* at f[c*ne1 + r] (the model keeps conv and A channel-major) */
+    uint64_t off;
+    size_t bytes;
+} mamba__wt;
+
+static int mamba__ggml_type(int dt) {
+    return dt == MAMBA_DTYPE_F16 ? 1 : dt == MAMBA_DTYPE_Q4_0 ? 2 : dt == MAMBA_DTYPE_Q8_0 ? 8 : dt == MAMBA_DTYPE_BF16 ? 30 : 0;
+}
+
+/* "blk.<l>.<suffix>" or the suffix alone (l < 0). */
+static void mamba__wt_name(char *out, int l, const char *suffix) {
+    size_t o = 0;
+    if (l >= 0) {
+        char num[12];
+        int n = 0;
+        memcpy(out, "blk.", 4); o = 4;
+        do { num[n++] = (char)('0' + l % 10); l /= 10; } while (l);
+        while (n) out[o++] = num[--n];
+        out[o++] = '.';
+    }
+    strcpy(out + o, suffix);
+}
+
+/* A small f32 tensor: always F32 (llama.cpp computes norms, conv, scan in f32). */
+static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *f, uint64_t ne0, uint64_t ne1, int trans,
+                          int want, const char *why) {
+    memset(t, 0, sizeof *t);
+    mamba__wt_name(t->name, l, suffix);
+    t->nd = ne1 ? 2 : 1;
+    t->ne[0] = ne0; t->ne[1] = ne1 ? ne1 : 1;
+    t->f = f;
+    t->trans = trans;
+    t->type = MAMBA_DTYPE_F32;
+    t->why = want != MAMBA_DTYPE_F32 ? why : NULL;
+}
+
+static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, int want, int pure, int is_output) {
+    memset(t, 0, sizeof *t);
+    mamba__wt_name(t->name, l, suffix);
+    t->nd = 2;
+    t->mat = *W;
+    t->mat.rows = rows;
+    t->ne[0] = (uint64_t)W->cols; t->ne[1] = (uint64_t)rows;
+    t->type = want;
+    if (mamba__is_quant(want) && W->cols % MAMBA__QK) {
+        t->type = MAMBA_DTYPE_F16;
+        t->why = "rows are not a multiple of 32 values: F16, as llama.cpp";
+    } else if (!pure && want == MAMBA_DTYPE_Q4_0 && is_output) {
+        t->type = MAMBA_DTYPE_Q8_0;
+        t->why = "output matrix: Q8_0, as llama-quantize (it would use Q6_K for rows that are multiples of 256)";
+    }
+}
+
+/* Row r of a tensor as f32 into row[0..ne0). */
+static void mamba__wt_row(const mamba__wt *t, uint64_t r, float *row) {
+    size_t c, n0 = (size_t)t->ne[0];
+    if (t->mat.data) {
+        const unsigned char *p = (const unsigned char *)t->mat.data + (size_t)r * mamba__row_bytes(t->mat.dtype, n0);
+        if (mamba__is_quant(t->mat.dtype)) {
+            for (c = 0; c < n0; c += MAMBA__QK) mamba__dequant_block(p + c / MAMBA__QK * mamba__block_bytes(t->mat.dtype), t->mat.dtype, row + c);
+        } else {
+            for (c = 0; c < n0; c++) row[c] = mamba__load_elem(p, t->mat.dtype, c);
+        }
+    } else if (t->trans) {
+        for (c = 0; c < n0; c++) row[c] = t->f[c * (size_t)t->ne[1] + (size_t)r];
+    } else {
+        memcpy(row, t->f + (size_t)r * n0, n0 * sizeof(float));
+    }
+}
+
+/* The tensors of a model, in convert_hf_to_gguf.py's order (the Hugging Face
+   names sorted within a layer). Returns the count; t has room for 3 + 12 L. */
+static size_t mamba__wt_plan(const mamba_model *m, const mamba_gguf_options *o, mamba__wt *t) {
+    const mamba_config *c = &m->cfg;
+    int want = o && o->type ? (int)o->type : MAMBA_DTYPE_F32, pure = o && o->pure, l;
+    int m2 = c->arch == MAMBA_ARCH_MAMBA2, tied = c->tied_embeddings;
+    uint64_t D = (uint64_t)c->d_model, E = (uint64_t)c->d_inner, N = (uint64_t)c->d_state, K = (uint64_t)c->d_conv;
+    uint64_t H = (uint64_t)c->n_heads, C = (uint64_t)c->conv_dim, G = (uint64_t)c->n_groups;
+    size_t n = 0;
+    mamba__wt_mat(&t[n++], -1, "token_embd.weight", &m->embed, m->embed.rows, want, pure, tied);
+    for (l = 0; l < c->n_layer; l++) {
+        const mamba__layer *L = &m->layers[l];
+        if (m2) {
+            mamba__wt_vec(&t[n++], l, "ssm_a", L->A, 1, H, 0, want, "A: F32");
+            mamba__wt_vec(&t[n++], l, "ssm_d", L->D, 1, H, 0, want, "D: F32");
+        } else {
+            mamba__wt_vec(&t[n++], l, "ssm_a", L->A, N, E, 1, want, "A: F32");
+            mamba__wt_vec(&t[n++], l, "ssm_d", L->D, E, 0, 0, want, "D: F32");
+        }
+        if (L->conv_b) mamba__wt_vec(&t[n++], l, "ssm_conv1d.bias", L->conv_b, C, 0, 0, want, "bias: F32");
+        mamba__wt_vec(&t[n++], l, "ssm_conv1d.weight", L->conv_w, K, C, 1, want, "conv1d weight: F32");
+        mamba__wt_vec(&t[n++], l, "ssm_dt.bias", L->dt_bias, m2 ? H : E, 0, 0, want, "bias: F32");
+        if (!m2) mamba__wt_mat(&t[n++], l, "ssm_dt.weight", &L->dt_proj, L->dt_proj.rows, want, pure, 0);
+        if (L->in_bias) mamba__wt_vec(&t[n++], l, "ssm_in.bias", L->in_bias, (uint64_t)c->d_in_proj, 0, 0, want, "bias: F32");
+        mamba__wt_mat(&t[n++], l, "ssm_in.weight", &L->in_proj, L->in_proj.rows, want, pure, 0);
+        if (m2 && L->gnorm) mamba__wt_vec(&t[n++], l, "ssm_norm.weight", L->gnorm, E / G, G, 0, want, "norm: F32");
+        if (L->out_bias) mamba__wt_vec(&t[n++], l, "ssm_out.bias", L->out_bias, D, 0, 0, want, "bias: F32");
+        mamba__wt_mat(&t[n++], l, "ssm_out.weight", &L->out_proj, L->out_proj.rows, want, pure, 0);
+        if (!m2) mamba__wt_mat(&t[n++], l, "ssm_x.weight", &L->x_proj, L->x_proj.rows, want, pure, 0);
+        mamba__wt_vec(&t[n++], l, "attn_norm.weight", L->norm, D, 0, 0, want, "norm: F32");
+    }
+    mamba__wt_vec(&t[n++], -1, "output_norm.weight", m->norm_f, D, 0, 0, want, "norm: F32");
+    if (!tied) mamba__wt_mat(&t[n++], -1, "output.weight", &m->lm_head, m->lm_head_rows, want, pure, 1);
+    return n;
+}
+
+/* general.size_label as gguf-py writes it: 2 significant digits at least
+   (model_weight_count_rounded_notation). */
+static void mamba__size_label(uint64_t count, char *out) {
+    double x = (double)count, p10 = 1;
+    char suffix = 'K', tmp[32];
+    int fix, nd = 0, o = 0, n = 0, i;
+    long long r;
+    if (x > 1e12) { x *= 1e-12; suffix = 'T'; }
+    else if (x > 1e9) { x *= 1e-9; suffix = 'B'; }
+    else if (x > 1e6) { x *= 1e-6; suffix = 'M'; }
+    else x *= 1e-3;
+    for (r = (long long)(x + 0.5); r > 0; r /= 10) nd++;   /* digits of round(x), 0 for 0 */
+    fix = nd >= 2 ? 0 : 2 - nd;
+    for (i = 0; i < fix; i++) p10 *= 10;
+    r = (long long)(x * p10 + 0.5);                          /* x with `fix` decimals */
+    do { tmp[n++] = (char)('0' + r % 10); r /= 10; } while (r || n <= fix);
+    for (i = n - 1; i >= 0; i--) {
+        out[o++] = tmp[i];
+        if (i == fix && fix > 0) out[o++] = '.';
+    }
+    out[o++] = suffix;
+    out[o] = 0;
+}
+
+/* A token as tokenizer.ggml.tokens holds it: byte-level characters for BPE
+   tokens, the text itself for added tokens, [PADn] for ids without one.
+   out needs 2 * (token bytes) + 24. */
+static size_t mamba__tok_gguf_text(const mamba_tokenizer *t, int id, const int32_t *added_of, unsigned char *out) {
+    size_t o = 0, i, n;
+    const unsigned char *p;
+    if (id >= t->n_vocab || !(t->tok_attr[id] & MAMBA__TA_EXISTS)) {
+        char num[12];
+        int k = 0;
+        memcpy(out, "[PAD", 4); o = 4;
+        do { num[k++] = (char)('0' + id % 10); id /= 10; } while (id);
+        while (k) out[o++] = (unsigned char)num[--k];
+        out[o++] = ']';
+        return o;
+    }
+    if ((t->tok_attr[id] & MAMBA__TA_ADDED) && added_of[id] >= 0) {
+        const mamba__str *s = &t->added[added_of[id]].content;
+        memcpy(out, s->p, s->n);
+        return s->n;
+    }
+    p = t->tok_bytes + t->tok_off[id];
+    n = t->tok_off[id + 1] - t->tok_off[id];
+    if (!(t->tok_attr[id] & MAMBA__TA_BPE)) { memcpy(out, p, n); return n; }
+    for (i = 0; i < n; i++) o += (size_t)mamba__utf8_put(out + o, mamba__b2c(p[i]));
+    return o;
+}
+
+static int mamba__merge_rank_cmp(const void *a, const void *b) {
+    uint32_t x = ((const mamba__merge *)a)->rank, y = ((const mamba__merge *)b)->rank;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct mamba__wtok {     /* what the tokenizer keys need, prepared once */
+    int n_ids;                    /* tokens written: max(vocabulary, embedding rows) */
+    int32_t *added_of;            /* id -> index into tok->added, -1 */
+    mamba__merge *merges;         /* sorted by rank */
+    size_t n_merges;
+    unsigned char *buf;           /* one token or merge as text */
+} mamba__wtok;
+
+static void mamba__gw_metadata(mamba__gw *w, const mamba_model *m, const mamba_tokenizer *tok, const mamba__wtok *wt,
+                               const char *name, const char *size_label, int file_type) {
+    const mamba_config *c = &m->cfg;
+    int m2 = c->arch == MAMBA_ARCH_MAMBA2, i;
+    const char *a = m2 ? "mamba2" : "mamba";
+    char key[64];
+#define MAMBA__K(suffix) (strcpy(key, a), strcat(key, suffix), key)
+    mamba__gw_kv_str(w, "general.architecture", a);
+    mamba__gw_kv_str(w, "general.type", "model");
+    if (name && *name) mamba__gw_kv_str(w, "general.name", name);
+    mamba__gw_kv_str(w, "general.size_label", size_label);
+    mamba__gw_kv_u32(w, MAMBA__K(".context_length"), 1u << 20);   /* the converter's placeholder */
+    mamba__gw_kv_u32(w, MAMBA__K(".embedding_length"), (uint32_t)c->d_model);
+    mamba__gw_kv_u32(w, MAMBA__K(".feed_forward_length"), 0);
+    mamba__gw_kv_u32(w, MAMBA__K(".attention.head_count"), 0);
+    mamba__gw_kv_u32(w, MAMBA__K(".block_count"), (uint32_t)c->n_layer);
+    mamba__gw_kv_u32(w, MAMBA__K(".ssm.conv_kernel"), (uint32_t)c->d_conv);
+    mamba__gw_kv_u32(w, MAMBA__K(".ssm.inner_size"), (uint32_t)c->d_inner);
+    mamba__gw_kv_u32(w, MAMBA__K(".ssm.state_size"), (uint32_t)c->d_state);
+    mamba__gw_kv_u32(w, MAMBA__K(".ssm.time_step_rank"), (uint32_t)(m2 ? c->n_heads : c->dt_rank));
+    if (m2) {
+        mamba__gw_kv_u32(w, MAMBA__K(".ssm.group_count"), (uint32_t)c->n_groups);
+        mamba__gw_kv_f32(w, MAMBA__K(".attention.layer_norm_rms_epsilon"), c->norm_eps);
+    } else {
+        mamba__gw_kv_f32(w, MAMBA__K(".attention.layer_norm_rms_epsilon"), c->norm_eps);
+        mamba__gw_kv_bool(w, MAMBA__K(".ssm.dt_b_c_rms"), c->arch == MAMBA_ARCH_FALCON_MAMBA);
+    }
+#undef MAMBA__K
+    mamba__gw_kv_u32(w, "general.file_type", (uint32_t)file_type);
+    if (tok) {
+        int bos = c->bos_token_id >= 0 ? c->bos_token_id : tok->bos_id;
+        int eos = c->eos_token_id >= 0 ? c->eos_token_id : tok->eos_id;
+        int pad = c->pad_token_id >= 0 ? c->pad_token_id : tok->meta_pad;
+        size_t k;
+        mamba__gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
+        mamba__gw_kv_str(w, "tokenizer.ggml.pre", tok->gguf_pre[0] ? tok->gguf_pre : "gpt-2");
+        mamba__gw_key(w, "tokenizer.ggml.tokens", 9);
+        mamba__gw_u32(w, 8);
+        mamba__gw_u64(w, (uint64_t)wt->n_ids);
+        for (i = 0; i < wt->n_ids; i++) mamba__gw_str(w, wt->buf, mamba__tok_gguf_text(tok, i, wt->added_of, wt->buf));
+        mamba__gw_key(w, "tokenizer.ggml.token_type", 9);
+        mamba__gw_u32(w, 5);
+        mamba__gw_u64(w, (uint64_t)wt->n_ids);
+        for (i = 0; i < wt->n_ids; i++) {
+            uint8_t at = i < tok->n_vocab ? tok->tok_attr[i] : 0;
+            mamba__gw_u32(w, !(at & MAMBA__TA_EXISTS) || (at & MAMBA__TA_UNUSED) ? 5u : (at & MAMBA__TA_SPECIAL) ? 3u : (at & MAMBA__TA_ADDED) ? 4u : 1u);
+        }
+        mamba__gw_key(w, "tokenizer.ggml.merges", 9);
+        mamba__gw_u32(w, 8);
+        mamba__gw_u64(w, (uint64_t)wt->n_merges);
+        for (k = 0; k < wt->n_merges; k++) {
+            size_t n = mamba__tok_gguf_text(tok, wt->merges[k].a, wt->added_of, wt->buf);
+            wt->buf[n++] = ' ';
+            n += mamba__tok_gguf_text(tok, wt->merges[k].b, wt->added_of, wt->buf + n);
+            mamba__gw_str(w, wt->buf, n);
+        }
+        if (bos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)bos);
+        if (eos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos);
+        if (tok->meta_unk >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)tok->meta_unk);
+        if (pad >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.padding_token_id", (uint32_t)pad);
+    }
+    mamba__gw_kv_u32(w, "general.quantization_version", 2);
+}
+
+MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokenizer *tok, const mamba_gguf_options *opt,
+                                        int (*write)(void *user, const void *bytes, size_t n), void *user, mamba_error *e) {
+    const mamba_config *c;
+    mamba__wt *t = NULL;
+    mamba__wtok wt;
+    mamba__gw w;
+    size_t nt, i, maxcols = 1, maxtok = 0;
+    uint64_t off = 0, params = 0, r;
+    float *row = NULL;
+    unsigned char *orow = NULL;
+    char label[32];
+    const char *name;
+    int want, file_type;
+    mamba_status st = MAMBA_OK;
+    mamba__heap hp;   /* plain MAMBA_MALLOC (none under MAMBA_NO_MALLOC: out of memory) */
+    mamba__heap_plain(&hp);
+    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+    memset(&wt, 0, sizeof wt);
+    if (!m || !write) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model or write function is NULL", 0, 0, 0, 0);
+    c = &m->cfg;
+    want = opt && opt->type ? (int)opt->type : MAMBA_DTYPE_F32;
+    if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && want != MAMBA_DTYPE_Q8_0 && want != MAMBA_DTYPE_Q4_0)
+        return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0 or Q4_0", 0, 0, 0, 0);
+    /* what GGUF's mamba metadata cannot say (llama.cpp would compute another model) */
+    if (c->arch == MAMBA_ARCH_MAMBA2 && (!c->gated_norm || c->norm_before_gate || c->d_per_channel || c->dt_min != 0 || c->dt_max < HUGE_VALF))
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: this Mamba-2 variant (no gated norm, norm_before_gate, per-channel D or a dt limit) has no GGUF metadata", 0, 0, 0, 0);
+    if (c->arch == MAMBA_ARCH_FALCON_MAMBA && c->mixer_rms_eps != 1e-6f)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: GGUF has no key for Falcon Mamba's mixer_rms_eps (only 1e-6 round-trips)", 0, 0, 0, 0);
+    file_type = want == MAMBA_DTYPE_F16 ? 1 : want == MAMBA_DTYPE_Q4_0 ? 2 : want == MAMBA_DTYPE_Q8_0 ? 7 : want == MAMBA_DTYPE_BF16 ? 32 : 0;
+    t = MAMBA__CAST(mamba__wt *, mamba__halloc(&hp, sizeof(mamba__wt) * (3 + 12 * (size_t)c->n_layer)));
+    if (!t) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0);
+    nt = mamba__wt_plan(m, opt, t);
+    for (i = 0; i < nt; i++) {   /* sources this writer can read a row of (block types of 32 only) */
+        int d = t[i].mat.dtype;
+        if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && d != MAMBA_DTYPE_Q8_0 && d != MAMBA_DTYPE_Q4_0) {
+            st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: %s is stored in a type the writer cannot read (F32, F16, BF16, Q8_0, Q4_0 only)", t[i].name, 0, 0, 0);
+            goto done;
+        }
+    }
+    for (i = 0; i < nt; i++) {   /* sizes and offsets, 32-byte aligned */
+        uint64_t numel = t[i].ne[0] * t[i].ne[1];
+        t[i].bytes = (size_t)t[i].ne[1] * mamba__row_bytes(t[i].type, (size_t)t[i].ne[0]);
+        t[i].off = off;
+        off += (t[i].bytes + 31) / 32 * 32;
+        params += numel;
+        if (t[i].ne[0] > maxcols) maxcols = (size_t)t[i].ne[0];
+    }
+    mamba__size_label(params, label);
+    name = opt && opt->name ? opt->name : m->name;
+    if (tok) {   /* tokens, their added-token entries, merges by rank */
+        size_t cap = (size_t)tok->merge_mask + 1, k;
+        wt.n_ids = tok->n_vocab > c->n_embd_rows ? tok->n_vocab : c->n_embd_rows;
+        wt.added_of = MAMBA__CAST(int32_t *, mamba__halloc(&hp, sizeof(int32_t) * (size_t)tok->n_vocab));
+        wt.merges = MAMBA__CAST(mamba__merge *, mamba__halloc(&hp, sizeof(mamba__merge) * cap));
+        if (!wt.added_of || !wt.merges) { st = mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0); goto done; }
+        memset(wt.added_of, 0xFF, sizeof(int32_t) * (size_t)tok->n_vocab);
+        for (k = 0; k < tok->n_added; k++) {
+            int id = tok->added[k].id;
+            if (id >= 0 && id < tok->n_vocab) wt.added_of[id] = (int32_t)k;
+            if (tok->added[k].content.n > maxtok) maxtok = tok->added[k].content.n;
+        }
+        for (k = 0; k < (size_t)tok->n_vocab; k++)
+            if (tok->tok_off[k + 1] - tok->tok_off[k] > maxtok) maxtok = tok->tok_off[k + 1] - tok->tok_off[k];
+        for (k = 0; k < cap; k++) if (tok->merge[k].a >= 0) wt.merges[wt.n_merges++] = tok->merge[k];
+        qsort(wt.merges, wt.n_merges, sizeof(mamba__merge), mamba__merge_rank_cmp);
+        wt.buf = MAMBA__CAST(unsigned char *, mamba__halloc(&hp, 4 * maxtok + 64));
+        if (!wt.buf) { st = mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0); goto done; }
+    }
+    row = MAMBA__CAST(float *, mamba__halloc(&hp, maxcols * sizeof(float)));
+    orow = MAMBA__CAST(unsigned char *, mamba__halloc(&hp, maxcols * 4));
+    if (!row || !orow) { st = mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0); goto done; }
+
+    memset(&w, 0, sizeof w);   /* counting pass: the number of keys */
+    mamba__gw_metadata(&w, m, tok, &wt, name, label, file_type);
+    {
+        size_t n_kv = w.n_kv;
+        memset(&w, 0, sizeof w);
+        w.fn = write; w.user = user;
+        mamba__gw_put(&w, "GGUF", 4);
+        mamba__gw_u32(&w, 3);
+        mamba__gw_u64(&w, nt);
+        mamba__gw_u64(&w, n_kv);
+    }
+    mamba__gw_metadata(&w, m, tok, &wt, name, label, file_type);
+    for (i = 0; i < nt; i++) {
+        int q;
+        mamba__gw_str(&w, t[i].name, strlen(t[i].name));
+        mamba__gw_u32(&w, (uint32_t)t[i].nd);
+        for (q = 0; q < t[i].nd; q++) mamba__gw_u64(&w, t[i].ne[q]);
+        mamba__gw_u32(&w, (uint32_t)mamba__ggml_type(t[i].type));
+        mamba__gw_u64(&w, t[i].off);
+    }
+    mamba__gw_pad(&w, 32);
+    for (i = 0; i < nt && !w.fail; i++) {
+        size_t n0 = (size_t)t[i].ne[0], rb = mamba__row_bytes(t[i].type, n0), cidx;
+        int same = t[i].mat.data && t[i].mat.dtype == t[i].type;   /* stored as written: copy the bytes */
+        if (opt && opt->on_tensor) opt->on_tensor(opt->user, t[i].name, (mamba_dtype)t[i].type, t[i].bytes, t[i].why);
+        for (r = 0; r < t[i].ne[1] && !w.fail; r++) {
+            if (same) { mamba__gw_put(&w, (const unsigned char *)t[i].mat.data + (size_t)r * rb, rb); continue; }
+            mamba__wt_row(&t[i], r, row);
+            switch (t[i].type) {
+            case MAMBA_DTYPE_F32: memcpy(orow, row, n0 * 4); break;
+            case MAMBA_DTYPE_F16: for (cidx = 0; cidx < n0; cidx++) { uint16_t h = mamba__f32_f16(row[cidx]); memcpy(orow + 2 * cidx, &h, 2); } break;
+            case MAMBA_DTYPE_BF16: for (cidx = 0; cidx < n0; cidx++) { uint16_t h = mamba__f32_bf16(row[cidx]); memcpy(orow + 2 * cidx, &h, 2); } break;
+            case MAMBA_DTYPE_Q8_0: for (cidx = 0; cidx < n0; cidx += MAMBA__QK) mamba__quant_q8_0(row + cidx, orow + cidx / MAMBA__QK * 34); break;
+            default: for (cidx = 0; cidx < n0; cidx += MAMBA__QK) mamba__quant_q4_0(row + cidx, orow + cidx / MAMBA__QK * 18); break;
+            }
+            mamba__gw_put(&w, orow, rb);
+        }
+        mamba__gw_pad(&w, 32);
+    }
+    if (w.fail) st = mamba__err(e, MAMBA_ERR_IO, "GGUF writer: the write function failed", 0, 0, 0, 0);
+done:
+    if (t) mamba__hfree(&hp, t);
+    if (row) mamba__hfree(&hp, row);
+    if (orow) mamba__hfree(&hp, orow);
+    if (wt.added_of) mamba__hfree(&hp, wt.added_of);
+    if (wt.merges) mamba__hfree(&hp, wt.merges);
+    if (wt.buf) mamba__hfree(&hp, wt.buf);
+    return st;
+}
+
+#ifndef MAMBA_NO_STDIO
+static int mamba__gw_fwrite(void *user, const void *bytes, size_t n) {
+    return fwrite(bytes, 1, n, (FILE *)user) == n ? 0 : -1;
+}
+
+MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_tokenizer *tok,
+                                             const mamba_gguf_options *opt, const char *path, mamba_error *e) {
+    FILE *f;
+    mamba_status st;
+    if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: empty path", 0, 0, 0, 0);
+    if (!m) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model is NULL", 0, 0, 0, 0);
+    f = fopen(path, "wb");
+    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot create %s", path, 0, 0, 0);
+    st = mamba_gguf_write(m, tok, opt, mamba__gw_fwrite, f, e);
+    if (fclose(f) != 0 && st == MAMBA_OK) st = mamba__err(e, MAMBA_ERR_IO, "error writing %s", path, 0, 0, 0);
+    else if (st == MAMBA_ERR_IO) mamba__err(e, st, "error writing %s (disk full?)", path, 0, 0, 0);
+    if (st != MAMBA_OK) remove(path);
+    return st;
+}
+#endif
 
 /* ---- h. sampler ------------------------------------------------------------ */
 

@@ -20,7 +20,7 @@
 static void usage(FILE *f) {
     fprintf(f,
         "usage: mamba-generate [options]\n"
-        "  -m MODEL      model directory or .safetensors file (default " DEFAULT_MODEL ")\n"
+        "  -m MODEL      model directory, .safetensors or .gguf file (default " DEFAULT_MODEL ")\n"
         "  -p PROMPT     prompt text\n"
         "  -f FILE       read the prompt text from FILE\n"
         "  -i \"IDS\"      prompt as token ids separated by spaces (no tokenizer needed)\n"

@@ -2,7 +2,8 @@
 
    build/mamba-logits [--mode step|prefill] [--chunk N] MODEL TOKEN_ID...
 
-   MODEL is a model directory or a .safetensors file next to its config.json.
+   MODEL is a model directory, a .safetensors file next to its config.json,
+   or a .gguf file.
    Prints one line per input token: vocab_size numbers (%.9g, single spaces).
    step feeds the tokens one at a time; prefill runs the sequence path with N
    tokens per chunk (default 64). Errors: message on stderr, exit status 1,

@@ -2,7 +2,8 @@
 
    build/mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS]
 
-   Tokenizes TEXT with the model's tokenizer, runs it through the sequence
+   MODEL is a directory, a .safetensors file or a .gguf file (its tokenizer
+   from the metadata). Tokenizes TEXT with the model's tokenizer, runs it through the sequence
    path (mamba_forward, every position's logits, N tokens per chunk, one state
    carried through the whole text) and scores each token after the first:
    bits per byte = total -log2 p(token) / bytes those tokens decode to, and

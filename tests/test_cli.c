@@ -113,6 +113,99 @@ int main(int argc, char **argv) {
     expect_error("bad chunk", cmd);
     sprintf(cmd, "build/mamba-logits %s", dir);
     expect_error("no tokens", cmd);
+    /* mamba-quantize, and the tools reading its .gguf files */
+    {
+        char *out;
+        size_t n2;
+        sprintf(cmd, "build/mamba-quantize %s build/tmp/q-f32.gguf F32", dir);
+        CHECK(run(cmd) == 0, "mamba-quantize m1-tiny F32 exit status");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && strstr(out, "in=329624 out=") && strstr(out, "tensors=22 kept=0"), "mamba-quantize F32 summary: '%s'", out ? out : "");
+        free(out);
+        sprintf(cmd, "build/mamba-logits build/tmp/q-f32.gguf %s", tokens);
+        CHECK(run(cmd) == 0, "mamba-logits on a .gguf exit status");
+        compare("mamba-logits on mamba-quantize's F32 .gguf", "build/tmp/cli.out", want, 40, 256);
+        sprintf(cmd, "build/mamba-logits --mode prefill --chunk 5 %s/m1-tiny-F32.gguf %s", dir, tokens);
+        CHECK(run(cmd) == 0, "mamba-logits on llama.cpp's .gguf exit status");
+        compare("mamba-logits --mode prefill on llama.cpp's F32 .gguf", "build/tmp/cli.out", want, 40, 256);
+        sprintf(cmd, "build/mamba-quantize %s/m1-tiny-F32.gguf build/tmp/q-q8.gguf Q8_0", dir);
+        CHECK(run(cmd) == 0, "mamba-quantize GGUF -> Q8_0 exit status");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && strstr(out, "kept blk.0.ssm_dt.weight") && strstr(out, "kept blk.1.ssm_dt.weight") && strstr(out, "not a multiple of 32") &&
+              strstr(out, "out=111712 tensors=22 kept=15") && !strstr(out, "kept blk.0.ssm_x"), "mamba-quantize Q8_0 lists the F16 fallbacks: '%s'", out ? out : "");
+        free(out);
+        /* errors: exit status 1 (2 for usage), nothing written */
+        remove("build/tmp/q-none.gguf");
+        sprintf(cmd, "build/mamba-quantize build/no/such/dir build/tmp/q-none.gguf Q8_0");
+        expect_error("mamba-quantize missing input", cmd);
+        sprintf(cmd, "build/mamba-quantize %s build/no/such/dir/x.gguf Q8_0", dir);
+        CHECK(run(cmd) == 1, "mamba-quantize unwritable output: exit 1");
+        sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf Q5_K", dir);
+        CHECK(run(cmd) == 2, "mamba-quantize unknown type: exit 2");
+        sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf", dir);
+        CHECK(run(cmd) == 2, "mamba-quantize missing type: exit 2");
+        out = slurp("build/tmp/q-none.gguf", &n2);
+        CHECK(!out, "mamba-quantize failures leave no output file");
+        free(out);
+    }
+
+    /* The bundled model through mamba-quantize: perplexity on the held-out
+       slice of models/shakespeare-tiny/eval.json, F32 (same as safetensors),
+       Q8_0 within +1 %, Q4_0 within +5 % */
+    {
+        static const char *types[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0"};
+        double ppl[6] = {0}, bpb[6] = {0};
+        size_t n2, nc, k;
+        char *ev = slurp("models/shakespeare-tiny/eval.json", &n2), *corpus = slurp("models/tinyshakespeare.txt", &nc), *s;
+        long start = -1, len = -1;
+        if (ev && (s = strstr(ev, "\"slice_start\":"))) start = strtol(s + 14, NULL, 10);
+        if (ev && (s = strstr(ev, "\"slice_len\":"))) len = strtol(s + 12, NULL, 10);
+        CHECK(corpus && start >= 0 && len > 1 && (size_t)(start + len) <= nc, "eval.json slice");
+        if (corpus && start >= 0 && len > 1 && (size_t)(start + len) <= nc) {
+            FILE *f = fopen("build/tmp/heldout.txt", "wb");
+            if (f) { fwrite(corpus + start, 1, (size_t)len, f); fclose(f); }
+            printf("  held-out perplexity, models/shakespeare-tiny (%ld bytes from %ld):\n", len, start);
+            for (k = 0; k < 6; k++) {
+                char model[256], *o, *p;
+                long long fsize = 0;
+                if (k == 0) strcpy(model, "models/shakespeare-tiny");
+                else {
+                    sprintf(model, "build/tmp/shakespeare-%s.gguf", types[k - 1]);
+                    sprintf(cmd, "build/mamba-quantize models/shakespeare-tiny %s %s", model, types[k - 1]);
+                    CHECK(run(cmd) == 0, "mamba-quantize shakespeare-tiny %s", types[k - 1]);
+                }
+                {
+                    FILE *mf = fopen(k ? model : "models/shakespeare-tiny/model.safetensors", "rb");
+                    if (mf) { fseek(mf, 0, SEEK_END); fsize = ftell(mf); fclose(mf); }
+                }
+                sprintf(cmd, "build/mamba-perplexity -m %s -f build/tmp/heldout.txt", model);
+                CHECK(run(cmd) == 0, "mamba-perplexity on %s", model);
+                o = slurp("build/tmp/cli.out", &n2);
+                if (o && (p = strstr(o, "bits_per_byte="))) bpb[k] = strtod(p + 14, NULL);
+                if (o && (p = strstr(o, "perplexity="))) ppl[k] = strtod(p + 11, NULL);
+                free(o);
+                printf("    %-36s %-5s bits/byte %.6f  perplexity %.6f  %+.3f %%  %lld bytes\n", model, k ? types[k - 1] : "F32",
+                       bpb[k], ppl[k], ppl[0] > 0 ? 100 * (ppl[k] / ppl[0] - 1) : 0.0, fsize);
+            }
+            CHECK(ppl[0] > 1 && ppl[1] == ppl[0], "F32 GGUF perplexity %.6f, safetensors %.6f", ppl[1], ppl[0]);
+            CHECK(ppl[2] > 1 && ppl[2] <= ppl[0] * 1.001, "F16 perplexity %.6f vs F32 %.6f", ppl[2], ppl[0]);
+            CHECK(ppl[3] > 1 && ppl[3] <= ppl[0] * 1.001, "BF16 perplexity %.6f vs F32 %.6f", ppl[3], ppl[0]);
+            CHECK(ppl[4] > 1 && ppl[4] <= ppl[0] * 1.01, "Q8_0 perplexity %.6f is more than 1 %% above F32 %.6f", ppl[4], ppl[0]);
+            CHECK(ppl[5] > 1 && ppl[5] <= ppl[0] * 1.05, "Q4_0 perplexity %.6f is more than 5 %% above F32 %.6f", ppl[5], ppl[0]);
+            /* generation from the .gguf (its own tokenizer metadata): the same text */
+            sprintf(cmd, "build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 40 --seed 7 > build/tmp/gen-st.txt");
+            CHECK(system(cmd) == 0, "mamba-generate safetensors");
+            sprintf(cmd, "build/mamba-generate -m build/tmp/shakespeare-F32.gguf -p ROMEO: -n 40 --seed 7 > build/tmp/gen-gguf.txt");
+            CHECK(system(cmd) == 0, "mamba-generate .gguf");
+            {
+                char *a = slurp("build/tmp/gen-st.txt", &n2), *b = slurp("build/tmp/gen-gguf.txt", &nc);
+                CHECK(a && b && n2 > 6 && !strcmp(a, b), "mamba-generate: .gguf text differs from safetensors text");
+                free(a); free(b);
+            }
+        }
+        free(ev); free(corpus);
+    }
+
     free(tokens);
 
     /* mamba-tokenize against Hugging Face's ids (from the public goldens) */

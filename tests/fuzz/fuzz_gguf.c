@@ -1,10 +1,26 @@
 /* GGUF (llama.cpp) files: header, metadata, tensor infos, the config taken
    from the metadata, quantized blocks. The input is the whole file, loaded
-   with mamba_load_memory(..., NULL config); one that loads then runs. */
+   with mamba_load_memory(..., NULL config); one that loads then runs, and is
+   written back out by the GGUF writer (with its tokenizer, when the metadata
+   holds one that loads), and what was written must load again. */
 #define FUZZ_NAME "gguf"
 #include "fuzz.h"
 
 static void fuzz_init(void) {}
+
+typedef struct fuzz_buf { unsigned char *p; size_t n, cap; } fuzz_buf;
+static int fuzz_put(void *user, const void *bytes, size_t n) {
+    fuzz_buf *b = (fuzz_buf *)user;
+    if (b->n + n > b->cap) {
+        size_t cap = (b->n + n) * 2;
+        unsigned char *q = (unsigned char *)realloc(b->p, cap);
+        if (!q) return 1;
+        b->p = q; b->cap = cap;
+    }
+    memcpy(b->p + b->n, bytes, n);
+    b->n += n;
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int toks[3] = {0, 1, 2};
@@ -27,6 +43,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mamba_state_free(s);
     }
     free(logits);
+    {   /* write it back (Q4_0: every conversion path), then read that */
+        fuzz_buf b = {NULL, 0, 0};
+        mamba_gguf_options o;
+        mamba_tokenizer *tok = NULL, *tok2 = NULL;
+        mamba_model *m2 = NULL;
+        memset(&o, 0, sizeof o);
+        o.type = MAMBA_DTYPE_Q4_0;
+        if (mamba_tokenizer_load_gguf(&tok, data, size, &err) != MAMBA_OK) tok = NULL;
+        if (mamba_gguf_write(m, tok, &o, fuzz_put, &b, &err) == MAMBA_OK) {
+            FUZZ_CHECK(mamba_load_memory(&m2, b.p, b.n, NULL, 0, NULL, &err) == MAMBA_OK);
+            if (tok) FUZZ_CHECK(mamba_tokenizer_load_gguf(&tok2, b.p, b.n, &err) == MAMBA_OK);
+        } else {
+            FUZZ_CHECK(err.message[0]);
+        }
+        mamba_free(m2);
+        mamba_tokenizer_free(tok);
+        mamba_tokenizer_free(tok2);
+        free(b.p);
+    }
     mamba_free(m);
     return 0;
 }
