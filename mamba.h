@@ -7342,7 +7342,8 @@ static void mamba__wt_row(const mamba__wt *t, uint64_t r, float *row) {
     if (t->mat.data) {
         const unsigned char *p = (const unsigned char *)t->mat.data + (size_t)r * mamba__row_bytes(t->mat.dtype, n0);
         if (mamba__is_quant(t->mat.dtype)) {
-            for (c = 0; c < n0; c += MAMBA__QK) mamba__dequant_block(p + c / MAMBA__QK * mamba__block_bytes(t->mat.dtype), t->mat.dtype, row + c);
+            size_t qk = (size_t)mamba__block_elems(t->mat.dtype);
+            for (c = 0; c < n0; c += qk) mamba__dequant_block(p + c / qk * mamba__block_bytes(t->mat.dtype), t->mat.dtype, row + c);
         } else {
             for (c = 0; c < n0; c++) row[c] = mamba__load_elem(p, t->mat.dtype, c);
         }
@@ -7549,10 +7550,10 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     t = MAMBA__CAST(mamba__wt *, mamba__halloc(&hp, sizeof(mamba__wt) * (3 + 12 * (size_t)c->n_layer)));
     if (!t) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0);
     nt = mamba__wt_plan(m, opt, t);
-    for (i = 0; i < nt; i++) {   /* sources this writer can read a row of (block types of 32 only) */
+    for (i = 0; i < nt; i++) {   /* sources this writer can read a row of */
         int d = t[i].mat.dtype;
-        if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && d != MAMBA_DTYPE_Q8_0 && d != MAMBA_DTYPE_Q4_0) {
-            st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: %s is stored in a type the writer cannot read (F32, F16, BF16, Q8_0, Q4_0 only)", t[i].name, 0, 0, 0);
+        if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && !mamba__is_quant(d)) {
+            st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: %s is stored in a type the writer cannot read", t[i].name, 0, 0, 0);
             goto done;
         }
     }

@@ -240,6 +240,9 @@ static void gguf_golden(const char *file, const char *logits_file) {
     free(g.logits); free(bytes); free(dir); free(gp);
 }
 
+static unsigned char *gguf_bytes(const mamba_model *m, const mamba_tokenizer *tok, mamba_dtype type, int pure, size_t *n,
+                                 mamba_status *st, mamba_error *err);
+
 /* Our quantized GGUF goldens (tests/ref/gen_quant_goldens.py): against the
    exact math on the dequantized weights (logits.txt) within tolerance.txt,
    twice the simulated effect of 8-bit activations, same top token in >= 95%
@@ -277,6 +280,20 @@ static void quant_golden(const char *dir) {
             tol_abs = 1e-4; tol_rel = 1e-3; tol_quant = 0;
             sprintf(what, "%s (memory) vs 8-bit-activation reference", gp);
             golden_model(m, what, &g8);
+        }
+        if (m) {   /* the writer reads quantized sources: written out as F32, the weights are the dequantized ones, exact math */
+            size_t fn = 0;
+            mamba_status wst;
+            unsigned char *f32 = gguf_bytes(m, NULL, MAMBA_DTYPE_F32, 0, &fn, &wst, &err);
+            mamba_model *mf = NULL;
+            CHECK(f32 != NULL, "%s written as F32 GGUF: %s", gp, err.message);
+            if (f32) {
+                CHECK(mamba_load_memory(&mf, f32, fn, NULL, 0, NULL, &err) == MAMBA_OK, "%s as F32 GGUF: reload: %s", gp, err.message);
+                sprintf(what, "%s rewritten as F32 GGUF", gp);
+                if (mf) golden_model(mf, what, &g);
+                mamba_free(mf);
+                free(f32);
+            }
         }
         {   /* the same bytes at an odd address: quantized blocks are read in place, any alignment */
             unsigned char *odd = (unsigned char *)malloc(n + 1);
@@ -1283,8 +1300,11 @@ static void writer_roundtrip(const char *dir) {
 static int same_tensors(const char *what, const unsigned char *x, size_t xn, const unsigned char *y, size_t yn) {
     mamba__tensors tx, ty;
     mamba__gguf gx, gy;
+    mamba__heap hp;
     size_t i, k, diff = 0;
+    mamba__heap_plain(&hp);
     memset(&tx, 0, sizeof tx); memset(&ty, 0, sizeof ty);
+    tx.hp = ty.hp = &hp;
     CHECK(mamba__gguf_read(&tx, &gx, x, xn, "ours", NULL, NULL) == MAMBA_OK && mamba__gguf_read(&ty, &gy, y, yn, "llama.cpp", NULL, NULL) == MAMBA_OK, "%s: parse", what);
     CHECK(tx.n == ty.n && tx.n > 0, "%s: %zu tensors vs %zu", what, tx.n, ty.n);
     for (i = 0; i < tx.n; i++) {
@@ -1297,8 +1317,8 @@ static int same_tensors(const char *what, const unsigned char *x, size_t xn, con
         }
     }
     CHECK(diff == 0, "%s: %zu tensors differ", what, diff);
-    if (gx.kv) MAMBA_FREE(gx.kv);
-    if (gy.kv) MAMBA_FREE(gy.kv);
+    if (gx.kv) mamba__hfree(&hp, gx.kv);
+    if (gy.kv) mamba__hfree(&hp, gy.kv);
     mamba__tensors_free(&tx); mamba__tensors_free(&ty);
     return diff == 0;
 }
@@ -1465,6 +1485,7 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
     mamba_error err;
     mamba_status st;
     mamba__tensors ts;
+    mamba__heap hp;
     mamba__gguf g1, g2;
     char *tiny = path2(shared_dir, "reference/m1-tiny");
     CHECK(ref != NULL, "%s (make test writes it)", ref_gguf);
@@ -1477,7 +1498,9 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
         m->cfg.bos_token_id = m->cfg.eos_token_id = -1;
         out = gguf_bytes(m, tj, MAMBA_DTYPE_F32, 0, &n, &st, &err);
         m->cfg.bos_token_id = bos; m->cfg.eos_token_id = eos;
+        mamba__heap_plain(&hp);
         memset(&ts, 0, sizeof ts);
+        ts.hp = &hp;
         CHECK(out && mamba__gguf_read(&ts, &g1, out, n, "ours", NULL, NULL) == MAMBA_OK, "parse our GGUF");
         mamba__tensors_free(&ts);
         CHECK(mamba__gguf_read(&ts, &g2, ref, rn, "ref", NULL, NULL) == MAMBA_OK, "parse %s", ref_gguf);
@@ -1501,8 +1524,8 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
                       !memcmp(a, b, na * sizeof(int)), "%s: text %d encodes differently after the GGUF round trip", json_name, (int)k);
             }
         }
-        if (g1.kv) MAMBA_FREE(g1.kv);
-        if (g2.kv) MAMBA_FREE(g2.kv);
+        if (g1.kv) mamba__hfree(&hp, g1.kv);
+        if (g2.kv) mamba__hfree(&hp, g2.kv);
     }
     mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_free(m);
     free(out); free(ref); free(jp); free(tiny);
