@@ -2592,6 +2592,13 @@ static int32_t mamba__hsum_i32(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 /* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
+/* software prefetch of the weight stream MAMBA__QPF bytes ahead, one per line
+   of the `len` bytes about to be read (rows are contiguous, so ahead of the
+   end of one row is the next row) */
+#ifndef MAMBA__QPF
+#define MAMBA__QPF 4096
+#endif
+#define MAMBA__QPREFETCH(p, len) do { int pf_; for (pf_ = 0; pf_ < (len); pf_ += 64) _mm_prefetch((const char *)(p) + MAMBA__QPF + pf_, _MM_HINT_T0); } while (0)
 static int mamba__u16(const unsigned char *p) { uint16_t h; memcpy(&h, p, 2); return h; }   /* any alignment */
 static __m256i mamba__sum8_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4, __m256i v5, __m256i v6, __m256i v7) {
     __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
@@ -2626,7 +2633,9 @@ static float mamba__qdot_q8_0_x86(const unsigned char *w, const mamba__qact *a, 
     int i;
     for (i = 0; i + 8 <= nb; i += 8, w += 8 * 34) {
         const signed char *x = a->q + (size_t)i * 32;
-        __m256i isum = mamba__sum8_i32(MAMBA__Q8B(0), MAMBA__Q8B(1), MAMBA__Q8B(2), MAMBA__Q8B(3),
+        __m256i isum;
+        MAMBA__QPREFETCH(w, 8 * 34);
+        isum = mamba__sum8_i32(MAMBA__Q8B(0), MAMBA__Q8B(1), MAMBA__Q8B(2), MAMBA__Q8B(3),
                                        MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
         acc += mamba__group8_f32(w, 34, a->d + i, isum);
     }
@@ -2643,7 +2652,9 @@ static float mamba__qdot_q4_0_x86(const unsigned char *w, const mamba__qact *a, 
     __m256i m4 = _mm256_set1_epi8(0x0F);
     for (i = 0; i + 8 <= nb; i += 8, w += 8 * 18) {
         const signed char *x = a->q + (size_t)i * 32;
-        __m256i isum = mamba__sum8_i32(MAMBA__Q4B(0), MAMBA__Q4B(1), MAMBA__Q4B(2), MAMBA__Q4B(3),
+        __m256i isum;
+        MAMBA__QPREFETCH(w, 8 * 18);
+        isum = mamba__sum8_i32(MAMBA__Q4B(0), MAMBA__Q4B(1), MAMBA__Q4B(2), MAMBA__Q4B(3),
                                        MAMBA__Q4B(4), MAMBA__Q4B(5), MAMBA__Q4B(6), MAMBA__Q4B(7));
         isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3));
         acc += mamba__group8_f32(w, 18, a->d + i, isum);
@@ -2676,6 +2687,7 @@ static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, 
     for (i = 0; i < nsb; i++, b += 144) {
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
+        MAMBA__QPREFETCH(b, 144);
         __m256i s = _mm256_setzero_si256(), scales, mins, msum;
         uint32_t u[4], t;
         /* the 12 packed bytes -> 8 scales (u[0..1]) and 8 mins (u[2..3]), as mamba__q4k_unpack */
@@ -2709,6 +2721,7 @@ static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, 
     for (i = 0; i < nsb; i++, b += 210) {
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
+        MAMBA__QPREFETCH(b, 210);
         __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
         __m256i s = _mm256_setzero_si256(), off;
         /* the -32: 32 * sum of scale_j * s16[j] */

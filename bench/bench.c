@@ -477,7 +477,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--decode") && i + 1 < argc) n_decode = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--long") && i + 1 < argc) n_long = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype_only = argv[++i];
-        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype F32|BF16|Q8_0|Q4_0|Q4_K|Q6_K]\n"); return 1; }
+        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST, e.g. F32,Q4_0]\n"); return 1; }
     }
     if (quick) { n_long = n_long == 100000 ? 10000 : n_long; n_decode = 12; }
     if (n_decode < 1) n_decode = 1;
@@ -507,7 +507,7 @@ int main(int argc, char **argv) {
             void **qbufs = NULL;
             int nq = 0;
             if (si == 2 && di != 1) continue;   /* 7B in F32 is 29 GB: BF16 only */
-            if (dtype_only && strcmp(dtype_only, dnames[di]) != 0) continue;
+            if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
             blob = build_model(&shapes[si], di != 0, &blob_n, cfg);   /* quantized: made from BF16 */
             if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, dnames[di]); continue; }
             if (mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
