@@ -701,7 +701,7 @@ static mamba_status mamba__json_pass(const char *s, size_t n, mamba__jtok *tok, 
                 i = j + 1;
             } else if (c == '{' || c == '[') {
                 if (depth >= max_depth)
-                    return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON nested deeper than %d", what, 0, (long long)max_depth, 0);
+                    return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON nested deeper than %d (max_json_depth)", what, 0, (long long)max_depth, 0);
                 t.type = c == '{' ? MAMBA__J_OBJ : MAMBA__J_ARR;
                 t.start = (uint32_t)i;
                 i++;
