@@ -5111,7 +5111,9 @@ typedef struct mamba__heap_ent { uint32_t rank, pos; int32_t id; } mamba__heap_e
    texts under MAMBA__WC_MIN bytes do without. */
 #define MAMBA__WC_KEY 24
 #define MAMBA__WC_IDS 8
+#ifndef MAMBA__WC_MIN   /* (the encode fuzzer lowers it to reach the cache with short inputs) */
 #define MAMBA__WC_MIN 2048
+#endif
 typedef struct mamba__wc_ent {
     uint32_t hash;
     uint8_t len, n_ids;          /* len 0: empty */

@@ -107,6 +107,8 @@ int main(int argc, char **argv) {
     }
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
     if (threads > 0) omp_set_num_threads((int)threads);
+#else
+    (void)threads;   /* (make OPENMP=0 builds failed on -Werror here) */
 #endif
     if (prompt_file) {
         file_text = read_file(prompt_file, &file_len);
