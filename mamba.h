@@ -69,6 +69,20 @@
      channels over omp_get_max_threads() threads; the results are the same bits
      for any thread count.
 
+   HOSTILE INPUT
+     Model files and prompts may come from strangers. Every parser (JSON,
+     safetensors, GGUF, config.json, tokenizer.json) checks bounds, sizes and
+     overflow before it forms a pointer. mamba_options caps what a file can
+     make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
+     metadata bytes, keys, array and string lengths, tokenizer size,
+     vocabulary, merges), each with a safe default; a file over one fails with
+     MAMBA_ERR_LIMIT naming the limit (the tokenizer loaders take the options
+     in their _ex forms). Weights holding NaN or infinities load and run
+     (logits may be NaN; mamba_argmax and mamba_sample still return an id in
+     range); with validate_weights set the loader refuses them instead
+     (MAMBA_ERR_RANGE naming the tensor and element). Each parser has a
+     libFuzzer driver in tests/fuzz/.
+
    CONFIGURATION MACROS (define before the implementation include)
      MAMBA_MALLOC(sz), MAMBA_FREE(p)   allocator (define both or neither)
      MAMBA_ASSERT(x)                   internal assertions (default: none)

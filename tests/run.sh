@@ -3,7 +3,8 @@
 # "N passed, N failed" lines into one. A binary that crashes or prints no
 # closing line counts as one failure.
 #   vg:BINARY        under valgrind memcheck: any error or definite, indirect
-#                    or possible leak makes the exit status 99 (one failure)
+#                    or possible leak makes the exit status 99 (one failure);
+#                    MAMBA_TEST_QUICK=1 leaves out long numeric-only checks
 #   vgtools:BINARY   BINARY (test_cli) runs the tools of build/vg/ under it
 #   RUNNER:BINARY    e.g. qemu-aarch64:build/test_model_neon
 shared=$1; shift
@@ -13,7 +14,7 @@ for t in "$@"; do
     echo "== $t"
     start=$(date +%s)
     case "$t" in
-        vg:*) out=$($vg "${t#*:}" "$shared" 2>&1); rc=$? ;;
+        vg:*) out=$(MAMBA_TEST_QUICK=1 $vg "${t#*:}" "$shared" 2>&1); rc=$? ;;
         vgtools:*) out=$(MAMBA_TEST_TOOLS=build/vg MAMBA_TEST_WRAP="$vg" "${t#*:}" "$shared" 2>&1); rc=$? ;;
         *:*) out=$("${t%%:*}" "${t#*:}" "$shared" 2>&1); rc=$? ;;
         *)   out=$("$t" "$shared" 2>&1); rc=$? ;;

@@ -9,6 +9,10 @@
 #include "test.h"
 
 static const char *shared_dir = "../shared/data";
+/* $MAMBA_TEST_QUICK (set for the valgrind run by tests/run.sh): leave out the
+   long numeric checks that exercise no code the rest does not (the bundled
+   model's held-out perplexity, all but 25 lines of the GGUF tokenizer goldens). */
+static int quick;
 
 /* ---- small helpers (test code may use stdio even when the library doesn't) */
 
@@ -324,7 +328,7 @@ static void gguf_tokenizer_goldens(const char *gguf_path, const char *jsonl) {
     int enc_ok = 0, dec_ok = 0, total = 0;
     CHECK(lines && g, "read %s and %s (make test writes the GGUF)", gp, gguf_path);
     if (lines && g) CHECK(mamba_tokenizer_load_gguf(&tk, g, gn, &err) == MAMBA_OK, "%s: %s", gguf_path, err.message);
-    while (tk && off < n) {
+    while (tk && off < n && !(quick && total >= 25)) {
         size_t end = off, k, got, tl, dl;
         mamba__json j;
         uint32_t tt, it, dt, q;
@@ -348,7 +352,7 @@ static void gguf_tokenizer_goldens(const char *gguf_path, const char *jsonl) {
         off = end + 1;
     }
     printf("  GGUF tokenizer %s: encode %d/%d, decode %d/%d golden lines exact\n", gguf_path, enc_ok, total, dec_ok, total);
-    CHECK(total > 100 && enc_ok == total && dec_ok == total, "%s: encode %d/%d, decode %d/%d", gguf_path, enc_ok, total, dec_ok, total);
+    CHECK(total > (quick ? 20 : 100) && enc_ok == total && dec_ok == total, "%s: encode %d/%d, decode %d/%d", gguf_path, enc_ok, total, dec_ok, total);
     mamba_tokenizer_free(tk);
     free(lines); free(g); free(gp);
 #else
@@ -392,6 +396,7 @@ static void bundled_model(void) {
     CHECK(want > 0 && start >= 0 && len > 1 && start + len <= (double)n_corpus, "eval.json fields");
     if (!(want > 0 && start >= 0 && len > 1 && start + len <= (double)n_corpus)) goto done;
     /* held-out perplexity through the sequence path, against what training reported */
+    if (quick) { printf("  bundled model: held-out perplexity left out (MAMBA_TEST_QUICK)\n"); len = 64; }
     ids = (int *)malloc(sizeof(int) * (size_t)len);
     CHECK(mamba_tokenizer_encode(tk, (const char *)corpus + (size_t)start, (size_t)len, ids, (size_t)len, &n_ids) == MAMBA_OK, "encode");
     logits = (float *)malloc(sizeof(float) * (size_t)V * 64);
@@ -409,9 +414,11 @@ static void bundled_model(void) {
         }
     }
     bpb = nll / log(2.0) / (double)(n_ids - 1);
-    printf("  bundled model: held-out bits/byte %.6f, training reported %.6f\n", bpb, want);
     CHECK(n_ids == (size_t)len, "byte vocabulary: one token per byte (%zu for %g)", n_ids, len);
-    CHECK(fabs(bpb - want) <= 0.02 * want, "held-out bits/byte %.6f vs %.6f reported by training", bpb, want);
+    if (!quick) {
+        printf("  bundled model: held-out bits/byte %.6f, training reported %.6f\n", bpb, want);
+        CHECK(fabs(bpb - want) <= 0.02 * want, "held-out bits/byte %.6f vs %.6f reported by training", bpb, want);
+    }
     mamba_state_free(s);
     /* greedy text: the step path and the sequence path agree token for token */
     {
@@ -961,7 +968,7 @@ static void sample_all_ways(const float *logits, int V, const char *what) {
                 mamba_sampler smp;
                 void *mp = mamba_sampler_size(V) <= sizeof mem ? (void *)mem : NULL;
                 if (mamba_sampler_init(&smp, V, temps[t], ks[k], ps[p], 7 + t, mp, sizeof mem) != MAMBA_OK) { bad++; continue; }
-                for (d = 0; d < 20; d++) {
+                for (d = 0; d < 8; d++) {
                     int id = mamba_sample(&smp, logits);
                     if (id < 0 || id >= V) bad++;
                 }
@@ -1018,7 +1025,8 @@ static void run_hostile(mamba_model *m, const char *what) {
         sprintf(w2, "%s, step", what);
         if (chunk == 1) sample_all_ways(one, V, w2);
         CHECK(mamba_forward(m, s, toks, 7, all, MAMBA_LOGITS_ALL) == MAMBA_OK, "%s: forward ALL", what);
-        for (i = 0; i < 7; i += 3) { sprintf(w2, "%s, chunk %d, token %d", what, chunk, i); sample_all_ways(all + (size_t)i * V, V, w2); }
+        sprintf(w2, "%s, chunk %d, last token", what, chunk);
+        sample_all_ways(all + (size_t)6 * V, V, w2);
         CHECK(mamba_forward(m, s, toks, 7, one, MAMBA_LOGITS_LAST) == MAMBA_OK, "%s: forward LAST", what);
         CHECK(mamba_forward(m, s, toks, 7, NULL, MAMBA_LOGITS_NONE) == MAMBA_OK, "%s: forward NONE", what);
         mamba_state_free(s);
@@ -1119,6 +1127,7 @@ int main(int argc, char **argv) {
     size_t wn, cn;
     int i;
     if (argc > 1) shared_dir = argv[1];
+    quick = getenv("MAMBA_TEST_QUICK") != NULL;
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     printf("goldens (tolerance 1e-4 + 1e-3*|ref|):\n");
     tiny = path2(shared_dir, "reference/m1-tiny");
