@@ -81,7 +81,7 @@ for f in json.load(open(js))['data'][0]['functions']:
         if kind != 0 or not f['filenames'][fid].endswith('mamba.h'): continue
         k = (ls, cs, le, ce)
         regions[k] = max(regions.get(k, 0), cnt)
-print("%-32s %18s %18s" % ("section (lines of mamba.h)", "lines covered", "regions covered"))
+print("%-44s %18s %18s" % ("section (lines of mamba.h)", "lines covered", "regions covered"))
 tl = tlc = tr = trc = 0
 for n, a, b in ranges:
     L = [c for ln, c in lines.items() if a <= ln < b]
@@ -89,7 +89,7 @@ for n, a, b in ranges:
     lc, rc = sum(1 for c in L if c), sum(1 for c in R if c)
     tl += len(L); tlc += lc; tr += len(R); trc += rc
     pct = lambda x, y: 100.0 * x / y if y else 0.0
-    print("%-32s %6d/%5d %5.1f%% %6d/%5d %5.1f%%" % ("%s (%d-%d)" % (n, a, b - 1), lc, len(L), pct(lc, len(L)), rc, len(R), pct(rc, len(R))))
-print("%-32s %6d/%5d %5.1f%% %6d/%5d %5.1f%%" % ("all parser sections", tlc, tl, 100.0 * tlc / max(tl, 1), trc, tr, 100.0 * trc / max(tr, 1)))
+    print("%-44s %6d/%5d %5.1f%% %6d/%5d %5.1f%%" % ("%s (%d-%d)" % (n, a, b - 1), lc, len(L), pct(lc, len(L)), rc, len(R), pct(rc, len(R))))
+print("%-44s %6d/%5d %5.1f%% %6d/%5d %5.1f%%" % ("all parser sections", tlc, tl, 100.0 * tlc / max(tl, 1), trc, tr, 100.0 * trc / max(tr, 1)))
 EOF
 echo "details: $cov show -instr-profile=$out/all.profdata $objects mamba.h"
