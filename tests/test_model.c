@@ -1093,6 +1093,33 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
         mamba_free(m);
     }
     free(x);
+    {   /* F16 weights: a NaN and a -inf half */
+        static const struct { const char *tensor; size_t at; unsigned short bits; const char *shown; } h[] = {
+            {"backbone.layers.1.mixer.in_proj.weight", 30, 0x7E00, "NaN"},
+            {"backbone.layers.0.mixer.conv1d.weight", 5, 0xFC00, "-inf"}};
+        size_t fn, fc, k;
+        unsigned char *fw = read_all("tests/data/m1-f16-untied-bias/model.safetensors", &fn);
+        char *fcfg = (char *)read_all("tests/data/m1-f16-untied-bias/config.json", &fc);
+        CHECK(fw && fcfg, "read m1-f16-untied-bias");
+        for (k = 0; fw && fcfg && k < 2; k++) {
+            size_t nb, at = st_tensor_at(fw, h[k].tensor, &nb);
+            unsigned char *y = (unsigned char *)malloc(fn);
+            char needle[200];
+            CHECK(at > 0 && nb > 2 * h[k].at, "find %s", h[k].tensor);
+            memcpy(y, fw, fn);
+            y[at + 2 * h[k].at] = (unsigned char)(h[k].bits & 0xFF);
+            y[at + 2 * h[k].at + 1] = (unsigned char)(h[k].bits >> 8);
+            o.validate_weights = 1;
+            sprintf(needle, "tensor %s holds %s at element %zu", h[k].tensor, h[k].shown, h[k].at);
+            expect("F16 non-finite", mamba_load_memory(&m, y, fn, fcfg, fc, &o, &err), MAMBA_ERR_RANGE, &err, needle);
+            o.validate_weights = 0;
+            CHECK(mamba_load_memory(&m, y, fn, fcfg, fc, &o, &err) == MAMBA_OK, "F16 non-finite, unvalidated: %s", err.message);
+            if (m) run_hostile(m, needle);
+            mamba_free(m);
+            free(y);
+        }
+        free(fw); free(fcfg);
+    }
     {   /* a quantized tensor: an infinite f16 block scale in the Q8_0 GGUF */
         char *gp = path2(shared_dir, "reference/m1-tiny/m1-tiny-Q8_0.gguf");
         size_t gn, at;
