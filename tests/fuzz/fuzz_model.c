@@ -69,8 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         p += len; rest -= len;
     }
-    exact = fuzz_dup(w, n);   /* exactly n bytes, so reads past a truncated end are caught */
-    free(w);
+    if (n == f->n) exact = w;   /* w is exactly n bytes already */
+    else { exact = fuzz_dup(w, n); free(w); }   /* exactly n bytes, so reads past a truncated end are caught */
     memset(&opts, 0, sizeof opts);
     opts.validate_weights = data[1] >> 7;   /* NaN/inf in the weights: refused, or run */
     if (mamba_load_memory(&m, exact, n, f->cfg, f->n_cfg, &opts, &err) != MAMBA_OK) {
