@@ -44,7 +44,18 @@ endif
 ifeq ($(HAVE_ARM),1)
 TESTS   += $(QEMU):build/test_model_neon $(QEMU):build/test_kernels_neon
 endif
-BUILT   := $(subst $(QEMU):,,$(TESTS))
+# valgrind (memcheck: zero errors, zero definite/indirect/possible leaks) over
+# the main suites, the corpus replays and the command-line tools, when it is
+# installed (make VALGRIND=0 to skip). Built without OpenMP (its thread pool
+# is not ours to free) and at most AVX2: valgrind 3.19 has no AVX-512.
+VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
+VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
+ifeq ($(VALGRIND),1)
+VGBIN   := build/vg/test_model build/vg/test_tokenizer build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
+VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
+endif
+BUILT   := $(subst $(QEMU):,,$(subst vg:,,$(subst vgtools:,,$(TESTS)))) $(VGTOOLS)
 
 # Firmware: Cortex-M4F (QEMU mps2-an386) with Debian's gcc-arm-none-eabi +
 # newlib-nano, run under qemu-system-arm; a RISC-V compile+link check with
@@ -120,7 +131,7 @@ FW_BUILT += build/firmware-riscv.elf
 endif
 TESTS   += sh:tests/test_firmware.sh
 
-.PHONY: all run test bench clean goldens fuzz firmware firmware-run
+.PHONY: all run test bench clean goldens fuzz fuzz-ci firmware firmware-run
 
 all: $(TOOLS)
 
@@ -166,11 +177,24 @@ build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
+# the valgrind builds (see VALGRIND above)
+build/vg/test_%: tests/test_%.c tests/test.h mamba.h | build
+	@mkdir -p build/vg
+	$(CC) $(WARN) $(VGFLAGS) $< -o $@ $(LDLIBS)
+build/vg/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
+	@mkdir -p build/vg
+	$(CC) $(WARN) $(VGFLAGS) $< -o $@ $(LDLIBS)
+build/vg/mamba-%: examples/%.c mamba.h | build
+	@mkdir -p build/vg
+	$(CC) $(WARN) $(VGFLAGS) $< -o $@ $(LDLIBS)
 
 # libFuzzer (clang) on every driver, FUZZ_SECONDS each; crashes in build/fuzz/crashes/
 FUZZ_SECONDS ?= 15
 fuzz:
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+# CI's short pass: every driver from the seeds and tests/corpus/, 15 s each
+fuzz-ci:
+	sh tests/fuzz/run.sh 15
 
 build/test_cli: tests/test_cli.c tests/test.h | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)

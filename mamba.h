@@ -90,6 +90,20 @@
      channels over omp_get_max_threads() threads; the results are the same bits
      for any thread count.
 
+   HOSTILE INPUT
+     Model files and prompts may come from strangers. Every parser (JSON,
+     safetensors, GGUF, config.json, tokenizer.json) checks bounds, sizes and
+     overflow before it forms a pointer. mamba_options caps what a file can
+     make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
+     metadata bytes, keys, array and string lengths, tokenizer size,
+     vocabulary, merges), each with a safe default; a file over one fails with
+     MAMBA_ERR_LIMIT naming the limit (the tokenizer loaders take the options
+     in their _ex forms). Weights holding NaN or infinities load and run
+     (logits may be NaN; mamba_argmax and mamba_sample still return an id in
+     range); with validate_weights set the loader refuses them instead
+     (MAMBA_ERR_RANGE naming the tensor and element). Each parser has a
+     libFuzzer driver in tests/fuzz/.
+
    CONFIGURATION MACROS (define before the implementation include)
      MAMBA_MALLOC(sz), MAMBA_FREE(p)   allocator (define both or neither)
      MAMBA_NO_MALLOC                   never reference an allocator: loads need
@@ -231,15 +245,38 @@ typedef struct mamba_arena {
     size_t used;        /* bytes taken so far                                 */
     size_t peak;        /* most bytes ever taken at once                      */
 } mamba_arena;
-/* Load options. A zeroed struct (or NULL) means "defaults" everywhere. */
+/* Load options. A zeroed struct (or NULL) means "defaults" everywhere. The
+   limits bound what a hostile file can make the loader parse or allocate; a
+   file over one fails with MAMBA_ERR_LIMIT and a message naming the limit. */
 typedef struct mamba_options {
-    size_t max_header_bytes;    /* safetensors JSON header cap; 0 = 100 MB    */
+    size_t max_header_bytes;    /* any JSON the model loader parses: the      */
+                                /* safetensors header, config.json and        */
+                                /* model.safetensors.index.json; 0 = 100 MB   */
     int    max_json_depth;      /* 0 = 64                                     */
-    size_t max_tensors;         /* 0 = 1,000,000                              */
+    size_t max_tensors;         /* per model (all shards, index weight_map    */
+                                /* entries, GGUF tensor infos); 0 = 1,000,000 */
     mamba_arena *arena;         /* allocate from here; NULL = MAMBA_MALLOC    */
     size_t max_alloc_bytes;     /* total bytes one load may allocate (temporaries
                                    included), else MAMBA_ERR_LIMIT; 0 = 256 MB
                                    + 2x the bytes of the input              */
+    /* GGUF metadata (the key/value section before the tensor infos) */
+    size_t max_metadata_bytes;  /* bytes of the whole section; 0 = 256 MB     */
+    size_t max_metadata_kv;     /* number of keys; 0 = 65,536                 */
+    size_t max_array_len;       /* elements of one metadata array; 0 = 1<<24  */
+    size_t max_string_bytes;    /* bytes of one metadata string or key        */
+                                /* (array elements included); 0 = 16 MB       */
+    /* tokenizers (mamba_tokenizer_load_*_ex) */
+    size_t max_tokenizer_bytes; /* tokenizer.json size; 0 = 64 MB             */
+    size_t max_vocab;           /* vocabulary entries, added tokens (each)    */
+                                /* and the id space; 0 = 1<<22                */
+    size_t max_merges;          /* BPE merges; 0 = 1<<22                      */
+    /* numerics */
+    int    validate_weights;    /* nonzero: scan every tensor the model binds */
+                                /* (quantized ones through their dequantized  */
+                                /* values) and fail with MAMBA_ERR_RANGE      */
+                                /* naming the tensor and element index of the */
+                                /* first NaN or infinity. Off: such weights   */
+                                /* load and give NaN/inf logits, never a crash*/
 } mamba_options;
 
 typedef enum mamba_logits_mode {
@@ -374,11 +411,18 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err);
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
                                                  mamba_error *err);
-/* The same two with options: opt->arena (tables in the caller's arena, see
-   mamba_arena) and opt->max_alloc_bytes; the other fields are not used. */
-MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
+/* The same three with options (NULL = defaults): opt->arena (tables in the
+   caller's arena, see mamba_arena) and opt->max_alloc_bytes, and the limits
+   max_tokenizer_bytes (JSON size), max_vocab (vocabulary entries, added
+   tokens, highest id + 1), max_merges, max_json_depth, and for GGUF the
+   metadata limits. A tokenizer over one fails with MAMBA_ERR_LIMIT. */
+#ifndef MAMBA_NO_STDIO
+MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const char *path,
                                                     const mamba_options *opt, mamba_error *err);
+#endif
 MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const char *json, size_t len,
+                                                    const mamba_options *opt, mamba_error *err);
+MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
                                                     const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
 
@@ -717,6 +761,18 @@ static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt
     return st;
 }
 
+/* Limits in force: the caller's option, or its default where zero. */
+#define MAMBA__OPT(o, field, def) ((o) && (o)->field ? (o)->field : (def))
+#define MAMBA__DEF_HEADER ((size_t)100 << 20)
+#define MAMBA__DEF_TENSORS ((size_t)1000000)
+#define MAMBA__DEF_META_BYTES ((size_t)256 << 20)
+#define MAMBA__DEF_META_KV ((size_t)65536)
+#define MAMBA__DEF_ARRAY_LEN ((size_t)1 << 24)
+#define MAMBA__DEF_STRING ((size_t)16 << 20)
+#define MAMBA__DEF_TOK_BYTES ((size_t)64 << 20)
+#define MAMBA__DEF_VOCAB ((size_t)1 << 22)
+#define MAMBA__DEF_MERGES ((size_t)1 << 22)
+
 /* ---- b. readers: bounded JSON --------------------------------------------
    jsmn-style: the text is scanned twice by one iterative state machine (no
    recursion): first to validate and count tokens, then to fill exactly that
@@ -858,7 +914,7 @@ static mamba_status mamba__json_pass(const char *s, size_t n, mamba__jtok *tok, 
                 i = j + 1;
             } else if (c == '{' || c == '[') {
                 if (depth >= max_depth)
-                    return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON nested deeper than %d", what, 0, (long long)max_depth, 0);
+                    return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON nested deeper than %d (max_json_depth)", what, 0, (long long)max_depth, 0);
                 t.type = c == '{' ? MAMBA__J_OBJ : MAMBA__J_ARR;
                 t.start = (uint32_t)i;
                 i++;
@@ -1380,7 +1436,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
             size_t ncap = cap ? cap * 2 : 65536;
             unsigned char *nb;
             hp->input = input0 + n;   /* the default cap grows with what was read */
-            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than %d bytes", path, 0, (long long)limit, 0); }
+            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_header_bytes)", path, 0, (long long)limit, 0); }
             nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
             if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
             if (buf) { memcpy(nb, buf, n); mamba__hfree(hp, buf); }
@@ -1393,6 +1449,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
     }
     if (ferror(f)) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
     fclose(f);
+    if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_header_bytes)", path, 0, (long long)limit, 0); }
     buf[n] = 0;
     b->data = buf;
     b->size = n;
@@ -1481,8 +1538,8 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
                                             const char *fname, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = ts->hp;
     uint64_t hlen = 0;
-    size_t max_header = o && o->max_header_bytes ? o->max_header_bytes : (size_t)100 << 20;
-    size_t max_tensors = o && o->max_tensors ? o->max_tensors : 1000000;
+    size_t max_header = MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER);
+    size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS);
     const unsigned char *base;
     size_t data_len, i, k, nt = 0;
     mamba__json j;
@@ -1494,7 +1551,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
     if (hlen > size - 8)
         return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header length %d runs past the end of the file (truncated?)", fname, 0, (long long)(hlen > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)hlen), 0);
     if (hlen > max_header)
-        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit", fname, 0, (long long)hlen, 0);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit (max_header_bytes)", fname, 0, (long long)hlen, 0);
     st = mamba__json_parse_h(hp, &j, (const char *)data + 8, (size_t)hlen, o ? o->max_json_depth : 0, 0, e, fname);
     if (st != MAMBA_OK) return st;
     if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header is not a JSON object", fname, 0, 0, 0); }
@@ -1503,7 +1560,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
     if (j.tok[0].size > max_tensors || ts->n + j.tok[0].size > max_tensors) {
         long long count = (long long)j.tok[0].size;
         mamba__json_free(&j);
-        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit", fname, 0, count, 0);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit (max_tensors)", fname, 0, count, 0);
     }
     /* grow the table once for this file */
     if (ts->n + j.tok[0].size > ts->cap) {
@@ -1640,21 +1697,33 @@ static size_t mamba__gguf_scalar_size(uint32_t t) {
     static const unsigned char sz[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
     return t < 13 ? sz[t] : 0;
 }
-/* Skips one value of type t (arrays of strings are walked). */
-static int mamba__gguf_skip(mamba__rd *r, uint32_t t, int depth) {
+/* Skips one value of type t (arrays of strings are walked). Returns 1, or 0
+   for a malformed value, -1 for a string over max_str bytes, -2 for an array
+   over max_arr elements. */
+static int mamba__gguf_skip(mamba__rd *r, uint32_t t, int depth, size_t max_str, size_t max_arr) {
     size_t sz = mamba__gguf_scalar_size(t);
-    if (t == 8) { const char *s; size_t n; return mamba__rd_str(r, &s, &n); }
+    if (t == 8) {
+        const char *s;
+        size_t n;
+        if (!mamba__rd_str(r, &s, &n)) return 0;
+        return n > max_str ? -1 : 1;
+    }
     if (t == 9) {
         uint32_t et;
         uint64_t n, i;
         if (depth > 2 || !mamba__rd_u32(r, &et) || !mamba__rd_u64(r, &n)) return 0;
         if (et == 8 || et == 9) {
             if (n > (uint64_t)(r->end - r->p) / 8) return 0;   /* each element takes >= 8 bytes */
-            for (i = 0; i < n; i++) if (!mamba__gguf_skip(r, et, depth + 1)) return 0;
+            if (n > max_arr) return -2;
+            for (i = 0; i < n; i++) {
+                int k = mamba__gguf_skip(r, et, depth + 1, max_str, max_arr);
+                if (k != 1) return k;
+            }
             return 1;
         }
         sz = mamba__gguf_scalar_size(et);
         if (!sz || n > (uint64_t)(r->end - r->p) / sz) return 0;
+        if (n > max_arr) return -2;
         r->p += sz * n;
         return 1;
     }
@@ -1767,7 +1836,10 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     uint32_t magic, version;
     uint64_t n_tensors, n_kv, i;
     long long align = 32;
-    size_t max_tensors = o && o->max_tensors ? o->max_tensors : 1000000, header_end, data_start, data_len, nt = 0, k;
+    size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS), header_end, data_start, data_len, nt = 0, k;
+    size_t max_meta = MAMBA__OPT(o, max_metadata_bytes, MAMBA__DEF_META_BYTES), max_kv = MAMBA__OPT(o, max_metadata_kv, MAMBA__DEF_META_KV);
+    size_t max_str = MAMBA__OPT(o, max_string_bytes, MAMBA__DEF_STRING), max_arr = MAMBA__OPT(o, max_array_len, MAMBA__DEF_ARRAY_LEN);
+    const unsigned char *meta_start;
     mamba__range *ranges = NULL;
     mamba_status st = MAMBA_OK;
     int mamba2;
@@ -1778,23 +1850,31 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     if (!mamba__rd_u32(&r, &version) || !mamba__rd_u64(&r, &n_tensors) || !mamba__rd_u64(&r, &n_kv))
         MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated GGUF header");
     if (version != 2 && version != 3) MAMBA__GERR(MAMBA_ERR_UNSUPPORTED, "%s: GGUF version is not 2 or 3");
-    if (n_tensors > max_tensors) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: tensor count exceeds the limit");
+    if (n_tensors > max_tensors) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: tensor count exceeds the limit (max_tensors)");
     if (n_tensors > (uint64_t)(r.end - r.p) / 24) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: tensor count exceeds what the file holds (truncated?)");
     if (n_kv > (uint64_t)(r.end - r.p) / 12) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata count exceeds the file");
+    if (n_kv > max_kv) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: metadata key count exceeds the limit (max_metadata_kv)");
     g->kv = MAMBA__CAST(mamba__gguf_kv *, mamba__hcalloc(hp, sizeof(mamba__gguf_kv) * (size_t)(n_kv + 1)));
     if (!g->kv) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+    meta_start = r.p;
     for (i = 0; i < n_kv; i++) {
         mamba__gguf_kv *kv = &g->kv[i];
+        int sk;
         if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type > 12)
             MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed or truncated metadata");
+        if (kv->key_len > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata key is longer than the limit (max_string_bytes)");
         kv->val = r.p;
         if (kv->type == 9) {
             mamba__rd a = r;
             if (!mamba__rd_u32(&a, &kv->arr_type) || !mamba__rd_u64(&a, &kv->arr_n)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated metadata array");
         }
-        if (!mamba__gguf_skip(&r, kv->type, 0)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata value runs past the end of the file (or an array length is absurd)");
+        sk = mamba__gguf_skip(&r, kv->type, 0, max_str, max_arr);
+        if (sk == -1) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata string is longer than the limit (max_string_bytes)");
+        if (sk == -2) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata array is longer than the limit (max_array_len)");
+        if (!sk) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata value runs past the end of the file (or an array length is absurd)");
         kv->val_end = r.p;
         g->n_kv++;
+        if ((size_t)(r.p - meta_start) > max_meta) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: metadata is larger than the limit (max_metadata_bytes)");
     }
     if (mamba__gguf_find(g, "general.alignment") && (!mamba__gguf_int(g, "general.alignment", &align) || align < 1 || align > 65536 || (align & (align - 1))))
         MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: general.alignment is not a power of two");
@@ -1815,6 +1895,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
             const char *nm; size_t nl; uint32_t nd, ty; uint64_t off, ne;
             int q;
             if (!mamba__rd_str(&pass, &nm, &nl) || !mamba__rd_u32(&pass, &nd) || nd > MAMBA__MAX_NDIM) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed tensor info");
+            if (nl > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a tensor name is longer than the limit (max_string_bytes)");
             for (q = 0; q < (int)nd; q++) if (!mamba__rd_u64(&pass, &ne)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
             if (!mamba__rd_u32(&pass, &ty) || !mamba__rd_u64(&pass, &off)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
         }
@@ -3018,6 +3099,8 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
     int original, expand = 2, pad_multiple = 8, auto_rank = 1;
     char mt[32] = "";
     memset(c, 0, sizeof *c);
+    if (len > MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER))
+        return mamba__err(e, MAMBA_ERR_LIMIT, "config.json: %d bytes exceed the limit (max_header_bytes)", 0, 0, (long long)len, 0);
     st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "config.json");
     if (st != MAMBA_OK) return st;
     if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json is not a JSON object", 0, 0, 0, 0); }
@@ -3476,6 +3559,52 @@ static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
     return MAMBA_OK;
 }
 
+/* validate_weights: every tensor the model bound, widened row by row with
+   mamba__row_f32 (so quantized blocks are checked through their dequantized
+   values, whatever the type), must be finite. Checks the stored values, before
+   any load-time transform (A = -exp(A_log) may overflow legitimately). */
+static mamba_status mamba__validate(const mamba__tensors *ts, mamba_error *e) {
+    size_t i, cap = 0;
+    float *row = NULL;
+    mamba_status st = MAMBA_OK;
+    for (i = 0; i < ts->n && st == MAMBA_OK; i++) {
+        const mamba__tensor *t = &ts->t[i];
+        mamba__mat W;
+        size_t numel = 1, rows, r;
+        int k, c;
+        if (!t->used || t->dtype <= 0) continue;
+        for (k = 0; k < t->ndim; k++) numel *= (size_t)t->shape[k];
+        if (!numel) continue;
+        W.data = t->data;
+        W.dtype = t->dtype;
+        W.cols = t->ndim ? (int)t->shape[t->ndim - 1] : 1;   /* the bound shape is checked: this fits an int */
+        rows = numel / (size_t)W.cols;
+        W.rows = (int)rows;
+        if ((size_t)W.cols > cap) {
+            if (row) mamba__hfree(ts->hp, row);
+            cap = (size_t)W.cols;
+            if (!(row = MAMBA__CAST(float *, mamba__halloc(ts->hp, cap * sizeof(float)))))
+                return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory validating %s", t->name, 0, 0, 0);
+        }
+        for (r = 0; r < rows && st == MAMBA_OK; r++) {
+            if (mamba__dtype_size(t->dtype))   /* plain floats: memcpy loads, any alignment */
+                for (c = 0; c < W.cols; c++) row[c] = mamba__load_elem(t->data, t->dtype, r * (size_t)W.cols + (size_t)c);
+            else                               /* block types: the kernels' own dequantizer */
+                mamba__row_f32(&W, (int)r, row);
+            for (c = 0; c < W.cols; c++) {
+                float v = row[c];
+                if (v - v != 0.0f) {   /* NaN or +-inf */
+                    st = mamba__err(e, MAMBA_ERR_RANGE, "tensor %s holds %s at element %d", t->name,
+                                    v != v ? "NaN" : v > 0 ? "+inf" : "-inf", (long long)(r * (size_t)W.cols + (size_t)c), 0);
+                    break;
+                }
+            }
+        }
+    }
+    if (row) mamba__hfree(ts->hp, row);
+    return st;
+}
+
 /* Shared tail of both loaders: config text + the tensor table -> model. */
 /* cfg_text NULL: the config comes from the GGUF metadata in g. */
 static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, const mamba__gguf *g,
@@ -3487,6 +3616,7 @@ static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cf
     if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
     if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
     if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
+    if (st == MAMBA_OK && o && o->validate_weights) st = mamba__validate(ts, e);
     if (m->tmp) { mamba__hfree(hp, m->tmp); m->tmp = NULL; }
     if (st == MAMBA_OK && g) {   /* kept for a GGUF writer */
         const mamba__gguf_kv *kv = mamba__gguf_find(g, "general.name");
@@ -3621,16 +3751,21 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
     mamba__heap *hp = &m->heap;
     mamba__blob ib;
     mamba__json j;
-    mamba_status st = mamba__read_file(hp, &ib, index_path, (size_t)64 << 20, e);
-    uint32_t map, i, k, q;
+    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER), e);
+    uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
     if (st != MAMBA_OK) return st;
     st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
     if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
     map = mamba__json_get(&j, 0, "weight_map");
     if (!map || j.tok[map].type != MAMBA__J_OBJ) {
         st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
+    } else if (j.tok[map].size > MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS)) {
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d weight_map entries exceed the limit (max_tensors)", index_path, 0, (long long)j.tok[map].size, 0);
+    } else if (!(shards = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * ((size_t)j.tok[map].size + 1))))) {
+        st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     }
-    /* load each distinct shard once, in order of first mention */
+    /* load each distinct shard once, in order of first mention (compared with
+       the shards loaded so far, not every earlier entry: no quadratic walk) */
     for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
         char fname[1024], *path;
         int seen = 0;
@@ -3639,17 +3774,19 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
             st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
             break;
         }
-        for (q = map + 1; q < i; q = j.tok[q + 1].next) {
+        for (q = 0; q < n_shards && !seen; q++) {
             char prev[1024];
-            mamba__json_str(&j, q + 1, prev, sizeof prev);
-            if (!strcmp(prev, fname)) { seen = 1; break; }
+            mamba__json_str(&j, shards[q], prev, sizeof prev);
+            seen = !strcmp(prev, fname);
         }
         if (seen) continue;
+        shards[n_shards++] = v;
         path = mamba__path_join(hp, dir, fname);
         if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
         st = mamba__load_shard(m, ts, path, o, e);
         mamba__hfree(hp, path);
     }
+    if (shards) mamba__hfree(hp, shards);
     mamba__json_free(&j);
     mamba__blob_release(hp, &ib);
     return st;
@@ -3695,7 +3832,7 @@ MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, cons
     }
     cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
     if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-    st = mamba__read_file(hp, &cfg, cfg_path, (size_t)16 << 20, e);
+    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_header_bytes, MAMBA__DEF_HEADER), e);
     if (st != MAMBA_OK) goto done;
     hp->input += cfg.size;
     if (mamba__ends_with(path, ".safetensors")) {
@@ -5877,7 +6014,9 @@ typedef struct mamba__heap_ent { uint32_t rank, pos; int32_t id; } mamba__heap_e
    texts under MAMBA__WC_MIN bytes do without. */
 #define MAMBA__WC_KEY 24
 #define MAMBA__WC_IDS 8
+#ifndef MAMBA__WC_MIN   /* (the encode fuzzer lowers it to reach the cache with short inputs) */
 #define MAMBA__WC_MIN 2048
+#endif
 typedef struct mamba__wc_ent {
     uint32_t hash;
     uint8_t len, n_ids;          /* len 0: empty */
@@ -6795,6 +6934,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
                                                     const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
     size_t used0;
+    size_t max_vocab = MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB), max_merges = MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES);
     mamba__tj x;
     mamba__tok_desc d;
     mamba_status st;
@@ -6805,13 +6945,15 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
     size_t pool = 0, nm;
     if (out) *out = NULL;
     if (!out || (!json && len)) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
+    if (len > MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES))
+        return mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d bytes exceed the limit (max_tokenizer_bytes)", 0, 0, (long long)len, 0);
     memset(&x, 0, sizeof x);
     memset(&d, 0, sizeof d);
     mamba__heap_init(hp, opt);
     hp->input = len;
     used0 = hp->a ? hp->a->used : 0;
     x.e = err;
-    st = mamba__json_parse_h(hp, &x.j, json, len, 64, (size_t)1 << 28, err, "tokenizer.json");
+    st = mamba__json_parse_h(hp, &x.j, json, len, opt ? opt->max_json_depth : 0, (size_t)1 << 28, err, "tokenizer.json");
     if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
 #define MAMBA__TJ(call) do { if ((st = (call)) != MAMBA_OK) goto done; } while (0)
 #define MAMBA__TJ_BAD(what, tk) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, what, tk))
@@ -6847,6 +6989,10 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
     d.ignore_merges = mamba__tj_bool(&x, model, "ignore_merges", 0);
     if (d.fuse_unk < 0 || d.byte_fallback < 0 || d.ignore_merges < 0) MAMBA__TJ_BAD("tokenizer.json: model.vocab is missing or not an object%s", 0);
     d.n_vocab = x.j.tok[v].size;
+    if (d.n_vocab > max_vocab)
+        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d vocabulary entries exceed the limit (max_vocab)", 0, 0, (long long)d.n_vocab, 0));
+    if (m && x.j.tok[m].size > max_merges)
+        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d merges exceed the limit (max_merges)", 0, 0, (long long)x.j.tok[m].size, 0));
     vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(mamba__str)));
     vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(int)));
     if (!vocab || !vocab_id) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
@@ -6854,6 +7000,8 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
         long long id;
         if (!mamba__tj_str(&x, i, &vocab[k]) || !mamba__json_int(&x.j, i + 1, 0, MAMBA__TOK_MAX_VOCAB - 1, &id))
             MAMBA__TJ_BAD("tokenizer.json: bad vocabulary entry %s (id must be an integer)", i);
+        if ((size_t)id >= max_vocab)
+            MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: token id %d is over the limit (max_vocab)", 0, 0, id, 0));
         vocab_id[k] = (int)id;
     }
     d.vocab = vocab;
@@ -6889,6 +7037,8 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
     /* added tokens */
     a = mamba__json_get(&x.j, 0, "added_tokens");
     if (a && x.j.tok[a].type != MAMBA__J_ARR && x.j.tok[a].type != MAMBA__J_NULL) MAMBA__TJ_BAD("tokenizer.json: added_tokens is not an array%s", 0);
+    if (a && x.j.tok[a].type == MAMBA__J_ARR && x.j.tok[a].size > max_vocab)
+        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d added tokens exceed the limit (max_vocab)", 0, 0, (long long)x.j.tok[a].size, 0));
     if (a && x.j.tok[a].type == MAMBA__J_ARR && x.j.tok[a].size) {
         added = MAMBA__CAST(mamba__tok_added *, mamba__halloc(hp, x.j.tok[a].size * sizeof(mamba__tok_added)));
         if (!added) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
@@ -6905,6 +7055,8 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
             rs = mamba__tj_bool(&x, i, "rstrip", 0);
             sw = mamba__tj_bool(&x, i, "single_word", 0);
             if (sp < 0 || nz < 0 || ls < 0 || rs < 0 || sw < 0) MAMBA__TJ_BAD("tokenizer.json: added token %s has a flag that is not a boolean", mamba__json_get(&x.j, i, "content"));
+            if ((size_t)id >= max_vocab)
+                MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: added token id %d is over the limit (max_vocab)", 0, 0, id, 0));
             t->id = (int)id;
             t->flags = (sp ? MAMBA__AT_SPECIAL : 0) | (nz ? MAMBA__AT_NORMALIZED : 0) | (ls ? MAMBA__AT_LSTRIP : 0) |
                        (rs ? MAMBA__AT_RSTRIP : 0) | (sw ? MAMBA__AT_SINGLE_WORD : 0);
@@ -6951,7 +7103,7 @@ done:
 }
 
 #ifndef MAMBA_NO_STDIO
-static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, char **buf, size_t *len) {
+static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *b = NULL;
     size_t n = 0, cap = 0;
@@ -6971,6 +7123,7 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, char **b
         got = fread(b + n, 1, cap - n, f);
         n += got;
         if (!got) break;
+        if (n > limit) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_LIMIT; }   /* stop reading early */
     }
     if (ferror(f) || !n) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
     fclose(f);
@@ -7038,6 +7191,10 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const
     MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
     MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
     if (!n_tok || n_tok > (1u << 24)) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0));
+    if (n_tok > MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB))
+        MAMBA__TG(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n_tok, 0));
+    if (n_merge > MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES))
+        MAMBA__TG(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d merges exceed the limit (max_merges)", 0, 0, (long long)n_merge, 0));
     types = mamba__gguf_find(&g, "tokenizer.ggml.token_type");
     if (types && (types->type != 9 || (types->arr_type != 5 && types->arr_type != 4) || types->arr_n != n_tok))
         MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
@@ -7121,9 +7278,14 @@ done:
 
 #ifndef MAMBA_NO_STDIO
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err) {
+    return mamba_tokenizer_load_file_ex(out, path, NULL, err);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const char *path, const mamba_options *opt,
+                                                    mamba_error *err) {
     mamba__heap h, *hp = &h;
     char *buf = NULL, *joined = NULL;
-    size_t len = 0, pl;
+    size_t len = 0, pl, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
     mamba_status st;
     mamba__heap_plain(hp);
     if (out) *out = NULL;
@@ -7133,13 +7295,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__blob b;
         st = mamba__map_file(hp, &b, path, err);
         if (st != MAMBA_OK) return st;
-        st = mamba_tokenizer_load_gguf(out, b.data ? b.data : (const unsigned char *)"", b.size, err);
+        st = mamba_tokenizer_load_gguf_ex(out, b.data ? b.data : (const unsigned char *)"", b.size, opt, err);
         mamba__blob_release(hp, &b);
         return st;
     }
-    st = mamba__tok_slurp(hp, path, &buf, &len);
+    st = mamba__tok_slurp(hp, path, limit, &buf, &len);
     if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
-        st = mamba_tokenizer_load_gguf(out, buf, len, err);
+        st = mamba_tokenizer_load_gguf_ex(out, buf, len, opt, err);
         mamba__hfree(hp, buf);
         return st;
     }
@@ -7150,15 +7312,16 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         memcpy(joined, path, pl);
         if (pl && path[pl - 1] != '/') joined[pl++] = '/';
         memcpy(joined + pl, "tokenizer.json", 15);
-        st = mamba__tok_slurp(hp, joined, &buf, &len);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
         if (st == MAMBA_ERR_IO) {
             mamba__err(err, st, "cannot read %s (nor %s)", path, joined, 0, 0);
             mamba__hfree(hp, joined);
             return st;
         }
     }
-    if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
-    else st = mamba_tokenizer_load_json(out, buf, len, err);
+    if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined ? joined : path, 0, 0, 0);
+    else if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
+    else st = mamba_tokenizer_load_json_ex(out, buf, len, opt, err);
     if (buf) mamba__hfree(hp, buf);
     if (joined) mamba__hfree(hp, joined);
     return st;
@@ -7743,17 +7906,27 @@ MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
     int n = 0, i;
     float maxv, sum = 0, r, acc;
     if (!s || !logits || !s->work || s->n_vocab <= 0) return 0;
-    if (s->temperature <= 0) { i = mamba_argmax(logits, s->n_vocab); return i < 0 ? 0 : i; }
+    /* greedy; also for a NaN temperature set in the struct by hand */
+    if (!(s->temperature > 0)) { i = mamba_argmax(logits, s->n_vocab); return i < 0 ? 0 : i; }
     c = (mamba__cand *)s->work;
     for (i = 0; i < s->n_vocab; i++) {
         float v = logits[i];
         if (v != v || v == -HUGE_VALF) continue;          /* NaN and -inf never sampled */
         if (v == HUGE_VALF) return i;                      /* +inf: certain */
-        c[n].v = v / s->temperature;
+        c[n].v = v;
         c[n].id = i;
         n++;
     }
     if (n == 0) return 0;
+    /* Scale by 1/T. Where the largest logit / T overflows (huge logits, tiny
+       T) scale the distance to the largest instead, so no value is +inf and
+       exp() below never sees inf - inf: the best token keeps weight 1 and the
+       sum stays in [1, n], whatever the logits. */
+    maxv = c[0].v;
+    for (i = 1; i < n; i++) if (c[i].v > maxv) maxv = c[i].v;
+    r = maxv / s->temperature;
+    if (r - r == 0.0f) { for (i = 0; i < n; i++) c[i].v = c[i].v / s->temperature; }
+    else { for (i = 0; i < n; i++) c[i].v = (c[i].v - maxv) / s->temperature; }
     if (s->top_k > 0 && s->top_k < n) { mamba__select_top(c, n, s->top_k); n = s->top_k; }
     maxv = c[0].v;
     for (i = 1; i < n; i++) if (c[i].v > maxv) maxv = c[i].v;

@@ -2,11 +2,20 @@
 # Runs each test binary, echoes its output, and adds up the closing
 # "N passed, N failed" lines into one. A binary that crashes or prints no
 # closing line counts as one failure.
+#   vg:BINARY        under valgrind memcheck: any error or definite, indirect
+#                    or possible leak makes the exit status 99 (one failure);
+#                    MAMBA_TEST_QUICK=1 leaves out long numeric-only checks
+#   vgtools:BINARY   BINARY (test_cli) runs the tools of build/vg/ under it
+#   RUNNER:BINARY    e.g. qemu-aarch64:build/test_model_neon
 shared=$1; shift
 passed=0; failed=0
+vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible"
 for t in "$@"; do
     echo "== $t"
-    case "$t" in   # "runner:binary", e.g. qemu-aarch64:build/test_model_neon
+    start=$(date +%s)
+    case "$t" in
+        vg:*) out=$(MAMBA_TEST_QUICK=1 $vg "${t#*:}" "$shared" 2>&1); rc=$? ;;
+        vgtools:*) out=$(MAMBA_TEST_TOOLS=build/vg MAMBA_TEST_WRAP="$vg" "${t#*:}" "$shared" 2>&1); rc=$? ;;
         *:*) out=$("${t%%:*}" "${t#*:}" "$shared" 2>&1); rc=$? ;;
         *)   out=$("$t" "$shared" 2>&1); rc=$? ;;
     esac
@@ -16,7 +25,7 @@ for t in "$@"; do
         echo "$t: no summary line (exit status $rc)"; failed=$((failed + 1)); continue
     fi
     p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-    echo "   $line"
+    echo "   $line ($(($(date +%s) - start)) s)"
     passed=$((passed + p)); failed=$((failed + f))
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then echo "$t: exit status $rc"; failed=$((failed + 1)); fi
 done

@@ -7,12 +7,20 @@
 
 static const char *shared_dir = "../shared/data";
 
-/* Runs cmd with stdout/stderr to files; returns the exit status (or -1). */
+/* Runs cmd with stdout/stderr to files; returns the exit status (or -1).
+   $MAMBA_TEST_TOOLS replaces the "build" of "build/mamba-..." commands and
+   $MAMBA_TEST_WRAP goes in front of them: `make test` runs the tools of
+   build/vg/ under valgrind this way (tests/run.sh, vgtools:). */
 static int run(const char *cmd) {
-    char buf[4096];
+    char buf[8192];
     FILE *f;
     int rc = -1;
-    sprintf(buf, "%s > build/tmp/cli.out 2> build/tmp/cli.err; echo $? > build/tmp/cli.rc", cmd);
+    const char *tools = getenv("MAMBA_TEST_TOOLS"), *wrap = getenv("MAMBA_TEST_WRAP");
+    if (!strncmp(cmd, "build/mamba-", 12) && ((tools && *tools) || (wrap && *wrap)))
+        snprintf(buf, sizeof buf, "%s %s/%s > build/tmp/cli.out 2> build/tmp/cli.err; echo $? > build/tmp/cli.rc",
+                 wrap ? wrap : "", tools && *tools ? tools : "build", cmd + 6);
+    else
+        snprintf(buf, sizeof buf, "%s > build/tmp/cli.out 2> build/tmp/cli.err; echo $? > build/tmp/cli.rc", cmd);
     if (system(buf) == -1) return -1;
     f = fopen("build/tmp/cli.rc", "r");
     if (f) { if (fscanf(f, "%d", &rc) != 1) rc = -1; fclose(f); }

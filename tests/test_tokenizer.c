@@ -25,6 +25,9 @@
 #endif
 
 static int n_pass, n_fail;
+/* $MAMBA_TEST_QUICK (the valgrind run, tests/run.sh): the 10 MB and 1 MB
+   round trips shrink to 256 KB and 64 KB (the same code paths, less text). */
+static int quick;
 
 #define CHECK(cond, ...) do { if (cond) n_pass++; else { n_fail++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
     printf(__VA_ARGS__); printf("\n"); } } while (0)
@@ -489,7 +492,8 @@ static void check_big(const mamba_tokenizer *t, const char *data_dir, const char
     CHECK(txt != NULL, "cannot read tinyshakespeare.txt");
     if (!txt) return;
     reps = 10 * 1000 * 1000 / len + 1;
-    big = (char *)malloc(reps * len);
+    if (quick && len > 256 * 1024) { len = 256 * 1024; reps = 1; }
+    big = (char *)malloc(reps * len > (1 << 20) ? reps * len : (1 << 20));
     for (i = 0; i < reps; i++) memcpy(big + i * len, txt, len);
     st = mamba_tokenizer_encode(t, big, reps * len, NULL, 0, &n);
     ids = (int *)malloc((n + 1) * sizeof(int));
@@ -502,10 +506,11 @@ static void check_big(const mamba_tokenizer *t, const char *data_dir, const char
     free(back);
     free(ids);
     /* one 1 MB piece of a single letter: the heap path of the BPE */
-    memset(big, 'a', 1 << 20);
-    ids = encode_all(t, big, 1 << 20, &n, &st);
+    i = quick ? 1 << 16 : 1 << 20;
+    memset(big, 'a', i);
+    ids = encode_all(t, big, i, &n, &st);
     back = decode_all(t, ids, n, 0, &l, &st);
-    CHECK(st == MAMBA_OK && l == 1 << 20 && !memcmp(back, big, l), "%s: 1 MB of 'a' round trip", name);
+    CHECK(st == MAMBA_OK && l == i && !memcmp(back, big, l), "%s: %zu bytes of 'a' round trip", name, i);
     free(back);
     free(ids);
     free(big);
@@ -830,11 +835,102 @@ static void check_load_dir(const char *neox_json, size_t len) {
 #endif
 }
 
+/* Limits: each just over what the real NeoX tokenizer needs is MAMBA_ERR_LIMIT
+   naming the limit; exactly what it needs loads. */
+static void expect_limit(mamba_status st, const mamba_error *err, const char *what, const char *limit_name) {
+    CHECK(st == MAMBA_ERR_LIMIT, "%s: got %s (%s), want the limit", what, mamba_status_string(st), err->message);
+    if (st == MAMBA_ERR_LIMIT) CHECK(strstr(err->message, limit_name) != NULL, "%s: message '%s' lacks '%s'", what, err->message, limit_name);
+}
+static void check_limits(const char *json, size_t len) {
+    mamba__json j;
+    mamba_options o;
+    mamba_error err;
+    mamba_tokenizer *t = NULL;
+    uint32_t model, v, m, a;
+    size_t n_vocab = 0, n_merges = 0, n_added = 0, n_ids = 0;
+    if (mamba__json_parse(&j, json, len, 64, 0, NULL, "test") != MAMBA_OK) { CHECK(0, "parse the NeoX tokenizer"); return; }
+    model = mamba__json_get(&j, 0, "model");
+    v = mamba__json_get(&j, model, "vocab");
+    m = mamba__json_get(&j, model, "merges");
+    a = mamba__json_get(&j, 0, "added_tokens");
+    if (v) n_vocab = j.tok[v].size;
+    if (m) n_merges = j.tok[m].size;
+    if (a) n_added = j.tok[a].size;
+    mamba__json_free(&j);
+    CHECK(n_vocab > 1000 && n_merges > 1000 && n_added > 1, "NeoX counts: %zu %zu %zu", n_vocab, n_merges, n_added);
+    CHECK(mamba_tokenizer_load_json_ex(&t, json, len, NULL, &err) == MAMBA_OK, "defaults: %s", err.message);
+    n_ids = (size_t)mamba_tokenizer_vocab_size(t);
+    mamba_tokenizer_free(t);
+    printf("# NeoX: %zu bytes, %zu vocabulary entries, %zu merges, %zu added tokens, %zu ids\n", len, n_vocab, n_merges, n_added, n_ids);
+#define TLIM(field, value, ok) do { memset(&o, 0, sizeof o); o.field = (value); t = NULL; \
+        if (ok) { CHECK(mamba_tokenizer_load_json_ex(&t, json, len, &o, &err) == MAMBA_OK, #field " = %zu: %s", (size_t)(value), err.message); } \
+        else expect_limit(mamba_tokenizer_load_json_ex(&t, json, len, &o, &err), &err, #field " one under", #field); \
+        CHECK(ok || t == NULL, "no tokenizer after a limit"); \
+        mamba_tokenizer_free(t); } while (0)
+    TLIM(max_tokenizer_bytes, len, 1);
+    TLIM(max_tokenizer_bytes, len - 1, 0);
+    TLIM(max_merges, n_merges, 1);
+    TLIM(max_merges, n_merges - 1, 0);
+    /* max_vocab holds the entries, the added tokens and the id space: here the
+       ids (50277) are the most */
+    TLIM(max_vocab, n_ids, 1);
+    TLIM(max_vocab, n_ids - 1, 0);
+    TLIM(max_vocab, n_added - 1, 0);
+    TLIM(max_json_depth, 3, 1);   /* objects in objects in the root: 3 deep */
+    TLIM(max_json_depth, 2, 0);
+#undef TLIM
+#ifdef HAVE_MKDIR
+    {   /* a file bigger than the limit is not read whole */
+        char dir[64], *path;
+        FILE *f;
+        sprintf(dir, "/tmp/test_tokenizer_lim_%d", (int)getpid());
+        mkdir(dir, 0700);
+        path = join(dir, "tokenizer.json");
+        f = fopen(path, "wb");
+        if (f) { fwrite(json, 1, len, f); fclose(f); }
+        memset(&o, 0, sizeof o);
+        o.max_tokenizer_bytes = len - 1;
+        expect_limit(mamba_tokenizer_load_file_ex(&t, dir, &o, &err), &err, "file over max_tokenizer_bytes", "max_tokenizer_bytes");
+        o.max_tokenizer_bytes = len;
+        CHECK(mamba_tokenizer_load_file_ex(&t, dir, &o, &err) == MAMBA_OK, "file at max_tokenizer_bytes: %s", err.message);
+        mamba_tokenizer_free(t);
+        t = NULL;
+        remove(path);
+        rmdir(dir);
+        free(path);
+    }
+#endif
+    {   /* the same tokenizer from GGUF metadata (make test writes it) */
+        size_t gn;
+        char *g = read_all("build/tmp/neox-tok.gguf", &gn);
+        CHECK(g != NULL, "read build/tmp/neox-tok.gguf (make test writes it)");
+        if (g) {
+            memset(&o, 0, sizeof o);
+            CHECK(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err) == MAMBA_OK, "GGUF tokenizer defaults: %s", err.message);
+            mamba_tokenizer_free(t);
+            t = NULL;
+            o.max_vocab = n_ids - 1;
+            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_vocab", "max_vocab");
+            memset(&o, 0, sizeof o);
+            o.max_merges = n_merges - 1;
+            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_merges", "max_merges");
+            memset(&o, 0, sizeof o);
+            o.max_array_len = n_merges - 1;   /* the merges array is the longest */
+            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_array_len", "max_array_len");
+            memset(&o, 0, sizeof o);
+            o.max_metadata_bytes = 1000;
+            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_metadata_bytes", "max_metadata_bytes");
+            free(g);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     const char *data = argc > 1 ? argv[1] : "../shared/data";
     static const char *const names[2] = {"neox", "falcon"};
     static const char *const files[2] = {"tokenizer-gpt-neox-20b.json", "tokenizer-falcon.json"};
     int k;
+    quick = getenv("MAMBA_TEST_QUICK") != NULL;
     for (k = 0; k < 2; k++) {
         char *path = join(data, files[k]), *gpath;
         size_t len;
@@ -860,7 +956,7 @@ int main(int argc, char **argv) {
         check_basics(t, names[k]);
         check_random_decode(t, names[k]);
         check_random_text(t, names[k]);
-        if (k == 0) { check_nfc_cases(t); check_load_dir(json, len); }
+        if (k == 0) { check_nfc_cases(t); check_load_dir(json, len); check_limits(json, len); }
         check_big(t, data, names[k]);
         mamba_tokenizer_free(t);
         free(gpath);

@@ -13,12 +13,14 @@ static void fuzz_init(void) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int toks[3] = {1, 100, 255};
-    mamba_options opts = {0, 16, 0, NULL, 0};
+    mamba_options opts;
     mamba_model *m;
     mamba_state *s;
     mamba_error err;
     const mamba_config *c;
     float *logits;
+    memset(&opts, 0, sizeof opts);
+    opts.max_json_depth = 16;
     if (mamba_load_memory(&m, weights, n_weights, (const char *)data, size, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         return 0;

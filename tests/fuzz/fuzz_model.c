@@ -1,7 +1,8 @@
 /* Whole models with mutated weight files: header and tensor data both change,
    then load, 4 steps and a 5-token forward. Non-finite logits are fine;
    crashes, sanitizer reports and step/forward disagreement are not.
-   Input: byte 0 picks the model, byte 1 the prefill chunk (1..8), then edits,
+   Input: byte 0 picks the model, byte 1 the prefill chunk (1..8, bits 0-2)
+   and validate_weights (bit 7), then edits,
    each 4 bytes + data: offset (24 bits, little endian) and a control byte
        bits 0-4  length - 1 (1..32 data bytes follow)
        bit 5     instead truncate the file at the offset (no data follows)
@@ -47,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mamba_model *m;
     mamba_state *s;
     mamba_error err;
+    mamba_options opts;
     int chunk, V, toks[5];
     float *step_logits, *fwd_logits;
     if (size < 2) return 0;
@@ -67,9 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         p += len; rest -= len;
     }
-    exact = fuzz_dup(w, n);   /* exactly n bytes, so reads past a truncated end are caught */
-    free(w);
-    if (mamba_load_memory(&m, exact, n, f->cfg, f->n_cfg, NULL, &err) != MAMBA_OK) {
+    if (n == f->n) exact = w;   /* w is exactly n bytes already */
+    else { exact = fuzz_dup(w, n); free(w); }   /* exactly n bytes, so reads past a truncated end are caught */
+    memset(&opts, 0, sizeof opts);
+    opts.validate_weights = data[1] >> 7;   /* NaN/inf in the weights: refused, or run */
+    if (mamba_load_memory(&m, exact, n, f->cfg, f->n_cfg, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         free(exact);
         return 0;

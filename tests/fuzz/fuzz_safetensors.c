@@ -35,11 +35,16 @@ static void fuzz_init(void) {}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int toks[3] = {0, 5, 60};
-    mamba_options opts = {1 << 20, 16, 4096, NULL, 0};   /* header, depth, tensors: small caps; no arena, default cap */
+    mamba_options opts;
     mamba_model *m;
     mamba_state *s;
     mamba_error err;
     float logits[3 * 61];
+    memset(&opts, 0, sizeof opts);   /* header, depth, tensors: small caps */
+    opts.max_header_bytes = 1 << 20;
+    opts.max_json_depth = 16;
+    opts.max_tensors = 4096;
+    opts.validate_weights = (int)(size & 1);
     if (mamba_load_memory(&m, data, size, config, strlen(config), &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         return 0;

@@ -13,7 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int ids[256], i, nv;
     size_t n, len;
     char out[4096];
-    if (mamba_tokenizer_load_json(&tok, (const char *)data, size, &err) != MAMBA_OK) {
+    mamba_options opts;
+    memset(&opts, 0, sizeof opts);   /* caps the seeds (400 ids) fit, so mutations reach them */
+    opts.max_vocab = 1024;
+    opts.max_merges = 1024;
+    opts.max_json_depth = 16;
+    if (mamba_tokenizer_load_json_ex(&tok, (const char *)data, size, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(tok == NULL && err.status != MAMBA_OK && err.message[0]);
         return 0;
     }

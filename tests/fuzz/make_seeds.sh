@@ -24,7 +24,9 @@ for f in tests/data/*/*.safetensors $shared/reference/*/model.safetensors; do
     hlen=$(od -An -t u8 -N 8 "$f" | tr -d ' ')    # safetensors: u64 header length, then JSON
     tail -c +9 "$f" | head -c "$hlen" > "$out/json/$(flat "$f").header"
 done
-for f in $shared/reference/*/*.gguf; do cp "$f" "$out/gguf/$(flat "$f")"; done
+# gguf: tiny generated models (all of each loads and runs), and the start of
+# the real llama.cpp files (their header, metadata and tensor infos)
+for f in $shared/reference/*/*.gguf; do head -c 65536 "$f" > "$out/gguf/$(flat "$f")"; done
 cp models/*/tokenizer.json "$out/tokenizer_json/" 2>/dev/null || true
 
 # model: one seed per model (byte 0), chunk 3, and a few edits of each kind
@@ -49,6 +51,7 @@ if ! command -v python3 >/dev/null 2>&1; then
     echo "make_seeds.sh: no python3: skipping the tokenizer, encode and decode seeds derived from JSON" >&2
     exit 0
 fi
+python3 tests/fuzz/tiny_gguf.py "$out/gguf"
 python3 - "$shared" "$out" <<'EOF'
 import json, struct, sys, os
 shared, out = sys.argv[1], sys.argv[2]
@@ -59,11 +62,11 @@ def put(d, name, data):
 for t, name in enumerate(['neox', 'falcon']):
     for n, line in enumerate(open(f'{shared}/tokenizer-goldens/{name}-public.jsonl', encoding='utf-8')):
         g = json.loads(line)
-        put('encode', f'{name}-{n:03d}', bytes([t]) + g['text'].encode('utf-8'))
+        put('encode', f'{name}-{n:03d}', bytes([t | (n & 3) << 4]) + g['text'].encode('utf-8')[:1023])
         put('decode', f'{name}-{n:03d}', bytes([t | (n & 1) << 1]) + struct.pack(f'<{len(g["ids"])}i', *g['ids']))
         if n < 40: put('json', f'golden-{name}-{n:03d}', line.encode('utf-8'))
 text = open(f'{shared}/tinyshakespeare.txt', 'rb').read()
-for k in range(8): put('encode', f'shakespeare-{k}', bytes([k & 1]) + text[k * 4096:k * 4096 + 4096])
+for k in range(8): put('encode', f'shakespeare-{k}', bytes([k & 1 | (k & 6) << 3]) + text[k * 1000:k * 1000 + 1000])
 put('encode', 'invalid-utf8', b'\x00a\xff\xfe\xc3(\xe2\x82\xf0\x9f\x98 \xed\xa0\x80 \xc0\xaf<|endoftext|>')
 
 # tokenizer_json: the real tokenizers cut to their first 400 ids (so they fit
