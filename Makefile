@@ -188,10 +188,12 @@ build/vg/mamba-%: examples/%.c mamba.h | build
 	@mkdir -p build/vg
 	$(CC) $(WARN) $(VGFLAGS) $< -o $@ $(LDLIBS)
 
-# libFuzzer (clang) on every driver, FUZZ_SECONDS each; crashes in build/fuzz/crashes/
+# libFuzzer (clang) on every driver, FUZZ_SECONDS each, or FUZZ_RUNS executions
+# each when set (make fuzz FUZZ_RUNS=10000000); crashes in build/fuzz/crashes/
 FUZZ_SECONDS ?= 15
+FUZZ_RUNS ?=
 fuzz:
-	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+	FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 # CI's short pass: every driver from the seeds and tests/corpus/, 15 s each
 fuzz-ci:
 	sh tests/fuzz/run.sh 15

@@ -166,9 +166,14 @@ int main(int argc, char **argv) {
         size_t n2, nc, k;
         char *ev = slurp("models/shakespeare-tiny/eval.json", &n2), *corpus = slurp("models/tinyshakespeare.txt", &nc), *s;
         long start = -1, len = -1;
+        /* under valgrind (vgtools:) the tools look for memory errors on the
+           first 128 bytes; the perplexity bounds are the plain run's */
+        const char *wrap = getenv("MAMBA_TEST_WRAP");
+        int bounds = !(wrap && *wrap);
         if (ev && (s = strstr(ev, "\"slice_start\":"))) start = strtol(s + 14, NULL, 10);
         if (ev && (s = strstr(ev, "\"slice_len\":"))) len = strtol(s + 12, NULL, 10);
         CHECK(corpus && start >= 0 && len > 1 && (size_t)(start + len) <= nc, "eval.json slice");
+        if (!bounds && len > 128) len = 128;
         if (corpus && start >= 0 && len > 1 && (size_t)(start + len) <= nc) {
             FILE *f = fopen("build/tmp/heldout.txt", "wb");
             if (f) { fwrite(corpus + start, 1, (size_t)len, f); fclose(f); }
@@ -196,10 +201,12 @@ int main(int argc, char **argv) {
                        bpb[k], ppl[k], ppl[0] > 0 ? 100 * (ppl[k] / ppl[0] - 1) : 0.0, fsize);
             }
             CHECK(ppl[0] > 1 && ppl[1] == ppl[0], "F32 GGUF perplexity %.6f, safetensors %.6f", ppl[1], ppl[0]);
-            CHECK(ppl[2] > 1 && ppl[2] <= ppl[0] * 1.001, "F16 perplexity %.6f vs F32 %.6f", ppl[2], ppl[0]);
-            CHECK(ppl[3] > 1 && ppl[3] <= ppl[0] * 1.001, "BF16 perplexity %.6f vs F32 %.6f", ppl[3], ppl[0]);
-            CHECK(ppl[4] > 1 && ppl[4] <= ppl[0] * 1.01, "Q8_0 perplexity %.6f is more than 1 %% above F32 %.6f", ppl[4], ppl[0]);
-            CHECK(ppl[5] > 1 && ppl[5] <= ppl[0] * 1.05, "Q4_0 perplexity %.6f is more than 5 %% above F32 %.6f", ppl[5], ppl[0]);
+            if (bounds) {
+                CHECK(ppl[2] > 1 && ppl[2] <= ppl[0] * 1.001, "F16 perplexity %.6f vs F32 %.6f", ppl[2], ppl[0]);
+                CHECK(ppl[3] > 1 && ppl[3] <= ppl[0] * 1.001, "BF16 perplexity %.6f vs F32 %.6f", ppl[3], ppl[0]);
+                CHECK(ppl[4] > 1 && ppl[4] <= ppl[0] * 1.01, "Q8_0 perplexity %.6f is more than 1 %% above F32 %.6f", ppl[4], ppl[0]);
+                CHECK(ppl[5] > 1 && ppl[5] <= ppl[0] * 1.05, "Q4_0 perplexity %.6f is more than 5 %% above F32 %.6f", ppl[5], ppl[0]);
+            }
             /* generation from the .gguf (its own tokenizer metadata): the same text */
             sprintf(cmd, "build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 40 --seed 7 > build/tmp/gen-st.txt");
             CHECK(system(cmd) == 0, "mamba-generate safetensors");

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds every libFuzzer driver, makes the seeds, and fuzzes each driver in
-# turn (one process, no -jobs/-workers) for SECONDS (default 15).
+# turn (one process, no -jobs/-workers) for SECONDS (default 15), or for
+# FUZZ_RUNS executions when that is set (the long run: FUZZ_RUNS=10000000).
 #   tests/fuzz/run.sh [SECONDS_PER_DRIVER] [DRIVER...]
 # Inputs: build/fuzz/corpus/<driver>/ (the growing corpus, kept between runs),
 # the generated seeds and tests/corpus/<driver>/ (crashes found before).
@@ -13,6 +14,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 secs=${1:-15}
+runs=${FUZZ_RUNS:-}
+if [ -n "$runs" ]; then budget="-runs=$runs"; what="$runs executions"; else budget="-max_total_time=$secs"; what="${secs}s"; fi
 [ $# -gt 0 ] && shift
 drivers=${*:-json safetensors config tokenizer_json encode decode model gguf state}
 cc=${FUZZ_CC:-clang}
@@ -46,13 +49,13 @@ for d in $drivers; do
         *) dict= ;;
     esac
     mkdir -p "build/fuzz/corpus/$d" "build/fuzz/crashes/$d"
-    echo "fuzz $d for ${secs}s (max_len $max_len)"
+    echo "fuzz $d for $what (max_len $max_len)"
     # the first directory receives new inputs; the seeds stay as generated
     # shellcheck disable=SC2086
     extra=
     [ -d "tests/corpus/$d" ] && extra="tests/corpus/$d"
     # shellcheck disable=SC2086
-    "build/fuzz/fuzz_$d" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+    "build/fuzz/fuzz_$d" $budget -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="build/fuzz/crashes/$d/" $dict \
         "build/fuzz/corpus/$d" "build/fuzz/seeds/$d" $extra > "build/fuzz/logs/$d.log" 2>&1
     rc=$?
