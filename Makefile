@@ -80,15 +80,9 @@ HAVE_FW := $(shell echo 'int main(void){return 0;}' | $(FWCC) $(FW_ARCH) --specs
 HAVE_RV := $(shell echo 'int main(void){return 0;}' | $(RVCC) $(RV_ARCH) -x c - -o /dev/null 2>/dev/null && echo 1)
 FW_SRC  := examples/firmware/startup.c examples/firmware/mps2_an386.ld examples/firmware/model.S mamba.h
 # The firmware's model: the bundled one as a Q8_0 GGUF with its tokenizer.
-# mamba-quantize writes it when this tree has it, else tools/st_to_gguf_q8.py.
 FW_MODEL_SRC := models/shakespeare-tiny
-ifneq ($(wildcard examples/quantize.c),)
 build/fw-model.gguf: build/mamba-quantize $(FW_MODEL_SRC)/model.safetensors | build
 	./build/mamba-quantize $(FW_MODEL_SRC) $@ Q8_0
-else
-build/fw-model.gguf: tools/st_to_gguf_q8.py $(FW_MODEL_SRC)/model.safetensors | build
-	python3 tools/st_to_gguf_q8.py $(FW_MODEL_SRC) $@
-endif
 
 build/fw/%.o: examples/firmware/%.c mamba.h | build
 	@mkdir -p build/fw

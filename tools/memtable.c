@@ -1,8 +1,8 @@
 /* Memory a Mamba-1 model needs on a microcontroller, per model size, from the
    library's own size functions (mamba_state_size, mamba_scratch_size) and the
    tensor shapes: weights at Q8_0 and Q4_0 (matrices whose rows are a multiple
-   of 32 quantized, the rest F32, as tools/st_to_gguf_q8.py and llama.cpp lay
-   them out; dt_proj F32 here where llama.cpp keeps F16), the per-channel F32
+   of 32 quantized, the rest F32, as `mamba-quantize --pure` and llama.cpp lay
+   them out; dt_proj F32 here where both keep F16), the per-channel F32
    vectors a load converts (the bulk of the arena; the tokenizer's tables and
    the tensor table come on top: measure with mamba_arena.base = NULL), the
    recurrent state and the scratch for a prefill chunk of 1 and 8 tokens.
