@@ -34,7 +34,8 @@ IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize
 TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
            build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
-           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
+           build/test_api build/test_api_san
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
 FUZZERS := json safetensors config tokenizer_json encode decode model gguf state
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))

@@ -11,8 +11,8 @@
 
    EXAMPLE (text in, text out; error checks left out)
          mamba_model *m; mamba_state *s; mamba_tokenizer *tok; mamba_error err;
-         mamba_load_file(&m, "models/shakespeare-tiny", NULL, &err);
-         mamba_tokenizer_load_file(&tok, "models/shakespeare-tiny", &err);
+         mamba_model_load_file(&m, "models/shakespeare-tiny", NULL, &err);
+         mamba_tokenizer_load_file(&tok, "models/shakespeare-tiny", NULL, &err);
          mamba_state_new(&s, m, 0);
          int ids[256]; size_t n; float logits[256];     // vocab_size floats
          mamba_tokenizer_encode(tok, "ROMEO:", 6, ids, 256, &n);
@@ -20,10 +20,10 @@
          for (int i = 0; i < 100; i++) {                           // greedy
              int next = mamba_argmax(logits, 256); char out[64]; size_t k;
              mamba_tokenizer_decode(tok, &next, 1, 0, out, sizeof out, &k);
-             fwrite(out, 1, k, stdout);   // (mamba_decode_token streams UTF-8 safely)
+             fwrite(out, 1, k, stdout);   // (mamba_decoder_token streams UTF-8 safely)
              mamba_step(m, s, next, logits);
          }
-         mamba_state_free(s); mamba_tokenizer_free(tok); mamba_free(m);
+         mamba_state_free(s); mamba_tokenizer_free(tok); mamba_model_free(m);
 
    WHAT IS SUPPORTED
      Models:   Mamba-1 (model_type "mamba", HF or original state-spaces config),
@@ -39,8 +39,8 @@
                GGUF files as llama.cpp writes them (v2/v3): F32, F16, BF16,
                Q8_0, Q4_0, Q4_K and Q6_K tensors, each tensor its own type
                (as in "Q4_K_M" files), config and tokenizer from the
-               metadata; mamba_load_file on a .gguf path, or
-               mamba_load_memory with config_json NULL. Quantized matrices
+               metadata; mamba_model_load_file on a .gguf path, or
+               mamba_model_load_memory with config_json NULL. Quantized matrices
                stay quantized in memory; the vector they multiply is rounded
                to 8-bit blocks (per 32 values for Q8_0/Q4_0, per 256 for the
                K-quants, scale max|x|/127) and each block is an exact integer
@@ -58,26 +58,27 @@
                streaming decoder that never splits a UTF-8 sequence.
 
    API IN ONE PARAGRAPH
-     mamba_load_file() opens a model directory (config.json + model.safetensors
+     mamba_model_load_file() opens a model directory (config.json + model.safetensors
      or model.safetensors.index.json) or a .safetensors file next to its
-     config.json; mamba_load_memory() takes the bytes of one safetensors file and
+     config.json; mamba_model_load_memory() takes the bytes of one safetensors file and
      the text of its config.json, and never copies aligned weights.
      A mamba_state holds one sequence: its recurrent state
-     (mamba_state_size() bytes, fixed, from the config alone) and a scratch area
-     (mamba_scratch_size(), proportional to the prefill chunk, never to the
+     (mamba_state_bytes() bytes, fixed, from the config alone) and a scratch area
+     (mamba_scratch_bytes(), proportional to the prefill chunk, never to the
      prompt length). mamba_step() feeds one token; mamba_forward() feeds many
      (batched matrix products, chunked), continues from whatever the state holds
      and returns the logits of the last token, of every token, or none.
      mamba_gguf_write() streams a loaded model (plus tokenizer) out as GGUF
      through a write callback (mamba_gguf_write_file: to a file), converting
      or quantizing a row at a time.
-     mamba_state_copy() branches a sequence; mamba_state_save()/_load() turn a
+     mamba_state_copy() branches a sequence; mamba_state_write()/_read() turn a
      state into versioned, checksummed bytes and back (refused for another
      model shape). mamba_sampler_*() samples (greedy,
      temperature, top-k, top-p, seeded; no allocation per token).
      No heap: mamba_options.arena (a mamba_arena) makes a load take all its
      memory from a caller's buffer (measure its size once with base NULL);
-     the tokenizer has _ex loaders and mamba_tokenizer_encode_ex for the same;
+     the tokenizer loaders take the same options, and
+     mamba_tokenizer_encode_arena takes its work memory from an arena;
      mamba_options.max_alloc_bytes caps what one load allocates.
      Every function that can fail returns a mamba_status; loaders also fill an
      optional mamba_error with a message naming the file, tensor or key at fault.
@@ -98,7 +99,7 @@
      metadata bytes, keys, array and string lengths, tokenizer size,
      vocabulary, merges), each with a safe default; a file over one fails with
      MAMBA_ERR_LIMIT naming the limit (the tokenizer loaders take the options
-     in their _ex forms). Weights holding NaN or infinities load and run
+     too). Weights holding NaN or infinities load and run
      (logits may be NaN; mamba_argmax and mamba_sample still return an id in
      range); with validate_weights set the loader refuses them instead
      (MAMBA_ERR_RANGE naming the tensor and element). Each parser has a
@@ -111,7 +112,7 @@
      MAMBA_ASSERT(x)                   internal assertions (default: none)
      MAMBA_EXPF, MAMBA_LOGF, MAMBA_LOG1PF, MAMBA_SQRTF   libm replacements
      MAMBA_NO_STDIO                    compile out every file function
-                                       (mamba_load_memory still works)
+                                       (mamba_model_load_memory still works)
      MAMBA_NO_MMAP                     read files with fread instead of mmap
      MAMBA_NO_SIMD                     scalar kernels only
      MAMBA_NO_AVX512, MAMBA_NO_AVX2, MAMBA_NO_NEON   skip one vector ISA
@@ -234,7 +235,7 @@ typedef struct mamba_config {
    bump allocator; a load gives back its temporaries when they are the latest
    block). One arena may serve several loads (model, then tokenizer): each
    advances `used`. What a load builds lives in the arena until the caller
-   drops it; mamba_free / mamba_tokenizer_free then free nothing. base NULL
+   drops it; mamba_model_free / mamba_tokenizer_free then free nothing. base NULL
    measures instead: memory comes from MAMBA_MALLOC as usual and `peak` becomes
    the size a real arena needs for the same loads (the model must then be
    freed as usual). Too small an arena: MAMBA_ERR_NOMEM, nothing kept. */
@@ -249,7 +250,7 @@ typedef struct mamba_arena {
    limits bound what a hostile file can make the loader parse or allocate; a
    file over one fails with MAMBA_ERR_LIMIT and a message naming the limit. */
 typedef struct mamba_options {
-    size_t max_header_bytes;    /* any JSON the model loader parses: the      */
+    size_t max_json_bytes;    /* any JSON the model loader parses: the      */
                                 /* safetensors header, config.json and        */
                                 /* model.safetensors.index.json; 0 = 100 MB   */
     int    max_json_depth;      /* 0 = 64                                     */
@@ -265,7 +266,7 @@ typedef struct mamba_options {
     size_t max_array_len;       /* elements of one metadata array; 0 = 1<<24  */
     size_t max_string_bytes;    /* bytes of one metadata string or key        */
                                 /* (array elements included); 0 = 16 MB       */
-    /* tokenizers (mamba_tokenizer_load_*_ex) */
+    /* tokenizers (mamba_tokenizer_load_*) */
     size_t max_tokenizer_bytes; /* tokenizer.json size; 0 = 64 MB             */
     size_t max_vocab;           /* vocabulary entries, added tokens (each)    */
                                 /* and the id space; 0 = 1<<22                */
@@ -287,10 +288,16 @@ typedef enum mamba_logits_mode {
 
 typedef struct mamba_model mamba_model;
 
+/* What a state was sized for (from the model's config), in the order saved
+   states store it; a state runs, copies and restores only with this shape. */
+typedef struct mamba_state_shape {
+    int arch, d_model, n_layer, d_inner, d_state, d_conv, conv_dim, n_heads, n_groups;
+} mamba_state_shape;
+
 /* One sequence. Fields are read-only for the caller; use the functions. */
 typedef struct mamba_state {
     uint32_t magic;
-    int d_inner, d_state, d_conv, n_layer, conv_dim;   /* shape, checked on use */
+    mamba_state_shape shape;   /* checked on use */
     float *conv;        /* (n_layer, conv_dim, d_conv-1): past raw conv inputs  */
     float *ssm;         /* (n_layer, d_inner, d_state): recurrent SSM state     */
     void  *scratch;     /* working memory, NULL for a snapshot-only state       */
@@ -298,7 +305,6 @@ typedef struct mamba_state {
     int    chunk;       /* tokens per prefill chunk the scratch was sized for  */
     uint64_t n_tokens;  /* tokens consumed since the last reset                */
     void  *owned;       /* allocation to free (mamba_state_new), else NULL     */
-    int arch, d_model, n_heads, n_groups;   /* rest of the shape, for saved states */
 } mamba_state;
 
 MAMBA_API const char  *mamba_version_string(void);
@@ -306,28 +312,30 @@ MAMBA_API const char  *mamba_status_string(mamba_status st);
 
 /* Loading. err may be NULL. On failure *out is NULL and nothing is leaked. */
 #ifndef MAMBA_NO_STDIO
-MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path,
+MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path,
                                        const mamba_options *opt, mamba_error *err);
 #endif
 /* `weights`: the bytes of one .safetensors file, used in place (keep them alive
-   until mamba_free). `config_json`: the text of config.json (len bytes). */
-MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights, size_t weights_len,
+   until mamba_model_free). `config_json`: the text of config.json (len bytes). */
+MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
                                          const char *config_json, size_t config_len,
                                          const mamba_options *opt, mamba_error *err);
-MAMBA_API void mamba_free(mamba_model *m);
-MAMBA_API const mamba_config *mamba_get_config(const mamba_model *m);
+MAMBA_API void mamba_model_free(mamba_model *m);
+MAMBA_API const mamba_config *mamba_model_config(const mamba_model *m);
 /* Bytes of weights the forward pass reads per token (for bandwidth figures). */
-MAMBA_API size_t mamba_weight_bytes(const mamba_model *m);
+MAMBA_API size_t mamba_model_weight_bytes(const mamba_model *m);
 
 /* State. */
-MAMBA_API size_t mamba_state_size(const mamba_config *c);            /* recurrent bytes */
-MAMBA_API size_t mamba_scratch_size(const mamba_config *c, int chunk); /* 0 chunk = 64 */
-/* Caller-provided memory: state_mem >= mamba_state_size(c) bytes, scratch_mem
-   >= mamba_scratch_size(c, chunk) bytes (or NULL/0 for a snapshot that can be
-   copied to and from but not run). Both aligned to 16 bytes at least. */
+MAMBA_API size_t mamba_state_bytes(const mamba_config *c);            /* recurrent bytes */
+MAMBA_API size_t mamba_scratch_bytes(const mamba_config *c, int chunk); /* 0 chunk = 64 */
+/* Caller-provided memory: state_mem >= mamba_state_bytes(c) bytes, scratch_mem
+   >= mamba_scratch_bytes(c, chunk) bytes (or NULL/0 for a snapshot that can be
+   copied to and from but not run). state_mem aligned to 4 bytes at least,
+   scratch_mem to 16. MAMBA_ERR_BADARG for any argument out of order; err
+   (may be NULL) names which. */
 MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c,
                                         void *state_mem, size_t state_bytes,
-                                        void *scratch_mem, size_t scratch_bytes, int chunk);
+                                        void *scratch_mem, size_t scratch_bytes, int chunk, mamba_error *err);
 /* Allocating convenience: state + scratch for `chunk` tokens (0 = 64). */
 MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, int chunk);
 MAMBA_API void         mamba_state_free(mamba_state *s);   /* only for mamba_state_new */
@@ -336,21 +344,28 @@ MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src
 /* Saved states: the recurrent state as bytes the application owns (flash,
    a file, a network). A 64-byte little-endian header (magic "MBST", format
    version, arch, every shape number, n_tokens, payload size, FNV-1a checksum)
-   then the floats as little-endian IEEE bits. Loading checks everything before
+   then the floats as little-endian IEEE bits. Reading checks everything before
    it writes: a buffer that is short, corrupted (checksum), of another version
    or of another model's shape is refused and the state is left as it was.
    The checksum finds accidents, not tampering; same-shape models with other
    weights cannot be told apart. */
-#define MAMBA_STATE_SAVE_VERSION 1
-MAMBA_API size_t       mamba_state_save_size(const mamba_state *s);   /* 0 for a bad state */
-/* Writes mamba_state_save_size(s) bytes; *n_out gets that size (also when cap
+#define MAMBA_STATE_FORMAT_VERSION 1
+MAMBA_API size_t       mamba_state_write_bytes(const mamba_state *s);   /* 0 for a bad state */
+/* Writes mamba_state_write_bytes(s) bytes; *n_out gets that size (also when cap
    is too small: MAMBA_ERR_RANGE, nothing written). */
-MAMBA_API mamba_status mamba_state_save(const mamba_state *s, void *buf, size_t cap, size_t *n_out);
+MAMBA_API mamba_status mamba_state_write(const mamba_state *s, void *buf, size_t cap, size_t *n_out);
 /* MAMBA_ERR_FORMAT (not a saved state, truncated, checksum), MAMBA_ERR_UNSUPPORTED
    (other version), MAMBA_ERR_SHAPE (other model shape), MAMBA_ERR_BADARG. */
-MAMBA_API mamba_status mamba_state_load(mamba_state *s, const void *buf, size_t len);
+MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t len);
 
-/* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL). */
+/* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL); for
+   mamba_step logits may be NULL (only advance the state). Statuses:
+   MAMBA_ERR_BADARG  m, s or tokens NULL, an unknown mode, logits NULL for a
+                     mode that returns them, or n == 0 with MAMBA_LOGITS_LAST;
+   MAMBA_ERR_SHAPE   s was made for another model's shape, or has no scratch
+                     (a snapshot state) or too little for its chunk;
+   MAMBA_ERR_RANGE   a token id outside [0, vocab_size).
+   A failing call leaves the state as it was. */
 MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits);
 MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const int *tokens,
                                      size_t n, float *logits, mamba_logits_mode mode);
@@ -359,10 +374,20 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
 MAMBA_API int mamba_argmax(const float *x, int n);
 
 /* Sampler: greedy (temperature <= 0), temperature, top-k (k <= 0: off), top-p
-   (p >= 1 or <= 0: off), seeded xorshift RNG. Work memory is set up once at
-   init (caller's `mem` of mamba_sampler_size(n_vocab) bytes, or allocated when
-   mem is NULL); sampling never allocates. mamba_sample always returns an id in
-   [0, n_vocab), even when logits hold NaN or infinities. */
+   (p >= 1 or <= 0: off), seeded xorshift RNG. The parameters come in a
+   mamba_sampler_params whose zero value (or NULL) means the defaults: greedy,
+   top-k and top-p off, seed 0 (a valid fixed seed like any other: the same
+   seed gives the same tokens). Work memory is set up once at init (caller's
+   `mem` of mamba_sampler_bytes(n_vocab) bytes, or allocated when mem is NULL);
+   sampling never allocates. mamba_sample returns an id in [0, n_vocab), even
+   when logits hold NaN or infinities, and -1 for bad arguments (a NULL
+   sampler or logits, a sampler not initialised). */
+typedef struct mamba_sampler_params {
+    float temperature;  /* <= 0: greedy (argmax)                              */
+    int   top_k;        /* keep the k most likely; <= 0: off                  */
+    float top_p;        /* keep the smallest set with mass >= p; <= 0, >= 1: off */
+    uint64_t seed;      /* RNG seed; every value, 0 included, is a fixed seed */
+} mamba_sampler_params;
 typedef struct mamba_sampler {
     float temperature;
     int   top_k;
@@ -372,9 +397,9 @@ typedef struct mamba_sampler {
     void *work;
     void *owned;
 } mamba_sampler;
-MAMBA_API size_t       mamba_sampler_size(int n_vocab);
-MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float temperature, int top_k, float top_p,
-                                          uint64_t seed, void *mem, size_t mem_bytes);
+MAMBA_API size_t       mamba_sampler_bytes(int n_vocab);
+MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const mamba_sampler_params *p,
+                                          void *mem, size_t mem_bytes);
 MAMBA_API void         mamba_sampler_free(mamba_sampler *s);
 MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
 
@@ -399,31 +424,27 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
    by any number of threads at once; a mamba_decoder belongs to one thread. */
 typedef struct mamba_tokenizer mamba_tokenizer;
 
+/* Loaders, in the model loaders' argument order (out, path or bytes, options,
+   error). opt may be NULL (defaults): opt->arena (tables in the caller's
+   arena, see mamba_arena) and opt->max_alloc_bytes, and the limits
+   max_tokenizer_bytes (JSON size), max_vocab (vocabulary entries, added
+   tokens, highest id + 1), max_merges, max_json_depth, and for GGUF the
+   metadata limits; a tokenizer over one fails with MAMBA_ERR_LIMIT. err may
+   be NULL. On failure *out is NULL. */
 #ifndef MAMBA_NO_STDIO
-/* path: a tokenizer.json, or a model directory holding one. err may be NULL. */
-MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err);
+/* path: a tokenizer.json, a model directory holding one, or a .gguf file. */
+MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path,
+                                                 const mamba_options *opt, mamba_error *err);
 #endif
 /* json: the bytes of a tokenizer.json. Everything is copied: json may be freed
-   as soon as this returns. On failure *out is NULL. */
+   as soon as this returns. */
+MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
+                                                 const mamba_options *opt, mamba_error *err);
 /* The tokenizer stored in a GGUF file's metadata (tokenizer.ggml.*, model
    "gpt2": byte-level BPE; pre-tokenizer from tokenizer.ggml.pre). Copies what
    it needs: the bytes may be freed afterwards. */
-MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err);
-MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
-                                                 mamba_error *err);
-/* The same three with options (NULL = defaults): opt->arena (tables in the
-   caller's arena, see mamba_arena) and opt->max_alloc_bytes, and the limits
-   max_tokenizer_bytes (JSON size), max_vocab (vocabulary entries, added
-   tokens, highest id + 1), max_merges, max_json_depth, and for GGUF the
-   metadata limits. A tokenizer over one fails with MAMBA_ERR_LIMIT. */
-#ifndef MAMBA_NO_STDIO
-MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const char *path,
-                                                    const mamba_options *opt, mamba_error *err);
-#endif
-MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const char *json, size_t len,
-                                                    const mamba_options *opt, mamba_error *err);
-MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
-                                                    const mamba_options *opt, mamba_error *err);
+MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
+                                                 const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
 
 /* Encodes text[0..len) into ids[0..cap). *n_out is set to the number of ids the
@@ -436,8 +457,8 @@ MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *tok, const 
 /* The same with its work memory (about 40 bytes per byte of text, more for
    long texts) taken from `work` and given back before it returns; NULL work:
    MAMBA_MALLOC. Too small an arena: MAMBA_ERR_NOMEM. */
-MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *tok, const char *text, size_t len,
-                                                 int *ids, size_t cap, size_t *n_out, mamba_arena *work);
+MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *tok, const char *text, size_t len,
+                                                    int *ids, size_t cap, size_t *n_out, mamba_arena *work);
 
 /* Decoding. Ids are turned into bytes, and bytes into UTF-8 text where an
    invalid sequence becomes U+FFFD, exactly as HF's ByteLevel decoder followed by
@@ -454,18 +475,18 @@ typedef struct mamba_decoder {
     int n_pending;
     int flags;                        /* MAMBA_DECODE_* */
 } mamba_decoder;
-MAMBA_API void mamba_decode_init(mamba_decoder *dec, int flags);
+MAMBA_API void mamba_decoder_init(mamba_decoder *dec, int flags);
 /* Writes at most 3 * (token bytes + 3) bytes. */
-MAMBA_API mamba_status mamba_decode_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
+MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
                                           char *out, size_t cap, size_t *n_out);
 /* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes). */
-MAMBA_API mamba_status mamba_decode_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
+MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
 /* Whole sequence: ids[0..n) to text. */
 MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *tok, const int *ids, size_t n, int flags,
                                               char *out, size_t cap, size_t *n_out);
 
 /* Queries. Ids run from 0 to vocab_size - 1 (there may be unused ids). */
-MAMBA_API int mamba_tokenizer_vocab_size(const mamba_tokenizer *tok);
+MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *tok);
 /* The bytes decoding this one id produces before UTF-8 repair (may be part of a
    character); NULL for an id that names no token. */
 MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *tok, int id, size_t *len);
@@ -743,6 +764,12 @@ static void mamba__vfmt(char *dst, size_t cap, const char *fmt, const void *cons
     dst[o] = 0;
 }
 
+/* Every public function that takes a mamba_error calls this first, so that a
+   successful call leaves status MAMBA_OK and an empty message. */
+static void mamba__err_clear(mamba_error *e) {
+    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+}
+
 /* Record an error. The format takes %s and %d only: strings are s1 then s2,
    integers d1 then d2 (no varargs, no stdio). Returns st. */
 static mamba_status mamba__err(mamba_error *e, mamba_status st, const char *fmt,
@@ -840,7 +867,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
             size_t ncap = cap ? cap * 2 : 65536;
             unsigned char *nb;
             hp->input = input0 + n;   /* the default cap grows with what was read */
-            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_header_bytes)", path, 0, (long long)limit, 0); }
+            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
             nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
             if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
             if (buf) { memcpy(nb, buf, n); mamba__hfree(hp, buf); }
@@ -853,7 +880,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
     }
     if (ferror(f)) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
     fclose(f);
-    if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_header_bytes)", path, 0, (long long)limit, 0); }
+    if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
     buf[n] = 0;
     b->data = buf;
     b->size = n;
@@ -2187,7 +2214,7 @@ MAMBA_API const char *mamba_status_string(mamba_status st) {
     return text[st];
 }
 
-MAMBA_API void mamba_free(mamba_model *m) {
+MAMBA_API void mamba_model_free(mamba_model *m) {
     mamba__heap h, *hp;
     int i;
     if (!m) return;
@@ -2205,14 +2232,14 @@ MAMBA_API void mamba_free(mamba_model *m) {
     mamba__hfree(&h, m);
 }
 
-MAMBA_API const mamba_config *mamba_get_config(const mamba_model *m) { return m ? &m->cfg : NULL; }
-MAMBA_API size_t mamba_weight_bytes(const mamba_model *m) { return m ? m->weight_bytes : 0; }
+MAMBA_API const mamba_config *mamba_model_config(const mamba_model *m) { return m ? &m->cfg : NULL; }
+MAMBA_API size_t mamba_model_weight_bytes(const mamba_model *m) { return m ? m->weight_bytes : 0; }
 
 /* ---- D.2 sizes from the config: state, scratch -------------------------- */
 
 /* Bytes of the recurrent state: conv (conv_dim*(K-1)) + ssm (E*N, which is
    H*P*N for Mamba-2) floats per layer. Returns 0 when the product overflows. */
-MAMBA_API size_t mamba_state_size(const mamba_config *c) {
+MAMBA_API size_t mamba_state_bytes(const mamba_config *c) {
     size_t per, a, b, total;
     if (!c || c->d_inner <= 0 || c->d_state <= 0 || c->d_conv <= 0 || c->n_layer <= 0 || c->conv_dim <= 0) return 0;
     if (!mamba__mul((size_t)c->conv_dim, (size_t)(c->d_conv - 1), &a) || !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &b) ||
@@ -2261,7 +2288,7 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
     return off;
 }
 
-MAMBA_API size_t mamba_scratch_size(const mamba_config *c, int chunk) {
+MAMBA_API size_t mamba_scratch_bytes(const mamba_config *c, int chunk) {
     if (!c || c->d_model <= 0 || c->d_inner <= 0 || c->d_state <= 0 || c->dt_rank < 0 || c->conv_dim <= 0 || c->d_in_proj <= 0) return 0;
     if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
     return mamba__scratch_layout(c, chunk, NULL, NULL);
@@ -2272,7 +2299,7 @@ static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
     size_t s;
     if (c->d_inner <= 0 || c->d_state <= 0 || (c->dt_rank <= 0 && c->arch != MAMBA_ARCH_MAMBA2) || c->d_conv <= 0)
         return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: dimensions must be positive", 0, 0, 0, 0);
-    if (!mamba_state_size(c) || !mamba_scratch_size(c, MAMBA__DEFAULT_CHUNK) ||
+    if (!mamba_state_bytes(c) || !mamba_scratch_bytes(c, MAMBA__DEFAULT_CHUNK) ||
         !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &s) || s > ((size_t)1 << 31))
         return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: dimensions are too large", 0, 0, 0, 0);
     return MAMBA_OK;
@@ -2280,10 +2307,22 @@ static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
 
 /* ---- D.3 forward -------------------------------------------------------- */
 
+static void mamba__shape_of(const mamba_config *c, mamba_state_shape *sh) {
+    sh->arch = (int)c->arch; sh->d_model = c->d_model; sh->n_layer = c->n_layer; sh->d_inner = c->d_inner;
+    sh->d_state = c->d_state; sh->d_conv = c->d_conv; sh->conv_dim = c->conv_dim; sh->n_heads = c->n_heads;
+    sh->n_groups = c->n_groups;
+}
+static int mamba__shape_eq(const mamba_state_shape *a, const mamba_state_shape *b) {
+    return a->arch == b->arch && a->d_model == b->d_model && a->n_layer == b->n_layer && a->d_inner == b->d_inner &&
+           a->d_state == b->d_state && a->d_conv == b->d_conv && a->conv_dim == b->conv_dim &&
+           a->n_heads == b->n_heads && a->n_groups == b->n_groups;
+}
+/* A state made for this model's shape, with scratch enough for its chunk. */
 static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
-    const mamba_config *c = &m->cfg;
-    return s->magic == MAMBA__STATE_MAGIC && s->d_inner == c->d_inner && s->d_state == c->d_state &&
-           s->d_conv == c->d_conv && s->n_layer == c->n_layer && s->conv_dim == c->conv_dim;
+    mamba_state_shape sh;
+    mamba__shape_of(&m->cfg, &sh);
+    return s->magic == MAMBA__STATE_MAGIC && mamba__shape_eq(&s->shape, &sh) && s->scratch &&
+           s->scratch_bytes >= mamba_scratch_bytes(&m->cfg, s->chunk);
 }
 
 
@@ -2400,10 +2439,12 @@ static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int
     s->n_tokens += (uint64_t)T;
 }
 
+/* MAMBA_ERR_BADARG: a NULL model, state or tokens; MAMBA_ERR_SHAPE: a state
+   of another model's shape or without scratch; MAMBA_ERR_RANGE: a token id. */
 static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s, const int *tokens, size_t n) {
     size_t i;
     if (!m || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
-    if (!mamba__state_fits(m, s) || !s->scratch) return MAMBA_ERR_BADARG;
+    if (!mamba__state_fits(m, s)) return MAMBA_ERR_SHAPE;
     for (i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= m->cfg.vocab_size) return MAMBA_ERR_RANGE;
     return MAMBA_OK;
@@ -2440,23 +2481,40 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
 
 /* ---- D.4 state ---------------------------------------------------------- */
 
-static size_t mamba__conv_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->conv_dim * (size_t)(s->d_conv - 1); }
-static size_t mamba__ssm_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->d_inner * (size_t)s->d_state; }
+static size_t mamba__conv_floats(const mamba_state *s) {
+    return (size_t)s->shape.n_layer * (size_t)s->shape.conv_dim * (size_t)(s->shape.d_conv - 1);
+}
+static size_t mamba__ssm_floats(const mamba_state *s) {
+    return (size_t)s->shape.n_layer * (size_t)s->shape.d_inner * (size_t)s->shape.d_state;
+}
 
 MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, void *state_mem, size_t state_bytes,
-                                        void *scratch_mem, size_t scratch_bytes, int chunk) {
-    size_t need = mamba_state_size(c);
-    if (!s || !c) return MAMBA_ERR_BADARG;
+                                        void *scratch_mem, size_t scratch_bytes, int chunk, mamba_error *err) {
+    size_t need;
+    mamba__err_clear(err);
+    if (!s) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: s is NULL", 0, 0, 0, 0);
+    if (!c) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: config is NULL", 0, 0, 0, 0);
     memset(s, 0, sizeof *s);
-    if (!need || !state_mem || state_bytes < need || (uintptr_t)state_mem % sizeof(float)) return MAMBA_ERR_BADARG;
+    need = mamba_state_bytes(c);
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: the config's dimensions are invalid", 0, 0, 0, 0);
+    if (!state_mem) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: state_mem is NULL", 0, 0, 0, 0);
+    if (state_bytes < need)
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: state_bytes is %d, the state needs %d", 0, 0,
+                          (long long)state_bytes, (long long)need);
+    if ((uintptr_t)state_mem % sizeof(float))
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: state_mem is not 4-byte aligned", 0, 0, 0, 0);
     if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
     if (scratch_mem) {
-        size_t sneed = mamba_scratch_size(c, chunk);
-        if (!sneed || scratch_bytes < sneed || (uintptr_t)scratch_mem % 16) return MAMBA_ERR_BADARG;
+        size_t sneed = mamba_scratch_bytes(c, chunk);
+        if (!sneed) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: chunk %d is too large", 0, 0, chunk, 0);
+        if (scratch_bytes < sneed)
+            return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: scratch_bytes is %d, chunk %d needs more", 0, 0,
+                              (long long)scratch_bytes, chunk);
+        if ((uintptr_t)scratch_mem % 16)
+            return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: scratch_mem is not 16-byte aligned", 0, 0, 0, 0);
     }
     s->magic = MAMBA__STATE_MAGIC;
-    s->d_inner = c->d_inner; s->d_state = c->d_state; s->d_conv = c->d_conv; s->n_layer = c->n_layer; s->conv_dim = c->conv_dim;
-    s->arch = (int)c->arch; s->d_model = c->d_model; s->n_heads = c->n_heads; s->n_groups = c->n_groups;
+    mamba__shape_of(c, &s->shape);
     s->conv = (float *)state_mem;
     s->ssm = s->conv + mamba__conv_floats(s);
     s->scratch = scratch_mem;
@@ -2478,16 +2536,16 @@ MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, 
     if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
     mamba__heap_plain(hp);
     a = mamba__round_up(sizeof(mamba_state), MAMBA__ALIGN);
-    b = mamba__round_up(mamba_state_size(&m->cfg), MAMBA__ALIGN);
-    if (!mamba__add(a, b, &total) || !mamba__add(total, mamba_scratch_size(&m->cfg, chunk), &total) ||
-        !mamba__add(total, MAMBA__ALIGN, &total) || !mamba_scratch_size(&m->cfg, chunk))
+    b = mamba__round_up(mamba_state_bytes(&m->cfg), MAMBA__ALIGN);
+    if (!mamba__add(a, b, &total) || !mamba__add(total, mamba_scratch_bytes(&m->cfg, chunk), &total) ||
+        !mamba__add(total, MAMBA__ALIGN, &total) || !mamba_scratch_bytes(&m->cfg, chunk))
         return MAMBA_ERR_BADARG;
     mem = MAMBA__CAST(unsigned char *, mamba__halloc(hp, total));
     if (!mem) return MAMBA_ERR_NOMEM;
     {   /* align the carve-out to 64 bytes whatever malloc returned */
         unsigned char *p = mem + (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
         s = (mamba_state *)(void *)p;
-        st = mamba_state_init(s, &m->cfg, p + a, b, p + a + b, total - a - b - MAMBA__ALIGN, chunk);
+        st = mamba_state_init(s, &m->cfg, p + a, b, p + a + b, total - a - b - MAMBA__ALIGN, chunk, NULL);
     }
     if (st != MAMBA_OK) { mamba__hfree(hp, mem); return st; }
     s->owned = mem;
@@ -2515,9 +2573,7 @@ MAMBA_API void mamba_state_reset(mamba_state *s) {
 /* Copies the recurrent state (not the scratch): an independent branch. */
 MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src) {
     if (!dst || !src || dst->magic != MAMBA__STATE_MAGIC || src->magic != MAMBA__STATE_MAGIC) return MAMBA_ERR_BADARG;
-    if (dst->d_inner != src->d_inner || dst->d_state != src->d_state || dst->d_conv != src->d_conv || dst->n_layer != src->n_layer ||
-        dst->conv_dim != src->conv_dim)
-        return MAMBA_ERR_BADARG;
+    if (!mamba__shape_eq(&dst->shape, &src->shape)) return MAMBA_ERR_BADARG;
     if (dst == src) return MAMBA_OK;
     memmove(dst->conv, src->conv, mamba__conv_floats(src) * sizeof(float));
     memmove(dst->ssm, src->ssm, mamba__ssm_floats(src) * sizeof(float));
@@ -2539,10 +2595,10 @@ static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
     return h;
 }
 static int mamba__state_ok(const mamba_state *s) {
-    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && s->n_layer > 0 && s->d_conv > 0;
+    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && s->shape.n_layer > 0 && s->shape.d_conv > 0;
 }
 
-MAMBA_API size_t mamba_state_save_size(const mamba_state *s) {
+MAMBA_API size_t mamba_state_write_bytes(const mamba_state *s) {
     size_t n;
     if (!mamba__state_ok(s) || !mamba__add(mamba__conv_floats(s), mamba__ssm_floats(s), &n) ||
         !mamba__mul(n, 4, &n) || !mamba__add(n, MAMBA__SAVE_HDR, &n))
@@ -2551,21 +2607,22 @@ MAMBA_API size_t mamba_state_save_size(const mamba_state *s) {
 }
 
 static void mamba__save_header(const mamba_state *s, unsigned char *h, uint64_t payload) {
+    const mamba_state_shape *sh = &s->shape;
     uint32_t dims[8];
     int i;
-    dims[0] = (uint32_t)s->d_model; dims[1] = (uint32_t)s->n_layer; dims[2] = (uint32_t)s->d_inner; dims[3] = (uint32_t)s->d_state;
-    dims[4] = (uint32_t)s->d_conv; dims[5] = (uint32_t)s->conv_dim; dims[6] = (uint32_t)s->n_heads; dims[7] = (uint32_t)s->n_groups;
+    dims[0] = (uint32_t)sh->d_model; dims[1] = (uint32_t)sh->n_layer; dims[2] = (uint32_t)sh->d_inner; dims[3] = (uint32_t)sh->d_state;
+    dims[4] = (uint32_t)sh->d_conv; dims[5] = (uint32_t)sh->conv_dim; dims[6] = (uint32_t)sh->n_heads; dims[7] = (uint32_t)sh->n_groups;
     memcpy(h, "MBST", 4);
-    mamba__put32(h + 4, MAMBA_STATE_SAVE_VERSION);
-    mamba__put32(h + 8, (uint32_t)s->arch);
+    mamba__put32(h + 4, MAMBA_STATE_FORMAT_VERSION);
+    mamba__put32(h + 8, (uint32_t)sh->arch);
     for (i = 0; i < 8; i++) mamba__put32(h + 12 + 4 * i, dims[i]);
     mamba__put32(h + 44, (uint32_t)s->n_tokens); mamba__put32(h + 48, (uint32_t)(s->n_tokens >> 32));
     mamba__put32(h + 52, (uint32_t)payload); mamba__put32(h + 56, (uint32_t)(payload >> 32));
     mamba__put32(h + 60, 0);
 }
 
-MAMBA_API mamba_status mamba_state_save(const mamba_state *s, void *buf, size_t cap, size_t *n_out) {
-    size_t need = mamba_state_save_size(s), i, nf;
+MAMBA_API mamba_status mamba_state_write(const mamba_state *s, void *buf, size_t cap, size_t *n_out) {
+    size_t need = mamba_state_write_bytes(s), i, nf;
     unsigned char *o = (unsigned char *)buf;
     const float *src[2];
     size_t cnt[2];
@@ -2591,14 +2648,14 @@ MAMBA_API mamba_status mamba_state_save(const mamba_state *s, void *buf, size_t 
     return MAMBA_OK;
 }
 
-MAMBA_API mamba_status mamba_state_load(mamba_state *s, const void *buf, size_t len) {
+MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t len) {
     const unsigned char *p = (const unsigned char *)buf;
     unsigned char want[MAMBA__SAVE_HDR];
-    size_t need = mamba_state_save_size(s), i, nc;
+    size_t need = mamba_state_write_bytes(s), i, nc;
     uint32_t h;
     if (!need || !buf) return MAMBA_ERR_BADARG;
     if (len < 8 || memcmp(p, "MBST", 4)) return MAMBA_ERR_FORMAT;
-    if (mamba__get32(p + 4) != MAMBA_STATE_SAVE_VERSION) return MAMBA_ERR_UNSUPPORTED;
+    if (mamba__get32(p + 4) != MAMBA_STATE_FORMAT_VERSION) return MAMBA_ERR_UNSUPPORTED;
     if (len < MAMBA__SAVE_HDR) return MAMBA_ERR_FORMAT;
     mamba__save_header(s, want, (uint64_t)(need - MAMBA__SAVE_HDR));
     if (memcmp(p + 8, want + 8, 36) || memcmp(p + 52, want + 52, 8)) return MAMBA_ERR_SHAPE;   /* arch, dims, payload size */
@@ -2630,27 +2687,29 @@ MAMBA_API int mamba_argmax(const float *x, int n) {
 
 typedef struct mamba__cand { float v; int id; } mamba__cand;
 
-MAMBA_API size_t mamba_sampler_size(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
+MAMBA_API size_t mamba_sampler_bytes(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
 
-MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float temperature, int top_k, float top_p,
-                                          uint64_t seed, void *mem, size_t mem_bytes) {
+MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const mamba_sampler_params *p,
+                                          void *mem, size_t mem_bytes) {
+    mamba_sampler_params def;
     if (!s) return MAMBA_ERR_BADARG;
     memset(s, 0, sizeof *s);
-    if (n_vocab <= 0 || !(temperature == temperature)) return MAMBA_ERR_BADARG;
+    if (!p) { memset(&def, 0, sizeof def); p = &def; }
+    if (n_vocab <= 0 || !(p->temperature == p->temperature)) return MAMBA_ERR_BADARG;
     if (mem) {
-        if (mem_bytes < mamba_sampler_size(n_vocab) || (uintptr_t)mem % sizeof(float)) return MAMBA_ERR_BADARG;
+        if (mem_bytes < mamba_sampler_bytes(n_vocab) || (uintptr_t)mem % sizeof(float)) return MAMBA_ERR_BADARG;
         s->work = mem;
     } else {
         mamba__heap h;
         mamba__heap_plain(&h);
-        s->work = s->owned = mamba__halloc(&h, mamba_sampler_size(n_vocab));
+        s->work = s->owned = mamba__halloc(&h, mamba_sampler_bytes(n_vocab));
         if (!s->work) return MAMBA_ERR_NOMEM;
     }
     s->n_vocab = n_vocab;
-    s->temperature = temperature;
-    s->top_k = top_k;
-    s->top_p = top_p;
-    s->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
+    s->temperature = p->temperature;
+    s->top_k = p->top_k;
+    s->top_p = p->top_p;
+    s->rng = p->seed ? p->seed : 0x9E3779B97F4A7C15ull;   /* xorshift needs a nonzero state */
     return MAMBA_OK;
 }
 
@@ -2694,7 +2753,7 @@ MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
     mamba__cand *c;
     int n = 0, i;
     float maxv, sum = 0, r, acc;
-    if (!s || !logits || !s->work || s->n_vocab <= 0) return 0;
+    if (!s || !logits || !s->work || s->n_vocab <= 0) return -1;
     /* greedy; also for a NaN temperature set in the struct by hand */
     if (!(s->temperature > 0)) { i = mamba_argmax(logits, s->n_vocab); return i < 0 ? 0 : i; }
     c = (mamba__cand *)s->work;
@@ -5049,10 +5108,10 @@ static void mamba__enc_free(mamba__enc *e) {
 
 MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
                                               size_t cap, size_t *n_out) {
-    return mamba_tokenizer_encode_ex(t, text, len, ids, cap, n_out, NULL);
+    return mamba_tokenizer_encode_arena(t, text, len, ids, cap, n_out, NULL);
 }
 
-MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
+MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
                                                  size_t cap, size_t *n_out, mamba_arena *work) {
     mamba__enc e;
     mamba__heap h, *hp = &h;
@@ -5110,7 +5169,7 @@ MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *t, const
 
 /* ---- E.7 decoding ---------------------------------------------------------------- */
 
-MAMBA_API void mamba_decode_init(mamba_decoder *d, int flags) {
+MAMBA_API void mamba_decoder_init(mamba_decoder *d, int flags) {
     if (!d) return;
     memset(d, 0, sizeof *d);
     d->flags = flags;
@@ -5150,7 +5209,7 @@ static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
     return t && id >= 0 && id < t->n_vocab && (t->tok_attr[id] & MAMBA__TA_EXISTS);
 }
 
-MAMBA_API mamba_status mamba_decode_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
+MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
                                           size_t *n_out) {
     mamba_decoder probe;
     size_t o = 0;
@@ -5169,7 +5228,7 @@ MAMBA_API mamba_status mamba_decode_token(mamba_decoder *d, const mamba_tokenize
     return MAMBA_OK;
 }
 
-MAMBA_API mamba_status mamba_decode_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
+MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
     if (n_out) *n_out = 0;
     if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
     if (!d->n_pending) return MAMBA_OK;
@@ -5186,7 +5245,7 @@ MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const in
     size_t i, o = 0;
     if (n_out) *n_out = 0;
     if (!t || (!ids && n) || (!out && cap)) return MAMBA_ERR_BADARG;
-    mamba_decode_init(&d, flags);
+    mamba_decoder_init(&d, flags);
     for (i = 0; i < n; i++) {
         int id = ids[i];
         if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
@@ -5203,7 +5262,7 @@ MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const in
 
 /* ---- E.8 queries -------------------------------------------------------------------- */
 
-MAMBA_API int mamba_tokenizer_vocab_size(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
+MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
 MAMBA_API int mamba_tokenizer_bos_id(const mamba_tokenizer *t) { return t ? t->bos_id : -1; }
 MAMBA_API int mamba_tokenizer_eos_id(const mamba_tokenizer *t) { return t ? t->eos_id : -1; }
 MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *t) { return t ? t->table_bytes : 0; }
@@ -5683,7 +5742,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
                                             const char *fname, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = ts->hp;
     uint64_t hlen = 0;
-    size_t max_header = MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER);
+    size_t max_header = MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER);
     size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS);
     const unsigned char *base;
     size_t data_len, i, k, nt = 0;
@@ -5696,7 +5755,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
     if (hlen > size - 8)
         return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header length %d runs past the end of the file (truncated?)", fname, 0, (long long)(hlen > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)hlen), 0);
     if (hlen > max_header)
-        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit (max_header_bytes)", fname, 0, (long long)hlen, 0);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit (max_json_bytes)", fname, 0, (long long)hlen, 0);
     st = mamba__json_parse_h(hp, &j, (const char *)data + 8, (size_t)hlen, o ? o->max_json_depth : 0, 0, e, fname);
     if (st != MAMBA_OK) return st;
     if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header is not a JSON object", fname, 0, 0, 0); }
@@ -5850,8 +5909,8 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
     int original, expand = 2, pad_multiple = 8, auto_rank = 1;
     char mt[32] = "";
     memset(c, 0, sizeof *c);
-    if (len > MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER))
-        return mamba__err(e, MAMBA_ERR_LIMIT, "config.json: %d bytes exceed the limit (max_header_bytes)", 0, 0, (long long)len, 0);
+    if (len > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER))
+        return mamba__err(e, MAMBA_ERR_LIMIT, "config.json: %d bytes exceed the limit (max_json_bytes)", 0, 0, (long long)len, 0);
     st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "config.json");
     if (st != MAMBA_OK) return st;
     if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json is not a JSON object", 0, 0, 0, 0); }
@@ -6196,12 +6255,8 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
     return mamba__tj_fail(x, ty ? MAMBA_ERR_UNSUPPORTED : MAMBA_ERR_FORMAT, ty ? "tokenizer.json: unsupported post_processor %s" : "tokenizer.json: post_processor without a type%s", ty);
 }
 
-MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len, mamba_error *err) {
-    return mamba_tokenizer_load_json_ex(out, json, len, NULL, err);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const char *json, size_t len,
-                                                    const mamba_options *opt, mamba_error *err) {
+MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
+                                                 const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
     size_t used0;
     size_t max_vocab = MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB), max_merges = MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES);
@@ -6213,6 +6268,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
     mamba__tok_added *added = NULL;
     uint32_t model, v, m, a, i, k, q;
     size_t pool = 0, nm;
+    mamba__err_clear(err);
     if (out) *out = NULL;
     if (!out || (!json && len)) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     if (len > MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES))
@@ -6796,12 +6852,8 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     return MAMBA_OK;
 }
 
-MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err) {
-    return mamba_tokenizer_load_gguf_ex(out, gguf, len, NULL, err);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
-                                                    const mamba_options *opt, mamba_error *err) {
+MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
+                                                 const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
     size_t used0;
     mamba__tensors ts;
@@ -6814,6 +6866,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const
     const mamba__gguf_kv *types;
     long long v;
     mamba_status st;
+    mamba__err_clear(err);
     if (out) *out = NULL;
     if (!out || !gguf) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     memset(&ts, 0, sizeof ts);
@@ -7297,7 +7350,7 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     mamba_status st = MAMBA_OK;
     mamba__heap hp;   /* plain MAMBA_MALLOC (none under MAMBA_NO_MALLOC: out of memory) */
     mamba__heap_plain(&hp);
-    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+    mamba__err_clear(e);
     memset(&wt, 0, sizeof wt);
     if (!m || !write) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model or write function is NULL", 0, 0, 0, 0);
     c = &m->cfg;
@@ -7412,6 +7465,7 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
                                              const mamba_gguf_options *opt, const char *path, mamba_error *e) {
     FILE *f;
     mamba_status st;
+    mamba__err_clear(e);
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: empty path", 0, 0, 0, 0);
     if (!m) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model is NULL", 0, 0, 0, 0);
     f = fopen(path, "wb");
@@ -7810,7 +7864,7 @@ static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba_
     mamba__tensors_free(ts);
     if (st != MAMBA_OK) {
         st = mamba__heap_status(&m->heap, st, e);
-        mamba_free(m);
+        mamba_model_free(m);
         if (a) a->used = used0;   /* nothing of a failed load stays in the arena */
         *out = NULL;
         return st;
@@ -7822,7 +7876,7 @@ static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba_
 
 /* ---- G.2 loaders -------------------------------------------------------- */
 
-MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights, size_t weights_len,
+MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
                                          const char *config_json, size_t config_len,
                                          const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
@@ -7830,7 +7884,7 @@ MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights,
     mamba__blob b;
     mamba_status st;
     size_t used0;
-    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+    mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
@@ -7886,7 +7940,7 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
     mamba__heap *hp = &m->heap;
     mamba__blob ib;
     mamba__json j;
-    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER), e);
+    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
     uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
     if (st != MAMBA_OK) return st;
     st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
@@ -7927,7 +7981,7 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
     return st;
 }
 
-MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
+MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
     mamba__tensors ts;
     mamba__blob cfg;
@@ -7935,7 +7989,7 @@ MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, cons
     mamba__heap *hp;
     size_t used0;
     char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
-    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+    mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
@@ -7967,7 +8021,7 @@ MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, cons
     }
     cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
     if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_header_bytes, MAMBA__DEF_HEADER), e);
+    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
     if (st != MAMBA_OK) goto done;
     hp->input += cfg.size;
     if (mamba__ends_with(path, ".safetensors")) {
@@ -8027,17 +8081,14 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t l
 #endif /* MAMBA_NO_STDIO */
 
 #ifndef MAMBA_NO_STDIO
-MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err) {
-    return mamba_tokenizer_load_file_ex(out, path, NULL, err);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const char *path, const mamba_options *opt,
-                                                    mamba_error *err) {
+MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, const mamba_options *opt,
+                                                 mamba_error *err) {
     mamba__heap h, *hp = &h;
     char *buf = NULL, *joined = NULL;
     size_t len = 0, pl, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
     mamba_status st;
     mamba__heap_plain(hp);
+    mamba__err_clear(err);
     if (out) *out = NULL;
     if (!out || !path) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     pl = strlen(path);
@@ -8045,13 +8096,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const
         mamba__blob b;
         st = mamba__map_file(hp, &b, path, err);
         if (st != MAMBA_OK) return st;
-        st = mamba_tokenizer_load_gguf_ex(out, b.data ? b.data : (const unsigned char *)"", b.size, opt, err);
+        st = mamba_tokenizer_load_gguf(out, b.data ? b.data : (const unsigned char *)"", b.size, opt, err);
         mamba__blob_release(hp, &b);
         return st;
     }
     st = mamba__tok_slurp(hp, path, limit, &buf, &len);
     if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
-        st = mamba_tokenizer_load_gguf_ex(out, buf, len, opt, err);
+        st = mamba_tokenizer_load_gguf(out, buf, len, opt, err);
         mamba__hfree(hp, buf);
         return st;
     }
@@ -8071,7 +8122,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const
     }
     if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined ? joined : path, 0, 0, 0);
     else if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
-    else st = mamba_tokenizer_load_json_ex(out, buf, len, opt, err);
+    else st = mamba_tokenizer_load_json(out, buf, len, opt, err);
     if (buf) mamba__hfree(hp, buf);
     if (joined) mamba__hfree(hp, joined);
     return st;

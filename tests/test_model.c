@@ -101,7 +101,7 @@ static void check_rows(const char *what, const char *dir, const float *got, cons
 }
 
 static void golden_model(mamba_model *m, const char *dir, const golden *g) {
-    const mamba_config *c = mamba_get_config(m);
+    const mamba_config *c = mamba_model_config(m);
     int V = c->vocab_size, T = g->n_tokens, i, k;
     float *lg = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
     float *step_lg = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
@@ -166,17 +166,17 @@ static void golden_dir(const char *dir) {
     unsigned char *w = read_all(wpath, &wn), *cfg = read_all(cpath, &cn);
     CHECK(golden_read(&g, dir), "%s: cannot read golden", dir);
 #ifndef MAMBA_NO_STDIO
-    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+    CHECK(mamba_model_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
     if (m) golden_model(m, dir, &g);
-    mamba_free(m);
+    mamba_model_free(m);
     m = NULL;
 #endif
     if (w && cfg) {   /* the same model from memory (weights used in place) */
         char what[512];
         sprintf(what, "%s (memory)", dir);
-        CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+        CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
         if (m) golden_model(m, what, &g);
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(g.logits); free(w); free(cfg); free(wpath); free(cpath);
 }
@@ -199,7 +199,7 @@ static void greedy_public(void) {
         if (p && q && parse_floats(p + 7, nums, 5) >= 5) {
             for (i = 0; i < 5; i++) prompt[i] = (int)nums[i];
             CHECK(parse_floats(q + 13, nums, 64) == 20, "20 continuation ids");
-            CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
+            CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
             if (m && mamba_state_new(&s, m, 0) == MAMBA_OK) {
                 int next;
                 mamba_forward(m, s, prompt, 5, logits, MAMBA_LOGITS_LAST);
@@ -213,7 +213,7 @@ static void greedy_public(void) {
         }
     }
     mamba_state_free(s);
-    mamba_free(m);
+    mamba_model_free(m);
     free(txt); free(w); free(cfg); free(gp); free(wp); free(cp); free(dir);
 }
 
@@ -232,14 +232,14 @@ static void gguf_golden(const char *file, const char *logits_file) {
     CHECK(bytes && ok, "read %s and its golden", gp);
     if (bytes && ok) {
 #ifndef MAMBA_NO_STDIO
-        CHECK(mamba_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
+        CHECK(mamba_model_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
         if (m) golden_model(m, gp, &g);
-        mamba_free(m);
+        mamba_model_free(m);
         m = NULL;
 #endif
-        CHECK(mamba_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s (memory): %s", gp, err.message);
+        CHECK(mamba_model_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s (memory): %s", gp, err.message);
         if (m) golden_model(m, file, &g);
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(g.logits); free(bytes); free(dir); free(gp);
 }
@@ -265,7 +265,7 @@ static void quant_golden(const char *dir) {
     if (bytes && tt && ok && ok8 && tol > 0) {
         char what[600];
 #ifndef MAMBA_NO_STDIO
-        CHECK(mamba_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
+        CHECK(mamba_model_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
         if (m) {
             tol_abs = tol; tol_rel = 0; tol_quant = 1;
             golden_model(m, gp, &g);
@@ -273,11 +273,11 @@ static void quant_golden(const char *dir) {
             sprintf(what, "%s vs 8-bit-activation reference", gp);
             golden_model(m, what, &g8);
         }
-        mamba_free(m);
+        mamba_model_free(m);
         m = NULL;
 #endif
         sprintf(what, "%s (memory)", gp);
-        CHECK(mamba_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+        CHECK(mamba_model_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
         if (m) {
             tol_abs = tol; tol_rel = 0; tol_quant = 1;
             golden_model(m, what, &g);
@@ -292,10 +292,10 @@ static void quant_golden(const char *dir) {
             mamba_model *mf = NULL;
             CHECK(f32 != NULL, "%s written as F32 GGUF: %s", gp, err.message);
             if (f32) {
-                CHECK(mamba_load_memory(&mf, f32, fn, NULL, 0, NULL, &err) == MAMBA_OK, "%s as F32 GGUF: reload: %s", gp, err.message);
+                CHECK(mamba_model_load_memory(&mf, f32, fn, NULL, 0, NULL, &err) == MAMBA_OK, "%s as F32 GGUF: reload: %s", gp, err.message);
                 sprintf(what, "%s rewritten as F32 GGUF", gp);
                 if (mf) golden_model(mf, what, &g);
-                mamba_free(mf);
+                mamba_model_free(mf);
                 free(f32);
             }
         }
@@ -306,7 +306,7 @@ static void quant_golden(const char *dir) {
             int V = g.vocab, i, same = 1;
             float *l1 = (float *)malloc(sizeof(float) * (size_t)V), *l2 = (float *)malloc(sizeof(float) * (size_t)V);
             memcpy(odd + 1, bytes, n);
-            CHECK(mamba_load_memory(&m2, odd + 1, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s at an odd address: %s", gp, err.message);
+            CHECK(mamba_model_load_memory(&m2, odd + 1, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s at an odd address: %s", gp, err.message);
             if (m && m2 && mamba_state_new(&s1, m, 0) == MAMBA_OK && mamba_state_new(&s2, m2, 0) == MAMBA_OK)
                 for (i = 0; i < g.n_tokens; i++) {
                     mamba_step(m, s1, g.tokens[i], l1);
@@ -315,18 +315,18 @@ static void quant_golden(const char *dir) {
                 }
             CHECK(same, "%s at an odd address: logits differ", gp);
             mamba_state_free(s1); mamba_state_free(s2);
-            mamba_free(m2);
+            mamba_model_free(m2);
             free(odd); free(l1); free(l2);
         }
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(g.logits); free(g8.logits); free(bytes); free(tt); free(gp); free(tp);
 }
 
 static mamba_status load_gguf(const unsigned char *w, size_t n, mamba_error *err) {
     mamba_model *m = (mamba_model *)(uintptr_t)1;
-    mamba_status st = mamba_load_memory(&m, w, n, NULL, 0, NULL, err);
-    if (st == MAMBA_OK) mamba_free(m);
+    mamba_status st = mamba_model_load_memory(&m, w, n, NULL, 0, NULL, err);
+    if (st == MAMBA_OK) mamba_model_free(m);
     else CHECK(m == NULL, "*out not NULL after a failed GGUF load");
     return st;
 }
@@ -439,7 +439,7 @@ static void gguf_tokenizer_goldens(const char *gguf_path, const char *jsonl) {
     mamba_error err;
     int enc_ok = 0, dec_ok = 0, total = 0;
     CHECK(lines && g, "read %s and %s (make test writes the GGUF)", gp, gguf_path);
-    if (lines && g) CHECK(mamba_tokenizer_load_gguf(&tk, g, gn, &err) == MAMBA_OK, "%s: %s", gguf_path, err.message);
+    if (lines && g) CHECK(mamba_tokenizer_load_gguf(&tk, g, gn, NULL, &err) == MAMBA_OK, "%s: %s", gguf_path, err.message);
     while (tk && off < n && !(quick && total >= 25)) {
         size_t end = off, k, got, tl, dl;
         mamba__json j;
@@ -498,10 +498,10 @@ static void bundled_model(void) {
     float *logits;
     double want, start, len, nll = 0, bpb;
     CHECK(eval && corpus, "read eval.json and the corpus");
-    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
-    CHECK(mamba_tokenizer_load_file(&tk, dir, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_model_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_tokenizer_load_file(&tk, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
     if (!eval || !corpus || !m || !tk) goto done;
-    V = mamba_get_config(m)->vocab_size;
+    V = mamba_model_config(m)->vocab_size;
     want = json_number((const char *)eval, "\"bits_per_byte\"");
     start = json_number((const char *)eval, "\"slice_start\"");
     len = json_number((const char *)eval, "\"slice_len\"");
@@ -555,7 +555,7 @@ static void bundled_model(void) {
 done:
     free(ids); free(eval); free(corpus);
     mamba_tokenizer_free(tk);
-    mamba_free(m);
+    mamba_model_free(m);
 #endif
 }
 
@@ -573,12 +573,12 @@ static void threads_deterministic(const char *dir, const char *file) {
 #ifndef MAMBA_NO_STDIO
     {
         char *p = file ? path2(dir, file) : NULL;
-        CHECK(mamba_load_file(&m, p ? p : dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+        CHECK(mamba_model_load_file(&m, p ? p : dir, NULL, &err) == MAMBA_OK, "%s", err.message);
         free(p);
     }
 #endif
     if (!m) { free(g.logits); return; }
-    V = mamba_get_config(m)->vocab_size;
+    V = mamba_model_config(m)->vocab_size;
     a = (float *)malloc(sizeof(float) * (size_t)V * g.n_tokens);
     b = (float *)malloc(sizeof(float) * (size_t)V * g.n_tokens);
     for (nt = 1; nt <= 3; nt++) {
@@ -591,7 +591,7 @@ static void threads_deterministic(const char *dir, const char *file) {
     printf("  threads 1, 2, 3: identical logits (%s)\n", dir);
     omp_set_num_threads(2);
     free(a); free(b); free(g.logits);
-    mamba_free(m);
+    mamba_model_free(m);
 #else
     (void)dir; (void)file;
 #endif
@@ -608,22 +608,22 @@ static void state_api(const unsigned char *w, size_t wn, const char *cfg, size_t
     float l1[256], l2[256];
     int toks[6] = {1, 2, 3, 4, 5, 6};
     size_t ssz, scz;
-    CHECK(mamba_load_memory(&m, w, wn, cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_model_load_memory(&m, w, wn, cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
     if (!m) return;
-    c = mamba_get_config(m);
-    ssz = mamba_state_size(c);
-    scz = mamba_scratch_size(c, 8);
+    c = mamba_model_config(m);
+    ssz = mamba_state_bytes(c);
+    scz = mamba_scratch_bytes(c, 8);
     /* m1-tiny: 2 layers x 128 x (3 + 16) floats */
     CHECK(ssz == (size_t)2 * 128 * (3 + 16) * 4, "state size %zu", ssz);
-    CHECK(scz > 0 && scz < mamba_scratch_size(c, 64), "scratch grows with the chunk");
+    CHECK(scz > 0 && scz < mamba_scratch_bytes(c, 64), "scratch grows with the chunk");
     ma = malloc(ssz); sa = malloc(scz); mb = malloc(ssz); sb = malloc(scz); msnap = malloc(ssz);
-    CHECK(mamba_state_init(&a, c, ma, ssz, sa, scz, 8) == MAMBA_OK, "init a");
-    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz, 8) == MAMBA_OK, "init b");
-    CHECK(mamba_state_init(&snap, c, msnap, ssz, NULL, 0, 0) == MAMBA_OK, "init snapshot");
-    CHECK(mamba_state_init(&b, c, mb, ssz - 4, sb, scz, 8) == MAMBA_ERR_BADARG, "too small state memory");
-    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz - 1, 8) == MAMBA_ERR_BADARG, "too small scratch");
-    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz, 8) == MAMBA_OK, "init b again");
-    CHECK(mamba_step(m, &snap, 1, l1) == MAMBA_ERR_BADARG, "a snapshot cannot run");
+    CHECK(mamba_state_init(&a, c, ma, ssz, sa, scz, 8, NULL) == MAMBA_OK, "init a");
+    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz, 8, NULL) == MAMBA_OK, "init b");
+    CHECK(mamba_state_init(&snap, c, msnap, ssz, NULL, 0, 0, NULL) == MAMBA_OK, "init snapshot");
+    CHECK(mamba_state_init(&b, c, mb, ssz - 4, sb, scz, 8, NULL) == MAMBA_ERR_BADARG, "too small state memory");
+    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz - 1, 8, NULL) == MAMBA_ERR_BADARG, "too small scratch");
+    CHECK(mamba_state_init(&b, c, mb, ssz, sb, scz, 8, NULL) == MAMBA_OK, "init b again");
+    CHECK(mamba_step(m, &snap, 1, l1) == MAMBA_ERR_SHAPE, "a snapshot cannot run");
     /* branch: a snapshot after 3 tokens, continue two ways, roll back */
     mamba_forward(m, &a, toks, 3, NULL, MAMBA_LOGITS_NONE);
     CHECK(mamba_state_copy(&snap, &a) == MAMBA_OK, "copy to snapshot");
@@ -662,7 +662,7 @@ static void state_api(const unsigned char *w, size_t wn, const char *cfg, size_t
     }
     mamba_state_free(s);
     free(ma); free(sa); free(mb); free(sb); free(msnap);
-    mamba_free(m);
+    mamba_model_free(m);
     CHECK(!strcmp(mamba_status_string(MAMBA_ERR_RANGE), "value out of range"), "status string");
     CHECK(!strcmp(mamba_status_string((mamba_status)999), "unknown status"), "unknown status string");
     CHECK(!strcmp(mamba_version_string(), MAMBA_VERSION_STRING), "version");
@@ -683,25 +683,25 @@ static void state_save(const unsigned char *w, size_t wn, const char *cfg, size_
     int toks[5] = {3, 1, 4, 1, 5};
     size_t ssz, scz, n = 0, n2 = 0, i, refused = 0, flips = 0;
     int ok_all;
-    CHECK(mamba_load_memory(&m, w, wn, cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_model_load_memory(&m, w, wn, cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
     if (!m) return;
-    c = mamba_get_config(m);
-    ssz = mamba_state_size(c);
-    scz = mamba_scratch_size(c, 4);
+    c = mamba_model_config(m);
+    ssz = mamba_state_bytes(c);
+    scz = mamba_scratch_bytes(c, 4);
     ma = malloc(ssz); sa = malloc(scz); mb = malloc(ssz); sb = malloc(scz); mo = malloc(ssz + 64);
-    mamba_state_init(&a, c, ma, ssz, sa, scz, 4);
-    mamba_state_init(&b, c, mb, ssz, sb, scz, 4);
+    mamba_state_init(&a, c, ma, ssz, sa, scz, 4, NULL);
+    mamba_state_init(&b, c, mb, ssz, sb, scz, 4, NULL);
     mamba_forward(m, &a, toks, 5, NULL, MAMBA_LOGITS_NONE);
-    n = mamba_state_save_size(&a);
+    n = mamba_state_write_bytes(&a);
     CHECK(n == 64 + ssz, "save size %zu = 64 + %zu", n, ssz);
     buf = (unsigned char *)malloc(n);
     bad = (unsigned char *)malloc(n);
-    CHECK(mamba_state_save(&a, buf, n - 1, &n2) == MAMBA_ERR_RANGE && n2 == n, "short buffer: RANGE and the size");
-    CHECK(mamba_state_save(&a, NULL, 0, &n2) == MAMBA_ERR_RANGE && n2 == n, "NULL buffer measures");
-    CHECK(mamba_state_save(&a, buf, n, &n2) == MAMBA_OK && n2 == n, "save");
-    CHECK(!memcmp(buf, "MBST", 4) && buf[4] == MAMBA_STATE_SAVE_VERSION && buf[44] == 5, "header: magic, version, n_tokens");
+    CHECK(mamba_state_write(&a, buf, n - 1, &n2) == MAMBA_ERR_RANGE && n2 == n, "short buffer: RANGE and the size");
+    CHECK(mamba_state_write(&a, NULL, 0, &n2) == MAMBA_ERR_RANGE && n2 == n, "NULL buffer measures");
+    CHECK(mamba_state_write(&a, buf, n, &n2) == MAMBA_OK && n2 == n, "save");
+    CHECK(!memcmp(buf, "MBST", 4) && buf[4] == MAMBA_STATE_FORMAT_VERSION && buf[44] == 5, "header: magic, version, n_tokens");
     /* restore into a fresh state: continues exactly like the original */
-    CHECK(mamba_state_load(&b, buf, n) == MAMBA_OK, "load");
+    CHECK(mamba_state_read(&b, buf, n) == MAMBA_OK, "load");
     CHECK(b.n_tokens == 5, "n_tokens restored");
     mamba_step(m, &a, 7, l1);
     mamba_step(m, &b, 7, l2);
@@ -714,7 +714,7 @@ static void state_save(const unsigned char *w, size_t wn, const char *cfg, size_
     memcpy(mb_copy, mb, ssz);
     ok_all = 1;
     for (i = 0; i < n; i++) {   /* every truncation */
-        mamba_status st = mamba_state_load(&b, buf, i);
+        mamba_status st = mamba_state_read(&b, buf, i);
         if (st == MAMBA_OK || (st != MAMBA_ERR_FORMAT && st != MAMBA_ERR_SHAPE && st != MAMBA_ERR_UNSUPPORTED)) ok_all = 0;
         else refused++;
     }
@@ -724,7 +724,7 @@ static void state_save(const unsigned char *w, size_t wn, const char *cfg, size_
         mamba_status st;
         memcpy(bad, buf, n);
         bad[i / 8] ^= (unsigned char)(1u << (i % 8));
-        st = mamba_state_load(&b, bad, n);
+        st = mamba_state_read(&b, bad, n);
         if (st == MAMBA_OK) ok_all = 0;
         flips++;
     }
@@ -732,29 +732,29 @@ static void state_save(const unsigned char *w, size_t wn, const char *cfg, size_
     CHECK(!memcmp(mb, mb_copy, ssz) && b.n_tokens == 7, "refused loads left the state as it was");
     memcpy(bad, buf, n);
     bad[4] = 2;
-    CHECK(mamba_state_load(&b, bad, n) == MAMBA_ERR_UNSUPPORTED, "other version");
+    CHECK(mamba_state_read(&b, bad, n) == MAMBA_ERR_UNSUPPORTED, "other version");
     memcpy(bad, buf, n);
     bad[0] = 'X';
-    CHECK(mamba_state_load(&b, bad, n) == MAMBA_ERR_FORMAT, "bad magic");
-    CHECK(mamba_state_load(&b, NULL, n) == MAMBA_ERR_BADARG, "NULL buffer");
+    CHECK(mamba_state_read(&b, bad, n) == MAMBA_ERR_FORMAT, "bad magic");
+    CHECK(mamba_state_read(&b, NULL, n) == MAMBA_ERR_BADARG, "NULL buffer");
     /* another model shape: same payload size (d_model differs), and a larger one */
     c2 = *c;
     c2.d_model += 32;
-    CHECK(mamba_state_init(&o, &c2, mo, ssz, NULL, 0, 0) == MAMBA_OK, "init other");
-    CHECK(mamba_state_load(&o, buf, n) == MAMBA_ERR_SHAPE, "other d_model refused");
+    CHECK(mamba_state_init(&o, &c2, mo, ssz, NULL, 0, 0, NULL) == MAMBA_OK, "init other");
+    CHECK(mamba_state_read(&o, buf, n) == MAMBA_ERR_SHAPE, "other d_model refused");
     c2 = *c;
     c2.d_state *= 2;
     free(mo);
-    mo = malloc(mamba_state_size(&c2));
-    CHECK(mamba_state_init(&o, &c2, mo, mamba_state_size(&c2), NULL, 0, 0) == MAMBA_OK, "init bigger");
-    CHECK(mamba_state_load(&o, buf, n) == MAMBA_ERR_SHAPE, "other d_state refused");
+    mo = malloc(mamba_state_bytes(&c2));
+    CHECK(mamba_state_init(&o, &c2, mo, mamba_state_bytes(&c2), NULL, 0, 0, NULL) == MAMBA_OK, "init bigger");
+    CHECK(mamba_state_read(&o, buf, n) == MAMBA_ERR_SHAPE, "other d_state refused");
     c2 = *c;
     c2.arch = MAMBA_ARCH_FALCON_MAMBA;
-    CHECK(mamba_state_init(&o, &c2, mo, ssz, NULL, 0, 0) == MAMBA_OK, "init falcon");
-    CHECK(mamba_state_load(&o, buf, n) == MAMBA_ERR_SHAPE, "other arch refused");
+    CHECK(mamba_state_init(&o, &c2, mo, ssz, NULL, 0, 0, NULL) == MAMBA_OK, "init falcon");
+    CHECK(mamba_state_read(&o, buf, n) == MAMBA_ERR_SHAPE, "other arch refused");
     free(buf); free(bad); free(mb_copy);
     free(ma); free(sa); free(mb); free(sb); free(mo);
-    mamba_free(m);
+    mamba_model_free(m);
 }
 
 /* Loads from a caller's arena: the measured peak is exactly enough, one byte
@@ -776,17 +776,17 @@ static void arena_loads(const unsigned char *w, size_t wn, const char *cfg, size
     memset(&o, 0, sizeof o);
     memset(&meas, 0, sizeof meas);
     o.arena = &meas;   /* base NULL: measure */
-    CHECK(mamba_load_memory(&m, w, wn, cfg, cn, &o, &err) == MAMBA_OK, "measuring load: %s", err.message);
+    CHECK(mamba_model_load_memory(&m, w, wn, cfg, cn, &o, &err) == MAMBA_OK, "measuring load: %s", err.message);
     need = meas.peak;
     CHECK(need > 0 && meas.used > 0 && meas.used <= need, "measured %zu bytes (used %zu)", need, meas.used);
     mem = (unsigned char *)malloc(need + 64);
     memset(&ar, 0, sizeof ar);
     ar.base = mem + 16; ar.size = need - 1;   /* 16-byte aligned base: the measure assumed that */
     o.arena = &ar;
-    CHECK(mamba_load_memory(&ma, w, wn, cfg, cn, &o, &err) == MAMBA_ERR_NOMEM && !ma, "arena one byte short: %s", err.message);
+    CHECK(mamba_model_load_memory(&ma, w, wn, cfg, cn, &o, &err) == MAMBA_ERR_NOMEM && !ma, "arena one byte short: %s", err.message);
     CHECK(ar.used == 0, "a failed load leaves the arena as it was (%zu)", ar.used);
     ar.size = need;
-    CHECK(mamba_load_memory(&ma, w, wn, cfg, cn, &o, &err) == MAMBA_OK, "arena of the measured size: %s", err.message);
+    CHECK(mamba_model_load_memory(&ma, w, wn, cfg, cn, &o, &err) == MAMBA_OK, "arena of the measured size: %s", err.message);
     CHECK(ar.used == meas.used && ar.peak == need, "arena used %zu/%zu, measured %zu/%zu", ar.used, ar.peak, meas.used, need);
     if (m && ma) {
         int toks[4] = {9, 200, 31, 7};
@@ -797,8 +797,8 @@ static void arena_loads(const unsigned char *w, size_t wn, const char *cfg, size
         CHECK(!memcmp(l1, l2, sizeof l1), "arena model gives the same logits");
         mamba_state_free(s1); mamba_state_free(s2);
     }
-    mamba_free(ma);   /* frees nothing: the arena is the caller's */
-    mamba_free(m);
+    mamba_model_free(ma);   /* frees nothing: the arena is the caller's */
+    mamba_model_free(m);
     free(mem);
     /* GGUF model + its tokenizer in one arena */
     g = read_all(gp, &gn);
@@ -806,15 +806,15 @@ static void arena_loads(const unsigned char *w, size_t wn, const char *cfg, size
     if (g) {
         memset(&meas, 0, sizeof meas);
         o.arena = &meas;
-        CHECK(mamba_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "GGUF measure: %s", err.message);
-        CHECK(mamba_tokenizer_load_gguf_ex(&tok, g, gn, &o, &err) == MAMBA_OK, "GGUF tokenizer measure: %s", err.message);
+        CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "GGUF measure: %s", err.message);
+        CHECK(mamba_tokenizer_load_gguf(&tok, g, gn, &o, &err) == MAMBA_OK, "GGUF tokenizer measure: %s", err.message);
         need = meas.peak;
         mem = (unsigned char *)malloc(need + 16);
         memset(&ar, 0, sizeof ar);
         ar.base = mem; ar.size = need;
         o.arena = &ar;
-        CHECK(mamba_load_memory(&ma, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "GGUF in arena: %s", err.message);
-        CHECK(mamba_tokenizer_load_gguf_ex(&tok2, g, gn, &o, &err) == MAMBA_OK, "GGUF tokenizer in arena: %s", err.message);
+        CHECK(mamba_model_load_memory(&ma, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "GGUF in arena: %s", err.message);
+        CHECK(mamba_tokenizer_load_gguf(&tok2, g, gn, &o, &err) == MAMBA_OK, "GGUF tokenizer in arena: %s", err.message);
         CHECK(ar.peak == need, "shared arena peak %zu, measured %zu", ar.peak, need);
         if (tok && tok2) {
             mamba_arena work;
@@ -822,27 +822,27 @@ static void arena_loads(const unsigned char *w, size_t wn, const char *cfg, size
             CHECK(mamba_tokenizer_encode(tok, text, sizeof text - 1, ids1, 64, &n1) == MAMBA_OK, "encode");
             memset(&work, 0, sizeof work);
             work.base = wmem; work.size = sizeof wmem;
-            CHECK(mamba_tokenizer_encode_ex(tok2, text, sizeof text - 1, ids2, 64, &n2, &work) == MAMBA_OK, "encode_ex");
+            CHECK(mamba_tokenizer_encode_arena(tok2, text, sizeof text - 1, ids2, 64, &n2, &work) == MAMBA_OK, "encode_ex");
             CHECK(n1 == n2 && n1 > 0 && !memcmp(ids1, ids2, n1 * sizeof(int)), "arena tokenizer encodes the same ids");
             CHECK(work.used == 0 && work.peak > 0 && work.peak <= sizeof wmem, "encode work memory given back (peak %zu)", work.peak);
             work.size = 16;
-            CHECK(mamba_tokenizer_encode_ex(tok2, text, sizeof text - 1, ids2, 64, &n2, &work) == MAMBA_ERR_NOMEM, "encode_ex, tiny arena");
+            CHECK(mamba_tokenizer_encode_arena(tok2, text, sizeof text - 1, ids2, 64, &n2, &work) == MAMBA_ERR_NOMEM, "encode_ex, tiny arena");
             CHECK(work.used == 0, "and the arena is given back");
         }
         mamba_tokenizer_free(tok2); mamba_tokenizer_free(tok);
-        mamba_free(ma); mamba_free(m);
+        mamba_model_free(ma); mamba_model_free(m);
         free(mem);
         tok = NULL;
         /* the cap on what one load allocates */
         memset(&o, 0, sizeof o);
         o.max_alloc_bytes = 1000;
-        CHECK(mamba_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_ERR_LIMIT && !m && strstr(err.message, "max_alloc_bytes"),
+        CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_ERR_LIMIT && !m && strstr(err.message, "max_alloc_bytes"),
               "max_alloc_bytes on a model: %s", err.message);
-        CHECK(mamba_tokenizer_load_gguf_ex(&tok, g, gn, &o, &err) == MAMBA_ERR_LIMIT && !tok, "max_alloc_bytes on a tokenizer: %s", err.message);
-        CHECK(mamba_load_memory(&m, w, wn, cfg, cn, &o, &err) == MAMBA_ERR_LIMIT && !m, "max_alloc_bytes on safetensors: %s", err.message);
+        CHECK(mamba_tokenizer_load_gguf(&tok, g, gn, &o, &err) == MAMBA_ERR_LIMIT && !tok, "max_alloc_bytes on a tokenizer: %s", err.message);
+        CHECK(mamba_model_load_memory(&m, w, wn, cfg, cn, &o, &err) == MAMBA_ERR_LIMIT && !m, "max_alloc_bytes on safetensors: %s", err.message);
         o.max_alloc_bytes = (size_t)64 << 20;
-        CHECK(mamba_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "a generous cap: %s", err.message);
-        mamba_free(m);
+        CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "a generous cap: %s", err.message);
+        mamba_model_free(m);
     }
     free(g);
     free(gp);
@@ -879,8 +879,8 @@ static unsigned char *st_edit(const unsigned char *w, size_t wn, const char *fro
 
 static mamba_status load_mem(const unsigned char *w, size_t wn, const char *cfg, mamba_error *err) {
     mamba_model *m = (mamba_model *)(uintptr_t)1;   /* must be reset to NULL on failure */
-    mamba_status st = mamba_load_memory(&m, w, wn, cfg, strlen(cfg), NULL, err);
-    if (st == MAMBA_OK) mamba_free(m);
+    mamba_status st = mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), NULL, err);
+    if (st == MAMBA_OK) mamba_model_free(m);
     else CHECK(m == NULL, "*out not NULL after a failed load");
     return st;
 }
@@ -1042,22 +1042,22 @@ static void bad_json_and_config(const unsigned char *w, size_t wn, const char *c
     expect("config lone surrogate ok", load_mem(w, wn, "{\"a\":\"\\ud800\"}", &err), MAMBA_ERR_CONFIG, &err, "model_type is missing");
     {
         mamba_model *m = NULL;
-        CHECK(mamba_load_memory(NULL, w, wn, cfg, strlen(cfg), NULL, &err) == MAMBA_ERR_BADARG, "NULL out");
-        CHECK(mamba_load_memory(&m, NULL, 0, cfg, strlen(cfg), NULL, NULL) == MAMBA_ERR_BADARG, "NULL weights, NULL err");
-        CHECK(mamba_load_memory(&m, w, wn, NULL, 0, NULL, &err) == MAMBA_ERR_BADARG, "NULL config");
+        CHECK(mamba_model_load_memory(NULL, w, wn, cfg, strlen(cfg), NULL, &err) == MAMBA_ERR_BADARG, "NULL out");
+        CHECK(mamba_model_load_memory(&m, NULL, 0, cfg, strlen(cfg), NULL, NULL) == MAMBA_ERR_BADARG, "NULL weights, NULL err");
+        CHECK(mamba_model_load_memory(&m, w, wn, NULL, 0, NULL, &err) == MAMBA_ERR_BADARG, "NULL config");
     }
     {   /* caller limits */
         mamba_options o;
         mamba_model *m = NULL;
         memset(&o, 0, sizeof o);
-        o.max_header_bytes = 1000;
-        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "header limit: %s", err.message);
-        o.max_header_bytes = 0;
+        o.max_json_bytes = 1000;
+        CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "header limit: %s", err.message);
+        o.max_json_bytes = 0;
         o.max_tensors = 5;
-        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "tensor limit: %s", err.message);
+        CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "tensor limit: %s", err.message);
         o.max_tensors = 0;
         o.max_json_depth = 1;
-        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "depth limit: %s", err.message);
+        CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "depth limit: %s", err.message);
         CHECK(m == NULL, "no model after limit errors");
     }
 }
@@ -1072,37 +1072,37 @@ static void bad_files(const unsigned char *w, size_t wn, const char *cfg) {
     mamba_model *m = NULL;
     mamba_error err;
     char idx[512];
-    expect("missing directory", mamba_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, "build/no/such/model/config.json");
-    expect("missing file", mamba_load_file(&m, "build/no/such.safetensors", NULL, &err), MAMBA_ERR_IO, &err, "config.json");
-    expect("empty path", mamba_load_file(&m, "", NULL, &err), MAMBA_ERR_BADARG, &err, NULL);
+    expect("missing directory", mamba_model_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, "build/no/such/model/config.json");
+    expect("missing file", mamba_model_load_file(&m, "build/no/such.safetensors", NULL, &err), MAMBA_ERR_IO, &err, "config.json");
+    expect("empty path", mamba_model_load_file(&m, "", NULL, &err), MAMBA_ERR_BADARG, &err, NULL);
     /* a directory with a config but no weights (left over from an earlier run?) */
     remove("build/tmp/bad1/model.safetensors");
     remove("build/tmp/bad1/model.safetensors.index.json");
     write_file("build/tmp/bad1/config.json", cfg, strlen(cfg));
-    expect("missing weights", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "model.safetensors");
+    expect("missing weights", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "model.safetensors");
     /* truncated weights file on disk */
     write_file("build/tmp/bad1/model.safetensors", w, wn / 2);
-    expect("truncated file", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "build/tmp/bad1/model.safetensors");
+    expect("truncated file", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "build/tmp/bad1/model.safetensors");
     write_file("build/tmp/bad1/model.safetensors", w, 0);
-    expect("empty file", mamba_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err), MAMBA_ERR_FORMAT, &err, "too short");
+    expect("empty file", mamba_model_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err), MAMBA_ERR_FORMAT, &err, "too short");
     write_file("build/tmp/bad1/model.safetensors", w, wn);
-    CHECK(mamba_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err) == MAMBA_OK, "a .safetensors path: %s", err.message);
-    mamba_free(m);
+    CHECK(mamba_model_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err) == MAMBA_OK, "a .safetensors path: %s", err.message);
+    mamba_model_free(m);
     m = NULL;
     /* index files: path traversal, missing shard, no weight_map */
     sprintf(idx, "{\"weight_map\": {\"backbone.norm_f.weight\": \"../../etc/passwd\"}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    expect("shard path traversal", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "shard file name");
+    expect("shard path traversal", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "shard file name");
     sprintf(idx, "{\"weight_map\": {\"backbone.norm_f.weight\": \"nope.safetensors\"}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    expect("missing shard", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "nope.safetensors");
+    expect("missing shard", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "nope.safetensors");
     sprintf(idx, "{\"metadata\": {}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    expect("no weight_map", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "weight_map");
+    expect("no weight_map", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "weight_map");
     sprintf(idx, "{\"weight_map\": {\"a\": \"model.safetensors\", \"b\": \"model.safetensors\"}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    CHECK(mamba_load_file(&m, "build/tmp/bad1", NULL, &err) == MAMBA_OK, "index naming one shard twice: %s", err.message);
-    mamba_free(m);
+    CHECK(mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err) == MAMBA_OK, "index naming one shard twice: %s", err.message);
+    mamba_model_free(m);
     remove("build/tmp/bad1/model.safetensors.index.json");
 }
 #endif
@@ -1146,13 +1146,13 @@ static mamba_model *load_dir_model(const char *dir, unsigned char **keep) {
     mamba_error err;
     *keep = NULL;
 #ifndef MAMBA_NO_STDIO
-    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+    CHECK(mamba_model_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
 #else
     {
         char *wp = path2(dir, "model.safetensors"), *cp = path2(dir, "config.json");
         size_t wn, cn;
         unsigned char *w = read_all(wp, &wn), *cfg = read_all(cp, &cn);
-        if (w && cfg) CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+        if (w && cfg) CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
         if (m) *keep = w; else free(w);
         free(cfg); free(wp); free(cp);
     }
@@ -1162,7 +1162,7 @@ static mamba_model *load_dir_model(const char *dir, unsigned char **keep) {
 
 /* Logits of every token, one step at a time, first V of each row. */
 static float *step_logits(const mamba_model *m, const golden *g, int V) {
-    int Vm = mamba_get_config(m)->vocab_size, i;
+    int Vm = mamba_model_config(m)->vocab_size, i;
     float *row = (float *)malloc(sizeof(float) * (size_t)Vm), *all = (float *)malloc(sizeof(float) * (size_t)V * (size_t)g->n_tokens);
     mamba_state *s = NULL;
     CHECK(mamba_state_new(&s, m, 4) == MAMBA_OK, "state");
@@ -1230,11 +1230,11 @@ static void writer_roundtrip(const char *dir) {
     f32 = gguf_bytes(a, NULL, MAMBA_DTYPE_F32, 0, &n, &st, &err);
     if (strstr(dir, "m2-g2-untied")) {   /* time_step_limit [0.001, 0.2]: GGUF has no key for it */
         expect("writer: Mamba-2 with a dt limit", st, MAMBA_ERR_UNSUPPORTED, &err, "dt limit");
-        mamba_free(a); free(keep); free(g.logits);
+        mamba_model_free(a); free(keep); free(g.logits);
         return;
     }
     CHECK(st == MAMBA_OK, "%s: write F32: %s", dir, err.message);
-    if (f32) CHECK(mamba_load_memory(&b, f32, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload F32 GGUF: %s", dir, err.message);
+    if (f32) CHECK(mamba_model_load_memory(&b, f32, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload F32 GGUF: %s", dir, err.message);
     if (b) {
         int V = g.vocab;
         float *la = step_logits(a, &g, V), *lb = step_logits(b, &g, V);
@@ -1248,7 +1248,7 @@ static void writer_roundtrip(const char *dir) {
         printf("  %-38s GGUF F32 round trip: %s (golden err %.3g x tol)\n", dir,
                !memcmp(la, lb, sizeof(float) * (size_t)V * g.n_tokens) ? "bit-identical logits" : "logits within tolerance", ratio);
         free(la); free(lb);
-        mamba_free(b); b = NULL;
+        mamba_model_free(b); b = NULL;
     }
     free(f32);
     for (t = 0; t < 4; t++) {   /* F16, BF16, Q8_0, Q4_0 */
@@ -1257,7 +1257,7 @@ static void writer_roundtrip(const char *dir) {
         int k, nm;
         q = gguf_bytes(a, NULL, types[t], 1, &n, &st, &err);
         CHECK(st == MAMBA_OK, "%s: write type %d: %s", dir, (int)types[t], err.message);
-        if (q) CHECK(mamba_load_memory(&b, q, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload type %d: %s", dir, (int)types[t], err.message);
+        if (q) CHECK(mamba_model_load_memory(&b, q, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload type %d: %s", dir, (int)types[t], err.message);
         if (!b) { free(q); continue; }
         nm = model_mats(a, ma);
         CHECK(model_mats(b, mb) == nm, "%s: matrices", dir);
@@ -1293,10 +1293,10 @@ static void writer_roundtrip(const char *dir) {
         q2 = gguf_bytes(b, NULL, types[t], 1, &n2, &st, &err);
         CHECK(q2 && n2 == n && !memcmp(q, q2, n), "%s type %d: re-writing the read-back model changes the file", dir, (int)types[t]);
         free(q2);
-        mamba_free(b); b = NULL;
+        mamba_model_free(b); b = NULL;
         free(q);
     }
-    mamba_free(a);
+    mamba_model_free(a);
     free(keep);
     free(g.logits);
 }
@@ -1349,8 +1349,8 @@ static void writer_llama_files(void) {
     mamba_status st;
     CHECK(f && q && w && cfg, "read m1-tiny files");
     if (!(f && q && w && cfg)) goto done;
-    CHECK(mamba_load_memory(&m, f, fn, NULL, 0, NULL, &err) == MAMBA_OK, "m1-tiny F32 GGUF: %s", err.message);
-    CHECK(mamba_tokenizer_load_gguf(&tok, f, fn, &err) == MAMBA_OK, "m1-tiny GGUF tokenizer: %s", err.message);
+    CHECK(mamba_model_load_memory(&m, f, fn, NULL, 0, NULL, &err) == MAMBA_OK, "m1-tiny F32 GGUF: %s", err.message);
+    CHECK(mamba_tokenizer_load_gguf(&tok, f, fn, NULL, &err) == MAMBA_OK, "m1-tiny GGUF tokenizer: %s", err.message);
     out = gguf_bytes(m, tok, MAMBA_DTYPE_F32, 0, &n, &st, &err);
     CHECK(out && n == fn && !memcmp(out, f, fn), "re-writing llama.cpp's m1-tiny-F32.gguf: %zu bytes, want the same %zu", n, fn);
     if (out && n == fn && !memcmp(out, f, fn)) printf("  writer: llama.cpp's m1-tiny-F32.gguf re-written byte for byte (%zu bytes)\n", n);
@@ -1358,8 +1358,8 @@ static void writer_llama_files(void) {
     out = gguf_bytes(m, tok, MAMBA_DTYPE_Q8_0, 0, &n, &st, &err);
     if (out && same_tensors("Q8_0 vs llama-quantize", out, n, q, qn)) printf("  writer: Q8_0 tensors = llama-quantize's m1-tiny-Q8_0.gguf (types, F16 fallback, blocks)\n");
     free(out);
-    mamba_free(m); m = NULL;
-    CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
+    mamba_model_free(m); m = NULL;
+    CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
     out = gguf_bytes(m, NULL, MAMBA_DTYPE_F32, 0, &n, &st, &err);
     if (out && same_tensors("safetensors -> F32 vs convert_hf_to_gguf.py", out, n, f, fn)) printf("  writer: safetensors -> F32 tensors = convert_hf_to_gguf.py's (ssm_a = -exp(A_log) included)\n");
     free(out);
@@ -1378,7 +1378,7 @@ static void writer_llama_files(void) {
         expect("writer: failing write function", mamba_gguf_write(m, NULL, NULL, fail_after_100, &left, &err), MAMBA_ERR_IO, &err, "write");
     }
 done:
-    mamba_free(m);
+    mamba_model_free(m);
     mamba_tokenizer_free(tok);
     free(f); free(q); free(w); free(cfg); free(dir); free(fp); free(qp); free(wp); free(cp);
 }
@@ -1449,7 +1449,7 @@ static void writer_python_ref(const char *dir) {
     sprintf(path, "build/tmp/ref-%s.gguf", base);
     a = load_dir_model(dir, &keep);
     CHECK(golden_read(&g, dir), "%s: golden", dir);
-    CHECK(mamba_load_file(&b, path, NULL, &err) == MAMBA_OK, "%s (make test writes it with tests/ref/gguf_write.py): %s", path, err.message);
+    CHECK(mamba_model_load_file(&b, path, NULL, &err) == MAMBA_OK, "%s (make test writes it with tests/ref/gguf_write.py): %s", path, err.message);
     if (a && b) {
         int V = g.vocab, same;
         float *la = step_logits(a, &g, V), *lb = step_logits(b, &g, V);
@@ -1468,7 +1468,7 @@ static void writer_python_ref(const char *dir) {
         }
         free(la); free(lb);
     }
-    mamba_free(a); mamba_free(b); free(keep); free(g.logits);
+    mamba_model_free(a); mamba_model_free(b); free(keep); free(g.logits);
 #else
     (void)dir;
 #endif
@@ -1496,8 +1496,8 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
     mamba__gguf g1, g2;
     char *tiny = path2(shared_dir, "reference/m1-tiny");
     CHECK(ref != NULL, "%s (make test writes it)", ref_gguf);
-    CHECK(mamba_tokenizer_load_file(&tj, jp, &err) == MAMBA_OK, "%s: %s", jp, err.message);
-    CHECK(mamba_load_file(&m, tiny, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
+    CHECK(mamba_tokenizer_load_file(&tj, jp, NULL, &err) == MAMBA_OK, "%s: %s", jp, err.message);
+    CHECK(mamba_model_load_file(&m, tiny, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
     if (ref && tj && m) {
         /* m1-tiny's config ids (bos = eos = pad = 0) would override the
            tokenizer's: compare with a copy of the model without them */
@@ -1520,7 +1520,7 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
         }
         CHECK(out && mamba__gguf_streq(&g1, "tokenizer.ggml.pre", strstr(json_name, "falcon") ? "falcon" : "mpt"), "%s: tokenizer.ggml.pre", json_name);
         printf("  writer: %s tokenizer keys = tokenizer_to_gguf.py's\n", json_name);
-        CHECK(mamba_tokenizer_load_gguf(&tg, out, n, &err) == MAMBA_OK, "reload tokenizer: %s", err.message);
+        CHECK(mamba_tokenizer_load_gguf(&tg, out, n, NULL, &err) == MAMBA_OK, "reload tokenizer: %s", err.message);
         if (tg) {
             static const char *texts[] = {"Hello world! 123456 don't", "  spaces   and\ttabs\n\n", "caf\xc3\xa9 \xe4\xbd\xa0\xe5\xa5\xbd <|endoftext|>"};
             for (k = 0; k < 3; k++) {
@@ -1534,7 +1534,7 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
         if (g1.kv) mamba__hfree(&hp, g1.kv);
         if (g2.kv) mamba__hfree(&hp, g2.kv);
     }
-    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_free(m);
+    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_model_free(m);
     free(out); free(ref); free(jp); free(tiny);
 #else
     (void)json_name; (void)ref_gguf;
@@ -1557,16 +1557,16 @@ static void writer_tokenizer_padding(void) {
     unsigned char *a = NULL, *b = NULL;
     size_t na = 0, nb = 0, len;
     const char *s;
-    CHECK(mamba_tokenizer_load_json(&tj, json, sizeof json - 1, &err) == MAMBA_OK, "tiny tokenizer: %s", err.message);
-    CHECK(mamba_load_file(&m, "tests/data/m1-bf16-sharded", NULL, &err) == MAMBA_OK, "m1-bf16-sharded: %s", err.message);
+    CHECK(mamba_tokenizer_load_json(&tj, json, sizeof json - 1, NULL, &err) == MAMBA_OK, "tiny tokenizer: %s", err.message);
+    CHECK(mamba_model_load_file(&m, "tests/data/m1-bf16-sharded", NULL, &err) == MAMBA_OK, "m1-bf16-sharded: %s", err.message);
     if (tj && m) {
         a = gguf_bytes(m, tj, MAMBA_DTYPE_F32, 0, &na, &st, &err);
-        CHECK(a && mamba_tokenizer_load_gguf(&tg, a, na, &err) == MAMBA_OK, "tokenizer from the padded GGUF: %s", err.message);
+        CHECK(a && mamba_tokenizer_load_gguf(&tg, a, na, NULL, &err) == MAMBA_OK, "tokenizer from the padded GGUF: %s", err.message);
     }
     if (tg) {
         int ids[8];
         size_t n;
-        CHECK(mamba_tokenizer_vocab_size(tg) == 104, "padded vocabulary: %d ids, want the 104 embedding rows", mamba_tokenizer_vocab_size(tg));
+        CHECK(mamba_tokenizer_n_vocab(tg) == 104, "padded vocabulary: %d ids, want the 104 embedding rows", mamba_tokenizer_n_vocab(tg));
         s = mamba_tokenizer_token_bytes(tg, 57, &len);
         CHECK(s && len == 7 && !memcmp(s, "[PAD57]", 7), "id 57 is [PAD57]");
         CHECK(mamba_tokenizer_is_special(tg, 3), "<|end|> stays special");
@@ -1576,7 +1576,7 @@ static void writer_tokenizer_padding(void) {
         CHECK(b && na == nb && !memcmp(a, b, na), "a GGUF tokenizer with [PAD] entries writes back the same file");
     }
     free(a); free(b);
-    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_free(m);
+    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_model_free(m);
 #endif
 }
 
@@ -1659,11 +1659,11 @@ static void limits(const unsigned char *w, size_t wn, const char *cfg) {
     if (g && gguf_walk(g, gn, &s)) {
         printf("  m1-tiny Q8_0 GGUF metadata: %llu keys, %llu bytes, longest array %llu, longest string %llu\n",
                (unsigned long long)s.n_kv, (unsigned long long)s.meta_bytes, (unsigned long long)s.max_arr, (unsigned long long)s.max_str);
-        CHECK(mamba_load_memory(&m, g, gn, NULL, 0, NULL, &err) == MAMBA_OK, "GGUF defaults: %s", err.message);
-        mamba_free(m); m = NULL;
+        CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, NULL, &err) == MAMBA_OK, "GGUF defaults: %s", err.message);
+        mamba_model_free(m); m = NULL;
 #define GLIM(field, value, want, needle) do { memset(&o, 0, sizeof o); o.field = (size_t)(value); \
-        expect("GGUF " #field " = " #value, mamba_load_memory(&m, g, gn, NULL, 0, &o, &err), want, &err, needle); \
-        mamba_free(m); m = NULL; } while (0)
+        expect("GGUF " #field " = " #value, mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err), want, &err, needle); \
+        mamba_model_free(m); m = NULL; } while (0)
         GLIM(max_metadata_kv, s.n_kv, MAMBA_OK, NULL);
         GLIM(max_metadata_kv, s.n_kv - 1, MAMBA_ERR_LIMIT, "max_metadata_kv");
         GLIM(max_metadata_bytes, s.meta_bytes, MAMBA_OK, NULL);
@@ -1676,31 +1676,31 @@ static void limits(const unsigned char *w, size_t wn, const char *cfg) {
         GLIM(max_tensors, s.n_tensors - 1, MAMBA_ERR_LIMIT, "max_tensors");
 #undef GLIM
     }
-    /* config.json is held to max_header_bytes too: pad it past the safetensors header's size */
+    /* config.json is held to max_json_bytes too: pad it past the safetensors header's size */
     pad = (char *)malloc(hlen + 2);
     memcpy(pad, cfg, cn);
     memset(pad + cn, ' ', hlen + 1 - cn);
     pad[hlen + 1] = 0;
     memset(&o, 0, sizeof o);
-    o.max_header_bytes = hlen;
+    o.max_json_bytes = hlen;
     CHECK(cn < hlen, "config shorter than the safetensors header");
-    expect("config at the header limit", mamba_load_memory(&m, w, wn, pad, hlen, &o, &err), MAMBA_OK, &err, NULL);
-    mamba_free(m); m = NULL;
-    expect("config over the header limit", mamba_load_memory(&m, w, wn, pad, hlen + 1, &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
-    if (err.status == MAMBA_ERR_LIMIT) CHECK(strstr(err.message, "max_header_bytes") != NULL, "message names the limit: %s", err.message);
-    o.max_header_bytes = hlen - 1;
-    expect("safetensors header over the limit", mamba_load_memory(&m, w, wn, cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_header_bytes");
+    expect("config at the header limit", mamba_model_load_memory(&m, w, wn, pad, hlen, &o, &err), MAMBA_OK, &err, NULL);
+    mamba_model_free(m); m = NULL;
+    expect("config over the header limit", mamba_model_load_memory(&m, w, wn, pad, hlen + 1, &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
+    if (err.status == MAMBA_ERR_LIMIT) CHECK(strstr(err.message, "max_json_bytes") != NULL, "message names the limit: %s", err.message);
+    o.max_json_bytes = hlen - 1;
+    expect("safetensors header over the limit", mamba_model_load_memory(&m, w, wn, cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_json_bytes");
 #ifndef MAMBA_NO_STDIO
     {   /* the same through files: config.json and the index are read with the limit */
         char idx[4096];
         int k;
         write_file("build/tmp/bad1/model.safetensors", w, wn);
         write_file("build/tmp/bad1/config.json", pad, hlen + 1);
-        o.max_header_bytes = hlen;
-        expect("config.json file over the limit", mamba_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
+        o.max_json_bytes = hlen;
+        expect("config.json file over the limit", mamba_model_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
         write_file("build/tmp/bad1/config.json", pad, hlen);
-        CHECK(mamba_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "config.json file at the limit: %s", err.message);
-        mamba_free(m); m = NULL;
+        CHECK(mamba_model_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "config.json file at the limit: %s", err.message);
+        mamba_model_free(m); m = NULL;
         /* an index of 40 entries naming one shard, padded to hlen + 1 bytes */
         strcpy(idx, "{\"weight_map\": {");
         for (k = 0; k < 40; k++) sprintf(idx + strlen(idx), "%s\"t%d\": \"model.safetensors\"", k ? ", " : "", k);
@@ -1709,13 +1709,13 @@ static void limits(const unsigned char *w, size_t wn, const char *cfg) {
         memset(idx + strlen(idx), ' ', hlen + 1 - strlen(idx));
         idx[hlen + 1] = 0;
         write_file("build/tmp/bad1/model.safetensors.index.json", idx, hlen + 1);
-        expect("index over the limit", mamba_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "index.json");
+        expect("index over the limit", mamba_model_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "index.json");
         write_file("build/tmp/bad1/model.safetensors.index.json", idx, hlen);
-        CHECK(mamba_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "index at the limit: %s", err.message);
-        mamba_free(m); m = NULL;
+        CHECK(mamba_model_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "index at the limit: %s", err.message);
+        mamba_model_free(m); m = NULL;
         memset(&o, 0, sizeof o);
         o.max_tensors = 39;
-        expect("index entries over max_tensors", mamba_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "weight_map");
+        expect("index entries over max_tensors", mamba_model_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "weight_map");
         remove("build/tmp/bad1/model.safetensors.index.json");
         write_file("build/tmp/bad1/config.json", cfg, cn);
     }
@@ -1736,8 +1736,10 @@ static void sample_all_ways(const float *logits, int V, const char *what) {
         for (k = 0; k < 3; k++)
             for (p = 0; p < 3; p++) {
                 mamba_sampler smp;
-                void *mp = mamba_sampler_size(V) <= sizeof mem ? (void *)mem : NULL;
-                if (mamba_sampler_init(&smp, V, temps[t], ks[k], ps[p], 7 + t, mp, sizeof mem) != MAMBA_OK) { bad++; continue; }
+                mamba_sampler_params sp;
+                void *mp = mamba_sampler_bytes(V) <= sizeof mem ? (void *)mem : NULL;
+                sp.temperature = temps[t]; sp.top_k = ks[k]; sp.top_p = ps[p]; sp.seed = 7 + t;
+                if (mamba_sampler_init(&smp, V, &sp, mp, sizeof mem) != MAMBA_OK) { bad++; continue; }
                 for (d = 0; d < 8; d++) {
                     int id = mamba_sample(&smp, logits);
                     if (id < 0 || id >= V) bad++;
@@ -1751,6 +1753,7 @@ static void sampler_hostile(void) {
     float x[16];
     int i, V = 16;
     mamba_sampler smp;
+    mamba_sampler_params sp;
     for (i = 0; i < V; i++) x[i] = NAN;
     sample_all_ways(x, V, "all NaN");
     for (i = 0; i < V; i++) x[i] = -HUGE_VALF;
@@ -1767,7 +1770,8 @@ static void sampler_hostile(void) {
     sample_all_ways(x, V, "+inf, -inf and NaN");
     /* a +inf logit is certain; with huge logits and a tiny temperature the
        largest dominates (the limit of softmax(x / T) as T -> 0) */
-    mamba_sampler_init(&smp, V, 0.7f, 0, 1.0f, 3, NULL, 0);
+    sp.temperature = 0.7f; sp.top_k = 0; sp.top_p = 1.0f; sp.seed = 3;
+    mamba_sampler_init(&smp, V, &sp, NULL, 0);
     CHECK(mamba_sample(&smp, x) == 9, "+inf wins");
     for (i = 0; i < V; i++) x[i] = i == 6 ? 3.4e38f : i == 2 ? NAN : -3.4e38f + (float)i * 1e37f;
     smp.temperature = 1e-3f;
@@ -1784,7 +1788,7 @@ static void sampler_hostile(void) {
 /* Runs a loaded model every way (step, chunked forward with every logits
    mode, argmax, every sampler) and checks that only in-range tokens come out. */
 static void run_hostile(mamba_model *m, const char *what) {
-    int V = mamba_get_config(m)->vocab_size, toks[7], i, chunk;
+    int V = mamba_model_config(m)->vocab_size, toks[7], i, chunk;
     float *all = (float *)malloc(sizeof(float) * 7 * (size_t)V), *one = (float *)malloc(sizeof(float) * (size_t)V);
     mamba_state *s;
     char w2[128];
@@ -1838,8 +1842,8 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
     unsigned char *x = (unsigned char *)malloc(wn);
     memset(&o, 0, sizeof o);
     o.validate_weights = 1;
-    CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "clean weights validate: %s", err.message);
-    mamba_free(m);
+    CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "clean weights validate: %s", err.message);
+    mamba_model_free(m);
     for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         size_t nb, at = st_tensor_at(w, cases[c].tensor, &nb), k, n;
         char what[200], needle[240];
@@ -1852,15 +1856,15 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
         o.validate_weights = 1;
         if (cases[c].shown) {
             sprintf(needle, "tensor %s holds %s at element %ld", cases[c].tensor, cases[c].shown, cases[c].first);
-            expect(what, mamba_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err), MAMBA_ERR_RANGE, &err, needle);
+            expect(what, mamba_model_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err), MAMBA_ERR_RANGE, &err, needle);
         } else {
-            CHECK(mamba_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: finite, validates: %s", what, err.message);
-            mamba_free(m);
+            CHECK(mamba_model_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: finite, validates: %s", what, err.message);
+            mamba_model_free(m);
         }
         o.validate_weights = 0;
-        CHECK(mamba_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: loads unvalidated: %s", what, err.message);
+        CHECK(mamba_model_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: loads unvalidated: %s", what, err.message);
         if (m) run_hostile(m, what);
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(x);
     {   /* F16 weights: a NaN and a -inf half */
@@ -1881,11 +1885,11 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
             y[at + 2 * h[k].at + 1] = (unsigned char)(h[k].bits >> 8);
             o.validate_weights = 1;
             sprintf(needle, "tensor %s holds %s at element %zu", h[k].tensor, h[k].shown, h[k].at);
-            expect("F16 non-finite", mamba_load_memory(&m, y, fn, fcfg, fc, &o, &err), MAMBA_ERR_RANGE, &err, needle);
+            expect("F16 non-finite", mamba_model_load_memory(&m, y, fn, fcfg, fc, &o, &err), MAMBA_ERR_RANGE, &err, needle);
             o.validate_weights = 0;
-            CHECK(mamba_load_memory(&m, y, fn, fcfg, fc, &o, &err) == MAMBA_OK, "F16 non-finite, unvalidated: %s", err.message);
+            CHECK(mamba_model_load_memory(&m, y, fn, fcfg, fc, &o, &err) == MAMBA_OK, "F16 non-finite, unvalidated: %s", err.message);
             if (m) run_hostile(m, needle);
-            mamba_free(m);
+            mamba_model_free(m);
             free(y);
         }
         free(fw); free(fcfg);
@@ -1902,13 +1906,13 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
         if (at > 0 && type == 8) {
             g[at + 34 * 3] = 0x00; g[at + 34 * 3 + 1] = 0x7C;   /* block 3's scale: f16 +inf */
             o.validate_weights = 1;
-            expect("Q8_0 scale +inf", mamba_load_memory(&m, g, gn, NULL, 0, &o, &err), MAMBA_ERR_RANGE, &err,
+            expect("Q8_0 scale +inf", mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err), MAMBA_ERR_RANGE, &err,
                    "backbone.layers.1.mixer.in_proj.weight holds");
             CHECK(strstr(err.message, "element 96") != NULL, "first element of block 3: %s", err.message);
             o.validate_weights = 0;
-            CHECK(mamba_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "Q8_0 inf scale, unvalidated: %s", err.message);
+            CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "Q8_0 inf scale, unvalidated: %s", err.message);
             if (m) run_hostile(m, "Q8_0 inf scale");
-            mamba_free(m);
+            mamba_model_free(m);
         }
         free(g); free(gp);
     }

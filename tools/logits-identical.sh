@@ -7,6 +7,8 @@
 # with chunk 64 and chunk 3), and `cmp`s the outputs byte for byte.
 #
 #   sh tools/logits-identical.sh BASE_COMMIT [WORKDIR]
+#   CC=aarch64-linux-gnu-gcc CFLAGS="-std=c11 -O2 -static" RUN=qemu-aarch64 \
+#       sh tools/logits-identical.sh BASE_COMMIT     (the NEON kernels)
 #
 # Run from the repository root. Prints one line per comparison and a summary;
 # exit status 1 if any output differs or any run fails.
@@ -15,6 +17,7 @@ base=${1:?usage: logits-identical.sh BASE_COMMIT [WORKDIR]}
 w=${2:-/tmp/logits-identical}
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--std=c11 -Wall -Wextra -Wpedantic -Werror -O2 -march=native -fopenmp}
+RUN=${RUN:-}
 rm -rf "$w"; mkdir -p "$w/base/examples" "$w/out"
 git show "$base:mamba.h" > "$w/base/mamba.h" || exit 1
 git show "$base:examples/logits.c" > "$w/base/examples/logits.c" || exit 1
@@ -24,9 +27,9 @@ for v in base new; do
     nice $CC $CFLAGS "$src/logits.c" -o "$w/$v-simd" -lm || exit 1
     nice $CC $CFLAGS -DMAMBA_NO_SIMD "$src/logits.c" -o "$w/$v-nosimd" -lm || exit 1
 done
-nice $CC -O2 "$w/base/examples/quantize.c" -o "$w/quantize" -lm || exit 1
-"$w/quantize" models/shakespeare-tiny "$w/shakespeare-q8_0.gguf" Q8_0 >/dev/null || exit 1
-"$w/quantize" models/shakespeare-tiny "$w/shakespeare-q4_0.gguf" Q4_0 >/dev/null || exit 1
+nice $CC $CFLAGS "$w/base/examples/quantize.c" -o "$w/quantize" -lm || exit 1
+$RUN "$w/quantize" models/shakespeare-tiny "$w/shakespeare-q8_0.gguf" Q8_0 >/dev/null || exit 1
+$RUN "$w/quantize" models/shakespeare-tiny "$w/shakespeare-q4_0.gguf" Q4_0 >/dev/null || exit 1
 models=""
 for d in tests/data/*/; do
     d=${d%/}
@@ -44,8 +47,8 @@ for m in $models; do
     for b in simd nosimd; do
         for mode in "step" "prefill --chunk 64" "prefill --chunk 3"; do
             tag=$(echo "$m $b $mode" | tr '/ ' '__')
-            "$w/base-$b" --mode $mode "$m" $toks > "$w/out/$tag.base" 2>&1; rb=$?
-            "$w/new-$b" --mode $mode "$m" $toks > "$w/out/$tag.new" 2>&1; rn=$?
+            $RUN "$w/base-$b" --mode $mode "$m" $toks > "$w/out/$tag.base" 2>&1; rb=$?
+            $RUN "$w/new-$b" --mode $mode "$m" $toks > "$w/out/$tag.new" 2>&1; rn=$?
             if [ $rb -eq 0 ] && [ $rn -eq 0 ] && [ -s "$w/out/$tag.base" ] && cmp -s "$w/out/$tag.base" "$w/out/$tag.new"; then
                 pass=$((pass + 1))
             else
