@@ -114,6 +114,15 @@
      MAMBA_NO_STDIO                    compile out every file function
                                        (mamba_model_load_memory still works)
      MAMBA_NO_MMAP                     read files with fread instead of mmap
+     MAMBA_NO_TOKENIZER                compile out the tokenizer (and with it
+                                       the GGUF writer): token ids in and out
+     MAMBA_NO_WRITER                   compile out the GGUF writer
+     MAMBA_NO_SAFETENSORS              compile out safetensors, config.json,
+                                       tokenizer.json and the JSON reader: GGUF
+                                       only (other inputs: MAMBA_ERR_UNSUPPORTED)
+                                       All three: the Cortex-M4 image of
+                                       examples/firmware/minimal.c, ~30 KB of
+                                       library code (make firmware)
      MAMBA_NO_SIMD                     scalar kernels only
      MAMBA_NO_AVX512, MAMBA_NO_AVX2, MAMBA_NO_NEON   skip one vector ISA
      MAMBA_NO_OPENMP                   no threads even when built with -fopenmp
@@ -574,6 +583,12 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 
 /* ==== A. base: platform, allocation, errors, limits, files =============== */
 
+/* Sections a small image can leave out (see CONFIGURATION MACROS). The GGUF
+   writer copies a tokenizer's tables, so it goes with the tokenizer. */
+#if defined(MAMBA_NO_TOKENIZER) && !defined(MAMBA_NO_WRITER)
+#define MAMBA_NO_WRITER
+#endif
+
 /* ---- A.1 platform, allocation, errors, limits --------------------------- */
 
 #if defined(MAMBA_MALLOC) != defined(MAMBA_FREE)
@@ -801,7 +816,7 @@ static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, ma
 }
 
 /* Same, with three strings and no integers. */
-static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt, const char *s1, const char *s2, const char *s3) {
+MAMBA__UNUSED static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt, const char *s1, const char *s2, const char *s3) {
     if (e) {
         const void *args[3];
         args[0] = s1; args[1] = s2; args[2] = s3;
@@ -823,7 +838,7 @@ static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt
 #define MAMBA__DEF_VOCAB ((size_t)1 << 22)
 #define MAMBA__DEF_MERGES ((size_t)1 << 22)
 
-static int mamba__is_digit(int c) { return c >= '0' && c <= '9'; }
+MAMBA__UNUSED static int mamba__is_digit(int c) { return c >= '0' && c <= '9'; }
 
 /* ---- A.2 files ---------------------------------------------------------- */
 
@@ -844,7 +859,7 @@ static void mamba__blob_release(mamba__heap *hp, mamba__blob *b) {
 
 #ifndef MAMBA_NO_STDIO
 /* Joins dir and name with a '/', allocated; NULL on overflow or no memory. */
-static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name) {
+MAMBA__UNUSED static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name) {
     size_t a = strlen(dir), b = strlen(name), n;
     char *p;
     if (!mamba__add(a, b, &n) || !mamba__add(n, 2, &n)) return NULL;
@@ -857,7 +872,7 @@ static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name
 }
 
 /* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
-static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, input0 = hp->input;
@@ -912,6 +927,17 @@ static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char 
 #else
     return mamba__read_file(hp, b, path, (size_t)-1 / 2, e);
 #endif
+}
+
+MAMBA__UNUSED static int mamba__ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+MAMBA__UNUSED static int mamba__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
 }
 #endif /* MAMBA_NO_STDIO */
 
@@ -1234,7 +1260,7 @@ MAMBA__DEFINE_DOT(mamba__dot_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
 
 #endif
 
-static inline float mamba__dot_f32(const float *w, const float *x, int n) {
+MAMBA__UNUSED static inline float mamba__dot_f32(const float *w, const float *x, int n) {
 #ifdef MAMBA__SIMD
     return mamba__dot_f32_v(w, x, n);
 #else
@@ -1838,7 +1864,7 @@ static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a,
 #define MAMBA__QDOT_NAME "scalar"
 #endif
 
-static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qact *a, int n) {
 #ifdef MAMBA__QDOT_V
     return mamba__qdot_v(w, dt, a, n);
 #else
@@ -1917,7 +1943,7 @@ static void mamba__rmsnorm_v(float *out, const float *x, const float *w, int n, 
 
 #endif
 
-static inline void mamba__rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+MAMBA__UNUSED static inline void mamba__rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
 #ifdef MAMBA__SIMD
     mamba__rmsnorm_v(out, x, w, n, eps);
 #else
@@ -1942,7 +1968,7 @@ static void mamba__softplus_v(float *x, int n) {
 
 #endif
 
-static inline void mamba__softplus_n(float *x, int n) {
+MAMBA__UNUSED static inline void mamba__softplus_n(float *x, int n) {
 #ifdef MAMBA__SIMD
     mamba__softplus_v(x, n);
 #else
@@ -1962,7 +1988,7 @@ static void mamba__mul_silu_v(float *y, const float *z, int n) {
 
 #endif
 
-static inline void mamba__mul_silu(float *y, const float *z, int n) {
+MAMBA__UNUSED static inline void mamba__mul_silu(float *y, const float *z, int n) {
 #ifdef MAMBA__SIMD
     mamba__mul_silu_v(y, z, n);
 #else
@@ -2033,7 +2059,7 @@ static void mamba__conv_step_v(float *xc, float *win, const float *x, const floa
 
 #endif
 
-static inline void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
+MAMBA__UNUSED static inline void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
                                     const float *b, int C, int K) {
 #ifdef MAMBA__SIMD
     mamba__conv_step_v(xc, win, x, w, b, C, K);
@@ -2088,7 +2114,7 @@ static void mamba__scan_step_v(float *y, float *h, const float *xc, const float 
 
 #endif
 
-static inline void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
+MAMBA__UNUSED static inline void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
                                     const float *B, const float *C, const float *D, const float *z,
                                     int E, int N, int c0, int c1) {
 #ifdef MAMBA__SIMD
@@ -2153,7 +2179,7 @@ static void mamba__ssd_step_v(float *y, float *S, const float *x, const float *B
 
 #endif
 
-static inline void mamba__ssd_step(float *y, float *S, const float *x, const float *B, const float *C,
+MAMBA__UNUSED static inline void mamba__ssd_step(float *y, float *S, const float *x, const float *B, const float *C,
                                    const float *dt, const float *A, const float *D, int d_per_channel,
                                    int H, int P, int N, int G, int h0, int h1) {
 #ifdef MAMBA__SIMD
@@ -2800,6 +2826,7 @@ MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
     return c[n - 1].id;                                    /* rounding: the last one */
 }
 
+#ifndef MAMBA_NO_TOKENIZER   /* section E */
 /* ==== E. tokenizer ======================================================= */
 
 /* ---- E.1 the pipeline ------------------------------------------------------
@@ -5303,8 +5330,11 @@ static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, si
     return MAMBA_OK;
 }
 
+#endif /* MAMBA_NO_TOKENIZER */
+
 /* ==== F. formats: bytes -> config, tensor table, tokenizer description === */
 
+#ifndef MAMBA_NO_SAFETENSORS   /* F.1: JSON is read only for the Hugging Face files */
 /* ---- F.1 bounded JSON ------------------------------------------------------
    jsmn-style: the text is scanned twice by one iterative state machine (no
    recursion): first to validate and count tokens, then to fill exactly that
@@ -5658,6 +5688,8 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
     return 1;
 }
 
+#endif /* MAMBA_NO_SAFETENSORS */
+
 /* ---- F.2 tensor table and the model description (the format seam) ------ */
 
 #define MAMBA__MAX_NDIM 8
@@ -5718,6 +5750,13 @@ static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error 
     return st;
 }
 
+/* Tensor data ranges, sorted to find overlaps (every reader checks them). */
+typedef struct mamba__range { uint64_t b, e; const char *name; } mamba__range;
+static int mamba__range_cmp(const void *a, const void *b) {
+    const mamba__range *x = (const mamba__range *)a, *y = (const mamba__range *)b;
+    return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e < y->e ? -1 : x->e > y->e);
+}
+
 /* -- the seam between formats and the model ------------------------------
    Every model format is one reader that fills a mamba__desc: the config, the
    tensor table under Hugging Face names and shapes (data pointing into bytes
@@ -5768,6 +5807,7 @@ static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const 
     return MAMBA_OK;
 }
 
+#ifndef MAMBA_NO_SAFETENSORS   /* F.3 */
 /* ---- F.3 Hugging Face files: safetensors, config.json, tokenizer.json ---- */
 
 static int mamba__dtype_parse(const char *s, size_t *esize) {
@@ -5783,11 +5823,6 @@ static int mamba__dtype_parse(const char *s, size_t *esize) {
     return -1;
 }
 
-typedef struct mamba__range { uint64_t b, e; const char *name; } mamba__range;
-static int mamba__range_cmp(const void *a, const void *b) {
-    const mamba__range *x = (const mamba__range *)a, *y = (const mamba__range *)b;
-    return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e < y->e ? -1 : x->e > y->e);
-}
 
 /* Parses one safetensors file held in `blob` and appends its tensors. */
 static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned char *data, size_t size,
@@ -6087,6 +6122,7 @@ done:
     return st;
 }
 
+#ifndef MAMBA_NO_TOKENIZER
 /* -- tokenizer.json ------------------------------------------------------- */
 
 /* String views of JSON string tokens: unescaped ones point into the JSON text,
@@ -6480,6 +6516,8 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
+#endif /* MAMBA_NO_TOKENIZER */
+
 /* -- the safetensors reader (config.json + one file, or shards) ----------- */
 
 /* Memory: the bytes of one .safetensors file and the text of its config.json. */
@@ -6495,17 +6533,6 @@ static mamba_status mamba__st_read_memory(mamba_model *m, mamba__desc *d, const 
 }
 
 #ifndef MAMBA_NO_STDIO
-static int mamba__ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static int mamba__file_exists(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
-
 /* Maps one shard and appends its tensors. */
 static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
     mamba__blob b;
@@ -6618,6 +6645,8 @@ done:
     return st;
 }
 #endif /* MAMBA_NO_STDIO */
+
+#endif /* MAMBA_NO_SAFETENSORS */
 
 /* ---- F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer -----
    Version 2 and 3: header, metadata (every value type, arrays included),
@@ -7064,6 +7093,7 @@ static mamba_status mamba__gguf_read_file(mamba_model *m, mamba__desc *d, const 
 }
 #endif
 
+#ifndef MAMBA_NO_TOKENIZER
 /* -- GGUF tokenizer metadata ---------------------------------------------- */
 
 /* A metadata array of strings as views into the file. */
@@ -7205,6 +7235,9 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
+#endif /* MAMBA_NO_TOKENIZER */
+
+#ifndef MAMBA_NO_WRITER
 /* -- GGUF writer ------------------------------------------------------------
    The inverse of the GGUF reader above. It sits after the tokenizer (E)
    because it reads the tables of both a loaded model and a tokenizer. Layout
@@ -7714,6 +7747,8 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 }
 #endif
 
+#endif /* MAMBA_NO_WRITER */
+
 /* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
 /* ---- G.1 binding tensors to layers -------------------------------------- */
@@ -8091,7 +8126,9 @@ typedef struct mamba__format {
 #endif
 static const mamba__format mamba__formats[] = {
     MAMBA__FORMAT("GGUF", mamba__gguf),
+#ifndef MAMBA_NO_SAFETENSORS
     MAMBA__FORMAT("safetensors", mamba__st),   /* claims every path: keep it last */
+#endif
 };
 #undef MAMBA__FORMAT
 #define MAMBA__N_FORMATS (sizeof mamba__formats / sizeof mamba__formats[0])
@@ -8110,6 +8147,8 @@ MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *we
     if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
     for (f = 0; f < MAMBA__N_FORMATS; f++)
         if (mamba__formats[f].claims_memory((const unsigned char *)weights, weights_len, config_json)) break;
+    if (f == MAMBA__N_FORMATS && config_json)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "no reader for these weights (safetensors is compiled out: MAMBA_NO_SAFETENSORS)", 0, 0, 0, 0);
     if (f == MAMBA__N_FORMATS)
         return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
     m = mamba__model_new(opt, &d, &used0);
@@ -8132,7 +8171,9 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
-    for (f = 0; f + 1 < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+    for (f = 0; f < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+    if (f == MAMBA__N_FORMATS)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: only GGUF files can be loaded (MAMBA_NO_SAFETENSORS)", path, 0, 0, 0);
     m = mamba__model_new(opt, &d, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     st = mamba__formats[f].read_file(m, &d, path, opt, e);
@@ -8141,6 +8182,7 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
 }
 #endif /* MAMBA_NO_STDIO */
 
+#ifndef MAMBA_NO_TOKENIZER   /* the tokenizer file loader */
 #ifndef MAMBA_NO_STDIO
 static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -8215,12 +8257,18 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
     }
     if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined ? joined : path, 0, 0, 0);
     else if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
+#ifndef MAMBA_NO_SAFETENSORS
     else st = mamba_tokenizer_load_json(out, buf, len, opt, err);
+#else
+    else st = mamba__err(err, MAMBA_ERR_UNSUPPORTED, "%s: tokenizer.json support is compiled out (MAMBA_NO_SAFETENSORS)", joined ? joined : path, 0, 0, 0);
+#endif
     if (buf) mamba__hfree(hp, buf);
     if (joined) mamba__hfree(hp, joined);
     return st;
 }
 #endif /* MAMBA_NO_STDIO */
+#endif /* MAMBA_NO_TOKENIZER */
+
 
 #endif /* MAMBA_IMPLEMENTATION_INCLUDED */
 #endif /* MAMBA_IMPLEMENTATION */
