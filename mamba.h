@@ -753,6 +753,15 @@ static int mamba__add(size_t a, size_t b, size_t *out) {
 }
 static size_t mamba__round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
+/* The decimal digits of u at out (no NUL); returns how many (1 to 20). */
+static int mamba__utoa(unsigned long long u, char *out) {
+    char tmp[20];
+    int n = 0, k = 0;
+    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    while (n) out[k++] = tmp[--n];
+    return k;
+}
+
 /* A minimal formatter for error messages: %s %d %u %zu %llu (no stdio needed). */
 static void mamba__vfmt(char *dst, size_t cap, const char *fmt, const void *const *args) {
     size_t o = 0;
@@ -768,11 +777,11 @@ static void mamba__vfmt(char *dst, size_t cap, const char *fmt, const void *cons
             fmt++;
         } else if (*fmt == 'd') {
             long long v = *(const long long *)args[ai++];
-            char tmp[24]; int n = 0;
-            unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+            char tmp[24];
+            int n = 0, k = 0;
             if (v < 0) tmp[n++] = '-';
-            while (n && o + 1 < cap) dst[o++] = tmp[--n];
+            n += mamba__utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, tmp + n);
+            while (k < n && o + 1 < cap) dst[o++] = tmp[k++];
             fmt++;
         } else if (*fmt) {
             dst[o++] = *fmt++;
@@ -825,6 +834,10 @@ MAMBA__UNUSED static mamba_status mamba__err3(mamba_error *e, mamba_status st, c
     }
     return st;
 }
+
+/* The goto-on-error of the library: st = x, and on failure jump to the
+   function's `done:` label, where it frees what it holds. */
+#define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
 
 /* Limits in force: the caller's option, or its default where zero. */
 #define MAMBA__OPT(o, field, def) ((o) && (o)->field ? (o)->field : (def))
@@ -4353,27 +4366,26 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     nfc.hp = tb.hp = nb.hp = hp;
     *out = NULL;
 
-#define MAMBA__BAIL(x) do { st = (x); goto done; } while (0)
-#define MAMBA__NOMEM() MAMBA__BAIL(mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0))
+#define MAMBA__NOMEM() MAMBA__TRY(mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0))
     /* ids */
     for (i = 0; i < d->n_vocab; i++) {
         long long id = d->vocab_id ? d->vocab_id[i] : (long long)i;
         if (id < 0 || id >= MAMBA__TOK_MAX_VOCAB)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token id %d out of range", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token id %d out of range", 0, 0, id, 0));
         if ((size_t)id + 1 > n_ids) n_ids = (size_t)id + 1;
     }
     for (i = 0; i < d->n_added; i++) {
         long long id = d->added[i].id;
         if (id < 0 || id >= MAMBA__TOK_MAX_VOCAB)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token id %d out of range", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token id %d out of range", 0, 0, id, 0));
         if (!d->added[i].content.n)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token %d is empty", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token %d is empty", 0, 0, id, 0));
         if ((size_t)id + 1 > n_ids) n_ids = (size_t)id + 1;
     }
-    if (!n_ids) MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: empty vocabulary", 0, 0, 0, 0));
+    if (!n_ids) MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: empty vocabulary", 0, 0, 0, 0));
     /* tables are per id: refuse an id space mostly made of holes */
     if (n_ids > 4 * (d->n_vocab + d->n_added) + 1024)
-        MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: ids up to %d for only %d tokens", 0, 0, (long long)n_ids - 1,
+        MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: ids up to %d for only %d tokens", 0, 0, (long long)n_ids - 1,
                                (long long)(d->n_vocab + d->n_added)));
     t = MAMBA__CAST(mamba_tokenizer *, mamba__hcalloc(hp, sizeof *t));
     vidx = MAMBA__CAST(int32_t *, mamba__halloc(hp, n_ids * sizeof *vidx));
@@ -4386,7 +4398,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     for (i = 0; i < d->n_vocab; i++) {
         size_t id = d->vocab_id ? (size_t)d->vocab_id[i] : i;
         if (vidx[id] >= 0)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: id %d is given to two tokens", 0, 0, (long long)id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: id %d is given to two tokens", 0, 0, (long long)id, 0));
         vidx[id] = (int32_t)i;
         if (!mamba__add(nbytes, d->vocab[i].n, &nbytes)) MAMBA__NOMEM();
     }
@@ -4410,7 +4422,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
                 size_t k = s->n < sizeof shown - 1 ? s->n : sizeof shown - 1;
                 memcpy(shown, s->p, k);
                 shown[k] = 0;
-                MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token '%s' appears twice in the vocabulary", shown, 0, 0, 0));
+                MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token '%s' appears twice in the vocabulary", shown, 0, 0, 0));
             }
             h = (h + 1) & sh.mask;
         }
@@ -4422,7 +4434,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     t->tok_bytes = MAMBA__CAST(unsigned char *, mamba__halloc(hp, nbytes + 1));
     t->tok_attr = MAMBA__CAST(uint8_t *, mamba__hcalloc(hp, n_ids));
     if (!t->tok_off || !t->tok_bytes || !t->tok_attr) MAMBA__NOMEM();
-    if (nbytes > 0xFFFFFFFFu) MAMBA__BAIL(mamba__err(e, MAMBA_ERR_LIMIT, "tokenizer: vocabulary too large", 0, 0, 0, 0));
+    if (nbytes > 0xFFFFFFFFu) MAMBA__TRY(mamba__err(e, MAMBA_ERR_LIMIT, "tokenizer: vocabulary too large", 0, 0, 0, 0));
     mem += (n_ids + 1) * sizeof(uint32_t) + nbytes + 1 + n_ids;
     for (i = 0, nbytes = 0; i < n_ids; i++) {
         int bpe = 0;
@@ -4476,7 +4488,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     for (i = 0; i < d->n_merges; i++) {
         const mamba__str *l = &d->merges[2 * i], *r = &d->merges[2 * i + 1];
         int a = mamba__shash_find(&sh, d->vocab, l->p, l->n), b = mamba__shash_find(&sh, d->vocab, r->p, r->n), c;
-        size_t need;
+        size_t need = 0;
         uint32_t h;
         if (!mamba__add(l->n, r->n, &need) || !MAMBA__GROW(char, cat, cat_cap, need + 1)) MAMBA__NOMEM();
         if (l->n) memcpy(cat, l->p, l->n);
@@ -4486,7 +4498,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
             const mamba__str *bad = a < 0 ? l : b < 0 ? r : NULL;
             cat[need < 60 ? need : 60] = 0;
             if (bad && bad->n < 60) { memcpy(cat, bad->p, bad->n); cat[bad->n] = 0; }
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: merge %d uses '%s', which is not in the vocabulary",
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: merge %d uses '%s', which is not in the vocabulary",
                                    cat, 0, (long long)i, 0));
         }
         if (d->vocab_id) { a = d->vocab_id[a]; b = d->vocab_id[b]; c = d->vocab_id[c]; }
@@ -4528,7 +4540,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     t->byte_fallback = d->byte_fallback;
     t->ignore_merges = d->ignore_merges;
     if (t->unk_id >= (int)n_ids || (t->unk_id >= 0 && !(t->tok_attr[t->unk_id] & MAMBA__TA_EXISTS)))
-        MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: unk_token id %d names no token", 0, 0, t->unk_id, 0));
+        MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: unk_token id %d names no token", 0, 0, t->unk_id, 0));
     for (i = 0; i < (size_t)d->n_steps; i++) {
         t->steps[i] = d->steps[i];
         t->steps[i].literal.p = NULL;
@@ -4545,7 +4557,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     for (i = 0; i < (size_t)d->n_prefix + (size_t)d->n_suffix; i++) {
         int id = i < (size_t)d->n_prefix ? d->prefix[i] : d->suffix[i - (size_t)d->n_prefix];
         if (id < 0 || id >= (int)n_ids || !(t->tok_attr[id] & MAMBA__TA_EXISTS))
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: post-processor id %d names no token", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: post-processor id %d names no token", 0, 0, id, 0));
         if (i < (size_t)d->n_prefix) t->prefix[i] = id; else t->suffix[i - (size_t)d->n_prefix] = id;
     }
 
@@ -4615,7 +4627,6 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     *out = t;
     t = NULL;
 done:
-#undef MAMBA__BAIL
 #undef MAMBA__NOMEM
     if (t) mamba_tokenizer_free(t);
     if (vidx) mamba__hfree(hp, vidx);
@@ -5697,7 +5708,7 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
 typedef struct mamba__tensor {
     char *name;
     int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
-    char dtype_name[16];
+    char dtype_name[24];        /* "F32", ..., or "ggml type N" */
     int ndim;
     int64_t shape[MAMBA__MAX_NDIM];
     const unsigned char *data;
@@ -5893,7 +5904,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
         if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
         t->dtype = mamba__dtype_parse(dts, &esize);
         if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
-        memcpy(t->dtype_name, dts, sizeof t->dtype_name - 1);
+        memcpy(t->dtype_name, dts, sizeof dts);   /* NUL-terminated (json_str) */
         if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
         t->ndim = (int)j.tok[tsh].size;
         {
@@ -6010,8 +6021,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
     if (v && j.tok[v].type == MAMBA__J_STR) mamba__json_str(&j, v, mt, sizeof mt);
     ssm = mamba__json_get(&j, root, "ssm_cfg");
     if (ssm && j.tok[ssm].type != MAMBA__J_OBJ) ssm = 0;
-#define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
-#define MAMBA__FAIL(status, msg, s1) do { st = mamba__err(e, status, msg, s1, 0, 0, 0); goto done; } while (0)
+#define MAMBA__FAIL(status, msg, s1) MAMBA__TRY(mamba__err(e, status, msg, s1, 0, 0, 0))
     if (original) {
         uint32_t lay = ssm ? mamba__json_get(&j, ssm, "layer") : 0;
         if (lay && mamba__json_eq(&j, lay, "Mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
@@ -6116,7 +6126,6 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
     /* the embedding of original checkpoints is padded to a multiple */
     c->n_embd_rows = (int)(((long long)c->vocab_size + pad_multiple - 1) / pad_multiple * pad_multiple);
 done:
-#undef MAMBA__TRY
 #undef MAMBA__FAIL
     mamba__json_free(&j);
     return st;
@@ -6369,14 +6378,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     x.e = err;
     st = mamba__json_parse_h(hp, &x.j, json, len, opt ? opt->max_json_depth : 0, (size_t)1 << 28, err, "tokenizer.json");
     if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
-#define MAMBA__TJ(call) do { if ((st = (call)) != MAMBA_OK) goto done; } while (0)
-#define MAMBA__TJ_BAD(what, tk) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, what, tk))
+#define MAMBA__TJ_BAD(what, tk) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, what, tk))
     if (!x.j.ntok || x.j.tok[0].type != MAMBA__J_OBJ) MAMBA__TJ_BAD("tokenizer.json: the top level is not an object%s", 0);
     for (i = 0; i < x.j.ntok; i++)
         if (x.j.tok[i].type == MAMBA__J_STR && x.j.tok[i].escaped) pool += x.j.tok[i].end - x.j.tok[i].start + 1;
     if (pool) {
         x.pool = MAMBA__CAST(char *, mamba__halloc(hp, pool));
-        if (!x.pool) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+        if (!x.pool) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
         x.pool_cap = pool;
     }
     d.unk_id = -1;
@@ -6386,17 +6394,17 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     model = mamba__json_get(&x.j, 0, "model");
     if (!model || x.j.tok[model].type != MAMBA__J_OBJ) MAMBA__TJ_BAD("tokenizer.json: \"model\" is missing or not an object%s", 0);
     if ((v = mamba__json_get(&x.j, model, "type")) != 0 && !mamba__tj_is(&x, v, "BPE"))
-        MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported model type %s (only BPE)", v));
+        MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported model type %s (only BPE)", v));
     v = mamba__json_get(&x.j, model, "vocab");
     m = mamba__json_get(&x.j, model, "merges");
     if (!v || x.j.tok[v].type != MAMBA__J_OBJ) MAMBA__TJ_BAD("tokenizer.json: model.vocab is missing or not an object%s", 0);
     if (m && x.j.tok[m].type != MAMBA__J_ARR) MAMBA__TJ_BAD("tokenizer.json: model.merges is not an array%s", 0);
     if (!mamba__tj_null(&x, mamba__json_get(&x.j, model, "continuing_subword_prefix")) ||
         !mamba__tj_null(&x, mamba__json_get(&x.j, model, "end_of_word_suffix")))
-        MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE continuing_subword_prefix/end_of_word_suffix are not supported%s", 0));
+        MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE continuing_subword_prefix/end_of_word_suffix are not supported%s", 0));
     if (!mamba__tj_null(&x, (q = mamba__json_get(&x.j, model, "dropout")))) {
         double p;
-        if (!mamba__json_num(&x.j, q, &p) || p != 0.0) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE dropout is not supported%s", 0));
+        if (!mamba__json_num(&x.j, q, &p) || p != 0.0) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE dropout is not supported%s", 0));
     }
     d.fuse_unk = mamba__tj_bool(&x, model, "fuse_unk", 0);
     d.byte_fallback = mamba__tj_bool(&x, model, "byte_fallback", 0);
@@ -6404,25 +6412,25 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     if (d.fuse_unk < 0 || d.byte_fallback < 0 || d.ignore_merges < 0) MAMBA__TJ_BAD("tokenizer.json: model.vocab is missing or not an object%s", 0);
     d.n_vocab = x.j.tok[v].size;
     if (d.n_vocab > max_vocab)
-        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d vocabulary entries exceed the limit (max_vocab)", 0, 0, (long long)d.n_vocab, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d vocabulary entries exceed the limit (max_vocab)", 0, 0, (long long)d.n_vocab, 0));
     if (m && x.j.tok[m].size > max_merges)
-        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d merges exceed the limit (max_merges)", 0, 0, (long long)x.j.tok[m].size, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d merges exceed the limit (max_merges)", 0, 0, (long long)x.j.tok[m].size, 0));
     vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(mamba__str)));
     vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(int)));
-    if (!vocab || !vocab_id) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+    if (!vocab || !vocab_id) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
     for (i = v + 1, k = 0; k < x.j.tok[v].size; k++, i = x.j.tok[i + 1].next) {
-        long long id;
+        long long id = 0;
         if (!mamba__tj_str(&x, i, &vocab[k]) || !mamba__json_int(&x.j, i + 1, 0, MAMBA__TOK_MAX_VOCAB - 1, &id))
             MAMBA__TJ_BAD("tokenizer.json: bad vocabulary entry %s (id must be an integer)", i);
         if ((size_t)id >= max_vocab)
-            MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: token id %d is over the limit (max_vocab)", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: token id %d is over the limit (max_vocab)", 0, 0, id, 0));
         vocab_id[k] = (int)id;
     }
     d.vocab = vocab;
     d.vocab_id = vocab_id;
     nm = m ? x.j.tok[m].size : 0;
     merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, (2 * nm + 1) * sizeof(mamba__str)));
-    if (!merges) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+    if (!merges) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
     for (i = m + 1, k = 0; k < nm; k++, i = x.j.tok[i].next) {
         mamba__str s, *l = &merges[2 * k], *r = &merges[2 * k + 1];
         if (x.j.tok[i].type == MAMBA__J_ARR) {          /* ["left", "right"] */
@@ -6445,17 +6453,17 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
         if (!mamba__tj_str(&x, q, &s)) MAMBA__TJ_BAD("tokenizer.json: unk_token is not a string%s", 0);
         for (z = 0; z < d.n_vocab; z++)
             if (vocab[z].n == s.n && !memcmp(vocab[z].p, s.p, s.n)) { d.unk_id = vocab_id[z]; break; }
-        if (d.unk_id < 0) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, "tokenizer.json: unk_token %s is not in the vocabulary", q));
+        if (d.unk_id < 0) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, "tokenizer.json: unk_token %s is not in the vocabulary", q));
     }
 
     /* added tokens */
     a = mamba__json_get(&x.j, 0, "added_tokens");
     if (a && x.j.tok[a].type != MAMBA__J_ARR && x.j.tok[a].type != MAMBA__J_NULL) MAMBA__TJ_BAD("tokenizer.json: added_tokens is not an array%s", 0);
     if (a && x.j.tok[a].type == MAMBA__J_ARR && x.j.tok[a].size > max_vocab)
-        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d added tokens exceed the limit (max_vocab)", 0, 0, (long long)x.j.tok[a].size, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d added tokens exceed the limit (max_vocab)", 0, 0, (long long)x.j.tok[a].size, 0));
     if (a && x.j.tok[a].type == MAMBA__J_ARR && x.j.tok[a].size) {
         added = MAMBA__CAST(mamba__tok_added *, mamba__halloc(hp, x.j.tok[a].size * sizeof(mamba__tok_added)));
-        if (!added) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+        if (!added) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
         for (i = a + 1, k = 0; k < x.j.tok[a].size; k++, i = x.j.tok[i].next) {
             mamba__tok_added *t = &added[k];
             long long id;
@@ -6470,7 +6478,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
             sw = mamba__tj_bool(&x, i, "single_word", 0);
             if (sp < 0 || nz < 0 || ls < 0 || rs < 0 || sw < 0) MAMBA__TJ_BAD("tokenizer.json: added token %s has a flag that is not a boolean", mamba__json_get(&x.j, i, "content"));
             if ((size_t)id >= max_vocab)
-                MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: added token id %d is over the limit (max_vocab)", 0, 0, id, 0));
+                MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: added token id %d is over the limit (max_vocab)", 0, 0, id, 0));
             t->id = (int)id;
             t->flags = (sp ? MAMBA__AT_SPECIAL : 0) | (nz ? MAMBA__AT_NORMALIZED : 0) | (ls ? MAMBA__AT_LSTRIP : 0) |
                        (rs ? MAMBA__AT_RSTRIP : 0) | (sw ? MAMBA__AT_SINGLE_WORD : 0);
@@ -6479,12 +6487,12 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
         d.n_added = x.j.tok[a].size;
     }
 
-    MAMBA__TJ(mamba__tj_normalizer(&x, mamba__json_get(&x.j, 0, "normalizer"), &d, 0));
+    MAMBA__TRY(mamba__tj_normalizer(&x, mamba__json_get(&x.j, 0, "normalizer"), &d, 0));
     q = mamba__json_get(&x.j, 0, "pre_tokenizer");
-    if (mamba__tj_null(&x, q)) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: no pre_tokenizer (a ByteLevel one is needed)%s", 0));
-    MAMBA__TJ(mamba__tj_pretok(&x, q, &d, 0));
+    if (mamba__tj_null(&x, q)) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: no pre_tokenizer (a ByteLevel one is needed)%s", 0));
+    MAMBA__TRY(mamba__tj_pretok(&x, q, &d, 0));
     for (i = 0; i < (uint32_t)d.n_steps && d.steps[i].kind != MAMBA__PT_BYTELEVEL; i++) {}
-    if (i == (uint32_t)d.n_steps) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: pre_tokenizer without a ByteLevel step%s", 0));
+    if (i == (uint32_t)d.n_steps) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: pre_tokenizer without a ByteLevel step%s", 0));
     q = mamba__json_get(&x.j, 0, "decoder");
     {
         uint32_t ty = mamba__tj_type(&x, q);
@@ -6492,9 +6500,9 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
             uint32_t arr = mamba__json_get(&x.j, q, "decoders");
             if (arr && x.j.tok[arr].type == MAMBA__J_ARR && x.j.tok[arr].size == 1) ty = mamba__tj_type(&x, arr + 1);
         }
-        if (!mamba__tj_is(&x, ty, "ByteLevel")) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s (only ByteLevel)", ty));
+        if (!mamba__tj_is(&x, ty, "ByteLevel")) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s (only ByteLevel)", ty));
     }
-    MAMBA__TJ(mamba__tj_post(&x, mamba__json_get(&x.j, 0, "post_processor"), &d, 0));
+    MAMBA__TRY(mamba__tj_post(&x, mamba__json_get(&x.j, 0, "post_processor"), &d, 0));
 
     st = mamba__tok_build(hp, out, &d, err);
     if (st == MAMBA_OK) {   /* the name llama.cpp's GGUF reader knows this pipeline by */
@@ -6505,7 +6513,6 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
         t->meta_pad = -1;
     }
 done:
-#undef MAMBA__TJ
 #undef MAMBA__TJ_BAD
     if (vocab) mamba__hfree(hp, vocab);
     if (vocab_id) mamba__hfree(hp, vocab_id);
@@ -6808,12 +6815,10 @@ static int mamba__gguf_hf_name(const char *gname, size_t glen, int mamba2, char 
         }
         if (!suffix || cap < 40 + strlen(suffix)) return 0;
         {
-            char num[16];
-            int n = 0, o;
-            do { num[n++] = (char)('0' + lay % 10); lay /= 10; } while (lay);
+            int o;
             strcpy(out, "backbone.layers.");
             o = (int)strlen(out);
-            while (n) out[o++] = num[--n];
+            o += mamba__utoa(lay, out + o);
             out[o++] = '.';
             out[o] = 0;
             strcat(out, suffix);
@@ -6830,7 +6835,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
                                      const char *fname, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = ts->hp;
     mamba__rd r;
-    uint32_t magic, version;
+    uint32_t magic, version = 0;
     uint64_t n_tensors, n_kv, i;
     long long align = 32;
     size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS), header_end, data_start, data_len, nt = 0, k;
@@ -6842,7 +6847,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     int mamba2;
     memset(g, 0, sizeof *g);
     r.p = data; r.end = data + size;
-#define MAMBA__GERR(status, msg) do { st = mamba__err(e, status, msg, fname, 0, 0, 0); goto fail; } while (0)
+#define MAMBA__GERR(status, msg) MAMBA__TRY(mamba__err(e, status, msg, fname, 0, 0, 0))
     if (!mamba__rd_u32(&r, &magic) || magic != 0x46554747u) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: not a GGUF file (bad magic)");
     if (!mamba__rd_u32(&r, &version) || !mamba__rd_u64(&r, &n_tensors) || !mamba__rd_u64(&r, &n_kv))
         MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated GGUF header");
@@ -6889,7 +6894,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         const unsigned char *info = r.p;
         mamba__rd pass = r;
         for (i = 0; i < n_tensors; i++) {
-            const char *nm; size_t nl; uint32_t nd, ty; uint64_t off, ne;
+            const char *nm; size_t nl; uint32_t nd = 0, ty = 0; uint64_t off, ne;
             int q;
             if (!mamba__rd_str(&pass, &nm, &nl) || !mamba__rd_u32(&pass, &nd) || nd > MAMBA__MAX_NDIM) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed tensor info");
             if (nl > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a tensor name is longer than the limit (max_string_bytes)");
@@ -6907,7 +6912,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     }
     for (i = 0; i < n_tensors; i++) {
         const char *nm; size_t nl, numel = 1, nbytes, esz;
-        uint32_t nd, ty;
+        uint32_t nd = 0, ty = 0;
         uint64_t ne[MAMBA__MAX_NDIM], off;
         char hf[160];
         int q, is_a, dt;
@@ -6922,7 +6927,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
              ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
         for (q = 0; q < (int)nd; q++) {
             if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
-                { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+                { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto done; }
         }
         if (dt == 0) {   /* a type we cannot compute with: fine unless the model needs it */
             nbytes = 0;
@@ -6930,19 +6935,19 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
             if (nd == 0 || ne[0] % (uint64_t)mamba__block_elems(dt)) {
                 st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a %s tensor's rows are not a multiple of %d", fname, mamba__dtype_name(dt),
                                 mamba__block_elems(dt), 0);
-                goto fail;
+                goto done;
             }
             nbytes = numel / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt);
         } else {
             esz = mamba__dtype_size(dt);
-            if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+            if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto done; }
         }
         if (off % (uint64_t)align || off > data_len || nbytes > data_len - off) {
             char nmb[96];
             size_t c = nl < sizeof nmb - 1 ? nl : sizeof nmb - 1;
             memcpy(nmb, nm, c); nmb[c] = 0;
             st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data offset is misaligned or outside the file (truncated?)", fname, nmb, 0, 0);
-            goto fail;
+            goto done;
         }
         ranges[nt].b = off; ranges[nt].e = off + nbytes; ranges[nt].name = "a GGUF tensor"; nt++;
         if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
@@ -6956,13 +6961,9 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         t->dtype = dt;
         if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
         else {   /* "ggml type N" */
-            char *d = t->dtype_name, num[12];
-            int nn = 0, o = 10;
-            uint32_t u = ty;
+            char *d = t->dtype_name;
             strcpy(d, "ggml type ");
-            do { num[nn++] = (char)('0' + u % 10); u /= 10; } while (u && nn < 4);
-            while (nn) d[o++] = num[--nn];
-            d[o] = 0;
+            d[10 + mamba__utoa(ty, d + 10)] = 0;
         }
         t->ndim = (int)nd;
         for (q = 0; q < (int)nd; q++) t->shape[q] = (int64_t)ne[nd - 1 - q];   /* ne[0] is PyTorch's last dim */
@@ -6977,7 +6978,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     }
     mamba__hfree(hp, ranges);
     return MAMBA_OK;
-fail:
+done:
 #undef MAMBA__GERR
     if (ranges) mamba__hfree(hp, ranges);
     if (g->kv) mamba__hfree(hp, g->kv);
@@ -7144,24 +7145,23 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     st = mamba__gguf_read(&ts, &g, (const unsigned char *)gguf, len, "GGUF", opt, err);
     mamba__tensors_free(&ts);
     if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
-#define MAMBA__TG(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
     if (!mamba__gguf_streq(&g, "tokenizer.ggml.model", "gpt2"))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
-    MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
-    MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
-    if (!n_tok || n_tok > (1u << 24)) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
+    MAMBA__TRY(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
+    MAMBA__TRY(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
+    if (!n_tok || n_tok > (1u << 24)) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0));
     if (n_tok > MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n_tok, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n_tok, 0));
     if (n_merge > MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d merges exceed the limit (max_merges)", 0, 0, (long long)n_merge, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d merges exceed the limit (max_merges)", 0, 0, (long long)n_merge, 0));
     types = mamba__gguf_find(&g, "tokenizer.ggml.token_type");
     if (types && (types->type != 9 || (types->arr_type != 5 && types->arr_type != 4) || types->arr_n != n_tok))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
     vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n_tok));
     vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, sizeof(int) * n_tok));
     added = MAMBA__CAST(mamba__tok_added *, mamba__hcalloc(hp, sizeof(mamba__tok_added) * n_tok));
     merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (2 * n_merge + 1)));
-    if (!vocab || !vocab_id || !added || !merges) MAMBA__TG(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
+    if (!vocab || !vocab_id || !added || !merges) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
     for (i = 0; i < n_tok; i++) {   /* control (3) and user-defined (4) tokens are matched before BPE */
         int32_t ty = 1;
         if (types) memcpy(&ty, types->val + 12 + 4 * i, 4);
@@ -7178,7 +7178,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     }
     for (i = 0; i < n_merge; i++) {   /* "left right": byte-level strings hold no space */
         const char *sp = (const char *)memchr(merges_raw[i].p, ' ', merges_raw[i].n);
-        if (!sp) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: a merge is not \"left right\"", 0, 0, 0, 0));
+        if (!sp) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: a merge is not \"left right\"", 0, 0, 0, 0));
         merges[2 * i].p = merges_raw[i].p;
         merges[2 * i].n = (size_t)(sp - merges_raw[i].p);
         merges[2 * i + 1].p = sp + 1;
@@ -7224,7 +7224,6 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
         }
     }
 done:
-#undef MAMBA__TG
     if (tokens) mamba__hfree(hp, tokens);
     if (merges_raw) mamba__hfree(hp, merges_raw);
     if (merges) mamba__hfree(hp, merges);
@@ -7381,11 +7380,8 @@ static int mamba__ggml_type(int dt) {
 static void mamba__wt_name(char *out, int l, const char *suffix) {
     size_t o = 0;
     if (l >= 0) {
-        char num[12];
-        int n = 0;
         memcpy(out, "blk.", 4); o = 4;
-        do { num[n++] = (char)('0' + l % 10); l /= 10; } while (l);
-        while (n) out[o++] = num[--n];
+        o += (size_t)mamba__utoa((unsigned long long)l, out + o);
         out[o++] = '.';
     }
     strcpy(out + o, suffix);
@@ -7506,11 +7502,8 @@ static size_t mamba__tok_gguf_text(const mamba_tokenizer *t, int id, const int32
     size_t o = 0, i, n;
     const unsigned char *p;
     if (id >= t->n_vocab || !(t->tok_attr[id] & MAMBA__TA_EXISTS)) {
-        char num[12];
-        int k = 0;
         memcpy(out, "[PAD", 4); o = 4;
-        do { num[k++] = (char)('0' + id % 10); id /= 10; } while (id);
-        while (k) out[o++] = (unsigned char)num[--k];
+        o += (size_t)mamba__utoa((unsigned long long)id, (char *)out + o);
         out[o++] = ']';
         return o;
     }
@@ -7762,14 +7755,11 @@ typedef struct mamba__binder {
 } mamba__binder;
 
 static void mamba__bname(mamba__binder *b, int layer, const char *suffix) {
-    char num[16];
-    int n = 0, k = 0;
-    unsigned u = (unsigned)layer;
+    int k;
     if (layer < 0) { strcpy(b->name, suffix); return; }
-    do { num[n++] = (char)('0' + u % 10); u /= 10; } while (u);
     strcpy(b->name, "backbone.layers.");
     k = (int)strlen(b->name);
-    while (n) b->name[k++] = num[--n];
+    k += mamba__utoa((unsigned)layer, b->name + k);
     b->name[k++] = '.';
     b->name[k] = 0;
     strcat(b->name, suffix);
@@ -7805,10 +7795,8 @@ static mamba_status mamba__shape_err(mamba__binder *b, const mamba__tensor *t, c
         int k = 0;
         dst[o][k++] = '[';
         for (i = 0; i < cnt[o] && k < 80; i++) {
-            char tmp[24]; int n = 0; unsigned long long u = (unsigned long long)src[o][i];
             if (i) { dst[o][k++] = ','; dst[o][k++] = ' '; }
-            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-            while (n) dst[o][k++] = tmp[--n];
+            k += mamba__utoa((unsigned long long)src[o][i], dst[o] + k);
         }
         dst[o][k++] = ']';
         dst[o][k] = 0;
