@@ -109,7 +109,8 @@
      MAMBA_MALLOC(sz), MAMBA_FREE(p)   allocator (define both or neither)
      MAMBA_NO_MALLOC                   never reference an allocator: loads need
                                        an arena (see examples/firmware/)
-     MAMBA_ASSERT(x)                   internal assertions (default: none)
+     MAMBA_ASSERT(x)                   internal invariants (default: none;
+                                       tests/test_api.c builds with assert)
      MAMBA_EXPF, MAMBA_LOGF, MAMBA_LOG1PF, MAMBA_SQRTF   libm replacements
      MAMBA_NO_STDIO                    compile out every file function
                                        (mamba_model_load_memory still works)
@@ -412,8 +413,6 @@ MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const m
 MAMBA_API void         mamba_sampler_free(mamba_sampler *s);
 MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
 
-/* ---- tokenizer ----------------------------------------------------------- */
-
 /* ---- tokenizer -------------------------------------------------------------
    Byte-level BPE that gives the ids of Hugging Face `tokenizers` for the same
    tokenizer.json: GPT-NeoX-20B (state-spaces Mamba), Falcon (Falcon Mamba), and
@@ -556,25 +555,58 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #ifndef MAMBA_IMPLEMENTATION_INCLUDED
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
-/* Contents of the implementation, in one direction of dependency (a section
-   uses only the sections above it):
-     A. base          platform, allocation (mamba__heap), errors, limits, files
-     B. numbers       dtype facts, f16/bf16 widening, block dequantization
-     C. kernels       op by op, each scalar _ref first and its vector twins
-                      right after it, then one inline dispatch function:
-                      dot, matvec/matmul, quantized dots, linear, RMSNorm,
-                      activations, gated norm, conv1d, Mamba-1 scan, Mamba-2 SSD
-     D. model core    the model struct, sizes from the config (state, scratch),
-                      the forward pass, the state, the sampler
-     E. tokenizer     byte-level BPE: normalization, pre-tokenizers, encode,
-                      streaming decode, queries
-     F. formats       JSON; the tensor table and mamba__desc, what every model
-                      reader fills (the seam: see F.2); Hugging Face files
-                      (safetensors, config.json, tokenizer.json); GGUF
-                      (reader, config, tokenizer metadata, writer)
-     G. loaders       the builder (a mamba__desc bound into a model), the
-                      table of model formats, the public model and tokenizer
-                      loaders */
+/* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
+   Lines 1-553: the documentation block and the public API. Below
+   #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
+   each uses only what is above it (the "uses" column).
+     lines        count  section
+     616-997        382  A. base: platform, allocation, errors, limits, files
+                         uses: the C library only
+       624-896      273    A.1 platform, allocation, errors, limits
+       897-997      101    A.2 files
+     998-1102       105  B. numbers: dtypes and conversions
+                         uses: nothing (pure functions on bytes)
+     1103-2246     1144  C. kernels
+                         uses: A, B; the ISA intrinsics it chose
+       1105-1264    160    C.1 vector vocabulary and threads
+       1265-1280     16    C.2 weights: a matrix in its stored dtype
+       1281-1324     44    C.3 dot: row . x in f32
+       1325-1479    155    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       1480-1952    473    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
+       1953-1970     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       1971-2008     38    C.7 RMSNorm
+       2009-2053     45    C.8 activations: SiLU, softplus, y * silu(z)
+       2054-2066     13    C.9 gated RMSNorm (Mamba-2)
+       2067-2125     59    C.10 causal depthwise conv1d, one token
+       2126-2181     56    C.11 Mamba-1 selective scan, one token
+       2182-2246     65    C.12 Mamba-2 (SSD) recurrence, one token
+     2247-2880      634  D. model core: structs, config, scratch, forward, state, sampler
+                         uses: A-C
+       2249-2320     72    D.1 the model
+       2321-2390     70    D.2 sizes from the config: state, scratch
+       2391-2565    175    D.3 forward
+       2566-2754    189    D.4 state
+       2755-2880    126    D.5 sampler (argmax, temperature, top-k, top-p)
+     2881-5381     2501  E. tokenizer
+                         uses: A only (no model, no kernels)
+       2883-3904   1022    E.1 the pipeline; the generated Unicode tables
+       3905-3979     75    E.2 UTF-8
+       3980-4019     40    E.3 scratch
+       4020-4139    120    E.4 NFC
+       4140-4678    539    E.5 tables
+       4679-5245    567    E.6 encoding
+       5246-5338     93    E.7 decoding
+       5339-5381     43    E.8 queries
+     5382-7780     2399  F. formats: bytes -> config, tensor table, tokenizer description
+                         uses: A-E (a reader fills a mamba__desc; see F.2)
+       5385-5739    355    F.1 bounded JSON
+       5740-5857    118    F.2 tensor table and the model description (the format seam)
+       5858-6693    836    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       6694-7780   1087    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+     7781-8296      516  G. loaders: the builder, the format table, the public loaders
+                         uses: A-F
+       7783-8131    349    G.1 binding tensors to layers
+       8132-8296    165    G.2 loaders */
 
 
 #include <string.h>
@@ -752,6 +784,15 @@ static int mamba__add(size_t a, size_t b, size_t *out) {
     return 1;
 }
 static size_t mamba__round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+/* FNV-1a (32-bit) of p[0..n), continuing from h (MAMBA__FNV_INIT to start):
+   the saved-state checksum and the tokenizer's string hash. */
+#define MAMBA__FNV_INIT 2166136261u
+MAMBA__UNUSED static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
 
 /* The decimal digits of u at out (no NUL); returns how many (1 to 20). */
 static int mamba__utoa(unsigned long long u, char *out) {
@@ -1891,6 +1932,7 @@ MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, co
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
     int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt);
+    MAMBA_ASSERT(blk > 0 && cols % blk == 0);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
@@ -2466,6 +2508,7 @@ static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int
     const mamba_config *c = &m->cfg;
     mamba__scratch sc;
     int D = c->d_model, t, l;
+    MAMBA_ASSERT(T >= 1 && T <= s->chunk && first >= 0 && first <= T);   /* the scratch holds s->chunk tokens */
     mamba__scratch_layout(c, s->chunk, s->scratch, &sc);
     for (t = 0; t < T; t++) mamba__row_f32(&m->embed, tok[t], sc.res + (size_t)t * D);
     for (l = 0; l < c->n_layer; l++) {
@@ -2630,11 +2673,6 @@ MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src
 #define MAMBA__SAVE_HDR 64
 static void mamba__put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
 static uint32_t mamba__get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-    return h;
-}
 static int mamba__state_ok(const mamba_state *s) {
     return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && s->shape.n_layer > 0 && s->shape.d_conv > 0;
 }
@@ -2683,7 +2721,7 @@ MAMBA_API mamba_status mamba_state_write(const mamba_state *s, void *buf, size_t
             memcpy(&v, &src[part][i], 4);
             mamba__put32(o, v);
         }
-    h = mamba__fnv1a(2166136261u, (const unsigned char *)buf, 60);
+    h = mamba__fnv1a(MAMBA__FNV_INIT, (const unsigned char *)buf, 60);
     h = mamba__fnv1a(h, (const unsigned char *)buf + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
     mamba__put32((unsigned char *)buf + 60, h);
     return MAMBA_OK;
@@ -2701,7 +2739,7 @@ MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t 
     mamba__save_header(s, want, (uint64_t)(need - MAMBA__SAVE_HDR));
     if (memcmp(p + 8, want + 8, 36) || memcmp(p + 52, want + 52, 8)) return MAMBA_ERR_SHAPE;   /* arch, dims, payload size */
     if (len != need) return MAMBA_ERR_FORMAT;
-    h = mamba__fnv1a(2166136261u, p, 60);
+    h = mamba__fnv1a(MAMBA__FNV_INIT, p, 60);
     h = mamba__fnv1a(h, p + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
     if (h != mamba__get32(p + 60)) return MAMBA_ERR_FORMAT;
     nc = mamba__conv_floats(s);
@@ -2842,7 +2880,7 @@ MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
 #ifndef MAMBA_NO_TOKENIZER   /* section E */
 /* ==== E. tokenizer ======================================================= */
 
-/* ---- E.1 the pipeline ------------------------------------------------------
+/* ---- E.1 the pipeline; the generated Unicode tables ------------------------
    Pipeline of HF's Tokenizer::encode, one stage feeding the next piece by piece
    (nothing is materialised but the ids):
      1. added tokens with normalized: false are found in the raw text
@@ -4212,9 +4250,7 @@ struct mamba_tokenizer {
 };
 
 static uint32_t mamba__tok_hash(const unsigned char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
+    uint32_t h = mamba__fnv1a(MAMBA__FNV_INIT, s, n);
     return h ^ h >> 15;
 }
 

@@ -7,6 +7,8 @@
    sections left in (safetensors, tokenizer, writer) still work; what was
    compiled out fails with MAMBA_ERR_UNSUPPORTED, never a crash.
    build/test_sections_* [SHARED_DATA_DIR] */
+#include <assert.h>
+#define MAMBA_ASSERT(x) assert(x)   /* the library's internal invariants, checked */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 #include "test.h"
