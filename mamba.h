@@ -122,7 +122,7 @@
                                        tokenizer.json and the JSON reader: GGUF
                                        only (other inputs: MAMBA_ERR_UNSUPPORTED)
                                        All three: the Cortex-M4 image of
-                                       examples/firmware/minimal.c, ~30 KB of
+                                       examples/firmware/minimal.c, ~31 KB of
                                        library code (make firmware)
      MAMBA_NO_SIMD                     scalar kernels only
      MAMBA_NO_AVX512, MAMBA_NO_AVX2, MAMBA_NO_NEON   skip one vector ISA
@@ -1674,7 +1674,6 @@ static int32_t mamba__hsum_i32(__m256i v) {
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
     return _mm_cvtsi128_si32(s);
 }
-/* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
 /* software prefetch of the weight stream MAMBA__QPF bytes ahead, one per line
    of the `len` bytes about to be read (rows are contiguous, so ahead of the
    end of one row is the next row) */
@@ -1683,6 +1682,7 @@ static int32_t mamba__hsum_i32(__m256i v) {
 #endif
 #define MAMBA__QPREFETCH(p, len) do { int pf_; for (pf_ = 0; pf_ < (len); pf_ += 64) _mm_prefetch((const char *)(p) + MAMBA__QPF + pf_, _MM_HINT_T0); } while (0)
 static int mamba__u16(const unsigned char *p) { uint16_t h; memcpy(&h, p, 2); return h; }   /* any alignment */
+/* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
 static __m256i mamba__sum8_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4, __m256i v5, __m256i v6, __m256i v7) {
     __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
     __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v4, v5), _mm256_hadd_epi32(v6, v7));
@@ -4185,9 +4185,9 @@ typedef struct mamba__tok_added {
     int flags;              /* MAMBA__AT_* */
 } mamba__tok_added;
 
-/* Everything the tables are built from, whatever the file format: tokenizer.json
-   feeds it today; GGUF metadata (tokenizer.ggml.tokens/merges/token_type) can
-   feed the same. Strings are views, valid during mamba__tok_build only. */
+/* Everything the tables are built from, whatever the file format: the
+   tokenizer.json reader (F.3) and the GGUF metadata reader (F.4) both fill
+   it. Strings are views, valid during mamba__tok_build only. */
 typedef struct mamba__tok_desc {
     size_t n_vocab;                 /* model vocabulary */
     const mamba__str *vocab;        /* token strings in byte-level form */
