@@ -2,7 +2,7 @@
 
      build/bench_tokenizer [TEXT [TOKENIZER.json ...]]
 
-   TEXT defaults to ../shared/data/tinyshakespeare.txt; the tokenizers to the
+   TEXT defaults to tests/data/shared/tinyshakespeare.txt (models/tinyshakespeare.txt); the tokenizers to the
    GPT-NeoX-20B and Falcon tokenizer.json files beside it. For each tokenizer:
    MB/s encoding TEXT as one whole text and as 100-line chunks (one encode call
    per chunk), best of 5 runs, one thread; then the bytes of the loaded tables
@@ -102,7 +102,7 @@ static void bench(const char *tok_path, const char *text, size_t len) {
 }
 
 int main(int argc, char **argv) {
-    const char *text_path = argc > 1 ? argv[1] : "../shared/data/tinyshakespeare.txt";
+    const char *text_path = argc > 1 ? argv[1] : "tests/data/shared/tinyshakespeare.txt";
     size_t len, dl;
     char *text = read_all(text_path, &len);
     int k;

@@ -5,7 +5,7 @@
 #ifndef MAMBA_TEST_FIXTURES_H
 #define MAMBA_TEST_FIXTURES_H
 
-static const char *shared_dir = "../shared/data";
+static const char *shared_dir = "tests/data/shared";
 /* $MAMBA_TEST_QUICK (set for the valgrind run by tests/run.sh): leave out the
    long numeric checks that exercise no code the rest does not (the bundled
    model's held-out perplexity, all but 25 lines of the GGUF tokenizer goldens). */

@@ -2,7 +2,7 @@
    index files, missing files; caller limits on GGUF and safetensors; NaN, inf
    and huge weights (validated or not) never give an out-of-range token.
 
-   build/test_bad_input [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_bad_input [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION

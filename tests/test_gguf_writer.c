@@ -3,7 +3,7 @@
    safetensors -> GGUF -> load; the Python reference writer's files; the
    tokenizer keys against tests/ref/tokenizer_to_gguf.py.
 
-   build/test_gguf_writer [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_gguf_writer [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION

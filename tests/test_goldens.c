@@ -3,7 +3,7 @@
    and from memory; the public greedy continuation; the bundled model's
    held-out perplexity; the same bits for any thread count.
 
-   build/test_goldens [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_goldens [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION
