@@ -5,7 +5,7 @@
    logits; errors must give exit status 1 and nothing on stdout. */
 #include "test.h"
 
-static const char *shared_dir = "../shared/data";
+static const char *shared_dir = "tests/data/shared";
 
 /* Runs cmd with stdout/stderr to files; returns the exit status (or -1).
    $MAMBA_TEST_TOOLS replaces the "build" of "build/mamba-..." commands and
@@ -66,6 +66,80 @@ static void expect_error(const char *what, const char *cmd) {
     out = slurp("build/tmp/cli.err", &n);
     CHECK(out && n > 0, "%s: no message on stderr", what);
     free(out);
+}
+
+/* 1 if the two files hold the same bytes. */
+static int same_bytes(const char *a, const char *b) {
+    size_t na, nb;
+    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    int same = x && y && na == nb && !memcmp(x, y, na);
+    free(x); free(y);
+    return same;
+}
+
+/* No file beside `out` named out.tmp.*: the temporary file was removed. */
+static int no_temp_left(const char *out) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "ls %s.tmp.* >/dev/null 2>&1", out);
+    return system(cmd) != 0;
+}
+
+/* mamba-quantize never damages a file it reads and replaces OUT only with a
+   complete file: OUT spelled another way, a hard or symbolic link to an input,
+   a shard, config.json or tokenizer.json is refused with the input untouched;
+   a write that fails part way (the file size limit standing in for a full
+   disk) leaves the previous OUT as it was and no temporary file. */
+static void quantize_safety(const char *m1_dir) {
+    char cmd[4096];
+    static const char *const same[] = {
+        "build/tmp/qsame/model.safetensors", "build/tmp/qsame/../qsame/model.safetensors", "build/tmp/qsame//model.safetensors",
+        "build/tmp/qsame-hardlink.gguf", "build/tmp/qsame-symlink.gguf", "build/tmp/qsame/config.json", "build/tmp/qsame/tokenizer.json"};
+    size_t k;
+    sprintf(cmd, "rm -rf build/tmp/qsame build/tmp/qsame-orig build/tmp/qsame-hardlink.gguf build/tmp/qsame-symlink.gguf build/tmp/qshard build/tmp/qshard-orig && "
+                 "mkdir -p build/tmp/qsame && cp %s/config.json %s/model.safetensors build/tmp/qsame/ && "
+                 "cp models/shakespeare-tiny/tokenizer.json build/tmp/qsame/ && cp -r build/tmp/qsame build/tmp/qsame-orig && "
+                 "ln build/tmp/qsame/model.safetensors build/tmp/qsame-hardlink.gguf && ln -s qsame/model.safetensors build/tmp/qsame-symlink.gguf && "
+                 "cp -r tests/data/m1-bf16-sharded build/tmp/qshard && cp -r build/tmp/qshard build/tmp/qshard-orig", m1_dir, m1_dir);
+    CHECK(system(cmd) == 0, "set up build/tmp/qsame");
+    for (k = 0; k < sizeof same / sizeof same[0]; k++) {
+        char what[300];
+        sprintf(what, "mamba-quantize build/tmp/qsame onto %s", same[k]);
+        sprintf(cmd, "build/mamba-quantize build/tmp/qsame %s Q8_0", same[k]);
+        expect_error(what, cmd);
+        CHECK(same_bytes("build/tmp/qsame/model.safetensors", "build/tmp/qsame-orig/model.safetensors") &&
+              same_bytes("build/tmp/qsame/config.json", "build/tmp/qsame-orig/config.json") &&
+              same_bytes("build/tmp/qsame/tokenizer.json", "build/tmp/qsame-orig/tokenizer.json"), "%s: an input changed", what);
+    }
+    /* IN a .safetensors file: config.json beside it is an input too */
+    expect_error("mamba-quantize X.safetensors onto the config.json beside it",
+                 "build/mamba-quantize build/tmp/qsame/model.safetensors build/tmp/qsame/./config.json F16");
+    CHECK(same_bytes("build/tmp/qsame/config.json", "build/tmp/qsame-orig/config.json"), "config.json changed");
+    /* a shard named by the index, and the index itself */
+    expect_error("mamba-quantize onto a shard", "build/mamba-quantize build/tmp/qshard build/tmp/qshard/./model-00002-of-00003.safetensors Q8_0");
+    expect_error("mamba-quantize onto the index", "build/mamba-quantize build/tmp/qshard build/tmp/qshard/model.safetensors.index.json Q8_0");
+    CHECK(same_bytes("build/tmp/qshard/model-00002-of-00003.safetensors", "build/tmp/qshard-orig/model-00002-of-00003.safetensors") &&
+          same_bytes("build/tmp/qshard/model.safetensors.index.json", "build/tmp/qshard-orig/model.safetensors.index.json"), "a shard or the index changed");
+    /* a .gguf input onto itself through a hard link */
+    CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf Q8_0") == 0, "mamba-quantize to build/tmp/qsame.gguf");
+    CHECK(system("rm -f build/tmp/qsame-gguf-link.gguf && ln build/tmp/qsame.gguf build/tmp/qsame-gguf-link.gguf && cp build/tmp/qsame.gguf build/tmp/qsame-gguf-orig.gguf") == 0, "link");
+    expect_error("mamba-quantize X.gguf onto a hard link of it", "build/mamba-quantize build/tmp/qsame.gguf build/tmp/qsame-gguf-link.gguf F32");
+    CHECK(same_bytes("build/tmp/qsame.gguf", "build/tmp/qsame-gguf-orig.gguf"), "the .gguf input changed");
+    /* a new OUT inside the model directory is fine */
+    CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame/model-q8_0.gguf Q8_0") == 0, "OUT a new file beside the inputs");
+    CHECK(same_bytes("build/tmp/qsame/model-q8_0.gguf", "build/tmp/qsame.gguf"), "the same GGUF whatever OUT's directory");
+    /* a write that fails part way: the previous OUT survives, no temporary file */
+    CHECK(run("ulimit -f 64 && build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf F32") == 1, "file size limit: exit status 1");
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(e && strstr(e, "build/tmp/qsame.gguf") && strstr(e, "too large"), "the message names OUT and the reason: '%s'", e ? e : "");
+        free(e);
+    }
+    CHECK(same_bytes("build/tmp/qsame.gguf", "build/tmp/qsame-gguf-orig.gguf"), "a failed write changed the previous OUT");
+    CHECK(no_temp_left("build/tmp/qsame.gguf"), "a failed write left build/tmp/qsame.gguf.tmp.*");
+    /* and a successful one replaces it whole */
+    CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf F32") == 0, "mamba-quantize over an existing OUT");
+    CHECK(!same_bytes("build/tmp/qsame.gguf", "build/tmp/qsame-gguf-orig.gguf") && no_temp_left("build/tmp/qsame.gguf"), "OUT replaced, no temporary file");
 }
 
 int main(int argc, char **argv) {
@@ -208,6 +282,7 @@ int main(int argc, char **argv) {
     }
 
     free(tokens);
+    quantize_safety(dir);
 
     /* mamba-tokenize against Hugging Face's ids (from the public goldens) */
     {
