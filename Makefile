@@ -255,14 +255,14 @@ GGUF_REF := $(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard 
 build/tmp/ref-%.gguf: tests/data/%/config.json tests/ref/gguf_write.py | build
 	python3 tests/ref/gguf_write.py tests/data/$* $@
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT)
+test: $(TOOLS) build/mamba-bench $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT)
 	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
 	    sh tests/run.sh $(SHARED) $(TESTS)
 
 # the quick pass: one native build and the sanitizer build of the main suites
 CHECKS  := $(call suites,,) $(call suites,,_san) build/test_kernels build/test_tokenizer build/test_tokenizer_san \
            build/test_cli build/test_readme sh:tests/test_first_contact.sh
-check: $(TOOLS) $(filter build/%,$(CHECKS)) $(GGUF_TOK) $(GGUF_REF)
+check: $(TOOLS) build/mamba-bench $(filter build/%,$(CHECKS)) $(GGUF_TOK) $(GGUF_REF)
 	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(CHECKS)
 
 build/mamba-bench: bench/bench.c mamba.h | build

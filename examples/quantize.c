@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L   /* fsync, mkstemp, fchmod, opendir under -std=c11 */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,25 +252,32 @@ int main(int argc, char **argv) {
     long long in_bytes, out_bytes;
     int i, pos = 0, rc = 1;
     memset(&o, 0, sizeof o);
+    tool_name = "mamba-quantize";
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n");
+            printf("usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n"
+                   "  IN            model directory, .safetensors beside its config.json, or .gguf\n"
+                   "  OUT           the GGUF file to write (replaced only once complete; never one of IN's files)\n"
+                   "  --pure        every matrix in TYPE (no F16 fallback rule, no Q8_0 output matrix with Q4_0)\n"
+                   "  --name NAME   general.name (default: from IN's directory name)\n"
+                   "  -h, --help    this text\n"
+                   "the last line: in=BYTES out=BYTES tensors=N kept=K\n");
             return 0;
         } else if (!strcmp(argv[i], "--pure")) o.pure = 1;
-        else if (!strcmp(argv[i], "--name") && i + 1 < argc) name = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "mamba-quantize: unknown option '%s'\n", argv[i]); return 2; }
+        else if (!strcmp(argv[i], "--name")) name = tool_value(argc, argv, &i);
+        else if (argv[i][0] == '-' && argv[i][1]) tool_usage_error("unknown option '%s'", argv[i]);
         else if (pos == 0) { in = argv[i]; pos++; }
         else if (pos == 1) { out = argv[i]; pos++; }
         else if (pos == 2) { type = argv[i]; pos++; }
-        else { fprintf(stderr, "mamba-quantize: too many arguments\n"); return 2; }
+        else tool_usage_error("too many arguments ('%s')", argv[i]);
     }
-    if (pos != 3) { fprintf(stderr, "usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n"); return 2; }
+    if (pos != 3) tool_usage_error("need IN, OUT and TYPE");
     if (!strcmp(type, "F32") || !strcmp(type, "f32")) o.type = MAMBA_DTYPE_F32;
     else if (!strcmp(type, "F16") || !strcmp(type, "f16")) o.type = MAMBA_DTYPE_F16;
     else if (!strcmp(type, "BF16") || !strcmp(type, "bf16")) o.type = MAMBA_DTYPE_BF16;
     else if (!strcmp(type, "Q8_0") || !strcmp(type, "q8_0")) o.type = MAMBA_DTYPE_Q8_0;
     else if (!strcmp(type, "Q4_0") || !strcmp(type, "q4_0")) o.type = MAMBA_DTYPE_Q4_0;
-    else { fprintf(stderr, "mamba-quantize: unknown type '%s' (F32, F16, BF16, Q8_0, Q4_0)\n", type); return 2; }
+    else tool_usage_error("unknown type '%s': expected F32, F16, BF16, Q8_0 or Q4_0", type);
     {
         char which[4200];
         if (out_is_input(in, out, which, sizeof which)) {

@@ -68,6 +68,120 @@ static void expect_error(const char *what, const char *cmd) {
     free(out);
 }
 
+/* A usage error: exit status 2, nothing on stdout, a message on stderr that
+   contains `needle` (when not NULL). */
+static void expect_usage_msg(const char *what, const char *cmd, const char *needle) {
+    size_t n;
+    char *out;
+    int rc = run(cmd);
+    CHECK(rc == 2, "%s: exit status %d, want 2 (usage)", what, rc);
+    out = slurp("build/tmp/cli.out", &n);
+    CHECK(out && n == 0, "%s: %zu bytes on stdout, want none", what, n);
+    free(out);
+    out = slurp("build/tmp/cli.err", &n);
+    CHECK(out && n > 0 && (!needle || strstr(out, needle)), "%s: stderr '%s' lacks '%s'", what, out ? out : "", needle ? needle : "");
+    free(out);
+}
+static void expect_usage(const char *what, const char *cmd) { expect_usage_msg(what, cmd, NULL); }
+
+/* A runtime failure: exit status 1, stderr holding every one of the needles. */
+static void expect_failure_msg(const char *what, const char *cmd, const char *n1, const char *n2) {
+    size_t n;
+    char *out;
+    expect_error(what, cmd);
+    out = slurp("build/tmp/cli.err", &n);
+    CHECK(out && strstr(out, n1) && (!n2 || strstr(out, n2)), "%s: stderr '%s' lacks '%s' / '%s'", what, out ? out : "", n1, n2 ? n2 : "");
+    free(out);
+}
+
+/* Every tool alike: --help on stdout with exit 0, usage errors exit 2 with
+   the valid range named, runtime failures exit 1 naming the path and the
+   reason, -f - reads standard input, mamba-logits takes -m. */
+static void tools_alike(const char *m1_dir, const char *tokens) {
+    static const char *const tools[] = {"generate", "logits", "tokenize", "perplexity", "quantize"};
+    char cmd[4096];
+    size_t k, n;
+    char *out;
+    for (k = 0; k < sizeof tools / sizeof tools[0]; k++) {
+        char what[128];
+        sprintf(cmd, "build/mamba-%s --help", tools[k]);
+        sprintf(what, "mamba-%s --help", tools[k]);
+        CHECK(run(cmd) == 0, "%s: exit status", what);
+        out = slurp("build/tmp/cli.out", &n);
+        CHECK(out && strstr(out, "usage: mamba-") && strstr(out, "--help"), "%s: usage on stdout: '%.80s'", what, out ? out : "");
+        free(out);
+        out = slurp("build/tmp/cli.err", &n);
+        CHECK(out && n == 0, "%s: %zu bytes on stderr", what, n);
+        free(out);
+        sprintf(cmd, "build/mamba-%s --no-such-option x y z", tools[k]);
+        sprintf(what, "mamba-%s --no-such-option", tools[k]);
+        expect_usage_msg(what, cmd, "--help");
+    }
+    CHECK(run("./build/mamba-bench --help") == 0, "mamba-bench --help: exit status");
+    out = slurp("build/tmp/cli.out", &n);
+    CHECK(out && strstr(out, "key=value") && strstr(out, "decode_bw_min") && strstr(out, "late_over_early"), "mamba-bench --help explains the key=value line");
+    free(out);
+    CHECK(run("./build/mamba-bench --no-such-option") == 2, "mamba-bench bad option: exit status 2");
+    /* bad values name their range */
+    expect_usage_msg("generate -t 0", "build/mamba-generate -t 0", "from 1 to 1024");
+    expect_usage_msg("generate --temp -1", "build/mamba-generate --temp -1", "from 0 to 1e+06");
+    expect_usage_msg("generate --top-p 1.5", "build/mamba-generate --top-p 1.5", "from 0 to 1");
+    expect_usage_msg("generate --top-k -3", "build/mamba-generate --top-k -3", "from 0 to 1000000000");
+    expect_usage_msg("generate -n many", "build/mamba-generate -n many", "from 0 to 1000000000");
+    expect_usage_msg("generate --chunk 0", "build/mamba-generate --chunk 0", "from 1 to 1048576");
+    expect_usage_msg("generate -m without a value", "build/mamba-generate -m", "needs a value");
+    expect_usage_msg("perplexity --chunk 0", "build/mamba-perplexity -f - --chunk 0 < /dev/null", "from 1 to 65536");
+    expect_usage_msg("perplexity -t 0", "build/mamba-perplexity -f - -t 0 < /dev/null", "from 1 to 1024");
+    expect_usage_msg("perplexity without -f", "build/mamba-perplexity", "-f TEXT");
+    sprintf(cmd, "build/mamba-logits --chunk 0 %s 1", m1_dir);
+    expect_usage_msg("logits --chunk 0", cmd, "from 1 to 1048576");
+    sprintf(cmd, "build/mamba-logits --mode sideways %s 1", m1_dir);
+    expect_usage_msg("logits --mode sideways", cmd, "step or prefill");
+    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q5_K", "F32, F16, BF16, Q8_0 or Q4_0");
+    sprintf(cmd, "build/mamba-logits %s 1 256", m1_dir);
+    expect_failure_msg("logits id == vocab_size", cmd, "0 to 255", "vocab_size 256");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"1 999\" -n 1", m1_dir);
+    expect_failure_msg("generate -i id out of range", cmd, "0 to 255", "vocab_size 256");
+    /* files: the path and the reason */
+    expect_failure_msg("generate -f missing", "build/mamba-generate -f build/no/such.txt", "build/no/such.txt", "No such file or directory");
+    expect_failure_msg("generate -f a directory", "build/mamba-generate -f build", "build", "Is a directory");
+    expect_failure_msg("perplexity -f a directory", "build/mamba-perplexity -f build", "build", "Is a directory");
+    sprintf(cmd, "build/mamba-tokenize -f build/no/such.txt %s/tokenizer-falcon.json", shared_dir);
+    expect_failure_msg("tokenize -f missing", cmd, "build/no/such.txt", "No such file or directory");
+    /* -f - reads standard input, the same as a file */
+    {
+        FILE *f = fopen("build/tmp/alike.txt", "wb");
+        char *a, *b;
+        size_t na, nb;
+        if (f) { fputs("ROMEO:\nWhat light through yonder window breaks?\n", f); fclose(f); }
+        CHECK(run("build/mamba-generate -f build/tmp/alike.txt -n 20 --temp 0") == 0, "generate -f FILE");
+        a = slurp("build/tmp/cli.out", &na);
+        CHECK(run("build/mamba-generate -f - -n 20 --temp 0 < build/tmp/alike.txt") == 0, "generate -f -");
+        b = slurp("build/tmp/cli.out", &nb);
+        CHECK(a && b && na > 20 && na == nb && !memcmp(a, b, na), "generate: -f - gives what -f FILE gives");
+        free(a); free(b);
+        CHECK(run("build/mamba-perplexity -f build/tmp/alike.txt") == 0, "perplexity -f FILE");
+        a = slurp("build/tmp/cli.out", &na);
+        CHECK(run("build/mamba-perplexity -f - < build/tmp/alike.txt") == 0, "perplexity -f -");
+        b = slurp("build/tmp/cli.out", &nb);
+        CHECK(a && b && strstr(a, "bits_per_byte=") && na == nb && !memcmp(a, b, na), "perplexity: -f - gives what -f FILE gives");
+        free(a); free(b);
+    }
+    /* mamba-logits -m MODEL: the same lines as the positional form */
+    {
+        char *a, *b;
+        size_t na, nb;
+        sprintf(cmd, "build/mamba-logits %s %s", m1_dir, tokens);
+        CHECK(run(cmd) == 0, "logits MODEL");
+        a = slurp("build/tmp/cli.out", &na);
+        sprintf(cmd, "build/mamba-logits -m %s %s", m1_dir, tokens);
+        CHECK(run(cmd) == 0, "logits -m MODEL");
+        b = slurp("build/tmp/cli.out", &nb);
+        CHECK(a && b && na > 1000 && na == nb && !memcmp(a, b, na), "logits: -m MODEL gives what MODEL gives");
+        free(a); free(b);
+    }
+}
+
 /* 1 if the two files hold the same bytes. */
 static int same_bytes(const char *a, const char *b) {
     size_t na, nb;
@@ -172,15 +286,15 @@ int main(int argc, char **argv) {
     sprintf(cmd, "build/mamba-logits %s 1 256", dir);
     expect_error("token out of range", cmd);
     sprintf(cmd, "build/mamba-logits %s 1 -2", dir);
-    expect_error("negative token", cmd);
+    expect_usage("negative token", cmd);
     sprintf(cmd, "build/mamba-logits %s 1 x", dir);
-    expect_error("non-numeric token", cmd);
+    expect_usage("non-numeric token", cmd);
     sprintf(cmd, "build/mamba-logits --mode sideways %s 1", dir);
-    expect_error("bad mode", cmd);
+    expect_usage("bad mode", cmd);
     sprintf(cmd, "build/mamba-logits --chunk 0 %s 1", dir);
-    expect_error("bad chunk", cmd);
+    expect_usage("bad chunk", cmd);
     sprintf(cmd, "build/mamba-logits %s", dir);
-    expect_error("no tokens", cmd);
+    expect_usage("no tokens", cmd);
     /* mamba-quantize, and the tools reading its .gguf files */
     {
         char *out;
@@ -281,6 +395,7 @@ int main(int argc, char **argv) {
         free(ev); free(corpus);
     }
 
+    tools_alike(dir, tokens);
     free(tokens);
     quantize_safety(dir);
 
