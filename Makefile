@@ -43,7 +43,8 @@ SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler
 suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
 TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
-           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
+           build/test_api build/test_api_san
 # what every test file includes
 TEST_H  := tests/test.h tests/fixtures.h
 # the fuzz drivers under ASan+UBSan, replaying the seeds tests/fuzz/make_seeds.sh
@@ -260,7 +261,7 @@ test: $(TOOLS) build/mamba-bench $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BU
 	    sh tests/run.sh $(SHARED) $(TESTS)
 
 # the quick pass: one native build and the sanitizer build of the main suites
-CHECKS  := $(call suites,,) $(call suites,,_san) build/test_kernels build/test_tokenizer build/test_tokenizer_san \
+CHECKS  := $(call suites,,) $(call suites,,_san) build/test_api build/test_api_san build/test_kernels build/test_tokenizer build/test_tokenizer_san \
            build/test_cli build/test_readme sh:tests/test_first_contact.sh
 check: $(TOOLS) build/mamba-bench $(filter build/%,$(CHECKS)) $(GGUF_TOK) $(GGUF_REF)
 	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(CHECKS)

@@ -73,9 +73,9 @@ int main(int argc, char **argv) {
     }
     if (!model_path) tool_usage_error("no MODEL");
     if (!n) tool_usage_error("no TOKEN_ID");
-    st = mamba_load_file(&m, model_path, NULL, &err);
+    st = mamba_model_load_file(&m, model_path, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", err.message); goto out; }
-    c = mamba_get_config(m);
+    c = mamba_model_config(m);
     for (i = 0; i < (int)n; i++)
         if (tokens[i] >= c->vocab_size) {
             fprintf(stderr, "mamba-logits: token id %d is out of range: 0 to %d (vocab_size %d)\n", tokens[i], c->vocab_size - 1, c->vocab_size);
@@ -101,6 +101,6 @@ out:
     free(tokens);
     free(logits);
     mamba_state_free(s);
-    mamba_free(m);
+    mamba_model_free(m);
     return rc;
 }

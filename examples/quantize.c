@@ -96,7 +96,7 @@ static long long input_bytes(const char *in) {
 }
 
 /* ---- OUT is none of the inputs ---------------------------------------------
-   What mamba_load_file and mamba_tokenizer_load_file read for IN: IN itself;
+   What mamba_model_load_file and mamba_tokenizer_load_file read for IN: IN itself;
    for a directory (or the directory of a .safetensors file) its config.json,
    tokenizer.json, model.safetensors, model.safetensors.index.json and every
    shard the index names (the loader takes shard names only inside that
@@ -289,13 +289,13 @@ int main(int argc, char **argv) {
     signal(SIGXFSZ, SIG_IGN);   /* over the file size limit: a write error (EFBIG), not a kill */
 #endif
 
-    st = mamba_load_file(&m, in, NULL, &err);
+    st = mamba_model_load_file(&m, in, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-quantize: %s\n", err.message); goto done; }
     {   /* the tokenizer: the GGUF's metadata, or tokenizer.json beside the weights */
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", in);
         if (ends_with(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
-        st = mamba_tokenizer_load_file(&tok, dir, &err);
+        st = mamba_tokenizer_load_file(&tok, dir, NULL, &err);
         if (st != MAMBA_OK) {
             if (ends_with(in, ".gguf") || st != MAMBA_ERR_IO) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }
             printf("no tokenizer.json: writing the model without tokenizer metadata\n");
@@ -318,6 +318,6 @@ int main(int argc, char **argv) {
     rc = 0;
 done:
     mamba_tokenizer_free(tok);
-    mamba_free(m);
+    mamba_model_free(m);
     return rc;
 }
