@@ -139,9 +139,9 @@ endif
 ifeq ($(HAVE_RV),1)
 FW_BUILT += build/firmware-riscv.elf
 endif
-TESTS   += sh:tests/test_firmware.sh sh:tests/test_first_contact.sh
+TESTS   += sh:tests/test_firmware.sh sh:tests/test_first_contact.sh sh:tests/test_packaging.sh
 
-.PHONY: all help run test check bench clean goldens fuzz fuzz-ci firmware firmware-run
+.PHONY: all help run test check install bench clean goldens fuzz fuzz-ci firmware firmware-run
 
 help:
 	@echo 'make              build the command-line tools into build/ (mamba-generate, -logits, -tokenize, -perplexity, -quantize)'
@@ -265,6 +265,18 @@ CHECKS  := $(call suites,,) $(call suites,,_san) build/test_api build/test_api_s
            build/test_cli build/test_readme sh:tests/test_first_contact.sh
 check: $(TOOLS) build/mamba-bench $(filter build/%,$(CHECKS)) $(GGUF_TOK) $(GGUF_REF)
 	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(CHECKS)
+
+# make install PREFIX=... (DESTDIR too): the header, the tools, mamba.pc and
+# the CMake package (find_package(mamba) gives the target mamba::mamba)
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define MAMBA_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' mamba.h | paste -sd.)
+install: $(TOOLS)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/mamba
+	install -m 644 mamba.h $(DESTDIR)$(PREFIX)/include/mamba.h
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	sed 's|@MAMBA_PREFIX@|$(PREFIX)|; s|@MAMBA_INCLUDEDIR@|$(PREFIX)/include|; s|@MAMBA_VERSION@|$(VERSION)|' cmake/mamba.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mamba.pc
+	install -m 644 cmake/mambaConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/mamba/
+	sed 's|@MAMBA_VERSION@|$(VERSION)|' cmake/mambaConfigVersion.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/mamba/mambaConfigVersion.cmake
 
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)

@@ -141,7 +141,7 @@
 #include <stdint.h>
 
 #define MAMBA_VERSION_MAJOR 0
-#define MAMBA_VERSION_MINOR 1
+#define MAMBA_VERSION_MINOR 2
 #define MAMBA_VERSION_PATCH 0
 #define MAMBA__STR2(x) #x
 #define MAMBA__STR(x) MAMBA__STR2(x)
