@@ -607,6 +607,7 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 
 #ifndef MAMBA_NO_STDIO
 #include <stdio.h>
+#include <errno.h>   /* the system's reason in file errors (strerror) */
 #if !defined(MAMBA_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
 #define MAMBA__MMAP 1
 #include <sys/mman.h>
@@ -860,7 +861,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, input0 = hp->input;
     memset(b, 0, sizeof *b);
-    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
+    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
     for (;;) {
         size_t got;
         if (n == cap) {
@@ -878,7 +879,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
         n += got;
         if (got == 0) break;
     }
-    if (ferror(f)) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
+    if (ferror(f)) { int en = errno; fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "cannot read %s: %s", path, strerror(en), 0, 0); }
     fclose(f);
     if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
     buf[n] = 0;
@@ -896,13 +897,16 @@ static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char 
     void *p;
     int fd = open(path, O_RDONLY);
     memset(b, 0, sizeof *b);
-    if (fd < 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return mamba__err(e, MAMBA_ERR_IO, "%s is not a regular file", path, 0, 0, 0); }
+    if (fd < 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return mamba__err(e, MAMBA_ERR_IO, S_ISDIR(st.st_mode) ? "%s is a directory, not a weights file" : "%s is not a regular file", path, 0, 0, 0);
+    }
     if (st.st_size == 0) { close(fd); b->kind = 0; return MAMBA_OK; } /* empty: caught as truncated */
     if ((unsigned long long)st.st_size > (size_t)-1) { close(fd); return mamba__err(e, MAMBA_ERR_LIMIT, "%s does not fit in memory", path, 0, 0, 0); }
     p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (p == MAP_FAILED) return mamba__err(e, MAMBA_ERR_IO, "cannot mmap %s", path, 0, 0, 0);
+    if (p == MAP_FAILED) return mamba__err(e, MAMBA_ERR_IO, "cannot mmap %s: %s", path, strerror(errno), 0, 0);
     b->data = (const unsigned char *)p;
     b->size = (size_t)st.st_size;
     b->kind = 2;
@@ -7981,6 +7985,47 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
     return st;
 }
 
+/* ---- first contact: what a model path is (issue 14) ------------------------
+   A path that is neither .gguf nor .safetensors by name is looked at before
+   config.json is joined to it: a directory is a model directory; a file
+   starting with the GGUF magic is GGUF, one starting with a safetensors
+   header (u64 length, '{') is safetensors; anything else, an empty file or a
+   path that cannot be opened gets a message naming the path and the reason. */
+enum { MAMBA__PATH_DIR, MAMBA__PATH_GGUF, MAMBA__PATH_ST };
+/* Appends text to the message mamba__err wrote (for a third string). */
+static void mamba__append(mamba_error *e, const char *text) {
+    size_t n, k;
+    if (!e) return;
+    n = strlen(e->message);
+    k = strlen(text);
+    if (n + k >= sizeof e->message) k = sizeof e->message - 1 - n;
+    memcpy(e->message + n, text, k);
+    e->message[n + k] = 0;
+}
+static mamba_status mamba__path_kind(const char *path, int *kind, mamba_error *e) {
+    unsigned char head[9];
+    size_t n;
+    FILE *f;
+#ifdef MAMBA__MMAP
+    struct stat st;
+    if (stat(path, &st) != 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    if (S_ISDIR(st.st_mode)) { *kind = MAMBA__PATH_DIR; return MAMBA_OK; }
+#endif
+    if (!(f = fopen(path, "rb"))) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    n = fread(head, 1, sizeof head, f);
+    if (n == 0 && ferror(f)) {
+        int en = errno;
+        fclose(f);
+        if (en == EISDIR) { *kind = MAMBA__PATH_DIR; return MAMBA_OK; }
+        return mamba__err(e, MAMBA_ERR_IO, "cannot read %s: %s", path, strerror(en), 0, 0);
+    }
+    fclose(f);
+    if (n == 0) return mamba__err(e, MAMBA_ERR_FORMAT, "%s is empty (expected a model directory, a .gguf or a .safetensors file)", path, 0, 0, 0);
+    if (n >= 4 && !memcmp(head, "GGUF", 4)) { *kind = MAMBA__PATH_GGUF; return MAMBA_OK; }
+    if (n == sizeof head && head[8] == '{' && !head[7] && !head[6] && !head[5]) { *kind = MAMBA__PATH_ST; return MAMBA_OK; }
+    return mamba__err(e, MAMBA_ERR_FORMAT, "%s is not a model: expected a directory holding config.json, a .gguf file or a .safetensors file", path, 0, 0, 0);
+}
+
 MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
     mamba__tensors ts;
@@ -7989,15 +8034,19 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
     mamba__heap *hp;
     size_t used0;
     char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
+    int kind = MAMBA__PATH_DIR, is_st;
     mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
+    if (!mamba__ends_with(path, ".gguf") && !mamba__ends_with(path, ".safetensors") &&
+        (st = mamba__path_kind(path, &kind, e)) != MAMBA_OK) return st;   /* first contact hook */
+    is_st = mamba__ends_with(path, ".safetensors") || kind == MAMBA__PATH_ST;
     memset(&cfg, 0, sizeof cfg);
     m = mamba__model_new(opt, &ts, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     hp = &m->heap;
-    if (mamba__ends_with(path, ".gguf")) {   /* self-describing: config in the metadata */
+    if (mamba__ends_with(path, ".gguf") || kind == MAMBA__PATH_GGUF) {   /* self-describing: config in the metadata */
         mamba__blob b;
         mamba__gguf g;
         memset(&g, 0, sizeof g);
@@ -8009,7 +8058,7 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
         return mamba__finish_load(out, m, &ts, st, used0, e);
     }
     /* MODEL is a directory, or a .safetensors file next to its config.json */
-    if (mamba__ends_with(path, ".safetensors")) {
+    if (is_st) {
         const char *slash = strrchr(path, '/');
         size_t n = slash ? (size_t)(slash - path) : 0;
         dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
@@ -8024,7 +8073,7 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
     st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
     if (st != MAMBA_OK) goto done;
     hp->input += cfg.size;
-    if (mamba__ends_with(path, ".safetensors")) {
+    if (is_st) {
         st = mamba__load_shard(m, &ts, path, opt, e);
     } else {
         w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
@@ -8049,12 +8098,13 @@ done:
 #endif /* MAMBA_NO_STDIO */
 
 #ifndef MAMBA_NO_STDIO
-static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len) {
+static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len, int *eno) {
     FILE *f = fopen(path, "rb");
     char *b = NULL;
     size_t n = 0, cap = 0;
     *buf = NULL;
     *len = 0;
+    *eno = errno;
     if (!f) return MAMBA_ERR_IO;
     for (;;) {
         size_t got;
@@ -8071,7 +8121,7 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t l
         if (!got) break;
         if (n > limit) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_LIMIT; }   /* stop reading early */
     }
-    if (ferror(f) || !n) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
+    if (ferror(f) || !n) { *eno = ferror(f) ? errno : 0; fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
     fclose(f);
     *buf = b;
     *len = n;
@@ -8087,6 +8137,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
     char *buf = NULL, *joined = NULL;
     size_t len = 0, pl, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
     mamba_status st;
+    int eno = 0, eno2 = 0;
     mamba__heap_plain(hp);
     mamba__err_clear(err);
     if (out) *out = NULL;
@@ -8100,22 +8151,42 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__blob_release(hp, &b);
         return st;
     }
-    st = mamba__tok_slurp(hp, path, limit, &buf, &len);
+    if (mamba__ends_with(path, ".safetensors")) {   /* the tokenizer.json beside it (first contact hook) */
+        const char *slash = strrchr(path, '/');
+        size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+        joined = MAMBA__CAST(char *, mamba__halloc(hp, dl + 15));
+        if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+        memcpy(joined, path, dl);
+        memcpy(joined + dl, "tokenizer.json", 15);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno);
+        if (st == MAMBA_ERR_IO) {
+            mamba__err(err, st, eno ? "cannot open %s (the tokenizer beside %s): " : "%s (the tokenizer beside %s) is empty", joined, path, 0, 0);
+            if (eno) mamba__append(err, strerror(eno));
+            mamba__hfree(hp, joined);
+            return st;
+        }
+    } else st = mamba__tok_slurp(hp, path, limit, &buf, &len, &eno);
     if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
         st = mamba_tokenizer_load_gguf(out, buf, len, opt, err);
         mamba__hfree(hp, buf);
         return st;
     }
-    if (st == MAMBA_ERR_IO) {                 /* a directory (or nothing): try DIR/tokenizer.json */
+    if (st == MAMBA_ERR_IO && !joined) {      /* a directory (or nothing): try DIR/tokenizer.json */
         pl = strlen(path);
         joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 16));
         if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
         memcpy(joined, path, pl);
         if (pl && path[pl - 1] != '/') joined[pl++] = '/';
         memcpy(joined + pl, "tokenizer.json", 15);
-        st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno2);
         if (st == MAMBA_ERR_IO) {
-            mamba__err(err, st, "cannot read %s (nor %s)", path, joined, 0, 0);
+            if (eno == EISDIR) {   /* a directory: what is wrong with its tokenizer.json */
+                mamba__err(err, st, eno2 ? "cannot read %s: " : "%s is empty", joined, 0, 0, 0);
+                if (eno2) mamba__append(err, strerror(eno2));
+            } else if (eno) {
+                mamba__err(err, st, "cannot read %s: ", path, 0, 0, 0);
+                mamba__append(err, strerror(eno));
+            } else mamba__err(err, st, "%s is empty (expected a tokenizer.json, a .gguf file or a model directory)", path, 0, 0, 0);
             mamba__hfree(hp, joined);
             return st;
         }
