@@ -198,13 +198,21 @@ build/readme_example.c: README.md | build
 	awk '/^```c$$/{n++; if (n==1) {p=1; next}} /^```$$/{p=0} p' README.md > $@
 build/readme_example: build/readme_example.c mamba.h
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+# the example in mamba.h's doc block, inside a main(argc, argv) giving it path and prompt
+build/docblock_example.c: mamba.h | build
+	@{ printf '#define MAMBA_IMPLEMENTATION\n#include "mamba.h"\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n'; \
+	   printf 'int main(int argc, char **argv) {\n    const char *path = argc > 1 ? argv[1] : "models/shakespeare-tiny";\n'; \
+	   printf '    const char *prompt = argc > 2 ? argv[2] : "ROMEO:";\n'; \
+	   awk '/^   EXAMPLE/{p=1; getline; next} /^   WHAT IS SUPPORTED/{p=0} p' mamba.h | sed 's/^     //'; printf '}\n'; } > $@
+build/docblock_example_san: build/docblock_example.c mamba.h
+	$(SANCC) $(WARN) $(SAN) -march=native -I. $< -o $@ $(LDLIBS)
 build/readme_example_san: build/readme_example.c mamba.h
 	$(SANCC) $(WARN) $(SAN) -march=native -I. $< -o $@ $(LDLIBS)
 # a random model with the GPT-NeoX tokenizer and 50,280 embedding rows
 NEOX_MODEL := build/tmp/neox-model/model.safetensors
 $(NEOX_MODEL): tests/ref/neox_model.py | build
 	python3 $< $(SHARED)/tokenizer-gpt-neox-20b.json $(@D)
-build/test_readme: tests/test_readme.c tests/test.h build/readme_example build/readme_example_san build/mamba-tokenize $(NEOX_MODEL) | build
+build/test_readme: tests/test_readme.c tests/test.h build/readme_example build/readme_example_san build/docblock_example_san build/mamba-tokenize $(NEOX_MODEL) | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)

@@ -9,21 +9,31 @@
      threads). Build with -march=native (or -mavx2 -mfma -mf16c, or for
      AArch64) to get the vector kernels.
 
-   EXAMPLE (text in, text out; error checks left out)
-         mamba_model *m; mamba_state *s; mamba_tokenizer *tok; mamba_error err;
-         mamba_model_load_file(&m, "models/shakespeare-tiny", NULL, &err);
-         mamba_tokenizer_load_file(&tok, "models/shakespeare-tiny", NULL, &err);
-         mamba_state_new(&s, m, 0);
-         int ids[256]; size_t n; float logits[256];     // vocab_size floats
-         mamba_tokenizer_encode(tok, "ROMEO:", 6, ids, 256, &n);
-         mamba_forward(m, s, ids, n, logits, MAMBA_LOGITS_LAST);   // the prompt
-         for (int i = 0; i < 100; i++) {                           // greedy
-             int next = mamba_argmax(logits, 256); char out[64]; size_t k;
-             mamba_tokenizer_decode(tok, &next, 1, 0, out, sizeof out, &k);
-             fwrite(out, 1, k, stdout);   // (mamba_decoder_token streams UTF-8 safely)
-             mamba_step(m, s, next, logits);
+   EXAMPLE (greedy text after `prompt` from the model at `path`: every buffer
+   sized from the model, every status checked; `make test` runs this block)
+         mamba_model *m = NULL; mamba_tokenizer *tok = NULL; mamba_state *s = NULL;
+         mamba_decoder dec; mamba_error err; mamba_status st; size_t n = 0, k;
+         int *ids = NULL, V, nv, rc = 1; float *logits = NULL; char out[1024];
+         if (mamba_model_load_file(&m, path, NULL, &err) != MAMBA_OK ||
+             mamba_tokenizer_load_file(&tok, path, NULL, &err) != MAMBA_OK) { puts(err.message); goto done; }
+         V = mamba_model_config(m)->vocab_size;                  // logits: V floats
+         nv = mamba_tokenizer_n_vocab(tok) < V ? mamba_tokenizer_n_vocab(tok) : V;   // no padding ids
+         st = mamba_tokenizer_encode(tok, prompt, strlen(prompt), NULL, 0, &n);     // measures n
+         if ((st != MAMBA_OK && st != MAMBA_ERR_RANGE) || !(ids = (int *)malloc(sizeof(int) * (n + 1))) ||
+             !(logits = (float *)malloc(sizeof(float) * (size_t)V)) || mamba_state_new(&s, m, 0) != MAMBA_OK ||
+             mamba_tokenizer_encode(tok, prompt, strlen(prompt), ids, n, &n) != MAMBA_OK) goto done;
+         if (n == 0) ids[n++] = 0;                               // an empty prompt starts from id 0
+         if (mamba_forward(m, s, ids, n, logits, MAMBA_LOGITS_LAST) != MAMBA_OK) goto done;
+         mamba_decoder_init(&dec, 0);                            // streams UTF-8 without splitting it
+         for (int i = 0; i < 100; i++) {                         // greedy
+             int next = mamba_argmax(logits, nv);
+             if (mamba_decoder_token(&dec, tok, next, out, sizeof out, &k) == MAMBA_OK) fwrite(out, 1, k, stdout);
+             if (mamba_step(m, s, next, logits) != MAMBA_OK) goto done;
          }
-         mamba_state_free(s); mamba_tokenizer_free(tok); mamba_model_free(m);
+         rc = 0;
+     done:
+         free(ids); free(logits); mamba_state_free(s); mamba_tokenizer_free(tok); mamba_model_free(m);
+         return rc;
 
    WHAT IS SUPPORTED
      Models:   Mamba-1 (model_type "mamba", HF or original state-spaces config),

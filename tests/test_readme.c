@@ -1,4 +1,5 @@
-/* Runs the C example from README.md (extracted and built by the Makefile as
+/* Runs the C example from README.md and the one in mamba.h's doc block
+   (build/docblock_example_san) -- the README one extracted and built by the Makefile as
    build/readme_example, and as build/readme_example_san under AddressSanitizer
    + UBSan) and checks that it works as the README says, on the bundled model
    and on a model like the ones users download: a 50,280-token vocabulary with
@@ -91,7 +92,18 @@ int main(int argc, char **argv) {
     CHECK(err_bytes() == 0, "NeoX model: wrote to stderr (a sanitizer report?)");
     rc = run("build/readme_example_san build/tmp/neox-model ''", &n);
     CHECK(rc == 0 && err_bytes() == 0, "NeoX model, empty prompt: exit status %d", rc);
-    printf("  README example: bundled model, empty prompt, NeoX 50280-token model with a %zu-token prompt\n", words);
+    /* the example in mamba.h's doc block (build/docblock_example_san wraps it in a main) */
+    rc = run("build/docblock_example_san", &n);
+    CHECK(rc == 0, "doc-block example: exit status %d", rc);
+    shakespeare("doc-block example", 0, n);
+    CHECK(err_bytes() == 0, "doc-block example: wrote to stderr");
+    rc = run("build/docblock_example_san models/shakespeare-tiny ''", &n);
+    CHECK(rc == 0 && n > 0 && err_bytes() == 0, "doc-block example, empty prompt: exit status %d", rc);
+    snprintf(cmd, sizeof cmd, "build/docblock_example_san build/tmp/neox-model '%s'", prompt);
+    rc = run(cmd, &n);
+    CHECK(rc == 0 && n > 0, "doc-block example, NeoX model, %zu-token prompt: exit status %d", words, rc);
+    CHECK(err_bytes() == 0, "doc-block example, NeoX model: wrote to stderr (a sanitizer report?)");
+    printf("  README and doc-block examples: bundled model, empty prompt, NeoX 50280-token model with a %zu-token prompt\n", words);
     free(prompt); free(ids);
     return test_summary();
 }
