@@ -120,6 +120,7 @@ static const char *out_is_input(const char *in, const char *out, char *buf, size
     if (stat(out, &so) != 0) return NULL;   /* a new file cannot be an input */
     if (same_file(&so, in)) { snprintf(buf, cap, "%s", in); return buf; }
     if (stat(in, &si) != 0) return NULL;    /* the load reports it */
+    if (strlen(in) >= sizeof dir) return NULL;   /* longer than any path the load can open */
     if (S_ISDIR(si.st_mode)) snprintf(dir, sizeof dir, "%s", in);
     else if (ends_with(in, ".gguf")) return NULL;   /* one file: the model, its config and tokenizer */
     else {
@@ -128,11 +129,10 @@ static const char *out_is_input(const char *in, const char *out, char *buf, size
         if (!dir[0]) strcpy(dir, "/");
     }
     for (k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
-        snprintf(buf, cap, "%s/%s", dir, fixed[k]);
+        if (snprintf(buf, cap, "%s/%s", dir, fixed[k]) >= (int)cap) continue;
         if (same_file(&so, buf)) return buf;
     }
-    snprintf(buf, cap, "%s/model.safetensors.index.json", dir);
-    if (!(f = fopen(buf, "rb"))) return NULL;
+    if (snprintf(buf, cap, "%s/model.safetensors.index.json", dir) >= (int)cap || !(f = fopen(buf, "rb"))) return NULL;
     if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 && (index = (char *)malloc((size_t)n + 1)) &&
         fread(index, 1, (size_t)n, f) == (size_t)n) index[n] = 0;
     else { free(index); index = NULL; }
@@ -141,8 +141,8 @@ static const char *out_is_input(const char *in, const char *out, char *buf, size
     while ((de = readdir(d)) != NULL) {
         char quoted[1024];
         if (strlen(de->d_name) + 3 > sizeof quoted) continue;
-        snprintf(quoted, sizeof quoted, "\"%s\"", de->d_name);
-        snprintf(buf, cap, "%s/%s", dir, de->d_name);
+        if (snprintf(quoted, sizeof quoted, "\"%s\"", de->d_name) >= (int)sizeof quoted ||
+            snprintf(buf, cap, "%s/%s", dir, de->d_name) >= (int)cap) continue;
         if (strstr(index, quoted) && same_file(&so, buf)) { closedir(d); free(index); return buf; }
     }
     closedir(d);
@@ -170,7 +170,10 @@ static int write_atomic(const mamba_model *m, const mamba_tokenizer *tok, const 
     int fd, e = 0;
     mode_t mask = umask(0);
     umask(mask);
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", out);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", out) >= (int)sizeof tmp) {
+        fprintf(stderr, "mamba-quantize: %s: the path is too long\n", out);
+        return 1;
+    }
     if ((fd = mkstemp(tmp)) < 0) {
         fprintf(stderr, "mamba-quantize: cannot create a temporary file beside %s: %s\n", out, strerror(errno));
         return 1;
