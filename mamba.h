@@ -6781,6 +6781,7 @@ typedef struct mamba__spm {
     int add_dummy_prefix, remove_extra_ws, escape_ws, byte_fallback;
     int add_bos, add_eos, bos_id, eos_id;
     int has_user;                   /* user-defined pieces are in the tokenizer's trie[0] */
+    int split_ws;                   /* no piece has U+2581 after another character: BPE may run word by word */
     int hf_prepend, hf_replace;     /* HF normalizer: Prepend U+2581, Replace ' ' -> U+2581 */
     int hf_meta;                    /* Metaspace pre-tokenizer: 0 none, 1 always, 2 first, 3 never */
     int hf_split;                   /* Metaspace split */
@@ -6961,6 +6962,23 @@ static mamba_status mamba__spm_build(mamba__heap *hp, mamba_tokenizer **out, mam
             }
         }
     }
+    {   /* a merge never makes a piece with U+2581 after another character: then
+           the text splits before each such U+2581 into words that BPE can take
+           one at a time (and cache), with the same result as the whole text */
+        int ws = mamba__spm_find(sp, (const unsigned char *)"\xE2\x96\x81", 3);
+        sp->split_ws = ws >= 0 && sp->type[ws] != MAMBA__SPT_CONTROL && sp->type[ws] != MAMBA__SPT_BYTE &&
+                       sp->type[ws] != MAMBA__SPT_UNKNOWN && (cfg->mode == MAMBA__SPM_HF || cfg->escape_ws);
+        for (i = 0; i < n_ids && sp->split_ws; i++) {
+            const unsigned char *p = sp->text + sp->off[i];
+            size_t n = sp->off[i + 1] - sp->off[i], q;
+            if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE) continue;
+            for (q = 1; q + 3 <= n; q++)   /* (UTF-8: 0xE2 here starts a character) */
+                if (p[q] == 0xE2 && p[q + 1] == 0x96 && p[q + 2] == 0x81 && !(q >= 3 && p[q - 3] == 0xE2 && p[q - 2] == 0x96 && p[q - 1] == 0x81)) {
+                    sp->split_ws = 0;
+                    break;
+                }
+        }
+    }
     if (cfg->mode == MAMBA__SPM_MODEL) {
         if (sp->unk_id < 0 || sp->unk_id >= (int)n_ids || sp->type[sp->unk_id] != MAMBA__SPT_UNKNOWN) {
             st = mamba__err(e, MAMBA_ERR_FORMAT, "SentencePiece: unk id %d is not an UNKNOWN piece", 0, 0, sp->unk_id, 0);
@@ -7018,6 +7036,10 @@ typedef struct mamba__spm_enc {
     int *ids;
     size_t cap, n;
     mamba_status st;
+    mamba__wc_ent *wc;              /* words already seen (split_ws), or NULL */
+    uint32_t wc_mask;
+    int32_t rec[MAMBA__WC_IDS];     /* the ids of the current word, while they fit */
+    size_t n_rec;
 } mamba__spm_enc;
 
 /* a below b in the agenda: lower score, or the same score further right */
@@ -7070,6 +7092,8 @@ static mamba__spm_pair mamba__spm_pop(mamba__spm_enc *x) {
 static void mamba__spm_emit(mamba__spm_enc *x, int id) {
     if (x->n < x->cap) x->ids[x->n] = id;
     x->n++;
+    if (x->n_rec < MAMBA__WC_IDS) x->rec[x->n_rec] = id;
+    x->n_rec++;
 }
 
 /* A final symbol to ids: UNUSED pieces split back into the merge that made
@@ -7092,13 +7116,68 @@ static void mamba__spm_resegment(mamba__spm_enc *x, const unsigned char *p, size
     mamba__spm_emit(x, id);
 }
 
+/* BPE over the normalized text nb[a..b): symbols (user-defined pieces frozen,
+   else characters), the agenda, then the final pieces to ids. */
+static void mamba__spm_word(mamba__spm_enc *x, const mamba_tokenizer *t, size_t a, size_t b) {
+    const mamba__spm *sp = x->sp;
+    const unsigned char *nb = x->nb;
+    mamba__wc_ent *c = NULL;
+    size_t i, ns = 0;
+    int32_t h;
+    if (x->wc && b - a <= MAMBA__WC_KEY) {
+        uint32_t hs = mamba__hash_short(nb + a, b - a);
+        c = &x->wc[hs & x->wc_mask];
+        if (c->hash == hs && c->len == b - a && !memcmp(c->key, nb + a, b - a)) {
+            for (i = 0; i < c->n_ids; i++) mamba__spm_emit(x, c->ids[i]);
+            return;
+        }
+        c->len = 0;
+        c->hash = hs;
+    }
+    x->n_rec = 0;
+    x->hn = 0;
+    for (i = a; i < b;) {
+        size_t l = sp->has_user ? mamba__spm_user_match(&t->trie[0], nb + i, b - i) : 0;
+        mamba__spm_sym *y = &x->sym[ns];
+        y->frozen = l > 0;
+        if (!l) {
+            int tr, k = mamba__utf8_check(nb + i, b - i, &tr);
+            l = k > 0 ? (size_t)k : 1;
+        }
+        y->start = (uint32_t)i; y->len = (uint32_t)l;
+        y->prev = (int32_t)ns - 1;
+        i += l;
+        y->next = i < b ? (int32_t)ns + 1 : -1;
+        ns++;
+    }
+    for (i = 1; i < ns && x->st == MAMBA_OK; i++) mamba__spm_pair_add(x, (int32_t)i - 1, (int32_t)i);
+    while (x->hn && x->st == MAMBA_OK) {
+        mamba__spm_pair top = mamba__spm_pop(x);
+        mamba__spm_sym *l = &x->sym[top.left], *r = &x->sym[top.right];
+        if (!l->len || !r->len || l->len + r->len != top.size) continue;   /* stale */
+        l->len += r->len;
+        l->next = r->next;
+        if (r->next >= 0) x->sym[r->next].prev = top.left;
+        r->len = 0;
+        mamba__spm_pair_add(x, l->prev, top.left);
+        mamba__spm_pair_add(x, top.left, l->next);
+    }
+    for (h = 0; ns && h != -1 && x->st == MAMBA_OK; h = x->sym[h].next) mamba__spm_resegment(x, nb + x->sym[h].start, x->sym[h].len);
+    if (c && x->st == MAMBA_OK && x->n_rec <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)(b - a);
+        c->n_ids = (uint8_t)x->n_rec;
+        memcpy(c->key, nb + a, b - a);
+        memcpy(c->ids, x->rec, x->n_rec * sizeof(int32_t));
+    }
+}
+
 static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
                                             size_t cap, size_t *n_out, mamba__heap *hp) {
     const mamba__spm *sp = t->spm;
     static const unsigned char ws[3] = {0xE2, 0x96, 0x81}, rep[3] = {0xEF, 0xBF, 0xBD};
     mamba__spm_enc x;
     unsigned char *nb = NULL;
-    size_t nn = 0, i = 0, ns = 0, ncap;
+    size_t nn = 0, i = 0, ncap;
     int k;
     memset(&x, 0, sizeof x);
     x.sp = sp; x.hp = hp; x.ids = ids; x.cap = cap; x.st = MAMBA_OK;
@@ -7135,39 +7214,29 @@ static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsi
         }
     }
     if (nn) {
-        int32_t h;
         x.nb = nb;
         if (!(x.sym = MAMBA__CAST(mamba__spm_sym *, mamba__halloc(hp, sizeof(mamba__spm_sym) * nn)))) { mamba__hfree(hp, nb); return MAMBA_ERR_NOMEM; }
-        for (i = 0; i < nn;) {   /* symbols: user-defined pieces (frozen) or characters */
-            size_t l = sp->has_user ? mamba__spm_user_match(&t->trie[0], nb + i, nn - i) : 0;
-            mamba__spm_sym *y = &x.sym[ns];
-            y->frozen = l > 0;
-            if (!l) {
-                int tr, c = mamba__utf8_check(nb + i, nn - i, &tr);
-                l = c > 0 ? (size_t)c : 1;
-            }
-            y->start = (uint32_t)i; y->len = (uint32_t)l;
-            y->prev = (int32_t)ns - 1;
-            i += l;
-            y->next = i < nn ? (int32_t)ns + 1 : -1;
-            ns++;
+        if (nn >= MAMBA__WC_MIN && sp->split_ws) {   /* a cache of words, as the byte-level path has */
+            size_t n_wc = 256;
+            while (n_wc < 16384 && n_wc * 16 < nn) n_wc *= 2;
+            x.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
+            x.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
         }
-        for (i = 1; i < ns && x.st == MAMBA_OK; i++) mamba__spm_pair_add(&x, (int32_t)i - 1, (int32_t)i);
-        while (x.hn && x.st == MAMBA_OK) {
-            mamba__spm_pair top = mamba__spm_pop(&x);
-            mamba__spm_sym *l = &x.sym[top.left], *r = &x.sym[top.right];
-            if (!l->len || !r->len || l->len + r->len != top.size) continue;   /* stale */
-            l->len += r->len;
-            l->next = r->next;
-            if (r->next >= 0) x.sym[r->next].prev = top.left;
-            r->len = 0;
-            mamba__spm_pair_add(&x, l->prev, top.left);
-            mamba__spm_pair_add(&x, top.left, l->next);
+        if (!sp->split_ws) mamba__spm_word(&x, t, 0, nn);
+        else {
+            size_t from = 0;
+            for (i = 3; i + 3 <= nn && x.st == MAMBA_OK; i++)
+                if (nb[i] == 0xE2 && nb[i + 1] == 0x96 && nb[i + 2] == 0x81 && !(nb[i - 3] == 0xE2 && nb[i - 2] == 0x96 && nb[i - 1] == 0x81)) {
+                    mamba__spm_word(&x, t, from, i);
+                    from = i;
+                    i += 2;
+                }
+            if (x.st == MAMBA_OK) mamba__spm_word(&x, t, from, nn);
         }
-        for (h = 0; h != -1 && x.st == MAMBA_OK; h = x.sym[h].next) mamba__spm_resegment(&x, nb + x.sym[h].start, x.sym[h].len);
     }
     for (k = 0; k < t->n_suffix; k++) mamba__spm_emit(&x, t->suffix[k]);
     if (x.sym) mamba__hfree(hp, x.sym);
+    if (x.wc) mamba__hfree(hp, x.wc);
     if (x.heap) mamba__hfree(hp, x.heap);
     if (x.rev) mamba__hfree(hp, x.rev);
     if (nb) mamba__hfree(hp, nb);
@@ -7180,12 +7249,23 @@ static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsi
 
 /* One word: a symbol per character (its piece, else its <0xNN> bytes, else
    unk, fused when fuse_unk), then merges by rank. As HF's BPE::merge_word. */
-static void mamba__spm_hf_bpe(mamba__enc *e, const unsigned char *s, size_t n) {
+static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) {
     const mamba_tokenizer *t = e->t;
     const mamba__spm *sp = t->spm;
     size_t i = 0, m = 0, k;
     int unk = 0;
+    mamba__wc_ent *c = NULL;
     if (!n || e->st) return;
+    if (e->wc && n <= MAMBA__WC_KEY) {
+        uint32_t h = mamba__hash_short(s, n);
+        c = &e->wc[h & e->wc_mask];
+        if (c->hash == h && c->len == n && !memcmp(c->key, s, n)) {
+            for (i = 0; i < c->n_ids; i++) mamba__emit(e, c->ids[i]);
+            return;
+        }
+        c->len = 0;
+        c->hash = h;
+    }
     if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
     if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, n + 1, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
     while (i < n) {
@@ -7216,6 +7296,25 @@ static void mamba__spm_hf_bpe(mamba__enc *e, const unsigned char *s, size_t n) {
     m = mamba__bpe_merge(e, m);
     if (e->st) return;
     for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
+    if (c && m <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)n;
+        c->n_ids = (uint8_t)m;
+        memcpy(c->key, s, n);
+        memcpy(c->ids, e->sym, m * sizeof(int32_t));
+    }
+}
+
+/* A piece for HF's BPE: word by word where no merge can cross a word (split_ws). */
+static void mamba__spm_hf_bpe(mamba__enc *e, const unsigned char *s, size_t n) {
+    size_t i, from = 0;
+    if (!e->t->spm->split_ws) { mamba__spm_hf_word(e, s, n); return; }
+    for (i = 3; i + 3 <= n && !e->st; i++)
+        if (s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81 && !(s[i - 3] == 0xE2 && s[i - 2] == 0x96 && s[i - 1] == 0x81)) {
+            mamba__spm_hf_word(e, s + from, i - from);
+            from = i;
+            i += 2;
+        }
+    mamba__spm_hf_word(e, s + from, n - from);
 }
 
 /* The Metaspace pre-tokenizer: ' ' -> U+2581, U+2581 prepended (always, or

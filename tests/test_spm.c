@@ -605,6 +605,28 @@ static void misc(void) {
     dec = decode_all(t, ids, got, 0, &len, &st);
     CHECK(st == MAMBA_OK && len == (1u << 20) && !memcmp(dec, big, len), "1 MB round trip (%zu ids, %zu bytes back)", got, len);
     free(dec);
+    /* word by word (split_ws) gives what the whole text as one piece gives */
+    {
+        mamba_tokenizer *j = NULL;
+        int *w2;
+        size_t g2;
+        CHECK(t->spm->split_ws, "v3: no piece has U+2581 after another character, so split_ws");
+        t->spm->split_ws = 0;
+        w2 = encode_all(t, big, 1 << 20, &g2, &st);
+        t->spm->split_ws = 1;
+        CHECK(st == MAMBA_OK && same_ids(ids, got, w2, g2), "word by word differs from the whole text (%zu vs %zu ids)", got, g2);
+        free(w2);
+        if (mamba_tokenizer_load_file(&j, path_of("mistral-v1-tokenizer.json"), &err) == MAMBA_OK) {
+            int *w1 = encode_all(j, big, 1 << 20, &got, &st);
+            CHECK(j->spm->split_ws, "v1 tokenizer.json: split_ws");
+            j->spm->split_ws = 0;
+            w2 = encode_all(j, big, 1 << 20, &g2, &st);
+            CHECK(st == MAMBA_OK && same_ids(w1, got, w2, g2), "tokenizer.json: word by word differs from the whole text");
+            free(w1);
+            free(w2);
+            mamba_tokenizer_free(j);
+        }
+    }
     /* a megabyte of one letter (worst case for the agenda) */
     memset(big, 'a', 1 << 20);
     ids2 = encode_all(t, big, 1 << 20, &n2, &st);
