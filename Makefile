@@ -37,7 +37,7 @@ TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio bui
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
            build/test_spm build/test_spm_san build/test_spm_cxx
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
-FUZZERS := json safetensors config tokenizer_json encode decode model gguf state
+FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
 TESTS   += build/test_model_avx2 build/test_kernels_avx2

@@ -247,6 +247,67 @@ static void goldens(void) {
     }
 }
 
+/* ---- normalizer settings Mistral does not use (tests/ref/gen_spm_goldens.py) ------- */
+
+static void variants(void) {
+    size_t mlen, len, pos = 0;
+    char *model = read_all(path_of("mistral-v1.model"), &mlen), *all = read_all(path_of("variants-spm.jsonl"), &len);
+    char last[64] = "";
+    mamba_tokenizer *t = NULL;
+    int lines = 0, enc = 0, dec = 0, line = 0;
+    CHECK(model && all, "variants: cannot read the files");
+    while (model && all && pos < len) {
+        size_t end = pos, tl, dl, hl, vl, n_ids, got, outl, k;
+        mamba__json j;
+        mamba_error err;
+        char *text, *want_dec, *hex, *var, *out;
+        int *want, *ids, ok;
+        mamba_status st;
+        while (end < len && all[end] != '\n') end++;
+        line++;
+        if (mamba__json_parse(&j, all + pos, end - pos, 16, 0, &err, "golden") != MAMBA_OK) { pos = end + 1; continue; }
+        var = jstr(&j, mamba__json_get(&j, 0, "variant"), &vl);
+        hex = jstr(&j, mamba__json_get(&j, 0, "suffix"), &hl);
+        text = jstr(&j, mamba__json_get(&j, 0, "text"), &tl);
+        want_dec = jstr(&j, mamba__json_get(&j, 0, "decoded"), &dl);
+        want = jids(&j, mamba__json_get(&j, 0, "ids"), &n_ids);
+        if (strcmp(var, last)) {   /* the model with the NormalizerSpec bytes appended */
+            char *m2 = (char *)malloc(mlen + hl / 2 + 1);
+            memcpy(m2, model, mlen);
+            for (k = 0; k < hl / 2; k++) { unsigned v; sscanf(hex + 2 * k, "%2x", &v); m2[mlen + k] = (char)v; }
+            mamba_tokenizer_free(t);
+            t = NULL;
+            st = mamba_tokenizer_load_spm(&t, m2, mlen + hl / 2, &err);
+            CHECK(st == MAMBA_OK, "variant %s: %s", var, err.message);
+            free(m2);
+            snprintf(last, sizeof last, "%s", var);
+        }
+        if (t) {
+            int *w1 = (int *)malloc((n_ids + 2) * sizeof(int));
+            w1[0] = 1;
+            if (n_ids) memcpy(w1 + 1, want, n_ids * sizeof(int));
+            ids = encode_all(t, text, tl, &got, &st);
+            ok = st == MAMBA_OK && same_ids(ids, got, w1, n_ids + 1);
+            CHECK(ok, "variant %s line %d encode \"%s\": %zu ids, want %zu", var, line, snip(text, tl), got, n_ids + 1);
+            enc += ok;
+            out = decode_all(t, want, n_ids, 0, &outl, &st);
+            ok = st == MAMBA_OK && same_str(out, outl, want_dec, dl) && stream_ok(t, want, n_ids, 0, out, outl);
+            CHECK(ok, "variant %s line %d decode: \"%s\" want \"%s\"", var, line, snip(out ? out : "", outl), snip(want_dec, dl));
+            dec += ok;
+            lines++;
+            free(out); free(ids); free(w1);
+        }
+        free(var); free(hex); free(text); free(want_dec); free(want);
+        mamba__json_free(&j);
+        pos = end + 1;
+    }
+    printf("# normalizer variants (remove_extra_whitespaces, no dummy prefix, both, no escaping) vs sentencepiece: encode %d/%d, decode %d/%d\n",
+           enc, lines, dec, lines);
+    mamba_tokenizer_free(t);
+    free(model);
+    free(all);
+}
+
 /* ---- an independent score-driven BPE (quadratic, strings only) ------------------ */
 
 /* sentencepiece's algorithm written the slow, obvious way from the piece list:
@@ -670,6 +731,7 @@ int main(int argc, char **argv) {
     (void)argc; (void)argv;   /* (tests/run.sh passes the shared directory: everything here is in tests/data) */
     if (getenv("MAMBA_SPM_DATA")) data_dir = getenv("MAMBA_SPM_DATA");
     goldens();
+    variants();
     oracle();
     hostile();
     round_trip("tests/data/m2-g1-tied");
