@@ -56,6 +56,13 @@
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
                streaming decoder that never splits a UTF-8 sequence.
+               SentencePiece BPE with byte fallback (Mistral's v1 and v3, as
+               Mamba-Codestral-7B uses; Llama-style vocabularies) from a
+               tokenizer.model (mamba_tokenizer_load_spm), GGUF metadata
+               (model "llama") or a SentencePiece-style tokenizer.json: each
+               gives its own reference's ids (sentencepiece for the first
+               two, HF `tokenizers` for the JSON), <0xNN> pieces decode to
+               bytes and stream as whole characters; written back to GGUF.
 
    API IN ONE PARAGRAPH
      mamba_load_file() opens a model directory (config.json + model.safetensors
@@ -396,7 +403,33 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
    Text is UTF-8. HF accepts only valid strings, so invalid input is first
    repaired the way Rust's String::from_utf8_lossy does: every maximal invalid
    sequence becomes one U+FFFD. A loaded tokenizer is immutable and may be used
-   by any number of threads at once; a mamba_decoder belongs to one thread. */
+   by any number of threads at once; a mamba_decoder belongs to one thread.
+
+   SentencePiece BPE (byte fallback) is read three ways, each encoding and
+   decoding as its own reference does:
+     tokenizer.model  (mamba_tokenizer_load_spm; load_file takes the file, or
+                      a directory with tokenizer.model or tokenizer.model.v1/2/3/7
+                      and no tokenizer.json): sentencepiece's Encode/Decode.
+                      model_type BPE; byte_fallback; CONTROL, USER_DEFINED
+                      (matched in the text), UNUSED and BYTE pieces; the
+                      normalizer's add_dummy_prefix, remove_extra_whitespaces,
+                      escape_whitespaces (a precompiled NFKC charsmap and
+                      treat_whitespace_as_suffix are refused). Invalid UTF-8:
+                      each bad byte becomes U+FFFD, as sentencepiece does.
+     GGUF "llama"     tokens, scores, token_type, add_bos_token (default on),
+                      add_eos_token, add_space_prefix: the same encoder.
+     tokenizer.json   BPE with byte_fallback, a Prepend/Replace normalizer or
+                      a Metaspace pre-tokenizer, the decoder Sequence Replace,
+                      ByteFallback, Fuse, Strip: HF `tokenizers`' ids (control
+                      tokens written in the text are matched, unlike
+                      sentencepiece; leading spaces differ as HF's do).
+   BOS: the two sentencepiece readings put <s> first (the GGUF's
+   add_bos_token; for a tokenizer.model always, as Llama and Mistral expect),
+   the JSON its post-processor's. Control pieces decode to nothing in the
+   sentencepiece readings (and are "special"), to their text in the JSON one.
+   Not modelled: HF's ByteFallback turning a whole invalid run of byte tokens
+   into one U+FFFD per token (here: the lossy UTF-8 rule, per maximal invalid
+   sequence), sentencepiece's unigram models and sampling. */
 typedef struct mamba_tokenizer mamba_tokenizer;
 
 #ifndef MAMBA_NO_STDIO

@@ -16,6 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/stat.h>
+#define HAVE_MKDIR 1
+#endif
 
 static int n_pass, n_fail;
 #define CHECK(cond, ...) do { if (cond) n_pass++; else { n_fail++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
@@ -648,6 +652,59 @@ out:
 
 /* ---- odds and ends ------------------------------------------------------------------ */
 
+static size_t big_n = 1 << 20;
+
+/* Loads from a caller's arena (measured first), encode with a work arena. */
+static void arenas(void) {
+    size_t len, got, got2, k;
+    char *m = read_all(path_of("mistral-v3.model"), &len), *j = NULL;
+    static const char text[] = "Hello  world, [INST] caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 12345";
+    int pass;
+    for (k = 0; k < 2; k++) {   /* tokenizer.model, tokenizer.json */
+        mamba_arena a;
+        mamba_options o;
+        mamba_tokenizer *t = NULL, *plain = NULL;
+        mamba_error err;
+        mamba_status st = MAMBA_OK;
+        size_t jl = 0;
+        if (k == 1) { free(m); m = read_all(path_of("mistral-v3-tokenizer.json"), &len); j = m; jl = len; }
+        memset(&o, 0, sizeof o);
+        memset(&a, 0, sizeof a);
+        o.arena = &a;
+        for (pass = 0; pass < 2; pass++) {   /* measure, then the real thing */
+            if (pass) { a.base = malloc(a.peak + 16); a.size = a.peak + 16; a.used = a.peak = 0; }
+            st = k ? mamba_tokenizer_load_json_ex(&t, j, jl, &o, &err) : mamba_tokenizer_load_spm_ex(&t, m, len, &o, &err);
+            CHECK(st == MAMBA_OK, "arena load %zu pass %d: %s", k, pass, err.message);
+            if (!pass && t) { mamba_tokenizer_free(t); t = NULL; a.used = 0; }
+        }
+        st = k ? mamba_tokenizer_load_json(&plain, j, jl, &err) : mamba_tokenizer_load_spm(&plain, m, len, &err);
+        if (t && plain) {
+            int x[128], y[128];
+            mamba_arena w;
+            unsigned char *wb = (unsigned char *)malloc(1 << 20);
+            memset(&w, 0, sizeof w);
+            w.base = wb; w.size = 1 << 20;
+            st = mamba_tokenizer_encode_ex(t, text, sizeof text - 1, x, 128, &got, &w);
+            CHECK(st == MAMBA_OK && w.used == 0, "encode_ex with a work arena: %d (used %zu)", st, w.used);
+            mamba_tokenizer_encode(plain, text, sizeof text - 1, y, 128, &got2);
+            CHECK(got == got2 && !memcmp(x, y, got * sizeof(int)), "arena tokenizer %zu encodes as the plain one", k);
+            free(wb);
+        }
+        mamba_tokenizer_free(t);
+        mamba_tokenizer_free(plain);
+        free(a.base);
+        {   /* max_alloc_bytes too small: a clean MAMBA_ERR_LIMIT */
+            mamba_options o2;
+            memset(&o2, 0, sizeof o2);
+            o2.max_alloc_bytes = 100000;
+            t = NULL;
+            st = k ? mamba_tokenizer_load_json_ex(&t, j, jl, &o2, &err) : mamba_tokenizer_load_spm_ex(&t, m, len, &o2, &err);
+            CHECK(st == MAMBA_ERR_LIMIT && !t, "max_alloc_bytes: %d %s", st, err.message);
+        }
+    }
+    free(m);
+}
+
 static void misc(void) {
     mamba_tokenizer *t = NULL, *u = NULL;
     mamba_error err;
@@ -659,12 +716,12 @@ static void misc(void) {
     CHECK(m && mamba_tokenizer_load_spm(&t, m, len, &err) == MAMBA_OK, "load_spm from memory: %s", err.message);
     free(m);
     if (!t) return;
-    /* a long text (1 MB, one piece to sentencepiece): the heap keeps it O(n log n) */
+    /* a long text (1 MB, one piece to sentencepiece; 64 KB under valgrind) */
     big = (char *)malloc(1 << 20);
-    for (i = 0; i < (1u << 20); i++) big[i] = "abcdefgh ijklmnop qrstu vwxyz  \n"[rnd(32)];
-    ids = encode_all(t, big, 1 << 20, &got, &st);
+    for (i = 0; i < big_n; i++) big[i] = "abcdefgh ijklmnop qrstu vwxyz  \n"[rnd(32)];
+    ids = encode_all(t, big, big_n, &got, &st);
     dec = decode_all(t, ids, got, 0, &len, &st);
-    CHECK(st == MAMBA_OK && len == (1u << 20) && !memcmp(dec, big, len), "1 MB round trip (%zu ids, %zu bytes back)", got, len);
+    CHECK(st == MAMBA_OK && len == big_n && !memcmp(dec, big, len), "long text round trip (%zu ids, %zu bytes back)", got, len);
     free(dec);
     /* word by word (split_ws) gives what the whole text as one piece gives */
     {
@@ -673,15 +730,15 @@ static void misc(void) {
         size_t g2;
         CHECK(t->spm->split_ws, "v3: no piece has U+2581 after another character, so split_ws");
         t->spm->split_ws = 0;
-        w2 = encode_all(t, big, 1 << 20, &g2, &st);
+        w2 = encode_all(t, big, big_n, &g2, &st);
         t->spm->split_ws = 1;
         CHECK(st == MAMBA_OK && same_ids(ids, got, w2, g2), "word by word differs from the whole text (%zu vs %zu ids)", got, g2);
         free(w2);
         if (mamba_tokenizer_load_file(&j, path_of("mistral-v1-tokenizer.json"), &err) == MAMBA_OK) {
-            int *w1 = encode_all(j, big, 1 << 20, &got, &st);
+            int *w1 = encode_all(j, big, big_n, &got, &st);
             CHECK(j->spm->split_ws, "v1 tokenizer.json: split_ws");
             j->spm->split_ws = 0;
-            w2 = encode_all(j, big, 1 << 20, &g2, &st);
+            w2 = encode_all(j, big, big_n, &g2, &st);
             CHECK(st == MAMBA_OK && same_ids(w1, got, w2, g2), "tokenizer.json: word by word differs from the whole text");
             free(w1);
             free(w2);
@@ -689,10 +746,10 @@ static void misc(void) {
         }
     }
     /* a megabyte of one letter (worst case for the agenda) */
-    memset(big, 'a', 1 << 20);
-    ids2 = encode_all(t, big, 1 << 20, &n2, &st);
+    memset(big, 'a', big_n);
+    ids2 = encode_all(t, big, big_n, &n2, &st);
     dec = decode_all(t, ids2, n2, 0, &len, &st);
-    CHECK(st == MAMBA_OK && len == (1u << 20) && !memcmp(dec, big, len), "1 MB of 'a' round trip");
+    CHECK(st == MAMBA_OK && len == big_n && !memcmp(dec, big, len), "a long run of 'a' round trip");
     free(dec); free(ids); free(ids2); free(big);
     /* invalid UTF-8: each bad byte is U+FFFD (sentencepiece), and the buffer protocol */
     {
@@ -721,8 +778,26 @@ static void misc(void) {
             CHECK(a1 == 0 && a2 == 0 && a3 == 3 && !memcmp(out, "\xe4\xb8\xad", 3), "byte pieces stream: %zu %zu %zu", a1, a2, a3);
         }
     }
-    /* a directory with only tokenizer.model.v3 (Mistral's naming) loads it */
     CHECK(mamba_tokenizer_is_special(t, 3) && !mamba_tokenizer_is_special(t, 1100), "control pieces are special");
+#ifdef HAVE_MKDIR
+    {   /* a directory with only tokenizer.model.v3 (Mistral's naming) loads it */
+        size_t ml;
+        char *mb = read_all(path_of("mistral-v3.model"), &ml);
+        FILE *f;
+        mkdir("build", 0755);
+        mkdir("build/tmp", 0755);
+        mkdir("build/tmp/spm-dir", 0755);
+        remove("build/tmp/spm-dir/tokenizer.json");
+        f = fopen("build/tmp/spm-dir/tokenizer.model.v3", "wb");
+        if (f && mb) { fwrite(mb, 1, ml, f); fclose(f); }
+        u = NULL;
+        st = mamba_tokenizer_load_file(&u, "build/tmp/spm-dir", &err);
+        CHECK(st == MAMBA_OK && mamba_tokenizer_vocab_size(u) == 32768 && u->spm && u->spm->mode == MAMBA__SPM_MODEL,
+              "directory with tokenizer.model.v3: %s", st == MAMBA_OK ? "wrong tokenizer" : err.message);
+        mamba_tokenizer_free(u);
+        free(mb);
+    }
+#endif
     mamba_tokenizer_free(t);
     (void)u;
 }
@@ -735,6 +810,8 @@ int main(int argc, char **argv) {
     oracle();
     hostile();
     round_trip("tests/data/m2-g1-tied");
+    if (getenv("MAMBA_TEST_QUICK")) big_n = 1 << 16;
+    arenas();
     misc();
     printf("%d passed, %d failed\n", n_pass, n_fail);
     return n_fail ? 1 : 0;
