@@ -8784,9 +8784,11 @@ static int mamba__merge_rank_cmp(const void *a, const void *b) {
 static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_tokenizer *tok, int n_ids) {
     const mamba__spm *sp = tok->spm;
     const mamba_config *c = &m->cfg;
-    int bos = c->bos_token_id >= 0 ? c->bos_token_id : tok->bos_id;
-    int eos = c->eos_token_id >= 0 ? c->eos_token_id : tok->eos_id;
-    int pad = c->pad_token_id >= 0 ? c->pad_token_id : tok->meta_pad;
+    /* the config's ids where they name control pieces (a config copied from
+       another model may say 0, sentencepiece's <unk>), else the tokenizer's */
+    int bos = c->bos_token_id >= 0 && c->bos_token_id < sp->n && sp->type[c->bos_token_id] == MAMBA__SPT_CONTROL ? c->bos_token_id : tok->bos_id;
+    int eos = c->eos_token_id >= 0 && c->eos_token_id < sp->n && sp->type[c->eos_token_id] == MAMBA__SPT_CONTROL ? c->eos_token_id : tok->eos_id;
+    int pad = c->pad_token_id >= 0 && c->pad_token_id < sp->n && sp->type[c->pad_token_id] == MAMBA__SPT_CONTROL ? c->pad_token_id : tok->meta_pad;
     int i;
     mamba__gw_kv_str(w, "tokenizer.ggml.model", "llama");
     mamba__gw_kv_str(w, "tokenizer.ggml.pre", "default");

@@ -591,10 +591,8 @@ static void round_trip(const char *model_dir) {
     CHECK(mamba_tokenizer_load_file(&ref, path_of("mistral-v3-vocab.gguf"), &err) == MAMBA_OK, "round trip: %s", err.message);
     CHECK(mamba_tokenizer_load_file(&h, path_of("mistral-v3-tokenizer.json"), &err) == MAMBA_OK, "round trip: %s", err.message);
     if (!a || !ref || !h) goto out;
-    /* the golden model's config names GPT-NeoX's ids (0), which the writer would
-       prefer to the tokenizer's: a model without them, as Codestral's config
-       would give 1 and 2 anyway */
-    m->cfg.bos_token_id = m->cfg.eos_token_id = m->cfg.pad_token_id = -1;
+    /* (the golden model's config names GPT-NeoX's ids, 0: sentencepiece's
+       <unk>, so the writer takes the tokenizer's <s> and </s>) */
     st = mamba_gguf_write(m, a, &go, mem_write, &buf, &err);
     CHECK(st == MAMBA_OK, "round trip: write: %s", err.message);
     if (st != MAMBA_OK) goto out;
