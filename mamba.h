@@ -6815,6 +6815,7 @@ typedef struct mamba__spm {
     int add_bos, add_eos, bos_id, eos_id;
     int has_user;                   /* user-defined pieces are in the tokenizer's trie[0] */
     int split_ws;                   /* no piece has U+2581 after another character: BPE may run word by word */
+    uint8_t iso[128];               /* ASCII characters in no longer piece: words end on both sides of them */
     int hf_prepend, hf_replace;     /* HF normalizer: Prepend U+2581, Replace ' ' -> U+2581 */
     int hf_meta;                    /* Metaspace pre-tokenizer: 0 none, 1 always, 2 first, 3 never */
     int hf_split;                   /* Metaspace split */
@@ -6862,6 +6863,22 @@ static size_t mamba__spm_user_match(const mamba__trie *tr, const unsigned char *
         while (node && tr->byte[node] != s[j]) node = tr->sib[node];
     }
     return best;
+}
+
+/* Where the word that starts at s[i] ends (split_ws): before a U+2581 that
+   follows another character, and on both sides of an isolated ASCII
+   character. No merge crosses such a place, so BPE word by word gives what
+   BPE over the whole text gives. */
+static size_t mamba__spm_word_end(const mamba__spm *sp, const unsigned char *s, size_t i, size_t n) {
+    size_t q;
+    if (i < n && s[i] < 0x80 && sp->iso[s[i]]) return i + 1;
+    for (q = i + 1; q < n; q++) {
+        unsigned c = s[q];
+        if (c < 0x80) { if (sp->iso[c]) return q; continue; }
+        if (c == 0xE2 && q + 3 <= n && s[q + 1] == 0x96 && s[q + 2] == 0x81 &&
+            !(q >= i + 3 && s[q - 3] == 0xE2 && s[q - 2] == 0x96 && s[q - 1] == 0x81)) return q;
+    }
+    return n;
 }
 
 /* What piece text p[0..n) of type ty decodes to, into out (at most n + extra
@@ -7011,6 +7028,18 @@ static mamba_status mamba__spm_build(mamba__heap *hp, mamba_tokenizer **out, mam
                     break;
                 }
         }
+    }
+    if (sp->split_ws) {   /* ASCII characters no merge can take in ('\n' for Mistral) */
+        int full = 1;
+        for (i = 0; i < 256; i++) full &= sp->byte_id[i] >= 0;
+        for (i = 0; i < 128; i++) sp->iso[i] = (uint8_t)(cfg->mode == MAMBA__SPM_MODEL || (full && t->byte_fallback));
+        for (i = 0; i < n_ids; i++) {
+            const unsigned char *p = sp->text + sp->off[i];
+            size_t n = sp->off[i + 1] - sp->off[i], q;
+            if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE || n < 2) continue;
+            for (q = 0; q < n; q++) if (p[q] < 0x80) sp->iso[p[q]] = 0;
+        }
+        sp->iso[' '] = 0;   /* (' ' stays ' ' without escaping: not worth the case) */
     }
     if (cfg->mode == MAMBA__SPM_MODEL) {
         if (sp->unk_id < 0 || sp->unk_id >= (int)n_ids || sp->type[sp->unk_id] != MAMBA__SPT_UNKNOWN) {
@@ -7256,16 +7285,12 @@ static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsi
             x.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
         }
         if (!sp->split_ws) mamba__spm_word(&x, t, 0, nn);
-        else {
-            size_t from = 0;
-            for (i = 3; i + 3 <= nn && x.st == MAMBA_OK; i++)
-                if (nb[i] == 0xE2 && nb[i + 1] == 0x96 && nb[i + 2] == 0x81 && !(nb[i - 3] == 0xE2 && nb[i - 2] == 0x96 && nb[i - 1] == 0x81)) {
-                    mamba__spm_word(&x, t, from, i);
-                    from = i;
-                    i += 2;
-                }
-            if (x.st == MAMBA_OK) mamba__spm_word(&x, t, from, nn);
-        }
+        else
+            for (i = 0; i < nn && x.st == MAMBA_OK;) {
+                size_t e2 = mamba__spm_word_end(sp, nb, i, nn);
+                mamba__spm_word(&x, t, i, e2);
+                i = e2;
+            }
     }
     for (k = 0; k < t->n_suffix; k++) mamba__spm_emit(&x, t->suffix[k]);
     if (x.sym) mamba__hfree(hp, x.sym);
@@ -7339,15 +7364,13 @@ static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) 
 
 /* A piece for HF's BPE: word by word where no merge can cross a word (split_ws). */
 static void mamba__spm_hf_bpe(mamba__enc *e, const unsigned char *s, size_t n) {
-    size_t i, from = 0;
+    size_t i;
     if (!e->t->spm->split_ws) { mamba__spm_hf_word(e, s, n); return; }
-    for (i = 3; i + 3 <= n && !e->st; i++)
-        if (s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81 && !(s[i - 3] == 0xE2 && s[i - 2] == 0x96 && s[i - 1] == 0x81)) {
-            mamba__spm_hf_word(e, s + from, i - from);
-            from = i;
-            i += 2;
-        }
-    mamba__spm_hf_word(e, s + from, n - from);
+    for (i = 0; i < n && !e->st;) {
+        size_t e2 = mamba__spm_word_end(e->t->spm, s, i, n);
+        mamba__spm_hf_word(e, s + i, e2 - i);
+        i = e2;
+    }
 }
 
 /* The Metaspace pre-tokenizer: ' ' -> U+2581, U+2581 prepended (always, or
