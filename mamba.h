@@ -494,7 +494,7 @@ MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *tok, con
 typedef struct mamba_decoder {
     unsigned char pending[4];
     int n_pending;
-    int flags;                        /* MAMBA_DECODE_* */
+    int flags;                        /* MAMBA_DECODE_* (bits 28-30: the decoder's own state) */
 } mamba_decoder;
 MAMBA_API void mamba_decode_init(mamba_decoder *dec, int flags);
 /* Writes at most 3 * (token bytes + 3) bytes. */
@@ -511,7 +511,9 @@ MAMBA_API int mamba_tokenizer_vocab_size(const mamba_tokenizer *tok);
 /* The bytes decoding this one id produces before UTF-8 repair (may be part of a
    character); NULL for an id that names no token. */
 MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *tok, int id, size_t *len);
-/* Id of the token whose bytes are text[0..len) (added tokens first), or -1. */
+/* Id of the token whose bytes are text[0..len) (added tokens first), or -1.
+   A SentencePiece tokenizer also finds a piece by its text as the vocabulary
+   writes it ("[INST]", "<0x0A>", "\xE2\x96\x81the"). */
 MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *tok, const char *text, size_t len);
 MAMBA_API int mamba_tokenizer_is_special(const mamba_tokenizer *tok, int id); /* added with special: true */
 /* Beginning/end of text ids, -1 if unknown. From a tokenizer.json these are
@@ -6478,6 +6480,7 @@ static int mamba__spm_is_model(const mamba_tokenizer *t);
 static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
                                             size_t cap, size_t *n_out, mamba__heap *hp);
 static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n);
+static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n);
 
 /* Text between added tokens: stage 1 -> normalize -> stage 2; stage 2 -> steps. */
 static void mamba__enc_between(mamba__enc *e, int which, const unsigned char *s, size_t n) {
@@ -6763,6 +6766,7 @@ MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *tex
             return (int)v - 1;
         h = (h + 1) & t->vhash_mask;
     }
+    if (t->spm && len) return mamba__spm_find_text(t, text, len);   /* a piece as written: "[INST]", "\xE2\x96\x81the" */
     return -1;
 }
 
@@ -6833,6 +6837,10 @@ static int mamba__spm_find(const mamba__spm *sp, const unsigned char *s, size_t 
         h = (h + 1) & sp->hash_mask;
     }
     return -1;
+}
+
+static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n) {
+    return mamba__spm_find(t->spm, (const unsigned char *)s, n);
 }
 
 /* "<0xNN>" (either case of hex digits) -> NN, else -1. upper: only "<0x%02X>". */

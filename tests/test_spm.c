@@ -777,6 +777,11 @@ static void misc(void) {
         }
     }
     CHECK(mamba_tokenizer_is_special(t, 3) && !mamba_tokenizer_is_special(t, 1100), "control pieces are special");
+    CHECK(mamba_tokenizer_token_id(t, "[INST]", 6) == 3 && mamba_tokenizer_token_id(t, "</s>", 4) == 2 &&
+          mamba_tokenizer_token_id(t, "<0x0A>", 6) == 781 && mamba_tokenizer_token_id(t, "\xE2\x96\x81is", 5) == 1117 &&
+          mamba_tokenizer_token_id(t, " is", 3) == 1117,
+          "token_id by piece text: %d %d %d %d", mamba_tokenizer_token_id(t, "[INST]", 6), mamba_tokenizer_token_id(t, "</s>", 4),
+          mamba_tokenizer_token_id(t, "<0x0A>", 6), mamba_tokenizer_token_id(t, "\xE2\x96\x81is", 5));
 #ifdef HAVE_MKDIR
     {   /* a directory with only tokenizer.model.v3 (Mistral's naming) loads it */
         size_t ml;
