@@ -6820,6 +6820,7 @@ typedef struct mamba__spm {
     int has_user;                   /* user-defined pieces are in the tokenizer's trie[0] */
     int split_ws;                   /* no piece has U+2581 after another character: BPE may run word by word */
     uint8_t iso[128];               /* ASCII characters in no longer piece: words end on both sides of them */
+    int has_unused;                 /* UNUSED pieces (resegmented: the short-word path leaves those to the agenda) */
     int hf_prepend, hf_replace;     /* HF normalizer: Prepend U+2581, Replace ' ' -> U+2581 */
     int hf_meta;                    /* Metaspace pre-tokenizer: 0 none, 1 always, 2 first, 3 never */
     int hf_split;                   /* Metaspace split */
@@ -7012,6 +7013,7 @@ static mamba_status mamba__spm_build(mamba__heap *hp, mamba_tokenizer **out, mam
         if (b >= 0 && (cfg->mode == MAMBA__SPM_HF || sp->type[i] == MAMBA__SPT_BYTE) && sp->byte_id[b] < 0) sp->byte_id[b] = (int32_t)i;
         if ((sp->type[i] == MAMBA__SPT_NORMAL || sp->type[i] == MAMBA__SPT_USER || sp->type[i] == MAMBA__SPT_UNUSED) && n > sp->max_len)
             sp->max_len = n;
+        if (sp->type[i] == MAMBA__SPT_UNUSED) sp->has_unused = 1;
         if (cfg->mode == MAMBA__SPM_MODEL) {
             if (sp->type[i] == MAMBA__SPT_CONTROL) t->tok_attr[i] |= MAMBA__TA_SPECIAL;
             if (sp->type[i] == MAMBA__SPT_USER && n) {
@@ -7186,6 +7188,10 @@ static void mamba__spm_resegment(mamba__spm_enc *x, const unsigned char *p, size
     mamba__spm_emit(x, id);
 }
 
+#ifndef MAMBA__SPM_SMALL
+#define MAMBA__SPM_SMALL 24   /* words up to this many symbols: a quadratic scan, else the agenda */
+#endif
+
 /* BPE over the normalized text nb[a..b): symbols (user-defined pieces frozen,
    else characters), the agenda, then the final pieces to ids. */
 static void mamba__spm_word(mamba__spm_enc *x, const mamba_tokenizer *t, size_t a, size_t b) {
@@ -7219,6 +7225,32 @@ static void mamba__spm_word(mamba__spm_enc *x, const mamba_tokenizer *t, size_t 
         i += l;
         y->next = i < b ? (int32_t)ns + 1 : -1;
         ns++;
+    }
+    if (ns <= MAMBA__SPM_SMALL && !sp->has_unused) {   /* a short word: scan for the best pair, no agenda */
+        uint32_t st[MAMBA__SPM_SMALL], ln[MAMBA__SPM_SMALL];
+        float sc[MAMBA__SPM_SMALL];
+        uint8_t fr[MAMBA__SPM_SMALL], ok[MAMBA__SPM_SMALL];
+        size_t m = ns, k;
+        for (i = 0; i < ns; i++) { st[i] = x->sym[i].start; ln[i] = x->sym[i].len; fr[i] = (uint8_t)x->sym[i].frozen; }
+#define MAMBA__SPM_PAIR(q) do { ok[q] = 0; \
+            if (!fr[q] && !fr[(q) + 1] && (size_t)ln[q] + ln[(q) + 1] <= sp->max_len) { \
+                int id_ = mamba__spm_find(sp, nb + st[q], (size_t)ln[q] + ln[(q) + 1]); \
+                if (id_ >= 0 && (sp->type[id_] == MAMBA__SPT_NORMAL || sp->type[id_] == MAMBA__SPT_USER)) { ok[q] = 1; sc[q] = sp->score[id_]; } \
+            } } while (0)
+        for (i = 0; i + 1 < m; i++) MAMBA__SPM_PAIR(i);
+        for (;;) {   /* the highest score, the leftmost of equal ones: the agenda's order */
+            size_t best = m;
+            for (i = 0; i + 1 < m; i++) if (ok[i] && (best == m || sc[i] > sc[best])) best = i;
+            if (best == m) break;
+            ln[best] += ln[best + 1];
+            for (k = best + 1; k + 1 < m; k++) { st[k] = st[k + 1]; ln[k] = ln[k + 1]; fr[k] = fr[k + 1]; ok[k] = ok[k + 1]; sc[k] = sc[k + 1]; }
+            m--;
+            if (best > 0) MAMBA__SPM_PAIR(best - 1);
+            if (best + 1 < m) MAMBA__SPM_PAIR(best);
+        }
+#undef MAMBA__SPM_PAIR
+        for (i = 0; i < m && x->st == MAMBA_OK; i++) mamba__spm_resegment(x, nb + st[i], ln[i]);
+        ns = 0;   /* (done) */
     }
     for (i = 1; i < ns && x->st == MAMBA_OK; i++) mamba__spm_pair_add(x, (int32_t)i - 1, (int32_t)i);
     while (x->hn && x->st == MAMBA_OK) {
