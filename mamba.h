@@ -427,9 +427,12 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
    add_bos_token; for a tokenizer.model always, as Llama and Mistral expect),
    the JSON its post-processor's. Control pieces decode to nothing in the
    sentencepiece readings (and are "special"), to their text in the JSON one.
-   Not modelled: HF's ByteFallback turning a whole invalid run of byte tokens
-   into one U+FFFD per token (here: the lossy UTF-8 rule, per maximal invalid
-   sequence), sentencepiece's unigram models and sampling. */
+   Bytes that are not UTF-8 decode as sentencepiece does in its readings (one
+   U+FFFD per bad byte). Not modelled: HF's ByteFallback turning a whole
+   invalid run of byte tokens into one U+FFFD per token (the JSON reading uses
+   the lossy UTF-8 rule, one per maximal invalid sequence: a streaming decoder
+   cannot wait for the end of a run), sentencepiece's unigram models and
+   sampling. */
 typedef struct mamba_tokenizer mamba_tokenizer;
 
 #ifndef MAMBA_NO_STDIO
@@ -494,13 +497,15 @@ MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *tok, con
 typedef struct mamba_decoder {
     unsigned char pending[4];
     int n_pending;
-    int flags;                        /* MAMBA_DECODE_* (bits 28-30: the decoder's own state) */
+    int flags;                        /* MAMBA_DECODE_* (bits 27-30: the decoder's own state) */
 } mamba_decoder;
 MAMBA_API void mamba_decode_init(mamba_decoder *dec, int flags);
 /* Writes at most 3 * (token bytes + 3) bytes. */
 MAMBA_API mamba_status mamba_decode_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
                                           char *out, size_t cap, size_t *n_out);
-/* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes). */
+/* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes; 9
+   for a tokenizer.model / GGUF "llama" tokenizer, which, as sentencepiece,
+   gives one U+FFFD per byte of it). */
 MAMBA_API mamba_status mamba_decode_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
 /* Whole sequence: ids[0..n) to text. */
 MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *tok, const int *ids, size_t n, int flags,
@@ -6475,6 +6480,7 @@ static int mamba__is_word_at(const unsigned char *s, size_t n, size_t i, int bef
 static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s, size_t n);
 
 /* SentencePiece BPE (its block is after the queries) */
+#define MAMBA__DEC_SPM_PERBYTE 0x08000000   /* mamba_decoder.flags: U+FFFD per bad byte (sentencepiece) */
 static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char *s, size_t n);
 static int mamba__spm_is_model(const mamba_tokenizer *t);
 static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
@@ -6662,7 +6668,12 @@ static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, 
         l = mamba__utf8_check(tmp, np + take, &tr);
         if (l > 0) { MAMBA__OUT(tmp, (size_t)l); i = (size_t)l - np; d->n_pending = 0; }
         else if (tr) { memcpy(d->pending, tmp, np + take); d->n_pending = (int)(np + take); return; }
-        else { MAMBA__OUT(rep, 3); i = (size_t)-l > np ? (size_t)-l - np : 0; d->n_pending = 0; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;   /* sentencepiece: one U+FFFD per bad byte */
+            while (r--) MAMBA__OUT(rep, 3);
+            i = (size_t)-l > np ? (size_t)-l - np : 0;
+            d->n_pending = 0;
+        }
     }
     while (i < n) {
         size_t j = i;
@@ -6672,7 +6683,11 @@ static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, 
         l = mamba__utf8_check(p + i, n - i, &tr);
         if (l > 0) { MAMBA__OUT(p + i, (size_t)l); i += (size_t)l; }
         else if (tr) { memcpy(d->pending, p + i, n - i); d->n_pending = (int)(n - i); break; }
-        else { MAMBA__OUT(rep, 3); i += (size_t)-l; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;
+            while (r--) MAMBA__OUT(rep, 3);
+            i += (size_t)-l;
+        }
     }
 #undef MAMBA__OUT
 }
@@ -6707,9 +6722,12 @@ MAMBA_API mamba_status mamba_decode_flush(mamba_decoder *d, char *out, size_t ca
     if (n_out) *n_out = 0;
     if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
     if (!d->n_pending) return MAMBA_OK;
-    if (n_out) *n_out = 3;
-    if (cap < 3) return MAMBA_ERR_RANGE;
-    out[0] = (char)0xEF; out[1] = (char)0xBF; out[2] = (char)0xBD;
+    {
+        size_t k, r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? (size_t)d->n_pending : 1;   /* sentencepiece: per byte */
+        if (n_out) *n_out = 3 * r;
+        if (cap < 3 * r) return MAMBA_ERR_RANGE;
+        for (k = 0; k < r; k++) { out[3 * k] = (char)0xEF; out[3 * k + 1] = (char)0xBF; out[3 * k + 2] = (char)0xBD; }
+    }
     d->n_pending = 0;
     return MAMBA_OK;
 }
@@ -6735,8 +6753,11 @@ MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const in
         mamba__dec_feed(&d, t->tok_bytes + t->tok_off[id], t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
     }
     if (d.n_pending) {
-        if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
-        o += 3;
+        int r = (d.flags & MAMBA__DEC_SPM_PERBYTE) ? d.n_pending : 1;   /* sentencepiece: per byte */
+        while (r--) {
+            if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
+            o += 3;
+        }
     }
     if (n_out) *n_out = o;
     return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
@@ -7472,6 +7493,7 @@ static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char 
    first character of the output if it is a space. *flags carries the state. */
 static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n) {
     const mamba__spm *sp = t->spm;
+    if (sp->mode == MAMBA__SPM_MODEL) *flags |= MAMBA__DEC_SPM_PERBYTE;
     if (sp->mode == MAMBA__SPM_HF) {
         if (sp->dec_strip && !(*flags & MAMBA__DEC_SPM_OUT) && !pending && *n && **p == ' ') { (*p)++; (*n)--; *flags |= MAMBA__DEC_SPM_OUT; }
         if (*n) *flags |= MAMBA__DEC_SPM_OUT;   /* (Strip looks at the first character of the whole output only) */

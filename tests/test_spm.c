@@ -312,6 +312,40 @@ static void variants(void) {
     free(all);
 }
 
+/* sentencepiece's decode of random id sequences (bad bytes, cut characters,
+   control and unknown pieces, the leading U+2581): whole and streaming. */
+static void decode_random(void) {
+    size_t len, pos = 0;
+    char *all = read_all(path_of("decode-spm.jsonl"), &len);
+    mamba_tokenizer *t = NULL;
+    mamba_error err;
+    int lines = 0, ok_n = 0;
+    if (!all || mamba_tokenizer_load_file(&t, path_of("mistral-v3.model"), &err) != MAMBA_OK) { CHECK(0, "decode goldens: cannot load"); free(all); return; }
+    while (pos < len) {
+        size_t end = pos, dl, n_ids, outl;
+        mamba__json j;
+        char *want, *out;
+        int *ids, ok;
+        mamba_status st;
+        while (end < len && all[end] != '\n') end++;
+        if (mamba__json_parse(&j, all + pos, end - pos, 16, 0, &err, "golden") == MAMBA_OK) {
+            want = jstr(&j, mamba__json_get(&j, 0, "decoded"), &dl);
+            ids = jids(&j, mamba__json_get(&j, 0, "ids"), &n_ids);
+            out = decode_all(t, ids, n_ids, 0, &outl, &st);
+            ok = st == MAMBA_OK && same_str(out, outl, want, dl) && stream_ok(t, ids, n_ids, 0, out, outl);
+            CHECK(ok, "decode line %d: \"%s\", want \"%s\"", lines + 1, snip(out ? out : "", outl), snip(want, dl));
+            ok_n += ok;
+            lines++;
+            free(want); free(ids); free(out);
+            mamba__json_free(&j);
+        }
+        pos = end + 1;
+    }
+    printf("# random id sequences decoded as sentencepiece does (whole and streaming): %d/%d\n", ok_n, lines);
+    mamba_tokenizer_free(t);
+    free(all);
+}
+
 /* ---- an independent score-driven BPE (quadratic, strings only) ------------------ */
 
 /* sentencepiece's algorithm written the slow, obvious way from the piece list:
@@ -810,6 +844,7 @@ int main(int argc, char **argv) {
     if (getenv("MAMBA_SPM_DATA")) data_dir = getenv("MAMBA_SPM_DATA");
     goldens();
     variants();
+    decode_random();
     oracle();
     hostile();
     round_trip("tests/data/m2-g1-tied");
