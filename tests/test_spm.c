@@ -99,13 +99,13 @@ static int stream_ok(const mamba_tokenizer *t, const int *ids, size_t n, int fla
     char *acc = (char *)malloc(wlen + 64), chunk[4096];
     size_t o = 0, i, got;
     int ok = 1;
-    mamba_decode_init(&d, flags);
+    mamba_decoder_init(&d, flags);
     for (i = 0; i < n && ok; i++) {
-        if (mamba_decode_token(&d, t, ids[i], chunk, sizeof chunk, &got) != MAMBA_OK || !utf8_valid(chunk, got) || o + got > wlen + 64) { ok = 0; break; }
+        if (mamba_decoder_token(&d, t, ids[i], chunk, sizeof chunk, &got) != MAMBA_OK || !utf8_valid(chunk, got) || o + got > wlen + 64) { ok = 0; break; }
         memcpy(acc + o, chunk, got);
         o += got;
     }
-    if (ok && mamba_decode_flush(&d, chunk, sizeof chunk, &got) == MAMBA_OK && o + got <= wlen + 64) { memcpy(acc + o, chunk, got); o += got; }
+    if (ok && mamba_decoder_flush(&d, chunk, sizeof chunk, &got) == MAMBA_OK && o + got <= wlen + 64) { memcpy(acc + o, chunk, got); o += got; }
     else ok = 0;
     ok = ok && o == wlen && !memcmp(acc, whole, wlen);
     free(acc);
@@ -237,7 +237,7 @@ static void goldens(void) {
         mamba_tokenizer *t = NULL;
         mamba_error err;
         gstat g;
-        mamba_status st = mamba_tokenizer_load_file(&t, path_of(r[i].file), &err);
+        mamba_status st = mamba_tokenizer_load_file(&t, path_of(r[i].file), NULL, &err);
         CHECK(st == MAMBA_OK, "%s: load: %s", r[i].name, err.message);
         if (st != MAMBA_OK) continue;
         CHECK(mamba_tokenizer_bos_id(t) == 1 && mamba_tokenizer_eos_id(t) == 2, "%s: bos %d eos %d", r[i].name, mamba_tokenizer_bos_id(t),
@@ -281,7 +281,7 @@ static void variants(void) {
             for (k = 0; k < hl / 2; k++) { unsigned v; sscanf(hex + 2 * k, "%2x", &v); m2[mlen + k] = (char)v; }
             mamba_tokenizer_free(t);
             t = NULL;
-            st = mamba_tokenizer_load_spm(&t, m2, mlen + hl / 2, &err);
+            st = mamba_tokenizer_load_spm(&t, m2, mlen + hl / 2, NULL, &err);
             CHECK(st == MAMBA_OK, "variant %s: %s", var, err.message);
             free(m2);
             snprintf(last, sizeof last, "%s", var);
@@ -320,7 +320,7 @@ static void decode_random(void) {
     mamba_tokenizer *t = NULL;
     mamba_error err;
     int lines = 0, ok_n = 0;
-    if (!all || mamba_tokenizer_load_file(&t, path_of("mistral-v3.model"), &err) != MAMBA_OK) { CHECK(0, "decode goldens: cannot load"); free(all); return; }
+    if (!all || mamba_tokenizer_load_file(&t, path_of("mistral-v3.model"), NULL, &err) != MAMBA_OK) { CHECK(0, "decode goldens: cannot load"); free(all); return; }
     while (pos < len) {
         size_t end = pos, dl, n_ids, outl;
         mamba__json j;
@@ -427,7 +427,7 @@ static void oracle(void) {
     mamba_tokenizer *t = NULL;
     mamba_error err;
     int k, agree = 0, total = 0;
-    if (mamba_tokenizer_load_file(&t, path_of("mistral-v3.model"), &err) != MAMBA_OK) { CHECK(0, "oracle: %s", err.message); return; }
+    if (mamba_tokenizer_load_file(&t, path_of("mistral-v3.model"), NULL, &err) != MAMBA_OK) { CHECK(0, "oracle: %s", err.message); return; }
     for (k = 0; k < 60; k++) {
         char text[512];
         size_t n = 0, got, m;
@@ -510,7 +510,7 @@ static void expect_fail(const void *p, size_t n, mamba_status want, const char *
     mamba_error err;
     mamba_status st;
     err.message[0] = 0;
-    st = mamba_tokenizer_load_spm(&t, p, n, &err);
+    st = mamba_tokenizer_load_spm(&t, p, n, NULL, &err);
     CHECK(st != MAMBA_OK && (!want || st == want) && t == NULL && err.message[0], "%s: status %d (want %d), message \"%s\"", what, st, want,
           err.message);
     if (st == MAMBA_OK) mamba_tokenizer_free(t);
@@ -522,7 +522,7 @@ static void hostile(void) {
     mamba_error err;
     size_t i, got;
     int ids[64], nfail = 0, nok = 0;
-    mamba_status st = mamba_tokenizer_load_spm(&t, b.p, b.n, &err);
+    mamba_status st = mamba_tokenizer_load_spm(&t, b.p, b.n, NULL, &err);
     CHECK(st == MAMBA_OK, "tiny model: %s", err.message);
     if (st == MAMBA_OK) {
         /* "ab ab [U]c": dummy prefix, user piece frozen, byte fallback for c? (c is a piece) */
@@ -535,7 +535,7 @@ static void hostile(void) {
     /* every truncation fails cleanly (the trainer spec comes last: none is a valid model) */
     for (i = 0; i < b.n; i += (i < 64 ? 1 : 7)) {
         t = NULL;
-        st = mamba_tokenizer_load_spm(&t, b.p, i, &err);
+        st = mamba_tokenizer_load_spm(&t, b.p, i, NULL, &err);
         if (st != MAMBA_OK && t == NULL && err.message[0]) nfail++;
         else { nok++; if (t) mamba_tokenizer_free(t); }
     }
@@ -574,11 +574,11 @@ static void hostile(void) {
         o.max_vocab = 100;
         b = tiny_model(2, NULL);
         t = NULL;
-        st = mamba_tokenizer_load_spm_ex(&t, b.p, b.n, &o, &err);
+        st = mamba_tokenizer_load_spm(&t, b.p, b.n, &o, &err);
         CHECK(st == MAMBA_ERR_LIMIT && !t && strstr(err.message, "max_vocab"), "max_vocab: %d %s", st, err.message);
         o.max_vocab = 0;
         o.max_tokenizer_bytes = 100;
-        st = mamba_tokenizer_load_spm_ex(&t, b.p, b.n, &o, &err);
+        st = mamba_tokenizer_load_spm(&t, b.p, b.n, &o, &err);
         CHECK(st == MAMBA_ERR_LIMIT && !t, "max_tokenizer_bytes: %d %s", st, err.message);
         free(b.p);
     }
@@ -588,7 +588,7 @@ static void hostile(void) {
         nok = 0;
         for (k = 1; m && k < 40; k++) {
             t = NULL;
-            st = mamba_tokenizer_load_spm(&t, m, len * k / 40, &err);
+            st = mamba_tokenizer_load_spm(&t, m, len * k / 40, NULL, &err);
             if (st == MAMBA_OK || t || !err.message[0]) { nok++; mamba_tokenizer_free(t); }
         }
         CHECK(m && nok == 0, "v3 model cut short: %d loaded", nok);
@@ -618,23 +618,23 @@ static void round_trip(const char *model_dir) {
     char *all;
     int lines = 0, same = 0;
     memset(&go, 0, sizeof go);
-    st = mamba_load_file(&m, model_dir, NULL, &err);
+    st = mamba_model_load_file(&m, model_dir, NULL, &err);
     CHECK(st == MAMBA_OK, "round trip: model %s: %s", model_dir, err.message);
     if (st != MAMBA_OK) return;
-    CHECK(mamba_tokenizer_load_file(&a, path_of("mistral-v3.model"), &err) == MAMBA_OK, "round trip: %s", err.message);
-    CHECK(mamba_tokenizer_load_file(&ref, path_of("mistral-v3-vocab.gguf"), &err) == MAMBA_OK, "round trip: %s", err.message);
-    CHECK(mamba_tokenizer_load_file(&h, path_of("mistral-v3-tokenizer.json"), &err) == MAMBA_OK, "round trip: %s", err.message);
+    CHECK(mamba_tokenizer_load_file(&a, path_of("mistral-v3.model"), NULL, &err) == MAMBA_OK, "round trip: %s", err.message);
+    CHECK(mamba_tokenizer_load_file(&ref, path_of("mistral-v3-vocab.gguf"), NULL, &err) == MAMBA_OK, "round trip: %s", err.message);
+    CHECK(mamba_tokenizer_load_file(&h, path_of("mistral-v3-tokenizer.json"), NULL, &err) == MAMBA_OK, "round trip: %s", err.message);
     if (!a || !ref || !h) goto out;
     /* (the golden model's config names GPT-NeoX's ids, 0: sentencepiece's
        <unk>, so the writer takes the tokenizer's <s> and </s>) */
     st = mamba_gguf_write(m, a, &go, mem_write, &buf, &err);
     CHECK(st == MAMBA_OK, "round trip: write: %s", err.message);
     if (st != MAMBA_OK) goto out;
-    st = mamba_tokenizer_load_gguf(&b, buf.p, buf.n, &err);
+    st = mamba_tokenizer_load_gguf(&b, buf.p, buf.n, NULL, &err);
     CHECK(st == MAMBA_OK, "round trip: read back: %s", err.message);
     if (st != MAMBA_OK) goto out;
-    CHECK(mamba_tokenizer_vocab_size(b) == 32768 && mamba_tokenizer_bos_id(b) == 1 && mamba_tokenizer_eos_id(b) == 2,
-          "round trip: vocab %d bos %d eos %d", mamba_tokenizer_vocab_size(b), mamba_tokenizer_bos_id(b), mamba_tokenizer_eos_id(b));
+    CHECK(mamba_tokenizer_n_vocab(b) == 32768 && mamba_tokenizer_bos_id(b) == 1 && mamba_tokenizer_eos_id(b) == 2,
+          "round trip: vocab %d bos %d eos %d", mamba_tokenizer_n_vocab(b), mamba_tokenizer_bos_id(b), mamba_tokenizer_eos_id(b));
     {   /* every piece, score and type comes back, and equals the independent GGUF */
         int i, diff = 0;
         for (i = 0; i < 32768; i++) {
@@ -679,7 +679,7 @@ out:
     mamba_tokenizer_free(b);
     mamba_tokenizer_free(h);
     mamba_tokenizer_free(ref);
-    mamba_free(m);
+    mamba_model_free(m);
 }
 
 /* ---- odds and ends ------------------------------------------------------------------ */
@@ -705,19 +705,19 @@ static void arenas(void) {
         o.arena = &a;
         for (pass = 0; pass < 2; pass++) {   /* measure, then the real thing */
             if (pass) { a.base = malloc(a.peak + 16); a.size = a.peak + 16; a.used = a.peak = 0; }
-            st = k ? mamba_tokenizer_load_json_ex(&t, j, jl, &o, &err) : mamba_tokenizer_load_spm_ex(&t, m, len, &o, &err);
+            st = k ? mamba_tokenizer_load_json(&t, j, jl, &o, &err) : mamba_tokenizer_load_spm(&t, m, len, &o, &err);
             CHECK(st == MAMBA_OK, "arena load %zu pass %d: %s", k, pass, err.message);
             if (!pass && t) { mamba_tokenizer_free(t); t = NULL; a.used = 0; }
         }
-        st = k ? mamba_tokenizer_load_json(&plain, j, jl, &err) : mamba_tokenizer_load_spm(&plain, m, len, &err);
+        st = k ? mamba_tokenizer_load_json(&plain, j, jl, NULL, &err) : mamba_tokenizer_load_spm(&plain, m, len, NULL, &err);
         if (t && plain) {
             int x[128], y[128];
             mamba_arena w;
             unsigned char *wb = (unsigned char *)malloc(1 << 20);
             memset(&w, 0, sizeof w);
             w.base = wb; w.size = 1 << 20;
-            st = mamba_tokenizer_encode_ex(t, text, sizeof text - 1, x, 128, &got, &w);
-            CHECK(st == MAMBA_OK && w.used == 0, "encode_ex with a work arena: %d (used %zu)", st, w.used);
+            st = mamba_tokenizer_encode_arena(t, text, sizeof text - 1, x, 128, &got, &w);
+            CHECK(st == MAMBA_OK && w.used == 0, "encode_arena with a work arena: %d (used %zu)", st, w.used);
             mamba_tokenizer_encode(plain, text, sizeof text - 1, y, 128, &got2);
             CHECK(got == got2 && !memcmp(x, y, got * sizeof(int)), "arena tokenizer %zu encodes as the plain one", k);
             free(wb);
@@ -730,7 +730,7 @@ static void arenas(void) {
             memset(&o2, 0, sizeof o2);
             o2.max_alloc_bytes = 100000;
             t = NULL;
-            st = k ? mamba_tokenizer_load_json_ex(&t, j, jl, &o2, &err) : mamba_tokenizer_load_spm_ex(&t, m, len, &o2, &err);
+            st = k ? mamba_tokenizer_load_json(&t, j, jl, &o2, &err) : mamba_tokenizer_load_spm(&t, m, len, &o2, &err);
             CHECK(st == MAMBA_ERR_LIMIT && !t, "max_alloc_bytes: %d %s", st, err.message);
         }
     }
@@ -745,7 +745,7 @@ static void misc(void) {
     int *ids, *ids2;
     mamba_status st;
     size_t i;
-    CHECK(m && mamba_tokenizer_load_spm(&t, m, len, &err) == MAMBA_OK, "load_spm from memory: %s", err.message);
+    CHECK(m && mamba_tokenizer_load_spm(&t, m, len, NULL, &err) == MAMBA_OK, "load_spm from memory: %s", err.message);
     free(m);
     if (!t) return;
     /* a long text (1 MB, one piece to sentencepiece; 64 KB under valgrind) */
@@ -766,7 +766,7 @@ static void misc(void) {
         t->spm->split_ws = 1;
         CHECK(st == MAMBA_OK && same_ids(ids, got, w2, g2), "word by word differs from the whole text (%zu vs %zu ids)", got, g2);
         free(w2);
-        if (mamba_tokenizer_load_file(&j, path_of("mistral-v1-tokenizer.json"), &err) == MAMBA_OK) {
+        if (mamba_tokenizer_load_file(&j, path_of("mistral-v1-tokenizer.json"), NULL, &err) == MAMBA_OK) {
             int *w1 = encode_all(j, big, big_n, &got, &st);
             CHECK(j->spm->split_ws, "v1 tokenizer.json: split_ws");
             j->spm->split_ws = 0;
@@ -803,10 +803,10 @@ static void misc(void) {
             char out[64];
             size_t a1, a2, a3;
             int b3[3] = {771 + 0xE4, 771 + 0xB8, 771 + 0xAD};
-            mamba_decode_init(&d, 0);
-            mamba_decode_token(&d, t, b3[0], out, sizeof out, &a1);
-            mamba_decode_token(&d, t, b3[1], out, sizeof out, &a2);
-            mamba_decode_token(&d, t, b3[2], out, sizeof out, &a3);
+            mamba_decoder_init(&d, 0);
+            mamba_decoder_token(&d, t, b3[0], out, sizeof out, &a1);
+            mamba_decoder_token(&d, t, b3[1], out, sizeof out, &a2);
+            mamba_decoder_token(&d, t, b3[2], out, sizeof out, &a3);
             CHECK(a1 == 0 && a2 == 0 && a3 == 3 && !memcmp(out, "\xe4\xb8\xad", 3), "byte pieces stream: %zu %zu %zu", a1, a2, a3);
         }
     }
@@ -828,8 +828,8 @@ static void misc(void) {
         f = fopen("build/tmp/spm-dir/tokenizer.model.v3", "wb");
         if (f && mb) { fwrite(mb, 1, ml, f); fclose(f); }
         u = NULL;
-        st = mamba_tokenizer_load_file(&u, "build/tmp/spm-dir", &err);
-        CHECK(st == MAMBA_OK && mamba_tokenizer_vocab_size(u) == 32768 && u->spm && u->spm->mode == MAMBA__SPM_MODEL,
+        st = mamba_tokenizer_load_file(&u, "build/tmp/spm-dir", NULL, &err);
+        CHECK(st == MAMBA_OK && mamba_tokenizer_n_vocab(u) == 32768 && u->spm && u->spm->mode == MAMBA__SPM_MODEL,
               "directory with tokenizer.model.v3: %s", st == MAMBA_OK ? "wrong tokenizer" : err.message);
         mamba_tokenizer_free(u);
         free(mb);

@@ -19,13 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char *copy = fuzz_dup(data, size);
     memset(&opts, 0, sizeof opts);   /* caps the seeds (up to 1700 pieces) fit */
     opts.max_vocab = 4096;
-    if (mamba_tokenizer_load_spm_ex(&tok, copy, size, &opts, &err) != MAMBA_OK) {
+    if (mamba_tokenizer_load_spm(&tok, copy, size, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(tok == NULL && err.status != MAMBA_OK && err.message[0]);
         free(copy);
         return 0;
     }
     free(copy);   /* the tokenizer keeps copies */
-    nv = mamba_tokenizer_vocab_size(tok);
+    nv = mamba_tokenizer_n_vocab(tok);
     FUZZ_CHECK(nv > 0);
     for (k = 0; k < (int)(sizeof texts / sizeof texts[0]); k++) {
         mamba_status st = mamba_tokenizer_encode(tok, texts[k], strlen(texts[k]), ids, 512, &n);
