@@ -745,7 +745,10 @@ static void misc(void) {
     int *ids, *ids2;
     mamba_status st;
     size_t i;
+    err.status = MAMBA_ERR_IO;
+    strcpy(err.message, "stale");
     CHECK(m && mamba_tokenizer_load_spm(&t, m, len, NULL, &err) == MAMBA_OK, "load_spm from memory: %s", err.message);
+    CHECK(err.status == MAMBA_OK && !err.message[0], "load_spm clears err on success (the 0.2 contract)");
     free(m);
     if (!t) return;
     /* a long text (1 MB, one piece to sentencepiece; 64 KB under valgrind) */
