@@ -34,12 +34,13 @@ IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize
 TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
            build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
-           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
+           build/test_serve build/test_serve_nosimd build/test_serve_san build/test_serve_cxx
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
 FUZZERS := json safetensors config tokenizer_json encode decode model gguf state
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
-TESTS   += build/test_model_avx2 build/test_kernels_avx2
+TESTS   += build/test_model_avx2 build/test_kernels_avx2 build/test_serve_avx2
 endif
 ifeq ($(HAVE_ARM),1)
 TESTS   += $(QEMU):build/test_model_neon $(QEMU):build/test_kernels_neon
@@ -51,7 +52,7 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := build/vg/test_model build/vg/test_tokenizer build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := build/vg/test_model build/vg/test_tokenizer build/vg/test_kernels build/vg/test_serve $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
 VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
 endif
@@ -160,6 +161,9 @@ build/test_model_cxx: tests/test_model.c tests/test.h mamba.h | build
 # AddressSanitizer + UndefinedBehaviorSanitizer
 build/test_%_san: tests/test_%.c tests/test.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
+# the serving tests (batch, prefix cache, ring) as C++
+build/test_serve_cxx: tests/test_serve.c tests/test.h mamba.h | build
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(OMPFLAGS) -x c++ $< -o $@ $(LDLIBS)
 build/test_tokenizer_cxx: tests/test_tokenizer.c mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
 # the C example in README.md, compiled and run exactly as a reader copies it
