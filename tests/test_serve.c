@@ -11,21 +11,6 @@
 #include <omp.h>
 #endif
 
-static unsigned char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long len;
-    *n = 0;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = (unsigned char *)malloc((size_t)len + 1);
-        if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) { free(buf); buf = NULL; }
-        if (buf) { buf[len] = 0; *n = (size_t)len; }
-    }
-    fclose(f);
-    return buf;
-}
-
 /* tokens.txt / logits.txt of a golden directory */
 typedef struct golden { int tokens[256]; int n; float *logits; size_t n_logits; } golden;
 static int golden_read(golden *g, const char *dir) {
