@@ -38,7 +38,8 @@ SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler
 suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
 TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
-           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
+           build/test_api build/test_api_san
 # the serving suite (batch, prefix cache, ring; issue 16): every configuration
 # but nostdio (it loads the goldens from files)
 TESTS   += build/test_serve build/test_serve_nosimd build/test_serve_san build/test_serve_cxx

@@ -78,7 +78,7 @@ static char *read_file(const char *path, size_t *n) {
 
 /* ---- --prompt-cache FILE ---------------------------------------------------
    File: "MBPC", u32 version 1, u32 n (ids), u32 FNV-1a of the ids' bytes, the
-   n ids (u32 little-endian), then a saved state (mamba_state_save: its own
+   n ids (u32 little-endian), then a saved state (mamba_state_write: its own
    header, version and checksum) after exactly those ids. The ids kept are the
    prompt minus its last token, so a repeated prompt still computes one token
    and gets its logits. Written to FILE.tmp, then renamed over FILE. */
@@ -100,7 +100,7 @@ static size_t prompt_cache_load(const char *path, mamba_state *s, const int *pro
     else {
         for (i = 0; i < k && (int)get32(b + 16 + 4 * i) == prompt[i]; i++) {}
         if (i < k) why = "the prompt does not start with the cached tokens";
-        else if (mamba_state_load(s, b + 16 + 4 * k, len - 16 - 4 * k) != MAMBA_OK) why = "its state is damaged or of another model";
+        else if (mamba_state_read(s, b + 16 + 4 * k, len - 16 - 4 * k) != MAMBA_OK) why = "its state is damaged or of another model";
         else if (s->n_tokens != k) { why = "its state does not match its tokens"; mamba_state_reset(s); }
     }
     free(b);
@@ -109,7 +109,7 @@ static size_t prompt_cache_load(const char *path, mamba_state *s, const int *pro
 }
 
 static void prompt_cache_save(const char *path, const mamba_state *s, const int *prompt, size_t k) {
-    size_t sn = mamba_state_save_size(s), total = 16 + 4 * k + sn, i, tl = strlen(path);
+    size_t sn = mamba_state_write_bytes(s), total = 16 + 4 * k + sn, i, tl = strlen(path);
     unsigned char *b = (unsigned char *)malloc(total);
     char *tmp = (char *)malloc(tl + 5);
     FILE *f;
@@ -122,7 +122,7 @@ static void prompt_cache_save(const char *path, const mamba_state *s, const int 
         put32(b + 12, fnv1a(b + 16, 4 * k));
         memcpy(tmp, path, tl);
         memcpy(tmp + tl, ".tmp", 5);
-        if (mamba_state_save(s, b + 16 + 4 * k, sn, NULL) == MAMBA_OK && (f = fopen(tmp, "wb"))) {
+        if (mamba_state_write(s, b + 16 + 4 * k, sn, NULL) == MAMBA_OK && (f = fopen(tmp, "wb"))) {
             ok = fwrite(b, 1, total, f) == total;
             ok = fclose(f) == 0 && ok;
             ok = ok && rename(tmp, path) == 0;
@@ -160,6 +160,7 @@ int main(int argc, char **argv) {
     mamba_tokenizer *tk = NULL;
     mamba_decoder dec;
     mamba_sampler smp;
+    mamba_sampler_params sp;
     mamba_error err;
     mamba_status st;
     const mamba_config *c;
@@ -195,19 +196,19 @@ int main(int argc, char **argv) {
         if (!file_text) { fprintf(stderr, "mamba-generate: cannot read %s\n", prompt_file); return 1; }
     }
     t0 = now_s();
-    st = mamba_load_file(&m, model, NULL, &err);
+    st = mamba_model_load_file(&m, model, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
-    c = mamba_get_config(m);
+    c = mamba_model_config(m);
     V = c->vocab_size;
     if (!ids_arg) {   /* the tokenizer beside the weights */
         char *dir = (char *)malloc(strlen(model) + 1);
         strcpy(dir, model);
         if (strstr(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
-        st = mamba_tokenizer_load_file(&tk, dir, &err);
+        st = mamba_tokenizer_load_file(&tk, dir, NULL, &err);
         free(dir);
         if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s (give the prompt as ids with -i)\n", err.message); goto out; }
         /* ids the tokenizer cannot decode (padded vocabulary rows) are never sampled */
-        if (mamba_tokenizer_vocab_size(tk) < V) V = mamba_tokenizer_vocab_size(tk);
+        if (mamba_tokenizer_n_vocab(tk) < V) V = mamba_tokenizer_n_vocab(tk);
     }
     t1 = now_s();
     if (ids_arg) {
@@ -245,23 +246,24 @@ int main(int argc, char **argv) {
     }
     logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
     if (!logits) goto oom;
+    sp.temperature = (float)temp; sp.top_k = (int)top_k; sp.top_p = (float)top_p; sp.seed = (uint64_t)seed;
     if ((st = mamba_state_new(&s, m, (int)chunk)) != MAMBA_OK ||
-        (st = mamba_sampler_init(&smp, V, (float)temp, (int)top_k, (float)top_p, (uint64_t)seed, NULL, 0)) != MAMBA_OK) {
+        (st = mamba_sampler_init(&smp, V, &sp, NULL, 0)) != MAMBA_OK) {
         fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st));
         goto out;
     }
-    mamba_decode_init(&dec, 0);
+    mamba_decoder_init(&dec, 0);
     st = cache_path ? prompt_with_cache(cache_path, m, s, prompt, (size_t)n_prompt, logits)
                     : mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
     t2 = now_s();
     for (i = 0; i < (int)n_gen && st == MAMBA_OK; i++) {
         tok = mamba_sample(&smp, logits);
         if (print_ids || !tk) printf(i ? " %d" : "%d", tok);
-        else if (mamba_decode_token(&dec, tk, tok, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
+        else if (mamba_decoder_token(&dec, tk, tok, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
         fflush(stdout);
         st = mamba_step(m, s, tok, logits);
     }
-    if (tk && !print_ids && mamba_decode_flush(&dec, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
+    if (tk && !print_ids && mamba_decoder_flush(&dec, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
     printf("\n");
     t3 = now_s();
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st)); goto out; }
@@ -276,7 +278,7 @@ out:
     mamba_sampler_free(&smp);
     mamba_state_free(s);
     mamba_tokenizer_free(tk);
-    mamba_free(m);
+    mamba_model_free(m);
     free(prompt);
     free(logits);
     free(file_text);

@@ -102,13 +102,13 @@ static int run_batch(const char *path, const char *model_path, int prefill, long
     const mamba_config *c;
     size_t V, sb;
     if (ns < 0) return 1;
-    if ((s = mamba_load_file(&m, model_path, NULL, &err)) != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", err.message); goto out; }
-    c = mamba_get_config(m);
+    if ((s = mamba_model_load_file(&m, model_path, NULL, &err)) != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", err.message); goto out; }
+    c = mamba_model_config(m);
     V = (size_t)c->vocab_size;
     total = off[ns];
     for (i = 0; i < total; i++)
         if (tok[i] >= c->vocab_size) { fprintf(stderr, "mamba-logits: token id %d is out of range (vocab_size %d)\n", tok[i], c->vocab_size); goto out; }
-    sb = (mamba_state_size(c) + 63) / 64 * 64;   /* states without scratch: the batch has the work memory */
+    sb = (mamba_state_bytes(c) + 63) / 64 * 64;   /* states without scratch: the batch has the work memory */
     q = (mamba_batch_seq *)calloc((size_t)ns, sizeof *q);
     st = (mamba_state *)calloc((size_t)ns, sizeof *st);
     state_mem = (unsigned char *)malloc(sb * (size_t)ns + 64);
@@ -116,7 +116,7 @@ static int run_batch(const char *path, const char *model_path, int prefill, long
     if (!q || !st || !state_mem || !logits) { fprintf(stderr, "mamba-logits: out of memory\n"); goto out; }
     for (i = 0; i < (size_t)ns; i++) {
         unsigned char *p = state_mem + (64 - (uintptr_t)state_mem % 64) % 64 + i * sb;
-        if ((s = mamba_state_init(&st[i], c, p, sb, NULL, 0, 0)) != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", mamba_status_string(s)); goto out; }
+        if ((s = mamba_state_init(&st[i], c, p, sb, NULL, 0, 0, NULL)) != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", mamba_status_string(s)); goto out; }
     }
     if ((s = mamba_batch_new(&b, m, (int)ns, prefill ? (int)chunk : (int)ns, &err)) != MAMBA_OK) {
         fprintf(stderr, "mamba-logits: %s\n", err.message);
@@ -149,7 +149,7 @@ static int run_batch(const char *path, const char *model_path, int prefill, long
 out:
     mamba_batch_free(b);
     free(q); free(st); free(state_mem); free(logits); free(tok); free(off);
-    mamba_free(m);
+    mamba_model_free(m);
     return rc;
 }
 
@@ -191,9 +191,9 @@ int main(int argc, char **argv) {
         if (!parse_int(argv[i], &v)) { fprintf(stderr, "mamba-logits: bad token id '%s'\n", argv[i]); goto out; }
         tokens[n++] = (int)v;
     }
-    st = mamba_load_file(&m, model_path, NULL, &err);
+    st = mamba_model_load_file(&m, model_path, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", err.message); goto out; }
-    c = mamba_get_config(m);
+    c = mamba_model_config(m);
     for (i = 0; i < (int)n; i++)
         if (tokens[i] >= c->vocab_size) {
             fprintf(stderr, "mamba-logits: token id %d is out of range (vocab_size %d)\n", tokens[i], c->vocab_size);
@@ -219,6 +219,6 @@ out:
     free(tokens);
     free(logits);
     mamba_state_free(s);
-    mamba_free(m);
+    mamba_model_free(m);
     return rc;
 }

@@ -43,17 +43,17 @@ static int golden_read(golden *g, const char *dir) {
 
 /* ---- states without scratch, their floats ---------------------------------- */
 
-static size_t state_floats(const mamba_config *c) { return mamba_state_size(c) / sizeof(float); }
+static size_t state_floats(const mamba_config *c) { return mamba_state_bytes(c) / sizeof(float); }
 static mamba_state *bare_state(const mamba_config *c) {   /* no scratch: what a batch needs */
     mamba_state *s = (mamba_state *)malloc(sizeof *s);
-    void *mem = malloc(mamba_state_size(c));
-    if (!s || !mem || mamba_state_init(s, c, mem, mamba_state_size(c), NULL, 0, 0) != MAMBA_OK) { free(s); free(mem); return NULL; }
+    void *mem = malloc(mamba_state_bytes(c));
+    if (!s || !mem || mamba_state_init(s, c, mem, mamba_state_bytes(c), NULL, 0, 0, NULL) != MAMBA_OK) { free(s); free(mem); return NULL; }
     return s;
 }
 static void bare_free(mamba_state *s) { if (s) { free(s->conv); free(s); } }
 static void snap(const mamba_state *s, float *out) {   /* conv then ssm */
-    size_t nc = (size_t)s->n_layer * (size_t)s->conv_dim * (size_t)(s->d_conv - 1);
-    size_t nss = (size_t)s->n_layer * (size_t)s->d_inner * (size_t)s->d_state;
+    size_t nc = (size_t)s->shape.n_layer * (size_t)s->shape.conv_dim * (size_t)(s->shape.d_conv - 1);
+    size_t nss = (size_t)s->shape.n_layer * (size_t)s->shape.d_inner * (size_t)s->shape.d_state;
     memcpy(out, s->conv, nc * sizeof(float));
     memcpy(out + nc, s->ssm, nss * sizeof(float));
 }
@@ -74,7 +74,7 @@ typedef struct ref_seq {
     float *snaps;    /* (n + 1, SF): state after 0..n tokens */
 } ref_seq;
 static void ref_run(const mamba_model *m, ref_seq *r, const int *tok, size_t n) {
-    const mamba_config *c = mamba_get_config(m);
+    const mamba_config *c = mamba_model_config(m);
     size_t V = (size_t)c->vocab_size, SF = state_floats(c), i;
     mamba_state *s = NULL;
     r->tok = (int *)malloc(sizeof(int) * (n ? n : 1));
@@ -104,7 +104,7 @@ static const char *cur;   /* the model being tested, for messages */
 typedef size_t (*plan_fn)(int call, int seq, size_t done, size_t n);
 static void run_plan(const mamba_model *m, ref_seq *refs, int ns, int max_rows, plan_fn plan,
                      const mamba_logits_mode *modes, int with_rings, const char *what) {
-    const mamba_config *c = mamba_get_config(m);
+    const mamba_config *c = mamba_model_config(m);
     size_t V = (size_t)c->vocab_size, SF = state_floats(c), done[NSEQ] = {0};
     mamba_state *st[NSEQ];
     mamba_ring *rings[NSEQ] = {0};
@@ -191,9 +191,9 @@ static void batch_model(const char *path, const char *golden_dir, int check_gold
     int i, r, T;
     cur = path;
     CHECK(golden_read(&g, golden_dir), "%s: golden", golden_dir);
-    CHECK(mamba_load_file(&m, path, NULL, &err) == MAMBA_OK, "%s: %s", path, err.message);
-    if (!m || !g.n) { mamba_free(m); free(g.logits); return; }
-    c = mamba_get_config(m);
+    CHECK(mamba_model_load_file(&m, path, NULL, &err) == MAMBA_OK, "%s: %s", path, err.message);
+    if (!m || !g.n) { mamba_model_free(m); free(g.logits); return; }
+    c = mamba_model_config(m);
     T = g.n;
     for (i = 0; i < NSEQ; i++) {
         int tok[256], j;
@@ -232,7 +232,7 @@ static void batch_model(const char *path, const char *golden_dir, int check_gold
     printf("  %-44s batched == alone (B %d, lengths 0..%d)\n", path, NSEQ, T);
     for (i = 0; i < NSEQ; i++) ref_free(&refs[i]);
     free(g.logits);
-    mamba_free(m);
+    mamba_model_free(m);
 }
 
 /* Speculative decoding: verify 5 drafts in one call, keep 2, go on. */
@@ -248,8 +248,8 @@ static void speculative(const char *path) {
     mamba_batch *b = NULL;
     float *lg;
     mamba_batch_seq q;
-    if (mamba_load_file(&m, path, NULL, &err) != MAMBA_OK) { CHECK(0, "%s: %s", path, err.message); return; }
-    c = mamba_get_config(m);
+    if (mamba_model_load_file(&m, path, NULL, &err) != MAMBA_OK) { CHECK(0, "%s: %s", path, err.message); return; }
+    c = mamba_model_config(m);
     V = (size_t)c->vocab_size; SF = state_floats(c);
     for (i = 0; i < 40; i++) tok[i] = (i * 7 + 3) % c->vocab_size;
     ref_run(m, &ref, tok, 40);
@@ -283,7 +283,7 @@ static void speculative(const char *path) {
     mamba_ring_free(r);
     mamba_batch_free(b);
     ref_free(&ref);
-    mamba_free(m);
+    mamba_model_free(m);
 }
 
 /* ---- bad input to the batch: a clean status and nothing changed ------------ */
@@ -300,12 +300,12 @@ static void batch_bad(void) {
     int tok[4] = {1, 2, 3, 4}, badtok[2] = {1, 1 << 20};
     size_t SF, V;
     unsigned char small[64];
-    CHECK(mamba_load_file(&m, "tests/data/m1-odd-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
-    CHECK(mamba_load_file(&m2, "tests/data/falcon-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
-    if (!m || !m2) { mamba_free(m); mamba_free(m2); return; }
-    c = mamba_get_config(m);
+    CHECK(mamba_model_load_file(&m, "tests/data/m1-odd-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_model_load_file(&m2, "tests/data/falcon-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
+    if (!m || !m2) { mamba_model_free(m); mamba_model_free(m2); return; }
+    c = mamba_model_config(m);
     SF = state_floats(c); V = (size_t)c->vocab_size;
-    s1 = bare_state(c); s2 = bare_state(c); o = bare_state(mamba_get_config(m2));
+    s1 = bare_state(c); s2 = bare_state(c); o = bare_state(mamba_model_config(m2));
     lg = (float *)malloc(sizeof(float) * V * 4);
     before1 = (float *)malloc(sizeof(float) * SF); before2 = (float *)malloc(sizeof(float) * SF);
     CHECK(mamba_batch_new(&b, m, 2, 4, &err) == MAMBA_OK, "%s", err.message);
@@ -314,7 +314,10 @@ static void batch_bad(void) {
     memset(q, 0, sizeof q);
     q[0].state = s1; q[0].tokens = tok; q[0].n = 4; q[0].logits = lg; q[0].mode = MAMBA_LOGITS_LAST;
     q[1] = q[0]; q[1].state = s2;
-    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_OK, "a good call first: %s", err.message);
+    strcpy(err.message, "stale");
+    err.status = MAMBA_ERR_IO;
+    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_OK && err.status == MAMBA_OK && !err.message[0],
+          "a good call first, err cleared: %s", err.message);
     snap(s1, before1); snap(s2, before2);
 #define UNCHANGED (state_is(s1, before1, SF) && state_is(s2, before2, SF) && s1->n_tokens == 4 && s2->n_tokens == 4)
     CHECK(mamba_forward_batch(m, b, q, 0, &err) == MAMBA_OK && UNCHANGED, "B = 0: ok, nothing done");
@@ -331,10 +334,10 @@ static void batch_bad(void) {
         CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_BADARG && UNCHANGED, "two states over the same memory");
     }
     q[1].state = o;
-    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_BADARG && UNCHANGED && strstr(err.message, "seqs[1]"),
+    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_SHAPE && UNCHANGED && strstr(err.message, "seqs[1]"),
           "another model's state: %s", err.message);
-    CHECK(mamba_forward_batch(m2, b, q, 1, &err) == MAMBA_ERR_BADARG && UNCHANGED, "a batch of another model");
-    CHECK(mamba_forward_batch(m, b2, q, 1, &err) == MAMBA_ERR_BADARG && UNCHANGED, "the batch of another model");
+    CHECK(mamba_forward_batch(m2, b, q, 1, &err) == MAMBA_ERR_SHAPE && UNCHANGED, "a batch of another model");
+    CHECK(mamba_forward_batch(m, b2, q, 1, &err) == MAMBA_ERR_SHAPE && UNCHANGED, "the batch of another model");
     q[1].state = s2;
     q[1].tokens = badtok; q[1].n = 2;
     CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_RANGE && UNCHANGED && strstr(err.message, "seqs[1].tokens[1]"),
@@ -350,7 +353,7 @@ static void batch_bad(void) {
     CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_BADARG && UNCHANGED, "bad mode");
     q[0].mode = MAMBA_LOGITS_LAST;
     q[0].ring = r2;
-    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_BADARG && UNCHANGED, "a ring of another model");
+    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_SHAPE && UNCHANGED, "a ring of another model");
     q[0].ring = r; q[1].ring = r;
     CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_ERR_BADARG && UNCHANGED && mamba_ring_count(r, NULL, NULL) == 0, "one ring twice");
     q[1].ring = NULL;
@@ -377,7 +380,7 @@ static void batch_bad(void) {
     free(lg); free(before1); free(before2);
     mamba_batch_free(b); mamba_batch_free(b2);
     mamba_ring_free(r); mamba_ring_free(r2);
-    mamba_free(m); mamba_free(m2);
+    mamba_model_free(m); mamba_model_free(m2);
 }
 
 /* ---- rollback ring ------------------------------------------------------------ */
@@ -393,10 +396,10 @@ static void ring_tests(void) {
     size_t SF, need;
     uint64_t lo, hi;
     unsigned char *mem;
-    CHECK(mamba_load_file(&m, "tests/data/m2-g2-untied", NULL, &err) == MAMBA_OK, "%s", err.message);
-    CHECK(mamba_load_file(&m2, "tests/data/m1-odd-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
-    if (!m || !m2) { mamba_free(m); mamba_free(m2); return; }
-    c = mamba_get_config(m);
+    CHECK(mamba_model_load_file(&m, "tests/data/m2-g2-untied", NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_model_load_file(&m2, "tests/data/m1-odd-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
+    if (!m || !m2) { mamba_model_free(m); mamba_model_free(m2); return; }
+    c = mamba_model_config(m);
     SF = state_floats(c);
     for (i = 0; i < 20; i++) tok[i] = (i * 5 + 1) % c->vocab_size;
     ref_run(m, &ref, tok, 20);
@@ -407,7 +410,7 @@ static void ring_tests(void) {
     CHECK(mamba_ring_init(&r, c, 4, mem + 1, need - 65, &err) == MAMBA_ERR_BADARG && !r, "too small: %s", err.message);
     CHECK(mamba_ring_init(&r, c, 4, mem + 1, need, &err) == MAMBA_OK && r, "odd address, exact size: %s", err.message);
     CHECK(mamba_ring_count(r, &lo, &hi) == 0 && lo == 0 && hi == 0, "empty");
-    s = bare_state(c); o = bare_state(mamba_get_config(m2));
+    s = bare_state(c); o = bare_state(mamba_model_config(m2));
     CHECK(mamba_ring_restore(r, s, 0) == MAMBA_ERR_RANGE, "restore from an empty ring");
     for (i = 0; i < 20; i++) {   /* push after each step */
         mamba_state *w = NULL;
@@ -419,8 +422,8 @@ static void ring_tests(void) {
         CHECK(mamba_ring_push(r, s) == MAMBA_OK, "push");
     }
     CHECK(mamba_ring_count(r, &lo, &hi) == 4 && lo == 17 && hi == 20, "holds 17..20 (%llu..%llu)", (unsigned long long)lo, (unsigned long long)hi);
-    CHECK(mamba_ring_push(r, o) == MAMBA_ERR_BADARG && mamba_ring_count(r, NULL, NULL) == 4, "push another model's state");
-    CHECK(mamba_ring_restore(r, o, 18) == MAMBA_ERR_BADARG && mamba_ring_count(r, NULL, NULL) == 4, "restore into another model's state");
+    CHECK(mamba_ring_push(r, o) == MAMBA_ERR_SHAPE && mamba_ring_count(r, NULL, NULL) == 4, "push another model's state");
+    CHECK(mamba_ring_restore(r, o, 18) == MAMBA_ERR_SHAPE && mamba_ring_count(r, NULL, NULL) == 4, "restore into another model's state");
     CHECK(mamba_ring_restore(r, s, 16) == MAMBA_ERR_RANGE && s->n_tokens == 20 && state_is(s, ref.snaps + 20 * SF, SF), "16 is gone: unchanged");
     CHECK(mamba_ring_restore(r, s, 20) == MAMBA_OK && state_is(s, ref.snaps + 20 * SF, SF) && mamba_ring_count(r, NULL, NULL) == 4, "restore newest");
     CHECK(mamba_ring_restore(r, s, 18) == MAMBA_OK && s->n_tokens == 18 && state_is(s, ref.snaps + 18 * SF, SF), "restore 18");
@@ -443,7 +446,7 @@ static void ring_tests(void) {
     free(mem);
     bare_free(s); bare_free(o);
     ref_free(&ref);
-    mamba_free(m); mamba_free(m2);
+    mamba_model_free(m); mamba_model_free(m2);
 }
 
 /* ---- prefix cache ------------------------------------------------------------- */
@@ -463,23 +466,23 @@ static void cache_tests(void) {
     int tok[200], tok2[200], i, h;
     size_t SF, hit, one, need;
     unsigned char *mem;
-    CHECK(mamba_load_file(&m, "tests/data/m1-odd-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
-    CHECK(mamba_load_file(&m2, "tests/data/falcon-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
-    if (!m || !m2) { mamba_free(m); mamba_free(m2); return; }
-    c = mamba_get_config(m);
+    CHECK(mamba_model_load_file(&m, "tests/data/m1-odd-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_model_load_file(&m2, "tests/data/falcon-f32", NULL, &err) == MAMBA_OK, "%s", err.message);
+    if (!m || !m2) { mamba_model_free(m); mamba_model_free(m2); return; }
+    c = mamba_model_config(m);
     SF = state_floats(c);
     for (i = 0; i < 200; i++) { tok[i] = (i * 37 + 11) % c->vocab_size; tok2[i] = i < 30 ? tok[i] : (i * 13 + 5) % c->vocab_size; }
     tok2[30] = (tok[30] + 1) % c->vocab_size;   /* shares exactly 30 tokens with tok */
     ref_run(m, &ref, tok, 200);
     ref_run(m, &ref2, tok2, 200);
-    s = bare_state(c); o = bare_state(mamba_get_config(m2));
+    s = bare_state(c); o = bare_state(mamba_model_config(m2));
     one = mamba_cache_entry_bytes(c, 1);
-    CHECK(one > mamba_state_size(c) && mamba_cache_entry_bytes(c, 100) > one, "entry bytes grow with the tokens");
+    CHECK(one > mamba_state_bytes(c) && mamba_cache_entry_bytes(c, 100) > one, "entry bytes grow with the tokens");
     /* budgets */
     CHECK(mamba_cache_new(&ch, m, one - 1, NULL, &err) == MAMBA_ERR_NOMEM && !ch && strstr(err.message, "holds no snapshot"),
           "budget below one snapshot: %s", err.message);
     mem = (unsigned char *)malloc(1 << 20);
-    CHECK(mamba_cache_init(&ch, m, mem, mamba_state_size(c), NULL, &err) == MAMBA_ERR_NOMEM && !ch, "budget of one bare state");
+    CHECK(mamba_cache_init(&ch, m, mem, mamba_state_bytes(c), NULL, &err) == MAMBA_ERR_NOMEM && !ch, "budget of one bare state");
     CHECK(mamba_cache_init(&ch, m, mem, one, NULL, &err) == MAMBA_ERR_NOMEM && !ch, "budget of one entry without bookkeeping");
     CHECK(mamba_cache_init(&ch, NULL, mem, 1 << 20, NULL, &err) == MAMBA_ERR_BADARG, "no model");
     /* the smallest budget that works holds one entry */
@@ -524,12 +527,12 @@ static void cache_tests(void) {
         CHECK(mamba_cache_prefill(ch, m, w, tok2, 60, lg, &hit, &err) == MAMBA_OK && hit == 24 &&
               !memcmp(lg, ref2.logits + 59 * (size_t)c->vocab_size, sizeof(float) * (size_t)c->vocab_size), "diverging at 30: 24 reused (%zu)", hit);
         CHECK(mamba_cache_prefill(ch, m2, w, tok, 50, lg, &hit, &err) == MAMBA_ERR_BADARG, "another model");
-        CHECK(mamba_cache_prefill(ch, m, o, tok, 50, lg, &hit, &err) == MAMBA_ERR_BADARG, "another model's state");
+        CHECK(mamba_cache_prefill(ch, m, o, tok, 50, lg, &hit, &err) == MAMBA_ERR_SHAPE, "another model's state");
         mamba_state_free(w);
         free(lg);
     }
-    CHECK(mamba_cache_lookup(ch, tok, 200, o, &hit) == MAMBA_ERR_BADARG && hit == 0, "lookup into another model's state");
-    CHECK(mamba_cache_insert(ch, tok, 1, o) == MAMBA_ERR_BADARG, "insert another model's state");
+    CHECK(mamba_cache_lookup(ch, tok, 200, o, &hit) == MAMBA_ERR_SHAPE && hit == 0, "lookup into another model's state");
+    CHECK(mamba_cache_insert(ch, tok, 1, o) == MAMBA_ERR_SHAPE, "insert another model's state");
     CHECK(mamba_cache_lookup(ch, tok, 200, s, &hit) == MAMBA_OK && hit == 119 && s->n_tokens == 119 && state_is(s, ref.snaps + 119 * SF, SF),
           "longest prefix 119");
     CHECK(mamba_cache_lookup(ch, tok, 7, s, &hit) == MAMBA_OK && hit == 0 && s->n_tokens == 0 && state_is(s, ref.snaps, SF), "miss: reset");
@@ -626,7 +629,7 @@ static void cache_tests(void) {
     mamba_cache_free(NULL);
     bare_free(s); bare_free(o);
     ref_free(&ref); ref_free(&ref2);
-    mamba_free(m); mamba_free(m2);
+    mamba_model_free(m); mamba_model_free(m2);
 }
 
 int main(void) {
