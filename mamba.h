@@ -89,7 +89,32 @@
      mamba_state belongs to one thread at a time. The library has no global
      mutable state. Built with OpenMP, each call splits its matrix rows and scan
      channels over omp_get_max_threads() threads; the results are the same bits
-     for any thread count.
+     for any thread count. A mamba_batch or mamba_ring belongs to one thread at
+     a time; a mamba_cache has no lock: serialise every call on it (lookups
+     too, they update its LRU order).
+
+   MANY SEQUENCES, PROMPT REUSE, ROLLBACK
+     mamba_forward_batch() advances many sequences in one call, each its own
+     state and its own number of new tokens (0 allowed), logits LAST, ALL or
+     NONE each: every weight matrix runs once over the rows of all of them,
+     conv and scan per sequence, and each ends bit for bit as mamba_forward
+     alone would leave it. Its workspace is sized once (mamba_batch_bytes,
+     caller memory or mamba_batch_new); states in a batch need no scratch.
+         mamba_batch *b; mamba_batch_new(&b, m, 16, 64, &err);
+         mamba_batch_seq q[2] = {{ s1, &next, 1, lg1, MAMBA_LOGITS_LAST, NULL },
+                                 { s2, prompt, n, lg2, MAMBA_LOGITS_LAST, NULL }};
+         mamba_forward_batch(m, b, q, 2, &err);   // a decode step and a prompt
+     mamba_cache keeps state snapshots keyed by the tokens that made them in
+     a byte budget (LRU; keys compared token by token, never trusted from a
+     hash); mamba_cache_prefill() restores the longest cached prefix of a
+     prompt, computes the rest and snapshots it for next time:
+         mamba_cache *c; size_t reused;
+         mamba_cache_new(&c, m, (size_t)256 << 20, NULL, &err);
+         mamba_cache_prefill(c, m, s, ids, n, logits, &reused, &err);
+     mamba_ring keeps the states of the last K positions of a sequence (push
+     after each step, or give it to a batch sequence: one per token) and
+     returns to any of them (speculative decoding, stop strings):
+         mamba_ring_push(r, s);  ...  mamba_ring_restore(r, s, pos);
 
    HOSTILE INPUT
      Model files and prompts may come from strangers. Every parser (JSON,
