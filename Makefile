@@ -40,16 +40,19 @@ TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(c
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
            build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx
+# the serving suite (batch, prefix cache, ring; issue 16): every configuration
+# but nostdio (it loads the goldens from files)
+TESTS   += build/test_serve build/test_serve_nosimd build/test_serve_san build/test_serve_cxx
 # what every test file includes
 TEST_H  := tests/test.h tests/fixtures.h
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
 FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
-TESTS   += $(call suites,,_avx2) build/test_kernels_avx2
+TESTS   += $(call suites,,_avx2) build/test_kernels_avx2 build/test_serve_avx2
 endif
 ifeq ($(HAVE_ARM),1)
-TESTS   += $(addprefix $(QEMU):,$(call suites,,_neon)) $(QEMU):build/test_kernels_neon
+TESTS   += $(addprefix $(QEMU):,$(call suites,,_neon)) $(QEMU):build/test_kernels_neon $(QEMU):build/test_serve_neon
 endif
 # valgrind (memcheck: zero errors, zero definite/indirect/possible leaks) over
 # the main suites, the corpus replays and the command-line tools, when it is
@@ -58,7 +61,7 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
 VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
 endif

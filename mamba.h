@@ -96,7 +96,32 @@
      mamba_state belongs to one thread at a time. The library has no global
      mutable state. Built with OpenMP, each call splits its matrix rows and scan
      channels over omp_get_max_threads() threads; the results are the same bits
-     for any thread count.
+     for any thread count. A mamba_batch or mamba_ring belongs to one thread at
+     a time; a mamba_cache has no lock: serialise every call on it (lookups
+     too, they update its LRU order).
+
+   MANY SEQUENCES, PROMPT REUSE, ROLLBACK
+     mamba_forward_batch() advances many sequences in one call, each its own
+     state and its own number of new tokens (0 allowed), logits LAST, ALL or
+     NONE each: every weight matrix runs once over the rows of all of them,
+     conv and scan per sequence, and each ends bit for bit as mamba_forward
+     alone would leave it. Its workspace is sized once (mamba_batch_bytes,
+     caller memory or mamba_batch_new); states in a batch need no scratch.
+         mamba_batch *b; mamba_batch_new(&b, m, 16, 64, &err);
+         mamba_batch_seq q[2] = {{ s1, &next, 1, lg1, MAMBA_LOGITS_LAST, NULL },
+                                 { s2, prompt, n, lg2, MAMBA_LOGITS_LAST, NULL }};
+         mamba_forward_batch(m, b, q, 2, &err);   // a decode step and a prompt
+     mamba_cache keeps state snapshots keyed by the tokens that made them in
+     a byte budget (LRU; keys compared token by token, never trusted from a
+     hash); mamba_cache_prefill() restores the longest cached prefix of a
+     prompt, computes the rest and snapshots it for next time:
+         mamba_cache *c; size_t reused;
+         mamba_cache_new(&c, m, (size_t)256 << 20, NULL, &err);
+         mamba_cache_prefill(c, m, s, ids, n, logits, &reused, &err);
+     mamba_ring keeps the states of the last K positions of a sequence (push
+     after each step, or give it to a batch sequence: one per token) and
+     returns to any of them (speculative decoding, stop strings):
+         mamba_ring_push(r, s);  ...  mamba_ring_restore(r, s, pos);
 
    HOSTILE INPUT
      Model files and prompts may come from strangers. Every parser (JSON,
@@ -409,6 +434,120 @@ MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const m
                                           void *mem, size_t mem_bytes);
 MAMBA_API void         mamba_sampler_free(mamba_sampler *s);
 MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
+
+/* ---- serving: batched forward, prefix cache, rollback ring ---------------
+   Three opaque objects, each usable from caller memory (measure with *_bytes,
+   pass the buffer: any alignment, up to 63 bytes go to aligning it; nothing to
+   free) or from the heap (*_new / *_free). None allocates after it is made.
+   A failing call has changed nothing (no state advanced, nothing evicted or
+   dropped). A state's position is s->n_tokens (tokens since the last reset).
+   "Another model" is told by shape (MAMBA_ERR_SHAPE): a state carries no
+   weights fingerprint, so two models of identical shape look alike to a state;
+   a cache is also bound to one mamba_model pointer. */
+typedef struct mamba_batch mamba_batch;
+typedef struct mamba_ring mamba_ring;
+typedef struct mamba_cache mamba_cache;
+
+/* One sequence of a batched call. */
+typedef struct mamba_batch_seq {
+    mamba_state *state;      /* advanced in place; needs no scratch (a state made
+                                with scratch NULL will do), so memory per extra
+                                sequence is mamba_state_bytes() bytes           */
+    const int   *tokens;     /* n new tokens                                    */
+    size_t       n;          /* may be 0: state and logits are left alone       */
+    float       *logits;     /* LAST: vocab_size floats, ALL: n * vocab_size,
+                                NONE: ignored                                  */
+    mamba_logits_mode mode;
+    mamba_ring  *ring;       /* optional: the state after each of the n tokens is
+                                pushed here (as mamba_ring_push does), e.g. to
+                                roll back rejected speculative tokens          */
+} mamba_batch_seq;
+
+/* Workspace for up to max_seqs sequences per call and max_rows token rows per
+   round (max_rows <= 0: 64; raised to max_seqs when smaller). 0 on bad input. */
+MAMBA_API size_t       mamba_batch_bytes(const mamba_config *c, int max_seqs, int max_rows);
+MAMBA_API mamba_status mamba_batch_init(mamba_batch **out, const mamba_config *c, int max_seqs, int max_rows,
+                                        void *mem, size_t bytes, mamba_error *err);
+MAMBA_API mamba_status mamba_batch_new(mamba_batch **out, const mamba_model *m, int max_seqs, int max_rows,
+                                       mamba_error *err);
+MAMBA_API void         mamba_batch_free(mamba_batch *b);   /* no-op for caller memory */
+/* Advances seqs[0..n_seqs) together: each round takes up to max_rows token
+   rows from the sequences, runs every weight matrix once over all of them and
+   the conv, scan and norms per sequence on its own state; rounds repeat until
+   every sequence has taken its n tokens. Each sequence ends bit for bit as
+   mamba_forward (or mamba_step, token by token) would leave it alone, for any
+   lengths, max_rows or thread count. n_seqs == 0: MAMBA_OK, nothing done.
+   Checked first (then nothing changes): MAMBA_ERR_BADARG for NULL m/b/seqs or
+   a NULL state, one state (or its memory) or ring twice, tokens or logits NULL
+   where needed, a bad mode; MAMBA_ERR_SHAPE for a batch, state or ring made
+   for another model shape; MAMBA_ERR_RANGE for n_seqs > max_seqs or a token id
+   out of range. err names the sequence and field.
+   One call at a time per batch; the model may serve other threads meanwhile. */
+MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b, const mamba_batch_seq *seqs,
+                                           size_t n_seqs, mamba_error *err);
+
+/* Prefix cache: state snapshots keyed by the tokens that produced them, in a
+   fixed byte budget, least recently used evicted first. Keys are verified
+   token by token; the hash only finds candidates. Thread contract: no lock;
+   every call on one cache, lookups included (they update the LRU order and
+   stats), must be serialised by the caller. A restored state is a copy. */
+typedef struct mamba_cache_params {   /* zero value = defaults */
+    size_t interval;   /* mamba_cache_prefill snapshots at multiples of it; 0 = 256 */
+    /* prefix hash, one token at a time from h = 0; NULL = built in. For tests:
+       a constant function makes every key collide (lookups stay correct). */
+    uint64_t (*hash)(uint64_t h, int token);
+} mamba_cache_params;
+typedef struct mamba_cache_stats {
+    size_t   entries, bytes_used, bytes_budget;
+    uint64_t lookups, hits, hit_tokens, inserts, evictions;
+    uint64_t collisions;   /* hash matches whose tokens differed */
+} mamba_cache_stats;
+/* Budget bytes one snapshot of an n_tokens-long prefix takes (0 on overflow). */
+MAMBA_API size_t       mamba_cache_entry_bytes(const mamba_config *c, size_t n_tokens);
+/* The cache lives in mem[0..bytes), bound to m (which must outlive it).
+   MAMBA_ERR_NOMEM when the budget cannot hold one snapshot. */
+MAMBA_API mamba_status mamba_cache_init(mamba_cache **out, const mamba_model *m, void *mem, size_t bytes,
+                                        const mamba_cache_params *p, mamba_error *err);
+MAMBA_API mamba_status mamba_cache_new(mamba_cache **out, const mamba_model *m, size_t budget_bytes,
+                                       const mamba_cache_params *p, mamba_error *err);
+MAMBA_API void         mamba_cache_free(mamba_cache *c);   /* no-op for caller memory */
+MAMBA_API void         mamba_cache_clear(mamba_cache *c);  /* drops every entry, keeps the stats */
+/* Restores into s the longest held prefix tokens[0..k), k <= n, and sets
+   *n_hit = k; on a miss k = 0 and s is reset. After MAMBA_OK s holds the state
+   after tokens[0..k): feed tokens[k..n) next (pass n - 1 to keep a token to
+   compute logits from). s needs no scratch. MAMBA_ERR_SHAPE: s is of another
+   model shape (s unchanged). */
+MAMBA_API mamba_status mamba_cache_lookup(mamba_cache *c, const int *tokens, size_t n, mamba_state *s, size_t *n_hit);
+/* Stores s as the state after tokens[0..n): needs n >= 1 and s->n_tokens == n
+   (else BADARG), s of this model's shape (else SHAPE). A key already held is
+   only refreshed. MAMBA_ERR_NOMEM (nothing evicted) when one entry exceeds the
+   whole budget. */
+MAMBA_API mamba_status mamba_cache_insert(mamba_cache *c, const int *tokens, size_t n, const mamba_state *s);
+/* A prompt through the cache: lookup (up to n - 1 tokens), forward the rest,
+   inserting at each multiple of the interval and after tokens[0..n-1), then
+   the last token, whose logits land in logits (vocab_size floats). s needs
+   scratch (else SHAPE, as mamba_forward); m must be the cache's model (else
+   BADARG). *n_hit (may be NULL): tokens reused. */
+MAMBA_API mamba_status mamba_cache_prefill(mamba_cache *c, const mamba_model *m, mamba_state *s, const int *tokens,
+                                           size_t n, float *logits, size_t *n_hit, mamba_error *err);
+MAMBA_API void         mamba_cache_get_stats(const mamba_cache *c, mamba_cache_stats *out);
+
+/* Rollback ring: the last k states of one sequence (one thread at a time). */
+MAMBA_API size_t       mamba_ring_bytes(const mamba_config *c, int k);   /* 0 for k < 1 */
+MAMBA_API mamba_status mamba_ring_init(mamba_ring **out, const mamba_config *c, int k, void *mem, size_t bytes,
+                                       mamba_error *err);
+MAMBA_API mamba_status mamba_ring_new(mamba_ring **out, const mamba_model *m, int k, mamba_error *err);
+MAMBA_API void         mamba_ring_free(mamba_ring *r);     /* no-op for caller memory */
+MAMBA_API void         mamba_ring_clear(mamba_ring *r);
+/* Copies s in at position s->n_tokens, first dropping held positions >= it
+   (an abandoned branch); when full the oldest is overwritten. MAMBA_ERR_SHAPE
+   for a state of another model shape (push and restore). */
+MAMBA_API mamba_status mamba_ring_push(mamba_ring *r, const mamba_state *s);
+/* Copies the snapshot at position pos into s and drops those after it (pos
+   stays). MAMBA_ERR_RANGE when pos is not held. */
+MAMBA_API mamba_status mamba_ring_restore(mamba_ring *r, mamba_state *s, uint64_t pos);
+/* Snapshots held; oldest and newest positions (0 when empty; may be NULL). */
+MAMBA_API int          mamba_ring_count(const mamba_ring *r, uint64_t *oldest, uint64_t *newest);
 
 /* ---- tokenizer ----------------------------------------------------------- */
 
@@ -2381,21 +2520,40 @@ static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
 
 
 
-/* One Mamba-1 block for T tokens whose residual stream is in sc->res (T, D).
-   T == 1 is the recurrent step (matrix-vector); T > 1 batches the projections
-   (matrix-matrix) and then walks the conv and scan token by token. */
-static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+/* The forward pass over a round of rows: one or many sequences.
+   A round is T rows: the next tokens of several sequences, each sequence's
+   rows consecutive (a segment). Every matrix product runs over all T rows at
+   once (each weight read once); the conv and the scan walk each segment's
+   tokens in order on its own state. Each (row, token) dot product, norm and
+   scan step is the same call as on the single-sequence path, so the bits are
+   the same whatever the company a sequence keeps. */
+typedef struct mamba__seg {
+    mamba_state *s;
+    const int *tok;          /* this round's tokens                               */
+    int row0, n;             /* rows [row0, row0 + n) of the round                */
+    float **snap;            /* NULL, or per row: ring slot for the state after
+                                that token (NULL: not kept)                       */
+} mamba__seg;
+
+/* One Mamba-1 block over the rows of ns segments (T rows in all). */
+static void mamba__block(const mamba_model *m, int l, const mamba__seg *sg, int ns, mamba__scratch *sc, int T) {
     const mamba_config *c = &m->cfg;
     const mamba__layer *L = &m->layers[l];
-    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, X = R + 2 * N, t;
-    float *conv = s->conv + (size_t)l * (size_t)E * (size_t)(K - 1);   /* (E, K-1) */
-    float *h = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (E, N)   */
+    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, X = R + 2 * N, t, q;
+    size_t conv_per = (size_t)c->conv_dim * (size_t)(K - 1), ssm_per = (size_t)E * (size_t)N;
+    size_t conv_all = conv_per * (size_t)c->n_layer;
     for (t = 0; t < T; t++)                                            /* u = norm(r) */
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* xz = in_proj(u): x = xz[:, :E], z = xz[:, E:] */
     mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++)                                            /* xc = silu(conv1d(x)) */
-        mamba__conv_step(sc->xc + (size_t)t * E, conv, sc->xz + (size_t)t * 2 * E, L->conv_w, L->conv_b, E, K);
+    for (q = 0; q < ns; q++) {                                         /* xc = silu(conv1d(x)), per sequence */
+        float *conv = sg[q].s->conv + (size_t)l * conv_per;            /* (K-1, E) */
+        for (t = 0; t < sg[q].n; t++) {
+            size_t r = (size_t)(sg[q].row0 + t);
+            mamba__conv_step(sc->xc + r * E, conv, sc->xz + r * 2 * E, L->conv_w, L->conv_b, E, K);
+            if (sg[q].snap && sg[q].snap[t]) memcpy(sg[q].snap[t] + (size_t)l * conv_per, conv, conv_per * sizeof(float));
+        }
+    }
     /* x_dbl = x_proj(xc) -> dlow (R) | B (N) | C (N) */
     mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf, sc->qbuf);
     if (c->arch == MAMBA_ARCH_FALCON_MAMBA) {                          /* weightless rms norms */
@@ -2408,18 +2566,24 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     }
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
     mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);   /* per token: same lanes as the step path */
-    {   /* selective scan: channel blocks in parallel, tokens in order within each */
-        int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, cb;
+    for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);
+    {   /* selective scan: (sequence, channel block) items in parallel, tokens in order within each */
+        int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 8;
         (void)omp_work;
         MAMBA__OMP_FOR
-        for (cb = 0; cb < nblk; cb++) {
-            int c0 = cb * MAMBA__SCAN_BLOCK, c1 = c0 + MAMBA__SCAN_BLOCK < E ? c0 + MAMBA__SCAN_BLOCK : E, tt;
-            for (tt = 0; tt < T; tt++) {
-                const float *xd = sc->xdbl + (size_t)tt * X;
-                mamba__scan_step(sc->y + (size_t)tt * E, h, sc->xc + (size_t)tt * E, sc->dt + (size_t)tt * E, L->A,
-                                 xd + R, xd + R + N, L->D, sc->xz + (size_t)tt * 2 * E + E, E, N, c0, c1);
+        for (w = 0; w < ns * nblk; w++) {
+            const mamba__seg *g = &sg[w / nblk];
+            int cb = w % nblk, c0 = cb * MAMBA__SCAN_BLOCK, c1 = c0 + MAMBA__SCAN_BLOCK < E ? c0 + MAMBA__SCAN_BLOCK : E, tt;
+            float *h = g->s->ssm + (size_t)l * ssm_per;                  /* (E, N) */
+            for (tt = 0; tt < g->n; tt++) {
+                size_t r = (size_t)(g->row0 + tt);
+                const float *xd = sc->xdbl + r * X;
+                mamba__scan_step(sc->y + r * E, h, sc->xc + r * E, sc->dt + r * E, L->A, xd + R, xd + R + N, L->D,
+                                 sc->xz + r * 2 * E + E, E, N, c0, c1);
+                if (g->snap && g->snap[tt])
+                    memcpy(g->snap[tt] + conv_all + (size_t)l * ssm_per + (size_t)c0 * N, h + (size_t)c0 * N,
+                           (size_t)(c1 - c0) * (size_t)N * sizeof(float));
             }
         }
     }
@@ -2428,38 +2592,49 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
-/* One Mamba-2 block for T tokens (same conventions as mamba__block). */
-static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+/* One Mamba-2 block over the rows of ns segments. */
+static void mamba__block2(const mamba_model *m, int l, const mamba__seg *sg, int ns, mamba__scratch *sc, int T) {
     const mamba_config *c = &m->cfg;
     const mamba__layer *L = &m->layers[l];
     int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, G = c->n_groups, H = c->n_heads;
-    int CD = c->conv_dim, NP = c->d_in_proj, t;
-    float *conv = s->conv + (size_t)l * (size_t)CD * (size_t)(K - 1);  /* (conv_dim, K-1) */
-    float *S = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (H, P, N) */
+    int CD = c->conv_dim, NP = c->d_in_proj, P = c->head_dim, t, q;
+    size_t conv_per = (size_t)CD * (size_t)(K - 1), ssm_per = (size_t)E * (size_t)N, conv_all = conv_per * (size_t)c->n_layer;
     for (t = 0; t < T; t++)
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* zxbcdt = in_proj(u) -> z (E) | xBC (conv_dim) | dt (H) */
     mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)) */
-        const float *zx = sc->xz + (size_t)t * NP;
-        float *dt = sc->dt + (size_t)t * H;
-        int i;
-        mamba__conv_step(sc->xc + (size_t)t * CD, conv, zx + E, L->conv_w, L->conv_b, CD, K);
-        for (i = 0; i < H; i++) dt[i] = zx[E + CD + i] + L->dt_bias[i];
-        mamba__softplus_n(dt, H);
-        for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
+    for (q = 0; q < ns; q++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)), per sequence */
+        float *conv = sg[q].s->conv + (size_t)l * conv_per;           /* (K-1, conv_dim) */
+        for (t = 0; t < sg[q].n; t++) {
+            size_t r = (size_t)(sg[q].row0 + t);
+            const float *zx = sc->xz + r * NP;
+            float *dt = sc->dt + r * H;
+            int i;
+            mamba__conv_step(sc->xc + r * CD, conv, zx + E, L->conv_w, L->conv_b, CD, K);
+            if (sg[q].snap && sg[q].snap[t]) memcpy(sg[q].snap[t] + (size_t)l * conv_per, conv, conv_per * sizeof(float));
+            for (i = 0; i < H; i++) dt[i] = zx[E + CD + i] + L->dt_bias[i];
+            mamba__softplus_n(dt, H);
+            for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
+        }
     }
-    {   /* SSD recurrence: head blocks in parallel, tokens in order within each */
-        int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, hb;
+    {   /* SSD recurrence: (sequence, head block) items in parallel, tokens in order within each */
+        int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 2;
         (void)omp_work;
         MAMBA__OMP_FOR
-        for (hb = 0; hb < nblk; hb++) {
-            int h0 = hb * per, h1 = h0 + per < H ? h0 + per : H, tt;
-            for (tt = 0; tt < T; tt++) {
-                const float *xbc = sc->xc + (size_t)tt * CD;
-                mamba__ssd_step(sc->y + (size_t)tt * E, S, xbc, xbc + E, xbc + E + (size_t)G * N, sc->dt + (size_t)tt * H,
-                                L->A, L->D, c->d_per_channel, H, c->head_dim, N, G, h0, h1);
+        for (w = 0; w < ns * nblk; w++) {
+            const mamba__seg *g = &sg[w / nblk];
+            int hb = w % nblk, h0 = hb * per, h1 = h0 + per < H ? h0 + per : H, tt;
+            float *S = g->s->ssm + (size_t)l * ssm_per;                   /* (H, P, N) */
+            for (tt = 0; tt < g->n; tt++) {
+                size_t r = (size_t)(g->row0 + tt);
+                const float *xbc = sc->xc + r * CD;
+                mamba__ssd_step(sc->y + r * E, S, xbc, xbc + E, xbc + E + (size_t)G * N, sc->dt + r * H,
+                                L->A, L->D, c->d_per_channel, H, P, N, G, h0, h1);
+                if (g->snap && g->snap[tt]) {
+                    size_t o = (size_t)h0 * (size_t)P * (size_t)N;
+                    memcpy(g->snap[tt] + conv_all + (size_t)l * ssm_per + o, S + o, (size_t)(h1 - h0) * (size_t)P * (size_t)N * sizeof(float));
+                }
             }
         }
     }
@@ -2473,28 +2648,41 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
-/* Runs T tokens through the model; writes logits for rows [first, T) into
-   logits (one row of vocab_size each), or none when first == T. */
-static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
+/* The rows of a round through every layer; each state advances by its n. */
+static void mamba__forward_rows(const mamba_model *m, const mamba__seg *sg, int ns, int T, mamba__scratch *sc) {
     const mamba_config *c = &m->cfg;
-    mamba__scratch sc;
-    int D = c->d_model, t, l;
-    mamba__scratch_layout(c, s->chunk, s->scratch, &sc);
-    for (t = 0; t < T; t++) mamba__row_f32(&m->embed, tok[t], sc.res + (size_t)t * D);
+    int D = c->d_model, q, t, l;
+    for (q = 0; q < ns; q++)
+        for (t = 0; t < sg[q].n; t++) mamba__row_f32(&m->embed, sg[q].tok[t], sc->res + (size_t)(sg[q].row0 + t) * D);
     for (l = 0; l < c->n_layer; l++) {
-        if (c->arch == MAMBA_ARCH_MAMBA2) mamba__block2(m, l, s, &sc, T);
-        else mamba__block(m, l, s, &sc, T);
+        if (c->arch == MAMBA_ARCH_MAMBA2) mamba__block2(m, l, sg, ns, sc, T);
+        else mamba__block(m, l, sg, ns, sc, T);
     }
-    if (first < T) {
-        int n = T - first;
-        for (t = 0; t < n; t++) mamba__rmsnorm(sc.u + (size_t)t * D, sc.res + (size_t)(first + t) * D, m->norm_f, D, c->norm_eps);
-        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf, sc.qbuf);
-    }
-    s->n_tokens += (uint64_t)T;
+    for (q = 0; q < ns; q++) sg[q].s->n_tokens += (uint64_t)sg[q].n;
 }
 
-/* MAMBA_ERR_BADARG: a NULL model, state or tokens; MAMBA_ERR_SHAPE: a state
-   of another model's shape or without scratch; MAMBA_ERR_RANGE: a token id. */
+/* Logits of n residual rows (rows[0..n), ascending, or row0 .. row0 + n - 1
+   when rows is NULL): final norm into u, then one lm_head product into Y
+   (rows vocab_size floats apart). */
+static void mamba__logits_rows(const mamba_model *m, mamba__scratch *sc, const int *rows, int row0, int n, float *Y) {
+    int D = m->cfg.d_model, t;
+    for (t = 0; t < n; t++)
+        mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)(rows ? rows[t] : row0 + t) * D, m->norm_f, D, m->cfg.norm_eps);
+    mamba__linear(Y, m->cfg.vocab_size, &m->lm_head, NULL, sc->u, D, n, sc->rowbuf, sc->qbuf);
+}
+
+/* Runs T tokens of one sequence, the one-sequence case of the rounds above;
+   writes logits for rows [first, T) into logits (one row of vocab_size
+   each), or none when first == T. */
+static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
+    mamba__scratch sc;
+    mamba__seg g;
+    mamba__scratch_layout(&m->cfg, s->chunk, s->scratch, &sc);
+    g.s = s; g.tok = tok; g.row0 = 0; g.n = T; g.snap = NULL;
+    mamba__forward_rows(m, &g, 1, T, &sc);
+    if (first < T) mamba__logits_rows(m, &sc, NULL, first, T - first, logits);
+}
+
 static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s, const int *tokens, size_t n) {
     size_t i;
     if (!m || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
@@ -2739,6 +2927,7 @@ MAMBA_API int mamba_argmax(const float *x, int n) {
 
 
 
+
 typedef struct mamba__cand { float v; int id; } mamba__cand;
 
 MAMBA_API size_t mamba_sampler_bytes(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
@@ -2851,6 +3040,696 @@ MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
     for (i = 0; i < n; i++) { acc += c[i].v; if (r < acc) return c[i].id; }
     return c[n - 1].id;                                    /* rounding: the last one */
 }
+
+/* ---- D.6 serving: rollback ring, prefix cache, batch workspace -----------
+   (issue 16; the forward itself is D.3's, over segments) Snapshots are the raw recurrent floats (conv then ssm, as a state
+   holds them). Objects made in caller memory carve themselves out of it,
+   64-byte aligned; nothing here allocates after init. */
+
+#define MAMBA__CACHE_MAGIC 0x4d424343u   /* "CCBM" */
+#define MAMBA__RING_MAGIC  0x4d424352u   /* "RCBM" */
+#define MAMBA__BATCH_MAGIC 0x4d424342u   /* "BCBM" */
+
+/* Does state s belong to a model of config c (every shape number it holds)? */
+static int mamba__state_shape_is(const mamba_state *s, const mamba_config *c) {
+    mamba_state_shape sh;
+    mamba__shape_of(c, &sh);
+    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && mamba__shape_eq(&s->shape, &sh);
+}
+/* The shape numbers a state is checked against, copied from a config. */
+static void mamba__shape_copy(mamba_config *dst, const mamba_config *c) {
+    memset(dst, 0, sizeof *dst);
+    dst->arch = c->arch; dst->d_model = c->d_model; dst->n_layer = c->n_layer; dst->d_inner = c->d_inner;
+    dst->d_state = c->d_state; dst->d_conv = c->d_conv; dst->conv_dim = c->conv_dim; dst->n_heads = c->n_heads;
+    dst->n_groups = c->n_groups; dst->vocab_size = c->vocab_size;
+}
+static int mamba__same_shape(const mamba_config *a, const mamba_config *b) {
+    return a->arch == b->arch && a->d_model == b->d_model && a->n_layer == b->n_layer && a->d_inner == b->d_inner &&
+           a->d_state == b->d_state && a->d_conv == b->d_conv && a->conv_dim == b->conv_dim &&
+           a->n_heads == b->n_heads && a->n_groups == b->n_groups && a->vocab_size == b->vocab_size;
+}
+/* A state's floats to a snapshot (conv then ssm) and back. */
+static void mamba__snap_save(float *dst, const mamba_state *s) {
+    size_t nc = mamba__conv_floats(s);
+    memcpy(dst, s->conv, nc * sizeof(float));
+    memcpy(dst + nc, s->ssm, mamba__ssm_floats(s) * sizeof(float));
+}
+static void mamba__snap_load(mamba_state *s, const float *src, uint64_t pos) {
+    size_t nc = mamba__conv_floats(s);
+    memcpy(s->conv, src, nc * sizeof(float));
+    memcpy(s->ssm, src + nc, mamba__ssm_floats(s) * sizeof(float));
+    s->n_tokens = pos;
+}
+/* Aligns caller memory to 64 bytes: the usable start, or NULL when fewer than
+   `need` bytes remain. */
+static unsigned char *mamba__carve(void *mem, size_t bytes, size_t need) {
+    size_t skip;
+    if (!mem) return NULL;
+    skip = (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
+    if (bytes < skip || bytes - skip < need) return NULL;
+    return (unsigned char *)mem + skip;
+}
+/* The heap forms: allocate, init, mark owned (the object's `owned` field). */
+static void *mamba__serve_alloc(size_t bytes) {
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    return bytes ? mamba__halloc(&h, bytes) : NULL;
+}
+static void mamba__serve_free(void *p) {
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    mamba__hfree(&h, p);
+}
+
+/* -- rollback ring -----------------------------------------------------------
+   k slots of state floats in a circle: `first` is the oldest held, `count`
+   held, positions strictly increasing from first. */
+struct mamba_ring {
+    uint32_t magic;
+    mamba_config shape;
+    int k, first, count;
+    size_t snap_floats;      /* floats per slot                     */
+    uint64_t *pos;           /* (k) position of each slot           */
+    float *slots;            /* (k, snap_floats)                    */
+    void *owned;
+};
+
+static size_t mamba__ring_head(void) { return mamba__round_up(sizeof(struct mamba_ring), MAMBA__ALIGN); }
+
+MAMBA_API size_t mamba_ring_bytes(const mamba_config *c, int k) {
+    size_t sb = mamba_state_bytes(c), n, p;
+    if (!sb || k < 1) return 0;
+    if (!mamba__mul(sb, (size_t)k, &n) || !mamba__mul(sizeof(uint64_t), (size_t)k, &p)) return 0;
+    p = mamba__round_up(p, MAMBA__ALIGN);
+    if (!mamba__add(n, p, &n) || !mamba__add(n, mamba__ring_head() + MAMBA__ALIGN, &n)) return 0;
+    return n;
+}
+
+MAMBA_API mamba_status mamba_ring_init(mamba_ring **out, const mamba_config *c, int k, void *mem, size_t bytes,
+                                       mamba_error *err) {
+    size_t need = mamba_ring_bytes(c, k);
+    unsigned char *p;
+    mamba_ring *r;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!c || k < 1) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: a ring needs k >= 1 snapshots (k = %d)", 0, 0, k, 0);
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: bad config or k too large", 0, 0, 0, 0);
+    p = mamba__carve(mem, bytes, need - MAMBA__ALIGN);
+    if (!p) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: %d bytes given, %d needed", 0, 0, (long long)bytes, (long long)need);
+    r = (mamba_ring *)(void *)p;
+    memset(r, 0, sizeof *r);
+    r->magic = MAMBA__RING_MAGIC;
+    mamba__shape_copy(&r->shape, c);
+    r->k = k;
+    r->snap_floats = mamba_state_bytes(c) / sizeof(float);
+    r->pos = (uint64_t *)(void *)(p + mamba__ring_head());
+    r->slots = (float *)(void *)(p + mamba__ring_head() + mamba__round_up(sizeof(uint64_t) * (size_t)k, MAMBA__ALIGN));
+    *out = r;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_ring_new(mamba_ring **out, const mamba_model *m, int k, mamba_error *err) {
+    size_t need;
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_new: model is NULL", 0, 0, 0, 0);
+    need = mamba_ring_bytes(&m->cfg, k);
+    if (!need) return mamba_ring_init(out, &m->cfg, k, NULL, 0, err);   /* its message */
+    if (!(mem = mamba__serve_alloc(need))) return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_ring_new: %d bytes", 0, 0, (long long)need, 0);
+    st = mamba_ring_init(out, &m->cfg, k, mem, need, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_ring_free(mamba_ring *r) {
+    if (r && r->magic == MAMBA__RING_MAGIC && r->owned) { void *mem = r->owned; r->magic = 0; mamba__serve_free(mem); }
+}
+
+MAMBA_API void mamba_ring_clear(mamba_ring *r) {
+    if (r && r->magic == MAMBA__RING_MAGIC) r->first = r->count = 0;
+}
+
+static int mamba__ring_ok(const mamba_ring *r) { return r && r->magic == MAMBA__RING_MAGIC; }
+
+/* Makes room for position pos (dropping held positions >= pos, then the
+   oldest when full) and returns its slot, already marked as held. */
+static float *mamba__ring_slot(mamba_ring *r, uint64_t pos) {
+    int idx;
+    while (r->count > 0 && r->pos[(r->first + r->count - 1) % r->k] >= pos) r->count--;
+    if (r->count == r->k) { r->first = (r->first + 1) % r->k; r->count--; }
+    idx = (r->first + r->count) % r->k;
+    r->pos[idx] = pos;
+    r->count++;
+    return r->slots + (size_t)idx * r->snap_floats;
+}
+
+MAMBA_API mamba_status mamba_ring_push(mamba_ring *r, const mamba_state *s) {
+    if (!mamba__ring_ok(r) || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &r->shape)) return MAMBA_ERR_SHAPE;
+    mamba__snap_save(mamba__ring_slot(r, s->n_tokens), s);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_ring_restore(mamba_ring *r, mamba_state *s, uint64_t pos) {
+    int i;
+    if (!mamba__ring_ok(r) || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &r->shape)) return MAMBA_ERR_SHAPE;
+    for (i = 0; i < r->count; i++) {
+        int idx = (r->first + i) % r->k;
+        if (r->pos[idx] == pos) {
+            mamba__snap_load(s, r->slots + (size_t)idx * r->snap_floats, pos);
+            r->count = i + 1;
+            return MAMBA_OK;
+        }
+    }
+    return MAMBA_ERR_RANGE;
+}
+
+MAMBA_API int mamba_ring_count(const mamba_ring *r, uint64_t *oldest, uint64_t *newest) {
+    int held = mamba__ring_ok(r) ? r->count : 0;
+    if (oldest) *oldest = held ? r->pos[r->first] : 0;
+    if (newest) *newest = held ? r->pos[(r->first + r->count - 1) % r->k] : 0;
+    return held;
+}
+
+/* -- prefix cache --------------------------------------------------------------
+   Budget layout: the cache struct, the bucket array, then the pool. The pool
+   is tiled by blocks (64-byte multiples) that are free or hold one entry: a
+   header, its tokens, then its snapshot. Free blocks merge with free
+   neighbours; allocation is first fit over the blocks (there are few: each
+   holds a whole state). Used entries sit on a doubly linked LRU list (most
+   recent at the head) and in a hash chain. */
+typedef struct mamba__centry {
+    size_t size, prev_size;          /* block bytes; the previous block's (0: first) */
+    int used;
+    uint64_t hash;
+    size_t n_tokens;
+    struct mamba__centry *lru_prev, *lru_next, *hnext;
+} mamba__centry;
+
+struct mamba_cache {
+    uint32_t magic;
+    const mamba_model *model;
+    mamba_config shape;
+    size_t snap_floats, interval;
+    uint64_t (*hash)(uint64_t h, int token);
+    mamba__centry **buckets;
+    size_t n_buckets;
+    unsigned char *pool;
+    size_t pool_bytes, pool_used;
+    mamba__centry *lru_head, *lru_tail;
+    mamba_cache_stats st;
+    void *owned;
+};
+
+#define MAMBA__CENTRY_HEAD mamba__round_up(sizeof(mamba__centry), MAMBA__ALIGN)
+#define MAMBA__CACHE_HEAD mamba__round_up(sizeof(struct mamba_cache), MAMBA__ALIGN)
+#define MAMBA__CACHE_INTERVAL 256
+
+/* Default prefix hash: a splitmix64 finaliser over the running hash and the
+   token, so the result depends on every token and its place. */
+static uint64_t mamba__cache_hash(uint64_t h, int token) {
+    uint64_t x = h ^ ((uint64_t)(uint32_t)token + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static size_t mamba__centry_bytes(size_t snap_bytes, size_t n_tokens) {
+    size_t t, n;
+    if (!snap_bytes || !mamba__mul(n_tokens, sizeof(int), &t) || !mamba__add(t, MAMBA__ALIGN - 1, &t)) return 0;
+    t = t / MAMBA__ALIGN * MAMBA__ALIGN;
+    if (!mamba__add(MAMBA__CENTRY_HEAD, t, &n) || !mamba__add(n, snap_bytes, &n) || !mamba__add(n, MAMBA__ALIGN - 1, &n)) return 0;
+    return n / MAMBA__ALIGN * MAMBA__ALIGN;
+}
+static int *mamba__centry_tokens(mamba__centry *e) { return (int *)(void *)((unsigned char *)e + MAMBA__CENTRY_HEAD); }
+static float *mamba__centry_snap(mamba__centry *e) {
+    return (float *)(void *)((unsigned char *)e + MAMBA__CENTRY_HEAD + mamba__round_up(e->n_tokens * sizeof(int), MAMBA__ALIGN));
+}
+
+MAMBA_API size_t mamba_cache_entry_bytes(const mamba_config *c, size_t n_tokens) {
+    return mamba__centry_bytes(mamba_state_bytes(c), n_tokens);
+}
+
+static void mamba__cache_reset_pool(mamba_cache *c) {
+    mamba__centry *b = (mamba__centry *)(void *)c->pool;
+    memset(c->buckets, 0, c->n_buckets * sizeof *c->buckets);
+    memset(b, 0, sizeof *b);
+    b->size = c->pool_bytes;
+    c->pool_used = 0;
+    c->lru_head = c->lru_tail = NULL;
+    c->st.entries = 0;
+}
+
+MAMBA_API mamba_status mamba_cache_init(mamba_cache **out, const mamba_model *m, void *mem, size_t bytes,
+                                        const mamba_cache_params *p, mamba_error *err) {
+    size_t sb, one, nb = 8, bucket_bytes, avail;
+    unsigned char *base;
+    mamba_cache *c;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m || !mem) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: model or memory is NULL", 0, 0, 0, 0);
+    sb = mamba_state_bytes(&m->cfg);
+    one = mamba__centry_bytes(sb, 1);
+    if (!one) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: bad model config", 0, 0, 0, 0);
+    while (nb < ((size_t)1 << 20) && nb < bytes / sb) nb *= 2;   /* about two buckets per entry that fits */
+    bucket_bytes = mamba__round_up(nb * sizeof(mamba__centry *), MAMBA__ALIGN);
+    base = mamba__carve(mem, bytes, MAMBA__CACHE_HEAD + bucket_bytes);
+    avail = base ? bytes - (size_t)(base - (unsigned char *)mem) - MAMBA__CACHE_HEAD - bucket_bytes : 0;
+    avail = avail / MAMBA__ALIGN * MAMBA__ALIGN;
+    if (!base || avail < one)
+        return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_init: a budget of %d bytes holds no snapshot (one needs %d)", 0, 0,
+                          (long long)bytes, (long long)(one + MAMBA__CACHE_HEAD + bucket_bytes + MAMBA__ALIGN));
+    c = (mamba_cache *)(void *)base;
+    memset(c, 0, sizeof *c);
+    c->magic = MAMBA__CACHE_MAGIC;
+    c->model = m;
+    mamba__shape_copy(&c->shape, &m->cfg);
+    c->snap_floats = sb / sizeof(float);
+    c->interval = p && p->interval ? p->interval : MAMBA__CACHE_INTERVAL;
+    c->hash = p && p->hash ? p->hash : mamba__cache_hash;
+    c->buckets = (mamba__centry **)(void *)(base + MAMBA__CACHE_HEAD);
+    c->n_buckets = nb;
+    c->pool = base + MAMBA__CACHE_HEAD + bucket_bytes;
+    c->pool_bytes = avail;
+    c->st.bytes_budget = bytes;
+    mamba__cache_reset_pool(c);
+    *out = c;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_new(mamba_cache **out, const mamba_model *m, size_t budget_bytes,
+                                       const mamba_cache_params *p, mamba_error *err) {
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: model is NULL", 0, 0, 0, 0);
+    {   /* refuse a budget that cannot hold one snapshot before allocating it */
+        size_t one = mamba__centry_bytes(mamba_state_bytes(&m->cfg), 1);
+        if (!one) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: bad model config", 0, 0, 0, 0);
+        if (budget_bytes < one)
+            return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_new: a budget of %d bytes holds no snapshot (one needs %d)", 0, 0,
+                              (long long)budget_bytes, (long long)one);
+    }
+    if (!(mem = mamba__serve_alloc(budget_bytes)))
+        return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_new: could not allocate %d bytes", 0, 0, (long long)budget_bytes, 0);
+    st = mamba_cache_init(out, m, mem, budget_bytes, p, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+static int mamba__cache_ok(const mamba_cache *c) { return c && c->magic == MAMBA__CACHE_MAGIC; }
+
+MAMBA_API void mamba_cache_free(mamba_cache *c) {
+    if (mamba__cache_ok(c) && c->owned) { void *mem = c->owned; c->magic = 0; mamba__serve_free(mem); }
+}
+
+MAMBA_API void mamba_cache_clear(mamba_cache *c) {
+    if (mamba__cache_ok(c)) mamba__cache_reset_pool(c);
+}
+
+MAMBA_API void mamba_cache_get_stats(const mamba_cache *c, mamba_cache_stats *out) {
+    if (!out) return;
+    if (!mamba__cache_ok(c)) { memset(out, 0, sizeof *out); return; }
+    *out = c->st;
+    out->bytes_used = c->pool_used + (size_t)(c->pool - (const unsigned char *)c);
+}
+
+static mamba__centry *mamba__cblock_next(const mamba_cache *c, mamba__centry *b) {
+    unsigned char *n = (unsigned char *)b + b->size;
+    return n < c->pool + c->pool_bytes ? (mamba__centry *)(void *)n : NULL;
+}
+
+/* First fit: a used block of exactly `need` bytes (the rest split off), or NULL. */
+static mamba__centry *mamba__cblock_alloc(mamba_cache *c, size_t need) {
+    mamba__centry *b = (mamba__centry *)(void *)c->pool, *n;
+    for (; b; b = mamba__cblock_next(c, b)) {
+        if (b->used || b->size < need) continue;
+        if (b->size - need >= MAMBA__CENTRY_HEAD) {   /* split: the tail stays free */
+            n = (mamba__centry *)(void *)((unsigned char *)b + need);
+            memset(n, 0, sizeof *n);
+            n->size = b->size - need;
+            n->prev_size = need;
+            b->size = need;
+            if (mamba__cblock_next(c, n)) mamba__cblock_next(c, n)->prev_size = n->size;
+        }
+        b->used = 1;
+        c->pool_used += b->size;
+        return b;
+    }
+    return NULL;
+}
+
+static void mamba__cblock_release(mamba_cache *c, mamba__centry *b) {
+    mamba__centry *n = mamba__cblock_next(c, b);
+    c->pool_used -= b->size;
+    b->used = 0;
+    if (n && !n->used) b->size += n->size;                                   /* merge the next */
+    if (b->prev_size) {
+        mamba__centry *p = (mamba__centry *)(void *)((unsigned char *)b - b->prev_size);
+        if (!p->used) { p->size += b->size; b = p; }                          /* into the previous */
+    }
+    if ((n = mamba__cblock_next(c, b))) n->prev_size = b->size;
+}
+
+static void mamba__lru_unlink(mamba_cache *c, mamba__centry *e) {
+    if (e->lru_prev) e->lru_prev->lru_next = e->lru_next; else c->lru_head = e->lru_next;
+    if (e->lru_next) e->lru_next->lru_prev = e->lru_prev; else c->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+static void mamba__lru_front(mamba_cache *c, mamba__centry *e) {
+    e->lru_prev = NULL;
+    e->lru_next = c->lru_head;
+    if (c->lru_head) c->lru_head->lru_prev = e; else c->lru_tail = e;
+    c->lru_head = e;
+}
+
+static void mamba__cache_drop(mamba_cache *c, mamba__centry *e) {
+    mamba__centry **pp = &c->buckets[e->hash & (c->n_buckets - 1)];
+    while (*pp && *pp != e) pp = &(*pp)->hnext;
+    if (*pp) *pp = e->hnext;
+    mamba__lru_unlink(c, e);
+    mamba__cblock_release(c, e);
+    c->st.entries--;
+}
+
+/* The held entry for exactly tokens[0..n) with prefix hash h, or NULL. */
+static mamba__centry *mamba__cache_find(mamba_cache *c, const int *tokens, size_t n, uint64_t h, int count) {
+    mamba__centry *e;
+    for (e = c->buckets[h & (c->n_buckets - 1)]; e; e = e->hnext) {
+        if (e->hash != h || e->n_tokens != n) continue;
+        if (!memcmp(mamba__centry_tokens(e), tokens, n * sizeof(int))) return e;
+        if (count) c->st.collisions++;
+    }
+    return NULL;
+}
+
+MAMBA_API mamba_status mamba_cache_lookup(mamba_cache *c, const int *tokens, size_t n, mamba_state *s, size_t *n_hit) {
+    mamba__centry *best = NULL, *e;
+    uint64_t h = 0;
+    size_t L;
+    if (n_hit) *n_hit = 0;
+    if (!mamba__cache_ok(c) || !n_hit || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &c->shape)) return MAMBA_ERR_SHAPE;
+    c->st.lookups++;
+    for (L = 1; L <= n && c->st.entries; L++) {
+        h = c->hash(h, tokens[L - 1]);
+        if ((e = mamba__cache_find(c, tokens, L, h, 1))) best = e;
+    }
+    if (!best) { mamba_state_reset(s); return MAMBA_OK; }
+    mamba__snap_load(s, mamba__centry_snap(best), best->n_tokens);
+    mamba__lru_unlink(c, best);
+    mamba__lru_front(c, best);
+    c->st.hits++;
+    c->st.hit_tokens += best->n_tokens;
+    *n_hit = best->n_tokens;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_insert(mamba_cache *c, const int *tokens, size_t n, const mamba_state *s) {
+    mamba__centry *e;
+    uint64_t h = 0;
+    size_t i, need;
+    if (!mamba__cache_ok(c) || !tokens || n < 1 || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &c->shape)) return MAMBA_ERR_SHAPE;
+    if (s->n_tokens != (uint64_t)n) return MAMBA_ERR_BADARG;
+    for (i = 0; i < n; i++) h = c->hash(h, tokens[i]);
+    if ((e = mamba__cache_find(c, tokens, n, h, 0))) {   /* held: refresh only */
+        mamba__lru_unlink(c, e);
+        mamba__lru_front(c, e);
+        return MAMBA_OK;
+    }
+    need = mamba__centry_bytes(c->snap_floats * sizeof(float), n);
+    if (!need || need > c->pool_bytes) return MAMBA_ERR_NOMEM;
+    while (!(e = mamba__cblock_alloc(c, need))) {   /* terminates: an empty pool is one free block >= need */
+        mamba__cache_drop(c, c->lru_tail);
+        c->st.evictions++;
+    }
+    e->hash = h;
+    e->n_tokens = n;
+    e->lru_prev = e->lru_next = NULL;
+    memcpy(mamba__centry_tokens(e), tokens, n * sizeof(int));
+    mamba__snap_save(mamba__centry_snap(e), s);
+    e->hnext = c->buckets[h & (c->n_buckets - 1)];
+    c->buckets[h & (c->n_buckets - 1)] = e;
+    mamba__lru_front(c, e);
+    c->st.entries++;
+    c->st.inserts++;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_prefill(mamba_cache *c, const mamba_model *m, mamba_state *s, const int *tokens,
+                                           size_t n, float *logits, size_t *n_hit, mamba_error *err) {
+    size_t k = 0, pos, end;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (n_hit) *n_hit = 0;
+    if (!mamba__cache_ok(c) || !m || m != c->model)
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_prefill: no cache, or the model is not the cache's", 0, 0, 0, 0);
+    if (n < 1 || !logits) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_prefill: needs n >= 1 tokens and logits", 0, 0, 0, 0);
+    st = mamba__check_run(m, s, tokens, n);
+    if (st != MAMBA_OK)
+        return mamba__err(err, st, st == MAMBA_ERR_RANGE ? "mamba_cache_prefill: a token id is out of range"
+                                   : "mamba_cache_prefill: the state is not this model's or has no scratch", 0, 0, 0, 0);
+    mamba_cache_lookup(c, tokens, n - 1, s, &k);
+    pos = k; end = n - 1;
+    while (pos < end) {
+        size_t next = (pos / c->interval + 1) * c->interval;
+        if (next > end || next < pos) next = end;
+        st = mamba_forward(m, s, tokens + pos, next - pos, NULL, MAMBA_LOGITS_NONE);
+        if (st != MAMBA_OK) break;
+        pos = next;
+        mamba_cache_insert(c, tokens, pos, s);   /* best effort: a key larger than the budget is not kept */
+    }
+    if (st == MAMBA_OK) st = mamba_step(m, s, tokens[n - 1], logits);
+    if (st != MAMBA_OK) { mamba_state_reset(s); return mamba__err(err, st, "mamba_cache_prefill: forward failed", 0, 0, 0, 0); }
+    if (n_hit) *n_hit = k;
+    return MAMBA_OK;
+}
+
+/* Workspace layout (each part 64-byte aligned): the struct, the scratch of
+   max_rows rows, `stage` (logit_rows, vocab) for logits that go to scattered
+   rows, done (max_seqs) tokens taken per sequence this call, segs (max_seqs),
+   lrow (max_rows) + ldst (max_rows) logit rows of a round, snap (max_rows). */
+struct mamba_batch {
+    uint32_t magic;
+    mamba_config shape;
+    int max_seqs, max_rows, logit_rows;
+    void *scratch;
+    float *stage;
+    size_t *done;
+    mamba__seg *segs;
+    int *lrow;
+    float **ldst, **snap;
+    void *owned;
+};
+
+static size_t mamba__batch_layout(const mamba_config *c, int max_seqs, int max_rows, unsigned char *base, mamba_batch *b) {
+    size_t sizes[8], off = 0, V, lr;
+    int i;
+    if (!c || max_seqs < 1 || c->vocab_size <= 0 || !mamba_state_bytes(c) || !mamba_scratch_bytes(c, 1)) return 0;
+    if (max_rows <= 0) max_rows = MAMBA__DEFAULT_CHUNK;
+    if (max_rows < max_seqs) max_rows = max_seqs;
+    V = (size_t)c->vocab_size;
+    lr = (size_t)(max_seqs < max_rows ? max_seqs : max_rows);
+    sizes[0] = sizeof(struct mamba_batch);
+    sizes[1] = mamba__scratch_layout(c, max_rows, NULL, NULL);
+    if (!sizes[1] || !mamba__mul(lr, V, &sizes[2]) || !mamba__mul(sizes[2], sizeof(float), &sizes[2])) return 0;
+    sizes[3] = sizeof(size_t) * (size_t)max_seqs;
+    sizes[4] = sizeof(mamba__seg) * (size_t)max_seqs;
+    sizes[5] = sizeof(int) * (size_t)max_rows;
+    sizes[6] = sizeof(float *) * (size_t)max_rows;
+    sizes[7] = sizeof(float *) * (size_t)max_rows;
+    for (i = 0; i < 8; i++) {
+        size_t at = off, n;
+        if (!mamba__add(sizes[i], MAMBA__ALIGN - 1, &n)) return 0;
+        n = n / MAMBA__ALIGN * MAMBA__ALIGN;
+        if (!mamba__add(off, n, &off)) return 0;
+        if (!base) continue;
+        switch (i) {
+        case 0: b = (mamba_batch *)(void *)base; memset(b, 0, sizeof *b); break;
+        case 1: b->scratch = base + at; break;
+        case 2: b->stage = (float *)(void *)(base + at); break;
+        case 3: b->done = (size_t *)(void *)(base + at); break;
+        case 4: b->segs = (mamba__seg *)(void *)(base + at); break;
+        case 5: b->lrow = (int *)(void *)(base + at); break;
+        case 6: b->ldst = (float **)(void *)(base + at); break;
+        default: b->snap = (float **)(void *)(base + at); break;
+        }
+    }
+    if (base) {
+        b->magic = MAMBA__BATCH_MAGIC;
+        mamba__shape_copy(&b->shape, c);
+        b->max_seqs = max_seqs; b->max_rows = max_rows; b->logit_rows = (int)lr;
+    }
+    return off;
+}
+
+MAMBA_API size_t mamba_batch_bytes(const mamba_config *c, int max_seqs, int max_rows) {
+    size_t n = mamba__batch_layout(c, max_seqs, max_rows, NULL, NULL);
+    return n && mamba__add(n, MAMBA__ALIGN, &n) ? n : 0;
+}
+
+MAMBA_API mamba_status mamba_batch_init(mamba_batch **out, const mamba_config *c, int max_seqs, int max_rows,
+                                        void *mem, size_t bytes, mamba_error *err) {
+    size_t need = mamba__batch_layout(c, max_seqs, max_rows, NULL, NULL);
+    unsigned char *p;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: bad config or sizes (max_seqs %d, max_rows %d)", 0, 0, max_seqs, max_rows);
+    if (!(p = mamba__carve(mem, bytes, need)))
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: %d bytes given, mamba_batch_bytes says %d", 0, 0, (long long)bytes,
+                          (long long)(need + MAMBA__ALIGN));
+    mamba__batch_layout(c, max_seqs, max_rows, p, NULL);
+    *out = (mamba_batch *)(void *)p;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_batch_new(mamba_batch **out, const mamba_model *m, int max_seqs, int max_rows, mamba_error *err) {
+    size_t need;
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_new: model is NULL", 0, 0, 0, 0);
+    need = mamba_batch_bytes(&m->cfg, max_seqs, max_rows);
+    if (!need) return mamba_batch_init(out, &m->cfg, max_seqs, max_rows, NULL, 0, err);   /* its message */
+    if (!(mem = mamba__serve_alloc(need))) return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_batch_new: %d bytes", 0, 0, (long long)need, 0);
+    st = mamba_batch_init(out, &m->cfg, max_seqs, max_rows, mem, need, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_batch_free(mamba_batch *b) {
+    if (b && b->magic == MAMBA__BATCH_MAGIC && b->owned) { void *mem = b->owned; b->magic = 0; mamba__serve_free(mem); }
+}
+
+/* Bytes a state's recurrent floats span, for the overlap check. */
+static void mamba__state_span(const mamba_state *s, uintptr_t *lo, uintptr_t *hi) {
+    uintptr_t a = (uintptr_t)s->conv, b = (uintptr_t)s->ssm;
+    uintptr_t ae = a + mamba__conv_floats(s) * sizeof(float), be = b + mamba__ssm_floats(s) * sizeof(float);
+    *lo = a < b ? a : b;
+    *hi = ae > be ? ae : be;
+}
+
+static mamba_status mamba__batch_check(const mamba_model *m, const mamba_batch *b, const mamba_batch_seq *seqs, size_t ns,
+                                       mamba_error *e) {
+    size_t i, j, k;
+    if (!m || !b || b->magic != MAMBA__BATCH_MAGIC)
+        return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: model or batch is NULL or not initialised", 0, 0, 0, 0);
+    if (!mamba__same_shape(&b->shape, &m->cfg))
+        return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: the batch was made for another model shape", 0, 0, 0, 0);
+    if (!ns) return MAMBA_OK;
+    if (!seqs) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs is NULL", 0, 0, 0, 0);
+    if (ns > (size_t)b->max_seqs)
+        return mamba__err(e, MAMBA_ERR_RANGE, "mamba_forward_batch: %d sequences, the batch takes at most %d", 0, 0, (long long)ns, b->max_seqs);
+    for (i = 0; i < ns; i++) {
+        const mamba_batch_seq *q = &seqs[i];
+        if (!q->state) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].state is NULL", 0, 0, (long long)i, 0);
+        if (!mamba__state_shape_is(q->state, &m->cfg))
+            return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: seqs[%d].state is of another model shape", 0, 0, (long long)i, 0);
+        if (q->mode != MAMBA_LOGITS_LAST && q->mode != MAMBA_LOGITS_ALL && q->mode != MAMBA_LOGITS_NONE)
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].mode is not a mamba_logits_mode", 0, 0, (long long)i, 0);
+        if (q->ring && !mamba__ring_ok(q->ring))
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].ring is not a ring", 0, 0, (long long)i, 0);
+        if (q->ring && !mamba__same_shape(&q->ring->shape, &m->cfg))
+            return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: seqs[%d].ring is of another model shape", 0, 0, (long long)i, 0);
+        if (!q->n) continue;
+        if (!q->tokens) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].tokens is NULL", 0, 0, (long long)i, 0);
+        if (q->mode != MAMBA_LOGITS_NONE && !q->logits)
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].logits is NULL", 0, 0, (long long)i, 0);
+        for (k = 0; k < q->n; k++)
+            if (q->tokens[k] < 0 || q->tokens[k] >= m->cfg.vocab_size)
+                return mamba__err(e, MAMBA_ERR_RANGE, "mamba_forward_batch: seqs[%d].tokens[%d] is out of range", 0, 0, (long long)i, (long long)k);
+    }
+    for (i = 0; i < ns; i++) {   /* every state, its memory and every ring once */
+        uintptr_t lo, hi;
+        mamba__state_span(seqs[i].state, &lo, &hi);
+        for (j = i + 1; j < ns; j++) {
+            uintptr_t lo2, hi2;
+            mamba__state_span(seqs[j].state, &lo2, &hi2);
+            if (seqs[i].state == seqs[j].state || (lo < hi2 && lo2 < hi))
+                return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d] and seqs[%d] share a state", 0, 0, (long long)i, (long long)j);
+            if (seqs[i].ring && seqs[i].ring == seqs[j].ring)
+                return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d] and seqs[%d] share a ring", 0, 0, (long long)i, (long long)j);
+        }
+    }
+    return MAMBA_OK;
+}
+
+/* The logits of one round: rows lrow[0..nl) (ascending) go to ldst[]. A run of
+   consecutive rows with consecutive destinations (a sequence in ALL mode) is
+   written in place; the single rows left over (at most one per sequence) go
+   through `stage` in one product and are copied out. */
+static void mamba__batch_logits(const mamba_model *m, mamba_batch *b, mamba__scratch *sc, int nl) {
+    size_t V = (size_t)m->cfg.vocab_size;
+    int i = 0, j, ns = 0;
+    while (i < nl) {
+        for (j = i + 1; j < nl && b->lrow[j] == b->lrow[j - 1] + 1 && b->ldst[j] == b->ldst[j - 1] + V; j++) {}
+        if (j - i >= 2 || (i == 0 && j == nl)) mamba__logits_rows(m, sc, b->lrow + i, 0, j - i, b->ldst[i]);
+        else { b->lrow[ns] = b->lrow[i]; b->ldst[ns] = b->ldst[i]; ns++; }   /* ns <= i: compaction in place */
+        i = j;
+    }
+    if (ns) {
+        mamba__logits_rows(m, sc, b->lrow, 0, ns, b->stage);
+        for (i = 0; i < ns; i++) memcpy(b->ldst[i], b->stage + (size_t)i * V, V * sizeof(float));
+    }
+}
+
+MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b, const mamba_batch_seq *seqs, size_t n_seqs,
+                                           mamba_error *err) {
+    mamba__scratch sc;
+    size_t i, V;
+    mamba_status st;
+    mamba__err_clear(err);
+    st = mamba__batch_check(m, b, seqs, n_seqs, err);
+    if (st != MAMBA_OK || !n_seqs) return st;
+    V = (size_t)m->cfg.vocab_size;
+    mamba__scratch_layout(&m->cfg, b->max_rows, b->scratch, &sc);
+    for (i = 0; i < n_seqs; i++) b->done[i] = 0;
+    for (;;) {   /* rounds: fill up to max_rows rows from the sequences in order */
+        int rows = 0, ns = 0, nl = 0;
+        for (i = 0; i < n_seqs && rows < b->max_rows; i++) {
+            const mamba_batch_seq *p = &seqs[i];
+            size_t left = p->n - b->done[i];
+            int take = left < (size_t)(b->max_rows - rows) ? (int)left : b->max_rows - rows, t;
+            mamba__seg *g = &b->segs[ns];
+            if (!take) continue;
+            g->s = p->state; g->tok = p->tokens + b->done[i]; g->row0 = rows; g->n = take; g->snap = NULL;
+            if (p->ring) {   /* slots for positions +1 .. +take; only the last k survive the round */
+                uint64_t pos0 = p->state->n_tokens;
+                g->snap = b->snap + rows;
+                for (t = 0; t < take; t++) {
+                    float *slot = mamba__ring_slot(p->ring, pos0 + (uint64_t)t + 1);
+                    g->snap[t] = take - t <= p->ring->k ? slot : NULL;
+                }
+            }
+            if (p->mode == MAMBA_LOGITS_ALL)
+                for (t = 0; t < take; t++) { b->lrow[nl] = rows + t; b->ldst[nl++] = p->logits + (b->done[i] + (size_t)t) * V; }
+            else if (p->mode == MAMBA_LOGITS_LAST && b->done[i] + (size_t)take == p->n) { b->lrow[nl] = rows + take - 1; b->ldst[nl++] = p->logits; }
+            b->done[i] += (size_t)take;
+            rows += take;
+            ns++;
+        }
+        if (!rows) break;
+        mamba__forward_rows(m, b->segs, ns, rows, &sc);
+        if (nl) mamba__batch_logits(m, b, &sc, nl);
+    }
+    return MAMBA_OK;
+}
+
 
 /* ==== E. tokenizer ======================================================= */
 
