@@ -4016,7 +4016,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
             MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
             MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
             c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
-            c->norm_before_gate = mamba__cfg_bool(&j, root, "norm_before_gate", 0);
+            c->norm_before_gate = 0;   /* hook: ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
         } else {
             MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
             MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
