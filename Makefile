@@ -34,9 +34,10 @@ IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize
 TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
            build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
-           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
+           build/test_formats build/test_formats_san build/test_formats_cxx
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
-FUZZERS := json safetensors config tokenizer_json encode decode model gguf state
+FUZZERS := json safetensors config tokenizer_json encode decode model gguf state torch
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
 TESTS   += build/test_model_avx2 build/test_kernels_avx2
@@ -51,7 +52,7 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := build/vg/test_model build/vg/test_tokenizer build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := build/vg/test_model build/vg/test_tokenizer build/vg/test_kernels build/vg/test_formats $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
 VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
 endif
@@ -162,6 +163,8 @@ build/test_%_san: tests/test_%.c tests/test.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/test_tokenizer_cxx: tests/test_tokenizer.c mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
+build/test_formats_cxx: tests/test_formats.c tests/test.h mamba.h | build
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
 # the C example in README.md, compiled and run exactly as a reader copies it
 build/readme_example.c: README.md | build
 	awk '/^```c$$/{n++; if (n==1) {p=1; next}} /^```$$/{p=0} p' README.md > $@
@@ -213,7 +216,16 @@ GGUF_REF := $(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard 
 build/tmp/ref-%.gguf: tests/data/%/config.json tests/ref/gguf_write.py | build
 	python3 tests/ref/gguf_write.py tests/data/$* $@
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT)
+# one random Mamba-2 model in the HF and in Mistral's layout (params.json +
+# consolidated.safetensors): Codestral's real dimensions with 2 layers (~1 GB
+# each, ~45 s) and a small one for valgrind; Debian's python3-numpy
+CODESTRAL := build/tmp/codestral/hf/config.json build/tmp/codestral-small/hf/config.json
+build/tmp/codestral/hf/config.json: tests/ref/make_codestral_shape.py | build
+	/usr/bin/python3 $< build/tmp/codestral
+build/tmp/codestral-small/hf/config.json: tests/ref/make_codestral_shape.py | build
+	/usr/bin/python3 $< build/tmp/codestral-small --dim 256 --vocab 1024
+
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) $(CODESTRAL)
 	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
 	    sh tests/run.sh $(SHARED) $(TESTS)
 
@@ -227,9 +239,11 @@ bench: build/mamba-bench build/bench_tokenizer
 	./build/bench_tokenizer $(SHARED)/tinyshakespeare.txt
 	./build/mamba-bench
 
-# regenerate tests/data from the Python reference (needs Debian's python3-numpy)
+# regenerate tests/data from the Python reference (needs Debian's python3-numpy;
+# the torch.save twins tests/data/pt-* need python3-torch)
 goldens:
 	/usr/bin/python3 tests/ref/gen_goldens.py
+	/usr/bin/python3 tests/ref/gen_torch.py
 
 clean:
 	rm -rf build

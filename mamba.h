@@ -2713,8 +2713,9 @@ static mamba_status mamba__torch_read(mamba_model *m, mamba__tensors *ts, const 
         return mamba__err(e, MAMBA_ERR_FORMAT, "%s: a zip archive without <name>/data.pkl: not a torch.save checkpoint", fname, 0, 0, 0);
     }
     if (pkl->size > MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER)) {
+        long long big = (long long)pkl->size;
         mamba__hfree(hp, ent);
-        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: data.pkl of %d bytes exceeds the limit (max_header_bytes)", fname, 0, (long long)pkl->size, 0);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: data.pkl of %d bytes exceeds the limit (max_header_bytes)", fname, 0, big, 0);
     }
     bo = mamba__zip_find(ent, n_ent, k.prefix, k.plen, "byteorder", 9);
     if (bo && !(bo->size == 6 && !memcmp(bo->data, "little", 6))) {
