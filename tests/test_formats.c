@@ -714,6 +714,33 @@ static void mistral_bad(void) {
     CHECK(m == NULL, "failed loads leave nothing");
 }
 
+/* mamba-quantize (the tool, as a user runs it) from a torch.save directory
+   and from Mistral's layout: F32 gives the source's logits bit for bit. */
+static void quantize_from(const char *dir, const char *out, int tied) {
+    char cmd[600];
+    mamba_model *a = NULL, *b = NULL;
+    mamba_error err;
+    int tok[5] = {0, 3, 1, 2, 3}, rc;
+    if (!file_exists("build/mamba-quantize")) { CHECK(0, "build/mamba-quantize is not built (make test builds it)"); return; }
+    sprintf(cmd, "build/mamba-quantize %s %s F32 > build/tmp/formats-quantize.out 2>&1", dir, out);
+    rc = system(cmd);
+    CHECK(rc == 0, "%s: exit status %d", cmd, rc);
+    CHECK(mamba_load_file(&a, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+    CHECK(mamba_load_file(&b, out, NULL, &err) == MAMBA_OK, "%s: %s", out, err.message);
+    if (a && b) {   /* the GGUF's vocabulary is the padded embedding's rows (as llama.cpp's converter): compare the first V */
+        size_t V = (size_t)mamba_get_config(a)->vocab_size, VB = (size_t)mamba_get_config(b)->vocab_size, r;
+        float *la = run(a, tok, 5), *lb = run(b, tok, 5);
+        int same = la && lb && VB >= V;
+        for (r = 0; same && r < 5; r++) same = !memcmp(la + r * V, lb + r * VB, sizeof(float) * V);
+        CHECK(same, "%s: the F32 GGUF's logits differ from %s's", out, dir);
+        CHECK(mamba_get_config(b)->tied_embeddings == tied, "%s: tied %d, want %d", out, mamba_get_config(b)->tied_embeddings, tied);
+        if (same) printf("  mamba-quantize %s -> %s F32: the same logits (vocab %zu of %zu), tied %d\n", dir, out, V, VB, tied);
+        free(la); free(lb);
+    }
+    mamba_free(a);
+    mamba_free(b);
+}
+
 int main(int argc, char **argv) {
     (void)argc; (void)argv;
     quick = getenv("MAMBA_TEST_QUICK") != NULL;
@@ -733,5 +760,9 @@ int main(int argc, char **argv) {
     if (!quick) mistral_pair("build/tmp/codestral", 1);
     else printf("  build/tmp/codestral (1 GB) left out (MAMBA_TEST_QUICK)\n");
     mistral_bad();
+    printf("mamba-quantize from these layouts:\n");
+    quantize_from("tests/data/pt-m1-tied-f32", "build/tmp/formats-pt.gguf", 1);
+    quantize_from("tests/data/pt-m1-bf16-sharded", "build/tmp/formats-pt-sharded.gguf", 1);
+    quantize_from("build/tmp/codestral-small/mistral", "build/tmp/formats-mistral.gguf", 0);
     return test_summary();
 }
