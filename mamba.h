@@ -31,7 +31,12 @@
                "mamba2" or ssm_cfg.layer "Mamba2"; gated norm per group).
      Weights:  Hugging Face safetensors, single file or sharded
                (model.safetensors.index.json), tensors in F32, F16 or BF16
-               (each tensor may have its own dtype). Large matrices are used in
+               (each tensor may have its own dtype). PyTorch torch.save
+               checkpoints (the zip format of torch >= 1.6, zip64 too):
+               state-spaces' pytorch_model.bin or its shards with
+               pytorch_model.bin.index.json; the pickle is read, never run
+               (only a state dict's objects; any other global is refused by
+               name). Mistral's params.json + consolidated.safetensors. Large matrices are used in
                place, in their stored dtype (mmap'd file or caller's buffer) and
                widened inside the kernels: a 14.5 GB BF16 model needs 14.5 GB,
                not 29. Only small per-channel vectors are converted to F32 at
@@ -59,9 +64,11 @@
 
    API IN ONE PARAGRAPH
      mamba_load_file() opens a model directory (config.json + model.safetensors
-     or model.safetensors.index.json) or a .safetensors file next to its
-     config.json; mamba_load_memory() takes the bytes of one safetensors file and
-     the text of its config.json, and never copies aligned weights.
+     or model.safetensors.index.json; config.json + pytorch_model.bin or
+     pytorch_model.bin.index.json; params.json + consolidated.safetensors) or a
+     .safetensors / .bin file next to its config.json; mamba_load_memory() takes
+     the bytes of one safetensors file (or torch.save zip) and the text of its
+     config.json, and never copies aligned weights.
      A mamba_state holds one sequence: its recurrent state
      (mamba_state_size() bytes, fixed, from the config alone) and a scratch area
      (mamba_scratch_size(), proportional to the prefill chunk, never to the
@@ -92,8 +99,8 @@
 
    HOSTILE INPUT
      Model files and prompts may come from strangers. Every parser (JSON,
-     safetensors, GGUF, config.json, tokenizer.json) checks bounds, sizes and
-     overflow before it forms a pointer. mamba_options caps what a file can
+     safetensors, GGUF, zip, pickle, config.json, params.json, tokenizer.json)
+     checks bounds, sizes and overflow before it forms a pointer. mamba_options caps what a file can
      make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
      metadata bytes, keys, array and string lengths, tokenizer size,
      vocabulary, merges), each with a safe default; a file over one fails with
