@@ -149,6 +149,15 @@ static void torch_twin(const char *pt, const char *twin, int want_tied) {
             sprintf(what, "%s (memory)", ptdir);
             CHECK(mamba_load_memory(&a, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
             if (a) { lm = run(a, tok, T); CHECK(lm && !memcmp(lm, la, sizeof(float) * (size_t)mamba_get_config(a)->vocab_size * (size_t)T), "%s: logits", what); free(lm); }
+            if (a) {   /* contiguous matrices are used in place; the strided x_proj of pt-m1-tied-f32 is the one copy */
+#define IN_FILE(p) ((const unsigned char *)(p) >= w && (const unsigned char *)(p) < w + wn)
+                int strided = !strcmp(pt, "pt-m1-tied-f32"), m1 = a->cfg.arch == MAMBA_ARCH_MAMBA1;
+                CHECK(IN_FILE(a->embed.data) && IN_FILE(a->layers[0].in_proj.data) && IN_FILE(a->layers[0].out_proj.data) &&
+                      (!m1 || IN_FILE(a->layers[0].dt_proj.data)) && a->n_copies == 0, "%s: a contiguous matrix was copied", what);
+                if (m1) CHECK(IN_FILE(a->layers[0].x_proj.data) == !strided, "%s: x_proj in place %d", what, IN_FILE(a->layers[0].x_proj.data));
+                if (want_tied) CHECK(a->lm_head.data == a->embed.data, "%s: the tied head is not the embedding", what);
+#undef IN_FILE
+            }
             mamba_free(a); a = NULL;
             {   /* an arena: measure, then load into exactly that */
                 mamba_arena ar;
