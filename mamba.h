@@ -2416,7 +2416,8 @@ static mamba_status mamba__pk_persid(mamba__pk *k, uint32_t pid, uint32_t *out) 
         return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a storage key is not a short string", 0, 0);
     memcpy(ks, k->v[key].s, k->v[key].len); ks[k->v[key].len] = 0;
     si = k->v[ty].g - MAMBA__PG_STORAGE;
-    if (!mamba__pk_int(k, nel, 0, (int64_t)1 << 48, &numel) || !mamba__mul((size_t)numel, mamba__pt_stypes[si].esize, &bytes))
+    if (!mamba__pk_int(k, nel, 0, (int64_t)1 << 48, &numel) || (uint64_t)numel > (uint64_t)((size_t)-1) ||
+        !mamba__mul((size_t)numel, mamba__pt_stypes[si].esize, &bytes))
         return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: storage %s has an invalid or absurd element count", ks, 0);
     {
         char nm[80];
@@ -2629,11 +2630,12 @@ static mamba_status mamba__pk_tensor(mamba__pk *k, mamba_model *m, uint32_t tv, 
     int nd = (int)k->v[szv].count, d, contiguous = 1;
     if (k->v[szv].count > MAMBA__MAX_NDIM || k->v[stv].count != k->v[szv].count)
         return mamba__err(k->e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions or a stride per dimension missing", k->fname, name, 0, 0);
-    if (!mamba__pk_int(k, mamba__pk_item(k, args, 1), 0, (int64_t)1 << 48, &off))
+    if (!mamba__pk_int(k, mamba__pk_item(k, args, 1), 0, (int64_t)1 << 48, &off) || (uint64_t)off > (uint64_t)((size_t)-1))
         return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid storage offset", k->fname, name, 0, 0);
     for (d = 0; d < nd; d++) {
         if (!mamba__pk_int(k, mamba__pk_item(k, szv, (uint32_t)d), 0, (int64_t)1 << 40, &size[d]) ||
-            !mamba__pk_int(k, mamba__pk_item(k, stv, (uint32_t)d), 0, (int64_t)1 << 48, &stride[d]))
+            !mamba__pk_int(k, mamba__pk_item(k, stv, (uint32_t)d), 0, (int64_t)1 << 48, &stride[d]) ||
+            (uint64_t)size[d] > (uint64_t)((size_t)-1) || (uint64_t)stride[d] > (uint64_t)((size_t)-1))
             return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid or absurd size or stride", k->fname, name, 0, 0);
         if (!mamba__mul(numel, (size_t)size[d], &numel)) return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: size overflows", k->fname, name, 0, 0);
     }
