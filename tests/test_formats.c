@@ -70,7 +70,7 @@ static float *read_logits(const char *dir, size_t want) {
 
 /* step logits of every token (T * vocab floats), or NULL */
 static float *run(const mamba_model *m, const int *tok, int T) {
-    int V = mamba_get_config(m)->vocab_size, i;
+    int V = mamba_model_config(m)->vocab_size, i;
     float *lg = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
     mamba_state *s = NULL;
     if (mamba_state_new(&s, m, 4) != MAMBA_OK) { free(lg); return NULL; }
@@ -101,15 +101,15 @@ static void torch_twin(const char *pt, const char *twin, int want_tied) {
     sprintf(twdir, "tests/data/%s", twin);
     T = read_tokens(twdir, tok, 256);
     CHECK(T > 0, "%s: no tokens", twdir);
-    CHECK(mamba_load_file(&a, ptdir, NULL, &err) == MAMBA_OK, "%s: %s", ptdir, err.message);
-    CHECK(mamba_load_file(&b, twdir, NULL, &err) == MAMBA_OK, "%s: %s", twdir, err.message);
+    CHECK(mamba_model_load_file(&a, ptdir, NULL, &err) == MAMBA_OK, "%s: %s", ptdir, err.message);
+    CHECK(mamba_model_load_file(&b, twdir, NULL, &err) == MAMBA_OK, "%s: %s", twdir, err.message);
     if (a && b && T > 0) {
-        const mamba_config *ca = mamba_get_config(a), *cb = mamba_get_config(b);
+        const mamba_config *ca = mamba_model_config(a), *cb = mamba_model_config(b);
         size_t V = (size_t)cb->vocab_size;
         double ratio, e;
         CHECK(same_config(ca, cb), "%s: config differs from %s's", pt, twin);
         CHECK(ca->tied_embeddings == want_tied, "%s: tied_embeddings %d, want %d", pt, ca->tied_embeddings, want_tied);
-        CHECK(mamba_weight_bytes(a) == mamba_weight_bytes(b) || !want_tied, "%s: weight bytes %zu vs %zu", pt, mamba_weight_bytes(a), mamba_weight_bytes(b));
+        CHECK(mamba_model_weight_bytes(a) == mamba_model_weight_bytes(b) || !want_tied, "%s: weight bytes %zu vs %zu", pt, mamba_model_weight_bytes(a), mamba_model_weight_bytes(b));
         la = run(a, tok, T);
         lb = run(b, tok, T);
         gold = read_logits(twdir, V * (size_t)T);
@@ -130,7 +130,7 @@ static void torch_twin(const char *pt, const char *twin, int want_tied) {
             free(lf);
         }
     }
-    mamba_free(a);
+    mamba_model_free(a);
     a = NULL;
     {   /* a single .bin: as a file path, and from memory (the memory loader sniffs the zip) */
         char bin[300], cfgp[300];
@@ -143,12 +143,12 @@ static void torch_twin(const char *pt, const char *twin, int want_tied) {
         if (w && cfg && la) {
             float *lm;
             sprintf(what, "%s (file path)", bin);
-            CHECK(mamba_load_file(&a, bin, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
-            if (a) { lm = run(a, tok, T); CHECK(lm && !memcmp(lm, la, sizeof(float) * (size_t)mamba_get_config(a)->vocab_size * (size_t)T), "%s: logits", what); free(lm); }
-            mamba_free(a); a = NULL;
+            CHECK(mamba_model_load_file(&a, bin, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+            if (a) { lm = run(a, tok, T); CHECK(lm && !memcmp(lm, la, sizeof(float) * (size_t)mamba_model_config(a)->vocab_size * (size_t)T), "%s: logits", what); free(lm); }
+            mamba_model_free(a); a = NULL;
             sprintf(what, "%s (memory)", ptdir);
-            CHECK(mamba_load_memory(&a, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
-            if (a) { lm = run(a, tok, T); CHECK(lm && !memcmp(lm, la, sizeof(float) * (size_t)mamba_get_config(a)->vocab_size * (size_t)T), "%s: logits", what); free(lm); }
+            CHECK(mamba_model_load_memory(&a, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+            if (a) { lm = run(a, tok, T); CHECK(lm && !memcmp(lm, la, sizeof(float) * (size_t)mamba_model_config(a)->vocab_size * (size_t)T), "%s: logits", what); free(lm); }
             if (a) {   /* contiguous matrices are used in place; the strided x_proj of pt-m1-tied-f32 is the one copy */
 #define IN_FILE(p) ((const unsigned char *)(p) >= w && (const unsigned char *)(p) < w + wn)
                 int strided = !strcmp(pt, "pt-m1-tied-f32"), m1 = a->cfg.arch == MAMBA_ARCH_MAMBA1;
@@ -158,26 +158,26 @@ static void torch_twin(const char *pt, const char *twin, int want_tied) {
                 if (want_tied) CHECK(a->lm_head.data == a->embed.data, "%s: the tied head is not the embedding", what);
 #undef IN_FILE
             }
-            mamba_free(a); a = NULL;
+            mamba_model_free(a); a = NULL;
             {   /* an arena: measure, then load into exactly that */
                 mamba_arena ar;
                 mamba_options o;
                 memset(&ar, 0, sizeof ar);
                 memset(&o, 0, sizeof o);
                 o.arena = &ar;
-                CHECK(mamba_load_memory(&a, w, wn, (const char *)cfg, cn, &o, &err) == MAMBA_OK, "%s arena measure: %s", ptdir, err.message);
-                mamba_free(a); a = NULL;
+                CHECK(mamba_model_load_memory(&a, w, wn, (const char *)cfg, cn, &o, &err) == MAMBA_OK, "%s arena measure: %s", ptdir, err.message);
+                mamba_model_free(a); a = NULL;
                 ar.size = ar.peak; ar.used = 0;
                 ar.base = malloc(ar.size ? ar.size : 1);
-                CHECK(mamba_load_memory(&a, w, wn, (const char *)cfg, cn, &o, &err) == MAMBA_OK, "%s arena: %s", ptdir, err.message);
-                if (a) { lm = run(a, tok, T); CHECK(lm && !memcmp(lm, la, sizeof(float) * (size_t)mamba_get_config(a)->vocab_size * (size_t)T), "%s arena: logits", ptdir); free(lm); }
-                mamba_free(a); a = NULL;
+                CHECK(mamba_model_load_memory(&a, w, wn, (const char *)cfg, cn, &o, &err) == MAMBA_OK, "%s arena: %s", ptdir, err.message);
+                if (a) { lm = run(a, tok, T); CHECK(lm && !memcmp(lm, la, sizeof(float) * (size_t)mamba_model_config(a)->vocab_size * (size_t)T), "%s arena: logits", ptdir); free(lm); }
+                mamba_model_free(a); a = NULL;
                 free(ar.base);
             }
         }
         free(w); free(cfg);
     }
-    mamba_free(b);
+    mamba_model_free(b);
     free(la); free(lb); free(gold);
 }
 
@@ -327,8 +327,8 @@ static mamba_status load_pickle(const buf *pkl, mamba_error *err) {
     e[1].name = "a/data/0"; e[1].data = store; e[1].n = sizeof store;
     e[2].name = "a/version"; e[2].data = "3\n"; e[2].n = 2;
     z = zip_make(e, 3, 0, &n);
-    st = mamba_load_memory(&m, z, n, cfg_text, strlen(cfg_text), NULL, err);
-    mamba_free(m);
+    st = mamba_model_load_memory(&m, z, n, cfg_text, strlen(cfg_text), NULL, err);
+    mamba_model_free(m);
     free(z);
     return st;
 }
@@ -475,22 +475,22 @@ static void hostile_zips(const char *bin_path) {
     cfg = read_all(cfgp, &cn);
     CHECK(w && cfg, "%s", bin_path);
     if (!w || !cfg) { free(w); free(cfg); return; }
-#define LOADZ(bytes, len) mamba_load_memory(&m, (bytes), (len), (const char *)cfg, cn, NULL, &err)
+#define LOADZ(bytes, len) mamba_model_load_memory(&m, (bytes), (len), (const char *)cfg, cn, NULL, &err)
     /* zip64 as torch writes it for files over 4 GB: same model */
     z = zip_rewrite(w, wn, 1, &n);
     CHECK(z && LOADZ(z, n) == MAMBA_OK, "zip64 archive: %s", err.message);
-    mamba_free(m); m = NULL;
+    mamba_model_free(m); m = NULL;
     free(z);
     z = zip_rewrite(w, wn, 0, &n);
     CHECK(z && LOADZ(z, n) == MAMBA_OK, "re-written archive: %s", err.message);
-    mamba_free(m); m = NULL;
+    mamba_model_free(m); m = NULL;
     free(z);
     /* truncated anywhere: a clean error */
     for (i = 0; i < wn; i += (i < 200 || wn - i < 400) ? 1 : (quick ? 997 : 61)) {
         mamba_status st = LOADZ(w, i);
         tries++;
         if (st == MAMBA_OK) fails++;
-        mamba_free(m); m = NULL;
+        mamba_model_free(m); m = NULL;
     }
     CHECK(fails == 0, "%d of %d truncations loaded", fails, tries);
     printf("  %d truncations of %s: every one refused\n", tries, bin_path);
@@ -505,7 +505,7 @@ static void hostile_zips(const char *bin_path) {
         z64 = (size_t)mamba__le64(w + eocd - 20 + 8);
         CHECK(mamba__le32(w + z64) == 0x06064b50, "zip64 end record");
         cdo = (size_t)mamba__le64(w + z64 + 48); cdn = (size_t)mamba__le64(w + z64 + 40);
-#define EDIT(what, code, st, needle) do { memcpy(c, w, wn); code; expect(what, LOADZ(c, wn), st, &err, needle); mamba_free(m); m = NULL; } while (0)
+#define EDIT(what, code, st, needle) do { memcpy(c, w, wn); code; expect(what, LOADZ(c, wn), st, &err, needle); mamba_model_free(m); m = NULL; } while (0)
         EDIT("central directory signature", c[cdo] ^= 1, MAMBA_ERR_FORMAT, "is damaged");
         EDIT("zip64: directory offset past the end", c[z64 + 48 + 5] = 1, MAMBA_ERR_FORMAT, "outside the file");
         EDIT("zip64: directory size past the end", c[z64 + 40 + 4] = 1, MAMBA_ERR_FORMAT, "outside the file");
@@ -527,7 +527,7 @@ static void hostile_zips(const char *bin_path) {
         e2 = n2 - 22;
         CHECK(w2 && mamba__le32(w2 + e2) == 0x06054b50 && mamba__le32(w2 + e2 - 20) != 0x07064b50, "classic end record");
         c = (unsigned char *)realloc(c, n2 > wn ? n2 : wn);
-#define EDIT2(what, code, st, needle) do { memcpy(c, w2, n2); code; expect(what, LOADZ(c, n2), st, &err, needle); mamba_free(m); m = NULL; } while (0)
+#define EDIT2(what, code, st, needle) do { memcpy(c, w2, n2); code; expect(what, LOADZ(c, n2), st, &err, needle); mamba_model_free(m); m = NULL; } while (0)
         EDIT2("directory offset past the end", c[e2 + 19] = 0x7f, MAMBA_ERR_FORMAT, "outside the file");
         EDIT2("directory size past the end", c[e2 + 15] = 0x7f, MAMBA_ERR_FORMAT, "outside the file");
         EDIT2("entry count too large for the directory", (c[e2 + 10] = 0xfe, c[e2 + 8] = 0xfe), MAMBA_ERR_FORMAT, "too small for");
@@ -544,7 +544,7 @@ static void hostile_zips(const char *bin_path) {
             for (q = 0; q + 7 < wn; q++) if (!memcmp(c + q, "/data/0", 7) && (c[q + 7] < '0' || c[q + 7] > '9')) c[q + 6] = 'Q';
             (void)p;
             expect("missing storage key", LOADZ(c, wn), MAMBA_ERR_MISSING, &err, "storage 0 has no data/ entry");
-            mamba_free(m); m = NULL;
+            mamba_model_free(m); m = NULL;
         }
         /* every byte of the directory and the pickle flipped, one at a time: never a crash */
         tries = 0;
@@ -552,7 +552,7 @@ static void hostile_zips(const char *bin_path) {
             memcpy(c, w, wn);
             c[i] ^= (unsigned char)(0x5a + i);
             (void)LOADZ(c, wn);
-            mamba_free(m); m = NULL;
+            mamba_model_free(m); m = NULL;
             tries++;
         }
         for (i = 0; i < 1500 && i < cdo; i += quick ? 11 : 1) {
@@ -560,7 +560,7 @@ static void hostile_zips(const char *bin_path) {
             flip = (uint32_t)(i * 2654435761u);
             c[i] ^= (unsigned char)(flip >> 24 | 1);
             (void)LOADZ(c, wn);
-            mamba_free(m); m = NULL;
+            mamba_model_free(m); m = NULL;
             tries++;
         }
         printf("  %d single-byte corruptions of the central directory and the pickle: no crash\n", tries);
@@ -581,7 +581,7 @@ static void hostile_zips(const char *bin_path) {
         e[1].name = "a/data/0"; e[1].data = store; e[1].n = 64;
         e[2].name = "a/byteorder"; e[2].data = "big"; e[2].n = 3;
         e[3].name = "b/data.pkl"; e[3].data = pkl.p; e[3].n = pkl.n;
-#define ZIPCASE(what, ne, st, needle) do { z = zip_make(e, ne, 0, &n); expect(what, mamba_load_memory(&m, z, n, cfg_text, strlen(cfg_text), NULL, &err), st, &err, needle); mamba_free(m); m = NULL; free(z); } while (0)
+#define ZIPCASE(what, ne, st, needle) do { z = zip_make(e, ne, 0, &n); expect(what, mamba_model_load_memory(&m, z, n, cfg_text, strlen(cfg_text), NULL, &err), st, &err, needle); mamba_model_free(m); m = NULL; free(z); } while (0)
         ZIPCASE("big-endian byteorder record", 3, MAMBA_ERR_UNSUPPORTED, "byteorder");
         e[2].data = "little"; e[2].n = 6;
         ZIPCASE("little-endian byteorder record", 3, MAMBA_ERR_MISSING, "backbone.embeddings");
@@ -594,12 +594,12 @@ static void hostile_zips(const char *bin_path) {
         memset(&o, 0, sizeof o);
         o.max_tensors = 1;
         z = zip_make(e, 3, 0, &n);
-        expect("tensors over max_tensors", mamba_load_memory(&m, z, n, cfg_text, strlen(cfg_text), &o, &err), MAMBA_ERR_LIMIT, &err, "max_tensors");
-        mamba_free(m); m = NULL;
+        expect("tensors over max_tensors", mamba_model_load_memory(&m, z, n, cfg_text, strlen(cfg_text), &o, &err), MAMBA_ERR_LIMIT, &err, "max_tensors");
+        mamba_model_free(m); m = NULL;
         o.max_tensors = 0;
-        o.max_header_bytes = 100;
-        expect("data.pkl over max_header_bytes", mamba_load_memory(&m, z, n, cfg_text, strlen(cfg_text), &o, &err), MAMBA_ERR_LIMIT, &err, "max_header_bytes");
-        mamba_free(m); m = NULL;
+        o.max_json_bytes = 100;
+        expect("data.pkl over max_json_bytes", mamba_model_load_memory(&m, z, n, cfg_text, strlen(cfg_text), &o, &err), MAMBA_ERR_LIMIT, &err, "max_json_bytes");
+        mamba_model_free(m); m = NULL;
         free(z);
         free(pkl.p);
 #undef ZIPCASE
@@ -608,12 +608,12 @@ static void hostile_zips(const char *bin_path) {
         mamba_options o;
         memset(&o, 0, sizeof o);
         o.max_tensors = 3;
-        expect("real file, max_tensors 3", mamba_load_memory(&m, w, wn, (const char *)cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_tensors");
-        mamba_free(m); m = NULL;
+        expect("real file, max_tensors 3", mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_tensors");
+        mamba_model_free(m); m = NULL;
         o.max_tensors = 0;
         o.max_alloc_bytes = 2000;
-        expect("real file, max_alloc_bytes 2000", mamba_load_memory(&m, w, wn, (const char *)cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_alloc_bytes");
-        mamba_free(m); m = NULL;
+        expect("real file, max_alloc_bytes 2000", mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_alloc_bytes");
+        mamba_model_free(m); m = NULL;
     }
 #undef LOADZ
     free(w);
@@ -630,17 +630,17 @@ static void torch_files(void) {
     (void)!system("mkdir -p build/tmp/pt-legacy build/tmp/pt-empty build/tmp/pt-index");
     write_file("build/tmp/pt-legacy/config.json", cfg, strlen(cfg));
     write_file("build/tmp/pt-legacy/pytorch_model.bin", legacy, sizeof legacy);
-    expect("legacy torch.save file", mamba_load_file(&m, "build/tmp/pt-legacy", NULL, &err), MAMBA_ERR_UNSUPPORTED, &err, "re-save it with a current torch");
-    expect("legacy, as a .bin path", mamba_load_file(&m, "build/tmp/pt-legacy/pytorch_model.bin", NULL, &err), MAMBA_ERR_UNSUPPORTED, &err, "legacy");
+    expect("legacy torch.save file", mamba_model_load_file(&m, "build/tmp/pt-legacy", NULL, &err), MAMBA_ERR_UNSUPPORTED, &err, "re-save it with a current torch");
+    expect("legacy, as a .bin path", mamba_model_load_file(&m, "build/tmp/pt-legacy/pytorch_model.bin", NULL, &err), MAMBA_ERR_UNSUPPORTED, &err, "legacy");
     write_file("build/tmp/pt-legacy/pytorch_model.bin", "hello", 5);
-    expect("not a zip", mamba_load_file(&m, "build/tmp/pt-legacy", NULL, &err), MAMBA_ERR_FORMAT, &err, "not a torch.save zip");
+    expect("not a zip", mamba_model_load_file(&m, "build/tmp/pt-legacy", NULL, &err), MAMBA_ERR_FORMAT, &err, "not a torch.save zip");
     write_file("build/tmp/pt-empty/config.json", cfg, strlen(cfg));
-    expect("no weights at all", mamba_load_file(&m, "build/tmp/pt-empty", NULL, &err), MAMBA_ERR_IO, &err, "model.safetensors");
+    expect("no weights at all", mamba_model_load_file(&m, "build/tmp/pt-empty", NULL, &err), MAMBA_ERR_IO, &err, "model.safetensors");
     write_file("build/tmp/pt-index/config.json", cfg, strlen(cfg));
     write_file("build/tmp/pt-index/pytorch_model.bin.index.json", "{\"weight_map\": {\"a\": \"../../etc/passwd\"}}", 42);
-    expect("index escaping the directory", mamba_load_file(&m, "build/tmp/pt-index", NULL, &err), MAMBA_ERR_FORMAT, &err, "invalid shard file name");
+    expect("index escaping the directory", mamba_model_load_file(&m, "build/tmp/pt-index", NULL, &err), MAMBA_ERR_FORMAT, &err, "invalid shard file name");
     write_file("build/tmp/pt-index/pytorch_model.bin.index.json", "{\"weight_map\": {\"a\": \"pytorch_model-1.bin\"}}", 44);
-    expect("index naming a missing shard", mamba_load_file(&m, "build/tmp/pt-index", NULL, &err), MAMBA_ERR_IO, &err, "pytorch_model-1.bin");
+    expect("index naming a missing shard", mamba_model_load_file(&m, "build/tmp/pt-index", NULL, &err), MAMBA_ERR_IO, &err, "pytorch_model-1.bin");
     CHECK(m == NULL, "failed loads leave nothing");
 }
 
@@ -652,10 +652,10 @@ static void mistral_pair(const char *root, int real_dims) {
     mamba_error err;
     sprintf(hf, "%s/hf", root);
     sprintf(mi, "%s/mistral", root);
-    CHECK(mamba_load_file(&a, hf, NULL, &err) == MAMBA_OK, "%s: %s (make test writes it with tests/ref/make_codestral_shape.py)", hf, err.message);
-    CHECK(mamba_load_file(&b, mi, NULL, &err) == MAMBA_OK, "%s: %s", mi, err.message);
+    CHECK(mamba_model_load_file(&a, hf, NULL, &err) == MAMBA_OK, "%s: %s (make test writes it with tests/ref/make_codestral_shape.py)", hf, err.message);
+    CHECK(mamba_model_load_file(&b, mi, NULL, &err) == MAMBA_OK, "%s: %s", mi, err.message);
     if (a && b) {
-        const mamba_config *ca = mamba_get_config(a), *cb = mamba_get_config(b);
+        const mamba_config *ca = mamba_model_config(a), *cb = mamba_model_config(b);
         int V = ca->vocab_size, tok[6], T = 6, i;
         float *la, *lb;
         CHECK(same_config(ca, cb), "%s: the two layouts give different configs", root);
@@ -674,8 +674,8 @@ static void mistral_pair(const char *root, int real_dims) {
         printf("  %-24s HF layout = Mistral layout, %d tokens x %d logits bit for bit (d_model %d, %d groups)\n", root, T, V, ca->d_model, ca->n_groups);
         free(la); free(lb);
     }
-    mamba_free(a);
-    mamba_free(b);
+    mamba_model_free(a);
+    mamba_model_free(b);
 }
 
 static void mistral_bad(void) {
@@ -684,7 +684,7 @@ static void mistral_bad(void) {
     const char *d = "build/tmp/mistral-bad";
     (void)!system("mkdir -p build/tmp/mistral-bad && rm -f build/tmp/mistral-bad/*");
 #define PARAMS(text, st, needle) do { write_file("build/tmp/mistral-bad/params.json", text, strlen(text)); \
-        expect("params.json " text, mamba_load_file(&m, d, NULL, &err), st, &err, needle); } while (0)
+        expect("params.json " text, mamba_model_load_file(&m, d, NULL, &err), st, &err, needle); } while (0)
     PARAMS("{\"dim\": 4096, \"n_layers\": 32, \"head_dim\": 128, \"hidden_dim\": 14336, \"n_heads\": 32, \"n_kv_heads\": 8, \"norm_eps\": 1e-05, \"vocab_size\": 32768}",
            MAMBA_ERR_UNSUPPORTED, "does not describe a Mamba model");
     PARAMS("{\"dim\": 64, \"n_layers\": 2, \"vocab_size\": 10, \"n_groups\": 1, \"model_type\": \"transformer\"}", MAMBA_ERR_UNSUPPORTED, "does not describe a Mamba model");
@@ -713,20 +713,20 @@ static void quantize_from(const char *dir, const char *out, int tied) {
     sprintf(cmd, "build/mamba-quantize %s %s F32 > build/tmp/formats-quantize.out 2>&1", dir, out);
     rc = system(cmd);
     CHECK(rc == 0, "%s: exit status %d", cmd, rc);
-    CHECK(mamba_load_file(&a, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
-    CHECK(mamba_load_file(&b, out, NULL, &err) == MAMBA_OK, "%s: %s", out, err.message);
+    CHECK(mamba_model_load_file(&a, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+    CHECK(mamba_model_load_file(&b, out, NULL, &err) == MAMBA_OK, "%s: %s", out, err.message);
     if (a && b) {   /* the GGUF's vocabulary is the padded embedding's rows (as llama.cpp's converter): compare the first V */
-        size_t V = (size_t)mamba_get_config(a)->vocab_size, VB = (size_t)mamba_get_config(b)->vocab_size, r;
+        size_t V = (size_t)mamba_model_config(a)->vocab_size, VB = (size_t)mamba_model_config(b)->vocab_size, r;
         float *la = run(a, tok, 5), *lb = run(b, tok, 5);
         int same = la && lb && VB >= V;
         for (r = 0; same && r < 5; r++) same = !memcmp(la + r * V, lb + r * VB, sizeof(float) * V);
         CHECK(same, "%s: the F32 GGUF's logits differ from %s's", out, dir);
-        CHECK(mamba_get_config(b)->tied_embeddings == tied, "%s: tied %d, want %d", out, mamba_get_config(b)->tied_embeddings, tied);
+        CHECK(mamba_model_config(b)->tied_embeddings == tied, "%s: tied %d, want %d", out, mamba_model_config(b)->tied_embeddings, tied);
         if (same) printf("  mamba-quantize %s -> %s F32: the same logits (vocab %zu of %zu), tied %d\n", dir, out, V, VB, tied);
         free(la); free(lb);
     }
-    mamba_free(a);
-    mamba_free(b);
+    mamba_model_free(a);
+    mamba_model_free(b);
 }
 
 int main(int argc, char **argv) {

@@ -100,17 +100,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (data[0] == 'P') w = fuzz_dup(data, size), n = size;
     else w = wrap(data + 1, size - 1, &n);
     memset(&opts, 0, sizeof opts);
-    opts.max_header_bytes = 1 << 20;
+    opts.max_json_bytes = 1 << 20;
     opts.max_tensors = 4096;
     opts.max_alloc_bytes = (size_t)64 << 20;
     opts.validate_weights = (int)(size & 1);
     if (n < 4 || memcmp(w, "PK\003\004", 4) != 0) { free(w); return 0; }   /* the safetensors driver has the rest */
-    if (mamba_load_memory(&m, w, n, config, config_n, &opts, &err) != MAMBA_OK) {
+    if (mamba_model_load_memory(&m, w, n, config, config_n, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         free(w);
         return 0;
     }
-    FUZZ_CHECK(mamba_get_config(m)->vocab_size == 61);
+    FUZZ_CHECK(mamba_model_config(m)->vocab_size == 61);
     if (mamba_state_new(&s, m, 2) == MAMBA_OK) {
         for (i = 0; i < 3; i++) FUZZ_CHECK(mamba_step(m, s, toks[i], step + 61 * i) == MAMBA_OK);
         mamba_state_reset(s);
@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (i = 0; i < 3 * 61; i++) FUZZ_CHECK(same(step[i], fwd[i]));
         mamba_state_free(s);
     }
-    mamba_free(m);
+    mamba_model_free(m);
     free(w);
     return 0;
 }
