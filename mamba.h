@@ -568,9 +568,11 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
                       streaming decode, queries
      F. formats       JSON; the tensor table; Hugging Face files (safetensors,
                       config.json, tokenizer.json); GGUF (reader, config,
-                      tokenizer metadata, writer)
+                      tokenizer metadata, writer); PyTorch torch.save
+                      checkpoints (zip + pickle) and Mistral's params.json
      G. loaders       binding a tensor table into a model; the public model
-                      and tokenizer loaders (memory, then files) */
+                      and tokenizer loaders (memory, then files; the
+                      state-spaces and Mistral directory layouts) */
 
 
 #include <string.h>
@@ -7502,7 +7504,9 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
    tensor is gathered into one copy the model keeps. Tensors may share a
    storage (a tied lm_head.weight). */
 
-static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e);
+/* Where a strided tensor's gathered copy goes: the caller keeps it alive (G.2
+   hands it to the model being built). */
+typedef mamba_status (*mamba__keep_fn)(void *user, const mamba__blob *b, mamba_error *e);
 
 static uint32_t mamba__le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t mamba__le32(const unsigned char *p) { return mamba__le16(p) | mamba__le16(p + 2) << 16; }
@@ -7696,6 +7700,8 @@ typedef struct mamba__pk {
     const mamba__zent *ent; size_t n_ent;
     const char *prefix; size_t plen;
     size_t max_tensors;
+    mamba__keep_fn keep;
+    void *keep_user;
 } mamba__pk;
 
 static int mamba__pk_grow(mamba__heap *hp, void **p, size_t *cap, size_t need, size_t es) {
@@ -8023,7 +8029,7 @@ static mamba_status mamba__pk_run(mamba__pk *k, const unsigned char *p, size_t n
 }
 
 /* One TENSOR value -> a table entry named name (a strided one gathered into a kept copy). */
-static mamba_status mamba__pk_tensor(mamba__pk *k, mamba_model *m, uint32_t tv, const char *name, mamba__tensor *t) {
+static mamba_status mamba__pk_tensor(mamba__pk *k, uint32_t tv, const char *name, mamba__tensor *t) {
     uint32_t args = (uint32_t)k->v[tv].i, sv = mamba__pk_item(k, args, 0), szv = mamba__pk_item(k, args, 2), stv = mamba__pk_item(k, args, 3);
     const mamba__pval *s = &k->v[sv];
     int64_t off, size[MAMBA__MAX_NDIM], stride[MAMBA__MAX_NDIM];
@@ -8083,7 +8089,7 @@ static mamba_status mamba__pk_tensor(mamba__pk *k, mamba_model *m, uint32_t tv, 
             for (d = nd; d-- > 0;) { if (++idx[d] < size[d]) break; idx[d] = 0; }
         }
         b.data = copy; b.size = nbytes; b.kind = 1;
-        if ((st = mamba__add_blob(m, &b, NULL, k->e)) != MAMBA_OK) { mamba__hfree(k->hp, copy); return st; }
+        if ((st = k->keep(k->keep_user, &b, k->e)) != MAMBA_OK) { mamba__hfree(k->hp, copy); return st; }
         t->data = copy;
     }
     return MAMBA_OK;
@@ -8093,8 +8099,8 @@ static mamba_status mamba__pk_tensor(mamba__pk *k, mamba_model *m, uint32_t tv, 
    that is an exact alias of the embedding (state-spaces' tied lm_head.weight
    shares the embedding's storage) is left out, so the model is tied as
    trained and a GGUF written from it has no separate output.weight. */
-static mamba_status mamba__torch_read(mamba_model *m, mamba__tensors *ts, const unsigned char *d, size_t n,
-                                      const char *fname, const mamba_options *o, mamba_error *e) {
+static mamba_status mamba__torch_read(mamba__tensors *ts, const unsigned char *d, size_t n, const char *fname,
+                                      const mamba_options *o, mamba__keep_fn keep, void *keep_user, mamba_error *e) {
     mamba__heap *hp = ts->hp;
     mamba__pk k;
     mamba__zent *ent = NULL;
@@ -8109,6 +8115,7 @@ static mamba_status mamba__torch_read(mamba_model *m, mamba__tensors *ts, const 
     if ((st = mamba__zip_read(hp, d, n, fname, max_tensors + 64, &ent, &n_ent, e)) != MAMBA_OK) return st;
     memset(&k, 0, sizeof k);
     k.hp = hp; k.e = e; k.fname = fname; k.ent = ent; k.n_ent = n_ent; k.max_tensors = max_tensors;
+    k.keep = keep; k.keep_user = keep_user;
     /* exactly one <stem>/data.pkl at the top */
     for (i = 0; i < n_ent; i++) {
         const char *s = ent[i].name, *slash = (const char *)memchr(s, '/', ent[i].name_len);
@@ -8162,7 +8169,7 @@ static mamba_status mamba__torch_read(mamba_model *m, mamba__tensors *ts, const 
             break;
         }
         t = &ts->t[ts->n];
-        if ((st = mamba__pk_tensor(&k, m, vv, name, t)) != MAMBA_OK) break;
+        if ((st = mamba__pk_tensor(&k, vv, name, t)) != MAMBA_OK) break;
         if (!(t->name = MAMBA__CAST(char *, mamba__halloc(hp, k.v[kv].len + 1)))) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
         memcpy(t->name, name, k.v[kv].len + 1);
         ts->n++;
@@ -8634,6 +8641,11 @@ static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const 
     return MAMBA_OK;
 }
 
+/* mamba__torch_read's keeper: a strided tensor's copy lives as long as the model. */
+static mamba_status mamba__keep_copy(void *m, const mamba__blob *b, mamba_error *e) {
+    return mamba__add_blob((mamba_model *)m, b, NULL, e);
+}
+
 /* A model allocated from a fresh heap for options o; its heap moves into it. */
 static mamba_model *mamba__model_new(const mamba_options *o, mamba__tensors *ts, size_t *used0) {
     mamba__heap h;
@@ -8684,7 +8696,7 @@ MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *we
     m->heap.input = config_len;
     st = mamba__add_blob(m, &b, NULL, e);
     if (config_json) {
-        if (st == MAMBA_OK && weights_len >= 4 && !memcmp(weights, "PK\003\004", 4)) st = mamba__torch_read(m, &ts, b.data, b.size, "weights", opt, e);   /* hook: torch.save */
+        if (st == MAMBA_OK && weights_len >= 4 && !memcmp(weights, "PK\003\004", 4)) st = mamba__torch_read(&ts, b.data, b.size, "weights", opt, mamba__keep_copy, m, e);   /* hook: torch.save */
         else if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
         if (st == MAMBA_OK) st = mamba__build(m, config_json, config_len, NULL, &ts, opt, e);
     } else {
@@ -8715,7 +8727,7 @@ static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const 
     mamba_status st = mamba__map_file(&m->heap, &b, path, e);
     if (st != MAMBA_OK) return st;
     if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
-    if (mamba__ends_with(path, ".bin")) return mamba__torch_read(m, ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);   /* hook: torch.save */
+    if (mamba__ends_with(path, ".bin")) return mamba__torch_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, mamba__keep_copy, m, e);   /* hook: torch.save */
     return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
 }
 
