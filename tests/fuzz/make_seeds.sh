@@ -7,7 +7,7 @@ set -e
 shared=${MAMBA_FUZZ_DATA:-../shared/data}
 out=build/fuzz/seeds
 rm -rf "$out"
-for d in json safetensors config tokenizer_json encode decode model gguf state torch; do mkdir -p "$out/$d"; done
+for d in json safetensors config tokenizer_json encode decode model gguf state spm torch; do mkdir -p "$out/$d"; done
 
 # file name for a path: tests/data/m1-odd-f32/config.json -> tests_data_m1-odd-f32_config.json
 flat() { printf '%s' "$1" | sed 's|^\.\./||; s|/|_|g'; }
@@ -65,6 +65,7 @@ for path in sys.argv[2:]:
     with open(os.path.join(out, 'torch', name), 'wb') as f:
         f.write(b'\0' + z.read(pkl))
 EOF
+python3 tests/fuzz/tiny_spm.py "$out"      # SentencePiece: cut-down Mistral models, a "llama" GGUF, tokenizer.json
 python3 - "$shared" "$out" <<'EOF'
 import json, struct, sys, os
 shared, out = sys.argv[1], sys.argv[2]

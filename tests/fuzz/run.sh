@@ -17,7 +17,7 @@ secs=${1:-15}
 runs=${FUZZ_RUNS:-}
 if [ -n "$runs" ]; then budget="-runs=$runs"; what="$runs executions"; else budget="-max_total_time=$secs"; what="${secs}s"; fi
 [ $# -gt 0 ] && shift
-drivers=${*:-json safetensors config tokenizer_json encode decode model gguf state torch}
+drivers=${*:-json safetensors config tokenizer_json encode decode model gguf state spm torch}
 cc=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -march=native -std=c11 -DMAMBA_FUZZ_LIBFUZZER ${FUZZ_CFLAGS:-}"
 
