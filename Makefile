@@ -39,14 +39,15 @@ suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
 TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
-           build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx
+           build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx \
+           build/test_formats build/test_formats_san build/test_formats_cxx
 # the serving suite (batch, prefix cache, ring; issue 16): every configuration
 # but nostdio (it loads the goldens from files)
 TESTS   += build/test_serve build/test_serve_nosimd build/test_serve_san build/test_serve_cxx
 # what every test file includes
 TEST_H  := tests/test.h tests/fixtures.h
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
-FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm
+FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm torch
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
 TESTS   += $(call suites,,_avx2) build/test_kernels_avx2 build/test_serve_avx2
@@ -61,7 +62,7 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve build/vg/test_formats $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
 VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
 endif
@@ -221,11 +222,20 @@ build/tmp/falcon-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
 	python3 $< $(SHARED)/tokenizer-falcon.json falcon $@
 
 # the golden models as GGUF, written by an independent pure-Python writer
-GGUF_REF := $(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard tests/data/*/config.json))
+GGUF_REF := $(filter-out build/tmp/ref-pt-%,$(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard tests/data/*/config.json)))
 build/tmp/ref-%.gguf: tests/data/%/config.json tests/ref/gguf_write.py | build
 	python3 tests/ref/gguf_write.py tests/data/$* $@
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT)
+# one random Mamba-2 model in the HF and in Mistral's layout (params.json +
+# consolidated.safetensors): Codestral's real dimensions with 2 layers (~1 GB
+# each, ~45 s) and a small one for valgrind; Debian's python3-numpy
+CODESTRAL := build/tmp/codestral/hf/config.json build/tmp/codestral-small/hf/config.json
+build/tmp/codestral/hf/config.json: tests/ref/make_codestral_shape.py | build
+	/usr/bin/python3 $< build/tmp/codestral
+build/tmp/codestral-small/hf/config.json: tests/ref/make_codestral_shape.py | build
+	/usr/bin/python3 $< build/tmp/codestral-small --dim 256 --vocab 1024
+
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) $(CODESTRAL)
 	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
 	    sh tests/run.sh $(SHARED) $(TESTS)
 
@@ -239,9 +249,11 @@ bench: build/mamba-bench build/bench_tokenizer
 	./build/bench_tokenizer $(SHARED)/tinyshakespeare.txt
 	./build/mamba-bench
 
-# regenerate tests/data from the Python reference (needs Debian's python3-numpy)
+# regenerate tests/data from the Python reference (needs Debian's python3-numpy;
+# the torch.save twins tests/data/pt-* need python3-torch)
 goldens:
 	/usr/bin/python3 tests/ref/gen_goldens.py
+	/usr/bin/python3 tests/ref/gen_torch.py
 
 clean:
 	rm -rf build

@@ -31,7 +31,12 @@
                "mamba2" or ssm_cfg.layer "Mamba2"; gated norm per group).
      Weights:  Hugging Face safetensors, single file or sharded
                (model.safetensors.index.json), tensors in F32, F16 or BF16
-               (each tensor may have its own dtype). Large matrices are used in
+               (each tensor may have its own dtype). PyTorch torch.save
+               checkpoints (the zip format of torch >= 1.6, zip64 too):
+               state-spaces' pytorch_model.bin or its shards with
+               pytorch_model.bin.index.json; the pickle is read, never run
+               (only a state dict's objects; any other global is refused by
+               name). Mistral's params.json + consolidated.safetensors. Large matrices are used in
                place, in their stored dtype (mmap'd file or caller's buffer) and
                widened inside the kernels: a 14.5 GB BF16 model needs 14.5 GB,
                not 29. Only small per-channel vectors are converted to F32 at
@@ -66,9 +71,11 @@
 
    API IN ONE PARAGRAPH
      mamba_model_load_file() opens a model directory (config.json + model.safetensors
-     or model.safetensors.index.json) or a .safetensors file next to its
-     config.json; mamba_model_load_memory() takes the bytes of one safetensors file and
-     the text of its config.json, and never copies aligned weights.
+     or model.safetensors.index.json; config.json + pytorch_model.bin or
+     pytorch_model.bin.index.json; params.json + consolidated.safetensors) or a
+     .safetensors / .bin file next to its config.json; mamba_model_load_memory()
+     takes the bytes of one safetensors file (or torch.save zip) and the text of
+     its config.json, and never copies aligned weights.
      A mamba_state holds one sequence: its recurrent state
      (mamba_state_bytes() bytes, fixed, from the config alone) and a scratch area
      (mamba_scratch_bytes(), proportional to the prefill chunk, never to the
@@ -125,9 +132,9 @@
 
    HOSTILE INPUT
      Model files and prompts may come from strangers. Every parser (JSON,
-     safetensors, GGUF, config.json, tokenizer.json) checks bounds, sizes and
-     overflow before it forms a pointer. mamba_options caps what a file can
-     make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
+     safetensors, GGUF, zip, pickle, config.json, params.json, tokenizer.json)
+     checks bounds, sizes and overflow before it forms a pointer. mamba_options
+     caps what a file can make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
      metadata bytes, keys, array and string lengths, tokenizer size,
      vocabulary, merges), each with a safe default; a file over one fails with
      MAMBA_ERR_LIMIT naming the limit (the tokenizer loaders take the options
@@ -753,10 +760,12 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
                       reader fills (the seam: see F.2); Hugging Face files
                       (safetensors, config.json, tokenizer.json); GGUF
                       (reader, config, tokenizer metadata, writer); F.5
-                      SentencePiece tokenizer.model (a bounded protobuf reader)
+                      SentencePiece tokenizer.model (a bounded protobuf reader);
+                      F.6 PyTorch torch.save checkpoints (zip + pickle) and
+                      Mistral's params.json, with their directory layouts
      G. loaders       the builder (a mamba__desc bound into a model), the
-                      table of model formats, the public model and tokenizer
-                      loaders */
+                      table of model formats (GGUF, Mistral, PyTorch,
+                      safetensors), the public model and tokenizer loaders */
 
 
 #include <string.h>
@@ -7432,8 +7441,8 @@ static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error 
    these bytes / this path?); section G lists the readers in mamba__formats.
    A reader may allocate from m->heap and register input bytes with
    mamba__add_blob; it must not touch the rest of the model. To add a format
-   (PyTorch .bin, ...): write its reader in section F, add one line to
-   mamba__formats, and nothing else changes. */
+   (as F.6's PyTorch and Mistral readers): write its reader in section F, add
+   one line to mamba__formats, and nothing else changes. */
 typedef struct mamba__desc {
     mamba_config cfg;       /* complete: the builder only checks it           */
     int tie_explicit;       /* config.json says tie_word_embeddings itself    */
@@ -7740,7 +7749,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
             MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
             MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
             c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
-            c->norm_before_gate = mamba__cfg_bool(&j, root, "norm_before_gate", 0);
+            c->norm_before_gate = 0;   /* hook: ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
         } else {
             MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
             MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
@@ -8328,8 +8337,12 @@ static int mamba__safe_shard_name(const char *s) {
     return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
 }
 
+/* How one weights file is read into the table: mamba__load_shard (safetensors),
+   or F.6's mamba__pt_load_shard (torch.save). */
+typedef mamba_status (*mamba__shard_fn)(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e);
+
 static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
-                                      const mamba_options *o, mamba_error *e) {
+                                      mamba__shard_fn shard, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = &m->heap;
     mamba__blob ib;
     mamba__json j;
@@ -8365,7 +8378,7 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
         shards[n_shards++] = v;
         path = mamba__path_join(hp, dir, fname);
         if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
-        st = mamba__load_shard(m, ts, path, o, e);
+        st = shard(m, ts, path, o, e);
         mamba__hfree(hp, path);
     }
     if (shards) mamba__hfree(hp, shards);
@@ -8374,20 +8387,22 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
     return st;
 }
 
-/* A path: the fallback claim (a directory, or a .safetensors file next to its
-   config.json). */
-static int mamba__st_claims_path(const char *path) { (void)path; return 1; }
+/* A config.json layout's files: a weights file's suffix, the index's and the
+   single file's names in a directory, and the reader of one weights file
+   (safetensors here; F.6 reads state-spaces' pytorch_model.bin the same way). */
+typedef struct mamba__layout { const char *suffix, *index, *single; mamba__shard_fn shard; } mamba__layout;
 
-static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *opt,
-                                        mamba_error *e) {
+/* MODEL is a directory (config.json + L->index or L->single), or a weights
+   file (ending in L->suffix) next to its config.json. */
+static mamba_status mamba__layout_read(mamba_model *m, mamba__desc *d, const char *path, const mamba__layout *L,
+                                       const mamba_options *opt, mamba_error *e) {
     mamba__heap *hp = &m->heap;
     mamba__tensors *ts = &d->ts;
     mamba__blob cfg;
     mamba_status st;
     char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
     memset(&cfg, 0, sizeof cfg);
-    /* MODEL is a directory, or a .safetensors file next to its config.json */
-    if (mamba__ends_with(path, ".safetensors")) {
+    if (mamba__ends_with(path, L->suffix)) {
         const char *slash = strrchr(path, '/');
         size_t n = slash ? (size_t)(slash - path) : 0;
         dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
@@ -8402,18 +8417,18 @@ static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const ch
     st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
     if (st != MAMBA_OK) goto done;
     hp->input += cfg.size;
-    if (mamba__ends_with(path, ".safetensors")) {
-        st = mamba__load_shard(m, ts, path, opt, e);
+    if (mamba__ends_with(path, L->suffix)) {
+        st = L->shard(m, ts, path, opt, e);
     } else {
-        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
+        w_path = mamba__path_join(hp, dir, L->index);
         if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
         if (mamba__file_exists(w_path)) {
-            st = mamba__load_index(m, ts, dir, w_path, opt, e);
+            st = mamba__load_index(m, ts, dir, w_path, L->shard, opt, e);
         } else {
             mamba__hfree(hp, w_path);
-            w_path = mamba__path_join(hp, dir, "model.safetensors");
+            w_path = mamba__path_join(hp, dir, L->single);
             if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-            st = mamba__load_shard(m, ts, w_path, opt, e);
+            st = L->shard(m, ts, w_path, opt, e);
         }
     }
     if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, (const char *)cfg.data, cfg.size, &d->tie_explicit, opt, e);
@@ -8423,6 +8438,16 @@ done:
     if (cfg_path) mamba__hfree(hp, cfg_path);
     if (w_path) mamba__hfree(hp, w_path);
     return st;
+}
+
+/* A path: the fallback claim (a directory, or a .safetensors file next to its
+   config.json). */
+static int mamba__st_claims_path(const char *path) { (void)path; return 1; }
+
+static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *opt,
+                                        mamba_error *e) {
+    static const mamba__layout hf = {".safetensors", "model.safetensors.index.json", "model.safetensors", mamba__load_shard};
+    return mamba__layout_read(m, d, path, &hf, opt, e);
 }
 #endif /* MAMBA_NO_STDIO */
 
@@ -9851,6 +9876,892 @@ done:
 
 /* ---- end of F.5 ---------------------------------------------------------------- */
 
+/* ---- F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json ------
+   torch.save has written a zip archive since torch 1.6: <stem>/data.pkl (a
+   pickle of the state dict), <stem>/data/<key> (one stored entry per storage,
+   aligned to 64 bytes by torch), <stem>/version and, since 2.1,
+   <stem>/byteorder. The zip reader takes stored entries only (torch never
+   compresses), reads zip64 as torch writes it for large files, checks the
+   central directory against the local headers and every offset and size
+   against the file. The pickle reader is not a Python: it knows exactly the
+   objects a state dict pickles to (dict / collections.OrderedDict, tuples,
+   lists, ints, strings, torch._utils._rebuild_tensor_v2 and
+   _rebuild_parameter, persistent-id storages torch.FloatStorage, HalfStorage,
+   BFloat16Storage and the other typed storages) and refuses every other
+   global by name. Nothing is called: REDUCE of an allowed global builds a
+   plain record. Tensors point into the mapped file when contiguous; a strided
+   tensor is gathered into one copy the model keeps. Tensors may share a
+   storage (a tied lm_head.weight). */
+
+/* Where a strided tensor's gathered copy goes: the caller keeps it alive (a
+   load's keeper, mamba__keep_copy below, hands it to the model being built). */
+typedef mamba_status (*mamba__keep_fn)(void *user, const mamba__blob *b, mamba_error *e);
+
+static uint32_t mamba__le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t mamba__le32(const unsigned char *p) { return mamba__le16(p) | mamba__le16(p + 2) << 16; }
+static uint64_t mamba__le64(const unsigned char *p) { return (uint64_t)mamba__le32(p) | (uint64_t)mamba__le32(p + 4) << 32; }
+
+typedef struct mamba__zent {
+    const char *name;            /* not NUL-terminated */
+    size_t name_len;
+    const unsigned char *data;
+    uint64_t size;
+} mamba__zent;
+
+static int mamba__zent_cmp(const void *a, const void *b) {
+    const mamba__zent *x = (const mamba__zent *)a, *y = (const mamba__zent *)b;
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    int c = memcmp(x->name, y->name, n);
+    return c ? c : (x->name_len < y->name_len ? -1 : x->name_len > y->name_len);
+}
+
+/* The entry named prefix+name, or NULL (entries sorted by name). */
+static const mamba__zent *mamba__zip_find(const mamba__zent *ent, size_t n, const char *prefix, size_t plen,
+                                          const char *name, size_t nlen) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, ml = ent[mid].name_len, k;
+        int c = 0;
+        for (k = 0; k < ml && k < plen + nlen && !c; k++) {
+            unsigned char want = (unsigned char)(k < plen ? prefix[k] : name[k - plen]);
+            c = (int)(unsigned char)ent[mid].name[k] - (int)want;
+        }
+        if (!c) c = ml < plen + nlen ? -1 : ml > plen + nlen;
+        if (!c) return &ent[mid];
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return NULL;
+}
+
+/* Reads the central directory of the zip archive d[0..n) into *out (sorted by name). */
+static mamba_status mamba__zip_read(mamba__heap *hp, const unsigned char *d, size_t n, const char *fname, size_t max_entries,
+                                    mamba__zent **out, size_t *n_out, mamba_error *e) {
+    size_t eocd = 0, i, p, cd_end, stop;
+    uint64_t entries, cd_size, cd_off;
+    int found = 0;
+    mamba__zent *ent;
+    *out = NULL; *n_out = 0;
+    if (n < 22) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: too short for a zip archive (%d bytes; truncated?)", fname, 0, (long long)n, 0);
+    /* the end record: 22 bytes + a comment of up to 65535 that must end the file */
+    for (i = n - 22 + 1; i-- > 0 && n - i <= 22 + 65535;)
+        if (mamba__le32(d + i) == 0x06054b50 && i + 22 + mamba__le16(d + i + 20) == n) { eocd = i; found = 1; break; }
+    if (!found) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: no zip end-of-central-directory record (truncated?)", fname, 0, 0, 0);
+    if (mamba__le16(d + eocd + 4) || mamba__le16(d + eocd + 6))
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: multi-disk zip archives are not supported", fname, 0, 0, 0);
+    entries = mamba__le16(d + eocd + 10);
+    cd_size = mamba__le32(d + eocd + 12);
+    cd_off = mamba__le32(d + eocd + 16);
+    stop = eocd;
+    if (eocd >= 20 && mamba__le32(d + eocd - 20) == 0x07064b50) {   /* zip64 locator, then its end record */
+        uint64_t z = mamba__le64(d + eocd - 20 + 8);
+        if (z > eocd - 20 || eocd - 20 - z < 56 || mamba__le32(d + z) != 0x06064b50)
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip64 end record offset %d is invalid", fname, 0, (long long)(z > (uint64_t)LLONG_MAX ? -1 : (long long)z), 0);
+        if (mamba__le32(d + z + 16) || mamba__le32(d + z + 20))
+            return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: multi-disk zip archives are not supported", fname, 0, 0, 0);
+        entries = mamba__le64(d + z + 32);
+        cd_size = mamba__le64(d + z + 40);
+        cd_off = mamba__le64(d + z + 48);
+        stop = (size_t)z;
+    } else if (entries == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_off == 0xFFFFFFFFu) {
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip end record asks for zip64 but there is no zip64 locator", fname, 0, 0, 0);
+    }
+    if (cd_off > stop || cd_size > stop - cd_off)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: central directory (offset %d) lies outside the file (truncated?)", fname, 0, (long long)(cd_off > (uint64_t)LLONG_MAX ? -1 : (long long)cd_off), 0);
+    if (entries > max_entries)
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d zip entries exceed the limit (max_tensors)", fname, 0, (long long)(entries > (uint64_t)LLONG_MAX ? -1 : (long long)entries), 0);
+    if (entries > cd_size / 46)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: central directory too small for %d entries", fname, 0, (long long)entries, 0);
+    if (!entries) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: empty zip archive", fname, 0, 0, 0);
+    ent = MAMBA__CAST(mamba__zent *, mamba__halloc(hp, sizeof(mamba__zent) * (size_t)entries));
+    if (!ent) return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the zip directory", fname, 0, 0, 0);
+    p = (size_t)cd_off;
+    cd_end = (size_t)(cd_off + cd_size);
+    for (i = 0; i < (size_t)entries; i++) {
+        const unsigned char *c = d + p;
+        uint32_t flags, method, nlen, xlen, clen;
+        uint64_t csize, usize, loff, dstart;
+        size_t q, xend;
+        if (cd_end - p < 46 || mamba__le32(c) != 0x02014b50) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip central directory entry %d is damaged", fname, 0, (long long)i, 0);
+        }
+        flags = mamba__le16(c + 8); method = mamba__le16(c + 10);
+        csize = mamba__le32(c + 20); usize = mamba__le32(c + 24);
+        nlen = mamba__le16(c + 28); xlen = mamba__le16(c + 30); clen = mamba__le16(c + 32);
+        loff = mamba__le32(c + 42);
+        if ((size_t)46 + nlen + xlen + clen > cd_end - p) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip central directory entry %d runs past the directory", fname, 0, (long long)i, 0);
+        }
+        ent[i].name = (const char *)c + 46;
+        ent[i].name_len = nlen;
+        /* zip64 extended information: the saturated fields, in this order */
+        for (q = 46 + nlen, xend = 46 + nlen + xlen; q + 4 <= xend;) {
+            uint32_t id = mamba__le16(c + q), sz = mamba__le16(c + q + 2);
+            size_t f = q + 4;
+            if (sz > xend - q - 4) break;
+            if (id == 1) {
+                if (usize == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; usize = mamba__le64(c + f); f += 8; }
+                if (csize == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; csize = mamba__le64(c + f); f += 8; }
+                if (loff == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; loff = mamba__le64(c + f); }
+            }
+            q += 4 + sz;
+        }
+        if (usize == 0xFFFFFFFFu || csize == 0xFFFFFFFFu || loff == 0xFFFFFFFFu) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %d lacks its zip64 sizes", fname, 0, (long long)i, 0);
+        }
+        {
+            char nm[96];
+            size_t k = nlen < sizeof nm - 1 ? nlen : sizeof nm - 1;
+            memcpy(nm, c + 46, k); nm[k] = 0;
+            if (flags & 1) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: zip entry %s is encrypted", fname, nm, 0, 0); }
+            if (method != 0) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: zip entry %s is compressed (method %d); torch.save stores entries uncompressed: re-save the checkpoint with torch.save", fname, nm, method, 0);
+            }
+            if (csize != usize) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: stored zip entry %s has different packed and unpacked sizes", fname, nm, 0, 0); }
+            /* the local header must match and the data must end before the directory */
+            if (loff > cd_off || cd_off - loff < 30 || mamba__le32(d + loff) != 0x04034b50 ||
+                mamba__le16(d + loff + 26) != nlen ||
+                (uint64_t)30 + nlen + mamba__le16(d + loff + 28) > cd_off - loff || memcmp(d + loff + 30, c + 46, nlen) != 0) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s: local header missing or different from the central directory", fname, nm, 0, 0);
+            }
+            dstart = loff + 30 + nlen + mamba__le16(d + loff + 28);
+            if (usize > cd_off - dstart) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s: its %d bytes run past the archive's data (truncated?)", fname, nm, (long long)(usize > (uint64_t)LLONG_MAX ? -1 : (long long)usize), 0);
+            }
+        }
+        ent[i].data = d + dstart;
+        ent[i].size = usize;
+        p += 46 + nlen + xlen + clen;
+    }
+    qsort(ent, (size_t)entries, sizeof *ent, mamba__zent_cmp);
+    for (i = 1; i < (size_t)entries; i++)
+        if (!mamba__zent_cmp(&ent[i - 1], &ent[i])) {
+            char nm[96];
+            size_t k = ent[i].name_len < sizeof nm - 1 ? ent[i].name_len : sizeof nm - 1;
+            memcpy(nm, ent[i].name, k); nm[k] = 0;
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s appears twice", fname, nm, 0, 0);
+        }
+    *out = ent;
+    *n_out = (size_t)entries;
+    return MAMBA_OK;
+}
+
+/* -- the pickle subset ---------------------------------------------------- */
+
+enum { MAMBA__PV_MARK, MAMBA__PV_NONE, MAMBA__PV_BOOL, MAMBA__PV_INT, MAMBA__PV_FLOAT, MAMBA__PV_STR, MAMBA__PV_TUPLE,
+       MAMBA__PV_LIST, MAMBA__PV_DICT, MAMBA__PV_GLOBAL, MAMBA__PV_STORAGE, MAMBA__PV_TENSOR };
+/* the globals a state dict may name */
+enum { MAMBA__PG_ODICT = 100, MAMBA__PG_REBUILD, MAMBA__PG_PARAM, MAMBA__PG_STORAGE };
+
+typedef struct mamba__pval {
+    int type;
+    int g;                       /* GLOBAL: MAMBA__PG_*; STORAGE / storage GLOBAL: index in mamba__pt_stypes */
+    int64_t i;                   /* INT, BOOL; STORAGE: numel; TENSOR: its argument tuple */
+    const char *s;               /* STR (not NUL-terminated); STORAGE: key */
+    size_t len;
+    uint32_t head, tail, count;  /* containers: a chain of items */
+    const mamba__zent *ent;      /* STORAGE: its data/<key> entry */
+} mamba__pval;
+
+typedef struct mamba__pitem { uint32_t v, next; } mamba__pitem;
+
+static const struct { const char *name; int dtype; const char *dtype_name; unsigned esize; } mamba__pt_stypes[] = {
+    {"FloatStorage", MAMBA_DTYPE_F32, "F32", 4}, {"HalfStorage", MAMBA_DTYPE_F16, "F16", 2},
+    {"BFloat16Storage", MAMBA_DTYPE_BF16, "BF16", 2}, {"DoubleStorage", 0, "F64", 8},
+    {"LongStorage", 0, "I64", 8}, {"IntStorage", 0, "I32", 4}, {"ShortStorage", 0, "I16", 2},
+    {"CharStorage", 0, "I8", 1}, {"ByteStorage", 0, "U8", 1}, {"BoolStorage", 0, "BOOL", 1},
+    {"UntypedStorage", 0, "U8", 1}};
+
+typedef struct mamba__pk {
+    mamba__heap *hp;
+    mamba_error *e;
+    const char *fname;
+    mamba__pval *v; size_t nv, capv;
+    mamba__pitem *it; size_t nit, capit;
+    uint32_t *stack; size_t sp, caps;
+    uint32_t *memo; size_t nmemo, capm;
+    const mamba__zent *ent; size_t n_ent;
+    const char *prefix; size_t plen;
+    size_t max_tensors;
+    mamba__keep_fn keep;
+    void *keep_user;
+} mamba__pk;
+
+static int mamba__pk_grow(mamba__heap *hp, void **p, size_t *cap, size_t need, size_t es) {
+    size_t nc, bytes;
+    void *np;
+    if (need <= *cap) return 1;
+    nc = *cap ? *cap : 64;
+    while (nc < need) { if (nc > ((size_t)-1 >> 2)) return 0; nc *= 2; }
+    if (!mamba__mul(nc, es, &bytes) || !(np = mamba__halloc(hp, bytes))) return 0;
+    if (*p) { memcpy(np, *p, *cap * es); mamba__hfree(hp, *p); }
+    *p = np;
+    *cap = nc;
+    return 1;
+}
+
+static mamba_status mamba__pk_fail(mamba__pk *k, mamba_status st, const char *msg, const char *s, long long d) {
+    return mamba__err(k->e, st, msg, k->fname, s, d, 0);
+}
+#define MAMBA__PK_NOMEM(k) mamba__pk_fail(k, MAMBA_ERR_NOMEM, "%s: out of memory reading the pickle", 0, 0)
+
+/* A new value; its index in *out. */
+static mamba_status mamba__pk_new(mamba__pk *k, int type, uint32_t *out) {
+    if (k->nv >= 0xFFFFFFF0u) return mamba__pk_fail(k, MAMBA_ERR_LIMIT, "%s: pickle has too many objects", 0, 0);
+    if (!mamba__pk_grow(k->hp, (void **)&k->v, &k->capv, k->nv + 1, sizeof(mamba__pval))) return MAMBA__PK_NOMEM(k);
+    memset(&k->v[k->nv], 0, sizeof(mamba__pval));
+    k->v[k->nv].type = type;
+    k->v[k->nv].head = k->v[k->nv].tail = (uint32_t)-1;
+    *out = (uint32_t)k->nv++;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__pk_push(mamba__pk *k, uint32_t v) {
+    if (k->sp >= ((size_t)1 << 24)) return mamba__pk_fail(k, MAMBA_ERR_LIMIT, "%s: pickle stack deeper than %d", 0, 1 << 24);
+    if (!mamba__pk_grow(k->hp, (void **)&k->stack, &k->caps, k->sp + 1, sizeof(uint32_t))) return MAMBA__PK_NOMEM(k);
+    k->stack[k->sp++] = v;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__pk_append(mamba__pk *k, uint32_t c, uint32_t v) {
+    mamba__pval *cv;
+    if (!mamba__pk_grow(k->hp, (void **)&k->it, &k->capit, k->nit + 1, sizeof(mamba__pitem))) return MAMBA__PK_NOMEM(k);
+    k->it[k->nit].v = v;
+    k->it[k->nit].next = (uint32_t)-1;
+    cv = &k->v[c];
+    if (cv->tail == (uint32_t)-1) cv->head = (uint32_t)k->nit; else k->it[cv->tail].next = (uint32_t)k->nit;
+    cv->tail = (uint32_t)k->nit++;
+    cv->count++;
+    return MAMBA_OK;
+}
+
+/* The index of the topmost MARK on the stack, or (size_t)-1. */
+static size_t mamba__pk_mark(const mamba__pk *k) {
+    size_t i = k->sp;
+    while (i-- > 0) if (k->v[k->stack[i]].type == MAMBA__PV_MARK) return i;
+    return (size_t)-1;
+}
+
+/* The n-th item of a container (n < count). */
+static uint32_t mamba__pk_item(const mamba__pk *k, uint32_t c, uint32_t n) {
+    uint32_t q = k->v[c].head;
+    while (n--) q = k->it[q].next;
+    return k->it[q].v;
+}
+
+static int mamba__pk_streq(const mamba__pval *v, const char *s) {
+    return v->type == MAMBA__PV_STR && v->len == strlen(s) && !memcmp(v->s, s, v->len);
+}
+
+/* GLOBAL module/name: the allowed ones become a GLOBAL value, anything else is refused by name. */
+static mamba_status mamba__pk_global(mamba__pk *k, const char *mod, size_t ml, const char *name, size_t nl) {
+    uint32_t v;
+    int g = -1, si = 0;
+    mamba_status st;
+#define MAMBA__IS(s, l, lit) ((l) == sizeof(lit) - 1 && !memcmp((s), (lit), sizeof(lit) - 1))
+    if (MAMBA__IS(mod, ml, "collections") && MAMBA__IS(name, nl, "OrderedDict")) g = MAMBA__PG_ODICT;
+    else if (MAMBA__IS(mod, ml, "torch._utils") && MAMBA__IS(name, nl, "_rebuild_tensor_v2")) g = MAMBA__PG_REBUILD;
+    else if (MAMBA__IS(mod, ml, "torch._utils") && MAMBA__IS(name, nl, "_rebuild_parameter")) g = MAMBA__PG_PARAM;
+    else if (MAMBA__IS(mod, ml, "torch") || MAMBA__IS(mod, ml, "torch.storage")) {
+        for (si = 0; si < (int)(sizeof mamba__pt_stypes / sizeof mamba__pt_stypes[0]); si++)
+            if (nl == strlen(mamba__pt_stypes[si].name) && !memcmp(name, mamba__pt_stypes[si].name, nl)) { g = MAMBA__PG_STORAGE; break; }
+    }
+#undef MAMBA__IS
+    if (g < 0) {
+        char full[128];
+        size_t a = ml < 60 ? ml : 60, b = nl < 60 ? nl : 60, i;
+        memcpy(full, mod, a); full[a] = '.'; memcpy(full + a + 1, name, b); full[a + 1 + b] = 0;
+        for (i = 0; full[i]; i++) if ((unsigned char)full[i] < 32 || (unsigned char)full[i] > 126) full[i] = '?';
+        return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: the pickle names the global %s, which a torch.save state dict never holds: refused (nothing in a checkpoint is executed)", full, 0);
+    }
+    if ((st = mamba__pk_new(k, MAMBA__PV_GLOBAL, &v)) != MAMBA_OK) return st;
+    k->v[v].g = g == MAMBA__PG_STORAGE ? MAMBA__PG_STORAGE + si : g;
+    return mamba__pk_push(k, v);
+}
+
+static int mamba__pk_int(const mamba__pk *k, uint32_t v, int64_t lo, int64_t hi, int64_t *out) {
+    const mamba__pval *p = &k->v[v];
+    if (p->type != MAMBA__PV_INT && p->type != MAMBA__PV_BOOL) return 0;
+    if (p->i < lo || p->i > hi) return 0;
+    *out = p->i;
+    return 1;
+}
+
+/* BINPERSID: ('storage', <storage type>, key, location, numel) -> a STORAGE. */
+static mamba_status mamba__pk_persid(mamba__pk *k, uint32_t pid, uint32_t *out) {
+    const mamba__pval *t = &k->v[pid];
+    uint32_t ty, key, nel;
+    int64_t numel;
+    size_t bytes;
+    int si;
+    const mamba__zent *z;
+    char ks[64];
+    mamba_status st;
+    if (t->type != MAMBA__PV_TUPLE || t->count != 5 || !mamba__pk_streq(&k->v[mamba__pk_item(k, pid, 0)], "storage"))
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a persistent id is not a ('storage', type, key, location, size) tuple", 0, 0);
+    ty = mamba__pk_item(k, pid, 1); key = mamba__pk_item(k, pid, 2); nel = mamba__pk_item(k, pid, 4);
+    if (k->v[ty].type != MAMBA__PV_GLOBAL || k->v[ty].g < MAMBA__PG_STORAGE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a storage's type is not a torch storage class", 0, 0);
+    if (k->v[key].type != MAMBA__PV_STR || k->v[key].len == 0 || k->v[key].len >= sizeof ks)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a storage key is not a short string", 0, 0);
+    memcpy(ks, k->v[key].s, k->v[key].len); ks[k->v[key].len] = 0;
+    si = k->v[ty].g - MAMBA__PG_STORAGE;
+    if (!mamba__pk_int(k, nel, 0, (int64_t)1 << 48, &numel) || (uint64_t)numel > (uint64_t)((size_t)-1) ||
+        !mamba__mul((size_t)numel, mamba__pt_stypes[si].esize, &bytes))
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: storage %s has an invalid or absurd element count", ks, 0);
+    {
+        char nm[80];
+        memcpy(nm, "data/", 5); memcpy(nm + 5, ks, k->v[key].len + 1);
+        z = mamba__zip_find(k->ent, k->n_ent, k->prefix, k->plen, nm, 5 + k->v[key].len);
+    }
+    if (!z) return mamba__pk_fail(k, MAMBA_ERR_MISSING, "%s: storage %s has no data/ entry in the archive", ks, 0);
+    if (z->size < bytes)
+        return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: storage %s needs %d bytes, its entry holds %d", k->fname, ks, (long long)bytes, (long long)z->size);
+    if ((st = mamba__pk_new(k, MAMBA__PV_STORAGE, out)) != MAMBA_OK) return st;
+    k->v[*out].g = si;
+    k->v[*out].i = numel;
+    k->v[*out].s = k->v[key].s;
+    k->v[*out].len = k->v[key].len;
+    k->v[*out].ent = z;
+    return MAMBA_OK;
+}
+
+/* REDUCE: callable(args) for the three callables a state dict uses. */
+static mamba_status mamba__pk_reduce(mamba__pk *k, uint32_t fn, uint32_t args, uint32_t *out) {
+    const mamba__pval *f = &k->v[fn], *a = &k->v[args];
+    mamba_status st;
+    if (f->type != MAMBA__PV_GLOBAL || f->g >= MAMBA__PG_STORAGE || a->type != MAMBA__PV_TUPLE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle calls something that is not a state-dict constructor", 0, 0);
+    if (f->g == MAMBA__PG_ODICT) {
+        if (a->count != 0) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: OrderedDict built from arguments (only OrderedDict() is read)", 0, 0);
+        return mamba__pk_new(k, MAMBA__PV_DICT, out);
+    }
+    if (f->g == MAMBA__PG_PARAM) {   /* _rebuild_parameter(data, requires_grad, hooks) */
+        uint32_t t;
+        if (a->count != 3 || k->v[t = mamba__pk_item(k, args, 0)].type != MAMBA__PV_TENSOR)
+            return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: _rebuild_parameter without a tensor", 0, 0);
+        *out = t;
+        return MAMBA_OK;
+    }
+    /* _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]) */
+    if ((a->count != 6 && a->count != 7) || k->v[mamba__pk_item(k, args, 0)].type != MAMBA__PV_STORAGE ||
+        k->v[mamba__pk_item(k, args, 2)].type != MAMBA__PV_TUPLE || k->v[mamba__pk_item(k, args, 3)].type != MAMBA__PV_TUPLE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: _rebuild_tensor_v2 called with arguments torch never writes", 0, 0);
+    if ((st = mamba__pk_new(k, MAMBA__PV_TENSOR, out)) != MAMBA_OK) return st;
+    k->v[*out].i = args;
+    return MAMBA_OK;
+}
+
+/* Runs the pickle p[0..n) to its STOP; *root is the value left on the stack. */
+static mamba_status mamba__pk_run(mamba__pk *k, const unsigned char *p, size_t n, uint32_t *root) {
+    size_t i = 0;
+    mamba_status st = MAMBA_OK;
+    uint32_t v;
+#define MAMBA__NEED(c) do { if (n - i < (size_t)(c)) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle ends inside an opcode (truncated?)", 0, 0); } while (0)
+#define MAMBA__POP(x) do { if (!k->sp || k->v[k->stack[k->sp - 1]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle stack underflow at byte %d", 0, (long long)i); (x) = k->stack[--k->sp]; } while (0)
+#define MAMBA__TRYP(x) do { if ((st = (x)) != MAMBA_OK) return st; } while (0)
+    while (i < n) {
+        unsigned op = p[i++];
+        switch (op) {
+        case 0x80: MAMBA__NEED(1); if (p[i] < 2 || p[i] > 5) return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: pickle protocol %d is not read", 0, p[i]); i++; break;
+        case 0x95: MAMBA__NEED(8); i += 8; break;   /* FRAME: framing only */
+        case '.':  /* STOP */
+            if (k->sp != 1 || k->v[k->stack[0]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle stops with %d values on its stack", 0, (long long)k->sp);
+            *root = k->stack[0];
+            return MAMBA_OK;
+        case '(': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_MARK, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case ')': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_TUPLE, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case ']': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_LIST, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case '}': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_DICT, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'N': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_NONE, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 0x88: case 0x89:
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_BOOL, &v)); k->v[v].i = op == 0x88; MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'K': case 'M': case 'J': case 0x8a: {   /* BININT1, BININT2, BININT, LONG1 */
+            int64_t x = 0;
+            if (op == 'K') { MAMBA__NEED(1); x = p[i]; i += 1; }
+            else if (op == 'M') { MAMBA__NEED(2); x = (int64_t)mamba__le16(p + i); i += 2; }
+            else if (op == 'J') { MAMBA__NEED(4); x = (int64_t)(int32_t)mamba__le32(p + i); i += 4; }
+            else {
+                size_t nb, b;
+                uint64_t u = 0;
+                MAMBA__NEED(1); nb = p[i++];
+                if (nb > 8) return mamba__pk_fail(k, MAMBA_ERR_RANGE, "%s: pickle integer of %d bytes is too large", 0, (long long)nb);
+                MAMBA__NEED(nb);
+                for (b = nb; b-- > 0;) u = u << 8 | p[i + b];
+                if (nb && nb < 8 && (p[i + nb - 1] & 0x80)) u |= ~(uint64_t)0 << (8 * nb);   /* sign-extend */
+                memcpy(&x, &u, sizeof x);
+                i += nb;
+            }
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_INT, &v)); k->v[v].i = x; MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'G': MAMBA__NEED(8); i += 8; MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_FLOAT, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'X': case 0x8c: case 0x8d: case 'T': case 'U': case 'B': case 'C': {   /* strings and bytes */
+            uint64_t len;
+            if (op == 0x8c || op == 'U' || op == 'C') { MAMBA__NEED(1); len = p[i]; i += 1; }
+            else if (op == 0x8d) { MAMBA__NEED(8); len = mamba__le64(p + i); i += 8; }
+            else { MAMBA__NEED(4); len = mamba__le32(p + i); i += 4; }
+            if (len > n - i) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a pickle string of %d bytes runs past the end", 0, (long long)(len > (uint64_t)LLONG_MAX ? -1 : (long long)len));
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_STR, &v));
+            k->v[v].s = (const char *)p + i; k->v[v].len = (size_t)len;
+            i += (size_t)len;
+            MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'c': {   /* GLOBAL "module\nname\n" */
+            const unsigned char *m0 = p + i, *m1 = (const unsigned char *)memchr(m0, '\n', n - i), *n1;
+            if (!m1 || !(n1 = (const unsigned char *)memchr(m1 + 1, '\n', (size_t)(p + n - m1 - 1))))
+                return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: an unterminated GLOBAL in the pickle", 0, 0);
+            MAMBA__TRYP(mamba__pk_global(k, (const char *)m0, (size_t)(m1 - m0), (const char *)m1 + 1, (size_t)(n1 - m1 - 1)));
+            i = (size_t)(n1 + 1 - p);
+            break;
+        }
+        case 0x93: {  /* STACK_GLOBAL: module and name from the stack */
+            uint32_t a, b;
+            MAMBA__POP(b); MAMBA__POP(a);
+            if (k->v[a].type != MAMBA__PV_STR || k->v[b].type != MAMBA__PV_STR) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: STACK_GLOBAL without two strings", 0, 0);
+            MAMBA__TRYP(mamba__pk_global(k, k->v[a].s, k->v[a].len, k->v[b].s, k->v[b].len));
+            break;
+        }
+        case 'q': case 'r': case 0x94: {   /* BINPUT, LONG_BINPUT, MEMOIZE */
+            size_t idx;
+            if (op == 'q') { MAMBA__NEED(1); idx = p[i]; i += 1; }
+            else if (op == 'r') { MAMBA__NEED(4); idx = mamba__le32(p + i); i += 4; }
+            else idx = k->nmemo;
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo store with an empty stack", 0, 0);
+            if (idx > k->nmemo) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo index %d skips ahead (a pickler numbers them in order)", 0, (long long)idx);
+            if (idx == k->nmemo) {
+                if (!mamba__pk_grow(k->hp, (void **)&k->memo, &k->capm, k->nmemo + 1, sizeof(uint32_t))) return MAMBA__PK_NOMEM(k);
+                k->nmemo++;
+            }
+            k->memo[idx] = k->stack[k->sp - 1];
+            break;
+        }
+        case 'h': case 'j': {   /* BINGET, LONG_BINGET */
+            size_t idx;
+            if (op == 'h') { MAMBA__NEED(1); idx = p[i]; i += 1; } else { MAMBA__NEED(4); idx = mamba__le32(p + i); i += 4; }
+            if (idx >= k->nmemo) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo index %d was never stored", 0, (long long)idx);
+            MAMBA__TRYP(mamba__pk_push(k, k->memo[idx]));
+            break;
+        }
+        case '0': { uint32_t x; MAMBA__POP(x); (void)x; break; }   /* POP */
+        case '2': if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: DUP on an empty stack", 0, 0); MAMBA__TRYP(mamba__pk_push(k, k->stack[k->sp - 1])); break;
+        case '1': case 't': case 'l': case 'd': case 'e': case 'u': {   /* POP_MARK, TUPLE, LIST, DICT, APPENDS, SETITEMS */
+            size_t mk = mamba__pk_mark(k), q;
+            uint32_t c;
+            if (mk == (size_t)-1) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle opcode without its MARK at byte %d", 0, (long long)i);
+            if (op == '1') { k->sp = mk; break; }
+            if (op == 'e' || op == 'u') {
+                if (mk == 0) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPENDS/SETITEMS without a container", 0, 0);
+                c = k->stack[mk - 1];
+                if (k->v[c].type != (op == 'e' ? MAMBA__PV_LIST : MAMBA__PV_DICT) || (op == 'u' && (k->sp - mk - 1) % 2))
+                    return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPENDS/SETITEMS on the wrong kind of object at byte %d", 0, (long long)i);
+            } else {
+                if (op == 'd' && (k->sp - mk - 1) % 2) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: DICT with an odd number of items", 0, 0);
+                MAMBA__TRYP(mamba__pk_new(k, op == 't' ? MAMBA__PV_TUPLE : op == 'l' ? MAMBA__PV_LIST : MAMBA__PV_DICT, &c));
+            }
+            for (q = mk + 1; q < k->sp; q++) MAMBA__TRYP(mamba__pk_append(k, c, k->stack[q]));
+            k->sp = mk;
+            if (op == 't' || op == 'l' || op == 'd') MAMBA__TRYP(mamba__pk_push(k, c));
+            break;
+        }
+        case 0x85: case 0x86: case 0x87: {   /* TUPLE1..3 */
+            size_t cnt = op - 0x84, q;
+            if (k->sp < cnt) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle stack underflow at byte %d", 0, (long long)i);
+            for (q = k->sp - cnt; q < k->sp; q++)
+                if (k->v[k->stack[q]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a MARK inside a short tuple", 0, 0);
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_TUPLE, &v));
+            for (q = k->sp - cnt; q < k->sp; q++) MAMBA__TRYP(mamba__pk_append(k, v, k->stack[q]));
+            k->sp -= cnt;
+            MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'a': case 's': {   /* APPEND, SETITEM */
+            uint32_t x, y = 0, c;
+            MAMBA__POP(x);
+            if (op == 's') { y = x; MAMBA__POP(x); }
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPEND/SETITEM without a container", 0, 0);
+            c = k->stack[k->sp - 1];
+            if (k->v[c].type != (op == 'a' ? MAMBA__PV_LIST : MAMBA__PV_DICT)) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPEND/SETITEM on the wrong kind of object", 0, 0);
+            MAMBA__TRYP(mamba__pk_append(k, c, x));
+            if (op == 's') MAMBA__TRYP(mamba__pk_append(k, c, y));
+            break;
+        }
+        case 'Q': { uint32_t pid; MAMBA__POP(pid); MAMBA__TRYP(mamba__pk_persid(k, pid, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break; }
+        case 'R': { uint32_t fn, args; MAMBA__POP(args); MAMBA__POP(fn); MAMBA__TRYP(mamba__pk_reduce(k, fn, args, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break; }
+        case 'b': {   /* BUILD: a state dict's _metadata (or a tensor's state): read, not applied */
+            uint32_t state, obj;
+            MAMBA__POP(state); (void)state;
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: BUILD without an object", 0, 0);
+            obj = k->stack[k->sp - 1];
+            if (k->v[obj].type != MAMBA__PV_DICT && k->v[obj].type != MAMBA__PV_TENSOR) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: BUILD on an object a state dict does not hold", 0, 0);
+            break;
+        }
+        default: {
+            char hex[8];
+            static const char digits[] = "0123456789abcdef";
+            hex[0] = '0'; hex[1] = 'x'; hex[2] = digits[op >> 4]; hex[3] = digits[op & 15]; hex[4] = 0;
+            return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: pickle opcode %s is not part of a torch.save state dict: refused", hex, 0);
+        }
+        }
+    }
+#undef MAMBA__NEED
+#undef MAMBA__POP
+#undef MAMBA__TRYP
+    return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle ends without STOP (truncated?)", 0, 0);
+}
+
+/* One TENSOR value -> a table entry named name (a strided one gathered into a kept copy). */
+static mamba_status mamba__pk_tensor(mamba__pk *k, uint32_t tv, const char *name, mamba__tensor *t) {
+    uint32_t args = (uint32_t)k->v[tv].i, sv = mamba__pk_item(k, args, 0), szv = mamba__pk_item(k, args, 2), stv = mamba__pk_item(k, args, 3);
+    const mamba__pval *s = &k->v[sv];
+    int64_t off, size[MAMBA__MAX_NDIM], stride[MAMBA__MAX_NDIM];
+    size_t esize = mamba__pt_stypes[s->g].esize, numel = 1, nbytes;
+    int nd = (int)k->v[szv].count, d, contiguous = 1;
+    if (k->v[szv].count > MAMBA__MAX_NDIM || k->v[stv].count != k->v[szv].count)
+        return mamba__err(k->e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions or a stride per dimension missing", k->fname, name, 0, 0);
+    if (!mamba__pk_int(k, mamba__pk_item(k, args, 1), 0, (int64_t)1 << 48, &off) || (uint64_t)off > (uint64_t)((size_t)-1))
+        return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid storage offset", k->fname, name, 0, 0);
+    for (d = 0; d < nd; d++) {
+        if (!mamba__pk_int(k, mamba__pk_item(k, szv, (uint32_t)d), 0, (int64_t)1 << 40, &size[d]) ||
+            !mamba__pk_int(k, mamba__pk_item(k, stv, (uint32_t)d), 0, (int64_t)1 << 48, &stride[d]) ||
+            (uint64_t)size[d] > (uint64_t)((size_t)-1) || (uint64_t)stride[d] > (uint64_t)((size_t)-1))
+            return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid or absurd size or stride", k->fname, name, 0, 0);
+        if (!mamba__mul(numel, (size_t)size[d], &numel)) return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: size overflows", k->fname, name, 0, 0);
+    }
+    if (!mamba__mul(numel, esize, &nbytes)) return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: size overflows", k->fname, name, 0, 0);
+    if (numel) {   /* the last element it reaches must lie inside its storage */
+        size_t ext = (size_t)off, x;
+        for (d = 0; d < nd; d++) {
+            if (!mamba__mul((size_t)(size[d] - 1), (size_t)stride[d], &x) || !mamba__add(ext, x, &ext))
+                return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: extent overflows", k->fname, name, 0, 0);
+        }
+        if (ext >= (size_t)s->i)
+            return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s reaches element %d of a storage of %d", k->fname, name, (long long)ext, (long long)s->i);
+    }
+    {   /* row-major? (dimensions of size 1 may have any stride) */
+        int64_t want = 1;
+        for (d = nd; d-- > 0;) {
+            if (size[d] != 1 && stride[d] != want) contiguous = 0;
+            want *= size[d];
+        }
+    }
+    memset(t, 0, sizeof *t);
+    t->dtype = mamba__pt_stypes[s->g].dtype;
+    memcpy(t->dtype_name, mamba__pt_stypes[s->g].dtype_name, strlen(mamba__pt_stypes[s->g].dtype_name) + 1);
+    t->ndim = nd;
+    for (d = 0; d < nd; d++) t->shape[d] = size[d];
+    t->nbytes = nbytes;
+    t->file = k->fname;
+    if (!numel) {
+        t->data = s->ent->data;
+    } else if (contiguous) {
+        t->data = s->ent->data + (size_t)off * esize;
+    } else {   /* gather once, in row-major order */
+        unsigned char *copy = MAMBA__CAST(unsigned char *, mamba__halloc(k->hp, nbytes));
+        int64_t idx[MAMBA__MAX_NDIM];
+        size_t q, src;
+        mamba__blob b;
+        mamba_status st;
+        if (!copy) return mamba__err(k->e, MAMBA_ERR_NOMEM, "%s: out of memory copying strided tensor %s", k->fname, name, 0, 0);
+        memset(idx, 0, sizeof idx);
+        for (q = 0; q < numel; q++) {
+            src = (size_t)off;
+            for (d = 0; d < nd; d++) src += (size_t)idx[d] * (size_t)stride[d];
+            memcpy(copy + q * esize, s->ent->data + src * esize, esize);
+            for (d = nd; d-- > 0;) { if (++idx[d] < size[d]) break; idx[d] = 0; }
+        }
+        b.data = copy; b.size = nbytes; b.kind = 1;
+        if ((st = k->keep(k->keep_user, &b, k->e)) != MAMBA_OK) { mamba__hfree(k->hp, copy); return st; }
+        t->data = copy;
+    }
+    return MAMBA_OK;
+}
+
+/* Reads one torch.save zip (d[0..n)) and appends its tensors to ts. A tensor
+   that is an exact alias of the embedding (state-spaces' tied lm_head.weight
+   shares the embedding's storage) is left out, so the model is tied as
+   trained and a GGUF written from it has no separate output.weight. */
+static mamba_status mamba__torch_read(mamba__tensors *ts, const unsigned char *d, size_t n, const char *fname,
+                                      const mamba_options *o, mamba__keep_fn keep, void *keep_user, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
+    mamba__pk k;
+    mamba__zent *ent = NULL;
+    size_t n_ent = 0, i, max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS);
+    const mamba__zent *pkl = NULL, *bo;
+    mamba_status st;
+    uint32_t root = 0, q;
+    if (n >= 2 && d[0] == 0x80 && d[1] <= 5)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: a legacy (pre-1.6) torch.save file: re-save it with a current torch (torch.save(torch.load(f), f)) or convert it to safetensors", fname, 0, 0, 0);
+    if (n < 4 || memcmp(d, "PK\003\004", 4) != 0)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: not a torch.save zip archive", fname, 0, 0, 0);
+    if ((st = mamba__zip_read(hp, d, n, fname, max_tensors + 64, &ent, &n_ent, e)) != MAMBA_OK) return st;
+    memset(&k, 0, sizeof k);
+    k.hp = hp; k.e = e; k.fname = fname; k.ent = ent; k.n_ent = n_ent; k.max_tensors = max_tensors;
+    k.keep = keep; k.keep_user = keep_user;
+    /* exactly one <stem>/data.pkl at the top */
+    for (i = 0; i < n_ent; i++) {
+        const char *s = ent[i].name, *slash = (const char *)memchr(s, '/', ent[i].name_len);
+        if (slash && (size_t)(slash - s) + 1 + 8 == ent[i].name_len && !memcmp(slash + 1, "data.pkl", 8)) {
+            if (pkl) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: the archive holds more than one data.pkl", fname, 0, 0, 0); }
+            pkl = &ent[i];
+            k.prefix = s; k.plen = (size_t)(slash - s) + 1;
+        }
+    }
+    if (!pkl) {
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: a zip archive without <name>/data.pkl: not a torch.save checkpoint", fname, 0, 0, 0);
+    }
+    if (pkl->size > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER)) {
+        long long big = (long long)pkl->size;
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: data.pkl of %d bytes exceeds the limit (max_json_bytes)", fname, 0, big, 0);
+    }
+    bo = mamba__zip_find(ent, n_ent, k.prefix, k.plen, "byteorder", 9);
+    if (bo && !(bo->size == 6 && !memcmp(bo->data, "little", 6))) {
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: the checkpoint's byteorder record is not 'little'", fname, 0, 0, 0);
+    }
+    st = mamba__pk_run(&k, pkl->data, (size_t)pkl->size, &root);
+    if (st == MAMBA_OK && k.v[root].type != MAMBA__PV_DICT)
+        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: the pickle holds no state dict (its top object is not a dict)", fname, 0, 0, 0);
+    if (st == MAMBA_OK && (k.v[root].count / 2 > max_tensors || ts->n + k.v[root].count / 2 > max_tensors))
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit (max_tensors)", fname, 0, (long long)(k.v[root].count / 2), 0);
+    if (st == MAMBA_OK && ts->n + k.v[root].count / 2 > ts->cap) {   /* grow the table once */
+        size_t ncap = ts->n + k.v[root].count / 2, bytes;
+        mamba__tensor *nt;
+        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, bytes)))) {
+            st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the tensor table", fname, 0, 0, 0);
+        } else {
+            if (ts->t) { memcpy(nt, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
+            ts->t = nt;
+            ts->cap = ncap;
+        }
+    }
+    for (q = st == MAMBA_OK ? k.v[root].head : (uint32_t)-1; q != (uint32_t)-1 && st == MAMBA_OK; q = k.it[k.it[q].next].next) {
+        uint32_t kv = k.it[q].v, vv = k.it[k.it[q].next].v;
+        char name[160];
+        mamba__tensor *t;
+        if (k.v[kv].type != MAMBA__PV_STR || k.v[kv].len == 0 || k.v[kv].len >= sizeof name || memchr(k.v[kv].s, 0, k.v[kv].len)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a state dict key is not a tensor name", fname, 0, 0, 0);
+            break;
+        }
+        memcpy(name, k.v[kv].s, k.v[kv].len); name[k.v[kv].len] = 0;
+        if (k.v[vv].type != MAMBA__PV_TENSOR) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: state dict entry %s is not a tensor (a training checkpoint? save model.state_dict())", fname, name, 0, 0);
+            break;
+        }
+        t = &ts->t[ts->n];
+        if ((st = mamba__pk_tensor(&k, vv, name, t)) != MAMBA_OK) break;
+        if (!(t->name = MAMBA__CAST(char *, mamba__halloc(hp, k.v[kv].len + 1)))) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
+        memcpy(t->name, name, k.v[kv].len + 1);
+        ts->n++;
+    }
+    if (st == MAMBA_OK) {   /* drop lm_head.weight when it is the embedding itself */
+        mamba__tensor *h = NULL, *emb = NULL;
+        for (i = 0; i < ts->n; i++) {
+            const char *nm = ts->t[i].name;
+            if (!strncmp(nm, "model.", 6)) nm += 6;
+            if (!strcmp(nm, "lm_head.weight")) h = &ts->t[i];
+            if (!strcmp(nm, "backbone.embedding.weight") || !strcmp(nm, "backbone.embeddings.weight")) emb = &ts->t[i];
+        }
+        if (h && emb && h->data == emb->data && h->nbytes == emb->nbytes && h->dtype == emb->dtype && h->ndim == emb->ndim &&
+            !memcmp(h->shape, emb->shape, sizeof h->shape) && h->file == emb->file) {
+            mamba__hfree(hp, h->name);
+            *h = ts->t[--ts->n];
+        }
+    }
+    if (k.v) mamba__hfree(hp, k.v);
+    if (k.it) mamba__hfree(hp, k.it);
+    if (k.stack) mamba__hfree(hp, k.stack);
+    if (k.memo) mamba__hfree(hp, k.memo);
+    mamba__hfree(hp, ent);
+    return st;
+}
+
+/* -- Mistral's layout: params.json + consolidated.safetensors -------------
+   mistral-inference's MambaArgs (dim, n_layers, vocab_size, n_groups, rms_norm,
+   residual_in_fp32, fused_add_norm, pad_vocab_size_multiple, tie_embeddings,
+   model_type "mamba") build a state-spaces MambaConfig with ssm_cfg
+   {"layer": "Mamba2", "ngroups": n_groups}, every other Mamba2 argument at its
+   default; the weights are that MambaLMHeadModel's state dict under "model.".
+   params.json is rewritten as that original-format config.json. */
+
+static int mamba__pt_bool(const mamba__json *j, const char *key, int def) {
+    uint32_t v = mamba__json_get(j, 0, key);
+    return !v ? def : j->tok[v].type == MAMBA__J_TRUE ? 1 : j->tok[v].type == MAMBA__J_FALSE ? 0 : def;
+}
+
+static size_t mamba__put_int(char *o, long long v) {
+    char tmp[24];
+    size_t n = 0, k = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) o[k++] = '-';
+    while (n) o[k++] = tmp[--n];
+    return k;
+}
+
+/* params.json text -> the equivalent state-spaces config.json text in out (>= 512 bytes). */
+static MAMBA__UNUSED mamba_status mamba__mistral_config(mamba__heap *hp, const char *text, size_t len, char *out, size_t cap,
+                                          size_t *out_len, const mamba_options *o, mamba_error *e) {
+    mamba__json j;
+    mamba_status st;
+    static const char *const ints[] = {"dim", "n_layers", "vocab_size", "n_groups", "pad_vocab_size_multiple"};
+    static const char *const outk[] = {"d_model", "n_layer", "vocab_size", "ngroups", "pad_vocab_size_multiple"};
+    long long val[5];
+    size_t w = 0, q;
+    uint32_t v;
+    if (cap < 512) return mamba__err(e, MAMBA_ERR_BADARG, "params.json: buffer too small", 0, 0, 0, 0);
+    if (len > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER))
+        return mamba__err(e, MAMBA_ERR_LIMIT, "params.json: %d bytes exceed the limit (max_json_bytes)", 0, 0, (long long)len, 0);
+    st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "params.json");
+    if (st != MAMBA_OK) return st;
+    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "params.json is not a JSON object", 0, 0, 0, 0); }
+    v = mamba__json_get(&j, 0, "model_type");
+    if ((v && !mamba__json_eq(&j, v, "mamba")) || !mamba__json_get(&j, 0, "n_groups")) {
+        mamba__json_free(&j);
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "params.json does not describe a Mamba model (model_type \"mamba\" with n_groups): Mistral's transformers are not supported", 0, 0, 0, 0);
+    }
+    for (q = 0; q < 5; q++) {
+        v = mamba__json_get(&j, 0, ints[q]);
+        val[q] = 1;
+        if (!v && q == 4) continue;   /* no padding */
+        if (!v || !mamba__json_int(&j, v, 1, q == 1 ? 4096 : q == 2 ? 1 << 24 : MAMBA_MAX_DIM, &val[q])) {
+            mamba__json_free(&j);
+            return mamba__err(e, MAMBA_ERR_CONFIG, "params.json: %s is missing or out of range", ints[q], 0, 0, 0);
+        }
+    }
+#define MAMBA__PUT(s) do { size_t l_ = strlen(s); memcpy(out + w, s, l_); w += l_; } while (0)
+    MAMBA__PUT("{");
+    for (q = 0; q < 5; q++) {
+        if (q == 3) continue;
+        MAMBA__PUT("\""); MAMBA__PUT(outk[q]); MAMBA__PUT("\": ");
+        w += mamba__put_int(out + w, val[q]);
+        MAMBA__PUT(", ");
+    }
+    MAMBA__PUT("\"ssm_cfg\": {\"layer\": \"Mamba2\", \"ngroups\": ");
+    w += mamba__put_int(out + w, val[3]);
+    MAMBA__PUT("}, \"rms_norm\": ");
+    MAMBA__PUT(mamba__pt_bool(&j, "rms_norm", 1) ? "true" : "false");
+    if ((v = mamba__json_get(&j, 0, "tie_embeddings")) != 0) {
+        MAMBA__PUT(", \"tie_embeddings\": ");
+        MAMBA__PUT(mamba__pt_bool(&j, "tie_embeddings", 1) ? "true" : "false");
+    }
+    MAMBA__PUT("}");
+#undef MAMBA__PUT
+    out[w] = 0;
+    *out_len = w;
+    mamba__json_free(&j);
+    return MAMBA_OK;
+}
+
+/* -- the PyTorch and Mistral readers (their lines in mamba__formats, G.2) --
+   state-spaces' layout is the Hugging Face one with torch.save weights
+   (config.json + pytorch_model.bin or its shards with
+   pytorch_model.bin.index.json): F.3's mamba__layout_read walks it with
+   mamba__pt_load_shard. Mistral's layout has its own config, params.json. */
+
+/* mamba__torch_read's keeper during a load: a strided tensor's copy lives as
+   long as the model. */
+static mamba_status mamba__keep_copy(void *m, const mamba__blob *b, mamba_error *e) {
+    return mamba__add_blob((mamba_model *)m, b, NULL, e);
+}
+
+/* Memory: the bytes of one torch.save zip and the text of its config.json. */
+static int mamba__pt_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    return config_json != NULL && n >= 4 && !memcmp(p, "PK\003\004", 4);
+}
+static mamba_status mamba__pt_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                          const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    mamba_status st = mamba__torch_read(&d->ts, p, n, "weights", o, mamba__keep_copy, m, e);
+    if (st == MAMBA_OK) st = mamba__config_parse(&m->heap, &d->cfg, config_json, config_len, &d->tie_explicit, o, e);
+    return st;
+}
+
+#ifndef MAMBA_NO_STDIO
+/* Whether dir/name exists. Claims get no heap: a path too long for the
+   buffer is not probed (reads as absent). */
+static int mamba__pt_probe(const char *dir, const char *name) {
+    char buf[1024];
+    size_t a = strlen(dir), b = strlen(name);
+    if (a + b + 2 > sizeof buf) return 0;
+    memcpy(buf, dir, a);
+    if (a && dir[a - 1] != '/') buf[a++] = '/';
+    memcpy(buf + a, name, b + 1);
+    return mamba__file_exists(buf);
+}
+
+/* Maps one torch.save file and appends its tensors (mamba__load_shard's twin). */
+static mamba_status mamba__pt_load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st != MAMBA_OK) return st;
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
+    return mamba__torch_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, mamba__keep_copy, m, e);
+}
+
+/* A path: a .bin file next to its config.json, or a directory with
+   pytorch_model.bin.index.json or pytorch_model.bin and no
+   model.safetensors(.index.json) (a directory with both reads as safetensors). */
+static int mamba__pt_claims_path(const char *path) {
+    if (mamba__ends_with(path, ".bin")) return 1;
+    if (mamba__pt_probe(path, "model.safetensors.index.json") || mamba__pt_probe(path, "model.safetensors")) return 0;
+    return mamba__pt_probe(path, "pytorch_model.bin.index.json") || mamba__pt_probe(path, "pytorch_model.bin");
+}
+static mamba_status mamba__pt_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o, mamba_error *e) {
+    static const mamba__layout ss = {".bin", "pytorch_model.bin.index.json", "pytorch_model.bin", mamba__pt_load_shard};
+    return mamba__layout_read(m, d, path, &ss, o, e);
+}
+
+/* Mistral's layout is a directory: no bytes in memory are claimed (pass
+   consolidated.safetensors with a config.json instead). */
+static int mamba__mistral_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    (void)p; (void)n; (void)config_json;
+    return 0;
+}
+
+/* A path: a directory with params.json and no config.json (with both, the
+   Hugging Face layout is read). */
+static int mamba__mistral_claims_path(const char *path) {
+    return !mamba__pt_probe(path, "config.json") && mamba__pt_probe(path, "params.json");
+}
+
+/* params.json rewritten as a state-spaces config.json, then consolidated.safetensors. */
+static mamba_status mamba__mistral_read_file(mamba_model *m, mamba__desc *d, const char *dir, const mamba_options *o,
+                                             mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob pj;
+    mamba_status st;
+    char *path, *text;
+    size_t len = 0;
+    if (!(path = mamba__path_join(hp, dir, "params.json"))) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    st = mamba__read_file(hp, &pj, path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
+    mamba__hfree(hp, path);
+    if (st != MAMBA_OK) return st;
+    hp->input += pj.size;
+    if (!(text = MAMBA__CAST(char *, mamba__halloc(hp, 1024)))) { mamba__blob_release(hp, &pj); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
+    st = mamba__mistral_config(hp, (const char *)pj.data, pj.size, text, 1024, &len, o, e);
+    mamba__blob_release(hp, &pj);
+    if (st == MAMBA_OK && !(path = mamba__path_join(hp, dir, "consolidated.safetensors"))) st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    if (st == MAMBA_OK) {
+        st = mamba__load_shard(m, &d->ts, path, o, e);
+        mamba__hfree(hp, path);
+    }
+    if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, text, len, &d->tie_explicit, o, e);
+    mamba__hfree(hp, text);
+    return st;
+}
+#endif /* MAMBA_NO_STDIO */
+
+/* ---- end of F.6 ---------------------------------------------------------------- */
+
 /* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
 /* ---- G.1 binding tensors to layers -------------------------------------- */
@@ -10228,6 +11139,10 @@ typedef struct mamba__format {
 #endif
 static const mamba__format mamba__formats[] = {
     MAMBA__FORMAT("GGUF", mamba__gguf),
+#ifndef MAMBA_NO_STDIO
+    {"Mistral params.json", mamba__mistral_claims_memory, NULL, mamba__mistral_claims_path, mamba__mistral_read_file},   /* claims no memory */
+#endif
+    MAMBA__FORMAT("PyTorch torch.save", mamba__pt),
     MAMBA__FORMAT("safetensors", mamba__st),   /* claims every path: keep it last */
 };
 #undef MAMBA__FORMAT
