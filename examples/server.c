@@ -385,6 +385,8 @@ typedef struct conn {
     int keep_alive, close_after, head_done, sent_continue;
     size_t head_len, body_len;
     char method[16], path[512];
+    int peer_closed;         /* EOF seen: no more POLLIN                     */
+    double t_drain;
     struct job *job;
 } conn;
 
@@ -1286,9 +1288,9 @@ static void dispatch(server *S, conn *c, const char *method, const char *path, c
 static void conn_after_write(conn *c) {
     if (c->state != C_WRITE || c->out.n != 0) return;
     if (c->close_after) {
-        c->state = C_DRAIN;
+        c->state = c->peer_closed ? C_DEAD : C_DRAIN;
         shutdown(c->fd, SHUT_WR);
-        c->t_io = now_s();
+        c->t_drain = now_s();
     } else {
         c->state = C_READ;
         conn_reset_request(c);
@@ -1428,19 +1430,29 @@ static void conn_process(server *S, conn *c) {
     }
 }
 
-/* Bytes from the socket; 0 when the peer closed or failed. */
+/* Bytes from the socket, each chunk parsed as it comes; 0 when the peer
+   closed or failed (after what it sent before closing was answered, when it
+   was waiting for no job). */
 static int conn_read(server *S, conn *c) {
     char buf[65536];
     for (;;) {
         ssize_t r = read(c->fd, buf, sizeof buf);
         if (r > 0) {
             c->t_io = now_s();
-            if (c->state == C_DRAIN) continue;   /* discard */
+            if (c->state == C_DRAIN || (c->close_after && c->state != C_READ)) continue;   /* never read: discard */
             if (c->in.n + (size_t)r > S->max_head + S->max_body + sizeof buf) return 0;   /* flooding */
             if (!sb_put(&c->in, buf, (size_t)r)) return 0;
+            if (c->state == C_READ) conn_process(S, c);
             continue;
         }
-        if (r == 0) return 0;
+        if (r == 0) {   /* the peer is done sending: answer what it sent, then close */
+            if (c->job || c->state == C_DEAD) return 0;
+            if (c->state == C_READ && c->in.n) conn_process(S, c);
+            if (c->job || c->state == C_READ || c->state == C_DRAIN) return 0;
+            c->close_after = 1;   /* C_WRITE: the answer goes out first */
+            c->peer_closed = 1;
+            return 1;
+        }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return 1;
         return 0;
@@ -1570,6 +1582,10 @@ static void accept_all(server *S) {
         if (fd < 0) return;
         if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) { close(fd); continue; }
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        {   /* bound what the kernel holds for a client too, so --out-cap decides */
+            int sndbuf = S->out_cap < 16384 ? 16384 : S->out_cap > (1 << 20) ? 1 << 20 : (int)S->out_cap;
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        }
         if (S->n_conns >= S->max_conn) {
             static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
             ssize_t w = write(fd, busy, sizeof busy - 1);
@@ -1744,7 +1760,7 @@ int main(int argc, char **argv) {
         for (i = 0; i < S->n_conns; i++) {
             conn *c = S->conns[i];
             pfd[np].fd = c->fd;
-            pfd[np].events = (short)(POLLIN | (c->out.n > c->out_off ? POLLOUT : 0));
+            pfd[np].events = (short)((c->peer_closed ? 0 : POLLIN) | (c->out.n > c->out_off ? POLLOUT : 0));
             pfd[np++].revents = 0;
         }
         if (poll(pfd, (nfds_t)np, busy ? 0 : 50) < 0 && errno != EINTR) { perror("mamba-server: poll"); break; }
@@ -1757,7 +1773,7 @@ int main(int argc, char **argv) {
             short re = k < np && pfd[k].fd == c->fd ? pfd[k].revents : 0;
             if (c->state == C_DEAD) continue;
             if (re & POLLOUT) { conn_flush(c); conn_after_write(c); }
-            if (re & (POLLIN | POLLHUP | POLLERR)) {
+            if (!c->peer_closed && (re & (POLLIN | POLLHUP | POLLERR))) {
                 if (!conn_read(S, c)) {
                     if (c->job) fprintf(stderr, "mamba-server: client on fd %d went away; request %ld cancelled\n", c->fd, c->job->id);
                     conn_kill(S, c);
@@ -1774,7 +1790,7 @@ int main(int argc, char **argv) {
             } else if (c->out.n > c->out_off && t - c->t_io > S->timeout) {
                 fprintf(stderr, "mamba-server: fd %d: client stopped reading, disconnecting\n", c->fd);
                 conn_kill(S, c);
-            } else if (c->state == C_DRAIN && t - c->t_io > 1.0) c->state = C_DEAD;
+            } else if (c->state == C_DRAIN && t - c->t_drain > 1.0) c->state = C_DEAD;
         }
         schedule(S);
         for (i = 0, active = 0; i < S->n_slots; i++) active += S->slots[i].j != NULL;
