@@ -31,7 +31,8 @@ QEMU    ?= qemu-aarch64
 HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/dev/null 2>&1 && echo 1)
 IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
-TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize
+TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize \
+           build/mamba-server
 TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
            build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
@@ -53,7 +54,7 @@ VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
 VGBIN   := build/vg/test_model build/vg/test_tokenizer build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
-VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
+VGTOOLS := $(subst build/,build/vg/,$(filter-out build/mamba-server,$(TOOLS)))
 endif
 BUILT   := $(subst $(QEMU):,,$(subst vg:,,$(subst vgtools:,,$(TESTS)))) $(VGTOOLS)
 
@@ -124,6 +125,8 @@ ifeq ($(HAVE_RV),1)
 FW_BUILT += build/firmware-riscv.elf
 endif
 TESTS   += sh:tests/test_firmware.sh
+# mamba-server under real clients (openai npm, curl, raw sockets), also its ASan build
+TESTS   += sh:tests/test_server.sh
 
 .PHONY: all run test bench clean goldens fuzz fuzz-ci firmware firmware-run
 
@@ -169,6 +172,9 @@ build/readme_example: build/readme_example.c mamba.h
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
+# the server with AddressSanitizer + UndefinedBehaviorSanitizer (tests/test_server.sh)
+build/mamba-server_san: examples/server.c mamba.h | build
+	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 # the valgrind builds (see VALGRIND above)
@@ -213,8 +219,8 @@ GGUF_REF := $(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard 
 build/tmp/ref-%.gguf: tests/data/%/config.json tests/ref/gguf_write.py | build
 	python3 tests/ref/gguf_write.py tests/data/$* $@
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT)
-	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) build/mamba-server_san
+	@OMP_NUM_THREADS=2 MAMBA_SERVER_SAN=build/mamba-server_san QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
 	    sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
