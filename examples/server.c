@@ -436,7 +436,7 @@ typedef struct pc_entry {
 } pc_entry;
 
 typedef struct metrics {
-    unsigned long long requests, prompt_tokens, gen_tokens, disconnects, cache_hits, cache_misses, cache_hit_tokens,
+    unsigned long long requests, prompt_tokens, gen_tokens, disconnects,
         rejected_full, resp[600];
 } metrics;
 
@@ -458,6 +458,7 @@ typedef struct server {
     pc_entry *cache;
     size_t cache_bytes;
     int cache_entries;
+    struct { unsigned long long lookups, hits, hit_tokens, inserts, evictions; } cst;   /* as mamba_cache_stats */
     uint64_t cache_clock;
     long next_id;
     metrics mt;
@@ -523,15 +524,22 @@ static void pc_evict(server *S, size_t need) {
         *victim = e->next;
         S->cache_bytes -= e->bytes;
         S->cache_entries--;
+        S->cst.evictions++;
         pc_free_entry(e);
     }
 }
-static pc_entry *pc_lookup(server *S, const int *t, size_t max_n) {
+/* The longest held prefix t[0..k), k <= max_n, restored into s (reset on a
+   miss); returns k. (Same contract as mamba_cache_lookup.) */
+static size_t pc_lookup(server *S, const int *t, size_t max_n, mamba_state *s) {
     pc_entry *e, *best = NULL;
+    S->cst.lookups++;
     for (e = S->cache; e; e = e->next)
         if (e->n <= max_n && (!best || e->n > best->n) && !memcmp(e->tok, t, e->n * sizeof(int))) best = e;
-    if (best) best->used = ++S->cache_clock;
-    return best;
+    if (!best || mamba_state_copy(s, &best->st) != MAMBA_OK) { mamba_state_reset(s); return 0; }
+    best->used = ++S->cache_clock;
+    S->cst.hits++;
+    S->cst.hit_tokens += best->n;
+    return best->n;
 }
 static void pc_insert(server *S, const int *t, size_t n, const mamba_state *st) {
     size_t sbytes = mamba_state_size(S->cfg), bytes;
@@ -559,6 +567,7 @@ static void pc_insert(server *S, const int *t, size_t n, const mamba_state *st) 
     S->cache = e;
     S->cache_bytes += bytes;
     S->cache_entries++;
+    S->cst.inserts++;
 }
 
 /* ---- connections: output ------------------------------------------------ */
@@ -789,18 +798,10 @@ static int job_push_tok(job *j, int t) {
 
 static void slot_start(server *S, int si, job *j) {
     slot *sl = &S->slots[si];
-    pc_entry *e = S->cache_bytes_max ? pc_lookup(S, j->tok, j->n_prompt - 1) : NULL;
     sl->j = j;
     j->slot = si;
-    if (e && mamba_state_copy(sl->st, &e->st) == MAMBA_OK) {
-        sl->pos = e->n;
-        S->mt.cache_hits++;
-        S->mt.cache_hit_tokens += e->n;
-    } else {
-        mamba_state_reset(sl->st);
-        sl->pos = 0;
-        if (S->cache_bytes_max) S->mt.cache_misses++;
-    }
+    if (S->cache_bytes_max) sl->pos = pc_lookup(S, j->tok, j->n_prompt - 1, sl->st);
+    else { mamba_state_reset(sl->st); sl->pos = 0; }
     sampler_setup(S, sl, j);
     mamba_decode_init(&sl->dec, 0);
 }
@@ -1151,9 +1152,11 @@ static void metrics_text(server *S, sbuf *b) {
     M("mamba_rejected_total", "counter", "Requests refused with 503 because the queue was full.", "%llu", S->mt.rejected_full);
     M("mamba_disconnects_total", "counter", "Requests cancelled because the client went away.", "%llu", S->mt.disconnects);
     M("mamba_connections_open", "gauge", "Open client connections.", "%d", S->n_conns);
-    M("mamba_prefix_cache_hits_total", "counter", "Requests that resumed from a cached prefix state.", "%llu", S->mt.cache_hits);
-    M("mamba_prefix_cache_misses_total", "counter", "Requests that found no cached prefix.", "%llu", S->mt.cache_misses);
-    M("mamba_prefix_cache_hit_tokens_total", "counter", "Prompt tokens skipped thanks to the prefix cache.", "%llu", S->mt.cache_hit_tokens);
+    M("mamba_prefix_cache_lookups_total", "counter", "Prefix-cache lookups (one per request while the cache is on).", "%llu", S->cst.lookups);
+    M("mamba_prefix_cache_hits_total", "counter", "Requests that resumed from a cached prefix state.", "%llu", S->cst.hits);
+    M("mamba_prefix_cache_hit_tokens_total", "counter", "Prompt tokens skipped thanks to the prefix cache.", "%llu", S->cst.hit_tokens);
+    M("mamba_prefix_cache_inserts_total", "counter", "States stored in the prefix cache.", "%llu", S->cst.inserts);
+    M("mamba_prefix_cache_evictions_total", "counter", "States dropped from the prefix cache to make room.", "%llu", S->cst.evictions);
     M("mamba_prefix_cache_bytes", "gauge", "Bytes held by the prefix cache.", "%zu", S->cache_bytes);
     M("mamba_prefix_cache_entries", "gauge", "States held by the prefix cache.", "%d", S->cache_entries);
     M("process_resident_memory_bytes", "gauge", "Resident set size.", "%ld", rss * sysconf(_SC_PAGESIZE));
