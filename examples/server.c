@@ -528,17 +528,21 @@ static void pc_evict(server *S, size_t need) {
         pc_free_entry(e);
     }
 }
-/* The longest held prefix t[0..k), k <= max_n, restored into s (reset on a
-   miss); returns k. (Same contract as mamba_cache_lookup.) */
-static size_t pc_lookup(server *S, const int *t, size_t max_n, mamba_state *s) {
+/* The longest held prefix t[0..k), from < k <= max_n, restored into s;
+   returns k, or `from` when there is none (s untouched; with from == 0 it is
+   reset). With from == 0 this is mamba_cache_lookup's contract. */
+static size_t pc_lookup(server *S, const int *t, size_t max_n, mamba_state *s, size_t from) {
     pc_entry *e, *best = NULL;
     S->cst.lookups++;
     for (e = S->cache; e; e = e->next)
-        if (e->n <= max_n && (!best || e->n > best->n) && !memcmp(e->tok, t, e->n * sizeof(int))) best = e;
-    if (!best || mamba_state_copy(s, &best->st) != MAMBA_OK) { mamba_state_reset(s); return 0; }
+        if (e->n <= max_n && e->n > from && (!best || e->n > best->n) && !memcmp(e->tok, t, e->n * sizeof(int))) best = e;
+    if (!best || mamba_state_copy(s, &best->st) != MAMBA_OK) {
+        if (!from) mamba_state_reset(s);
+        return from;
+    }
     best->used = ++S->cache_clock;
     S->cst.hits++;
-    S->cst.hit_tokens += best->n;
+    S->cst.hit_tokens += best->n - from;
     return best->n;
 }
 static void pc_insert(server *S, const int *t, size_t n, const mamba_state *st) {
@@ -800,7 +804,7 @@ static void slot_start(server *S, int si, job *j) {
     slot *sl = &S->slots[si];
     sl->j = j;
     j->slot = si;
-    if (S->cache_bytes_max) sl->pos = pc_lookup(S, j->tok, j->n_prompt - 1, sl->st);
+    if (S->cache_bytes_max) sl->pos = pc_lookup(S, j->tok, j->n_prompt - 1, sl->st, 0);
     else { mamba_state_reset(sl->st); sl->pos = 0; }
     sampler_setup(S, sl, j);
     mamba_decode_init(&sl->dec, 0);
@@ -865,8 +869,13 @@ static void engine_step(server *S) {
         job *j = sl->j;
         if (!j) continue;
         if (sl->pos < j->n_prompt) {
-            size_t take = j->n_prompt - sl->pos, edge = (sl->pos / (size_t)S->chunk + 1) * (size_t)S->chunk - sl->pos;
+            size_t take, edge;
             if (!budget) continue;
+            /* another slot may have just stored a longer prefix of this prompt
+               (requests sharing a system prompt arrive together): jump to it */
+            if (S->cache_bytes_max) sl->pos = pc_lookup(S, j->tok, j->n_prompt - 1, sl->st, sl->pos);
+            take = j->n_prompt - sl->pos;
+            edge = (sl->pos / (size_t)S->chunk + 1) * (size_t)S->chunk - sl->pos;
             if (take > edge) take = edge;
             if (take > budget) take = budget;
             budget -= take;
@@ -1152,8 +1161,8 @@ static void metrics_text(server *S, sbuf *b) {
     M("mamba_rejected_total", "counter", "Requests refused with 503 because the queue was full.", "%llu", S->mt.rejected_full);
     M("mamba_disconnects_total", "counter", "Requests cancelled because the client went away.", "%llu", S->mt.disconnects);
     M("mamba_connections_open", "gauge", "Open client connections.", "%d", S->n_conns);
-    M("mamba_prefix_cache_lookups_total", "counter", "Prefix-cache lookups (one per request while the cache is on).", "%llu", S->cst.lookups);
-    M("mamba_prefix_cache_hits_total", "counter", "Requests that resumed from a cached prefix state.", "%llu", S->cst.hits);
+    M("mamba_prefix_cache_lookups_total", "counter", "Prefix-cache lookups (at a request start and before each prompt piece).", "%llu", S->cst.lookups);
+    M("mamba_prefix_cache_hits_total", "counter", "Lookups that restored a cached prefix state (at a request start, or mid-prompt when another request just stored a longer prefix).", "%llu", S->cst.hits);
     M("mamba_prefix_cache_hit_tokens_total", "counter", "Prompt tokens skipped thanks to the prefix cache.", "%llu", S->cst.hit_tokens);
     M("mamba_prefix_cache_inserts_total", "counter", "States stored in the prefix cache.", "%llu", S->cst.inserts);
     M("mamba_prefix_cache_evictions_total", "counter", "States dropped from the prefix cache to make room.", "%llu", S->cst.evictions);

@@ -98,7 +98,7 @@ Assistant:" 30 | python3 -c 'import sys; t=sys.stdin.read(); i=t.find("\nUser:")
         grep -q '^mamba_http_responses_total{code="413"} 1' "$TMP/m.out"
     check $? "curl: /metrics in Prometheus text (cache, slots, responses by code)"
     if [ -d tests/server/node_modules/openai ]; then
-        run_client load.mjs node tests/server/load.mjs "$port" "$MODEL" "$GEN" 64 4 15
+        run_client load.mjs node tests/server/load.mjs "$port" "$MODEL" "$GEN" 64 3 20
     fi
     # SIGTERM with a stream in flight: it finishes, then exit 0
     curl -sN "$B/v1/completions" -d '{"prompt":"ROMEO:","max_tokens":600,"temperature":0,"stream":true}' > "$TMP/inflight.out" &

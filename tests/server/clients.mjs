@@ -149,6 +149,22 @@ try {
     ok(m3.mamba_prefix_cache_hit_tokens_total - m2.mamba_prefix_cache_hit_tokens_total >= Buffer.byteLength(long + a.text) - 1,
       `it resumed from the state after the previous answer (${m3.mamba_prefix_cache_hit_tokens_total - m2.mamba_prefix_cache_hit_tokens_total} tokens reused)`);
   }
+  // 8 requests sharing a long system prompt, all at once: they leapfrog on
+  // each other's cached prefix states and still equal mamba-generate
+  {
+    const sys = 'SYSTEM: You speak only in the words of the plays, with great care. '.repeat(8);
+    const ps = [...Array(8).keys()].map(i => sys + `\nCITIZEN ${i}:\n`);
+    const wants = ps.map(p => reference(p, 20));
+    const m0 = await metrics();
+    const got = await Promise.all(ps.map((p, i) => complete(p, 20, { stream: i % 2 === 0 })));
+    const m1 = await metrics();
+    const same = got.filter((g, i) => g.text === wants[i]).length;
+    const reused = m1.mamba_prefix_cache_hit_tokens_total - m0.mamba_prefix_cache_hit_tokens_total;
+    const computed = m1.mamba_prompt_tokens_total - m0.mamba_prompt_tokens_total;
+    ok(same === 8, `8 concurrent requests with a shared ${sys.length}-token prefix equal mamba-generate (${same}/8)`);
+    ok(reused >= 6 * 512 && computed < 3 * sys.length,
+      `they share its computation (${reused} prompt tokens from the cache, ${computed} computed, of ${8 * Buffer.byteLength(ps[0])})`);
+  }
   // seeded sampling: the same seed gives the same text, and mamba-generate's
   {
     const opts = { temperature: 0.9, top_p: 0.9, top_k: 20, seed: 1234 };
