@@ -128,7 +128,7 @@ TESTS   += sh:tests/test_firmware.sh
 # mamba-server under real clients (openai npm, curl, raw sockets), also its ASan build
 TESTS   += sh:tests/test_server.sh
 
-.PHONY: all run test bench clean goldens fuzz fuzz-ci firmware firmware-run
+.PHONY: all run test bench bench-server clean goldens fuzz fuzz-ci firmware firmware-run
 
 all: $(TOOLS)
 
@@ -232,6 +232,11 @@ build/bench_tokenizer: bench/bench_tokenizer.c mamba.h | build
 bench: build/mamba-bench build/bench_tokenizer
 	./build/bench_tokenizer $(SHARED)/tinyshakespeare.txt
 	./build/mamba-bench
+
+# mamba-server: tok/s and time to first token at 1-64 clients, prefix cache
+# on/off, bundled + 130m-shaped Q8_0 model; then the long load test
+bench-server:
+	sh bench/server.sh
 
 # regenerate tests/data from the Python reference (needs Debian's python3-numpy)
 goldens:

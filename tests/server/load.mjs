@@ -37,7 +37,7 @@ async function metrics() {
   return v;
 }
 
-let errors = 0, requests = 0, tokens = 0;
+let errors = 0, requests = 0, tokens = 0, sent = 0;
 const ttft = [];
 const deadline = Date.now() + SECONDS * 1000;
 async function one(i, r) {
@@ -45,6 +45,7 @@ async function one(i, r) {
   const body = chat ? { messages: chatOf(prompts[k]), max_tokens: NTOK, temperature: 0, stream }
     : { prompt: prompts[k], max_tokens: NTOK, temperature: 0, stream };
   const t0 = performance.now();
+  sent++;
   const res = await fetch(`${base}/v1/${chat ? 'chat/completions' : 'completions'}`,
     { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 200) { errors++; console.log(`   HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`); return; }
@@ -82,7 +83,7 @@ const secs = (Date.now() - t0) / 1000;
 await new Promise(r => setTimeout(r, 200));
 const end = await metrics();
 const rssWarm = warm.process_resident_memory_bytes, rssEnd = end.process_resident_memory_bytes;
-ok(requests === CLIENTS * ROUNDS, `${CLIENTS} clients x ${ROUNDS} requests all answered in ${secs.toFixed(1)} s (${requests})`);
+ok(requests === sent && sent >= CLIENTS * Math.min(ROUNDS, 2), `${CLIENTS} clients: all ${sent} requests answered in ${secs.toFixed(1)} s (${CLIENTS * ROUNDS} planned, at most ${SECONDS} s)`);
 ok(errors === 0, `zero errors (${errors})`);
 ok(rssEnd - rssWarm <= RSS_SLACK, `server RSS flat after warm-up (${(rssWarm / 1048576).toFixed(1)} -> ${(rssEnd / 1048576).toFixed(1)} MiB)`);
 ok(end.mamba_slots_active === 0 && end.mamba_queue_length === 0, 'every slot free at the end', end);
