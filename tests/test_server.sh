@@ -28,7 +28,8 @@ run_client() {   # name, command...
 }
 start() {   # binary, log, args...: sets pid and port
     bin=$1; log=$2; shift 2
-    "$bin" -m "$MODEL" --port 0 -t 1 "$@" 2>"$log" &
+    : > "$log"   # empty now, not when the child gets to it: no stale port
+    "$bin" -m "${MODEL}" --port 0 -t 1 "$@" 2>"$log" &
     pid=$!
     port=
     i=0
@@ -112,7 +113,38 @@ Assistant:" 30 | python3 -c 'import sys; t=sys.stdin.read(); i=t.find("\nUser:")
     [ $rc -ne 0 ]; check $? "no more connections accepted after the exit"
 fi
 
-# -- 2. hostile clients -------------------------------------------------------
+# -- 2. chat templates taken from the model ------------------------------------
+chatml='{% for message in messages %}{{ '"'"'<|im_start|>'"'"' + message['"'"'role'"'"'] + '"'"'\n'"'"' + message['"'"'content'"'"'] + '"'"'<|im_end|>\n'"'"' }}{% endfor %}'
+msgs='[{"role":"system","content":"Be brief."},{"role":"user","content":"Who is there?"}]'
+rendered="<|im_start|>system
+Be brief.<|im_end|>
+<|im_start|>user
+Who is there?<|im_end|>
+<|im_start|>assistant
+"
+cut_im() { python3 -c 'import sys; t=sys.stdin.read(); i=t.find("<|im_end|>"); sys.stdout.write(t if i<0 else t[:i])'; }
+mkdir -p "$TMP/chatml-dir"
+for f in config.json model.safetensors tokenizer.json; do cp "$MODEL/$f" "$TMP/chatml-dir/"; done
+python3 -c 'import json,sys; json.dump({"chat_template": sys.argv[1]}, open(sys.argv[2], "w"))' "$chatml" "$TMP/chatml-dir/tokenizer_config.json"
+build/mamba-quantize "$MODEL" "$TMP/tiny.gguf" F32 >/dev/null && python3 tests/server/with_template.py "$TMP/tiny.gguf" "$TMP/chatml.gguf" "$chatml"
+for m in "$TMP/chatml-dir" "$TMP/chatml.gguf"; do
+    kind=tokenizer_config.json; case $m in *.gguf) kind="GGUF tokenizer.chat_template";; esac
+    MODEL=$m
+    if start "$SRV" "$TMP/t.log"; then
+        grep -q 'chat template chatml (from the model)' "$TMP/t.log"; check $? "ChatML chosen from the $kind"
+        want=$("$GEN" -m "$m" -t 1 --temp 0 -p "$rendered" -n 40 2>/dev/null | python3 -c 'import sys; p=sys.argv[1]; t=sys.stdin.read(); sys.stdout.write(t[len(p):-1])' "$rendered" | cut_im)
+        got=$(curl -s "http://127.0.0.1:$port/v1/chat/completions" -d "{\"messages\":$msgs,\"max_tokens\":40,\"temperature\":0}" | json_text)
+        [ -n "$want" ] && [ "$got" = "$want" ]; check $? "ChatML chat ($kind) equals mamba-generate on the rendered prompt"
+        stop TERM "ChatML server"
+    fi
+    MODEL=models/shakespeare-tiny
+done
+if start "$SRV" "$TMP/t.log" --chat-template chatml; then
+    grep -q 'chat template chatml (--chat-template)' "$TMP/t.log"; check $? "--chat-template chatml overrides the fallback"
+    stop TERM "--chat-template"
+fi
+
+# -- 3. hostile clients -------------------------------------------------------
 faults() {   # binary, label
     if start "$1" "$TMP/f.log" -np 2 --queue 1 --timeout 1 --max-body 4096 --out-cap 16384; then
         run_client "faults.py ($2)" python3 tests/server/faults.py "$port" "$ref8"
