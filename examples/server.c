@@ -598,11 +598,13 @@ static void conn_flush(conn *c) {
    is disconnected (it would otherwise hold memory for ever). */
 static int conn_send(server *S, conn *c, const char *p, size_t n) {
     if (c->state == C_DEAD) return 0;
-    if (c->out.n - c->out_off + n > S->out_cap) {
+    /* only a stream can pile up: a whole response is bounded by max_tokens */
+    if (c->job && c->job->stream && c->out.n - c->out_off + n > S->out_cap) {
         fprintf(stderr, "mamba-server: fd %d: client is not reading (over %zu bytes queued), disconnecting\n", c->fd, S->out_cap);
         c->state = C_DEAD;
         return 0;
     }
+    if (c->out.n == c->out_off) c->t_io = now_s();   /* the stall clock starts now */
     if (!sb_put(&c->out, p, n)) { c->state = C_DEAD; return 0; }
     conn_flush(c);
     return c->state != C_DEAD;
@@ -687,12 +689,21 @@ static void job_drop(server *S, job *j) {
 
 static const char *obj_name(const job *j) { return j->chat ? (j->stream ? "chat.completion.chunk" : "chat.completion") : "text_completion"; }
 
+/* The fields every response object starts with: {"id":..,"model":.. */
+static void resp_head(server *S, const job *j, sbuf *b, const char *prefix) {
+    sb_printf(b, "%s{\"id\":\"%s-%ld\",\"object\":\"%s\",\"created\":%ld,\"model\":", prefix, j->chat ? "chatcmpl" : "cmpl", j->id,
+              obj_name(j), j->created);
+    sb_json(b, S->model_name, strlen(S->model_name));
+}
+static void resp_usage(const job *j, sbuf *b) {
+    sb_printf(b, "\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%d,\"total_tokens\":%zu}}", j->n_prompt, j->n_gen,
+              j->n_prompt + (size_t)j->n_gen);
+}
+
 /* One SSE event carrying text (or only a finish reason). */
 static void stream_event(server *S, job *j, const char *text, size_t n, const char *finish) {
     sbuf b = {0};
-    sb_printf(&b, "data: {\"id\":\"%s-%ld\",\"object\":\"%s\",\"created\":%ld,\"model\":", j->chat ? "chatcmpl" : "cmpl", j->id,
-              obj_name(j), j->created);
-    sb_json(&b, S->model_name, strlen(S->model_name));
+    resp_head(S, j, &b, "data: ");
     if (j->chat) {
         sb_str(&b, ",\"choices\":[{\"index\":0,\"delta\":");
         if (finish) sb_str(&b, "{}");
@@ -729,11 +740,10 @@ static void job_finish(server *S, job *j, const char *finish) {
             stream_event(S, j, "", 0, finish);
             if (j->include_usage) {
                 sbuf b = {0};
-                sb_printf(&b, "data: {\"id\":\"%s-%ld\",\"object\":\"%s\",\"created\":%ld,\"model\":", j->chat ? "chatcmpl" : "cmpl",
-                          j->id, obj_name(j), j->created);
-                sb_json(&b, S->model_name, strlen(S->model_name));
-                sb_printf(&b, ",\"choices\":[],\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%d,\"total_tokens\":%zu}}\n\n",
-                          j->n_prompt, j->n_gen, j->n_prompt + (size_t)j->n_gen);
+                resp_head(S, j, &b, "data: ");
+                sb_str(&b, ",\"choices\":[],");
+                resp_usage(j, &b);
+                sb_str(&b, "\n\n");
                 if (b.p) conn_send(S, c, b.p, b.n);
                 sb_free(&b);
             }
@@ -741,9 +751,7 @@ static void job_finish(server *S, job *j, const char *finish) {
             if (c->state != C_DEAD) c->state = C_WRITE;
         } else {
             sbuf b = {0};
-            sb_printf(&b, "{\"id\":\"%s-%ld\",\"object\":\"%s\",\"created\":%ld,\"model\":", j->chat ? "chatcmpl" : "cmpl", j->id,
-                      obj_name(j), j->created);
-            sb_json(&b, S->model_name, strlen(S->model_name));
+            resp_head(S, j, &b, "");
             if (j->chat) {
                 sb_str(&b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
                 sb_json(&b, j->text.p ? j->text.p : "", j->text.n);
@@ -754,8 +762,9 @@ static void job_finish(server *S, job *j, const char *finish) {
                 sb_str(&b, ",\"index\":0,\"logprobs\":null,\"finish_reason\":");
             }
             sb_json(&b, finish, strlen(finish));
-            sb_printf(&b, "}],\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%d,\"total_tokens\":%zu}}\n", j->n_prompt,
-                      j->n_gen, j->n_prompt + (size_t)j->n_gen);
+            sb_str(&b, "}],");
+            resp_usage(j, &b);
+            sb_str(&b, "\n");
             respond(S, c, 200, "application/json", b.p ? b.p : "", b.n, NULL);
             sb_free(&b);
         }
@@ -1219,8 +1228,7 @@ static void start_stream(server *S, conn *c, job *j) {
     conn_send(S, c, h, sizeof h - 1);
     if (j->chat) {   /* OpenAI's first chunk: the role */
         sbuf b = {0};
-        sb_printf(&b, "data: {\"id\":\"chatcmpl-%ld\",\"object\":\"chat.completion.chunk\",\"created\":%ld,\"model\":", j->id, j->created);
-        sb_json(&b, S->model_name, strlen(S->model_name));
+        resp_head(S, j, &b, "data: ");
         sb_str(&b, ",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         if (b.p) conn_send(S, c, b.p, b.n);
         sb_free(&b);
@@ -1263,7 +1271,7 @@ static void handle_generate(server *S, conn *c, int chat, const char *body, size
 }
 
 static void dispatch(server *S, conn *c, const char *method, const char *path, const char *body, size_t n) {
-    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD"), post = !strcmp(method, "POST");
+    int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     sbuf b = {0};
     if (!strcmp(path, "/health")) {
         if (!get) { respond_error(S, c, 405, "invalid_request_error", NULL, "use GET"); return; }

@@ -4,25 +4,12 @@
 // resume from the prefix cache). Prints "ok - ..." / "FAIL - ..." lines.
 //   node clients.mjs PORT MODEL GENERATE
 import OpenAI from 'openai';
-import { execFileSync } from 'node:child_process';
+import { metrics as getMetrics, reference as ref, ok, failed } from './common.mjs';
 
 const [port, model, gen] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60000 });
-let failed = 0;
-const ok = (cond, name, detail) => {
-  console.log(`${cond ? 'ok' : 'FAIL'} - ${name}`);
-  if (!cond) { failed++; if (detail !== undefined) console.log(`   ${JSON.stringify(detail).slice(0, 600)}`); }
-};
-
-// mamba-generate echoes the prompt, then the continuation, then "\n"
-function reference(prompt, n, extra = ['--temp', '0']) {
-  const out = execFileSync(gen, ['-m', model, '-p', prompt, '-n', String(n), '-t', '1', ...extra],
-    { stdio: ['ignore', 'pipe', 'ignore'] });
-  const s = out.toString('utf8');
-  if (!s.startsWith(prompt) || !s.endsWith('\n')) throw new Error('unexpected mamba-generate output');
-  return s.slice(prompt.length, -1);
-}
+const reference = (prompt, n, extra) => ref(gen, model, prompt, n, extra);
 // what a request with stop strings must answer, given the unstopped text
 function cut(text, stops) {
   let at = -1;
@@ -38,15 +25,7 @@ function plain(messages) {
   }
   return s + 'Assistant:';
 }
-async function metrics() {
-  const t = await (await fetch(`${base}/metrics`)).text();
-  const v = {};
-  for (const line of t.split('\n')) {
-    const m = line.match(/^([a-z_]+(?:\{[^}]*\})?) (\d+(?:\.\d+)?)$/);
-    if (m) v[m[1]] = Number(m[2]);
-  }
-  return v;
-}
+const metrics = () => getMetrics(base);
 async function complete(prompt, n, opts = {}) {
   if (opts.stream) {
     const s = await client.completions.create({ model: 'm', prompt, max_tokens: n, temperature: 0, ...opts, stream: true });
@@ -185,4 +164,4 @@ try {
 } catch (e) {
   ok(false, `client run: ${e.stack || e}`);
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);

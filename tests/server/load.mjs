@@ -5,37 +5,20 @@
 // and at the end must stay within RSS_SLACK bytes, and every slot must be free.
 //   node load.mjs PORT MODEL GENERATE [CLIENTS=64] [ROUNDS=4] [SECONDS=60] [MAX_TOKENS=16]
 // Prints "ok - ..." / "FAIL - ..." lines and a JSON summary line ("# load ...").
-import { execFileSync } from 'node:child_process';
+import { metrics as getMetrics, reference as ref, ok, failed } from './common.mjs';
 
 const [port, model, gen, clientsArg, roundsArg, secsArg, ntokArg] = process.argv.slice(2);
 const CLIENTS = Number(clientsArg || 64), ROUNDS = Number(roundsArg || 4), SECONDS = Number(secsArg || 60);
 const NTOK = Number(ntokArg || 16), RSS_SLACK = 4 << 20;
 const base = `http://127.0.0.1:${port}`;
-let failed = 0;
-const ok = (cond, name, detail) => {
-  console.log(`${cond ? 'ok' : 'FAIL'} - ${name}`);
-  if (!cond) { failed++; if (detail !== undefined) console.log(`   ${JSON.stringify(detail).slice(0, 600)}`); }
-};
 const prompts = ['ROMEO:', 'JULIET:', 'First Citizen:\n', 'KING HENRY:\nOnce more', 'The ', 'O, ', 'MENENIUS:\n', 'Second Servant:'];
 const chatOf = p => [{ role: 'user', content: p }];
 const plain = p => `User: ${p}\nAssistant:`;
-function reference(prompt) {
-  const s = execFileSync(gen, ['-m', model, '-p', prompt, '-n', String(NTOK), '--temp', '0', '-t', '1'],
-    { stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8');
-  return s.slice(prompt.length, -1);
-}
+const reference = prompt => ref(gen, model, prompt, NTOK);
 const cutUser = t => { const i = t.indexOf('\nUser:'); return i < 0 ? t : t.slice(0, i); };
 const want = prompts.map(p => ({ completion: reference(p), chat: cutUser(reference(plain(p))) }));
 
-async function metrics() {
-  const t = await (await fetch(`${base}/metrics`)).text();
-  const v = {};
-  for (const line of t.split('\n')) {
-    const m = line.match(/^([a-z_]+(?:\{[^}]*\})?) (\d+(?:\.\d+)?)$/);
-    if (m) v[m[1]] = Number(m[2]);
-  }
-  return v;
-}
+const metrics = () => getMetrics(base);
 
 let errors = 0, requests = 0, tokens = 0, sent = 0;
 const ttft = [];
@@ -91,4 +74,4 @@ ttft.sort((a, b) => a - b);
 console.log('# load ' + JSON.stringify({ clients: CLIENTS, rounds: ROUNDS, requests, errors, seconds: secs, tokens,
   tok_per_s: tokens / secs, p50_ms: ttft[Math.floor(ttft.length * 0.5)], p99_ms: ttft[Math.floor(ttft.length * 0.99)],
   rss_warm: rssWarm, rss_end: rssEnd }));
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);
