@@ -160,6 +160,11 @@ fi
 if [ -n "${MAMBA_SERVER_SAN:-}" ] && [ -x "$MAMBA_SERVER_SAN" ]; then
     export ASAN_OPTIONS=detect_leaks=1
     faults "$MAMBA_SERVER_SAN" "ASan+UBSan build"
+    if [ -d tests/server/node_modules/openai ] && start "$MAMBA_SERVER_SAN" "$TMP/s.log" -np 16 --cache-mib 64; then
+        run_client "clients.mjs (ASan+UBSan build)" node tests/server/clients.mjs "$port" "$MODEL" "$GEN"
+        stop TERM "clients (ASan+UBSan build)"
+        if grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$TMP/s.log"; then bad "sanitizer report (clients)"; grep -A5 'Sanitizer\|runtime error' "$TMP/s.log" | head -20; fi
+    fi
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
