@@ -28,7 +28,8 @@
 
    POSIX (sockets, poll, signals); everything else is the public mamba.h API.
    The engine layer below (eng_run, the prefix cache) is the one place that
-   would change to use a batched forward over many sequences. */
+   differs between the per-sequence calls and the batched forward over many
+   sequences (SERVER_BATCH). */
 #define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
@@ -48,6 +49,15 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+/* SERVER_BATCH 1: the engine uses mamba_forward_batch (one call advances
+   every slot, each weight read once per step) and the library's mamba_cache,
+   from the many-sequences issue; 0: one mamba_forward/mamba_step per slot and
+   the server's own prefix cache on mamba_state_copy. Same results bit for bit
+   (the library guarantees batched == alone), so the tests are the same. */
+#ifndef SERVER_BATCH
+#define SERVER_BATCH 0
+#endif
 
 #define MAX_STOP 8            /* stop strings per request                     */
 #define MAX_STOP_BYTES 256    /* bytes of one stop string                     */
@@ -459,6 +469,13 @@ typedef struct server {
     size_t cache_bytes;
     int cache_entries;
     struct { unsigned long long lookups, hits, hit_tokens, inserts, evictions; } cst;   /* as mamba_cache_stats */
+#if SERVER_BATCH
+    mamba_batch *batch;
+    mamba_batch_seq *bseq;   /* n_slots */
+    mamba_cache *lcache;     /* NULL: --cache-mib 0 */
+    mamba_state tmp;         /* snapshot-only state for mid-prompt lookups */
+    void *tmp_mem;
+#endif
     uint64_t cache_clock;
     long next_id;
     metrics mt;
@@ -485,6 +502,21 @@ static void on_signal(int sig) {
    many sequences (the many-sequences issue) this becomes one call. */
 typedef struct eng_item { mamba_state *st; const int *ids; size_t n; float *logits; } eng_item;
 
+#if SERVER_BATCH
+static mamba_status eng_run(server *S, eng_item *it, int n) {
+    int i;
+    for (i = 0; i < n; i++) {
+        mamba_batch_seq *q = &S->bseq[i];
+        q->state = it[i].st;
+        q->tokens = it[i].ids;
+        q->n = it[i].n;
+        q->logits = it[i].logits;
+        q->mode = it[i].logits ? MAMBA_LOGITS_LAST : MAMBA_LOGITS_NONE;
+        q->ring = NULL;
+    }
+    return mamba_forward_batch(S->m, S->batch, S->bseq, (size_t)n, NULL);
+}
+#else
 static mamba_status eng_run(server *S, eng_item *it, int n) {
     int i;
     for (i = 0; i < n; i++) {
@@ -495,6 +527,7 @@ static mamba_status eng_run(server *S, eng_item *it, int n) {
     }
     return MAMBA_OK;
 }
+#endif
 
 /* The single place a sampler is set up (the 0.2 API takes a params struct). */
 static mamba_status sampler_setup(server *S, slot *sl, const job *j) {
@@ -508,6 +541,35 @@ static mamba_status sampler_setup(server *S, slot *sl, const job *j) {
    least recently used evicted first, at most --cache-mib bytes in all. A new
    request resumes from the longest entry that is a proper prefix of its
    prompt (at least one id is always fed, for the logits). */
+#if SERVER_BATCH
+/* The library's cache (mamba_cache_lookup resets the state on a miss, so a
+   mid-prompt lookup goes through a snapshot-only state first). */
+static size_t pc_lookup(server *S, const int *t, size_t max_n, mamba_state *s, size_t from) {
+    size_t k = 0;
+    S->cst.lookups++;
+    if (!from) {
+        if (mamba_cache_lookup(S->lcache, t, max_n, s, &k) != MAMBA_OK) { mamba_state_reset(s); k = 0; }
+    } else if (mamba_cache_lookup(S->lcache, t, max_n, &S->tmp, &k) != MAMBA_OK || k <= from || mamba_state_copy(s, &S->tmp) != MAMBA_OK)
+        return from;
+    if (k) {
+        S->cst.hits++;
+        S->cst.hit_tokens += k - from;
+    }
+    return k;
+}
+static void pc_insert(server *S, const int *t, size_t n, const mamba_state *st) {
+    if (S->lcache && n) mamba_cache_insert(S->lcache, t, n, st);
+}
+static void pc_numbers(server *S, size_t *bytes, size_t *entries, unsigned long long *inserts, unsigned long long *evictions) {
+    mamba_cache_stats cs;
+    memset(&cs, 0, sizeof cs);
+    if (S->lcache) mamba_cache_get_stats(S->lcache, &cs);
+    *bytes = cs.bytes_used;
+    *entries = cs.entries;
+    *inserts = cs.inserts;
+    *evictions = cs.evictions;
+}
+#else
 static uint64_t hash_ids(const int *t, size_t n) {
     uint64_t h = 1469598103934665603ull;
     size_t i;
@@ -573,6 +635,13 @@ static void pc_insert(server *S, const int *t, size_t n, const mamba_state *st) 
     S->cache_entries++;
     S->cst.inserts++;
 }
+static void pc_numbers(server *S, size_t *bytes, size_t *entries, unsigned long long *inserts, unsigned long long *evictions) {
+    *bytes = S->cache_bytes;
+    *entries = (size_t)S->cache_entries;
+    *inserts = S->cst.inserts;
+    *evictions = S->cst.evictions;
+}
+#endif
 
 /* ---- connections: output ------------------------------------------------ */
 
@@ -1157,9 +1226,12 @@ out:
 static void metrics_text(server *S, sbuf *b) {
     int active = 0, i;
     long pages = 0, rss = 0;
+    size_t cbytes, centries;
+    unsigned long long cins, cev;
     FILE *f = fopen("/proc/self/statm", "r");
     if (f) { if (fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0; fclose(f); }
     for (i = 0; i < S->n_slots; i++) active += S->slots[i].j != NULL;
+    pc_numbers(S, &cbytes, &centries, &cins, &cev);
 #define M(name, type, help, fmt, val) sb_printf(b, "# HELP " name " " help "\n# TYPE " name " " type "\n" name " " fmt "\n", val)
     M("mamba_requests_total", "counter", "Generation requests finished.", "%llu", S->mt.requests);
     M("mamba_prompt_tokens_total", "counter", "Prompt tokens run through the model.", "%llu", S->mt.prompt_tokens);
@@ -1173,10 +1245,10 @@ static void metrics_text(server *S, sbuf *b) {
     M("mamba_prefix_cache_lookups_total", "counter", "Prefix-cache lookups (at a request start and before each prompt piece).", "%llu", S->cst.lookups);
     M("mamba_prefix_cache_hits_total", "counter", "Lookups that restored a cached prefix state (at a request start, or mid-prompt when another request just stored a longer prefix).", "%llu", S->cst.hits);
     M("mamba_prefix_cache_hit_tokens_total", "counter", "Prompt tokens skipped thanks to the prefix cache.", "%llu", S->cst.hit_tokens);
-    M("mamba_prefix_cache_inserts_total", "counter", "States stored in the prefix cache.", "%llu", S->cst.inserts);
-    M("mamba_prefix_cache_evictions_total", "counter", "States dropped from the prefix cache to make room.", "%llu", S->cst.evictions);
-    M("mamba_prefix_cache_bytes", "gauge", "Bytes held by the prefix cache.", "%zu", S->cache_bytes);
-    M("mamba_prefix_cache_entries", "gauge", "States held by the prefix cache.", "%d", S->cache_entries);
+    M("mamba_prefix_cache_inserts_total", "counter", "States stored in the prefix cache.", "%llu", cins);
+    M("mamba_prefix_cache_evictions_total", "counter", "States dropped from the prefix cache to make room.", "%llu", cev);
+    M("mamba_prefix_cache_bytes", "gauge", "Bytes held by the prefix cache.", "%zu", cbytes);
+    M("mamba_prefix_cache_entries", "gauge", "States held by the prefix cache.", "%zu", centries);
     M("process_resident_memory_bytes", "gauge", "Resident set size.", "%ld", rss * sysconf(_SC_PAGESIZE));
 #undef M
     sb_str(b, "# HELP mamba_http_responses_total HTTP responses by status code.\n# TYPE mamba_http_responses_total counter\n");
@@ -1732,6 +1804,19 @@ int main(int argc, char **argv) {
         S->slots[i].smp_mem = malloc(mamba_sampler_size(S->V));
         if (!S->slots[i].logits || !S->slots[i].smp_mem) goto oom;
     }
+#if SERVER_BATCH
+    S->bseq = (mamba_batch_seq *)calloc((size_t)S->n_slots, sizeof(mamba_batch_seq));
+    if (!S->bseq) goto oom;
+    if (mamba_batch_new(&S->batch, S->m, S->n_slots, S->n_slots + S->chunk, &err) != MAMBA_OK) { fprintf(stderr, "mamba-server: %s\n", err.message); goto out; }
+    if (S->cache_bytes_max) {
+        mamba_cache_params cp;
+        size_t sb = mamba_state_size(S->cfg);
+        memset(&cp, 0, sizeof cp);
+        cp.interval = (size_t)S->chunk;
+        if (mamba_cache_new(&S->lcache, S->m, S->cache_bytes_max, &cp, &err) != MAMBA_OK) { fprintf(stderr, "mamba-server: %s\n", err.message); goto out; }
+        if (!(S->tmp_mem = aligned_alloc(64, (sb + 63) / 64 * 64)) || mamba_state_init(&S->tmp, S->cfg, S->tmp_mem, sb, NULL, 0, 0) != MAMBA_OK) goto oom;
+    }
+#endif
     /* the socket */
     if (pipe(g_sigpipe) < 0) { perror("mamba-server: pipe"); goto out; }
     fcntl(g_sigpipe[0], F_SETFL, O_NONBLOCK);
@@ -1852,7 +1937,14 @@ out:
         sb_free(&S->conns[i]->out);
         free(S->conns[i]);
     }
+#if SERVER_BATCH
+    mamba_batch_free(S->batch);
+    mamba_cache_free(S->lcache);
+    free(S->bseq);
+    free(S->tmp_mem);
+#else
     while (S->cache) { pc_entry *e = S->cache; S->cache = e->next; pc_free_entry(e); }
+#endif
     if (S->listen_fd >= 0) close(S->listen_fd);
     if (g_sigpipe[0] >= 0) { close(g_sigpipe[0]); close(g_sigpipe[1]); }
     free(S->slots);

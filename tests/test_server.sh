@@ -8,7 +8,7 @@
 # MAMBA_SERVER_SAN=build/mamba-server_san (made by make test) also runs the
 # fault tests against the ASan+UBSan build, which must exit 0 without leaks.
 cd "$(dirname "$0")/.." || exit 1
-SRV=build/mamba-server
+SRV=${MAMBA_SERVER_BIN:-build/mamba-server}
 GEN=build/mamba-generate
 MODEL=models/shakespeare-tiny
 TMP=build/tmp/server
