@@ -25,6 +25,7 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null' EXIT
 start() {   # model, args...
     m=$1; shift
+    : > build/tmp/server/bench.log
     ./build/mamba-server -m "$m" --port 0 -t "$T" -np "$NP" --queue 256 "$@" 2>build/tmp/server/bench.log &
     pid=$!
     port=
