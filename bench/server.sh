@@ -5,13 +5,15 @@
 # with no system prompt and with a shared 1,000-token system prompt, prefix
 # cache on and off. Then the long load test (64 clients, 60 s).
 #   sh bench/server.sh [table|load|all]      (default all; make bench-server)
-# Env: THREADS (default 1), SLOTS (default 64), FULL=1 also runs the slowest
+# Env: THREADS (default 1), SLOTS (default 64), SERVER (default
+# build/mamba-server; e.g. a -DSERVER_BATCH=1 build), FULL=1 also runs the slowest
 # cell (130m, 1,000-token prompt, cache off, 64 clients: ~64k prompt tokens).
 # Needs node (the client is bench/server_bench.mjs, no packages).
 cd "$(dirname "$0")/.." || exit 1
 what=${1:-all}
 T=${THREADS:-1}
 NP=${SLOTS:-64}
+SRVBIN=${SERVER:-./build/mamba-server}
 make -s build/mamba-server build/mamba-generate build/mamba-quantize || exit 1
 mkdir -p build/tmp/server
 Q8=build/bench-130m-q8_0.gguf
@@ -26,7 +28,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null' EXIT
 start() {   # model, args...
     m=$1; shift
     : > build/tmp/server/bench.log
-    ./build/mamba-server -m "$m" --port 0 -t "$T" -np "$NP" --queue 256 "$@" 2>build/tmp/server/bench.log &
+    "$SRVBIN" -m "$m" --port 0 -t "$T" -np "$NP" --queue 256 "$@" 2>build/tmp/server/bench.log &
     pid=$!
     port=
     while [ -z "$port" ]; do
@@ -38,7 +40,7 @@ start() {   # model, args...
 stop() { kill -TERM "$pid"; wait "$pid"; pid=; }
 
 if [ "$what" != load ]; then
-    echo "# mamba-server bench: -t $T -np $NP, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "# mamba-server bench: $SRVBIN -t $T -np $NP, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     printf '%-18s %-6s %-6s %4s %9s %9s %9s %8s\n' model system cache C 'tok/s' 'TTFT p50' 'TTFT p99' 'reused'
     for model in tiny 130m-q8_0; do
         if [ $model = tiny ]; then path=models/shakespeare-tiny; n=32; base=8; else path=$Q8; n=16; base=4; fi
