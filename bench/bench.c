@@ -9,7 +9,7 @@
    - kernels: each vector kernel's speed-up over its scalar twin (1 thread);
    - models: random weights of real shapes (mamba-130m, mamba-1.4b; with --big
      also falcon-mamba-7b in BF16), built in memory as safetensors bytes and
-     loaded with mamba_load_memory; F32 and BF16, and Q8_0, Q4_0, Q4_K, Q6_K
+     loaded with mamba_model_load_memory; F32 and BF16, and Q8_0, Q4_0, Q4_K, Q6_K
      (the BF16 model with every projection and the lm_head quantized in
      memory where the row length allows; --dtype picks one); 1 and 2 threads: decode tok/s
      and bandwidth use (= weight bytes read per token x tok/s / bandwidth),
@@ -432,7 +432,7 @@ static void **quantize_model(mamba_model *m, int dt, int *n_bufs) {
 typedef struct { double decode, prefill, bw_use, gflops, fma_frac; } result;
 
 static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt, double bw, double peak) {
-    const mamba_config *c = mamba_get_config(m);
+    const mamba_config *c = mamba_model_config(m);
     mamba_state *s;
     float *logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
     int *prompt = (int *)malloc(sizeof(int) * (size_t)n_prompt), i;
@@ -456,7 +456,7 @@ static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt,
         size_t E = (size_t)c->d_inner, D = (size_t)c->d_model, R = (size_t)c->dt_rank, N = (size_t)c->d_state;
         flops_per_token = 2.0 * (double)c->n_layer * (double)(2 * E * D + (R + 2 * N) * E + E * R + D * E);
     }
-    r.bw_use = r.decode * (double)mamba_weight_bytes(m) / bw;
+    r.bw_use = r.decode * (double)mamba_model_weight_bytes(m) / bw;
     r.gflops = r.prefill * flops_per_token / 1e9;
     r.fma_frac = r.gflops * 1e9 / peak;
     mamba_state_free(s);
@@ -510,19 +510,19 @@ int main(int argc, char **argv) {
             if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
             blob = build_model(&shapes[si], di != 0, &blob_n, cfg);   /* quantized: made from BF16 */
             if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, dnames[di]); continue; }
-            if (mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
+            if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
             if (di >= 2) qbufs = quantize_model(m, dtypes[di], &nq);
             for (ti = 1; ti <= nthr; ti++) {
                 int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode / 2 + 2 : 4;
                 int np = si == 2 ? 64 : 512;
                 result r = run_model(m, ti, nd, np, bw[ti], peak[ti]);
                 printf("%-16s %-5s %3d  %8.1f MB  %12.2f  %5.1f%%  %12.1f        %7.1f  %6.1f%%  %8.2fx\n", shapes[si].name, dnames[di], ti,
-                       mamba_weight_bytes(m) / 1e6, r.decode, 100 * r.bw_use, r.prefill, r.gflops, 100 * r.fma_frac, r.prefill / r.decode);
+                       mamba_model_weight_bytes(m) / 1e6, r.decode, 100 * r.bw_use, r.prefill, r.gflops, 100 * r.fma_frac, r.prefill / r.decode);
                 if (ti == nthr && si < 2 && di < 2 && r.bw_use < decode_bw_min) decode_bw_min = r.bw_use;
                 if (ti == nthr && si < 2 && di >= 2 && r.bw_use < qdecode_bw_min) qdecode_bw_min = r.bw_use;
                 if (ti == nthr && si == 0 && di == 0) { pod = r.prefill / r.decode; fma_frac = r.fma_frac; }
             }
-            mamba_free(m);
+            mamba_model_free(m);
             free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
@@ -539,7 +539,7 @@ int main(int argc, char **argv) {
         int *fill = (int *)malloc(sizeof(int) * 4096), k, tok = 1;
         double t_early = 0, t_late = 0, t0;
         size_t st_early, st_late;
-        mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
+        mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
         set_threads(nthr);
         mamba_state_new(&s, m, 64);
         for (k = 0; k < 4096; k++) fill[k] = (k * 31 + 7) % 50280;
@@ -548,7 +548,7 @@ int main(int argc, char **argv) {
         t0 = now_s();
         for (k = 0; k < 60; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, 50280); }
         t_early = (now_s() - t0) / 60;
-        st_early = mamba_state_size(mamba_get_config(m));
+        st_early = mamba_state_bytes(mamba_model_config(m));
         while (s->n_tokens + 60 < (uint64_t)n_long) {
             size_t step = (size_t)n_long - 60 - (size_t)s->n_tokens;
             mamba_forward(m, s, fill, step < 4096 ? step : 4096, NULL, MAMBA_LOGITS_NONE);
@@ -556,13 +556,13 @@ int main(int argc, char **argv) {
         t0 = now_s();
         for (k = 0; k < 60; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, 50280); }
         t_late = (now_s() - t0) / 60;
-        st_late = mamba_state_size(mamba_get_config(m));
+        st_late = mamba_state_bytes(mamba_model_config(m));
         late_over_early = t_late / t_early;
         printf("\nlong generation (mamba-130m F32, %d threads): token ~1,000: %.2f ms/token, state %zu bytes;"
                " token ~%llu: %.2f ms/token, state %zu bytes (ratio %.3f)\n", nthr, t_early * 1e3, st_early,
                (unsigned long long)s->n_tokens, t_late * 1e3, st_late, late_over_early);
         mamba_state_free(s);
-        mamba_free(m);
+        mamba_model_free(m);
         free(blob); free(logits); free(fill);
     }
     printf("\nkernels=%s qdot=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f decode_bw_min=%.3f qdecode_bw_min=%.3f prefill_over_decode=%.2f "

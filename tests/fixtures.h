@@ -67,7 +67,7 @@ static inline void check_rows(const char *what, const char *dir, const float *go
 }
 
 static inline void golden_model(mamba_model *m, const char *dir, const golden *g) {
-    const mamba_config *c = mamba_get_config(m);
+    const mamba_config *c = mamba_model_config(m);
     int V = c->vocab_size, T = g->n_tokens, i, k;
     float *lg = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
     float *step_lg = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
@@ -173,8 +173,10 @@ static inline void sample_all_ways(const float *logits, int V, const char *what)
         for (k = 0; k < 3; k++)
             for (p = 0; p < 3; p++) {
                 mamba_sampler smp;
-                void *mp = mamba_sampler_size(V) <= sizeof mem ? (void *)mem : NULL;
-                if (mamba_sampler_init(&smp, V, temps[t], ks[k], ps[p], 7 + t, mp, sizeof mem) != MAMBA_OK) { bad++; continue; }
+                mamba_sampler_params sp;
+                void *mp = mamba_sampler_bytes(V) <= sizeof mem ? (void *)mem : NULL;
+                sp.temperature = temps[t]; sp.top_k = ks[k]; sp.top_p = ps[p]; sp.seed = (uint64_t)(7 + t);
+                if (mamba_sampler_init(&smp, V, &sp, mp, sizeof mem) != MAMBA_OK) { bad++; continue; }
                 for (d = 0; d < 8; d++) {
                     int id = mamba_sample(&smp, logits);
                     if (id < 0 || id >= V) bad++;

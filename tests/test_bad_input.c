@@ -41,8 +41,8 @@ static unsigned char *st_edit(const unsigned char *w, size_t wn, const char *fro
 
 static mamba_status load_mem(const unsigned char *w, size_t wn, const char *cfg, mamba_error *err) {
     mamba_model *m = (mamba_model *)(uintptr_t)1;   /* must be reset to NULL on failure */
-    mamba_status st = mamba_load_memory(&m, w, wn, cfg, strlen(cfg), NULL, err);
-    if (st == MAMBA_OK) mamba_free(m);
+    mamba_status st = mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), NULL, err);
+    if (st == MAMBA_OK) mamba_model_free(m);
     else CHECK(m == NULL, "*out not NULL after a failed load");
     return st;
 }
@@ -198,22 +198,22 @@ static void bad_json_and_config(const unsigned char *w, size_t wn, const char *c
     expect("config lone surrogate ok", load_mem(w, wn, "{\"a\":\"\\ud800\"}", &err), MAMBA_ERR_CONFIG, &err, "model_type is missing");
     {
         mamba_model *m = NULL;
-        CHECK(mamba_load_memory(NULL, w, wn, cfg, strlen(cfg), NULL, &err) == MAMBA_ERR_BADARG, "NULL out");
-        CHECK(mamba_load_memory(&m, NULL, 0, cfg, strlen(cfg), NULL, NULL) == MAMBA_ERR_BADARG, "NULL weights, NULL err");
-        CHECK(mamba_load_memory(&m, w, wn, NULL, 0, NULL, &err) == MAMBA_ERR_BADARG, "NULL config");
+        CHECK(mamba_model_load_memory(NULL, w, wn, cfg, strlen(cfg), NULL, &err) == MAMBA_ERR_BADARG, "NULL out");
+        CHECK(mamba_model_load_memory(&m, NULL, 0, cfg, strlen(cfg), NULL, NULL) == MAMBA_ERR_BADARG, "NULL weights, NULL err");
+        CHECK(mamba_model_load_memory(&m, w, wn, NULL, 0, NULL, &err) == MAMBA_ERR_BADARG, "NULL config");
     }
     {   /* caller limits */
         mamba_options o;
         mamba_model *m = NULL;
         memset(&o, 0, sizeof o);
-        o.max_header_bytes = 1000;
-        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "header limit: %s", err.message);
-        o.max_header_bytes = 0;
+        o.max_json_bytes = 1000;
+        CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "header limit: %s", err.message);
+        o.max_json_bytes = 0;
         o.max_tensors = 5;
-        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "tensor limit: %s", err.message);
+        CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "tensor limit: %s", err.message);
         o.max_tensors = 0;
         o.max_json_depth = 1;
-        CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "depth limit: %s", err.message);
+        CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_ERR_LIMIT, "depth limit: %s", err.message);
         CHECK(m == NULL, "no model after limit errors");
     }
 }
@@ -224,37 +224,37 @@ static void bad_files(const unsigned char *w, size_t wn, const char *cfg) {
     mamba_model *m = NULL;
     mamba_error err;
     char idx[512];
-    expect("missing directory", mamba_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, "build/no/such/model/config.json");
-    expect("missing file", mamba_load_file(&m, "build/no/such.safetensors", NULL, &err), MAMBA_ERR_IO, &err, "config.json");
-    expect("empty path", mamba_load_file(&m, "", NULL, &err), MAMBA_ERR_BADARG, &err, NULL);
+    expect("missing directory", mamba_model_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, "build/no/such/model/config.json");
+    expect("missing file", mamba_model_load_file(&m, "build/no/such.safetensors", NULL, &err), MAMBA_ERR_IO, &err, "config.json");
+    expect("empty path", mamba_model_load_file(&m, "", NULL, &err), MAMBA_ERR_BADARG, &err, NULL);
     /* a directory with a config but no weights (left over from an earlier run?) */
     remove("build/tmp/bad1/model.safetensors");
     remove("build/tmp/bad1/model.safetensors.index.json");
     write_file("build/tmp/bad1/config.json", cfg, strlen(cfg));
-    expect("missing weights", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "model.safetensors");
+    expect("missing weights", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "model.safetensors");
     /* truncated weights file on disk */
     write_file("build/tmp/bad1/model.safetensors", w, wn / 2);
-    expect("truncated file", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "build/tmp/bad1/model.safetensors");
+    expect("truncated file", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "build/tmp/bad1/model.safetensors");
     write_file("build/tmp/bad1/model.safetensors", w, 0);
-    expect("empty file", mamba_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err), MAMBA_ERR_FORMAT, &err, "too short");
+    expect("empty file", mamba_model_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err), MAMBA_ERR_FORMAT, &err, "too short");
     write_file("build/tmp/bad1/model.safetensors", w, wn);
-    CHECK(mamba_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err) == MAMBA_OK, "a .safetensors path: %s", err.message);
-    mamba_free(m);
+    CHECK(mamba_model_load_file(&m, "build/tmp/bad1/model.safetensors", NULL, &err) == MAMBA_OK, "a .safetensors path: %s", err.message);
+    mamba_model_free(m);
     m = NULL;
     /* index files: path traversal, missing shard, no weight_map */
     sprintf(idx, "{\"weight_map\": {\"backbone.norm_f.weight\": \"../../etc/passwd\"}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    expect("shard path traversal", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "shard file name");
+    expect("shard path traversal", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "shard file name");
     sprintf(idx, "{\"weight_map\": {\"backbone.norm_f.weight\": \"nope.safetensors\"}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    expect("missing shard", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "nope.safetensors");
+    expect("missing shard", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, "nope.safetensors");
     sprintf(idx, "{\"metadata\": {}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    expect("no weight_map", mamba_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "weight_map");
+    expect("no weight_map", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_FORMAT, &err, "weight_map");
     sprintf(idx, "{\"weight_map\": {\"a\": \"model.safetensors\", \"b\": \"model.safetensors\"}}");
     write_file("build/tmp/bad1/model.safetensors.index.json", idx, strlen(idx));
-    CHECK(mamba_load_file(&m, "build/tmp/bad1", NULL, &err) == MAMBA_OK, "index naming one shard twice: %s", err.message);
-    mamba_free(m);
+    CHECK(mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err) == MAMBA_OK, "index naming one shard twice: %s", err.message);
+    mamba_model_free(m);
     remove("build/tmp/bad1/model.safetensors.index.json");
 }
 #endif
@@ -338,11 +338,11 @@ static void limits(const unsigned char *w, size_t wn, const char *cfg) {
     if (g && gguf_walk(g, gn, &s)) {
         printf("  m1-tiny Q8_0 GGUF metadata: %llu keys, %llu bytes, longest array %llu, longest string %llu\n",
                (unsigned long long)s.n_kv, (unsigned long long)s.meta_bytes, (unsigned long long)s.max_arr, (unsigned long long)s.max_str);
-        CHECK(mamba_load_memory(&m, g, gn, NULL, 0, NULL, &err) == MAMBA_OK, "GGUF defaults: %s", err.message);
-        mamba_free(m); m = NULL;
+        CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, NULL, &err) == MAMBA_OK, "GGUF defaults: %s", err.message);
+        mamba_model_free(m); m = NULL;
 #define GLIM(field, value, want, needle) do { memset(&o, 0, sizeof o); o.field = (size_t)(value); \
-        expect("GGUF " #field " = " #value, mamba_load_memory(&m, g, gn, NULL, 0, &o, &err), want, &err, needle); \
-        mamba_free(m); m = NULL; } while (0)
+        expect("GGUF " #field " = " #value, mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err), want, &err, needle); \
+        mamba_model_free(m); m = NULL; } while (0)
         GLIM(max_metadata_kv, s.n_kv, MAMBA_OK, NULL);
         GLIM(max_metadata_kv, s.n_kv - 1, MAMBA_ERR_LIMIT, "max_metadata_kv");
         GLIM(max_metadata_bytes, s.meta_bytes, MAMBA_OK, NULL);
@@ -355,31 +355,31 @@ static void limits(const unsigned char *w, size_t wn, const char *cfg) {
         GLIM(max_tensors, s.n_tensors - 1, MAMBA_ERR_LIMIT, "max_tensors");
 #undef GLIM
     }
-    /* config.json is held to max_header_bytes too: pad it past the safetensors header's size */
+    /* config.json is held to max_json_bytes too: pad it past the safetensors header's size */
     pad = (char *)malloc(hlen + 2);
     memcpy(pad, cfg, cn);
     memset(pad + cn, ' ', hlen + 1 - cn);
     pad[hlen + 1] = 0;
     memset(&o, 0, sizeof o);
-    o.max_header_bytes = hlen;
+    o.max_json_bytes = hlen;
     CHECK(cn < hlen, "config shorter than the safetensors header");
-    expect("config at the header limit", mamba_load_memory(&m, w, wn, pad, hlen, &o, &err), MAMBA_OK, &err, NULL);
-    mamba_free(m); m = NULL;
-    expect("config over the header limit", mamba_load_memory(&m, w, wn, pad, hlen + 1, &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
-    if (err.status == MAMBA_ERR_LIMIT) CHECK(strstr(err.message, "max_header_bytes") != NULL, "message names the limit: %s", err.message);
-    o.max_header_bytes = hlen - 1;
-    expect("safetensors header over the limit", mamba_load_memory(&m, w, wn, cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_header_bytes");
+    expect("config at the header limit", mamba_model_load_memory(&m, w, wn, pad, hlen, &o, &err), MAMBA_OK, &err, NULL);
+    mamba_model_free(m); m = NULL;
+    expect("config over the header limit", mamba_model_load_memory(&m, w, wn, pad, hlen + 1, &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
+    if (err.status == MAMBA_ERR_LIMIT) CHECK(strstr(err.message, "max_json_bytes") != NULL, "message names the limit: %s", err.message);
+    o.max_json_bytes = hlen - 1;
+    expect("safetensors header over the limit", mamba_model_load_memory(&m, w, wn, cfg, cn, &o, &err), MAMBA_ERR_LIMIT, &err, "max_json_bytes");
 #ifndef MAMBA_NO_STDIO
     {   /* the same through files: config.json and the index are read with the limit */
         char idx[4096];
         int k;
         write_file("build/tmp/bad1/model.safetensors", w, wn);
         write_file("build/tmp/bad1/config.json", pad, hlen + 1);
-        o.max_header_bytes = hlen;
-        expect("config.json file over the limit", mamba_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
+        o.max_json_bytes = hlen;
+        expect("config.json file over the limit", mamba_model_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "config.json");
         write_file("build/tmp/bad1/config.json", pad, hlen);
-        CHECK(mamba_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "config.json file at the limit: %s", err.message);
-        mamba_free(m); m = NULL;
+        CHECK(mamba_model_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "config.json file at the limit: %s", err.message);
+        mamba_model_free(m); m = NULL;
         /* an index of 40 entries naming one shard, padded to hlen + 1 bytes */
         strcpy(idx, "{\"weight_map\": {");
         for (k = 0; k < 40; k++) sprintf(idx + strlen(idx), "%s\"t%d\": \"model.safetensors\"", k ? ", " : "", k);
@@ -388,13 +388,13 @@ static void limits(const unsigned char *w, size_t wn, const char *cfg) {
         memset(idx + strlen(idx), ' ', hlen + 1 - strlen(idx));
         idx[hlen + 1] = 0;
         write_file("build/tmp/bad1/model.safetensors.index.json", idx, hlen + 1);
-        expect("index over the limit", mamba_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "index.json");
+        expect("index over the limit", mamba_model_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "index.json");
         write_file("build/tmp/bad1/model.safetensors.index.json", idx, hlen);
-        CHECK(mamba_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "index at the limit: %s", err.message);
-        mamba_free(m); m = NULL;
+        CHECK(mamba_model_load_file(&m, "build/tmp/bad1", &o, &err) == MAMBA_OK, "index at the limit: %s", err.message);
+        mamba_model_free(m); m = NULL;
         memset(&o, 0, sizeof o);
         o.max_tensors = 39;
-        expect("index entries over max_tensors", mamba_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "weight_map");
+        expect("index entries over max_tensors", mamba_model_load_file(&m, "build/tmp/bad1", &o, &err), MAMBA_ERR_LIMIT, &err, "weight_map");
         remove("build/tmp/bad1/model.safetensors.index.json");
         write_file("build/tmp/bad1/config.json", cfg, cn);
     }
@@ -405,7 +405,7 @@ static void limits(const unsigned char *w, size_t wn, const char *cfg) {
 /* Runs a loaded model every way (step, chunked forward with every logits
    mode, argmax, every sampler) and checks that only in-range tokens come out. */
 static void run_hostile(mamba_model *m, const char *what) {
-    int V = mamba_get_config(m)->vocab_size, toks[7], i, chunk;
+    int V = mamba_model_config(m)->vocab_size, toks[7], i, chunk;
     float *all = (float *)malloc(sizeof(float) * 7 * (size_t)V), *one = (float *)malloc(sizeof(float) * (size_t)V);
     mamba_state *s;
     char w2[128];
@@ -459,8 +459,8 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
     unsigned char *x = (unsigned char *)malloc(wn);
     memset(&o, 0, sizeof o);
     o.validate_weights = 1;
-    CHECK(mamba_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "clean weights validate: %s", err.message);
-    mamba_free(m);
+    CHECK(mamba_model_load_memory(&m, w, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "clean weights validate: %s", err.message);
+    mamba_model_free(m);
     for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         size_t nb, at = st_tensor_at(w, cases[c].tensor, &nb), k, n;
         char what[200], needle[240];
@@ -473,15 +473,15 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
         o.validate_weights = 1;
         if (cases[c].shown) {
             sprintf(needle, "tensor %s holds %s at element %ld", cases[c].tensor, cases[c].shown, cases[c].first);
-            expect(what, mamba_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err), MAMBA_ERR_RANGE, &err, needle);
+            expect(what, mamba_model_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err), MAMBA_ERR_RANGE, &err, needle);
         } else {
-            CHECK(mamba_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: finite, validates: %s", what, err.message);
-            mamba_free(m);
+            CHECK(mamba_model_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: finite, validates: %s", what, err.message);
+            mamba_model_free(m);
         }
         o.validate_weights = 0;
-        CHECK(mamba_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: loads unvalidated: %s", what, err.message);
+        CHECK(mamba_model_load_memory(&m, x, wn, cfg, strlen(cfg), &o, &err) == MAMBA_OK, "%s: loads unvalidated: %s", what, err.message);
         if (m) run_hostile(m, what);
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(x);
     {   /* F16 weights: a NaN and a -inf half */
@@ -502,11 +502,11 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
             y[at + 2 * h[k].at + 1] = (unsigned char)(h[k].bits >> 8);
             o.validate_weights = 1;
             sprintf(needle, "tensor %s holds %s at element %zu", h[k].tensor, h[k].shown, h[k].at);
-            expect("F16 non-finite", mamba_load_memory(&m, y, fn, fcfg, fc, &o, &err), MAMBA_ERR_RANGE, &err, needle);
+            expect("F16 non-finite", mamba_model_load_memory(&m, y, fn, fcfg, fc, &o, &err), MAMBA_ERR_RANGE, &err, needle);
             o.validate_weights = 0;
-            CHECK(mamba_load_memory(&m, y, fn, fcfg, fc, &o, &err) == MAMBA_OK, "F16 non-finite, unvalidated: %s", err.message);
+            CHECK(mamba_model_load_memory(&m, y, fn, fcfg, fc, &o, &err) == MAMBA_OK, "F16 non-finite, unvalidated: %s", err.message);
             if (m) run_hostile(m, needle);
-            mamba_free(m);
+            mamba_model_free(m);
             free(y);
         }
         free(fw); free(fcfg);
@@ -523,13 +523,13 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
         if (at > 0 && type == 8) {
             g[at + 34 * 3] = 0x00; g[at + 34 * 3 + 1] = 0x7C;   /* block 3's scale: f16 +inf */
             o.validate_weights = 1;
-            expect("Q8_0 scale +inf", mamba_load_memory(&m, g, gn, NULL, 0, &o, &err), MAMBA_ERR_RANGE, &err,
+            expect("Q8_0 scale +inf", mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err), MAMBA_ERR_RANGE, &err,
                    "backbone.layers.1.mixer.in_proj.weight holds");
             CHECK(strstr(err.message, "element 96") != NULL, "first element of block 3: %s", err.message);
             o.validate_weights = 0;
-            CHECK(mamba_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "Q8_0 inf scale, unvalidated: %s", err.message);
+            CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "Q8_0 inf scale, unvalidated: %s", err.message);
             if (m) run_hostile(m, "Q8_0 inf scale");
-            mamba_free(m);
+            mamba_model_free(m);
         }
         free(g); free(gp);
     }

@@ -24,14 +24,14 @@ static void gguf_golden(const char *file, const char *logits_file) {
     CHECK(bytes && ok, "read %s and its golden", gp);
     if (bytes && ok) {
 #ifndef MAMBA_NO_STDIO
-        CHECK(mamba_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
+        CHECK(mamba_model_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
         if (m) golden_model(m, gp, &g);
-        mamba_free(m);
+        mamba_model_free(m);
         m = NULL;
 #endif
-        CHECK(mamba_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s (memory): %s", gp, err.message);
+        CHECK(mamba_model_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s (memory): %s", gp, err.message);
         if (m) golden_model(m, file, &g);
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(g.logits); free(bytes); free(dir); free(gp);
 }
@@ -54,7 +54,7 @@ static void quant_golden(const char *dir) {
     if (bytes && tt && ok && ok8 && tol > 0) {
         char what[600];
 #ifndef MAMBA_NO_STDIO
-        CHECK(mamba_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
+        CHECK(mamba_model_load_file(&m, gp, NULL, &err) == MAMBA_OK, "%s: %s", gp, err.message);
         if (m) {
             tol_abs = tol; tol_rel = 0; tol_quant = 1;
             golden_model(m, gp, &g);
@@ -62,11 +62,11 @@ static void quant_golden(const char *dir) {
             sprintf(what, "%s vs 8-bit-activation reference", gp);
             golden_model(m, what, &g8);
         }
-        mamba_free(m);
+        mamba_model_free(m);
         m = NULL;
 #endif
         sprintf(what, "%s (memory)", gp);
-        CHECK(mamba_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+        CHECK(mamba_model_load_memory(&m, bytes, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
         if (m) {
             tol_abs = tol; tol_rel = 0; tol_quant = 1;
             golden_model(m, what, &g);
@@ -81,10 +81,10 @@ static void quant_golden(const char *dir) {
             mamba_model *mf = NULL;
             CHECK(f32 != NULL, "%s written as F32 GGUF: %s", gp, err.message);
             if (f32) {
-                CHECK(mamba_load_memory(&mf, f32, fn, NULL, 0, NULL, &err) == MAMBA_OK, "%s as F32 GGUF: reload: %s", gp, err.message);
+                CHECK(mamba_model_load_memory(&mf, f32, fn, NULL, 0, NULL, &err) == MAMBA_OK, "%s as F32 GGUF: reload: %s", gp, err.message);
                 sprintf(what, "%s rewritten as F32 GGUF", gp);
                 if (mf) golden_model(mf, what, &g);
-                mamba_free(mf);
+                mamba_model_free(mf);
                 free(f32);
             }
         }
@@ -95,7 +95,7 @@ static void quant_golden(const char *dir) {
             int V = g.vocab, i, same = 1;
             float *l1 = (float *)malloc(sizeof(float) * (size_t)V), *l2 = (float *)malloc(sizeof(float) * (size_t)V);
             memcpy(odd + 1, bytes, n);
-            CHECK(mamba_load_memory(&m2, odd + 1, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s at an odd address: %s", gp, err.message);
+            CHECK(mamba_model_load_memory(&m2, odd + 1, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s at an odd address: %s", gp, err.message);
             if (m && m2 && mamba_state_new(&s1, m, 0) == MAMBA_OK && mamba_state_new(&s2, m2, 0) == MAMBA_OK)
                 for (i = 0; i < g.n_tokens; i++) {
                     mamba_step(m, s1, g.tokens[i], l1);
@@ -104,10 +104,10 @@ static void quant_golden(const char *dir) {
                 }
             CHECK(same, "%s at an odd address: logits differ", gp);
             mamba_state_free(s1); mamba_state_free(s2);
-            mamba_free(m2);
+            mamba_model_free(m2);
             free(odd); free(l1); free(l2);
         }
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(g.logits); free(g8.logits); free(bytes); free(tt); free(gp); free(tp);
 }
@@ -121,8 +121,8 @@ static long find_bytes(const unsigned char *buf, size_t n, const char *s) {
 
 static mamba_status load_gguf(const unsigned char *w, size_t n, mamba_error *err) {
     mamba_model *m = (mamba_model *)(uintptr_t)1;
-    mamba_status st = mamba_load_memory(&m, w, n, NULL, 0, NULL, err);
-    if (st == MAMBA_OK) mamba_free(m);
+    mamba_status st = mamba_model_load_memory(&m, w, n, NULL, 0, NULL, err);
+    if (st == MAMBA_OK) mamba_model_free(m);
     else CHECK(m == NULL, "*out not NULL after a failed GGUF load");
     return st;
 }
@@ -226,7 +226,7 @@ static void gguf_tokenizer_goldens(const char *gguf_path, const char *jsonl) {
     mamba_error err;
     int enc_ok = 0, dec_ok = 0, total = 0;
     CHECK(lines && g, "read %s and %s (make test writes the GGUF)", gp, gguf_path);
-    if (lines && g) CHECK(mamba_tokenizer_load_gguf(&tk, g, gn, &err) == MAMBA_OK, "%s: %s", gguf_path, err.message);
+    if (lines && g) CHECK(mamba_tokenizer_load_gguf(&tk, g, gn, NULL, &err) == MAMBA_OK, "%s: %s", gguf_path, err.message);
     while (tk && off < n && !(quick && total >= 25)) {
         size_t end = off, k, got, tl, dl;
         mamba__json j;

@@ -24,13 +24,13 @@ static mamba_model *load_dir_model(const char *dir, unsigned char **keep) {
     mamba_error err;
     *keep = NULL;
 #ifndef MAMBA_NO_STDIO
-    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+    CHECK(mamba_model_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
 #else
     {
         char *wp = path2(dir, "model.safetensors"), *cp = path2(dir, "config.json");
         size_t wn, cn;
         unsigned char *w = read_all(wp, &wn), *cfg = read_all(cp, &cn);
-        if (w && cfg) CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+        if (w && cfg) CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
         if (m) *keep = w; else free(w);
         free(cfg); free(wp); free(cp);
     }
@@ -40,7 +40,7 @@ static mamba_model *load_dir_model(const char *dir, unsigned char **keep) {
 
 /* Logits of every token, one step at a time, first V of each row. */
 static float *step_logits(const mamba_model *m, const golden *g, int V) {
-    int Vm = mamba_get_config(m)->vocab_size, i;
+    int Vm = mamba_model_config(m)->vocab_size, i;
     float *row = (float *)malloc(sizeof(float) * (size_t)Vm), *all = (float *)malloc(sizeof(float) * (size_t)V * (size_t)g->n_tokens);
     mamba_state *s = NULL;
     CHECK(mamba_state_new(&s, m, 4) == MAMBA_OK, "state");
@@ -108,11 +108,11 @@ static void writer_roundtrip(const char *dir) {
     f32 = gguf_bytes(a, NULL, MAMBA_DTYPE_F32, 0, &n, &st, &err);
     if (strstr(dir, "m2-g2-untied")) {   /* time_step_limit [0.001, 0.2]: GGUF has no key for it */
         expect("writer: Mamba-2 with a dt limit", st, MAMBA_ERR_UNSUPPORTED, &err, "dt limit");
-        mamba_free(a); free(keep); free(g.logits);
+        mamba_model_free(a); free(keep); free(g.logits);
         return;
     }
     CHECK(st == MAMBA_OK, "%s: write F32: %s", dir, err.message);
-    if (f32) CHECK(mamba_load_memory(&b, f32, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload F32 GGUF: %s", dir, err.message);
+    if (f32) CHECK(mamba_model_load_memory(&b, f32, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload F32 GGUF: %s", dir, err.message);
     if (b) {
         int V = g.vocab;
         float *la = step_logits(a, &g, V), *lb = step_logits(b, &g, V);
@@ -126,7 +126,7 @@ static void writer_roundtrip(const char *dir) {
         printf("  %-38s GGUF F32 round trip: %s (golden err %.3g x tol)\n", dir,
                !memcmp(la, lb, sizeof(float) * (size_t)V * g.n_tokens) ? "bit-identical logits" : "logits within tolerance", ratio);
         free(la); free(lb);
-        mamba_free(b); b = NULL;
+        mamba_model_free(b); b = NULL;
     }
     free(f32);
     for (t = 0; t < 4; t++) {   /* F16, BF16, Q8_0, Q4_0 */
@@ -135,7 +135,7 @@ static void writer_roundtrip(const char *dir) {
         int k, nm;
         q = gguf_bytes(a, NULL, types[t], 1, &n, &st, &err);
         CHECK(st == MAMBA_OK, "%s: write type %d: %s", dir, (int)types[t], err.message);
-        if (q) CHECK(mamba_load_memory(&b, q, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload type %d: %s", dir, (int)types[t], err.message);
+        if (q) CHECK(mamba_model_load_memory(&b, q, n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload type %d: %s", dir, (int)types[t], err.message);
         if (!b) { free(q); continue; }
         nm = model_mats(a, ma);
         CHECK(model_mats(b, mb) == nm, "%s: matrices", dir);
@@ -171,10 +171,10 @@ static void writer_roundtrip(const char *dir) {
         q2 = gguf_bytes(b, NULL, types[t], 1, &n2, &st, &err);
         CHECK(q2 && n2 == n && !memcmp(q, q2, n), "%s type %d: re-writing the read-back model changes the file", dir, (int)types[t]);
         free(q2);
-        mamba_free(b); b = NULL;
+        mamba_model_free(b); b = NULL;
         free(q);
     }
-    mamba_free(a);
+    mamba_model_free(a);
     free(keep);
     free(g.logits);
 }
@@ -227,8 +227,8 @@ static void writer_llama_files(void) {
     mamba_status st;
     CHECK(f && q && w && cfg, "read m1-tiny files");
     if (!(f && q && w && cfg)) goto done;
-    CHECK(mamba_load_memory(&m, f, fn, NULL, 0, NULL, &err) == MAMBA_OK, "m1-tiny F32 GGUF: %s", err.message);
-    CHECK(mamba_tokenizer_load_gguf(&tok, f, fn, &err) == MAMBA_OK, "m1-tiny GGUF tokenizer: %s", err.message);
+    CHECK(mamba_model_load_memory(&m, f, fn, NULL, 0, NULL, &err) == MAMBA_OK, "m1-tiny F32 GGUF: %s", err.message);
+    CHECK(mamba_tokenizer_load_gguf(&tok, f, fn, NULL, &err) == MAMBA_OK, "m1-tiny GGUF tokenizer: %s", err.message);
     out = gguf_bytes(m, tok, MAMBA_DTYPE_F32, 0, &n, &st, &err);
     CHECK(out && n == fn && !memcmp(out, f, fn), "re-writing llama.cpp's m1-tiny-F32.gguf: %zu bytes, want the same %zu", n, fn);
     if (out && n == fn && !memcmp(out, f, fn)) printf("  writer: llama.cpp's m1-tiny-F32.gguf re-written byte for byte (%zu bytes)\n", n);
@@ -236,8 +236,8 @@ static void writer_llama_files(void) {
     out = gguf_bytes(m, tok, MAMBA_DTYPE_Q8_0, 0, &n, &st, &err);
     if (out && same_tensors("Q8_0 vs llama-quantize", out, n, q, qn)) printf("  writer: Q8_0 tensors = llama-quantize's m1-tiny-Q8_0.gguf (types, F16 fallback, blocks)\n");
     free(out);
-    mamba_free(m); m = NULL;
-    CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
+    mamba_model_free(m); m = NULL;
+    CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
     out = gguf_bytes(m, NULL, MAMBA_DTYPE_F32, 0, &n, &st, &err);
     if (out && same_tensors("safetensors -> F32 vs convert_hf_to_gguf.py", out, n, f, fn)) printf("  writer: safetensors -> F32 tensors = convert_hf_to_gguf.py's (ssm_a = -exp(A_log) included)\n");
     free(out);
@@ -256,7 +256,7 @@ static void writer_llama_files(void) {
         expect("writer: failing write function", mamba_gguf_write(m, NULL, NULL, fail_after_100, &left, &err), MAMBA_ERR_IO, &err, "write");
     }
 done:
-    mamba_free(m);
+    mamba_model_free(m);
     mamba_tokenizer_free(tok);
     free(f); free(q); free(w); free(cfg); free(dir); free(fp); free(qp); free(wp); free(cp);
 }
@@ -327,7 +327,7 @@ static void writer_python_ref(const char *dir) {
     sprintf(path, "build/tmp/ref-%s.gguf", base);
     a = load_dir_model(dir, &keep);
     CHECK(golden_read(&g, dir), "%s: golden", dir);
-    CHECK(mamba_load_file(&b, path, NULL, &err) == MAMBA_OK, "%s (make test writes it with tests/ref/gguf_write.py): %s", path, err.message);
+    CHECK(mamba_model_load_file(&b, path, NULL, &err) == MAMBA_OK, "%s (make test writes it with tests/ref/gguf_write.py): %s", path, err.message);
     if (a && b) {
         int V = g.vocab, same;
         float *la = step_logits(a, &g, V), *lb = step_logits(b, &g, V);
@@ -346,7 +346,7 @@ static void writer_python_ref(const char *dir) {
         }
         free(la); free(lb);
     }
-    mamba_free(a); mamba_free(b); free(keep); free(g.logits);
+    mamba_model_free(a); mamba_model_free(b); free(keep); free(g.logits);
 #else
     (void)dir;
 #endif
@@ -374,8 +374,8 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
     mamba__gguf g1, g2;
     char *tiny = path2(shared_dir, "reference/m1-tiny");
     CHECK(ref != NULL, "%s (make test writes it)", ref_gguf);
-    CHECK(mamba_tokenizer_load_file(&tj, jp, &err) == MAMBA_OK, "%s: %s", jp, err.message);
-    CHECK(mamba_load_file(&m, tiny, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
+    CHECK(mamba_tokenizer_load_file(&tj, jp, NULL, &err) == MAMBA_OK, "%s: %s", jp, err.message);
+    CHECK(mamba_model_load_file(&m, tiny, NULL, &err) == MAMBA_OK, "m1-tiny: %s", err.message);
     if (ref && tj && m) {
         /* m1-tiny's config ids (bos = eos = pad = 0) would override the
            tokenizer's: compare with a copy of the model without them */
@@ -398,7 +398,7 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
         }
         CHECK(out && mamba__gguf_streq(&g1, "tokenizer.ggml.pre", strstr(json_name, "falcon") ? "falcon" : "mpt"), "%s: tokenizer.ggml.pre", json_name);
         printf("  writer: %s tokenizer keys = tokenizer_to_gguf.py's\n", json_name);
-        CHECK(mamba_tokenizer_load_gguf(&tg, out, n, &err) == MAMBA_OK, "reload tokenizer: %s", err.message);
+        CHECK(mamba_tokenizer_load_gguf(&tg, out, n, NULL, &err) == MAMBA_OK, "reload tokenizer: %s", err.message);
         if (tg) {
             static const char *texts[] = {"Hello world! 123456 don't", "  spaces   and\ttabs\n\n", "caf\xc3\xa9 \xe4\xbd\xa0\xe5\xa5\xbd <|endoftext|>"};
             for (k = 0; k < 3; k++) {
@@ -412,7 +412,7 @@ static void writer_tokenizer(const char *json_name, const char *ref_gguf) {
         if (g1.kv) mamba__hfree(&hp, g1.kv);
         if (g2.kv) mamba__hfree(&hp, g2.kv);
     }
-    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_free(m);
+    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_model_free(m);
     free(out); free(ref); free(jp); free(tiny);
 #else
     (void)json_name; (void)ref_gguf;
@@ -435,16 +435,16 @@ static void writer_tokenizer_padding(void) {
     unsigned char *a = NULL, *b = NULL;
     size_t na = 0, nb = 0, len;
     const char *s;
-    CHECK(mamba_tokenizer_load_json(&tj, json, sizeof json - 1, &err) == MAMBA_OK, "tiny tokenizer: %s", err.message);
-    CHECK(mamba_load_file(&m, "tests/data/m1-bf16-sharded", NULL, &err) == MAMBA_OK, "m1-bf16-sharded: %s", err.message);
+    CHECK(mamba_tokenizer_load_json(&tj, json, sizeof json - 1, NULL, &err) == MAMBA_OK, "tiny tokenizer: %s", err.message);
+    CHECK(mamba_model_load_file(&m, "tests/data/m1-bf16-sharded", NULL, &err) == MAMBA_OK, "m1-bf16-sharded: %s", err.message);
     if (tj && m) {
         a = gguf_bytes(m, tj, MAMBA_DTYPE_F32, 0, &na, &st, &err);
-        CHECK(a && mamba_tokenizer_load_gguf(&tg, a, na, &err) == MAMBA_OK, "tokenizer from the padded GGUF: %s", err.message);
+        CHECK(a && mamba_tokenizer_load_gguf(&tg, a, na, NULL, &err) == MAMBA_OK, "tokenizer from the padded GGUF: %s", err.message);
     }
     if (tg) {
         int ids[8];
         size_t n;
-        CHECK(mamba_tokenizer_vocab_size(tg) == 104, "padded vocabulary: %d ids, want the 104 embedding rows", mamba_tokenizer_vocab_size(tg));
+        CHECK(mamba_tokenizer_n_vocab(tg) == 104, "padded vocabulary: %d ids, want the 104 embedding rows", mamba_tokenizer_n_vocab(tg));
         s = mamba_tokenizer_token_bytes(tg, 57, &len);
         CHECK(s && len == 7 && !memcmp(s, "[PAD57]", 7), "id 57 is [PAD57]");
         CHECK(mamba_tokenizer_is_special(tg, 3), "<|end|> stays special");
@@ -454,7 +454,7 @@ static void writer_tokenizer_padding(void) {
         CHECK(b && na == nb && !memcmp(a, b, na), "a GGUF tokenizer with [PAD] entries writes back the same file");
     }
     free(a); free(b);
-    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_free(m);
+    mamba_tokenizer_free(tj); mamba_tokenizer_free(tg); mamba_model_free(m);
 #endif
 }
 

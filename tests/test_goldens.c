@@ -27,17 +27,17 @@ static void golden_dir(const char *dir) {
     unsigned char *w = read_all(wpath, &wn), *cfg = read_all(cpath, &cn);
     CHECK(golden_read(&g, dir), "%s: cannot read golden", dir);
 #ifndef MAMBA_NO_STDIO
-    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
+    CHECK(mamba_model_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s: %s", dir, err.message);
     if (m) golden_model(m, dir, &g);
-    mamba_free(m);
+    mamba_model_free(m);
     m = NULL;
 #endif
     if (w && cfg) {   /* the same model from memory (weights used in place) */
         char what[512];
         sprintf(what, "%s (memory)", dir);
-        CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
+        CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s: %s", what, err.message);
         if (m) golden_model(m, what, &g);
-        mamba_free(m);
+        mamba_model_free(m);
     }
     free(g.logits); free(w); free(cfg); free(wpath); free(cpath);
 }
@@ -60,7 +60,7 @@ static void greedy_public(void) {
         if (p && q && parse_floats(p + 7, nums, 5) >= 5) {
             for (i = 0; i < 5; i++) prompt[i] = (int)nums[i];
             CHECK(parse_floats(q + 13, nums, 64) == 20, "20 continuation ids");
-            CHECK(mamba_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
+            CHECK(mamba_model_load_memory(&m, w, wn, (const char *)cfg, cn, NULL, &err) == MAMBA_OK, "%s", err.message);
             if (m && mamba_state_new(&s, m, 0) == MAMBA_OK) {
                 int next;
                 mamba_forward(m, s, prompt, 5, logits, MAMBA_LOGITS_LAST);
@@ -74,7 +74,7 @@ static void greedy_public(void) {
         }
     }
     mamba_state_free(s);
-    mamba_free(m);
+    mamba_model_free(m);
     free(txt); free(w); free(cfg); free(gp); free(wp); free(cp); free(dir);
 }
 
@@ -104,10 +104,10 @@ static void bundled_model(void) {
     float *logits;
     double want, start, len, nll = 0, bpb;
     CHECK(eval && corpus, "read eval.json and the corpus");
-    CHECK(mamba_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
-    CHECK(mamba_tokenizer_load_file(&tk, dir, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_model_load_file(&m, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+    CHECK(mamba_tokenizer_load_file(&tk, dir, NULL, &err) == MAMBA_OK, "%s", err.message);
     if (!eval || !corpus || !m || !tk) goto done;
-    V = mamba_get_config(m)->vocab_size;
+    V = mamba_model_config(m)->vocab_size;
     want = json_number((const char *)eval, "\"bits_per_byte\"");
     start = json_number((const char *)eval, "\"slice_start\"");
     len = json_number((const char *)eval, "\"slice_len\"");
@@ -161,7 +161,7 @@ static void bundled_model(void) {
 done:
     free(ids); free(eval); free(corpus);
     mamba_tokenizer_free(tk);
-    mamba_free(m);
+    mamba_model_free(m);
 #endif
 }
 
@@ -179,12 +179,12 @@ static void threads_deterministic(const char *dir, const char *file) {
 #ifndef MAMBA_NO_STDIO
     {
         char *p = file ? path2(dir, file) : NULL;
-        CHECK(mamba_load_file(&m, p ? p : dir, NULL, &err) == MAMBA_OK, "%s", err.message);
+        CHECK(mamba_model_load_file(&m, p ? p : dir, NULL, &err) == MAMBA_OK, "%s", err.message);
         free(p);
     }
 #endif
     if (!m) { free(g.logits); return; }
-    V = mamba_get_config(m)->vocab_size;
+    V = mamba_model_config(m)->vocab_size;
     a = (float *)malloc(sizeof(float) * (size_t)V * g.n_tokens);
     b = (float *)malloc(sizeof(float) * (size_t)V * g.n_tokens);
     for (nt = 1; nt <= 3; nt++) {
@@ -197,7 +197,7 @@ static void threads_deterministic(const char *dir, const char *file) {
     printf("  threads 1, 2, 3: identical logits (%s)\n", dir);
     omp_set_num_threads(2);
     free(a); free(b); free(g.logits);
-    mamba_free(m);
+    mamba_model_free(m);
 #else
     (void)dir; (void)file;
 #endif

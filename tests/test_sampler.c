@@ -29,7 +29,7 @@ static void sampler_hostile(void) {
     sample_all_ways(x, V, "+inf, -inf and NaN");
     /* a +inf logit is certain; with huge logits and a tiny temperature the
        largest dominates (the limit of softmax(x / T) as T -> 0) */
-    mamba_sampler_init(&smp, V, 0.7f, 0, 1.0f, 3, NULL, 0);
+    { mamba_sampler_params sp = {0.7f, 0, 1.0f, 3}; mamba_sampler_init(&smp, V, &sp, NULL, 0); }
     CHECK(mamba_sample(&smp, x) == 9, "+inf wins");
     for (i = 0; i < V; i++) x[i] = i == 6 ? 3.4e38f : i == 2 ? NAN : -3.4e38f + (float)i * 1e37f;
     smp.temperature = 1e-3f;
