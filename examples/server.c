@@ -529,10 +529,15 @@ static mamba_status eng_run(server *S, eng_item *it, int n) {
 }
 #endif
 
-/* The single place a sampler is set up (the 0.2 API takes a params struct). */
+/* The single place a sampler is set up (0.2: a mamba_sampler_params). */
 static mamba_status sampler_setup(server *S, slot *sl, const job *j) {
-    return mamba_sampler_init(&sl->smp, S->V, j->temperature, j->top_k, j->top_p, j->seed, sl->smp_mem,
-                              mamba_sampler_size(S->V));
+    mamba_sampler_params p;
+    memset(&p, 0, sizeof p);
+    p.temperature = j->temperature;
+    p.top_k = j->top_k;
+    p.top_p = j->top_p;
+    p.seed = j->seed;
+    return mamba_sampler_init(&sl->smp, S->V, &p, sl->smp_mem, mamba_sampler_bytes(S->V));
 }
 
 /* ---- prefix cache --------------------------------------------------------
@@ -608,7 +613,7 @@ static size_t pc_lookup(server *S, const int *t, size_t max_n, mamba_state *s, s
     return best->n;
 }
 static void pc_insert(server *S, const int *t, size_t n, const mamba_state *st) {
-    size_t sbytes = mamba_state_size(S->cfg), bytes;
+    size_t sbytes = mamba_state_bytes(S->cfg), bytes;
     uint64_t h;
     pc_entry *e;
     if (!S->cache_bytes_max || n == 0) return;
@@ -622,7 +627,7 @@ static void pc_insert(server *S, const int *t, size_t n, const mamba_state *st) 
     if (!e) return;
     e->tok = (int *)malloc(n * sizeof(int));
     e->mem = aligned_alloc(64, (sbytes + 63) / 64 * 64);
-    if (!e->tok || !e->mem || mamba_state_init(&e->st, S->cfg, e->mem, sbytes, NULL, 0, 0) != MAMBA_OK ||
+    if (!e->tok || !e->mem || mamba_state_init(&e->st, S->cfg, e->mem, sbytes, NULL, 0, 0, NULL) != MAMBA_OK ||
         mamba_state_copy(&e->st, st) != MAMBA_OK) { pc_free_entry(e); return; }
     memcpy(e->tok, t, n * sizeof(int));
     e->n = n;
@@ -885,7 +890,7 @@ static void slot_start(server *S, int si, job *j) {
     if (S->cache_bytes_max) sl->pos = pc_lookup(S, j->tok, j->n_prompt - 1, sl->st, 0);
     else { mamba_state_reset(sl->st); sl->pos = 0; }
     sampler_setup(S, sl, j);
-    mamba_decode_init(&sl->dec, 0);
+    mamba_decoder_init(&sl->dec, 0);
 }
 
 static void schedule(server *S) {
@@ -909,15 +914,15 @@ static void slot_token(server *S, slot *sl, int t) {
     j->n_gen++;
     S->mt.gen_tokens++;
     if (t == S->eos || t == j->stop_token) { job_finish(S, j, "stop"); return; }
-    st = mamba_decode_token(&sl->dec, S->tok, t, buf, sizeof buf, &n_out);
+    st = mamba_decoder_token(&sl->dec, S->tok, t, buf, sizeof buf, &n_out);
     if (st == MAMBA_ERR_RANGE) {
         out = (char *)malloc(n_out);
-        st = out ? mamba_decode_token(&sl->dec, S->tok, t, out, n_out, &n_out) : MAMBA_ERR_NOMEM;
+        st = out ? mamba_decoder_token(&sl->dec, S->tok, t, out, n_out, &n_out) : MAMBA_ERR_NOMEM;
     }
     if (st == MAMBA_OK && job_text(S, j, out, n_out)) { if (out != buf) free(out); job_finish(S, j, "stop"); return; }
     if (out != buf) free(out);
     if (j->n_gen >= j->max_tokens) {   /* the end: what was held back is output after all */
-        if (mamba_decode_flush(&sl->dec, buf, sizeof buf, &n_out) == MAMBA_OK && n_out && job_text(S, j, buf, n_out)) {
+        if (mamba_decoder_flush(&sl->dec, buf, sizeof buf, &n_out) == MAMBA_OK && n_out && job_text(S, j, buf, n_out)) {
             job_finish(S, j, "stop");
             return;
         }
@@ -1768,21 +1773,21 @@ int main(int argc, char **argv) {
     (void)threads;
 #endif
     /* the model, its tokenizer, its chat template */
-    st = mamba_load_file(&S->m, S->model_path, NULL, &err);
+    st = mamba_model_load_file(&S->m, S->model_path, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-server: %s\n", err.message); return 1; }
-    S->cfg = mamba_get_config(S->m);
+    S->cfg = mamba_model_config(S->m);
     dir = strdup(S->model_path);
     if (!dir) goto out;
     {
         size_t L = strlen(dir);
         int is_gguf = L >= 5 && !strcmp(dir + L - 5, ".gguf");
         if (L >= 12 && !strcmp(dir + L - 12, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
-        st = mamba_tokenizer_load_file_ex(&S->tok, dir, NULL, &err);
+        st = mamba_tokenizer_load_file(&S->tok, dir, NULL, &err);
         if (st != MAMBA_OK) { fprintf(stderr, "mamba-server: %s\n", err.message); goto out; }
         tmpl = is_gguf ? gguf_chat_template(dir) : config_chat_template(dir);
     }
     S->V = S->cfg->vocab_size;
-    if (mamba_tokenizer_vocab_size(S->tok) < S->V) S->V = mamba_tokenizer_vocab_size(S->tok);
+    if (mamba_tokenizer_n_vocab(S->tok) < S->V) S->V = mamba_tokenizer_n_vocab(S->tok);
     S->eos = mamba_tokenizer_eos_id(S->tok) >= 0 ? mamba_tokenizer_eos_id(S->tok) : S->cfg->eos_token_id;
     S->im_end = mamba_tokenizer_token_id(S->tok, "<|im_end|>", 10);
     S->template_chatml = template_arg ? !strcmp(template_arg, "chatml") : tmpl && strstr(tmpl, "<|im_start|>") != NULL;
@@ -1801,7 +1806,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < S->n_slots; i++) {
         if (mamba_state_new(&S->slots[i].st, S->m, S->chunk) != MAMBA_OK) goto oom;
         S->slots[i].logits = (float *)malloc(sizeof(float) * (size_t)S->cfg->vocab_size);
-        S->slots[i].smp_mem = malloc(mamba_sampler_size(S->V));
+        S->slots[i].smp_mem = malloc(mamba_sampler_bytes(S->V));
         if (!S->slots[i].logits || !S->slots[i].smp_mem) goto oom;
     }
 #if SERVER_BATCH
@@ -1810,11 +1815,11 @@ int main(int argc, char **argv) {
     if (mamba_batch_new(&S->batch, S->m, S->n_slots, S->n_slots + S->chunk, &err) != MAMBA_OK) { fprintf(stderr, "mamba-server: %s\n", err.message); goto out; }
     if (S->cache_bytes_max) {
         mamba_cache_params cp;
-        size_t sb = mamba_state_size(S->cfg);
+        size_t sb = mamba_state_bytes(S->cfg);
         memset(&cp, 0, sizeof cp);
         cp.interval = (size_t)S->chunk;
         if (mamba_cache_new(&S->lcache, S->m, S->cache_bytes_max, &cp, &err) != MAMBA_OK) { fprintf(stderr, "mamba-server: %s\n", err.message); goto out; }
-        if (!(S->tmp_mem = aligned_alloc(64, (sb + 63) / 64 * 64)) || mamba_state_init(&S->tmp, S->cfg, S->tmp_mem, sb, NULL, 0, 0) != MAMBA_OK) goto oom;
+        if (!(S->tmp_mem = aligned_alloc(64, (sb + 63) / 64 * 64)) || mamba_state_init(&S->tmp, S->cfg, S->tmp_mem, sb, NULL, 0, 0, NULL) != MAMBA_OK) goto oom;
     }
 #endif
     /* the socket */
@@ -1954,6 +1959,6 @@ out:
     free(dir);
     free(name);
     mamba_tokenizer_free(S->tok);
-    mamba_free(S->m);
+    mamba_model_free(S->m);
     return rc;
 }
