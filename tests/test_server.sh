@@ -153,7 +153,7 @@ faults() {   # binary, label
     fi
 }
 faults "$SRV" "default build"
-if start "$SRV" "$TMP/k.log" --api-key sekrit; then
+if start "$SRV" "$TMP/k.log" --api-key sekrit --max-conn 4; then
     run_client "faults.py api" python3 tests/server/faults.py "$port" "$ref8" api
     stop TERM "--api-key"
 fi

@@ -8,7 +8,7 @@ byte on the wire is ours. Prints "ok - ..." / "FAIL - ...".
 PORT: a server started with -np 2 --queue 1 --timeout 1 --max-body 4096
 --out-cap 16384 (see tests/test_server.sh); REF8: the text mamba-generate
 --temp 0 gives for "ROMEO:" with -n 8. "api": the server has --api-key sekrit
-and only the key checks run."""
+--max-conn 4 and only the key and connection-count checks run."""
 import json, os, random, socket, sys, time
 
 PORT = int(sys.argv[1])
@@ -165,6 +165,18 @@ if len(sys.argv) > 3 and sys.argv[3] == 'api':
     st, _, _ = request('GET', '/health')
     ok(st == 200, '/health needs no key', st)
     normal('wrong API key', key)
+    # this server also has --max-conn 4: the fifth open connection gets 503
+    time.sleep(0.3)   # (until the server has reaped the connections closed just before)
+    held = [conn() for _ in range(4)]
+    time.sleep(0.2)
+    extra = conn()
+    r = parse(read_all(extra, 2))
+    ok(r[0] == 503 and r[1].get('retry-after') == '1', 'connections over --max-conn: 503 with Retry-After', r[:2])
+    extra.close()
+    for h in held:
+        h.close()
+    time.sleep(0.2)
+    normal('--max-conn', key)
     sys.exit(1 if failed else 0)
 
 # -- HTTP framing ------------------------------------------------------------
