@@ -313,13 +313,13 @@ MAMBA_API const char  *mamba_status_string(mamba_status st);
 /* Loading. err may be NULL. On failure *out is NULL and nothing is leaked. */
 #ifndef MAMBA_NO_STDIO
 MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path,
-                                       const mamba_options *opt, mamba_error *err);
+                                             const mamba_options *opt, mamba_error *err);
 #endif
 /* `weights`: the bytes of one .safetensors file, used in place (keep them alive
    until mamba_model_free). `config_json`: the text of config.json (len bytes). */
 MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
-                                         const char *config_json, size_t config_len,
-                                         const mamba_options *opt, mamba_error *err);
+                                               const char *config_json, size_t config_len,
+                                               const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_model_free(mamba_model *m);
 MAMBA_API const mamba_config *mamba_model_config(const mamba_model *m);
 /* Bytes of weights the forward pass reads per token (for bandwidth figures). */
@@ -478,7 +478,7 @@ typedef struct mamba_decoder {
 MAMBA_API void mamba_decoder_init(mamba_decoder *dec, int flags);
 /* Writes at most 3 * (token bytes + 3) bytes. */
 MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
-                                          char *out, size_t cap, size_t *n_out);
+                                           char *out, size_t cap, size_t *n_out);
 /* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes). */
 MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
 /* Whole sequence: ids[0..n) to text. */
@@ -559,11 +559,13 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
                       the forward pass, the state, the sampler
      E. tokenizer     byte-level BPE: normalization, pre-tokenizers, encode,
                       streaming decode, queries
-     F. formats       JSON; the tensor table; Hugging Face files (safetensors,
-                      config.json, tokenizer.json); GGUF (reader, config,
-                      tokenizer metadata, writer)
-     G. loaders       binding a tensor table into a model; the public model
-                      and tokenizer loaders (memory, then files) */
+     F. formats       JSON; the tensor table and mamba__desc, what every model
+                      reader fills (the seam: see F.2); Hugging Face files
+                      (safetensors, config.json, tokenizer.json); GGUF
+                      (reader, config, tokenizer metadata, writer)
+     G. loaders       the builder (a mamba__desc bound into a model), the
+                      table of model formats, the public model and tokenizer
+                      loaders */
 
 
 #include <string.h>
@@ -5112,7 +5114,7 @@ MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const ch
 }
 
 MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
-                                                 size_t cap, size_t *n_out, mamba_arena *work) {
+                                                    size_t cap, size_t *n_out, mamba_arena *work) {
     mamba__enc e;
     mamba__heap h, *hp = &h;
     const unsigned char *s = (const unsigned char *)text;
@@ -5210,7 +5212,7 @@ static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
 }
 
 MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
-                                          size_t *n_out) {
+                                           size_t *n_out) {
     mamba_decoder probe;
     size_t o = 0;
     const unsigned char *p;
@@ -5656,7 +5658,7 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
     return 1;
 }
 
-/* ---- F.2 tensor table --------------------------------------------------- */
+/* ---- F.2 tensor table and the model description (the format seam) ------ */
 
 #define MAMBA__MAX_NDIM 8
 
@@ -5714,6 +5716,56 @@ static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error 
         if (!strcmp(names[i], names[i - 1])) { st = mamba__err(e, MAMBA_ERR_FORMAT, "tensor %s appears twice", names[i], 0, 0, 0); break; }
     mamba__hfree(hp, names);
     return st;
+}
+
+/* -- the seam between formats and the model ------------------------------
+   Every model format is one reader that fills a mamba__desc: the config, the
+   tensor table under Hugging Face names and shapes (data pointing into bytes
+   the model keeps alive, see mamba__add_blob), and the model's name. One
+   builder (mamba__build, section G) then checks the config, binds the tensors
+   to layers and validates them, whatever the format. A reader has two entry
+   points, from memory and from a path, and a claim for each (may it read
+   these bytes / this path?); section G lists the readers in mamba__formats.
+   A reader may allocate from m->heap and register input bytes with
+   mamba__add_blob; it must not touch the rest of the model. To add a format
+   (PyTorch .bin, ...): write its reader in section F, add one line to
+   mamba__formats, and nothing else changes. */
+typedef struct mamba__desc {
+    mamba_config cfg;       /* complete: the builder only checks it           */
+    int tie_explicit;       /* config.json says tie_word_embeddings itself    */
+    char name[96];          /* e.g. GGUF general.name; "" if none             */
+    mamba__tensors ts;      /* ts.hp = &m->heap (set by the loader)           */
+} mamba__desc;
+
+/* Keeps bytes alive for the model's lifetime (mmap'd or read file, or the
+   caller's buffer) and counts them as input for the default allocation cap.
+   path: for messages, copied; NULL for memory. */
+static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__halloc(hp, sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
+    char **np = MAMBA__CAST(char **, mamba__halloc(hp, sizeof(char *) * (size_t)(m->n_blobs + 1)));
+    char *p = NULL;
+    if (path) {
+        size_t n = strlen(path) + 1;
+        p = MAMBA__CAST(char *, mamba__halloc(hp, n));
+        if (p) memcpy(p, path, n);
+    }
+    if (!nb || !np || (path && !p)) {
+        if (nb) mamba__hfree(hp, nb);
+        if (np) mamba__hfree(hp, np);
+        if (p) mamba__hfree(hp, p);
+        return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    }
+    if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
+    if (m->blobs) mamba__hfree(hp, m->blobs);
+    if (m->paths) mamba__hfree(hp, m->paths);
+    nb[m->n_blobs] = *b;
+    np[m->n_blobs] = p;
+    m->blobs = nb;
+    m->paths = np;
+    m->n_blobs++;
+    hp->input += b->size;
+    return MAMBA_OK;
 }
 
 /* ---- F.3 Hugging Face files: safetensors, config.json, tokenizer.json ---- */
@@ -6428,6 +6480,145 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
+/* -- the safetensors reader (config.json + one file, or shards) ----------- */
+
+/* Memory: the bytes of one .safetensors file and the text of its config.json. */
+static int mamba__st_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    (void)p; (void)n;
+    return config_json != NULL;
+}
+static mamba_status mamba__st_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                          const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    mamba_status st = mamba__safetensors_read(&d->ts, p, n, "weights", o, e);
+    if (st == MAMBA_OK) st = mamba__config_parse(&m->heap, &d->cfg, config_json, config_len, &d->tie_explicit, o, e);
+    return st;
+}
+
+#ifndef MAMBA_NO_STDIO
+static int mamba__ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int mamba__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Maps one shard and appends its tensors. */
+static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st != MAMBA_OK) return st;
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
+    return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
+}
+
+/* A shard name from an index file must be a plain file name inside the model directory. */
+static int mamba__safe_shard_name(const char *s) {
+    size_t n = strlen(s);
+    return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
+                                      const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob ib;
+    mamba__json j;
+    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
+    uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
+    if (st != MAMBA_OK) return st;
+    st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
+    if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
+    map = mamba__json_get(&j, 0, "weight_map");
+    if (!map || j.tok[map].type != MAMBA__J_OBJ) {
+        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
+    } else if (j.tok[map].size > MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS)) {
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d weight_map entries exceed the limit (max_tensors)", index_path, 0, (long long)j.tok[map].size, 0);
+    } else if (!(shards = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * ((size_t)j.tok[map].size + 1))))) {
+        st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    }
+    /* load each distinct shard once, in order of first mention (compared with
+       the shards loaded so far, not every earlier entry: no quadratic walk) */
+    for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
+        char fname[1024], *path;
+        int seen = 0;
+        uint32_t v = i + 1;
+        if (j.tok[v].type != MAMBA__J_STR || mamba__json_str(&j, v, fname, sizeof fname) >= sizeof fname || !mamba__safe_shard_name(fname)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
+            break;
+        }
+        for (q = 0; q < n_shards && !seen; q++) {
+            char prev[1024];
+            mamba__json_str(&j, shards[q], prev, sizeof prev);
+            seen = !strcmp(prev, fname);
+        }
+        if (seen) continue;
+        shards[n_shards++] = v;
+        path = mamba__path_join(hp, dir, fname);
+        if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
+        st = mamba__load_shard(m, ts, path, o, e);
+        mamba__hfree(hp, path);
+    }
+    if (shards) mamba__hfree(hp, shards);
+    mamba__json_free(&j);
+    mamba__blob_release(hp, &ib);
+    return st;
+}
+
+/* A path: the fallback claim (a directory, or a .safetensors file next to its
+   config.json). */
+static int mamba__st_claims_path(const char *path) { (void)path; return 1; }
+
+static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *opt,
+                                        mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__tensors *ts = &d->ts;
+    mamba__blob cfg;
+    mamba_status st;
+    char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
+    memset(&cfg, 0, sizeof cfg);
+    /* MODEL is a directory, or a .safetensors file next to its config.json */
+    if (mamba__ends_with(path, ".safetensors")) {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
+        if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
+    } else {
+        size_t n = strlen(path) + 1;
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n));
+        if (dir) memcpy(dir, path, n);
+    }
+    cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
+    if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
+    if (st != MAMBA_OK) goto done;
+    hp->input += cfg.size;
+    if (mamba__ends_with(path, ".safetensors")) {
+        st = mamba__load_shard(m, ts, path, opt, e);
+    } else {
+        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
+        if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+        if (mamba__file_exists(w_path)) {
+            st = mamba__load_index(m, ts, dir, w_path, opt, e);
+        } else {
+            mamba__hfree(hp, w_path);
+            w_path = mamba__path_join(hp, dir, "model.safetensors");
+            if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+            st = mamba__load_shard(m, ts, w_path, opt, e);
+        }
+    }
+    if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, (const char *)cfg.data, cfg.size, &d->tie_explicit, opt, e);
+done:
+    mamba__blob_release(hp, &cfg);
+    if (dir) mamba__hfree(hp, dir);
+    if (cfg_path) mamba__hfree(hp, cfg_path);
+    if (w_path) mamba__hfree(hp, w_path);
+    return st;
+}
+#endif /* MAMBA_NO_STDIO */
+
 /* ---- F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer -----
    Version 2 and 3: header, metadata (every value type, arrays included),
    tensor infos, alignment (general.alignment, default 32). Tensors are renamed
@@ -6827,6 +7018,51 @@ static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, co
     c->tied_embeddings = 1;   /* the converter omits output.weight when it equals token_embd */
     return MAMBA_OK;
 }
+
+/* -- the GGUF reader: config and tokenizer ids from the metadata ----------- */
+
+static mamba_status mamba__gguf_describe(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                         const char *label, const mamba_options *o, mamba_error *e) {
+    mamba__gguf g;
+    mamba_status st;
+    memset(&g, 0, sizeof g);
+    st = mamba__gguf_read(&d->ts, &g, p, n, label, o, e);
+    if (st == MAMBA_OK) st = mamba__gguf_config(&d->cfg, &g, &d->ts, e);
+    if (st == MAMBA_OK) {   /* kept for a GGUF writer */
+        const mamba__gguf_kv *kv = mamba__gguf_find(&g, "general.name");
+        if (kv && kv->type == 8) {
+            mamba__rd r;
+            const char *ps;
+            size_t pn;
+            r.p = kv->val; r.end = kv->val_end;
+            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof d->name) { memcpy(d->name, ps, pn); d->name[pn] = 0; }
+        }
+    }
+    if (g.kv) mamba__hfree(&m->heap, g.kv);
+    return st;
+}
+
+/* Memory: self-describing, no config_json. */
+static int mamba__gguf_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    return !config_json && n >= 4 && !memcmp(p, "GGUF", 4);
+}
+static mamba_status mamba__gguf_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                            const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    (void)config_json; (void)config_len;
+    return mamba__gguf_describe(m, d, p, n, "weights", o, e);
+}
+
+#ifndef MAMBA_NO_STDIO
+static int mamba__gguf_claims_path(const char *path) { return mamba__ends_with(path, ".gguf"); }
+static mamba_status mamba__gguf_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o,
+                                          mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(&m->heap, &b);
+    if (st == MAMBA_OK) st = mamba__gguf_describe(m, d, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
+    return st;
+}
+#endif
 
 /* -- GGUF tokenizer metadata ---------------------------------------------- */
 
@@ -7478,7 +7714,7 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 }
 #endif
 
-/* ==== G. public loaders: a tensor table bound into a model; files ======== */
+/* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
 /* ---- G.1 binding tensors to layers -------------------------------------- */
 
@@ -7792,76 +8028,36 @@ static mamba_status mamba__validate(const mamba__tensors *ts, mamba_error *e) {
     return st;
 }
 
-/* Shared tail of both loaders: config text + the tensor table -> model. */
-/* cfg_text NULL: the config comes from the GGUF metadata in g. */
-static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, const mamba__gguf *g,
-                                 mamba__tensors *ts, const mamba_options *o, mamba_error *e) {
+/* The builder, the same for every format: a reader's description -> model. */
+static mamba_status mamba__build(mamba_model *m, mamba__desc *d, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = &m->heap;
-    int tie_explicit = 0;
-    mamba_status st = cfg_text ? mamba__config_parse(hp, &m->cfg, cfg_text, cfg_len, &tie_explicit, o, e)
-                               : mamba__gguf_config(&m->cfg, g, ts, e);
-    if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
-    if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
-    if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
-    if (st == MAMBA_OK && o && o->validate_weights) st = mamba__validate(ts, e);
+    mamba_status st;
+    m->cfg = d->cfg;
+    st = mamba__config_check(&m->cfg, e);
+    if (st == MAMBA_OK) st = mamba__tensors_check_unique(&d->ts, e);
+    if (st == MAMBA_OK) st = mamba__bind(m, &d->ts, d->tie_explicit, e);
+    if (st == MAMBA_OK && o && o->validate_weights) st = mamba__validate(&d->ts, e);
     if (m->tmp) { mamba__hfree(hp, m->tmp); m->tmp = NULL; }
-    if (st == MAMBA_OK && g) {   /* kept for a GGUF writer */
-        const mamba__gguf_kv *kv = mamba__gguf_find(g, "general.name");
-        if (kv && kv->type == 8) {
-            mamba__rd r;
-            const char *ps;
-            size_t pn;
-            r.p = kv->val; r.end = kv->val_end;
-            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof m->name) { memcpy(m->name, ps, pn); m->name[pn] = 0; }
-        }
-    }
+    if (st == MAMBA_OK) memcpy(m->name, d->name, sizeof m->name);
     return st;
 }
 
-static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__halloc(hp, sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
-    char **np = MAMBA__CAST(char **, mamba__halloc(hp, sizeof(char *) * (size_t)(m->n_blobs + 1)));
-    char *p = NULL;
-    if (path) {
-        size_t n = strlen(path) + 1;
-        p = MAMBA__CAST(char *, mamba__halloc(hp, n));
-        if (p) memcpy(p, path, n);
-    }
-    if (!nb || !np || (path && !p)) {
-        if (nb) mamba__hfree(hp, nb);
-        if (np) mamba__hfree(hp, np);
-        if (p) mamba__hfree(hp, p);
-        return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    }
-    if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
-    if (m->blobs) mamba__hfree(hp, m->blobs);
-    if (m->paths) mamba__hfree(hp, m->paths);
-    nb[m->n_blobs] = *b;
-    np[m->n_blobs] = p;
-    m->blobs = nb;
-    m->paths = np;
-    m->n_blobs++;
-    hp->input += b->size;
-    return MAMBA_OK;
-}
-
 /* A model allocated from a fresh heap for options o; its heap moves into it. */
-static mamba_model *mamba__model_new(const mamba_options *o, mamba__tensors *ts, size_t *used0) {
+static mamba_model *mamba__model_new(const mamba_options *o, mamba__desc *d, size_t *used0) {
     mamba__heap h;
     mamba_model *m;
     mamba__heap_init(&h, o);
     *used0 = h.a ? h.a->used : 0;
-    memset(ts, 0, sizeof *ts);
+    memset(d, 0, sizeof *d);
     m = MAMBA__CAST(mamba_model *, mamba__hcalloc(&h, sizeof *m));
-    if (m) { m->heap = h; ts->hp = &m->heap; }
+    if (m) { m->heap = h; d->ts.hp = &m->heap; }
     return m;
 }
 
-static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__tensors *ts, mamba_status st,
+static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__desc *d, mamba_status st,
                                        size_t used0, mamba_error *e) {
     mamba_arena *a = m->heap.a;
-    mamba__tensors_free(ts);
+    mamba__tensors_free(&d->ts);
     if (st != MAMBA_OK) {
         st = mamba__heap_status(&m->heap, st, e);
         mamba_model_free(m);
@@ -7876,175 +8072,72 @@ static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba_
 
 /* ---- G.2 loaders -------------------------------------------------------- */
 
+/* The model formats, tried in order: the first reader whose claim accepts
+   the bytes (or the path) reads them. See mamba__desc for the contract. */
+typedef struct mamba__format {
+    const char *name;
+    int (*claims_memory)(const unsigned char *p, size_t n, const char *config_json);
+    mamba_status (*read_memory)(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e);
+#ifndef MAMBA_NO_STDIO
+    int (*claims_path)(const char *path);
+    mamba_status (*read_file)(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o, mamba_error *e);
+#endif
+} mamba__format;
+#ifndef MAMBA_NO_STDIO
+#define MAMBA__FORMAT(name, pre) {name, pre##_claims_memory, pre##_read_memory, pre##_claims_path, pre##_read_file}
+#else
+#define MAMBA__FORMAT(name, pre) {name, pre##_claims_memory, pre##_read_memory}
+#endif
+static const mamba__format mamba__formats[] = {
+    MAMBA__FORMAT("GGUF", mamba__gguf),
+    MAMBA__FORMAT("safetensors", mamba__st),   /* claims every path: keep it last */
+};
+#undef MAMBA__FORMAT
+#define MAMBA__N_FORMATS (sizeof mamba__formats / sizeof mamba__formats[0])
+
 MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
-                                         const char *config_json, size_t config_len,
-                                         const mamba_options *opt, mamba_error *e) {
+                                               const char *config_json, size_t config_len,
+                                               const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
-    mamba__tensors ts;
+    mamba__desc d;
     mamba__blob b;
     mamba_status st;
-    size_t used0;
+    size_t used0, f;
     mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
-    if (!config_json && !(weights_len >= 4 && !memcmp(weights, "GGUF", 4)))
+    for (f = 0; f < MAMBA__N_FORMATS; f++)
+        if (mamba__formats[f].claims_memory((const unsigned char *)weights, weights_len, config_json)) break;
+    if (f == MAMBA__N_FORMATS)
         return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
-    m = mamba__model_new(opt, &ts, &used0);
+    m = mamba__model_new(opt, &d, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     b.data = (const unsigned char *)weights; b.size = weights_len; b.kind = 0;
     m->heap.input = config_len;
     st = mamba__add_blob(m, &b, NULL, e);
-    if (config_json) {
-        if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, config_json, config_len, NULL, &ts, opt, e);
-    } else {
-        mamba__gguf g;
-        memset(&g, 0, sizeof g);
-        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, "weights", opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) mamba__hfree(&m->heap, g.kv);
-    }
-    return mamba__finish_load(out, m, &ts, st, used0, e);
+    if (st == MAMBA_OK) st = mamba__formats[f].read_memory(m, &d, b.data, b.size, config_json, config_len, opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, &d, opt, e);
+    return mamba__finish_load(out, m, &d, st, used0, e);
 }
 
 #ifndef MAMBA_NO_STDIO
-static int mamba__ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static int mamba__file_exists(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
-
-/* Maps one shard and appends its tensors. */
-static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
-    mamba__blob b;
-    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
-    if (st != MAMBA_OK) return st;
-    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
-    return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
-}
-
-/* A shard name from an index file must be a plain file name inside the model directory. */
-static int mamba__safe_shard_name(const char *s) {
-    size_t n = strlen(s);
-    return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
-}
-
-static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
-                                      const mamba_options *o, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    mamba__blob ib;
-    mamba__json j;
-    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
-    uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
-    if (st != MAMBA_OK) return st;
-    st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
-    if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
-    map = mamba__json_get(&j, 0, "weight_map");
-    if (!map || j.tok[map].type != MAMBA__J_OBJ) {
-        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
-    } else if (j.tok[map].size > MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS)) {
-        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d weight_map entries exceed the limit (max_tensors)", index_path, 0, (long long)j.tok[map].size, 0);
-    } else if (!(shards = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * ((size_t)j.tok[map].size + 1))))) {
-        st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    }
-    /* load each distinct shard once, in order of first mention (compared with
-       the shards loaded so far, not every earlier entry: no quadratic walk) */
-    for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
-        char fname[1024], *path;
-        int seen = 0;
-        uint32_t v = i + 1;
-        if (j.tok[v].type != MAMBA__J_STR || mamba__json_str(&j, v, fname, sizeof fname) >= sizeof fname || !mamba__safe_shard_name(fname)) {
-            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
-            break;
-        }
-        for (q = 0; q < n_shards && !seen; q++) {
-            char prev[1024];
-            mamba__json_str(&j, shards[q], prev, sizeof prev);
-            seen = !strcmp(prev, fname);
-        }
-        if (seen) continue;
-        shards[n_shards++] = v;
-        path = mamba__path_join(hp, dir, fname);
-        if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
-        st = mamba__load_shard(m, ts, path, o, e);
-        mamba__hfree(hp, path);
-    }
-    if (shards) mamba__hfree(hp, shards);
-    mamba__json_free(&j);
-    mamba__blob_release(hp, &ib);
-    return st;
-}
-
 MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
-    mamba__tensors ts;
-    mamba__blob cfg;
+    mamba__desc d;
     mamba_status st;
-    mamba__heap *hp;
-    size_t used0;
-    char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
+    size_t used0, f;
     mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
-    memset(&cfg, 0, sizeof cfg);
-    m = mamba__model_new(opt, &ts, &used0);
+    for (f = 0; f + 1 < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+    m = mamba__model_new(opt, &d, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    hp = &m->heap;
-    if (mamba__ends_with(path, ".gguf")) {   /* self-describing: config in the metadata */
-        mamba__blob b;
-        mamba__gguf g;
-        memset(&g, 0, sizeof g);
-        st = mamba__map_file(hp, &b, path, e);
-        if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(hp, &b);
-        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, m->paths[m->n_blobs - 1], opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) mamba__hfree(hp, g.kv);
-        return mamba__finish_load(out, m, &ts, st, used0, e);
-    }
-    /* MODEL is a directory, or a .safetensors file next to its config.json */
-    if (mamba__ends_with(path, ".safetensors")) {
-        const char *slash = strrchr(path, '/');
-        size_t n = slash ? (size_t)(slash - path) : 0;
-        dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
-        if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
-    } else {
-        size_t n = strlen(path) + 1;
-        dir = MAMBA__CAST(char *, mamba__halloc(hp, n));
-        if (dir) memcpy(dir, path, n);
-    }
-    cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
-    if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
-    if (st != MAMBA_OK) goto done;
-    hp->input += cfg.size;
-    if (mamba__ends_with(path, ".safetensors")) {
-        st = mamba__load_shard(m, &ts, path, opt, e);
-    } else {
-        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
-        if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-        if (mamba__file_exists(w_path)) {
-            st = mamba__load_index(m, &ts, dir, w_path, opt, e);
-        } else {
-            mamba__hfree(hp, w_path);
-            w_path = mamba__path_join(hp, dir, "model.safetensors");
-            if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-            st = mamba__load_shard(m, &ts, w_path, opt, e);
-        }
-    }
-    if (st == MAMBA_OK) st = mamba__build(m, (const char *)cfg.data, cfg.size, NULL, &ts, opt, e);
-done:
-    mamba__blob_release(hp, &cfg);
-    if (dir) mamba__hfree(hp, dir);
-    if (cfg_path) mamba__hfree(hp, cfg_path);
-    if (w_path) mamba__hfree(hp, w_path);
-    return mamba__finish_load(out, m, &ts, st, used0, e);
+    st = mamba__formats[f].read_file(m, &d, path, opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, &d, opt, e);
+    return mamba__finish_load(out, m, &d, st, used0, e);
 }
 #endif /* MAMBA_NO_STDIO */
 
