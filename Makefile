@@ -40,11 +40,11 @@ suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
 TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
-           build/test_api build/test_api_san
+           build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx
 # what every test file includes
 TEST_H  := tests/test.h tests/fixtures.h
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
-FUZZERS := json safetensors config tokenizer_json encode decode model gguf state
+FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
 TESTS   += $(call suites,,_avx2) build/test_kernels_avx2
@@ -59,7 +59,7 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
 VGTOOLS := $(subst build/,build/vg/,$(filter-out build/mamba-server,$(TOOLS)))
 endif
@@ -171,6 +171,8 @@ build/test_%_cxx: tests/test_%.c $(TEST_H) mamba.h | build
 build/test_%_san: tests/test_%.c $(TEST_H) mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/test_tokenizer_cxx: tests/test_tokenizer.c mamba.h | build
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
+build/test_spm_cxx: tests/test_spm.c mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
 # the C example in README.md, compiled and run exactly as a reader copies it
 build/readme_example.c: README.md | build

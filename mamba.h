@@ -56,6 +56,13 @@
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
                streaming decoder that never splits a UTF-8 sequence.
+               SentencePiece BPE with byte fallback (Mistral's v1 and v3, as
+               Mamba-Codestral-7B uses; Llama-style vocabularies) from a
+               tokenizer.model (mamba_tokenizer_load_spm), GGUF metadata
+               (model "llama") or a SentencePiece-style tokenizer.json: each
+               gives its own reference's ids (sentencepiece for the first
+               two, HF `tokenizers` for the JSON), <0xNN> pieces decode to
+               bytes and stream as whole characters; written back to GGUF.
 
    API IN ONE PARAGRAPH
      mamba_model_load_file() opens a model directory (config.json + model.safetensors
@@ -421,7 +428,36 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
    Text is UTF-8. HF accepts only valid strings, so invalid input is first
    repaired the way Rust's String::from_utf8_lossy does: every maximal invalid
    sequence becomes one U+FFFD. A loaded tokenizer is immutable and may be used
-   by any number of threads at once; a mamba_decoder belongs to one thread. */
+   by any number of threads at once; a mamba_decoder belongs to one thread.
+
+   SentencePiece BPE (byte fallback) is read three ways, each encoding and
+   decoding as its own reference does:
+     tokenizer.model  (mamba_tokenizer_load_spm; load_file takes the file, or
+                      a directory with tokenizer.model or tokenizer.model.v1/2/3/7
+                      and no tokenizer.json): sentencepiece's Encode/Decode.
+                      model_type BPE; byte_fallback; CONTROL, USER_DEFINED
+                      (matched in the text), UNUSED and BYTE pieces; the
+                      normalizer's add_dummy_prefix, remove_extra_whitespaces,
+                      escape_whitespaces (a precompiled NFKC charsmap and
+                      treat_whitespace_as_suffix are refused). Invalid UTF-8:
+                      each bad byte becomes U+FFFD, as sentencepiece does.
+     GGUF "llama"     tokens, scores, token_type, add_bos_token (default on),
+                      add_eos_token, add_space_prefix: the same encoder.
+     tokenizer.json   BPE with byte_fallback, a Prepend/Replace normalizer or
+                      a Metaspace pre-tokenizer, the decoder Sequence Replace,
+                      ByteFallback, Fuse, Strip: HF `tokenizers`' ids (control
+                      tokens written in the text are matched, unlike
+                      sentencepiece; leading spaces differ as HF's do).
+   BOS: the two sentencepiece readings put <s> first (the GGUF's
+   add_bos_token; for a tokenizer.model always, as Llama and Mistral expect),
+   the JSON its post-processor's. Control pieces decode to nothing in the
+   sentencepiece readings (and are "special"), to their text in the JSON one.
+   Bytes that are not UTF-8 decode as sentencepiece does in its readings (one
+   U+FFFD per bad byte). Not modelled: HF's ByteFallback turning a whole
+   invalid run of byte tokens into one U+FFFD per token (the JSON reading uses
+   the lossy UTF-8 rule, one per maximal invalid sequence: a streaming decoder
+   cannot wait for the end of a run), sentencepiece's unigram models and
+   sampling. */
 typedef struct mamba_tokenizer mamba_tokenizer;
 
 /* Loaders, in the model loaders' argument order (out, path or bytes, options,
@@ -432,7 +468,9 @@ typedef struct mamba_tokenizer mamba_tokenizer;
    metadata limits; a tokenizer over one fails with MAMBA_ERR_LIMIT. err may
    be NULL. On failure *out is NULL. */
 #ifndef MAMBA_NO_STDIO
-/* path: a tokenizer.json, a model directory holding one, or a .gguf file. */
+/* path: a tokenizer.json, a SentencePiece tokenizer.model, a .gguf file, or a
+   model directory holding tokenizer.json (else tokenizer.model, else
+   tokenizer.model.v3 / .v2 / .v1 / .v7). */
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path,
                                                  const mamba_options *opt, mamba_error *err);
 #endif
@@ -445,6 +483,14 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
    it needs: the bytes may be freed afterwards. */
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
                                                  const mamba_options *opt, mamba_error *err);
+/* SentencePiece BPE from the bytes of a tokenizer.model (the protobuf
+   ModelProto that sentencepiece and Mistral's tokenizer.model.v3 are): model
+   type BPE, byte_fallback, user-defined and control pieces, an identity
+   normalizer (a precompiled NFKC charsmap is refused). Encodes as the
+   sentencepiece library does (scores, not merge ranks) and puts the BOS id
+   first, as Llama and Mistral models expect. Copies what it keeps. */
+MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const void *model, size_t len,
+                                                const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
 
 /* Encodes text[0..len) into ids[0..cap). *n_out is set to the number of ids the
@@ -473,13 +519,15 @@ MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *tok, 
 typedef struct mamba_decoder {
     unsigned char pending[4];
     int n_pending;
-    int flags;                        /* MAMBA_DECODE_* */
+    int flags;                        /* MAMBA_DECODE_* (bits 27-30: the decoder's own state) */
 } mamba_decoder;
 MAMBA_API void mamba_decoder_init(mamba_decoder *dec, int flags);
 /* Writes at most 3 * (token bytes + 3) bytes. */
 MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
                                            char *out, size_t cap, size_t *n_out);
-/* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes). */
+/* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes; 9
+   for a tokenizer.model / GGUF "llama" tokenizer, which, as sentencepiece,
+   gives one U+FFFD per byte of it). */
 MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
 /* Whole sequence: ids[0..n) to text. */
 MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *tok, const int *ids, size_t n, int flags,
@@ -490,7 +538,9 @@ MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *tok);
 /* The bytes decoding this one id produces before UTF-8 repair (may be part of a
    character); NULL for an id that names no token. */
 MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *tok, int id, size_t *len);
-/* Id of the token whose bytes are text[0..len) (added tokens first), or -1. */
+/* Id of the token whose bytes are text[0..len) (added tokens first), or -1.
+   A SentencePiece tokenizer also finds a piece by its text as the vocabulary
+   writes it ("[INST]", "<0x0A>", "\xE2\x96\x81the"). */
 MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *tok, const char *text, size_t len);
 MAMBA_API int mamba_tokenizer_is_special(const mamba_tokenizer *tok, int id); /* added with special: true */
 /* Beginning/end of text ids, -1 if unknown. From a tokenizer.json these are
@@ -558,11 +608,13 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
      D. model core    the model struct, sizes from the config (state, scratch),
                       the forward pass, the state, the sampler
      E. tokenizer     byte-level BPE: normalization, pre-tokenizers, encode,
-                      streaming decode, queries
+                      streaming decode, queries; E.9 SentencePiece BPE (tables,
+                      score-driven encoder, leading-space decode rules)
      F. formats       JSON; the tensor table and mamba__desc, what every model
                       reader fills (the seam: see F.2); Hugging Face files
                       (safetensors, config.json, tokenizer.json); GGUF
-                      (reader, config, tokenizer metadata, writer)
+                      (reader, config, tokenizer metadata, writer); F.5
+                      SentencePiece tokenizer.model (a bounded protobuf reader)
      G. loaders       the builder (a mamba__desc bound into a model), the
                       table of model formats, the public model and tokenizer
                       loaders */
@@ -4126,6 +4178,7 @@ typedef struct mamba__tok_desc {
     int n_prefix, n_suffix;         /* post-processor: ids around the text */
     int prefix[MAMBA__TOK_MAX_AFFIX], suffix[MAMBA__TOK_MAX_AFFIX];
     int bos_id, eos_id;             /* -1 unknown, -2: guess from the added tokens */
+    const mamba__str *dec, *dec_added; /* SentencePiece: what each vocab / added entry decodes to (NULL: byte-level) */
 } mamba__tok_desc;
 
 /* Added tokens are found with a byte trie (first-child / next-sibling). */
@@ -4169,6 +4222,7 @@ struct mamba_tokenizer {
     /* kept only to write the tokenizer back out as GGUF metadata */
     char gguf_pre[24];              /* tokenizer.ggml.pre */
     int meta_unk, meta_pad;         /* unknown/padding_token_id, -1 none */
+    struct mamba__spm *spm;         /* SentencePiece tables (one block), NULL for byte-level BPE */
 };
 
 static uint32_t mamba__tok_hash(const unsigned char *s, size_t n) {
@@ -4263,6 +4317,7 @@ MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *t) {
     if (t->added_text) mamba__hfree(hp, t->added_text);
     mamba__trie_free(hp, &t->trie[0]);
     mamba__trie_free(hp, &t->trie[1]);
+    if (t->spm) mamba__hfree(hp, t->spm);
     for (i = 0; i < t->n_steps; i++)
         if (t->steps[i].literal.p) mamba__hfree(hp, MAMBA__CAST(void *, (char *)(size_t)t->steps[i].literal.p));
     mamba__hfree(hp, t);
@@ -4361,11 +4416,11 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
         if (vidx[id] >= 0)
             MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: id %d is given to two tokens", 0, 0, (long long)id, 0));
         vidx[id] = (int32_t)i;
-        if (!mamba__add(nbytes, d->vocab[i].n, &nbytes)) MAMBA__NOMEM();
+        if (!mamba__add(nbytes, d->dec ? d->dec[i].n : d->vocab[i].n, &nbytes)) MAMBA__NOMEM();
     }
     for (i = 0; i < d->n_added; i++) {
         aidx[d->added[i].id] = (int32_t)i;   /* the last one with an id wins */
-        if (!mamba__add(nbytes, d->added[i].content.n, &nbytes)) MAMBA__NOMEM();
+        if (!mamba__add(nbytes, d->dec_added ? d->dec_added[i].n : d->added[i].content.n, &nbytes)) MAMBA__NOMEM();
     }
 
     /* string -> vocab entry, for the merges */
@@ -4401,13 +4456,17 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
         int bpe = 0;
         t->tok_off[i] = (uint32_t)nbytes;
         if (vidx[i] >= 0) {
-            size_t m = mamba__tok_decode_str(&d->vocab[vidx[i]], t->tok_bytes + nbytes, &bpe);
+            size_t m = d->dec ? d->dec[vidx[i]].n : mamba__tok_decode_str(&d->vocab[vidx[i]], t->tok_bytes + nbytes, &bpe);
+            if (d->dec && m) memcpy(t->tok_bytes + nbytes, d->dec[vidx[i]].p, m);
             t->tok_attr[i] = (uint8_t)(MAMBA__TA_EXISTS | (bpe ? MAMBA__TA_BPE : 0));
             if (aidx[i] < 0) nbytes += m;
         }
         if (aidx[i] >= 0) {
             int dummy;
-            nbytes += mamba__tok_decode_str(&d->added[aidx[i]].content, t->tok_bytes + nbytes, &dummy);
+            if (d->dec_added) {
+                if (d->dec_added[aidx[i]].n) memcpy(t->tok_bytes + nbytes, d->dec_added[aidx[i]].p, d->dec_added[aidx[i]].n);
+                nbytes += d->dec_added[aidx[i]].n;
+            } else nbytes += mamba__tok_decode_str(&d->added[aidx[i]].content, t->tok_bytes + nbytes, &dummy);
             t->tok_attr[i] |= MAMBA__TA_EXISTS | MAMBA__TA_ADDED |
                               ((d->added[aidx[i]].flags & MAMBA__AT_SPECIAL) ? MAMBA__TA_SPECIAL : 0);
         }
@@ -4636,6 +4695,7 @@ typedef struct mamba__enc {
     mamba__heap_ent *heap; size_t heap_cap;
     mamba__wc_ent *wc; uint32_t wc_mask;
     mamba__heap *hp;                /* work memory of this call */
+    const unsigned char *spm_base, *spm_first; /* SentencePiece (HF): the text, the stretch at its start */
 } mamba__enc;
 
 static void mamba__emit(mamba__enc *e, int id) {
@@ -5019,9 +5079,19 @@ static int mamba__is_word_at(const unsigned char *s, size_t n, size_t i, int bef
 
 static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s, size_t n);
 
+/* SentencePiece BPE (E.9) */
+#define MAMBA__DEC_SPM_PERBYTE 0x08000000   /* mamba_decoder.flags: U+FFFD per bad byte (sentencepiece) */
+static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char *s, size_t n);
+static int mamba__spm_is_model(const mamba_tokenizer *t);
+static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
+                                            size_t cap, size_t *n_out, mamba__heap *hp);
+static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n);
+static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n);
+
 /* Text between added tokens: stage 1 -> normalize -> stage 2; stage 2 -> steps. */
 static void mamba__enc_between(mamba__enc *e, int which, const unsigned char *s, size_t n) {
     if (!n || e->st) return;
+    if (e->t->spm) { mamba__spm_hf_between(e, which, s, n); return; }
     if (which == 0) {
         if (e->t->normalizer == MAMBA__NORM_NFC) {
             size_t m;
@@ -5126,6 +5196,11 @@ MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, co
     if (!t || (!text && len) || (!ids && cap)) return MAMBA_ERR_BADARG;
     mamba__heap_plain(hp);
     h.a = work;
+    if (t->spm && mamba__spm_is_model(t)) {
+        st = mamba__spm_encode_model(t, s ? s : (const unsigned char *)"", len, ids, cap, n_out, hp);
+        if (work) work->used = used0;
+        return st;
+    }
     memset(&e, 0, sizeof e);
     e.t = t; e.ids = ids; e.cap = cap; e.st = MAMBA_OK;
     e.hp = e.nfc.hp = e.norm.hp = hp;
@@ -5158,6 +5233,7 @@ MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, co
         e.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
     }
     for (k = 0; k < t->n_prefix; k++) mamba__emit(&e, t->prefix[k]);
+    e.spm_base = s;
     mamba__enc_stretch(&e, 0, s, len);
     for (k = 0; k < t->n_suffix; k++) mamba__emit(&e, t->suffix[k]);
     mamba__enc_free(&e);
@@ -5192,7 +5268,12 @@ static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, 
         l = mamba__utf8_check(tmp, np + take, &tr);
         if (l > 0) { MAMBA__OUT(tmp, (size_t)l); i = (size_t)l - np; d->n_pending = 0; }
         else if (tr) { memcpy(d->pending, tmp, np + take); d->n_pending = (int)(np + take); return; }
-        else { MAMBA__OUT(rep, 3); i = (size_t)-l > np ? (size_t)-l - np : 0; d->n_pending = 0; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;   /* sentencepiece: one U+FFFD per bad byte */
+            while (r--) MAMBA__OUT(rep, 3);
+            i = (size_t)-l > np ? (size_t)-l - np : 0;
+            d->n_pending = 0;
+        }
     }
     while (i < n) {
         size_t j = i;
@@ -5202,7 +5283,11 @@ static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, 
         l = mamba__utf8_check(p + i, n - i, &tr);
         if (l > 0) { MAMBA__OUT(p + i, (size_t)l); i += (size_t)l; }
         else if (tr) { memcpy(d->pending, p + i, n - i); d->n_pending = (int)(n - i); break; }
-        else { MAMBA__OUT(rep, 3); i += (size_t)-l; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;
+            while (r--) MAMBA__OUT(rep, 3);
+            i += (size_t)-l;
+        }
     }
 #undef MAMBA__OUT
 }
@@ -5214,19 +5299,22 @@ static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
 MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
                                            size_t *n_out) {
     mamba_decoder probe;
-    size_t o = 0;
+    size_t o = 0, pn;
     const unsigned char *p;
     if (n_out) *n_out = 0;
     if (!d || !t || (!out && cap)) return MAMBA_ERR_BADARG;
     if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
     if ((d->flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) return MAMBA_OK;
     p = t->tok_bytes + t->tok_off[id];
+    pn = t->tok_off[id + 1] - t->tok_off[id];
     probe = *d;
-    mamba__dec_feed(&probe, p, t->tok_off[id + 1] - t->tok_off[id], NULL, 0, &o);
+    if (t->spm) mamba__spm_dec_adjust(t, id, &probe.flags, d->n_pending, &p, &pn);
+    mamba__dec_feed(&probe, p, pn, NULL, 0, &o);
     if (n_out) *n_out = o;
     if (o > cap) return MAMBA_ERR_RANGE;
     o = 0;
-    mamba__dec_feed(d, p, t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
+    d->flags = probe.flags;
+    mamba__dec_feed(d, p, pn, out, cap, &o);
     return MAMBA_OK;
 }
 
@@ -5234,9 +5322,12 @@ MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t c
     if (n_out) *n_out = 0;
     if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
     if (!d->n_pending) return MAMBA_OK;
-    if (n_out) *n_out = 3;
-    if (cap < 3) return MAMBA_ERR_RANGE;
-    out[0] = (char)0xEF; out[1] = (char)0xBF; out[2] = (char)0xBD;
+    {
+        size_t k, r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? (size_t)d->n_pending : 1;   /* sentencepiece: per byte */
+        if (n_out) *n_out = 3 * r;
+        if (cap < 3 * r) return MAMBA_ERR_RANGE;
+        for (k = 0; k < r; k++) { out[3 * k] = (char)0xEF; out[3 * k + 1] = (char)0xBF; out[3 * k + 2] = (char)0xBD; }
+    }
     d->n_pending = 0;
     return MAMBA_OK;
 }
@@ -5252,11 +5343,21 @@ MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const in
         int id = ids[i];
         if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
         if ((flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) continue;
+        if (t->spm) {
+            const unsigned char *p = t->tok_bytes + t->tok_off[id];
+            size_t pn = t->tok_off[id + 1] - t->tok_off[id];
+            mamba__spm_dec_adjust(t, id, &d.flags, d.n_pending, &p, &pn);
+            mamba__dec_feed(&d, p, pn, out, cap, &o);
+            continue;
+        }
         mamba__dec_feed(&d, t->tok_bytes + t->tok_off[id], t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
     }
     if (d.n_pending) {
-        if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
-        o += 3;
+        int r = (d.flags & MAMBA__DEC_SPM_PERBYTE) ? d.n_pending : 1;   /* sentencepiece: per byte */
+        while (r--) {
+            if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
+            o += 3;
+        }
     }
     if (n_out) *n_out = o;
     return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
@@ -5286,6 +5387,7 @@ MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *tex
             return (int)v - 1;
         h = (h + 1) & t->vhash_mask;
     }
+    if (t->spm && len) return mamba__spm_find_text(t, text, len);   /* a piece as written: "[INST]", "\xE2\x96\x81the" */
     return -1;
 }
 
@@ -5302,6 +5404,729 @@ static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, si
     (*out)->heap = *hp;
     return MAMBA_OK;
 }
+
+/* ---- E.9 SentencePiece BPE (issue 18): tables, encoder, decoder rules -------------
+   One set of tables, two readings:
+     MAMBA__SPM_MODEL  sentencepiece's own semantics, for a tokenizer.model
+                       protobuf and for GGUF "llama" metadata: the normalizer
+                       (dummy prefix, spaces escaped as U+2581), user-defined
+                       pieces matched in the text, then BPE that repeatedly
+                       merges the adjacent pair whose merged piece has the
+                       highest score (the leftmost on ties: sentencepiece's
+                       bpe_model.cc agenda), a heap over a linked list of
+                       symbols; a final piece not in the vocabulary becomes
+                       its UTF-8 bytes (<0xNN> pieces) with byte_fallback.
+     MAMBA__SPM_HF     a Hugging Face tokenizer.json of that kind: added
+                       tokens (the common pipeline), a Prepend/Replace
+                       normalizer or a Metaspace pre-tokenizer, then HF's BPE:
+                       one symbol per character (byte_fallback, fuse_unk),
+                       merges by rank (mamba__bpe_merge).
+   mamba__tok_build makes the common tables (tok_bytes holds what each id
+   decodes to: U+2581 as a space, <0xNN> as its byte, control pieces empty in
+   the MODEL reading); the raw piece texts, scores and types live here. */
+
+#define MAMBA__SPM_MODEL 1
+#define MAMBA__SPM_HF 2
+/* piece types: sentencepiece's ModelProto.SentencePiece.Type = GGUF token_type */
+#define MAMBA__SPT_NORMAL 1
+#define MAMBA__SPT_UNKNOWN 2
+#define MAMBA__SPT_CONTROL 3
+#define MAMBA__SPT_USER 4
+#define MAMBA__SPT_UNUSED 5
+#define MAMBA__SPT_BYTE 6
+/* decoder state kept in the high bits of mamba_decoder.flags */
+#define MAMBA__DEC_SPM_NOBOS 0x10000000   /* no leading U+2581 to drop any more */
+#define MAMBA__DEC_SPM_WS    0x20000000   /* the previous piece had it dropped */
+#define MAMBA__DEC_SPM_OUT   0x40000000   /* something was written (or is pending) */
+
+typedef struct mamba__spm {
+    int mode;                       /* MAMBA__SPM_* */
+    int n;                          /* ids */
+    uint32_t *off;                  /* n + 1 offsets of the raw piece texts */
+    unsigned char *text;
+    float *score;
+    uint8_t *type;                  /* MAMBA__SPT_*, 0 for an id without a piece */
+    uint32_t *hash, hash_mask;      /* raw text -> id + 1 */
+    int32_t byte_id[256];           /* the <0xNN> piece of each byte, -1 */
+    int unk_id;
+    size_t max_len;                 /* longest piece a merge can make, bytes */
+    int add_dummy_prefix, remove_extra_ws, escape_ws, byte_fallback;
+    int add_bos, add_eos, bos_id, eos_id;
+    int has_user;                   /* user-defined pieces are in the tokenizer's trie[0] */
+    int split_ws;                   /* no piece has U+2581 after another character: BPE may run word by word */
+    uint8_t iso[128];               /* ASCII characters in no longer piece: words end on both sides of them */
+    int has_unused;                 /* UNUSED pieces (resegmented: the short-word path leaves those to the agenda) */
+    int hf_prepend, hf_replace;     /* HF normalizer: Prepend U+2581, Replace ' ' -> U+2581 */
+    int hf_meta;                    /* Metaspace pre-tokenizer: 0 none, 1 always, 2 first, 3 never */
+    int hf_split;                   /* Metaspace split */
+    int dec_strip;                  /* HF Strip decoder: leading spaces removed (0 or 1) */
+} mamba__spm;
+
+static uint32_t mamba__spm_hash(const unsigned char *s, size_t n) { return mamba__tok_hash(s, n); }
+static int mamba__spm_is_model(const mamba_tokenizer *t) { return t->spm->mode == MAMBA__SPM_MODEL; }
+
+/* Id of the piece whose raw text is s[0..n), or -1. */
+static int mamba__spm_find(const mamba__spm *sp, const unsigned char *s, size_t n) {
+    uint32_t h = mamba__spm_hash(s, n) & sp->hash_mask, v;
+    while ((v = sp->hash[h]) != 0) {
+        if (sp->off[v] - sp->off[v - 1] == n && !memcmp(sp->text + sp->off[v - 1], s, n)) return (int)v - 1;
+        h = (h + 1) & sp->hash_mask;
+    }
+    return -1;
+}
+
+static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n) {
+    return mamba__spm_find(t->spm, (const unsigned char *)s, n);
+}
+
+/* "<0xNN>" (either case of hex digits) -> NN, else -1. upper: only "<0x%02X>". */
+static int mamba__spm_byte_name(const unsigned char *p, size_t n, int upper) {
+    int v = 0, k;
+    if (n != 6 || p[0] != '<' || p[1] != '0' || p[2] != 'x' || p[5] != '>') return -1;
+    for (k = 3; k < 5; k++) {
+        int c = p[k];
+        if (c >= '0' && c <= '9') v = v * 16 + c - '0';
+        else if (c >= 'A' && c <= 'F') v = v * 16 + c - 'A' + 10;
+        else if (!upper && c >= 'a' && c <= 'f') v = v * 16 + c - 'a' + 10;
+        else return -1;
+    }
+    return v;
+}
+
+/* Length of the longest user-defined piece at s[0..n) (trie of the tokenizer), 0 if none. */
+static size_t mamba__spm_user_match(const mamba__trie *tr, const unsigned char *s, size_t n) {
+    uint32_t node;
+    size_t j = 0, best = 0;
+    if (!n || !tr->n) return 0;
+    node = tr->root[s[0]];
+    while (node) {
+        j++;
+        if (tr->tok[node] >= 0) best = j;
+        if (j >= n) break;
+        node = tr->child[node];
+        while (node && tr->byte[node] != s[j]) node = tr->sib[node];
+    }
+    return best;
+}
+
+/* Where the word that starts at s[i] ends (split_ws): before a U+2581 that
+   follows another character, and on both sides of an isolated ASCII
+   character. No merge crosses such a place, so BPE word by word gives what
+   BPE over the whole text gives. */
+static size_t mamba__spm_word_end(const mamba__spm *sp, const unsigned char *s, size_t i, size_t n) {
+    size_t q;
+    if (i < n && s[i] < 0x80 && sp->iso[s[i]]) return i + 1;
+    for (q = i + 1; q < n; q++) {
+        unsigned c = s[q];
+        if (c < 0x80) { if (sp->iso[c]) return q; continue; }
+        if (c == 0xE2 && q + 3 <= n && s[q + 1] == 0x96 && s[q + 2] == 0x81 &&
+            !(q >= i + 3 && s[q - 3] == 0xE2 && s[q - 2] == 0x96 && s[q - 1] == 0x81)) return q;
+    }
+    return n;
+}
+
+/* What piece text p[0..n) of type ty decodes to, into out (at most n + extra
+   bytes, extra = unk surface length); returns the length. */
+static size_t mamba__spm_dec_text(int mode, int ty, const unsigned char *p, size_t n, const mamba__str *unk_surface,
+                                  unsigned char *out) {
+    size_t i, o = 0;
+    int b = mamba__spm_byte_name(p, n, 0);
+    if (mode == MAMBA__SPM_MODEL) {
+        if (ty == MAMBA__SPT_CONTROL) return 0;
+        if (ty == MAMBA__SPT_UNKNOWN) { if (unk_surface->n) memcpy(out, unk_surface->p, unk_surface->n); return unk_surface->n; }
+        if (ty == MAMBA__SPT_BYTE && b >= 0) { out[0] = (unsigned char)b; return 1; }
+    } else if (b >= 0) {             /* HF's ByteFallback decoder: any <0xNN> token */
+        out[0] = (unsigned char)b;
+        return 1;
+    }
+    for (i = 0; i < n;) {           /* U+2581 -> ' ' (sentencepiece; HF's Replace decoder) */
+        if (n - i >= 3 && p[i] == 0xE2 && p[i + 1] == 0x96 && p[i + 2] == 0x81) { out[o++] = ' '; i += 3; }
+        else out[o++] = p[i++];
+    }
+    return o;
+}
+
+/* Builds a SentencePiece tokenizer from d (vocabulary entries with raw piece
+   texts, and for the HF reading merges and added tokens), each entry's score
+   and type (NULL: 0 and NORMAL), and cfg (mode and flags). */
+static mamba_status mamba__spm_build(mamba__heap *hp, mamba_tokenizer **out, mamba__tok_desc *d, const float *score,
+                                     const uint8_t *type, const mamba__spm *cfg, const mamba__str *unk_surface, mamba_error *e) {
+    mamba_status st = MAMBA_OK;
+    mamba__str *dec = NULL, *dec_added = NULL, none;
+    unsigned char *dbuf = NULL;
+    size_t i, n_ids = 0, total = 0, dn = 0, hcap, bytes, o;
+    mamba__spm *sp = NULL;
+    mamba_tokenizer *t;
+    unsigned char *blk;
+    none.p = ""; none.n = 0;
+    if (!unk_surface) unk_surface = &none;
+    *out = NULL;
+    for (i = 0; i < d->n_vocab; i++) {
+        size_t id = d->vocab_id ? (size_t)d->vocab_id[i] : i;
+        if (id + 1 > n_ids) n_ids = id + 1;
+        if (!mamba__add(total, d->vocab[i].n + unk_surface->n, &total)) return mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+    }
+    for (i = 0; i < d->n_added; i++) {
+        if ((size_t)d->added[i].id + 1 > n_ids) n_ids = (size_t)d->added[i].id + 1;
+        if (!mamba__add(total, d->added[i].content.n, &total)) return mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+    }
+    if (!n_ids || n_ids > MAMBA__TOK_MAX_VOCAB) return mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: empty or absurd vocabulary", 0, 0, 0, 0);
+    dec = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (d->n_vocab + 1)));
+    dec_added = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (d->n_added + 1)));
+    dbuf = MAMBA__CAST(unsigned char *, mamba__halloc(hp, total + 1));
+    if (!dec || !dec_added || !dbuf) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+    for (i = 0; i < d->n_vocab; i++) {
+        int ty = type ? type[i] : MAMBA__SPT_NORMAL;
+        dec[i].p = (const char *)dbuf + dn;
+        dec[i].n = mamba__spm_dec_text(cfg->mode, ty, (const unsigned char *)d->vocab[i].p, d->vocab[i].n, unk_surface, dbuf + dn);
+        dn += dec[i].n;
+    }
+    for (i = 0; i < d->n_added; i++) {
+        dec_added[i].p = (const char *)dbuf + dn;
+        dec_added[i].n = mamba__spm_dec_text(cfg->mode, MAMBA__SPT_USER, (const unsigned char *)d->added[i].content.p,
+                                             d->added[i].content.n, unk_surface, dbuf + dn);
+        dn += dec_added[i].n;
+    }
+    d->dec = dec;
+    d->dec_added = dec_added;
+    st = mamba__tok_build(hp, out, d, e);
+    if (st != MAMBA_OK) goto done;
+    t = *out;
+    n_ids = (size_t)t->n_vocab;
+
+    /* the piece tables: one block (struct, offsets, scores, hash, types, texts) */
+    for (total = 0, i = 0; i < d->n_vocab; i++) total += d->vocab[i].n;
+    for (hcap = 16; hcap < 2 * n_ids + 2; hcap *= 2) {}
+    bytes = mamba__round_up(sizeof(mamba__spm), 16) + (n_ids + 1) * 4 + n_ids * 4 + hcap * 4 + n_ids + total + 1;
+    blk = MAMBA__CAST(unsigned char *, mamba__hcalloc(hp, bytes));
+    if (!blk) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+    sp = MAMBA__CAST(mamba__spm *, (void *)blk);
+    *sp = *cfg;
+    o = mamba__round_up(sizeof(mamba__spm), 16);
+    sp->off = MAMBA__CAST(uint32_t *, (void *)(blk + o)); o += (n_ids + 1) * 4;
+    sp->score = MAMBA__CAST(float *, (void *)(blk + o)); o += n_ids * 4;
+    sp->hash = MAMBA__CAST(uint32_t *, (void *)(blk + o)); o += hcap * 4;
+    sp->type = blk + o; o += n_ids;
+    sp->text = blk + o;
+    sp->hash_mask = (uint32_t)(hcap - 1);
+    sp->n = (int)n_ids;
+    t->spm = sp;
+    t->table_bytes += bytes;
+    {   /* texts by id: vocabulary entries, in id order */
+        int32_t *vidx = MAMBA__CAST(int32_t *, mamba__halloc(hp, n_ids * sizeof(int32_t)));
+        if (!vidx) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+        memset(vidx, 0xFF, n_ids * sizeof(int32_t));
+        for (i = 0; i < d->n_vocab; i++) vidx[d->vocab_id ? (size_t)d->vocab_id[i] : i] = (int32_t)i;
+        for (i = 0, o = 0; i < n_ids; i++) {
+            sp->off[i] = (uint32_t)o;
+            if (vidx[i] < 0) continue;
+            memcpy(sp->text + o, d->vocab[vidx[i]].p, d->vocab[vidx[i]].n);
+            o += d->vocab[vidx[i]].n;
+            sp->score[i] = score ? score[vidx[i]] : 0.0f;
+            sp->type[i] = type ? type[vidx[i]] : (uint8_t)MAMBA__SPT_NORMAL;
+        }
+        sp->off[n_ids] = (uint32_t)o;
+        mamba__hfree(hp, vidx);
+    }
+    for (i = 0; i < d->n_added && cfg->mode == MAMBA__SPM_HF; i++) {   /* HF: added tokens as control / user pieces */
+        int id = d->added[i].id;
+        if (sp->type[id] != MAMBA__SPT_NORMAL) continue;
+        sp->type[id] = (uint8_t)((d->added[i].flags & MAMBA__AT_SPECIAL) ? MAMBA__SPT_CONTROL : MAMBA__SPT_USER);
+    }
+    for (i = 0; i < 256; i++) sp->byte_id[i] = -1;
+    sp->max_len = 0;
+    for (i = 0; i < n_ids; i++) {
+        const unsigned char *p = sp->text + sp->off[i];
+        size_t n = sp->off[i + 1] - sp->off[i];
+        uint32_t h;
+        int b;
+        if (!sp->type[i]) continue;
+        h = mamba__spm_hash(p, n) & sp->hash_mask;
+        while (sp->hash[h]) h = (h + 1) & sp->hash_mask;   /* the vocabulary has no duplicates (mamba__tok_build) */
+        sp->hash[h] = (uint32_t)i + 1;
+        b = mamba__spm_byte_name(p, n, cfg->mode == MAMBA__SPM_HF);
+        if (b >= 0 && (cfg->mode == MAMBA__SPM_HF || sp->type[i] == MAMBA__SPT_BYTE) && sp->byte_id[b] < 0) sp->byte_id[b] = (int32_t)i;
+        if ((sp->type[i] == MAMBA__SPT_NORMAL || sp->type[i] == MAMBA__SPT_USER || sp->type[i] == MAMBA__SPT_UNUSED) && n > sp->max_len)
+            sp->max_len = n;
+        if (sp->type[i] == MAMBA__SPT_UNUSED) sp->has_unused = 1;
+        if (cfg->mode == MAMBA__SPM_MODEL) {
+            if (sp->type[i] == MAMBA__SPT_CONTROL) t->tok_attr[i] |= MAMBA__TA_SPECIAL;
+            if (sp->type[i] == MAMBA__SPT_USER && n) {
+                if (!mamba__trie_add(hp, &t->trie[0], p, n, (int)i)) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+                sp->has_user = 1;
+            }
+        }
+    }
+    {   /* a merge never makes a piece with U+2581 after another character: then
+           the text splits before each such U+2581 into words that BPE can take
+           one at a time (and cache), with the same result as the whole text */
+        int ws = mamba__spm_find(sp, (const unsigned char *)"\xE2\x96\x81", 3);
+        sp->split_ws = ws >= 0 && sp->type[ws] != MAMBA__SPT_CONTROL && sp->type[ws] != MAMBA__SPT_BYTE &&
+                       sp->type[ws] != MAMBA__SPT_UNKNOWN && (cfg->mode == MAMBA__SPM_HF || cfg->escape_ws);
+        for (i = 0; i < n_ids && sp->split_ws; i++) {
+            const unsigned char *p = sp->text + sp->off[i];
+            size_t n = sp->off[i + 1] - sp->off[i], q;
+            if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE) continue;
+            for (q = 1; q + 3 <= n; q++)   /* (UTF-8: 0xE2 here starts a character) */
+                if (p[q] == 0xE2 && p[q + 1] == 0x96 && p[q + 2] == 0x81 && !(q >= 3 && p[q - 3] == 0xE2 && p[q - 2] == 0x96 && p[q - 1] == 0x81)) {
+                    sp->split_ws = 0;
+                    break;
+                }
+        }
+    }
+    if (sp->split_ws) {   /* ASCII characters no merge can take in ('\n' for Mistral) */
+        int full = 1;
+        for (i = 0; i < 256; i++) full &= sp->byte_id[i] >= 0;
+        for (i = 0; i < 128; i++) sp->iso[i] = (uint8_t)(cfg->mode == MAMBA__SPM_MODEL || (full && t->byte_fallback));
+        for (i = 0; i < n_ids; i++) {
+            const unsigned char *p = sp->text + sp->off[i];
+            size_t n = sp->off[i + 1] - sp->off[i], q;
+            if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE || n < 2) continue;
+            for (q = 0; q < n; q++) if (p[q] < 0x80) sp->iso[p[q]] = 0;
+        }
+        sp->iso[' '] = 0;   /* (' ' stays ' ' without escaping: not worth the case) */
+    }
+    if (cfg->mode == MAMBA__SPM_MODEL) {
+        if (sp->unk_id < 0 || sp->unk_id >= (int)n_ids || sp->type[sp->unk_id] != MAMBA__SPT_UNKNOWN) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "SentencePiece: unk id %d is not an UNKNOWN piece", 0, 0, sp->unk_id, 0);
+            goto done;
+        }
+        if (sp->bos_id >= (int)n_ids || (sp->bos_id >= 0 && sp->type[sp->bos_id] != MAMBA__SPT_CONTROL)) sp->bos_id = -1;
+        if (sp->eos_id >= (int)n_ids || (sp->eos_id >= 0 && sp->type[sp->eos_id] != MAMBA__SPT_CONTROL)) sp->eos_id = -1;
+        t->bos_id = sp->bos_id;
+        t->eos_id = sp->eos_id;
+        t->n_prefix = t->n_suffix = 0;
+        if (sp->add_bos && sp->bos_id >= 0) t->prefix[t->n_prefix++] = sp->bos_id;
+        if (sp->add_eos && sp->eos_id >= 0) t->suffix[t->n_suffix++] = sp->eos_id;
+        t->meta_unk = sp->unk_id;
+    } else {
+        sp->unk_id = t->unk_id;
+        sp->bos_id = t->bos_id;
+        sp->eos_id = t->eos_id;
+        sp->add_bos = t->n_prefix == 1 && t->prefix[0] == t->bos_id;
+        t->meta_unk = t->unk_id;
+    }
+    t->meta_pad = -1;
+    strcpy(t->gguf_pre, "default");
+    for (i = 0; i < 2; i++) {   /* (mamba__tok_build counted the first bytes before the user pieces went in) */
+        int b;
+        t->trie[i].n_first = 0;
+        for (b = 0; b < 256; b++)
+            if (t->trie[i].root[b]) {
+                if (t->trie[i].n_first < 3) t->trie[i].first[t->trie[i].n_first] = (uint8_t)b;
+                t->trie[i].n_first++;
+            }
+        for (b = t->trie[i].n_first; b > 0 && b < 3; b++) t->trie[i].first[b] = t->trie[i].first[0];
+    }
+done:
+    d->dec = d->dec_added = NULL;
+    if (dec) mamba__hfree(hp, dec);
+    if (dec_added) mamba__hfree(hp, dec_added);
+    if (dbuf) mamba__hfree(hp, dbuf);
+    if (st != MAMBA_OK && *out) { mamba_tokenizer_free(*out); *out = NULL; }
+    return st;
+}
+
+/* ---- the MODEL reading's encoder ----------------------------------------------- */
+
+typedef struct mamba__spm_sym { uint32_t start, len; int32_t prev, next; int frozen; } mamba__spm_sym;
+typedef struct mamba__spm_pair { float score; int32_t left, right; uint32_t size; } mamba__spm_pair;
+
+typedef struct mamba__spm_enc {
+    const mamba__spm *sp;
+    const unsigned char *nb;        /* normalized text */
+    mamba__spm_sym *sym;
+    mamba__spm_pair *heap;
+    size_t hn, hcap;
+    uint32_t *rev;                  /* UNUSED pieces: left length of the merge that made them */
+    mamba__heap *hp;
+    int *ids;
+    size_t cap, n;
+    mamba_status st;
+    mamba__wc_ent *wc;              /* words already seen (split_ws), or NULL */
+    uint32_t wc_mask;
+    int32_t rec[MAMBA__WC_IDS];     /* the ids of the current word, while they fit */
+    size_t n_rec;
+} mamba__spm_enc;
+
+/* a below b in the agenda: lower score, or the same score further right */
+static int mamba__spm_below(const mamba__spm_pair *a, const mamba__spm_pair *b) {
+    return a->score < b->score || (a->score == b->score && a->left > b->left);
+}
+
+static void mamba__spm_pair_add(mamba__spm_enc *x, int32_t l, int32_t r) {
+    const mamba__spm *sp = x->sp;
+    mamba__spm_pair p;
+    size_t size, i;
+    int id, ty;
+    if (l < 0 || r < 0 || x->sym[l].frozen || x->sym[r].frozen) return;
+    size = (size_t)x->sym[l].len + x->sym[r].len;
+    if (size > sp->max_len) return;
+    id = mamba__spm_find(sp, x->nb + x->sym[l].start, size);
+    if (id < 0) return;
+    ty = sp->type[id];
+    if (ty != MAMBA__SPT_NORMAL && ty != MAMBA__SPT_USER && ty != MAMBA__SPT_UNUSED) return;
+    if (ty == MAMBA__SPT_UNUSED) {
+        if (!x->rev && !(x->rev = MAMBA__CAST(uint32_t *, mamba__hcalloc(x->hp, sizeof(uint32_t) * (size_t)sp->n)))) { x->st = MAMBA_ERR_NOMEM; return; }
+        x->rev[id] = x->sym[l].len;
+    }
+    if (!mamba__tok_grow(x->hp, &x->heap, &x->hcap, x->hn + 1, sizeof(mamba__spm_pair))) { x->st = MAMBA_ERR_NOMEM; return; }
+    p.score = sp->score[id]; p.left = l; p.right = r; p.size = (uint32_t)size;
+    for (i = x->hn++; i > 0; ) {
+        size_t q = (i - 1) / 2;
+        if (!mamba__spm_below(&x->heap[q], &p)) break;
+        x->heap[i] = x->heap[q];
+        i = q;
+    }
+    x->heap[i] = p;
+}
+
+static mamba__spm_pair mamba__spm_pop(mamba__spm_enc *x) {
+    mamba__spm_pair top = x->heap[0], last = x->heap[--x->hn];
+    size_t i = 0, n = x->hn;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && mamba__spm_below(&x->heap[c], &x->heap[c + 1])) c++;
+        if (!mamba__spm_below(&last, &x->heap[c])) break;
+        x->heap[i] = x->heap[c];
+        i = c;
+    }
+    if (n) x->heap[i] = last;
+    return top;
+}
+
+static void mamba__spm_emit(mamba__spm_enc *x, int id) {
+    if (x->n < x->cap) x->ids[x->n] = id;
+    x->n++;
+    if (x->n_rec < MAMBA__WC_IDS) x->rec[x->n_rec] = id;
+    x->n_rec++;
+}
+
+/* A final symbol to ids: UNUSED pieces split back into the merge that made
+   them, unknown ones into their bytes (byte_fallback) or the unk id. */
+static void mamba__spm_resegment(mamba__spm_enc *x, const unsigned char *p, size_t n) {
+    const mamba__spm *sp = x->sp;
+    int id = mamba__spm_find(sp, p, n);
+    size_t k;
+    if (id >= 0 && sp->type[id] == MAMBA__SPT_UNUSED && x->rev && x->rev[id] && x->rev[id] < n) {
+        size_t l = x->rev[id];
+        mamba__spm_resegment(x, p, l);
+        mamba__spm_resegment(x, p + l, n - l);
+        return;
+    }
+    if (id < 0) id = sp->unk_id;
+    if (sp->type[id] == MAMBA__SPT_UNKNOWN && sp->byte_fallback) {
+        for (k = 0; k < n; k++) mamba__spm_emit(x, sp->byte_id[p[k]] >= 0 ? sp->byte_id[p[k]] : sp->unk_id);
+        return;
+    }
+    mamba__spm_emit(x, id);
+}
+
+#ifndef MAMBA__SPM_SMALL
+#define MAMBA__SPM_SMALL 24   /* words up to this many symbols: a quadratic scan, else the agenda */
+#endif
+
+/* BPE over the normalized text nb[a..b): symbols (user-defined pieces frozen,
+   else characters), the agenda, then the final pieces to ids. */
+static void mamba__spm_word(mamba__spm_enc *x, const mamba_tokenizer *t, size_t a, size_t b) {
+    const mamba__spm *sp = x->sp;
+    const unsigned char *nb = x->nb;
+    mamba__wc_ent *c = NULL;
+    size_t i, ns = 0;
+    int32_t h;
+    if (x->wc && b - a <= MAMBA__WC_KEY) {
+        uint32_t hs = mamba__hash_short(nb + a, b - a);
+        c = &x->wc[hs & x->wc_mask];
+        if (c->hash == hs && c->len == b - a && !memcmp(c->key, nb + a, b - a)) {
+            for (i = 0; i < c->n_ids; i++) mamba__spm_emit(x, c->ids[i]);
+            return;
+        }
+        c->len = 0;
+        c->hash = hs;
+    }
+    x->n_rec = 0;
+    x->hn = 0;
+    for (i = a; i < b;) {
+        size_t l = sp->has_user ? mamba__spm_user_match(&t->trie[0], nb + i, b - i) : 0;
+        mamba__spm_sym *y = &x->sym[ns];
+        y->frozen = l > 0;
+        if (!l) {
+            int tr, k = mamba__utf8_check(nb + i, b - i, &tr);
+            l = k > 0 ? (size_t)k : 1;
+        }
+        y->start = (uint32_t)i; y->len = (uint32_t)l;
+        y->prev = (int32_t)ns - 1;
+        i += l;
+        y->next = i < b ? (int32_t)ns + 1 : -1;
+        ns++;
+    }
+    if (ns <= MAMBA__SPM_SMALL && !sp->has_unused) {   /* a short word: scan for the best pair, no agenda */
+        uint32_t st[MAMBA__SPM_SMALL], ln[MAMBA__SPM_SMALL];
+        float sc[MAMBA__SPM_SMALL];
+        uint8_t fr[MAMBA__SPM_SMALL], ok[MAMBA__SPM_SMALL];
+        size_t m = ns, k;
+        for (i = 0; i < ns; i++) { st[i] = x->sym[i].start; ln[i] = x->sym[i].len; fr[i] = (uint8_t)x->sym[i].frozen; }
+#define MAMBA__SPM_PAIR(q) do { ok[q] = 0; \
+            if (!fr[q] && !fr[(q) + 1] && (size_t)ln[q] + ln[(q) + 1] <= sp->max_len) { \
+                int id_ = mamba__spm_find(sp, nb + st[q], (size_t)ln[q] + ln[(q) + 1]); \
+                if (id_ >= 0 && (sp->type[id_] == MAMBA__SPT_NORMAL || sp->type[id_] == MAMBA__SPT_USER)) { ok[q] = 1; sc[q] = sp->score[id_]; } \
+            } } while (0)
+        for (i = 0; i + 1 < m; i++) MAMBA__SPM_PAIR(i);
+        for (;;) {   /* the highest score, the leftmost of equal ones: the agenda's order */
+            size_t best = m;
+            for (i = 0; i + 1 < m; i++) if (ok[i] && (best == m || sc[i] > sc[best])) best = i;
+            if (best == m) break;
+            ln[best] += ln[best + 1];
+            for (k = best + 1; k + 1 < m; k++) { st[k] = st[k + 1]; ln[k] = ln[k + 1]; fr[k] = fr[k + 1]; ok[k] = ok[k + 1]; sc[k] = sc[k + 1]; }
+            m--;
+            if (best > 0) MAMBA__SPM_PAIR(best - 1);
+            if (best + 1 < m) MAMBA__SPM_PAIR(best);
+        }
+#undef MAMBA__SPM_PAIR
+        for (i = 0; i < m && x->st == MAMBA_OK; i++) mamba__spm_resegment(x, nb + st[i], ln[i]);
+        ns = 0;   /* (done) */
+    }
+    for (i = 1; i < ns && x->st == MAMBA_OK; i++) mamba__spm_pair_add(x, (int32_t)i - 1, (int32_t)i);
+    while (x->hn && x->st == MAMBA_OK) {
+        mamba__spm_pair top = mamba__spm_pop(x);
+        mamba__spm_sym *l = &x->sym[top.left], *r = &x->sym[top.right];
+        if (!l->len || !r->len || l->len + r->len != top.size) continue;   /* stale */
+        l->len += r->len;
+        l->next = r->next;
+        if (r->next >= 0) x->sym[r->next].prev = top.left;
+        r->len = 0;
+        mamba__spm_pair_add(x, l->prev, top.left);
+        mamba__spm_pair_add(x, top.left, l->next);
+    }
+    for (h = 0; ns && h != -1 && x->st == MAMBA_OK; h = x->sym[h].next) mamba__spm_resegment(x, nb + x->sym[h].start, x->sym[h].len);
+    if (c && x->st == MAMBA_OK && x->n_rec <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)(b - a);
+        c->n_ids = (uint8_t)x->n_rec;
+        memcpy(c->key, nb + a, b - a);
+        memcpy(c->ids, x->rec, x->n_rec * sizeof(int32_t));
+    }
+}
+
+static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
+                                            size_t cap, size_t *n_out, mamba__heap *hp) {
+    const mamba__spm *sp = t->spm;
+    static const unsigned char ws[3] = {0xE2, 0x96, 0x81}, rep[3] = {0xEF, 0xBF, 0xBD};
+    mamba__spm_enc x;
+    unsigned char *nb = NULL;
+    size_t nn = 0, i = 0, ncap;
+    int k;
+    memset(&x, 0, sizeof x);
+    x.sp = sp; x.hp = hp; x.ids = ids; x.cap = cap; x.st = MAMBA_OK;
+    for (k = 0; k < t->n_prefix; k++) mamba__spm_emit(&x, t->prefix[k]);
+    if (len > ((size_t)0x7FFFFFF0u - 3) / 3) return MAMBA_ERR_LIMIT;   /* symbol offsets are 32-bit */
+    if (sp->remove_extra_ws) while (i < len && s[i] == ' ') i++;
+    if (i < len) {
+        int prev_space = sp->remove_extra_ws;
+        ncap = 3 * (len - i) + 3;
+        if (!(nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap)))) return MAMBA_ERR_NOMEM;
+        if (sp->add_dummy_prefix) { if (sp->escape_ws) { memcpy(nb, ws, 3); nn = 3; } else nb[nn++] = ' '; }
+        while (i < len) {   /* normalize_prefix: a user-defined piece as it is, else one character */
+            const unsigned char *p = s + i;
+            size_t pl = sp->has_user ? mamba__spm_user_match(&t->trie[0], s + i, len - i) : 0, used, q;
+            if (pl) used = pl;
+            else {
+                int tr, l = mamba__utf8_check(s + i, len - i, &tr);
+                if (l > 0) { pl = used = (size_t)l; }
+                else { p = rep; pl = 3; used = 1; }   /* a malformed byte: U+FFFD, one byte consumed */
+            }
+            if (sp->remove_extra_ws && prev_space) while (pl && *p == ' ') { p++; pl--; }
+            if (pl) {
+                for (q = 0; q < pl; q++) {
+                    if (p[q] == ' ' && sp->escape_ws) { memcpy(nb + nn, ws, 3); nn += 3; }
+                    else nb[nn++] = p[q];
+                }
+                prev_space = p[pl - 1] == ' ';
+            }
+            i += used;
+        }
+        if (sp->remove_extra_ws) {
+            if (sp->escape_ws) while (nn >= 3 && !memcmp(nb + nn - 3, ws, 3)) nn -= 3;
+            else while (nn && nb[nn - 1] == ' ') nn--;
+        }
+    }
+    if (nn) {
+        x.nb = nb;
+        if (!(x.sym = MAMBA__CAST(mamba__spm_sym *, mamba__halloc(hp, sizeof(mamba__spm_sym) * nn)))) { mamba__hfree(hp, nb); return MAMBA_ERR_NOMEM; }
+        if (nn >= MAMBA__WC_MIN && sp->split_ws) {   /* a cache of words, as the byte-level path has */
+            size_t n_wc = 256;
+            while (n_wc < 16384 && n_wc * 16 < nn) n_wc *= 2;
+            x.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
+            x.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
+        }
+        if (!sp->split_ws) mamba__spm_word(&x, t, 0, nn);
+        else
+            for (i = 0; i < nn && x.st == MAMBA_OK;) {
+                size_t e2 = mamba__spm_word_end(sp, nb, i, nn);
+                mamba__spm_word(&x, t, i, e2);
+                i = e2;
+            }
+    }
+    for (k = 0; k < t->n_suffix; k++) mamba__spm_emit(&x, t->suffix[k]);
+    if (x.sym) mamba__hfree(hp, x.sym);
+    if (x.wc) mamba__hfree(hp, x.wc);
+    if (x.heap) mamba__hfree(hp, x.heap);
+    if (x.rev) mamba__hfree(hp, x.rev);
+    if (nb) mamba__hfree(hp, nb);
+    if (x.st != MAMBA_OK) return x.st;
+    if (n_out) *n_out = x.n;
+    return x.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
+}
+
+/* ---- the HF reading's stretches between added tokens --------------------------- */
+
+/* One word: a symbol per character (its piece, else its <0xNN> bytes, else
+   unk, fused when fuse_unk), then merges by rank. As HF's BPE::merge_word. */
+static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) {
+    const mamba_tokenizer *t = e->t;
+    const mamba__spm *sp = t->spm;
+    size_t i = 0, m = 0, k;
+    int unk = 0;
+    mamba__wc_ent *c = NULL;
+    if (!n || e->st) return;
+    if (e->wc && n <= MAMBA__WC_KEY) {
+        uint32_t h = mamba__hash_short(s, n);
+        c = &e->wc[h & e->wc_mask];
+        if (c->hash == h && c->len == n && !memcmp(c->key, s, n)) {
+            for (i = 0; i < c->n_ids; i++) mamba__emit(e, c->ids[i]);
+            return;
+        }
+        c->len = 0;
+        c->hash = h;
+    }
+    if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
+    if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, n + 1, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
+    while (i < n) {
+        int tr, l = mamba__utf8_check(s + i, n - i, &tr), id, ok;
+        if (l < 0) l = 1;   /* (the text was made valid UTF-8 before) */
+        id = mamba__spm_find(sp, s + i, (size_t)l);
+        if (id >= 0 && sp->type[id]) {
+            if (unk) { e->sym[m++] = t->unk_id; unk = 0; }
+            e->sym[m++] = id;
+        } else {
+            ok = t->byte_fallback;
+            for (k = 0; ok && k < (size_t)l; k++) ok = sp->byte_id[s[i + k]] >= 0;
+            if (ok) {   /* (HF leaves a pending unk pending here) */
+                for (k = 0; k < (size_t)l; k++) e->sym[m++] = sp->byte_id[s[i + k]];
+            } else if (t->unk_id >= 0) {
+                if (unk && !t->fuse_unk) e->sym[m++] = t->unk_id;
+                unk = 1;
+            }
+        }
+        i += (size_t)l;
+    }
+    if (unk) e->sym[m++] = t->unk_id;
+    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
+                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
+        e->st = MAMBA_ERR_NOMEM;
+        return;
+    }
+    m = mamba__bpe_merge(e, m);
+    if (e->st) return;
+    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
+    if (c && m <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)n;
+        c->n_ids = (uint8_t)m;
+        memcpy(c->key, s, n);
+        memcpy(c->ids, e->sym, m * sizeof(int32_t));
+    }
+}
+
+/* A piece for HF's BPE: word by word where no merge can cross a word (split_ws). */
+static void mamba__spm_hf_bpe(mamba__enc *e, const unsigned char *s, size_t n) {
+    size_t i;
+    if (!e->t->spm->split_ws) { mamba__spm_hf_word(e, s, n); return; }
+    for (i = 0; i < n && !e->st;) {
+        size_t e2 = mamba__spm_word_end(e->t->spm, s, i, n);
+        mamba__spm_hf_word(e, s + i, e2 - i);
+        i = e2;
+    }
+}
+
+/* The Metaspace pre-tokenizer: ' ' -> U+2581, U+2581 prepended (always, or
+   only at the start of the text: prepend_scheme first), split before each
+   U+2581 when split is set. */
+static void mamba__spm_hf_pretok(mamba__enc *e, const unsigned char *s, size_t n, int first) {
+    const mamba__spm *sp = e->t->spm;
+    mamba__tbuf *b = &e->pre[0];
+    size_t i, from;
+    if (!sp->hf_meta) { mamba__spm_hf_bpe(e, s, n); return; }
+    b->n = 0;
+    if ((sp->hf_meta == 1 || (sp->hf_meta == 2 && first)) && !(n >= 3 && s[0] == 0xE2 && s[1] == 0x96 && s[2] == 0x81) &&
+        !(n && s[0] == ' ') && !mamba__tbuf_put(b, "\xE2\x96\x81", 3)) { e->st = MAMBA_ERR_NOMEM; return; }
+    for (i = 0, from = 0; i <= n; i++) {
+        if (i < n && s[i] != ' ') continue;
+        if (!mamba__tbuf_put(b, s + from, i - from) || (i < n && !mamba__tbuf_put(b, "\xE2\x96\x81", 3))) { e->st = MAMBA_ERR_NOMEM; return; }
+        from = i + 1;
+    }
+    if (!sp->hf_split) { mamba__spm_hf_bpe(e, b->p, b->n); return; }
+    for (i = 0, from = 0; i + 3 <= b->n; i++)
+        if (b->p[i] == 0xE2 && b->p[i + 1] == 0x96 && b->p[i + 2] == 0x81 && i > from) {
+            mamba__spm_hf_bpe(e, b->p + from, i - from);
+            from = i;
+        }
+    mamba__spm_hf_bpe(e, b->p + from, b->n - from);
+}
+
+/* Hooked into mamba__enc_between: stage 1 (between raw-matched added tokens)
+   -> Prepend/Replace normalizer -> stage 2 -> Metaspace -> BPE. */
+static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char *s, size_t n) {
+    const mamba__spm *sp = e->t->spm;
+    if (which == 0) {
+        int first = s == e->spm_base;
+        if (sp->hf_prepend || sp->hf_replace) {
+            mamba__tbuf *b = &e->norm;
+            size_t i, from;
+            b->n = 0;
+            if (sp->hf_prepend && !mamba__tbuf_put(b, "\xE2\x96\x81", 3)) { e->st = MAMBA_ERR_NOMEM; return; }
+            for (i = 0, from = 0; i <= n; i++) {
+                if (i < n && (s[i] != ' ' || !sp->hf_replace)) continue;
+                if (!mamba__tbuf_put(b, s + from, i - from) || (i < n && !mamba__tbuf_put(b, "\xE2\x96\x81", 3))) { e->st = MAMBA_ERR_NOMEM; return; }
+                from = i + 1;
+            }
+            s = b->p;
+            n = b->n;
+        }
+        e->spm_first = first ? s : NULL;
+        mamba__enc_stretch(e, 1, s, n);
+    } else {
+        mamba__spm_hf_pretok(e, s, n, e->spm_first == s);
+    }
+}
+
+/* ---- decoding: the leading space ------------------------------------------------ */
+
+/* Hooked into both decoders before a token's bytes p[0..n) are written:
+   sentencepiece drops the U+2581 that starts the first piece (the dummy
+   prefix; byte and control pieces aside); HF's Strip decoder drops the
+   first character of the output if it is a space. *flags carries the state. */
+static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n) {
+    const mamba__spm *sp = t->spm;
+    if (sp->mode == MAMBA__SPM_MODEL) *flags |= MAMBA__DEC_SPM_PERBYTE;
+    if (sp->mode == MAMBA__SPM_HF) {
+        if (sp->dec_strip && !(*flags & MAMBA__DEC_SPM_OUT) && !pending && *n && **p == ' ') { (*p)++; (*n)--; *flags |= MAMBA__DEC_SPM_OUT; }
+        if (*n) *flags |= MAMBA__DEC_SPM_OUT;   /* (Strip looks at the first character of the whole output only) */
+        return;
+    }
+    if (id < sp->n && sp->type[id] == MAMBA__SPT_BYTE) { *flags |= MAMBA__DEC_SPM_OUT; return; }
+    if ((*flags & (MAMBA__DEC_SPM_WS | MAMBA__DEC_SPM_OUT)) || pending) *flags |= MAMBA__DEC_SPM_NOBOS;
+    *flags &= ~MAMBA__DEC_SPM_WS;
+    if (id < sp->n && sp->type[id] != MAMBA__SPT_CONTROL && sp->type[id] != MAMBA__SPT_UNKNOWN &&
+        !(*flags & MAMBA__DEC_SPM_NOBOS) && (sp->add_dummy_prefix || sp->remove_extra_ws)) {
+        const unsigned char *raw = sp->text + sp->off[id];
+        if (sp->off[id + 1] - sp->off[id] >= 3 && raw[0] == 0xE2 && raw[1] == 0x96 && raw[2] == 0x81 && *n && **p == ' ') {
+            (*p)++; (*n)--;
+            if (!sp->remove_extra_ws) *flags |= MAMBA__DEC_SPM_WS;
+        }
+    }
+    if (*n) *flags |= MAMBA__DEC_SPM_OUT;
+}
+/* ---- end of E.9 ---------------------------------------------------------------- */
 
 /* ==== F. formats: bytes -> config, tensor table, tokenizer description === */
 
@@ -6307,6 +7132,108 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
     return mamba__tj_fail(x, ty ? MAMBA_ERR_UNSUPPORTED : MAMBA_ERR_FORMAT, ty ? "tokenizer.json: unsupported post_processor %s" : "tokenizer.json: post_processor without a type%s", ty);
 }
 
+/* ---- SentencePiece (issue 18): the tokenizer.json reading ------------------------- */
+
+static int mamba__spm_is_ws_str(mamba__tj *x, uint32_t t) { return mamba__tj_is(x, t, "\xE2\x96\x81"); }
+
+/* Is this tokenizer.json SentencePiece-style (Metaspace, or the legacy
+   Prepend/Replace normalizer, or a ByteFallback/Metaspace decoder)? */
+static int mamba__spm_json_kind(mamba__tj *x) {
+    uint32_t p = mamba__json_get(&x->j, 0, "pre_tokenizer"), dec = mamba__json_get(&x->j, 0, "decoder"), ty, a, i, k;
+    if (mamba__tj_is(x, mamba__tj_type(x, p), "Metaspace")) return 1;
+    ty = mamba__tj_type(x, dec);
+    if (mamba__tj_is(x, ty, "Metaspace")) return 1;
+    if (mamba__tj_is(x, ty, "Sequence") && (a = mamba__json_get(&x->j, dec, "decoders")) != 0 && x->j.tok[a].type == MAMBA__J_ARR)
+        for (i = a + 1, k = 0; k < x->j.tok[a].size; k++, i = x->j.tok[i].next)
+            if (mamba__tj_is(x, mamba__tj_type(x, i), "ByteFallback") || mamba__tj_is(x, mamba__tj_type(x, i), "Replace")) return 1;
+    return 0;
+}
+
+static mamba_status mamba__spm_json_norm(mamba__tj *x, uint32_t p, mamba__spm *cfg, int depth) {
+    uint32_t ty, a, i, k, pat;
+    if (mamba__tj_null(x, p)) return MAMBA_OK;
+    ty = mamba__tj_type(x, p);
+    if (mamba__tj_is(x, ty, "Sequence") && depth < 4 && (a = mamba__json_get(&x->j, p, "normalizers")) != 0 && x->j.tok[a].type == MAMBA__J_ARR) {
+        for (i = a + 1, k = 0; k < x->j.tok[a].size; k++, i = x->j.tok[i].next) {
+            mamba_status st = mamba__spm_json_norm(x, i, cfg, depth + 1);
+            if (st != MAMBA_OK) return st;
+        }
+        return MAMBA_OK;
+    }
+    if (mamba__tj_is(x, ty, "Prepend") && mamba__spm_is_ws_str(x, mamba__json_get(&x->j, p, "prepend")) && !cfg->hf_replace) {
+        cfg->hf_prepend = 1;
+        return MAMBA_OK;
+    }
+    if (mamba__tj_is(x, ty, "Replace") && (pat = mamba__json_get(&x->j, p, "pattern")) != 0 &&
+        mamba__tj_is(x, mamba__json_get(&x->j, pat, "String"), " ") && mamba__spm_is_ws_str(x, mamba__json_get(&x->j, p, "content"))) {
+        cfg->hf_replace = 1;
+        return MAMBA_OK;
+    }
+    return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported normalizer %s for a SentencePiece-style tokenizer (Prepend then Replace of U+2581 only)", ty);
+}
+
+/* Called by mamba_tokenizer_load_json once model and added tokens are in d. */
+static mamba_status mamba__spm_load_json(mamba__heap *hp, mamba__tj *x, mamba__tok_desc *d, mamba_tokenizer **out, mamba_error *err) {
+    mamba__spm cfg;
+    uint32_t p, ty, a, i, k;
+    size_t z;
+    mamba_status st;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mode = MAMBA__SPM_HF;
+    if (d->ignore_merges) return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: ignore_merges in a SentencePiece-style BPE is not supported%s", 0);
+    if ((st = mamba__spm_json_norm(x, mamba__json_get(&x->j, 0, "normalizer"), &cfg, 0)) != MAMBA_OK) return st;
+    p = mamba__json_get(&x->j, 0, "pre_tokenizer");
+    if (!mamba__tj_null(x, p)) {
+        uint32_t sch;
+        ty = mamba__tj_type(x, p);
+        if (!mamba__tj_is(x, ty, "Metaspace") || (cfg.hf_prepend || cfg.hf_replace) ||
+            !mamba__spm_is_ws_str(x, mamba__json_get(&x->j, p, "replacement")))
+            return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported pre_tokenizer %s for a SentencePiece-style tokenizer (Metaspace with U+2581 only)", ty);
+        sch = mamba__json_get(&x->j, p, "prepend_scheme");
+        if (sch) {
+            cfg.hf_meta = mamba__tj_is(x, sch, "always") ? 1 : mamba__tj_is(x, sch, "first") ? 2 : mamba__tj_is(x, sch, "never") ? 3 : 0;
+            if (!cfg.hf_meta) return mamba__tj_fail(x, MAMBA_ERR_FORMAT, "tokenizer.json: Metaspace prepend_scheme %s is unknown", sch);
+        } else {   /* older files: add_prefix_space */
+            int ap = mamba__tj_bool(x, p, "add_prefix_space", 1);
+            if (ap < 0) return mamba__tj_fail(x, MAMBA_ERR_FORMAT, "tokenizer.json: malformed Metaspace pre_tokenizer%s", 0);
+            cfg.hf_meta = ap ? 1 : 3;
+        }
+        cfg.hf_split = mamba__tj_bool(x, p, "split", 1);
+        if (cfg.hf_split < 0) return mamba__tj_fail(x, MAMBA_ERR_FORMAT, "tokenizer.json: malformed Metaspace pre_tokenizer%s", 0);
+    }
+    /* decoder: Sequence of Replace(U+2581 -> ' '), ByteFallback, Fuse, Strip(' ', start 0 or 1, stop 0) */
+    p = mamba__json_get(&x->j, 0, "decoder");
+    ty = mamba__tj_type(x, p);
+    if (!mamba__tj_is(x, ty, "Sequence") || !(a = mamba__json_get(&x->j, p, "decoders")) || x->j.tok[a].type != MAMBA__J_ARR)
+        return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s for a SentencePiece-style tokenizer (a Sequence of Replace, ByteFallback, Fuse, Strip)", ty);
+    {
+        int replace = 0, bytes = 0;
+        for (i = a + 1, k = 0; k < x->j.tok[a].size; k++, i = x->j.tok[i].next) {
+            uint32_t dt = mamba__tj_type(x, i), pat;
+            if (mamba__tj_is(x, dt, "Replace") && (pat = mamba__json_get(&x->j, i, "pattern")) != 0 &&
+                mamba__spm_is_ws_str(x, mamba__json_get(&x->j, pat, "String")) && mamba__tj_is(x, mamba__json_get(&x->j, i, "content"), " ")) replace = 1;
+            else if (mamba__tj_is(x, dt, "ByteFallback")) bytes = 1;
+            else if (mamba__tj_is(x, dt, "Fuse")) {}
+            else if (mamba__tj_is(x, dt, "Strip") && mamba__tj_is(x, mamba__json_get(&x->j, i, "content"), " ")) {
+                long long s0, s1;
+                if (!mamba__json_int(&x->j, mamba__json_get(&x->j, i, "start"), 0, 1, &s0) || !mamba__json_int(&x->j, mamba__json_get(&x->j, i, "stop"), 0, 0, &s1))
+                    return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: only Strip(' ', start 0 or 1, stop 0) decoders are supported%s", 0);
+                cfg.dec_strip = (int)s0;
+            } else return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s in a SentencePiece-style Sequence", dt);
+        }
+        if (!replace || !bytes)
+            return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: a SentencePiece-style decoder needs Replace(U+2581 -> ' ') and ByteFallback%s", 0);
+    }
+    for (z = 0; z < d->n_added; z++)   /* normalized added tokens would need the normalizer's view of their content */
+        if ((d->added[z].flags & MAMBA__AT_NORMALIZED) && (cfg.hf_prepend || (cfg.hf_replace && memchr(d->added[z].content.p, ' ', d->added[z].content.n))))
+            return mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: a normalized: true added token with a Prepend/Replace normalizer is not supported", 0, 0, 0, 0);
+    if ((st = mamba__tj_post(x, mamba__json_get(&x->j, 0, "post_processor"), d, 0)) != MAMBA_OK) return st;
+    d->normalizer = MAMBA__NORM_NONE;
+    d->n_steps = 0;
+    return mamba__spm_build(hp, out, d, NULL, NULL, &cfg, NULL, err);
+}
+/* ---- end of the SentencePiece tokenizer.json reading ---- */
+
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
@@ -6443,6 +7370,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
         d.n_added = x.j.tok[a].size;
     }
 
+    if (mamba__spm_json_kind(&x)) { st = mamba__spm_load_json(hp, &x, &d, out, err); goto done; }   /* SentencePiece-style */
     MAMBA__TJ(mamba__tj_normalizer(&x, mamba__json_get(&x.j, 0, "normalizer"), &d, 0));
     q = mamba__json_get(&x.j, 0, "pre_tokenizer");
     if (mamba__tj_null(&x, q)) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: no pre_tokenizer (a ByteLevel one is needed)%s", 0));
@@ -7088,6 +8016,78 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     return MAMBA_OK;
 }
 
+/* ---- SentencePiece (issue 18): the GGUF "llama" vocabulary ------------------------ */
+
+/* GGUF tokenizer.ggml.model "llama": tokens, scores, token_type (the same
+   types as sentencepiece's), add_bos_token / add_eos_token /
+   add_space_prefix / remove_extra_whitespaces, bos/eos/unknown ids. Called
+   by mamba_tokenizer_load_gguf (which finishes the load). */
+static mamba_status mamba__spm_load_gguf(mamba__heap *hp, const mamba__gguf *g, const mamba_options *opt, mamba_tokenizer **out,
+                                         mamba_error *err) {
+    mamba__str *tokens = NULL;
+    float *score = NULL;
+    uint8_t *type = NULL;
+    size_t n = 0, i;
+    const mamba__gguf_kv *sk, *tk;
+    mamba__spm cfg;
+    mamba__tok_desc d;
+    long long v;
+    mamba_status st;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&d, 0, sizeof d);
+    st = mamba__gguf_str_array(hp, g, "tokenizer.ggml.tokens", &tokens, &n, err);
+    if (st != MAMBA_OK) return st;
+    if (!n || n > (1u << 24)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0); goto done; }
+    if (n > MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB)) { st = mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n, 0); goto done; }
+    sk = mamba__gguf_find(g, "tokenizer.ggml.scores");
+    tk = mamba__gguf_find(g, "tokenizer.ggml.token_type");
+    if (!sk || sk->type != 9 || sk->arr_type != 6 || sk->arr_n != n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.scores is missing or does not match the tokens (a \"llama\" vocabulary needs them)", 0, 0, 0, 0); goto done; }
+    if (tk && (tk->type != 9 || (tk->arr_type != 5 && tk->arr_type != 4) || tk->arr_n != n)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0); goto done; }
+    score = MAMBA__CAST(float *, mamba__halloc(hp, sizeof(float) * n));
+    type = MAMBA__CAST(uint8_t *, mamba__halloc(hp, n));
+    if (!score || !type) { st = mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+    cfg.mode = MAMBA__SPM_MODEL;
+    cfg.unk_id = -1;
+    for (i = 0; i < n; i++) {
+        int32_t ty = 1;
+        memcpy(&score[i], sk->val + 12 + 4 * i, 4);
+        if (tk) memcpy(&ty, tk->val + 12 + 4 * i, 4);
+        if (ty < 1 || ty > 6) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d has token_type %d (1-6 expected)", 0, 0, (long long)i, ty); goto done; }
+        if (!tokens[i].n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d is empty", 0, 0, (long long)i, 0); goto done; }
+        type[i] = (uint8_t)ty;
+        if (ty == MAMBA__SPT_UNKNOWN && cfg.unk_id < 0) cfg.unk_id = (int)i;
+        if (ty == MAMBA__SPT_BYTE) {
+            cfg.byte_fallback = 1;
+            if (mamba__spm_byte_name((const unsigned char *)tokens[i].p, tokens[i].n, 0) < 0) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: byte token %d is not named <0xNN>", 0, 0, (long long)i, 0); goto done; }
+        }
+    }
+    if (mamba__gguf_int(g, "tokenizer.ggml.unknown_token_id", &v) && v >= 0 && v < (long long)n) cfg.unk_id = (int)v;
+    if (cfg.unk_id < 0) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: a \"llama\" vocabulary without an unknown token%s", "", 0, 0, 0); goto done; }
+    cfg.bos_id = mamba__gguf_int(g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < (long long)n ? (int)v : -1;
+    cfg.eos_id = mamba__gguf_int(g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < (long long)n ? (int)v : -1;
+    cfg.add_bos = mamba__gguf_int(g, "tokenizer.ggml.add_bos_token", &v) ? v != 0 : 1;   /* llama.cpp's defaults */
+    cfg.add_eos = mamba__gguf_int(g, "tokenizer.ggml.add_eos_token", &v) ? v != 0 : 0;
+    cfg.add_dummy_prefix = mamba__gguf_int(g, "tokenizer.ggml.add_space_prefix", &v) ? v != 0 : 1;
+    cfg.remove_extra_ws = mamba__gguf_int(g, "tokenizer.ggml.remove_extra_whitespaces", &v) ? v != 0 : 0;
+    cfg.escape_ws = 1;
+    d.n_vocab = n;
+    d.vocab = tokens;
+    d.unk_id = -1;
+    d.bos_id = d.eos_id = -1;
+    {
+        mamba__str surf;   /* GGUF has no unk_surface: sentencepiece's default */
+        surf.p = " \xE2\x81\x87 "; surf.n = 5;
+        st = mamba__spm_build(hp, out, &d, score, type, &cfg, &surf, err);
+    }
+done:
+    if (tokens) mamba__hfree(hp, tokens);
+    if (score) mamba__hfree(hp, score);
+    if (type) mamba__hfree(hp, type);
+    return st;
+}
+
+/* ---- end of the GGUF "llama" vocabulary ---- */
+
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
@@ -7115,6 +8115,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     mamba__tensors_free(&ts);
     if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
 #define MAMBA__TG(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+    if (mamba__gguf_streq(&g, "tokenizer.ggml.model", "llama")) { st = mamba__spm_load_gguf(hp, &g, opt, out, err); goto done; }   /* SentencePiece */
     if (!mamba__gguf_streq(&g, "tokenizer.ggml.model", "gpt2"))
         MAMBA__TG(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
     MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
@@ -7498,6 +8499,60 @@ static int mamba__merge_rank_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* ---- SentencePiece (issue 18): GGUF tokenizer metadata ---------------------------
+   What llama.cpp's converter writes for a SentencePiece vocabulary: model
+   "llama", the raw pieces, their scores and types, no merges. */
+static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_tokenizer *tok, int n_ids) {
+    const mamba__spm *sp = tok->spm;
+    const mamba_config *c = &m->cfg;
+    /* the config's ids where they name control pieces (a config copied from
+       another model may say 0, sentencepiece's <unk>), else the tokenizer's */
+    int bos = c->bos_token_id >= 0 && c->bos_token_id < sp->n && sp->type[c->bos_token_id] == MAMBA__SPT_CONTROL ? c->bos_token_id : tok->bos_id;
+    int eos = c->eos_token_id >= 0 && c->eos_token_id < sp->n && sp->type[c->eos_token_id] == MAMBA__SPT_CONTROL ? c->eos_token_id : tok->eos_id;
+    int pad = c->pad_token_id >= 0 && c->pad_token_id < sp->n && sp->type[c->pad_token_id] == MAMBA__SPT_CONTROL ? c->pad_token_id : tok->meta_pad;
+    int i;
+    mamba__gw_kv_str(w, "tokenizer.ggml.model", "llama");
+    mamba__gw_kv_str(w, "tokenizer.ggml.pre", "default");
+    mamba__gw_key(w, "tokenizer.ggml.tokens", 9);
+    mamba__gw_u32(w, 8);
+    mamba__gw_u64(w, (uint64_t)n_ids);
+    for (i = 0; i < n_ids; i++) {
+        if (i < sp->n && sp->type[i]) mamba__gw_str(w, sp->text + sp->off[i], sp->off[i + 1] - sp->off[i]);
+        else {
+            char name[24];
+            int k = 0, v = i, o;
+            char num[12];
+            memcpy(name, "[PAD", 4);
+            do { num[k++] = (char)('0' + v % 10); v /= 10; } while (v);
+            for (o = 4; k;) name[o++] = num[--k];
+            name[o++] = ']';
+            mamba__gw_str(w, name, (size_t)o);
+        }
+    }
+    mamba__gw_key(w, "tokenizer.ggml.scores", 9);
+    mamba__gw_u32(w, 6);
+    mamba__gw_u64(w, (uint64_t)n_ids);
+    for (i = 0; i < n_ids; i++) {
+        float s = i < sp->n ? sp->score[i] : 0.0f;
+        uint32_t u;
+        memcpy(&u, &s, 4);
+        mamba__gw_u32(w, u);
+    }
+    mamba__gw_key(w, "tokenizer.ggml.token_type", 9);
+    mamba__gw_u32(w, 5);
+    mamba__gw_u64(w, (uint64_t)n_ids);
+    for (i = 0; i < n_ids; i++) mamba__gw_u32(w, i < sp->n && sp->type[i] ? sp->type[i] : (uint32_t)MAMBA__SPT_UNUSED);
+    if (bos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)bos);
+    if (eos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos);
+    if (sp->unk_id >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)sp->unk_id);
+    if (pad >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.padding_token_id", (uint32_t)pad);
+    mamba__gw_kv_bool(w, "tokenizer.ggml.add_bos_token", sp->add_bos);
+    mamba__gw_kv_bool(w, "tokenizer.ggml.add_eos_token", sp->add_eos);
+    if (!sp->add_dummy_prefix) mamba__gw_kv_bool(w, "tokenizer.ggml.add_space_prefix", 0);
+    if (sp->remove_extra_ws) mamba__gw_kv_bool(w, "tokenizer.ggml.remove_extra_whitespaces", 1);
+}
+/* ---- end of SentencePiece GGUF metadata ---- */
+
 typedef struct mamba__wtok {     /* what the tokenizer keys need, prepared once */
     int n_ids;                    /* tokens written: max(vocabulary, embedding rows) */
     int32_t *added_of;            /* id -> index into tok->added, -1 */
@@ -7535,7 +8590,8 @@ static void mamba__gw_metadata(mamba__gw *w, const mamba_model *m, const mamba_t
     }
 #undef MAMBA__K
     mamba__gw_kv_u32(w, "general.file_type", (uint32_t)file_type);
-    if (tok) {
+    if (tok && tok->spm) mamba__spm_gw_meta(w, m, tok, wt->n_ids);   /* SentencePiece: model "llama" */
+    else if (tok) {
         int bos = c->bos_token_id >= 0 ? c->bos_token_id : tok->bos_id;
         int eos = c->eos_token_id >= 0 ? c->eos_token_id : tok->eos_id;
         int pad = c->pad_token_id >= 0 ? c->pad_token_id : tok->meta_pad;
@@ -7590,6 +8646,8 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     memset(&wt, 0, sizeof wt);
     if (!m || !write) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model or write function is NULL", 0, 0, 0, 0);
     c = &m->cfg;
+    if (tok && tok->spm && tok->spm->mode != MAMBA__SPM_MODEL)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: a SentencePiece tokenizer read from tokenizer.json has no piece scores; load its tokenizer.model instead", 0, 0, 0, 0);
     want = opt && opt->type ? (int)opt->type : MAMBA_DTYPE_F32;
     if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && want != MAMBA_DTYPE_Q8_0 && want != MAMBA_DTYPE_Q4_0)
         return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0 or Q4_0", 0, 0, 0, 0);
@@ -7713,6 +8771,206 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
     return st;
 }
 #endif
+
+/* ---- F.5 SentencePiece tokenizer.model (protobuf) ----------------------------------
+   (issue 18)
+   A bounded protobuf reader for exactly what sentencepiece_model.proto's
+   ModelProto needs: every length is checked against the bytes left, varints
+   are at most 10 bytes, a known field with the wrong wire type is an error,
+   unknown fields are skipped, groups (wire types 3, 4) are refused. */
+
+typedef struct mamba__pb { const unsigned char *p, *end; } mamba__pb;
+typedef struct mamba__pb_field { uint32_t num; int wire; uint64_t v; const unsigned char *p; size_t n; } mamba__pb_field;
+
+static int mamba__pb_varint(mamba__pb *r, uint64_t *v) {
+    uint64_t x = 0;
+    int s;
+    for (s = 0; s < 70; s += 7) {
+        unsigned b;
+        if (r->p >= r->end) return 0;
+        b = *r->p++;
+        if (s == 63 && b > 1) return 0;
+        x |= (uint64_t)(b & 0x7F) << s;
+        if (b < 0x80) { *v = x; return 1; }
+    }
+    return 0;
+}
+
+/* The next field of r into f. 0 and *why on malformed input. */
+static int mamba__pb_next(mamba__pb *r, mamba__pb_field *f, const char **why) {
+    uint64_t key, len;
+    if (!mamba__pb_varint(r, &key)) { *why = "a field key is truncated or longer than 10 bytes"; return 0; }
+    if ((key >> 3) == 0 || (key >> 3) > 0x1FFFFFFFu) { *why = "a field number is 0 or out of range"; return 0; }
+    f->num = (uint32_t)(key >> 3);
+    f->wire = (int)(key & 7);
+    f->p = NULL; f->n = 0; f->v = 0;
+    switch (f->wire) {
+    case 0:
+        if (!mamba__pb_varint(r, &f->v)) { *why = "a varint is truncated or longer than 10 bytes"; return 0; }
+        return 1;
+    case 1:
+        if (r->end - r->p < 8) { *why = "a 64-bit field is truncated"; return 0; }
+        { int k; for (k = 7; k >= 0; k--) f->v = f->v << 8 | r->p[k]; }
+        r->p += 8;
+        return 1;
+    case 2:
+        if (!mamba__pb_varint(r, &len)) { *why = "a length is truncated or longer than 10 bytes"; return 0; }
+        if (len > (uint64_t)(r->end - r->p)) { *why = "a length runs past the end of its message"; return 0; }
+        f->p = r->p; f->n = (size_t)len;
+        r->p += len;
+        return 1;
+    case 5:
+        if (r->end - r->p < 4) { *why = "a 32-bit field is truncated"; return 0; }
+        f->v = (uint64_t)r->p[0] | (uint64_t)r->p[1] << 8 | (uint64_t)r->p[2] << 16 | (uint64_t)r->p[3] << 24;
+        r->p += 4;
+        return 1;
+    default:
+        *why = "a field has wire type 3, 4, 6 or 7 (groups or invalid)";
+        return 0;
+    }
+}
+
+static mamba_status mamba__pb_bad(mamba_error *e, const char *where, const char *why) {
+    return mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer.model: %s: %s", where, why, 0, 0);
+}
+static mamba_status mamba__pb_wire(mamba_error *e, const char *where, const mamba__pb_field *f, int want) {
+    return mamba__err(e, MAMBA_ERR_FORMAT, want == 0 ? "tokenizer.model: %s field %d has wire type %d, not 0 (varint)" :
+                      want == 2 ? "tokenizer.model: %s field %d has wire type %d, not 2 (length-delimited)" :
+                      "tokenizer.model: %s field %d has wire type %d, not 5 (32-bit)", where, 0, f->num, f->wire);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const void *model, size_t len,
+                                                const mamba_options *opt, mamba_error *err) {
+    static const char dflt_unk[] = " \xE2\x81\x87 ";
+    mamba__heap h, *hp = &h;
+    size_t used0, n = 0, k, max_vocab = MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB);
+    mamba__pb r, q;
+    mamba__pb_field f, g;
+    const char *why = NULL;
+    mamba__str *pieces = NULL, unk_surface;
+    float *score = NULL;
+    uint8_t *type = NULL;
+    mamba__spm cfg;
+    mamba__tok_desc d;
+    mamba_status st = MAMBA_OK;
+    long long model_type = 1, unk_id = 0, bos_id = 1, eos_id = 2;
+    int byte_fallback = 0, suffix = 0, has_norm = 0;
+    mamba__err_clear(err);
+    if (out) *out = NULL;
+    if (!out || (!model && len)) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
+    if (len > MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES))
+        return mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.model: %d bytes exceed the limit (max_tokenizer_bytes)", 0, 0, (long long)len, 0);
+    memset(&cfg, 0, sizeof cfg);
+    memset(&d, 0, sizeof d);
+    cfg.mode = MAMBA__SPM_MODEL;
+    cfg.add_dummy_prefix = cfg.remove_extra_ws = cfg.escape_ws = 1;   /* NormalizerSpec defaults */
+    cfg.add_bos = 1;   /* Llama and Mistral prepend <s>: what their configs and mistral-common say */
+    unk_surface.p = dflt_unk; unk_surface.n = sizeof dflt_unk - 1;
+    mamba__heap_init(hp, opt);
+    hp->input = len;
+    used0 = hp->a ? hp->a->used : 0;
+#define MAMBA__PB(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+    /* pass 1: the top level; count the pieces */
+    r.p = (const unsigned char *)model; r.end = r.p + len;
+    if (!len) MAMBA__PB(mamba__pb_bad(err, "ModelProto", "the file is empty"));
+    while (r.p < r.end) {
+        if (!mamba__pb_next(&r, &f, &why)) MAMBA__PB(mamba__pb_bad(err, "ModelProto", why));
+        if (f.num >= 1 && f.num <= 5 && f.wire != 2) MAMBA__PB(mamba__pb_wire(err, "ModelProto", &f, 2));
+        if (f.num == 1 && ++n > max_vocab)
+            MAMBA__PB(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.model: more than %d pieces (max_vocab)", 0, 0, (long long)max_vocab, 0));
+        if (f.num == 2) {   /* TrainerSpec */
+            q.p = f.p; q.end = f.p + f.n;
+            while (q.p < q.end) {
+                if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "TrainerSpec", why));
+                if ((g.num == 3 || g.num == 24 || g.num == 35 || (g.num >= 40 && g.num <= 43)) && g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "TrainerSpec", &g, 0));
+                if (g.num == 44 && g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "TrainerSpec", &g, 2));
+                if (g.num == 3) model_type = (long long)g.v;
+                else if (g.num == 24) suffix = g.v != 0;
+                else if (g.num == 35) byte_fallback = g.v != 0;
+                else if (g.num == 40) unk_id = (int32_t)(uint32_t)g.v;
+                else if (g.num == 41) bos_id = (int32_t)(uint32_t)g.v;
+                else if (g.num == 42) eos_id = (int32_t)(uint32_t)g.v;
+                else if (g.num == 44) { unk_surface.p = (const char *)g.p; unk_surface.n = g.n; }
+            }
+        } else if (f.num == 3 || f.num == 5) {   /* NormalizerSpec, denormalizer */
+            q.p = f.p; q.end = f.p + f.n;
+            if (f.num == 3) has_norm = 1;
+            while (q.p < q.end) {
+                if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "NormalizerSpec", why));
+                if ((g.num == 1 || g.num == 2) && g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "NormalizerSpec", &g, 2));
+                if (g.num >= 3 && g.num <= 5 && g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "NormalizerSpec", &g, 0));
+                if (g.num == 2 && g.n)
+                    MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: a %s with a precompiled charsmap (NFKC-style normalization) is not supported",
+                                         f.num == 3 ? "normalizer" : "denormalizer", 0, 0, 0));
+                if (f.num == 5) continue;
+                if (g.num == 3) cfg.add_dummy_prefix = g.v != 0;
+                else if (g.num == 4) cfg.remove_extra_ws = g.v != 0;
+                else if (g.num == 5) cfg.escape_ws = g.v != 0;
+            }
+        }
+    }
+    (void)has_norm;
+    if (model_type != 2)
+        MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: model_type %d is not BPE (2); unigram, word and char models are not supported", 0, 0, model_type, 0));
+    if (suffix) MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: treat_whitespace_as_suffix is not supported%s", "", 0, 0, 0));
+    if (!n) MAMBA__PB(mamba__pb_bad(err, "ModelProto", "no pieces"));
+    pieces = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n));
+    score = MAMBA__CAST(float *, mamba__halloc(hp, sizeof(float) * n));
+    type = MAMBA__CAST(uint8_t *, mamba__halloc(hp, n));
+    if (!pieces || !score || !type) MAMBA__PB(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+    /* pass 2: the pieces */
+    cfg.unk_id = -1;
+    r.p = (const unsigned char *)model;
+    for (k = 0; r.p < r.end;) {
+        mamba__pb_next(&r, &f, &why);   /* (checked in pass 1) */
+        if (f.num != 1) continue;
+        pieces[k].p = NULL; pieces[k].n = 0; score[k] = 0.0f; type[k] = MAMBA__SPT_NORMAL;
+        q.p = f.p; q.end = f.p + f.n;
+        while (q.p < q.end) {
+            if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "SentencePiece", why));
+            if (g.num == 1) {
+                if (g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 2));
+                pieces[k].p = (const char *)g.p; pieces[k].n = g.n;
+            } else if (g.num == 2) {
+                uint32_t u = (uint32_t)g.v;
+                if (g.wire != 5) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 5));
+                memcpy(&score[k], &u, 4);
+            } else if (g.num == 3) {
+                if (g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 0));
+                if (g.v < 1 || g.v > 6) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d has type %d (1-6 expected)", 0, 0, (long long)k, (long long)(g.v > 99 ? 99 : g.v)));
+                type[k] = (uint8_t)g.v;
+            }
+        }
+        if (!pieces[k].p || !pieces[k].n) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d is empty", 0, 0, (long long)k, 0));
+        if (type[k] == MAMBA__SPT_UNKNOWN) {
+            if (cfg.unk_id >= 0) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: pieces %d and %d are both UNKNOWN", 0, 0, cfg.unk_id, (long long)k));
+            cfg.unk_id = (int)k;
+        }
+        if (type[k] == MAMBA__SPT_BYTE) {
+            if (!byte_fallback) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d without byte_fallback", 0, 0, (long long)k, 0));
+            if (mamba__spm_byte_name((const unsigned char *)pieces[k].p, pieces[k].n, 0) < 0)
+                MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d is not named <0xNN>", 0, 0, (long long)k, 0));
+        }
+        k++;
+    }
+    if (cfg.unk_id < 0) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: no UNKNOWN piece (unk_id %d)", 0, 0, unk_id, 0));
+    cfg.byte_fallback = byte_fallback;
+    cfg.bos_id = (int)(bos_id >= 0 && bos_id < (long long)n ? bos_id : -1);
+    cfg.eos_id = (int)(eos_id >= 0 && eos_id < (long long)n ? eos_id : -1);
+    d.n_vocab = n;
+    d.vocab = pieces;
+    d.unk_id = -1;
+    d.bos_id = d.eos_id = -1;
+    st = mamba__spm_build(hp, out, &d, score, type, &cfg, &unk_surface, err);
+done:
+#undef MAMBA__PB
+    if (pieces) mamba__hfree(hp, pieces);
+    if (score) mamba__hfree(hp, score);
+    if (type) mamba__hfree(hp, type);
+    return mamba__tok_finish(out, hp, used0, st, err);
+}
+
+/* ---- end of F.5 ---------------------------------------------------------------- */
 
 /* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
@@ -8174,6 +9432,46 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t l
 #endif /* MAMBA_NO_STDIO */
 
 #ifndef MAMBA_NO_STDIO
+/* ---- SentencePiece (issue 18): tokenizer.model files ---------------------------- */
+
+#ifndef MAMBA_NO_STDIO
+/* Does this file look like a protobuf ModelProto rather than JSON? */
+static int mamba__spm_sniff(const char *buf, size_t len) {
+    size_t i = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r')) i++;
+    if (i < len && (buf[i] == '{' || buf[i] == '[')) return 0;
+    return len > 0 && buf[0] == 0x0A;
+}
+
+/* A model directory without tokenizer.json: its SentencePiece model, under
+   the names Hugging Face and Mistral use. MAMBA_ERR_IO when there is none. */
+static mamba_status mamba__spm_load_dir(mamba_tokenizer **out, const char *dir, const mamba_options *opt, mamba_error *err) {
+    static const char *const names[] = {"tokenizer.model", "tokenizer.model.v3", "tokenizer.model.v2", "tokenizer.model.v1",
+                                        "tokenizer.model.v7"};
+    mamba__heap h, *hp = &h;
+    size_t pl = strlen(dir), k, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
+    char *joined;
+    mamba_status st = MAMBA_ERR_IO;
+    mamba__heap_plain(hp);
+    joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 24));
+    if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+    for (k = 0; k < sizeof names / sizeof names[0] && st == MAMBA_ERR_IO; k++) {
+        char *buf = NULL;
+        size_t len = 0, o = pl;
+        memcpy(joined, dir, pl);
+        if (o && dir[o - 1] != '/') joined[o++] = '/';
+        strcpy(joined + o, names[k]);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
+        if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined, 0, 0, 0);
+        else if (st == MAMBA_OK) st = mamba_tokenizer_load_spm(out, buf, len, opt, err);
+        if (buf) mamba__hfree(hp, buf);
+    }
+    mamba__hfree(hp, joined);
+    return st;
+}
+#endif
+/* ---- end of SentencePiece files ---- */
+
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, const mamba_options *opt,
                                                  mamba_error *err) {
     mamba__heap h, *hp = &h;
@@ -8199,6 +9497,11 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__hfree(hp, buf);
         return st;
     }
+    if (st == MAMBA_OK && mamba__spm_sniff(buf, len)) {   /* a SentencePiece tokenizer.model (protobuf) */
+        st = mamba_tokenizer_load_spm(out, buf, len, opt, err);
+        mamba__hfree(hp, buf);
+        return st;
+    }
     if (st == MAMBA_ERR_IO) {                 /* a directory (or nothing): try DIR/tokenizer.json */
         pl = strlen(path);
         joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 16));
@@ -8207,6 +9510,10 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         if (pl && path[pl - 1] != '/') joined[pl++] = '/';
         memcpy(joined + pl, "tokenizer.json", 15);
         st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
+        if (st == MAMBA_ERR_IO && (st = mamba__spm_load_dir(out, path, opt, err)) != MAMBA_ERR_IO) {   /* DIR/tokenizer.model* */
+            mamba__hfree(hp, joined);
+            return st;
+        }
         if (st == MAMBA_ERR_IO) {
             mamba__err(err, st, "cannot read %s (nor %s)", path, joined, 0, 0);
             mamba__hfree(hp, joined);

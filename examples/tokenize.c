@@ -1,12 +1,15 @@
-/* mamba-tokenize: text to token ids and back with a tokenizer.json.
+/* mamba-tokenize: text to token ids and back.
 
      mamba-tokenize TOKENIZER < text.txt           ids on one line, space-separated
      mamba-tokenize --decode TOKENIZER < ids.txt   the text bytes
 
-   TOKENIZER is a tokenizer.json or a model directory holding one. Encoding
-   reads all of standard input as one text and adds no special tokens beyond
-   what the tokenizer.json's post-processor adds. Errors go to stderr, with
-   exit status 1. */
+   TOKENIZER is a tokenizer.json (byte-level BPE, or SentencePiece-style), a
+   SentencePiece tokenizer.model (Mistral's tokenizer.model.v3 too), a GGUF
+   file (its tokenizer.ggml.* metadata: "gpt2" or "llama"), or a model
+   directory holding one of them. Encoding reads all of standard input as one
+   text and adds no special tokens beyond what the tokenizer adds itself (the
+   tokenizer.json's post-processor; <s> for a SentencePiece model or a GGUF
+   with add_bos_token). Errors go to stderr, with exit status 1. */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -106,7 +109,8 @@ int main(int argc, char **argv) {
     char *text;
     if (!(argc == 2 && argv[1][0] != '-') && !dec) {
         fprintf(stderr, "usage: mamba-tokenize [--decode] TOKENIZER\n"
-                        "  TOKENIZER: a tokenizer.json, or a model directory holding one\n"
+                        "  TOKENIZER: a tokenizer.json, a SentencePiece tokenizer.model, a GGUF file,\n"
+                        "             or a model directory holding one\n"
                         "  encode: stdin text -> ids on one line; --decode: stdin ids -> text\n");
         return 1;
     }

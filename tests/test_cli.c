@@ -241,6 +241,26 @@ int main(int argc, char **argv) {
         out = slurp("build/tmp/cli.out", &n2);
         CHECK(out && !strcmp(out, "0 0 0\n"), "escaped template keys used twice: '%s', want '0 0 0'", out ? out : "");
         free(out);
+        {   /* Mistral v3 (SentencePiece) read three ways: sentencepiece's and tokenizers' ids with <s> */
+            static const char *const spm[3] = {"mistral-v3.model", "mistral-v3-vocab.gguf", "mistral-v3-tokenizer.json"};
+            int k;
+            f = fopen("build/tmp/tok_in.txt", "wb");
+            if (f) { fputs("Mamba is a selective state space model.", f); fclose(f); }
+            for (k = 0; k < 3; k++) {
+                sprintf(cmd, "build/mamba-tokenize tests/data/tokenizer-spm/%s < build/tmp/tok_in.txt", spm[k]);
+                CHECK(run(cmd) == 0, "mamba-tokenize %s exit status", spm[k]);
+                out = slurp("build/tmp/cli.out", &n2);
+                CHECK(out && !strcmp(out, "1 1119 27710 1117 1032 6107 1263 2433 3532 2997 29491\n"), "mamba-tokenize %s ids: '%s'", spm[k], out ? out : "");
+                free(out);
+            }
+            f = fopen("build/tmp/tok_in.txt", "wb");
+            if (f) { fputs("1 1119 27710 1117 1032 6107 1263 2433 3532 2997 29491 781 1795 1035 4 2", f); fclose(f); }
+            sprintf(cmd, "build/mamba-tokenize --decode tests/data/tokenizer-spm/mistral-v3.model < build/tmp/tok_in.txt");
+            CHECK(run(cmd) == 0, "mamba-tokenize --decode mistral-v3.model exit status");
+            out = slurp("build/tmp/cli.out", &n2);
+            CHECK(out && !strcmp(out, "Mamba is a selective state space model.\nifere"), "mamba-tokenize --decode mistral-v3.model (sentencepiece: \"...model.\\nifere\"): '%s'", out ? out : "");
+            free(out);
+        }
         sprintf(cmd, "build/mamba-tokenize build/no/such/tokenizer.json < build/tmp/tok_in.txt");
         expect_error("mamba-tokenize missing file", cmd);
         f = fopen("build/tmp/tok_in.txt", "wb");

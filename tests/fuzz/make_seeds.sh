@@ -7,7 +7,7 @@ set -e
 shared=${MAMBA_FUZZ_DATA:-../shared/data}
 out=build/fuzz/seeds
 rm -rf "$out"
-for d in json safetensors config tokenizer_json encode decode model gguf state; do mkdir -p "$out/$d"; done
+for d in json safetensors config tokenizer_json encode decode model gguf state spm; do mkdir -p "$out/$d"; done
 
 # file name for a path: tests/data/m1-odd-f32/config.json -> tests_data_m1-odd-f32_config.json
 flat() { printf '%s' "$1" | sed 's|^\.\./||; s|/|_|g'; }
@@ -52,6 +52,7 @@ if ! command -v python3 >/dev/null 2>&1; then
     exit 0
 fi
 python3 tests/fuzz/tiny_gguf.py "$out/gguf"
+python3 tests/fuzz/tiny_spm.py "$out"      # SentencePiece: cut-down Mistral models, a "llama" GGUF, tokenizer.json
 python3 - "$shared" "$out" <<'EOF'
 import json, struct, sys, os
 shared, out = sys.argv[1], sys.argv[2]
