@@ -20,7 +20,7 @@
 
    Chat templates: ChatML ("<|im_start|>role\ncontent<|im_end|>\n", then
    "<|im_start|>assistant\n"; Falcon-Mamba-7B-instruct's template is of this
-   form) when the model's chat template (tokenizer_config.json "chat_template"
+   form, as far as we could check) when the model's chat template (tokenizer_config.json "chat_template"
    or the GGUF key tokenizer.chat_template) mentions <|im_start|>; otherwise
    the plain fallback: a system message as its text and a blank line, then
    "User: text\n" and "Assistant: text\n" per message, ending in "Assistant:",
