@@ -31,7 +31,8 @@ QEMU    ?= qemu-aarch64
 HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/dev/null 2>&1 && echo 1)
 IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
-TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize
+TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize \
+           build/mamba-server
 # the model suites, one file each in tests/ (test_goldens.c, ...), every one
 # built in every configuration below
 SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler
@@ -64,7 +65,7 @@ VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
 VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve build/vg/test_formats $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
-VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
+VGTOOLS := $(subst build/,build/vg/,$(filter-out build/mamba-server,$(TOOLS)))
 endif
 BUILT   := $(subst $(QEMU):,,$(subst vg:,,$(subst vgtools:,,$(TESTS)))) $(VGTOOLS)
 
@@ -135,8 +136,10 @@ ifeq ($(HAVE_RV),1)
 FW_BUILT += build/firmware-riscv.elf
 endif
 TESTS   += sh:tests/test_firmware.sh
+# mamba-server under real clients (openai npm, curl, raw sockets), also its ASan build
+TESTS   += sh:tests/test_server.sh
 
-.PHONY: all run test bench clean goldens fuzz fuzz-ci firmware firmware-run
+.PHONY: all run test bench bench-server clean goldens fuzz fuzz-ci firmware firmware-run
 
 all: $(TOOLS)
 
@@ -182,6 +185,9 @@ build/readme_example: build/readme_example.c mamba.h
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
+# the server with AddressSanitizer + UndefinedBehaviorSanitizer (tests/test_server.sh)
+build/mamba-server_san: examples/server.c mamba.h | build
+	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 # the valgrind builds (see VALGRIND above)
@@ -235,8 +241,8 @@ build/tmp/codestral/hf/config.json: tests/ref/make_codestral_shape.py | build
 build/tmp/codestral-small/hf/config.json: tests/ref/make_codestral_shape.py | build
 	/usr/bin/python3 $< build/tmp/codestral-small --dim 256 --vocab 1024
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) $(CODESTRAL)
-	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) $(CODESTRAL) build/mamba-server_san
+	@OMP_NUM_THREADS=2 MAMBA_SERVER_SAN=build/mamba-server_san QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
 	    sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
@@ -248,6 +254,11 @@ build/bench_tokenizer: bench/bench_tokenizer.c mamba.h | build
 bench: build/mamba-bench build/bench_tokenizer
 	./build/bench_tokenizer $(SHARED)/tinyshakespeare.txt
 	./build/mamba-bench
+
+# mamba-server: tok/s and time to first token at 1-64 clients, prefix cache
+# on/off, bundled + 130m-shaped Q8_0 model; then the long load test
+bench-server:
+	sh bench/server.sh
 
 # regenerate tests/data from the Python reference (needs Debian's python3-numpy;
 # the torch.save twins tests/data/pt-* need python3-torch)
