@@ -41,7 +41,12 @@
                "mamba2" or ssm_cfg.layer "Mamba2"; gated norm per group).
      Weights:  Hugging Face safetensors, single file or sharded
                (model.safetensors.index.json), tensors in F32, F16 or BF16
-               (each tensor may have its own dtype). Large matrices are used in
+               (each tensor may have its own dtype). PyTorch torch.save
+               checkpoints (the zip format of torch >= 1.6, zip64 too):
+               state-spaces' pytorch_model.bin or its shards with
+               pytorch_model.bin.index.json; the pickle is read, never run
+               (only a state dict's objects; any other global is refused by
+               name). Mistral's params.json + consolidated.safetensors. Large matrices are used in
                place, in their stored dtype (mmap'd file or caller's buffer) and
                widened inside the kernels: a 14.5 GB BF16 model needs 14.5 GB,
                not 29. Only small per-channel vectors are converted to F32 at
@@ -66,12 +71,21 @@
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
                streaming decoder that never splits a UTF-8 sequence.
+               SentencePiece BPE with byte fallback (Mistral's v1 and v3, as
+               Mamba-Codestral-7B uses; Llama-style vocabularies) from a
+               tokenizer.model (mamba_tokenizer_load_spm), GGUF metadata
+               (model "llama") or a SentencePiece-style tokenizer.json: each
+               gives its own reference's ids (sentencepiece for the first
+               two, HF `tokenizers` for the JSON), <0xNN> pieces decode to
+               bytes and stream as whole characters; written back to GGUF.
 
    API IN ONE PARAGRAPH
      mamba_model_load_file() opens a model directory (config.json + model.safetensors
-     or model.safetensors.index.json) or a .safetensors file next to its
-     config.json; mamba_model_load_memory() takes the bytes of one safetensors file and
-     the text of its config.json, and never copies aligned weights.
+     or model.safetensors.index.json; config.json + pytorch_model.bin or
+     pytorch_model.bin.index.json; params.json + consolidated.safetensors) or a
+     .safetensors / .bin file next to its config.json; mamba_model_load_memory()
+     takes the bytes of one safetensors file (or torch.save zip) and the text of
+     its config.json, and never copies aligned weights.
      A mamba_state holds one sequence: its recurrent state
      (mamba_state_bytes() bytes, fixed, from the config alone) and a scratch area
      (mamba_scratch_bytes(), proportional to the prefill chunk, never to the
@@ -99,13 +113,38 @@
      mamba_state belongs to one thread at a time. The library has no global
      mutable state. Built with OpenMP, each call splits its matrix rows and scan
      channels over omp_get_max_threads() threads; the results are the same bits
-     for any thread count.
+     for any thread count. A mamba_batch or mamba_ring belongs to one thread at
+     a time; a mamba_cache has no lock: serialise every call on it (lookups
+     too, they update its LRU order).
+
+   MANY SEQUENCES, PROMPT REUSE, ROLLBACK
+     mamba_forward_batch() advances many sequences in one call, each its own
+     state and its own number of new tokens (0 allowed), logits LAST, ALL or
+     NONE each: every weight matrix runs once over the rows of all of them,
+     conv and scan per sequence, and each ends bit for bit as mamba_forward
+     alone would leave it. Its workspace is sized once (mamba_batch_bytes,
+     caller memory or mamba_batch_new); states in a batch need no scratch.
+         mamba_batch *b; mamba_batch_new(&b, m, 16, 64, &err);
+         mamba_batch_seq q[2] = {{ s1, &next, 1, lg1, MAMBA_LOGITS_LAST, NULL },
+                                 { s2, prompt, n, lg2, MAMBA_LOGITS_LAST, NULL }};
+         mamba_forward_batch(m, b, q, 2, &err);   // a decode step and a prompt
+     mamba_cache keeps state snapshots keyed by the tokens that made them in
+     a byte budget (LRU; keys compared token by token, never trusted from a
+     hash); mamba_cache_prefill() restores the longest cached prefix of a
+     prompt, computes the rest and snapshots it for next time:
+         mamba_cache *c; size_t reused;
+         mamba_cache_new(&c, m, (size_t)256 << 20, NULL, &err);
+         mamba_cache_prefill(c, m, s, ids, n, logits, &reused, &err);
+     mamba_ring keeps the states of the last K positions of a sequence (push
+     after each step, or give it to a batch sequence: one per token) and
+     returns to any of them (speculative decoding, stop strings):
+         mamba_ring_push(r, s);  ...  mamba_ring_restore(r, s, pos);
 
    HOSTILE INPUT
      Model files and prompts may come from strangers. Every parser (JSON,
-     safetensors, GGUF, config.json, tokenizer.json) checks bounds, sizes and
-     overflow before it forms a pointer. mamba_options caps what a file can
-     make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
+     safetensors, GGUF, zip, pickle, config.json, params.json, tokenizer.json)
+     checks bounds, sizes and overflow before it forms a pointer. mamba_options
+     caps what a file can make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
      metadata bytes, keys, array and string lengths, tokenizer size,
      vocabulary, merges), each with a safe default; a file over one fails with
      MAMBA_ERR_LIMIT naming the limit (the tokenizer loaders take the options
@@ -320,16 +359,22 @@ typedef struct mamba_state {
 MAMBA_API const char  *mamba_version_string(void);
 MAMBA_API const char  *mamba_status_string(mamba_status st);
 
-/* Loading. err may be NULL. On failure *out is NULL and nothing is leaked. */
+/* Loading. err may be NULL. On failure *out is NULL and nothing is leaked.
+   mamba_model_load_file's path: a model directory (Hugging Face config.json +
+   safetensors, state-spaces config.json + pytorch_model.bin, or Mistral's
+   params.json + consolidated.safetensors), a .safetensors or .bin file next to
+   its config.json, or a .gguf file; a GGUF, safetensors or torch.save file is
+   also known by its first bytes whatever its name. A failure names the path
+   and the reason (the system's, for a file that cannot be opened). */
 #ifndef MAMBA_NO_STDIO
 MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path,
-                                       const mamba_options *opt, mamba_error *err);
+                                             const mamba_options *opt, mamba_error *err);
 #endif
 /* `weights`: the bytes of one .safetensors file, used in place (keep them alive
    until mamba_model_free). `config_json`: the text of config.json (len bytes). */
 MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
-                                         const char *config_json, size_t config_len,
-                                         const mamba_options *opt, mamba_error *err);
+                                               const char *config_json, size_t config_len,
+                                               const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_model_free(mamba_model *m);
 MAMBA_API const mamba_config *mamba_model_config(const mamba_model *m);
 /* Bytes of weights the forward pass reads per token (for bandwidth figures). */
@@ -413,6 +458,120 @@ MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const m
 MAMBA_API void         mamba_sampler_free(mamba_sampler *s);
 MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
 
+/* ---- serving: batched forward, prefix cache, rollback ring ---------------
+   Three opaque objects, each usable from caller memory (measure with *_bytes,
+   pass the buffer: any alignment, up to 63 bytes go to aligning it; nothing to
+   free) or from the heap (*_new / *_free). None allocates after it is made.
+   A failing call has changed nothing (no state advanced, nothing evicted or
+   dropped). A state's position is s->n_tokens (tokens since the last reset).
+   "Another model" is told by shape (MAMBA_ERR_SHAPE): a state carries no
+   weights fingerprint, so two models of identical shape look alike to a state;
+   a cache is also bound to one mamba_model pointer. */
+typedef struct mamba_batch mamba_batch;
+typedef struct mamba_ring mamba_ring;
+typedef struct mamba_cache mamba_cache;
+
+/* One sequence of a batched call. */
+typedef struct mamba_batch_seq {
+    mamba_state *state;      /* advanced in place; needs no scratch (a state made
+                                with scratch NULL will do), so memory per extra
+                                sequence is mamba_state_bytes() bytes           */
+    const int   *tokens;     /* n new tokens                                    */
+    size_t       n;          /* may be 0: state and logits are left alone       */
+    float       *logits;     /* LAST: vocab_size floats, ALL: n * vocab_size,
+                                NONE: ignored                                  */
+    mamba_logits_mode mode;
+    mamba_ring  *ring;       /* optional: the state after each of the n tokens is
+                                pushed here (as mamba_ring_push does), e.g. to
+                                roll back rejected speculative tokens          */
+} mamba_batch_seq;
+
+/* Workspace for up to max_seqs sequences per call and max_rows token rows per
+   round (max_rows <= 0: 64; raised to max_seqs when smaller). 0 on bad input. */
+MAMBA_API size_t       mamba_batch_bytes(const mamba_config *c, int max_seqs, int max_rows);
+MAMBA_API mamba_status mamba_batch_init(mamba_batch **out, const mamba_config *c, int max_seqs, int max_rows,
+                                        void *mem, size_t bytes, mamba_error *err);
+MAMBA_API mamba_status mamba_batch_new(mamba_batch **out, const mamba_model *m, int max_seqs, int max_rows,
+                                       mamba_error *err);
+MAMBA_API void         mamba_batch_free(mamba_batch *b);   /* no-op for caller memory */
+/* Advances seqs[0..n_seqs) together: each round takes up to max_rows token
+   rows from the sequences, runs every weight matrix once over all of them and
+   the conv, scan and norms per sequence on its own state; rounds repeat until
+   every sequence has taken its n tokens. Each sequence ends bit for bit as
+   mamba_forward (or mamba_step, token by token) would leave it alone, for any
+   lengths, max_rows or thread count. n_seqs == 0: MAMBA_OK, nothing done.
+   Checked first (then nothing changes): MAMBA_ERR_BADARG for NULL m/b/seqs or
+   a NULL state, one state (or its memory) or ring twice, tokens or logits NULL
+   where needed, a bad mode; MAMBA_ERR_SHAPE for a batch, state or ring made
+   for another model shape; MAMBA_ERR_RANGE for n_seqs > max_seqs or a token id
+   out of range. err names the sequence and field.
+   One call at a time per batch; the model may serve other threads meanwhile. */
+MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b, const mamba_batch_seq *seqs,
+                                           size_t n_seqs, mamba_error *err);
+
+/* Prefix cache: state snapshots keyed by the tokens that produced them, in a
+   fixed byte budget, least recently used evicted first. Keys are verified
+   token by token; the hash only finds candidates. Thread contract: no lock;
+   every call on one cache, lookups included (they update the LRU order and
+   stats), must be serialised by the caller. A restored state is a copy. */
+typedef struct mamba_cache_params {   /* zero value = defaults */
+    size_t interval;   /* mamba_cache_prefill snapshots at multiples of it; 0 = 256 */
+    /* prefix hash, one token at a time from h = 0; NULL = built in. For tests:
+       a constant function makes every key collide (lookups stay correct). */
+    uint64_t (*hash)(uint64_t h, int token);
+} mamba_cache_params;
+typedef struct mamba_cache_stats {
+    size_t   entries, bytes_used, bytes_budget;
+    uint64_t lookups, hits, hit_tokens, inserts, evictions;
+    uint64_t collisions;   /* hash matches whose tokens differed */
+} mamba_cache_stats;
+/* Budget bytes one snapshot of an n_tokens-long prefix takes (0 on overflow). */
+MAMBA_API size_t       mamba_cache_entry_bytes(const mamba_config *c, size_t n_tokens);
+/* The cache lives in mem[0..bytes), bound to m (which must outlive it).
+   MAMBA_ERR_NOMEM when the budget cannot hold one snapshot. */
+MAMBA_API mamba_status mamba_cache_init(mamba_cache **out, const mamba_model *m, void *mem, size_t bytes,
+                                        const mamba_cache_params *p, mamba_error *err);
+MAMBA_API mamba_status mamba_cache_new(mamba_cache **out, const mamba_model *m, size_t budget_bytes,
+                                       const mamba_cache_params *p, mamba_error *err);
+MAMBA_API void         mamba_cache_free(mamba_cache *c);   /* no-op for caller memory */
+MAMBA_API void         mamba_cache_clear(mamba_cache *c);  /* drops every entry, keeps the stats */
+/* Restores into s the longest held prefix tokens[0..k), k <= n, and sets
+   *n_hit = k; on a miss k = 0 and s is reset. After MAMBA_OK s holds the state
+   after tokens[0..k): feed tokens[k..n) next (pass n - 1 to keep a token to
+   compute logits from). s needs no scratch. MAMBA_ERR_SHAPE: s is of another
+   model shape (s unchanged). */
+MAMBA_API mamba_status mamba_cache_lookup(mamba_cache *c, const int *tokens, size_t n, mamba_state *s, size_t *n_hit);
+/* Stores s as the state after tokens[0..n): needs n >= 1 and s->n_tokens == n
+   (else BADARG), s of this model's shape (else SHAPE). A key already held is
+   only refreshed. MAMBA_ERR_NOMEM (nothing evicted) when one entry exceeds the
+   whole budget. */
+MAMBA_API mamba_status mamba_cache_insert(mamba_cache *c, const int *tokens, size_t n, const mamba_state *s);
+/* A prompt through the cache: lookup (up to n - 1 tokens), forward the rest,
+   inserting at each multiple of the interval and after tokens[0..n-1), then
+   the last token, whose logits land in logits (vocab_size floats). s needs
+   scratch (else SHAPE, as mamba_forward); m must be the cache's model (else
+   BADARG). *n_hit (may be NULL): tokens reused. */
+MAMBA_API mamba_status mamba_cache_prefill(mamba_cache *c, const mamba_model *m, mamba_state *s, const int *tokens,
+                                           size_t n, float *logits, size_t *n_hit, mamba_error *err);
+MAMBA_API void         mamba_cache_get_stats(const mamba_cache *c, mamba_cache_stats *out);
+
+/* Rollback ring: the last k states of one sequence (one thread at a time). */
+MAMBA_API size_t       mamba_ring_bytes(const mamba_config *c, int k);   /* 0 for k < 1 */
+MAMBA_API mamba_status mamba_ring_init(mamba_ring **out, const mamba_config *c, int k, void *mem, size_t bytes,
+                                       mamba_error *err);
+MAMBA_API mamba_status mamba_ring_new(mamba_ring **out, const mamba_model *m, int k, mamba_error *err);
+MAMBA_API void         mamba_ring_free(mamba_ring *r);     /* no-op for caller memory */
+MAMBA_API void         mamba_ring_clear(mamba_ring *r);
+/* Copies s in at position s->n_tokens, first dropping held positions >= it
+   (an abandoned branch); when full the oldest is overwritten. MAMBA_ERR_SHAPE
+   for a state of another model shape (push and restore). */
+MAMBA_API mamba_status mamba_ring_push(mamba_ring *r, const mamba_state *s);
+/* Copies the snapshot at position pos into s and drops those after it (pos
+   stays). MAMBA_ERR_RANGE when pos is not held. */
+MAMBA_API mamba_status mamba_ring_restore(mamba_ring *r, mamba_state *s, uint64_t pos);
+/* Snapshots held; oldest and newest positions (0 when empty; may be NULL). */
+MAMBA_API int          mamba_ring_count(const mamba_ring *r, uint64_t *oldest, uint64_t *newest);
+
 /* ---- tokenizer ----------------------------------------------------------- */
 
 /* ---- tokenizer -------------------------------------------------------------
@@ -431,7 +590,36 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
    Text is UTF-8. HF accepts only valid strings, so invalid input is first
    repaired the way Rust's String::from_utf8_lossy does: every maximal invalid
    sequence becomes one U+FFFD. A loaded tokenizer is immutable and may be used
-   by any number of threads at once; a mamba_decoder belongs to one thread. */
+   by any number of threads at once; a mamba_decoder belongs to one thread.
+
+   SentencePiece BPE (byte fallback) is read three ways, each encoding and
+   decoding as its own reference does:
+     tokenizer.model  (mamba_tokenizer_load_spm; load_file takes the file, or
+                      a directory with tokenizer.model or tokenizer.model.v1/2/3/7
+                      and no tokenizer.json): sentencepiece's Encode/Decode.
+                      model_type BPE; byte_fallback; CONTROL, USER_DEFINED
+                      (matched in the text), UNUSED and BYTE pieces; the
+                      normalizer's add_dummy_prefix, remove_extra_whitespaces,
+                      escape_whitespaces (a precompiled NFKC charsmap and
+                      treat_whitespace_as_suffix are refused). Invalid UTF-8:
+                      each bad byte becomes U+FFFD, as sentencepiece does.
+     GGUF "llama"     tokens, scores, token_type, add_bos_token (default on),
+                      add_eos_token, add_space_prefix: the same encoder.
+     tokenizer.json   BPE with byte_fallback, a Prepend/Replace normalizer or
+                      a Metaspace pre-tokenizer, the decoder Sequence Replace,
+                      ByteFallback, Fuse, Strip: HF `tokenizers`' ids (control
+                      tokens written in the text are matched, unlike
+                      sentencepiece; leading spaces differ as HF's do).
+   BOS: the two sentencepiece readings put <s> first (the GGUF's
+   add_bos_token; for a tokenizer.model always, as Llama and Mistral expect),
+   the JSON its post-processor's. Control pieces decode to nothing in the
+   sentencepiece readings (and are "special"), to their text in the JSON one.
+   Bytes that are not UTF-8 decode as sentencepiece does in its readings (one
+   U+FFFD per bad byte). Not modelled: HF's ByteFallback turning a whole
+   invalid run of byte tokens into one U+FFFD per token (the JSON reading uses
+   the lossy UTF-8 rule, one per maximal invalid sequence: a streaming decoder
+   cannot wait for the end of a run), sentencepiece's unigram models and
+   sampling. */
 typedef struct mamba_tokenizer mamba_tokenizer;
 
 /* Loaders, in the model loaders' argument order (out, path or bytes, options,
@@ -442,7 +630,10 @@ typedef struct mamba_tokenizer mamba_tokenizer;
    metadata limits; a tokenizer over one fails with MAMBA_ERR_LIMIT. err may
    be NULL. On failure *out is NULL. */
 #ifndef MAMBA_NO_STDIO
-/* path: a tokenizer.json, a model directory holding one, or a .gguf file. */
+/* path: a tokenizer.json, a SentencePiece tokenizer.model, a .gguf file, a
+   model directory holding tokenizer.json (else tokenizer.model, else
+   tokenizer.model.v3 / .v2 / .v1 / .v7), or a .safetensors file with one of
+   those beside it. A failure names the path and the system's reason. */
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path,
                                                  const mamba_options *opt, mamba_error *err);
 #endif
@@ -455,6 +646,14 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
    it needs: the bytes may be freed afterwards. */
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
                                                  const mamba_options *opt, mamba_error *err);
+/* SentencePiece BPE from the bytes of a tokenizer.model (the protobuf
+   ModelProto that sentencepiece and Mistral's tokenizer.model.v3 are): model
+   type BPE, byte_fallback, user-defined and control pieces, an identity
+   normalizer (a precompiled NFKC charsmap is refused). Encodes as the
+   sentencepiece library does (scores, not merge ranks) and puts the BOS id
+   first, as Llama and Mistral models expect. Copies what it keeps. */
+MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const void *model, size_t len,
+                                                const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
 
 /* Encodes text[0..len) into ids[0..cap). *n_out is set to the number of ids the
@@ -483,13 +682,15 @@ MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *tok, 
 typedef struct mamba_decoder {
     unsigned char pending[4];
     int n_pending;
-    int flags;                        /* MAMBA_DECODE_* */
+    int flags;                        /* MAMBA_DECODE_* (bits 27-30: the decoder's own state) */
 } mamba_decoder;
 MAMBA_API void mamba_decoder_init(mamba_decoder *dec, int flags);
 /* Writes at most 3 * (token bytes + 3) bytes. */
 MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
-                                          char *out, size_t cap, size_t *n_out);
-/* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes). */
+                                           char *out, size_t cap, size_t *n_out);
+/* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes; 9
+   for a tokenizer.model / GGUF "llama" tokenizer, which, as sentencepiece,
+   gives one U+FFFD per byte of it). */
 MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
 /* Whole sequence: ids[0..n) to text. */
 MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *tok, const int *ids, size_t n, int flags,
@@ -500,7 +701,9 @@ MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *tok);
 /* The bytes decoding this one id produces before UTF-8 repair (may be part of a
    character); NULL for an id that names no token. */
 MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *tok, int id, size_t *len);
-/* Id of the token whose bytes are text[0..len) (added tokens first), or -1. */
+/* Id of the token whose bytes are text[0..len) (added tokens first), or -1.
+   A SentencePiece tokenizer also finds a piece by its text as the vocabulary
+   writes it ("[INST]", "<0x0A>", "\xE2\x96\x81the"). */
 MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *tok, const char *text, size_t len);
 MAMBA_API int mamba_tokenizer_is_special(const mamba_tokenizer *tok, int id); /* added with special: true */
 /* Beginning/end of text ids, -1 if unknown. From a tokenizer.json these are
@@ -568,12 +771,18 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
      D. model core    the model struct, sizes from the config (state, scratch),
                       the forward pass, the state, the sampler
      E. tokenizer     byte-level BPE: normalization, pre-tokenizers, encode,
-                      streaming decode, queries
-     F. formats       JSON; the tensor table; Hugging Face files (safetensors,
-                      config.json, tokenizer.json); GGUF (reader, config,
-                      tokenizer metadata, writer)
-     G. loaders       binding a tensor table into a model; the public model
-                      and tokenizer loaders (memory, then files) */
+                      streaming decode, queries; E.9 SentencePiece BPE (tables,
+                      score-driven encoder, leading-space decode rules)
+     F. formats       JSON; the tensor table and mamba__desc, what every model
+                      reader fills (the seam: see F.2); Hugging Face files
+                      (safetensors, config.json, tokenizer.json); GGUF
+                      (reader, config, tokenizer metadata, writer); F.5
+                      SentencePiece tokenizer.model (a bounded protobuf reader);
+                      F.6 PyTorch torch.save checkpoints (zip + pickle) and
+                      Mistral's params.json, with their directory layouts
+     G. loaders       the builder (a mamba__desc bound into a model), the
+                      table of model formats (GGUF, Mistral, PyTorch,
+                      safetensors), the public model and tokenizer loaders */
 
 
 #include <string.h>
@@ -2341,21 +2550,40 @@ static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
 
 
 
-/* One Mamba-1 block for T tokens whose residual stream is in sc->res (T, D).
-   T == 1 is the recurrent step (matrix-vector); T > 1 batches the projections
-   (matrix-matrix) and then walks the conv and scan token by token. */
-static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+/* The forward pass over a round of rows: one or many sequences.
+   A round is T rows: the next tokens of several sequences, each sequence's
+   rows consecutive (a segment). Every matrix product runs over all T rows at
+   once (each weight read once); the conv and the scan walk each segment's
+   tokens in order on its own state. Each (row, token) dot product, norm and
+   scan step is the same call as on the single-sequence path, so the bits are
+   the same whatever the company a sequence keeps. */
+typedef struct mamba__seg {
+    mamba_state *s;
+    const int *tok;          /* this round's tokens                               */
+    int row0, n;             /* rows [row0, row0 + n) of the round                */
+    float **snap;            /* NULL, or per row: ring slot for the state after
+                                that token (NULL: not kept)                       */
+} mamba__seg;
+
+/* One Mamba-1 block over the rows of ns segments (T rows in all). */
+static void mamba__block(const mamba_model *m, int l, const mamba__seg *sg, int ns, mamba__scratch *sc, int T) {
     const mamba_config *c = &m->cfg;
     const mamba__layer *L = &m->layers[l];
-    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, X = R + 2 * N, t;
-    float *conv = s->conv + (size_t)l * (size_t)E * (size_t)(K - 1);   /* (E, K-1) */
-    float *h = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (E, N)   */
+    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, X = R + 2 * N, t, q;
+    size_t conv_per = (size_t)c->conv_dim * (size_t)(K - 1), ssm_per = (size_t)E * (size_t)N;
+    size_t conv_all = conv_per * (size_t)c->n_layer;
     for (t = 0; t < T; t++)                                            /* u = norm(r) */
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* xz = in_proj(u): x = xz[:, :E], z = xz[:, E:] */
     mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++)                                            /* xc = silu(conv1d(x)) */
-        mamba__conv_step(sc->xc + (size_t)t * E, conv, sc->xz + (size_t)t * 2 * E, L->conv_w, L->conv_b, E, K);
+    for (q = 0; q < ns; q++) {                                         /* xc = silu(conv1d(x)), per sequence */
+        float *conv = sg[q].s->conv + (size_t)l * conv_per;            /* (K-1, E) */
+        for (t = 0; t < sg[q].n; t++) {
+            size_t r = (size_t)(sg[q].row0 + t);
+            mamba__conv_step(sc->xc + r * E, conv, sc->xz + r * 2 * E, L->conv_w, L->conv_b, E, K);
+            if (sg[q].snap && sg[q].snap[t]) memcpy(sg[q].snap[t] + (size_t)l * conv_per, conv, conv_per * sizeof(float));
+        }
+    }
     /* x_dbl = x_proj(xc) -> dlow (R) | B (N) | C (N) */
     mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf, sc->qbuf);
     if (c->arch == MAMBA_ARCH_FALCON_MAMBA) {                          /* weightless rms norms */
@@ -2368,18 +2596,24 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     }
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
     mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);   /* per token: same lanes as the step path */
-    {   /* selective scan: channel blocks in parallel, tokens in order within each */
-        int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, cb;
+    for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);
+    {   /* selective scan: (sequence, channel block) items in parallel, tokens in order within each */
+        int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 8;
         (void)omp_work;
         MAMBA__OMP_FOR
-        for (cb = 0; cb < nblk; cb++) {
-            int c0 = cb * MAMBA__SCAN_BLOCK, c1 = c0 + MAMBA__SCAN_BLOCK < E ? c0 + MAMBA__SCAN_BLOCK : E, tt;
-            for (tt = 0; tt < T; tt++) {
-                const float *xd = sc->xdbl + (size_t)tt * X;
-                mamba__scan_step(sc->y + (size_t)tt * E, h, sc->xc + (size_t)tt * E, sc->dt + (size_t)tt * E, L->A,
-                                 xd + R, xd + R + N, L->D, sc->xz + (size_t)tt * 2 * E + E, E, N, c0, c1);
+        for (w = 0; w < ns * nblk; w++) {
+            const mamba__seg *g = &sg[w / nblk];
+            int cb = w % nblk, c0 = cb * MAMBA__SCAN_BLOCK, c1 = c0 + MAMBA__SCAN_BLOCK < E ? c0 + MAMBA__SCAN_BLOCK : E, tt;
+            float *h = g->s->ssm + (size_t)l * ssm_per;                  /* (E, N) */
+            for (tt = 0; tt < g->n; tt++) {
+                size_t r = (size_t)(g->row0 + tt);
+                const float *xd = sc->xdbl + r * X;
+                mamba__scan_step(sc->y + r * E, h, sc->xc + r * E, sc->dt + r * E, L->A, xd + R, xd + R + N, L->D,
+                                 sc->xz + r * 2 * E + E, E, N, c0, c1);
+                if (g->snap && g->snap[tt])
+                    memcpy(g->snap[tt] + conv_all + (size_t)l * ssm_per + (size_t)c0 * N, h + (size_t)c0 * N,
+                           (size_t)(c1 - c0) * (size_t)N * sizeof(float));
             }
         }
     }
@@ -2388,38 +2622,49 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
-/* One Mamba-2 block for T tokens (same conventions as mamba__block). */
-static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+/* One Mamba-2 block over the rows of ns segments. */
+static void mamba__block2(const mamba_model *m, int l, const mamba__seg *sg, int ns, mamba__scratch *sc, int T) {
     const mamba_config *c = &m->cfg;
     const mamba__layer *L = &m->layers[l];
     int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, G = c->n_groups, H = c->n_heads;
-    int CD = c->conv_dim, NP = c->d_in_proj, t;
-    float *conv = s->conv + (size_t)l * (size_t)CD * (size_t)(K - 1);  /* (conv_dim, K-1) */
-    float *S = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (H, P, N) */
+    int CD = c->conv_dim, NP = c->d_in_proj, P = c->head_dim, t, q;
+    size_t conv_per = (size_t)CD * (size_t)(K - 1), ssm_per = (size_t)E * (size_t)N, conv_all = conv_per * (size_t)c->n_layer;
     for (t = 0; t < T; t++)
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* zxbcdt = in_proj(u) -> z (E) | xBC (conv_dim) | dt (H) */
     mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)) */
-        const float *zx = sc->xz + (size_t)t * NP;
-        float *dt = sc->dt + (size_t)t * H;
-        int i;
-        mamba__conv_step(sc->xc + (size_t)t * CD, conv, zx + E, L->conv_w, L->conv_b, CD, K);
-        for (i = 0; i < H; i++) dt[i] = zx[E + CD + i] + L->dt_bias[i];
-        mamba__softplus_n(dt, H);
-        for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
+    for (q = 0; q < ns; q++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)), per sequence */
+        float *conv = sg[q].s->conv + (size_t)l * conv_per;           /* (K-1, conv_dim) */
+        for (t = 0; t < sg[q].n; t++) {
+            size_t r = (size_t)(sg[q].row0 + t);
+            const float *zx = sc->xz + r * NP;
+            float *dt = sc->dt + r * H;
+            int i;
+            mamba__conv_step(sc->xc + r * CD, conv, zx + E, L->conv_w, L->conv_b, CD, K);
+            if (sg[q].snap && sg[q].snap[t]) memcpy(sg[q].snap[t] + (size_t)l * conv_per, conv, conv_per * sizeof(float));
+            for (i = 0; i < H; i++) dt[i] = zx[E + CD + i] + L->dt_bias[i];
+            mamba__softplus_n(dt, H);
+            for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
+        }
     }
-    {   /* SSD recurrence: head blocks in parallel, tokens in order within each */
-        int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, hb;
+    {   /* SSD recurrence: (sequence, head block) items in parallel, tokens in order within each */
+        int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 2;
         (void)omp_work;
         MAMBA__OMP_FOR
-        for (hb = 0; hb < nblk; hb++) {
-            int h0 = hb * per, h1 = h0 + per < H ? h0 + per : H, tt;
-            for (tt = 0; tt < T; tt++) {
-                const float *xbc = sc->xc + (size_t)tt * CD;
-                mamba__ssd_step(sc->y + (size_t)tt * E, S, xbc, xbc + E, xbc + E + (size_t)G * N, sc->dt + (size_t)tt * H,
-                                L->A, L->D, c->d_per_channel, H, c->head_dim, N, G, h0, h1);
+        for (w = 0; w < ns * nblk; w++) {
+            const mamba__seg *g = &sg[w / nblk];
+            int hb = w % nblk, h0 = hb * per, h1 = h0 + per < H ? h0 + per : H, tt;
+            float *S = g->s->ssm + (size_t)l * ssm_per;                   /* (H, P, N) */
+            for (tt = 0; tt < g->n; tt++) {
+                size_t r = (size_t)(g->row0 + tt);
+                const float *xbc = sc->xc + r * CD;
+                mamba__ssd_step(sc->y + r * E, S, xbc, xbc + E, xbc + E + (size_t)G * N, sc->dt + r * H,
+                                L->A, L->D, c->d_per_channel, H, P, N, G, h0, h1);
+                if (g->snap && g->snap[tt]) {
+                    size_t o = (size_t)h0 * (size_t)P * (size_t)N;
+                    memcpy(g->snap[tt] + conv_all + (size_t)l * ssm_per + o, S + o, (size_t)(h1 - h0) * (size_t)P * (size_t)N * sizeof(float));
+                }
             }
         }
     }
@@ -2433,28 +2678,41 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
-/* Runs T tokens through the model; writes logits for rows [first, T) into
-   logits (one row of vocab_size each), or none when first == T. */
-static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
+/* The rows of a round through every layer; each state advances by its n. */
+static void mamba__forward_rows(const mamba_model *m, const mamba__seg *sg, int ns, int T, mamba__scratch *sc) {
     const mamba_config *c = &m->cfg;
-    mamba__scratch sc;
-    int D = c->d_model, t, l;
-    mamba__scratch_layout(c, s->chunk, s->scratch, &sc);
-    for (t = 0; t < T; t++) mamba__row_f32(&m->embed, tok[t], sc.res + (size_t)t * D);
+    int D = c->d_model, q, t, l;
+    for (q = 0; q < ns; q++)
+        for (t = 0; t < sg[q].n; t++) mamba__row_f32(&m->embed, sg[q].tok[t], sc->res + (size_t)(sg[q].row0 + t) * D);
     for (l = 0; l < c->n_layer; l++) {
-        if (c->arch == MAMBA_ARCH_MAMBA2) mamba__block2(m, l, s, &sc, T);
-        else mamba__block(m, l, s, &sc, T);
+        if (c->arch == MAMBA_ARCH_MAMBA2) mamba__block2(m, l, sg, ns, sc, T);
+        else mamba__block(m, l, sg, ns, sc, T);
     }
-    if (first < T) {
-        int n = T - first;
-        for (t = 0; t < n; t++) mamba__rmsnorm(sc.u + (size_t)t * D, sc.res + (size_t)(first + t) * D, m->norm_f, D, c->norm_eps);
-        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf, sc.qbuf);
-    }
-    s->n_tokens += (uint64_t)T;
+    for (q = 0; q < ns; q++) sg[q].s->n_tokens += (uint64_t)sg[q].n;
 }
 
-/* MAMBA_ERR_BADARG: a NULL model, state or tokens; MAMBA_ERR_SHAPE: a state
-   of another model's shape or without scratch; MAMBA_ERR_RANGE: a token id. */
+/* Logits of n residual rows (rows[0..n), ascending, or row0 .. row0 + n - 1
+   when rows is NULL): final norm into u, then one lm_head product into Y
+   (rows vocab_size floats apart). */
+static void mamba__logits_rows(const mamba_model *m, mamba__scratch *sc, const int *rows, int row0, int n, float *Y) {
+    int D = m->cfg.d_model, t;
+    for (t = 0; t < n; t++)
+        mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)(rows ? rows[t] : row0 + t) * D, m->norm_f, D, m->cfg.norm_eps);
+    mamba__linear(Y, m->cfg.vocab_size, &m->lm_head, NULL, sc->u, D, n, sc->rowbuf, sc->qbuf);
+}
+
+/* Runs T tokens of one sequence, the one-sequence case of the rounds above;
+   writes logits for rows [first, T) into logits (one row of vocab_size
+   each), or none when first == T. */
+static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
+    mamba__scratch sc;
+    mamba__seg g;
+    mamba__scratch_layout(&m->cfg, s->chunk, s->scratch, &sc);
+    g.s = s; g.tok = tok; g.row0 = 0; g.n = T; g.snap = NULL;
+    mamba__forward_rows(m, &g, 1, T, &sc);
+    if (first < T) mamba__logits_rows(m, &sc, NULL, first, T - first, logits);
+}
+
 static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s, const int *tokens, size_t n) {
     size_t i;
     if (!m || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
@@ -2699,6 +2957,7 @@ MAMBA_API int mamba_argmax(const float *x, int n) {
 
 
 
+
 typedef struct mamba__cand { float v; int id; } mamba__cand;
 
 MAMBA_API size_t mamba_sampler_bytes(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
@@ -2811,6 +3070,696 @@ MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
     for (i = 0; i < n; i++) { acc += c[i].v; if (r < acc) return c[i].id; }
     return c[n - 1].id;                                    /* rounding: the last one */
 }
+
+/* ---- D.6 serving: rollback ring, prefix cache, batch workspace -----------
+   (issue 16; the forward itself is D.3's, over segments) Snapshots are the raw recurrent floats (conv then ssm, as a state
+   holds them). Objects made in caller memory carve themselves out of it,
+   64-byte aligned; nothing here allocates after init. */
+
+#define MAMBA__CACHE_MAGIC 0x4d424343u   /* "CCBM" */
+#define MAMBA__RING_MAGIC  0x4d424352u   /* "RCBM" */
+#define MAMBA__BATCH_MAGIC 0x4d424342u   /* "BCBM" */
+
+/* Does state s belong to a model of config c (every shape number it holds)? */
+static int mamba__state_shape_is(const mamba_state *s, const mamba_config *c) {
+    mamba_state_shape sh;
+    mamba__shape_of(c, &sh);
+    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && mamba__shape_eq(&s->shape, &sh);
+}
+/* The shape numbers a state is checked against, copied from a config. */
+static void mamba__shape_copy(mamba_config *dst, const mamba_config *c) {
+    memset(dst, 0, sizeof *dst);
+    dst->arch = c->arch; dst->d_model = c->d_model; dst->n_layer = c->n_layer; dst->d_inner = c->d_inner;
+    dst->d_state = c->d_state; dst->d_conv = c->d_conv; dst->conv_dim = c->conv_dim; dst->n_heads = c->n_heads;
+    dst->n_groups = c->n_groups; dst->vocab_size = c->vocab_size;
+}
+static int mamba__same_shape(const mamba_config *a, const mamba_config *b) {
+    return a->arch == b->arch && a->d_model == b->d_model && a->n_layer == b->n_layer && a->d_inner == b->d_inner &&
+           a->d_state == b->d_state && a->d_conv == b->d_conv && a->conv_dim == b->conv_dim &&
+           a->n_heads == b->n_heads && a->n_groups == b->n_groups && a->vocab_size == b->vocab_size;
+}
+/* A state's floats to a snapshot (conv then ssm) and back. */
+static void mamba__snap_save(float *dst, const mamba_state *s) {
+    size_t nc = mamba__conv_floats(s);
+    memcpy(dst, s->conv, nc * sizeof(float));
+    memcpy(dst + nc, s->ssm, mamba__ssm_floats(s) * sizeof(float));
+}
+static void mamba__snap_load(mamba_state *s, const float *src, uint64_t pos) {
+    size_t nc = mamba__conv_floats(s);
+    memcpy(s->conv, src, nc * sizeof(float));
+    memcpy(s->ssm, src + nc, mamba__ssm_floats(s) * sizeof(float));
+    s->n_tokens = pos;
+}
+/* Aligns caller memory to 64 bytes: the usable start, or NULL when fewer than
+   `need` bytes remain. */
+static unsigned char *mamba__carve(void *mem, size_t bytes, size_t need) {
+    size_t skip;
+    if (!mem) return NULL;
+    skip = (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
+    if (bytes < skip || bytes - skip < need) return NULL;
+    return (unsigned char *)mem + skip;
+}
+/* The heap forms: allocate, init, mark owned (the object's `owned` field). */
+static void *mamba__serve_alloc(size_t bytes) {
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    return bytes ? mamba__halloc(&h, bytes) : NULL;
+}
+static void mamba__serve_free(void *p) {
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    mamba__hfree(&h, p);
+}
+
+/* -- rollback ring -----------------------------------------------------------
+   k slots of state floats in a circle: `first` is the oldest held, `count`
+   held, positions strictly increasing from first. */
+struct mamba_ring {
+    uint32_t magic;
+    mamba_config shape;
+    int k, first, count;
+    size_t snap_floats;      /* floats per slot                     */
+    uint64_t *pos;           /* (k) position of each slot           */
+    float *slots;            /* (k, snap_floats)                    */
+    void *owned;
+};
+
+static size_t mamba__ring_head(void) { return mamba__round_up(sizeof(struct mamba_ring), MAMBA__ALIGN); }
+
+MAMBA_API size_t mamba_ring_bytes(const mamba_config *c, int k) {
+    size_t sb = mamba_state_bytes(c), n, p;
+    if (!sb || k < 1) return 0;
+    if (!mamba__mul(sb, (size_t)k, &n) || !mamba__mul(sizeof(uint64_t), (size_t)k, &p)) return 0;
+    p = mamba__round_up(p, MAMBA__ALIGN);
+    if (!mamba__add(n, p, &n) || !mamba__add(n, mamba__ring_head() + MAMBA__ALIGN, &n)) return 0;
+    return n;
+}
+
+MAMBA_API mamba_status mamba_ring_init(mamba_ring **out, const mamba_config *c, int k, void *mem, size_t bytes,
+                                       mamba_error *err) {
+    size_t need = mamba_ring_bytes(c, k);
+    unsigned char *p;
+    mamba_ring *r;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!c || k < 1) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: a ring needs k >= 1 snapshots (k = %d)", 0, 0, k, 0);
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: bad config or k too large", 0, 0, 0, 0);
+    p = mamba__carve(mem, bytes, need - MAMBA__ALIGN);
+    if (!p) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: %d bytes given, %d needed", 0, 0, (long long)bytes, (long long)need);
+    r = (mamba_ring *)(void *)p;
+    memset(r, 0, sizeof *r);
+    r->magic = MAMBA__RING_MAGIC;
+    mamba__shape_copy(&r->shape, c);
+    r->k = k;
+    r->snap_floats = mamba_state_bytes(c) / sizeof(float);
+    r->pos = (uint64_t *)(void *)(p + mamba__ring_head());
+    r->slots = (float *)(void *)(p + mamba__ring_head() + mamba__round_up(sizeof(uint64_t) * (size_t)k, MAMBA__ALIGN));
+    *out = r;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_ring_new(mamba_ring **out, const mamba_model *m, int k, mamba_error *err) {
+    size_t need;
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_new: model is NULL", 0, 0, 0, 0);
+    need = mamba_ring_bytes(&m->cfg, k);
+    if (!need) return mamba_ring_init(out, &m->cfg, k, NULL, 0, err);   /* its message */
+    if (!(mem = mamba__serve_alloc(need))) return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_ring_new: %d bytes", 0, 0, (long long)need, 0);
+    st = mamba_ring_init(out, &m->cfg, k, mem, need, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_ring_free(mamba_ring *r) {
+    if (r && r->magic == MAMBA__RING_MAGIC && r->owned) { void *mem = r->owned; r->magic = 0; mamba__serve_free(mem); }
+}
+
+MAMBA_API void mamba_ring_clear(mamba_ring *r) {
+    if (r && r->magic == MAMBA__RING_MAGIC) r->first = r->count = 0;
+}
+
+static int mamba__ring_ok(const mamba_ring *r) { return r && r->magic == MAMBA__RING_MAGIC; }
+
+/* Makes room for position pos (dropping held positions >= pos, then the
+   oldest when full) and returns its slot, already marked as held. */
+static float *mamba__ring_slot(mamba_ring *r, uint64_t pos) {
+    int idx;
+    while (r->count > 0 && r->pos[(r->first + r->count - 1) % r->k] >= pos) r->count--;
+    if (r->count == r->k) { r->first = (r->first + 1) % r->k; r->count--; }
+    idx = (r->first + r->count) % r->k;
+    r->pos[idx] = pos;
+    r->count++;
+    return r->slots + (size_t)idx * r->snap_floats;
+}
+
+MAMBA_API mamba_status mamba_ring_push(mamba_ring *r, const mamba_state *s) {
+    if (!mamba__ring_ok(r) || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &r->shape)) return MAMBA_ERR_SHAPE;
+    mamba__snap_save(mamba__ring_slot(r, s->n_tokens), s);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_ring_restore(mamba_ring *r, mamba_state *s, uint64_t pos) {
+    int i;
+    if (!mamba__ring_ok(r) || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &r->shape)) return MAMBA_ERR_SHAPE;
+    for (i = 0; i < r->count; i++) {
+        int idx = (r->first + i) % r->k;
+        if (r->pos[idx] == pos) {
+            mamba__snap_load(s, r->slots + (size_t)idx * r->snap_floats, pos);
+            r->count = i + 1;
+            return MAMBA_OK;
+        }
+    }
+    return MAMBA_ERR_RANGE;
+}
+
+MAMBA_API int mamba_ring_count(const mamba_ring *r, uint64_t *oldest, uint64_t *newest) {
+    int held = mamba__ring_ok(r) ? r->count : 0;
+    if (oldest) *oldest = held ? r->pos[r->first] : 0;
+    if (newest) *newest = held ? r->pos[(r->first + r->count - 1) % r->k] : 0;
+    return held;
+}
+
+/* -- prefix cache --------------------------------------------------------------
+   Budget layout: the cache struct, the bucket array, then the pool. The pool
+   is tiled by blocks (64-byte multiples) that are free or hold one entry: a
+   header, its tokens, then its snapshot. Free blocks merge with free
+   neighbours; allocation is first fit over the blocks (there are few: each
+   holds a whole state). Used entries sit on a doubly linked LRU list (most
+   recent at the head) and in a hash chain. */
+typedef struct mamba__centry {
+    size_t size, prev_size;          /* block bytes; the previous block's (0: first) */
+    int used;
+    uint64_t hash;
+    size_t n_tokens;
+    struct mamba__centry *lru_prev, *lru_next, *hnext;
+} mamba__centry;
+
+struct mamba_cache {
+    uint32_t magic;
+    const mamba_model *model;
+    mamba_config shape;
+    size_t snap_floats, interval;
+    uint64_t (*hash)(uint64_t h, int token);
+    mamba__centry **buckets;
+    size_t n_buckets;
+    unsigned char *pool;
+    size_t pool_bytes, pool_used;
+    mamba__centry *lru_head, *lru_tail;
+    mamba_cache_stats st;
+    void *owned;
+};
+
+#define MAMBA__CENTRY_HEAD mamba__round_up(sizeof(mamba__centry), MAMBA__ALIGN)
+#define MAMBA__CACHE_HEAD mamba__round_up(sizeof(struct mamba_cache), MAMBA__ALIGN)
+#define MAMBA__CACHE_INTERVAL 256
+
+/* Default prefix hash: a splitmix64 finaliser over the running hash and the
+   token, so the result depends on every token and its place. */
+static uint64_t mamba__cache_hash(uint64_t h, int token) {
+    uint64_t x = h ^ ((uint64_t)(uint32_t)token + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static size_t mamba__centry_bytes(size_t snap_bytes, size_t n_tokens) {
+    size_t t, n;
+    if (!snap_bytes || !mamba__mul(n_tokens, sizeof(int), &t) || !mamba__add(t, MAMBA__ALIGN - 1, &t)) return 0;
+    t = t / MAMBA__ALIGN * MAMBA__ALIGN;
+    if (!mamba__add(MAMBA__CENTRY_HEAD, t, &n) || !mamba__add(n, snap_bytes, &n) || !mamba__add(n, MAMBA__ALIGN - 1, &n)) return 0;
+    return n / MAMBA__ALIGN * MAMBA__ALIGN;
+}
+static int *mamba__centry_tokens(mamba__centry *e) { return (int *)(void *)((unsigned char *)e + MAMBA__CENTRY_HEAD); }
+static float *mamba__centry_snap(mamba__centry *e) {
+    return (float *)(void *)((unsigned char *)e + MAMBA__CENTRY_HEAD + mamba__round_up(e->n_tokens * sizeof(int), MAMBA__ALIGN));
+}
+
+MAMBA_API size_t mamba_cache_entry_bytes(const mamba_config *c, size_t n_tokens) {
+    return mamba__centry_bytes(mamba_state_bytes(c), n_tokens);
+}
+
+static void mamba__cache_reset_pool(mamba_cache *c) {
+    mamba__centry *b = (mamba__centry *)(void *)c->pool;
+    memset(c->buckets, 0, c->n_buckets * sizeof *c->buckets);
+    memset(b, 0, sizeof *b);
+    b->size = c->pool_bytes;
+    c->pool_used = 0;
+    c->lru_head = c->lru_tail = NULL;
+    c->st.entries = 0;
+}
+
+MAMBA_API mamba_status mamba_cache_init(mamba_cache **out, const mamba_model *m, void *mem, size_t bytes,
+                                        const mamba_cache_params *p, mamba_error *err) {
+    size_t sb, one, nb = 8, bucket_bytes, avail;
+    unsigned char *base;
+    mamba_cache *c;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m || !mem) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: model or memory is NULL", 0, 0, 0, 0);
+    sb = mamba_state_bytes(&m->cfg);
+    one = mamba__centry_bytes(sb, 1);
+    if (!one) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: bad model config", 0, 0, 0, 0);
+    while (nb < ((size_t)1 << 20) && nb < bytes / sb) nb *= 2;   /* about two buckets per entry that fits */
+    bucket_bytes = mamba__round_up(nb * sizeof(mamba__centry *), MAMBA__ALIGN);
+    base = mamba__carve(mem, bytes, MAMBA__CACHE_HEAD + bucket_bytes);
+    avail = base ? bytes - (size_t)(base - (unsigned char *)mem) - MAMBA__CACHE_HEAD - bucket_bytes : 0;
+    avail = avail / MAMBA__ALIGN * MAMBA__ALIGN;
+    if (!base || avail < one)
+        return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_init: a budget of %d bytes holds no snapshot (one needs %d)", 0, 0,
+                          (long long)bytes, (long long)(one + MAMBA__CACHE_HEAD + bucket_bytes + MAMBA__ALIGN));
+    c = (mamba_cache *)(void *)base;
+    memset(c, 0, sizeof *c);
+    c->magic = MAMBA__CACHE_MAGIC;
+    c->model = m;
+    mamba__shape_copy(&c->shape, &m->cfg);
+    c->snap_floats = sb / sizeof(float);
+    c->interval = p && p->interval ? p->interval : MAMBA__CACHE_INTERVAL;
+    c->hash = p && p->hash ? p->hash : mamba__cache_hash;
+    c->buckets = (mamba__centry **)(void *)(base + MAMBA__CACHE_HEAD);
+    c->n_buckets = nb;
+    c->pool = base + MAMBA__CACHE_HEAD + bucket_bytes;
+    c->pool_bytes = avail;
+    c->st.bytes_budget = bytes;
+    mamba__cache_reset_pool(c);
+    *out = c;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_new(mamba_cache **out, const mamba_model *m, size_t budget_bytes,
+                                       const mamba_cache_params *p, mamba_error *err) {
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: model is NULL", 0, 0, 0, 0);
+    {   /* refuse a budget that cannot hold one snapshot before allocating it */
+        size_t one = mamba__centry_bytes(mamba_state_bytes(&m->cfg), 1);
+        if (!one) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: bad model config", 0, 0, 0, 0);
+        if (budget_bytes < one)
+            return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_new: a budget of %d bytes holds no snapshot (one needs %d)", 0, 0,
+                              (long long)budget_bytes, (long long)one);
+    }
+    if (!(mem = mamba__serve_alloc(budget_bytes)))
+        return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_new: could not allocate %d bytes", 0, 0, (long long)budget_bytes, 0);
+    st = mamba_cache_init(out, m, mem, budget_bytes, p, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+static int mamba__cache_ok(const mamba_cache *c) { return c && c->magic == MAMBA__CACHE_MAGIC; }
+
+MAMBA_API void mamba_cache_free(mamba_cache *c) {
+    if (mamba__cache_ok(c) && c->owned) { void *mem = c->owned; c->magic = 0; mamba__serve_free(mem); }
+}
+
+MAMBA_API void mamba_cache_clear(mamba_cache *c) {
+    if (mamba__cache_ok(c)) mamba__cache_reset_pool(c);
+}
+
+MAMBA_API void mamba_cache_get_stats(const mamba_cache *c, mamba_cache_stats *out) {
+    if (!out) return;
+    if (!mamba__cache_ok(c)) { memset(out, 0, sizeof *out); return; }
+    *out = c->st;
+    out->bytes_used = c->pool_used + (size_t)(c->pool - (const unsigned char *)c);
+}
+
+static mamba__centry *mamba__cblock_next(const mamba_cache *c, mamba__centry *b) {
+    unsigned char *n = (unsigned char *)b + b->size;
+    return n < c->pool + c->pool_bytes ? (mamba__centry *)(void *)n : NULL;
+}
+
+/* First fit: a used block of exactly `need` bytes (the rest split off), or NULL. */
+static mamba__centry *mamba__cblock_alloc(mamba_cache *c, size_t need) {
+    mamba__centry *b = (mamba__centry *)(void *)c->pool, *n;
+    for (; b; b = mamba__cblock_next(c, b)) {
+        if (b->used || b->size < need) continue;
+        if (b->size - need >= MAMBA__CENTRY_HEAD) {   /* split: the tail stays free */
+            n = (mamba__centry *)(void *)((unsigned char *)b + need);
+            memset(n, 0, sizeof *n);
+            n->size = b->size - need;
+            n->prev_size = need;
+            b->size = need;
+            if (mamba__cblock_next(c, n)) mamba__cblock_next(c, n)->prev_size = n->size;
+        }
+        b->used = 1;
+        c->pool_used += b->size;
+        return b;
+    }
+    return NULL;
+}
+
+static void mamba__cblock_release(mamba_cache *c, mamba__centry *b) {
+    mamba__centry *n = mamba__cblock_next(c, b);
+    c->pool_used -= b->size;
+    b->used = 0;
+    if (n && !n->used) b->size += n->size;                                   /* merge the next */
+    if (b->prev_size) {
+        mamba__centry *p = (mamba__centry *)(void *)((unsigned char *)b - b->prev_size);
+        if (!p->used) { p->size += b->size; b = p; }                          /* into the previous */
+    }
+    if ((n = mamba__cblock_next(c, b))) n->prev_size = b->size;
+}
+
+static void mamba__lru_unlink(mamba_cache *c, mamba__centry *e) {
+    if (e->lru_prev) e->lru_prev->lru_next = e->lru_next; else c->lru_head = e->lru_next;
+    if (e->lru_next) e->lru_next->lru_prev = e->lru_prev; else c->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+static void mamba__lru_front(mamba_cache *c, mamba__centry *e) {
+    e->lru_prev = NULL;
+    e->lru_next = c->lru_head;
+    if (c->lru_head) c->lru_head->lru_prev = e; else c->lru_tail = e;
+    c->lru_head = e;
+}
+
+static void mamba__cache_drop(mamba_cache *c, mamba__centry *e) {
+    mamba__centry **pp = &c->buckets[e->hash & (c->n_buckets - 1)];
+    while (*pp && *pp != e) pp = &(*pp)->hnext;
+    if (*pp) *pp = e->hnext;
+    mamba__lru_unlink(c, e);
+    mamba__cblock_release(c, e);
+    c->st.entries--;
+}
+
+/* The held entry for exactly tokens[0..n) with prefix hash h, or NULL. */
+static mamba__centry *mamba__cache_find(mamba_cache *c, const int *tokens, size_t n, uint64_t h, int count) {
+    mamba__centry *e;
+    for (e = c->buckets[h & (c->n_buckets - 1)]; e; e = e->hnext) {
+        if (e->hash != h || e->n_tokens != n) continue;
+        if (!memcmp(mamba__centry_tokens(e), tokens, n * sizeof(int))) return e;
+        if (count) c->st.collisions++;
+    }
+    return NULL;
+}
+
+MAMBA_API mamba_status mamba_cache_lookup(mamba_cache *c, const int *tokens, size_t n, mamba_state *s, size_t *n_hit) {
+    mamba__centry *best = NULL, *e;
+    uint64_t h = 0;
+    size_t L;
+    if (n_hit) *n_hit = 0;
+    if (!mamba__cache_ok(c) || !n_hit || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &c->shape)) return MAMBA_ERR_SHAPE;
+    c->st.lookups++;
+    for (L = 1; L <= n && c->st.entries; L++) {
+        h = c->hash(h, tokens[L - 1]);
+        if ((e = mamba__cache_find(c, tokens, L, h, 1))) best = e;
+    }
+    if (!best) { mamba_state_reset(s); return MAMBA_OK; }
+    mamba__snap_load(s, mamba__centry_snap(best), best->n_tokens);
+    mamba__lru_unlink(c, best);
+    mamba__lru_front(c, best);
+    c->st.hits++;
+    c->st.hit_tokens += best->n_tokens;
+    *n_hit = best->n_tokens;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_insert(mamba_cache *c, const int *tokens, size_t n, const mamba_state *s) {
+    mamba__centry *e;
+    uint64_t h = 0;
+    size_t i, need;
+    if (!mamba__cache_ok(c) || !tokens || n < 1 || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &c->shape)) return MAMBA_ERR_SHAPE;
+    if (s->n_tokens != (uint64_t)n) return MAMBA_ERR_BADARG;
+    for (i = 0; i < n; i++) h = c->hash(h, tokens[i]);
+    if ((e = mamba__cache_find(c, tokens, n, h, 0))) {   /* held: refresh only */
+        mamba__lru_unlink(c, e);
+        mamba__lru_front(c, e);
+        return MAMBA_OK;
+    }
+    need = mamba__centry_bytes(c->snap_floats * sizeof(float), n);
+    if (!need || need > c->pool_bytes) return MAMBA_ERR_NOMEM;
+    while (!(e = mamba__cblock_alloc(c, need))) {   /* terminates: an empty pool is one free block >= need */
+        mamba__cache_drop(c, c->lru_tail);
+        c->st.evictions++;
+    }
+    e->hash = h;
+    e->n_tokens = n;
+    e->lru_prev = e->lru_next = NULL;
+    memcpy(mamba__centry_tokens(e), tokens, n * sizeof(int));
+    mamba__snap_save(mamba__centry_snap(e), s);
+    e->hnext = c->buckets[h & (c->n_buckets - 1)];
+    c->buckets[h & (c->n_buckets - 1)] = e;
+    mamba__lru_front(c, e);
+    c->st.entries++;
+    c->st.inserts++;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_prefill(mamba_cache *c, const mamba_model *m, mamba_state *s, const int *tokens,
+                                           size_t n, float *logits, size_t *n_hit, mamba_error *err) {
+    size_t k = 0, pos, end;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (n_hit) *n_hit = 0;
+    if (!mamba__cache_ok(c) || !m || m != c->model)
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_prefill: no cache, or the model is not the cache's", 0, 0, 0, 0);
+    if (n < 1 || !logits) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_prefill: needs n >= 1 tokens and logits", 0, 0, 0, 0);
+    st = mamba__check_run(m, s, tokens, n);
+    if (st != MAMBA_OK)
+        return mamba__err(err, st, st == MAMBA_ERR_RANGE ? "mamba_cache_prefill: a token id is out of range"
+                                   : "mamba_cache_prefill: the state is not this model's or has no scratch", 0, 0, 0, 0);
+    mamba_cache_lookup(c, tokens, n - 1, s, &k);
+    pos = k; end = n - 1;
+    while (pos < end) {
+        size_t next = (pos / c->interval + 1) * c->interval;
+        if (next > end || next < pos) next = end;
+        st = mamba_forward(m, s, tokens + pos, next - pos, NULL, MAMBA_LOGITS_NONE);
+        if (st != MAMBA_OK) break;
+        pos = next;
+        mamba_cache_insert(c, tokens, pos, s);   /* best effort: a key larger than the budget is not kept */
+    }
+    if (st == MAMBA_OK) st = mamba_step(m, s, tokens[n - 1], logits);
+    if (st != MAMBA_OK) { mamba_state_reset(s); return mamba__err(err, st, "mamba_cache_prefill: forward failed", 0, 0, 0, 0); }
+    if (n_hit) *n_hit = k;
+    return MAMBA_OK;
+}
+
+/* Workspace layout (each part 64-byte aligned): the struct, the scratch of
+   max_rows rows, `stage` (logit_rows, vocab) for logits that go to scattered
+   rows, done (max_seqs) tokens taken per sequence this call, segs (max_seqs),
+   lrow (max_rows) + ldst (max_rows) logit rows of a round, snap (max_rows). */
+struct mamba_batch {
+    uint32_t magic;
+    mamba_config shape;
+    int max_seqs, max_rows, logit_rows;
+    void *scratch;
+    float *stage;
+    size_t *done;
+    mamba__seg *segs;
+    int *lrow;
+    float **ldst, **snap;
+    void *owned;
+};
+
+static size_t mamba__batch_layout(const mamba_config *c, int max_seqs, int max_rows, unsigned char *base, mamba_batch *b) {
+    size_t sizes[8], off = 0, V, lr;
+    int i;
+    if (!c || max_seqs < 1 || c->vocab_size <= 0 || !mamba_state_bytes(c) || !mamba_scratch_bytes(c, 1)) return 0;
+    if (max_rows <= 0) max_rows = MAMBA__DEFAULT_CHUNK;
+    if (max_rows < max_seqs) max_rows = max_seqs;
+    V = (size_t)c->vocab_size;
+    lr = (size_t)(max_seqs < max_rows ? max_seqs : max_rows);
+    sizes[0] = sizeof(struct mamba_batch);
+    sizes[1] = mamba__scratch_layout(c, max_rows, NULL, NULL);
+    if (!sizes[1] || !mamba__mul(lr, V, &sizes[2]) || !mamba__mul(sizes[2], sizeof(float), &sizes[2])) return 0;
+    sizes[3] = sizeof(size_t) * (size_t)max_seqs;
+    sizes[4] = sizeof(mamba__seg) * (size_t)max_seqs;
+    sizes[5] = sizeof(int) * (size_t)max_rows;
+    sizes[6] = sizeof(float *) * (size_t)max_rows;
+    sizes[7] = sizeof(float *) * (size_t)max_rows;
+    for (i = 0; i < 8; i++) {
+        size_t at = off, n;
+        if (!mamba__add(sizes[i], MAMBA__ALIGN - 1, &n)) return 0;
+        n = n / MAMBA__ALIGN * MAMBA__ALIGN;
+        if (!mamba__add(off, n, &off)) return 0;
+        if (!base) continue;
+        switch (i) {
+        case 0: b = (mamba_batch *)(void *)base; memset(b, 0, sizeof *b); break;
+        case 1: b->scratch = base + at; break;
+        case 2: b->stage = (float *)(void *)(base + at); break;
+        case 3: b->done = (size_t *)(void *)(base + at); break;
+        case 4: b->segs = (mamba__seg *)(void *)(base + at); break;
+        case 5: b->lrow = (int *)(void *)(base + at); break;
+        case 6: b->ldst = (float **)(void *)(base + at); break;
+        default: b->snap = (float **)(void *)(base + at); break;
+        }
+    }
+    if (base) {
+        b->magic = MAMBA__BATCH_MAGIC;
+        mamba__shape_copy(&b->shape, c);
+        b->max_seqs = max_seqs; b->max_rows = max_rows; b->logit_rows = (int)lr;
+    }
+    return off;
+}
+
+MAMBA_API size_t mamba_batch_bytes(const mamba_config *c, int max_seqs, int max_rows) {
+    size_t n = mamba__batch_layout(c, max_seqs, max_rows, NULL, NULL);
+    return n && mamba__add(n, MAMBA__ALIGN, &n) ? n : 0;
+}
+
+MAMBA_API mamba_status mamba_batch_init(mamba_batch **out, const mamba_config *c, int max_seqs, int max_rows,
+                                        void *mem, size_t bytes, mamba_error *err) {
+    size_t need = mamba__batch_layout(c, max_seqs, max_rows, NULL, NULL);
+    unsigned char *p;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: bad config or sizes (max_seqs %d, max_rows %d)", 0, 0, max_seqs, max_rows);
+    if (!(p = mamba__carve(mem, bytes, need)))
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: %d bytes given, mamba_batch_bytes says %d", 0, 0, (long long)bytes,
+                          (long long)(need + MAMBA__ALIGN));
+    mamba__batch_layout(c, max_seqs, max_rows, p, NULL);
+    *out = (mamba_batch *)(void *)p;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_batch_new(mamba_batch **out, const mamba_model *m, int max_seqs, int max_rows, mamba_error *err) {
+    size_t need;
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_new: model is NULL", 0, 0, 0, 0);
+    need = mamba_batch_bytes(&m->cfg, max_seqs, max_rows);
+    if (!need) return mamba_batch_init(out, &m->cfg, max_seqs, max_rows, NULL, 0, err);   /* its message */
+    if (!(mem = mamba__serve_alloc(need))) return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_batch_new: %d bytes", 0, 0, (long long)need, 0);
+    st = mamba_batch_init(out, &m->cfg, max_seqs, max_rows, mem, need, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_batch_free(mamba_batch *b) {
+    if (b && b->magic == MAMBA__BATCH_MAGIC && b->owned) { void *mem = b->owned; b->magic = 0; mamba__serve_free(mem); }
+}
+
+/* Bytes a state's recurrent floats span, for the overlap check. */
+static void mamba__state_span(const mamba_state *s, uintptr_t *lo, uintptr_t *hi) {
+    uintptr_t a = (uintptr_t)s->conv, b = (uintptr_t)s->ssm;
+    uintptr_t ae = a + mamba__conv_floats(s) * sizeof(float), be = b + mamba__ssm_floats(s) * sizeof(float);
+    *lo = a < b ? a : b;
+    *hi = ae > be ? ae : be;
+}
+
+static mamba_status mamba__batch_check(const mamba_model *m, const mamba_batch *b, const mamba_batch_seq *seqs, size_t ns,
+                                       mamba_error *e) {
+    size_t i, j, k;
+    if (!m || !b || b->magic != MAMBA__BATCH_MAGIC)
+        return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: model or batch is NULL or not initialised", 0, 0, 0, 0);
+    if (!mamba__same_shape(&b->shape, &m->cfg))
+        return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: the batch was made for another model shape", 0, 0, 0, 0);
+    if (!ns) return MAMBA_OK;
+    if (!seqs) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs is NULL", 0, 0, 0, 0);
+    if (ns > (size_t)b->max_seqs)
+        return mamba__err(e, MAMBA_ERR_RANGE, "mamba_forward_batch: %d sequences, the batch takes at most %d", 0, 0, (long long)ns, b->max_seqs);
+    for (i = 0; i < ns; i++) {
+        const mamba_batch_seq *q = &seqs[i];
+        if (!q->state) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].state is NULL", 0, 0, (long long)i, 0);
+        if (!mamba__state_shape_is(q->state, &m->cfg))
+            return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: seqs[%d].state is of another model shape", 0, 0, (long long)i, 0);
+        if (q->mode != MAMBA_LOGITS_LAST && q->mode != MAMBA_LOGITS_ALL && q->mode != MAMBA_LOGITS_NONE)
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].mode is not a mamba_logits_mode", 0, 0, (long long)i, 0);
+        if (q->ring && !mamba__ring_ok(q->ring))
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].ring is not a ring", 0, 0, (long long)i, 0);
+        if (q->ring && !mamba__same_shape(&q->ring->shape, &m->cfg))
+            return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: seqs[%d].ring is of another model shape", 0, 0, (long long)i, 0);
+        if (!q->n) continue;
+        if (!q->tokens) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].tokens is NULL", 0, 0, (long long)i, 0);
+        if (q->mode != MAMBA_LOGITS_NONE && !q->logits)
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].logits is NULL", 0, 0, (long long)i, 0);
+        for (k = 0; k < q->n; k++)
+            if (q->tokens[k] < 0 || q->tokens[k] >= m->cfg.vocab_size)
+                return mamba__err(e, MAMBA_ERR_RANGE, "mamba_forward_batch: seqs[%d].tokens[%d] is out of range", 0, 0, (long long)i, (long long)k);
+    }
+    for (i = 0; i < ns; i++) {   /* every state, its memory and every ring once */
+        uintptr_t lo, hi;
+        mamba__state_span(seqs[i].state, &lo, &hi);
+        for (j = i + 1; j < ns; j++) {
+            uintptr_t lo2, hi2;
+            mamba__state_span(seqs[j].state, &lo2, &hi2);
+            if (seqs[i].state == seqs[j].state || (lo < hi2 && lo2 < hi))
+                return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d] and seqs[%d] share a state", 0, 0, (long long)i, (long long)j);
+            if (seqs[i].ring && seqs[i].ring == seqs[j].ring)
+                return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d] and seqs[%d] share a ring", 0, 0, (long long)i, (long long)j);
+        }
+    }
+    return MAMBA_OK;
+}
+
+/* The logits of one round: rows lrow[0..nl) (ascending) go to ldst[]. A run of
+   consecutive rows with consecutive destinations (a sequence in ALL mode) is
+   written in place; the single rows left over (at most one per sequence) go
+   through `stage` in one product and are copied out. */
+static void mamba__batch_logits(const mamba_model *m, mamba_batch *b, mamba__scratch *sc, int nl) {
+    size_t V = (size_t)m->cfg.vocab_size;
+    int i = 0, j, ns = 0;
+    while (i < nl) {
+        for (j = i + 1; j < nl && b->lrow[j] == b->lrow[j - 1] + 1 && b->ldst[j] == b->ldst[j - 1] + V; j++) {}
+        if (j - i >= 2 || (i == 0 && j == nl)) mamba__logits_rows(m, sc, b->lrow + i, 0, j - i, b->ldst[i]);
+        else { b->lrow[ns] = b->lrow[i]; b->ldst[ns] = b->ldst[i]; ns++; }   /* ns <= i: compaction in place */
+        i = j;
+    }
+    if (ns) {
+        mamba__logits_rows(m, sc, b->lrow, 0, ns, b->stage);
+        for (i = 0; i < ns; i++) memcpy(b->ldst[i], b->stage + (size_t)i * V, V * sizeof(float));
+    }
+}
+
+MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b, const mamba_batch_seq *seqs, size_t n_seqs,
+                                           mamba_error *err) {
+    mamba__scratch sc;
+    size_t i, V;
+    mamba_status st;
+    mamba__err_clear(err);
+    st = mamba__batch_check(m, b, seqs, n_seqs, err);
+    if (st != MAMBA_OK || !n_seqs) return st;
+    V = (size_t)m->cfg.vocab_size;
+    mamba__scratch_layout(&m->cfg, b->max_rows, b->scratch, &sc);
+    for (i = 0; i < n_seqs; i++) b->done[i] = 0;
+    for (;;) {   /* rounds: fill up to max_rows rows from the sequences in order */
+        int rows = 0, ns = 0, nl = 0;
+        for (i = 0; i < n_seqs && rows < b->max_rows; i++) {
+            const mamba_batch_seq *p = &seqs[i];
+            size_t left = p->n - b->done[i];
+            int take = left < (size_t)(b->max_rows - rows) ? (int)left : b->max_rows - rows, t;
+            mamba__seg *g = &b->segs[ns];
+            if (!take) continue;
+            g->s = p->state; g->tok = p->tokens + b->done[i]; g->row0 = rows; g->n = take; g->snap = NULL;
+            if (p->ring) {   /* slots for positions +1 .. +take; only the last k survive the round */
+                uint64_t pos0 = p->state->n_tokens;
+                g->snap = b->snap + rows;
+                for (t = 0; t < take; t++) {
+                    float *slot = mamba__ring_slot(p->ring, pos0 + (uint64_t)t + 1);
+                    g->snap[t] = take - t <= p->ring->k ? slot : NULL;
+                }
+            }
+            if (p->mode == MAMBA_LOGITS_ALL)
+                for (t = 0; t < take; t++) { b->lrow[nl] = rows + t; b->ldst[nl++] = p->logits + (b->done[i] + (size_t)t) * V; }
+            else if (p->mode == MAMBA_LOGITS_LAST && b->done[i] + (size_t)take == p->n) { b->lrow[nl] = rows + take - 1; b->ldst[nl++] = p->logits; }
+            b->done[i] += (size_t)take;
+            rows += take;
+            ns++;
+        }
+        if (!rows) break;
+        mamba__forward_rows(m, b->segs, ns, rows, &sc);
+        if (nl) mamba__batch_logits(m, b, &sc, nl);
+    }
+    return MAMBA_OK;
+}
+
 
 /* ==== E. tokenizer ======================================================= */
 
@@ -4138,6 +5087,7 @@ typedef struct mamba__tok_desc {
     int n_prefix, n_suffix;         /* post-processor: ids around the text */
     int prefix[MAMBA__TOK_MAX_AFFIX], suffix[MAMBA__TOK_MAX_AFFIX];
     int bos_id, eos_id;             /* -1 unknown, -2: guess from the added tokens */
+    const mamba__str *dec, *dec_added; /* SentencePiece: what each vocab / added entry decodes to (NULL: byte-level) */
 } mamba__tok_desc;
 
 /* Added tokens are found with a byte trie (first-child / next-sibling). */
@@ -4181,6 +5131,7 @@ struct mamba_tokenizer {
     /* kept only to write the tokenizer back out as GGUF metadata */
     char gguf_pre[24];              /* tokenizer.ggml.pre */
     int meta_unk, meta_pad;         /* unknown/padding_token_id, -1 none */
+    struct mamba__spm *spm;         /* SentencePiece tables (one block), NULL for byte-level BPE */
 };
 
 static uint32_t mamba__tok_hash(const unsigned char *s, size_t n) {
@@ -4275,6 +5226,7 @@ MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *t) {
     if (t->added_text) mamba__hfree(hp, t->added_text);
     mamba__trie_free(hp, &t->trie[0]);
     mamba__trie_free(hp, &t->trie[1]);
+    if (t->spm) mamba__hfree(hp, t->spm);
     for (i = 0; i < t->n_steps; i++)
         if (t->steps[i].literal.p) mamba__hfree(hp, MAMBA__CAST(void *, (char *)(size_t)t->steps[i].literal.p));
     mamba__hfree(hp, t);
@@ -4373,11 +5325,11 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
         if (vidx[id] >= 0)
             MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: id %d is given to two tokens", 0, 0, (long long)id, 0));
         vidx[id] = (int32_t)i;
-        if (!mamba__add(nbytes, d->vocab[i].n, &nbytes)) MAMBA__NOMEM();
+        if (!mamba__add(nbytes, d->dec ? d->dec[i].n : d->vocab[i].n, &nbytes)) MAMBA__NOMEM();
     }
     for (i = 0; i < d->n_added; i++) {
         aidx[d->added[i].id] = (int32_t)i;   /* the last one with an id wins */
-        if (!mamba__add(nbytes, d->added[i].content.n, &nbytes)) MAMBA__NOMEM();
+        if (!mamba__add(nbytes, d->dec_added ? d->dec_added[i].n : d->added[i].content.n, &nbytes)) MAMBA__NOMEM();
     }
 
     /* string -> vocab entry, for the merges */
@@ -4413,13 +5365,17 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
         int bpe = 0;
         t->tok_off[i] = (uint32_t)nbytes;
         if (vidx[i] >= 0) {
-            size_t m = mamba__tok_decode_str(&d->vocab[vidx[i]], t->tok_bytes + nbytes, &bpe);
+            size_t m = d->dec ? d->dec[vidx[i]].n : mamba__tok_decode_str(&d->vocab[vidx[i]], t->tok_bytes + nbytes, &bpe);
+            if (d->dec && m) memcpy(t->tok_bytes + nbytes, d->dec[vidx[i]].p, m);
             t->tok_attr[i] = (uint8_t)(MAMBA__TA_EXISTS | (bpe ? MAMBA__TA_BPE : 0));
             if (aidx[i] < 0) nbytes += m;
         }
         if (aidx[i] >= 0) {
             int dummy;
-            nbytes += mamba__tok_decode_str(&d->added[aidx[i]].content, t->tok_bytes + nbytes, &dummy);
+            if (d->dec_added) {
+                if (d->dec_added[aidx[i]].n) memcpy(t->tok_bytes + nbytes, d->dec_added[aidx[i]].p, d->dec_added[aidx[i]].n);
+                nbytes += d->dec_added[aidx[i]].n;
+            } else nbytes += mamba__tok_decode_str(&d->added[aidx[i]].content, t->tok_bytes + nbytes, &dummy);
             t->tok_attr[i] |= MAMBA__TA_EXISTS | MAMBA__TA_ADDED |
                               ((d->added[aidx[i]].flags & MAMBA__AT_SPECIAL) ? MAMBA__TA_SPECIAL : 0);
         }
@@ -4648,6 +5604,7 @@ typedef struct mamba__enc {
     mamba__heap_ent *heap; size_t heap_cap;
     mamba__wc_ent *wc; uint32_t wc_mask;
     mamba__heap *hp;                /* work memory of this call */
+    const unsigned char *spm_base, *spm_first; /* SentencePiece (HF): the text, the stretch at its start */
 } mamba__enc;
 
 static void mamba__emit(mamba__enc *e, int id) {
@@ -5031,9 +5988,19 @@ static int mamba__is_word_at(const unsigned char *s, size_t n, size_t i, int bef
 
 static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s, size_t n);
 
+/* SentencePiece BPE (E.9) */
+#define MAMBA__DEC_SPM_PERBYTE 0x08000000   /* mamba_decoder.flags: U+FFFD per bad byte (sentencepiece) */
+static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char *s, size_t n);
+static int mamba__spm_is_model(const mamba_tokenizer *t);
+static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
+                                            size_t cap, size_t *n_out, mamba__heap *hp);
+static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n);
+static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n);
+
 /* Text between added tokens: stage 1 -> normalize -> stage 2; stage 2 -> steps. */
 static void mamba__enc_between(mamba__enc *e, int which, const unsigned char *s, size_t n) {
     if (!n || e->st) return;
+    if (e->t->spm) { mamba__spm_hf_between(e, which, s, n); return; }
     if (which == 0) {
         if (e->t->normalizer == MAMBA__NORM_NFC) {
             size_t m;
@@ -5126,7 +6093,7 @@ MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const ch
 }
 
 MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
-                                                 size_t cap, size_t *n_out, mamba_arena *work) {
+                                                    size_t cap, size_t *n_out, mamba_arena *work) {
     mamba__enc e;
     mamba__heap h, *hp = &h;
     const unsigned char *s = (const unsigned char *)text;
@@ -5138,6 +6105,11 @@ MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, co
     if (!t || (!text && len) || (!ids && cap)) return MAMBA_ERR_BADARG;
     mamba__heap_plain(hp);
     h.a = work;
+    if (t->spm && mamba__spm_is_model(t)) {
+        st = mamba__spm_encode_model(t, s ? s : (const unsigned char *)"", len, ids, cap, n_out, hp);
+        if (work) work->used = used0;
+        return st;
+    }
     memset(&e, 0, sizeof e);
     e.t = t; e.ids = ids; e.cap = cap; e.st = MAMBA_OK;
     e.hp = e.nfc.hp = e.norm.hp = hp;
@@ -5170,6 +6142,7 @@ MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, co
         e.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
     }
     for (k = 0; k < t->n_prefix; k++) mamba__emit(&e, t->prefix[k]);
+    e.spm_base = s;
     mamba__enc_stretch(&e, 0, s, len);
     for (k = 0; k < t->n_suffix; k++) mamba__emit(&e, t->suffix[k]);
     mamba__enc_free(&e);
@@ -5204,7 +6177,12 @@ static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, 
         l = mamba__utf8_check(tmp, np + take, &tr);
         if (l > 0) { MAMBA__OUT(tmp, (size_t)l); i = (size_t)l - np; d->n_pending = 0; }
         else if (tr) { memcpy(d->pending, tmp, np + take); d->n_pending = (int)(np + take); return; }
-        else { MAMBA__OUT(rep, 3); i = (size_t)-l > np ? (size_t)-l - np : 0; d->n_pending = 0; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;   /* sentencepiece: one U+FFFD per bad byte */
+            while (r--) MAMBA__OUT(rep, 3);
+            i = (size_t)-l > np ? (size_t)-l - np : 0;
+            d->n_pending = 0;
+        }
     }
     while (i < n) {
         size_t j = i;
@@ -5214,7 +6192,11 @@ static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, 
         l = mamba__utf8_check(p + i, n - i, &tr);
         if (l > 0) { MAMBA__OUT(p + i, (size_t)l); i += (size_t)l; }
         else if (tr) { memcpy(d->pending, p + i, n - i); d->n_pending = (int)(n - i); break; }
-        else { MAMBA__OUT(rep, 3); i += (size_t)-l; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;
+            while (r--) MAMBA__OUT(rep, 3);
+            i += (size_t)-l;
+        }
     }
 #undef MAMBA__OUT
 }
@@ -5224,21 +6206,24 @@ static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
 }
 
 MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
-                                          size_t *n_out) {
+                                           size_t *n_out) {
     mamba_decoder probe;
-    size_t o = 0;
+    size_t o = 0, pn;
     const unsigned char *p;
     if (n_out) *n_out = 0;
     if (!d || !t || (!out && cap)) return MAMBA_ERR_BADARG;
     if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
     if ((d->flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) return MAMBA_OK;
     p = t->tok_bytes + t->tok_off[id];
+    pn = t->tok_off[id + 1] - t->tok_off[id];
     probe = *d;
-    mamba__dec_feed(&probe, p, t->tok_off[id + 1] - t->tok_off[id], NULL, 0, &o);
+    if (t->spm) mamba__spm_dec_adjust(t, id, &probe.flags, d->n_pending, &p, &pn);
+    mamba__dec_feed(&probe, p, pn, NULL, 0, &o);
     if (n_out) *n_out = o;
     if (o > cap) return MAMBA_ERR_RANGE;
     o = 0;
-    mamba__dec_feed(d, p, t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
+    d->flags = probe.flags;
+    mamba__dec_feed(d, p, pn, out, cap, &o);
     return MAMBA_OK;
 }
 
@@ -5246,9 +6231,12 @@ MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t c
     if (n_out) *n_out = 0;
     if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
     if (!d->n_pending) return MAMBA_OK;
-    if (n_out) *n_out = 3;
-    if (cap < 3) return MAMBA_ERR_RANGE;
-    out[0] = (char)0xEF; out[1] = (char)0xBF; out[2] = (char)0xBD;
+    {
+        size_t k, r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? (size_t)d->n_pending : 1;   /* sentencepiece: per byte */
+        if (n_out) *n_out = 3 * r;
+        if (cap < 3 * r) return MAMBA_ERR_RANGE;
+        for (k = 0; k < r; k++) { out[3 * k] = (char)0xEF; out[3 * k + 1] = (char)0xBF; out[3 * k + 2] = (char)0xBD; }
+    }
     d->n_pending = 0;
     return MAMBA_OK;
 }
@@ -5264,11 +6252,21 @@ MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const in
         int id = ids[i];
         if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
         if ((flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) continue;
+        if (t->spm) {
+            const unsigned char *p = t->tok_bytes + t->tok_off[id];
+            size_t pn = t->tok_off[id + 1] - t->tok_off[id];
+            mamba__spm_dec_adjust(t, id, &d.flags, d.n_pending, &p, &pn);
+            mamba__dec_feed(&d, p, pn, out, cap, &o);
+            continue;
+        }
         mamba__dec_feed(&d, t->tok_bytes + t->tok_off[id], t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
     }
     if (d.n_pending) {
-        if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
-        o += 3;
+        int r = (d.flags & MAMBA__DEC_SPM_PERBYTE) ? d.n_pending : 1;   /* sentencepiece: per byte */
+        while (r--) {
+            if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
+            o += 3;
+        }
     }
     if (n_out) *n_out = o;
     return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
@@ -5298,6 +6296,7 @@ MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *tex
             return (int)v - 1;
         h = (h + 1) & t->vhash_mask;
     }
+    if (t->spm && len) return mamba__spm_find_text(t, text, len);   /* a piece as written: "[INST]", "\xE2\x96\x81the" */
     return -1;
 }
 
@@ -5314,6 +6313,729 @@ static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, si
     (*out)->heap = *hp;
     return MAMBA_OK;
 }
+
+/* ---- E.9 SentencePiece BPE (issue 18): tables, encoder, decoder rules -------------
+   One set of tables, two readings:
+     MAMBA__SPM_MODEL  sentencepiece's own semantics, for a tokenizer.model
+                       protobuf and for GGUF "llama" metadata: the normalizer
+                       (dummy prefix, spaces escaped as U+2581), user-defined
+                       pieces matched in the text, then BPE that repeatedly
+                       merges the adjacent pair whose merged piece has the
+                       highest score (the leftmost on ties: sentencepiece's
+                       bpe_model.cc agenda), a heap over a linked list of
+                       symbols; a final piece not in the vocabulary becomes
+                       its UTF-8 bytes (<0xNN> pieces) with byte_fallback.
+     MAMBA__SPM_HF     a Hugging Face tokenizer.json of that kind: added
+                       tokens (the common pipeline), a Prepend/Replace
+                       normalizer or a Metaspace pre-tokenizer, then HF's BPE:
+                       one symbol per character (byte_fallback, fuse_unk),
+                       merges by rank (mamba__bpe_merge).
+   mamba__tok_build makes the common tables (tok_bytes holds what each id
+   decodes to: U+2581 as a space, <0xNN> as its byte, control pieces empty in
+   the MODEL reading); the raw piece texts, scores and types live here. */
+
+#define MAMBA__SPM_MODEL 1
+#define MAMBA__SPM_HF 2
+/* piece types: sentencepiece's ModelProto.SentencePiece.Type = GGUF token_type */
+#define MAMBA__SPT_NORMAL 1
+#define MAMBA__SPT_UNKNOWN 2
+#define MAMBA__SPT_CONTROL 3
+#define MAMBA__SPT_USER 4
+#define MAMBA__SPT_UNUSED 5
+#define MAMBA__SPT_BYTE 6
+/* decoder state kept in the high bits of mamba_decoder.flags */
+#define MAMBA__DEC_SPM_NOBOS 0x10000000   /* no leading U+2581 to drop any more */
+#define MAMBA__DEC_SPM_WS    0x20000000   /* the previous piece had it dropped */
+#define MAMBA__DEC_SPM_OUT   0x40000000   /* something was written (or is pending) */
+
+typedef struct mamba__spm {
+    int mode;                       /* MAMBA__SPM_* */
+    int n;                          /* ids */
+    uint32_t *off;                  /* n + 1 offsets of the raw piece texts */
+    unsigned char *text;
+    float *score;
+    uint8_t *type;                  /* MAMBA__SPT_*, 0 for an id without a piece */
+    uint32_t *hash, hash_mask;      /* raw text -> id + 1 */
+    int32_t byte_id[256];           /* the <0xNN> piece of each byte, -1 */
+    int unk_id;
+    size_t max_len;                 /* longest piece a merge can make, bytes */
+    int add_dummy_prefix, remove_extra_ws, escape_ws, byte_fallback;
+    int add_bos, add_eos, bos_id, eos_id;
+    int has_user;                   /* user-defined pieces are in the tokenizer's trie[0] */
+    int split_ws;                   /* no piece has U+2581 after another character: BPE may run word by word */
+    uint8_t iso[128];               /* ASCII characters in no longer piece: words end on both sides of them */
+    int has_unused;                 /* UNUSED pieces (resegmented: the short-word path leaves those to the agenda) */
+    int hf_prepend, hf_replace;     /* HF normalizer: Prepend U+2581, Replace ' ' -> U+2581 */
+    int hf_meta;                    /* Metaspace pre-tokenizer: 0 none, 1 always, 2 first, 3 never */
+    int hf_split;                   /* Metaspace split */
+    int dec_strip;                  /* HF Strip decoder: leading spaces removed (0 or 1) */
+} mamba__spm;
+
+static uint32_t mamba__spm_hash(const unsigned char *s, size_t n) { return mamba__tok_hash(s, n); }
+static int mamba__spm_is_model(const mamba_tokenizer *t) { return t->spm->mode == MAMBA__SPM_MODEL; }
+
+/* Id of the piece whose raw text is s[0..n), or -1. */
+static int mamba__spm_find(const mamba__spm *sp, const unsigned char *s, size_t n) {
+    uint32_t h = mamba__spm_hash(s, n) & sp->hash_mask, v;
+    while ((v = sp->hash[h]) != 0) {
+        if (sp->off[v] - sp->off[v - 1] == n && !memcmp(sp->text + sp->off[v - 1], s, n)) return (int)v - 1;
+        h = (h + 1) & sp->hash_mask;
+    }
+    return -1;
+}
+
+static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n) {
+    return mamba__spm_find(t->spm, (const unsigned char *)s, n);
+}
+
+/* "<0xNN>" (either case of hex digits) -> NN, else -1. upper: only "<0x%02X>". */
+static int mamba__spm_byte_name(const unsigned char *p, size_t n, int upper) {
+    int v = 0, k;
+    if (n != 6 || p[0] != '<' || p[1] != '0' || p[2] != 'x' || p[5] != '>') return -1;
+    for (k = 3; k < 5; k++) {
+        int c = p[k];
+        if (c >= '0' && c <= '9') v = v * 16 + c - '0';
+        else if (c >= 'A' && c <= 'F') v = v * 16 + c - 'A' + 10;
+        else if (!upper && c >= 'a' && c <= 'f') v = v * 16 + c - 'a' + 10;
+        else return -1;
+    }
+    return v;
+}
+
+/* Length of the longest user-defined piece at s[0..n) (trie of the tokenizer), 0 if none. */
+static size_t mamba__spm_user_match(const mamba__trie *tr, const unsigned char *s, size_t n) {
+    uint32_t node;
+    size_t j = 0, best = 0;
+    if (!n || !tr->n) return 0;
+    node = tr->root[s[0]];
+    while (node) {
+        j++;
+        if (tr->tok[node] >= 0) best = j;
+        if (j >= n) break;
+        node = tr->child[node];
+        while (node && tr->byte[node] != s[j]) node = tr->sib[node];
+    }
+    return best;
+}
+
+/* Where the word that starts at s[i] ends (split_ws): before a U+2581 that
+   follows another character, and on both sides of an isolated ASCII
+   character. No merge crosses such a place, so BPE word by word gives what
+   BPE over the whole text gives. */
+static size_t mamba__spm_word_end(const mamba__spm *sp, const unsigned char *s, size_t i, size_t n) {
+    size_t q;
+    if (i < n && s[i] < 0x80 && sp->iso[s[i]]) return i + 1;
+    for (q = i + 1; q < n; q++) {
+        unsigned c = s[q];
+        if (c < 0x80) { if (sp->iso[c]) return q; continue; }
+        if (c == 0xE2 && q + 3 <= n && s[q + 1] == 0x96 && s[q + 2] == 0x81 &&
+            !(q >= i + 3 && s[q - 3] == 0xE2 && s[q - 2] == 0x96 && s[q - 1] == 0x81)) return q;
+    }
+    return n;
+}
+
+/* What piece text p[0..n) of type ty decodes to, into out (at most n + extra
+   bytes, extra = unk surface length); returns the length. */
+static size_t mamba__spm_dec_text(int mode, int ty, const unsigned char *p, size_t n, const mamba__str *unk_surface,
+                                  unsigned char *out) {
+    size_t i, o = 0;
+    int b = mamba__spm_byte_name(p, n, 0);
+    if (mode == MAMBA__SPM_MODEL) {
+        if (ty == MAMBA__SPT_CONTROL) return 0;
+        if (ty == MAMBA__SPT_UNKNOWN) { if (unk_surface->n) memcpy(out, unk_surface->p, unk_surface->n); return unk_surface->n; }
+        if (ty == MAMBA__SPT_BYTE && b >= 0) { out[0] = (unsigned char)b; return 1; }
+    } else if (b >= 0) {             /* HF's ByteFallback decoder: any <0xNN> token */
+        out[0] = (unsigned char)b;
+        return 1;
+    }
+    for (i = 0; i < n;) {           /* U+2581 -> ' ' (sentencepiece; HF's Replace decoder) */
+        if (n - i >= 3 && p[i] == 0xE2 && p[i + 1] == 0x96 && p[i + 2] == 0x81) { out[o++] = ' '; i += 3; }
+        else out[o++] = p[i++];
+    }
+    return o;
+}
+
+/* Builds a SentencePiece tokenizer from d (vocabulary entries with raw piece
+   texts, and for the HF reading merges and added tokens), each entry's score
+   and type (NULL: 0 and NORMAL), and cfg (mode and flags). */
+static mamba_status mamba__spm_build(mamba__heap *hp, mamba_tokenizer **out, mamba__tok_desc *d, const float *score,
+                                     const uint8_t *type, const mamba__spm *cfg, const mamba__str *unk_surface, mamba_error *e) {
+    mamba_status st = MAMBA_OK;
+    mamba__str *dec = NULL, *dec_added = NULL, none;
+    unsigned char *dbuf = NULL;
+    size_t i, n_ids = 0, total = 0, dn = 0, hcap, bytes, o;
+    mamba__spm *sp = NULL;
+    mamba_tokenizer *t;
+    unsigned char *blk;
+    none.p = ""; none.n = 0;
+    if (!unk_surface) unk_surface = &none;
+    *out = NULL;
+    for (i = 0; i < d->n_vocab; i++) {
+        size_t id = d->vocab_id ? (size_t)d->vocab_id[i] : i;
+        if (id + 1 > n_ids) n_ids = id + 1;
+        if (!mamba__add(total, d->vocab[i].n + unk_surface->n, &total)) return mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+    }
+    for (i = 0; i < d->n_added; i++) {
+        if ((size_t)d->added[i].id + 1 > n_ids) n_ids = (size_t)d->added[i].id + 1;
+        if (!mamba__add(total, d->added[i].content.n, &total)) return mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+    }
+    if (!n_ids || n_ids > MAMBA__TOK_MAX_VOCAB) return mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: empty or absurd vocabulary", 0, 0, 0, 0);
+    dec = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (d->n_vocab + 1)));
+    dec_added = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (d->n_added + 1)));
+    dbuf = MAMBA__CAST(unsigned char *, mamba__halloc(hp, total + 1));
+    if (!dec || !dec_added || !dbuf) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+    for (i = 0; i < d->n_vocab; i++) {
+        int ty = type ? type[i] : MAMBA__SPT_NORMAL;
+        dec[i].p = (const char *)dbuf + dn;
+        dec[i].n = mamba__spm_dec_text(cfg->mode, ty, (const unsigned char *)d->vocab[i].p, d->vocab[i].n, unk_surface, dbuf + dn);
+        dn += dec[i].n;
+    }
+    for (i = 0; i < d->n_added; i++) {
+        dec_added[i].p = (const char *)dbuf + dn;
+        dec_added[i].n = mamba__spm_dec_text(cfg->mode, MAMBA__SPT_USER, (const unsigned char *)d->added[i].content.p,
+                                             d->added[i].content.n, unk_surface, dbuf + dn);
+        dn += dec_added[i].n;
+    }
+    d->dec = dec;
+    d->dec_added = dec_added;
+    st = mamba__tok_build(hp, out, d, e);
+    if (st != MAMBA_OK) goto done;
+    t = *out;
+    n_ids = (size_t)t->n_vocab;
+
+    /* the piece tables: one block (struct, offsets, scores, hash, types, texts) */
+    for (total = 0, i = 0; i < d->n_vocab; i++) total += d->vocab[i].n;
+    for (hcap = 16; hcap < 2 * n_ids + 2; hcap *= 2) {}
+    bytes = mamba__round_up(sizeof(mamba__spm), 16) + (n_ids + 1) * 4 + n_ids * 4 + hcap * 4 + n_ids + total + 1;
+    blk = MAMBA__CAST(unsigned char *, mamba__hcalloc(hp, bytes));
+    if (!blk) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+    sp = MAMBA__CAST(mamba__spm *, (void *)blk);
+    *sp = *cfg;
+    o = mamba__round_up(sizeof(mamba__spm), 16);
+    sp->off = MAMBA__CAST(uint32_t *, (void *)(blk + o)); o += (n_ids + 1) * 4;
+    sp->score = MAMBA__CAST(float *, (void *)(blk + o)); o += n_ids * 4;
+    sp->hash = MAMBA__CAST(uint32_t *, (void *)(blk + o)); o += hcap * 4;
+    sp->type = blk + o; o += n_ids;
+    sp->text = blk + o;
+    sp->hash_mask = (uint32_t)(hcap - 1);
+    sp->n = (int)n_ids;
+    t->spm = sp;
+    t->table_bytes += bytes;
+    {   /* texts by id: vocabulary entries, in id order */
+        int32_t *vidx = MAMBA__CAST(int32_t *, mamba__halloc(hp, n_ids * sizeof(int32_t)));
+        if (!vidx) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+        memset(vidx, 0xFF, n_ids * sizeof(int32_t));
+        for (i = 0; i < d->n_vocab; i++) vidx[d->vocab_id ? (size_t)d->vocab_id[i] : i] = (int32_t)i;
+        for (i = 0, o = 0; i < n_ids; i++) {
+            sp->off[i] = (uint32_t)o;
+            if (vidx[i] < 0) continue;
+            memcpy(sp->text + o, d->vocab[vidx[i]].p, d->vocab[vidx[i]].n);
+            o += d->vocab[vidx[i]].n;
+            sp->score[i] = score ? score[vidx[i]] : 0.0f;
+            sp->type[i] = type ? type[vidx[i]] : (uint8_t)MAMBA__SPT_NORMAL;
+        }
+        sp->off[n_ids] = (uint32_t)o;
+        mamba__hfree(hp, vidx);
+    }
+    for (i = 0; i < d->n_added && cfg->mode == MAMBA__SPM_HF; i++) {   /* HF: added tokens as control / user pieces */
+        int id = d->added[i].id;
+        if (sp->type[id] != MAMBA__SPT_NORMAL) continue;
+        sp->type[id] = (uint8_t)((d->added[i].flags & MAMBA__AT_SPECIAL) ? MAMBA__SPT_CONTROL : MAMBA__SPT_USER);
+    }
+    for (i = 0; i < 256; i++) sp->byte_id[i] = -1;
+    sp->max_len = 0;
+    for (i = 0; i < n_ids; i++) {
+        const unsigned char *p = sp->text + sp->off[i];
+        size_t n = sp->off[i + 1] - sp->off[i];
+        uint32_t h;
+        int b;
+        if (!sp->type[i]) continue;
+        h = mamba__spm_hash(p, n) & sp->hash_mask;
+        while (sp->hash[h]) h = (h + 1) & sp->hash_mask;   /* the vocabulary has no duplicates (mamba__tok_build) */
+        sp->hash[h] = (uint32_t)i + 1;
+        b = mamba__spm_byte_name(p, n, cfg->mode == MAMBA__SPM_HF);
+        if (b >= 0 && (cfg->mode == MAMBA__SPM_HF || sp->type[i] == MAMBA__SPT_BYTE) && sp->byte_id[b] < 0) sp->byte_id[b] = (int32_t)i;
+        if ((sp->type[i] == MAMBA__SPT_NORMAL || sp->type[i] == MAMBA__SPT_USER || sp->type[i] == MAMBA__SPT_UNUSED) && n > sp->max_len)
+            sp->max_len = n;
+        if (sp->type[i] == MAMBA__SPT_UNUSED) sp->has_unused = 1;
+        if (cfg->mode == MAMBA__SPM_MODEL) {
+            if (sp->type[i] == MAMBA__SPT_CONTROL) t->tok_attr[i] |= MAMBA__TA_SPECIAL;
+            if (sp->type[i] == MAMBA__SPT_USER && n) {
+                if (!mamba__trie_add(hp, &t->trie[0], p, n, (int)i)) { st = mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+                sp->has_user = 1;
+            }
+        }
+    }
+    {   /* a merge never makes a piece with U+2581 after another character: then
+           the text splits before each such U+2581 into words that BPE can take
+           one at a time (and cache), with the same result as the whole text */
+        int ws = mamba__spm_find(sp, (const unsigned char *)"\xE2\x96\x81", 3);
+        sp->split_ws = ws >= 0 && sp->type[ws] != MAMBA__SPT_CONTROL && sp->type[ws] != MAMBA__SPT_BYTE &&
+                       sp->type[ws] != MAMBA__SPT_UNKNOWN && (cfg->mode == MAMBA__SPM_HF || cfg->escape_ws);
+        for (i = 0; i < n_ids && sp->split_ws; i++) {
+            const unsigned char *p = sp->text + sp->off[i];
+            size_t n = sp->off[i + 1] - sp->off[i], q;
+            if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE) continue;
+            for (q = 1; q + 3 <= n; q++)   /* (UTF-8: 0xE2 here starts a character) */
+                if (p[q] == 0xE2 && p[q + 1] == 0x96 && p[q + 2] == 0x81 && !(q >= 3 && p[q - 3] == 0xE2 && p[q - 2] == 0x96 && p[q - 1] == 0x81)) {
+                    sp->split_ws = 0;
+                    break;
+                }
+        }
+    }
+    if (sp->split_ws) {   /* ASCII characters no merge can take in ('\n' for Mistral) */
+        int full = 1;
+        for (i = 0; i < 256; i++) full &= sp->byte_id[i] >= 0;
+        for (i = 0; i < 128; i++) sp->iso[i] = (uint8_t)(cfg->mode == MAMBA__SPM_MODEL || (full && t->byte_fallback));
+        for (i = 0; i < n_ids; i++) {
+            const unsigned char *p = sp->text + sp->off[i];
+            size_t n = sp->off[i + 1] - sp->off[i], q;
+            if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE || n < 2) continue;
+            for (q = 0; q < n; q++) if (p[q] < 0x80) sp->iso[p[q]] = 0;
+        }
+        sp->iso[' '] = 0;   /* (' ' stays ' ' without escaping: not worth the case) */
+    }
+    if (cfg->mode == MAMBA__SPM_MODEL) {
+        if (sp->unk_id < 0 || sp->unk_id >= (int)n_ids || sp->type[sp->unk_id] != MAMBA__SPT_UNKNOWN) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "SentencePiece: unk id %d is not an UNKNOWN piece", 0, 0, sp->unk_id, 0);
+            goto done;
+        }
+        if (sp->bos_id >= (int)n_ids || (sp->bos_id >= 0 && sp->type[sp->bos_id] != MAMBA__SPT_CONTROL)) sp->bos_id = -1;
+        if (sp->eos_id >= (int)n_ids || (sp->eos_id >= 0 && sp->type[sp->eos_id] != MAMBA__SPT_CONTROL)) sp->eos_id = -1;
+        t->bos_id = sp->bos_id;
+        t->eos_id = sp->eos_id;
+        t->n_prefix = t->n_suffix = 0;
+        if (sp->add_bos && sp->bos_id >= 0) t->prefix[t->n_prefix++] = sp->bos_id;
+        if (sp->add_eos && sp->eos_id >= 0) t->suffix[t->n_suffix++] = sp->eos_id;
+        t->meta_unk = sp->unk_id;
+    } else {
+        sp->unk_id = t->unk_id;
+        sp->bos_id = t->bos_id;
+        sp->eos_id = t->eos_id;
+        sp->add_bos = t->n_prefix == 1 && t->prefix[0] == t->bos_id;
+        t->meta_unk = t->unk_id;
+    }
+    t->meta_pad = -1;
+    strcpy(t->gguf_pre, "default");
+    for (i = 0; i < 2; i++) {   /* (mamba__tok_build counted the first bytes before the user pieces went in) */
+        int b;
+        t->trie[i].n_first = 0;
+        for (b = 0; b < 256; b++)
+            if (t->trie[i].root[b]) {
+                if (t->trie[i].n_first < 3) t->trie[i].first[t->trie[i].n_first] = (uint8_t)b;
+                t->trie[i].n_first++;
+            }
+        for (b = t->trie[i].n_first; b > 0 && b < 3; b++) t->trie[i].first[b] = t->trie[i].first[0];
+    }
+done:
+    d->dec = d->dec_added = NULL;
+    if (dec) mamba__hfree(hp, dec);
+    if (dec_added) mamba__hfree(hp, dec_added);
+    if (dbuf) mamba__hfree(hp, dbuf);
+    if (st != MAMBA_OK && *out) { mamba_tokenizer_free(*out); *out = NULL; }
+    return st;
+}
+
+/* ---- the MODEL reading's encoder ----------------------------------------------- */
+
+typedef struct mamba__spm_sym { uint32_t start, len; int32_t prev, next; int frozen; } mamba__spm_sym;
+typedef struct mamba__spm_pair { float score; int32_t left, right; uint32_t size; } mamba__spm_pair;
+
+typedef struct mamba__spm_enc {
+    const mamba__spm *sp;
+    const unsigned char *nb;        /* normalized text */
+    mamba__spm_sym *sym;
+    mamba__spm_pair *heap;
+    size_t hn, hcap;
+    uint32_t *rev;                  /* UNUSED pieces: left length of the merge that made them */
+    mamba__heap *hp;
+    int *ids;
+    size_t cap, n;
+    mamba_status st;
+    mamba__wc_ent *wc;              /* words already seen (split_ws), or NULL */
+    uint32_t wc_mask;
+    int32_t rec[MAMBA__WC_IDS];     /* the ids of the current word, while they fit */
+    size_t n_rec;
+} mamba__spm_enc;
+
+/* a below b in the agenda: lower score, or the same score further right */
+static int mamba__spm_below(const mamba__spm_pair *a, const mamba__spm_pair *b) {
+    return a->score < b->score || (a->score == b->score && a->left > b->left);
+}
+
+static void mamba__spm_pair_add(mamba__spm_enc *x, int32_t l, int32_t r) {
+    const mamba__spm *sp = x->sp;
+    mamba__spm_pair p;
+    size_t size, i;
+    int id, ty;
+    if (l < 0 || r < 0 || x->sym[l].frozen || x->sym[r].frozen) return;
+    size = (size_t)x->sym[l].len + x->sym[r].len;
+    if (size > sp->max_len) return;
+    id = mamba__spm_find(sp, x->nb + x->sym[l].start, size);
+    if (id < 0) return;
+    ty = sp->type[id];
+    if (ty != MAMBA__SPT_NORMAL && ty != MAMBA__SPT_USER && ty != MAMBA__SPT_UNUSED) return;
+    if (ty == MAMBA__SPT_UNUSED) {
+        if (!x->rev && !(x->rev = MAMBA__CAST(uint32_t *, mamba__hcalloc(x->hp, sizeof(uint32_t) * (size_t)sp->n)))) { x->st = MAMBA_ERR_NOMEM; return; }
+        x->rev[id] = x->sym[l].len;
+    }
+    if (!mamba__tok_grow(x->hp, &x->heap, &x->hcap, x->hn + 1, sizeof(mamba__spm_pair))) { x->st = MAMBA_ERR_NOMEM; return; }
+    p.score = sp->score[id]; p.left = l; p.right = r; p.size = (uint32_t)size;
+    for (i = x->hn++; i > 0; ) {
+        size_t q = (i - 1) / 2;
+        if (!mamba__spm_below(&x->heap[q], &p)) break;
+        x->heap[i] = x->heap[q];
+        i = q;
+    }
+    x->heap[i] = p;
+}
+
+static mamba__spm_pair mamba__spm_pop(mamba__spm_enc *x) {
+    mamba__spm_pair top = x->heap[0], last = x->heap[--x->hn];
+    size_t i = 0, n = x->hn;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && mamba__spm_below(&x->heap[c], &x->heap[c + 1])) c++;
+        if (!mamba__spm_below(&last, &x->heap[c])) break;
+        x->heap[i] = x->heap[c];
+        i = c;
+    }
+    if (n) x->heap[i] = last;
+    return top;
+}
+
+static void mamba__spm_emit(mamba__spm_enc *x, int id) {
+    if (x->n < x->cap) x->ids[x->n] = id;
+    x->n++;
+    if (x->n_rec < MAMBA__WC_IDS) x->rec[x->n_rec] = id;
+    x->n_rec++;
+}
+
+/* A final symbol to ids: UNUSED pieces split back into the merge that made
+   them, unknown ones into their bytes (byte_fallback) or the unk id. */
+static void mamba__spm_resegment(mamba__spm_enc *x, const unsigned char *p, size_t n) {
+    const mamba__spm *sp = x->sp;
+    int id = mamba__spm_find(sp, p, n);
+    size_t k;
+    if (id >= 0 && sp->type[id] == MAMBA__SPT_UNUSED && x->rev && x->rev[id] && x->rev[id] < n) {
+        size_t l = x->rev[id];
+        mamba__spm_resegment(x, p, l);
+        mamba__spm_resegment(x, p + l, n - l);
+        return;
+    }
+    if (id < 0) id = sp->unk_id;
+    if (sp->type[id] == MAMBA__SPT_UNKNOWN && sp->byte_fallback) {
+        for (k = 0; k < n; k++) mamba__spm_emit(x, sp->byte_id[p[k]] >= 0 ? sp->byte_id[p[k]] : sp->unk_id);
+        return;
+    }
+    mamba__spm_emit(x, id);
+}
+
+#ifndef MAMBA__SPM_SMALL
+#define MAMBA__SPM_SMALL 24   /* words up to this many symbols: a quadratic scan, else the agenda */
+#endif
+
+/* BPE over the normalized text nb[a..b): symbols (user-defined pieces frozen,
+   else characters), the agenda, then the final pieces to ids. */
+static void mamba__spm_word(mamba__spm_enc *x, const mamba_tokenizer *t, size_t a, size_t b) {
+    const mamba__spm *sp = x->sp;
+    const unsigned char *nb = x->nb;
+    mamba__wc_ent *c = NULL;
+    size_t i, ns = 0;
+    int32_t h;
+    if (x->wc && b - a <= MAMBA__WC_KEY) {
+        uint32_t hs = mamba__hash_short(nb + a, b - a);
+        c = &x->wc[hs & x->wc_mask];
+        if (c->hash == hs && c->len == b - a && !memcmp(c->key, nb + a, b - a)) {
+            for (i = 0; i < c->n_ids; i++) mamba__spm_emit(x, c->ids[i]);
+            return;
+        }
+        c->len = 0;
+        c->hash = hs;
+    }
+    x->n_rec = 0;
+    x->hn = 0;
+    for (i = a; i < b;) {
+        size_t l = sp->has_user ? mamba__spm_user_match(&t->trie[0], nb + i, b - i) : 0;
+        mamba__spm_sym *y = &x->sym[ns];
+        y->frozen = l > 0;
+        if (!l) {
+            int tr, k = mamba__utf8_check(nb + i, b - i, &tr);
+            l = k > 0 ? (size_t)k : 1;
+        }
+        y->start = (uint32_t)i; y->len = (uint32_t)l;
+        y->prev = (int32_t)ns - 1;
+        i += l;
+        y->next = i < b ? (int32_t)ns + 1 : -1;
+        ns++;
+    }
+    if (ns <= MAMBA__SPM_SMALL && !sp->has_unused) {   /* a short word: scan for the best pair, no agenda */
+        uint32_t st[MAMBA__SPM_SMALL], ln[MAMBA__SPM_SMALL];
+        float sc[MAMBA__SPM_SMALL];
+        uint8_t fr[MAMBA__SPM_SMALL], ok[MAMBA__SPM_SMALL];
+        size_t m = ns, k;
+        for (i = 0; i < ns; i++) { st[i] = x->sym[i].start; ln[i] = x->sym[i].len; fr[i] = (uint8_t)x->sym[i].frozen; }
+#define MAMBA__SPM_PAIR(q) do { ok[q] = 0; \
+            if (!fr[q] && !fr[(q) + 1] && (size_t)ln[q] + ln[(q) + 1] <= sp->max_len) { \
+                int id_ = mamba__spm_find(sp, nb + st[q], (size_t)ln[q] + ln[(q) + 1]); \
+                if (id_ >= 0 && (sp->type[id_] == MAMBA__SPT_NORMAL || sp->type[id_] == MAMBA__SPT_USER)) { ok[q] = 1; sc[q] = sp->score[id_]; } \
+            } } while (0)
+        for (i = 0; i + 1 < m; i++) MAMBA__SPM_PAIR(i);
+        for (;;) {   /* the highest score, the leftmost of equal ones: the agenda's order */
+            size_t best = m;
+            for (i = 0; i + 1 < m; i++) if (ok[i] && (best == m || sc[i] > sc[best])) best = i;
+            if (best == m) break;
+            ln[best] += ln[best + 1];
+            for (k = best + 1; k + 1 < m; k++) { st[k] = st[k + 1]; ln[k] = ln[k + 1]; fr[k] = fr[k + 1]; ok[k] = ok[k + 1]; sc[k] = sc[k + 1]; }
+            m--;
+            if (best > 0) MAMBA__SPM_PAIR(best - 1);
+            if (best + 1 < m) MAMBA__SPM_PAIR(best);
+        }
+#undef MAMBA__SPM_PAIR
+        for (i = 0; i < m && x->st == MAMBA_OK; i++) mamba__spm_resegment(x, nb + st[i], ln[i]);
+        ns = 0;   /* (done) */
+    }
+    for (i = 1; i < ns && x->st == MAMBA_OK; i++) mamba__spm_pair_add(x, (int32_t)i - 1, (int32_t)i);
+    while (x->hn && x->st == MAMBA_OK) {
+        mamba__spm_pair top = mamba__spm_pop(x);
+        mamba__spm_sym *l = &x->sym[top.left], *r = &x->sym[top.right];
+        if (!l->len || !r->len || l->len + r->len != top.size) continue;   /* stale */
+        l->len += r->len;
+        l->next = r->next;
+        if (r->next >= 0) x->sym[r->next].prev = top.left;
+        r->len = 0;
+        mamba__spm_pair_add(x, l->prev, top.left);
+        mamba__spm_pair_add(x, top.left, l->next);
+    }
+    for (h = 0; ns && h != -1 && x->st == MAMBA_OK; h = x->sym[h].next) mamba__spm_resegment(x, nb + x->sym[h].start, x->sym[h].len);
+    if (c && x->st == MAMBA_OK && x->n_rec <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)(b - a);
+        c->n_ids = (uint8_t)x->n_rec;
+        memcpy(c->key, nb + a, b - a);
+        memcpy(c->ids, x->rec, x->n_rec * sizeof(int32_t));
+    }
+}
+
+static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
+                                            size_t cap, size_t *n_out, mamba__heap *hp) {
+    const mamba__spm *sp = t->spm;
+    static const unsigned char ws[3] = {0xE2, 0x96, 0x81}, rep[3] = {0xEF, 0xBF, 0xBD};
+    mamba__spm_enc x;
+    unsigned char *nb = NULL;
+    size_t nn = 0, i = 0, ncap;
+    int k;
+    memset(&x, 0, sizeof x);
+    x.sp = sp; x.hp = hp; x.ids = ids; x.cap = cap; x.st = MAMBA_OK;
+    for (k = 0; k < t->n_prefix; k++) mamba__spm_emit(&x, t->prefix[k]);
+    if (len > ((size_t)0x7FFFFFF0u - 3) / 3) return MAMBA_ERR_LIMIT;   /* symbol offsets are 32-bit */
+    if (sp->remove_extra_ws) while (i < len && s[i] == ' ') i++;
+    if (i < len) {
+        int prev_space = sp->remove_extra_ws;
+        ncap = 3 * (len - i) + 3;
+        if (!(nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap)))) return MAMBA_ERR_NOMEM;
+        if (sp->add_dummy_prefix) { if (sp->escape_ws) { memcpy(nb, ws, 3); nn = 3; } else nb[nn++] = ' '; }
+        while (i < len) {   /* normalize_prefix: a user-defined piece as it is, else one character */
+            const unsigned char *p = s + i;
+            size_t pl = sp->has_user ? mamba__spm_user_match(&t->trie[0], s + i, len - i) : 0, used, q;
+            if (pl) used = pl;
+            else {
+                int tr, l = mamba__utf8_check(s + i, len - i, &tr);
+                if (l > 0) { pl = used = (size_t)l; }
+                else { p = rep; pl = 3; used = 1; }   /* a malformed byte: U+FFFD, one byte consumed */
+            }
+            if (sp->remove_extra_ws && prev_space) while (pl && *p == ' ') { p++; pl--; }
+            if (pl) {
+                for (q = 0; q < pl; q++) {
+                    if (p[q] == ' ' && sp->escape_ws) { memcpy(nb + nn, ws, 3); nn += 3; }
+                    else nb[nn++] = p[q];
+                }
+                prev_space = p[pl - 1] == ' ';
+            }
+            i += used;
+        }
+        if (sp->remove_extra_ws) {
+            if (sp->escape_ws) while (nn >= 3 && !memcmp(nb + nn - 3, ws, 3)) nn -= 3;
+            else while (nn && nb[nn - 1] == ' ') nn--;
+        }
+    }
+    if (nn) {
+        x.nb = nb;
+        if (!(x.sym = MAMBA__CAST(mamba__spm_sym *, mamba__halloc(hp, sizeof(mamba__spm_sym) * nn)))) { mamba__hfree(hp, nb); return MAMBA_ERR_NOMEM; }
+        if (nn >= MAMBA__WC_MIN && sp->split_ws) {   /* a cache of words, as the byte-level path has */
+            size_t n_wc = 256;
+            while (n_wc < 16384 && n_wc * 16 < nn) n_wc *= 2;
+            x.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
+            x.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
+        }
+        if (!sp->split_ws) mamba__spm_word(&x, t, 0, nn);
+        else
+            for (i = 0; i < nn && x.st == MAMBA_OK;) {
+                size_t e2 = mamba__spm_word_end(sp, nb, i, nn);
+                mamba__spm_word(&x, t, i, e2);
+                i = e2;
+            }
+    }
+    for (k = 0; k < t->n_suffix; k++) mamba__spm_emit(&x, t->suffix[k]);
+    if (x.sym) mamba__hfree(hp, x.sym);
+    if (x.wc) mamba__hfree(hp, x.wc);
+    if (x.heap) mamba__hfree(hp, x.heap);
+    if (x.rev) mamba__hfree(hp, x.rev);
+    if (nb) mamba__hfree(hp, nb);
+    if (x.st != MAMBA_OK) return x.st;
+    if (n_out) *n_out = x.n;
+    return x.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
+}
+
+/* ---- the HF reading's stretches between added tokens --------------------------- */
+
+/* One word: a symbol per character (its piece, else its <0xNN> bytes, else
+   unk, fused when fuse_unk), then merges by rank. As HF's BPE::merge_word. */
+static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) {
+    const mamba_tokenizer *t = e->t;
+    const mamba__spm *sp = t->spm;
+    size_t i = 0, m = 0, k;
+    int unk = 0;
+    mamba__wc_ent *c = NULL;
+    if (!n || e->st) return;
+    if (e->wc && n <= MAMBA__WC_KEY) {
+        uint32_t h = mamba__hash_short(s, n);
+        c = &e->wc[h & e->wc_mask];
+        if (c->hash == h && c->len == n && !memcmp(c->key, s, n)) {
+            for (i = 0; i < c->n_ids; i++) mamba__emit(e, c->ids[i]);
+            return;
+        }
+        c->len = 0;
+        c->hash = h;
+    }
+    if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
+    if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, n + 1, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
+    while (i < n) {
+        int tr, l = mamba__utf8_check(s + i, n - i, &tr), id, ok;
+        if (l < 0) l = 1;   /* (the text was made valid UTF-8 before) */
+        id = mamba__spm_find(sp, s + i, (size_t)l);
+        if (id >= 0 && sp->type[id]) {
+            if (unk) { e->sym[m++] = t->unk_id; unk = 0; }
+            e->sym[m++] = id;
+        } else {
+            ok = t->byte_fallback;
+            for (k = 0; ok && k < (size_t)l; k++) ok = sp->byte_id[s[i + k]] >= 0;
+            if (ok) {   /* (HF leaves a pending unk pending here) */
+                for (k = 0; k < (size_t)l; k++) e->sym[m++] = sp->byte_id[s[i + k]];
+            } else if (t->unk_id >= 0) {
+                if (unk && !t->fuse_unk) e->sym[m++] = t->unk_id;
+                unk = 1;
+            }
+        }
+        i += (size_t)l;
+    }
+    if (unk) e->sym[m++] = t->unk_id;
+    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
+                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
+        e->st = MAMBA_ERR_NOMEM;
+        return;
+    }
+    m = mamba__bpe_merge(e, m);
+    if (e->st) return;
+    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
+    if (c && m <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)n;
+        c->n_ids = (uint8_t)m;
+        memcpy(c->key, s, n);
+        memcpy(c->ids, e->sym, m * sizeof(int32_t));
+    }
+}
+
+/* A piece for HF's BPE: word by word where no merge can cross a word (split_ws). */
+static void mamba__spm_hf_bpe(mamba__enc *e, const unsigned char *s, size_t n) {
+    size_t i;
+    if (!e->t->spm->split_ws) { mamba__spm_hf_word(e, s, n); return; }
+    for (i = 0; i < n && !e->st;) {
+        size_t e2 = mamba__spm_word_end(e->t->spm, s, i, n);
+        mamba__spm_hf_word(e, s + i, e2 - i);
+        i = e2;
+    }
+}
+
+/* The Metaspace pre-tokenizer: ' ' -> U+2581, U+2581 prepended (always, or
+   only at the start of the text: prepend_scheme first), split before each
+   U+2581 when split is set. */
+static void mamba__spm_hf_pretok(mamba__enc *e, const unsigned char *s, size_t n, int first) {
+    const mamba__spm *sp = e->t->spm;
+    mamba__tbuf *b = &e->pre[0];
+    size_t i, from;
+    if (!sp->hf_meta) { mamba__spm_hf_bpe(e, s, n); return; }
+    b->n = 0;
+    if ((sp->hf_meta == 1 || (sp->hf_meta == 2 && first)) && !(n >= 3 && s[0] == 0xE2 && s[1] == 0x96 && s[2] == 0x81) &&
+        !(n && s[0] == ' ') && !mamba__tbuf_put(b, "\xE2\x96\x81", 3)) { e->st = MAMBA_ERR_NOMEM; return; }
+    for (i = 0, from = 0; i <= n; i++) {
+        if (i < n && s[i] != ' ') continue;
+        if (!mamba__tbuf_put(b, s + from, i - from) || (i < n && !mamba__tbuf_put(b, "\xE2\x96\x81", 3))) { e->st = MAMBA_ERR_NOMEM; return; }
+        from = i + 1;
+    }
+    if (!sp->hf_split) { mamba__spm_hf_bpe(e, b->p, b->n); return; }
+    for (i = 0, from = 0; i + 3 <= b->n; i++)
+        if (b->p[i] == 0xE2 && b->p[i + 1] == 0x96 && b->p[i + 2] == 0x81 && i > from) {
+            mamba__spm_hf_bpe(e, b->p + from, i - from);
+            from = i;
+        }
+    mamba__spm_hf_bpe(e, b->p + from, b->n - from);
+}
+
+/* Hooked into mamba__enc_between: stage 1 (between raw-matched added tokens)
+   -> Prepend/Replace normalizer -> stage 2 -> Metaspace -> BPE. */
+static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char *s, size_t n) {
+    const mamba__spm *sp = e->t->spm;
+    if (which == 0) {
+        int first = s == e->spm_base;
+        if (sp->hf_prepend || sp->hf_replace) {
+            mamba__tbuf *b = &e->norm;
+            size_t i, from;
+            b->n = 0;
+            if (sp->hf_prepend && !mamba__tbuf_put(b, "\xE2\x96\x81", 3)) { e->st = MAMBA_ERR_NOMEM; return; }
+            for (i = 0, from = 0; i <= n; i++) {
+                if (i < n && (s[i] != ' ' || !sp->hf_replace)) continue;
+                if (!mamba__tbuf_put(b, s + from, i - from) || (i < n && !mamba__tbuf_put(b, "\xE2\x96\x81", 3))) { e->st = MAMBA_ERR_NOMEM; return; }
+                from = i + 1;
+            }
+            s = b->p;
+            n = b->n;
+        }
+        e->spm_first = first ? s : NULL;
+        mamba__enc_stretch(e, 1, s, n);
+    } else {
+        mamba__spm_hf_pretok(e, s, n, e->spm_first == s);
+    }
+}
+
+/* ---- decoding: the leading space ------------------------------------------------ */
+
+/* Hooked into both decoders before a token's bytes p[0..n) are written:
+   sentencepiece drops the U+2581 that starts the first piece (the dummy
+   prefix; byte and control pieces aside); HF's Strip decoder drops the
+   first character of the output if it is a space. *flags carries the state. */
+static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n) {
+    const mamba__spm *sp = t->spm;
+    if (sp->mode == MAMBA__SPM_MODEL) *flags |= MAMBA__DEC_SPM_PERBYTE;
+    if (sp->mode == MAMBA__SPM_HF) {
+        if (sp->dec_strip && !(*flags & MAMBA__DEC_SPM_OUT) && !pending && *n && **p == ' ') { (*p)++; (*n)--; *flags |= MAMBA__DEC_SPM_OUT; }
+        if (*n) *flags |= MAMBA__DEC_SPM_OUT;   /* (Strip looks at the first character of the whole output only) */
+        return;
+    }
+    if (id < sp->n && sp->type[id] == MAMBA__SPT_BYTE) { *flags |= MAMBA__DEC_SPM_OUT; return; }
+    if ((*flags & (MAMBA__DEC_SPM_WS | MAMBA__DEC_SPM_OUT)) || pending) *flags |= MAMBA__DEC_SPM_NOBOS;
+    *flags &= ~MAMBA__DEC_SPM_WS;
+    if (id < sp->n && sp->type[id] != MAMBA__SPT_CONTROL && sp->type[id] != MAMBA__SPT_UNKNOWN &&
+        !(*flags & MAMBA__DEC_SPM_NOBOS) && (sp->add_dummy_prefix || sp->remove_extra_ws)) {
+        const unsigned char *raw = sp->text + sp->off[id];
+        if (sp->off[id + 1] - sp->off[id] >= 3 && raw[0] == 0xE2 && raw[1] == 0x96 && raw[2] == 0x81 && *n && **p == ' ') {
+            (*p)++; (*n)--;
+            if (!sp->remove_extra_ws) *flags |= MAMBA__DEC_SPM_WS;
+        }
+    }
+    if (*n) *flags |= MAMBA__DEC_SPM_OUT;
+}
+/* ---- end of E.9 ---------------------------------------------------------------- */
 
 /* ==== F. formats: bytes -> config, tensor table, tokenizer description === */
 
@@ -5670,7 +7392,7 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
     return 1;
 }
 
-/* ---- F.2 tensor table --------------------------------------------------- */
+/* ---- F.2 tensor table and the model description (the format seam) ------ */
 
 #define MAMBA__MAX_NDIM 8
 
@@ -5728,6 +7450,57 @@ static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error 
         if (!strcmp(names[i], names[i - 1])) { st = mamba__err(e, MAMBA_ERR_FORMAT, "tensor %s appears twice", names[i], 0, 0, 0); break; }
     mamba__hfree(hp, names);
     return st;
+}
+
+/* -- the seam between formats and the model ------------------------------
+   Every model format is one reader that fills a mamba__desc: the config, the
+   tensor table under Hugging Face names and shapes (data pointing into bytes
+   the model keeps alive, see mamba__add_blob), and the model's name. One
+   builder (mamba__build, section G) then checks the config, binds the tensors
+   to layers and validates them, whatever the format. A reader has two entry
+   points, from memory and from a path, and a claim for each (may it read
+   these bytes / this path?); section G lists the readers in mamba__formats.
+   A reader may allocate from m->heap and register input bytes with
+   mamba__add_blob; it must not touch the rest of the model. To add a format
+   (as F.6's PyTorch and Mistral readers): write its reader in section F, add
+   one line to mamba__formats, and nothing else changes. */
+typedef struct mamba__desc {
+    mamba_config cfg;       /* complete: the builder only checks it           */
+    int tie_explicit;       /* config.json says tie_word_embeddings itself    */
+    char name[96];          /* e.g. GGUF general.name; "" if none             */
+    mamba__tensors ts;      /* ts.hp = &m->heap (set by the loader)           */
+    int as_file;            /* the path is a weights file whatever its suffix  */
+} mamba__desc;
+
+/* Keeps bytes alive for the model's lifetime (mmap'd or read file, or the
+   caller's buffer) and counts them as input for the default allocation cap.
+   path: for messages, copied; NULL for memory. */
+static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__halloc(hp, sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
+    char **np = MAMBA__CAST(char **, mamba__halloc(hp, sizeof(char *) * (size_t)(m->n_blobs + 1)));
+    char *p = NULL;
+    if (path) {
+        size_t n = strlen(path) + 1;
+        p = MAMBA__CAST(char *, mamba__halloc(hp, n));
+        if (p) memcpy(p, path, n);
+    }
+    if (!nb || !np || (path && !p)) {
+        if (nb) mamba__hfree(hp, nb);
+        if (np) mamba__hfree(hp, np);
+        if (p) mamba__hfree(hp, p);
+        return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    }
+    if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
+    if (m->blobs) mamba__hfree(hp, m->blobs);
+    if (m->paths) mamba__hfree(hp, m->paths);
+    nb[m->n_blobs] = *b;
+    np[m->n_blobs] = p;
+    m->blobs = nb;
+    m->paths = np;
+    m->n_blobs++;
+    hp->input += b->size;
+    return MAMBA_OK;
 }
 
 /* ---- F.3 Hugging Face files: safetensors, config.json, tokenizer.json ---- */
@@ -5998,7 +7771,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
             MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
             MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
             c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
-            c->norm_before_gate = mamba__cfg_bool(&j, root, "norm_before_gate", 0);
+            c->norm_before_gate = 0;   /* hook: ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
         } else {
             MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
             MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
@@ -6269,6 +8042,108 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
     return mamba__tj_fail(x, ty ? MAMBA_ERR_UNSUPPORTED : MAMBA_ERR_FORMAT, ty ? "tokenizer.json: unsupported post_processor %s" : "tokenizer.json: post_processor without a type%s", ty);
 }
 
+/* ---- SentencePiece (issue 18): the tokenizer.json reading ------------------------- */
+
+static int mamba__spm_is_ws_str(mamba__tj *x, uint32_t t) { return mamba__tj_is(x, t, "\xE2\x96\x81"); }
+
+/* Is this tokenizer.json SentencePiece-style (Metaspace, or the legacy
+   Prepend/Replace normalizer, or a ByteFallback/Metaspace decoder)? */
+static int mamba__spm_json_kind(mamba__tj *x) {
+    uint32_t p = mamba__json_get(&x->j, 0, "pre_tokenizer"), dec = mamba__json_get(&x->j, 0, "decoder"), ty, a, i, k;
+    if (mamba__tj_is(x, mamba__tj_type(x, p), "Metaspace")) return 1;
+    ty = mamba__tj_type(x, dec);
+    if (mamba__tj_is(x, ty, "Metaspace")) return 1;
+    if (mamba__tj_is(x, ty, "Sequence") && (a = mamba__json_get(&x->j, dec, "decoders")) != 0 && x->j.tok[a].type == MAMBA__J_ARR)
+        for (i = a + 1, k = 0; k < x->j.tok[a].size; k++, i = x->j.tok[i].next)
+            if (mamba__tj_is(x, mamba__tj_type(x, i), "ByteFallback") || mamba__tj_is(x, mamba__tj_type(x, i), "Replace")) return 1;
+    return 0;
+}
+
+static mamba_status mamba__spm_json_norm(mamba__tj *x, uint32_t p, mamba__spm *cfg, int depth) {
+    uint32_t ty, a, i, k, pat;
+    if (mamba__tj_null(x, p)) return MAMBA_OK;
+    ty = mamba__tj_type(x, p);
+    if (mamba__tj_is(x, ty, "Sequence") && depth < 4 && (a = mamba__json_get(&x->j, p, "normalizers")) != 0 && x->j.tok[a].type == MAMBA__J_ARR) {
+        for (i = a + 1, k = 0; k < x->j.tok[a].size; k++, i = x->j.tok[i].next) {
+            mamba_status st = mamba__spm_json_norm(x, i, cfg, depth + 1);
+            if (st != MAMBA_OK) return st;
+        }
+        return MAMBA_OK;
+    }
+    if (mamba__tj_is(x, ty, "Prepend") && mamba__spm_is_ws_str(x, mamba__json_get(&x->j, p, "prepend")) && !cfg->hf_replace) {
+        cfg->hf_prepend = 1;
+        return MAMBA_OK;
+    }
+    if (mamba__tj_is(x, ty, "Replace") && (pat = mamba__json_get(&x->j, p, "pattern")) != 0 &&
+        mamba__tj_is(x, mamba__json_get(&x->j, pat, "String"), " ") && mamba__spm_is_ws_str(x, mamba__json_get(&x->j, p, "content"))) {
+        cfg->hf_replace = 1;
+        return MAMBA_OK;
+    }
+    return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported normalizer %s for a SentencePiece-style tokenizer (Prepend then Replace of U+2581 only)", ty);
+}
+
+/* Called by mamba_tokenizer_load_json once model and added tokens are in d. */
+static mamba_status mamba__spm_load_json(mamba__heap *hp, mamba__tj *x, mamba__tok_desc *d, mamba_tokenizer **out, mamba_error *err) {
+    mamba__spm cfg;
+    uint32_t p, ty, a, i, k;
+    size_t z;
+    mamba_status st;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mode = MAMBA__SPM_HF;
+    if (d->ignore_merges) return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: ignore_merges in a SentencePiece-style BPE is not supported%s", 0);
+    if ((st = mamba__spm_json_norm(x, mamba__json_get(&x->j, 0, "normalizer"), &cfg, 0)) != MAMBA_OK) return st;
+    p = mamba__json_get(&x->j, 0, "pre_tokenizer");
+    if (!mamba__tj_null(x, p)) {
+        uint32_t sch;
+        ty = mamba__tj_type(x, p);
+        if (!mamba__tj_is(x, ty, "Metaspace") || (cfg.hf_prepend || cfg.hf_replace) ||
+            !mamba__spm_is_ws_str(x, mamba__json_get(&x->j, p, "replacement")))
+            return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported pre_tokenizer %s for a SentencePiece-style tokenizer (Metaspace with U+2581 only)", ty);
+        sch = mamba__json_get(&x->j, p, "prepend_scheme");
+        if (sch) {
+            cfg.hf_meta = mamba__tj_is(x, sch, "always") ? 1 : mamba__tj_is(x, sch, "first") ? 2 : mamba__tj_is(x, sch, "never") ? 3 : 0;
+            if (!cfg.hf_meta) return mamba__tj_fail(x, MAMBA_ERR_FORMAT, "tokenizer.json: Metaspace prepend_scheme %s is unknown", sch);
+        } else {   /* older files: add_prefix_space */
+            int ap = mamba__tj_bool(x, p, "add_prefix_space", 1);
+            if (ap < 0) return mamba__tj_fail(x, MAMBA_ERR_FORMAT, "tokenizer.json: malformed Metaspace pre_tokenizer%s", 0);
+            cfg.hf_meta = ap ? 1 : 3;
+        }
+        cfg.hf_split = mamba__tj_bool(x, p, "split", 1);
+        if (cfg.hf_split < 0) return mamba__tj_fail(x, MAMBA_ERR_FORMAT, "tokenizer.json: malformed Metaspace pre_tokenizer%s", 0);
+    }
+    /* decoder: Sequence of Replace(U+2581 -> ' '), ByteFallback, Fuse, Strip(' ', start 0 or 1, stop 0) */
+    p = mamba__json_get(&x->j, 0, "decoder");
+    ty = mamba__tj_type(x, p);
+    if (!mamba__tj_is(x, ty, "Sequence") || !(a = mamba__json_get(&x->j, p, "decoders")) || x->j.tok[a].type != MAMBA__J_ARR)
+        return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s for a SentencePiece-style tokenizer (a Sequence of Replace, ByteFallback, Fuse, Strip)", ty);
+    {
+        int replace = 0, bytes = 0;
+        for (i = a + 1, k = 0; k < x->j.tok[a].size; k++, i = x->j.tok[i].next) {
+            uint32_t dt = mamba__tj_type(x, i), pat;
+            if (mamba__tj_is(x, dt, "Replace") && (pat = mamba__json_get(&x->j, i, "pattern")) != 0 &&
+                mamba__spm_is_ws_str(x, mamba__json_get(&x->j, pat, "String")) && mamba__tj_is(x, mamba__json_get(&x->j, i, "content"), " ")) replace = 1;
+            else if (mamba__tj_is(x, dt, "ByteFallback")) bytes = 1;
+            else if (mamba__tj_is(x, dt, "Fuse")) {}
+            else if (mamba__tj_is(x, dt, "Strip") && mamba__tj_is(x, mamba__json_get(&x->j, i, "content"), " ")) {
+                long long s0, s1;
+                if (!mamba__json_int(&x->j, mamba__json_get(&x->j, i, "start"), 0, 1, &s0) || !mamba__json_int(&x->j, mamba__json_get(&x->j, i, "stop"), 0, 0, &s1))
+                    return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: only Strip(' ', start 0 or 1, stop 0) decoders are supported%s", 0);
+                cfg.dec_strip = (int)s0;
+            } else return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s in a SentencePiece-style Sequence", dt);
+        }
+        if (!replace || !bytes)
+            return mamba__tj_fail(x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: a SentencePiece-style decoder needs Replace(U+2581 -> ' ') and ByteFallback%s", 0);
+    }
+    for (z = 0; z < d->n_added; z++)   /* normalized added tokens would need the normalizer's view of their content */
+        if ((d->added[z].flags & MAMBA__AT_NORMALIZED) && (cfg.hf_prepend || (cfg.hf_replace && memchr(d->added[z].content.p, ' ', d->added[z].content.n))))
+            return mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: a normalized: true added token with a Prepend/Replace normalizer is not supported", 0, 0, 0, 0);
+    if ((st = mamba__tj_post(x, mamba__json_get(&x->j, 0, "post_processor"), d, 0)) != MAMBA_OK) return st;
+    d->normalizer = MAMBA__NORM_NONE;
+    d->n_steps = 0;
+    return mamba__spm_build(hp, out, d, NULL, NULL, &cfg, NULL, err);
+}
+/* ---- end of the SentencePiece tokenizer.json reading ---- */
+
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
@@ -6405,6 +8280,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
         d.n_added = x.j.tok[a].size;
     }
 
+    if (mamba__spm_json_kind(&x)) { st = mamba__spm_load_json(hp, &x, &d, out, err); goto done; }   /* SentencePiece-style */
     MAMBA__TJ(mamba__tj_normalizer(&x, mamba__json_get(&x.j, 0, "normalizer"), &d, 0));
     q = mamba__json_get(&x.j, 0, "pre_tokenizer");
     if (mamba__tj_null(&x, q)) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: no pre_tokenizer (a ByteLevel one is needed)%s", 0));
@@ -6441,6 +8317,162 @@ done:
     mamba__json_free(&x.j);
     return mamba__tok_finish(out, hp, used0, st, err);
 }
+
+/* -- the safetensors reader (config.json + one file, or shards) ----------- */
+
+/* Memory: the bytes of one .safetensors file and the text of its config.json. */
+static int mamba__st_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    (void)p; (void)n;
+    return config_json != NULL;
+}
+static mamba_status mamba__st_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                          const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    mamba_status st = mamba__safetensors_read(&d->ts, p, n, "weights", o, e);
+    if (st == MAMBA_OK) st = mamba__config_parse(&m->heap, &d->cfg, config_json, config_len, &d->tie_explicit, o, e);
+    return st;
+}
+
+#ifndef MAMBA_NO_STDIO
+static int mamba__ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int mamba__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Maps one shard and appends its tensors. */
+static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st != MAMBA_OK) return st;
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
+    return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
+}
+
+/* A shard name from an index file must be a plain file name inside the model directory. */
+static int mamba__safe_shard_name(const char *s) {
+    size_t n = strlen(s);
+    return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* How one weights file is read into the table: mamba__load_shard (safetensors),
+   or F.6's mamba__pt_load_shard (torch.save). */
+typedef mamba_status (*mamba__shard_fn)(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e);
+
+static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
+                                      mamba__shard_fn shard, const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob ib;
+    mamba__json j;
+    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
+    uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
+    if (st != MAMBA_OK) return st;
+    st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
+    if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
+    map = mamba__json_get(&j, 0, "weight_map");
+    if (!map || j.tok[map].type != MAMBA__J_OBJ) {
+        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
+    } else if (j.tok[map].size > MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS)) {
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d weight_map entries exceed the limit (max_tensors)", index_path, 0, (long long)j.tok[map].size, 0);
+    } else if (!(shards = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * ((size_t)j.tok[map].size + 1))))) {
+        st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    }
+    /* load each distinct shard once, in order of first mention (compared with
+       the shards loaded so far, not every earlier entry: no quadratic walk) */
+    for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
+        char fname[1024], *path;
+        int seen = 0;
+        uint32_t v = i + 1;
+        if (j.tok[v].type != MAMBA__J_STR || mamba__json_str(&j, v, fname, sizeof fname) >= sizeof fname || !mamba__safe_shard_name(fname)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
+            break;
+        }
+        for (q = 0; q < n_shards && !seen; q++) {
+            char prev[1024];
+            mamba__json_str(&j, shards[q], prev, sizeof prev);
+            seen = !strcmp(prev, fname);
+        }
+        if (seen) continue;
+        shards[n_shards++] = v;
+        path = mamba__path_join(hp, dir, fname);
+        if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
+        st = shard(m, ts, path, o, e);
+        mamba__hfree(hp, path);
+    }
+    if (shards) mamba__hfree(hp, shards);
+    mamba__json_free(&j);
+    mamba__blob_release(hp, &ib);
+    return st;
+}
+
+/* A config.json layout's files: a weights file's suffix, the index's and the
+   single file's names in a directory, and the reader of one weights file
+   (safetensors here; F.6 reads state-spaces' pytorch_model.bin the same way). */
+typedef struct mamba__layout { const char *suffix, *index, *single; mamba__shard_fn shard; } mamba__layout;
+
+/* MODEL is a directory (config.json + L->index or L->single), or a weights
+   file (ending in L->suffix) next to its config.json. */
+static mamba_status mamba__layout_read(mamba_model *m, mamba__desc *d, const char *path, const mamba__layout *L,
+                                       const mamba_options *opt, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__tensors *ts = &d->ts;
+    mamba__blob cfg;
+    mamba_status st;
+    char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
+    int as_file = mamba__ends_with(path, L->suffix) || d->as_file;   /* d->as_file: first contact (issue 14) */
+    memset(&cfg, 0, sizeof cfg);
+    if (as_file) {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
+        if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
+    } else {
+        size_t n = strlen(path) + 1;
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n));
+        if (dir) memcpy(dir, path, n);
+    }
+    cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
+    if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
+    if (st != MAMBA_OK) goto done;
+    hp->input += cfg.size;
+    if (as_file) {
+        st = L->shard(m, ts, path, opt, e);
+    } else {
+        w_path = mamba__path_join(hp, dir, L->index);
+        if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+        if (mamba__file_exists(w_path)) {
+            st = mamba__load_index(m, ts, dir, w_path, L->shard, opt, e);
+        } else {
+            mamba__hfree(hp, w_path);
+            w_path = mamba__path_join(hp, dir, L->single);
+            if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+            st = L->shard(m, ts, w_path, opt, e);
+        }
+    }
+    if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, (const char *)cfg.data, cfg.size, &d->tie_explicit, opt, e);
+done:
+    mamba__blob_release(hp, &cfg);
+    if (dir) mamba__hfree(hp, dir);
+    if (cfg_path) mamba__hfree(hp, cfg_path);
+    if (w_path) mamba__hfree(hp, w_path);
+    return st;
+}
+
+/* A path: the fallback claim (a directory, or a .safetensors file next to its
+   config.json). */
+static int mamba__st_claims_path(const char *path) { (void)path; return 1; }
+
+static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *opt,
+                                        mamba_error *e) {
+    static const mamba__layout hf = {".safetensors", "model.safetensors.index.json", "model.safetensors", mamba__load_shard};
+    return mamba__layout_read(m, d, path, &hf, opt, e);
+}
+#endif /* MAMBA_NO_STDIO */
 
 /* ---- F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer -----
    Version 2 and 3: header, metadata (every value type, arrays included),
@@ -6842,6 +8874,51 @@ static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, co
     return MAMBA_OK;
 }
 
+/* -- the GGUF reader: config and tokenizer ids from the metadata ----------- */
+
+static mamba_status mamba__gguf_describe(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                         const char *label, const mamba_options *o, mamba_error *e) {
+    mamba__gguf g;
+    mamba_status st;
+    memset(&g, 0, sizeof g);
+    st = mamba__gguf_read(&d->ts, &g, p, n, label, o, e);
+    if (st == MAMBA_OK) st = mamba__gguf_config(&d->cfg, &g, &d->ts, e);
+    if (st == MAMBA_OK) {   /* kept for a GGUF writer */
+        const mamba__gguf_kv *kv = mamba__gguf_find(&g, "general.name");
+        if (kv && kv->type == 8) {
+            mamba__rd r;
+            const char *ps;
+            size_t pn;
+            r.p = kv->val; r.end = kv->val_end;
+            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof d->name) { memcpy(d->name, ps, pn); d->name[pn] = 0; }
+        }
+    }
+    if (g.kv) mamba__hfree(&m->heap, g.kv);
+    return st;
+}
+
+/* Memory: self-describing, no config_json. */
+static int mamba__gguf_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    return !config_json && n >= 4 && !memcmp(p, "GGUF", 4);
+}
+static mamba_status mamba__gguf_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                            const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    (void)config_json; (void)config_len;
+    return mamba__gguf_describe(m, d, p, n, "weights", o, e);
+}
+
+#ifndef MAMBA_NO_STDIO
+static int mamba__gguf_claims_path(const char *path) { return mamba__ends_with(path, ".gguf"); }
+static mamba_status mamba__gguf_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o,
+                                          mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(&m->heap, &b);
+    if (st == MAMBA_OK) st = mamba__gguf_describe(m, d, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
+    return st;
+}
+#endif
+
 /* -- GGUF tokenizer metadata ---------------------------------------------- */
 
 /* A metadata array of strings as views into the file. */
@@ -6865,6 +8942,78 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     *n = (size_t)kv->arr_n;
     return MAMBA_OK;
 }
+
+/* ---- SentencePiece (issue 18): the GGUF "llama" vocabulary ------------------------ */
+
+/* GGUF tokenizer.ggml.model "llama": tokens, scores, token_type (the same
+   types as sentencepiece's), add_bos_token / add_eos_token /
+   add_space_prefix / remove_extra_whitespaces, bos/eos/unknown ids. Called
+   by mamba_tokenizer_load_gguf (which finishes the load). */
+static mamba_status mamba__spm_load_gguf(mamba__heap *hp, const mamba__gguf *g, const mamba_options *opt, mamba_tokenizer **out,
+                                         mamba_error *err) {
+    mamba__str *tokens = NULL;
+    float *score = NULL;
+    uint8_t *type = NULL;
+    size_t n = 0, i;
+    const mamba__gguf_kv *sk, *tk;
+    mamba__spm cfg;
+    mamba__tok_desc d;
+    long long v;
+    mamba_status st;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&d, 0, sizeof d);
+    st = mamba__gguf_str_array(hp, g, "tokenizer.ggml.tokens", &tokens, &n, err);
+    if (st != MAMBA_OK) return st;
+    if (!n || n > (1u << 24)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0); goto done; }
+    if (n > MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB)) { st = mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n, 0); goto done; }
+    sk = mamba__gguf_find(g, "tokenizer.ggml.scores");
+    tk = mamba__gguf_find(g, "tokenizer.ggml.token_type");
+    if (!sk || sk->type != 9 || sk->arr_type != 6 || sk->arr_n != n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.scores is missing or does not match the tokens (a \"llama\" vocabulary needs them)", 0, 0, 0, 0); goto done; }
+    if (tk && (tk->type != 9 || (tk->arr_type != 5 && tk->arr_type != 4) || tk->arr_n != n)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0); goto done; }
+    score = MAMBA__CAST(float *, mamba__halloc(hp, sizeof(float) * n));
+    type = MAMBA__CAST(uint8_t *, mamba__halloc(hp, n));
+    if (!score || !type) { st = mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0); goto done; }
+    cfg.mode = MAMBA__SPM_MODEL;
+    cfg.unk_id = -1;
+    for (i = 0; i < n; i++) {
+        int32_t ty = 1;
+        memcpy(&score[i], sk->val + 12 + 4 * i, 4);
+        if (tk) memcpy(&ty, tk->val + 12 + 4 * i, 4);
+        if (ty < 1 || ty > 6) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d has token_type %d (1-6 expected)", 0, 0, (long long)i, ty); goto done; }
+        if (!tokens[i].n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d is empty", 0, 0, (long long)i, 0); goto done; }
+        type[i] = (uint8_t)ty;
+        if (ty == MAMBA__SPT_UNKNOWN && cfg.unk_id < 0) cfg.unk_id = (int)i;
+        if (ty == MAMBA__SPT_BYTE) {
+            cfg.byte_fallback = 1;
+            if (mamba__spm_byte_name((const unsigned char *)tokens[i].p, tokens[i].n, 0) < 0) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: byte token %d is not named <0xNN>", 0, 0, (long long)i, 0); goto done; }
+        }
+    }
+    if (mamba__gguf_int(g, "tokenizer.ggml.unknown_token_id", &v) && v >= 0 && v < (long long)n) cfg.unk_id = (int)v;
+    if (cfg.unk_id < 0) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: a \"llama\" vocabulary without an unknown token%s", "", 0, 0, 0); goto done; }
+    cfg.bos_id = mamba__gguf_int(g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < (long long)n ? (int)v : -1;
+    cfg.eos_id = mamba__gguf_int(g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < (long long)n ? (int)v : -1;
+    cfg.add_bos = mamba__gguf_int(g, "tokenizer.ggml.add_bos_token", &v) ? v != 0 : 1;   /* llama.cpp's defaults */
+    cfg.add_eos = mamba__gguf_int(g, "tokenizer.ggml.add_eos_token", &v) ? v != 0 : 0;
+    cfg.add_dummy_prefix = mamba__gguf_int(g, "tokenizer.ggml.add_space_prefix", &v) ? v != 0 : 1;
+    cfg.remove_extra_ws = mamba__gguf_int(g, "tokenizer.ggml.remove_extra_whitespaces", &v) ? v != 0 : 0;
+    cfg.escape_ws = 1;
+    d.n_vocab = n;
+    d.vocab = tokens;
+    d.unk_id = -1;
+    d.bos_id = d.eos_id = -1;
+    {
+        mamba__str surf;   /* GGUF has no unk_surface: sentencepiece's default */
+        surf.p = " \xE2\x81\x87 "; surf.n = 5;
+        st = mamba__spm_build(hp, out, &d, score, type, &cfg, &surf, err);
+    }
+done:
+    if (tokens) mamba__hfree(hp, tokens);
+    if (score) mamba__hfree(hp, score);
+    if (type) mamba__hfree(hp, type);
+    return st;
+}
+
+/* ---- end of the GGUF "llama" vocabulary ---- */
 
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
@@ -6893,6 +9042,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     mamba__tensors_free(&ts);
     if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
 #define MAMBA__TG(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+    if (mamba__gguf_streq(&g, "tokenizer.ggml.model", "llama")) { st = mamba__spm_load_gguf(hp, &g, opt, out, err); goto done; }   /* SentencePiece */
     if (!mamba__gguf_streq(&g, "tokenizer.ggml.model", "gpt2"))
         MAMBA__TG(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
     MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
@@ -7276,6 +9426,60 @@ static int mamba__merge_rank_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* ---- SentencePiece (issue 18): GGUF tokenizer metadata ---------------------------
+   What llama.cpp's converter writes for a SentencePiece vocabulary: model
+   "llama", the raw pieces, their scores and types, no merges. */
+static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_tokenizer *tok, int n_ids) {
+    const mamba__spm *sp = tok->spm;
+    const mamba_config *c = &m->cfg;
+    /* the config's ids where they name control pieces (a config copied from
+       another model may say 0, sentencepiece's <unk>), else the tokenizer's */
+    int bos = c->bos_token_id >= 0 && c->bos_token_id < sp->n && sp->type[c->bos_token_id] == MAMBA__SPT_CONTROL ? c->bos_token_id : tok->bos_id;
+    int eos = c->eos_token_id >= 0 && c->eos_token_id < sp->n && sp->type[c->eos_token_id] == MAMBA__SPT_CONTROL ? c->eos_token_id : tok->eos_id;
+    int pad = c->pad_token_id >= 0 && c->pad_token_id < sp->n && sp->type[c->pad_token_id] == MAMBA__SPT_CONTROL ? c->pad_token_id : tok->meta_pad;
+    int i;
+    mamba__gw_kv_str(w, "tokenizer.ggml.model", "llama");
+    mamba__gw_kv_str(w, "tokenizer.ggml.pre", "default");
+    mamba__gw_key(w, "tokenizer.ggml.tokens", 9);
+    mamba__gw_u32(w, 8);
+    mamba__gw_u64(w, (uint64_t)n_ids);
+    for (i = 0; i < n_ids; i++) {
+        if (i < sp->n && sp->type[i]) mamba__gw_str(w, sp->text + sp->off[i], sp->off[i + 1] - sp->off[i]);
+        else {
+            char name[24];
+            int k = 0, v = i, o;
+            char num[12];
+            memcpy(name, "[PAD", 4);
+            do { num[k++] = (char)('0' + v % 10); v /= 10; } while (v);
+            for (o = 4; k;) name[o++] = num[--k];
+            name[o++] = ']';
+            mamba__gw_str(w, name, (size_t)o);
+        }
+    }
+    mamba__gw_key(w, "tokenizer.ggml.scores", 9);
+    mamba__gw_u32(w, 6);
+    mamba__gw_u64(w, (uint64_t)n_ids);
+    for (i = 0; i < n_ids; i++) {
+        float s = i < sp->n ? sp->score[i] : 0.0f;
+        uint32_t u;
+        memcpy(&u, &s, 4);
+        mamba__gw_u32(w, u);
+    }
+    mamba__gw_key(w, "tokenizer.ggml.token_type", 9);
+    mamba__gw_u32(w, 5);
+    mamba__gw_u64(w, (uint64_t)n_ids);
+    for (i = 0; i < n_ids; i++) mamba__gw_u32(w, i < sp->n && sp->type[i] ? sp->type[i] : (uint32_t)MAMBA__SPT_UNUSED);
+    if (bos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)bos);
+    if (eos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos);
+    if (sp->unk_id >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)sp->unk_id);
+    if (pad >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.padding_token_id", (uint32_t)pad);
+    mamba__gw_kv_bool(w, "tokenizer.ggml.add_bos_token", sp->add_bos);
+    mamba__gw_kv_bool(w, "tokenizer.ggml.add_eos_token", sp->add_eos);
+    if (!sp->add_dummy_prefix) mamba__gw_kv_bool(w, "tokenizer.ggml.add_space_prefix", 0);
+    if (sp->remove_extra_ws) mamba__gw_kv_bool(w, "tokenizer.ggml.remove_extra_whitespaces", 1);
+}
+/* ---- end of SentencePiece GGUF metadata ---- */
+
 typedef struct mamba__wtok {     /* what the tokenizer keys need, prepared once */
     int n_ids;                    /* tokens written: max(vocabulary, embedding rows) */
     int32_t *added_of;            /* id -> index into tok->added, -1 */
@@ -7313,7 +9517,8 @@ static void mamba__gw_metadata(mamba__gw *w, const mamba_model *m, const mamba_t
     }
 #undef MAMBA__K
     mamba__gw_kv_u32(w, "general.file_type", (uint32_t)file_type);
-    if (tok) {
+    if (tok && tok->spm) mamba__spm_gw_meta(w, m, tok, wt->n_ids);   /* SentencePiece: model "llama" */
+    else if (tok) {
         int bos = c->bos_token_id >= 0 ? c->bos_token_id : tok->bos_id;
         int eos = c->eos_token_id >= 0 ? c->eos_token_id : tok->eos_id;
         int pad = c->pad_token_id >= 0 ? c->pad_token_id : tok->meta_pad;
@@ -7368,6 +9573,8 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     memset(&wt, 0, sizeof wt);
     if (!m || !write) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model or write function is NULL", 0, 0, 0, 0);
     c = &m->cfg;
+    if (tok && tok->spm && tok->spm->mode != MAMBA__SPM_MODEL)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: a SentencePiece tokenizer read from tokenizer.json has no piece scores; load its tokenizer.model instead", 0, 0, 0, 0);
     want = opt && opt->type ? (int)opt->type : MAMBA_DTYPE_F32;
     if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && want != MAMBA_DTYPE_Q8_0 && want != MAMBA_DTYPE_Q4_0)
         return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0 or Q4_0", 0, 0, 0, 0);
@@ -7492,7 +9699,1093 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 }
 #endif
 
-/* ==== G. public loaders: a tensor table bound into a model; files ======== */
+/* ---- F.5 SentencePiece tokenizer.model (protobuf) ----------------------------------
+   (issue 18)
+   A bounded protobuf reader for exactly what sentencepiece_model.proto's
+   ModelProto needs: every length is checked against the bytes left, varints
+   are at most 10 bytes, a known field with the wrong wire type is an error,
+   unknown fields are skipped, groups (wire types 3, 4) are refused. */
+
+typedef struct mamba__pb { const unsigned char *p, *end; } mamba__pb;
+typedef struct mamba__pb_field { uint32_t num; int wire; uint64_t v; const unsigned char *p; size_t n; } mamba__pb_field;
+
+static int mamba__pb_varint(mamba__pb *r, uint64_t *v) {
+    uint64_t x = 0;
+    int s;
+    for (s = 0; s < 70; s += 7) {
+        unsigned b;
+        if (r->p >= r->end) return 0;
+        b = *r->p++;
+        if (s == 63 && b > 1) return 0;
+        x |= (uint64_t)(b & 0x7F) << s;
+        if (b < 0x80) { *v = x; return 1; }
+    }
+    return 0;
+}
+
+/* The next field of r into f. 0 and *why on malformed input. */
+static int mamba__pb_next(mamba__pb *r, mamba__pb_field *f, const char **why) {
+    uint64_t key, len;
+    if (!mamba__pb_varint(r, &key)) { *why = "a field key is truncated or longer than 10 bytes"; return 0; }
+    if ((key >> 3) == 0 || (key >> 3) > 0x1FFFFFFFu) { *why = "a field number is 0 or out of range"; return 0; }
+    f->num = (uint32_t)(key >> 3);
+    f->wire = (int)(key & 7);
+    f->p = NULL; f->n = 0; f->v = 0;
+    switch (f->wire) {
+    case 0:
+        if (!mamba__pb_varint(r, &f->v)) { *why = "a varint is truncated or longer than 10 bytes"; return 0; }
+        return 1;
+    case 1:
+        if (r->end - r->p < 8) { *why = "a 64-bit field is truncated"; return 0; }
+        { int k; for (k = 7; k >= 0; k--) f->v = f->v << 8 | r->p[k]; }
+        r->p += 8;
+        return 1;
+    case 2:
+        if (!mamba__pb_varint(r, &len)) { *why = "a length is truncated or longer than 10 bytes"; return 0; }
+        if (len > (uint64_t)(r->end - r->p)) { *why = "a length runs past the end of its message"; return 0; }
+        f->p = r->p; f->n = (size_t)len;
+        r->p += len;
+        return 1;
+    case 5:
+        if (r->end - r->p < 4) { *why = "a 32-bit field is truncated"; return 0; }
+        f->v = (uint64_t)r->p[0] | (uint64_t)r->p[1] << 8 | (uint64_t)r->p[2] << 16 | (uint64_t)r->p[3] << 24;
+        r->p += 4;
+        return 1;
+    default:
+        *why = "a field has wire type 3, 4, 6 or 7 (groups or invalid)";
+        return 0;
+    }
+}
+
+static mamba_status mamba__pb_bad(mamba_error *e, const char *where, const char *why) {
+    return mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer.model: %s: %s", where, why, 0, 0);
+}
+static mamba_status mamba__pb_wire(mamba_error *e, const char *where, const mamba__pb_field *f, int want) {
+    return mamba__err(e, MAMBA_ERR_FORMAT, want == 0 ? "tokenizer.model: %s field %d has wire type %d, not 0 (varint)" :
+                      want == 2 ? "tokenizer.model: %s field %d has wire type %d, not 2 (length-delimited)" :
+                      "tokenizer.model: %s field %d has wire type %d, not 5 (32-bit)", where, 0, f->num, f->wire);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const void *model, size_t len,
+                                                const mamba_options *opt, mamba_error *err) {
+    static const char dflt_unk[] = " \xE2\x81\x87 ";
+    mamba__heap h, *hp = &h;
+    size_t used0, n = 0, k, max_vocab = MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB);
+    mamba__pb r, q;
+    mamba__pb_field f, g;
+    const char *why = NULL;
+    mamba__str *pieces = NULL, unk_surface;
+    float *score = NULL;
+    uint8_t *type = NULL;
+    mamba__spm cfg;
+    mamba__tok_desc d;
+    mamba_status st = MAMBA_OK;
+    long long model_type = 1, unk_id = 0, bos_id = 1, eos_id = 2;
+    int byte_fallback = 0, suffix = 0, has_norm = 0;
+    mamba__err_clear(err);
+    if (out) *out = NULL;
+    if (!out || (!model && len)) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
+    if (len > MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES))
+        return mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.model: %d bytes exceed the limit (max_tokenizer_bytes)", 0, 0, (long long)len, 0);
+    memset(&cfg, 0, sizeof cfg);
+    memset(&d, 0, sizeof d);
+    cfg.mode = MAMBA__SPM_MODEL;
+    cfg.add_dummy_prefix = cfg.remove_extra_ws = cfg.escape_ws = 1;   /* NormalizerSpec defaults */
+    cfg.add_bos = 1;   /* Llama and Mistral prepend <s>: what their configs and mistral-common say */
+    unk_surface.p = dflt_unk; unk_surface.n = sizeof dflt_unk - 1;
+    mamba__heap_init(hp, opt);
+    hp->input = len;
+    used0 = hp->a ? hp->a->used : 0;
+#define MAMBA__PB(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+    /* pass 1: the top level; count the pieces */
+    r.p = (const unsigned char *)model; r.end = r.p + len;
+    if (!len) MAMBA__PB(mamba__pb_bad(err, "ModelProto", "the file is empty"));
+    while (r.p < r.end) {
+        if (!mamba__pb_next(&r, &f, &why)) MAMBA__PB(mamba__pb_bad(err, "ModelProto", why));
+        if (f.num >= 1 && f.num <= 5 && f.wire != 2) MAMBA__PB(mamba__pb_wire(err, "ModelProto", &f, 2));
+        if (f.num == 1 && ++n > max_vocab)
+            MAMBA__PB(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.model: more than %d pieces (max_vocab)", 0, 0, (long long)max_vocab, 0));
+        if (f.num == 2) {   /* TrainerSpec */
+            q.p = f.p; q.end = f.p + f.n;
+            while (q.p < q.end) {
+                if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "TrainerSpec", why));
+                if ((g.num == 3 || g.num == 24 || g.num == 35 || (g.num >= 40 && g.num <= 43)) && g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "TrainerSpec", &g, 0));
+                if (g.num == 44 && g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "TrainerSpec", &g, 2));
+                if (g.num == 3) model_type = (long long)g.v;
+                else if (g.num == 24) suffix = g.v != 0;
+                else if (g.num == 35) byte_fallback = g.v != 0;
+                else if (g.num == 40) unk_id = (int32_t)(uint32_t)g.v;
+                else if (g.num == 41) bos_id = (int32_t)(uint32_t)g.v;
+                else if (g.num == 42) eos_id = (int32_t)(uint32_t)g.v;
+                else if (g.num == 44) { unk_surface.p = (const char *)g.p; unk_surface.n = g.n; }
+            }
+        } else if (f.num == 3 || f.num == 5) {   /* NormalizerSpec, denormalizer */
+            q.p = f.p; q.end = f.p + f.n;
+            if (f.num == 3) has_norm = 1;
+            while (q.p < q.end) {
+                if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "NormalizerSpec", why));
+                if ((g.num == 1 || g.num == 2) && g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "NormalizerSpec", &g, 2));
+                if (g.num >= 3 && g.num <= 5 && g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "NormalizerSpec", &g, 0));
+                if (g.num == 2 && g.n)
+                    MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: a %s with a precompiled charsmap (NFKC-style normalization) is not supported",
+                                         f.num == 3 ? "normalizer" : "denormalizer", 0, 0, 0));
+                if (f.num == 5) continue;
+                if (g.num == 3) cfg.add_dummy_prefix = g.v != 0;
+                else if (g.num == 4) cfg.remove_extra_ws = g.v != 0;
+                else if (g.num == 5) cfg.escape_ws = g.v != 0;
+            }
+        }
+    }
+    (void)has_norm;
+    if (model_type != 2)
+        MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: model_type %d is not BPE (2); unigram, word and char models are not supported", 0, 0, model_type, 0));
+    if (suffix) MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: treat_whitespace_as_suffix is not supported%s", "", 0, 0, 0));
+    if (!n) MAMBA__PB(mamba__pb_bad(err, "ModelProto", "no pieces"));
+    pieces = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n));
+    score = MAMBA__CAST(float *, mamba__halloc(hp, sizeof(float) * n));
+    type = MAMBA__CAST(uint8_t *, mamba__halloc(hp, n));
+    if (!pieces || !score || !type) MAMBA__PB(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+    /* pass 2: the pieces */
+    cfg.unk_id = -1;
+    r.p = (const unsigned char *)model;
+    for (k = 0; r.p < r.end;) {
+        mamba__pb_next(&r, &f, &why);   /* (checked in pass 1) */
+        if (f.num != 1) continue;
+        pieces[k].p = NULL; pieces[k].n = 0; score[k] = 0.0f; type[k] = MAMBA__SPT_NORMAL;
+        q.p = f.p; q.end = f.p + f.n;
+        while (q.p < q.end) {
+            if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "SentencePiece", why));
+            if (g.num == 1) {
+                if (g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 2));
+                pieces[k].p = (const char *)g.p; pieces[k].n = g.n;
+            } else if (g.num == 2) {
+                uint32_t u = (uint32_t)g.v;
+                if (g.wire != 5) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 5));
+                memcpy(&score[k], &u, 4);
+            } else if (g.num == 3) {
+                if (g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 0));
+                if (g.v < 1 || g.v > 6) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d has type %d (1-6 expected)", 0, 0, (long long)k, (long long)(g.v > 99 ? 99 : g.v)));
+                type[k] = (uint8_t)g.v;
+            }
+        }
+        if (!pieces[k].p || !pieces[k].n) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d is empty", 0, 0, (long long)k, 0));
+        if (type[k] == MAMBA__SPT_UNKNOWN) {
+            if (cfg.unk_id >= 0) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: pieces %d and %d are both UNKNOWN", 0, 0, cfg.unk_id, (long long)k));
+            cfg.unk_id = (int)k;
+        }
+        if (type[k] == MAMBA__SPT_BYTE) {
+            if (!byte_fallback) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d without byte_fallback", 0, 0, (long long)k, 0));
+            if (mamba__spm_byte_name((const unsigned char *)pieces[k].p, pieces[k].n, 0) < 0)
+                MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d is not named <0xNN>", 0, 0, (long long)k, 0));
+        }
+        k++;
+    }
+    if (cfg.unk_id < 0) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: no UNKNOWN piece (unk_id %d)", 0, 0, unk_id, 0));
+    cfg.byte_fallback = byte_fallback;
+    cfg.bos_id = (int)(bos_id >= 0 && bos_id < (long long)n ? bos_id : -1);
+    cfg.eos_id = (int)(eos_id >= 0 && eos_id < (long long)n ? eos_id : -1);
+    d.n_vocab = n;
+    d.vocab = pieces;
+    d.unk_id = -1;
+    d.bos_id = d.eos_id = -1;
+    st = mamba__spm_build(hp, out, &d, score, type, &cfg, &unk_surface, err);
+done:
+#undef MAMBA__PB
+    if (pieces) mamba__hfree(hp, pieces);
+    if (score) mamba__hfree(hp, score);
+    if (type) mamba__hfree(hp, type);
+    return mamba__tok_finish(out, hp, used0, st, err);
+}
+
+/* ---- end of F.5 ---------------------------------------------------------------- */
+
+/* ---- F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json ------
+   torch.save has written a zip archive since torch 1.6: <stem>/data.pkl (a
+   pickle of the state dict), <stem>/data/<key> (one stored entry per storage,
+   aligned to 64 bytes by torch), <stem>/version and, since 2.1,
+   <stem>/byteorder. The zip reader takes stored entries only (torch never
+   compresses), reads zip64 as torch writes it for large files, checks the
+   central directory against the local headers and every offset and size
+   against the file. The pickle reader is not a Python: it knows exactly the
+   objects a state dict pickles to (dict / collections.OrderedDict, tuples,
+   lists, ints, strings, torch._utils._rebuild_tensor_v2 and
+   _rebuild_parameter, persistent-id storages torch.FloatStorage, HalfStorage,
+   BFloat16Storage and the other typed storages) and refuses every other
+   global by name. Nothing is called: REDUCE of an allowed global builds a
+   plain record. Tensors point into the mapped file when contiguous; a strided
+   tensor is gathered into one copy the model keeps. Tensors may share a
+   storage (a tied lm_head.weight). */
+
+/* Where a strided tensor's gathered copy goes: the caller keeps it alive (a
+   load's keeper, mamba__keep_copy below, hands it to the model being built). */
+typedef mamba_status (*mamba__keep_fn)(void *user, const mamba__blob *b, mamba_error *e);
+
+static uint32_t mamba__le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t mamba__le32(const unsigned char *p) { return mamba__le16(p) | mamba__le16(p + 2) << 16; }
+static uint64_t mamba__le64(const unsigned char *p) { return (uint64_t)mamba__le32(p) | (uint64_t)mamba__le32(p + 4) << 32; }
+
+typedef struct mamba__zent {
+    const char *name;            /* not NUL-terminated */
+    size_t name_len;
+    const unsigned char *data;
+    uint64_t size;
+} mamba__zent;
+
+static int mamba__zent_cmp(const void *a, const void *b) {
+    const mamba__zent *x = (const mamba__zent *)a, *y = (const mamba__zent *)b;
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    int c = memcmp(x->name, y->name, n);
+    return c ? c : (x->name_len < y->name_len ? -1 : x->name_len > y->name_len);
+}
+
+/* The entry named prefix+name, or NULL (entries sorted by name). */
+static const mamba__zent *mamba__zip_find(const mamba__zent *ent, size_t n, const char *prefix, size_t plen,
+                                          const char *name, size_t nlen) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, ml = ent[mid].name_len, k;
+        int c = 0;
+        for (k = 0; k < ml && k < plen + nlen && !c; k++) {
+            unsigned char want = (unsigned char)(k < plen ? prefix[k] : name[k - plen]);
+            c = (int)(unsigned char)ent[mid].name[k] - (int)want;
+        }
+        if (!c) c = ml < plen + nlen ? -1 : ml > plen + nlen;
+        if (!c) return &ent[mid];
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return NULL;
+}
+
+/* Reads the central directory of the zip archive d[0..n) into *out (sorted by name). */
+static mamba_status mamba__zip_read(mamba__heap *hp, const unsigned char *d, size_t n, const char *fname, size_t max_entries,
+                                    mamba__zent **out, size_t *n_out, mamba_error *e) {
+    size_t eocd = 0, i, p, cd_end, stop;
+    uint64_t entries, cd_size, cd_off;
+    int found = 0;
+    mamba__zent *ent;
+    *out = NULL; *n_out = 0;
+    if (n < 22) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: too short for a zip archive (%d bytes; truncated?)", fname, 0, (long long)n, 0);
+    /* the end record: 22 bytes + a comment of up to 65535 that must end the file */
+    for (i = n - 22 + 1; i-- > 0 && n - i <= 22 + 65535;)
+        if (mamba__le32(d + i) == 0x06054b50 && i + 22 + mamba__le16(d + i + 20) == n) { eocd = i; found = 1; break; }
+    if (!found) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: no zip end-of-central-directory record (truncated?)", fname, 0, 0, 0);
+    if (mamba__le16(d + eocd + 4) || mamba__le16(d + eocd + 6))
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: multi-disk zip archives are not supported", fname, 0, 0, 0);
+    entries = mamba__le16(d + eocd + 10);
+    cd_size = mamba__le32(d + eocd + 12);
+    cd_off = mamba__le32(d + eocd + 16);
+    stop = eocd;
+    if (eocd >= 20 && mamba__le32(d + eocd - 20) == 0x07064b50) {   /* zip64 locator, then its end record */
+        uint64_t z = mamba__le64(d + eocd - 20 + 8);
+        if (z > eocd - 20 || eocd - 20 - z < 56 || mamba__le32(d + z) != 0x06064b50)
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip64 end record offset %d is invalid", fname, 0, (long long)(z > (uint64_t)LLONG_MAX ? -1 : (long long)z), 0);
+        if (mamba__le32(d + z + 16) || mamba__le32(d + z + 20))
+            return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: multi-disk zip archives are not supported", fname, 0, 0, 0);
+        entries = mamba__le64(d + z + 32);
+        cd_size = mamba__le64(d + z + 40);
+        cd_off = mamba__le64(d + z + 48);
+        stop = (size_t)z;
+    } else if (entries == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_off == 0xFFFFFFFFu) {
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip end record asks for zip64 but there is no zip64 locator", fname, 0, 0, 0);
+    }
+    if (cd_off > stop || cd_size > stop - cd_off)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: central directory (offset %d) lies outside the file (truncated?)", fname, 0, (long long)(cd_off > (uint64_t)LLONG_MAX ? -1 : (long long)cd_off), 0);
+    if (entries > max_entries)
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d zip entries exceed the limit (max_tensors)", fname, 0, (long long)(entries > (uint64_t)LLONG_MAX ? -1 : (long long)entries), 0);
+    if (entries > cd_size / 46)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: central directory too small for %d entries", fname, 0, (long long)entries, 0);
+    if (!entries) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: empty zip archive", fname, 0, 0, 0);
+    ent = MAMBA__CAST(mamba__zent *, mamba__halloc(hp, sizeof(mamba__zent) * (size_t)entries));
+    if (!ent) return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the zip directory", fname, 0, 0, 0);
+    p = (size_t)cd_off;
+    cd_end = (size_t)(cd_off + cd_size);
+    for (i = 0; i < (size_t)entries; i++) {
+        const unsigned char *c = d + p;
+        uint32_t flags, method, nlen, xlen, clen;
+        uint64_t csize, usize, loff, dstart;
+        size_t q, xend;
+        if (cd_end - p < 46 || mamba__le32(c) != 0x02014b50) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip central directory entry %d is damaged", fname, 0, (long long)i, 0);
+        }
+        flags = mamba__le16(c + 8); method = mamba__le16(c + 10);
+        csize = mamba__le32(c + 20); usize = mamba__le32(c + 24);
+        nlen = mamba__le16(c + 28); xlen = mamba__le16(c + 30); clen = mamba__le16(c + 32);
+        loff = mamba__le32(c + 42);
+        if ((size_t)46 + nlen + xlen + clen > cd_end - p) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip central directory entry %d runs past the directory", fname, 0, (long long)i, 0);
+        }
+        ent[i].name = (const char *)c + 46;
+        ent[i].name_len = nlen;
+        /* zip64 extended information: the saturated fields, in this order */
+        for (q = 46 + nlen, xend = 46 + nlen + xlen; q + 4 <= xend;) {
+            uint32_t id = mamba__le16(c + q), sz = mamba__le16(c + q + 2);
+            size_t f = q + 4;
+            if (sz > xend - q - 4) break;
+            if (id == 1) {
+                if (usize == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; usize = mamba__le64(c + f); f += 8; }
+                if (csize == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; csize = mamba__le64(c + f); f += 8; }
+                if (loff == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; loff = mamba__le64(c + f); }
+            }
+            q += 4 + sz;
+        }
+        if (usize == 0xFFFFFFFFu || csize == 0xFFFFFFFFu || loff == 0xFFFFFFFFu) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %d lacks its zip64 sizes", fname, 0, (long long)i, 0);
+        }
+        {
+            char nm[96];
+            size_t k = nlen < sizeof nm - 1 ? nlen : sizeof nm - 1;
+            memcpy(nm, c + 46, k); nm[k] = 0;
+            if (flags & 1) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: zip entry %s is encrypted", fname, nm, 0, 0); }
+            if (method != 0) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: zip entry %s is compressed (method %d); torch.save stores entries uncompressed: re-save the checkpoint with torch.save", fname, nm, method, 0);
+            }
+            if (csize != usize) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: stored zip entry %s has different packed and unpacked sizes", fname, nm, 0, 0); }
+            /* the local header must match and the data must end before the directory */
+            if (loff > cd_off || cd_off - loff < 30 || mamba__le32(d + loff) != 0x04034b50 ||
+                mamba__le16(d + loff + 26) != nlen ||
+                (uint64_t)30 + nlen + mamba__le16(d + loff + 28) > cd_off - loff || memcmp(d + loff + 30, c + 46, nlen) != 0) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s: local header missing or different from the central directory", fname, nm, 0, 0);
+            }
+            dstart = loff + 30 + nlen + mamba__le16(d + loff + 28);
+            if (usize > cd_off - dstart) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s: its %d bytes run past the archive's data (truncated?)", fname, nm, (long long)(usize > (uint64_t)LLONG_MAX ? -1 : (long long)usize), 0);
+            }
+        }
+        ent[i].data = d + dstart;
+        ent[i].size = usize;
+        p += 46 + nlen + xlen + clen;
+    }
+    qsort(ent, (size_t)entries, sizeof *ent, mamba__zent_cmp);
+    for (i = 1; i < (size_t)entries; i++)
+        if (!mamba__zent_cmp(&ent[i - 1], &ent[i])) {
+            char nm[96];
+            size_t k = ent[i].name_len < sizeof nm - 1 ? ent[i].name_len : sizeof nm - 1;
+            memcpy(nm, ent[i].name, k); nm[k] = 0;
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s appears twice", fname, nm, 0, 0);
+        }
+    *out = ent;
+    *n_out = (size_t)entries;
+    return MAMBA_OK;
+}
+
+/* -- the pickle subset ---------------------------------------------------- */
+
+enum { MAMBA__PV_MARK, MAMBA__PV_NONE, MAMBA__PV_BOOL, MAMBA__PV_INT, MAMBA__PV_FLOAT, MAMBA__PV_STR, MAMBA__PV_TUPLE,
+       MAMBA__PV_LIST, MAMBA__PV_DICT, MAMBA__PV_GLOBAL, MAMBA__PV_STORAGE, MAMBA__PV_TENSOR };
+/* the globals a state dict may name */
+enum { MAMBA__PG_ODICT = 100, MAMBA__PG_REBUILD, MAMBA__PG_PARAM, MAMBA__PG_STORAGE };
+
+typedef struct mamba__pval {
+    int type;
+    int g;                       /* GLOBAL: MAMBA__PG_*; STORAGE / storage GLOBAL: index in mamba__pt_stypes */
+    int64_t i;                   /* INT, BOOL; STORAGE: numel; TENSOR: its argument tuple */
+    const char *s;               /* STR (not NUL-terminated); STORAGE: key */
+    size_t len;
+    uint32_t head, tail, count;  /* containers: a chain of items */
+    const mamba__zent *ent;      /* STORAGE: its data/<key> entry */
+} mamba__pval;
+
+typedef struct mamba__pitem { uint32_t v, next; } mamba__pitem;
+
+static const struct { const char *name; int dtype; const char *dtype_name; unsigned esize; } mamba__pt_stypes[] = {
+    {"FloatStorage", MAMBA_DTYPE_F32, "F32", 4}, {"HalfStorage", MAMBA_DTYPE_F16, "F16", 2},
+    {"BFloat16Storage", MAMBA_DTYPE_BF16, "BF16", 2}, {"DoubleStorage", 0, "F64", 8},
+    {"LongStorage", 0, "I64", 8}, {"IntStorage", 0, "I32", 4}, {"ShortStorage", 0, "I16", 2},
+    {"CharStorage", 0, "I8", 1}, {"ByteStorage", 0, "U8", 1}, {"BoolStorage", 0, "BOOL", 1},
+    {"UntypedStorage", 0, "U8", 1}};
+
+typedef struct mamba__pk {
+    mamba__heap *hp;
+    mamba_error *e;
+    const char *fname;
+    mamba__pval *v; size_t nv, capv;
+    mamba__pitem *it; size_t nit, capit;
+    uint32_t *stack; size_t sp, caps;
+    uint32_t *memo; size_t nmemo, capm;
+    const mamba__zent *ent; size_t n_ent;
+    const char *prefix; size_t plen;
+    size_t max_tensors;
+    mamba__keep_fn keep;
+    void *keep_user;
+} mamba__pk;
+
+static int mamba__pk_grow(mamba__heap *hp, void **p, size_t *cap, size_t need, size_t es) {
+    size_t nc, bytes;
+    void *np;
+    if (need <= *cap) return 1;
+    nc = *cap ? *cap : 64;
+    while (nc < need) { if (nc > ((size_t)-1 >> 2)) return 0; nc *= 2; }
+    if (!mamba__mul(nc, es, &bytes) || !(np = mamba__halloc(hp, bytes))) return 0;
+    if (*p) { memcpy(np, *p, *cap * es); mamba__hfree(hp, *p); }
+    *p = np;
+    *cap = nc;
+    return 1;
+}
+
+static mamba_status mamba__pk_fail(mamba__pk *k, mamba_status st, const char *msg, const char *s, long long d) {
+    return mamba__err(k->e, st, msg, k->fname, s, d, 0);
+}
+#define MAMBA__PK_NOMEM(k) mamba__pk_fail(k, MAMBA_ERR_NOMEM, "%s: out of memory reading the pickle", 0, 0)
+
+/* A new value; its index in *out. */
+static mamba_status mamba__pk_new(mamba__pk *k, int type, uint32_t *out) {
+    if (k->nv >= 0xFFFFFFF0u) return mamba__pk_fail(k, MAMBA_ERR_LIMIT, "%s: pickle has too many objects", 0, 0);
+    if (!mamba__pk_grow(k->hp, (void **)&k->v, &k->capv, k->nv + 1, sizeof(mamba__pval))) return MAMBA__PK_NOMEM(k);
+    memset(&k->v[k->nv], 0, sizeof(mamba__pval));
+    k->v[k->nv].type = type;
+    k->v[k->nv].head = k->v[k->nv].tail = (uint32_t)-1;
+    *out = (uint32_t)k->nv++;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__pk_push(mamba__pk *k, uint32_t v) {
+    if (k->sp >= ((size_t)1 << 24)) return mamba__pk_fail(k, MAMBA_ERR_LIMIT, "%s: pickle stack deeper than %d", 0, 1 << 24);
+    if (!mamba__pk_grow(k->hp, (void **)&k->stack, &k->caps, k->sp + 1, sizeof(uint32_t))) return MAMBA__PK_NOMEM(k);
+    k->stack[k->sp++] = v;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__pk_append(mamba__pk *k, uint32_t c, uint32_t v) {
+    mamba__pval *cv;
+    if (!mamba__pk_grow(k->hp, (void **)&k->it, &k->capit, k->nit + 1, sizeof(mamba__pitem))) return MAMBA__PK_NOMEM(k);
+    k->it[k->nit].v = v;
+    k->it[k->nit].next = (uint32_t)-1;
+    cv = &k->v[c];
+    if (cv->tail == (uint32_t)-1) cv->head = (uint32_t)k->nit; else k->it[cv->tail].next = (uint32_t)k->nit;
+    cv->tail = (uint32_t)k->nit++;
+    cv->count++;
+    return MAMBA_OK;
+}
+
+/* The index of the topmost MARK on the stack, or (size_t)-1. */
+static size_t mamba__pk_mark(const mamba__pk *k) {
+    size_t i = k->sp;
+    while (i-- > 0) if (k->v[k->stack[i]].type == MAMBA__PV_MARK) return i;
+    return (size_t)-1;
+}
+
+/* The n-th item of a container (n < count). */
+static uint32_t mamba__pk_item(const mamba__pk *k, uint32_t c, uint32_t n) {
+    uint32_t q = k->v[c].head;
+    while (n--) q = k->it[q].next;
+    return k->it[q].v;
+}
+
+static int mamba__pk_streq(const mamba__pval *v, const char *s) {
+    return v->type == MAMBA__PV_STR && v->len == strlen(s) && !memcmp(v->s, s, v->len);
+}
+
+/* GLOBAL module/name: the allowed ones become a GLOBAL value, anything else is refused by name. */
+static mamba_status mamba__pk_global(mamba__pk *k, const char *mod, size_t ml, const char *name, size_t nl) {
+    uint32_t v;
+    int g = -1, si = 0;
+    mamba_status st;
+#define MAMBA__IS(s, l, lit) ((l) == sizeof(lit) - 1 && !memcmp((s), (lit), sizeof(lit) - 1))
+    if (MAMBA__IS(mod, ml, "collections") && MAMBA__IS(name, nl, "OrderedDict")) g = MAMBA__PG_ODICT;
+    else if (MAMBA__IS(mod, ml, "torch._utils") && MAMBA__IS(name, nl, "_rebuild_tensor_v2")) g = MAMBA__PG_REBUILD;
+    else if (MAMBA__IS(mod, ml, "torch._utils") && MAMBA__IS(name, nl, "_rebuild_parameter")) g = MAMBA__PG_PARAM;
+    else if (MAMBA__IS(mod, ml, "torch") || MAMBA__IS(mod, ml, "torch.storage")) {
+        for (si = 0; si < (int)(sizeof mamba__pt_stypes / sizeof mamba__pt_stypes[0]); si++)
+            if (nl == strlen(mamba__pt_stypes[si].name) && !memcmp(name, mamba__pt_stypes[si].name, nl)) { g = MAMBA__PG_STORAGE; break; }
+    }
+#undef MAMBA__IS
+    if (g < 0) {
+        char full[128];
+        size_t a = ml < 60 ? ml : 60, b = nl < 60 ? nl : 60, i;
+        memcpy(full, mod, a); full[a] = '.'; memcpy(full + a + 1, name, b); full[a + 1 + b] = 0;
+        for (i = 0; full[i]; i++) if ((unsigned char)full[i] < 32 || (unsigned char)full[i] > 126) full[i] = '?';
+        return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: the pickle names the global %s, which a torch.save state dict never holds: refused (nothing in a checkpoint is executed)", full, 0);
+    }
+    if ((st = mamba__pk_new(k, MAMBA__PV_GLOBAL, &v)) != MAMBA_OK) return st;
+    k->v[v].g = g == MAMBA__PG_STORAGE ? MAMBA__PG_STORAGE + si : g;
+    return mamba__pk_push(k, v);
+}
+
+static int mamba__pk_int(const mamba__pk *k, uint32_t v, int64_t lo, int64_t hi, int64_t *out) {
+    const mamba__pval *p = &k->v[v];
+    if (p->type != MAMBA__PV_INT && p->type != MAMBA__PV_BOOL) return 0;
+    if (p->i < lo || p->i > hi) return 0;
+    *out = p->i;
+    return 1;
+}
+
+/* BINPERSID: ('storage', <storage type>, key, location, numel) -> a STORAGE. */
+static mamba_status mamba__pk_persid(mamba__pk *k, uint32_t pid, uint32_t *out) {
+    const mamba__pval *t = &k->v[pid];
+    uint32_t ty, key, nel;
+    int64_t numel;
+    size_t bytes;
+    int si;
+    const mamba__zent *z;
+    char ks[64];
+    mamba_status st;
+    if (t->type != MAMBA__PV_TUPLE || t->count != 5 || !mamba__pk_streq(&k->v[mamba__pk_item(k, pid, 0)], "storage"))
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a persistent id is not a ('storage', type, key, location, size) tuple", 0, 0);
+    ty = mamba__pk_item(k, pid, 1); key = mamba__pk_item(k, pid, 2); nel = mamba__pk_item(k, pid, 4);
+    if (k->v[ty].type != MAMBA__PV_GLOBAL || k->v[ty].g < MAMBA__PG_STORAGE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a storage's type is not a torch storage class", 0, 0);
+    if (k->v[key].type != MAMBA__PV_STR || k->v[key].len == 0 || k->v[key].len >= sizeof ks)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a storage key is not a short string", 0, 0);
+    memcpy(ks, k->v[key].s, k->v[key].len); ks[k->v[key].len] = 0;
+    si = k->v[ty].g - MAMBA__PG_STORAGE;
+    if (!mamba__pk_int(k, nel, 0, (int64_t)1 << 48, &numel) || (uint64_t)numel > (uint64_t)((size_t)-1) ||
+        !mamba__mul((size_t)numel, mamba__pt_stypes[si].esize, &bytes))
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: storage %s has an invalid or absurd element count", ks, 0);
+    {
+        char nm[80];
+        memcpy(nm, "data/", 5); memcpy(nm + 5, ks, k->v[key].len + 1);
+        z = mamba__zip_find(k->ent, k->n_ent, k->prefix, k->plen, nm, 5 + k->v[key].len);
+    }
+    if (!z) return mamba__pk_fail(k, MAMBA_ERR_MISSING, "%s: storage %s has no data/ entry in the archive", ks, 0);
+    if (z->size < bytes)
+        return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: storage %s needs %d bytes, its entry holds %d", k->fname, ks, (long long)bytes, (long long)z->size);
+    if ((st = mamba__pk_new(k, MAMBA__PV_STORAGE, out)) != MAMBA_OK) return st;
+    k->v[*out].g = si;
+    k->v[*out].i = numel;
+    k->v[*out].s = k->v[key].s;
+    k->v[*out].len = k->v[key].len;
+    k->v[*out].ent = z;
+    return MAMBA_OK;
+}
+
+/* REDUCE: callable(args) for the three callables a state dict uses. */
+static mamba_status mamba__pk_reduce(mamba__pk *k, uint32_t fn, uint32_t args, uint32_t *out) {
+    const mamba__pval *f = &k->v[fn], *a = &k->v[args];
+    mamba_status st;
+    if (f->type != MAMBA__PV_GLOBAL || f->g >= MAMBA__PG_STORAGE || a->type != MAMBA__PV_TUPLE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle calls something that is not a state-dict constructor", 0, 0);
+    if (f->g == MAMBA__PG_ODICT) {
+        if (a->count != 0) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: OrderedDict built from arguments (only OrderedDict() is read)", 0, 0);
+        return mamba__pk_new(k, MAMBA__PV_DICT, out);
+    }
+    if (f->g == MAMBA__PG_PARAM) {   /* _rebuild_parameter(data, requires_grad, hooks) */
+        uint32_t t;
+        if (a->count != 3 || k->v[t = mamba__pk_item(k, args, 0)].type != MAMBA__PV_TENSOR)
+            return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: _rebuild_parameter without a tensor", 0, 0);
+        *out = t;
+        return MAMBA_OK;
+    }
+    /* _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]) */
+    if ((a->count != 6 && a->count != 7) || k->v[mamba__pk_item(k, args, 0)].type != MAMBA__PV_STORAGE ||
+        k->v[mamba__pk_item(k, args, 2)].type != MAMBA__PV_TUPLE || k->v[mamba__pk_item(k, args, 3)].type != MAMBA__PV_TUPLE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: _rebuild_tensor_v2 called with arguments torch never writes", 0, 0);
+    if ((st = mamba__pk_new(k, MAMBA__PV_TENSOR, out)) != MAMBA_OK) return st;
+    k->v[*out].i = args;
+    return MAMBA_OK;
+}
+
+/* Runs the pickle p[0..n) to its STOP; *root is the value left on the stack. */
+static mamba_status mamba__pk_run(mamba__pk *k, const unsigned char *p, size_t n, uint32_t *root) {
+    size_t i = 0;
+    mamba_status st = MAMBA_OK;
+    uint32_t v;
+#define MAMBA__NEED(c) do { if (n - i < (size_t)(c)) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle ends inside an opcode (truncated?)", 0, 0); } while (0)
+#define MAMBA__POP(x) do { if (!k->sp || k->v[k->stack[k->sp - 1]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle stack underflow at byte %d", 0, (long long)i); (x) = k->stack[--k->sp]; } while (0)
+#define MAMBA__TRYP(x) do { if ((st = (x)) != MAMBA_OK) return st; } while (0)
+    while (i < n) {
+        unsigned op = p[i++];
+        switch (op) {
+        case 0x80: MAMBA__NEED(1); if (p[i] < 2 || p[i] > 5) return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: pickle protocol %d is not read", 0, p[i]); i++; break;
+        case 0x95: MAMBA__NEED(8); i += 8; break;   /* FRAME: framing only */
+        case '.':  /* STOP */
+            if (k->sp != 1 || k->v[k->stack[0]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle stops with %d values on its stack", 0, (long long)k->sp);
+            *root = k->stack[0];
+            return MAMBA_OK;
+        case '(': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_MARK, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case ')': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_TUPLE, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case ']': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_LIST, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case '}': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_DICT, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'N': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_NONE, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 0x88: case 0x89:
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_BOOL, &v)); k->v[v].i = op == 0x88; MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'K': case 'M': case 'J': case 0x8a: {   /* BININT1, BININT2, BININT, LONG1 */
+            int64_t x = 0;
+            if (op == 'K') { MAMBA__NEED(1); x = p[i]; i += 1; }
+            else if (op == 'M') { MAMBA__NEED(2); x = (int64_t)mamba__le16(p + i); i += 2; }
+            else if (op == 'J') { MAMBA__NEED(4); x = (int64_t)(int32_t)mamba__le32(p + i); i += 4; }
+            else {
+                size_t nb, b;
+                uint64_t u = 0;
+                MAMBA__NEED(1); nb = p[i++];
+                if (nb > 8) return mamba__pk_fail(k, MAMBA_ERR_RANGE, "%s: pickle integer of %d bytes is too large", 0, (long long)nb);
+                MAMBA__NEED(nb);
+                for (b = nb; b-- > 0;) u = u << 8 | p[i + b];
+                if (nb && nb < 8 && (p[i + nb - 1] & 0x80)) u |= ~(uint64_t)0 << (8 * nb);   /* sign-extend */
+                memcpy(&x, &u, sizeof x);
+                i += nb;
+            }
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_INT, &v)); k->v[v].i = x; MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'G': MAMBA__NEED(8); i += 8; MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_FLOAT, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'X': case 0x8c: case 0x8d: case 'T': case 'U': case 'B': case 'C': {   /* strings and bytes */
+            uint64_t len;
+            if (op == 0x8c || op == 'U' || op == 'C') { MAMBA__NEED(1); len = p[i]; i += 1; }
+            else if (op == 0x8d) { MAMBA__NEED(8); len = mamba__le64(p + i); i += 8; }
+            else { MAMBA__NEED(4); len = mamba__le32(p + i); i += 4; }
+            if (len > n - i) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a pickle string of %d bytes runs past the end", 0, (long long)(len > (uint64_t)LLONG_MAX ? -1 : (long long)len));
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_STR, &v));
+            k->v[v].s = (const char *)p + i; k->v[v].len = (size_t)len;
+            i += (size_t)len;
+            MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'c': {   /* GLOBAL "module\nname\n" */
+            const unsigned char *m0 = p + i, *m1 = (const unsigned char *)memchr(m0, '\n', n - i), *n1;
+            if (!m1 || !(n1 = (const unsigned char *)memchr(m1 + 1, '\n', (size_t)(p + n - m1 - 1))))
+                return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: an unterminated GLOBAL in the pickle", 0, 0);
+            MAMBA__TRYP(mamba__pk_global(k, (const char *)m0, (size_t)(m1 - m0), (const char *)m1 + 1, (size_t)(n1 - m1 - 1)));
+            i = (size_t)(n1 + 1 - p);
+            break;
+        }
+        case 0x93: {  /* STACK_GLOBAL: module and name from the stack */
+            uint32_t a, b;
+            MAMBA__POP(b); MAMBA__POP(a);
+            if (k->v[a].type != MAMBA__PV_STR || k->v[b].type != MAMBA__PV_STR) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: STACK_GLOBAL without two strings", 0, 0);
+            MAMBA__TRYP(mamba__pk_global(k, k->v[a].s, k->v[a].len, k->v[b].s, k->v[b].len));
+            break;
+        }
+        case 'q': case 'r': case 0x94: {   /* BINPUT, LONG_BINPUT, MEMOIZE */
+            size_t idx;
+            if (op == 'q') { MAMBA__NEED(1); idx = p[i]; i += 1; }
+            else if (op == 'r') { MAMBA__NEED(4); idx = mamba__le32(p + i); i += 4; }
+            else idx = k->nmemo;
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo store with an empty stack", 0, 0);
+            if (idx > k->nmemo) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo index %d skips ahead (a pickler numbers them in order)", 0, (long long)idx);
+            if (idx == k->nmemo) {
+                if (!mamba__pk_grow(k->hp, (void **)&k->memo, &k->capm, k->nmemo + 1, sizeof(uint32_t))) return MAMBA__PK_NOMEM(k);
+                k->nmemo++;
+            }
+            k->memo[idx] = k->stack[k->sp - 1];
+            break;
+        }
+        case 'h': case 'j': {   /* BINGET, LONG_BINGET */
+            size_t idx;
+            if (op == 'h') { MAMBA__NEED(1); idx = p[i]; i += 1; } else { MAMBA__NEED(4); idx = mamba__le32(p + i); i += 4; }
+            if (idx >= k->nmemo) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo index %d was never stored", 0, (long long)idx);
+            MAMBA__TRYP(mamba__pk_push(k, k->memo[idx]));
+            break;
+        }
+        case '0': { uint32_t x; MAMBA__POP(x); (void)x; break; }   /* POP */
+        case '2': if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: DUP on an empty stack", 0, 0); MAMBA__TRYP(mamba__pk_push(k, k->stack[k->sp - 1])); break;
+        case '1': case 't': case 'l': case 'd': case 'e': case 'u': {   /* POP_MARK, TUPLE, LIST, DICT, APPENDS, SETITEMS */
+            size_t mk = mamba__pk_mark(k), q;
+            uint32_t c;
+            if (mk == (size_t)-1) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle opcode without its MARK at byte %d", 0, (long long)i);
+            if (op == '1') { k->sp = mk; break; }
+            if (op == 'e' || op == 'u') {
+                if (mk == 0) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPENDS/SETITEMS without a container", 0, 0);
+                c = k->stack[mk - 1];
+                if (k->v[c].type != (op == 'e' ? MAMBA__PV_LIST : MAMBA__PV_DICT) || (op == 'u' && (k->sp - mk - 1) % 2))
+                    return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPENDS/SETITEMS on the wrong kind of object at byte %d", 0, (long long)i);
+            } else {
+                if (op == 'd' && (k->sp - mk - 1) % 2) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: DICT with an odd number of items", 0, 0);
+                MAMBA__TRYP(mamba__pk_new(k, op == 't' ? MAMBA__PV_TUPLE : op == 'l' ? MAMBA__PV_LIST : MAMBA__PV_DICT, &c));
+            }
+            for (q = mk + 1; q < k->sp; q++) MAMBA__TRYP(mamba__pk_append(k, c, k->stack[q]));
+            k->sp = mk;
+            if (op == 't' || op == 'l' || op == 'd') MAMBA__TRYP(mamba__pk_push(k, c));
+            break;
+        }
+        case 0x85: case 0x86: case 0x87: {   /* TUPLE1..3 */
+            size_t cnt = op - 0x84, q;
+            if (k->sp < cnt) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle stack underflow at byte %d", 0, (long long)i);
+            for (q = k->sp - cnt; q < k->sp; q++)
+                if (k->v[k->stack[q]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a MARK inside a short tuple", 0, 0);
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_TUPLE, &v));
+            for (q = k->sp - cnt; q < k->sp; q++) MAMBA__TRYP(mamba__pk_append(k, v, k->stack[q]));
+            k->sp -= cnt;
+            MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'a': case 's': {   /* APPEND, SETITEM */
+            uint32_t x, y = 0, c;
+            MAMBA__POP(x);
+            if (op == 's') { y = x; MAMBA__POP(x); }
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPEND/SETITEM without a container", 0, 0);
+            c = k->stack[k->sp - 1];
+            if (k->v[c].type != (op == 'a' ? MAMBA__PV_LIST : MAMBA__PV_DICT)) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPEND/SETITEM on the wrong kind of object", 0, 0);
+            MAMBA__TRYP(mamba__pk_append(k, c, x));
+            if (op == 's') MAMBA__TRYP(mamba__pk_append(k, c, y));
+            break;
+        }
+        case 'Q': { uint32_t pid; MAMBA__POP(pid); MAMBA__TRYP(mamba__pk_persid(k, pid, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break; }
+        case 'R': { uint32_t fn, args; MAMBA__POP(args); MAMBA__POP(fn); MAMBA__TRYP(mamba__pk_reduce(k, fn, args, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break; }
+        case 'b': {   /* BUILD: a state dict's _metadata (or a tensor's state): read, not applied */
+            uint32_t state, obj;
+            MAMBA__POP(state); (void)state;
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: BUILD without an object", 0, 0);
+            obj = k->stack[k->sp - 1];
+            if (k->v[obj].type != MAMBA__PV_DICT && k->v[obj].type != MAMBA__PV_TENSOR) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: BUILD on an object a state dict does not hold", 0, 0);
+            break;
+        }
+        default: {
+            char hex[8];
+            static const char digits[] = "0123456789abcdef";
+            hex[0] = '0'; hex[1] = 'x'; hex[2] = digits[op >> 4]; hex[3] = digits[op & 15]; hex[4] = 0;
+            return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: pickle opcode %s is not part of a torch.save state dict: refused", hex, 0);
+        }
+        }
+    }
+#undef MAMBA__NEED
+#undef MAMBA__POP
+#undef MAMBA__TRYP
+    return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle ends without STOP (truncated?)", 0, 0);
+}
+
+/* One TENSOR value -> a table entry named name (a strided one gathered into a kept copy). */
+static mamba_status mamba__pk_tensor(mamba__pk *k, uint32_t tv, const char *name, mamba__tensor *t) {
+    uint32_t args = (uint32_t)k->v[tv].i, sv = mamba__pk_item(k, args, 0), szv = mamba__pk_item(k, args, 2), stv = mamba__pk_item(k, args, 3);
+    const mamba__pval *s = &k->v[sv];
+    int64_t off, size[MAMBA__MAX_NDIM], stride[MAMBA__MAX_NDIM];
+    size_t esize = mamba__pt_stypes[s->g].esize, numel = 1, nbytes;
+    int nd = (int)k->v[szv].count, d, contiguous = 1;
+    if (k->v[szv].count > MAMBA__MAX_NDIM || k->v[stv].count != k->v[szv].count)
+        return mamba__err(k->e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions or a stride per dimension missing", k->fname, name, 0, 0);
+    if (!mamba__pk_int(k, mamba__pk_item(k, args, 1), 0, (int64_t)1 << 48, &off) || (uint64_t)off > (uint64_t)((size_t)-1))
+        return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid storage offset", k->fname, name, 0, 0);
+    for (d = 0; d < nd; d++) {
+        if (!mamba__pk_int(k, mamba__pk_item(k, szv, (uint32_t)d), 0, (int64_t)1 << 40, &size[d]) ||
+            !mamba__pk_int(k, mamba__pk_item(k, stv, (uint32_t)d), 0, (int64_t)1 << 48, &stride[d]) ||
+            (uint64_t)size[d] > (uint64_t)((size_t)-1) || (uint64_t)stride[d] > (uint64_t)((size_t)-1))
+            return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid or absurd size or stride", k->fname, name, 0, 0);
+        if (!mamba__mul(numel, (size_t)size[d], &numel)) return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: size overflows", k->fname, name, 0, 0);
+    }
+    if (!mamba__mul(numel, esize, &nbytes)) return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: size overflows", k->fname, name, 0, 0);
+    if (numel) {   /* the last element it reaches must lie inside its storage */
+        size_t ext = (size_t)off, x;
+        for (d = 0; d < nd; d++) {
+            if (!mamba__mul((size_t)(size[d] - 1), (size_t)stride[d], &x) || !mamba__add(ext, x, &ext))
+                return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: extent overflows", k->fname, name, 0, 0);
+        }
+        if (ext >= (size_t)s->i)
+            return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s reaches element %d of a storage of %d", k->fname, name, (long long)ext, (long long)s->i);
+    }
+    {   /* row-major? (dimensions of size 1 may have any stride) */
+        int64_t want = 1;
+        for (d = nd; d-- > 0;) {
+            if (size[d] != 1 && stride[d] != want) contiguous = 0;
+            want *= size[d];
+        }
+    }
+    memset(t, 0, sizeof *t);
+    t->dtype = mamba__pt_stypes[s->g].dtype;
+    memcpy(t->dtype_name, mamba__pt_stypes[s->g].dtype_name, strlen(mamba__pt_stypes[s->g].dtype_name) + 1);
+    t->ndim = nd;
+    for (d = 0; d < nd; d++) t->shape[d] = size[d];
+    t->nbytes = nbytes;
+    t->file = k->fname;
+    if (!numel) {
+        t->data = s->ent->data;
+    } else if (contiguous) {
+        t->data = s->ent->data + (size_t)off * esize;
+    } else {   /* gather once, in row-major order */
+        unsigned char *copy = MAMBA__CAST(unsigned char *, mamba__halloc(k->hp, nbytes));
+        int64_t idx[MAMBA__MAX_NDIM];
+        size_t q, src;
+        mamba__blob b;
+        mamba_status st;
+        if (!copy) return mamba__err(k->e, MAMBA_ERR_NOMEM, "%s: out of memory copying strided tensor %s", k->fname, name, 0, 0);
+        memset(idx, 0, sizeof idx);
+        for (q = 0; q < numel; q++) {
+            src = (size_t)off;
+            for (d = 0; d < nd; d++) src += (size_t)idx[d] * (size_t)stride[d];
+            memcpy(copy + q * esize, s->ent->data + src * esize, esize);
+            for (d = nd; d-- > 0;) { if (++idx[d] < size[d]) break; idx[d] = 0; }
+        }
+        b.data = copy; b.size = nbytes; b.kind = 1;
+        if ((st = k->keep(k->keep_user, &b, k->e)) != MAMBA_OK) { mamba__hfree(k->hp, copy); return st; }
+        t->data = copy;
+    }
+    return MAMBA_OK;
+}
+
+/* Reads one torch.save zip (d[0..n)) and appends its tensors to ts. A tensor
+   that is an exact alias of the embedding (state-spaces' tied lm_head.weight
+   shares the embedding's storage) is left out, so the model is tied as
+   trained and a GGUF written from it has no separate output.weight. */
+static mamba_status mamba__torch_read(mamba__tensors *ts, const unsigned char *d, size_t n, const char *fname,
+                                      const mamba_options *o, mamba__keep_fn keep, void *keep_user, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
+    mamba__pk k;
+    mamba__zent *ent = NULL;
+    size_t n_ent = 0, i, max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS);
+    const mamba__zent *pkl = NULL, *bo;
+    mamba_status st;
+    uint32_t root = 0, q;
+    if (n >= 2 && d[0] == 0x80 && d[1] <= 5)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: a legacy (pre-1.6) torch.save file: re-save it with a current torch (torch.save(torch.load(f), f)) or convert it to safetensors", fname, 0, 0, 0);
+    if (n < 4 || memcmp(d, "PK\003\004", 4) != 0)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: not a torch.save zip archive", fname, 0, 0, 0);
+    if ((st = mamba__zip_read(hp, d, n, fname, max_tensors + 64, &ent, &n_ent, e)) != MAMBA_OK) return st;
+    memset(&k, 0, sizeof k);
+    k.hp = hp; k.e = e; k.fname = fname; k.ent = ent; k.n_ent = n_ent; k.max_tensors = max_tensors;
+    k.keep = keep; k.keep_user = keep_user;
+    /* exactly one <stem>/data.pkl at the top */
+    for (i = 0; i < n_ent; i++) {
+        const char *s = ent[i].name, *slash = (const char *)memchr(s, '/', ent[i].name_len);
+        if (slash && (size_t)(slash - s) + 1 + 8 == ent[i].name_len && !memcmp(slash + 1, "data.pkl", 8)) {
+            if (pkl) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: the archive holds more than one data.pkl", fname, 0, 0, 0); }
+            pkl = &ent[i];
+            k.prefix = s; k.plen = (size_t)(slash - s) + 1;
+        }
+    }
+    if (!pkl) {
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: a zip archive without <name>/data.pkl: not a torch.save checkpoint", fname, 0, 0, 0);
+    }
+    if (pkl->size > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER)) {
+        long long big = (long long)pkl->size;
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: data.pkl of %d bytes exceeds the limit (max_json_bytes)", fname, 0, big, 0);
+    }
+    bo = mamba__zip_find(ent, n_ent, k.prefix, k.plen, "byteorder", 9);
+    if (bo && !(bo->size == 6 && !memcmp(bo->data, "little", 6))) {
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: the checkpoint's byteorder record is not 'little'", fname, 0, 0, 0);
+    }
+    st = mamba__pk_run(&k, pkl->data, (size_t)pkl->size, &root);
+    if (st == MAMBA_OK && k.v[root].type != MAMBA__PV_DICT)
+        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: the pickle holds no state dict (its top object is not a dict)", fname, 0, 0, 0);
+    if (st == MAMBA_OK && (k.v[root].count / 2 > max_tensors || ts->n + k.v[root].count / 2 > max_tensors))
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit (max_tensors)", fname, 0, (long long)(k.v[root].count / 2), 0);
+    if (st == MAMBA_OK && ts->n + k.v[root].count / 2 > ts->cap) {   /* grow the table once */
+        size_t ncap = ts->n + k.v[root].count / 2, bytes;
+        mamba__tensor *nt;
+        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, bytes)))) {
+            st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the tensor table", fname, 0, 0, 0);
+        } else {
+            if (ts->t) { memcpy(nt, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
+            ts->t = nt;
+            ts->cap = ncap;
+        }
+    }
+    for (q = st == MAMBA_OK ? k.v[root].head : (uint32_t)-1; q != (uint32_t)-1 && st == MAMBA_OK; q = k.it[k.it[q].next].next) {
+        uint32_t kv = k.it[q].v, vv = k.it[k.it[q].next].v;
+        char name[160];
+        mamba__tensor *t;
+        if (k.v[kv].type != MAMBA__PV_STR || k.v[kv].len == 0 || k.v[kv].len >= sizeof name || memchr(k.v[kv].s, 0, k.v[kv].len)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a state dict key is not a tensor name", fname, 0, 0, 0);
+            break;
+        }
+        memcpy(name, k.v[kv].s, k.v[kv].len); name[k.v[kv].len] = 0;
+        if (k.v[vv].type != MAMBA__PV_TENSOR) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: state dict entry %s is not a tensor (a training checkpoint? save model.state_dict())", fname, name, 0, 0);
+            break;
+        }
+        t = &ts->t[ts->n];
+        if ((st = mamba__pk_tensor(&k, vv, name, t)) != MAMBA_OK) break;
+        if (!(t->name = MAMBA__CAST(char *, mamba__halloc(hp, k.v[kv].len + 1)))) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
+        memcpy(t->name, name, k.v[kv].len + 1);
+        ts->n++;
+    }
+    if (st == MAMBA_OK) {   /* drop lm_head.weight when it is the embedding itself */
+        mamba__tensor *h = NULL, *emb = NULL;
+        for (i = 0; i < ts->n; i++) {
+            const char *nm = ts->t[i].name;
+            if (!strncmp(nm, "model.", 6)) nm += 6;
+            if (!strcmp(nm, "lm_head.weight")) h = &ts->t[i];
+            if (!strcmp(nm, "backbone.embedding.weight") || !strcmp(nm, "backbone.embeddings.weight")) emb = &ts->t[i];
+        }
+        if (h && emb && h->data == emb->data && h->nbytes == emb->nbytes && h->dtype == emb->dtype && h->ndim == emb->ndim &&
+            !memcmp(h->shape, emb->shape, sizeof h->shape) && h->file == emb->file) {
+            mamba__hfree(hp, h->name);
+            *h = ts->t[--ts->n];
+        }
+    }
+    if (k.v) mamba__hfree(hp, k.v);
+    if (k.it) mamba__hfree(hp, k.it);
+    if (k.stack) mamba__hfree(hp, k.stack);
+    if (k.memo) mamba__hfree(hp, k.memo);
+    mamba__hfree(hp, ent);
+    return st;
+}
+
+/* -- Mistral's layout: params.json + consolidated.safetensors -------------
+   mistral-inference's MambaArgs (dim, n_layers, vocab_size, n_groups, rms_norm,
+   residual_in_fp32, fused_add_norm, pad_vocab_size_multiple, tie_embeddings,
+   model_type "mamba") build a state-spaces MambaConfig with ssm_cfg
+   {"layer": "Mamba2", "ngroups": n_groups}, every other Mamba2 argument at its
+   default; the weights are that MambaLMHeadModel's state dict under "model.".
+   params.json is rewritten as that original-format config.json. */
+
+static int mamba__pt_bool(const mamba__json *j, const char *key, int def) {
+    uint32_t v = mamba__json_get(j, 0, key);
+    return !v ? def : j->tok[v].type == MAMBA__J_TRUE ? 1 : j->tok[v].type == MAMBA__J_FALSE ? 0 : def;
+}
+
+static size_t mamba__put_int(char *o, long long v) {
+    char tmp[24];
+    size_t n = 0, k = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) o[k++] = '-';
+    while (n) o[k++] = tmp[--n];
+    return k;
+}
+
+/* params.json text -> the equivalent state-spaces config.json text in out (>= 512 bytes). */
+static MAMBA__UNUSED mamba_status mamba__mistral_config(mamba__heap *hp, const char *text, size_t len, char *out, size_t cap,
+                                          size_t *out_len, const mamba_options *o, mamba_error *e) {
+    mamba__json j;
+    mamba_status st;
+    static const char *const ints[] = {"dim", "n_layers", "vocab_size", "n_groups", "pad_vocab_size_multiple"};
+    static const char *const outk[] = {"d_model", "n_layer", "vocab_size", "ngroups", "pad_vocab_size_multiple"};
+    long long val[5];
+    size_t w = 0, q;
+    uint32_t v;
+    if (cap < 512) return mamba__err(e, MAMBA_ERR_BADARG, "params.json: buffer too small", 0, 0, 0, 0);
+    if (len > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER))
+        return mamba__err(e, MAMBA_ERR_LIMIT, "params.json: %d bytes exceed the limit (max_json_bytes)", 0, 0, (long long)len, 0);
+    st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "params.json");
+    if (st != MAMBA_OK) return st;
+    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "params.json is not a JSON object", 0, 0, 0, 0); }
+    v = mamba__json_get(&j, 0, "model_type");
+    if ((v && !mamba__json_eq(&j, v, "mamba")) || !mamba__json_get(&j, 0, "n_groups")) {
+        mamba__json_free(&j);
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "params.json does not describe a Mamba model (model_type \"mamba\" with n_groups): Mistral's transformers are not supported", 0, 0, 0, 0);
+    }
+    for (q = 0; q < 5; q++) {
+        v = mamba__json_get(&j, 0, ints[q]);
+        val[q] = 1;
+        if (!v && q == 4) continue;   /* no padding */
+        if (!v || !mamba__json_int(&j, v, 1, q == 1 ? 4096 : q == 2 ? 1 << 24 : MAMBA_MAX_DIM, &val[q])) {
+            mamba__json_free(&j);
+            return mamba__err(e, MAMBA_ERR_CONFIG, "params.json: %s is missing or out of range", ints[q], 0, 0, 0);
+        }
+    }
+#define MAMBA__PUT(s) do { size_t l_ = strlen(s); memcpy(out + w, s, l_); w += l_; } while (0)
+    MAMBA__PUT("{");
+    for (q = 0; q < 5; q++) {
+        if (q == 3) continue;
+        MAMBA__PUT("\""); MAMBA__PUT(outk[q]); MAMBA__PUT("\": ");
+        w += mamba__put_int(out + w, val[q]);
+        MAMBA__PUT(", ");
+    }
+    MAMBA__PUT("\"ssm_cfg\": {\"layer\": \"Mamba2\", \"ngroups\": ");
+    w += mamba__put_int(out + w, val[3]);
+    MAMBA__PUT("}, \"rms_norm\": ");
+    MAMBA__PUT(mamba__pt_bool(&j, "rms_norm", 1) ? "true" : "false");
+    if ((v = mamba__json_get(&j, 0, "tie_embeddings")) != 0) {
+        MAMBA__PUT(", \"tie_embeddings\": ");
+        MAMBA__PUT(mamba__pt_bool(&j, "tie_embeddings", 1) ? "true" : "false");
+    }
+    MAMBA__PUT("}");
+#undef MAMBA__PUT
+    out[w] = 0;
+    *out_len = w;
+    mamba__json_free(&j);
+    return MAMBA_OK;
+}
+
+/* -- the PyTorch and Mistral readers (their lines in mamba__formats, G.2) --
+   state-spaces' layout is the Hugging Face one with torch.save weights
+   (config.json + pytorch_model.bin or its shards with
+   pytorch_model.bin.index.json): F.3's mamba__layout_read walks it with
+   mamba__pt_load_shard. Mistral's layout has its own config, params.json. */
+
+/* mamba__torch_read's keeper during a load: a strided tensor's copy lives as
+   long as the model. */
+static mamba_status mamba__keep_copy(void *m, const mamba__blob *b, mamba_error *e) {
+    return mamba__add_blob((mamba_model *)m, b, NULL, e);
+}
+
+/* Memory: the bytes of one torch.save zip and the text of its config.json. */
+static int mamba__pt_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    return config_json != NULL && n >= 4 && !memcmp(p, "PK\003\004", 4);
+}
+static mamba_status mamba__pt_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                          const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    mamba_status st = mamba__torch_read(&d->ts, p, n, "weights", o, mamba__keep_copy, m, e);
+    if (st == MAMBA_OK) st = mamba__config_parse(&m->heap, &d->cfg, config_json, config_len, &d->tie_explicit, o, e);
+    return st;
+}
+
+#ifndef MAMBA_NO_STDIO
+/* Whether dir/name exists. Claims get no heap: a path too long for the
+   buffer is not probed (reads as absent). */
+static int mamba__pt_probe(const char *dir, const char *name) {
+    char buf[1024];
+    size_t a = strlen(dir), b = strlen(name);
+    if (a + b + 2 > sizeof buf) return 0;
+    memcpy(buf, dir, a);
+    if (a && dir[a - 1] != '/') buf[a++] = '/';
+    memcpy(buf + a, name, b + 1);
+    return mamba__file_exists(buf);
+}
+
+/* Maps one torch.save file and appends its tensors (mamba__load_shard's twin). */
+static mamba_status mamba__pt_load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st != MAMBA_OK) return st;
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
+    return mamba__torch_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, mamba__keep_copy, m, e);
+}
+
+/* A path: a .bin file next to its config.json, or a directory with
+   pytorch_model.bin.index.json or pytorch_model.bin and no
+   model.safetensors(.index.json) (a directory with both reads as safetensors). */
+static int mamba__pt_claims_path(const char *path) {
+    if (mamba__ends_with(path, ".bin")) return 1;
+    if (mamba__pt_probe(path, "model.safetensors.index.json") || mamba__pt_probe(path, "model.safetensors")) return 0;
+    return mamba__pt_probe(path, "pytorch_model.bin.index.json") || mamba__pt_probe(path, "pytorch_model.bin");
+}
+static mamba_status mamba__pt_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o, mamba_error *e) {
+    static const mamba__layout ss = {".bin", "pytorch_model.bin.index.json", "pytorch_model.bin", mamba__pt_load_shard};
+    return mamba__layout_read(m, d, path, &ss, o, e);
+}
+
+/* Mistral's layout is a directory: no bytes in memory are claimed (pass
+   consolidated.safetensors with a config.json instead). */
+static int mamba__mistral_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    (void)p; (void)n; (void)config_json;
+    return 0;
+}
+
+/* A path: a directory with params.json and no config.json (with both, the
+   Hugging Face layout is read). */
+static int mamba__mistral_claims_path(const char *path) {
+    return !mamba__pt_probe(path, "config.json") && mamba__pt_probe(path, "params.json");
+}
+
+/* params.json rewritten as a state-spaces config.json, then consolidated.safetensors. */
+static mamba_status mamba__mistral_read_file(mamba_model *m, mamba__desc *d, const char *dir, const mamba_options *o,
+                                             mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob pj;
+    mamba_status st;
+    char *path, *text;
+    size_t len = 0;
+    if (!(path = mamba__path_join(hp, dir, "params.json"))) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    st = mamba__read_file(hp, &pj, path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
+    mamba__hfree(hp, path);
+    if (st != MAMBA_OK) return st;
+    hp->input += pj.size;
+    if (!(text = MAMBA__CAST(char *, mamba__halloc(hp, 1024)))) { mamba__blob_release(hp, &pj); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
+    st = mamba__mistral_config(hp, (const char *)pj.data, pj.size, text, 1024, &len, o, e);
+    mamba__blob_release(hp, &pj);
+    if (st == MAMBA_OK && !(path = mamba__path_join(hp, dir, "consolidated.safetensors"))) st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    if (st == MAMBA_OK) {
+        st = mamba__load_shard(m, &d->ts, path, o, e);
+        mamba__hfree(hp, path);
+    }
+    if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, text, len, &d->tie_explicit, o, e);
+    mamba__hfree(hp, text);
+    return st;
+}
+#endif /* MAMBA_NO_STDIO */
+
+/* ---- end of F.6 ---------------------------------------------------------------- */
+
+/* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
 /* ---- G.1 binding tensors to layers -------------------------------------- */
 
@@ -7806,76 +11099,36 @@ static mamba_status mamba__validate(const mamba__tensors *ts, mamba_error *e) {
     return st;
 }
 
-/* Shared tail of both loaders: config text + the tensor table -> model. */
-/* cfg_text NULL: the config comes from the GGUF metadata in g. */
-static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, const mamba__gguf *g,
-                                 mamba__tensors *ts, const mamba_options *o, mamba_error *e) {
+/* The builder, the same for every format: a reader's description -> model. */
+static mamba_status mamba__build(mamba_model *m, mamba__desc *d, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = &m->heap;
-    int tie_explicit = 0;
-    mamba_status st = cfg_text ? mamba__config_parse(hp, &m->cfg, cfg_text, cfg_len, &tie_explicit, o, e)
-                               : mamba__gguf_config(&m->cfg, g, ts, e);
-    if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
-    if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
-    if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
-    if (st == MAMBA_OK && o && o->validate_weights) st = mamba__validate(ts, e);
+    mamba_status st;
+    m->cfg = d->cfg;
+    st = mamba__config_check(&m->cfg, e);
+    if (st == MAMBA_OK) st = mamba__tensors_check_unique(&d->ts, e);
+    if (st == MAMBA_OK) st = mamba__bind(m, &d->ts, d->tie_explicit, e);
+    if (st == MAMBA_OK && o && o->validate_weights) st = mamba__validate(&d->ts, e);
     if (m->tmp) { mamba__hfree(hp, m->tmp); m->tmp = NULL; }
-    if (st == MAMBA_OK && g) {   /* kept for a GGUF writer */
-        const mamba__gguf_kv *kv = mamba__gguf_find(g, "general.name");
-        if (kv && kv->type == 8) {
-            mamba__rd r;
-            const char *ps;
-            size_t pn;
-            r.p = kv->val; r.end = kv->val_end;
-            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof m->name) { memcpy(m->name, ps, pn); m->name[pn] = 0; }
-        }
-    }
+    if (st == MAMBA_OK) memcpy(m->name, d->name, sizeof m->name);
     return st;
 }
 
-static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__halloc(hp, sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
-    char **np = MAMBA__CAST(char **, mamba__halloc(hp, sizeof(char *) * (size_t)(m->n_blobs + 1)));
-    char *p = NULL;
-    if (path) {
-        size_t n = strlen(path) + 1;
-        p = MAMBA__CAST(char *, mamba__halloc(hp, n));
-        if (p) memcpy(p, path, n);
-    }
-    if (!nb || !np || (path && !p)) {
-        if (nb) mamba__hfree(hp, nb);
-        if (np) mamba__hfree(hp, np);
-        if (p) mamba__hfree(hp, p);
-        return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    }
-    if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
-    if (m->blobs) mamba__hfree(hp, m->blobs);
-    if (m->paths) mamba__hfree(hp, m->paths);
-    nb[m->n_blobs] = *b;
-    np[m->n_blobs] = p;
-    m->blobs = nb;
-    m->paths = np;
-    m->n_blobs++;
-    hp->input += b->size;
-    return MAMBA_OK;
-}
-
 /* A model allocated from a fresh heap for options o; its heap moves into it. */
-static mamba_model *mamba__model_new(const mamba_options *o, mamba__tensors *ts, size_t *used0) {
+static mamba_model *mamba__model_new(const mamba_options *o, mamba__desc *d, size_t *used0) {
     mamba__heap h;
     mamba_model *m;
     mamba__heap_init(&h, o);
     *used0 = h.a ? h.a->used : 0;
-    memset(ts, 0, sizeof *ts);
+    memset(d, 0, sizeof *d);
     m = MAMBA__CAST(mamba_model *, mamba__hcalloc(&h, sizeof *m));
-    if (m) { m->heap = h; ts->hp = &m->heap; }
+    if (m) { m->heap = h; d->ts.hp = &m->heap; }
     return m;
 }
 
-static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__tensors *ts, mamba_status st,
+static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__desc *d, mamba_status st,
                                        size_t used0, mamba_error *e) {
     mamba_arena *a = m->heap.a;
-    mamba__tensors_free(ts);
+    mamba__tensors_free(&d->ts);
     if (st != MAMBA_OK) {
         st = mamba__heap_status(&m->heap, st, e);
         mamba_model_free(m);
@@ -7890,118 +11143,68 @@ static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba_
 
 /* ---- G.2 loaders -------------------------------------------------------- */
 
+/* The model formats, tried in order: the first reader whose claim accepts
+   the bytes (or the path) reads them. See mamba__desc for the contract. */
+typedef struct mamba__format {
+    const char *name;
+    int (*claims_memory)(const unsigned char *p, size_t n, const char *config_json);
+    mamba_status (*read_memory)(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e);
+#ifndef MAMBA_NO_STDIO
+    int (*claims_path)(const char *path);
+    mamba_status (*read_file)(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o, mamba_error *e);
+#endif
+} mamba__format;
+#ifndef MAMBA_NO_STDIO
+#define MAMBA__FORMAT(name, pre) {name, pre##_claims_memory, pre##_read_memory, pre##_claims_path, pre##_read_file}
+#else
+#define MAMBA__FORMAT(name, pre) {name, pre##_claims_memory, pre##_read_memory}
+#endif
+static const mamba__format mamba__formats[] = {
+    MAMBA__FORMAT("GGUF", mamba__gguf),
+#ifndef MAMBA_NO_STDIO
+    {"Mistral params.json", mamba__mistral_claims_memory, NULL, mamba__mistral_claims_path, mamba__mistral_read_file},   /* claims no memory */
+#endif
+    MAMBA__FORMAT("PyTorch torch.save", mamba__pt),
+    MAMBA__FORMAT("safetensors", mamba__st),   /* claims every path: keep it last */
+};
+#undef MAMBA__FORMAT
+#define MAMBA__N_FORMATS (sizeof mamba__formats / sizeof mamba__formats[0])
+
 MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
-                                         const char *config_json, size_t config_len,
-                                         const mamba_options *opt, mamba_error *e) {
+                                               const char *config_json, size_t config_len,
+                                               const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
-    mamba__tensors ts;
+    mamba__desc d;
     mamba__blob b;
     mamba_status st;
-    size_t used0;
+    size_t used0, f;
     mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
-    if (!config_json && !(weights_len >= 4 && !memcmp(weights, "GGUF", 4)))
+    for (f = 0; f < MAMBA__N_FORMATS; f++)
+        if (mamba__formats[f].claims_memory((const unsigned char *)weights, weights_len, config_json)) break;
+    if (f == MAMBA__N_FORMATS)
         return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
-    m = mamba__model_new(opt, &ts, &used0);
+    m = mamba__model_new(opt, &d, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     b.data = (const unsigned char *)weights; b.size = weights_len; b.kind = 0;
     m->heap.input = config_len;
     st = mamba__add_blob(m, &b, NULL, e);
-    if (config_json) {
-        if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, config_json, config_len, NULL, &ts, opt, e);
-    } else {
-        mamba__gguf g;
-        memset(&g, 0, sizeof g);
-        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, "weights", opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) mamba__hfree(&m->heap, g.kv);
-    }
-    return mamba__finish_load(out, m, &ts, st, used0, e);
+    if (st == MAMBA_OK) st = mamba__formats[f].read_memory(m, &d, b.data, b.size, config_json, config_len, opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, &d, opt, e);
+    return mamba__finish_load(out, m, &d, st, used0, e);
 }
 
 #ifndef MAMBA_NO_STDIO
-static int mamba__ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static int mamba__file_exists(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
-
-/* Maps one shard and appends its tensors. */
-static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
-    mamba__blob b;
-    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
-    if (st != MAMBA_OK) return st;
-    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
-    return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
-}
-
-/* A shard name from an index file must be a plain file name inside the model directory. */
-static int mamba__safe_shard_name(const char *s) {
-    size_t n = strlen(s);
-    return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
-}
-
-static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
-                                      const mamba_options *o, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    mamba__blob ib;
-    mamba__json j;
-    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
-    uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
-    if (st != MAMBA_OK) return st;
-    st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
-    if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
-    map = mamba__json_get(&j, 0, "weight_map");
-    if (!map || j.tok[map].type != MAMBA__J_OBJ) {
-        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
-    } else if (j.tok[map].size > MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS)) {
-        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d weight_map entries exceed the limit (max_tensors)", index_path, 0, (long long)j.tok[map].size, 0);
-    } else if (!(shards = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * ((size_t)j.tok[map].size + 1))))) {
-        st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    }
-    /* load each distinct shard once, in order of first mention (compared with
-       the shards loaded so far, not every earlier entry: no quadratic walk) */
-    for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
-        char fname[1024], *path;
-        int seen = 0;
-        uint32_t v = i + 1;
-        if (j.tok[v].type != MAMBA__J_STR || mamba__json_str(&j, v, fname, sizeof fname) >= sizeof fname || !mamba__safe_shard_name(fname)) {
-            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
-            break;
-        }
-        for (q = 0; q < n_shards && !seen; q++) {
-            char prev[1024];
-            mamba__json_str(&j, shards[q], prev, sizeof prev);
-            seen = !strcmp(prev, fname);
-        }
-        if (seen) continue;
-        shards[n_shards++] = v;
-        path = mamba__path_join(hp, dir, fname);
-        if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
-        st = mamba__load_shard(m, ts, path, o, e);
-        mamba__hfree(hp, path);
-    }
-    if (shards) mamba__hfree(hp, shards);
-    mamba__json_free(&j);
-    mamba__blob_release(hp, &ib);
-    return st;
-}
-
 /* ---- first contact: what a model path is (issue 14) ------------------------
    A path that is neither .gguf nor .safetensors by name is looked at before
    config.json is joined to it: a directory is a model directory; a file
    starting with the GGUF magic is GGUF, one starting with a safetensors
-   header (u64 length, '{') is safetensors; anything else, an empty file or a
+   header (u64 length, '{') is safetensors, a zip (PK) is torch.save; anything else, an empty file or a
    path that cannot be opened gets a message naming the path and the reason. */
-enum { MAMBA__PATH_DIR, MAMBA__PATH_GGUF, MAMBA__PATH_ST };
+enum { MAMBA__PATH_DIR, MAMBA__PATH_GGUF, MAMBA__PATH_ST, MAMBA__PATH_PT };
 /* Appends text to the message mamba__err wrote (for a third string). */
 static void mamba__append(mamba_error *e, const char *text) {
     size_t n, k;
@@ -8030,80 +11233,50 @@ static mamba_status mamba__path_kind(const char *path, int *kind, mamba_error *e
         return mamba__err(e, MAMBA_ERR_IO, "cannot read %s: %s", path, strerror(en), 0, 0);
     }
     fclose(f);
-    if (n == 0) return mamba__err(e, MAMBA_ERR_FORMAT, "%s is empty (expected a model directory, a .gguf or a .safetensors file)", path, 0, 0, 0);
+    if (n == 0) return mamba__err(e, MAMBA_ERR_FORMAT, "%s is empty (expected a model directory, a .gguf, .safetensors or torch.save file)", path, 0, 0, 0);
     if (n >= 4 && !memcmp(head, "GGUF", 4)) { *kind = MAMBA__PATH_GGUF; return MAMBA_OK; }
+    if (n >= 4 && !memcmp(head, "PK\003\004", 4)) { *kind = MAMBA__PATH_PT; return MAMBA_OK; }   /* torch.save zip */
     if (n == sizeof head && head[8] == '{' && !head[7] && !head[6] && !head[5]) { *kind = MAMBA__PATH_ST; return MAMBA_OK; }
-    return mamba__err(e, MAMBA_ERR_FORMAT, "%s is not a model: expected a directory holding config.json, a .gguf file or a .safetensors file", path, 0, 0, 0);
+    return mamba__err(e, MAMBA_ERR_FORMAT, "%s is not a model: expected a model directory (config.json, or Mistral's params.json), a .gguf, .safetensors or torch.save file", path, 0, 0, 0);
+}
+
+/* The index of the format called name in mamba__formats (it is there). */
+static size_t mamba__format_named(const char *name) {
+    size_t f = 0;
+    while (f + 1 < MAMBA__N_FORMATS && strcmp(mamba__formats[f].name, name)) f++;
+    return f;
 }
 
 MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
-    mamba__tensors ts;
-    mamba__blob cfg;
+    mamba__desc d;
     mamba_status st;
-    mamba__heap *hp;
-    size_t used0;
-    char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
-    int kind = MAMBA__PATH_DIR, is_st;
+    size_t used0, f;
+    int kind = MAMBA__PATH_DIR;
     mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
+    /* first contact hook: a GGUF or safetensors file is known by its first
+       bytes whatever its name; otherwise the first claim; the fallback claim
+       looks at the path first (and names what is wrong with it) */
     if (!mamba__ends_with(path, ".gguf") && !mamba__ends_with(path, ".safetensors") &&
-        (st = mamba__path_kind(path, &kind, e)) != MAMBA_OK) return st;   /* first contact hook */
-    is_st = mamba__ends_with(path, ".safetensors") || kind == MAMBA__PATH_ST;
-    memset(&cfg, 0, sizeof cfg);
-    m = mamba__model_new(opt, &ts, &used0);
-    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    hp = &m->heap;
-    if (mamba__ends_with(path, ".gguf") || kind == MAMBA__PATH_GGUF) {   /* self-describing: config in the metadata */
-        mamba__blob b;
-        mamba__gguf g;
-        memset(&g, 0, sizeof g);
-        st = mamba__map_file(hp, &b, path, e);
-        if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(hp, &b);
-        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, m->paths[m->n_blobs - 1], opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) mamba__hfree(hp, g.kv);
-        return mamba__finish_load(out, m, &ts, st, used0, e);
-    }
-    /* MODEL is a directory, or a .safetensors file next to its config.json */
-    if (is_st) {
-        const char *slash = strrchr(path, '/');
-        size_t n = slash ? (size_t)(slash - path) : 0;
-        dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
-        if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
+        mamba__path_kind(path, &kind, NULL) == MAMBA_OK && (kind == MAMBA__PATH_GGUF || kind == MAMBA__PATH_ST)) {
+        f = kind == MAMBA__PATH_GGUF ? mamba__format_named("GGUF") : MAMBA__N_FORMATS - 1;
     } else {
-        size_t n = strlen(path) + 1;
-        dir = MAMBA__CAST(char *, mamba__halloc(hp, n));
-        if (dir) memcpy(dir, path, n);
-    }
-    cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
-    if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
-    if (st != MAMBA_OK) goto done;
-    hp->input += cfg.size;
-    if (is_st) {
-        st = mamba__load_shard(m, &ts, path, opt, e);
-    } else {
-        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
-        if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-        if (mamba__file_exists(w_path)) {
-            st = mamba__load_index(m, &ts, dir, w_path, opt, e);
-        } else {
-            mamba__hfree(hp, w_path);
-            w_path = mamba__path_join(hp, dir, "model.safetensors");
-            if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-            st = mamba__load_shard(m, &ts, w_path, opt, e);
+        kind = MAMBA__PATH_DIR;
+        for (f = 0; f + 1 < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+        if (f + 1 == MAMBA__N_FORMATS && !mamba__ends_with(path, ".safetensors")) {
+            if ((st = mamba__path_kind(path, &kind, e)) != MAMBA_OK) return st;
+            if (kind == MAMBA__PATH_PT) f = mamba__format_named("PyTorch torch.save");
         }
     }
-    if (st == MAMBA_OK) st = mamba__build(m, (const char *)cfg.data, cfg.size, NULL, &ts, opt, e);
-done:
-    mamba__blob_release(hp, &cfg);
-    if (dir) mamba__hfree(hp, dir);
-    if (cfg_path) mamba__hfree(hp, cfg_path);
-    if (w_path) mamba__hfree(hp, w_path);
-    return mamba__finish_load(out, m, &ts, st, used0, e);
+    m = mamba__model_new(opt, &d, &used0);
+    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    d.as_file = kind != MAMBA__PATH_DIR;   /* a weights file whatever its name */
+    st = mamba__formats[f].read_file(m, &d, path, opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, &d, opt, e);
+    return mamba__finish_load(out, m, &d, st, used0, e);
 }
 #endif /* MAMBA_NO_STDIO */
 
@@ -8141,6 +11314,47 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t l
 #endif /* MAMBA_NO_STDIO */
 
 #ifndef MAMBA_NO_STDIO
+/* ---- SentencePiece (issue 18): tokenizer.model files ---------------------------- */
+
+#ifndef MAMBA_NO_STDIO
+/* Does this file look like a protobuf ModelProto rather than JSON? */
+static int mamba__spm_sniff(const char *buf, size_t len) {
+    size_t i = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r')) i++;
+    if (i < len && (buf[i] == '{' || buf[i] == '[')) return 0;
+    return len > 0 && buf[0] == 0x0A;
+}
+
+/* A model directory without tokenizer.json: its SentencePiece model, under
+   the names Hugging Face and Mistral use. MAMBA_ERR_IO when there is none. */
+static mamba_status mamba__spm_load_dir(mamba_tokenizer **out, const char *dir, const mamba_options *opt, mamba_error *err) {
+    static const char *const names[] = {"tokenizer.model", "tokenizer.model.v3", "tokenizer.model.v2", "tokenizer.model.v1",
+                                        "tokenizer.model.v7"};
+    mamba__heap h, *hp = &h;
+    size_t pl = strlen(dir), k, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
+    char *joined;
+    mamba_status st = MAMBA_ERR_IO;
+    int eno;
+    mamba__heap_plain(hp);
+    joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 24));
+    if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+    for (k = 0; k < sizeof names / sizeof names[0] && st == MAMBA_ERR_IO; k++) {
+        char *buf = NULL;
+        size_t len = 0, o = pl;
+        memcpy(joined, dir, pl);
+        if (o && dir[o - 1] != '/') joined[o++] = '/';
+        strcpy(joined + o, names[k]);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno);
+        if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined, 0, 0, 0);
+        else if (st == MAMBA_OK) st = mamba_tokenizer_load_spm(out, buf, len, opt, err);
+        if (buf) mamba__hfree(hp, buf);
+    }
+    mamba__hfree(hp, joined);
+    return st;
+}
+#endif
+/* ---- end of SentencePiece files ---- */
+
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, const mamba_options *opt,
                                                  mamba_error *err) {
     mamba__heap h, *hp = &h;
@@ -8169,6 +11383,15 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         memcpy(joined, path, dl);
         memcpy(joined + dl, "tokenizer.json", 15);
         st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno);
+        if (st == MAMBA_ERR_IO) {                   /* no tokenizer.json: a tokenizer.model* beside it? */
+            mamba_status s2;
+            int eno_json = eno;
+            joined[dl] = 0;
+            s2 = mamba__spm_load_dir(out, dl ? joined : ".", opt, err);
+            memcpy(joined + dl, "tokenizer.json", 15);
+            eno = eno_json;
+            if (s2 != MAMBA_ERR_IO) { mamba__hfree(hp, joined); return s2; }
+        }
         if (st == MAMBA_ERR_IO) {
             mamba__err(err, st, eno ? "cannot open %s (the tokenizer beside %s): " : "%s (the tokenizer beside %s) is empty", joined, path, 0, 0);
             if (eno) mamba__append(err, strerror(eno));
@@ -8181,6 +11404,11 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__hfree(hp, buf);
         return st;
     }
+    if (st == MAMBA_OK && mamba__spm_sniff(buf, len)) {   /* a SentencePiece tokenizer.model (protobuf) */
+        st = mamba_tokenizer_load_spm(out, buf, len, opt, err);
+        mamba__hfree(hp, buf);
+        return st;
+    }
     if (st == MAMBA_ERR_IO && !joined) {      /* a directory (or nothing): try DIR/tokenizer.json */
         pl = strlen(path);
         joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 16));
@@ -8189,6 +11417,10 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         if (pl && path[pl - 1] != '/') joined[pl++] = '/';
         memcpy(joined + pl, "tokenizer.json", 15);
         st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno2);
+        if (st == MAMBA_ERR_IO && (st = mamba__spm_load_dir(out, path, opt, err)) != MAMBA_ERR_IO) {   /* DIR/tokenizer.model* */
+            mamba__hfree(hp, joined);
+            return st;
+        }
         if (st == MAMBA_ERR_IO) {
             if (eno == EISDIR) {   /* a directory: what is wrong with its tokenizer.json */
                 mamba__err(err, st, eno2 ? "cannot read %s: " : "%s is empty", joined, 0, 0, 0);

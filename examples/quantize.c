@@ -3,7 +3,9 @@
    build/mamba-quantize [--pure] [--name NAME] IN OUT TYPE
 
    IN is a Hugging Face model directory (config.json + safetensors, tokenizer.json
-   when present), a .safetensors file next to its config.json, or a .gguf file.
+   when present), state-spaces' layout (config.json + pytorch_model.bin or its
+   shards), Mistral's (params.json + consolidated.safetensors), a .safetensors
+   or .bin file next to its config.json, or a .gguf file.
    OUT is the GGUF file to write; TYPE is F32, F16, BF16, Q8_0 or Q4_0. The file
    is laid out as llama.cpp's convert_hf_to_gguf.py + llama-quantize write it
    (see mamba_gguf_write in mamba.h): norms, conv weights, A, D and biases stay
@@ -74,33 +76,41 @@ static int ends_with(const char *s, const char *suf) {
 }
 
 /* Bytes of the weight files IN names: the file itself, or a directory's
-   model.safetensors, or its model-0000K-of-0000N.safetensors shards. */
+   model.safetensors / pytorch_model.bin / consolidated.safetensors, or its
+   model-0000K-of-0000N.safetensors / pytorch_model-0000K-of-0000N.bin shards. */
 static long long input_bytes(const char *in) {
+    static const char *const single[] = {"model.safetensors", "pytorch_model.bin", "consolidated.safetensors"};
+    static const char *const shard[] = {"%s/model-%05d-of-%05d.safetensors", "%s/pytorch_model-%05d-of-%05d.bin"};
     char path[4096];
     long long n, total = 0;
-    int k, of;
-    if (ends_with(in, ".gguf") || ends_with(in, ".safetensors")) return file_size(in);
-    snprintf(path, sizeof path, "%s/model.safetensors", in);
-    if ((n = file_size(path)) >= 0) return n;
-    for (of = 1; of < 100; of++) {
-        snprintf(path, sizeof path, "%s/model-%05d-of-%05d.safetensors", in, 1, of);
-        if (file_size(path) < 0) continue;
-        for (k = 1; k <= of; k++) {
-            snprintf(path, sizeof path, "%s/model-%05d-of-%05d.safetensors", in, k, of);
-            if ((n = file_size(path)) < 0) return -1;
-            total += n;
-        }
-        return total;
+    int k, of, i;
+    if (ends_with(in, ".gguf") || ends_with(in, ".safetensors") || ends_with(in, ".bin")) return file_size(in);
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", in, single[i]);
+        if ((n = file_size(path)) >= 0) return n;
     }
+    for (i = 0; i < 2; i++)
+        for (of = 1; of < 100; of++) {
+            snprintf(path, sizeof path, shard[i], in, 1, of);
+            if (file_size(path) < 0) continue;
+            for (k = 1; k <= of; k++) {
+                snprintf(path, sizeof path, shard[i], in, k, of);
+                if ((n = file_size(path)) < 0) return -1;
+                total += n;
+            }
+            return total;
+        }
     return -1;
 }
 
 /* ---- OUT is none of the inputs ---------------------------------------------
    What mamba_model_load_file and mamba_tokenizer_load_file read for IN: IN itself;
-   for a directory (or the directory of a .safetensors file) its config.json,
-   tokenizer.json, model.safetensors, model.safetensors.index.json and every
-   shard the index names (the loader takes shard names only inside that
-   directory: any entry whose quoted name occurs in the index counts). */
+   for a directory (or the directory of a .safetensors or .bin file) its
+   config.json, tokenizer.json, tokenizer.model*, model.safetensors,
+   pytorch_model.bin, Mistral's params.json and consolidated.safetensors,
+   both index files and every shard either index names (the loader takes
+   shard names only inside that directory: any entry whose quoted name occurs
+   in an index counts). */
 static int same_file(const struct stat *a, const char *path) {
     struct stat b;
     return stat(path, &b) == 0 && a->st_dev == b.st_dev && a->st_ino == b.st_ino;
@@ -108,7 +118,11 @@ static int same_file(const struct stat *a, const char *path) {
 
 /* The input OUT is (a path into buf), or NULL when it is none of them. */
 static const char *out_is_input(const char *in, const char *out, char *buf, size_t cap) {
-    static const char *const fixed[] = {"config.json", "tokenizer.json", "model.safetensors", "model.safetensors.index.json"};
+    static const char *const fixed[] = {"config.json", "tokenizer.json", "model.safetensors", "model.safetensors.index.json",
+                                        "pytorch_model.bin", "pytorch_model.bin.index.json", "params.json", "consolidated.safetensors",
+                                        "tokenizer.model", "tokenizer.model.v3", "tokenizer.model.v2", "tokenizer.model.v1", "tokenizer.model.v7"};
+    static const char *const indexes[] = {"model.safetensors.index.json", "pytorch_model.bin.index.json"};
+    size_t x;
     struct stat so, si;
     char dir[4096];
     size_t k;
@@ -132,21 +146,24 @@ static const char *out_is_input(const char *in, const char *out, char *buf, size
         if (snprintf(buf, cap, "%s/%s", dir, fixed[k]) >= (int)cap) continue;
         if (same_file(&so, buf)) return buf;
     }
-    if (snprintf(buf, cap, "%s/model.safetensors.index.json", dir) >= (int)cap || !(f = fopen(buf, "rb"))) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 && (index = (char *)malloc((size_t)n + 1)) &&
-        fread(index, 1, (size_t)n, f) == (size_t)n) index[n] = 0;
-    else { free(index); index = NULL; }
-    fclose(f);
-    if (!index || !(d = opendir(dir))) { free(index); return NULL; }
-    while ((de = readdir(d)) != NULL) {
-        char quoted[1024];
-        if (strlen(de->d_name) + 3 > sizeof quoted) continue;
-        if (snprintf(quoted, sizeof quoted, "\"%s\"", de->d_name) >= (int)sizeof quoted ||
-            snprintf(buf, cap, "%s/%s", dir, de->d_name) >= (int)cap) continue;
-        if (strstr(index, quoted) && same_file(&so, buf)) { closedir(d); free(index); return buf; }
+    for (x = 0; x < sizeof indexes / sizeof indexes[0]; x++) {
+        index = NULL;
+        if (snprintf(buf, cap, "%s/%s", dir, indexes[x]) >= (int)cap || !(f = fopen(buf, "rb"))) continue;
+        if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 && (index = (char *)malloc((size_t)n + 1)) &&
+            fread(index, 1, (size_t)n, f) == (size_t)n) index[n] = 0;
+        else { free(index); index = NULL; }
+        fclose(f);
+        if (!index || !(d = opendir(dir))) { free(index); continue; }
+        while ((de = readdir(d)) != NULL) {
+            char quoted[1024];
+            if (strlen(de->d_name) + 3 > sizeof quoted) continue;
+            if (snprintf(quoted, sizeof quoted, "\"%s\"", de->d_name) >= (int)sizeof quoted ||
+                snprintf(buf, cap, "%s/%s", dir, de->d_name) >= (int)cap) continue;
+            if (strstr(index, quoted) && same_file(&so, buf)) { closedir(d); free(index); return buf; }
+        }
+        closedir(d);
+        free(index);
     }
-    closedir(d);
-    free(index);
     return NULL;
 }
 
@@ -214,7 +231,7 @@ static void title_from_path(const char *in, char *out, size_t cap) {
     if (n >= sizeof base) n = sizeof base - 1;
     memcpy(base, s, n);
     base[n] = 0;
-    if (ends_with(base, ".safetensors")) {   /* a file: name the directory it sits in */
+    if (ends_with(base, ".safetensors") || ends_with(base, ".bin")) {   /* a file: name the directory it sits in */
         out[0] = 0;
         return;
     }
@@ -259,7 +276,8 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n"
-                   "  IN            model directory, .safetensors beside its config.json, or .gguf\n"
+                   "  IN            model directory (Hugging Face, state-spaces or Mistral layout),\n"
+                   "                .safetensors or .bin beside its config.json, or .gguf\n"
                    "  OUT           the GGUF file to write (replaced only once complete; never one of IN's files)\n"
                    "  --pure        every matrix in TYPE (no F16 fallback rule, no Q8_0 output matrix with Q4_0)\n"
                    "  --name NAME   general.name (default: from IN's directory name)\n"
@@ -297,7 +315,7 @@ int main(int argc, char **argv) {
     {   /* the tokenizer: the GGUF's metadata, or tokenizer.json beside the weights */
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", in);
-        if (ends_with(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
+        if (ends_with(dir, ".safetensors") || ends_with(dir, ".bin")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
         st = mamba_tokenizer_load_file(&tok, dir, NULL, &err);
         if (st != MAMBA_OK) {
             if (ends_with(in, ".gguf") || st != MAMBA_ERR_IO) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }

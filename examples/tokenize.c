@@ -1,13 +1,17 @@
-/* mamba-tokenize: text to token ids and back with a tokenizer.json.
+/* mamba-tokenize: text to token ids and back.
 
      mamba-tokenize [-f FILE] TOKENIZER < text.txt           ids on one line, space-separated
      mamba-tokenize --decode [-f FILE] TOKENIZER < ids.txt   the text bytes
 
-   TOKENIZER is a tokenizer.json or a model directory holding one. Encoding
-   reads all of standard input as one text and adds no special tokens beyond
-   what the tokenizer.json's post-processor adds. -f FILE reads FILE instead
-   of standard input (- = standard input). Errors go to stderr, with exit
-   status 1 (2 for bad usage). */
+   TOKENIZER is a tokenizer.json (byte-level BPE, or SentencePiece-style), a
+   SentencePiece tokenizer.model (Mistral's tokenizer.model.v3 too), a GGUF
+   file (its tokenizer.ggml.* metadata: "gpt2" or "llama"), or a model
+   directory holding one of them. Encoding reads all of standard input as one
+   text and adds no special tokens beyond what the tokenizer adds itself (the
+   tokenizer.json's post-processor; <s> for a SentencePiece model or a GGUF
+   with add_bos_token). -f FILE reads FILE instead of standard input
+   (- = standard input). Errors go to stderr, with exit status 1 (2 for bad
+   usage). */
 #define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
@@ -85,7 +89,8 @@ static int decode(const mamba_tokenizer *t, const char *text, size_t len) {
 
 static void usage(FILE *f) {
     fprintf(f, "usage: mamba-tokenize [--decode] [-f FILE] TOKENIZER\n"
-               "  TOKENIZER     a tokenizer.json, or a model directory holding one\n"
+               "  TOKENIZER     a tokenizer.json, a SentencePiece tokenizer.model, a GGUF file,\n"
+               "                or a model directory holding one\n"
                "  (encode)      text -> ids on one line, space-separated\n"
                "  --decode      ids -> text\n"
                "  -f FILE       read FILE instead of standard input (- = standard input)\n"

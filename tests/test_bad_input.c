@@ -234,7 +234,7 @@ static void first_contact_paths(const unsigned char *w, size_t wn, const char *c
     sprintf(want, "cannot open README.md/model: %s", strerror(ENOTDIR));
     expect("path through a file", mamba_model_load_file(&m, "README.md/model", NULL, &err), MAMBA_ERR_IO, &err, want);
     expect("a file that is no model", mamba_model_load_file(&m, "README.md", NULL, &err), MAMBA_ERR_FORMAT, &err,
-           "README.md is not a model: expected a directory holding config.json, a .gguf file or a .safetensors file");
+           "README.md is not a model: expected a model directory (config.json, or Mistral's params.json), a .gguf, .safetensors or torch.save file");
     write_file("build/tmp/bad1/empty-model", w, 0);
     expect("an empty file", mamba_model_load_file(&m, "build/tmp/bad1/empty-model", NULL, &err), MAMBA_ERR_FORMAT, &err,
            "build/tmp/bad1/empty-model is empty (expected");
@@ -254,6 +254,36 @@ static void first_contact_paths(const unsigned char *w, size_t wn, const char *c
         if (g) write_file("build/tmp/bad1/model.q8", g, gn);
         CHECK(g && mamba_model_load_file(&m, "build/tmp/bad1/model.q8", NULL, &err) == MAMBA_OK, "GGUF by its magic: %s", err.message);
         mamba_model_free(m); m = NULL;
+        /* a torch.save zip by its first bytes (not named .bin) next to its config.json */
+        {
+            size_t pn, cn;
+            unsigned char *p = read_all("tests/data/pt-m1-tied-f32/pytorch_model.bin", &pn), *c = read_all("tests/data/pt-m1-tied-f32/config.json", &cn);
+            mamba_model *m2 = NULL;
+            CHECK(p && c, "read tests/data/pt-m1-tied-f32");
+            if (p && c) { write_file("build/tmp/bad1/pt/weights.pt", p, pn); write_file("build/tmp/bad1/pt/config.json", c, cn); }
+            CHECK(p && c && mamba_model_load_file(&m, "build/tmp/bad1/pt/weights.pt", NULL, &err) == MAMBA_OK, "torch.save zip by its first bytes: %s", err.message);
+            CHECK(mamba_model_load_file(&m2, "tests/data/pt-m1-tied-f32", NULL, &err) == MAMBA_OK, "pt-m1-tied-f32 as a directory: %s", err.message);
+            CHECK(m && m2 && mamba_model_config(m)->vocab_size == mamba_model_config(m2)->vocab_size && mamba_model_config(m)->n_layer == mamba_model_config(m2)->n_layer,
+                  "the same model both ways");
+            mamba_model_free(m); mamba_model_free(m2); m = NULL;
+            free(p); free(c);
+        }
+        /* a SentencePiece tokenizer.model beside a .safetensors file (no tokenizer.json), and in its directory */
+        {
+            size_t sn;
+            unsigned char *sp = read_all("tests/data/tokenizer-spm/mistral-v3.model", &sn);
+            mamba_tokenizer *t3 = NULL;
+            CHECK(sp != NULL, "read tests/data/tokenizer-spm/mistral-v3.model");
+            if (sp) write_file("build/tmp/bad1/spm/tokenizer.model", sp, sn);
+            CHECK(sp && mamba_tokenizer_load_file(&t, "build/tmp/bad1/spm/model.safetensors", NULL, &err) == MAMBA_OK,
+                  "tokenizer.model beside a .safetensors path: %s", err.message);
+            CHECK(sp && mamba_tokenizer_load_file(&t2, "build/tmp/bad1/spm", NULL, &err) == MAMBA_OK, "tokenizer.model in a directory: %s", err.message);
+            CHECK(mamba_tokenizer_load_file(&t3, "tests/data/tokenizer-spm/mistral-v3.model", NULL, &err) == MAMBA_OK, "mistral-v3.model: %s", err.message);
+            CHECK(t && t2 && t3 && mamba_tokenizer_n_vocab(t) == mamba_tokenizer_n_vocab(t3) && mamba_tokenizer_n_vocab(t2) == mamba_tokenizer_n_vocab(t3) &&
+                  mamba_tokenizer_n_vocab(t3) > 30000, "the same SentencePiece tokenizer every way");
+            mamba_tokenizer_free(t); mamba_tokenizer_free(t2); mamba_tokenizer_free(t3); t = t2 = NULL;
+            free(sp);
+        }
         /* the tokenizer from every path form: directory, .safetensors beside tokenizer.json, .gguf */
         CHECK(mamba_tokenizer_load_file(&t, "models/shakespeare-tiny", NULL, &err) == MAMBA_OK, "tokenizer from a directory: %s", err.message);
         CHECK(mamba_tokenizer_load_file(&t2, "models/shakespeare-tiny/model.safetensors", NULL, &err) == MAMBA_OK,

@@ -98,7 +98,7 @@ static void expect_failure_msg(const char *what, const char *cmd, const char *n1
    the valid range named, runtime failures exit 1 naming the path and the
    reason, -f - reads standard input, mamba-logits takes -m. */
 static void tools_alike(const char *m1_dir, const char *tokens) {
-    static const char *const tools[] = {"generate", "logits", "tokenize", "perplexity", "quantize"};
+    static const char *const tools[] = {"generate", "logits", "tokenize", "perplexity", "quantize", "server"};
     char cmd[4096];
     size_t k, n;
     char *out;
@@ -254,6 +254,92 @@ static void quantize_safety(const char *m1_dir) {
     /* and a successful one replaces it whole */
     CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf F32") == 0, "mamba-quantize over an existing OUT");
     CHECK(!same_bytes("build/tmp/qsame.gguf", "build/tmp/qsame-gguf-orig.gguf") && no_temp_left("build/tmp/qsame.gguf"), "OUT replaced, no temporary file");
+}
+
+/* ---- serving (issue 16): mamba-logits --batch, mamba-generate --prompt-cache */
+
+static void serve_cli(void) {
+    static const char *model = "tests/data/m2-g1-tied";
+    static const char *seqs[] = {"3 1 4 1 5 9 2 6 5 3 5", "", "69 0 69 69", "7"};
+    char cmd[1024];
+    FILE *f = fopen("build/tmp/batch.txt", "wb"), *w;
+    int i, rc;
+    if (f) { for (i = 0; i < 4; i++) fprintf(f, "%s\n", seqs[i]); fclose(f); }
+    /* the expected output: one plain run per sequence, blank lines between */
+    w = fopen("build/tmp/batch_want.txt", "wb");
+    for (i = 0; i < 4 && w; i++) {
+        size_t n;
+        char *o;
+        if (i) fputc('\n', w);
+        if (!*seqs[i]) continue;
+        sprintf(cmd, "build/mamba-logits %s %s", model, seqs[i]);
+        CHECK(run(cmd) == 0, "mamba-logits %s", seqs[i]);
+        o = slurp("build/tmp/cli.out", &n);
+        if (o) fwrite(o, 1, n, w);
+        free(o);
+    }
+    if (w) fclose(w);
+    sprintf(cmd, "build/mamba-logits --batch build/tmp/batch.txt %s", model);
+    CHECK(run(cmd) == 0 && same_bytes("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch (step): the bytes of one run per sequence");
+    sprintf(cmd, "build/mamba-logits --batch build/tmp/batch.txt --mode prefill --chunk 3 %s", model);
+    CHECK(run(cmd) == 0 && same_bytes("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch --mode prefill --chunk 3: the same bytes");
+    f = fopen("build/tmp/batch_bad.txt", "wb");
+    if (f) { fputs("1 2\n3 x 4\n", f); fclose(f); }
+    sprintf(cmd, "build/mamba-logits --batch build/tmp/batch_bad.txt %s", model);
+    expect_error("--batch with a bad line", cmd);
+    f = fopen("build/tmp/batch_bad.txt", "wb");
+    if (f) { fputs("1 2\n3 70\n", f); fclose(f); }
+    expect_error("--batch with an id out of range", cmd);
+    sprintf(cmd, "build/mamba-logits --batch build/no/such/file %s", model);
+    expect_error("--batch missing file", cmd);
+    printf("  mamba-logits --batch: step and prefill equal one run per sequence\n");
+
+    /* --prompt-cache: same output as without, the second run reuses the prompt */
+    remove("build/tmp/pc.bin");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12\" -n 12 --temp 0 --ids", model);
+    CHECK(run(cmd) == 0, "generate without a cache");
+    rename("build/tmp/cli.out", "build/tmp/pc_want.txt");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12\" -n 12 --temp 0 --ids --prompt-cache build/tmp/pc.bin", model);
+    CHECK(run(cmd) == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want.txt"), "first run with --prompt-cache: same output");
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want.txt") && e && strstr(e, "7 of 8 prompt tokens reused"),
+              "second run resumes from the cache: %s", e ? e : "");
+        free(e);
+    }
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12 13 14\" -n 12 --temp 0 --ids", model);
+    CHECK(run(cmd) == 0, "longer prompt without a cache");
+    rename("build/tmp/cli.out", "build/tmp/pc_want2.txt");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12 13 14\" -n 12 --temp 0 --ids --prompt-cache build/tmp/pc.bin", model);
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "7 of 10 prompt tokens reused"),
+              "an extended prompt resumes too: %s", e ? e : "");
+        free(e);
+    }
+    f = fopen("build/tmp/pc.bin", "r+b");   /* damage the state: refused, recomputed, same output */
+    if (f) { fseek(f, 200, SEEK_SET); fputc(0x55, f); fclose(f); }
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "not used"),
+              "a damaged cache file is not used: %s", e ? e : "");
+        free(e);
+    }
+    sprintf(cmd, "build/mamba-generate -m tests/data/m2-g2-untied -i \"5 6 7 8 9 10 11 12 13 14 15\" -n 4 --temp 0 --ids --prompt-cache build/tmp/pc.bin");
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && e && strstr(e, "another model"), "another model's cache file is not used: %s", e ? e : "");
+        free(e);
+    }
+    printf("  mamba-generate --prompt-cache: same output, prompt reused, bad files refused\n");
 }
 
 int main(int argc, char **argv) {
@@ -431,6 +517,26 @@ int main(int argc, char **argv) {
         out = slurp("build/tmp/cli.out", &n2);
         CHECK(out && !strcmp(out, "0 0 0\n"), "escaped template keys used twice: '%s', want '0 0 0'", out ? out : "");
         free(out);
+        {   /* Mistral v3 (SentencePiece) read three ways: sentencepiece's and tokenizers' ids with <s> */
+            static const char *const spm[3] = {"mistral-v3.model", "mistral-v3-vocab.gguf", "mistral-v3-tokenizer.json"};
+            int k;
+            f = fopen("build/tmp/tok_in.txt", "wb");
+            if (f) { fputs("Mamba is a selective state space model.", f); fclose(f); }
+            for (k = 0; k < 3; k++) {
+                sprintf(cmd, "build/mamba-tokenize tests/data/tokenizer-spm/%s < build/tmp/tok_in.txt", spm[k]);
+                CHECK(run(cmd) == 0, "mamba-tokenize %s exit status", spm[k]);
+                out = slurp("build/tmp/cli.out", &n2);
+                CHECK(out && !strcmp(out, "1 1119 27710 1117 1032 6107 1263 2433 3532 2997 29491\n"), "mamba-tokenize %s ids: '%s'", spm[k], out ? out : "");
+                free(out);
+            }
+            f = fopen("build/tmp/tok_in.txt", "wb");
+            if (f) { fputs("1 1119 27710 1117 1032 6107 1263 2433 3532 2997 29491 781 1795 1035 4 2", f); fclose(f); }
+            sprintf(cmd, "build/mamba-tokenize --decode tests/data/tokenizer-spm/mistral-v3.model < build/tmp/tok_in.txt");
+            CHECK(run(cmd) == 0, "mamba-tokenize --decode mistral-v3.model exit status");
+            out = slurp("build/tmp/cli.out", &n2);
+            CHECK(out && !strcmp(out, "Mamba is a selective state space model.\nifere"), "mamba-tokenize --decode mistral-v3.model (sentencepiece: \"...model.\\nifere\"): '%s'", out ? out : "");
+            free(out);
+        }
         sprintf(cmd, "build/mamba-tokenize build/no/such/tokenizer.json < build/tmp/tok_in.txt");
         expect_error("mamba-tokenize missing file", cmd);
         f = fopen("build/tmp/tok_in.txt", "wb");
@@ -438,5 +544,6 @@ int main(int argc, char **argv) {
         sprintf(cmd, "build/mamba-tokenize --decode %s/tokenizer-falcon.json < build/tmp/tok_in.txt", shared_dir);
         expect_error("mamba-tokenize --decode bad id", cmd);
     }
+    serve_cli();
     return test_summary();
 }

@@ -30,7 +30,7 @@ out=$(mk -n -B test check bench 2>&1)
 case "$out" in *../shared*) bad "make test/check/bench name ../shared: $(printf '%s\n' "$out" | grep -m1 '\.\./shared')" ;; *) ok ;; esac
 shared=$(mk -p -n help 2>/dev/null | sed -n 's/^SHARED *?*= *//p' | head -n 1)
 [ "$shared" = tests/data/shared ] && ok || bad "SHARED defaults to '$shared', not tests/data/shared"
-hits=$(grep -rlnE '\.\./shared|/work/shared' Makefile .ci tests bench examples tools 2>/dev/null | grep -v '\.md$' | grep -v test_first_contact.sh)
+hits=$(grep -rlnE --exclude-dir=node_modules '\.\./shared|/work/shared' Makefile .ci tests bench examples tools 2>/dev/null | grep -v '\.md$' | grep -v test_first_contact.sh)   # node_modules: npm's, not ours
 [ -z "$hits" ] && ok || bad "files that name ../shared: $hits"
 for f in tokenizer-gpt-neox-20b.json tokenizer-falcon.json tokenizer-goldens/neox-public.jsonl \
          tokenizer-goldens/falcon-public.jsonl reference/m1-tiny/model.safetensors reference/m1-tiny/logits.txt \

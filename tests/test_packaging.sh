@@ -57,7 +57,7 @@ if command -v cmake >/dev/null 2>&1; then
     # the repository's own CMake build and install: tools, header, package
     if cmake -S . -B "$work/self" -DCMAKE_INSTALL_PREFIX="$work/cprefix" > "$work/self.log" 2>&1 &&
        cmake --build "$work/self" >> "$work/self.log" 2>&1 && cmake --install "$work/self" >> "$work/self.log" 2>&1; then ok
-        [ -x "$work/cprefix/bin/mamba-generate" ] && [ -f "$work/cprefix/include/mamba.h" ] && ok || bad "cmake --install: tools or header missing"
+        [ -x "$work/cprefix/bin/mamba-generate" ] && [ -x "$work/cprefix/bin/mamba-server" ] && [ -f "$work/cprefix/include/mamba.h" ] && ok || bad "cmake --install: tools or header missing"
         build "CMake find_package (cmake --install)" "$work/cpkg" -DMAMBA_WAY=package -DCMAKE_PREFIX_PATH="$work/cprefix"
     else bad "cmake build of the repository: $(tail -n 8 "$work/self.log")"; fi
     # a version this is not: find_package(mamba 9.9) must fail
