@@ -74,7 +74,7 @@ VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
 VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve build/vg/test_formats $(addprefix build/vg/fuzz_replay_,$(CORPUS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
-VGTOOLS := $(subst build/,build/vg/,$(filter-out build/mamba-server,$(TOOLS)))
+VGTOOLS := $(subst build/,build/vg/,$(TOOLS))   # mamba-server too: test_cli checks its --help and usage errors
 endif
 BUILT   := $(subst $(QEMU):,,$(subst fuzz:,,$(subst vg:,,$(subst vgtools:,,$(TESTS))))) $(VGTOOLS) $(SEEDS)
 
