@@ -233,6 +233,11 @@ static void quantize_safety(const char *m1_dir) {
     expect_error("mamba-quantize onto the index", "build/mamba-quantize build/tmp/qshard build/tmp/qshard/model.safetensors.index.json Q8_0");
     CHECK(same_bytes("build/tmp/qshard/model-00002-of-00003.safetensors", "build/tmp/qshard-orig/model-00002-of-00003.safetensors") &&
           same_bytes("build/tmp/qshard/model.safetensors.index.json", "build/tmp/qshard-orig/model.safetensors.index.json"), "a shard or the index changed");
+    /* state-spaces' layout (main's torch reader): pytorch_model.bin is an input too */
+    CHECK(system("rm -rf build/tmp/qpt build/tmp/qpt-orig && cp -r tests/data/pt-m1-tied-f32 build/tmp/qpt && cp -r build/tmp/qpt build/tmp/qpt-orig") == 0, "set up build/tmp/qpt");
+    expect_error("mamba-quantize onto pytorch_model.bin", "build/mamba-quantize build/tmp/qpt build/tmp/qpt/./pytorch_model.bin Q8_0");
+    expect_error("mamba-quantize X.bin onto itself", "build/mamba-quantize build/tmp/qpt/pytorch_model.bin build/tmp/qpt//pytorch_model.bin Q8_0");
+    CHECK(same_bytes("build/tmp/qpt/pytorch_model.bin", "build/tmp/qpt-orig/pytorch_model.bin"), "pytorch_model.bin changed");
     /* a .gguf input onto itself through a hard link */
     CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf Q8_0") == 0, "mamba-quantize to build/tmp/qsame.gguf");
     CHECK(system("rm -f build/tmp/qsame-gguf-link.gguf && ln build/tmp/qsame.gguf build/tmp/qsame-gguf-link.gguf && cp build/tmp/qsame.gguf build/tmp/qsame-gguf-orig.gguf") == 0, "link");
