@@ -200,8 +200,19 @@ typedef enum mamba_dtype {
     MAMBA_DTYPE_Q4_0,   /* GGUF: blocks of 32: f16 scale + 16 bytes nibbles  */
     MAMBA_DTYPE_Q4_K,   /* GGUF: super-blocks of 256, 144 bytes (8 x 32 with
                            6-bit scales and mins)                           */
-    MAMBA_DTYPE_Q6_K    /* GGUF: super-blocks of 256, 210 bytes (16 x 16 with
+    MAMBA_DTYPE_Q6_K,   /* GGUF: super-blocks of 256, 210 bytes (16 x 16 with
                            int8 scales, 6-bit values)                       */
+    /* read (and, for the K-quants, written) as ggml lays them out: */
+    MAMBA_DTYPE_Q4_1,   /* 32: f16 d, f16 m, 16 B nibbles (20 B); v = d*q + m */
+    MAMBA_DTYPE_Q5_0,   /* 32: f16 d, 4 B high bits, 16 B nibbles (22 B)     */
+    MAMBA_DTYPE_Q5_1,   /* 32: f16 d, f16 m, 4 B high bits, 16 B (24 B)      */
+    MAMBA_DTYPE_Q2_K,   /* 256: 16 x 16 with 4-bit scale+min, 2-bit (84 B)   */
+    MAMBA_DTYPE_Q3_K,   /* 256: 16 x 16 with 6-bit scales, 3-bit (110 B)     */
+    MAMBA_DTYPE_Q5_K,   /* 256: 8 x 32 as Q4_K plus a high bit (176 B)       */
+    MAMBA_DTYPE_IQ4_NL, /* 32: f16 d, 16 B of 4-bit indices into a fixed
+                           non-linear table (18 B)                          */
+    MAMBA_DTYPE_IQ4_XS  /* 256: f16 d, 8 x 32 with 6-bit scales, IQ4_NL's
+                           table (136 B)                                    */
 } mamba_dtype;
 
 /* Everything the forward pass needs to know about a model's shape. */
@@ -1145,21 +1156,24 @@ static float mamba__f16_f32(uint16_t h) {
 static float mamba__bf16_f32(uint16_t b) { return mamba__bits_f32((uint32_t)b << 16); }
 
 static size_t mamba__dtype_size(int dt) { return dt == MAMBA_DTYPE_F32 ? 4 : dt == MAMBA_DTYPE_F16 || dt == MAMBA_DTYPE_BF16 ? 2 : 0; }
+static int mamba__xq_elems(int dt);
+static size_t mamba__xq_bytes(int dt);
 static int mamba__is_quant(int dt) {
-    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K || mamba__xq_elems(dt);
 }
 #define MAMBA__QK 32    /* values per Q8_0 / Q4_0 block */
 #define MAMBA__QKK 256  /* values per Q4_K / Q6_K super-block */
 /* Values per block: 32, or 256 for the K-quants (0 for non-block types). */
 static int mamba__block_elems(int dt) {
-    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 ? MAMBA__QK : dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? MAMBA__QKK : 0;
+    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 ? MAMBA__QK : dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? MAMBA__QKK : mamba__xq_elems(dt);
 }
 static size_t mamba__block_bytes(int dt) {
-    return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : dt == MAMBA_DTYPE_Q4_K ? 144 : dt == MAMBA_DTYPE_Q6_K ? 210 : 0;
+    return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : dt == MAMBA_DTYPE_Q4_K ? 144 : dt == MAMBA_DTYPE_Q6_K ? 210 : mamba__xq_bytes(dt);
 }
 static const char *mamba__dtype_name(int dt) {
-    static const char *const names[] = {"?", "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
-    return dt > 0 && dt <= MAMBA_DTYPE_Q6_K ? names[dt] : "?";
+    static const char *const names[] = {"?", "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K",
+                                        "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q5_K", "IQ4_NL", "IQ4_XS"};
+    return dt > 0 && dt <= MAMBA_DTYPE_IQ4_XS ? names[dt] : "?";
 }
 /* Bytes of one row of `cols` values (cols a multiple of the block for quants). */
 static size_t mamba__row_bytes(int dt, size_t cols) {
@@ -1175,9 +1189,11 @@ static void mamba__q4k_scale_min(int j, const unsigned char *q, int *sc, int *mn
 }
 /* Dequantizes one block (32 values, or 256 for the K-quants) in llama.cpp's
    layouts (ggml-common.h / ggml-quants.c dequantize_row_*), same float ops. */
+static void mamba__xq_dequant(const unsigned char *b, int dt, float *out);
 static void mamba__dequant_block(const unsigned char *b, int dt, float *out) {
     float d;
     int j, l;
+    if (mamba__xq_elems(dt)) { mamba__xq_dequant(b, dt, out); return; }
     if (dt == MAMBA_DTYPE_Q4_K) {
         /* f16 d, f16 dmin, scales[12], qs[128]: 64 values per 32 bytes of qs,
            the low nibbles first (sub-block 2i), then the high (2i + 1);
@@ -1230,6 +1246,174 @@ static float mamba__load_elem(const void *data, int dtype, size_t i) {
     if (dtype == MAMBA_DTYPE_F32) { float f; memcpy(&f, p + 4 * i, 4); return f; }
     { uint16_t h; memcpy(&h, p + 2 * i, 2); return dtype == MAMBA_DTYPE_F16 ? mamba__f16_f32(h) : mamba__bf16_f32(h); }
 }
+
+/* ---- more GGUF block types (issue 19): Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K,
+   IQ4_NL, IQ4_XS, laid out as ggml-common.h's block_* structs (all fields
+   little-endian, no padding) and dequantized as ggml-quants.c's
+   dequantize_row_* do it, the same float operations in the same order:
+     Q4_1   32 / 20 B: f16 d, f16 m, qs[16]          v = q*d + m
+     Q5_0   32 / 22 B: f16 d, qh[4], qs[16]          v = (q5 - 16)*d
+     Q5_1   32 / 24 B: f16 d, f16 m, qh[4], qs[16]   v = q5*d + m
+            (value j < 16: low nibble of qs[j], bit j of qh; value j + 16:
+            high nibble of qs[j], bit j + 16 of qh, qh read as a LE u32)
+     IQ4_NL 32 / 18 B: f16 d, qs[16]                 v = d*kvalues[nibble]
+     Q2_K  256 / 84 B: scales[16] (low nibble scale, high nibble min), qs[64],
+            f16 d, f16 dmin; value v = 128h + 32j + l (l < 32) is bits 2j..2j+1
+            of qs[32h + l], sub-block v/16;  v = (d*sc)*q - dmin*m
+     Q3_K  256 / 110 B: hmask[32], qs[64], scales[12] (16 six-bit scales, low
+            nibbles in bytes 0..7, high 2 bits in bytes 8..11), f16 d; value
+            v = 128h + 32j + l: low 2 bits as Q2_K, high bit is bit 4h + j of
+            hmask[l] (clear means -4);  v = (d*(sc - 32))*(q3 - 4)
+     Q5_K  256 / 176 B: f16 d, f16 dmin, scales[12] (as Q4_K), qh[32],
+            qs[128]; value v = 64i + 32k + l (sub-block 2i + k) is nibble k of
+            qs[32i + l] plus bit 2i + k of qh[l] as 16;  v = (d*sc)*q - dmin*m
+     IQ4_XS 256 / 136 B: f16 d, u16 scales_h, scales_l[4], qs[128]; sub-block
+            ib (32 values, 16 bytes of qs, low nibbles first) has the 6-bit
+            scale ls = nibble ib%2 of scales_l[ib/2] | bits 2ib..2ib+1 of
+            scales_h << 4;  v = (d*(ls - 32))*kvalues[nibble]
+   kvalues is ggml's kvalues_iq4nl. ------------------------------------------ */
+static const signed char mamba__iq4nl_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+static int mamba__xq_elems(int dt) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1: case MAMBA_DTYPE_IQ4_NL: return MAMBA__QK;
+    case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K: case MAMBA_DTYPE_Q5_K: case MAMBA_DTYPE_IQ4_XS: return MAMBA__QKK;
+    default: return 0;
+    }
+}
+static size_t mamba__xq_bytes(int dt) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q4_1: return 20;
+    case MAMBA_DTYPE_Q5_0: return 22;
+    case MAMBA_DTYPE_Q5_1: return 24;
+    case MAMBA_DTYPE_IQ4_NL: return 18;
+    case MAMBA_DTYPE_Q2_K: return 84;
+    case MAMBA_DTYPE_Q3_K: return 110;
+    case MAMBA_DTYPE_Q5_K: return 176;
+    case MAMBA_DTYPE_IQ4_XS: return 136;
+    default: return 0;
+    }
+}
+/* ggml type id <-> MAMBA_DTYPE_* (0: none of ours), and ggml's names for the
+   ids a reader may meet (ggml.c type_traits), for messages. */
+static const struct { unsigned char id; unsigned char dt; const char *name; } mamba__ggml_types[] = {
+    {0, MAMBA_DTYPE_F32, "F32"}, {1, MAMBA_DTYPE_F16, "F16"}, {2, MAMBA_DTYPE_Q4_0, "Q4_0"}, {3, MAMBA_DTYPE_Q4_1, "Q4_1"},
+    {6, MAMBA_DTYPE_Q5_0, "Q5_0"}, {7, MAMBA_DTYPE_Q5_1, "Q5_1"}, {8, MAMBA_DTYPE_Q8_0, "Q8_0"}, {9, 0, "Q8_1"},
+    {10, MAMBA_DTYPE_Q2_K, "Q2_K"}, {11, MAMBA_DTYPE_Q3_K, "Q3_K"}, {12, MAMBA_DTYPE_Q4_K, "Q4_K"}, {13, MAMBA_DTYPE_Q5_K, "Q5_K"},
+    {14, MAMBA_DTYPE_Q6_K, "Q6_K"}, {15, 0, "Q8_K"}, {16, 0, "IQ2_XXS"}, {17, 0, "IQ2_XS"}, {18, 0, "IQ3_XXS"},
+    {19, 0, "IQ1_S"}, {20, MAMBA_DTYPE_IQ4_NL, "IQ4_NL"}, {21, 0, "IQ3_S"}, {22, 0, "IQ2_S"}, {23, MAMBA_DTYPE_IQ4_XS, "IQ4_XS"},
+    {24, 0, "I8"}, {25, 0, "I16"}, {26, 0, "I32"}, {27, 0, "I64"}, {28, 0, "F64"}, {29, 0, "IQ1_M"},
+    {30, MAMBA_DTYPE_BF16, "BF16"}, {34, 0, "TQ1_0"}, {35, 0, "TQ2_0"}, {39, 0, "MXFP4"}};
+static int mamba__dtype_of_ggml(uint32_t id) {
+    size_t i;
+    for (i = 0; i < sizeof mamba__ggml_types / sizeof mamba__ggml_types[0]; i++)
+        if (mamba__ggml_types[i].id == id) return mamba__ggml_types[i].dt;
+    return 0;
+}
+static int mamba__ggml_of_dtype(int dt) {
+    size_t i;
+    for (i = 0; i < sizeof mamba__ggml_types / sizeof mamba__ggml_types[0]; i++)
+        if (dt && mamba__ggml_types[i].dt == dt) return mamba__ggml_types[i].id;
+    return -1;
+}
+/* "Q5_0 (ggml type 6)", or "ggml type 99" for an id ggml does not name */
+static void mamba__ggml_type_label(uint32_t id, char *out, size_t cap) {
+    const char *nm = NULL;
+    char num[12];
+    size_t i, o = 0;
+    int nn = 0;
+    for (i = 0; i < sizeof mamba__ggml_types / sizeof mamba__ggml_types[0]; i++)
+        if (mamba__ggml_types[i].id == id) nm = mamba__ggml_types[i].name;
+    do { num[nn++] = (char)('0' + id % 10); id /= 10; } while (id && nn < 10);
+    if (cap < 32) { if (cap) out[0] = 0; return; }
+    if (nm) { while (*nm) out[o++] = *nm++; out[o++] = ' '; out[o++] = '('; }
+    memcpy(out + o, "ggml type ", 10); o += 10;
+    while (nn) out[o++] = num[--nn];
+    if (out[0] != 'g') out[o++] = ')';
+    out[o] = 0;
+}
+/* Q3_K's 16 six-bit scales, minus 32 */
+static void mamba__q3k_scales(const unsigned char *s, int *sc) {
+    int j;
+    for (j = 0; j < 16; j++) {
+        int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
+        sc[j] = (lo | ((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4) - 32;
+    }
+}
+/* IQ4_XS's 8 six-bit scales, minus 32 */
+static void mamba__iq4xs_scales(const unsigned char *b, int *sc) {
+    int ib, sh = b[2] | b[3] << 8;
+    for (ib = 0; ib < 8; ib++) sc[ib] = (((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | ((sh >> (2 * ib)) & 3) << 4) - 32;
+}
+static void mamba__xq_dequant(const unsigned char *b, int dt, float *out) {
+    int j, l;
+    if (dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_0 || dt == MAMBA_DTYPE_Q5_1) {
+        int has_m = dt != MAMBA_DTYPE_Q5_0, five = dt != MAMBA_DTYPE_Q4_1;
+        float d = mamba__f16_at(b), m = has_m ? mamba__f16_at(b + 2) : 0.0f;
+        const unsigned char *qh = b + (has_m ? 4 : 2), *qs = qh + (five ? 4 : 0);
+        uint32_t h = five ? (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24 : 0;
+        for (j = 0; j < 16; j++) {
+            int x0 = (qs[j] & 0xF) | (int)((h >> j) & 1) << 4, x1 = (qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4;
+            if (dt == MAMBA_DTYPE_Q5_0) { out[j] = (float)(x0 - 16) * d; out[j + 16] = (float)(x1 - 16) * d; }
+            else { out[j] = (float)x0 * d + m; out[j + 16] = (float)x1 * d + m; }
+        }
+        return;
+    }
+    if (dt == MAMBA_DTYPE_IQ4_NL) {
+        float d = mamba__f16_at(b);
+        for (j = 0; j < 16; j++) {
+            out[j] = d * (float)mamba__iq4nl_values[b[2 + j] & 0xF];
+            out[j + 16] = d * (float)mamba__iq4nl_values[b[2 + j] >> 4];
+        }
+        return;
+    }
+    if (dt == MAMBA_DTYPE_Q2_K) {
+        float d = mamba__f16_at(b + 80), dmin = mamba__f16_at(b + 82);
+        for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
+            float dl = d * (float)(b[j] & 0xF), ml = dmin * (float)(b[j] >> 4);
+            int h = j / 8, sh = 2 * (j % 8 / 2), l0 = 16 * (j & 1);
+            for (l = 0; l < 16; l++) out[16 * j + l] = dl * (float)((b[16 + 32 * h + l0 + l] >> sh) & 3) - ml;
+        }
+        return;
+    }
+    if (dt == MAMBA_DTYPE_Q3_K) {
+        float d = mamba__f16_at(b + 108);
+        int sc[16];
+        mamba__q3k_scales(b + 96, sc);
+        for (j = 0; j < 16; j++) {
+            float dl = d * (float)sc[j];
+            int h = j / 8, g = j % 8 / 2, l0 = 16 * (j & 1);
+            for (l = 0; l < 16; l++) {
+                int q = (b[32 + 32 * h + l0 + l] >> (2 * g)) & 3, hb = b[l0 + l] >> (4 * h + g) & 1;
+                out[16 * j + l] = dl * (float)(q - (hb ? 0 : 4));
+            }
+        }
+        return;
+    }
+    if (dt == MAMBA_DTYPE_Q5_K) {
+        float d = mamba__f16_at(b), dmin = mamba__f16_at(b + 2);
+        int sc[8], mn[8];
+        for (j = 0; j < 8; j++) mamba__q4k_scale_min(j, b + 4, &sc[j], &mn[j]);
+        for (j = 0; j < 8; j++) {
+            float d1 = d * (float)sc[j], m1 = dmin * (float)mn[j];
+            const unsigned char *qs = b + 48 + 32 * (j / 2);
+            for (l = 0; l < 32; l++) out[32 * j + l] = d1 * (float)(((qs[l] >> (4 * (j & 1))) & 0xF) + ((b[16 + l] >> j & 1) ? 16 : 0)) - m1;
+        }
+        return;
+    }
+    {   /* IQ4_XS */
+        float d = mamba__f16_at(b);
+        int sc[8];
+        mamba__iq4xs_scales(b, sc);
+        for (j = 0; j < 8; j++) {
+            float dl = d * (float)sc[j];
+            for (l = 0; l < 16; l++) {
+                out[32 * j + l] = dl * (float)mamba__iq4nl_values[b[8 + 16 * j + l] & 0xF];
+                out[32 * j + 16 + l] = dl * (float)mamba__iq4nl_values[b[8 + 16 * j + l] >> 4];
+            }
+        }
+    }
+}
+/* ---- end of the block types of issue 19 ---- */
 
 
 /* ---- c'. vector vocabulary ----------------------------------------------
@@ -1489,7 +1673,8 @@ static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char 
 typedef struct mamba__tensor {
     char *name;
     int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
-    char dtype_name[16];
+    char dtype_name[32];
+    const char *gname;          /* the GGUF tensor's own name (blk.0.ssm_dt.weight), NULL for safetensors */
     int ndim;
     int64_t shape[MAMBA__MAX_NDIM];
     const unsigned char *data;
@@ -1602,7 +1787,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
         if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
         t->dtype = mamba__dtype_parse(dts, &esize);
         if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
-        memcpy(t->dtype_name, dts, sizeof t->dtype_name - 1);
+        memcpy(t->dtype_name, dts, sizeof dts < sizeof t->dtype_name ? sizeof dts : sizeof t->dtype_name - 1);
         if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
         t->ndim = (int)j.tok[tsh].size;
         {
@@ -1920,9 +2105,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         for (q = 0; q < (int)nd; q++) mamba__rd_u64(&r, &ne[q]);
         mamba__rd_u32(&r, &ty);
         mamba__rd_u64(&r, &off);
-        dt = ty == 0 ? MAMBA_DTYPE_F32 : ty == 1 ? MAMBA_DTYPE_F16 : ty == 30 ? MAMBA_DTYPE_BF16 :
-             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : ty == 12 ? MAMBA_DTYPE_Q4_K :
-             ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
+        dt = mamba__dtype_of_ggml(ty);
         for (q = 0; q < (int)nd; q++) {
             if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
                 { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
@@ -1951,22 +2134,16 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
         t = &ts->t[ts->n];
         memset(t, 0, sizeof *t);
-        t->name = MAMBA__CAST(char *, mamba__halloc(hp, strlen(hf) + 1));
+        t->name = MAMBA__CAST(char *, mamba__halloc(hp, strlen(hf) + 1 + nl + 1));
         if (!t->name) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
         strcpy(t->name, hf);
+        memcpy(t->name + strlen(hf) + 1, nm, nl);   /* the GGUF name, after the HF one */
+        t->name[strlen(hf) + 1 + nl] = 0;
+        t->gname = t->name + strlen(hf) + 1;
         ts->n++;
         t->file = fname;
         t->dtype = dt;
-        if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
-        else {   /* "ggml type N" */
-            char *d = t->dtype_name, num[12];
-            int nn = 0, o = 10;
-            uint32_t u = ty;
-            strcpy(d, "ggml type ");
-            do { num[nn++] = (char)('0' + u % 10); u /= 10; } while (u && nn < 4);
-            while (nn) d[o++] = num[--nn];
-            d[o] = 0;
-        }
+        mamba__ggml_type_label(ty, t->dtype_name, sizeof t->dtype_name);   /* "Q5_0 (ggml type 6)" */
         t->ndim = (int)nd;
         for (q = 0; q < (int)nd; q++) t->shape[q] = (int64_t)ne[nd - 1 - q];   /* ne[0] is PyTorch's last dim */
         t->data = data + data_start + off;
@@ -2267,10 +2444,150 @@ static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += (signed char)b[192 + j] * s16[j];
     return 32 * t;
 }
+/* ---- quantized dots of the block types of issue 19, scalar twins ---------
+   The integer math (exact in int32) and the one float order every vector
+   path reproduces:
+   32-blocks, per block k with the activation's dx = d[k], sx = s[k] (the sum
+   of its 32 int8 values):
+     Q5_0   isum = sum q5*x - 16 sx            p = (d*dx)*isum
+     IQ4_NL isum = sum kvalues[q]*x            p = (d*dx)*isum
+     Q4_1 / Q5_1  isum = sum q*x               p = (d*dx)*isum + (m*dx)*sx
+   and 8 blocks at a time are added as mamba__qgroup does:
+   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)), the groups in row order.
+   256-blocks, per super-block with dx = d[i] and s16 (the 16 sums of 16):
+     Q2_K   A = sum_j sc_j (q2.x)_j, B = sum_j m_j s16_j   (16 sub-blocks)
+            r = (d*dx)*A - (dmin*dx)*B
+     Q3_K   A = sum_j (sc_j - 32) ((q3 + 4).x - 4 s16_j)_j  r = (d*dx)*A
+     Q5_K   A = sum_j sc_j (q5.x)_j, B = sum_j m_j (s16_2j + s16_2j+1)
+            r = (d*dx)*A - (dmin*dx)*B       (mamba__q4k_combine)
+     IQ4_XS A = sum_j (ls_j - 32) (kvalues[q].x)_j           r = (d*dx)*A
+   the super-blocks' r added in row order. |A| stays below 2^27 for all. */
+static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) { float t = mamba__qf16(b) * dx; return t * (float)isum; }
+static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_t sx) {
+    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
+    t1 = t1 * (float)isum;
+    t2 = t2 * (float)sx;
+    return t1 + t2;
+}
+/* nb (<= 8) blocks from block b0 with integer dots isum[]: the float order of
+   mamba__qgroup, with the min term for Q4_1/Q5_1 */
+static float mamba__xq_group(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
+    float p[8];
+    size_t bb = mamba__xq_bytes(dt);
+    int k, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+    for (k = 0; k < 8; k++) {
+        const unsigned char *b = w + (size_t)(b0 + k) * bb;
+        if (k >= nb) { p[k] = 0.0f; continue; }
+        p[k] = has_m ? mamba__xq_pm(b, a->d[b0 + k], isum[k], a->s[b0 + k]) : mamba__xq_p1(b, a->d[b0 + k], isum[k]);
+    }
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+}
+/* integer dot of one 32-block (the isum above), scalar */
+static int32_t mamba__xq_isum32(const unsigned char *b, int dt, const signed char *x, int32_t sx) {
+    int32_t t = 0;
+    int j;
+    if (dt == MAMBA_DTYPE_IQ4_NL) {
+        for (j = 0; j < 16; j++) t += mamba__iq4nl_values[b[2 + j] & 0xF] * x[j] + mamba__iq4nl_values[b[2 + j] >> 4] * x[j + 16];
+        return t;
+    }
+    if (dt == MAMBA_DTYPE_Q4_1) {
+        for (j = 0; j < 16; j++) t += (b[4 + j] & 0xF) * x[j] + (b[4 + j] >> 4) * x[j + 16];
+        return t;
+    }
+    {
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2), *qs = qh + 4;
+        uint32_t h = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+        for (j = 0; j < 16; j++)
+            t += ((qs[j] & 0xF) | (int)((h >> j) & 1) << 4) * x[j] + ((qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4) * x[j + 16];
+        return dt == MAMBA_DTYPE_Q5_0 ? t - 16 * sx : t;
+    }
+}
+static float mamba__xq_combine_dm(const unsigned char *d, float dx, int32_t A, int32_t B) {   /* d, dmin adjacent f16 */
+    float t1 = mamba__qf16(d) * dx, t2 = mamba__qf16(d + 2) * dx;
+    t1 = t1 * (float)A;
+    t2 = t2 * (float)B;
+    return t1 - t2;
+}
+/* Q2_K's B = sum m_j s16_j; Q3_K's 4 * sum (sc_j - 32) s16_j */
+static int32_t mamba__q2k_mins(const unsigned char *b, const int32_t *s16) {
+    int32_t B = 0;
+    int j;
+    for (j = 0; j < 16; j++) B += (b[j] >> 4) * s16[j];
+    return B;
+}
+static int32_t mamba__q3k_offset(const int *sc, const int32_t *s16) {
+    int32_t t = 0;
+    int j;
+    for (j = 0; j < 16; j++) t += sc[j] * s16[j];
+    return 4 * t;
+}
+static float mamba__xq_dot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, l;
+    if (mamba__xq_elems(dt) == MAMBA__QK) {
+        int nb = n / 32;
+        size_t bb = mamba__xq_bytes(dt);
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int k, nk = nb - i < 8 ? nb - i : 8;
+            for (k = 0; k < nk; k++) isum[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, dt, a->q + (size_t)(i + k) * 32, a->s[i + k]);
+            acc += mamba__xq_group(w, dt, a, i, nk, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        const unsigned char *b = w + (size_t)i * mamba__xq_bytes(dt);
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
+            int sc[16];
+            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
+            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
+            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j.., bits 2g of qs[32h + l0 + l] */
+                const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * (j / 8) + 16 * (j & 1);
+                const unsigned char *hm = b + 16 * (j & 1);
+                int g = j % 8 / 2, hb = 4 * (j / 8) + g;
+                int32_t t = 0;
+                for (l = 0; l < 16; l++) {
+                    int q = (qs[l] >> (2 * g)) & 3;
+                    if (dt == MAMBA_DTYPE_Q3_K) q |= (hm[l] >> hb & 1) << 2;
+                    t += q * x[16 * j + l];
+                }
+                A += sc[j] * t;
+            }
+            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__xq_combine_dm(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
+            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
+        } else if (dt == MAMBA_DTYPE_Q5_K) {
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
+            for (j = 0; j < 8; j++) {
+                const unsigned char *qs = b + 48 + 32 * (j / 2);
+                int32_t t = 0;
+                for (l = 0; l < 32; l++) t += ((qs[l] >> (4 * (j & 1)) & 0xF) | (b[16 + l] >> j & 1) << 4) * x[32 * j + l];
+                A += sc[j] * t;
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
+        } else {   /* IQ4_XS */
+            int sc[8];
+            mamba__iq4xs_scales(b, sc);
+            for (j = 0; j < 8; j++) {
+                const unsigned char *qs = b + 8 + 16 * j;
+                int32_t t = 0;
+                for (l = 0; l < 16; l++) t += mamba__iq4nl_values[qs[l] & 0xF] * x[32 * j + l] + mamba__iq4nl_values[qs[l] >> 4] * x[32 * j + 16 + l];
+                A += sc[j] * t;
+            }
+            acc += mamba__xq_p1(b, a->d[i], A);
+        }
+    }
+    return acc;
+}
+/* ---- end of the scalar dots of issue 19 ---- */
 /* Row w (n values in dtype dt) dotted with the quantized activation, scalar. */
 MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
     float acc = 0.0f;
     int i, j, l;
+    if (mamba__xq_elems(dt)) return mamba__xq_dot_ref(w, dt, a, n);
     if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
         int nb = n / 32;
         size_t bb = mamba__block_bytes(dt);
@@ -2825,7 +3142,140 @@ static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, 
     }
     return acc;
 }
+/* ---- quantized dots of the block types of issue 19, AVX2 (+VNNI): integer
+   dots in vector registers (exact, so any summation order gives the same
+   int32), then the float combination of the scalar twin: the very same
+   functions (mamba__xq_group, mamba__q4k_combine, ...) or mamba__group8_f32,
+   its lane-for-lane mirror ---------------------------------------------------- */
+/* 32 bits -> 32 bytes, byte j = 0x10 if bit j is set, else 0 */
+static __m256i mamba__bits32_x10(uint32_t h) {
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h), _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL));
+    __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit), _mm256_set1_epi8(0x10));
+}
+static uint32_t mamba__u32le(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+/* the 32 nibbles of 16 bytes as 32 bytes, low nibbles first */
+static __m256i mamba__nib32(const unsigned char *qs) {
+    __m128i q = _mm_loadu_si128((const __m128i *)(const void *)qs);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
+}
+/* int32x8 whose lanes add up to the block's isum (without Q5_0's -16 sx) */
+static __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const signed char *x) {
+    __m256i xv = MAMBA__LOADI(x);
+    if (dt == MAMBA_DTYPE_IQ4_NL) {
+        __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+        __m256i w = _mm256_shuffle_epi8(tab, mamba__nib32(b + 2));
+        return MAMBA__DOT_I8(w, xv);
+    }
+    if (dt == MAMBA_DTYPE_Q4_1) return MAMBA__DPBUSD(mamba__nib32(b + 4), xv);
+    {
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+        return MAMBA__DPBUSD(_mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh))), xv);
+    }
+}
+static float mamba__xq_dot32_x86(const unsigned char *w, int dt, const mamba__qact *a, int nb) {
+    float acc = 0.0f;
+    size_t bb = mamba__xq_bytes(dt);
+    int i, k;
+    for (i = 0; i < nb; i += 8) {
+        int nk = nb - i < 8 ? nb - i : 8;
+        const unsigned char *b = w + (size_t)i * bb;
+        const signed char *x = a->q + (size_t)i * 32;
+        if (nk == 8) {
+            __m256i isum;
+            MAMBA__QPREFETCH(b, 8 * (int)bb);
+            isum = mamba__sum8_i32(mamba__xq_block_x86(b, dt, x), mamba__xq_block_x86(b + bb, dt, x + 32),
+                                   mamba__xq_block_x86(b + 2 * bb, dt, x + 64), mamba__xq_block_x86(b + 3 * bb, dt, x + 96),
+                                   mamba__xq_block_x86(b + 4 * bb, dt, x + 128), mamba__xq_block_x86(b + 5 * bb, dt, x + 160),
+                                   mamba__xq_block_x86(b + 6 * bb, dt, x + 192), mamba__xq_block_x86(b + 7 * bb, dt, x + 224));
+            if (dt == MAMBA_DTYPE_Q5_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 4));
+            if (dt == MAMBA_DTYPE_Q5_0 || dt == MAMBA_DTYPE_IQ4_NL) { acc += mamba__group8_f32(b, bb, a->d + i, isum); continue; }
+            {
+                int32_t is[8];
+                _mm256_storeu_si256((__m256i *)(void *)is, isum);
+                acc += mamba__xq_group(w, dt, a, i, 8, is);
+            }
+        } else {
+            int32_t is[8];
+            for (k = 0; k < nk; k++) is[k] = mamba__xq_isum32(b + (size_t)k * bb, dt, x + 32 * k, a->s[i + k]);
+            acc += mamba__xq_group(w, dt, a, i, nk, is);
+        }
+    }
+    return acc;
+}
+static float mamba__xq_dotk_x86(const unsigned char *w, int dt, const mamba__qact *a, int nsb) {
+    float acc = 0.0f;
+    size_t bb = mamba__xq_bytes(dt);
+    int i, j;
+    __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), one = _mm256_set1_epi8(0x01);
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * bb;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i s = _mm256_setzero_si256();
+        MAMBA__QPREFETCH(b, (int)bb);
+        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
+            int16_t sc16[16];
+            int sc[16], h;
+            __m256i scv;
+            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
+            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
+            for (j = 0; j < 16; j++) sc16[j] = (int16_t)sc[j];
+            scv = _mm256_loadu_si256((const __m256i *)(const void *)sc16);
+            for (h = 0; h < 2; h++) {
+                __m256i qs = MAMBA__LOADI(b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * h);
+                __m256i hm = dt == MAMBA_DTYPE_Q3_K ? MAMBA__LOADI(b) : _mm256_setzero_si256();
+                /* the 8 scales of this half, as int16 in a 128-bit lane, both lanes */
+                __m256i sch = _mm256_permute4x64_epi64(scv, h ? 0xEE : 0x44);
+                for (j = 0; j < 4; j++) {   /* values 128h + 32j + l: sub-blocks 8h + 2j (l < 16), 8h + 2j + 1 */
+                    __m256i q = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * j), m3);
+                    if (dt == MAMBA_DTYPE_Q3_K) q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + j), one), 2));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q, MAMBA__LOADI(x + 128 * h + 32 * j)), mamba__bcast_pair16(sch, j)));
+                }
+            }
+            if (dt == MAMBA_DTYPE_Q2_K) {
+                __m128i sb = _mm_loadu_si128((const __m128i *)(const void *)b);
+                __m256i mn0 = _mm256_cvtepu8_epi32(_mm_srli_epi16(_mm_and_si128(sb, _mm_set1_epi8((char)0xF0)), 4));
+                __m256i mn1 = _mm256_cvtepu8_epi32(_mm_srli_si128(_mm_srli_epi16(_mm_and_si128(sb, _mm_set1_epi8((char)0xF0)), 4), 8));
+                __m256i B = _mm256_add_epi32(_mm256_mullo_epi32(mn0, MAMBA__LOADI(s16)), _mm256_mullo_epi32(mn1, MAMBA__LOADI(s16 + 8)));
+                acc += mamba__xq_combine_dm(b + 80, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(B));
+            } else {
+                acc += mamba__xq_p1(b + 108, a->d[i], mamba__hsum_i32(s) - mamba__q3k_offset(sc, s16));
+            }
+        } else if (dt == MAMBA_DTYPE_Q5_K) {
+            int sc[8], mn[8];
+            int16_t sc16[8];
+            __m256i scales, qh = MAMBA__LOADI(b + 16);
+            mamba__q4k_unpack(b + 4, sc, mn);
+            for (j = 0; j < 8; j++) sc16[j] = (int16_t)sc[j];
+            scales = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)sc16));
+            for (j = 0; j < 4; j++) {
+                __m256i q = MAMBA__LOADI(b + 48 + 32 * j);
+                __m256i q0 = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), one), 4));
+                __m256i q1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 1), one), 4));
+                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(x + 64 * j)), mamba__bcast16(scales, 2 * j)));
+                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(x + 64 * j + 32)), mamba__bcast16(scales, 2 * j + 1)));
+            }
+            acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins(mn, s16));
+        } else {   /* IQ4_XS */
+            int sc[8];
+            __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+            mamba__iq4xs_scales(b, sc);
+            for (j = 0; j < 8; j++) {
+                __m256i v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 8 + 16 * j));
+                s = _mm256_add_epi32(s, _mm256_mullo_epi32(MAMBA__DOT_I8(v, MAMBA__LOADI(x + 32 * j)), _mm256_set1_epi32(sc[j])));
+            }
+            acc += mamba__xq_p1(b, a->d[i], mamba__hsum_i32(s));
+        }
+    }
+    return acc;
+}
+static float mamba__xq_dot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    return mamba__xq_elems(dt) == MAMBA__QK ? mamba__xq_dot32_x86(w, dt, a, n / 32) : mamba__xq_dotk_x86(w, dt, a, n / MAMBA__QKK);
+}
+/* ---- end of the AVX2 dots of issue 19 ---- */
 static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    if (mamba__xq_elems(dt)) return mamba__xq_dot_v(w, dt, a, n);
     if (dt == MAMBA_DTYPE_Q8_0) return mamba__qdot_q8_0_x86(w, a, n / 32);
     if (dt == MAMBA_DTYPE_Q4_0) return mamba__qdot_q4_0_x86(w, a, n / 32);
     if (dt == MAMBA_DTYPE_Q4_K) return mamba__qdot_q4_k_x86(w, a, n / MAMBA__QKK);
@@ -2843,6 +3293,7 @@ static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a,
     float acc = 0.0f;
     int i, j, k;
     uint8x16_t m4 = vdupq_n_u8(0x0F);
+    if (mamba__xq_elems(dt)) return mamba__xq_dot_ref(w, dt, a, n);   /* issue 19's types: NEON to come */
     if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
         int nb = n / 32;
         size_t bb = mamba__block_bytes(dt);
@@ -3364,7 +3815,8 @@ static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *
     *out = NULL;
     if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
     if (t->dtype <= 0)
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K", t->name, t->dtype_name, 0, 0);
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                          "Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS", t->gname ? t->gname : t->name, t->dtype_name, 0, 0);
     if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
     t->used = 1;
     *out = t;
@@ -3419,7 +3871,7 @@ static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suf
     *out = NULL;
     if (st != MAMBA_OK || !t) return st;
     if (mamba__is_quant(t->dtype))
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s is quantized (%s); per-channel tensors must be F32, F16 or BF16", t->name, t->dtype_name, 0, 0);
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s is quantized (%s); per-channel tensors must be F32, F16 or BF16", t->gname ? t->gname : t->name, t->dtype_name, 0, 0);
     for (k = 0; k < nd; k++) n *= (size_t)dims[k];
     for (i = 0; i < n; i++) dst[i] = mamba__load_elem(t->data, t->dtype, i);
     *out = dst;
@@ -7465,7 +7917,8 @@ typedef struct mamba__wt {
 } mamba__wt;
 
 static int mamba__ggml_type(int dt) {
-    return dt == MAMBA_DTYPE_F16 ? 1 : dt == MAMBA_DTYPE_Q4_0 ? 2 : dt == MAMBA_DTYPE_Q8_0 ? 8 : dt == MAMBA_DTYPE_BF16 ? 30 : 0;
+    int id = mamba__ggml_of_dtype(dt);
+    return id < 0 ? 0 : id;
 }
 
 /* "blk.<l>.<suffix>" or the suffix alone (l < 0). */

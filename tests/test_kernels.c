@@ -284,14 +284,30 @@ static void pack_q6k(unsigned char *b, uint16_t d, const int *sc, const int *q) 
 
 /* Fills a row of `cols` values of dtype dt with random blocks; block kinds
    cycle through normal, all-zero, large and tiny scales. */
+/* issue 19's types: where their f16 scales sit (-1: none), the second one a
+   min (Q4_1/Q5_1, the Q2_K/Q5_K dmin) unless it is -1 */
+static void xq_f16_fields(int dt, int *d, int *m) {
+    *d = 0; *m = -1;
+    if (dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1 || dt == MAMBA_DTYPE_Q5_K) *m = 2;
+    if (dt == MAMBA_DTYPE_Q2_K) { *d = 80; *m = 82; }
+    if (dt == MAMBA_DTYPE_Q3_K) *d = 108;
+}
 static void random_qrow(unsigned char *row, int dt, int cols, int kind0) {
-    int nb = cols / (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? 256 : 32), b, j;
+    int nb = cols / mamba__block_elems(dt), b, j;
     static const float scales[] = {0.01f, 0.0f, 300.0f, 3e-6f};
     for (b = 0; b < nb; b++) {
         int kind = (kind0 + b) % 4;
         float sd = scales[kind];
         uint16_t d = kind == 3 ? (uint16_t)(1 + irand(1023)) : to_f16(sd * (0.5f + 0.5f * (frand() + 1)));   /* kind 3: f16 subnormal */
-        if (dt == MAMBA_DTYPE_Q8_0) {
+        if (mamba__xq_elems(dt)) {   /* random bits everywhere, then the scales */
+            size_t bb = mamba__block_bytes(dt);
+            unsigned char *p = row + bb * b;
+            int od, om;
+            for (j = 0; j < (int)bb; j++) p[j] = (unsigned char)(kind == 1 && j % 3 ? 0 : irand(256));
+            xq_f16_fields(dt, &od, &om);
+            memcpy(p + od, &d, 2);
+            if (om >= 0) { uint16_t m = kind == 1 ? 0 : to_f16(sd * 4 * frand()); memcpy(p + om, &m, 2); }
+        } else if (dt == MAMBA_DTYPE_Q8_0) {
             unsigned char *p = row + 34 * b;
             memcpy(p, &d, 2);
             for (j = 0; j < 32; j++) p[2 + j] = (unsigned char)(signed char)(kind == 1 ? 0 : (int)irand(256) - 128);
@@ -334,6 +350,23 @@ static void test_kquant_layout(void) {
     CHECK(ok, "Q6_K block: v = d*scale[j/16]*(q6 - 32), ql/qh split as in ggml");
 }
 
+/* For types with a min (v = s*q - m): an upper bound of |s*q| + |m| at
+   element j, the size the f32 rounding of the two terms scales with; -1 for
+   the others. */
+static double xq_minmag(int dt, const unsigned char *row, int j) {
+    const unsigned char *b = row + mamba__block_bytes(dt) * (size_t)(j / mamba__block_elems(dt));
+    int sc, mn;
+    switch (dt) {
+    case MAMBA_DTYPE_Q4_1: return fabs(mamba__f16_at(b)) * 15 + fabs(mamba__f16_at(b + 2));
+    case MAMBA_DTYPE_Q5_1: return fabs(mamba__f16_at(b)) * 31 + fabs(mamba__f16_at(b + 2));
+    case MAMBA_DTYPE_Q2_K: return fabs(mamba__f16_at(b + 80) * (b[j % 256 / 16] & 15)) * 3 + fabs(mamba__f16_at(b + 82) * (b[j % 256 / 16] >> 4));
+    case MAMBA_DTYPE_Q5_K:
+        mamba__q4k_scale_min(j % 256 / 32, b + 4, &sc, &mn);
+        return fabs(mamba__f16_at(b) * sc) * 31 + fabs(mamba__f16_at(b + 2) * mn);
+    default: return -1;
+    }
+}
+
 /* Every quantized type: the scalar dot against dequantize-then-f64 with the
    bound of the activation rounding, the vector dot against the scalar one
    bit for bit, and matmul == matvec bit for bit. Bound per row: the exact
@@ -342,7 +375,9 @@ static void test_kquant_layout(void) {
    f32 rounding of the block results and their sum, below 1e-5 of
    sum_j (|w_j| or, for Q4_K, |d sc q| + |dmin m|) |x_j|. */
 static void test_quant_dots(void) {
-    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K,
+                              MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
+                              MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     static const int cols32[] = {32, 64, 224, 256, 288, 800}, colsK[] = {256, 512, 1280};
     static const int rows_list[] = {1, 3, 7};
     int di, ci, ri, T = 5;
@@ -351,8 +386,8 @@ static void test_quant_dots(void) {
     long vec_same = 0, vec_total = 0;
 #endif
     double worst = 0;
-    for (di = 0; di < 4; di++) {
-        int dt = dts[di], K = dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+    for (di = 0; di < (int)(sizeof dts / sizeof dts[0]); di++) {
+        int dt = dts[di], K = mamba__block_elems(dt) == 256;
         int nc = K ? 3 : 6;
         for (ci = 0; ci < nc; ci++)
             for (ri = 0; ri < 3; ri++) {
@@ -395,7 +430,8 @@ static void test_quant_dots(void) {
                                 int sc, mn;
                                 mamba__q4k_scale_min(j % 256 / 32, b + 4, &sc, &mn);
                                 mag += (fabs(mamba__f16_f32(*(const uint16_t *)(const void *)b) * sc * 15.0) + fabs(mamba__f16_f32(*(const uint16_t *)(const void *)(b + 2)) * mn)) * fabs(X[t * cols + j]);
-                            } else mag += fabs(wf[j] * X[t * cols + j]);
+                            } else if (xq_minmag(dt, wr, j) >= 0) mag += xq_minmag(dt, wr, j) * fabs(X[t * cols + j]);
+                            else mag += fabs(wf[j] * X[t * cols + j]);
                         }
                         bound += 1e-5 * mag + 1e-35;
                         checked++;

@@ -406,7 +406,9 @@ static void gguf_bad(void) {
     CHECK(at > 0, "find tensor");
     if (at > 0) {
         x[at + 17 + 4 + 16] = 77;
-        expect("GGUF unknown tensor type", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "embeddings.weight has dtype ggml type 77");
+        expect("GGUF unknown tensor type", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "tensor token_embd.weight has dtype ggml type 77");
+        x[at + 17 + 4 + 16] = 16;   /* a type ggml names but we do not compute with: the file's name and ggml's */
+        expect("GGUF IQ2_XXS tensor", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "tensor token_embd.weight has dtype IQ2_XXS (ggml type 16)");
         RESET();
         x[at + 17 + 4] = 48;   /* ne[0] 64 -> 48: Q8_0 rows must be multiples of 32 */
         expect("GGUF block-misaligned rows", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, "multiple of 32");
