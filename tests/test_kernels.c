@@ -454,6 +454,65 @@ static void test_quant_dots(void) {
 #endif
 }
 
+/* Issue 19's types: blocks of random bits (finite scales) packed and
+   dequantized by tests/ref/gguf_quant.py from ggml's layouts; the library
+   must decode every one bit for bit. Then non-finite scales: the values are
+   non-finite (so weight validation sees them) and every dot path gives a
+   non-finite result, no crash. */
+static void test_xq_blocks(void) {
+    static const int dts[] = {MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
+                              MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
+    size_t di;
+    for (di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+        int dt = dts[di], be = mamba__block_elems(dt), k, j, bad = 0, od, om;
+        size_t bb = mamba__block_bytes(dt), nb = 0, nv = 0;
+        char pb[96], pf[96];
+        unsigned char *raw, *want;
+        FILE *f;
+        sprintf(pb, "tests/data/qblocks/%s.bin", mamba__dtype_name(dt));
+        sprintf(pf, "tests/data/qblocks/%s.f32", mamba__dtype_name(dt));
+        raw = (unsigned char *)malloc(64 * bb); want = (unsigned char *)malloc(64 * 256 * 4);
+        if ((f = fopen(pb, "rb"))) { nb = fread(raw, 1, 64 * bb, f); fclose(f); }
+        if ((f = fopen(pf, "rb"))) { nv = fread(want, 1, 64 * 256 * 4, f); fclose(f); }
+        CHECK(nb == 64 * bb && nv == (size_t)64 * be * 4, "read %s and %s", pb, pf);
+        if (nb == 64 * bb && nv == (size_t)64 * be * 4) {
+            float out[256];
+            for (k = 0; k < 64; k++) {
+                mamba__dequant_block(raw + bb * k, dt, out);
+                for (j = 0; j < be; j++) if (memcmp(&out[j], want + 4 * ((size_t)k * be + j), 4)) bad++;
+            }
+            CHECK(bad == 0, "%s: %d of %d values differ from tests/ref's dequantization", mamba__dtype_name(dt), bad, 64 * be);
+        }
+        /* hostile: each f16 field +inf, -inf or NaN in block 1 of a 4-block row */
+        xq_f16_fields(dt, &od, &om);
+        for (k = 0; k < 6; k++) {
+            static const uint16_t bits[3] = {0x7C00, 0xFC00, 0x7E01};
+            int cols = 4 * be, l, nonfin = 0, off = k < 3 ? od : om;
+            size_t qs = mamba__qact_bytes((size_t)cols);
+            unsigned char *row = (unsigned char *)malloc(4 * bb), *qb = (unsigned char *)malloc(qs);
+            float *x = (float *)malloc(sizeof(float) * cols), v[256], r;
+            mamba__qact a;
+            if (off < 0) { free(row); free(qb); free(x); continue; }
+            random_qrow(row, dt, cols, 0);
+            memcpy(row + bb + off, &bits[k % 3], 2);
+            for (l = 0; l < cols; l++) x[l] = frand();
+            mamba__dequant_block(row + bb, dt, v);
+            for (l = 0; l < be; l++) nonfin += !(v[l] - v[l] == 0.0f);
+            CHECK(nonfin == be, "%s with a non-finite f16 at %d: all %d values non-finite (%d)", mamba__dtype_name(dt), off, be, nonfin);
+            mamba__quantize_act(x, cols, be, qb);
+            mamba__qact_at(qb, (size_t)cols, &a);
+            r = mamba__qdot_ref(row, dt, &a, cols);
+            CHECK(!(r - r == 0.0f), "%s non-finite f16 at %d: scalar dot non-finite (%g)", mamba__dtype_name(dt), off, r);
+#ifdef MAMBA__QDOT_V
+            r = mamba__qdot_v(row, dt, &a, cols);
+            CHECK(!(r - r == 0.0f), "%s non-finite f16 at %d: vector dot non-finite (%g)", mamba__dtype_name(dt), off, r);
+#endif
+            free(row); free(qb); free(x);
+        }
+        free(raw); free(want);
+    }
+}
+
 int main(void) {
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     test_matrix_kernels();
@@ -462,5 +521,6 @@ int main(void) {
     test_quant();
     test_kquant_layout();
     test_quant_dots();
+    test_xq_blocks();
     return test_summary();
 }
