@@ -505,13 +505,18 @@ MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *tok);
    F16 and BF16 round to nearest even. Data is produced a row at a time: the
    writer allocates only a few rows of scratch, never the file. */
 typedef struct mamba_gguf_options {
-    mamba_dtype type;   /* F32 (also 0), F16, BF16, Q8_0 or Q4_0                  */
+    mamba_dtype type;   /* F32 (also 0), F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+                           Q2_K, Q3_K, Q4_K, Q5_K or Q6_K                          */
     int pure;           /* 1: every matrix in `type` (rows permitting), no output rule */
     const char *name;   /* general.name; NULL: the GGUF source's name, else none  */
     /* Called for each tensor in file order: its GGUF name, the type written,
        its bytes, and why the type differs from `type` (NULL if it does not). */
     void (*on_tensor)(void *user, const char *name, mamba_dtype type, size_t bytes, const char *why);
     void *user;
+    /* A llama-quantize preset ("Q4_K_M", "Q5_K_M", "Q2_K", "Q3_K_S/M/L",
+       "Q4_K_S", "Q5_K_S", "Q6_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
+       "F16", "BF16", "F32"): sets `type` and general.file_type (NULL: none). */
+    const char *preset;
 } mamba_gguf_options;
 /* write(user, bytes, n) returns 0 on success; anything else stops the writer
    with MAMBA_ERR_IO. tok may be NULL (no tokenizer.ggml.* keys). */
@@ -7870,6 +7875,403 @@ static void mamba__quant_q4_0(const float *x, unsigned char *y) {
     }
 }
 
+/* ---- the writer's quantizers of issue 19: llama.cpp's reference
+   quantization (ggml-quants.c quantize_row_*_ref, what llama-quantize runs
+   without an importance matrix), the same rounding (nearest_int), scale
+   searches (make_qx_quants, make_q3_quants, make_qkx2_quants) and float
+   operations in the same order, one IEEE operation at a time: no fused
+   multiply-add (GCC does not contract in ISO C mode; clang is told not to).
+   A llama.cpp built with -ffp-contract=fast on an FMA machine can differ in
+   rare last-bit ties; tests/ref/gguf_kquant_ref.py is the unfused reference. */
+#if defined(__clang__)
+#define MAMBA__NO_FMA _Pragma("clang fp contract(off)")
+#else
+#define MAMBA__NO_FMA
+#endif
+static int mamba__nearest_int(float f) {   /* ggml's nearest_int: |f| <= 4194303, else garbage (never UB) */
+    float v = f + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &v, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+static int mamba__clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+static float mamba__fabsf(float x) { return x < 0 ? -x : x; }
+/* (int8_t)(v) of a float that a finite source keeps in range; NaN -> 0 */
+static int mamba__trunc_i8(float v) { return v >= 127.0f ? 127 : v <= -128.0f ? -128 : v == v ? (int)v : 0; }
+static void mamba__put_f16(unsigned char *p, float f) { uint16_t h = mamba__f32_f16(f); memcpy(p, &h, 2); }
+
+static float mamba__make_qx_quants(int n, int nmax, const float *x, signed char *L, int rmse_type) {
+    MAMBA__NO_FMA
+    float max = 0, amax = 0, iscale, sumlx = 0, suml2 = 0, scale, best;
+    int i, is;
+    for (i = 0; i < n; i++) { float ax = mamba__fabsf(x[i]); if (ax > amax) { amax = ax; max = x[i]; } }
+    if (amax < 1e-15f) { for (i = 0; i < n; i++) L[i] = 0; return 0.0f; }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {   /* rmse_type 1 (the only one used here): w = x^2 */
+        int l = mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        float w = x[i] * x[i], t = w * x[i];
+        L[i] = (signed char)(l + nmax);
+        t = t * (float)l; sumlx += t;
+        t = w * (float)l; t = t * (float)l; suml2 += t;
+    }
+    (void)rmse_type;
+    scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
+    best = scale * sumlx;
+    for (is = -9; is <= 9; is++) {
+        if (is == 0) continue;
+        iscale = (float)nmax + 0.1f * (float)is;
+        iscale = -iscale / max;
+        sumlx = suml2 = 0;
+        for (i = 0; i < n; i++) {
+            int l = mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+            float w = x[i] * x[i], t = w * x[i];
+            t = t * (float)l; sumlx += t;
+            t = w * (float)l; t = t * (float)l; suml2 += t;
+        }
+        if (suml2 > 0) {
+            float a = sumlx * sumlx, b = best * suml2;
+            if (a > b) {
+                for (i = 0; i < n; i++) L[i] = (signed char)(nmax + mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1));
+                scale = sumlx / suml2; best = scale * sumlx;
+            }
+        }
+    }
+    return scale;
+}
+
+static float mamba__make_q3_quants(int n, int nmax, const float *x, signed char *L) {
+    MAMBA__NO_FMA
+    float max = 0, amax = 0, iscale, sumlx = 0, suml2 = 0;
+    int i, itry;
+    for (i = 0; i < n; i++) { float ax = mamba__fabsf(x[i]); if (ax > amax) { amax = ax; max = x[i]; } }
+    if (amax < 1e-15f) { for (i = 0; i < n; i++) L[i] = 0; return 0.0f; }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {   /* do_rmse */
+        int l = mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        float w = x[i] * x[i], t = w * x[i];
+        L[i] = (signed char)l;
+        t = t * (float)l; sumlx += t;
+        t = w * (float)l; t = t * (float)l; suml2 += t;
+    }
+    for (itry = 0; itry < 5; itry++) {
+        int n_changed = 0;
+        for (i = 0; i < n; i++) {
+            float w = x[i] * x[i], t = w * x[i], slx;
+            t = t * (float)L[i];
+            slx = sumlx - t;
+            if (slx > 0) {
+                float sl2, u = w * (float)L[i];
+                int new_l;
+                u = u * (float)L[i];
+                sl2 = suml2 - u;
+                u = x[i] * sl2;
+                new_l = mamba__clampi(mamba__nearest_int(u / slx), -nmax, nmax - 1);
+                if (new_l != L[i]) {
+                    float a, b;
+                    t = w * x[i]; t = t * (float)new_l; slx += t;
+                    u = w * (float)new_l; u = u * (float)new_l; sl2 += u;
+                    a = slx * slx; a = a * suml2;
+                    b = sumlx * sumlx; b = b * sl2;
+                    if (sl2 > 0 && a > b) { L[i] = (signed char)new_l; sumlx = slx; suml2 = sl2; n_changed++; }
+                }
+            }
+        }
+        if (!n_changed) break;
+    }
+    for (i = 0; i < n; i++) L[i] = (signed char)(L[i] + nmax);
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+static float mamba__make_qkx2_quants(int n, int nmax, const float *x, const float *weights, unsigned char *L, float *the_min,
+                                     unsigned char *Laux, float rmin, float rdelta, int nstep, int use_mad) {
+    MAMBA__NO_FMA
+    float min = x[0], max = x[0], sum_w = weights[0], sum_x = sum_w * x[0], iscale, scale, best_error = 0;
+    int i, is;
+    for (i = 1; i < n; i++) {
+        float t;
+        if (x[i] < min) min = x[i];
+        if (x[i] > max) max = x[i];
+        sum_w += weights[i];
+        t = weights[i] * x[i]; sum_x += t;
+    }
+    if (min > 0) min = 0;
+    if (max == min) { for (i = 0; i < n; i++) L[i] = 0; *the_min = -min; return 0.0f; }
+    iscale = (float)nmax / (max - min);
+    scale = 1 / iscale;
+    for (i = 0; i < n; i++) {
+        float t = iscale * (x[i] - min), diff;
+        L[i] = (unsigned char)mamba__clampi(mamba__nearest_int(t), 0, nmax);
+        diff = scale * (float)L[i]; diff = diff + min; diff = diff - x[i];
+        diff = use_mad ? mamba__fabsf(diff) : diff * diff;
+        diff = weights[i] * diff; best_error += diff;
+    }
+    for (is = 0; is <= nstep; is++) {
+        float sum_l = 0, sum_l2 = 0, sum_xl = 0, D, t, u;
+        t = rdelta * (float)is; t = rmin + t; t = t + (float)nmax;
+        iscale = t / (max - min);
+        for (i = 0; i < n; i++) {
+            int l = mamba__clampi(mamba__nearest_int(iscale * (x[i] - min)), 0, nmax);
+            float w = weights[i], wl = w * (float)l;
+            Laux[i] = (unsigned char)l;
+            sum_l += wl;
+            t = wl * (float)l; sum_l2 += t;
+            t = wl * x[i]; sum_xl += t;
+        }
+        t = sum_w * sum_l2; u = sum_l * sum_l; D = t - u;
+        if (D > 0) {
+            float this_scale, this_min, cur_error = 0;
+            t = sum_w * sum_xl; u = sum_x * sum_l; this_scale = (t - u) / D;
+            t = sum_l2 * sum_x; u = sum_l * sum_xl; this_min = (t - u) / D;
+            if (this_min > 0) { this_min = 0; this_scale = sum_xl / sum_l2; }
+            for (i = 0; i < n; i++) {
+                float diff = this_scale * (float)Laux[i];
+                diff = diff + this_min; diff = diff - x[i];
+                diff = use_mad ? mamba__fabsf(diff) : diff * diff;
+                diff = weights[i] * diff; cur_error += diff;
+            }
+            if (cur_error < best_error) {
+                for (i = 0; i < n; i++) L[i] = Laux[i];
+                best_error = cur_error; scale = this_scale; min = this_min;
+            }
+        }
+    }
+    *the_min = -min;
+    return scale;
+}
+
+/* 12 bytes of 8 six-bit scales and mins, as quantize_row_q4_K_ref packs them */
+static void mamba__pack_k4_scales(unsigned char *s, const float *scales, const float *mins, float max_scale, float max_min) {
+    MAMBA__NO_FMA
+    float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f, inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+    int j;
+    for (j = 0; j < 8; j++) {
+        int ls = mamba__nearest_int(inv_scale * scales[j]) & 0xFF, lm = mamba__nearest_int(inv_min * mins[j]) & 0xFF;
+        ls = ls < 63 ? ls : 63; lm = lm < 63 ? lm : 63;
+        if (j < 4) { s[j] = (unsigned char)ls; s[j + 4] = (unsigned char)lm; }
+        else {
+            s[j + 4] = (unsigned char)((ls & 0xF) | (lm & 0xF) << 4);
+            s[j - 4] |= (unsigned char)((ls >> 4) << 6);
+            s[j] |= (unsigned char)((lm >> 4) << 6);
+        }
+    }
+}
+/* Q4_K (nmax 15) or Q5_K (31): one super-block of 256 */
+static void mamba__quant_q45_k(const float *x, unsigned char *y, int five) {
+    MAMBA__NO_FMA
+    unsigned char L[256], Laux[32];
+    float weights[32], mins[8], scales[8], max_scale = 0, max_min = 0, d, dmin;
+    int j, l, nmax = five ? 31 : 15;
+    for (j = 0; j < 8; j++) {
+        float sum_x2 = 0, av_x;
+        for (l = 0; l < 32; l++) { float t = x[32 * j + l] * x[32 * j + l]; sum_x2 += t; }
+        av_x = MAMBA_SQRTF(sum_x2 / 32);
+        for (l = 0; l < 32; l++) weights[l] = av_x + mamba__fabsf(x[32 * j + l]);
+        scales[j] = mamba__make_qkx2_quants(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux,
+                                            five ? -0.5f : -1.f, 0.1f, five ? 15 : 20, 0);
+        if (scales[j] > max_scale) max_scale = scales[j];
+        if (mins[j] > max_min) max_min = mins[j];
+    }
+    memset(y, 0, five ? 176 : 144);
+    mamba__pack_k4_scales(y + 4, scales, mins, max_scale, max_min);
+    mamba__put_f16(y, max_scale / 63.f);
+    mamba__put_f16(y + 2, max_min / 63.f);
+    d = mamba__f16_at(y); dmin = mamba__f16_at(y + 2);
+    for (j = 0; j < 8; j++) {
+        int sc, m;
+        float dd, dm;
+        mamba__q4k_scale_min(j, y + 4, &sc, &m);
+        dd = d * (float)sc;
+        if (dd == 0.0f) continue;
+        dm = dmin * (float)m;
+        for (l = 0; l < 32; l++) { float t = x[32 * j + l] + dm; L[32 * j + l] = (unsigned char)mamba__clampi(mamba__nearest_int(t / dd), 0, nmax); }
+    }
+    if (five) {
+        unsigned char *qh = y + 16, *ql = y + 48;
+        int n;
+        for (n = 0; n < 4; n++)
+            for (j = 0; j < 32; j++) {
+                int l1 = L[64 * n + j], l2 = L[64 * n + 32 + j];
+                if (l1 > 15) { l1 -= 16; qh[j] |= (unsigned char)(1 << (2 * n)); }
+                if (l2 > 15) { l2 -= 16; qh[j] |= (unsigned char)(2 << (2 * n)); }
+                ql[32 * n + j] = (unsigned char)(l1 | l2 << 4);
+            }
+    } else {
+        for (j = 0; j < 4; j++)
+            for (l = 0; l < 32; l++) y[16 + 32 * j + l] = (unsigned char)(L[64 * j + l] | L[64 * j + 32 + l] << 4);
+    }
+}
+static void mamba__quant_q6_k(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    signed char L[256];
+    float scales[16], max_scale = 0, max_abs_scale = 0, iscale, d;
+    int ib, j, l;
+    for (ib = 0; ib < 16; ib++) {
+        float scale = mamba__make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, 1), as = mamba__fabsf(scale);
+        scales[ib] = scale;
+        if (as > max_abs_scale) { max_abs_scale = as; max_scale = scale; }
+    }
+    memset(y, 0, 210);
+    if (max_abs_scale < 1e-15f) return;   /* all zero, d = 0 */
+    iscale = -128.f / max_scale;
+    mamba__put_f16(y + 208, 1 / iscale);
+    for (ib = 0; ib < 16; ib++) { int v = mamba__nearest_int(iscale * scales[ib]); y[192 + ib] = (unsigned char)((v < 127 ? v : 127) & 0xFF); }
+    d = mamba__f16_at(y + 208);
+    for (j = 0; j < 16; j++) {
+        float dd = d * (float)(signed char)y[192 + j];
+        if (dd == 0.0f) continue;
+        for (l = 0; l < 16; l++) L[16 * j + l] = (signed char)(mamba__clampi(mamba__nearest_int(x[16 * j + l] / dd), -32, 31) + 32);
+    }
+    for (j = 0; j < 2; j++) {
+        unsigned char *ql = y + 64 * j, *qh = y + 128 + 32 * j;
+        const signed char *Lj = L + 128 * j;
+        for (l = 0; l < 32; l++) {
+            int q1 = Lj[l] & 0xF, q2 = Lj[l + 32] & 0xF, q3 = Lj[l + 64] & 0xF, q4 = Lj[l + 96] & 0xF;
+            ql[l] = (unsigned char)(q1 | q3 << 4);
+            ql[l + 32] = (unsigned char)(q2 | q4 << 4);
+            qh[l] = (unsigned char)((Lj[l] >> 4) | (Lj[l + 32] >> 4) << 2 | (Lj[l + 64] >> 4) << 4 | (Lj[l + 96] >> 4) << 6);
+        }
+    }
+}
+static void mamba__pack_q2(const int *L, unsigned char *qs) {   /* value 128h + 32g + l -> bits 2g of qs[32h + l] */
+    int h, l;
+    for (h = 0; h < 2; h++)
+        for (l = 0; l < 32; l++)
+            qs[32 * h + l] = (unsigned char)(L[128 * h + l] | L[128 * h + l + 32] << 2 | L[128 * h + l + 64] << 4 | L[128 * h + l + 96] << 6);
+}
+static void mamba__quant_q2_k(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    unsigned char Lq[256], Laux[16];
+    int L[256];
+    float weights[16], mins[16], scales[16], max_scale = 0, max_min = 0, d, dmin;
+    int j, l;
+    for (j = 0; j < 16; j++) {
+        for (l = 0; l < 16; l++) weights[l] = mamba__fabsf(x[16 * j + l]);
+        scales[j] = mamba__make_qkx2_quants(16, 3, x + 16 * j, weights, Lq + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, 1);
+        if (scales[j] > max_scale) max_scale = scales[j];
+        if (mins[j] > max_min) max_min = mins[j];
+    }
+    memset(y, 0, 84);
+    if (max_scale > 0) {
+        float iscale = 15.f / max_scale;
+        for (j = 0; j < 16; j++) y[j] = (unsigned char)(mamba__nearest_int(iscale * scales[j]) & 0xFF);
+        mamba__put_f16(y + 80, max_scale / 15.f);
+    }
+    if (max_min > 0) {
+        float iscale = 15.f / max_min;
+        for (j = 0; j < 16; j++) y[j] |= (unsigned char)((mamba__nearest_int(iscale * mins[j]) << 4) & 0xFF);
+        mamba__put_f16(y + 82, max_min / 15.f);
+    }
+    d = mamba__f16_at(y + 80); dmin = mamba__f16_at(y + 82);
+    for (j = 0; j < 16; j++) {
+        float dd = d * (float)(y[j] & 0xF), dm;
+        if (dd == 0.0f) continue;
+        dm = dmin * (float)(y[j] >> 4);
+        for (l = 0; l < 16; l++) { float t = x[16 * j + l] + dm; Lq[16 * j + l] = (unsigned char)mamba__clampi(mamba__nearest_int(t / dd), 0, 3); }
+    }
+    for (j = 0; j < 256; j++) L[j] = Lq[j];
+    mamba__pack_q2(L, y + 16);
+}
+static void mamba__quant_q3_k(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    signed char Ls[256];
+    int L[256], j, l, sc[16];
+    float scales[16], max_scale = 0, amax = 0, d;
+    for (j = 0; j < 16; j++) {
+        float s;
+        scales[j] = mamba__make_q3_quants(16, 4, x + 16 * j, Ls + 16 * j);
+        s = mamba__fabsf(scales[j]);
+        if (s > amax) { amax = s; max_scale = scales[j]; }
+    }
+    memset(y, 0, 110);
+    if (max_scale != 0.0f) {
+        float iscale = -32.f / max_scale;
+        for (j = 0; j < 16; j++) {
+            int v = mamba__nearest_int(iscale * scales[j]), q;
+            v = ((v & 0xFF) ^ 0x80) - 0x80;   /* (int8_t) */
+            q = mamba__clampi(v, -32, 31) + 32;
+            if (j < 8) y[96 + j] = (unsigned char)(q & 0xF);
+            else y[96 + j - 8] |= (unsigned char)((q & 0xF) << 4);
+            y[96 + 8 + j % 4] |= (unsigned char)((q >> 4) << (2 * (j / 4)));
+        }
+        mamba__put_f16(y + 108, 1 / iscale);
+    }
+    d = mamba__f16_at(y + 108);
+    mamba__q3k_scales(y + 96, sc);
+    for (j = 0; j < 16; j++) {
+        float dd = d * (float)sc[j];
+        if (dd == 0.0f) continue;
+        for (l = 0; l < 16; l++) Ls[16 * j + l] = (signed char)(mamba__clampi(mamba__nearest_int(x[16 * j + l] / dd), -4, 3) + 4);
+    }
+    for (j = 0; j < 256; j++) {   /* high bit of value j: bit j/32 of hmask[j%32] */
+        L[j] = Ls[j];
+        if (L[j] > 3) { y[j % 32] |= (unsigned char)(1 << (j / 32)); L[j] -= 4; }
+    }
+    mamba__pack_q2(L, y + 32);
+}
+/* Q4_1 (bits 4) / Q5_1 (5) / Q5_0: quantize_row_q4_1_ref / _q5_1_ref / _q5_0_ref */
+static void mamba__quant_q_1(const float *x, unsigned char *y, int bits) {
+    MAMBA__NO_FMA
+    float min = x[0], max = x[0], d, id;
+    uint32_t qh = 0;
+    int j, top = (1 << bits) - 1;
+    for (j = 1; j < 32; j++) { if (x[j] < min) min = x[j]; if (x[j] > max) max = x[j]; }
+    d = (max - min) / (float)top;
+    id = d != 0.0f ? 1.0f / d : 0.0f;
+    mamba__put_f16(y, d);
+    mamba__put_f16(y + 2, min);
+    for (j = 0; j < 16; j++) {
+        float t0 = x[j] - min, t1 = x[j + 16] - min;
+        int q0, q1;
+        t0 = t0 * id; t0 = t0 + 0.5f;
+        t1 = t1 * id; t1 = t1 + 0.5f;
+        q0 = mamba__trunc_i8(t0); q1 = mamba__trunc_i8(t1);
+        if (bits == 4) { q0 = q0 < 15 ? q0 : 15; q1 = q1 < 15 ? q1 : 15; y[4 + j] = (unsigned char)((q0 & 0xF) | (q1 & 0xF) << 4); }
+        else {   /* (uint8_t), no clamp in ggml */
+            q0 &= 0xFF; q1 &= 0xFF;
+            y[8 + j] = (unsigned char)((q0 & 0xF) | (q1 & 0xF) << 4);
+            qh |= (uint32_t)((q0 & 0x10) >> 4) << j;
+            qh |= (uint32_t)((q1 & 0x10) >> 4) << (j + 16);
+        }
+    }
+    if (bits == 5) mamba__put32(y + 4, qh);
+}
+static void mamba__quant_q5_0(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    float amax = 0.0f, max = 0.0f, d, id;
+    uint32_t qh = 0;
+    int j;
+    for (j = 0; j < 32; j++) { float a = mamba__fabsf(x[j]); if (amax < a) { amax = a; max = x[j]; } }
+    d = max / -16;
+    id = d != 0.0f ? 1.0f / d : 0.0f;
+    mamba__put_f16(y, d);
+    for (j = 0; j < 16; j++) {
+        float t0 = x[j] * id, t1 = x[j + 16] * id;
+        int q0, q1;
+        t0 = t0 + 16.5f; t1 = t1 + 16.5f;
+        q0 = mamba__trunc_i8(t0); q1 = mamba__trunc_i8(t1);
+        q0 = (q0 < 31 ? q0 : 31) & 0xFF; q1 = (q1 < 31 ? q1 : 31) & 0xFF;
+        y[6 + j] = (unsigned char)((q0 & 0xF) | (q1 & 0xF) << 4);
+        qh |= (uint32_t)((q0 & 0x10) >> 4) << j;
+        qh |= (uint32_t)((q1 & 0x10) >> 4) << (j + 16);
+    }
+    mamba__put32(y + 2, qh);
+}
+/* one block of dtype dt from its values (the writer's types beyond Q8_0/Q4_0) */
+static int mamba__xq_quant_block(const float *x, int dt, unsigned char *y) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q4_1: mamba__quant_q_1(x, y, 4); return 1;
+    case MAMBA_DTYPE_Q5_1: mamba__quant_q_1(x, y, 5); return 1;
+    case MAMBA_DTYPE_Q5_0: mamba__quant_q5_0(x, y); return 1;
+    case MAMBA_DTYPE_Q2_K: mamba__quant_q2_k(x, y); return 1;
+    case MAMBA_DTYPE_Q3_K: mamba__quant_q3_k(x, y); return 1;
+    case MAMBA_DTYPE_Q4_K: mamba__quant_q45_k(x, y, 0); return 1;
+    case MAMBA_DTYPE_Q5_K: mamba__quant_q45_k(x, y, 1); return 1;
+    case MAMBA_DTYPE_Q6_K: mamba__quant_q6_k(x, y); return 1;
+    default: return 0;
+    }
+}
+/* ---- end of the writer's quantizers of issue 19 ---- */
+
 /* Bytes out, counted; a NULL function only counts (the sizing pass). */
 typedef struct mamba__gw {
     int (*fn)(void *user, const void *bytes, size_t n);
@@ -7948,6 +8350,46 @@ static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *
     t->why = want != MAMBA_DTYPE_F32 ? why : NULL;
 }
 
+/* ---- llama-quantize's per-tensor type for a Mamba matrix (issue 19; read
+   from llama.cpp src/llama-quant.cpp llama_tensor_get_type): Mamba tensors
+   are none of the categories its mixes treat specially (attn_v, ffn_down,
+   ...), so only two rules apply. The output matrix (token_embd when tied):
+   Q8_0 if its rows are not a multiple of the type's block, else Q6_K unless
+   the type is Q8_0 (not with --pure). Then any quantized matrix whose rows
+   are not a multiple of its block falls back: Q2_K/Q3_K -> Q4_0, Q4_K ->
+   Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, and to F16 if not a multiple of 32
+   either. So the S/M/L variants of a K mix give the same Mamba file. ---- */
+static int mamba__wt_pick(int want, int pure, int is_output, int cols, const char **why) {
+    int type = want;
+    *why = NULL;
+    if (!mamba__is_quant(want)) return want;
+    if (!pure && is_output) {
+        if (cols % mamba__block_elems(want)) { type = MAMBA_DTYPE_Q8_0; *why = "output matrix: Q8_0, as llama-quantize (rows not a multiple of the type's block)"; }
+        else if (want != MAMBA_DTYPE_Q8_0) { type = MAMBA_DTYPE_Q6_K; *why = "output matrix: Q6_K, as llama-quantize"; }
+    }
+    if (cols % mamba__block_elems(type)) {
+        int fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_Q4_0 : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
+                 type == MAMBA_DTYPE_Q5_K ? MAMBA_DTYPE_Q5_1 : type == MAMBA_DTYPE_Q6_K ? MAMBA_DTYPE_Q8_0 : MAMBA_DTYPE_F16;
+        if (cols % MAMBA__QK) { type = MAMBA_DTYPE_F16; *why = "rows are not a multiple of 32 values: F16, as llama.cpp"; }
+        else {
+            *why = fb == MAMBA_DTYPE_Q4_0 ? "rows are not a multiple of 256 values: Q4_0, as llama-quantize" :
+                   fb == MAMBA_DTYPE_Q5_0 ? "rows are not a multiple of 256 values: Q5_0, as llama-quantize" :
+                   fb == MAMBA_DTYPE_Q5_1 ? "rows are not a multiple of 256 values: Q5_1, as llama-quantize" :
+                   "rows are not a multiple of 256 values: Q8_0, as llama-quantize";
+            type = fb;
+        }
+    }
+    return type;
+}
+/* llama-quantize presets (llama_ftype): name, the type asked for, general.file_type */
+static const struct { const char *name; unsigned char type, ftype; } mamba__presets[] = {
+    {"F32", MAMBA_DTYPE_F32, 0}, {"F16", MAMBA_DTYPE_F16, 1}, {"BF16", MAMBA_DTYPE_BF16, 32}, {"Q8_0", MAMBA_DTYPE_Q8_0, 7},
+    {"Q4_0", MAMBA_DTYPE_Q4_0, 2}, {"Q4_1", MAMBA_DTYPE_Q4_1, 3}, {"Q5_0", MAMBA_DTYPE_Q5_0, 8}, {"Q5_1", MAMBA_DTYPE_Q5_1, 9},
+    {"Q2_K", MAMBA_DTYPE_Q2_K, 10}, {"Q3_K_S", MAMBA_DTYPE_Q3_K, 11}, {"Q3_K_M", MAMBA_DTYPE_Q3_K, 12}, {"Q3_K_L", MAMBA_DTYPE_Q3_K, 13},
+    {"Q4_K_S", MAMBA_DTYPE_Q4_K, 14}, {"Q4_K_M", MAMBA_DTYPE_Q4_K, 15}, {"Q5_K_S", MAMBA_DTYPE_Q5_K, 16}, {"Q5_K_M", MAMBA_DTYPE_Q5_K, 17},
+    {"Q6_K", MAMBA_DTYPE_Q6_K, 18}, {"Q3_K", MAMBA_DTYPE_Q3_K, 12}, {"Q4_K", MAMBA_DTYPE_Q4_K, 15}, {"Q5_K", MAMBA_DTYPE_Q5_K, 17}};
+/* ---- end of the per-tensor types of issue 19 ---- */
+
 static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, int want, int pure, int is_output) {
     memset(t, 0, sizeof *t);
     mamba__wt_name(t->name, l, suffix);
@@ -7955,14 +8397,7 @@ static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__
     t->mat = *W;
     t->mat.rows = rows;
     t->ne[0] = (uint64_t)W->cols; t->ne[1] = (uint64_t)rows;
-    t->type = want;
-    if (mamba__is_quant(want) && W->cols % MAMBA__QK) {
-        t->type = MAMBA_DTYPE_F16;
-        t->why = "rows are not a multiple of 32 values: F16, as llama.cpp";
-    } else if (!pure && want == MAMBA_DTYPE_Q4_0 && is_output) {
-        t->type = MAMBA_DTYPE_Q8_0;
-        t->why = "output matrix: Q8_0, as llama-quantize (it would use Q6_K for rows that are multiples of 256)";
-    }
+    t->type = mamba__wt_pick(want, pure, is_output, W->cols, &t->why);
 }
 
 /* Row r of a tensor as f32 into row[0..ne0). */
@@ -8168,17 +8603,35 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     if (!m || !write) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model or write function is NULL", 0, 0, 0, 0);
     c = &m->cfg;
     want = opt && opt->type ? (int)opt->type : MAMBA_DTYPE_F32;
-    if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && want != MAMBA_DTYPE_Q8_0 && want != MAMBA_DTYPE_Q4_0)
-        return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0 or Q4_0", 0, 0, 0, 0);
+    file_type = -1;
+    if (opt && opt->preset) {   /* a llama-quantize preset name sets the type and general.file_type */
+        size_t k;
+        for (k = 0; k < sizeof mamba__presets / sizeof mamba__presets[0]; k++)
+            if (!strcmp(opt->preset, mamba__presets[k].name)) { want = mamba__presets[k].type; file_type = mamba__presets[k].ftype; break; }
+        if (file_type < 0) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: unknown preset '%s'", opt->preset, 0, 0, 0);
+    }
+    if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && want != MAMBA_DTYPE_Q8_0 && want != MAMBA_DTYPE_Q4_0 &&
+        want != MAMBA_DTYPE_Q4_1 && want != MAMBA_DTYPE_Q5_0 && want != MAMBA_DTYPE_Q5_1 && want != MAMBA_DTYPE_Q2_K && want != MAMBA_DTYPE_Q3_K &&
+        want != MAMBA_DTYPE_Q4_K && want != MAMBA_DTYPE_Q5_K && want != MAMBA_DTYPE_Q6_K)
+        return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K", 0, 0, 0, 0);
+    if (file_type < 0) {   /* a type alone: its preset (the K types: the _M mix, the same file for Mamba) */
+        size_t k;
+        for (k = 0; k < sizeof mamba__presets / sizeof mamba__presets[0]; k++)
+            if (mamba__presets[k].type == want) file_type = mamba__presets[k].ftype;
+    }
     /* what GGUF's mamba metadata cannot say (llama.cpp would compute another model) */
     if (c->arch == MAMBA_ARCH_MAMBA2 && (!c->gated_norm || c->norm_before_gate || c->d_per_channel || c->dt_min != 0 || c->dt_max < HUGE_VALF))
         return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: this Mamba-2 variant (no gated norm, norm_before_gate, per-channel D or a dt limit) has no GGUF metadata", 0, 0, 0, 0);
     if (c->arch == MAMBA_ARCH_FALCON_MAMBA && c->mixer_rms_eps != 1e-6f)
         return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: GGUF has no key for Falcon Mamba's mixer_rms_eps (only 1e-6 round-trips)", 0, 0, 0, 0);
-    file_type = want == MAMBA_DTYPE_F16 ? 1 : want == MAMBA_DTYPE_Q4_0 ? 2 : want == MAMBA_DTYPE_Q8_0 ? 7 : want == MAMBA_DTYPE_BF16 ? 32 : 0;
     t = MAMBA__CAST(mamba__wt *, mamba__halloc(&hp, sizeof(mamba__wt) * (3 + 12 * (size_t)c->n_layer)));
     if (!t) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0);
-    nt = mamba__wt_plan(m, opt, t);
+    {   /* the plan reads the type from the options: hand it the preset's */
+        mamba_gguf_options po;
+        if (opt) po = *opt; else memset(&po, 0, sizeof po);
+        po.type = (mamba_dtype)want;
+        nt = mamba__wt_plan(m, &po, t);
+    }
     for (i = 0; i < nt; i++) {   /* sources this writer can read a row of */
         int d = t[i].mat.dtype;
         if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && !mamba__is_quant(d)) {
@@ -8252,7 +8705,11 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
             case MAMBA_DTYPE_F16: for (cidx = 0; cidx < n0; cidx++) { uint16_t h = mamba__f32_f16(row[cidx]); memcpy(orow + 2 * cidx, &h, 2); } break;
             case MAMBA_DTYPE_BF16: for (cidx = 0; cidx < n0; cidx++) { uint16_t h = mamba__f32_bf16(row[cidx]); memcpy(orow + 2 * cidx, &h, 2); } break;
             case MAMBA_DTYPE_Q8_0: for (cidx = 0; cidx < n0; cidx += MAMBA__QK) mamba__quant_q8_0(row + cidx, orow + cidx / MAMBA__QK * 34); break;
-            default: for (cidx = 0; cidx < n0; cidx += MAMBA__QK) mamba__quant_q4_0(row + cidx, orow + cidx / MAMBA__QK * 18); break;
+            case MAMBA_DTYPE_Q4_0: for (cidx = 0; cidx < n0; cidx += MAMBA__QK) mamba__quant_q4_0(row + cidx, orow + cidx / MAMBA__QK * 18); break;
+            default: {   /* issue 19's types */
+                size_t be = (size_t)mamba__block_elems(t[i].type), bb = mamba__block_bytes(t[i].type);
+                for (cidx = 0; cidx < n0; cidx += be) mamba__xq_quant_block(row + cidx, t[i].type, orow + cidx / be * bb);
+            } break;
             }
             mamba__gw_put(&w, orow, rb);
         }
