@@ -3231,7 +3231,7 @@ static float mamba__xq_dotk_x86(const unsigned char *w, int dt, const mamba__qac
                 __m256i qs = MAMBA__LOADI(b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * h);
                 __m256i hm = dt == MAMBA_DTYPE_Q3_K ? MAMBA__LOADI(b) : _mm256_setzero_si256();
                 /* the 8 scales of this half, as int16 in a 128-bit lane, both lanes */
-                __m256i sch = _mm256_permute4x64_epi64(scv, h ? 0xEE : 0x44);
+                __m256i sch = h ? _mm256_permute4x64_epi64(scv, 0xEE) : _mm256_permute4x64_epi64(scv, 0x44);
                 for (j = 0; j < 4; j++) {   /* values 128h + 32j + l: sub-blocks 8h + 2j (l < 16), 8h + 2j + 1 */
                     __m256i q = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * j), m3);
                     if (dt == MAMBA_DTYPE_Q3_K) q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + j), one), 2));

@@ -513,6 +513,34 @@ static void test_xq_blocks(void) {
     }
 }
 
+/* The writer's K-quantization against tests/ref/gguf_kquant_ref.py (llama.cpp's
+   quantize_row_*_ref re-implemented in numpy float32): byte for byte. */
+static void test_kquant_writer(void) {
+    static const int dts[] = {MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K};
+    float x[16 * 256];
+    size_t di, nx = 0;
+    FILE *f = fopen("tests/data/qblocks/kref-in.f32", "rb");
+    if (f) { nx = fread(x, 4, 16 * 256, f); fclose(f); }
+    CHECK(nx == 16 * 256, "read tests/data/qblocks/kref-in.f32");
+    if (nx != 16 * 256) return;
+    for (di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+        int dt = dts[di], k, bad = 0, first = -1;
+        size_t bb = mamba__block_bytes(dt), n = 0, j;
+        unsigned char want[16 * 210], got[210];
+        char path[96];
+        sprintf(path, "tests/data/qblocks/%s-ref.bin", mamba__dtype_name(dt));
+        if ((f = fopen(path, "rb"))) { n = fread(want, 1, sizeof want, f); fclose(f); }
+        CHECK(n == 16 * bb, "read %s", path);
+        if (n != 16 * bb) continue;
+        for (k = 0; k < 16; k++) {
+            mamba__xq_quant_block(x + 256 * k, dt, got);
+            for (j = 0; j < bb; j++) if (got[j] != want[bb * k + j]) { bad++; if (first < 0) first = k; }
+        }
+        CHECK(bad == 0, "%s writer vs llama.cpp's reference quantization (tests/ref): %d bytes differ (first in block %d)",
+              mamba__dtype_name(dt), bad, first);
+    }
+}
+
 int main(void) {
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     test_matrix_kernels();
@@ -522,5 +550,6 @@ int main(void) {
     test_kquant_layout();
     test_quant_dots();
     test_xq_blocks();
+    test_kquant_writer();
     return test_summary();
 }

@@ -169,8 +169,34 @@ def write_blocks():
         print("qblocks/%s: %d blocks, %d values, max |v| %.4g" % (qt, 64, 64 * be, np.abs(vals).max()))
 
 
+def write_kref():
+    """tests/data/qblocks/kref-in.f32: 16 super-blocks of values (gaussian,
+    heavy-tailed, all-positive, all-zero, constant, tiny, huge, sparse) and
+    <TYPE>-ref.bin: llama.cpp's reference K-quantization of them
+    (gguf_kquant_ref.py), which the writer must reproduce byte for byte."""
+    import gguf_kquant_ref as kr
+    rng = np.random.default_rng(2020)
+    parts = [rng.standard_normal(256) * 0.02, rng.standard_t(2, 256) * 0.05, np.abs(rng.standard_normal(256)) + 0.3,
+             np.zeros(256), np.full(256, -0.75), rng.standard_normal(256) * 1e-9, rng.standard_normal(256) * 3e3,
+             rng.standard_normal(256) * (rng.random(256) < 0.1), rng.uniform(-1, 1, 256), rng.standard_normal(256) * 0.1 - 0.2,
+             rng.laplace(0, 0.03, 256), rng.standard_normal(256) * np.repeat(rng.random(16) * 2, 16),
+             np.round(rng.standard_normal(256) * 4) / 8, rng.standard_normal(256) * 0.01 + 0.05,
+             rng.standard_normal(256) * np.linspace(0.001, 1, 256), rng.standard_normal(256)]
+    x = np.concatenate(parts).astype(np.float32)
+    outd = os.path.join(gg.DATA, "qblocks")
+    with open(os.path.join(outd, "kref-in.f32"), "wb") as fo:
+        fo.write(x.astype("<f4").tobytes())
+    for qt in sorted(kr.KQUANT):
+        raw = kr.quantize(x, qt)
+        with open(os.path.join(outd, qt + "-ref.bin"), "wb") as fo:
+            fo.write(raw)
+        deq = gq.dequant(raw, qt, len(x))
+        print("qblocks/%s-ref.bin: %d bytes, rms error %.4g of rms" % (qt, len(raw), np.sqrt(np.mean((deq - x) ** 2) / np.mean(x ** 2))))
+
+
 def main():
     write_blocks()
+    write_kref()
     for name, cfg, w, tokens, qtypes in models():
         d = os.path.join(gg.DATA, name)
         os.makedirs(d, exist_ok=True)
