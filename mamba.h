@@ -3294,11 +3294,104 @@ static int32x4_t mamba__dot16_neon(int32x4_t acc, int8x16_t w, int8x16_t x) {
     acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(x)));
     return vpadalq_s16(acc, vmull_high_s8(w, x));
 }
+/* ---- quantized dots of the block types of issue 19, NEON: the integer dots
+   16 lanes at a time, the float combination through the scalar twin's own
+   functions (mamba__xq_group, mamba__q4k_combine, ...) ---------------------- */
+static uint8x16_t mamba__shr_u8(uint8x16_t v, int s) { return vshlq_u8(v, vdupq_n_s8((int8_t)-s)); }
+/* bytes 0..15: 0x10 where bit j of the 16 bits (two bytes lo, hi) is set */
+static uint8x16_t mamba__bits16_x10(unsigned lo, unsigned hi) {
+    static const uint8_t bit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    uint8x16_t v = vcombine_u8(vdup_n_u8((uint8_t)lo), vdup_n_u8((uint8_t)hi));
+    return vandq_u8(vtstq_u8(v, vld1q_u8(bit)), vdupq_n_u8(0x10));
+}
+static int32_t mamba__dot32_neon(int8x16_t lo, int8x16_t hi, const signed char *x) {
+    return vaddvq_s32(mamba__dot16_neon(mamba__dot16_neon(vdupq_n_s32(0), lo, vld1q_s8(x)), hi, vld1q_s8(x + 16)));
+}
+static float mamba__xq_dot_neon(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, k, g, h;
+    uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(0x03), one = vdupq_n_u8(0x01);
+    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+    size_t bb = mamba__xq_bytes(dt);
+    if (mamba__xq_elems(dt) == MAMBA__QK) {
+        int nb = n / 32;
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int nk = nb - i < 8 ? nb - i : 8;
+            for (k = 0; k < nk; k++) {
+                const unsigned char *b = w + (size_t)(i + k) * bb;
+                const signed char *x = a->q + (size_t)(i + k) * 32;
+                int8x16_t lo, hi;
+                if (dt == MAMBA_DTYPE_IQ4_NL) {
+                    uint8x16_t qs = vld1q_u8(b + 2);
+                    lo = vqtbl1q_s8(tab, vandq_u8(qs, m4)); hi = vqtbl1q_s8(tab, vshrq_n_u8(qs, 4));
+                } else if (dt == MAMBA_DTYPE_Q4_1) {
+                    uint8x16_t qs = vld1q_u8(b + 4);
+                    lo = vreinterpretq_s8_u8(vandq_u8(qs, m4)); hi = vreinterpretq_s8_u8(vshrq_n_u8(qs, 4));
+                } else {
+                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+                    uint8x16_t qs = vld1q_u8(qh + 4);
+                    lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(qs, m4), mamba__bits16_x10(qh[0], qh[1])));
+                    hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(qs, 4), mamba__bits16_x10(qh[2], qh[3])));
+                }
+                isum[k] = mamba__dot32_neon(lo, hi, x) - (dt == MAMBA_DTYPE_Q5_0 ? 16 * a->s[i + k] : 0);
+            }
+            acc += mamba__xq_group(w, dt, a, i, nk, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        const unsigned char *b = w + (size_t)i * bb;
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
+            int sc[16];
+            const unsigned char *qs0 = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16);
+            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
+            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
+            for (h = 0; h < 2; h++)
+                for (k = 0; k < 2; k++) {
+                    uint8x16_t qs = vld1q_u8(qs0 + 32 * h + 16 * k), hm = vld1q_u8(b + 16 * k);
+                    for (g = 0; g < 4; g++) {   /* values 128h + 32g + 16k + l: sub-block 8h + 2g + k */
+                        uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * g), m3);
+                        if (dt == MAMBA_DTYPE_Q3_K) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + g), one), 2));
+                        A += sc[8 * h + 2 * g + k] * vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8(x + 128 * h + 32 * g + 16 * k)));
+                    }
+                }
+            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__xq_combine_dm(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
+            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
+        } else if (dt == MAMBA_DTYPE_Q5_K) {
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
+            for (j = 0; j < 8; j++) {
+                int32x4_t s = vdupq_n_s32(0);
+                for (k = 0; k < 2; k++) {
+                    uint8x16_t q = vandq_u8(mamba__shr_u8(vld1q_u8(b + 48 + 32 * (j / 2) + 16 * k), 4 * (j & 1)), m4);
+                    q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(vld1q_u8(b + 16 + 16 * k), j), one), 4));
+                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q), vld1q_s8(x + 32 * j + 16 * k));
+                }
+                A += sc[j] * vaddvq_s32(s);
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
+        } else {   /* IQ4_XS */
+            int sc[8];
+            mamba__iq4xs_scales(b, sc);
+            for (j = 0; j < 8; j++) {
+                uint8x16_t qs = vld1q_u8(b + 8 + 16 * j);
+                A += sc[j] * mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x + 32 * j);
+            }
+            acc += mamba__xq_p1(b, a->d[i], A);
+        }
+    }
+    return acc;
+}
+/* ---- end of the NEON dots of issue 19 ---- */
 static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
     float acc = 0.0f;
     int i, j, k;
     uint8x16_t m4 = vdupq_n_u8(0x0F);
-    if (mamba__xq_elems(dt)) return mamba__xq_dot_ref(w, dt, a, n);   /* issue 19's types: NEON to come */
+    if (mamba__xq_elems(dt)) return mamba__xq_dot_neon(w, dt, a, n);
     if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
         int nb = n / 32;
         size_t bb = mamba__block_bytes(dt);
