@@ -37,21 +37,26 @@
                not 29. Only small per-channel vectors are converted to F32 at
                load. No alignment is assumed: a misaligned matrix is copied once.
                GGUF files as llama.cpp writes them (v2/v3): F32, F16, BF16,
-               Q8_0, Q4_0, Q4_K and Q6_K tensors, each tensor its own type
-               (as in "Q4_K_M" files), config and tokenizer from the
+               Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
+               IQ4_NL and IQ4_XS tensors, each tensor its own type (every
+               llama-quantize preset without an importance matrix: Q2_K,
+               Q3_K_S/M/L, Q4_K_S/M, Q5_K_S/M...), config and tokenizer from the
                metadata; mamba_load_file on a .gguf path, or
                mamba_load_memory with config_json NULL. Quantized matrices
                stay quantized in memory; the vector they multiply is rounded
-               to 8-bit blocks (per 32 values for Q8_0/Q4_0, per 256 for the
+               to 8-bit blocks (per 32 values for the 32-blocks, per 256 for the
                K-quants, scale max|x|/127) and each block is an exact integer
                dot product, as llama.cpp does: logits land within ~1e-2 of
                exact math on the dequantized weights for m1-tiny Q8_0
                (llama.cpp: 1.1e-2). Conv, A, D, dt bias, norms and the state
                are always F32.
-               Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0 or
-               Q4_0, laid out as llama.cpp's converter and llama-quantize
-               write them (its m1-tiny F32 file is reproduced byte for byte,
-               its llama-quantize Q8_0 tensors exactly).
+               Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0,
+               Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K and llama-quantize's presets
+               (Q4_K_M, Q5_K_M, ...), laid out as llama.cpp's converter and
+               llama-quantize write them, with llama.cpp's reference
+               quantization and per-tensor rules (its m1-tiny F32 file is
+               reproduced byte for byte, its llama-quantize Q8_0 tensors
+               exactly).
      Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
@@ -496,14 +501,17 @@ MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *tok);
    the same order, tensor names and ggml shapes, 32-byte alignment; ssm_a holds
    A = -exp(A_log). Tensor types follow llama.cpp's policy unless `pure`:
    1-D tensors, norms, conv1d weights, A, D and the dt bias stay F32; matrices
-   (embeddings, in/x/dt/out projections, output) take `type`; a quantized
-   matrix whose rows are not a multiple of 32 values falls back to F16; with
-   type Q4_0 the output matrix (token_embd when tied) is written Q8_0, as
-   llama-quantize does where a row is not a multiple of 256 (it would pick
-   Q6_K otherwise, a type this writer does not have). Quantization is
-   llama.cpp's reference round-to-nearest (quantize_row_q8_0_ref / _q4_0_ref);
-   F16 and BF16 round to nearest even. Data is produced a row at a time: the
-   writer allocates only a few rows of scratch, never the file. */
+   (embeddings, in/x/dt/out projections, output) take `type` (or `preset`'s),
+   with llama-quantize's rules for Mamba tensors: the output matrix
+   (token_embd when tied) is Q6_K, or Q8_0 when its rows are not a multiple of
+   the type's block (not with `pure`); a matrix whose rows are not a multiple
+   of its block falls back (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0,
+   Q2_K/Q3_K -> Q4_0), to F16 if not a multiple of 32. Quantization is
+   llama.cpp's reference quantization (quantize_row_*_ref: round-to-nearest
+   for the 32-blocks, the make_qkx2/qx/q3_quants scale searches for the
+   K-quants, no fused multiply-adds); F16 and BF16 round to nearest even.
+   Data is produced a row at a time: the writer allocates only a few rows of
+   scratch, never the file. */
 typedef struct mamba_gguf_options {
     mamba_dtype type;   /* F32 (also 0), F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
                            Q2_K, Q3_K, Q4_K, Q5_K or Q6_K                          */

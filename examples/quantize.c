@@ -185,8 +185,9 @@ int main(int argc, char **argv) {
         if (ends_with(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
         st = mamba_tokenizer_load_file(&tok, dir, &err);
         if (st != MAMBA_OK) {
-            if (ends_with(in, ".gguf") || st != MAMBA_ERR_IO) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }
-            printf("no tokenizer.json: writing the model without tokenizer metadata\n");
+            int gguf_none = ends_with(in, ".gguf") && strstr(err.message, "tokenizer.ggml.model is missing") != NULL;
+            if (!gguf_none && (ends_with(in, ".gguf") || st != MAMBA_ERR_IO)) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }
+            printf("no tokenizer %s: writing the model without tokenizer metadata\n", gguf_none ? "in the GGUF" : "tokenizer.json");
             tok = NULL;
         }
     }

@@ -142,13 +142,33 @@ int main(int argc, char **argv) {
         CHECK(out && strstr(out, "kept blk.0.ssm_dt.weight") && strstr(out, "kept blk.1.ssm_dt.weight") && strstr(out, "not a multiple of 32") &&
               strstr(out, "out=111712 tensors=22 kept=15") && !strstr(out, "kept blk.0.ssm_x"), "mamba-quantize Q8_0 lists the F16 fallbacks: '%s'", out ? out : "");
         free(out);
+        {   /* llama-quantize's presets on a 256-wide model: the per-tensor type table */
+            static const struct { const char *preset, *main, *out; } pq[] = {
+                {"Q4_K_M", "Q4_K", "Q6_K"}, {"Q5_K_M", "Q5_K", "Q6_K"}, {"Q3_K_M", "Q3_K", "Q6_K"}, {"Q2_K", "Q2_K", "Q6_K"}, {"Q6_K", "Q6_K", "Q6_K"}};
+            size_t k;
+            for (k = 0; k < sizeof pq / sizeof pq[0]; k++) {
+                char l1[64], l2[64], l3[64], l4[64];
+                sprintf(cmd, "build/mamba-quantize tests/data/m1-q4k-q6k-gguf/model.gguf build/tmp/q-k.gguf %s", pq[k].preset);
+                CHECK(run(cmd) == 0, "mamba-quantize %s exit status", pq[k].preset);
+                out = slurp("build/tmp/cli.out", &n2);
+                sprintf(l1, "       %-24s %-6s", "blk.0.ssm_in.weight", pq[k].main);
+                sprintf(l2, "       %-24s %-6s", "token_embd.weight", pq[k].main);   /* untied: the preset's type */
+                sprintf(l3, "%-24s %-6s", "output.weight", pq[k].out);
+                sprintf(l4, "kept %-24s %-6s", "blk.1.ssm_dt.weight", "F16");   /* rows of 16 */
+                CHECK(out && strstr(out, l1) && strstr(out, l2) && strstr(out, l3) && strstr(out, l4) && strstr(out, "tensors=23"),
+                      "mamba-quantize %s type table: '%s'", pq[k].preset, out ? out : "");
+                free(out);
+                sprintf(cmd, "build/mamba-logits build/tmp/q-k.gguf 1 2 3");
+                CHECK(run(cmd) == 0, "mamba-logits on the %s file", pq[k].preset);
+            }
+        }
         /* errors: exit status 1 (2 for usage), nothing written */
         remove("build/tmp/q-none.gguf");
         sprintf(cmd, "build/mamba-quantize build/no/such/dir build/tmp/q-none.gguf Q8_0");
         expect_error("mamba-quantize missing input", cmd);
         sprintf(cmd, "build/mamba-quantize %s build/no/such/dir/x.gguf Q8_0", dir);
         CHECK(run(cmd) == 1, "mamba-quantize unwritable output: exit 1");
-        sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf Q5_K", dir);
+        sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf Q7_K", dir);
         CHECK(run(cmd) == 2, "mamba-quantize unknown type: exit 2");
         sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf", dir);
         CHECK(run(cmd) == 2, "mamba-quantize missing type: exit 2");
