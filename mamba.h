@@ -3173,7 +3173,7 @@ static __m256i mamba__nib32(const unsigned char *qs) {
     return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
 }
 /* int32x8 whose lanes add up to the block's isum (without Q5_0's -16 sx) */
-static __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const signed char *x) {
+static inline __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const signed char *x) {
     __m256i xv = MAMBA__LOADI(x);
     if (dt == MAMBA_DTYPE_IQ4_NL) {
         __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
@@ -3186,105 +3186,178 @@ static __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const signed 
         return MAMBA__DPBUSD(_mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh))), xv);
     }
 }
-static float mamba__xq_dot32_x86(const unsigned char *w, int dt, const mamba__qact *a, int nb) {
+/* (d*dx)*isum + (m*dx)*sx for 8 blocks, added as mamba__xq_group does: its
+   operations lane for lane (the reduction tree of mamba__group8_f32) */
+static float mamba__group8m_f32(const unsigned char *w, size_t bb, const float *dx, __m256i isum, __m256i sx) {
+    __m128i hd = _mm_cvtsi32_si128(mamba__u16(w)), hm = _mm_cvtsi32_si128(mamba__u16(w + 2));
+    __m256 vdx = _mm256_loadu_ps(dx), t1, t2, p;
+    __m128 lo;
+    hd = _mm_insert_epi16(hd, mamba__u16(w + bb), 1); hm = _mm_insert_epi16(hm, mamba__u16(w + bb + 2), 1);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 2 * bb), 2); hm = _mm_insert_epi16(hm, mamba__u16(w + 2 * bb + 2), 2);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 3 * bb), 3); hm = _mm_insert_epi16(hm, mamba__u16(w + 3 * bb + 2), 3);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 4 * bb), 4); hm = _mm_insert_epi16(hm, mamba__u16(w + 4 * bb + 2), 4);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 5 * bb), 5); hm = _mm_insert_epi16(hm, mamba__u16(w + 5 * bb + 2), 5);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 6 * bb), 6); hm = _mm_insert_epi16(hm, mamba__u16(w + 6 * bb + 2), 6);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 7 * bb), 7); hm = _mm_insert_epi16(hm, mamba__u16(w + 7 * bb + 2), 7);
+    t1 = _mm256_mul_ps(_mm256_cvtph_ps(hd), vdx);
+    t2 = _mm256_mul_ps(_mm256_cvtph_ps(hm), vdx);
+    t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(isum));
+    t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(sx));
+    p = _mm256_add_ps(t1, t2);
+    lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+/* one function per 32-block type, the type a constant inside */
+#define MAMBA__XQ_DOT32(fname, DT)                                                                                            \
+static float fname(const unsigned char *w, const mamba__qact *a, int nb) {                                                    \
+    float acc = 0.0f;                                                                                                         \
+    const size_t bb = mamba__xq_bytes(DT);                                                                                    \
+    int i, k;                                                                                                                 \
+    for (i = 0; i + 8 <= nb; i += 8) {                                                                                        \
+        const unsigned char *b = w + (size_t)i * bb;                                                                          \
+        const signed char *x = a->q + (size_t)i * 32;                                                                         \
+        __m256i isum;                                                                                                         \
+        MAMBA__QPREFETCH(b, 8 * (int)bb);                                                                                     \
+        isum = mamba__sum8_i32(mamba__xq_block_x86(b, DT, x), mamba__xq_block_x86(b + bb, DT, x + 32),                        \
+                               mamba__xq_block_x86(b + 2 * bb, DT, x + 64), mamba__xq_block_x86(b + 3 * bb, DT, x + 96),      \
+                               mamba__xq_block_x86(b + 4 * bb, DT, x + 128), mamba__xq_block_x86(b + 5 * bb, DT, x + 160),    \
+                               mamba__xq_block_x86(b + 6 * bb, DT, x + 192), mamba__xq_block_x86(b + 7 * bb, DT, x + 224));   \
+        if (DT == MAMBA_DTYPE_Q5_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 4));             \
+        if (DT == MAMBA_DTYPE_Q4_1 || DT == MAMBA_DTYPE_Q5_1) acc += mamba__group8m_f32(b, bb, a->d + i, isum, MAMBA__LOADI(a->s + i)); \
+        else acc += mamba__group8_f32(b, bb, a->d + i, isum);                                                                 \
+    }                                                                                                                         \
+    if (i < nb) {                                                                                                             \
+        int32_t is[8];                                                                                                        \
+        for (k = 0; k < nb - i; k++) is[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, DT, a->q + (size_t)(i + k) * 32, a->s[i + k]); \
+        acc += mamba__xq_group(w, DT, a, i, nb - i, is);                                                                      \
+    }                                                                                                                         \
+    return acc;                                                                                                               \
+}
+MAMBA__XQ_DOT32(mamba__xq_dot_q4_1_x86, MAMBA_DTYPE_Q4_1)
+MAMBA__XQ_DOT32(mamba__xq_dot_q5_0_x86, MAMBA_DTYPE_Q5_0)
+MAMBA__XQ_DOT32(mamba__xq_dot_q5_1_x86, MAMBA_DTYPE_Q5_1)
+MAMBA__XQ_DOT32(mamba__xq_dot_iq4_nl_x86, MAMBA_DTYPE_IQ4_NL)
+#undef MAMBA__XQ_DOT32
+/* Q2_K / Q3_K: 16 sub-blocks of 16, int16 scales in vector lanes */
+#define MAMBA__XQ_DOT23(fname, DT)                                                                                            \
+static float fname(const unsigned char *w, const mamba__qact *a, int nsb) {                                                   \
+    float acc = 0.0f;                                                                                                         \
+    const size_t bb = mamba__xq_bytes(DT);                                                                                    \
+    int i, j, h;                                                                                                              \
+    __m256i m3 = _mm256_set1_epi8(0x03), one = _mm256_set1_epi8(0x01);                                                        \
+    for (i = 0; i < nsb; i++) {                                                                                               \
+        const unsigned char *b = w + (size_t)i * bb;                                                                          \
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;                                                                 \
+        const int32_t *s16 = a->s + (size_t)i * 16;                                                                           \
+        __m256i s = _mm256_setzero_si256(), scv, hm = _mm256_setzero_si256();                                                 \
+        __m128i sc8;                                                                                                          \
+        MAMBA__QPREFETCH(b, (int)bb);                                                                                         \
+        if (DT == MAMBA_DTYPE_Q3_K) {   /* the 16 six-bit scales - 32, as mamba__q3k_scales (ggml's aux trick) */             \
+            uint32_t u[4], t;                                                                                                 \
+            memcpy(u, b + 96, 12);                                                                                            \
+            t = u[2];                                                                                                         \
+            u[2] = ((u[0] >> 4) & 0x0f0f0f0fu) | (((t >> 4) & 0x03030303u) << 4);                                             \
+            u[3] = ((u[1] >> 4) & 0x0f0f0f0fu) | (((t >> 6) & 0x03030303u) << 4);                                             \
+            u[0] = (u[0] & 0x0f0f0f0fu) | (((t >> 0) & 0x03030303u) << 4);                                                    \
+            u[1] = (u[1] & 0x0f0f0f0fu) | (((t >> 2) & 0x03030303u) << 4);                                                    \
+            sc8 = _mm_sub_epi8(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]), _mm_set1_epi8(32));                 \
+            scv = _mm256_cvtepi8_epi16(sc8);                                                                                  \
+            hm = MAMBA__LOADI(b);                                                                                             \
+        } else {                                                                                                              \
+            sc8 = _mm_loadu_si128((const __m128i *)(const void *)b);                                                          \
+            scv = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0F)));                                              \
+        }                                                                                                                     \
+        for (h = 0; h < 2; h++) {                                                                                             \
+            __m256i qs = MAMBA__LOADI(b + (DT == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * h);                                       \
+            __m256i sch = h ? _mm256_permute4x64_epi64(scv, 0xEE) : _mm256_permute4x64_epi64(scv, 0x44);                      \
+            for (j = 0; j < 4; j++) {   /* values 128h + 32j + l: sub-blocks 8h + 2j (l < 16), 8h + 2j + 1 */                 \
+                __m256i q = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * j), m3);                                               \
+                if (DT == MAMBA_DTYPE_Q3_K) q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + j), one), 2)); \
+                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q, MAMBA__LOADI(x + 128 * h + 32 * j)), mamba__bcast_pair16(sch, j))); \
+            }                                                                                                                 \
+        }                                                                                                                     \
+        if (DT == MAMBA_DTYPE_Q2_K) {   /* B = sum m_j s16_j */                                                               \
+            __m128i mn = _mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0F));                                          \
+            __m256i B = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepu8_epi32(mn), MAMBA__LOADI(s16)),                     \
+                                         _mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(mn, 8)), MAMBA__LOADI(s16 + 8))); \
+            acc += mamba__xq_combine_dm(b + 80, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(B));                             \
+        } else {   /* the -4: 4 * sum (sc_j - 32) s16_j */                                                                    \
+            __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepi8_epi32(sc8), MAMBA__LOADI(s16)),                  \
+                                           _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(sc8, 8)), MAMBA__LOADI(s16 + 8))); \
+            acc += mamba__xq_p1(b + 108, a->d[i], mamba__hsum_i32(_mm256_sub_epi32(s, _mm256_slli_epi32(off, 2))));           \
+        }                                                                                                                     \
+    }                                                                                                                         \
+    return acc;                                                                                                               \
+}
+MAMBA__XQ_DOT23(mamba__xq_dot_q2_k_x86, MAMBA_DTYPE_Q2_K)
+MAMBA__XQ_DOT23(mamba__xq_dot_q3_k_x86, MAMBA_DTYPE_Q3_K)
+#undef MAMBA__XQ_DOT23
+static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
-    size_t bb = mamba__xq_bytes(dt);
-    int i, k;
-    for (i = 0; i < nb; i += 8) {
-        int nk = nb - i < 8 ? nb - i : 8;
-        const unsigned char *b = w + (size_t)i * bb;
-        const signed char *x = a->q + (size_t)i * 32;
-        if (nk == 8) {
-            __m256i isum;
-            MAMBA__QPREFETCH(b, 8 * (int)bb);
-            isum = mamba__sum8_i32(mamba__xq_block_x86(b, dt, x), mamba__xq_block_x86(b + bb, dt, x + 32),
-                                   mamba__xq_block_x86(b + 2 * bb, dt, x + 64), mamba__xq_block_x86(b + 3 * bb, dt, x + 96),
-                                   mamba__xq_block_x86(b + 4 * bb, dt, x + 128), mamba__xq_block_x86(b + 5 * bb, dt, x + 160),
-                                   mamba__xq_block_x86(b + 6 * bb, dt, x + 192), mamba__xq_block_x86(b + 7 * bb, dt, x + 224));
-            if (dt == MAMBA_DTYPE_Q5_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 4));
-            if (dt == MAMBA_DTYPE_Q5_0 || dt == MAMBA_DTYPE_IQ4_NL) { acc += mamba__group8_f32(b, bb, a->d + i, isum); continue; }
-            {
-                int32_t is[8];
-                _mm256_storeu_si256((__m256i *)(void *)is, isum);
-                acc += mamba__xq_group(w, dt, a, i, 8, is);
-            }
-        } else {
-            int32_t is[8];
-            for (k = 0; k < nk; k++) is[k] = mamba__xq_isum32(b + (size_t)k * bb, dt, x + 32 * k, a->s[i + k]);
-            acc += mamba__xq_group(w, dt, a, i, nk, is);
+    int i, j;
+    __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 176;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i s = _mm256_setzero_si256(), scales, mins, msum, qh = MAMBA__LOADI(b + 16);
+        uint32_t u[4], t;
+        MAMBA__QPREFETCH(b, 176);
+        memcpy(u, b + 4, 12);   /* 8 scales (u[0..1]) and 8 mins (u[2..3]), as in mamba__qdot_q4_k_x86 */
+        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;
+        t = u[1] & 0x3f3f3f3fu;
+        u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;
+        u[2] = t;
+        u[0] &= 0x3f3f3f3fu;
+        scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));
+        mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(scales, 1));
+        scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(scales));
+        for (j = 0; j < 4; j++) {
+            __m256i q = MAMBA__LOADI(b + 48 + 32 * j);
+            __m256i q0 = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), one), 4));
+            __m256i q1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 1), one), 4));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(x + 64 * j)), mamba__bcast16(scales, 2 * j)));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(x + 64 * j + 32)), mamba__bcast16(scales, 2 * j + 1)));
         }
+        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
+        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
     }
     return acc;
 }
-static float mamba__xq_dotk_x86(const unsigned char *w, int dt, const mamba__qact *a, int nsb) {
+static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
-    size_t bb = mamba__xq_bytes(dt);
     int i, j;
-    __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), one = _mm256_set1_epi8(0x01);
+    __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
     for (i = 0; i < nsb; i++) {
-        const unsigned char *b = w + (size_t)i * bb;
+        const unsigned char *b = w + (size_t)i * 136;
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
         __m256i s = _mm256_setzero_si256();
-        MAMBA__QPREFETCH(b, (int)bb);
-        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
-            int16_t sc16[16];
-            int sc[16], h;
-            __m256i scv;
-            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
-            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
-            for (j = 0; j < 16; j++) sc16[j] = (int16_t)sc[j];
-            scv = _mm256_loadu_si256((const __m256i *)(const void *)sc16);
-            for (h = 0; h < 2; h++) {
-                __m256i qs = MAMBA__LOADI(b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * h);
-                __m256i hm = dt == MAMBA_DTYPE_Q3_K ? MAMBA__LOADI(b) : _mm256_setzero_si256();
-                /* the 8 scales of this half, as int16 in a 128-bit lane, both lanes */
-                __m256i sch = h ? _mm256_permute4x64_epi64(scv, 0xEE) : _mm256_permute4x64_epi64(scv, 0x44);
-                for (j = 0; j < 4; j++) {   /* values 128h + 32j + l: sub-blocks 8h + 2j (l < 16), 8h + 2j + 1 */
-                    __m256i q = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * j), m3);
-                    if (dt == MAMBA_DTYPE_Q3_K) q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + j), one), 2));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q, MAMBA__LOADI(x + 128 * h + 32 * j)), mamba__bcast_pair16(sch, j)));
-                }
-            }
-            if (dt == MAMBA_DTYPE_Q2_K) {
-                __m128i sb = _mm_loadu_si128((const __m128i *)(const void *)b);
-                __m256i mn0 = _mm256_cvtepu8_epi32(_mm_srli_epi16(_mm_and_si128(sb, _mm_set1_epi8((char)0xF0)), 4));
-                __m256i mn1 = _mm256_cvtepu8_epi32(_mm_srli_si128(_mm_srli_epi16(_mm_and_si128(sb, _mm_set1_epi8((char)0xF0)), 4), 8));
-                __m256i B = _mm256_add_epi32(_mm256_mullo_epi32(mn0, MAMBA__LOADI(s16)), _mm256_mullo_epi32(mn1, MAMBA__LOADI(s16 + 8)));
-                acc += mamba__xq_combine_dm(b + 80, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(B));
-            } else {
-                acc += mamba__xq_p1(b + 108, a->d[i], mamba__hsum_i32(s) - mamba__q3k_offset(sc, s16));
-            }
-        } else if (dt == MAMBA_DTYPE_Q5_K) {
-            int sc[8], mn[8];
-            int16_t sc16[8];
-            __m256i scales, qh = MAMBA__LOADI(b + 16);
-            mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) sc16[j] = (int16_t)sc[j];
-            scales = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)sc16));
-            for (j = 0; j < 4; j++) {
-                __m256i q = MAMBA__LOADI(b + 48 + 32 * j);
-                __m256i q0 = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), one), 4));
-                __m256i q1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 1), one), 4));
-                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(x + 64 * j)), mamba__bcast16(scales, 2 * j)));
-                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(x + 64 * j + 32)), mamba__bcast16(scales, 2 * j + 1)));
-            }
-            acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins(mn, s16));
-        } else {   /* IQ4_XS */
-            int sc[8];
-            __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
-            mamba__iq4xs_scales(b, sc);
-            for (j = 0; j < 8; j++) {
-                __m256i v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 8 + 16 * j));
-                s = _mm256_add_epi32(s, _mm256_mullo_epi32(MAMBA__DOT_I8(v, MAMBA__LOADI(x + 32 * j)), _mm256_set1_epi32(sc[j])));
-            }
-            acc += mamba__xq_p1(b, a->d[i], mamba__hsum_i32(s));
+        int sc[8];
+        MAMBA__QPREFETCH(b, 136);
+        mamba__iq4xs_scales(b, sc);
+        for (j = 0; j < 8; j++) {   /* |v| <= 127: maddubs pairs <= 32258, times |scale| <= 32 */
+            __m256i v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 8 + 16 * j)), xv = MAMBA__LOADI(x + 32 * j);
+            __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(xv, v));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16((short)sc[j])));
         }
+        acc += mamba__xq_p1(b, a->d[i], mamba__hsum_i32(s));
     }
     return acc;
 }
 static float mamba__xq_dot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    return mamba__xq_elems(dt) == MAMBA__QK ? mamba__xq_dot32_x86(w, dt, a, n / 32) : mamba__xq_dotk_x86(w, dt, a, n / MAMBA__QKK);
+    switch (dt) {
+    case MAMBA_DTYPE_Q4_1: return mamba__xq_dot_q4_1_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q5_0: return mamba__xq_dot_q5_0_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q5_1: return mamba__xq_dot_q5_1_x86(w, a, n / 32);
+    case MAMBA_DTYPE_IQ4_NL: return mamba__xq_dot_iq4_nl_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q2_K: return mamba__xq_dot_q2_k_x86(w, a, n / MAMBA__QKK);
+    case MAMBA_DTYPE_Q3_K: return mamba__xq_dot_q3_k_x86(w, a, n / MAMBA__QKK);
+    case MAMBA_DTYPE_Q5_K: return mamba__xq_dot_q5_k_x86(w, a, n / MAMBA__QKK);
+    default: return mamba__xq_dot_iq4_xs_x86(w, a, n / MAMBA__QKK);
+    }
 }
 /* ---- end of the AVX2 dots of issue 19 ---- */
 static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
