@@ -539,6 +539,23 @@ static void test_kquant_writer(void) {
         CHECK(bad == 0, "%s writer vs llama.cpp's reference quantization (tests/ref): %d bytes differ (first in block %d)",
               mamba__dtype_name(dt), bad, first);
     }
+    {   /* hostile values (a NaN or inf weight, a requantized NaN block): every writer type returns, no UB (the san build) */
+        static const int wdt[] = {MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K,
+                                  MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K};
+        float v[256];
+        unsigned char out[256];
+        int k, j, ok = 1;
+        for (di = 0; di < sizeof wdt / sizeof wdt[0]; di++)
+            for (k = 0; k < 4; k++) {
+                for (j = 0; j < 256; j++) v[j] = x[j];
+                if (k == 0) v[7] = NAN;
+                if (k == 1) v[100] = INFINITY;
+                if (k == 2) for (j = 0; j < 256; j++) v[j] = NAN;
+                if (k == 3) { v[3] = -INFINITY; v[200] = 3e38f; }
+                ok &= mamba__xq_quant_block(v, wdt[di], out);
+            }
+        CHECK(ok, "writer quantizers on NaN/inf values");
+    }
 }
 
 int main(void) {
