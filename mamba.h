@@ -3241,11 +3241,15 @@ MAMBA__XQ_DOT32(mamba__xq_dot_q5_1_x86, MAMBA_DTYPE_Q5_1)
 MAMBA__XQ_DOT32(mamba__xq_dot_iq4_nl_x86, MAMBA_DTYPE_IQ4_NL)
 #undef MAMBA__XQ_DOT32
 /* Q2_K / Q3_K: 16 sub-blocks of 16, int16 scales in vector lanes */
+#define MAMBA__Q23_STEP(j, DT) {                                                                                                  \
+    __m256i q_ = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * (j)), m3);                                                        \
+    if (DT == MAMBA_DTYPE_Q3_K) q_ = _mm256_or_si256(q_, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + (j)), one), 2)); \
+    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q_, MAMBA__LOADI(x + 128 * h + 32 * (j))), mamba__bcast_pair16(sch, j))); }
 #define MAMBA__XQ_DOT23(fname, DT)                                                                                            \
 static float fname(const unsigned char *w, const mamba__qact *a, int nsb) {                                                   \
     float acc = 0.0f;                                                                                                         \
     const size_t bb = mamba__xq_bytes(DT);                                                                                    \
-    int i, j, h;                                                                                                              \
+    int i, h;                                                                                                                 \
     __m256i m3 = _mm256_set1_epi8(0x03), one = _mm256_set1_epi8(0x01);                                                        \
     for (i = 0; i < nsb; i++) {                                                                                               \
         const unsigned char *b = w + (size_t)i * bb;                                                                          \
@@ -3272,11 +3276,8 @@ static float fname(const unsigned char *w, const mamba__qact *a, int nsb) {     
         for (h = 0; h < 2; h++) {                                                                                             \
             __m256i qs = MAMBA__LOADI(b + (DT == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * h);                                       \
             __m256i sch = h ? _mm256_permute4x64_epi64(scv, 0xEE) : _mm256_permute4x64_epi64(scv, 0x44);                      \
-            for (j = 0; j < 4; j++) {   /* values 128h + 32j + l: sub-blocks 8h + 2j (l < 16), 8h + 2j + 1 */                 \
-                __m256i q = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * j), m3);                                               \
-                if (DT == MAMBA_DTYPE_Q3_K) q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + j), one), 2)); \
-                s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q, MAMBA__LOADI(x + 128 * h + 32 * j)), mamba__bcast_pair16(sch, j))); \
-            }                                                                                                                 \
+            /* values 128h + 32j + l: sub-blocks 8h + 2j (l < 16), 8h + 2j + 1; j unrolled (constant shuffles) */          \
+            MAMBA__Q23_STEP(0, DT) MAMBA__Q23_STEP(1, DT) MAMBA__Q23_STEP(2, DT) MAMBA__Q23_STEP(3, DT)                                       \
         }                                                                                                                     \
         if (DT == MAMBA_DTYPE_Q2_K) {   /* B = sum m_j s16_j */                                                               \
             __m128i mn = _mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0F));                                          \
@@ -3294,9 +3295,10 @@ static float fname(const unsigned char *w, const mamba__qact *a, int nsb) {     
 MAMBA__XQ_DOT23(mamba__xq_dot_q2_k_x86, MAMBA_DTYPE_Q2_K)
 MAMBA__XQ_DOT23(mamba__xq_dot_q3_k_x86, MAMBA_DTYPE_Q3_K)
 #undef MAMBA__XQ_DOT23
+#undef MAMBA__Q23_STEP
 static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
-    int i, j;
+    int i;
     __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
     for (i = 0; i < nsb; i++) {
         const unsigned char *b = w + (size_t)i * 176;
@@ -3314,13 +3316,14 @@ static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a
         scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));
         mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(scales, 1));
         scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(scales));
-        for (j = 0; j < 4; j++) {
-            __m256i q = MAMBA__LOADI(b + 48 + 32 * j);
-            __m256i q0 = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), one), 4));
-            __m256i q1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 1), one), 4));
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(x + 64 * j)), mamba__bcast16(scales, 2 * j)));
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(x + 64 * j + 32)), mamba__bcast16(scales, 2 * j + 1)));
-        }
+#define MAMBA__Q5K_STEP(j) {                                                                                                          \
+            __m256i q_ = MAMBA__LOADI(b + 48 + 32 * (j));                                                                             \
+            __m256i q0_ = _mm256_or_si256(_mm256_and_si256(q_, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * (j)), one), 4)); \
+            __m256i q1_ = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q_, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * (j) + 1), one), 4)); \
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0_, MAMBA__LOADI(x + 64 * (j))), mamba__bcast16(scales, 2 * (j)))); \
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1_, MAMBA__LOADI(x + 64 * (j) + 32)), mamba__bcast16(scales, 2 * (j) + 1))); }
+        MAMBA__Q5K_STEP(0) MAMBA__Q5K_STEP(1) MAMBA__Q5K_STEP(2) MAMBA__Q5K_STEP(3)
+#undef MAMBA__Q5K_STEP
         msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
         msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
         acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
