@@ -8065,6 +8065,10 @@ static void mamba__quant_q4_0(const float *x, unsigned char *y) {
 #else
 #define MAMBA__NO_FMA
 #endif
+#if defined(__GNUC__) && !defined(__clang__)   /* g++ contracts even in ISO mode; gcc too outside it */
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
 static int mamba__nearest_int(float f) {   /* ggml's nearest_int: |f| <= 4194303, else garbage (never UB) */
     float v = f + 12582912.0f;
     int32_t i;
@@ -8447,6 +8451,9 @@ static int mamba__xq_quant_block(const float *x, int dt, unsigned char *y) {
     default: return 0;
     }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 /* ---- end of the writer's quantizers of issue 19 ---- */
 
 /* Bytes out, counted; a NULL function only counts (the sizing pass). */
