@@ -2921,22 +2921,345 @@ static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a,
 #define mamba__qdot mamba__qdot_ref
 #endif
 
+/* ==== int8 matrix-matrix kernels (issue 21) ================================
+   The sequence path (T > 1) of a quantized W: the chunk's activations are
+   quantized once per token exactly as for the matrix-vector path
+   (mamba__quantize_act), then copied into groups of MAMBA__QMM_G = 8 tokens
+   interleaved by 4 bytes, so that one 32-bit broadcast of 4 weight bytes
+   against one vector of 8 tokens x 4 activation bytes is a dpbusd / maddubs
+   / sdot whose int32 lanes are the 8 tokens: no horizontal sums in the inner
+   loop, each weight byte loaded once per 8 tokens, each activation vector
+   once per MAMBA__QMM_R = 4 rows.
+   Group layout (mamba__qil_bytes(n) = 8 * mamba__qact_bytes(n) bytes; the
+   token-major arrays of mamba__qact, each element widened to 8 tokens):
+     q: int8 [n/4][8 tokens][4]   value 4c+i of token t at q[32c + 4t + i]
+     d: f32 [ceil(n/32)][8]       the tokens' block scales
+     s: int32 [ceil(n/16)][8]     the tokens' block sums
+   KERNEL SHAPE (follow it for a new type): mamba__qmm_<type>(out, wr, x, n)
+   computes the 4 rows wr[0..3] (row pointers, duplicates allowed) against
+   the 8 tokens of group x and writes out[r][t] = the (row, token) dot, with
+   the integer parts exact in any order (any ISA, any tiling) and the float
+   parts the SAME operations in the SAME order as the type's branch of
+   mamba__qdot_ref (lane t of a float vector is token t), so that every
+   result equals mamba__qdot bit for bit. Unsigned-times-signed dots take the
+   weights (nibbles: 0..15, 6-bit: 0..63) as the unsigned side; a signed
+   8-bit weight is made unsigned with ^0x80 and the exact 128 * sum(x)
+   correction (the block sums in s) taken off afterwards. Without VNNI,
+   maddubs must not saturate: |pair| <= 32767 (Q8_0 uses the sign trick).
+   Tokens past the last full group go through mamba__qdot, one by one. The
+   oracle is mamba__qdot_ref (tests/test_kernels.c, test_qmm). */
+#define MAMBA__QMM_G 8
+#define MAMBA__QMM_R 4
+static size_t mamba__qil_bytes(size_t n) { return 8 * mamba__qact_bytes(n); }
+/* qbuf bytes of mamba__qlinear for T tokens of n values: the token-major
+   activations, then (T >= 8) the interleaved groups */
+MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
+    return mamba__qact_bytes(n) * T + (T >= MAMBA__QMM_G ? T / MAMBA__QMM_G * mamba__qil_bytes(n) : 0);
+}
+typedef struct mamba__qil { const signed char *q; const float *d; const int32_t *s; } mamba__qil;
+#if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
+#define MAMBA__QMM_V 1
+static __m256i mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return _mm256_set1_epi32(v); }
+/* acc + (unsigned u) . (signed s), 4 products per int32 lane, exact */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define MAMBA__QMM_DP(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
+#define MAMBA__QMM_VNNI 1
+#elif defined(__AVXVNNI__)
+#define MAMBA__QMM_DP(acc, u, s) _mm256_dpbusd_avx_epi32(acc, u, s)
+#define MAMBA__QMM_VNNI 1
+#else
+#define MAMBA__QMM_DP(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
+#endif
+#define MAMBA__QMM_U 256   /* bytes of unpacked weights per row and step (8 blocks of 32, or a super-block) */
+/* d[r] (r < 4) = dots of nc (a multiple of 4) 4-byte columns: unpacked rows
+   u + r * MAMBA__QMM_U (unsigned) against the group's activation columns xq
+   (signed); with x2, e[r] the same against a second group x2. With s8 (Q8_0
+   without VNNI) u holds |w| and s8 w, and the sign moves onto x. */
+#define MAMBA__QMM_COL(c) do {                                                                     \
+        __m256i xv = MAMBA__LOADI(xq + 32 * (c)), w0, w1, w2, w3;                                  \
+        w0 = mamba__bcast32(u + 4 * (c)); w1 = mamba__bcast32(u + MAMBA__QMM_U + 4 * (c));           \
+        w2 = mamba__bcast32(u + 2 * MAMBA__QMM_U + 4 * (c)); w3 = mamba__bcast32(u + 3 * MAMBA__QMM_U + 4 * (c)); \
+        if (s8) {                                                                                  \
+            a0 = MAMBA__QMM_DP(a0, w0, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 4 * (c))));        \
+            a1 = MAMBA__QMM_DP(a1, w1, _mm256_sign_epi8(xv, mamba__bcast32(s8 + MAMBA__QMM_U + 4 * (c)))); \
+            a2 = MAMBA__QMM_DP(a2, w2, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 2 * MAMBA__QMM_U + 4 * (c)))); \
+            a3 = MAMBA__QMM_DP(a3, w3, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 3 * MAMBA__QMM_U + 4 * (c)))); \
+        } else {                                                                                   \
+            a0 = MAMBA__QMM_DP(a0, w0, xv); a1 = MAMBA__QMM_DP(a1, w1, xv);                        \
+            a2 = MAMBA__QMM_DP(a2, w2, xv); a3 = MAMBA__QMM_DP(a3, w3, xv);                        \
+            if (x2) {                                                                              \
+                xv = MAMBA__LOADI(x2 + 32 * (c));                                                  \
+                b0 = MAMBA__QMM_DP(b0, w0, xv); b1 = MAMBA__QMM_DP(b1, w1, xv);                    \
+                b2 = MAMBA__QMM_DP(b2, w2, xv); b3 = MAMBA__QMM_DP(b3, w3, xv);                    \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *u, const unsigned char *s8,
+                            const signed char *xq, const signed char *x2, int nc) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int c;
+    for (c = 0; c < nc; c += 4) {
+        MAMBA__QMM_COL(c); MAMBA__QMM_COL(c + 1); MAMBA__QMM_COL(c + 2); MAMBA__QMM_COL(c + 3);
+    }
+    d[0] = a0; d[1] = a1; d[2] = a2; d[3] = a3;
+    if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
+}
+#undef MAMBA__QMM_COL
+/* Q8_0/Q4_0 float part of one group of 8 blocks (nk of them real) for one
+   row and 8 tokens: mamba__qgroup's operations in token lanes */
+static __m256 mamba__qmm_group(const float *dw, const float *dx, const __m256i *isum, int nk) {
+    __m256 p[8];
+    int k;
+    for (k = 0; k < 8; k++) {
+        if (k >= nk) { p[k] = _mm256_setzero_ps(); continue; }
+        p[k] = _mm256_mul_ps(_mm256_set1_ps(dw[k]), _mm256_loadu_ps(dx + 8 * k));
+        p[k] = _mm256_mul_ps(p[k], _mm256_cvtepi32_ps(isum[4 * k]));
+    }
+    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p[0], p[4]), _mm256_add_ps(p[2], p[6])),
+                         _mm256_add_ps(_mm256_add_ps(p[1], p[5]), _mm256_add_ps(p[3], p[7])));
+}
+/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens) */
+static void mamba__qmm_q40_finish(float *acc, const float *dw, const mamba__qil *x, int kb, int nk, int q4, __m256i *isum) {
+    int k, r;
+    for (k = 0; k < nk; k++) {
+        __m256i corr;
+        if (q4) corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 3);   /* the -8 of the nibbles */
+#ifdef MAMBA__QMM_VNNI
+        else corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 7);   /* (w + 128) . x - 128 sum(x) */
+#else
+        else corr = _mm256_setzero_si256();
+#endif
+        for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
+    }
+    for (r = 0; r < 4; r++)
+        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r), mamba__qmm_group(dw + 8 * r, x->d + (size_t)kb * 8, isum + r, nk)));
+}
+/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
+static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
+    size_t bb = q4 ? 18 : 34;
+    unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
+    float dw[4 * 8];   /* the weight scales of the 8 blocks, per row */
+    __m256i isum[8 * 4], isum2[8 * 4], m4 = _mm256_set1_epi8(0x0F);
+    int kb, k, r, g, sign = 0, two = 0;
+#ifdef MAMBA__QMM_VNNI
+    __m256i flip = _mm256_set1_epi8((char)0x80);
+#else
+    sign = !q4;
+#endif
+    for (kb = 0; kb < nb; kb += 8) {
+        int nk = nb - kb < 8 ? nb - kb : 8;
+        for (r = 0; r < 4; r++)   /* unpack: values in order, unsigned */
+            for (k = 0; k < nk; k++) {
+                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                __m256i v;
+                dw[8 * r + k] = mamba__qf16(q - 2);
+                if (q4) {
+                    __m128i h = _mm_loadu_si128((const __m128i *)(const void *)q);
+                    v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(h, 4), h), m4);
+                } else {
+                    v = MAMBA__LOADI(q);
+#ifdef MAMBA__QMM_VNNI
+                    v = _mm256_xor_si256(v, flip);   /* w + 128 */
+#else
+                    _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * k), v);
+                    v = _mm256_sign_epi8(v, v);      /* |w| */
+#endif
+                }
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * k), v);
+            }
+        for (g = 0; g < ng; g += 1 + two) {
+            two = !sign && g + 1 < ng;
+            for (k = 0; k < nk; k++)
+                mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 256,
+                                two ? x[g + 1].q + (size_t)(kb + k) * 256 : NULL, 8);
+            mamba__qmm_q40_finish(acc + 32 * g, dw, &x[g], kb, nk, q4, isum);
+            if (two) mamba__qmm_q40_finish(acc + 32 * (g + 1), dw, &x[g + 1], kb, nk, q4, isum2);
+        }
+    }
+}
+/* Q4_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    int i, j, r, g;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8], mn[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 144;
+            mamba__q4k_unpack(b + 4, sc[r], mn[r]);
+            for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes */
+                __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j), _mm256_and_si256(q, m4));
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+            }
+        }
+        for (g = 0; g < ng; g += 2) {
+            int two = g + 1 < ng, gg;
+            __m256i A[2][4], B[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = B[0][r] = A[1][r] = B[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 8; j++) {
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
+                for (gg = 0; gg <= two; gg++) {
+                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
+                    __m256i s32 = _mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8));
+                    for (r = 0; r < 4; r++) {
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
+                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s32, _mm256_set1_epi32(mn[r][j])));
+                    }
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
+                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 2)), dx);
+                    t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
+                    t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_sub_ps(t1, t2)));
+                }
+            }
+        }
+    }
+}
+/* Q6_K, nsb super-blocks of 256; value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    int i, j, r, g, h;
+    for (i = 0; i < nsb; i++) {
+        for (r = 0; r < 4; r++) {   /* unpack as mamba__qdot_q6_k_x86: q0..q3 are values 32g + l of half h */
+            const unsigned char *b = wr[r] + (size_t)i * 210;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            for (h = 0; h < 2; h++) {
+                __m256i qa = MAMBA__LOADI(b + 64 * h), qb = MAMBA__LOADI(b + 64 * h + 32), qh = MAMBA__LOADI(b + 128 + 32 * h);
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h), _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4)));
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 32), _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)));
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 64), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30)));
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 96), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30)));
+            }
+        }
+        for (g = 0; g < ng; g += 2) {
+            int two = g + 1 < ng, gg;
+            __m256i A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
+                for (gg = 0; gg <= two; gg++) {
+                    __m256i off = _mm256_slli_epi32(MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j), 5);   /* the -32 of q6 */
+                    for (r = 0; r < 4; r++)
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], off), _mm256_set1_epi32((signed char)wr[r][(size_t)i * 210 + 192 + j])));
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]))));
+                }
+            }
+        }
+    }
+}
+#endif /* x86 */
+
+#ifdef MAMBA__QMM_V
+static void mamba__qil_at(const unsigned char *buf, size_t n, mamba__qil *x) {
+    x->q = (const signed char *)buf;
+    x->d = (const float *)(const void *)(buf + 8 * n);
+    x->s = (const int32_t *)(const void *)(buf + 8 * n + 32 * ((n + 31) / 32));
+}
+/* 8 token-major activations (qs bytes apart) -> one interleaved group */
+static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t qs, size_t n) {
+    size_t nd = (n + 31) / 32, ns = (n + 15) / 16, c, k;
+    int t;
+    for (t = 0; t < MAMBA__QMM_G; t++) {
+        mamba__qact a;
+        float *d = (float *)(void *)(dst + 8 * n);
+        int32_t *s = (int32_t *)(void *)(dst + 8 * n + 32 * nd);
+        mamba__qact_at(src + (size_t)t * qs, n, &a);
+        for (c = 0; c < n / 4; c++) memcpy(dst + 32 * c + 4 * (size_t)t, a.q + 4 * c, 4);
+        for (k = 0; k < nd; k++) d[8 * k + (size_t)t] = a.d[k];
+        for (k = 0; k < ns; k++) s[8 * k + (size_t)t] = a.s[k];
+    }
+}
+
+/* MAMBA__QMM_PASS token groups at a time: the weights are unpacked once per
+   pass; acc [ng][4][8] is zeroed here and holds the dots. 0 if dt has none. */
+#define MAMBA__QMM_PASS 8
+static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
+    memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
+    if (dt == MAMBA_DTYPE_Q8_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 0);
+    else if (dt == MAMBA_DTYPE_Q4_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 1);
+    else if (dt == MAMBA_DTYPE_Q4_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK);
+    else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
+    else return 0;
+    return 1;
+}
+/* Rows [r0, r0+nr) (nr <= 4) x the first T/8*8 tokens, the groups at ilbuf. */
+static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
+                            int T, int r0, int nr) {
+    int dt = W->dtype, cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t;
+    size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
+    const unsigned char *wr[MAMBA__QMM_R];
+    float acc[MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G];
+    mamba__qil x[MAMBA__QMM_PASS];
+    for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(r0 + (r < nr ? r : nr - 1));
+    for (g0 = 0; g0 < ng; g0 += MAMBA__QMM_PASS) {
+        int np = ng - g0 < MAMBA__QMM_PASS ? ng - g0 : MAMBA__QMM_PASS;
+        for (g = 0; g < np; g++) mamba__qil_at(ilbuf + (size_t)(g0 + g) * ib, (size_t)cols, &x[g]);
+        mamba__qmm_tile(acc, wr, dt, x, np, cols);
+        for (g = 0; g < np; g++)
+            for (r = 0; r < nr; r++) {
+                float b = bias ? bias[r0 + r] : 0.0f;
+                for (t = 0; t < MAMBA__QMM_G; t++)
+                    Y[(size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + r)] = acc[32 * g + MAMBA__QMM_G * r + t] + b;
+            }
+    }
+}
+#endif
+/* Tokens [0, T/8*8) of mamba__qlinear through the tiles (threads over row
+   tiles); qbuf holds the T token-major activations (mamba__qbuf_bytes).
+   Returns the tokens done. */
+static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *bias, unsigned char *qbuf, int T) {
+#ifdef MAMBA__QMM_V
+    int rows = W->rows, cols = W->cols, dt = W->dtype, ng = T / MAMBA__QMM_G, g, r;
+    size_t qs = mamba__qact_bytes((size_t)cols), ib = mamba__qil_bytes((size_t)cols);
+    size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
+    unsigned char *il = qbuf + qs * (size_t)T;
+    (void)omp_work;
+    if (ng == 0 || !(dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K)) return 0;
+    for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
+    MAMBA__OMP_FOR
+    for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R);
+    return ng * MAMBA__QMM_G;
+#else
+    (void)Y; (void)ldy; (void)W; (void)bias; (void)qbuf; (void)T;
+    return 0;
+#endif
+}
+/* ==== end of the int8 matrix-matrix kernels ================================ */
+
 /* Y[t] = W X[t] (+ bias) for a quantized W: each token's activation is
-   quantized once into qbuf (T * mamba__qact_bytes(cols)), then every (row,
+   quantized once into qbuf (mamba__qbuf_bytes(cols, T)), then every (row,
    token) dot is the same function call whatever T or the thread count. */
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
-    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt);
+    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt), tq;
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
     for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+    if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r++) {
         const unsigned char *w = (const unsigned char *)W->data + (size_t)r * rb;
         float b = bias ? bias[r] : 0.0f;
         int u;
-        for (u = 0; u < T; u++) {
+        for (u = tq; u < T; u++) {
             mamba__qact a;
             mamba__qact_at(qbuf + (size_t)u * qs, (size_t)cols, &a);
             Y[(size_t)u * (size_t)ldy + (size_t)r] = mamba__qdot(w, dt, &a, cols) + b;
@@ -2945,7 +3268,7 @@ static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *
 }
 
 /* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows; qbuf
-   (T * mamba__qact_bytes(cols) bytes) holds the quantized activations for
+   (mamba__qbuf_bytes(cols, T) bytes) holds the quantized activations for
    quantized W. */
 static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                           const float *X, int ldx, int T, float *rowbuf, unsigned char *qbuf) {
@@ -3240,7 +3563,8 @@ MAMBA_API size_t mamba_state_size(const mamba_config *c) {
    res (T,D) residual; u (T,D) normed input; xz (T,d_in_proj) in_proj output;
    xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
    dt (T,E); y (T,E); out (T,D); rowbuf (max cols); qbuf: T quantized
-   activation rows of the widest matrix input (mamba__qact_bytes bytes each). */
+   activation rows of the widest matrix input (mamba__qact_bytes bytes each),
+   then the same again for T >= 8 (mamba__qbuf_bytes: the int8 tiles' groups). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
     unsigned char *qbuf;
@@ -3269,7 +3593,7 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
     }
     {   /* quantized activations: T rows of the widest input */
         size_t n;
-        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T, &n)) return 0;
+        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)T / MAMBA__QMM_G * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
         if (mem && sc) sc->qbuf = (unsigned char *)mem + off;
         if (!mamba__add(off, n, &off)) return 0;
     }

@@ -338,6 +338,19 @@ static void k_qmatvec_ref(void *p) {
     mamba__qact_at(a->qbuf, (size_t)a->W.cols, &q);
     for (r = 0; r < a->W.rows; r++) a->y[r] = mamba__qdot_ref((const unsigned char *)a->W.data + rb * (size_t)r, a->W.dtype, &q, a->W.cols);
 }
+/* quantized matmul (T tokens), scalar twin: per-token quantization, then mamba__qdot_ref per (row, token) */
+static void k_qmatmul_ref(void *p) {
+    kargs *a = (kargs *)p;
+    int r, t;
+    size_t rb = mamba__row_bytes(a->W.dtype, (size_t)a->W.cols), qs = mamba__qact_bytes((size_t)a->W.cols);
+    for (t = 0; t < a->T; t++) mamba__quantize_act(a->X + (size_t)t * a->W.cols, a->W.cols, mamba__block_elems(a->W.dtype), a->qbuf + qs * t);
+    for (r = 0; r < a->W.rows; r++)
+        for (t = 0; t < a->T; t++) {
+            mamba__qact q;
+            mamba__qact_at(a->qbuf + qs * t, (size_t)a->W.cols, &q);
+            a->Y[(size_t)t * a->W.rows + r] = mamba__qdot_ref((const unsigned char *)a->W.data + rb * (size_t)r, a->W.dtype, &q, a->W.cols);
+        }
+}
 static void k_scan_ref(void *p) { kargs *a = (kargs *)p; mamba__scan_step_ref(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
 static void k_scan(void *p) { kargs *a = (kargs *)p; mamba__scan_step(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
 static void k_conv_ref(void *p) { kargs *a = (kargs *)p; mamba__conv_step_ref(a->y, a->win, a->x, a->w, a->D, a->E, 4); }
@@ -384,14 +397,16 @@ static int kernel_speedups(kspeed *out, double min_s) {
     {   /* quantized matvec: scalar integer twin vs vector (and the dequantize-then-f32 oracle) */
         static const int qd[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
         static const char *const qn[] = {"matvec Q8_0 3072x768", "matvec Q4_0 3072x768", "matvec Q4_K 3072x768", "matvec Q6_K 3072x768"};
+        static const char *const qm[] = {"matmul Q8_0 3072x768 x64", "matmul Q4_0 3072x768 x64", "matmul Q4_K 3072x768 x64", "matmul Q6_K 3072x768 x64"};
         unsigned char *qw = (unsigned char *)malloc(mamba__row_bytes(MAMBA_DTYPE_Q8_0, (size_t)D) * 2 * (size_t)E);
         int q, r;
-        a.qbuf = (unsigned char *)malloc(mamba__qact_bytes((size_t)D) * 64);
+        a.qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)D, 64));
         for (q = 0; q < 4; q++) {
             size_t rb = mamba__row_bytes(qd[q], (size_t)D);
             for (r = 0; r < 2 * E; r++) quant_row(wf + (size_t)r * D, D, qd[q], qw + rb * (size_t)r);
             a.W.data = qw; a.W.dtype = qd[q];
             MEASURE(qn[q], k_qmatvec_ref, k_matvec);
+            MEASURE(qm[q], k_qmatmul_ref, k_matmul);
         }
         a.W.data = wb; a.W.dtype = MAMBA_DTYPE_BF16;
         free(qw);
@@ -743,7 +758,7 @@ int main(int argc, char **argv) {
     double qpod_min = 1e9, thread_gain_min = 1e9, busy_min = 1e9, t_start = now_s();
     double dec[3][6][3];   /* decode tok/s by shape, dtype, threads (for the thread gain) */
     row rows[64];
-    kspeed ks[24];
+    kspeed ks[32];
     memset(dec, 0, sizeof dec);
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
