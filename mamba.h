@@ -3164,7 +3164,160 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
         }
     }
 }
-#endif /* x86 */
+#elif defined(MAMBA__QDOT_V) && defined(__aarch64__) && defined(__ARM_NEON)
+#define MAMBA__QMM_V 1
+#define MAMBA__QMM_U 256   /* bytes of unpacked weights per row and step (8 blocks of 32, or a super-block) */
+/* acc + signed . signed, 4 products per int32 lane (sdot, or smull + pairwise adds:
+   |pair| <= 2 * 128 * 127 fits int16 since the activations stay in [-127, 127]) */
+#if defined(__ARM_FEATURE_DOTPROD)
+#define MAMBA__QMM_NDOT(acc, w, x) vdotq_s32(acc, w, x)
+#else
+#define MAMBA__QMM_NDOT(acc, w, x) vpadalq_s16(acc, vpaddq_s16(vmull_s8(vget_low_s8(w), vget_low_s8(x)), vmull_high_s8(w, x)))
+#endif
+static int8x16_t mamba__bcast32_neon(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return vreinterpretq_s8_s32(vdupq_n_s32(v)); }
+/* d[2r + h] (row r < 4, tokens 4h..4h+3) = dots of nc 4-byte columns of the
+   unpacked rows u + r * MAMBA__QMM_U against the group's columns xq */
+static inline void mamba__qmm_dots_neon(int32x4_t *d, const unsigned char *u, const signed char *xq, int nc) {
+    int32x4_t a[8];
+    int c, r;
+    for (r = 0; r < 8; r++) a[r] = vdupq_n_s32(0);
+    for (c = 0; c < nc; c++) {
+        int8x16_t x0 = vld1q_s8(xq + 32 * c), x1 = vld1q_s8(xq + 32 * c + 16);
+        for (r = 0; r < 4; r++) {
+            int8x16_t w = mamba__bcast32_neon(u + MAMBA__QMM_U * r + 4 * c);
+            a[2 * r] = MAMBA__QMM_NDOT(a[2 * r], w, x0);
+            a[2 * r + 1] = MAMBA__QMM_NDOT(a[2 * r + 1], w, x1);
+        }
+    }
+    for (r = 0; r < 8; r++) d[r] = a[r];
+}
+/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
+static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
+    size_t bb = q4 ? 18 : 34;
+    unsigned char u[4 * MAMBA__QMM_U];
+    float dw[4 * 8];
+    int32x4_t isum[8 * 8];   /* [block][row][half] */
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    int kb, k, r, g, h;
+    for (kb = 0; kb < nb; kb += 8) {
+        int nk = nb - kb < 8 ? nb - kb : 8;
+        for (r = 0; r < 4; r++)
+            for (k = 0; k < nk; k++) {
+                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                unsigned char *o = u + MAMBA__QMM_U * r + 32 * k;
+                dw[8 * r + k] = mamba__qf16(q - 2);
+                if (q4) { uint8x16_t v = vld1q_u8(q); vst1q_u8(o, vandq_u8(v, m4)); vst1q_u8(o + 16, vshrq_n_u8(v, 4)); }
+                else memcpy(o, q, 32);
+            }
+        for (g = 0; g < ng; g++) {
+            for (k = 0; k < nk; k++) {
+                int32x4_t c0 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8), c1 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8 + 4);
+                mamba__qmm_dots_neon(isum + 8 * k, u + 32 * k, x[g].q + (size_t)(kb + k) * 256, 8);
+                if (q4)   /* the -8 of the nibbles */
+                    for (r = 0; r < 4; r++) {
+                        isum[8 * k + 2 * r] = vsubq_s32(isum[8 * k + 2 * r], vshlq_n_s32(c0, 3));
+                        isum[8 * k + 2 * r + 1] = vsubq_s32(isum[8 * k + 2 * r + 1], vshlq_n_s32(c1, 3));
+                    }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__qgroup's operations in token lanes */
+                for (h = 0; h < 2; h++) {
+                    float32x4_t p[8], t;
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    for (k = 0; k < 8; k++) {
+                        if (k >= nk) { p[k] = vdupq_n_f32(0.0f); continue; }
+                        p[k] = vmulq_f32(vdupq_n_f32(dw[8 * r + k]), vld1q_f32(x[g].d + (size_t)(kb + k) * 8 + 4 * h));
+                        p[k] = vmulq_f32(p[k], vcvtq_f32_s32(isum[8 * k + 2 * r + h]));
+                    }
+                    t = vaddq_f32(vaddq_f32(vaddq_f32(p[0], p[4]), vaddq_f32(p[2], p[6])), vaddq_f32(vaddq_f32(p[1], p[5]), vaddq_f32(p[3], p[7])));
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
+                }
+        }
+    }
+}
+/* Q4_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    int i, j, r, g, h;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8], mn[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 144;
+            mamba__q4k_unpack(b + 4, sc[r], mn[r]);
+            for (j = 0; j < 8; j++) {   /* 16 bytes: low nibbles -> sub-block 2(j/2), high -> 2(j/2)+1 */
+                uint8x16_t q = vld1q_u8(b + 16 + 16 * j);
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 16 * (j & 1), vandq_u8(q, m4));
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 32 + 16 * (j & 1), vshrq_n_u8(q, 4));
+            }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], B[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = B[r] = vdupq_n_s32(0);
+            for (j = 0; j < 8; j++) {
+                const int32_t *s16 = x[g].s + (size_t)i * 16 * 8 + 16 * j;
+                int32x4_t s0 = vaddq_s32(vld1q_s32(s16), vld1q_s32(s16 + 8)), s1 = vaddq_s32(vld1q_s32(s16 + 4), vld1q_s32(s16 + 12));
+                mamba__qmm_dots_neon(d, u + 32 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j, 8);
+                for (r = 0; r < 4; r++) {
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(d[2 * r], sc[r][j]));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(d[2 * r + 1], sc[r][j]));
+                    B[2 * r] = vaddq_s32(B[2 * r], vmulq_n_s32(s0, mn[r][j]));
+                    B[2 * r + 1] = vaddq_s32(B[2 * r + 1], vmulq_n_s32(s1, mn[r][j]));
+                }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__q4k_combine in token lanes */
+                for (h = 0; h < 2; h++) {
+                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t dx = vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h);
+                    float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 2)), dx);
+                    t1 = vmulq_f32(t1, vcvtq_f32_s32(A[2 * r + h]));
+                    t2 = vmulq_f32(t2, vcvtq_f32_s32(B[2 * r + h]));
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vsubq_f32(t1, t2)));
+                }
+        }
+    }
+}
+/* Q6_K, nsb super-blocks of 256; value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(0x03), m30 = vdupq_n_u8(0x30);
+    int i, j, r, g, h, k;
+    for (i = 0; i < nsb; i++) {
+        for (r = 0; r < 4; r++) {   /* unpack as mamba__qdot_v (NEON): values in order */
+            const unsigned char *b = wr[r] + (size_t)i * 210;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            for (h = 0; h < 2; h++)
+                for (k = 0; k < 2; k++) {
+                    uint8x16_t qa = vld1q_u8(b + 64 * h + 16 * k), qb = vld1q_u8(b + 64 * h + 32 + 16 * k), qh = vld1q_u8(b + 128 + 32 * h + 16 * k);
+                    vst1q_u8(o + 128 * h + 16 * k, vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4)));
+                    vst1q_u8(o + 128 * h + 32 + 16 * k, vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30)));
+                    vst1q_u8(o + 128 * h + 64 + 16 * k, vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30)));
+                    vst1q_u8(o + 128 * h + 96 + 16 * k, vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30)));
+                }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = vdupq_n_s32(0);
+            for (j = 0; j < 16; j++) {
+                const int32_t *s16 = x[g].s + (size_t)i * 16 * 8 + 8 * j;
+                int32x4_t o0 = vshlq_n_s32(vld1q_s32(s16), 5), o1 = vshlq_n_s32(vld1q_s32(s16 + 4), 5);   /* the -32 of q6 */
+                mamba__qmm_dots_neon(d, u + 16 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j, 4);
+                for (r = 0; r < 4; r++) {
+                    int s = (signed char)wr[r][(size_t)i * 210 + 192 + j];
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(vsubq_s32(d[2 * r], o0), s));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(vsubq_s32(d[2 * r + 1], o1), s));
+                }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__q6k_combine in token lanes */
+                for (h = 0; h < 2; h++) {
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h));
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]))));
+                }
+        }
+    }
+}
+#endif /* x86, NEON */
 
 #ifdef MAMBA__QMM_V
 static void mamba__qil_at(const unsigned char *buf, size_t n, mamba__qil *x) {
