@@ -2511,17 +2511,79 @@ MAMBA__DEFINE_TILE(mamba__tile_f32, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_TILE(mamba__tile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
+/* ==== register tiles for the F32/F16/BF16 sequence path (issue 21) ========
+   The tiles above keep acc[4][4] in an array that gcc -O2 leaves in memory
+   (a load and a store around every FMA). These hold every accumulator in a
+   named variable: 4 rows x 4 tokens (16 accumulators + 4 weight vectors + 1
+   activation: 21 of the 32 registers of AVX-512 or NEON) or, with the 16
+   ymm registers of AVX2, 3 rows x 4 tokens (12 + 3 + 1 = 16). Each (row,
+   token) dot is accumulated in the canonical order (mamba__dot_f32_v: one
+   vector chain, the fixed horizontal sum, the scalar tail), so the bits are
+   those of the matrix-vector path. Only full tiles; the edges go through the
+   tiles above. */
+#if MAMBA__EPR == 8
+#define MAMBA__RT 3   /* AVX2: 16 vector registers */
+#else
+#define MAMBA__RT 4
+#endif
+#define MAMBA__RT_FIN(TOF, r, t, a) do {                                                          \
+        float tail_ = 0, v_ = MAMBA__VREDUCE(a);                                             \
+        for (i = nv; i < n; i++) tail_ += TOF(w##r[i]) * x##t[i];                            \
+        Y[(size_t)(t0 + (t)) * ldy + r0 + (r)] = v_ + tail_;                                  \
+    } while (0)
+#define MAMBA__RT_STEP(t) do {                                                               \
+        mamba__v xv = MAMBA__VLOAD(x##t + i);                                                \
+        a0##t = MAMBA__VFMA(v0, xv, a0##t); a1##t = MAMBA__VFMA(v1, xv, a1##t);              \
+        a2##t = MAMBA__VFMA(v2, xv, a2##t); MAMBA__RT_ROW3(a3##t = MAMBA__VFMA(v3, xv, a3##t)); \
+    } while (0)
+#if MAMBA__RT == 4
+#define MAMBA__RT_ROW3(s) s
+#else
+#define MAMBA__RT_ROW3(s) (void)0
+#endif
+#define MAMBA__DEFINE_RTILE(name, T, LOAD, TOF)                                              \
+    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx, int n, int t0, int r0) { \
+        const T *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = MAMBA__RT == 4 ? w + 3 * ldw : w; \
+        const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
+        mamba__v a00 = MAMBA__VSET1(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00; \
+        mamba__v a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00; \
+        int i, nv = MAMBA__NV(n);                                                            \
+        for (i = 0; i < nv; i += MAMBA__EPR) {                                               \
+            mamba__v v0 = LOAD(w0 + i), v1 = LOAD(w1 + i), v2 = LOAD(w2 + i), v3;            \
+            MAMBA__RT_ROW3(v3 = LOAD(w3 + i));                                               \
+            (void)v3;                                                                        \
+            MAMBA__RT_STEP(0); MAMBA__RT_STEP(1); MAMBA__RT_STEP(2); MAMBA__RT_STEP(3);      \
+        }                                                                                    \
+        MAMBA__RT_FIN(TOF, 0, 0, a00); MAMBA__RT_FIN(TOF, 0, 1, a01); MAMBA__RT_FIN(TOF, 0, 2, a02); MAMBA__RT_FIN(TOF, 0, 3, a03); \
+        MAMBA__RT_FIN(TOF, 1, 0, a10); MAMBA__RT_FIN(TOF, 1, 1, a11); MAMBA__RT_FIN(TOF, 1, 2, a12); MAMBA__RT_FIN(TOF, 1, 3, a13); \
+        MAMBA__RT_FIN(TOF, 2, 0, a20); MAMBA__RT_FIN(TOF, 2, 1, a21); MAMBA__RT_FIN(TOF, 2, 2, a22); MAMBA__RT_FIN(TOF, 2, 3, a23); \
+        if (MAMBA__RT == 4) { MAMBA__RT_FIN(TOF, 3, 0, a30); MAMBA__RT_FIN(TOF, 3, 1, a31); MAMBA__RT_FIN(TOF, 3, 2, a32); MAMBA__RT_FIN(TOF, 3, 3, a33); } \
+        (void)a30; (void)a31; (void)a32; (void)a33;                                          \
+    }
+MAMBA__DEFINE_RTILE(mamba__rtile_f32, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_RTILE(mamba__rtile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_RTILE(mamba__rtile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+/* The hook of mamba__matmul_v: rows [r, r + MAMBA__RT) x tokens [t, t + 4) of a full tile */
+static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int t, int r) {
+    size_t ld = (size_t)W->cols;
+    if (W->dtype == MAMBA_DTYPE_F32) mamba__rtile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+    else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+    else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+}
+/* ==== end of the register tiles ============================================ */
+
 static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
                             const float *X, int ldx, int T) {
     int rows = W->rows, cols = W->cols, r;
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
     (void)omp_work;
     MAMBA__OMP_FOR
-    for (r = 0; r < rows; r += 4) {
-        int nr = rows - r < 4 ? rows - r : 4, t, k;
+    for (r = 0; r < rows; r += MAMBA__RT) {   /* issue 21: strips of MAMBA__RT rows, full tiles in registers */
+        int nr = rows - r < MAMBA__RT ? rows - r : MAMBA__RT, t, k;
         for (t = 0; t < T; t += 4) {
             int nt = T - t < 4 ? T - t : 4;
-            if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+            if (nr == MAMBA__RT && nt == 4) mamba__rtile(Y, ldy, W, X, ldx, t, r);
+            else if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
             else if (W->dtype == MAMBA_DTYPE_F16) mamba__tile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
             else mamba__tile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
         }
