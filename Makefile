@@ -32,17 +32,24 @@ HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/
 IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
 TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize
-TESTS   := build/test_model build/test_model_nosimd build/test_model_nostdio build/test_model_cxx \
-           build/test_model_san build/test_kernels build/test_kernels_nosimd build/test_cli \
-           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme
+# the model suites, one file each in tests/ (test_goldens.c, ...), every one
+# built in every configuration below
+SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler
+suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
+TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
+           $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
+           build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
+           build/test_api build/test_api_san
+# what every test file includes
+TEST_H  := tests/test.h tests/fixtures.h
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
 FUZZERS := json safetensors config tokenizer_json encode decode model gguf state
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
-TESTS   += build/test_model_avx2 build/test_kernels_avx2
+TESTS   += $(call suites,,_avx2) build/test_kernels_avx2
 endif
 ifeq ($(HAVE_ARM),1)
-TESTS   += $(QEMU):build/test_model_neon $(QEMU):build/test_kernels_neon
+TESTS   += $(addprefix $(QEMU):,$(call suites,,_neon)) $(QEMU):build/test_kernels_neon
 endif
 # valgrind (memcheck: zero errors, zero definite/indirect/possible leaks) over
 # the main suites, the corpus replays and the command-line tools, when it is
@@ -51,7 +58,7 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := build/vg/test_model build/vg/test_tokenizer build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
 VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
 endif
@@ -140,25 +147,25 @@ build/mamba-%: examples/%.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
 # default: vector kernels + threads
-build/test_%: tests/test_%.c tests/test.h mamba.h | build
+build/test_%: tests/test_%.c $(TEST_H) mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 # scalar reference kernels only
-build/test_%_nosimd: tests/test_%.c tests/test.h mamba.h | build
+build/test_%_nosimd: tests/test_%.c $(TEST_H) mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_SIMD $< -o $@ $(LDLIBS)
 # AVX2+FMA+F16C kernels (x86-64-v3), whatever this machine has beyond
-build/test_%_avx2: tests/test_%.c tests/test.h mamba.h | build
+build/test_%_avx2: tests/test_%.c $(TEST_H) mamba.h | build
 	$(CC) $(WARN) -O2 -march=x86-64-v3 $< -o $@ $(LDLIBS)
 # NEON kernels, run under qemu-user
-build/test_%_neon: tests/test_%.c tests/test.h mamba.h | build
+build/test_%_neon: tests/test_%.c $(TEST_H) mamba.h | build
 	$(ARMCC) $(WARN) -O2 -static $< -o $@ $(LDLIBS)
 # the library with every file function compiled out (memory loader only)
-build/test_model_nostdio: tests/test_model.c tests/test.h mamba.h | build
+build/test_%_nostdio: tests/test_%.c $(TEST_H) mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_STDIO $< -o $@ $(LDLIBS)
 # the implementation compiled as C++
-build/test_model_cxx: tests/test_model.c tests/test.h mamba.h | build
+build/test_%_cxx: tests/test_%.c $(TEST_H) mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(OMPFLAGS) -x c++ $< -o $@ $(LDLIBS)
 # AddressSanitizer + UndefinedBehaviorSanitizer
-build/test_%_san: tests/test_%.c tests/test.h mamba.h | build
+build/test_%_san: tests/test_%.c $(TEST_H) mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/test_tokenizer_cxx: tests/test_tokenizer.c mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
@@ -172,7 +179,7 @@ build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 # the valgrind builds (see VALGRIND above)
-build/vg/test_%: tests/test_%.c tests/test.h mamba.h | build
+build/vg/test_%: tests/test_%.c $(TEST_H) mamba.h | build
 	@mkdir -p build/vg
 	$(CC) $(WARN) $(VGFLAGS) $< -o $@ $(LDLIBS)
 build/vg/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build

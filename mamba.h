@@ -11,8 +11,8 @@
 
    EXAMPLE (text in, text out; error checks left out)
          mamba_model *m; mamba_state *s; mamba_tokenizer *tok; mamba_error err;
-         mamba_load_file(&m, "models/shakespeare-tiny", NULL, &err);
-         mamba_tokenizer_load_file(&tok, "models/shakespeare-tiny", &err);
+         mamba_model_load_file(&m, "models/shakespeare-tiny", NULL, &err);
+         mamba_tokenizer_load_file(&tok, "models/shakespeare-tiny", NULL, &err);
          mamba_state_new(&s, m, 0);
          int ids[256]; size_t n; float logits[256];     // vocab_size floats
          mamba_tokenizer_encode(tok, "ROMEO:", 6, ids, 256, &n);
@@ -20,10 +20,10 @@
          for (int i = 0; i < 100; i++) {                           // greedy
              int next = mamba_argmax(logits, 256); char out[64]; size_t k;
              mamba_tokenizer_decode(tok, &next, 1, 0, out, sizeof out, &k);
-             fwrite(out, 1, k, stdout);   // (mamba_decode_token streams UTF-8 safely)
+             fwrite(out, 1, k, stdout);   // (mamba_decoder_token streams UTF-8 safely)
              mamba_step(m, s, next, logits);
          }
-         mamba_state_free(s); mamba_tokenizer_free(tok); mamba_free(m);
+         mamba_state_free(s); mamba_tokenizer_free(tok); mamba_model_free(m);
 
    WHAT IS SUPPORTED
      Models:   Mamba-1 (model_type "mamba", HF or original state-spaces config),
@@ -39,8 +39,8 @@
                GGUF files as llama.cpp writes them (v2/v3): F32, F16, BF16,
                Q8_0, Q4_0, Q4_K and Q6_K tensors, each tensor its own type
                (as in "Q4_K_M" files), config and tokenizer from the
-               metadata; mamba_load_file on a .gguf path, or
-               mamba_load_memory with config_json NULL. Quantized matrices
+               metadata; mamba_model_load_file on a .gguf path, or
+               mamba_model_load_memory with config_json NULL. Quantized matrices
                stay quantized in memory; the vector they multiply is rounded
                to 8-bit blocks (per 32 values for Q8_0/Q4_0, per 256 for the
                K-quants, scale max|x|/127) and each block is an exact integer
@@ -58,26 +58,27 @@
                streaming decoder that never splits a UTF-8 sequence.
 
    API IN ONE PARAGRAPH
-     mamba_load_file() opens a model directory (config.json + model.safetensors
+     mamba_model_load_file() opens a model directory (config.json + model.safetensors
      or model.safetensors.index.json) or a .safetensors file next to its
-     config.json; mamba_load_memory() takes the bytes of one safetensors file and
+     config.json; mamba_model_load_memory() takes the bytes of one safetensors file and
      the text of its config.json, and never copies aligned weights.
      A mamba_state holds one sequence: its recurrent state
-     (mamba_state_size() bytes, fixed, from the config alone) and a scratch area
-     (mamba_scratch_size(), proportional to the prefill chunk, never to the
+     (mamba_state_bytes() bytes, fixed, from the config alone) and a scratch area
+     (mamba_scratch_bytes(), proportional to the prefill chunk, never to the
      prompt length). mamba_step() feeds one token; mamba_forward() feeds many
      (batched matrix products, chunked), continues from whatever the state holds
      and returns the logits of the last token, of every token, or none.
      mamba_gguf_write() streams a loaded model (plus tokenizer) out as GGUF
      through a write callback (mamba_gguf_write_file: to a file), converting
      or quantizing a row at a time.
-     mamba_state_copy() branches a sequence; mamba_state_save()/_load() turn a
+     mamba_state_copy() branches a sequence; mamba_state_write()/_read() turn a
      state into versioned, checksummed bytes and back (refused for another
      model shape). mamba_sampler_*() samples (greedy,
      temperature, top-k, top-p, seeded; no allocation per token).
      No heap: mamba_options.arena (a mamba_arena) makes a load take all its
      memory from a caller's buffer (measure its size once with base NULL);
-     the tokenizer has _ex loaders and mamba_tokenizer_encode_ex for the same;
+     the tokenizer loaders take the same options, and
+     mamba_tokenizer_encode_arena takes its work memory from an arena;
      mamba_options.max_alloc_bytes caps what one load allocates.
      Every function that can fail returns a mamba_status; loaders also fill an
      optional mamba_error with a message naming the file, tensor or key at fault.
@@ -98,7 +99,7 @@
      metadata bytes, keys, array and string lengths, tokenizer size,
      vocabulary, merges), each with a safe default; a file over one fails with
      MAMBA_ERR_LIMIT naming the limit (the tokenizer loaders take the options
-     in their _ex forms). Weights holding NaN or infinities load and run
+     too). Weights holding NaN or infinities load and run
      (logits may be NaN; mamba_argmax and mamba_sample still return an id in
      range); with validate_weights set the loader refuses them instead
      (MAMBA_ERR_RANGE naming the tensor and element). Each parser has a
@@ -111,7 +112,7 @@
      MAMBA_ASSERT(x)                   internal assertions (default: none)
      MAMBA_EXPF, MAMBA_LOGF, MAMBA_LOG1PF, MAMBA_SQRTF   libm replacements
      MAMBA_NO_STDIO                    compile out every file function
-                                       (mamba_load_memory still works)
+                                       (mamba_model_load_memory still works)
      MAMBA_NO_MMAP                     read files with fread instead of mmap
      MAMBA_NO_SIMD                     scalar kernels only
      MAMBA_NO_AVX512, MAMBA_NO_AVX2, MAMBA_NO_NEON   skip one vector ISA
@@ -234,7 +235,7 @@ typedef struct mamba_config {
    bump allocator; a load gives back its temporaries when they are the latest
    block). One arena may serve several loads (model, then tokenizer): each
    advances `used`. What a load builds lives in the arena until the caller
-   drops it; mamba_free / mamba_tokenizer_free then free nothing. base NULL
+   drops it; mamba_model_free / mamba_tokenizer_free then free nothing. base NULL
    measures instead: memory comes from MAMBA_MALLOC as usual and `peak` becomes
    the size a real arena needs for the same loads (the model must then be
    freed as usual). Too small an arena: MAMBA_ERR_NOMEM, nothing kept. */
@@ -249,7 +250,7 @@ typedef struct mamba_arena {
    limits bound what a hostile file can make the loader parse or allocate; a
    file over one fails with MAMBA_ERR_LIMIT and a message naming the limit. */
 typedef struct mamba_options {
-    size_t max_header_bytes;    /* any JSON the model loader parses: the      */
+    size_t max_json_bytes;    /* any JSON the model loader parses: the      */
                                 /* safetensors header, config.json and        */
                                 /* model.safetensors.index.json; 0 = 100 MB   */
     int    max_json_depth;      /* 0 = 64                                     */
@@ -265,7 +266,7 @@ typedef struct mamba_options {
     size_t max_array_len;       /* elements of one metadata array; 0 = 1<<24  */
     size_t max_string_bytes;    /* bytes of one metadata string or key        */
                                 /* (array elements included); 0 = 16 MB       */
-    /* tokenizers (mamba_tokenizer_load_*_ex) */
+    /* tokenizers (mamba_tokenizer_load_*) */
     size_t max_tokenizer_bytes; /* tokenizer.json size; 0 = 64 MB             */
     size_t max_vocab;           /* vocabulary entries, added tokens (each)    */
                                 /* and the id space; 0 = 1<<22                */
@@ -287,10 +288,16 @@ typedef enum mamba_logits_mode {
 
 typedef struct mamba_model mamba_model;
 
+/* What a state was sized for (from the model's config), in the order saved
+   states store it; a state runs, copies and restores only with this shape. */
+typedef struct mamba_state_shape {
+    int arch, d_model, n_layer, d_inner, d_state, d_conv, conv_dim, n_heads, n_groups;
+} mamba_state_shape;
+
 /* One sequence. Fields are read-only for the caller; use the functions. */
 typedef struct mamba_state {
     uint32_t magic;
-    int d_inner, d_state, d_conv, n_layer, conv_dim;   /* shape, checked on use */
+    mamba_state_shape shape;   /* checked on use */
     float *conv;        /* (n_layer, conv_dim, d_conv-1): past raw conv inputs  */
     float *ssm;         /* (n_layer, d_inner, d_state): recurrent SSM state     */
     void  *scratch;     /* working memory, NULL for a snapshot-only state       */
@@ -298,7 +305,6 @@ typedef struct mamba_state {
     int    chunk;       /* tokens per prefill chunk the scratch was sized for  */
     uint64_t n_tokens;  /* tokens consumed since the last reset                */
     void  *owned;       /* allocation to free (mamba_state_new), else NULL     */
-    int arch, d_model, n_heads, n_groups;   /* rest of the shape, for saved states */
 } mamba_state;
 
 MAMBA_API const char  *mamba_version_string(void);
@@ -306,28 +312,30 @@ MAMBA_API const char  *mamba_status_string(mamba_status st);
 
 /* Loading. err may be NULL. On failure *out is NULL and nothing is leaked. */
 #ifndef MAMBA_NO_STDIO
-MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path,
-                                       const mamba_options *opt, mamba_error *err);
+MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path,
+                                             const mamba_options *opt, mamba_error *err);
 #endif
 /* `weights`: the bytes of one .safetensors file, used in place (keep them alive
-   until mamba_free). `config_json`: the text of config.json (len bytes). */
-MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights, size_t weights_len,
-                                         const char *config_json, size_t config_len,
-                                         const mamba_options *opt, mamba_error *err);
-MAMBA_API void mamba_free(mamba_model *m);
-MAMBA_API const mamba_config *mamba_get_config(const mamba_model *m);
+   until mamba_model_free). `config_json`: the text of config.json (len bytes). */
+MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
+                                               const char *config_json, size_t config_len,
+                                               const mamba_options *opt, mamba_error *err);
+MAMBA_API void mamba_model_free(mamba_model *m);
+MAMBA_API const mamba_config *mamba_model_config(const mamba_model *m);
 /* Bytes of weights the forward pass reads per token (for bandwidth figures). */
-MAMBA_API size_t mamba_weight_bytes(const mamba_model *m);
+MAMBA_API size_t mamba_model_weight_bytes(const mamba_model *m);
 
 /* State. */
-MAMBA_API size_t mamba_state_size(const mamba_config *c);            /* recurrent bytes */
-MAMBA_API size_t mamba_scratch_size(const mamba_config *c, int chunk); /* 0 chunk = 64 */
-/* Caller-provided memory: state_mem >= mamba_state_size(c) bytes, scratch_mem
-   >= mamba_scratch_size(c, chunk) bytes (or NULL/0 for a snapshot that can be
-   copied to and from but not run). Both aligned to 16 bytes at least. */
+MAMBA_API size_t mamba_state_bytes(const mamba_config *c);            /* recurrent bytes */
+MAMBA_API size_t mamba_scratch_bytes(const mamba_config *c, int chunk); /* 0 chunk = 64 */
+/* Caller-provided memory: state_mem >= mamba_state_bytes(c) bytes, scratch_mem
+   >= mamba_scratch_bytes(c, chunk) bytes (or NULL/0 for a snapshot that can be
+   copied to and from but not run). state_mem aligned to 4 bytes at least,
+   scratch_mem to 16. MAMBA_ERR_BADARG for any argument out of order; err
+   (may be NULL) names which. */
 MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c,
                                         void *state_mem, size_t state_bytes,
-                                        void *scratch_mem, size_t scratch_bytes, int chunk);
+                                        void *scratch_mem, size_t scratch_bytes, int chunk, mamba_error *err);
 /* Allocating convenience: state + scratch for `chunk` tokens (0 = 64). */
 MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, int chunk);
 MAMBA_API void         mamba_state_free(mamba_state *s);   /* only for mamba_state_new */
@@ -336,21 +344,28 @@ MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src
 /* Saved states: the recurrent state as bytes the application owns (flash,
    a file, a network). A 64-byte little-endian header (magic "MBST", format
    version, arch, every shape number, n_tokens, payload size, FNV-1a checksum)
-   then the floats as little-endian IEEE bits. Loading checks everything before
+   then the floats as little-endian IEEE bits. Reading checks everything before
    it writes: a buffer that is short, corrupted (checksum), of another version
    or of another model's shape is refused and the state is left as it was.
    The checksum finds accidents, not tampering; same-shape models with other
    weights cannot be told apart. */
-#define MAMBA_STATE_SAVE_VERSION 1
-MAMBA_API size_t       mamba_state_save_size(const mamba_state *s);   /* 0 for a bad state */
-/* Writes mamba_state_save_size(s) bytes; *n_out gets that size (also when cap
+#define MAMBA_STATE_FORMAT_VERSION 1
+MAMBA_API size_t       mamba_state_write_bytes(const mamba_state *s);   /* 0 for a bad state */
+/* Writes mamba_state_write_bytes(s) bytes; *n_out gets that size (also when cap
    is too small: MAMBA_ERR_RANGE, nothing written). */
-MAMBA_API mamba_status mamba_state_save(const mamba_state *s, void *buf, size_t cap, size_t *n_out);
+MAMBA_API mamba_status mamba_state_write(const mamba_state *s, void *buf, size_t cap, size_t *n_out);
 /* MAMBA_ERR_FORMAT (not a saved state, truncated, checksum), MAMBA_ERR_UNSUPPORTED
    (other version), MAMBA_ERR_SHAPE (other model shape), MAMBA_ERR_BADARG. */
-MAMBA_API mamba_status mamba_state_load(mamba_state *s, const void *buf, size_t len);
+MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t len);
 
-/* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL). */
+/* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL); for
+   mamba_step logits may be NULL (only advance the state). Statuses:
+   MAMBA_ERR_BADARG  m, s or tokens NULL, an unknown mode, logits NULL for a
+                     mode that returns them, or n == 0 with MAMBA_LOGITS_LAST;
+   MAMBA_ERR_SHAPE   s was made for another model's shape, or has no scratch
+                     (a snapshot state) or too little for its chunk;
+   MAMBA_ERR_RANGE   a token id outside [0, vocab_size).
+   A failing call leaves the state as it was. */
 MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits);
 MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const int *tokens,
                                      size_t n, float *logits, mamba_logits_mode mode);
@@ -359,10 +374,20 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
 MAMBA_API int mamba_argmax(const float *x, int n);
 
 /* Sampler: greedy (temperature <= 0), temperature, top-k (k <= 0: off), top-p
-   (p >= 1 or <= 0: off), seeded xorshift RNG. Work memory is set up once at
-   init (caller's `mem` of mamba_sampler_size(n_vocab) bytes, or allocated when
-   mem is NULL); sampling never allocates. mamba_sample always returns an id in
-   [0, n_vocab), even when logits hold NaN or infinities. */
+   (p >= 1 or <= 0: off), seeded xorshift RNG. The parameters come in a
+   mamba_sampler_params whose zero value (or NULL) means the defaults: greedy,
+   top-k and top-p off, seed 0 (a valid fixed seed like any other: the same
+   seed gives the same tokens). Work memory is set up once at init (caller's
+   `mem` of mamba_sampler_bytes(n_vocab) bytes, or allocated when mem is NULL);
+   sampling never allocates. mamba_sample returns an id in [0, n_vocab), even
+   when logits hold NaN or infinities, and -1 for bad arguments (a NULL
+   sampler or logits, a sampler not initialised). */
+typedef struct mamba_sampler_params {
+    float temperature;  /* <= 0: greedy (argmax)                              */
+    int   top_k;        /* keep the k most likely; <= 0: off                  */
+    float top_p;        /* keep the smallest set with mass >= p; <= 0, >= 1: off */
+    uint64_t seed;      /* RNG seed; every value, 0 included, is a fixed seed */
+} mamba_sampler_params;
 typedef struct mamba_sampler {
     float temperature;
     int   top_k;
@@ -372,9 +397,9 @@ typedef struct mamba_sampler {
     void *work;
     void *owned;
 } mamba_sampler;
-MAMBA_API size_t       mamba_sampler_size(int n_vocab);
-MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float temperature, int top_k, float top_p,
-                                          uint64_t seed, void *mem, size_t mem_bytes);
+MAMBA_API size_t       mamba_sampler_bytes(int n_vocab);
+MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const mamba_sampler_params *p,
+                                          void *mem, size_t mem_bytes);
 MAMBA_API void         mamba_sampler_free(mamba_sampler *s);
 MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
 
@@ -399,31 +424,27 @@ MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
    by any number of threads at once; a mamba_decoder belongs to one thread. */
 typedef struct mamba_tokenizer mamba_tokenizer;
 
+/* Loaders, in the model loaders' argument order (out, path or bytes, options,
+   error). opt may be NULL (defaults): opt->arena (tables in the caller's
+   arena, see mamba_arena) and opt->max_alloc_bytes, and the limits
+   max_tokenizer_bytes (JSON size), max_vocab (vocabulary entries, added
+   tokens, highest id + 1), max_merges, max_json_depth, and for GGUF the
+   metadata limits; a tokenizer over one fails with MAMBA_ERR_LIMIT. err may
+   be NULL. On failure *out is NULL. */
 #ifndef MAMBA_NO_STDIO
-/* path: a tokenizer.json, or a model directory holding one. err may be NULL. */
-MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err);
+/* path: a tokenizer.json, a model directory holding one, or a .gguf file. */
+MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path,
+                                                 const mamba_options *opt, mamba_error *err);
 #endif
 /* json: the bytes of a tokenizer.json. Everything is copied: json may be freed
-   as soon as this returns. On failure *out is NULL. */
+   as soon as this returns. */
+MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
+                                                 const mamba_options *opt, mamba_error *err);
 /* The tokenizer stored in a GGUF file's metadata (tokenizer.ggml.*, model
    "gpt2": byte-level BPE; pre-tokenizer from tokenizer.ggml.pre). Copies what
    it needs: the bytes may be freed afterwards. */
-MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err);
-MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
-                                                 mamba_error *err);
-/* The same three with options (NULL = defaults): opt->arena (tables in the
-   caller's arena, see mamba_arena) and opt->max_alloc_bytes, and the limits
-   max_tokenizer_bytes (JSON size), max_vocab (vocabulary entries, added
-   tokens, highest id + 1), max_merges, max_json_depth, and for GGUF the
-   metadata limits. A tokenizer over one fails with MAMBA_ERR_LIMIT. */
-#ifndef MAMBA_NO_STDIO
-MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const char *path,
-                                                    const mamba_options *opt, mamba_error *err);
-#endif
-MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const char *json, size_t len,
-                                                    const mamba_options *opt, mamba_error *err);
-MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
-                                                    const mamba_options *opt, mamba_error *err);
+MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
+                                                 const mamba_options *opt, mamba_error *err);
 MAMBA_API void mamba_tokenizer_free(mamba_tokenizer *tok);
 
 /* Encodes text[0..len) into ids[0..cap). *n_out is set to the number of ids the
@@ -436,8 +457,8 @@ MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *tok, const 
 /* The same with its work memory (about 40 bytes per byte of text, more for
    long texts) taken from `work` and given back before it returns; NULL work:
    MAMBA_MALLOC. Too small an arena: MAMBA_ERR_NOMEM. */
-MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *tok, const char *text, size_t len,
-                                                 int *ids, size_t cap, size_t *n_out, mamba_arena *work);
+MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *tok, const char *text, size_t len,
+                                                    int *ids, size_t cap, size_t *n_out, mamba_arena *work);
 
 /* Decoding. Ids are turned into bytes, and bytes into UTF-8 text where an
    invalid sequence becomes U+FFFD, exactly as HF's ByteLevel decoder followed by
@@ -454,18 +475,18 @@ typedef struct mamba_decoder {
     int n_pending;
     int flags;                        /* MAMBA_DECODE_* */
 } mamba_decoder;
-MAMBA_API void mamba_decode_init(mamba_decoder *dec, int flags);
+MAMBA_API void mamba_decoder_init(mamba_decoder *dec, int flags);
 /* Writes at most 3 * (token bytes + 3) bytes. */
-MAMBA_API mamba_status mamba_decode_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
-                                          char *out, size_t cap, size_t *n_out);
+MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *dec, const mamba_tokenizer *tok, int id,
+                                           char *out, size_t cap, size_t *n_out);
 /* End of stream: an unfinished sequence becomes U+FFFD (at most 3 bytes). */
-MAMBA_API mamba_status mamba_decode_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
+MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *dec, char *out, size_t cap, size_t *n_out);
 /* Whole sequence: ids[0..n) to text. */
 MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *tok, const int *ids, size_t n, int flags,
                                               char *out, size_t cap, size_t *n_out);
 
 /* Queries. Ids run from 0 to vocab_size - 1 (there may be unused ids). */
-MAMBA_API int mamba_tokenizer_vocab_size(const mamba_tokenizer *tok);
+MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *tok);
 /* The bytes decoding this one id produces before UTF-8 repair (may be part of a
    character); NULL for an id that names no token. */
 MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *tok, int id, size_t *len);
@@ -526,11 +547,34 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #ifndef MAMBA_IMPLEMENTATION_INCLUDED
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
+/* Contents of the implementation, in one direction of dependency (a section
+   uses only the sections above it):
+     A. base          platform, allocation (mamba__heap), errors, limits, files
+     B. numbers       dtype facts, f16/bf16 widening, block dequantization
+     C. kernels       op by op, each scalar _ref first and its vector twins
+                      right after it, then one inline dispatch function:
+                      dot, matvec/matmul, quantized dots, linear, RMSNorm,
+                      activations, gated norm, conv1d, Mamba-1 scan, Mamba-2 SSD
+     D. model core    the model struct, sizes from the config (state, scratch),
+                      the forward pass, the state, the sampler
+     E. tokenizer     byte-level BPE: normalization, pre-tokenizers, encode,
+                      streaming decode, queries
+     F. formats       JSON; the tensor table and mamba__desc, what every model
+                      reader fills (the seam: see F.2); Hugging Face files
+                      (safetensors, config.json, tokenizer.json); GGUF
+                      (reader, config, tokenizer metadata, writer)
+     G. loaders       the builder (a mamba__desc bound into a model), the
+                      table of model formats, the public model and tokenizer
+                      loaders */
+
+
 #include <string.h>
 #include <math.h>
 #include <limits.h>
 
-/* ---- a. platform ------------------------------------------------------- */
+/* ==== A. base: platform, allocation, errors, limits, files =============== */
+
+/* ---- A.1 platform, allocation, errors, limits --------------------------- */
 
 #if defined(MAMBA_MALLOC) != defined(MAMBA_FREE)
 #error "define both MAMBA_MALLOC and MAMBA_FREE, or neither"
@@ -722,6 +766,12 @@ static void mamba__vfmt(char *dst, size_t cap, const char *fmt, const void *cons
     dst[o] = 0;
 }
 
+/* Every public function that takes a mamba_error calls this first, so that a
+   successful call leaves status MAMBA_OK and an empty message. */
+static void mamba__err_clear(mamba_error *e) {
+    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+}
+
 /* Record an error. The format takes %s and %d only: strings are s1 then s2,
    integers d1 then d2 (no varargs, no stdio). Returns st. */
 static mamba_status mamba__err(mamba_error *e, mamba_status st, const char *fmt,
@@ -773,362 +823,101 @@ static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt
 #define MAMBA__DEF_VOCAB ((size_t)1 << 22)
 #define MAMBA__DEF_MERGES ((size_t)1 << 22)
 
-/* ---- b. readers: bounded JSON --------------------------------------------
-   jsmn-style: the text is scanned twice by one iterative state machine (no
-   recursion): first to validate and count tokens, then to fill exactly that
-   many. A token is a value or an object key; `next` is the index just past
-   its subtree, so skipping a value is O(1). Strings point between quotes,
-   still escaped (see mamba__json_str). Accepts the Infinity, -Infinity and NaN
-   literals that Python writes into config files. */
-
-enum { MAMBA__J_OBJ = 1, MAMBA__J_ARR, MAMBA__J_STR, MAMBA__J_NUM, MAMBA__J_TRUE,
-       MAMBA__J_FALSE, MAMBA__J_NULL };
-
-typedef struct mamba__jtok {
-    uint8_t  type;
-    uint8_t  escaped;  /* string holds a backslash escape */
-    uint32_t start, end; /* byte range; strings exclude the quotes */
-    uint32_t size;     /* objects: keys; arrays: elements */
-    uint32_t next;     /* index of the token after this one's subtree */
-} mamba__jtok;
-
-typedef struct mamba__json {
-    const char  *js;
-    mamba__jtok *tok;
-    uint32_t     ntok;
-    struct mamba__heap *hp;   /* where tok came from */
-} mamba__json;
-
 static int mamba__is_digit(int c) { return c >= '0' && c <= '9'; }
 
-/* Scans a number or literal starting at s[i]; returns its end, or 0 if invalid. */
-static size_t mamba__json_scan_num(const char *s, size_t n, size_t i) {
-    size_t j = i;
-    if (j < n && s[j] == '-') j++;
-    if (n - j >= 8 && !memcmp(s + j, "Infinity", 8)) return j + 8;
-    if (j == i && n - j >= 3 && !memcmp(s + j, "NaN", 3)) return j + 3;
-    if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
-    if (s[j] == '0') j++;
-    else while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
-    if (j < n && s[j] == '.') {
-        j++;
-        if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
-        while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
-    }
-    if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-        j++;
-        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
-        if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
-        while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
-    }
-    return j;
+/* ---- A.2 files ---------------------------------------------------------- */
+
+/* A byte range the model keeps alive: mmap'd, malloc'd, or borrowed. */
+typedef struct mamba__blob {
+    const unsigned char *data;
+    size_t size;
+    int kind;           /* 0 borrowed, 1 malloc, 2 mmap */
+} mamba__blob;
+
+static void mamba__blob_release(mamba__heap *hp, mamba__blob *b) {
+#ifdef MAMBA__MMAP
+    if (b->kind == 2 && b->data) munmap(MAMBA__UNCONST(b->data), b->size);
+#endif
+    if (b->kind == 1 && b->data) mamba__hfree(hp, MAMBA__UNCONST(b->data));
+    memset(b, 0, sizeof *b);
 }
 
-static int mamba__hex(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+#ifndef MAMBA_NO_STDIO
+/* Joins dir and name with a '/', allocated; NULL on overflow or no memory. */
+static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name) {
+    size_t a = strlen(dir), b = strlen(name), n;
+    char *p;
+    if (!mamba__add(a, b, &n) || !mamba__add(n, 2, &n)) return NULL;
+    p = MAMBA__CAST(char *, mamba__halloc(hp, n));
+    if (!p) return NULL;
+    memcpy(p, dir, a);
+    if (a && dir[a - 1] != '/') p[a++] = '/';
+    memcpy(p + a, name, b + 1);
+    return p;
 }
 
-/* One pass. tok == NULL: count only. Returns MAMBA_OK and sets *count. */
-static mamba_status mamba__json_pass(const char *s, size_t n, mamba__jtok *tok, uint32_t cap,
-                                     uint32_t *count, uint32_t *stack, int max_depth,
-                                     mamba_error *e, const char *what) {
-    enum { V_VALUE, V_KEY_OR_END, V_KEY, V_COLON, V_COMMA_OR_END, V_VALUE_OR_END, V_DONE };
-    int expect = V_VALUE, depth = 0;
-    uint32_t nt = 0;
-    size_t i = 0;
-    if (n > 0xFFFFFFF0u) return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON text too large", what, 0, 0, 0);
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        uint32_t parent = depth ? stack[depth - 1] : 0xFFFFFFFFu;
-        int in_obj = depth && (tok ? tok[parent].type == MAMBA__J_OBJ : (stack[depth - 1] & 0x80000000u) != 0);
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { i++; continue; }
-        if (expect == V_DONE) break;
-        if (c == '}' || c == ']') {
-            int want_obj = c == '}';
-            if (!depth || in_obj != want_obj ||
-                !(expect == V_COMMA_OR_END || (want_obj ? expect == V_KEY_OR_END : expect == V_VALUE_OR_END)))
-                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected '%s' at byte %d", what, c == '}' ? "}" : "]", (long long)i, 0);
-            if (tok) tok[stack[depth - 1]].next = nt;
-            depth--;
-            expect = depth ? V_COMMA_OR_END : V_DONE;
-            i++;
-            continue;
+/* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
+static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t cap = 0, n = 0, input0 = hp->input;
+    memset(b, 0, sizeof *b);
+    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            unsigned char *nb;
+            hp->input = input0 + n;   /* the default cap grows with what was read */
+            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
+            nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
+            if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
+            if (buf) { memcpy(nb, buf, n); mamba__hfree(hp, buf); }
+            buf = nb;
+            cap = ncap;
         }
-        if (c == ',') {
-            if (expect != V_COMMA_OR_END) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected ',' at byte %d", what, 0, (long long)i, 0);
-            expect = in_obj ? V_KEY : V_VALUE;
-            i++;
-            continue;
-        }
-        if (c == ':') {
-            if (expect != V_COLON) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected ':' at byte %d", what, 0, (long long)i, 0);
-            expect = V_VALUE;
-            i++;
-            continue;
-        }
-        /* a key or a value */
-        if (expect == V_KEY || expect == V_KEY_OR_END) {
-            if (c != '"') return mamba__err(e, MAMBA_ERR_FORMAT, "%s: expected a key string at byte %d", what, 0, (long long)i, 0);
-        } else if (expect != V_VALUE && expect != V_VALUE_OR_END) {
-            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected character at byte %d", what, 0, (long long)i, 0);
-        }
-        if (nt == 0xFFFFFFF0u || (tok && nt >= cap))
-            return mamba__err(e, MAMBA_ERR_LIMIT, "%s: too many JSON tokens", what, 0, 0, 0);
-        {
-            int is_key = expect == V_KEY || expect == V_KEY_OR_END;
-            uint32_t me = nt++;
-            mamba__jtok t;
-            memset(&t, 0, sizeof t);
-            if (c == '"') {
-                size_t j = i + 1;
-                t.type = MAMBA__J_STR;
-                while (j < n && s[j] != '"') {
-                    unsigned char d = (unsigned char)s[j];
-                    if (d < 0x20) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: control character in string at byte %d", what, 0, (long long)j, 0);
-                    if (d == '\\') {
-                        t.escaped = 1;
-                        if (j + 1 >= n) break;
-                        d = (unsigned char)s[j + 1];
-                        if (d == 'u') {
-                            int k;
-                            if (j + 5 >= n) break;
-                            for (k = 2; k < 6; k++)
-                                if (mamba__hex((unsigned char)s[j + k]) < 0)
-                                    return mamba__err(e, MAMBA_ERR_FORMAT, "%s: bad \\u escape at byte %d", what, 0, (long long)j, 0);
-                            j += 6;
-                            continue;
-                        }
-                        if (!strchr("\"\\/bfnrt", d) || !d)
-                            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: bad escape at byte %d", what, 0, (long long)j, 0);
-                        j += 2;
-                        continue;
-                    }
-                    j++;
-                }
-                if (j >= n) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unterminated string at byte %d", what, 0, (long long)i, 0);
-                t.start = (uint32_t)(i + 1);
-                t.end = (uint32_t)j;
-                i = j + 1;
-            } else if (c == '{' || c == '[') {
-                if (depth >= max_depth)
-                    return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON nested deeper than %d (max_json_depth)", what, 0, (long long)max_depth, 0);
-                t.type = c == '{' ? MAMBA__J_OBJ : MAMBA__J_ARR;
-                t.start = (uint32_t)i;
-                i++;
-            } else if (c == 't' && n - i >= 4 && !memcmp(s + i, "true", 4)) {
-                t.type = MAMBA__J_TRUE; t.start = (uint32_t)i; i += 4; t.end = (uint32_t)i;
-            } else if (c == 'f' && n - i >= 5 && !memcmp(s + i, "false", 5)) {
-                t.type = MAMBA__J_FALSE; t.start = (uint32_t)i; i += 5; t.end = (uint32_t)i;
-            } else if (c == 'n' && n - i >= 4 && !memcmp(s + i, "null", 4)) {
-                t.type = MAMBA__J_NULL; t.start = (uint32_t)i; i += 4; t.end = (uint32_t)i;
-            } else {
-                size_t j = mamba__json_scan_num(s, n, i);
-                if (!j) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: invalid value at byte %d", what, 0, (long long)i, 0);
-                t.type = MAMBA__J_NUM; t.start = (uint32_t)i; t.end = (uint32_t)j; i = j;
-            }
-            if (is_key && t.type != MAMBA__J_STR)
-                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: expected a key string at byte %d", what, 0, (long long)i, 0);
-            t.next = me + 1;
-            if (tok) {
-                tok[me] = t;
-                if (depth && (is_key || !in_obj)) tok[parent].size++;
-            }
-            if (t.type == MAMBA__J_OBJ || t.type == MAMBA__J_ARR) {
-                stack[depth++] = tok ? me : (t.type == MAMBA__J_OBJ ? 0x80000000u : 0u);
-                expect = t.type == MAMBA__J_OBJ ? V_KEY_OR_END : V_VALUE_OR_END;
-            } else if (is_key) {
-                expect = V_COLON;
-            } else {
-                expect = depth ? V_COMMA_OR_END : V_DONE;
-            }
-        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
     }
-    if (expect != V_DONE) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: JSON ends early (truncated?)", what, 0, 0, 0);
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != 0)
-            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: trailing bytes after JSON at byte %d", what, 0, (long long)i, 0);
-    }
-    *count = nt;
+    if (ferror(f)) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
+    fclose(f);
+    if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
+    buf[n] = 0;
+    b->data = buf;
+    b->size = n;
+    b->kind = 1;
     return MAMBA_OK;
 }
 
-/* Parses s[0..n) into j (tokens allocated from hp; NULL: MAMBA_MALLOC). `what`
-   names the input in error messages. On failure nothing is allocated. */
-static mamba_status mamba__json_parse_h(mamba__heap *hp, mamba__json *j, const char *s, size_t n, int max_depth,
-                                        size_t max_tokens, mamba_error *e, const char *what) {
-    uint32_t count = 0, count2 = 0;
-    uint32_t *stack;
-    mamba_status st;
-    mamba__heap plain;
-    mamba__heap *owner = hp;
-    if (!hp) { mamba__heap_plain(&plain); hp = &plain; }
-    memset(j, 0, sizeof *j);
-    if (max_depth <= 0) max_depth = 64;
-    if (max_depth > 4096) max_depth = 4096;
-    stack = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * (size_t)max_depth));
-    if (!stack) return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", what, 0, 0, 0);
-    st = mamba__json_pass(s, n, NULL, 0, &count, stack, max_depth, e, what);
-    if (st == MAMBA_OK && max_tokens && count > max_tokens)
-        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d JSON tokens exceed the limit", what, 0, (long long)count, 0);
-    if (st == MAMBA_OK) {
-        j->tok = MAMBA__CAST(mamba__jtok *, mamba__halloc(hp, sizeof(mamba__jtok) * (size_t)count));
-        if (!j->tok) st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for JSON tokens", what, 0, 0, 0);
-        else st = mamba__json_pass(s, n, j->tok, count, &count2, stack, max_depth, e, what);
-    }
-    mamba__hfree(hp, stack);
-    if (st != MAMBA_OK) { if (j->tok) mamba__hfree(hp, j->tok); memset(j, 0, sizeof *j); return st; }
-    j->js = s;
-    j->ntok = count2;
-    j->hp = owner;
+/* Maps a weights file read-only (or reads it where mmap is unavailable). */
+static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char *path, mamba_error *e) {
+    (void)hp;   /* only the read fallback allocates */
+#ifdef MAMBA__MMAP
+    struct stat st;
+    void *p;
+    int fd = open(path, O_RDONLY);
+    memset(b, 0, sizeof *b);
+    if (fd < 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return mamba__err(e, MAMBA_ERR_IO, "%s is not a regular file", path, 0, 0, 0); }
+    if (st.st_size == 0) { close(fd); b->kind = 0; return MAMBA_OK; } /* empty: caught as truncated */
+    if ((unsigned long long)st.st_size > (size_t)-1) { close(fd); return mamba__err(e, MAMBA_ERR_LIMIT, "%s does not fit in memory", path, 0, 0, 0); }
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return mamba__err(e, MAMBA_ERR_IO, "cannot mmap %s", path, 0, 0, 0);
+    b->data = (const unsigned char *)p;
+    b->size = (size_t)st.st_size;
+    b->kind = 2;
     return MAMBA_OK;
+#else
+    return mamba__read_file(hp, b, path, (size_t)-1 / 2, e);
+#endif
 }
+#endif /* MAMBA_NO_STDIO */
 
-static MAMBA__UNUSED mamba_status mamba__json_parse(mamba__json *j, const char *s, size_t n, int max_depth,
-                                                    size_t max_tokens, mamba_error *e, const char *what) {
-    return mamba__json_parse_h(NULL, j, s, n, max_depth, max_tokens, e, what);
-}
+/* ==== B. numbers: dtypes and conversions ================================= */
 
-static void mamba__json_free(mamba__json *j) {
-    mamba__heap plain;
-    mamba__heap_plain(&plain);
-    if (j->tok) mamba__hfree(j->hp ? j->hp : &plain, j->tok);
-    memset(j, 0, sizeof *j);
-}
-
-/* Does string token t equal the NUL-terminated key? (Escaped keys compare decoded.) */
-static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap);
-static int mamba__json_eq(const mamba__json *j, uint32_t t, const char *key) {
-    const mamba__jtok *k = &j->tok[t];
-    size_t n = strlen(key);
-    if (k->type != MAMBA__J_STR) return 0;
-    if (!k->escaped) return k->end - k->start == n && !memcmp(j->js + k->start, key, n);
-    {
-        char buf[256];
-        size_t m;
-        if (n >= sizeof buf) return 0;
-        m = mamba__json_str(j, t, buf, sizeof buf);
-        return m == n && !memcmp(buf, key, n);
-    }
-}
-
-/* Value token of `key` in object token `obj`, or 0 (the root is never a value). */
-static uint32_t mamba__json_get(const mamba__json *j, uint32_t obj, const char *key) {
-    uint32_t i, k;
-    if (!j->tok || obj >= j->ntok || j->tok[obj].type != MAMBA__J_OBJ) return 0;
-    for (i = obj + 1, k = 0; k < j->tok[obj].size; k++) {
-        if (mamba__json_eq(j, i, key)) return i + 1;
-        i = j->tok[i + 1].next;
-    }
-    return 0;
-}
-
-/* Decodes string token t (escapes, \uXXXX with surrogate pairs) into UTF-8.
-   Writes at most cap-1 bytes plus a NUL when cap > 0; returns the full decoded
-   length (so a call with cap 0 measures). Lone surrogates become U+FFFD. */
-static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap) {
-    const char *s = j->js + j->tok[t].start;
-    size_t n = j->tok[t].end - j->tok[t].start, i = 0, o = 0;
-#define MAMBA__PUT(ch) do { if (o + 1 < cap) out[o] = (char)(ch); o++; } while (0)
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (c != '\\') { MAMBA__PUT(c); i++; continue; }
-        c = (unsigned char)s[i + 1];
-        i += 2;
-        switch (c) {
-        case 'b': MAMBA__PUT('\b'); break;
-        case 'f': MAMBA__PUT('\f'); break;
-        case 'n': MAMBA__PUT('\n'); break;
-        case 'r': MAMBA__PUT('\r'); break;
-        case 't': MAMBA__PUT('\t'); break;
-        case 'u': {
-            uint32_t cp = (uint32_t)(mamba__hex(s[i]) << 12 | mamba__hex(s[i + 1]) << 8 |
-                                     mamba__hex(s[i + 2]) << 4 | mamba__hex(s[i + 3]));
-            i += 4;
-            if (cp >= 0xD800 && cp < 0xDC00) {
-                if (i + 5 < n + 0 && s[i] == '\\' && s[i + 1] == 'u') {
-                    uint32_t lo = (uint32_t)(mamba__hex(s[i + 2]) << 12 | mamba__hex(s[i + 3]) << 8 |
-                                             mamba__hex(s[i + 4]) << 4 | mamba__hex(s[i + 5]));
-                    if (lo >= 0xDC00 && lo < 0xE000) {
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                        i += 6;
-                    } else cp = 0xFFFD;
-                } else cp = 0xFFFD;
-            } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
-            if (cp < 0x80) MAMBA__PUT(cp);
-            else if (cp < 0x800) { MAMBA__PUT(0xC0 | cp >> 6); MAMBA__PUT(0x80 | (cp & 63)); }
-            else if (cp < 0x10000) { MAMBA__PUT(0xE0 | cp >> 12); MAMBA__PUT(0x80 | (cp >> 6 & 63)); MAMBA__PUT(0x80 | (cp & 63)); }
-            else { MAMBA__PUT(0xF0 | cp >> 18); MAMBA__PUT(0x80 | (cp >> 12 & 63)); MAMBA__PUT(0x80 | (cp >> 6 & 63)); MAMBA__PUT(0x80 | (cp & 63)); }
-            break;
-        }
-        default: MAMBA__PUT(c); break; /* \" \\ \/ */
-        }
-    }
-#undef MAMBA__PUT
-    if (cap) out[o < cap ? o : cap - 1] = 0;
-    return o;
-}
-
-/* Number token -> double, locale-independent. Exact for integers below 2^53
-   and for short decimals (Clinger's fast path); otherwise within a few ulp. */
-static int mamba__json_num(const mamba__json *j, uint32_t t, double *out) {
-    const mamba__jtok *k;
-    const char *s;
-    size_t n, i = 0;
-    int neg = 0, digits = 0;
-    long exp10 = 0, e2 = 0;
-    uint64_t mant = 0;
-    double v;
-    if (!t || t >= j->ntok) return 0;
-    k = &j->tok[t];
-    if (k->type != MAMBA__J_NUM) return 0;
-    s = j->js + k->start;
-    n = k->end - k->start;
-    if (s[0] == '-') { neg = 1; i++; }
-    if (n - i == 8 && s[i] == 'I') { *out = neg ? -HUGE_VAL : HUGE_VAL; return 1; }
-    if (n - i == 3 && s[i] == 'N') { *out = NAN; return 1; }
-    for (; i < n && mamba__is_digit((unsigned char)s[i]); i++) {
-        if (digits < 19) { mant = mant * 10 + (uint64_t)(s[i] - '0'); if (mant) digits++; }
-        else exp10++;
-    }
-    if (i < n && s[i] == '.') {
-        for (i++; i < n && mamba__is_digit((unsigned char)s[i]); i++)
-            if (digits < 19) { mant = mant * 10 + (uint64_t)(s[i] - '0'); if (mant) digits++; exp10--; }
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        int eneg = 0;
-        i++;
-        if (s[i] == '+' || s[i] == '-') eneg = s[i++] == '-';
-        for (; i < n && mamba__is_digit((unsigned char)s[i]); i++) if (e2 < 100000) e2 = e2 * 10 + (s[i] - '0');
-        exp10 += eneg ? -e2 : e2;
-    }
-    v = (double)mant;
-    if (mant == 0) v = 0;
-    else if (exp10 >= 0 && exp10 <= 22 && mant < (1ull << 53)) {
-        static const double p10[] = {1e0,1e1,1e2,1e3,1e4,1e5,1e6,1e7,1e8,1e9,1e10,1e11,1e12,1e13,1e14,1e15,1e16,1e17,1e18,1e19,1e20,1e21,1e22};
-        v *= p10[exp10];
-    } else if (exp10 < 0 && exp10 >= -22 && mant < (1ull << 53)) {
-        static const double p10[] = {1e0,1e1,1e2,1e3,1e4,1e5,1e6,1e7,1e8,1e9,1e10,1e11,1e12,1e13,1e14,1e15,1e16,1e17,1e18,1e19,1e20,1e21,1e22};
-        v /= p10[-exp10];
-    } else {
-        v = v * pow(10.0, (double)exp10);
-    }
-    *out = neg ? -v : v;
-    return 1;
-}
-
-/* Integer value of number token t, if it is an integer within [lo, hi]. */
-static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long long hi, long long *out) {
-    double v;
-    if (!mamba__json_num(j, t, &v) || !(v >= (double)lo && v <= (double)hi) || v != floor(v)) return 0;
-    *out = (long long)v;
-    return 1;
-}
-
-/* ---- c. numbers -------------------------------------------------------- */
+/* dtype facts, widening to f32, block dequantization. */
 
 static float mamba__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
@@ -1231,8 +1020,9 @@ static float mamba__load_elem(const void *data, int dtype, size_t i) {
     { uint16_t h; memcpy(&h, p + 2 * i, 2); return dtype == MAMBA_DTYPE_F16 ? mamba__f16_f32(h) : mamba__bf16_f32(h); }
 }
 
+/* ==== C. kernels ========================================================= */
 
-/* ---- c'. vector vocabulary ----------------------------------------------
+/* ---- C.1 vector vocabulary and threads -----------------------------------
    One small set of macros per ISA (ggml's GGML_F32_VEC idea); the kernels
    below are written once against it. Chosen at compile time from the
    compiler's target macros; MAMBA_NO_SIMD, MAMBA_NO_AVX512, MAMBA_NO_AVX2 and
@@ -1392,692 +1182,7 @@ static mamba__v mamba__vsoftplus(mamba__v x) {
 #define MAMBA__OMP_FOR
 #endif
 
-/* ---- a'. files ----------------------------------------------------------- */
-
-/* A byte range the model keeps alive: mmap'd, malloc'd, or borrowed. */
-typedef struct mamba__blob {
-    const unsigned char *data;
-    size_t size;
-    int kind;           /* 0 borrowed, 1 malloc, 2 mmap */
-} mamba__blob;
-
-static void mamba__blob_release(mamba__heap *hp, mamba__blob *b) {
-#ifdef MAMBA__MMAP
-    if (b->kind == 2 && b->data) munmap(MAMBA__UNCONST(b->data), b->size);
-#endif
-    if (b->kind == 1 && b->data) mamba__hfree(hp, MAMBA__UNCONST(b->data));
-    memset(b, 0, sizeof *b);
-}
-
-#ifndef MAMBA_NO_STDIO
-/* Joins dir and name with a '/', allocated; NULL on overflow or no memory. */
-static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name) {
-    size_t a = strlen(dir), b = strlen(name), n;
-    char *p;
-    if (!mamba__add(a, b, &n) || !mamba__add(n, 2, &n)) return NULL;
-    p = MAMBA__CAST(char *, mamba__halloc(hp, n));
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    if (a && dir[a - 1] != '/') p[a++] = '/';
-    memcpy(p + a, name, b + 1);
-    return p;
-}
-
-/* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
-static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t cap = 0, n = 0, input0 = hp->input;
-    memset(b, 0, sizeof *b);
-    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            unsigned char *nb;
-            hp->input = input0 + n;   /* the default cap grows with what was read */
-            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_header_bytes)", path, 0, (long long)limit, 0); }
-            nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
-            if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
-            if (buf) { memcpy(nb, buf, n); mamba__hfree(hp, buf); }
-            buf = nb;
-            cap = ncap;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    if (ferror(f)) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
-    fclose(f);
-    if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_header_bytes)", path, 0, (long long)limit, 0); }
-    buf[n] = 0;
-    b->data = buf;
-    b->size = n;
-    b->kind = 1;
-    return MAMBA_OK;
-}
-
-/* Maps a weights file read-only (or reads it where mmap is unavailable). */
-static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char *path, mamba_error *e) {
-    (void)hp;   /* only the read fallback allocates */
-#ifdef MAMBA__MMAP
-    struct stat st;
-    void *p;
-    int fd = open(path, O_RDONLY);
-    memset(b, 0, sizeof *b);
-    if (fd < 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return mamba__err(e, MAMBA_ERR_IO, "%s is not a regular file", path, 0, 0, 0); }
-    if (st.st_size == 0) { close(fd); b->kind = 0; return MAMBA_OK; } /* empty: caught as truncated */
-    if ((unsigned long long)st.st_size > (size_t)-1) { close(fd); return mamba__err(e, MAMBA_ERR_LIMIT, "%s does not fit in memory", path, 0, 0, 0); }
-    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED) return mamba__err(e, MAMBA_ERR_IO, "cannot mmap %s", path, 0, 0, 0);
-    b->data = (const unsigned char *)p;
-    b->size = (size_t)st.st_size;
-    b->kind = 2;
-    return MAMBA_OK;
-#else
-    return mamba__read_file(hp, b, path, (size_t)-1 / 2, e);
-#endif
-}
-#endif /* MAMBA_NO_STDIO */
-
-/* ---- b'. safetensors ----------------------------------------------------- */
-
-#define MAMBA__MAX_NDIM 8
-
-typedef struct mamba__tensor {
-    char *name;
-    int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
-    char dtype_name[16];
-    int ndim;
-    int64_t shape[MAMBA__MAX_NDIM];
-    const unsigned char *data;
-    size_t nbytes;
-    const char *file;           /* for messages */
-    int used;
-    int a_is_final;             /* GGUF ssm_a: stores A = -exp(A_log) already */
-} mamba__tensor;
-
-typedef struct mamba__tensors {
-    mamba__tensor *t;
-    size_t n, cap;
-    mamba__heap *hp;    /* the table and names come from here (set by the caller) */
-} mamba__tensors;
-
-static void mamba__tensors_free(mamba__tensors *ts) {
-    mamba__heap *hp = ts->hp;
-    size_t i;
-    for (i = 0; i < ts->n; i++) mamba__hfree(hp, ts->t[i].name);
-    if (ts->t) mamba__hfree(hp, ts->t);
-    memset(ts, 0, sizeof *ts);
-    ts->hp = hp;
-}
-
-static int mamba__dtype_parse(const char *s, size_t *esize) {
-    static const struct { const char *name; int dt; size_t sz; } tab[] = {
-        {"F32", MAMBA_DTYPE_F32, 4}, {"F16", MAMBA_DTYPE_F16, 2}, {"BF16", MAMBA_DTYPE_BF16, 2},
-        {"F64", 0, 8}, {"I64", 0, 8}, {"U64", 0, 8}, {"I32", 0, 4}, {"U32", 0, 4},
-        {"I16", 0, 2}, {"U16", 0, 2}, {"I8", 0, 1}, {"U8", 0, 1}, {"BOOL", 0, 1},
-        {"F8_E4M3", 0, 1}, {"F8_E5M2", 0, 1}};
-    size_t i;
-    for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
-        if (!strcmp(s, tab[i].name)) { *esize = tab[i].sz; return tab[i].dt; }
-    *esize = 0;
-    return -1;
-}
-
-typedef struct mamba__range { uint64_t b, e; const char *name; } mamba__range;
-static int mamba__range_cmp(const void *a, const void *b) {
-    const mamba__range *x = (const mamba__range *)a, *y = (const mamba__range *)b;
-    return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e < y->e ? -1 : x->e > y->e);
-}
-
-/* Parses one safetensors file held in `blob` and appends its tensors. */
-static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned char *data, size_t size,
-                                            const char *fname, const mamba_options *o, mamba_error *e) {
-    mamba__heap *hp = ts->hp;
-    uint64_t hlen = 0;
-    size_t max_header = MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER);
-    size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS);
-    const unsigned char *base;
-    size_t data_len, i, k, nt = 0;
-    mamba__json j;
-    mamba__range *ranges = NULL;
-    mamba_status st = MAMBA_OK;
-    int b;
-    if (size < 8) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: file too short for a safetensors header (%d bytes)", fname, 0, (long long)size, 0);
-    for (b = 7; b >= 0; b--) hlen = hlen << 8 | data[b];
-    if (hlen > size - 8)
-        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header length %d runs past the end of the file (truncated?)", fname, 0, (long long)(hlen > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)hlen), 0);
-    if (hlen > max_header)
-        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit (max_header_bytes)", fname, 0, (long long)hlen, 0);
-    st = mamba__json_parse_h(hp, &j, (const char *)data + 8, (size_t)hlen, o ? o->max_json_depth : 0, 0, e, fname);
-    if (st != MAMBA_OK) return st;
-    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header is not a JSON object", fname, 0, 0, 0); }
-    base = data + 8 + hlen;
-    data_len = size - 8 - (size_t)hlen;
-    if (j.tok[0].size > max_tensors || ts->n + j.tok[0].size > max_tensors) {
-        long long count = (long long)j.tok[0].size;
-        mamba__json_free(&j);
-        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit (max_tensors)", fname, 0, count, 0);
-    }
-    /* grow the table once for this file */
-    if (ts->n + j.tok[0].size > ts->cap) {
-        size_t ncap = ts->n + j.tok[0].size, bytes;
-        mamba__tensor *nt2;
-        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt2 = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, bytes)))) {
-            mamba__json_free(&j);
-            return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the tensor table", fname, 0, 0, 0);
-        }
-        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
-        ts->t = nt2;
-        ts->cap = ncap;
-    }
-    ranges = MAMBA__CAST(mamba__range *, mamba__halloc(hp, sizeof(mamba__range) * (j.tok[0].size + 1)));
-    if (!ranges) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); }
-    for (i = 1, k = 0; k < j.tok[0].size && st == MAMBA_OK; k++, i = j.tok[i + 1].next) {
-        uint32_t v = (uint32_t)i + 1, tdt, tsh, toff;
-        mamba__tensor *t;
-        char dts[16];
-        size_t esize, numel = 1, nbytes, namelen;
-        long long off0, off1;
-        if (mamba__json_eq(&j, (uint32_t)i, "__metadata__")) continue;
-        t = &ts->t[ts->n];
-        memset(t, 0, sizeof *t);
-        t->file = fname;
-        namelen = mamba__json_str(&j, (uint32_t)i, NULL, 0);
-        t->name = MAMBA__CAST(char *, mamba__halloc(hp, namelen + 1));
-        if (!t->name) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
-        mamba__json_str(&j, (uint32_t)i, t->name, namelen + 1);
-        ts->n++;
-        if (j.tok[v].type != MAMBA__J_OBJ) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: entry for tensor %s is not an object", fname, t->name, 0, 0); break; }
-        tdt = mamba__json_get(&j, v, "dtype");
-        tsh = mamba__json_get(&j, v, "shape");
-        toff = mamba__json_get(&j, v, "data_offsets");
-        if (!tdt || j.tok[tdt].type != MAMBA__J_STR || !tsh || j.tok[tsh].type != MAMBA__J_ARR || !toff || j.tok[toff].type != MAMBA__J_ARR || j.tok[toff].size != 2) {
-            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s lacks a valid dtype, shape or data_offsets", fname, t->name, 0, 0);
-            break;
-        }
-        if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
-        t->dtype = mamba__dtype_parse(dts, &esize);
-        if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
-        memcpy(t->dtype_name, dts, sizeof t->dtype_name - 1);
-        if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
-        t->ndim = (int)j.tok[tsh].size;
-        {
-            uint32_t d = tsh + 1;
-            int q;
-            for (q = 0; q < t->ndim; q++, d = j.tok[d].next) {
-                long long dim;
-                if (!mamba__json_int(&j, d, 0, (long long)1 << 40, &dim)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid dimension", fname, t->name, 0, 0); break; }
-                t->shape[q] = dim;
-                if (!mamba__mul(numel, (size_t)dim, &numel)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: shape byte size overflows", fname, t->name, 0, 0); break; }
-            }
-            if (st != MAMBA_OK) break;
-        }
-        if (!mamba__mul(numel, esize, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: shape byte size overflows", fname, t->name, 0, 0); break; }
-        if (!mamba__json_int(&j, toff + 1, 0, LLONG_MAX, &off0) || !mamba__json_int(&j, j.tok[toff + 1].next, 0, LLONG_MAX, &off1)) {
-            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s has invalid data_offsets", fname, t->name, 0, 0);
-            break;
-        }
-        if (off0 > off1 || (unsigned long long)off1 > data_len) {
-            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data_offsets end %d is outside the file's data (truncated?)", fname, t->name, off1, 0);
-            break;
-        }
-        if ((unsigned long long)(off1 - off0) != nbytes) {
-            st = mamba__err(e, MAMBA_ERR_SHAPE, "%s: tensor %s: data_offsets span %d bytes, shape and dtype need %d", fname, t->name, off1 - off0, (long long)nbytes);
-            break;
-        }
-        t->data = base + off0;
-        t->nbytes = nbytes;
-        ranges[nt].b = (uint64_t)off0;
-        ranges[nt].e = (uint64_t)off1;
-        ranges[nt].name = t->name;
-        nt++;
-    }
-    if (st == MAMBA_OK && nt > 1) {
-        qsort(ranges, nt, sizeof *ranges, mamba__range_cmp);
-        for (k = 1; k < nt; k++)
-            if (ranges[k].b < ranges[k - 1].e && ranges[k].e > ranges[k].b) {
-                st = mamba__err(e, MAMBA_ERR_FORMAT, "data of tensors %s and %s overlap", ranges[k - 1].name, ranges[k].name, 0, 0);
-                break;
-            }
-    }
-    mamba__hfree(hp, ranges);
-    mamba__json_free(&j);
-    return st;
-}
-
-/* Finds a tensor by name; also under a "model." prefix (Mamba-Codestral files). */
-
-/* ---- b''. GGUF (llama.cpp) ------------------------------------------------
-   Version 2 and 3: header, metadata (every value type, arrays included),
-   tensor infos, alignment (general.alignment, default 32). Tensors are renamed
-   to the Hugging Face names and shapes (ggml's ne[] reversed) so that one
-   binder serves both formats; ssm_a holds A = -exp(A_log) already. Every
-   length is checked against the bytes that remain before it is used. */
-
-typedef struct mamba__gguf_kv {
-    const char *key; size_t key_len;
-    uint32_t type;
-    const unsigned char *val;       /* the value's bytes (arrays: from their type+count) */
-    const unsigned char *val_end;   /* just past the value */
-    uint32_t arr_type; uint64_t arr_n;
-} mamba__gguf_kv;
-
-typedef struct mamba__gguf {
-    mamba__gguf_kv *kv;
-    size_t n_kv;
-} mamba__gguf;
-
-typedef struct mamba__rd { const unsigned char *p, *end; } mamba__rd;
-
-static int mamba__rd_u32(mamba__rd *r, uint32_t *v) {
-    if (r->end - r->p < 4) return 0;
-    *v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
-    r->p += 4;
-    return 1;
-}
-static int mamba__rd_u64(mamba__rd *r, uint64_t *v) {
-    uint32_t lo, hi;
-    if (!mamba__rd_u32(r, &lo) || !mamba__rd_u32(r, &hi)) return 0;
-    *v = (uint64_t)hi << 32 | lo;
-    return 1;
-}
-static int mamba__rd_str(mamba__rd *r, const char **s, size_t *n) {
-    uint64_t len;
-    if (!mamba__rd_u64(r, &len) || len > (uint64_t)(r->end - r->p)) return 0;
-    *s = (const char *)r->p;
-    *n = (size_t)len;
-    r->p += len;
-    return 1;
-}
-static size_t mamba__gguf_scalar_size(uint32_t t) {
-    static const unsigned char sz[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
-    return t < 13 ? sz[t] : 0;
-}
-/* Skips one value of type t (arrays of strings are walked). Returns 1, or 0
-   for a malformed value, -1 for a string over max_str bytes, -2 for an array
-   over max_arr elements. */
-static int mamba__gguf_skip(mamba__rd *r, uint32_t t, int depth, size_t max_str, size_t max_arr) {
-    size_t sz = mamba__gguf_scalar_size(t);
-    if (t == 8) {
-        const char *s;
-        size_t n;
-        if (!mamba__rd_str(r, &s, &n)) return 0;
-        return n > max_str ? -1 : 1;
-    }
-    if (t == 9) {
-        uint32_t et;
-        uint64_t n, i;
-        if (depth > 2 || !mamba__rd_u32(r, &et) || !mamba__rd_u64(r, &n)) return 0;
-        if (et == 8 || et == 9) {
-            if (n > (uint64_t)(r->end - r->p) / 8) return 0;   /* each element takes >= 8 bytes */
-            if (n > max_arr) return -2;
-            for (i = 0; i < n; i++) {
-                int k = mamba__gguf_skip(r, et, depth + 1, max_str, max_arr);
-                if (k != 1) return k;
-            }
-            return 1;
-        }
-        sz = mamba__gguf_scalar_size(et);
-        if (!sz || n > (uint64_t)(r->end - r->p) / sz) return 0;
-        if (n > max_arr) return -2;
-        r->p += sz * n;
-        return 1;
-    }
-    if (!sz || (size_t)(r->end - r->p) < sz) return 0;
-    r->p += sz;
-    return 1;
-}
-
-static const mamba__gguf_kv *mamba__gguf_find(const mamba__gguf *g, const char *key) {
-    size_t i, n = strlen(key);
-    for (i = 0; i < g->n_kv; i++)
-        if (g->kv[i].key_len == n && !memcmp(g->kv[i].key, key, n)) return &g->kv[i];
-    return NULL;
-}
-/* An integer of any integer type (or bool); 0 if absent or not an integer. */
-static int mamba__gguf_int(const mamba__gguf *g, const char *key, long long *out) {
-    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
-    const unsigned char *v;
-    uint64_t u = 0;
-    size_t sz, i;
-    if (!kv || kv->type > 12 || kv->type == 6 || kv->type == 8 || kv->type == 9 || kv->type == 12) return 0;
-    v = kv->val;
-    sz = mamba__gguf_scalar_size(kv->type);
-    for (i = 0; i < sz; i++) u |= (uint64_t)v[i] << (8 * i);
-    switch (kv->type) {
-    case 1: *out = (signed char)u; break;
-    case 3: *out = (int16_t)u; break;
-    case 5: *out = (int32_t)u; break;
-    case 11: *out = (long long)u; break;
-    case 10: if (u > (uint64_t)LLONG_MAX) return 0; *out = (long long)u; break;
-    default: *out = (long long)u; break;
-    }
-    return 1;
-}
-static int mamba__gguf_float(const mamba__gguf *g, const char *key, double *out) {
-    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
-    long long iv;
-    if (kv && kv->type == 6) { float f; memcpy(&f, kv->val, 4); *out = f; return 1; }
-    if (kv && kv->type == 12) { double d; memcpy(&d, kv->val, 8); *out = d; return 1; }
-    if (mamba__gguf_int(g, key, &iv)) { *out = (double)iv; return 1; }
-    return 0;
-}
-/* Does string metadata `key` equal `want`? (Its length was checked on reading.) */
-static int mamba__gguf_streq(const mamba__gguf *g, const char *key, const char *want) {
-    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
-    uint64_t len = 0;
-    int i;
-    if (!kv || kv->type != 8) return 0;
-    for (i = 7; i >= 0; i--) len = len << 8 | kv->val[i];
-    return len == strlen(want) && !memcmp(kv->val + 8, want, (size_t)len);
-}
-
-/* ggml tensor names -> Hugging Face names (per layer: blk.N.X -> backbone.layers.N.mixer.Y) */
-static int mamba__gguf_hf_name(const char *gname, size_t glen, int mamba2, char *out, size_t cap, int *is_a) {
-    static const char *const top[][2] = {
-        {"token_embd.weight", "backbone.embeddings.weight"}, {"output_norm.weight", "backbone.norm_f.weight"},
-        {"output.weight", "lm_head.weight"}};
-    static const char *const layer[][2] = {
-        {"attn_norm.weight", "norm.weight"}, {"ssm_in.weight", "mixer.in_proj.weight"},
-        {"ssm_in.bias", "mixer.in_proj.bias"}, {"ssm_conv1d.weight", "mixer.conv1d.weight"},
-        {"ssm_conv1d.bias", "mixer.conv1d.bias"}, {"ssm_x.weight", "mixer.x_proj.weight"},
-        {"ssm_dt.weight", "mixer.dt_proj.weight"}, {"ssm_a", "mixer.A_log"}, {"ssm_d", "mixer.D"},
-        {"ssm_norm.weight", "mixer.norm.weight"}, {"ssm_out.weight", "mixer.out_proj.weight"},
-        {"ssm_out.bias", "mixer.out_proj.bias"}};
-    size_t i, k;
-    *is_a = 0;
-    for (i = 0; i < 3; i++)
-        if (glen == strlen(top[i][0]) && !memcmp(gname, top[i][0], glen)) {
-            if (strlen(top[i][1]) + 1 > cap) return 0;
-            strcpy(out, top[i][1]);
-            return 1;
-        }
-    if (glen > 4 && !memcmp(gname, "blk.", 4)) {
-        size_t p = 4;
-        unsigned long lay = 0;
-        const char *suffix;
-        while (p < glen && gname[p] >= '0' && gname[p] <= '9' && p < 12) lay = lay * 10 + (unsigned long)(gname[p++] - '0');
-        if (p == 4 || p >= glen || gname[p] != '.') return 0;
-        p++;
-        if (glen - p == 11 && !memcmp(gname + p, "ssm_dt.bias", 11)) suffix = mamba2 ? "mixer.dt_bias" : "mixer.dt_proj.bias";
-        else {
-            suffix = NULL;
-            for (k = 0; k < sizeof layer / sizeof layer[0]; k++)
-                if (glen - p == strlen(layer[k][0]) && !memcmp(gname + p, layer[k][0], glen - p)) suffix = layer[k][1];
-        }
-        if (!suffix || cap < 40 + strlen(suffix)) return 0;
-        {
-            char num[16];
-            int n = 0, o;
-            do { num[n++] = (char)('0' + lay % 10); lay /= 10; } while (lay);
-            strcpy(out, "backbone.layers.");
-            o = (int)strlen(out);
-            while (n) out[o++] = num[--n];
-            out[o++] = '.';
-            out[o] = 0;
-            strcat(out, suffix);
-        }
-        *is_a = !strcmp(suffix, "mixer.A_log");
-        return 1;
-    }
-    return 0;   /* a tensor we do not use: keep it out of the table */
-}
-
-/* Parses a GGUF file in data[0..size): fills the tensor table (HF names) and
-   the metadata index g (pointing into data). */
-static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const unsigned char *data, size_t size,
-                                     const char *fname, const mamba_options *o, mamba_error *e) {
-    mamba__heap *hp = ts->hp;
-    mamba__rd r;
-    uint32_t magic, version;
-    uint64_t n_tensors, n_kv, i;
-    long long align = 32;
-    size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS), header_end, data_start, data_len, nt = 0, k;
-    size_t max_meta = MAMBA__OPT(o, max_metadata_bytes, MAMBA__DEF_META_BYTES), max_kv = MAMBA__OPT(o, max_metadata_kv, MAMBA__DEF_META_KV);
-    size_t max_str = MAMBA__OPT(o, max_string_bytes, MAMBA__DEF_STRING), max_arr = MAMBA__OPT(o, max_array_len, MAMBA__DEF_ARRAY_LEN);
-    const unsigned char *meta_start;
-    mamba__range *ranges = NULL;
-    mamba_status st = MAMBA_OK;
-    int mamba2;
-    memset(g, 0, sizeof *g);
-    r.p = data; r.end = data + size;
-#define MAMBA__GERR(status, msg) do { st = mamba__err(e, status, msg, fname, 0, 0, 0); goto fail; } while (0)
-    if (!mamba__rd_u32(&r, &magic) || magic != 0x46554747u) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: not a GGUF file (bad magic)");
-    if (!mamba__rd_u32(&r, &version) || !mamba__rd_u64(&r, &n_tensors) || !mamba__rd_u64(&r, &n_kv))
-        MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated GGUF header");
-    if (version != 2 && version != 3) MAMBA__GERR(MAMBA_ERR_UNSUPPORTED, "%s: GGUF version is not 2 or 3");
-    if (n_tensors > max_tensors) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: tensor count exceeds the limit (max_tensors)");
-    if (n_tensors > (uint64_t)(r.end - r.p) / 24) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: tensor count exceeds what the file holds (truncated?)");
-    if (n_kv > (uint64_t)(r.end - r.p) / 12) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata count exceeds the file");
-    if (n_kv > max_kv) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: metadata key count exceeds the limit (max_metadata_kv)");
-    g->kv = MAMBA__CAST(mamba__gguf_kv *, mamba__hcalloc(hp, sizeof(mamba__gguf_kv) * (size_t)(n_kv + 1)));
-    if (!g->kv) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
-    meta_start = r.p;
-    for (i = 0; i < n_kv; i++) {
-        mamba__gguf_kv *kv = &g->kv[i];
-        int sk;
-        if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type > 12)
-            MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed or truncated metadata");
-        if (kv->key_len > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata key is longer than the limit (max_string_bytes)");
-        kv->val = r.p;
-        if (kv->type == 9) {
-            mamba__rd a = r;
-            if (!mamba__rd_u32(&a, &kv->arr_type) || !mamba__rd_u64(&a, &kv->arr_n)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated metadata array");
-        }
-        sk = mamba__gguf_skip(&r, kv->type, 0, max_str, max_arr);
-        if (sk == -1) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata string is longer than the limit (max_string_bytes)");
-        if (sk == -2) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata array is longer than the limit (max_array_len)");
-        if (!sk) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata value runs past the end of the file (or an array length is absurd)");
-        kv->val_end = r.p;
-        g->n_kv++;
-        if ((size_t)(r.p - meta_start) > max_meta) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: metadata is larger than the limit (max_metadata_bytes)");
-    }
-    if (mamba__gguf_find(g, "general.alignment") && (!mamba__gguf_int(g, "general.alignment", &align) || align < 1 || align > 65536 || (align & (align - 1))))
-        MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: general.alignment is not a power of two");
-    mamba2 = mamba__gguf_streq(g, "general.architecture", "mamba2");
-    if (ts->n + n_tensors > ts->cap) {
-        mamba__tensor *nt2 = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, sizeof(mamba__tensor) * (size_t)(ts->n + n_tensors + 1)));
-        if (!nt2) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
-        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
-        ts->t = nt2;
-        ts->cap = ts->n + (size_t)n_tensors + 1;
-    }
-    ranges = MAMBA__CAST(mamba__range *, mamba__halloc(hp, sizeof(mamba__range) * (size_t)(n_tensors + 1)));
-    if (!ranges) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
-    {   /* tensor infos first; their data offsets are checked once the data start is known */
-        const unsigned char *info = r.p;
-        mamba__rd pass = r;
-        for (i = 0; i < n_tensors; i++) {
-            const char *nm; size_t nl; uint32_t nd, ty; uint64_t off, ne;
-            int q;
-            if (!mamba__rd_str(&pass, &nm, &nl) || !mamba__rd_u32(&pass, &nd) || nd > MAMBA__MAX_NDIM) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed tensor info");
-            if (nl > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a tensor name is longer than the limit (max_string_bytes)");
-            for (q = 0; q < (int)nd; q++) if (!mamba__rd_u64(&pass, &ne)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
-            if (!mamba__rd_u32(&pass, &ty) || !mamba__rd_u64(&pass, &off)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
-        }
-        header_end = (size_t)(pass.p - data);
-        data_start = (header_end + (size_t)align - 1) / (size_t)align * (size_t)align;
-        if (data_start > size) {   /* fine for a file with no tensors (a tokenizer alone) */
-            if (n_tensors) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: no tensor data (truncated?)");
-            data_start = size;
-        }
-        data_len = size - data_start;
-        r.p = info;
-    }
-    for (i = 0; i < n_tensors; i++) {
-        const char *nm; size_t nl, numel = 1, nbytes, esz;
-        uint32_t nd, ty;
-        uint64_t ne[MAMBA__MAX_NDIM], off;
-        char hf[160];
-        int q, is_a, dt;
-        mamba__tensor *t;
-        mamba__rd_str(&r, &nm, &nl);
-        mamba__rd_u32(&r, &nd);
-        for (q = 0; q < (int)nd; q++) mamba__rd_u64(&r, &ne[q]);
-        mamba__rd_u32(&r, &ty);
-        mamba__rd_u64(&r, &off);
-        dt = ty == 0 ? MAMBA_DTYPE_F32 : ty == 1 ? MAMBA_DTYPE_F16 : ty == 30 ? MAMBA_DTYPE_BF16 :
-             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : ty == 12 ? MAMBA_DTYPE_Q4_K :
-             ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
-        for (q = 0; q < (int)nd; q++) {
-            if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
-                { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
-        }
-        if (dt == 0) {   /* a type we cannot compute with: fine unless the model needs it */
-            nbytes = 0;
-        } else if (mamba__is_quant(dt)) {
-            if (nd == 0 || ne[0] % (uint64_t)mamba__block_elems(dt)) {
-                st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a %s tensor's rows are not a multiple of %d", fname, mamba__dtype_name(dt),
-                                mamba__block_elems(dt), 0);
-                goto fail;
-            }
-            nbytes = numel / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt);
-        } else {
-            esz = mamba__dtype_size(dt);
-            if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
-        }
-        if (off % (uint64_t)align || off > data_len || nbytes > data_len - off) {
-            char nmb[96];
-            size_t c = nl < sizeof nmb - 1 ? nl : sizeof nmb - 1;
-            memcpy(nmb, nm, c); nmb[c] = 0;
-            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data offset is misaligned or outside the file (truncated?)", fname, nmb, 0, 0);
-            goto fail;
-        }
-        ranges[nt].b = off; ranges[nt].e = off + nbytes; ranges[nt].name = "a GGUF tensor"; nt++;
-        if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
-        t = &ts->t[ts->n];
-        memset(t, 0, sizeof *t);
-        t->name = MAMBA__CAST(char *, mamba__halloc(hp, strlen(hf) + 1));
-        if (!t->name) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
-        strcpy(t->name, hf);
-        ts->n++;
-        t->file = fname;
-        t->dtype = dt;
-        if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
-        else {   /* "ggml type N" */
-            char *d = t->dtype_name, num[12];
-            int nn = 0, o = 10;
-            uint32_t u = ty;
-            strcpy(d, "ggml type ");
-            do { num[nn++] = (char)('0' + u % 10); u /= 10; } while (u && nn < 4);
-            while (nn) d[o++] = num[--nn];
-            d[o] = 0;
-        }
-        t->ndim = (int)nd;
-        for (q = 0; q < (int)nd; q++) t->shape[q] = (int64_t)ne[nd - 1 - q];   /* ne[0] is PyTorch's last dim */
-        t->data = data + data_start + off;
-        t->nbytes = nbytes;
-        t->a_is_final = is_a;
-    }
-    if (nt > 1) {
-        qsort(ranges, nt, sizeof *ranges, mamba__range_cmp);
-        for (k = 1; k < nt; k++)
-            if (ranges[k].b < ranges[k - 1].e && ranges[k].e > ranges[k].b) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: the data of two tensors overlap");
-    }
-    mamba__hfree(hp, ranges);
-    return MAMBA_OK;
-fail:
-#undef MAMBA__GERR
-    if (ranges) mamba__hfree(hp, ranges);
-    if (g->kv) mamba__hfree(hp, g->kv);
-    memset(g, 0, sizeof *g);
-    return st;
-}
-
-/* The model config from GGUF metadata ({arch}.* keys as llama.cpp writes them). */
-static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, const mamba__tensors *ts, mamba_error *e) {
-    char key[96];
-    const char *arch;
-    long long v;
-    double eps;
-    const mamba__tensor *emb = NULL;
-    size_t i;
-    memset(c, 0, sizeof *c);
-    if (mamba__gguf_streq(g, "general.architecture", "mamba")) { arch = "mamba"; c->arch = MAMBA_ARCH_MAMBA1; }
-    else if (mamba__gguf_streq(g, "general.architecture", "mamba2")) { arch = "mamba2"; c->arch = MAMBA_ARCH_MAMBA2; }
-    else return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF: general.architecture is not mamba or mamba2", 0, 0, 0, 0);
-#define MAMBA__GKEY(suffix) (strcpy(key, arch), strcat(key, suffix), key)
-#define MAMBA__GINT(suffix, lo, hi, dst) do { \
-        if (!mamba__gguf_int(g, MAMBA__GKEY(suffix), &v) || v < (lo) || v > (hi)) \
-            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: %s is missing or out of range", key, 0, 0, 0); \
-        dst = (int)v; } while (0)
-    MAMBA__GINT(".embedding_length", 1, MAMBA_MAX_DIM, c->d_model);
-    MAMBA__GINT(".block_count", 1, 4096, c->n_layer);
-    MAMBA__GINT(".ssm.conv_kernel", 1, 64, c->d_conv);
-    MAMBA__GINT(".ssm.inner_size", 1, MAMBA_MAX_DIM, c->d_inner);
-    MAMBA__GINT(".ssm.state_size", 1, 4096, c->d_state);
-    MAMBA__GINT(".ssm.time_step_rank", 1, MAMBA_MAX_DIM, c->dt_rank);
-    c->norm_eps = 1e-5f;
-    if (mamba__gguf_float(g, MAMBA__GKEY(".attention.layer_norm_rms_epsilon"), &eps)) {
-        if (!(eps > 0 && eps < 1)) return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: layer_norm_rms_epsilon out of range", 0, 0, 0, 0);
-        c->norm_eps = (float)eps;
-    }
-    c->mixer_rms_eps = 1e-6f;   /* HF's default; llama.cpp uses the block eps here (a 0.3-tolerance difference) */
-    c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
-    if (c->arch == MAMBA_ARCH_MAMBA1) {
-        const mamba__gguf_kv *kv = mamba__gguf_find(g, "mamba.ssm.dt_b_c_rms");
-        if (kv && kv->type == 7 && kv->val[0]) c->arch = MAMBA_ARCH_FALCON_MAMBA;
-        c->conv_dim = c->d_inner;
-        c->d_in_proj = 2 * c->d_inner;
-        c->n_groups = 1;
-    } else {
-        c->n_heads = c->dt_rank;   /* llama.cpp stores the head count under time_step_rank */
-        c->dt_rank = 0;
-        c->n_groups = 1;
-        if (mamba__gguf_find(g, "mamba2.ssm.group_count")) MAMBA__GINT(".ssm.group_count", 1, MAMBA_MAX_DIM, c->n_groups);
-        if (c->d_inner % c->n_heads || c->n_heads % c->n_groups)
-            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: inner size, head count and group count do not divide", 0, 0, 0, 0);
-        c->head_dim = c->d_inner / c->n_heads;
-        if ((long long)c->d_inner * 2 + 2LL * c->n_groups * c->d_state + c->n_heads > MAMBA_MAX_DIM)
-            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: dimensions are too large", 0, 0, 0, 0);
-        c->conv_dim = c->d_inner + 2 * c->n_groups * c->d_state;
-        c->d_in_proj = c->conv_dim + c->d_inner + c->n_heads;
-    }
-#undef MAMBA__GINT
-#undef MAMBA__GKEY
-    for (i = 0; i < ts->n; i++) if (!strcmp(ts->t[i].name, "backbone.embeddings.weight")) emb = &ts->t[i];
-    if (!emb || emb->ndim != 2 || emb->shape[0] < 1 || emb->shape[0] > (1 << 24))
-        return mamba__err(e, MAMBA_ERR_MISSING, "GGUF: token_embd.weight is missing or malformed", 0, 0, 0, 0);
-    c->vocab_size = c->n_embd_rows = (int)emb->shape[0];
-    c->bos_token_id = mamba__gguf_int(g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
-    c->eos_token_id = mamba__gguf_int(g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
-    c->pad_token_id = mamba__gguf_int(g, "tokenizer.ggml.padding_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
-    c->tied_embeddings = 1;   /* the converter omits output.weight when it equals token_embd */
-    return MAMBA_OK;
-}
-
-static mamba__tensor *mamba__tensor_find(mamba__tensors *ts, const char *name) {
-    size_t i;
-    for (i = 0; i < ts->n; i++)
-        if (!strcmp(ts->t[i].name, name)) return &ts->t[i];
-    for (i = 0; i < ts->n; i++)
-        if (!strncmp(ts->t[i].name, "model.", 6) && !strcmp(ts->t[i].name + 6, name)) return &ts->t[i];
-    return NULL;
-}
-
-/* Rejects a table in which one name appears twice (also across shards). */
-static int mamba__name_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error *e) {
-    mamba__heap *hp = ts->hp;
-    const char **names;
-    size_t i;
-    mamba_status st = MAMBA_OK;
-    if (ts->n < 2) return MAMBA_OK;
-    names = MAMBA__CAST(const char **, mamba__halloc(hp, sizeof(char *) * ts->n));
-    if (!names) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    for (i = 0; i < ts->n; i++) names[i] = ts->t[i].name;
-    qsort(names, ts->n, sizeof *names, mamba__name_cmp);
-    for (i = 1; i < ts->n; i++)
-        if (!strcmp(names[i], names[i - 1])) { st = mamba__err(e, MAMBA_ERR_FORMAT, "tensor %s appears twice", names[i], 0, 0, 0); break; }
-    mamba__hfree(hp, names);
-    return st;
-}
-
-/* ---- d. kernels ---------------------------------------------------------
+/* ---- C.2 weights: a matrix in its stored dtype -----------------------------
    Scalar reference kernels. Narrow signatures so that a vector version can
    replace each one; the scalar version stays as the oracle. Dimension legend:
    T tokens in a chunk, D d_model, E d_inner, N d_state, K d_conv, R dt_rank. */
@@ -2087,6 +1192,13 @@ typedef struct mamba__mat {      /* a row-major [rows][cols] weight, any dtype *
     int dtype;
     int rows, cols;
 } mamba__mat;
+
+#ifdef MAMBA__SIMD
+#define MAMBA__NV(n) ((n) / MAMBA__EPR * MAMBA__EPR)
+
+#endif
+
+/* ---- C.3 dot: row . x in f32 -------------------------------------------- */
 
 /* Dot product of an f32 weight row with x. The scalar reference uses four
    partial sums; the vector version one vector accumulator, then a fixed
@@ -2103,6 +1215,34 @@ MAMBA__UNUSED static float mamba__dot_f32_ref(const float *w, const float *x, in
     for (; i < n; i++) s0 += w[i] * x[i];
     return (s0 + s1) + (s2 + s3);
 }
+
+#ifdef MAMBA__SIMD
+/* The canonical row dot in vector builds (see mamba__dot_f32_ref). */
+#define MAMBA__DEFINE_DOT(name, T, LOAD, TOF)                                    \
+    static float name(const T *w, const float *x, int n) {                      \
+        mamba__v acc = MAMBA__VSET1(0.0f);                                      \
+        int i, nv = MAMBA__NV(n);                                               \
+        float tail = 0;                                                         \
+        for (i = 0; i < nv; i += MAMBA__EPR) acc = MAMBA__VFMA(LOAD(w + i), MAMBA__VLOAD(x + i), acc); \
+        for (; i < n; i++) tail += TOF(w[i]) * x[i];                            \
+        return MAMBA__VREDUCE(acc) + tail;                                      \
+    }
+#define MAMBA__ID(v) (v)
+MAMBA__DEFINE_DOT(mamba__dot_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_DOT(mamba__dot_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_DOT(mamba__dot_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+
+#endif
+
+static inline float mamba__dot_f32(const float *w, const float *x, int n) {
+#ifdef MAMBA__SIMD
+    return mamba__dot_f32_v(w, x, n);
+#else
+    return mamba__dot_f32_ref(w, x, n);
+#endif
+}
+
+/* ---- C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights ---------- */
 
 /* Widens row r of W into f32 (exact for every supported dtype). */
 static void mamba__row_f32(const mamba__mat *W, int r, float *out) {
@@ -2149,7 +1289,177 @@ MAMBA__UNUSED static void mamba__matmul_ref(float *Y, int ldy, const mamba__mat 
     }
 }
 
-/* ---- quantized dot products -----------------------------------------------
+#ifdef MAMBA__SIMD
+/* Four rows against one x: the same per-row arithmetic as the dot above,
+   four independent chains so that one core keeps several loads in flight. */
+#define MAMBA__DEFINE_DOT4(name, T, LOAD, TOF)                                  \
+    static void name(const T *w, size_t ld, const float *x, int n, float *out) { \
+        mamba__v a0 = MAMBA__VSET1(0.0f), a1 = a0, a2 = a0, a3 = a0, xv;        \
+        int i, nv = MAMBA__NV(n), r;                                            \
+        for (i = 0; i < nv; i += MAMBA__EPR) {                                  \
+            xv = MAMBA__VLOAD(x + i);                                           \
+            a0 = MAMBA__VFMA(LOAD(w + i), xv, a0);                              \
+            a1 = MAMBA__VFMA(LOAD(w + ld + i), xv, a1);                         \
+            a2 = MAMBA__VFMA(LOAD(w + 2 * ld + i), xv, a2);                     \
+            a3 = MAMBA__VFMA(LOAD(w + 3 * ld + i), xv, a3);                     \
+        }                                                                       \
+        out[0] = MAMBA__VREDUCE(a0); out[1] = MAMBA__VREDUCE(a1);               \
+        out[2] = MAMBA__VREDUCE(a2); out[3] = MAMBA__VREDUCE(a3);               \
+        for (r = 0; r < 4; r++) {                                               \
+            float tail = 0;                                                     \
+            for (i = nv; i < n; i++) tail += TOF(w[r * ld + i]) * x[i];         \
+            out[r] += tail;                                                     \
+        }                                                                       \
+    }
+MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+
+static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
+    int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
+    size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (r = 0; r < r4; r += 4) {
+        if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else if (W->dtype == MAMBA_DTYPE_F16) mamba__dot4_f16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else mamba__dot4_bf16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+    }
+    for (r = r4; r < rows; r++) {
+        if (W->dtype == MAMBA_DTYPE_F32) y[r] = mamba__dot_f32_v((const float *)W->data + (size_t)r * ld, x, cols);
+        else if (W->dtype == MAMBA_DTYPE_F16) y[r] = mamba__dot_f16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+        else y[r] = mamba__dot_bf16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+    }
+    if (bias) for (r = 0; r < rows; r++) y[r] += bias[r];
+}
+
+/* Y = X W^T for T tokens: tiles of 4 rows x 4 tokens, 16 accumulators, each
+   (row, token) dot in the canonical order. F16/BF16 weights are widened in
+   registers as they are loaded (exactly), so no buffer is needed. */
+#define MAMBA__DEFINE_TILE(name, T, LOAD, TOF)                                           \
+    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx,  \
+                     int n, int t0, int nt, int r0, int nr) {                             \
+        mamba__v acc[4][4];                                                               \
+        int i, r, t, nv = MAMBA__NV(n);                                                   \
+        for (r = 0; r < 4; r++) for (t = 0; t < 4; t++) acc[r][t] = MAMBA__VSET1(0.0f);   \
+        if (nr == 4 && nt == 4) {                                                         \
+            const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
+            for (i = 0; i < nv; i += MAMBA__EPR) {                                        \
+                mamba__v xv0 = MAMBA__VLOAD(x0 + i), xv1 = MAMBA__VLOAD(x1 + i);          \
+                mamba__v xv2 = MAMBA__VLOAD(x2 + i), xv3 = MAMBA__VLOAD(x3 + i);          \
+                for (r = 0; r < 4; r++) {                                                 \
+                    mamba__v wv = LOAD(w + r * ldw + i);                                  \
+                    acc[r][0] = MAMBA__VFMA(wv, xv0, acc[r][0]);                          \
+                    acc[r][1] = MAMBA__VFMA(wv, xv1, acc[r][1]);                          \
+                    acc[r][2] = MAMBA__VFMA(wv, xv2, acc[r][2]);                          \
+                    acc[r][3] = MAMBA__VFMA(wv, xv3, acc[r][3]);                          \
+                }                                                                         \
+            }                                                                             \
+        } else {                                                                          \
+            for (i = 0; i < nv; i += MAMBA__EPR)                                          \
+                for (r = 0; r < nr; r++) {                                                \
+                    mamba__v wv = LOAD(w + r * ldw + i);                                  \
+                    for (t = 0; t < nt; t++)                                              \
+                        acc[r][t] = MAMBA__VFMA(wv, MAMBA__VLOAD(X + (size_t)(t0 + t) * ldx + i), acc[r][t]); \
+                }                                                                         \
+        }                                                                                 \
+        for (r = 0; r < nr; r++)                                                          \
+            for (t = 0; t < nt; t++) {                                                    \
+                const float *x = X + (size_t)(t0 + t) * ldx;                              \
+                float tail = 0, v = MAMBA__VREDUCE(acc[r][t]);                            \
+                for (i = nv; i < n; i++) tail += TOF(w[r * ldw + i]) * x[i];              \
+                Y[(size_t)(t0 + t) * ldy + r0 + r] = v + tail;                            \
+            }                                                                             \
+    }
+MAMBA__DEFINE_TILE(mamba__tile_f32, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_TILE(mamba__tile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+
+/* ==== register tiles for the F32/F16/BF16 sequence path (issue 21) ========
+   The tiles above keep acc[4][4] in an array that gcc -O2 leaves in memory
+   (a load and a store around every FMA). These hold every accumulator in a
+   named variable: 4 rows x 4 tokens (16 accumulators + 4 weight vectors + 1
+   activation: 21 of the 32 registers of AVX-512 or NEON) or, with the 16
+   ymm registers of AVX2, 3 rows x 4 tokens (12 + 3 + 1 = 16). Each (row,
+   token) dot is accumulated in the canonical order (mamba__dot_f32_v: one
+   vector chain, the fixed horizontal sum, the scalar tail), so the bits are
+   those of the matrix-vector path. Only full tiles; the edges go through the
+   tiles above. */
+#if MAMBA__EPR == 8
+#define MAMBA__RT 3   /* AVX2: 16 vector registers */
+#else
+#define MAMBA__RT 4
+#endif
+#define MAMBA__RT_FIN(TOF, r, t, a) do {                                                          \
+        float tail_ = 0, v_ = MAMBA__VREDUCE(a);                                             \
+        for (i = nv; i < n; i++) tail_ += TOF(w##r[i]) * x##t[i];                            \
+        Y[(size_t)(t0 + (t)) * ldy + r0 + (r)] = v_ + tail_;                                  \
+    } while (0)
+#define MAMBA__RT_STEP(t) do {                                                               \
+        mamba__v xv = MAMBA__VLOAD(x##t + i);                                                \
+        a0##t = MAMBA__VFMA(v0, xv, a0##t); a1##t = MAMBA__VFMA(v1, xv, a1##t);              \
+        a2##t = MAMBA__VFMA(v2, xv, a2##t); MAMBA__RT_ROW3(a3##t = MAMBA__VFMA(v3, xv, a3##t)); \
+    } while (0)
+#if MAMBA__RT == 4
+#define MAMBA__RT_ROW3(s) s
+#else
+#define MAMBA__RT_ROW3(s) (void)0
+#endif
+#define MAMBA__DEFINE_RTILE(name, T, LOAD, TOF)                                              \
+    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx, int n, int t0, int r0) { \
+        const T *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = MAMBA__RT == 4 ? w + 3 * ldw : w; \
+        const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
+        mamba__v a00 = MAMBA__VSET1(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00; \
+        mamba__v a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00; \
+        int i, nv = MAMBA__NV(n);                                                            \
+        for (i = 0; i < nv; i += MAMBA__EPR) {                                               \
+            mamba__v v0 = LOAD(w0 + i), v1 = LOAD(w1 + i), v2 = LOAD(w2 + i), v3;            \
+            MAMBA__RT_ROW3(v3 = LOAD(w3 + i));                                               \
+            (void)v3;                                                                        \
+            MAMBA__RT_STEP(0); MAMBA__RT_STEP(1); MAMBA__RT_STEP(2); MAMBA__RT_STEP(3);      \
+        }                                                                                    \
+        MAMBA__RT_FIN(TOF, 0, 0, a00); MAMBA__RT_FIN(TOF, 0, 1, a01); MAMBA__RT_FIN(TOF, 0, 2, a02); MAMBA__RT_FIN(TOF, 0, 3, a03); \
+        MAMBA__RT_FIN(TOF, 1, 0, a10); MAMBA__RT_FIN(TOF, 1, 1, a11); MAMBA__RT_FIN(TOF, 1, 2, a12); MAMBA__RT_FIN(TOF, 1, 3, a13); \
+        MAMBA__RT_FIN(TOF, 2, 0, a20); MAMBA__RT_FIN(TOF, 2, 1, a21); MAMBA__RT_FIN(TOF, 2, 2, a22); MAMBA__RT_FIN(TOF, 2, 3, a23); \
+        if (MAMBA__RT == 4) { MAMBA__RT_FIN(TOF, 3, 0, a30); MAMBA__RT_FIN(TOF, 3, 1, a31); MAMBA__RT_FIN(TOF, 3, 2, a32); MAMBA__RT_FIN(TOF, 3, 3, a33); } \
+        (void)a30; (void)a31; (void)a32; (void)a33;                                          \
+    }
+MAMBA__DEFINE_RTILE(mamba__rtile_f32, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_RTILE(mamba__rtile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_RTILE(mamba__rtile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+/* The hook of mamba__matmul_v: rows [r, r + MAMBA__RT) x tokens [t, t + 4) of a full tile */
+static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int t, int r) {
+    size_t ld = (size_t)W->cols;
+    if (W->dtype == MAMBA_DTYPE_F32) mamba__rtile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+    else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+    else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+}
+/* ==== end of the register tiles ============================================ */
+
+static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                            const float *X, int ldx, int T) {
+    int rows = W->rows, cols = W->cols, r;
+    size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (r = 0; r < rows; r += MAMBA__RT) {   /* issue 21: strips of MAMBA__RT rows, full tiles in registers */
+        int nr = rows - r < MAMBA__RT ? rows - r : MAMBA__RT, t, k;
+        for (t = 0; t < T; t += 4) {
+            int nt = T - t < 4 ? T - t : 4;
+            if (nr == MAMBA__RT && nt == 4) mamba__rtile(Y, ldy, W, X, ldx, t, r);
+            else if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+            else if (W->dtype == MAMBA_DTYPE_F16) mamba__tile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+            else mamba__tile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+        }
+        if (bias)
+            for (t = 0; t < T; t++)
+                for (k = 0; k < nr; k++) Y[(size_t)t * ldy + r + k] += bias[r + k];
+    }
+}
+
+#endif
+
+/* ---- C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K) ----------------
    As llama.cpp does: the activation vector is quantized once per matrix
    product into int8 blocks with an f32 scale (per 32 values for Q8_0/Q4_0,
    like Q8_0; per 256 for the K-quants, like Q8_K, with the sums of each 16),
@@ -2319,394 +1629,6 @@ MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const
     }
     return acc;
 }
-
-/* out = x / sqrt(mean(x^2) + eps) * w   (w may be NULL: weightless norm) */
-MAMBA__UNUSED static void mamba__rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps) {
-    float ss = 0, scale;
-    int i;
-    for (i = 0; i < n; i++) ss += x[i] * x[i];
-    scale = 1.0f / MAMBA_SQRTF(ss / (float)n + eps);
-    for (i = 0; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
-}
-
-static float mamba__silu(float x) { return x / (1.0f + MAMBA_EXPF(-x)); }
-/* PyTorch softplus with threshold 20 (beta 1). */
-static float mamba__softplus(float x) { return x > 20.0f ? x : MAMBA_LOG1PF(MAMBA_EXPF(x)); }
-
-MAMBA__UNUSED static void mamba__softplus_ref(float *x, int n) { int i; for (i = 0; i < n; i++) x[i] = mamba__softplus(x[i]); }
-/* y *= silu(z) */
-MAMBA__UNUSED static void mamba__mul_silu_ref(float *y, const float *z, int n) { int i; for (i = 0; i < n; i++) y[i] *= mamba__silu(z[i]); }
-
-/* Causal depthwise conv, one token, then SiLU, over C channels. Layouts are
-   tap-major so that every loop runs across channels: win (K-1, C) holds the
-   past raw inputs, oldest first; w (K, C); tap K-1 multiplies the newest input.
-   (PyTorch's conv1d.weight [C, 1, K] is transposed at load.) */
-static void mamba__conv_shift(float *win, const float *x, int C, int K) {
-    if (K > 1) {   /* drop the oldest input, store the raw new one */
-        memmove(win, win + C, sizeof(float) * (size_t)C * (size_t)(K - 2));
-        memcpy(win + (size_t)(K - 2) * (size_t)C, x, sizeof(float) * (size_t)C);
-    }
-}
-MAMBA__UNUSED static void mamba__conv_step_ref(float *xc, float *win, const float *x, const float *w,
-                                 const float *b, int C, int K) {
-    int c, k;
-    for (c = 0; c < C; c++) xc[c] = b ? b[c] : 0.0f;
-    for (k = 0; k < K - 1; k++) {
-        const float *wk = w + (size_t)k * (size_t)C, *sk = win + (size_t)k * (size_t)C;
-        for (c = 0; c < C; c++) xc[c] += wk[c] * sk[c];
-    }
-    {
-        const float *wk = w + (size_t)(K - 1) * (size_t)C;
-        for (c = 0; c < C; c++) xc[c] += wk[c] * x[c];
-    }
-    mamba__conv_shift(win, x, C, K);
-    for (c = 0; c < C; c++) xc[c] = mamba__silu(xc[c]);
-}
-
-/* Mamba-1 selective scan, one token, fused (dA, dB never materialised):
-   h = exp(dt*A) * h + dt*B*x;  y = (h.C + D*x) * silu(z).
-   h and A are state-major, (N, E), so the work runs across channels.
-   Channels [c0, c1) only, so that threads can share the work. */
-MAMBA__UNUSED static void mamba__scan_step_ref(float *y, float *h, const float *xc, const float *dt, const float *A,
-                                 const float *B, const float *C, const float *D, const float *z,
-                                 int E, int N, int c0, int c1) {
-    int c, n;
-    for (c = c0; c < c1; c++) y[c] = 0;
-    for (n = 0; n < N; n++) {
-        float *hn = h + (size_t)n * (size_t)E, bn = B[n], cn = C[n];
-        const float *An = A + (size_t)n * (size_t)E;
-        for (c = c0; c < c1; c++) {
-            hn[c] = MAMBA_EXPF(dt[c] * An[c]) * hn[c] + dt[c] * xc[c] * bn;
-            y[c] += hn[c] * cn;
-        }
-    }
-    for (c = c0; c < c1; c++) y[c] = (y[c] + D[c] * xc[c]) * mamba__silu(z[c]);
-}
-
-/* Mamba-2 (SSD) recurrence, one token, heads [h0, h1). Scalar decay per head,
-   B and C shared by the H/G heads of a group: S = exp(dt*A) * S + dt*x*B;
-   y = S.C + D*x. x: (H, P); B, C: (G, N); S: (H, P, N); dt: (H), already
-   softplus'd and clamped. */
-MAMBA__UNUSED static void mamba__ssd_step_ref(float *y, float *S, const float *x, const float *B, const float *C, const float *dt,
-                                const float *A, const float *D, int d_per_channel, int H, int P, int N, int G,
-                                int h0, int h1) {
-    int h, p, n, per_group = H / G;
-    for (h = h0; h < h1; h++) {
-        const float *Bg = B + (size_t)(h / per_group) * (size_t)N, *Cg = C + (size_t)(h / per_group) * (size_t)N;
-        float d = dt[h], dA = MAMBA_EXPF(d * A[h]);
-        for (p = 0; p < P; p++) {
-            size_t hp = (size_t)h * (size_t)P + (size_t)p;
-            float *s = S + hp * (size_t)N, xv = x[hp], dx = d * xv, acc = 0;
-            for (n = 0; n < N; n++) {
-                s[n] = dA * s[n] + dx * Bg[n];
-                acc += s[n] * Cg[n];
-            }
-            y[hp] = acc + (d_per_channel ? D[hp] : D[h]) * xv;
-        }
-    }
-}
-
-#ifdef MAMBA__SIMD
-/* ---- vector kernels: each has the _ref twin above as its oracle ---------- */
-
-#define MAMBA__NV(n) ((n) / MAMBA__EPR * MAMBA__EPR)
-
-/* The canonical row dot in vector builds (see mamba__dot_f32_ref). */
-#define MAMBA__DEFINE_DOT(name, T, LOAD, TOF)                                    \
-    static float name(const T *w, const float *x, int n) {                      \
-        mamba__v acc = MAMBA__VSET1(0.0f);                                      \
-        int i, nv = MAMBA__NV(n);                                               \
-        float tail = 0;                                                         \
-        for (i = 0; i < nv; i += MAMBA__EPR) acc = MAMBA__VFMA(LOAD(w + i), MAMBA__VLOAD(x + i), acc); \
-        for (; i < n; i++) tail += TOF(w[i]) * x[i];                            \
-        return MAMBA__VREDUCE(acc) + tail;                                      \
-    }
-#define MAMBA__ID(v) (v)
-MAMBA__DEFINE_DOT(mamba__dot_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
-MAMBA__DEFINE_DOT(mamba__dot_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
-MAMBA__DEFINE_DOT(mamba__dot_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
-
-/* Four rows against one x: the same per-row arithmetic as the dot above,
-   four independent chains so that one core keeps several loads in flight. */
-#define MAMBA__DEFINE_DOT4(name, T, LOAD, TOF)                                  \
-    static void name(const T *w, size_t ld, const float *x, int n, float *out) { \
-        mamba__v a0 = MAMBA__VSET1(0.0f), a1 = a0, a2 = a0, a3 = a0, xv;        \
-        int i, nv = MAMBA__NV(n), r;                                            \
-        for (i = 0; i < nv; i += MAMBA__EPR) {                                  \
-            xv = MAMBA__VLOAD(x + i);                                           \
-            a0 = MAMBA__VFMA(LOAD(w + i), xv, a0);                              \
-            a1 = MAMBA__VFMA(LOAD(w + ld + i), xv, a1);                         \
-            a2 = MAMBA__VFMA(LOAD(w + 2 * ld + i), xv, a2);                     \
-            a3 = MAMBA__VFMA(LOAD(w + 3 * ld + i), xv, a3);                     \
-        }                                                                       \
-        out[0] = MAMBA__VREDUCE(a0); out[1] = MAMBA__VREDUCE(a1);               \
-        out[2] = MAMBA__VREDUCE(a2); out[3] = MAMBA__VREDUCE(a3);               \
-        for (r = 0; r < 4; r++) {                                               \
-            float tail = 0;                                                     \
-            for (i = nv; i < n; i++) tail += TOF(w[r * ld + i]) * x[i];         \
-            out[r] += tail;                                                     \
-        }                                                                       \
-    }
-MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
-MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
-MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
-
-static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
-    int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
-    size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
-    (void)omp_work;
-    MAMBA__OMP_FOR
-    for (r = 0; r < r4; r += 4) {
-        if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
-        else if (W->dtype == MAMBA_DTYPE_F16) mamba__dot4_f16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
-        else mamba__dot4_bf16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
-    }
-    for (r = r4; r < rows; r++) {
-        if (W->dtype == MAMBA_DTYPE_F32) y[r] = mamba__dot_f32_v((const float *)W->data + (size_t)r * ld, x, cols);
-        else if (W->dtype == MAMBA_DTYPE_F16) y[r] = mamba__dot_f16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
-        else y[r] = mamba__dot_bf16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
-    }
-    if (bias) for (r = 0; r < rows; r++) y[r] += bias[r];
-}
-
-/* Y = X W^T for T tokens: tiles of 4 rows x 4 tokens, 16 accumulators, each
-   (row, token) dot in the canonical order. F16/BF16 weights are widened in
-   registers as they are loaded (exactly), so no buffer is needed. */
-#define MAMBA__DEFINE_TILE(name, T, LOAD, TOF)                                           \
-    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx,  \
-                     int n, int t0, int nt, int r0, int nr) {                             \
-        mamba__v acc[4][4];                                                               \
-        int i, r, t, nv = MAMBA__NV(n);                                                   \
-        for (r = 0; r < 4; r++) for (t = 0; t < 4; t++) acc[r][t] = MAMBA__VSET1(0.0f);   \
-        if (nr == 4 && nt == 4) {                                                         \
-            const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
-            for (i = 0; i < nv; i += MAMBA__EPR) {                                        \
-                mamba__v xv0 = MAMBA__VLOAD(x0 + i), xv1 = MAMBA__VLOAD(x1 + i);          \
-                mamba__v xv2 = MAMBA__VLOAD(x2 + i), xv3 = MAMBA__VLOAD(x3 + i);          \
-                for (r = 0; r < 4; r++) {                                                 \
-                    mamba__v wv = LOAD(w + r * ldw + i);                                  \
-                    acc[r][0] = MAMBA__VFMA(wv, xv0, acc[r][0]);                          \
-                    acc[r][1] = MAMBA__VFMA(wv, xv1, acc[r][1]);                          \
-                    acc[r][2] = MAMBA__VFMA(wv, xv2, acc[r][2]);                          \
-                    acc[r][3] = MAMBA__VFMA(wv, xv3, acc[r][3]);                          \
-                }                                                                         \
-            }                                                                             \
-        } else {                                                                          \
-            for (i = 0; i < nv; i += MAMBA__EPR)                                          \
-                for (r = 0; r < nr; r++) {                                                \
-                    mamba__v wv = LOAD(w + r * ldw + i);                                  \
-                    for (t = 0; t < nt; t++)                                              \
-                        acc[r][t] = MAMBA__VFMA(wv, MAMBA__VLOAD(X + (size_t)(t0 + t) * ldx + i), acc[r][t]); \
-                }                                                                         \
-        }                                                                                 \
-        for (r = 0; r < nr; r++)                                                          \
-            for (t = 0; t < nt; t++) {                                                    \
-                const float *x = X + (size_t)(t0 + t) * ldx;                              \
-                float tail = 0, v = MAMBA__VREDUCE(acc[r][t]);                            \
-                for (i = nv; i < n; i++) tail += TOF(w[r * ldw + i]) * x[i];              \
-                Y[(size_t)(t0 + t) * ldy + r0 + r] = v + tail;                            \
-            }                                                                             \
-    }
-MAMBA__DEFINE_TILE(mamba__tile_f32, float, MAMBA__VLOAD, MAMBA__ID)
-MAMBA__DEFINE_TILE(mamba__tile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
-MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
-
-/* ==== register tiles for the F32/F16/BF16 sequence path (issue 21) ========
-   The tiles above keep acc[4][4] in an array that gcc -O2 leaves in memory
-   (a load and a store around every FMA). These hold every accumulator in a
-   named variable: 4 rows x 4 tokens (16 accumulators + 4 weight vectors + 1
-   activation: 21 of the 32 registers of AVX-512 or NEON) or, with the 16
-   ymm registers of AVX2, 3 rows x 4 tokens (12 + 3 + 1 = 16). Each (row,
-   token) dot is accumulated in the canonical order (mamba__dot_f32_v: one
-   vector chain, the fixed horizontal sum, the scalar tail), so the bits are
-   those of the matrix-vector path. Only full tiles; the edges go through the
-   tiles above. */
-#if MAMBA__EPR == 8
-#define MAMBA__RT 3   /* AVX2: 16 vector registers */
-#else
-#define MAMBA__RT 4
-#endif
-#define MAMBA__RT_FIN(TOF, r, t, a) do {                                                          \
-        float tail_ = 0, v_ = MAMBA__VREDUCE(a);                                             \
-        for (i = nv; i < n; i++) tail_ += TOF(w##r[i]) * x##t[i];                            \
-        Y[(size_t)(t0 + (t)) * ldy + r0 + (r)] = v_ + tail_;                                  \
-    } while (0)
-#define MAMBA__RT_STEP(t) do {                                                               \
-        mamba__v xv = MAMBA__VLOAD(x##t + i);                                                \
-        a0##t = MAMBA__VFMA(v0, xv, a0##t); a1##t = MAMBA__VFMA(v1, xv, a1##t);              \
-        a2##t = MAMBA__VFMA(v2, xv, a2##t); MAMBA__RT_ROW3(a3##t = MAMBA__VFMA(v3, xv, a3##t)); \
-    } while (0)
-#if MAMBA__RT == 4
-#define MAMBA__RT_ROW3(s) s
-#else
-#define MAMBA__RT_ROW3(s) (void)0
-#endif
-#define MAMBA__DEFINE_RTILE(name, T, LOAD, TOF)                                              \
-    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx, int n, int t0, int r0) { \
-        const T *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = MAMBA__RT == 4 ? w + 3 * ldw : w; \
-        const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
-        mamba__v a00 = MAMBA__VSET1(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00; \
-        mamba__v a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00; \
-        int i, nv = MAMBA__NV(n);                                                            \
-        for (i = 0; i < nv; i += MAMBA__EPR) {                                               \
-            mamba__v v0 = LOAD(w0 + i), v1 = LOAD(w1 + i), v2 = LOAD(w2 + i), v3;            \
-            MAMBA__RT_ROW3(v3 = LOAD(w3 + i));                                               \
-            (void)v3;                                                                        \
-            MAMBA__RT_STEP(0); MAMBA__RT_STEP(1); MAMBA__RT_STEP(2); MAMBA__RT_STEP(3);      \
-        }                                                                                    \
-        MAMBA__RT_FIN(TOF, 0, 0, a00); MAMBA__RT_FIN(TOF, 0, 1, a01); MAMBA__RT_FIN(TOF, 0, 2, a02); MAMBA__RT_FIN(TOF, 0, 3, a03); \
-        MAMBA__RT_FIN(TOF, 1, 0, a10); MAMBA__RT_FIN(TOF, 1, 1, a11); MAMBA__RT_FIN(TOF, 1, 2, a12); MAMBA__RT_FIN(TOF, 1, 3, a13); \
-        MAMBA__RT_FIN(TOF, 2, 0, a20); MAMBA__RT_FIN(TOF, 2, 1, a21); MAMBA__RT_FIN(TOF, 2, 2, a22); MAMBA__RT_FIN(TOF, 2, 3, a23); \
-        if (MAMBA__RT == 4) { MAMBA__RT_FIN(TOF, 3, 0, a30); MAMBA__RT_FIN(TOF, 3, 1, a31); MAMBA__RT_FIN(TOF, 3, 2, a32); MAMBA__RT_FIN(TOF, 3, 3, a33); } \
-        (void)a30; (void)a31; (void)a32; (void)a33;                                          \
-    }
-MAMBA__DEFINE_RTILE(mamba__rtile_f32, float, MAMBA__VLOAD, MAMBA__ID)
-MAMBA__DEFINE_RTILE(mamba__rtile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
-MAMBA__DEFINE_RTILE(mamba__rtile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
-/* The hook of mamba__matmul_v: rows [r, r + MAMBA__RT) x tokens [t, t + 4) of a full tile */
-static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int t, int r) {
-    size_t ld = (size_t)W->cols;
-    if (W->dtype == MAMBA_DTYPE_F32) mamba__rtile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
-    else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
-    else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
-}
-/* ==== end of the register tiles ============================================ */
-
-static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
-                            const float *X, int ldx, int T) {
-    int rows = W->rows, cols = W->cols, r;
-    size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
-    (void)omp_work;
-    MAMBA__OMP_FOR
-    for (r = 0; r < rows; r += MAMBA__RT) {   /* issue 21: strips of MAMBA__RT rows, full tiles in registers */
-        int nr = rows - r < MAMBA__RT ? rows - r : MAMBA__RT, t, k;
-        for (t = 0; t < T; t += 4) {
-            int nt = T - t < 4 ? T - t : 4;
-            if (nr == MAMBA__RT && nt == 4) mamba__rtile(Y, ldy, W, X, ldx, t, r);
-            else if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
-            else if (W->dtype == MAMBA_DTYPE_F16) mamba__tile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
-            else mamba__tile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
-        }
-        if (bias)
-            for (t = 0; t < T; t++)
-                for (k = 0; k < nr; k++) Y[(size_t)t * ldy + r + k] += bias[r + k];
-    }
-}
-
-static void mamba__rmsnorm_v(float *out, const float *x, const float *w, int n, float eps) {
-    mamba__v acc = MAMBA__VSET1(0.0f), sc;
-    int i, nv = MAMBA__NV(n);
-    float ss, scale;
-    for (i = 0; i < nv; i += MAMBA__EPR) { mamba__v v = MAMBA__VLOAD(x + i); acc = MAMBA__VFMA(v, v, acc); }
-    ss = MAMBA__VREDUCE(acc);
-    for (; i < n; i++) ss += x[i] * x[i];
-    scale = 1.0f / MAMBA_SQRTF(ss / (float)n + eps);
-    sc = MAMBA__VSET1(scale);
-    for (i = 0; i < nv; i += MAMBA__EPR) {
-        mamba__v v = MAMBA__VMUL(MAMBA__VLOAD(x + i), sc);
-        MAMBA__VSTORE(out + i, w ? MAMBA__VMUL(v, MAMBA__VLOAD(w + i)) : v);
-    }
-    for (; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
-}
-
-static void mamba__softplus_v(float *x, int n) {
-    int i, nv = MAMBA__NV(n);
-    for (i = 0; i < nv; i += MAMBA__EPR) MAMBA__VSTORE(x + i, mamba__vsoftplus(MAMBA__VLOAD(x + i)));
-    for (; i < n; i++) x[i] = mamba__softplus(x[i]);
-}
-
-static void mamba__mul_silu_v(float *y, const float *z, int n) {
-    int i, nv = MAMBA__NV(n);
-    for (i = 0; i < nv; i += MAMBA__EPR) MAMBA__VSTORE(y + i, MAMBA__VMUL(MAMBA__VLOAD(y + i), mamba__vsilu(MAMBA__VLOAD(z + i))));
-    for (; i < n; i++) y[i] *= mamba__silu(z[i]);
-}
-
-static void mamba__conv_step_v(float *xc, float *win, const float *x, const float *w,
-                               const float *b, int C, int K) {
-    int c, k, nv = MAMBA__NV(C);
-    for (c = 0; c < nv; c += MAMBA__EPR) {
-        mamba__v acc = b ? MAMBA__VLOAD(b + c) : MAMBA__VSET1(0.0f);
-        for (k = 0; k < K - 1; k++)
-            acc = MAMBA__VFMA(MAMBA__VLOAD(w + (size_t)k * C + c), MAMBA__VLOAD(win + (size_t)k * C + c), acc);
-        acc = MAMBA__VFMA(MAMBA__VLOAD(w + (size_t)(K - 1) * C + c), MAMBA__VLOAD(x + c), acc);
-        MAMBA__VSTORE(xc + c, mamba__vsilu(acc));
-    }
-    for (; c < C; c++) {
-        float acc = b ? b[c] : 0.0f;
-        for (k = 0; k < K - 1; k++) acc += w[(size_t)k * C + c] * win[(size_t)k * C + c];
-        acc += w[(size_t)(K - 1) * C + c] * x[c];
-        xc[c] = mamba__silu(acc);
-    }
-    mamba__conv_shift(win, x, C, K);
-}
-
-/* The Mamba-1 scan across channels: one vector exp per (state, EPR channels). */
-static void mamba__scan_step_v(float *y, float *h, const float *xc, const float *dt, const float *A,
-                               const float *B, const float *C, const float *D, const float *z,
-                               int E, int N, int c0, int c1) {
-    int c, n, cv = c0 + MAMBA__NV(c1 - c0);
-    for (c = c0; c < cv; c += MAMBA__EPR) {
-        mamba__v d = MAMBA__VLOAD(dt + c), xv = MAMBA__VLOAD(xc + c), dx = MAMBA__VMUL(d, xv);
-        mamba__v acc = MAMBA__VSET1(0.0f);
-        for (n = 0; n < N; n++) {
-            float *hn = h + (size_t)n * (size_t)E + c;
-            mamba__v dA = mamba__vexp(MAMBA__VMUL(d, MAMBA__VLOAD(A + (size_t)n * (size_t)E + c)));
-            mamba__v hv = MAMBA__VFMA(dA, MAMBA__VLOAD(hn), MAMBA__VMUL(dx, MAMBA__VSET1(B[n])));
-            MAMBA__VSTORE(hn, hv);
-            acc = MAMBA__VFMA(hv, MAMBA__VSET1(C[n]), acc);
-        }
-        acc = MAMBA__VFMA(MAMBA__VLOAD(D + c), xv, acc);
-        MAMBA__VSTORE(y + c, MAMBA__VMUL(acc, mamba__vsilu(MAMBA__VLOAD(z + c))));
-    }
-    if (cv < c1) mamba__scan_step_ref(y, h, xc, dt, A, B, C, D, z, E, N, cv, c1);
-}
-
-/* The Mamba-2 recurrence, vectorised along the state (N is 128 in released models). */
-static void mamba__ssd_step_v(float *y, float *S, const float *x, const float *B, const float *C, const float *dt,
-                              const float *A, const float *D, int d_per_channel, int H, int P, int N, int G,
-                              int h0, int h1) {
-    int h, p, n, per_group = H / G, nv = MAMBA__NV(N);
-    for (h = h0; h < h1; h++) {
-        const float *Bg = B + (size_t)(h / per_group) * (size_t)N, *Cg = C + (size_t)(h / per_group) * (size_t)N;
-        float d = dt[h], dA = MAMBA_EXPF(d * A[h]);
-        mamba__v dAv = MAMBA__VSET1(dA);
-        for (p = 0; p < P; p++) {
-            size_t hp = (size_t)h * (size_t)P + (size_t)p;
-            float *s = S + hp * (size_t)N, xv = x[hp], dx = d * xv, tail = 0;
-            mamba__v dxv = MAMBA__VSET1(dx), acc = MAMBA__VSET1(0.0f);
-            for (n = 0; n < nv; n += MAMBA__EPR) {
-                mamba__v sv = MAMBA__VFMA(dAv, MAMBA__VLOAD(s + n), MAMBA__VMUL(dxv, MAMBA__VLOAD(Bg + n)));
-                MAMBA__VSTORE(s + n, sv);
-                acc = MAMBA__VFMA(sv, MAMBA__VLOAD(Cg + n), acc);
-            }
-            for (; n < N; n++) {
-                s[n] = dA * s[n] + dx * Bg[n];
-                tail += s[n] * Cg[n];
-            }
-            y[hp] = MAMBA__VREDUCE(acc) + tail + (d_per_channel ? D[hp] : D[h]) * xv;
-        }
-    }
-}
-#endif /* MAMBA__SIMD */
-
-/* ---- dispatch: the vector kernel where there is one, else the reference ---- */
-#ifdef MAMBA__SIMD
-#define mamba__dot_f32 mamba__dot_f32_v
-#define mamba__rmsnorm mamba__rmsnorm_v
-#define mamba__softplus_n mamba__softplus_v
-#define mamba__mul_silu mamba__mul_silu_v
-#define mamba__conv_step mamba__conv_step_v
-#define mamba__scan_step mamba__scan_step_v
-#define mamba__ssd_step mamba__ssd_step_v
-#else
-#define mamba__dot_f32 mamba__dot_f32_ref
-#define mamba__rmsnorm mamba__rmsnorm_ref
-#define mamba__softplus_n mamba__softplus_ref
-#define mamba__mul_silu mamba__mul_silu_ref
-#define mamba__conv_step mamba__conv_step_ref
-#define mamba__scan_step mamba__scan_step_ref
-#define mamba__ssd_step mamba__ssd_step_ref
-#endif
 
 /* ---- quantized dot products, vector: integer dots in vector registers, the
    float combination exactly as mamba__qgroup / mamba__q*k_combine do it ---- */
@@ -2977,11 +1899,14 @@ static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a,
 #else
 #define MAMBA__QDOT_NAME "scalar"
 #endif
+
+static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qact *a, int n) {
 #ifdef MAMBA__QDOT_V
-#define mamba__qdot mamba__qdot_v
+    return mamba__qdot_v(w, dt, a, n);
 #else
-#define mamba__qdot mamba__qdot_ref
+    return mamba__qdot_ref(w, dt, a, n);
 #endif
+}
 
 /* ==== int8 matrix-matrix kernels (issue 21) ================================
    The sequence path (T > 1) of a quantized W: the chunk's activations are
@@ -3482,6 +2407,8 @@ static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *
     }
 }
 
+/* ---- C.6 linear: Y = X W^T (+ bias), any weight dtype ------------------- */
+
 /* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows; qbuf
    (mamba__qbuf_bytes(cols, T) bytes) holds the quantized activations for
    quantized W. */
@@ -3498,6 +2425,91 @@ static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *b
 #endif
 }
 
+/* ---- C.7 RMSNorm -------------------------------------------------------- */
+
+/* out = x / sqrt(mean(x^2) + eps) * w   (w may be NULL: weightless norm) */
+MAMBA__UNUSED static void mamba__rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps) {
+    float ss = 0, scale;
+    int i;
+    for (i = 0; i < n; i++) ss += x[i] * x[i];
+    scale = 1.0f / MAMBA_SQRTF(ss / (float)n + eps);
+    for (i = 0; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
+}
+
+#ifdef MAMBA__SIMD
+static void mamba__rmsnorm_v(float *out, const float *x, const float *w, int n, float eps) {
+    mamba__v acc = MAMBA__VSET1(0.0f), sc;
+    int i, nv = MAMBA__NV(n);
+    float ss, scale;
+    for (i = 0; i < nv; i += MAMBA__EPR) { mamba__v v = MAMBA__VLOAD(x + i); acc = MAMBA__VFMA(v, v, acc); }
+    ss = MAMBA__VREDUCE(acc);
+    for (; i < n; i++) ss += x[i] * x[i];
+    scale = 1.0f / MAMBA_SQRTF(ss / (float)n + eps);
+    sc = MAMBA__VSET1(scale);
+    for (i = 0; i < nv; i += MAMBA__EPR) {
+        mamba__v v = MAMBA__VMUL(MAMBA__VLOAD(x + i), sc);
+        MAMBA__VSTORE(out + i, w ? MAMBA__VMUL(v, MAMBA__VLOAD(w + i)) : v);
+    }
+    for (; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
+}
+
+#endif
+
+static inline void mamba__rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+#ifdef MAMBA__SIMD
+    mamba__rmsnorm_v(out, x, w, n, eps);
+#else
+    mamba__rmsnorm_ref(out, x, w, n, eps);
+#endif
+}
+
+/* ---- C.8 activations: SiLU, softplus, y * silu(z) ----------------------- */
+
+static float mamba__silu(float x) { return x / (1.0f + MAMBA_EXPF(-x)); }
+/* PyTorch softplus with threshold 20 (beta 1). */
+static float mamba__softplus(float x) { return x > 20.0f ? x : MAMBA_LOG1PF(MAMBA_EXPF(x)); }
+
+MAMBA__UNUSED static void mamba__softplus_ref(float *x, int n) { int i; for (i = 0; i < n; i++) x[i] = mamba__softplus(x[i]); }
+
+#ifdef MAMBA__SIMD
+static void mamba__softplus_v(float *x, int n) {
+    int i, nv = MAMBA__NV(n);
+    for (i = 0; i < nv; i += MAMBA__EPR) MAMBA__VSTORE(x + i, mamba__vsoftplus(MAMBA__VLOAD(x + i)));
+    for (; i < n; i++) x[i] = mamba__softplus(x[i]);
+}
+
+#endif
+
+static inline void mamba__softplus_n(float *x, int n) {
+#ifdef MAMBA__SIMD
+    mamba__softplus_v(x, n);
+#else
+    mamba__softplus_ref(x, n);
+#endif
+}
+
+/* y *= silu(z) */
+MAMBA__UNUSED static void mamba__mul_silu_ref(float *y, const float *z, int n) { int i; for (i = 0; i < n; i++) y[i] *= mamba__silu(z[i]); }
+
+#ifdef MAMBA__SIMD
+static void mamba__mul_silu_v(float *y, const float *z, int n) {
+    int i, nv = MAMBA__NV(n);
+    for (i = 0; i < nv; i += MAMBA__EPR) MAMBA__VSTORE(y + i, MAMBA__VMUL(MAMBA__VLOAD(y + i), mamba__vsilu(MAMBA__VLOAD(z + i))));
+    for (; i < n; i++) y[i] *= mamba__silu(z[i]);
+}
+
+#endif
+
+static inline void mamba__mul_silu(float *y, const float *z, int n) {
+#ifdef MAMBA__SIMD
+    mamba__mul_silu_v(y, z, n);
+#else
+    mamba__mul_silu_ref(y, z, n);
+#endif
+}
+
+/* ---- C.9 gated RMSNorm (Mamba-2) ---------------------------------------- */
+
 /* Gated RMSNorm of Mamba-2, normalised per group of E/G channels as the
    original checkpoints were trained (HF's module normalises over all of E,
    which differs when G > 1): y <- norm(y * silu(z)) * w, or, with
@@ -3509,7 +2521,189 @@ static void mamba__gated_norm(float *y, const float *z, const float *w, int E, i
     if (before_gate) mamba__mul_silu(y, z, E);
 }
 
-/* ---- e. model ------------------------------------------------------------ */
+/* ---- C.10 causal depthwise conv1d, one token ---------------------------- */
+
+/* Causal depthwise conv, one token, then SiLU, over C channels. Layouts are
+   tap-major so that every loop runs across channels: win (K-1, C) holds the
+   past raw inputs, oldest first; w (K, C); tap K-1 multiplies the newest input.
+   (PyTorch's conv1d.weight [C, 1, K] is transposed at load.) */
+static void mamba__conv_shift(float *win, const float *x, int C, int K) {
+    if (K > 1) {   /* drop the oldest input, store the raw new one */
+        memmove(win, win + C, sizeof(float) * (size_t)C * (size_t)(K - 2));
+        memcpy(win + (size_t)(K - 2) * (size_t)C, x, sizeof(float) * (size_t)C);
+    }
+}
+MAMBA__UNUSED static void mamba__conv_step_ref(float *xc, float *win, const float *x, const float *w,
+                                 const float *b, int C, int K) {
+    int c, k;
+    for (c = 0; c < C; c++) xc[c] = b ? b[c] : 0.0f;
+    for (k = 0; k < K - 1; k++) {
+        const float *wk = w + (size_t)k * (size_t)C, *sk = win + (size_t)k * (size_t)C;
+        for (c = 0; c < C; c++) xc[c] += wk[c] * sk[c];
+    }
+    {
+        const float *wk = w + (size_t)(K - 1) * (size_t)C;
+        for (c = 0; c < C; c++) xc[c] += wk[c] * x[c];
+    }
+    mamba__conv_shift(win, x, C, K);
+    for (c = 0; c < C; c++) xc[c] = mamba__silu(xc[c]);
+}
+
+#ifdef MAMBA__SIMD
+static void mamba__conv_step_v(float *xc, float *win, const float *x, const float *w,
+                               const float *b, int C, int K) {
+    int c, k, nv = MAMBA__NV(C);
+    for (c = 0; c < nv; c += MAMBA__EPR) {
+        mamba__v acc = b ? MAMBA__VLOAD(b + c) : MAMBA__VSET1(0.0f);
+        for (k = 0; k < K - 1; k++)
+            acc = MAMBA__VFMA(MAMBA__VLOAD(w + (size_t)k * C + c), MAMBA__VLOAD(win + (size_t)k * C + c), acc);
+        acc = MAMBA__VFMA(MAMBA__VLOAD(w + (size_t)(K - 1) * C + c), MAMBA__VLOAD(x + c), acc);
+        MAMBA__VSTORE(xc + c, mamba__vsilu(acc));
+    }
+    for (; c < C; c++) {
+        float acc = b ? b[c] : 0.0f;
+        for (k = 0; k < K - 1; k++) acc += w[(size_t)k * C + c] * win[(size_t)k * C + c];
+        acc += w[(size_t)(K - 1) * C + c] * x[c];
+        xc[c] = mamba__silu(acc);
+    }
+    mamba__conv_shift(win, x, C, K);
+}
+
+#endif
+
+static inline void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
+                                    const float *b, int C, int K) {
+#ifdef MAMBA__SIMD
+    mamba__conv_step_v(xc, win, x, w, b, C, K);
+#else
+    mamba__conv_step_ref(xc, win, x, w, b, C, K);
+#endif
+}
+
+/* ---- C.11 Mamba-1 selective scan, one token ----------------------------- */
+
+/* Mamba-1 selective scan, one token, fused (dA, dB never materialised):
+   h = exp(dt*A) * h + dt*B*x;  y = (h.C + D*x) * silu(z).
+   h and A are state-major, (N, E), so the work runs across channels.
+   Channels [c0, c1) only, so that threads can share the work. */
+MAMBA__UNUSED static void mamba__scan_step_ref(float *y, float *h, const float *xc, const float *dt, const float *A,
+                                 const float *B, const float *C, const float *D, const float *z,
+                                 int E, int N, int c0, int c1) {
+    int c, n;
+    for (c = c0; c < c1; c++) y[c] = 0;
+    for (n = 0; n < N; n++) {
+        float *hn = h + (size_t)n * (size_t)E, bn = B[n], cn = C[n];
+        const float *An = A + (size_t)n * (size_t)E;
+        for (c = c0; c < c1; c++) {
+            hn[c] = MAMBA_EXPF(dt[c] * An[c]) * hn[c] + dt[c] * xc[c] * bn;
+            y[c] += hn[c] * cn;
+        }
+    }
+    for (c = c0; c < c1; c++) y[c] = (y[c] + D[c] * xc[c]) * mamba__silu(z[c]);
+}
+
+#ifdef MAMBA__SIMD
+/* The Mamba-1 scan across channels: one vector exp per (state, EPR channels). */
+static void mamba__scan_step_v(float *y, float *h, const float *xc, const float *dt, const float *A,
+                               const float *B, const float *C, const float *D, const float *z,
+                               int E, int N, int c0, int c1) {
+    int c, n, cv = c0 + MAMBA__NV(c1 - c0);
+    for (c = c0; c < cv; c += MAMBA__EPR) {
+        mamba__v d = MAMBA__VLOAD(dt + c), xv = MAMBA__VLOAD(xc + c), dx = MAMBA__VMUL(d, xv);
+        mamba__v acc = MAMBA__VSET1(0.0f);
+        for (n = 0; n < N; n++) {
+            float *hn = h + (size_t)n * (size_t)E + c;
+            mamba__v dA = mamba__vexp(MAMBA__VMUL(d, MAMBA__VLOAD(A + (size_t)n * (size_t)E + c)));
+            mamba__v hv = MAMBA__VFMA(dA, MAMBA__VLOAD(hn), MAMBA__VMUL(dx, MAMBA__VSET1(B[n])));
+            MAMBA__VSTORE(hn, hv);
+            acc = MAMBA__VFMA(hv, MAMBA__VSET1(C[n]), acc);
+        }
+        acc = MAMBA__VFMA(MAMBA__VLOAD(D + c), xv, acc);
+        MAMBA__VSTORE(y + c, MAMBA__VMUL(acc, mamba__vsilu(MAMBA__VLOAD(z + c))));
+    }
+    if (cv < c1) mamba__scan_step_ref(y, h, xc, dt, A, B, C, D, z, E, N, cv, c1);
+}
+
+#endif
+
+static inline void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
+                                    const float *B, const float *C, const float *D, const float *z,
+                                    int E, int N, int c0, int c1) {
+#ifdef MAMBA__SIMD
+    mamba__scan_step_v(y, h, xc, dt, A, B, C, D, z, E, N, c0, c1);
+#else
+    mamba__scan_step_ref(y, h, xc, dt, A, B, C, D, z, E, N, c0, c1);
+#endif
+}
+
+/* ---- C.12 Mamba-2 (SSD) recurrence, one token --------------------------- */
+
+/* Mamba-2 (SSD) recurrence, one token, heads [h0, h1). Scalar decay per head,
+   B and C shared by the H/G heads of a group: S = exp(dt*A) * S + dt*x*B;
+   y = S.C + D*x. x: (H, P); B, C: (G, N); S: (H, P, N); dt: (H), already
+   softplus'd and clamped. */
+MAMBA__UNUSED static void mamba__ssd_step_ref(float *y, float *S, const float *x, const float *B, const float *C, const float *dt,
+                                const float *A, const float *D, int d_per_channel, int H, int P, int N, int G,
+                                int h0, int h1) {
+    int h, p, n, per_group = H / G;
+    for (h = h0; h < h1; h++) {
+        const float *Bg = B + (size_t)(h / per_group) * (size_t)N, *Cg = C + (size_t)(h / per_group) * (size_t)N;
+        float d = dt[h], dA = MAMBA_EXPF(d * A[h]);
+        for (p = 0; p < P; p++) {
+            size_t hp = (size_t)h * (size_t)P + (size_t)p;
+            float *s = S + hp * (size_t)N, xv = x[hp], dx = d * xv, acc = 0;
+            for (n = 0; n < N; n++) {
+                s[n] = dA * s[n] + dx * Bg[n];
+                acc += s[n] * Cg[n];
+            }
+            y[hp] = acc + (d_per_channel ? D[hp] : D[h]) * xv;
+        }
+    }
+}
+
+#ifdef MAMBA__SIMD
+/* The Mamba-2 recurrence, vectorised along the state (N is 128 in released models). */
+static void mamba__ssd_step_v(float *y, float *S, const float *x, const float *B, const float *C, const float *dt,
+                              const float *A, const float *D, int d_per_channel, int H, int P, int N, int G,
+                              int h0, int h1) {
+    int h, p, n, per_group = H / G, nv = MAMBA__NV(N);
+    for (h = h0; h < h1; h++) {
+        const float *Bg = B + (size_t)(h / per_group) * (size_t)N, *Cg = C + (size_t)(h / per_group) * (size_t)N;
+        float d = dt[h], dA = MAMBA_EXPF(d * A[h]);
+        mamba__v dAv = MAMBA__VSET1(dA);
+        for (p = 0; p < P; p++) {
+            size_t hp = (size_t)h * (size_t)P + (size_t)p;
+            float *s = S + hp * (size_t)N, xv = x[hp], dx = d * xv, tail = 0;
+            mamba__v dxv = MAMBA__VSET1(dx), acc = MAMBA__VSET1(0.0f);
+            for (n = 0; n < nv; n += MAMBA__EPR) {
+                mamba__v sv = MAMBA__VFMA(dAv, MAMBA__VLOAD(s + n), MAMBA__VMUL(dxv, MAMBA__VLOAD(Bg + n)));
+                MAMBA__VSTORE(s + n, sv);
+                acc = MAMBA__VFMA(sv, MAMBA__VLOAD(Cg + n), acc);
+            }
+            for (; n < N; n++) {
+                s[n] = dA * s[n] + dx * Bg[n];
+                tail += s[n] * Cg[n];
+            }
+            y[hp] = MAMBA__VREDUCE(acc) + tail + (d_per_channel ? D[hp] : D[h]) * xv;
+        }
+    }
+}
+
+#endif
+
+static inline void mamba__ssd_step(float *y, float *S, const float *x, const float *B, const float *C,
+                                   const float *dt, const float *A, const float *D, int d_per_channel,
+                                   int H, int P, int N, int G, int h0, int h1) {
+#ifdef MAMBA__SIMD
+    mamba__ssd_step_v(y, S, x, B, C, dt, A, D, d_per_channel, H, P, N, G, h0, h1);
+#else
+    mamba__ssd_step_ref(y, S, x, B, C, dt, A, D, d_per_channel, H, P, N, G, h0, h1);
+#endif
+}
+
+/* ==== D. model core: structs, config, scratch, forward, state, sampler ==== */
+
+/* ---- D.1 the model ------------------------------------------------------ */
 
 typedef struct mamba__layer {
     const float *norm;       /* (D)                                   */
@@ -3560,7 +2754,7 @@ MAMBA_API const char *mamba_status_string(mamba_status st) {
     return text[st];
 }
 
-MAMBA_API void mamba_free(mamba_model *m) {
+MAMBA_API void mamba_model_free(mamba_model *m) {
     mamba__heap h, *hp;
     int i;
     if (!m) return;
@@ -3578,194 +2772,14 @@ MAMBA_API void mamba_free(mamba_model *m) {
     mamba__hfree(&h, m);
 }
 
-MAMBA_API const mamba_config *mamba_get_config(const mamba_model *m) { return m ? &m->cfg : NULL; }
-MAMBA_API size_t mamba_weight_bytes(const mamba_model *m) { return m ? m->weight_bytes : 0; }
+MAMBA_API const mamba_config *mamba_model_config(const mamba_model *m) { return m ? &m->cfg : NULL; }
+MAMBA_API size_t mamba_model_weight_bytes(const mamba_model *m) { return m ? m->weight_bytes : 0; }
 
-/* -- config.json ---------------------------------------------------------- */
-
-/* Reads an optional integer key into *out (unchanged when absent or null). */
-static mamba_status mamba__cfg_int(const mamba__json *j, uint32_t obj, const char *key, long long lo, long long hi,
-                                   int *out, mamba_error *e) {
-    uint32_t v = mamba__json_get(j, obj, key);
-    long long x;
-    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
-    if (!mamba__json_int(j, v, LLONG_MIN / 2, LLONG_MAX / 2, &x))
-        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is not an integer", key, 0, 0, 0);
-    if (x < lo || x > hi)
-        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s = %d is out of range (max %d)", key, 0, x, hi);
-    *out = (int)x;
-    return MAMBA_OK;
-}
-
-static mamba_status mamba__cfg_float(const mamba__json *j, uint32_t obj, const char *key, double lo, double hi,
-                                     float *out, mamba_error *e) {
-    uint32_t v = mamba__json_get(j, obj, key);
-    double x;
-    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
-    if (!mamba__json_num(j, v, &x) || !(x >= lo && x <= hi))
-        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is not a number in the valid range", key, 0, 0, 0);
-    *out = (float)x;
-    return MAMBA_OK;
-}
-
-static int mamba__cfg_bool(const mamba__json *j, uint32_t obj, const char *key, int def) {
-    uint32_t v = mamba__json_get(j, obj, key);
-    if (!v) return def;
-    if (j->tok[v].type == MAMBA__J_TRUE) return 1;
-    if (j->tok[v].type == MAMBA__J_FALSE) return 0;
-    return def;
-}
-
-/* time_step_limit / dt_limit: a two-number array, Infinity allowed. */
-static mamba_status mamba__cfg_limit(const mamba__json *j, uint32_t obj, const char *key, mamba_config *c, mamba_error *e) {
-    uint32_t v = mamba__json_get(j, obj, key);
-    double lo, hi;
-    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
-    if (j->tok[v].type != MAMBA__J_ARR || j->tok[v].size != 2 || !mamba__json_num(j, v + 1, &lo) ||
-        !mamba__json_num(j, j->tok[v + 1].next, &hi) || !(lo >= 0) || !(hi >= lo))
-        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s must be [low, high] with 0 <= low <= high", key, 0, 0, 0);
-    c->dt_min = (float)lo;
-    c->dt_max = (float)hi;
-    return MAMBA_OK;
-}
-
-static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const char *text, size_t len, int *tie_explicit,
-                                        const mamba_options *o, mamba_error *e) {
-    mamba__json j;
-    mamba_status st;
-    uint32_t root = 0, ssm, v;
-    int original, expand = 2, pad_multiple = 8, auto_rank = 1;
-    char mt[32] = "";
-    memset(c, 0, sizeof *c);
-    if (len > MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER))
-        return mamba__err(e, MAMBA_ERR_LIMIT, "config.json: %d bytes exceed the limit (max_header_bytes)", 0, 0, (long long)len, 0);
-    st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "config.json");
-    if (st != MAMBA_OK) return st;
-    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json is not a JSON object", 0, 0, 0, 0); }
-    original = mamba__json_get(&j, root, "d_model") != 0;
-    c->arch = MAMBA_ARCH_MAMBA1;
-    c->d_state = 16; c->d_conv = 4; c->norm_eps = 1e-5f; c->mixer_rms_eps = 1e-6f;
-    c->bos_token_id = c->eos_token_id = c->pad_token_id = -1;
-    c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
-    v = mamba__json_get(&j, root, "model_type");
-    if (v && j.tok[v].type == MAMBA__J_STR) mamba__json_str(&j, v, mt, sizeof mt);
-    ssm = mamba__json_get(&j, root, "ssm_cfg");
-    if (ssm && j.tok[ssm].type != MAMBA__J_OBJ) ssm = 0;
-#define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
-#define MAMBA__FAIL(status, msg, s1) do { st = mamba__err(e, status, msg, s1, 0, 0, 0); goto done; } while (0)
-    if (original) {
-        uint32_t lay = ssm ? mamba__json_get(&j, ssm, "layer") : 0;
-        if (lay && mamba__json_eq(&j, lay, "Mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
-        else if (lay && !mamba__json_eq(&j, lay, "Mamba1")) MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: ssm_cfg.layer is neither Mamba1 nor Mamba2", 0);
-    } else {
-        if (!mt[0]) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: model_type is missing", 0);
-        if (!strcmp(mt, "falcon_mamba")) c->arch = MAMBA_ARCH_FALCON_MAMBA;
-        else if (!strcmp(mt, "mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
-        else if (strcmp(mt, "mamba") != 0) MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: model_type '%s' is not supported (mamba, falcon_mamba, mamba2)", mt);
-    }
-    if (c->arch == MAMBA_ARCH_MAMBA2) {   /* module defaults: state-spaces Mamba2 / HF Mamba2Config */
-        c->d_state = 128; c->head_dim = 64; c->n_groups = original ? 1 : 8;
-    }
-    c->d_model = c->n_layer = c->vocab_size = -1;
-    if (original) {
-        MAMBA__TRY(mamba__cfg_int(&j, root, "d_model", 1, MAMBA_MAX_DIM, &c->d_model, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "n_layer", 1, 4096, &c->n_layer, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "pad_vocab_size_multiple", 1, 1 << 16, &pad_multiple, e));
-        MAMBA__TRY(mamba__cfg_float(&j, root, "norm_epsilon", 1e-12, 1.0, &c->norm_eps, e));
-        if (ssm) {
-            MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_state", 1, 4096, &c->d_state, e));
-            MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_conv", 1, 64, &c->d_conv, e));
-            MAMBA__TRY(mamba__cfg_int(&j, ssm, "expand", 1, 64, &expand, e));
-            if (c->arch == MAMBA_ARCH_MAMBA2) {
-                MAMBA__TRY(mamba__cfg_int(&j, ssm, "headdim", 1, MAMBA_MAX_DIM, &c->head_dim, e));
-                MAMBA__TRY(mamba__cfg_int(&j, ssm, "ngroups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
-                MAMBA__TRY(mamba__cfg_limit(&j, ssm, "dt_limit", c, e));
-                c->gated_norm = mamba__cfg_bool(&j, ssm, "rmsnorm", 1);
-                c->norm_before_gate = mamba__cfg_bool(&j, ssm, "norm_before_gate", 0);
-                c->d_per_channel = mamba__cfg_bool(&j, ssm, "D_has_hdim", 0);
-            } else {
-                v = mamba__json_get(&j, ssm, "dt_rank");
-                if (v && j.tok[v].type == MAMBA__J_NUM) { auto_rank = 0; MAMBA__TRY(mamba__cfg_int(&j, ssm, "dt_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e)); }
-            }
-        }
-        {   /* hybrid or norm variants this library does not implement */
-            uint32_t attn = mamba__json_get(&j, root, "attn_layer_idx");
-            int d_int = 0;
-            MAMBA__TRY(mamba__cfg_int(&j, root, "d_intermediate", 0, MAMBA_MAX_DIM, &d_int, e));
-            if (!mamba__cfg_bool(&j, root, "rms_norm", 1) || d_int > 0 || (attn && j.tok[attn].type == MAMBA__J_ARR && j.tok[attn].size > 0))
-                MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: LayerNorm, MLP or attention layers (rms_norm false, d_intermediate, attn_layer_idx) are not supported", 0);
-        }
-        c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_embeddings", 1);
-        *tie_explicit = mamba__json_get(&j, root, "tie_embeddings") != 0;
-    } else {
-        MAMBA__TRY(mamba__cfg_int(&j, root, "hidden_size", 1, MAMBA_MAX_DIM, &c->d_model, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "num_hidden_layers", 1, 4096, &c->n_layer, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "state_size", 1, 4096, &c->d_state, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "conv_kernel", 1, 64, &c->d_conv, e));
-        MAMBA__TRY(mamba__cfg_int(&j, root, "expand", 1, 64, &expand, e));
-        MAMBA__TRY(mamba__cfg_float(&j, root, "layer_norm_epsilon", 1e-12, 1.0, &c->norm_eps, e));
-        if (c->arch == MAMBA_ARCH_MAMBA2) {
-            MAMBA__TRY(mamba__cfg_int(&j, root, "head_dim", 1, MAMBA_MAX_DIM, &c->head_dim, e));
-            MAMBA__TRY(mamba__cfg_int(&j, root, "num_heads", 1, MAMBA_MAX_DIM, &c->n_heads, e));
-            MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
-            MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
-            c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
-            c->norm_before_gate = mamba__cfg_bool(&j, root, "norm_before_gate", 0);
-        } else {
-            MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
-            MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
-            v = mamba__json_get(&j, root, "time_step_rank");
-            if (v && j.tok[v].type == MAMBA__J_STR) {
-                if (!mamba__json_eq(&j, v, "auto")) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: time_step_rank must be an integer or \"auto\"", 0);
-            } else if (v && j.tok[v].type != MAMBA__J_NULL) {
-                auto_rank = 0;
-                MAMBA__TRY(mamba__cfg_int(&j, root, "time_step_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e));
-            }
-        }
-        c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_word_embeddings", 1);
-        *tie_explicit = mamba__json_get(&j, root, "tie_word_embeddings") != 0;
-        pad_multiple = 1;
-    }
-    MAMBA__TRY(mamba__cfg_int(&j, root, "bos_token_id", -1, 1 << 24, &c->bos_token_id, e));
-    MAMBA__TRY(mamba__cfg_int(&j, root, "eos_token_id", -1, 1 << 24, &c->eos_token_id, e));
-    MAMBA__TRY(mamba__cfg_int(&j, root, "pad_token_id", -1, 1 << 24, &c->pad_token_id, e));
-    if (c->d_model < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "d_model" : "hidden_size");
-    if (c->n_layer < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "n_layer" : "num_hidden_layers");
-    if (c->vocab_size < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: vocab_size is missing", 0);
-    if (!c->d_inner) {
-        if ((long long)expand * c->d_model > MAMBA_MAX_DIM) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: expand * hidden size is too large", 0);
-        c->d_inner = expand * c->d_model;
-    }
-    if (c->arch == MAMBA_ARCH_MAMBA2) {
-        long long gn = (long long)c->n_groups * c->d_state, conv = c->d_inner + 2 * gn;
-        if (c->d_inner % c->head_dim) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: d_inner is not a multiple of head_dim", 0);
-        if (c->n_heads && c->n_heads != c->d_inner / c->head_dim) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: num_heads * head_dim differs from expand * hidden_size", 0);
-        c->n_heads = c->d_inner / c->head_dim;
-        if (c->n_heads % c->n_groups) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: the number of heads is not a multiple of n_groups", 0);
-        if (conv + c->d_inner + c->n_heads > MAMBA_MAX_DIM) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: dimensions are too large", 0);
-        c->conv_dim = (int)conv;
-        c->d_in_proj = (int)(conv + c->d_inner + c->n_heads);
-        c->dt_rank = 0;
-    } else {
-        if (auto_rank) c->dt_rank = (c->d_model + 15) / 16;
-        c->conv_dim = c->d_inner;
-        c->d_in_proj = 2 * c->d_inner;
-        c->n_groups = 1;
-    }
-    /* the embedding of original checkpoints is padded to a multiple */
-    c->n_embd_rows = (int)(((long long)c->vocab_size + pad_multiple - 1) / pad_multiple * pad_multiple);
-done:
-#undef MAMBA__TRY
-#undef MAMBA__FAIL
-    mamba__json_free(&j);
-    return st;
-}
+/* ---- D.2 sizes from the config: state, scratch -------------------------- */
 
 /* Bytes of the recurrent state: conv (conv_dim*(K-1)) + ssm (E*N, which is
    H*P*N for Mamba-2) floats per layer. Returns 0 when the product overflows. */
-MAMBA_API size_t mamba_state_size(const mamba_config *c) {
+MAMBA_API size_t mamba_state_bytes(const mamba_config *c) {
     size_t per, a, b, total;
     if (!c || c->d_inner <= 0 || c->d_state <= 0 || c->d_conv <= 0 || c->n_layer <= 0 || c->conv_dim <= 0) return 0;
     if (!mamba__mul((size_t)c->conv_dim, (size_t)(c->d_conv - 1), &a) || !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &b) ||
@@ -3815,276 +2829,10 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
     return off;
 }
 
-MAMBA_API size_t mamba_scratch_size(const mamba_config *c, int chunk) {
+MAMBA_API size_t mamba_scratch_bytes(const mamba_config *c, int chunk) {
     if (!c || c->d_model <= 0 || c->d_inner <= 0 || c->d_state <= 0 || c->dt_rank < 0 || c->conv_dim <= 0 || c->d_in_proj <= 0) return 0;
     if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
     return mamba__scratch_layout(c, chunk, NULL, NULL);
-}
-
-/* -- binding tensors to layers -------------------------------------------- */
-
-typedef struct mamba__binder {
-    mamba_model *m;
-    mamba__tensors *ts;
-    mamba_error *e;
-    const char *prefix;      /* "backbone.layers.<i>." built here */
-    char name[160];
-} mamba__binder;
-
-static void mamba__bname(mamba__binder *b, int layer, const char *suffix) {
-    char num[16];
-    int n = 0, k = 0;
-    unsigned u = (unsigned)layer;
-    if (layer < 0) { strcpy(b->name, suffix); return; }
-    do { num[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-    strcpy(b->name, "backbone.layers.");
-    k = (int)strlen(b->name);
-    while (n) b->name[k++] = num[--n];
-    b->name[k++] = '.';
-    b->name[k] = 0;
-    strcat(b->name, suffix);
-}
-
-/* Checks that tensor t has exactly shape dims[0..nd) (trailing 1-dims of the
-   expectation may be absent, so [E,1,K] also accepts [E,K]). */
-static int mamba__shape_is(const mamba__tensor *t, const long long *dims, int nd) {
-    int i;
-    if (nd == 1) {   /* a vector may come as [n], [1, n] or, in GGUF, [G, n/G] (Mamba-2 norms) */
-        long long numel = 1;
-        for (i = 0; i < t->ndim; i++) numel *= t->shape[i];
-        return t->ndim >= 1 && t->ndim <= 2 && numel == dims[0];
-    }
-    if (t->ndim == nd) {
-        for (i = 0; i < nd; i++) if (t->shape[i] != dims[i]) return 0;
-        return 1;
-    }
-    if (nd == 3 && t->ndim == 2 && dims[1] == 1) return t->shape[0] == dims[0] && t->shape[1] == dims[2];
-    return 0;
-}
-
-static mamba_status mamba__shape_err(mamba__binder *b, const mamba__tensor *t, const long long *dims, int nd) {
-    char got[96], want[96];
-    int i, o;
-    const long long *src[2];
-    char *dst[2];
-    long long gd[MAMBA__MAX_NDIM];
-    int cnt[2];
-    for (i = 0; i < t->ndim; i++) gd[i] = t->shape[i];
-    src[0] = gd; src[1] = dims; dst[0] = got; dst[1] = want; cnt[0] = t->ndim; cnt[1] = nd;
-    for (o = 0; o < 2; o++) {
-        int k = 0;
-        dst[o][k++] = '[';
-        for (i = 0; i < cnt[o] && k < 80; i++) {
-            char tmp[24]; int n = 0; unsigned long long u = (unsigned long long)src[o][i];
-            if (i) { dst[o][k++] = ','; dst[o][k++] = ' '; }
-            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-            while (n) dst[o][k++] = tmp[--n];
-        }
-        dst[o][k++] = ']';
-        dst[o][k] = 0;
-    }
-    mamba__err(b->e, MAMBA_ERR_SHAPE, "tensor %s has shape %s", t->name, got, 0, 0);
-    if (b->e) {
-        size_t l = strlen(b->e->message);
-        const void *args[1];
-        args[0] = want;
-        mamba__vfmt(b->e->message + l, sizeof b->e->message - l, ", expected %s", args);
-    }
-    return MAMBA_ERR_SHAPE;
-}
-
-/* Finds a tensor with the given shape and a computable dtype. required = 0:
-   a missing tensor gives *out = NULL and MAMBA_OK. */
-static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *suffix, const long long *dims, int nd,
-                                       int required, const mamba__tensor **out) {
-    mamba__tensor *t;
-    mamba__bname(b, layer, suffix);
-    t = mamba__tensor_find(b->ts, b->name);
-    *out = NULL;
-    if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
-    if (t->dtype <= 0)
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K", t->name, t->dtype_name, 0, 0);
-    if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
-    t->used = 1;
-    *out = t;
-    return MAMBA_OK;
-}
-
-/* A matrix used in place in its stored dtype; copied only if misaligned. */
-static mamba_status mamba__bind_mat(mamba__binder *b, int layer, const char *suffix, long long rows, long long cols,
-                                    int required, mamba__mat *W) {
-    const mamba__tensor *t;
-    long long dims[2];
-    mamba_status st;
-    dims[0] = rows; dims[1] = cols;
-    memset(W, 0, sizeof *W);
-    st = mamba__bind_tensor(b, layer, suffix, dims, 2, required, &t);
-    if (st != MAMBA_OK || !t) return st;
-    W->dtype = t->dtype;
-    W->rows = (int)rows;
-    W->cols = (int)cols;
-    W->data = t->data;
-    if (!mamba__is_quant(t->dtype) && (uintptr_t)t->data % mamba__dtype_size(t->dtype) != 0) {
-        mamba_model *m = b->m;
-        mamba__heap *hp = &m->heap;
-        void *copy = mamba__halloc(hp, t->nbytes), **nc;
-        if (!copy) return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory copying misaligned tensor %s", t->name, 0, 0, 0);
-        nc = MAMBA__CAST(void **, mamba__halloc(hp, sizeof(void *) * (size_t)(m->n_copies + 1)));
-        if (!nc) { mamba__hfree(hp, copy); return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
-        if (m->copies) { memcpy(nc, m->copies, sizeof(void *) * (size_t)m->n_copies); mamba__hfree(hp, m->copies); }
-        memcpy(copy, t->data, t->nbytes);
-        nc[m->n_copies++] = copy;
-        m->copies = nc;
-        W->data = copy;
-    }
-    return MAMBA_OK;
-}
-
-/* In-place transpose of a (rows, cols) f32 matrix, through `tmp` (rows*cols floats). */
-static void mamba__transpose(float *a, int rows, int cols, float *tmp) {
-    int r, c;
-    for (r = 0; r < rows; r++)
-        for (c = 0; c < cols; c++) tmp[(size_t)c * (size_t)rows + (size_t)r] = a[(size_t)r * (size_t)cols + (size_t)c];
-    memcpy(a, tmp, sizeof(float) * (size_t)rows * (size_t)cols);
-}
-
-/* A small tensor converted to f32 into dst (n = product of dims). */
-static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suffix, const long long *dims, int nd,
-                                    int required, float *dst, const float **out) {
-    const mamba__tensor *t;
-    mamba_status st = mamba__bind_tensor(b, layer, suffix, dims, nd, required, &t);
-    size_t i, n = 1;
-    int k;
-    *out = NULL;
-    if (st != MAMBA_OK || !t) return st;
-    if (mamba__is_quant(t->dtype))
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s is quantized (%s); per-channel tensors must be F32, F16 or BF16", t->name, t->dtype_name, 0, 0);
-    for (k = 0; k < nd; k++) n *= (size_t)dims[k];
-    for (i = 0; i < n; i++) dst[i] = mamba__load_elem(t->data, t->dtype, i);
-    *out = dst;
-    return MAMBA_OK;
-}
-
-static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_explicit, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    mamba_config *c = &m->cfg;
-    mamba__binder b;
-    mamba_status st;
-    const mamba__tensor *t;
-    long long D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, dims[3];
-    size_t per_layer, total, i;
-    float *f;
-    int l;
-    memset(&b, 0, sizeof b);
-    b.m = m; b.ts = ts; b.e = e;
-    /* embedding: HF "embeddings", original state-spaces "embedding" */
-    t = mamba__tensor_find(ts, "backbone.embeddings.weight");
-    if (!t) t = mamba__tensor_find(ts, "backbone.embedding.weight");
-    if (!t) return mamba__err(e, MAMBA_ERR_MISSING, "tensor backbone.embeddings.weight (or backbone.embedding.weight) is missing", 0, 0, 0, 0);
-    if (t->ndim != 2 || t->shape[1] != D || t->shape[0] < c->vocab_size) {
-        dims[0] = c->n_embd_rows; dims[1] = D;
-        return mamba__shape_err(&b, t, dims, 2);
-    }
-    c->n_embd_rows = (int)t->shape[0];
-    if ((st = mamba__bind_mat(&b, -1, t->name, t->shape[0], D, 1, &m->embed)) != MAMBA_OK) return st;
-    /* lm_head: present means untied; absent means tied unless the config says otherwise */
-    t = mamba__tensor_find(ts, "lm_head.weight");
-    if (t) {
-        if (t->ndim != 2 || t->shape[1] != D || t->shape[0] < c->vocab_size) {
-            dims[0] = c->n_embd_rows; dims[1] = D;
-            return mamba__shape_err(&b, t, dims, 2);
-        }
-        if ((st = mamba__bind_mat(&b, -1, "lm_head.weight", t->shape[0], D, 1, &m->lm_head)) != MAMBA_OK) return st;
-        c->tied_embeddings = 0;
-        m->lm_head_rows = (int)t->shape[0];
-    } else {
-        if (tie_explicit && !c->tied_embeddings)
-            return mamba__err(e, MAMBA_ERR_MISSING, "config says the embeddings are untied but lm_head.weight is missing", 0, 0, 0, 0);
-        m->lm_head = m->embed;
-        c->tied_embeddings = 1;
-    }
-    m->lm_head.rows = c->vocab_size;   /* padded rows are never computed */
-
-    /* one f32 block for the per-channel tensors, carved layer by layer: an
-       upper bound for both families of norm, in_bias, conv_w, conv_b, dt_bias,
-       A, D, gnorm, out_bias */
-    {
-        size_t P = (size_t)c->d_in_proj, C = (size_t)c->conv_dim, H = (size_t)c->n_heads;
-        per_layer = 2 * (size_t)D + P + C * ((size_t)K + 1) + (size_t)(E * N) + 4 * (size_t)E + 2 * H;
-    }
-    if (!mamba__mul(per_layer, (size_t)c->n_layer, &total) || !mamba__add(total, (size_t)D, &total) ||
-        !mamba__mul(total, sizeof(float), &total))
-        return mamba__err(e, MAMBA_ERR_CONFIG, "model dimensions overflow", 0, 0, 0, 0);
-    m->f32 = MAMBA__CAST(float *, mamba__halloc(hp, total));
-    m->layers = MAMBA__CAST(mamba__layer *, mamba__hcalloc(hp, sizeof(mamba__layer) * (size_t)c->n_layer));
-    {
-        size_t nt = (size_t)c->conv_dim * (size_t)K > (size_t)(E * N) ? (size_t)c->conv_dim * (size_t)K : (size_t)(E * N);
-        m->tmp = MAMBA__CAST(float *, mamba__halloc(hp, nt * sizeof(float)));
-    }
-    if (!m->f32 || !m->layers || !m->tmp) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory for %d layers", 0, 0, c->n_layer, 0);
-    f = m->f32;
-    c->has_in_bias = c->has_out_bias = c->has_conv_bias = 0;
-    for (l = 0; l < c->n_layer; l++) {
-        mamba__layer *L = &m->layers[l];
-        float *cur = f, *A;
-        const float *Alog;
-        int m2 = c->arch == MAMBA_ARCH_MAMBA2;
-        long long H = c->n_heads, CD = c->conv_dim, NA = m2 ? H : E * N;
-#define MAMBA__V1(n) (dims[0] = (n), dims)
-#define MAMBA__VEC(name, n, req, dst) do { if ((st = mamba__bind_vec(&b, l, name, MAMBA__V1(n), 1, req, cur, &(dst))) != MAMBA_OK) return st; cur += (n); } while (0)
-        MAMBA__VEC("norm.weight", D, 1, L->norm);
-        if ((st = mamba__bind_mat(&b, l, "mixer.in_proj.weight", c->d_in_proj, D, 1, &L->in_proj)) != MAMBA_OK) return st;
-        MAMBA__VEC("mixer.in_proj.bias", c->d_in_proj, 0, L->in_bias);
-        dims[0] = CD; dims[1] = 1; dims[2] = K;
-        if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.weight", dims, 3, 1, cur, &L->conv_w)) != MAMBA_OK) return st;
-        mamba__transpose(cur, (int)CD, (int)K, m->tmp);   /* [C][K] -> (K, C) */
-        cur += CD * K;
-        MAMBA__VEC("mixer.conv1d.bias", CD, 0, L->conv_b);
-        if (m2) {
-            MAMBA__VEC("mixer.dt_bias", H, 1, L->dt_bias);
-            A = cur;
-            MAMBA__VEC("mixer.A_log", H, 1, Alog);
-            MAMBA__VEC("mixer.D", c->d_per_channel ? E : H, 1, L->D);
-            if (c->gated_norm) MAMBA__VEC("mixer.norm.weight", E, 1, L->gnorm);
-        } else {
-            if ((st = mamba__bind_mat(&b, l, "mixer.x_proj.weight", R + 2 * N, E, 1, &L->x_proj)) != MAMBA_OK) return st;
-            if ((st = mamba__bind_mat(&b, l, "mixer.dt_proj.weight", E, R, 1, &L->dt_proj)) != MAMBA_OK) return st;
-            MAMBA__VEC("mixer.dt_proj.bias", E, 1, L->dt_bias);
-            A = cur;
-            dims[0] = E; dims[1] = N;
-            if ((st = mamba__bind_vec(&b, l, "mixer.A_log", dims, 2, 1, cur, &Alog)) != MAMBA_OK) return st;
-            mamba__transpose(cur, (int)E, (int)N, m->tmp);     /* [E][N] -> (N, E) */
-            cur += E * N;
-            MAMBA__VEC("mixer.D", E, 1, L->D);
-        }
-        {   /* A = -exp(A_log), once; GGUF's ssm_a is A already */
-            const mamba__tensor *ta;
-            mamba__bname(&b, l, "mixer.A_log");
-            ta = mamba__tensor_find(ts, b.name);
-            if (!ta || !ta->a_is_final) for (i = 0; i < (size_t)NA; i++) A[i] = -MAMBA_EXPF(A[i]);
-        }
-        L->A = A;
-        if ((st = mamba__bind_mat(&b, l, "mixer.out_proj.weight", D, E, 1, &L->out_proj)) != MAMBA_OK) return st;
-        MAMBA__VEC("mixer.out_proj.bias", D, 0, L->out_bias);
-#undef MAMBA__VEC
-        /* biases are all-or-none across layers */
-        if (l == 0) { c->has_in_bias = L->in_bias != NULL; c->has_out_bias = L->out_bias != NULL; c->has_conv_bias = L->conv_b != NULL; }
-        else if (c->has_in_bias != (L->in_bias != NULL) || c->has_out_bias != (L->out_bias != NULL) || c->has_conv_bias != (L->conv_b != NULL)) {
-            mamba__bname(&b, l, "mixer");
-            return mamba__err(e, MAMBA_ERR_MISSING, "%s: biases differ from layer 0's", b.name, 0, 0, 0);
-        }
-        f += per_layer;
-        m->weight_bytes += L->in_proj.rows * mamba__row_bytes(L->in_proj.dtype, (size_t)L->in_proj.cols)
-                         + L->out_proj.rows * mamba__row_bytes(L->out_proj.dtype, (size_t)L->out_proj.cols);
-        if (!m2)
-            m->weight_bytes += L->x_proj.rows * mamba__row_bytes(L->x_proj.dtype, (size_t)L->x_proj.cols)
-                             + L->dt_proj.rows * mamba__row_bytes(L->dt_proj.dtype, (size_t)L->dt_proj.cols);
-    }
-    if ((st = mamba__bind_vec(&b, -1, "backbone.norm_f.weight", MAMBA__V1(D), 1, 1, f, &m->norm_f)) != MAMBA_OK) return st;
-#undef MAMBA__V1
-    m->weight_bytes += (size_t)m->lm_head.rows * mamba__row_bytes(m->lm_head.dtype, (size_t)D) +
-                       mamba__row_bytes(m->embed.dtype, (size_t)D);
-    return MAMBA_OK;
 }
 
 /* Checks the config's numbers before anything is sized from them. */
@@ -4092,497 +2840,33 @@ static mamba_status mamba__config_check(const mamba_config *c, mamba_error *e) {
     size_t s;
     if (c->d_inner <= 0 || c->d_state <= 0 || (c->dt_rank <= 0 && c->arch != MAMBA_ARCH_MAMBA2) || c->d_conv <= 0)
         return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: dimensions must be positive", 0, 0, 0, 0);
-    if (!mamba_state_size(c) || !mamba_scratch_size(c, MAMBA__DEFAULT_CHUNK) ||
+    if (!mamba_state_bytes(c) || !mamba_scratch_bytes(c, MAMBA__DEFAULT_CHUNK) ||
         !mamba__mul((size_t)c->d_inner, (size_t)c->d_state, &s) || s > ((size_t)1 << 31))
         return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: dimensions are too large", 0, 0, 0, 0);
     return MAMBA_OK;
 }
 
-/* validate_weights: every tensor the model bound, widened row by row with
-   mamba__row_f32 (so quantized blocks are checked through their dequantized
-   values, whatever the type), must be finite. Checks the stored values, before
-   any load-time transform (A = -exp(A_log) may overflow legitimately). */
-static mamba_status mamba__validate(const mamba__tensors *ts, mamba_error *e) {
-    size_t i, cap = 0;
-    float *row = NULL;
-    mamba_status st = MAMBA_OK;
-    for (i = 0; i < ts->n && st == MAMBA_OK; i++) {
-        const mamba__tensor *t = &ts->t[i];
-        mamba__mat W;
-        size_t numel = 1, rows, r;
-        int k, c;
-        if (!t->used || t->dtype <= 0) continue;
-        for (k = 0; k < t->ndim; k++) numel *= (size_t)t->shape[k];
-        if (!numel) continue;
-        W.data = t->data;
-        W.dtype = t->dtype;
-        W.cols = t->ndim ? (int)t->shape[t->ndim - 1] : 1;   /* the bound shape is checked: this fits an int */
-        rows = numel / (size_t)W.cols;
-        W.rows = (int)rows;
-        if ((size_t)W.cols > cap) {
-            if (row) mamba__hfree(ts->hp, row);
-            cap = (size_t)W.cols;
-            if (!(row = MAMBA__CAST(float *, mamba__halloc(ts->hp, cap * sizeof(float)))))
-                return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory validating %s", t->name, 0, 0, 0);
-        }
-        for (r = 0; r < rows && st == MAMBA_OK; r++) {
-            if (mamba__dtype_size(t->dtype))   /* plain floats: memcpy loads, any alignment */
-                for (c = 0; c < W.cols; c++) row[c] = mamba__load_elem(t->data, t->dtype, r * (size_t)W.cols + (size_t)c);
-            else                               /* block types: the kernels' own dequantizer */
-                mamba__row_f32(&W, (int)r, row);
-            for (c = 0; c < W.cols; c++) {
-                float v = row[c];
-                if (v - v != 0.0f) {   /* NaN or +-inf */
-                    st = mamba__err(e, MAMBA_ERR_RANGE, "tensor %s holds %s at element %d", t->name,
-                                    v != v ? "NaN" : v > 0 ? "+inf" : "-inf", (long long)(r * (size_t)W.cols + (size_t)c), 0);
-                    break;
-                }
-            }
-        }
-    }
-    if (row) mamba__hfree(ts->hp, row);
-    return st;
+/* ---- D.3 forward -------------------------------------------------------- */
+
+static void mamba__shape_of(const mamba_config *c, mamba_state_shape *sh) {
+    sh->arch = (int)c->arch; sh->d_model = c->d_model; sh->n_layer = c->n_layer; sh->d_inner = c->d_inner;
+    sh->d_state = c->d_state; sh->d_conv = c->d_conv; sh->conv_dim = c->conv_dim; sh->n_heads = c->n_heads;
+    sh->n_groups = c->n_groups;
 }
-
-/* Shared tail of both loaders: config text + the tensor table -> model. */
-/* cfg_text NULL: the config comes from the GGUF metadata in g. */
-static mamba_status mamba__build(mamba_model *m, const char *cfg_text, size_t cfg_len, const mamba__gguf *g,
-                                 mamba__tensors *ts, const mamba_options *o, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    int tie_explicit = 0;
-    mamba_status st = cfg_text ? mamba__config_parse(hp, &m->cfg, cfg_text, cfg_len, &tie_explicit, o, e)
-                               : mamba__gguf_config(&m->cfg, g, ts, e);
-    if (st == MAMBA_OK) st = mamba__config_check(&m->cfg, e);
-    if (st == MAMBA_OK) st = mamba__tensors_check_unique(ts, e);
-    if (st == MAMBA_OK) st = mamba__bind(m, ts, tie_explicit, e);
-    if (st == MAMBA_OK && o && o->validate_weights) st = mamba__validate(ts, e);
-    if (m->tmp) { mamba__hfree(hp, m->tmp); m->tmp = NULL; }
-    if (st == MAMBA_OK && g) {   /* kept for a GGUF writer */
-        const mamba__gguf_kv *kv = mamba__gguf_find(g, "general.name");
-        if (kv && kv->type == 8) {
-            mamba__rd r;
-            const char *ps;
-            size_t pn;
-            r.p = kv->val; r.end = kv->val_end;
-            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof m->name) { memcpy(m->name, ps, pn); m->name[pn] = 0; }
-        }
-    }
-    return st;
+static int mamba__shape_eq(const mamba_state_shape *a, const mamba_state_shape *b) {
+    return a->arch == b->arch && a->d_model == b->d_model && a->n_layer == b->n_layer && a->d_inner == b->d_inner &&
+           a->d_state == b->d_state && a->d_conv == b->d_conv && a->conv_dim == b->conv_dim &&
+           a->n_heads == b->n_heads && a->n_groups == b->n_groups;
 }
-
-static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__halloc(hp, sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
-    char **np = MAMBA__CAST(char **, mamba__halloc(hp, sizeof(char *) * (size_t)(m->n_blobs + 1)));
-    char *p = NULL;
-    if (path) {
-        size_t n = strlen(path) + 1;
-        p = MAMBA__CAST(char *, mamba__halloc(hp, n));
-        if (p) memcpy(p, path, n);
-    }
-    if (!nb || !np || (path && !p)) {
-        if (nb) mamba__hfree(hp, nb);
-        if (np) mamba__hfree(hp, np);
-        if (p) mamba__hfree(hp, p);
-        return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    }
-    if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
-    if (m->blobs) mamba__hfree(hp, m->blobs);
-    if (m->paths) mamba__hfree(hp, m->paths);
-    nb[m->n_blobs] = *b;
-    np[m->n_blobs] = p;
-    m->blobs = nb;
-    m->paths = np;
-    m->n_blobs++;
-    hp->input += b->size;
-    return MAMBA_OK;
-}
-
-/* A model allocated from a fresh heap for options o; its heap moves into it. */
-static mamba_model *mamba__model_new(const mamba_options *o, mamba__tensors *ts, size_t *used0) {
-    mamba__heap h;
-    mamba_model *m;
-    mamba__heap_init(&h, o);
-    *used0 = h.a ? h.a->used : 0;
-    memset(ts, 0, sizeof *ts);
-    m = MAMBA__CAST(mamba_model *, mamba__hcalloc(&h, sizeof *m));
-    if (m) { m->heap = h; ts->hp = &m->heap; }
-    return m;
-}
-
-static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__tensors *ts, mamba_status st,
-                                       size_t used0, mamba_error *e) {
-    mamba_arena *a = m->heap.a;
-    mamba__tensors_free(ts);
-    if (st != MAMBA_OK) {
-        st = mamba__heap_status(&m->heap, st, e);
-        mamba_free(m);
-        if (a) a->used = used0;   /* nothing of a failed load stays in the arena */
-        *out = NULL;
-        return st;
-    }
-    mamba__heap_done(&m->heap);
-    *out = m;
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_load_memory(mamba_model **out, const void *weights, size_t weights_len,
-                                         const char *config_json, size_t config_len,
-                                         const mamba_options *opt, mamba_error *e) {
-    mamba_model *m;
-    mamba__tensors ts;
-    mamba__blob b;
-    mamba_status st;
-    size_t used0;
-    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
-    if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
-    *out = NULL;
-    if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
-    if (!config_json && !(weights_len >= 4 && !memcmp(weights, "GGUF", 4)))
-        return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
-    m = mamba__model_new(opt, &ts, &used0);
-    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    b.data = (const unsigned char *)weights; b.size = weights_len; b.kind = 0;
-    m->heap.input = config_len;
-    st = mamba__add_blob(m, &b, NULL, e);
-    if (config_json) {
-        if (st == MAMBA_OK) st = mamba__safetensors_read(&ts, b.data, b.size, "weights", opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, config_json, config_len, NULL, &ts, opt, e);
-    } else {
-        mamba__gguf g;
-        memset(&g, 0, sizeof g);
-        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, "weights", opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) mamba__hfree(&m->heap, g.kv);
-    }
-    return mamba__finish_load(out, m, &ts, st, used0, e);
-}
-
-#ifndef MAMBA_NO_STDIO
-static int mamba__ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static int mamba__file_exists(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
-
-/* Maps one shard and appends its tensors. */
-static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
-    mamba__blob b;
-    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
-    if (st != MAMBA_OK) return st;
-    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
-    return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
-}
-
-/* A shard name from an index file must be a plain file name inside the model directory. */
-static int mamba__safe_shard_name(const char *s) {
-    size_t n = strlen(s);
-    return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
-}
-
-static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
-                                      const mamba_options *o, mamba_error *e) {
-    mamba__heap *hp = &m->heap;
-    mamba__blob ib;
-    mamba__json j;
-    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_header_bytes, MAMBA__DEF_HEADER), e);
-    uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
-    if (st != MAMBA_OK) return st;
-    st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
-    if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
-    map = mamba__json_get(&j, 0, "weight_map");
-    if (!map || j.tok[map].type != MAMBA__J_OBJ) {
-        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
-    } else if (j.tok[map].size > MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS)) {
-        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d weight_map entries exceed the limit (max_tensors)", index_path, 0, (long long)j.tok[map].size, 0);
-    } else if (!(shards = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * ((size_t)j.tok[map].size + 1))))) {
-        st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    }
-    /* load each distinct shard once, in order of first mention (compared with
-       the shards loaded so far, not every earlier entry: no quadratic walk) */
-    for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
-        char fname[1024], *path;
-        int seen = 0;
-        uint32_t v = i + 1;
-        if (j.tok[v].type != MAMBA__J_STR || mamba__json_str(&j, v, fname, sizeof fname) >= sizeof fname || !mamba__safe_shard_name(fname)) {
-            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
-            break;
-        }
-        for (q = 0; q < n_shards && !seen; q++) {
-            char prev[1024];
-            mamba__json_str(&j, shards[q], prev, sizeof prev);
-            seen = !strcmp(prev, fname);
-        }
-        if (seen) continue;
-        shards[n_shards++] = v;
-        path = mamba__path_join(hp, dir, fname);
-        if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
-        st = mamba__load_shard(m, ts, path, o, e);
-        mamba__hfree(hp, path);
-    }
-    if (shards) mamba__hfree(hp, shards);
-    mamba__json_free(&j);
-    mamba__blob_release(hp, &ib);
-    return st;
-}
-
-MAMBA_API mamba_status mamba_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
-    mamba_model *m;
-    mamba__tensors ts;
-    mamba__blob cfg;
-    mamba_status st;
-    mamba__heap *hp;
-    size_t used0;
-    char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
-    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
-    if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
-    *out = NULL;
-    if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
-    memset(&cfg, 0, sizeof cfg);
-    m = mamba__model_new(opt, &ts, &used0);
-    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
-    hp = &m->heap;
-    if (mamba__ends_with(path, ".gguf")) {   /* self-describing: config in the metadata */
-        mamba__blob b;
-        mamba__gguf g;
-        memset(&g, 0, sizeof g);
-        st = mamba__map_file(hp, &b, path, e);
-        if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(hp, &b);
-        if (st == MAMBA_OK) st = mamba__gguf_read(&ts, &g, b.data, b.size, m->paths[m->n_blobs - 1], opt, e);
-        if (st == MAMBA_OK) st = mamba__build(m, NULL, 0, &g, &ts, opt, e);
-        if (g.kv) mamba__hfree(hp, g.kv);
-        return mamba__finish_load(out, m, &ts, st, used0, e);
-    }
-    /* MODEL is a directory, or a .safetensors file next to its config.json */
-    if (mamba__ends_with(path, ".safetensors")) {
-        const char *slash = strrchr(path, '/');
-        size_t n = slash ? (size_t)(slash - path) : 0;
-        dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
-        if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
-    } else {
-        size_t n = strlen(path) + 1;
-        dir = MAMBA__CAST(char *, mamba__halloc(hp, n));
-        if (dir) memcpy(dir, path, n);
-    }
-    cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
-    if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_header_bytes, MAMBA__DEF_HEADER), e);
-    if (st != MAMBA_OK) goto done;
-    hp->input += cfg.size;
-    if (mamba__ends_with(path, ".safetensors")) {
-        st = mamba__load_shard(m, &ts, path, opt, e);
-    } else {
-        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
-        if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-        if (mamba__file_exists(w_path)) {
-            st = mamba__load_index(m, &ts, dir, w_path, opt, e);
-        } else {
-            mamba__hfree(hp, w_path);
-            w_path = mamba__path_join(hp, dir, "model.safetensors");
-            if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-            st = mamba__load_shard(m, &ts, w_path, opt, e);
-        }
-    }
-    if (st == MAMBA_OK) st = mamba__build(m, (const char *)cfg.data, cfg.size, NULL, &ts, opt, e);
-done:
-    mamba__blob_release(hp, &cfg);
-    if (dir) mamba__hfree(hp, dir);
-    if (cfg_path) mamba__hfree(hp, cfg_path);
-    if (w_path) mamba__hfree(hp, w_path);
-    return mamba__finish_load(out, m, &ts, st, used0, e);
-}
-#endif /* MAMBA_NO_STDIO */
-
-/* ---- f. state ------------------------------------------------------------ */
-
-static size_t mamba__conv_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->conv_dim * (size_t)(s->d_conv - 1); }
-static size_t mamba__ssm_floats(const mamba_state *s) { return (size_t)s->n_layer * (size_t)s->d_inner * (size_t)s->d_state; }
-
-MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, void *state_mem, size_t state_bytes,
-                                        void *scratch_mem, size_t scratch_bytes, int chunk) {
-    size_t need = mamba_state_size(c);
-    if (!s || !c) return MAMBA_ERR_BADARG;
-    memset(s, 0, sizeof *s);
-    if (!need || !state_mem || state_bytes < need || (uintptr_t)state_mem % sizeof(float)) return MAMBA_ERR_BADARG;
-    if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
-    if (scratch_mem) {
-        size_t sneed = mamba_scratch_size(c, chunk);
-        if (!sneed || scratch_bytes < sneed || (uintptr_t)scratch_mem % 16) return MAMBA_ERR_BADARG;
-    }
-    s->magic = MAMBA__STATE_MAGIC;
-    s->d_inner = c->d_inner; s->d_state = c->d_state; s->d_conv = c->d_conv; s->n_layer = c->n_layer; s->conv_dim = c->conv_dim;
-    s->arch = (int)c->arch; s->d_model = c->d_model; s->n_heads = c->n_heads; s->n_groups = c->n_groups;
-    s->conv = (float *)state_mem;
-    s->ssm = s->conv + mamba__conv_floats(s);
-    s->scratch = scratch_mem;
-    s->scratch_bytes = scratch_mem ? scratch_bytes : 0;
-    s->chunk = scratch_mem ? chunk : 0;
-    mamba_state_reset(s);
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, int chunk) {
-    mamba__heap h, *hp = &h;
-    size_t a, b, total;
-    unsigned char *mem;
-    mamba_state *s;
-    mamba_status st;
-    if (!out) return MAMBA_ERR_BADARG;
-    *out = NULL;
-    if (!m) return MAMBA_ERR_BADARG;
-    if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
-    mamba__heap_plain(hp);
-    a = mamba__round_up(sizeof(mamba_state), MAMBA__ALIGN);
-    b = mamba__round_up(mamba_state_size(&m->cfg), MAMBA__ALIGN);
-    if (!mamba__add(a, b, &total) || !mamba__add(total, mamba_scratch_size(&m->cfg, chunk), &total) ||
-        !mamba__add(total, MAMBA__ALIGN, &total) || !mamba_scratch_size(&m->cfg, chunk))
-        return MAMBA_ERR_BADARG;
-    mem = MAMBA__CAST(unsigned char *, mamba__halloc(hp, total));
-    if (!mem) return MAMBA_ERR_NOMEM;
-    {   /* align the carve-out to 64 bytes whatever malloc returned */
-        unsigned char *p = mem + (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
-        s = (mamba_state *)(void *)p;
-        st = mamba_state_init(s, &m->cfg, p + a, b, p + a + b, total - a - b - MAMBA__ALIGN, chunk);
-    }
-    if (st != MAMBA_OK) { mamba__hfree(hp, mem); return st; }
-    s->owned = mem;
-    *out = s;
-    return MAMBA_OK;
-}
-
-MAMBA_API void mamba_state_free(mamba_state *s) {
-    if (s && s->magic == MAMBA__STATE_MAGIC && s->owned) {
-        void *mem = s->owned;
-        mamba__heap h;
-        mamba__heap_plain(&h);
-        s->magic = 0;
-        mamba__hfree(&h, mem);
-    }
-}
-
-MAMBA_API void mamba_state_reset(mamba_state *s) {
-    if (!s || s->magic != MAMBA__STATE_MAGIC) return;
-    memset(s->conv, 0, mamba__conv_floats(s) * sizeof(float));
-    memset(s->ssm, 0, mamba__ssm_floats(s) * sizeof(float));
-    s->n_tokens = 0;
-}
-
-/* Copies the recurrent state (not the scratch): an independent branch. */
-MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src) {
-    if (!dst || !src || dst->magic != MAMBA__STATE_MAGIC || src->magic != MAMBA__STATE_MAGIC) return MAMBA_ERR_BADARG;
-    if (dst->d_inner != src->d_inner || dst->d_state != src->d_state || dst->d_conv != src->d_conv || dst->n_layer != src->n_layer ||
-        dst->conv_dim != src->conv_dim)
-        return MAMBA_ERR_BADARG;
-    if (dst == src) return MAMBA_OK;
-    memmove(dst->conv, src->conv, mamba__conv_floats(src) * sizeof(float));
-    memmove(dst->ssm, src->ssm, mamba__ssm_floats(src) * sizeof(float));
-    dst->n_tokens = src->n_tokens;
-    return MAMBA_OK;
-}
-
-/* -- saved states ---------------------------------------------------------
-   offset  0 "MBST"   4 u32 version   8 u32 arch   12..44 u32 d_model, n_layer,
-   d_inner, d_state, d_conv, conv_dim, n_heads, n_groups   44 u64 n_tokens
-   52 u64 payload bytes   60 u32 FNV-1a of bytes 0..60 and the payload
-   64 payload: conv then ssm floats, little-endian. */
-#define MAMBA__SAVE_HDR 64
-static void mamba__put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
-static uint32_t mamba__get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-    return h;
-}
-static int mamba__state_ok(const mamba_state *s) {
-    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && s->n_layer > 0 && s->d_conv > 0;
-}
-
-MAMBA_API size_t mamba_state_save_size(const mamba_state *s) {
-    size_t n;
-    if (!mamba__state_ok(s) || !mamba__add(mamba__conv_floats(s), mamba__ssm_floats(s), &n) ||
-        !mamba__mul(n, 4, &n) || !mamba__add(n, MAMBA__SAVE_HDR, &n))
-        return 0;
-    return n;
-}
-
-static void mamba__save_header(const mamba_state *s, unsigned char *h, uint64_t payload) {
-    uint32_t dims[8];
-    int i;
-    dims[0] = (uint32_t)s->d_model; dims[1] = (uint32_t)s->n_layer; dims[2] = (uint32_t)s->d_inner; dims[3] = (uint32_t)s->d_state;
-    dims[4] = (uint32_t)s->d_conv; dims[5] = (uint32_t)s->conv_dim; dims[6] = (uint32_t)s->n_heads; dims[7] = (uint32_t)s->n_groups;
-    memcpy(h, "MBST", 4);
-    mamba__put32(h + 4, MAMBA_STATE_SAVE_VERSION);
-    mamba__put32(h + 8, (uint32_t)s->arch);
-    for (i = 0; i < 8; i++) mamba__put32(h + 12 + 4 * i, dims[i]);
-    mamba__put32(h + 44, (uint32_t)s->n_tokens); mamba__put32(h + 48, (uint32_t)(s->n_tokens >> 32));
-    mamba__put32(h + 52, (uint32_t)payload); mamba__put32(h + 56, (uint32_t)(payload >> 32));
-    mamba__put32(h + 60, 0);
-}
-
-MAMBA_API mamba_status mamba_state_save(const mamba_state *s, void *buf, size_t cap, size_t *n_out) {
-    size_t need = mamba_state_save_size(s), i, nf;
-    unsigned char *o = (unsigned char *)buf;
-    const float *src[2];
-    size_t cnt[2];
-    int part;
-    uint32_t h;
-    if (n_out) *n_out = need;
-    if (!need) return MAMBA_ERR_BADARG;
-    if (!buf || cap < need) return MAMBA_ERR_RANGE;
-    nf = (need - MAMBA__SAVE_HDR) / 4;
-    mamba__save_header(s, o, (uint64_t)nf * 4);
-    src[0] = s->conv; cnt[0] = mamba__conv_floats(s);
-    src[1] = s->ssm; cnt[1] = mamba__ssm_floats(s);
-    o += MAMBA__SAVE_HDR;
-    for (part = 0; part < 2; part++)
-        for (i = 0; i < cnt[part]; i++, o += 4) {
-            uint32_t v;
-            memcpy(&v, &src[part][i], 4);
-            mamba__put32(o, v);
-        }
-    h = mamba__fnv1a(2166136261u, (const unsigned char *)buf, 60);
-    h = mamba__fnv1a(h, (const unsigned char *)buf + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
-    mamba__put32((unsigned char *)buf + 60, h);
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_state_load(mamba_state *s, const void *buf, size_t len) {
-    const unsigned char *p = (const unsigned char *)buf;
-    unsigned char want[MAMBA__SAVE_HDR];
-    size_t need = mamba_state_save_size(s), i, nc;
-    uint32_t h;
-    if (!need || !buf) return MAMBA_ERR_BADARG;
-    if (len < 8 || memcmp(p, "MBST", 4)) return MAMBA_ERR_FORMAT;
-    if (mamba__get32(p + 4) != MAMBA_STATE_SAVE_VERSION) return MAMBA_ERR_UNSUPPORTED;
-    if (len < MAMBA__SAVE_HDR) return MAMBA_ERR_FORMAT;
-    mamba__save_header(s, want, (uint64_t)(need - MAMBA__SAVE_HDR));
-    if (memcmp(p + 8, want + 8, 36) || memcmp(p + 52, want + 52, 8)) return MAMBA_ERR_SHAPE;   /* arch, dims, payload size */
-    if (len != need) return MAMBA_ERR_FORMAT;
-    h = mamba__fnv1a(2166136261u, p, 60);
-    h = mamba__fnv1a(h, p + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
-    if (h != mamba__get32(p + 60)) return MAMBA_ERR_FORMAT;
-    nc = mamba__conv_floats(s);
-    for (i = 0, p += MAMBA__SAVE_HDR; i < (need - MAMBA__SAVE_HDR) / 4; i++, p += 4) {
-        uint32_t v = mamba__get32(p);
-        memcpy(i < nc ? &s->conv[i] : &s->ssm[i - nc], &v, 4);
-    }
-    p = (const unsigned char *)buf;
-    s->n_tokens = (uint64_t)mamba__get32(p + 44) | (uint64_t)mamba__get32(p + 48) << 32;
-    return MAMBA_OK;
-}
-
+/* A state made for this model's shape, with scratch enough for its chunk. */
 static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
-    const mamba_config *c = &m->cfg;
-    return s->magic == MAMBA__STATE_MAGIC && s->d_inner == c->d_inner && s->d_state == c->d_state &&
-           s->d_conv == c->d_conv && s->n_layer == c->n_layer && s->conv_dim == c->conv_dim;
+    mamba_state_shape sh;
+    mamba__shape_of(&m->cfg, &sh);
+    return s->magic == MAMBA__STATE_MAGIC && mamba__shape_eq(&s->shape, &sh) && s->scratch &&
+           s->scratch_bytes >= mamba_scratch_bytes(&m->cfg, s->chunk);
 }
 
-/* ---- e'. forward ----------------------------------------------------------- */
+
 
 /* One Mamba-1 block for T tokens whose residual stream is in sc->res (T, D).
    T == 1 is the recurrent step (matrix-vector); T > 1 batches the projections
@@ -4696,10 +2980,12 @@ static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int
     s->n_tokens += (uint64_t)T;
 }
 
+/* MAMBA_ERR_BADARG: a NULL model, state or tokens; MAMBA_ERR_SHAPE: a state
+   of another model's shape or without scratch; MAMBA_ERR_RANGE: a token id. */
 static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s, const int *tokens, size_t n) {
     size_t i;
     if (!m || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
-    if (!mamba__state_fits(m, s) || !s->scratch) return MAMBA_ERR_BADARG;
+    if (!mamba__state_fits(m, s)) return MAMBA_ERR_SHAPE;
     for (i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= m->cfg.vocab_size) return MAMBA_ERR_RANGE;
     return MAMBA_OK;
@@ -4734,6 +3020,202 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
     return MAMBA_OK;
 }
 
+/* ---- D.4 state ---------------------------------------------------------- */
+
+static size_t mamba__conv_floats(const mamba_state *s) {
+    return (size_t)s->shape.n_layer * (size_t)s->shape.conv_dim * (size_t)(s->shape.d_conv - 1);
+}
+static size_t mamba__ssm_floats(const mamba_state *s) {
+    return (size_t)s->shape.n_layer * (size_t)s->shape.d_inner * (size_t)s->shape.d_state;
+}
+
+MAMBA_API mamba_status mamba_state_init(mamba_state *s, const mamba_config *c, void *state_mem, size_t state_bytes,
+                                        void *scratch_mem, size_t scratch_bytes, int chunk, mamba_error *err) {
+    size_t need;
+    mamba__err_clear(err);
+    if (!s) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: s is NULL", 0, 0, 0, 0);
+    if (!c) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: config is NULL", 0, 0, 0, 0);
+    memset(s, 0, sizeof *s);
+    need = mamba_state_bytes(c);
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: the config's dimensions are invalid", 0, 0, 0, 0);
+    if (!state_mem) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: state_mem is NULL", 0, 0, 0, 0);
+    if (state_bytes < need)
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: state_bytes is %d, the state needs %d", 0, 0,
+                          (long long)state_bytes, (long long)need);
+    if ((uintptr_t)state_mem % sizeof(float))
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: state_mem is not 4-byte aligned", 0, 0, 0, 0);
+    if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
+    if (scratch_mem) {
+        size_t sneed = mamba_scratch_bytes(c, chunk);
+        if (!sneed) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: chunk %d is too large", 0, 0, chunk, 0);
+        if (scratch_bytes < sneed)
+            return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: scratch_bytes is %d, chunk %d needs more", 0, 0,
+                              (long long)scratch_bytes, chunk);
+        if ((uintptr_t)scratch_mem % 16)
+            return mamba__err(err, MAMBA_ERR_BADARG, "mamba_state_init: scratch_mem is not 16-byte aligned", 0, 0, 0, 0);
+    }
+    s->magic = MAMBA__STATE_MAGIC;
+    mamba__shape_of(c, &s->shape);
+    s->conv = (float *)state_mem;
+    s->ssm = s->conv + mamba__conv_floats(s);
+    s->scratch = scratch_mem;
+    s->scratch_bytes = scratch_mem ? scratch_bytes : 0;
+    s->chunk = scratch_mem ? chunk : 0;
+    mamba_state_reset(s);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_state_new(mamba_state **out, const mamba_model *m, int chunk) {
+    mamba__heap h, *hp = &h;
+    size_t a, b, total;
+    unsigned char *mem;
+    mamba_state *s;
+    mamba_status st;
+    if (!out) return MAMBA_ERR_BADARG;
+    *out = NULL;
+    if (!m) return MAMBA_ERR_BADARG;
+    if (chunk <= 0) chunk = MAMBA__DEFAULT_CHUNK;
+    mamba__heap_plain(hp);
+    a = mamba__round_up(sizeof(mamba_state), MAMBA__ALIGN);
+    b = mamba__round_up(mamba_state_bytes(&m->cfg), MAMBA__ALIGN);
+    if (!mamba__add(a, b, &total) || !mamba__add(total, mamba_scratch_bytes(&m->cfg, chunk), &total) ||
+        !mamba__add(total, MAMBA__ALIGN, &total) || !mamba_scratch_bytes(&m->cfg, chunk))
+        return MAMBA_ERR_BADARG;
+    mem = MAMBA__CAST(unsigned char *, mamba__halloc(hp, total));
+    if (!mem) return MAMBA_ERR_NOMEM;
+    {   /* align the carve-out to 64 bytes whatever malloc returned */
+        unsigned char *p = mem + (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
+        s = (mamba_state *)(void *)p;
+        st = mamba_state_init(s, &m->cfg, p + a, b, p + a + b, total - a - b - MAMBA__ALIGN, chunk, NULL);
+    }
+    if (st != MAMBA_OK) { mamba__hfree(hp, mem); return st; }
+    s->owned = mem;
+    *out = s;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_state_free(mamba_state *s) {
+    if (s && s->magic == MAMBA__STATE_MAGIC && s->owned) {
+        void *mem = s->owned;
+        mamba__heap h;
+        mamba__heap_plain(&h);
+        s->magic = 0;
+        mamba__hfree(&h, mem);
+    }
+}
+
+MAMBA_API void mamba_state_reset(mamba_state *s) {
+    if (!s || s->magic != MAMBA__STATE_MAGIC) return;
+    memset(s->conv, 0, mamba__conv_floats(s) * sizeof(float));
+    memset(s->ssm, 0, mamba__ssm_floats(s) * sizeof(float));
+    s->n_tokens = 0;
+}
+
+/* Copies the recurrent state (not the scratch): an independent branch. */
+MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src) {
+    if (!dst || !src || dst->magic != MAMBA__STATE_MAGIC || src->magic != MAMBA__STATE_MAGIC) return MAMBA_ERR_BADARG;
+    if (!mamba__shape_eq(&dst->shape, &src->shape)) return MAMBA_ERR_BADARG;
+    if (dst == src) return MAMBA_OK;
+    memmove(dst->conv, src->conv, mamba__conv_floats(src) * sizeof(float));
+    memmove(dst->ssm, src->ssm, mamba__ssm_floats(src) * sizeof(float));
+    dst->n_tokens = src->n_tokens;
+    return MAMBA_OK;
+}
+
+/* -- saved states ---------------------------------------------------------
+   offset  0 "MBST"   4 u32 version   8 u32 arch   12..44 u32 d_model, n_layer,
+   d_inner, d_state, d_conv, conv_dim, n_heads, n_groups   44 u64 n_tokens
+   52 u64 payload bytes   60 u32 FNV-1a of bytes 0..60 and the payload
+   64 payload: conv then ssm floats, little-endian. */
+#define MAMBA__SAVE_HDR 64
+static void mamba__put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
+static uint32_t mamba__get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+static int mamba__state_ok(const mamba_state *s) {
+    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && s->shape.n_layer > 0 && s->shape.d_conv > 0;
+}
+
+MAMBA_API size_t mamba_state_write_bytes(const mamba_state *s) {
+    size_t n;
+    if (!mamba__state_ok(s) || !mamba__add(mamba__conv_floats(s), mamba__ssm_floats(s), &n) ||
+        !mamba__mul(n, 4, &n) || !mamba__add(n, MAMBA__SAVE_HDR, &n))
+        return 0;
+    return n;
+}
+
+static void mamba__save_header(const mamba_state *s, unsigned char *h, uint64_t payload) {
+    const mamba_state_shape *sh = &s->shape;
+    uint32_t dims[8];
+    int i;
+    dims[0] = (uint32_t)sh->d_model; dims[1] = (uint32_t)sh->n_layer; dims[2] = (uint32_t)sh->d_inner; dims[3] = (uint32_t)sh->d_state;
+    dims[4] = (uint32_t)sh->d_conv; dims[5] = (uint32_t)sh->conv_dim; dims[6] = (uint32_t)sh->n_heads; dims[7] = (uint32_t)sh->n_groups;
+    memcpy(h, "MBST", 4);
+    mamba__put32(h + 4, MAMBA_STATE_FORMAT_VERSION);
+    mamba__put32(h + 8, (uint32_t)sh->arch);
+    for (i = 0; i < 8; i++) mamba__put32(h + 12 + 4 * i, dims[i]);
+    mamba__put32(h + 44, (uint32_t)s->n_tokens); mamba__put32(h + 48, (uint32_t)(s->n_tokens >> 32));
+    mamba__put32(h + 52, (uint32_t)payload); mamba__put32(h + 56, (uint32_t)(payload >> 32));
+    mamba__put32(h + 60, 0);
+}
+
+MAMBA_API mamba_status mamba_state_write(const mamba_state *s, void *buf, size_t cap, size_t *n_out) {
+    size_t need = mamba_state_write_bytes(s), i, nf;
+    unsigned char *o = (unsigned char *)buf;
+    const float *src[2];
+    size_t cnt[2];
+    int part;
+    uint32_t h;
+    if (n_out) *n_out = need;
+    if (!need) return MAMBA_ERR_BADARG;
+    if (!buf || cap < need) return MAMBA_ERR_RANGE;
+    nf = (need - MAMBA__SAVE_HDR) / 4;
+    mamba__save_header(s, o, (uint64_t)nf * 4);
+    src[0] = s->conv; cnt[0] = mamba__conv_floats(s);
+    src[1] = s->ssm; cnt[1] = mamba__ssm_floats(s);
+    o += MAMBA__SAVE_HDR;
+    for (part = 0; part < 2; part++)
+        for (i = 0; i < cnt[part]; i++, o += 4) {
+            uint32_t v;
+            memcpy(&v, &src[part][i], 4);
+            mamba__put32(o, v);
+        }
+    h = mamba__fnv1a(2166136261u, (const unsigned char *)buf, 60);
+    h = mamba__fnv1a(h, (const unsigned char *)buf + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
+    mamba__put32((unsigned char *)buf + 60, h);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf;
+    unsigned char want[MAMBA__SAVE_HDR];
+    size_t need = mamba_state_write_bytes(s), i, nc;
+    uint32_t h;
+    if (!need || !buf) return MAMBA_ERR_BADARG;
+    if (len < 8 || memcmp(p, "MBST", 4)) return MAMBA_ERR_FORMAT;
+    if (mamba__get32(p + 4) != MAMBA_STATE_FORMAT_VERSION) return MAMBA_ERR_UNSUPPORTED;
+    if (len < MAMBA__SAVE_HDR) return MAMBA_ERR_FORMAT;
+    mamba__save_header(s, want, (uint64_t)(need - MAMBA__SAVE_HDR));
+    if (memcmp(p + 8, want + 8, 36) || memcmp(p + 52, want + 52, 8)) return MAMBA_ERR_SHAPE;   /* arch, dims, payload size */
+    if (len != need) return MAMBA_ERR_FORMAT;
+    h = mamba__fnv1a(2166136261u, p, 60);
+    h = mamba__fnv1a(h, p + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
+    if (h != mamba__get32(p + 60)) return MAMBA_ERR_FORMAT;
+    nc = mamba__conv_floats(s);
+    for (i = 0, p += MAMBA__SAVE_HDR; i < (need - MAMBA__SAVE_HDR) / 4; i++, p += 4) {
+        uint32_t v = mamba__get32(p);
+        memcpy(i < nc ? &s->conv[i] : &s->ssm[i - nc], &v, 4);
+    }
+    p = (const unsigned char *)buf;
+    s->n_tokens = (uint64_t)mamba__get32(p + 44) | (uint64_t)mamba__get32(p + 48) << 32;
+    return MAMBA_OK;
+}
+
+/* ---- D.5 sampler (argmax, temperature, top-k, top-p) -------------------- */
+
 MAMBA_API int mamba_argmax(const float *x, int n) {
     int i, best = 0;
     if (!x || n <= 0) return -1;
@@ -4742,9 +3224,124 @@ MAMBA_API int mamba_argmax(const float *x, int n) {
     return best;
 }
 
-/* ---- g. tokenizer ---------------------------------------------------------- */
 
-/* ---- t. tokenizer ----------------------------------------------------------
+
+typedef struct mamba__cand { float v; int id; } mamba__cand;
+
+MAMBA_API size_t mamba_sampler_bytes(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
+
+MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const mamba_sampler_params *p,
+                                          void *mem, size_t mem_bytes) {
+    mamba_sampler_params def;
+    if (!s) return MAMBA_ERR_BADARG;
+    memset(s, 0, sizeof *s);
+    if (!p) { memset(&def, 0, sizeof def); p = &def; }
+    if (n_vocab <= 0 || !(p->temperature == p->temperature)) return MAMBA_ERR_BADARG;
+    if (mem) {
+        if (mem_bytes < mamba_sampler_bytes(n_vocab) || (uintptr_t)mem % sizeof(float)) return MAMBA_ERR_BADARG;
+        s->work = mem;
+    } else {
+        mamba__heap h;
+        mamba__heap_plain(&h);
+        s->work = s->owned = mamba__halloc(&h, mamba_sampler_bytes(n_vocab));
+        if (!s->work) return MAMBA_ERR_NOMEM;
+    }
+    s->n_vocab = n_vocab;
+    s->temperature = p->temperature;
+    s->top_k = p->top_k;
+    s->top_p = p->top_p;
+    s->rng = p->seed ? p->seed : 0x9E3779B97F4A7C15ull;   /* xorshift needs a nonzero state */
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_sampler_free(mamba_sampler *s) {
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    if (s && s->owned) mamba__hfree(&h, s->owned);
+    if (s) s->owned = s->work = NULL;
+}
+
+static float mamba__uniform(uint64_t *state) {   /* xorshift64*, 24 random bits in [0, 1) */
+    uint64_t x = *state;
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    *state = x;
+    return (float)((x * 0x2545F4914F6CDD1Dull) >> 40) * (1.0f / 16777216.0f);
+}
+
+static int mamba__cand_desc(const void *a, const void *b) {
+    const mamba__cand *x = (const mamba__cand *)a, *y = (const mamba__cand *)b;
+    return x->v > y->v ? -1 : x->v < y->v ? 1 : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Moves the k largest candidates to the front (iterative quickselect). */
+static void mamba__select_top(mamba__cand *c, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float pivot = c[lo + (hi - lo) / 2].v;
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (c[i].v > pivot) i++;
+            while (c[j].v < pivot) j--;
+            if (i <= j) { mamba__cand t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
+        }
+        if (k - 1 <= j) hi = j;
+        else if (k - 1 >= i) lo = i;
+        else break;
+    }
+}
+
+MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
+    mamba__cand *c;
+    int n = 0, i;
+    float maxv, sum = 0, r, acc;
+    if (!s || !logits || !s->work || s->n_vocab <= 0) return -1;
+    /* greedy; also for a NaN temperature set in the struct by hand */
+    if (!(s->temperature > 0)) { i = mamba_argmax(logits, s->n_vocab); return i < 0 ? 0 : i; }
+    c = (mamba__cand *)s->work;
+    for (i = 0; i < s->n_vocab; i++) {
+        float v = logits[i];
+        if (v != v || v == -HUGE_VALF) continue;          /* NaN and -inf never sampled */
+        if (v == HUGE_VALF) return i;                      /* +inf: certain */
+        c[n].v = v;
+        c[n].id = i;
+        n++;
+    }
+    if (n == 0) return 0;
+    /* Scale by 1/T. Where the largest logit / T overflows (huge logits, tiny
+       T) scale the distance to the largest instead, so no value is +inf and
+       exp() below never sees inf - inf: the best token keeps weight 1 and the
+       sum stays in [1, n], whatever the logits. */
+    maxv = c[0].v;
+    for (i = 1; i < n; i++) if (c[i].v > maxv) maxv = c[i].v;
+    r = maxv / s->temperature;
+    if (r - r == 0.0f) { for (i = 0; i < n; i++) c[i].v = c[i].v / s->temperature; }
+    else { for (i = 0; i < n; i++) c[i].v = (c[i].v - maxv) / s->temperature; }
+    if (s->top_k > 0 && s->top_k < n) { mamba__select_top(c, n, s->top_k); n = s->top_k; }
+    maxv = c[0].v;
+    for (i = 1; i < n; i++) if (c[i].v > maxv) maxv = c[i].v;
+    for (i = 0; i < n; i++) { c[i].v = MAMBA_EXPF(c[i].v - maxv); sum += c[i].v; }
+    for (i = 0; i < n; i++) c[i].v /= sum;                 /* probabilities */
+    if (s->top_p > 0 && s->top_p < 1) {
+        /* only candidates above (1-p)/(n-1) can be in the nucleus: sort those */
+        float cut = (1.0f - s->top_p) / (float)(n > 1 ? n - 1 : 1), mass = 0;
+        int m = 0;
+        for (i = 0; i < n; i++) if (c[i].v >= cut) c[m++] = c[i];
+        if (m == 0) m = n;
+        qsort(c, (size_t)m, sizeof *c, mamba__cand_desc);
+        for (i = 0; i < m; i++) { mass += c[i].v; if (mass >= s->top_p) { i++; break; } }
+        n = i < m ? i : m;
+        sum = 0;
+        for (i = 0; i < n; i++) sum += c[i].v;
+    } else sum = 1;
+    r = mamba__uniform(&s->rng) * sum;
+    acc = 0;
+    for (i = 0; i < n; i++) { acc += c[i].v; if (r < acc) return c[i].id; }
+    return c[n - 1].id;                                    /* rounding: the last one */
+}
+
+/* ==== E. tokenizer ======================================================= */
+
+/* ---- E.1 the pipeline ------------------------------------------------------
    Pipeline of HF's Tokenizer::encode, one stage feeding the next piece by piece
    (nothing is materialised but the ids):
      1. added tokens with normalized: false are found in the raw text
@@ -5766,7 +4363,7 @@ static uint32_t mamba__uc_compose(uint32_t a, uint32_t b) {
     return 0;
 }
 
-/* ---- UTF-8 ---------------------------------------------------------------- */
+/* ---- E.2 UTF-8 ---------------------------------------------------------------- */
 
 /* Looks at the sequence starting s[0] (n >= 1 bytes available). Returns its
    length if it is complete and valid; otherwise -k, where k >= 1 is the length
@@ -5841,7 +4438,7 @@ static int mamba__c2b(uint32_t c) {
     return c == 0x100 + 67 ? 0xAD : -1;
 }
 
-/* ---- scratch ---------------------------------------------------------------- */
+/* ---- E.3 scratch ---------------------------------------------------------------- */
 
 /* Grows the array whose pointer is at pp (elements of size es) to hold at least
    need, keeping its contents. The pointer is read and written with memcpy, so
@@ -5881,7 +4478,7 @@ static int mamba__tbuf_put(mamba__tbuf *b, const void *s, size_t n) {
     return 1;
 }
 
-/* ---- NFC ---------------------------------------------------------------------
+/* ---- E.4 NFC ---------------------------------------------------------------------
    Text without an "unstable" character (ccc != 0 or NFC_QC != Yes) is NFC
    already and is copied through. Around each unstable run, the span from the
    character before it up to the next stable character is decomposed, put in
@@ -6001,7 +4598,7 @@ static const unsigned char *mamba__nfc(mamba__nfc_scr *w, const unsigned char *s
     return out->p;
 }
 
-/* ---- tables ------------------------------------------------------------------ */
+/* ---- E.5 tables ------------------------------------------------------------------ */
 
 #define MAMBA__TOK_MAX_VOCAB (1 << 24)
 #define MAMBA__TOK_MAX_STEPS 8
@@ -6544,7 +5141,7 @@ done:
     return st;
 }
 
-/* ---- encoding ------------------------------------------------------------------ */
+/* ---- E.6 encoding ------------------------------------------------------------------ */
 
 typedef struct mamba__heap_ent { uint32_t rank, pos; int32_t id; } mamba__heap_ent;
 
@@ -7052,11 +5649,11 @@ static void mamba__enc_free(mamba__enc *e) {
 
 MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
                                               size_t cap, size_t *n_out) {
-    return mamba_tokenizer_encode_ex(t, text, len, ids, cap, n_out, NULL);
+    return mamba_tokenizer_encode_arena(t, text, len, ids, cap, n_out, NULL);
 }
 
-MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
-                                                 size_t cap, size_t *n_out, mamba_arena *work) {
+MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
+                                                    size_t cap, size_t *n_out, mamba_arena *work) {
     mamba__enc e;
     mamba__heap h, *hp = &h;
     const unsigned char *s = (const unsigned char *)text;
@@ -7111,9 +5708,9 @@ MAMBA_API mamba_status mamba_tokenizer_encode_ex(const mamba_tokenizer *t, const
     return e.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
 }
 
-/* ---- decoding ---------------------------------------------------------------- */
+/* ---- E.7 decoding ---------------------------------------------------------------- */
 
-MAMBA_API void mamba_decode_init(mamba_decoder *d, int flags) {
+MAMBA_API void mamba_decoder_init(mamba_decoder *d, int flags) {
     if (!d) return;
     memset(d, 0, sizeof *d);
     d->flags = flags;
@@ -7153,8 +5750,8 @@ static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
     return t && id >= 0 && id < t->n_vocab && (t->tok_attr[id] & MAMBA__TA_EXISTS);
 }
 
-MAMBA_API mamba_status mamba_decode_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
-                                          size_t *n_out) {
+MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
+                                           size_t *n_out) {
     mamba_decoder probe;
     size_t o = 0;
     const unsigned char *p;
@@ -7172,7 +5769,7 @@ MAMBA_API mamba_status mamba_decode_token(mamba_decoder *d, const mamba_tokenize
     return MAMBA_OK;
 }
 
-MAMBA_API mamba_status mamba_decode_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
+MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
     if (n_out) *n_out = 0;
     if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
     if (!d->n_pending) return MAMBA_OK;
@@ -7189,7 +5786,7 @@ MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const in
     size_t i, o = 0;
     if (n_out) *n_out = 0;
     if (!t || (!ids && n) || (!out && cap)) return MAMBA_ERR_BADARG;
-    mamba_decode_init(&d, flags);
+    mamba_decoder_init(&d, flags);
     for (i = 0; i < n; i++) {
         int id = ids[i];
         if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
@@ -7204,9 +5801,9 @@ MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const in
     return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
 }
 
-/* ---- queries -------------------------------------------------------------------- */
+/* ---- E.8 queries -------------------------------------------------------------------- */
 
-MAMBA_API int mamba_tokenizer_vocab_size(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
+MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
 MAMBA_API int mamba_tokenizer_bos_id(const mamba_tokenizer *t) { return t ? t->bos_id : -1; }
 MAMBA_API int mamba_tokenizer_eos_id(const mamba_tokenizer *t) { return t ? t->eos_id : -1; }
 MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *t) { return t ? t->table_bytes : 0; }
@@ -7231,7 +5828,805 @@ MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *tex
     return -1;
 }
 
-/* ---- tokenizer.json ------------------------------------------------------------ */
+/* End of a tokenizer load: the heap moves into the tokenizer, or a failed
+   load gives back its arena bytes. */
+static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, size_t used0, mamba_status st, mamba_error *e) {
+    if (st != MAMBA_OK) {
+        if (*out) { mamba_tokenizer_free(*out); *out = NULL; }
+        st = mamba__heap_status(hp, st, e);
+        if (hp->a) hp->a->used = used0;
+        return st;
+    }
+    mamba__heap_done(hp);
+    (*out)->heap = *hp;
+    return MAMBA_OK;
+}
+
+/* ==== F. formats: bytes -> config, tensor table, tokenizer description === */
+
+/* ---- F.1 bounded JSON ------------------------------------------------------
+   jsmn-style: the text is scanned twice by one iterative state machine (no
+   recursion): first to validate and count tokens, then to fill exactly that
+   many. A token is a value or an object key; `next` is the index just past
+   its subtree, so skipping a value is O(1). Strings point between quotes,
+   still escaped (see mamba__json_str). Accepts the Infinity, -Infinity and NaN
+   literals that Python writes into config files. */
+
+enum { MAMBA__J_OBJ = 1, MAMBA__J_ARR, MAMBA__J_STR, MAMBA__J_NUM, MAMBA__J_TRUE,
+       MAMBA__J_FALSE, MAMBA__J_NULL };
+
+typedef struct mamba__jtok {
+    uint8_t  type;
+    uint8_t  escaped;  /* string holds a backslash escape */
+    uint32_t start, end; /* byte range; strings exclude the quotes */
+    uint32_t size;     /* objects: keys; arrays: elements */
+    uint32_t next;     /* index of the token after this one's subtree */
+} mamba__jtok;
+
+typedef struct mamba__json {
+    const char  *js;
+    mamba__jtok *tok;
+    uint32_t     ntok;
+    struct mamba__heap *hp;   /* where tok came from */
+} mamba__json;
+
+/* Scans a number or literal starting at s[i]; returns its end, or 0 if invalid. */
+static size_t mamba__json_scan_num(const char *s, size_t n, size_t i) {
+    size_t j = i;
+    if (j < n && s[j] == '-') j++;
+    if (n - j >= 8 && !memcmp(s + j, "Infinity", 8)) return j + 8;
+    if (j == i && n - j >= 3 && !memcmp(s + j, "NaN", 3)) return j + 3;
+    if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
+    if (s[j] == '0') j++;
+    else while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
+    if (j < n && s[j] == '.') {
+        j++;
+        if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
+        while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
+    }
+    if (j < n && (s[j] == 'e' || s[j] == 'E')) {
+        j++;
+        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
+        if (j >= n || !mamba__is_digit((unsigned char)s[j])) return 0;
+        while (j < n && mamba__is_digit((unsigned char)s[j])) j++;
+    }
+    return j;
+}
+
+static int mamba__hex(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* One pass. tok == NULL: count only. Returns MAMBA_OK and sets *count. */
+static mamba_status mamba__json_pass(const char *s, size_t n, mamba__jtok *tok, uint32_t cap,
+                                     uint32_t *count, uint32_t *stack, int max_depth,
+                                     mamba_error *e, const char *what) {
+    enum { V_VALUE, V_KEY_OR_END, V_KEY, V_COLON, V_COMMA_OR_END, V_VALUE_OR_END, V_DONE };
+    int expect = V_VALUE, depth = 0;
+    uint32_t nt = 0;
+    size_t i = 0;
+    if (n > 0xFFFFFFF0u) return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON text too large", what, 0, 0, 0);
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t parent = depth ? stack[depth - 1] : 0xFFFFFFFFu;
+        int in_obj = depth && (tok ? tok[parent].type == MAMBA__J_OBJ : (stack[depth - 1] & 0x80000000u) != 0);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { i++; continue; }
+        if (expect == V_DONE) break;
+        if (c == '}' || c == ']') {
+            int want_obj = c == '}';
+            if (!depth || in_obj != want_obj ||
+                !(expect == V_COMMA_OR_END || (want_obj ? expect == V_KEY_OR_END : expect == V_VALUE_OR_END)))
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected '%s' at byte %d", what, c == '}' ? "}" : "]", (long long)i, 0);
+            if (tok) tok[stack[depth - 1]].next = nt;
+            depth--;
+            expect = depth ? V_COMMA_OR_END : V_DONE;
+            i++;
+            continue;
+        }
+        if (c == ',') {
+            if (expect != V_COMMA_OR_END) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected ',' at byte %d", what, 0, (long long)i, 0);
+            expect = in_obj ? V_KEY : V_VALUE;
+            i++;
+            continue;
+        }
+        if (c == ':') {
+            if (expect != V_COLON) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected ':' at byte %d", what, 0, (long long)i, 0);
+            expect = V_VALUE;
+            i++;
+            continue;
+        }
+        /* a key or a value */
+        if (expect == V_KEY || expect == V_KEY_OR_END) {
+            if (c != '"') return mamba__err(e, MAMBA_ERR_FORMAT, "%s: expected a key string at byte %d", what, 0, (long long)i, 0);
+        } else if (expect != V_VALUE && expect != V_VALUE_OR_END) {
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unexpected character at byte %d", what, 0, (long long)i, 0);
+        }
+        if (nt == 0xFFFFFFF0u || (tok && nt >= cap))
+            return mamba__err(e, MAMBA_ERR_LIMIT, "%s: too many JSON tokens", what, 0, 0, 0);
+        {
+            int is_key = expect == V_KEY || expect == V_KEY_OR_END;
+            uint32_t me = nt++;
+            mamba__jtok t;
+            memset(&t, 0, sizeof t);
+            if (c == '"') {
+                size_t j = i + 1;
+                t.type = MAMBA__J_STR;
+                while (j < n && s[j] != '"') {
+                    unsigned char d = (unsigned char)s[j];
+                    if (d < 0x20) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: control character in string at byte %d", what, 0, (long long)j, 0);
+                    if (d == '\\') {
+                        t.escaped = 1;
+                        if (j + 1 >= n) break;
+                        d = (unsigned char)s[j + 1];
+                        if (d == 'u') {
+                            int k;
+                            if (j + 5 >= n) break;
+                            for (k = 2; k < 6; k++)
+                                if (mamba__hex((unsigned char)s[j + k]) < 0)
+                                    return mamba__err(e, MAMBA_ERR_FORMAT, "%s: bad \\u escape at byte %d", what, 0, (long long)j, 0);
+                            j += 6;
+                            continue;
+                        }
+                        if (!strchr("\"\\/bfnrt", d) || !d)
+                            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: bad escape at byte %d", what, 0, (long long)j, 0);
+                        j += 2;
+                        continue;
+                    }
+                    j++;
+                }
+                if (j >= n) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: unterminated string at byte %d", what, 0, (long long)i, 0);
+                t.start = (uint32_t)(i + 1);
+                t.end = (uint32_t)j;
+                i = j + 1;
+            } else if (c == '{' || c == '[') {
+                if (depth >= max_depth)
+                    return mamba__err(e, MAMBA_ERR_LIMIT, "%s: JSON nested deeper than %d (max_json_depth)", what, 0, (long long)max_depth, 0);
+                t.type = c == '{' ? MAMBA__J_OBJ : MAMBA__J_ARR;
+                t.start = (uint32_t)i;
+                i++;
+            } else if (c == 't' && n - i >= 4 && !memcmp(s + i, "true", 4)) {
+                t.type = MAMBA__J_TRUE; t.start = (uint32_t)i; i += 4; t.end = (uint32_t)i;
+            } else if (c == 'f' && n - i >= 5 && !memcmp(s + i, "false", 5)) {
+                t.type = MAMBA__J_FALSE; t.start = (uint32_t)i; i += 5; t.end = (uint32_t)i;
+            } else if (c == 'n' && n - i >= 4 && !memcmp(s + i, "null", 4)) {
+                t.type = MAMBA__J_NULL; t.start = (uint32_t)i; i += 4; t.end = (uint32_t)i;
+            } else {
+                size_t j = mamba__json_scan_num(s, n, i);
+                if (!j) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: invalid value at byte %d", what, 0, (long long)i, 0);
+                t.type = MAMBA__J_NUM; t.start = (uint32_t)i; t.end = (uint32_t)j; i = j;
+            }
+            if (is_key && t.type != MAMBA__J_STR)
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: expected a key string at byte %d", what, 0, (long long)i, 0);
+            t.next = me + 1;
+            if (tok) {
+                tok[me] = t;
+                if (depth && (is_key || !in_obj)) tok[parent].size++;
+            }
+            if (t.type == MAMBA__J_OBJ || t.type == MAMBA__J_ARR) {
+                stack[depth++] = tok ? me : (t.type == MAMBA__J_OBJ ? 0x80000000u : 0u);
+                expect = t.type == MAMBA__J_OBJ ? V_KEY_OR_END : V_VALUE_OR_END;
+            } else if (is_key) {
+                expect = V_COLON;
+            } else {
+                expect = depth ? V_COMMA_OR_END : V_DONE;
+            }
+        }
+    }
+    if (expect != V_DONE) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: JSON ends early (truncated?)", what, 0, 0, 0);
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != 0)
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: trailing bytes after JSON at byte %d", what, 0, (long long)i, 0);
+    }
+    *count = nt;
+    return MAMBA_OK;
+}
+
+/* Parses s[0..n) into j (tokens allocated from hp; NULL: MAMBA_MALLOC). `what`
+   names the input in error messages. On failure nothing is allocated. */
+static mamba_status mamba__json_parse_h(mamba__heap *hp, mamba__json *j, const char *s, size_t n, int max_depth,
+                                        size_t max_tokens, mamba_error *e, const char *what) {
+    uint32_t count = 0, count2 = 0;
+    uint32_t *stack;
+    mamba_status st;
+    mamba__heap plain;
+    mamba__heap *owner = hp;
+    if (!hp) { mamba__heap_plain(&plain); hp = &plain; }
+    memset(j, 0, sizeof *j);
+    if (max_depth <= 0) max_depth = 64;
+    if (max_depth > 4096) max_depth = 4096;
+    stack = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * (size_t)max_depth));
+    if (!stack) return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", what, 0, 0, 0);
+    st = mamba__json_pass(s, n, NULL, 0, &count, stack, max_depth, e, what);
+    if (st == MAMBA_OK && max_tokens && count > max_tokens)
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d JSON tokens exceed the limit", what, 0, (long long)count, 0);
+    if (st == MAMBA_OK) {
+        j->tok = MAMBA__CAST(mamba__jtok *, mamba__halloc(hp, sizeof(mamba__jtok) * (size_t)count));
+        if (!j->tok) st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for JSON tokens", what, 0, 0, 0);
+        else st = mamba__json_pass(s, n, j->tok, count, &count2, stack, max_depth, e, what);
+    }
+    mamba__hfree(hp, stack);
+    if (st != MAMBA_OK) { if (j->tok) mamba__hfree(hp, j->tok); memset(j, 0, sizeof *j); return st; }
+    j->js = s;
+    j->ntok = count2;
+    j->hp = owner;
+    return MAMBA_OK;
+}
+
+static MAMBA__UNUSED mamba_status mamba__json_parse(mamba__json *j, const char *s, size_t n, int max_depth,
+                                                    size_t max_tokens, mamba_error *e, const char *what) {
+    return mamba__json_parse_h(NULL, j, s, n, max_depth, max_tokens, e, what);
+}
+
+static void mamba__json_free(mamba__json *j) {
+    mamba__heap plain;
+    mamba__heap_plain(&plain);
+    if (j->tok) mamba__hfree(j->hp ? j->hp : &plain, j->tok);
+    memset(j, 0, sizeof *j);
+}
+
+/* Does string token t equal the NUL-terminated key? (Escaped keys compare decoded.) */
+static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap);
+static int mamba__json_eq(const mamba__json *j, uint32_t t, const char *key) {
+    const mamba__jtok *k = &j->tok[t];
+    size_t n = strlen(key);
+    if (k->type != MAMBA__J_STR) return 0;
+    if (!k->escaped) return k->end - k->start == n && !memcmp(j->js + k->start, key, n);
+    {
+        char buf[256];
+        size_t m;
+        if (n >= sizeof buf) return 0;
+        m = mamba__json_str(j, t, buf, sizeof buf);
+        return m == n && !memcmp(buf, key, n);
+    }
+}
+
+/* Value token of `key` in object token `obj`, or 0 (the root is never a value). */
+static uint32_t mamba__json_get(const mamba__json *j, uint32_t obj, const char *key) {
+    uint32_t i, k;
+    if (!j->tok || obj >= j->ntok || j->tok[obj].type != MAMBA__J_OBJ) return 0;
+    for (i = obj + 1, k = 0; k < j->tok[obj].size; k++) {
+        if (mamba__json_eq(j, i, key)) return i + 1;
+        i = j->tok[i + 1].next;
+    }
+    return 0;
+}
+
+/* Decodes string token t (escapes, \uXXXX with surrogate pairs) into UTF-8.
+   Writes at most cap-1 bytes plus a NUL when cap > 0; returns the full decoded
+   length (so a call with cap 0 measures). Lone surrogates become U+FFFD. */
+static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap) {
+    const char *s = j->js + j->tok[t].start;
+    size_t n = j->tok[t].end - j->tok[t].start, i = 0, o = 0;
+#define MAMBA__PUT(ch) do { if (o + 1 < cap) out[o] = (char)(ch); o++; } while (0)
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != '\\') { MAMBA__PUT(c); i++; continue; }
+        c = (unsigned char)s[i + 1];
+        i += 2;
+        switch (c) {
+        case 'b': MAMBA__PUT('\b'); break;
+        case 'f': MAMBA__PUT('\f'); break;
+        case 'n': MAMBA__PUT('\n'); break;
+        case 'r': MAMBA__PUT('\r'); break;
+        case 't': MAMBA__PUT('\t'); break;
+        case 'u': {
+            uint32_t cp = (uint32_t)(mamba__hex(s[i]) << 12 | mamba__hex(s[i + 1]) << 8 |
+                                     mamba__hex(s[i + 2]) << 4 | mamba__hex(s[i + 3]));
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                if (i + 5 < n + 0 && s[i] == '\\' && s[i + 1] == 'u') {
+                    uint32_t lo = (uint32_t)(mamba__hex(s[i + 2]) << 12 | mamba__hex(s[i + 3]) << 8 |
+                                             mamba__hex(s[i + 4]) << 4 | mamba__hex(s[i + 5]));
+                    if (lo >= 0xDC00 && lo < 0xE000) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        i += 6;
+                    } else cp = 0xFFFD;
+                } else cp = 0xFFFD;
+            } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
+            if (cp < 0x80) MAMBA__PUT(cp);
+            else if (cp < 0x800) { MAMBA__PUT(0xC0 | cp >> 6); MAMBA__PUT(0x80 | (cp & 63)); }
+            else if (cp < 0x10000) { MAMBA__PUT(0xE0 | cp >> 12); MAMBA__PUT(0x80 | (cp >> 6 & 63)); MAMBA__PUT(0x80 | (cp & 63)); }
+            else { MAMBA__PUT(0xF0 | cp >> 18); MAMBA__PUT(0x80 | (cp >> 12 & 63)); MAMBA__PUT(0x80 | (cp >> 6 & 63)); MAMBA__PUT(0x80 | (cp & 63)); }
+            break;
+        }
+        default: MAMBA__PUT(c); break; /* \" \\ \/ */
+        }
+    }
+#undef MAMBA__PUT
+    if (cap) out[o < cap ? o : cap - 1] = 0;
+    return o;
+}
+
+/* Number token -> double, locale-independent. Exact for integers below 2^53
+   and for short decimals (Clinger's fast path); otherwise within a few ulp. */
+static int mamba__json_num(const mamba__json *j, uint32_t t, double *out) {
+    const mamba__jtok *k;
+    const char *s;
+    size_t n, i = 0;
+    int neg = 0, digits = 0;
+    long exp10 = 0, e2 = 0;
+    uint64_t mant = 0;
+    double v;
+    if (!t || t >= j->ntok) return 0;
+    k = &j->tok[t];
+    if (k->type != MAMBA__J_NUM) return 0;
+    s = j->js + k->start;
+    n = k->end - k->start;
+    if (s[0] == '-') { neg = 1; i++; }
+    if (n - i == 8 && s[i] == 'I') { *out = neg ? -HUGE_VAL : HUGE_VAL; return 1; }
+    if (n - i == 3 && s[i] == 'N') { *out = NAN; return 1; }
+    for (; i < n && mamba__is_digit((unsigned char)s[i]); i++) {
+        if (digits < 19) { mant = mant * 10 + (uint64_t)(s[i] - '0'); if (mant) digits++; }
+        else exp10++;
+    }
+    if (i < n && s[i] == '.') {
+        for (i++; i < n && mamba__is_digit((unsigned char)s[i]); i++)
+            if (digits < 19) { mant = mant * 10 + (uint64_t)(s[i] - '0'); if (mant) digits++; exp10--; }
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        int eneg = 0;
+        i++;
+        if (s[i] == '+' || s[i] == '-') eneg = s[i++] == '-';
+        for (; i < n && mamba__is_digit((unsigned char)s[i]); i++) if (e2 < 100000) e2 = e2 * 10 + (s[i] - '0');
+        exp10 += eneg ? -e2 : e2;
+    }
+    v = (double)mant;
+    if (mant == 0) v = 0;
+    else if (exp10 >= 0 && exp10 <= 22 && mant < (1ull << 53)) {
+        static const double p10[] = {1e0,1e1,1e2,1e3,1e4,1e5,1e6,1e7,1e8,1e9,1e10,1e11,1e12,1e13,1e14,1e15,1e16,1e17,1e18,1e19,1e20,1e21,1e22};
+        v *= p10[exp10];
+    } else if (exp10 < 0 && exp10 >= -22 && mant < (1ull << 53)) {
+        static const double p10[] = {1e0,1e1,1e2,1e3,1e4,1e5,1e6,1e7,1e8,1e9,1e10,1e11,1e12,1e13,1e14,1e15,1e16,1e17,1e18,1e19,1e20,1e21,1e22};
+        v /= p10[-exp10];
+    } else {
+        v = v * pow(10.0, (double)exp10);
+    }
+    *out = neg ? -v : v;
+    return 1;
+}
+
+/* Integer value of number token t, if it is an integer within [lo, hi]. */
+static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long long hi, long long *out) {
+    double v;
+    if (!mamba__json_num(j, t, &v) || !(v >= (double)lo && v <= (double)hi) || v != floor(v)) return 0;
+    *out = (long long)v;
+    return 1;
+}
+
+/* ---- F.2 tensor table and the model description (the format seam) ------ */
+
+#define MAMBA__MAX_NDIM 8
+
+typedef struct mamba__tensor {
+    char *name;
+    int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
+    char dtype_name[16];
+    int ndim;
+    int64_t shape[MAMBA__MAX_NDIM];
+    const unsigned char *data;
+    size_t nbytes;
+    const char *file;           /* for messages */
+    int used;
+    int a_is_final;             /* GGUF ssm_a: stores A = -exp(A_log) already */
+} mamba__tensor;
+
+typedef struct mamba__tensors {
+    mamba__tensor *t;
+    size_t n, cap;
+    mamba__heap *hp;    /* the table and names come from here (set by the caller) */
+} mamba__tensors;
+
+static void mamba__tensors_free(mamba__tensors *ts) {
+    mamba__heap *hp = ts->hp;
+    size_t i;
+    for (i = 0; i < ts->n; i++) mamba__hfree(hp, ts->t[i].name);
+    if (ts->t) mamba__hfree(hp, ts->t);
+    memset(ts, 0, sizeof *ts);
+    ts->hp = hp;
+}
+
+/* Finds a tensor by name; also under a "model." prefix (Mamba-Codestral files). */
+static mamba__tensor *mamba__tensor_find(mamba__tensors *ts, const char *name) {
+    size_t i;
+    for (i = 0; i < ts->n; i++)
+        if (!strcmp(ts->t[i].name, name)) return &ts->t[i];
+    for (i = 0; i < ts->n; i++)
+        if (!strncmp(ts->t[i].name, "model.", 6) && !strcmp(ts->t[i].name + 6, name)) return &ts->t[i];
+    return NULL;
+}
+
+/* Rejects a table in which one name appears twice (also across shards). */
+static int mamba__name_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
+    const char **names;
+    size_t i;
+    mamba_status st = MAMBA_OK;
+    if (ts->n < 2) return MAMBA_OK;
+    names = MAMBA__CAST(const char **, mamba__halloc(hp, sizeof(char *) * ts->n));
+    if (!names) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    for (i = 0; i < ts->n; i++) names[i] = ts->t[i].name;
+    qsort(names, ts->n, sizeof *names, mamba__name_cmp);
+    for (i = 1; i < ts->n; i++)
+        if (!strcmp(names[i], names[i - 1])) { st = mamba__err(e, MAMBA_ERR_FORMAT, "tensor %s appears twice", names[i], 0, 0, 0); break; }
+    mamba__hfree(hp, names);
+    return st;
+}
+
+/* -- the seam between formats and the model ------------------------------
+   Every model format is one reader that fills a mamba__desc: the config, the
+   tensor table under Hugging Face names and shapes (data pointing into bytes
+   the model keeps alive, see mamba__add_blob), and the model's name. One
+   builder (mamba__build, section G) then checks the config, binds the tensors
+   to layers and validates them, whatever the format. A reader has two entry
+   points, from memory and from a path, and a claim for each (may it read
+   these bytes / this path?); section G lists the readers in mamba__formats.
+   A reader may allocate from m->heap and register input bytes with
+   mamba__add_blob; it must not touch the rest of the model. To add a format
+   (PyTorch .bin, ...): write its reader in section F, add one line to
+   mamba__formats, and nothing else changes. */
+typedef struct mamba__desc {
+    mamba_config cfg;       /* complete: the builder only checks it           */
+    int tie_explicit;       /* config.json says tie_word_embeddings itself    */
+    char name[96];          /* e.g. GGUF general.name; "" if none             */
+    mamba__tensors ts;      /* ts.hp = &m->heap (set by the loader)           */
+} mamba__desc;
+
+/* Keeps bytes alive for the model's lifetime (mmap'd or read file, or the
+   caller's buffer) and counts them as input for the default allocation cap.
+   path: for messages, copied; NULL for memory. */
+static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const char *path, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob *nb = MAMBA__CAST(mamba__blob *, mamba__halloc(hp, sizeof(mamba__blob) * (size_t)(m->n_blobs + 1)));
+    char **np = MAMBA__CAST(char **, mamba__halloc(hp, sizeof(char *) * (size_t)(m->n_blobs + 1)));
+    char *p = NULL;
+    if (path) {
+        size_t n = strlen(path) + 1;
+        p = MAMBA__CAST(char *, mamba__halloc(hp, n));
+        if (p) memcpy(p, path, n);
+    }
+    if (!nb || !np || (path && !p)) {
+        if (nb) mamba__hfree(hp, nb);
+        if (np) mamba__hfree(hp, np);
+        if (p) mamba__hfree(hp, p);
+        return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    }
+    if (m->n_blobs) { memcpy(nb, m->blobs, sizeof(mamba__blob) * (size_t)m->n_blobs); memcpy(np, m->paths, sizeof(char *) * (size_t)m->n_blobs); }
+    if (m->blobs) mamba__hfree(hp, m->blobs);
+    if (m->paths) mamba__hfree(hp, m->paths);
+    nb[m->n_blobs] = *b;
+    np[m->n_blobs] = p;
+    m->blobs = nb;
+    m->paths = np;
+    m->n_blobs++;
+    hp->input += b->size;
+    return MAMBA_OK;
+}
+
+/* ---- F.3 Hugging Face files: safetensors, config.json, tokenizer.json ---- */
+
+static int mamba__dtype_parse(const char *s, size_t *esize) {
+    static const struct { const char *name; int dt; size_t sz; } tab[] = {
+        {"F32", MAMBA_DTYPE_F32, 4}, {"F16", MAMBA_DTYPE_F16, 2}, {"BF16", MAMBA_DTYPE_BF16, 2},
+        {"F64", 0, 8}, {"I64", 0, 8}, {"U64", 0, 8}, {"I32", 0, 4}, {"U32", 0, 4},
+        {"I16", 0, 2}, {"U16", 0, 2}, {"I8", 0, 1}, {"U8", 0, 1}, {"BOOL", 0, 1},
+        {"F8_E4M3", 0, 1}, {"F8_E5M2", 0, 1}};
+    size_t i;
+    for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (!strcmp(s, tab[i].name)) { *esize = tab[i].sz; return tab[i].dt; }
+    *esize = 0;
+    return -1;
+}
+
+typedef struct mamba__range { uint64_t b, e; const char *name; } mamba__range;
+static int mamba__range_cmp(const void *a, const void *b) {
+    const mamba__range *x = (const mamba__range *)a, *y = (const mamba__range *)b;
+    return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e < y->e ? -1 : x->e > y->e);
+}
+
+/* Parses one safetensors file held in `blob` and appends its tensors. */
+static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned char *data, size_t size,
+                                            const char *fname, const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
+    uint64_t hlen = 0;
+    size_t max_header = MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER);
+    size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS);
+    const unsigned char *base;
+    size_t data_len, i, k, nt = 0;
+    mamba__json j;
+    mamba__range *ranges = NULL;
+    mamba_status st = MAMBA_OK;
+    int b;
+    if (size < 8) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: file too short for a safetensors header (%d bytes)", fname, 0, (long long)size, 0);
+    for (b = 7; b >= 0; b--) hlen = hlen << 8 | data[b];
+    if (hlen > size - 8)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header length %d runs past the end of the file (truncated?)", fname, 0, (long long)(hlen > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)hlen), 0);
+    if (hlen > max_header)
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: header of %d bytes exceeds the limit (max_json_bytes)", fname, 0, (long long)hlen, 0);
+    st = mamba__json_parse_h(hp, &j, (const char *)data + 8, (size_t)hlen, o ? o->max_json_depth : 0, 0, e, fname);
+    if (st != MAMBA_OK) return st;
+    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: header is not a JSON object", fname, 0, 0, 0); }
+    base = data + 8 + hlen;
+    data_len = size - 8 - (size_t)hlen;
+    if (j.tok[0].size > max_tensors || ts->n + j.tok[0].size > max_tensors) {
+        long long count = (long long)j.tok[0].size;
+        mamba__json_free(&j);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit (max_tensors)", fname, 0, count, 0);
+    }
+    /* grow the table once for this file */
+    if (ts->n + j.tok[0].size > ts->cap) {
+        size_t ncap = ts->n + j.tok[0].size, bytes;
+        mamba__tensor *nt2;
+        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt2 = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, bytes)))) {
+            mamba__json_free(&j);
+            return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the tensor table", fname, 0, 0, 0);
+        }
+        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
+        ts->t = nt2;
+        ts->cap = ncap;
+    }
+    ranges = MAMBA__CAST(mamba__range *, mamba__halloc(hp, sizeof(mamba__range) * (j.tok[0].size + 1)));
+    if (!ranges) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); }
+    for (i = 1, k = 0; k < j.tok[0].size && st == MAMBA_OK; k++, i = j.tok[i + 1].next) {
+        uint32_t v = (uint32_t)i + 1, tdt, tsh, toff;
+        mamba__tensor *t;
+        char dts[16];
+        size_t esize, numel = 1, nbytes, namelen;
+        long long off0, off1;
+        if (mamba__json_eq(&j, (uint32_t)i, "__metadata__")) continue;
+        t = &ts->t[ts->n];
+        memset(t, 0, sizeof *t);
+        t->file = fname;
+        namelen = mamba__json_str(&j, (uint32_t)i, NULL, 0);
+        t->name = MAMBA__CAST(char *, mamba__halloc(hp, namelen + 1));
+        if (!t->name) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
+        mamba__json_str(&j, (uint32_t)i, t->name, namelen + 1);
+        ts->n++;
+        if (j.tok[v].type != MAMBA__J_OBJ) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: entry for tensor %s is not an object", fname, t->name, 0, 0); break; }
+        tdt = mamba__json_get(&j, v, "dtype");
+        tsh = mamba__json_get(&j, v, "shape");
+        toff = mamba__json_get(&j, v, "data_offsets");
+        if (!tdt || j.tok[tdt].type != MAMBA__J_STR || !tsh || j.tok[tsh].type != MAMBA__J_ARR || !toff || j.tok[toff].type != MAMBA__J_ARR || j.tok[toff].size != 2) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s lacks a valid dtype, shape or data_offsets", fname, t->name, 0, 0);
+            break;
+        }
+        if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
+        t->dtype = mamba__dtype_parse(dts, &esize);
+        if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
+        memcpy(t->dtype_name, dts, sizeof t->dtype_name - 1);
+        if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
+        t->ndim = (int)j.tok[tsh].size;
+        {
+            uint32_t d = tsh + 1;
+            int q;
+            for (q = 0; q < t->ndim; q++, d = j.tok[d].next) {
+                long long dim;
+                if (!mamba__json_int(&j, d, 0, (long long)1 << 40, &dim)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid dimension", fname, t->name, 0, 0); break; }
+                t->shape[q] = dim;
+                if (!mamba__mul(numel, (size_t)dim, &numel)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: shape byte size overflows", fname, t->name, 0, 0); break; }
+            }
+            if (st != MAMBA_OK) break;
+        }
+        if (!mamba__mul(numel, esize, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: shape byte size overflows", fname, t->name, 0, 0); break; }
+        if (!mamba__json_int(&j, toff + 1, 0, LLONG_MAX, &off0) || !mamba__json_int(&j, j.tok[toff + 1].next, 0, LLONG_MAX, &off1)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s has invalid data_offsets", fname, t->name, 0, 0);
+            break;
+        }
+        if (off0 > off1 || (unsigned long long)off1 > data_len) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data_offsets end %d is outside the file's data (truncated?)", fname, t->name, off1, 0);
+            break;
+        }
+        if ((unsigned long long)(off1 - off0) != nbytes) {
+            st = mamba__err(e, MAMBA_ERR_SHAPE, "%s: tensor %s: data_offsets span %d bytes, shape and dtype need %d", fname, t->name, off1 - off0, (long long)nbytes);
+            break;
+        }
+        t->data = base + off0;
+        t->nbytes = nbytes;
+        ranges[nt].b = (uint64_t)off0;
+        ranges[nt].e = (uint64_t)off1;
+        ranges[nt].name = t->name;
+        nt++;
+    }
+    if (st == MAMBA_OK && nt > 1) {
+        qsort(ranges, nt, sizeof *ranges, mamba__range_cmp);
+        for (k = 1; k < nt; k++)
+            if (ranges[k].b < ranges[k - 1].e && ranges[k].e > ranges[k].b) {
+                st = mamba__err(e, MAMBA_ERR_FORMAT, "data of tensors %s and %s overlap", ranges[k - 1].name, ranges[k].name, 0, 0);
+                break;
+            }
+    }
+    mamba__hfree(hp, ranges);
+    mamba__json_free(&j);
+    return st;
+}
+
+/* -- config.json ---------------------------------------------------------- */
+
+/* Reads an optional integer key into *out (unchanged when absent or null). */
+static mamba_status mamba__cfg_int(const mamba__json *j, uint32_t obj, const char *key, long long lo, long long hi,
+                                   int *out, mamba_error *e) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    long long x;
+    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
+    if (!mamba__json_int(j, v, LLONG_MIN / 2, LLONG_MAX / 2, &x))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is not an integer", key, 0, 0, 0);
+    if (x < lo || x > hi)
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s = %d is out of range (max %d)", key, 0, x, hi);
+    *out = (int)x;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__cfg_float(const mamba__json *j, uint32_t obj, const char *key, double lo, double hi,
+                                     float *out, mamba_error *e) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    double x;
+    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
+    if (!mamba__json_num(j, v, &x) || !(x >= lo && x <= hi))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s is not a number in the valid range", key, 0, 0, 0);
+    *out = (float)x;
+    return MAMBA_OK;
+}
+
+static int mamba__cfg_bool(const mamba__json *j, uint32_t obj, const char *key, int def) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    if (!v) return def;
+    if (j->tok[v].type == MAMBA__J_TRUE) return 1;
+    if (j->tok[v].type == MAMBA__J_FALSE) return 0;
+    return def;
+}
+
+/* time_step_limit / dt_limit: a two-number array, Infinity allowed. */
+static mamba_status mamba__cfg_limit(const mamba__json *j, uint32_t obj, const char *key, mamba_config *c, mamba_error *e) {
+    uint32_t v = mamba__json_get(j, obj, key);
+    double lo, hi;
+    if (!v || j->tok[v].type == MAMBA__J_NULL) return MAMBA_OK;
+    if (j->tok[v].type != MAMBA__J_ARR || j->tok[v].size != 2 || !mamba__json_num(j, v + 1, &lo) ||
+        !mamba__json_num(j, j->tok[v + 1].next, &hi) || !(lo >= 0) || !(hi >= lo))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "config.json: %s must be [low, high] with 0 <= low <= high", key, 0, 0, 0);
+    c->dt_min = (float)lo;
+    c->dt_max = (float)hi;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const char *text, size_t len, int *tie_explicit,
+                                        const mamba_options *o, mamba_error *e) {
+    mamba__json j;
+    mamba_status st;
+    uint32_t root = 0, ssm, v;
+    int original, expand = 2, pad_multiple = 8, auto_rank = 1;
+    char mt[32] = "";
+    memset(c, 0, sizeof *c);
+    if (len > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER))
+        return mamba__err(e, MAMBA_ERR_LIMIT, "config.json: %d bytes exceed the limit (max_json_bytes)", 0, 0, (long long)len, 0);
+    st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "config.json");
+    if (st != MAMBA_OK) return st;
+    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "config.json is not a JSON object", 0, 0, 0, 0); }
+    original = mamba__json_get(&j, root, "d_model") != 0;
+    c->arch = MAMBA_ARCH_MAMBA1;
+    c->d_state = 16; c->d_conv = 4; c->norm_eps = 1e-5f; c->mixer_rms_eps = 1e-6f;
+    c->bos_token_id = c->eos_token_id = c->pad_token_id = -1;
+    c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
+    v = mamba__json_get(&j, root, "model_type");
+    if (v && j.tok[v].type == MAMBA__J_STR) mamba__json_str(&j, v, mt, sizeof mt);
+    ssm = mamba__json_get(&j, root, "ssm_cfg");
+    if (ssm && j.tok[ssm].type != MAMBA__J_OBJ) ssm = 0;
+#define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
+#define MAMBA__FAIL(status, msg, s1) do { st = mamba__err(e, status, msg, s1, 0, 0, 0); goto done; } while (0)
+    if (original) {
+        uint32_t lay = ssm ? mamba__json_get(&j, ssm, "layer") : 0;
+        if (lay && mamba__json_eq(&j, lay, "Mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
+        else if (lay && !mamba__json_eq(&j, lay, "Mamba1")) MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: ssm_cfg.layer is neither Mamba1 nor Mamba2", 0);
+    } else {
+        if (!mt[0]) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: model_type is missing", 0);
+        if (!strcmp(mt, "falcon_mamba")) c->arch = MAMBA_ARCH_FALCON_MAMBA;
+        else if (!strcmp(mt, "mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
+        else if (strcmp(mt, "mamba") != 0) MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: model_type '%s' is not supported (mamba, falcon_mamba, mamba2)", mt);
+    }
+    if (c->arch == MAMBA_ARCH_MAMBA2) {   /* module defaults: state-spaces Mamba2 / HF Mamba2Config */
+        c->d_state = 128; c->head_dim = 64; c->n_groups = original ? 1 : 8;
+    }
+    c->d_model = c->n_layer = c->vocab_size = -1;
+    if (original) {
+        MAMBA__TRY(mamba__cfg_int(&j, root, "d_model", 1, MAMBA_MAX_DIM, &c->d_model, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "n_layer", 1, 4096, &c->n_layer, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "pad_vocab_size_multiple", 1, 1 << 16, &pad_multiple, e));
+        MAMBA__TRY(mamba__cfg_float(&j, root, "norm_epsilon", 1e-12, 1.0, &c->norm_eps, e));
+        if (ssm) {
+            MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_state", 1, 4096, &c->d_state, e));
+            MAMBA__TRY(mamba__cfg_int(&j, ssm, "d_conv", 1, 64, &c->d_conv, e));
+            MAMBA__TRY(mamba__cfg_int(&j, ssm, "expand", 1, 64, &expand, e));
+            if (c->arch == MAMBA_ARCH_MAMBA2) {
+                MAMBA__TRY(mamba__cfg_int(&j, ssm, "headdim", 1, MAMBA_MAX_DIM, &c->head_dim, e));
+                MAMBA__TRY(mamba__cfg_int(&j, ssm, "ngroups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
+                MAMBA__TRY(mamba__cfg_limit(&j, ssm, "dt_limit", c, e));
+                c->gated_norm = mamba__cfg_bool(&j, ssm, "rmsnorm", 1);
+                c->norm_before_gate = mamba__cfg_bool(&j, ssm, "norm_before_gate", 0);
+                c->d_per_channel = mamba__cfg_bool(&j, ssm, "D_has_hdim", 0);
+            } else {
+                v = mamba__json_get(&j, ssm, "dt_rank");
+                if (v && j.tok[v].type == MAMBA__J_NUM) { auto_rank = 0; MAMBA__TRY(mamba__cfg_int(&j, ssm, "dt_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e)); }
+            }
+        }
+        {   /* hybrid or norm variants this library does not implement */
+            uint32_t attn = mamba__json_get(&j, root, "attn_layer_idx");
+            int d_int = 0;
+            MAMBA__TRY(mamba__cfg_int(&j, root, "d_intermediate", 0, MAMBA_MAX_DIM, &d_int, e));
+            if (!mamba__cfg_bool(&j, root, "rms_norm", 1) || d_int > 0 || (attn && j.tok[attn].type == MAMBA__J_ARR && j.tok[attn].size > 0))
+                MAMBA__FAIL(MAMBA_ERR_UNSUPPORTED, "config.json: LayerNorm, MLP or attention layers (rms_norm false, d_intermediate, attn_layer_idx) are not supported", 0);
+        }
+        c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_embeddings", 1);
+        *tie_explicit = mamba__json_get(&j, root, "tie_embeddings") != 0;
+    } else {
+        MAMBA__TRY(mamba__cfg_int(&j, root, "hidden_size", 1, MAMBA_MAX_DIM, &c->d_model, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "num_hidden_layers", 1, 4096, &c->n_layer, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "vocab_size", 1, 1 << 24, &c->vocab_size, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "state_size", 1, 4096, &c->d_state, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "conv_kernel", 1, 64, &c->d_conv, e));
+        MAMBA__TRY(mamba__cfg_int(&j, root, "expand", 1, 64, &expand, e));
+        MAMBA__TRY(mamba__cfg_float(&j, root, "layer_norm_epsilon", 1e-12, 1.0, &c->norm_eps, e));
+        if (c->arch == MAMBA_ARCH_MAMBA2) {
+            MAMBA__TRY(mamba__cfg_int(&j, root, "head_dim", 1, MAMBA_MAX_DIM, &c->head_dim, e));
+            MAMBA__TRY(mamba__cfg_int(&j, root, "num_heads", 1, MAMBA_MAX_DIM, &c->n_heads, e));
+            MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
+            MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
+            c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
+            c->norm_before_gate = mamba__cfg_bool(&j, root, "norm_before_gate", 0);
+        } else {
+            MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
+            MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
+            v = mamba__json_get(&j, root, "time_step_rank");
+            if (v && j.tok[v].type == MAMBA__J_STR) {
+                if (!mamba__json_eq(&j, v, "auto")) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: time_step_rank must be an integer or \"auto\"", 0);
+            } else if (v && j.tok[v].type != MAMBA__J_NULL) {
+                auto_rank = 0;
+                MAMBA__TRY(mamba__cfg_int(&j, root, "time_step_rank", 1, MAMBA_MAX_DIM, &c->dt_rank, e));
+            }
+        }
+        c->tied_embeddings = mamba__cfg_bool(&j, root, "tie_word_embeddings", 1);
+        *tie_explicit = mamba__json_get(&j, root, "tie_word_embeddings") != 0;
+        pad_multiple = 1;
+    }
+    MAMBA__TRY(mamba__cfg_int(&j, root, "bos_token_id", -1, 1 << 24, &c->bos_token_id, e));
+    MAMBA__TRY(mamba__cfg_int(&j, root, "eos_token_id", -1, 1 << 24, &c->eos_token_id, e));
+    MAMBA__TRY(mamba__cfg_int(&j, root, "pad_token_id", -1, 1 << 24, &c->pad_token_id, e));
+    if (c->d_model < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "d_model" : "hidden_size");
+    if (c->n_layer < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: %s is missing", original ? "n_layer" : "num_hidden_layers");
+    if (c->vocab_size < 0) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: vocab_size is missing", 0);
+    if (!c->d_inner) {
+        if ((long long)expand * c->d_model > MAMBA_MAX_DIM) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: expand * hidden size is too large", 0);
+        c->d_inner = expand * c->d_model;
+    }
+    if (c->arch == MAMBA_ARCH_MAMBA2) {
+        long long gn = (long long)c->n_groups * c->d_state, conv = c->d_inner + 2 * gn;
+        if (c->d_inner % c->head_dim) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: d_inner is not a multiple of head_dim", 0);
+        if (c->n_heads && c->n_heads != c->d_inner / c->head_dim) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: num_heads * head_dim differs from expand * hidden_size", 0);
+        c->n_heads = c->d_inner / c->head_dim;
+        if (c->n_heads % c->n_groups) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: the number of heads is not a multiple of n_groups", 0);
+        if (conv + c->d_inner + c->n_heads > MAMBA_MAX_DIM) MAMBA__FAIL(MAMBA_ERR_CONFIG, "config.json: dimensions are too large", 0);
+        c->conv_dim = (int)conv;
+        c->d_in_proj = (int)(conv + c->d_inner + c->n_heads);
+        c->dt_rank = 0;
+    } else {
+        if (auto_rank) c->dt_rank = (c->d_model + 15) / 16;
+        c->conv_dim = c->d_inner;
+        c->d_in_proj = 2 * c->d_inner;
+        c->n_groups = 1;
+    }
+    /* the embedding of original checkpoints is padded to a multiple */
+    c->n_embd_rows = (int)(((long long)c->vocab_size + pad_multiple - 1) / pad_multiple * pad_multiple);
+done:
+#undef MAMBA__TRY
+#undef MAMBA__FAIL
+    mamba__json_free(&j);
+    return st;
+}
+
+/* -- tokenizer.json ------------------------------------------------------- */
 
 /* String views of JSON string tokens: unescaped ones point into the JSON text,
    escaped ones are decoded into a pool sized for all of them up front. */
@@ -7451,26 +6846,8 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
     return mamba__tj_fail(x, ty ? MAMBA_ERR_UNSUPPORTED : MAMBA_ERR_FORMAT, ty ? "tokenizer.json: unsupported post_processor %s" : "tokenizer.json: post_processor without a type%s", ty);
 }
 
-/* End of a tokenizer load: the heap moves into the tokenizer, or a failed
-   load gives back its arena bytes. */
-static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, size_t used0, mamba_status st, mamba_error *e) {
-    if (st != MAMBA_OK) {
-        if (*out) { mamba_tokenizer_free(*out); *out = NULL; }
-        st = mamba__heap_status(hp, st, e);
-        if (hp->a) hp->a->used = used0;
-        return st;
-    }
-    mamba__heap_done(hp);
-    (*out)->heap = *hp;
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len, mamba_error *err) {
-    return mamba_tokenizer_load_json_ex(out, json, len, NULL, err);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const char *json, size_t len,
-                                                    const mamba_options *opt, mamba_error *err) {
+MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
+                                                 const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
     size_t used0;
     size_t max_vocab = MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB), max_merges = MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES);
@@ -7482,6 +6859,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json_ex(mamba_tokenizer **out, const
     mamba__tok_added *added = NULL;
     uint32_t model, v, m, a, i, k, q;
     size_t pool = 0, nm;
+    mamba__err_clear(err);
     if (out) *out = NULL;
     if (!out || (!json && len)) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     if (len > MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES))
@@ -7641,37 +7019,591 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
+/* -- the safetensors reader (config.json + one file, or shards) ----------- */
+
+/* Memory: the bytes of one .safetensors file and the text of its config.json. */
+static int mamba__st_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    (void)p; (void)n;
+    return config_json != NULL;
+}
+static mamba_status mamba__st_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                          const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    mamba_status st = mamba__safetensors_read(&d->ts, p, n, "weights", o, e);
+    if (st == MAMBA_OK) st = mamba__config_parse(&m->heap, &d->cfg, config_json, config_len, &d->tie_explicit, o, e);
+    return st;
+}
+
 #ifndef MAMBA_NO_STDIO
-static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len) {
+static int mamba__ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int mamba__file_exists(const char *path) {
     FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    size_t n = 0, cap = 0;
-    *buf = NULL;
-    *len = 0;
-    if (!f) return MAMBA_ERR_IO;
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 1 << 20;
-            char *nb;
-            if (nc < cap || !(nb = MAMBA__CAST(char *, mamba__halloc(hp, nc)))) { fclose(f); if (b) mamba__hfree(hp, b); return MAMBA_ERR_NOMEM; }
-            if (b) { memcpy(nb, b, n); mamba__hfree(hp, b); }
-            b = nb;
-            cap = nc;
-        }
-        got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (!got) break;
-        if (n > limit) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_LIMIT; }   /* stop reading early */
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Maps one shard and appends its tensors. */
+static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st != MAMBA_OK) return st;
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
+    return mamba__safetensors_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
+}
+
+/* A shard name from an index file must be a plain file name inside the model directory. */
+static int mamba__safe_shard_name(const char *s) {
+    size_t n = strlen(s);
+    return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
+                                      const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob ib;
+    mamba__json j;
+    mamba_status st = mamba__read_file(hp, &ib, index_path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
+    uint32_t map, i, k, q, *shards = NULL, n_shards = 0;
+    if (st != MAMBA_OK) return st;
+    st = mamba__json_parse_h(hp, &j, (const char *)ib.data, ib.size, o ? o->max_json_depth : 0, 0, e, "model.safetensors.index.json");
+    if (st != MAMBA_OK) { mamba__blob_release(hp, &ib); return st; }
+    map = mamba__json_get(&j, 0, "weight_map");
+    if (!map || j.tok[map].type != MAMBA__J_OBJ) {
+        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: no weight_map object", index_path, 0, 0, 0);
+    } else if (j.tok[map].size > MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS)) {
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d weight_map entries exceed the limit (max_tensors)", index_path, 0, (long long)j.tok[map].size, 0);
+    } else if (!(shards = MAMBA__CAST(uint32_t *, mamba__halloc(hp, sizeof(uint32_t) * ((size_t)j.tok[map].size + 1))))) {
+        st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     }
-    if (ferror(f) || !n) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
-    fclose(f);
-    *buf = b;
-    *len = n;
+    /* load each distinct shard once, in order of first mention (compared with
+       the shards loaded so far, not every earlier entry: no quadratic walk) */
+    for (i = map + 1, k = 0; st == MAMBA_OK && map && k < j.tok[map].size; k++, i = j.tok[i + 1].next) {
+        char fname[1024], *path;
+        int seen = 0;
+        uint32_t v = i + 1;
+        if (j.tok[v].type != MAMBA__J_STR || mamba__json_str(&j, v, fname, sizeof fname) >= sizeof fname || !mamba__safe_shard_name(fname)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: weight_map holds an invalid shard file name", index_path, 0, 0, 0);
+            break;
+        }
+        for (q = 0; q < n_shards && !seen; q++) {
+            char prev[1024];
+            mamba__json_str(&j, shards[q], prev, sizeof prev);
+            seen = !strcmp(prev, fname);
+        }
+        if (seen) continue;
+        shards[n_shards++] = v;
+        path = mamba__path_join(hp, dir, fname);
+        if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
+        st = mamba__load_shard(m, ts, path, o, e);
+        mamba__hfree(hp, path);
+    }
+    if (shards) mamba__hfree(hp, shards);
+    mamba__json_free(&j);
+    mamba__blob_release(hp, &ib);
+    return st;
+}
+
+/* A path: the fallback claim (a directory, or a .safetensors file next to its
+   config.json). */
+static int mamba__st_claims_path(const char *path) { (void)path; return 1; }
+
+static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *opt,
+                                        mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__tensors *ts = &d->ts;
+    mamba__blob cfg;
+    mamba_status st;
+    char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
+    memset(&cfg, 0, sizeof cfg);
+    /* MODEL is a directory, or a .safetensors file next to its config.json */
+    if (mamba__ends_with(path, ".safetensors")) {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
+        if (dir) { if (n) memcpy(dir, path, n); else dir[n++] = '.'; dir[n] = 0; }
+    } else {
+        size_t n = strlen(path) + 1;
+        dir = MAMBA__CAST(char *, mamba__halloc(hp, n));
+        if (dir) memcpy(dir, path, n);
+    }
+    cfg_path = dir ? mamba__path_join(hp, dir, "config.json") : NULL;
+    if (!cfg_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+    st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
+    if (st != MAMBA_OK) goto done;
+    hp->input += cfg.size;
+    if (mamba__ends_with(path, ".safetensors")) {
+        st = mamba__load_shard(m, ts, path, opt, e);
+    } else {
+        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
+        if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+        if (mamba__file_exists(w_path)) {
+            st = mamba__load_index(m, ts, dir, w_path, opt, e);
+        } else {
+            mamba__hfree(hp, w_path);
+            w_path = mamba__path_join(hp, dir, "model.safetensors");
+            if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
+            st = mamba__load_shard(m, ts, w_path, opt, e);
+        }
+    }
+    if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, (const char *)cfg.data, cfg.size, &d->tie_explicit, opt, e);
+done:
+    mamba__blob_release(hp, &cfg);
+    if (dir) mamba__hfree(hp, dir);
+    if (cfg_path) mamba__hfree(hp, cfg_path);
+    if (w_path) mamba__hfree(hp, w_path);
+    return st;
+}
+#endif /* MAMBA_NO_STDIO */
+
+/* ---- F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer -----
+   Version 2 and 3: header, metadata (every value type, arrays included),
+   tensor infos, alignment (general.alignment, default 32). Tensors are renamed
+   to the Hugging Face names and shapes (ggml's ne[] reversed) so that one
+   binder serves both formats; ssm_a holds A = -exp(A_log) already. Every
+   length is checked against the bytes that remain before it is used. */
+
+typedef struct mamba__gguf_kv {
+    const char *key; size_t key_len;
+    uint32_t type;
+    const unsigned char *val;       /* the value's bytes (arrays: from their type+count) */
+    const unsigned char *val_end;   /* just past the value */
+    uint32_t arr_type; uint64_t arr_n;
+} mamba__gguf_kv;
+
+typedef struct mamba__gguf {
+    mamba__gguf_kv *kv;
+    size_t n_kv;
+} mamba__gguf;
+
+typedef struct mamba__rd { const unsigned char *p, *end; } mamba__rd;
+
+static int mamba__rd_u32(mamba__rd *r, uint32_t *v) {
+    if (r->end - r->p < 4) return 0;
+    *v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+    r->p += 4;
+    return 1;
+}
+static int mamba__rd_u64(mamba__rd *r, uint64_t *v) {
+    uint32_t lo, hi;
+    if (!mamba__rd_u32(r, &lo) || !mamba__rd_u32(r, &hi)) return 0;
+    *v = (uint64_t)hi << 32 | lo;
+    return 1;
+}
+static int mamba__rd_str(mamba__rd *r, const char **s, size_t *n) {
+    uint64_t len;
+    if (!mamba__rd_u64(r, &len) || len > (uint64_t)(r->end - r->p)) return 0;
+    *s = (const char *)r->p;
+    *n = (size_t)len;
+    r->p += len;
+    return 1;
+}
+static size_t mamba__gguf_scalar_size(uint32_t t) {
+    static const unsigned char sz[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    return t < 13 ? sz[t] : 0;
+}
+/* Skips one value of type t (arrays of strings are walked). Returns 1, or 0
+   for a malformed value, -1 for a string over max_str bytes, -2 for an array
+   over max_arr elements. */
+static int mamba__gguf_skip(mamba__rd *r, uint32_t t, int depth, size_t max_str, size_t max_arr) {
+    size_t sz = mamba__gguf_scalar_size(t);
+    if (t == 8) {
+        const char *s;
+        size_t n;
+        if (!mamba__rd_str(r, &s, &n)) return 0;
+        return n > max_str ? -1 : 1;
+    }
+    if (t == 9) {
+        uint32_t et;
+        uint64_t n, i;
+        if (depth > 2 || !mamba__rd_u32(r, &et) || !mamba__rd_u64(r, &n)) return 0;
+        if (et == 8 || et == 9) {
+            if (n > (uint64_t)(r->end - r->p) / 8) return 0;   /* each element takes >= 8 bytes */
+            if (n > max_arr) return -2;
+            for (i = 0; i < n; i++) {
+                int k = mamba__gguf_skip(r, et, depth + 1, max_str, max_arr);
+                if (k != 1) return k;
+            }
+            return 1;
+        }
+        sz = mamba__gguf_scalar_size(et);
+        if (!sz || n > (uint64_t)(r->end - r->p) / sz) return 0;
+        if (n > max_arr) return -2;
+        r->p += sz * n;
+        return 1;
+    }
+    if (!sz || (size_t)(r->end - r->p) < sz) return 0;
+    r->p += sz;
+    return 1;
+}
+
+static const mamba__gguf_kv *mamba__gguf_find(const mamba__gguf *g, const char *key) {
+    size_t i, n = strlen(key);
+    for (i = 0; i < g->n_kv; i++)
+        if (g->kv[i].key_len == n && !memcmp(g->kv[i].key, key, n)) return &g->kv[i];
+    return NULL;
+}
+/* An integer of any integer type (or bool); 0 if absent or not an integer. */
+static int mamba__gguf_int(const mamba__gguf *g, const char *key, long long *out) {
+    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
+    const unsigned char *v;
+    uint64_t u = 0;
+    size_t sz, i;
+    if (!kv || kv->type > 12 || kv->type == 6 || kv->type == 8 || kv->type == 9 || kv->type == 12) return 0;
+    v = kv->val;
+    sz = mamba__gguf_scalar_size(kv->type);
+    for (i = 0; i < sz; i++) u |= (uint64_t)v[i] << (8 * i);
+    switch (kv->type) {
+    case 1: *out = (signed char)u; break;
+    case 3: *out = (int16_t)u; break;
+    case 5: *out = (int32_t)u; break;
+    case 11: *out = (long long)u; break;
+    case 10: if (u > (uint64_t)LLONG_MAX) return 0; *out = (long long)u; break;
+    default: *out = (long long)u; break;
+    }
+    return 1;
+}
+static int mamba__gguf_float(const mamba__gguf *g, const char *key, double *out) {
+    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
+    long long iv;
+    if (kv && kv->type == 6) { float f; memcpy(&f, kv->val, 4); *out = f; return 1; }
+    if (kv && kv->type == 12) { double d; memcpy(&d, kv->val, 8); *out = d; return 1; }
+    if (mamba__gguf_int(g, key, &iv)) { *out = (double)iv; return 1; }
+    return 0;
+}
+/* Does string metadata `key` equal `want`? (Its length was checked on reading.) */
+static int mamba__gguf_streq(const mamba__gguf *g, const char *key, const char *want) {
+    const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
+    uint64_t len = 0;
+    int i;
+    if (!kv || kv->type != 8) return 0;
+    for (i = 7; i >= 0; i--) len = len << 8 | kv->val[i];
+    return len == strlen(want) && !memcmp(kv->val + 8, want, (size_t)len);
+}
+
+/* ggml tensor names -> Hugging Face names (per layer: blk.N.X -> backbone.layers.N.mixer.Y) */
+static int mamba__gguf_hf_name(const char *gname, size_t glen, int mamba2, char *out, size_t cap, int *is_a) {
+    static const char *const top[][2] = {
+        {"token_embd.weight", "backbone.embeddings.weight"}, {"output_norm.weight", "backbone.norm_f.weight"},
+        {"output.weight", "lm_head.weight"}};
+    static const char *const layer[][2] = {
+        {"attn_norm.weight", "norm.weight"}, {"ssm_in.weight", "mixer.in_proj.weight"},
+        {"ssm_in.bias", "mixer.in_proj.bias"}, {"ssm_conv1d.weight", "mixer.conv1d.weight"},
+        {"ssm_conv1d.bias", "mixer.conv1d.bias"}, {"ssm_x.weight", "mixer.x_proj.weight"},
+        {"ssm_dt.weight", "mixer.dt_proj.weight"}, {"ssm_a", "mixer.A_log"}, {"ssm_d", "mixer.D"},
+        {"ssm_norm.weight", "mixer.norm.weight"}, {"ssm_out.weight", "mixer.out_proj.weight"},
+        {"ssm_out.bias", "mixer.out_proj.bias"}};
+    size_t i, k;
+    *is_a = 0;
+    for (i = 0; i < 3; i++)
+        if (glen == strlen(top[i][0]) && !memcmp(gname, top[i][0], glen)) {
+            if (strlen(top[i][1]) + 1 > cap) return 0;
+            strcpy(out, top[i][1]);
+            return 1;
+        }
+    if (glen > 4 && !memcmp(gname, "blk.", 4)) {
+        size_t p = 4;
+        unsigned long lay = 0;
+        const char *suffix;
+        while (p < glen && gname[p] >= '0' && gname[p] <= '9' && p < 12) lay = lay * 10 + (unsigned long)(gname[p++] - '0');
+        if (p == 4 || p >= glen || gname[p] != '.') return 0;
+        p++;
+        if (glen - p == 11 && !memcmp(gname + p, "ssm_dt.bias", 11)) suffix = mamba2 ? "mixer.dt_bias" : "mixer.dt_proj.bias";
+        else {
+            suffix = NULL;
+            for (k = 0; k < sizeof layer / sizeof layer[0]; k++)
+                if (glen - p == strlen(layer[k][0]) && !memcmp(gname + p, layer[k][0], glen - p)) suffix = layer[k][1];
+        }
+        if (!suffix || cap < 40 + strlen(suffix)) return 0;
+        {
+            char num[16];
+            int n = 0, o;
+            do { num[n++] = (char)('0' + lay % 10); lay /= 10; } while (lay);
+            strcpy(out, "backbone.layers.");
+            o = (int)strlen(out);
+            while (n) out[o++] = num[--n];
+            out[o++] = '.';
+            out[o] = 0;
+            strcat(out, suffix);
+        }
+        *is_a = !strcmp(suffix, "mixer.A_log");
+        return 1;
+    }
+    return 0;   /* a tensor we do not use: keep it out of the table */
+}
+
+/* Parses a GGUF file in data[0..size): fills the tensor table (HF names) and
+   the metadata index g (pointing into data). */
+static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const unsigned char *data, size_t size,
+                                     const char *fname, const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
+    mamba__rd r;
+    uint32_t magic, version;
+    uint64_t n_tensors, n_kv, i;
+    long long align = 32;
+    size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS), header_end, data_start, data_len, nt = 0, k;
+    size_t max_meta = MAMBA__OPT(o, max_metadata_bytes, MAMBA__DEF_META_BYTES), max_kv = MAMBA__OPT(o, max_metadata_kv, MAMBA__DEF_META_KV);
+    size_t max_str = MAMBA__OPT(o, max_string_bytes, MAMBA__DEF_STRING), max_arr = MAMBA__OPT(o, max_array_len, MAMBA__DEF_ARRAY_LEN);
+    const unsigned char *meta_start;
+    mamba__range *ranges = NULL;
+    mamba_status st = MAMBA_OK;
+    int mamba2;
+    memset(g, 0, sizeof *g);
+    r.p = data; r.end = data + size;
+#define MAMBA__GERR(status, msg) do { st = mamba__err(e, status, msg, fname, 0, 0, 0); goto fail; } while (0)
+    if (!mamba__rd_u32(&r, &magic) || magic != 0x46554747u) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: not a GGUF file (bad magic)");
+    if (!mamba__rd_u32(&r, &version) || !mamba__rd_u64(&r, &n_tensors) || !mamba__rd_u64(&r, &n_kv))
+        MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated GGUF header");
+    if (version != 2 && version != 3) MAMBA__GERR(MAMBA_ERR_UNSUPPORTED, "%s: GGUF version is not 2 or 3");
+    if (n_tensors > max_tensors) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: tensor count exceeds the limit (max_tensors)");
+    if (n_tensors > (uint64_t)(r.end - r.p) / 24) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: tensor count exceeds what the file holds (truncated?)");
+    if (n_kv > (uint64_t)(r.end - r.p) / 12) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata count exceeds the file");
+    if (n_kv > max_kv) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: metadata key count exceeds the limit (max_metadata_kv)");
+    g->kv = MAMBA__CAST(mamba__gguf_kv *, mamba__hcalloc(hp, sizeof(mamba__gguf_kv) * (size_t)(n_kv + 1)));
+    if (!g->kv) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+    meta_start = r.p;
+    for (i = 0; i < n_kv; i++) {
+        mamba__gguf_kv *kv = &g->kv[i];
+        int sk;
+        if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type > 12)
+            MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed or truncated metadata");
+        if (kv->key_len > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata key is longer than the limit (max_string_bytes)");
+        kv->val = r.p;
+        if (kv->type == 9) {
+            mamba__rd a = r;
+            if (!mamba__rd_u32(&a, &kv->arr_type) || !mamba__rd_u64(&a, &kv->arr_n)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated metadata array");
+        }
+        sk = mamba__gguf_skip(&r, kv->type, 0, max_str, max_arr);
+        if (sk == -1) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata string is longer than the limit (max_string_bytes)");
+        if (sk == -2) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata array is longer than the limit (max_array_len)");
+        if (!sk) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: metadata value runs past the end of the file (or an array length is absurd)");
+        kv->val_end = r.p;
+        g->n_kv++;
+        if ((size_t)(r.p - meta_start) > max_meta) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: metadata is larger than the limit (max_metadata_bytes)");
+    }
+    if (mamba__gguf_find(g, "general.alignment") && (!mamba__gguf_int(g, "general.alignment", &align) || align < 1 || align > 65536 || (align & (align - 1))))
+        MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: general.alignment is not a power of two");
+    mamba2 = mamba__gguf_streq(g, "general.architecture", "mamba2");
+    if (ts->n + n_tensors > ts->cap) {
+        mamba__tensor *nt2 = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, sizeof(mamba__tensor) * (size_t)(ts->n + n_tensors + 1)));
+        if (!nt2) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+        if (ts->t) { memcpy(nt2, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
+        ts->t = nt2;
+        ts->cap = ts->n + (size_t)n_tensors + 1;
+    }
+    ranges = MAMBA__CAST(mamba__range *, mamba__halloc(hp, sizeof(mamba__range) * (size_t)(n_tensors + 1)));
+    if (!ranges) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+    {   /* tensor infos first; their data offsets are checked once the data start is known */
+        const unsigned char *info = r.p;
+        mamba__rd pass = r;
+        for (i = 0; i < n_tensors; i++) {
+            const char *nm; size_t nl; uint32_t nd, ty; uint64_t off, ne;
+            int q;
+            if (!mamba__rd_str(&pass, &nm, &nl) || !mamba__rd_u32(&pass, &nd) || nd > MAMBA__MAX_NDIM) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed tensor info");
+            if (nl > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a tensor name is longer than the limit (max_string_bytes)");
+            for (q = 0; q < (int)nd; q++) if (!mamba__rd_u64(&pass, &ne)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
+            if (!mamba__rd_u32(&pass, &ty) || !mamba__rd_u64(&pass, &off)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated tensor info");
+        }
+        header_end = (size_t)(pass.p - data);
+        data_start = (header_end + (size_t)align - 1) / (size_t)align * (size_t)align;
+        if (data_start > size) {   /* fine for a file with no tensors (a tokenizer alone) */
+            if (n_tensors) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: no tensor data (truncated?)");
+            data_start = size;
+        }
+        data_len = size - data_start;
+        r.p = info;
+    }
+    for (i = 0; i < n_tensors; i++) {
+        const char *nm; size_t nl, numel = 1, nbytes, esz;
+        uint32_t nd, ty;
+        uint64_t ne[MAMBA__MAX_NDIM], off;
+        char hf[160];
+        int q, is_a, dt;
+        mamba__tensor *t;
+        mamba__rd_str(&r, &nm, &nl);
+        mamba__rd_u32(&r, &nd);
+        for (q = 0; q < (int)nd; q++) mamba__rd_u64(&r, &ne[q]);
+        mamba__rd_u32(&r, &ty);
+        mamba__rd_u64(&r, &off);
+        dt = ty == 0 ? MAMBA_DTYPE_F32 : ty == 1 ? MAMBA_DTYPE_F16 : ty == 30 ? MAMBA_DTYPE_BF16 :
+             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : ty == 12 ? MAMBA_DTYPE_Q4_K :
+             ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
+        for (q = 0; q < (int)nd; q++) {
+            if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
+                { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+        }
+        if (dt == 0) {   /* a type we cannot compute with: fine unless the model needs it */
+            nbytes = 0;
+        } else if (mamba__is_quant(dt)) {
+            if (nd == 0 || ne[0] % (uint64_t)mamba__block_elems(dt)) {
+                st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a %s tensor's rows are not a multiple of %d", fname, mamba__dtype_name(dt),
+                                mamba__block_elems(dt), 0);
+                goto fail;
+            }
+            nbytes = numel / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt);
+        } else {
+            esz = mamba__dtype_size(dt);
+            if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+        }
+        if (off % (uint64_t)align || off > data_len || nbytes > data_len - off) {
+            char nmb[96];
+            size_t c = nl < sizeof nmb - 1 ? nl : sizeof nmb - 1;
+            memcpy(nmb, nm, c); nmb[c] = 0;
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data offset is misaligned or outside the file (truncated?)", fname, nmb, 0, 0);
+            goto fail;
+        }
+        ranges[nt].b = off; ranges[nt].e = off + nbytes; ranges[nt].name = "a GGUF tensor"; nt++;
+        if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
+        t = &ts->t[ts->n];
+        memset(t, 0, sizeof *t);
+        t->name = MAMBA__CAST(char *, mamba__halloc(hp, strlen(hf) + 1));
+        if (!t->name) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
+        strcpy(t->name, hf);
+        ts->n++;
+        t->file = fname;
+        t->dtype = dt;
+        if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
+        else {   /* "ggml type N" */
+            char *d = t->dtype_name, num[12];
+            int nn = 0, o = 10;
+            uint32_t u = ty;
+            strcpy(d, "ggml type ");
+            do { num[nn++] = (char)('0' + u % 10); u /= 10; } while (u && nn < 4);
+            while (nn) d[o++] = num[--nn];
+            d[o] = 0;
+        }
+        t->ndim = (int)nd;
+        for (q = 0; q < (int)nd; q++) t->shape[q] = (int64_t)ne[nd - 1 - q];   /* ne[0] is PyTorch's last dim */
+        t->data = data + data_start + off;
+        t->nbytes = nbytes;
+        t->a_is_final = is_a;
+    }
+    if (nt > 1) {
+        qsort(ranges, nt, sizeof *ranges, mamba__range_cmp);
+        for (k = 1; k < nt; k++)
+            if (ranges[k].b < ranges[k - 1].e && ranges[k].e > ranges[k].b) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: the data of two tensors overlap");
+    }
+    mamba__hfree(hp, ranges);
+    return MAMBA_OK;
+fail:
+#undef MAMBA__GERR
+    if (ranges) mamba__hfree(hp, ranges);
+    if (g->kv) mamba__hfree(hp, g->kv);
+    memset(g, 0, sizeof *g);
+    return st;
+}
+
+/* The model config from GGUF metadata ({arch}.* keys as llama.cpp writes them). */
+
+static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, const mamba__tensors *ts, mamba_error *e) {
+    char key[96];
+    const char *arch;
+    long long v;
+    double eps;
+    const mamba__tensor *emb = NULL;
+    size_t i;
+    memset(c, 0, sizeof *c);
+    if (mamba__gguf_streq(g, "general.architecture", "mamba")) { arch = "mamba"; c->arch = MAMBA_ARCH_MAMBA1; }
+    else if (mamba__gguf_streq(g, "general.architecture", "mamba2")) { arch = "mamba2"; c->arch = MAMBA_ARCH_MAMBA2; }
+    else return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF: general.architecture is not mamba or mamba2", 0, 0, 0, 0);
+#define MAMBA__GKEY(suffix) (strcpy(key, arch), strcat(key, suffix), key)
+#define MAMBA__GINT(suffix, lo, hi, dst) do { \
+        if (!mamba__gguf_int(g, MAMBA__GKEY(suffix), &v) || v < (lo) || v > (hi)) \
+            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: %s is missing or out of range", key, 0, 0, 0); \
+        dst = (int)v; } while (0)
+    MAMBA__GINT(".embedding_length", 1, MAMBA_MAX_DIM, c->d_model);
+    MAMBA__GINT(".block_count", 1, 4096, c->n_layer);
+    MAMBA__GINT(".ssm.conv_kernel", 1, 64, c->d_conv);
+    MAMBA__GINT(".ssm.inner_size", 1, MAMBA_MAX_DIM, c->d_inner);
+    MAMBA__GINT(".ssm.state_size", 1, 4096, c->d_state);
+    MAMBA__GINT(".ssm.time_step_rank", 1, MAMBA_MAX_DIM, c->dt_rank);
+    c->norm_eps = 1e-5f;
+    if (mamba__gguf_float(g, MAMBA__GKEY(".attention.layer_norm_rms_epsilon"), &eps)) {
+        if (!(eps > 0 && eps < 1)) return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: layer_norm_rms_epsilon out of range", 0, 0, 0, 0);
+        c->norm_eps = (float)eps;
+    }
+    c->mixer_rms_eps = 1e-6f;   /* HF's default; llama.cpp uses the block eps here (a 0.3-tolerance difference) */
+    c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
+    if (c->arch == MAMBA_ARCH_MAMBA1) {
+        const mamba__gguf_kv *kv = mamba__gguf_find(g, "mamba.ssm.dt_b_c_rms");
+        if (kv && kv->type == 7 && kv->val[0]) c->arch = MAMBA_ARCH_FALCON_MAMBA;
+        c->conv_dim = c->d_inner;
+        c->d_in_proj = 2 * c->d_inner;
+        c->n_groups = 1;
+    } else {
+        c->n_heads = c->dt_rank;   /* llama.cpp stores the head count under time_step_rank */
+        c->dt_rank = 0;
+        c->n_groups = 1;
+        if (mamba__gguf_find(g, "mamba2.ssm.group_count")) MAMBA__GINT(".ssm.group_count", 1, MAMBA_MAX_DIM, c->n_groups);
+        if (c->d_inner % c->n_heads || c->n_heads % c->n_groups)
+            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: inner size, head count and group count do not divide", 0, 0, 0, 0);
+        c->head_dim = c->d_inner / c->n_heads;
+        if ((long long)c->d_inner * 2 + 2LL * c->n_groups * c->d_state + c->n_heads > MAMBA_MAX_DIM)
+            return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: dimensions are too large", 0, 0, 0, 0);
+        c->conv_dim = c->d_inner + 2 * c->n_groups * c->d_state;
+        c->d_in_proj = c->conv_dim + c->d_inner + c->n_heads;
+    }
+#undef MAMBA__GINT
+#undef MAMBA__GKEY
+    for (i = 0; i < ts->n; i++) if (!strcmp(ts->t[i].name, "backbone.embeddings.weight")) emb = &ts->t[i];
+    if (!emb || emb->ndim != 2 || emb->shape[0] < 1 || emb->shape[0] > (1 << 24))
+        return mamba__err(e, MAMBA_ERR_MISSING, "GGUF: token_embd.weight is missing or malformed", 0, 0, 0, 0);
+    c->vocab_size = c->n_embd_rows = (int)emb->shape[0];
+    c->bos_token_id = mamba__gguf_int(g, "tokenizer.ggml.bos_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
+    c->eos_token_id = mamba__gguf_int(g, "tokenizer.ggml.eos_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
+    c->pad_token_id = mamba__gguf_int(g, "tokenizer.ggml.padding_token_id", &v) && v >= 0 && v < c->vocab_size ? (int)v : -1;
+    c->tied_embeddings = 1;   /* the converter omits output.weight when it equals token_embd */
     return MAMBA_OK;
 }
 
-#endif /* MAMBA_NO_STDIO */
+/* -- the GGUF reader: config and tokenizer ids from the metadata ----------- */
+
+static mamba_status mamba__gguf_describe(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                         const char *label, const mamba_options *o, mamba_error *e) {
+    mamba__gguf g;
+    mamba_status st;
+    memset(&g, 0, sizeof g);
+    st = mamba__gguf_read(&d->ts, &g, p, n, label, o, e);
+    if (st == MAMBA_OK) st = mamba__gguf_config(&d->cfg, &g, &d->ts, e);
+    if (st == MAMBA_OK) {   /* kept for a GGUF writer */
+        const mamba__gguf_kv *kv = mamba__gguf_find(&g, "general.name");
+        if (kv && kv->type == 8) {
+            mamba__rd r;
+            const char *ps;
+            size_t pn;
+            r.p = kv->val; r.end = kv->val_end;
+            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof d->name) { memcpy(d->name, ps, pn); d->name[pn] = 0; }
+        }
+    }
+    if (g.kv) mamba__hfree(&m->heap, g.kv);
+    return st;
+}
+
+/* Memory: self-describing, no config_json. */
+static int mamba__gguf_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    return !config_json && n >= 4 && !memcmp(p, "GGUF", 4);
+}
+static mamba_status mamba__gguf_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                            const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    (void)config_json; (void)config_len;
+    return mamba__gguf_describe(m, d, p, n, "weights", o, e);
+}
+
+#ifndef MAMBA_NO_STDIO
+static int mamba__gguf_claims_path(const char *path) { return mamba__ends_with(path, ".gguf"); }
+static mamba_status mamba__gguf_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o,
+                                          mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st == MAMBA_OK && (st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) mamba__blob_release(&m->heap, &b);
+    if (st == MAMBA_OK) st = mamba__gguf_describe(m, d, b.data, b.size, m->paths[m->n_blobs - 1], o, e);
+    return st;
+}
+#endif
+
+/* -- GGUF tokenizer metadata ---------------------------------------------- */
 
 /* A metadata array of strings as views into the file. */
 static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g, const char *key, mamba__str **out, size_t *n, mamba_error *e) {
@@ -7695,12 +7627,8 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     return MAMBA_OK;
 }
 
-MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len, mamba_error *err) {
-    return mamba_tokenizer_load_gguf_ex(out, gguf, len, NULL, err);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const void *gguf, size_t len,
-                                                    const mamba_options *opt, mamba_error *err) {
+MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
+                                                 const mamba_options *opt, mamba_error *err) {
     mamba__heap h, *hp = &h;
     size_t used0;
     mamba__tensors ts;
@@ -7713,6 +7641,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf_ex(mamba_tokenizer **out, const
     const mamba__gguf_kv *types;
     long long v;
     mamba_status st;
+    mamba__err_clear(err);
     if (out) *out = NULL;
     if (!out || !gguf) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
     memset(&ts, 0, sizeof ts);
@@ -7815,61 +7744,8 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
-#ifndef MAMBA_NO_STDIO
-MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, mamba_error *err) {
-    return mamba_tokenizer_load_file_ex(out, path, NULL, err);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_load_file_ex(mamba_tokenizer **out, const char *path, const mamba_options *opt,
-                                                    mamba_error *err) {
-    mamba__heap h, *hp = &h;
-    char *buf = NULL, *joined = NULL;
-    size_t len = 0, pl, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
-    mamba_status st;
-    mamba__heap_plain(hp);
-    if (out) *out = NULL;
-    if (!out || !path) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
-    pl = strlen(path);
-    if (pl >= 5 && !strcmp(path + pl - 5, ".gguf")) {   /* map it: the weights may be gigabytes */
-        mamba__blob b;
-        st = mamba__map_file(hp, &b, path, err);
-        if (st != MAMBA_OK) return st;
-        st = mamba_tokenizer_load_gguf_ex(out, b.data ? b.data : (const unsigned char *)"", b.size, opt, err);
-        mamba__blob_release(hp, &b);
-        return st;
-    }
-    st = mamba__tok_slurp(hp, path, limit, &buf, &len);
-    if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
-        st = mamba_tokenizer_load_gguf_ex(out, buf, len, opt, err);
-        mamba__hfree(hp, buf);
-        return st;
-    }
-    if (st == MAMBA_ERR_IO) {                 /* a directory (or nothing): try DIR/tokenizer.json */
-        pl = strlen(path);
-        joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 16));
-        if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
-        memcpy(joined, path, pl);
-        if (pl && path[pl - 1] != '/') joined[pl++] = '/';
-        memcpy(joined + pl, "tokenizer.json", 15);
-        st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
-        if (st == MAMBA_ERR_IO) {
-            mamba__err(err, st, "cannot read %s (nor %s)", path, joined, 0, 0);
-            mamba__hfree(hp, joined);
-            return st;
-        }
-    }
-    if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined ? joined : path, 0, 0, 0);
-    else if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
-    else st = mamba_tokenizer_load_json_ex(out, buf, len, opt, err);
-    if (buf) mamba__hfree(hp, buf);
-    if (joined) mamba__hfree(hp, joined);
-    return st;
-}
-#endif /* MAMBA_NO_STDIO */
-
-
-/* ---- w. GGUF writer ----------------------------------------------------------
-   The inverse of the GGUF reader (b''). It sits here, after the tokenizer,
+/* -- GGUF writer ------------------------------------------------------------
+   The inverse of the GGUF reader above. It sits after the tokenizer (E)
    because it reads the tables of both a loaded model and a tokenizer. Layout
    and key order are those of llama.cpp's convert_hf_to_gguf.py (checked key
    by key against its m1-tiny file); tensor types follow llama-quantize (see
@@ -8249,7 +8125,7 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     mamba_status st = MAMBA_OK;
     mamba__heap hp;   /* plain MAMBA_MALLOC (none under MAMBA_NO_MALLOC: out of memory) */
     mamba__heap_plain(&hp);
-    if (e) { e->status = MAMBA_OK; e->message[0] = 0; }
+    mamba__err_clear(e);
     memset(&wt, 0, sizeof wt);
     if (!m || !write) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model or write function is NULL", 0, 0, 0, 0);
     c = &m->cfg;
@@ -8364,6 +8240,7 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
                                              const mamba_gguf_options *opt, const char *path, mamba_error *e) {
     FILE *f;
     mamba_status st;
+    mamba__err_clear(e);
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: empty path", 0, 0, 0, 0);
     if (!m) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: model is NULL", 0, 0, 0, 0);
     f = fopen(path, "wb");
@@ -8376,118 +8253,513 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 }
 #endif
 
-/* ---- h. sampler ------------------------------------------------------------ */
+/* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
-typedef struct mamba__cand { float v; int id; } mamba__cand;
+/* ---- G.1 binding tensors to layers -------------------------------------- */
 
-MAMBA_API size_t mamba_sampler_size(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
+typedef struct mamba__binder {
+    mamba_model *m;
+    mamba__tensors *ts;
+    mamba_error *e;
+    const char *prefix;      /* "backbone.layers.<i>." built here */
+    char name[160];
+} mamba__binder;
 
-MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, float temperature, int top_k, float top_p,
-                                          uint64_t seed, void *mem, size_t mem_bytes) {
-    if (!s) return MAMBA_ERR_BADARG;
-    memset(s, 0, sizeof *s);
-    if (n_vocab <= 0 || !(temperature == temperature)) return MAMBA_ERR_BADARG;
-    if (mem) {
-        if (mem_bytes < mamba_sampler_size(n_vocab) || (uintptr_t)mem % sizeof(float)) return MAMBA_ERR_BADARG;
-        s->work = mem;
-    } else {
-        mamba__heap h;
-        mamba__heap_plain(&h);
-        s->work = s->owned = mamba__halloc(&h, mamba_sampler_size(n_vocab));
-        if (!s->work) return MAMBA_ERR_NOMEM;
+static void mamba__bname(mamba__binder *b, int layer, const char *suffix) {
+    char num[16];
+    int n = 0, k = 0;
+    unsigned u = (unsigned)layer;
+    if (layer < 0) { strcpy(b->name, suffix); return; }
+    do { num[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    strcpy(b->name, "backbone.layers.");
+    k = (int)strlen(b->name);
+    while (n) b->name[k++] = num[--n];
+    b->name[k++] = '.';
+    b->name[k] = 0;
+    strcat(b->name, suffix);
+}
+
+/* Checks that tensor t has exactly shape dims[0..nd) (trailing 1-dims of the
+   expectation may be absent, so [E,1,K] also accepts [E,K]). */
+static int mamba__shape_is(const mamba__tensor *t, const long long *dims, int nd) {
+    int i;
+    if (nd == 1) {   /* a vector may come as [n], [1, n] or, in GGUF, [G, n/G] (Mamba-2 norms) */
+        long long numel = 1;
+        for (i = 0; i < t->ndim; i++) numel *= t->shape[i];
+        return t->ndim >= 1 && t->ndim <= 2 && numel == dims[0];
     }
-    s->n_vocab = n_vocab;
-    s->temperature = temperature;
-    s->top_k = top_k;
-    s->top_p = top_p;
-    s->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
+    if (t->ndim == nd) {
+        for (i = 0; i < nd; i++) if (t->shape[i] != dims[i]) return 0;
+        return 1;
+    }
+    if (nd == 3 && t->ndim == 2 && dims[1] == 1) return t->shape[0] == dims[0] && t->shape[1] == dims[2];
+    return 0;
+}
+
+static mamba_status mamba__shape_err(mamba__binder *b, const mamba__tensor *t, const long long *dims, int nd) {
+    char got[96], want[96];
+    int i, o;
+    const long long *src[2];
+    char *dst[2];
+    long long gd[MAMBA__MAX_NDIM];
+    int cnt[2];
+    for (i = 0; i < t->ndim; i++) gd[i] = t->shape[i];
+    src[0] = gd; src[1] = dims; dst[0] = got; dst[1] = want; cnt[0] = t->ndim; cnt[1] = nd;
+    for (o = 0; o < 2; o++) {
+        int k = 0;
+        dst[o][k++] = '[';
+        for (i = 0; i < cnt[o] && k < 80; i++) {
+            char tmp[24]; int n = 0; unsigned long long u = (unsigned long long)src[o][i];
+            if (i) { dst[o][k++] = ','; dst[o][k++] = ' '; }
+            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+            while (n) dst[o][k++] = tmp[--n];
+        }
+        dst[o][k++] = ']';
+        dst[o][k] = 0;
+    }
+    mamba__err(b->e, MAMBA_ERR_SHAPE, "tensor %s has shape %s", t->name, got, 0, 0);
+    if (b->e) {
+        size_t l = strlen(b->e->message);
+        const void *args[1];
+        args[0] = want;
+        mamba__vfmt(b->e->message + l, sizeof b->e->message - l, ", expected %s", args);
+    }
+    return MAMBA_ERR_SHAPE;
+}
+
+/* Finds a tensor with the given shape and a computable dtype. required = 0:
+   a missing tensor gives *out = NULL and MAMBA_OK. */
+static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *suffix, const long long *dims, int nd,
+                                       int required, const mamba__tensor **out) {
+    mamba__tensor *t;
+    mamba__bname(b, layer, suffix);
+    t = mamba__tensor_find(b->ts, b->name);
+    *out = NULL;
+    if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
+    if (t->dtype <= 0)
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K", t->name, t->dtype_name, 0, 0);
+    if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
+    t->used = 1;
+    *out = t;
     return MAMBA_OK;
 }
 
-MAMBA_API void mamba_sampler_free(mamba_sampler *s) {
-    mamba__heap h;
-    mamba__heap_plain(&h);
-    if (s && s->owned) mamba__hfree(&h, s->owned);
-    if (s) s->owned = s->work = NULL;
+/* A matrix used in place in its stored dtype; copied only if misaligned. */
+static mamba_status mamba__bind_mat(mamba__binder *b, int layer, const char *suffix, long long rows, long long cols,
+                                    int required, mamba__mat *W) {
+    const mamba__tensor *t;
+    long long dims[2];
+    mamba_status st;
+    dims[0] = rows; dims[1] = cols;
+    memset(W, 0, sizeof *W);
+    st = mamba__bind_tensor(b, layer, suffix, dims, 2, required, &t);
+    if (st != MAMBA_OK || !t) return st;
+    W->dtype = t->dtype;
+    W->rows = (int)rows;
+    W->cols = (int)cols;
+    W->data = t->data;
+    if (!mamba__is_quant(t->dtype) && (uintptr_t)t->data % mamba__dtype_size(t->dtype) != 0) {
+        mamba_model *m = b->m;
+        mamba__heap *hp = &m->heap;
+        void *copy = mamba__halloc(hp, t->nbytes), **nc;
+        if (!copy) return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory copying misaligned tensor %s", t->name, 0, 0, 0);
+        nc = MAMBA__CAST(void **, mamba__halloc(hp, sizeof(void *) * (size_t)(m->n_copies + 1)));
+        if (!nc) { mamba__hfree(hp, copy); return mamba__err(b->e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
+        if (m->copies) { memcpy(nc, m->copies, sizeof(void *) * (size_t)m->n_copies); mamba__hfree(hp, m->copies); }
+        memcpy(copy, t->data, t->nbytes);
+        nc[m->n_copies++] = copy;
+        m->copies = nc;
+        W->data = copy;
+    }
+    return MAMBA_OK;
 }
 
-static float mamba__uniform(uint64_t *state) {   /* xorshift64*, 24 random bits in [0, 1) */
-    uint64_t x = *state;
-    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-    *state = x;
-    return (float)((x * 0x2545F4914F6CDD1Dull) >> 40) * (1.0f / 16777216.0f);
+/* In-place transpose of a (rows, cols) f32 matrix, through `tmp` (rows*cols floats). */
+static void mamba__transpose(float *a, int rows, int cols, float *tmp) {
+    int r, c;
+    for (r = 0; r < rows; r++)
+        for (c = 0; c < cols; c++) tmp[(size_t)c * (size_t)rows + (size_t)r] = a[(size_t)r * (size_t)cols + (size_t)c];
+    memcpy(a, tmp, sizeof(float) * (size_t)rows * (size_t)cols);
 }
 
-static int mamba__cand_desc(const void *a, const void *b) {
-    const mamba__cand *x = (const mamba__cand *)a, *y = (const mamba__cand *)b;
-    return x->v > y->v ? -1 : x->v < y->v ? 1 : (x->id > y->id) - (x->id < y->id);
+/* A small tensor converted to f32 into dst (n = product of dims). */
+static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suffix, const long long *dims, int nd,
+                                    int required, float *dst, const float **out) {
+    const mamba__tensor *t;
+    mamba_status st = mamba__bind_tensor(b, layer, suffix, dims, nd, required, &t);
+    size_t i, n = 1;
+    int k;
+    *out = NULL;
+    if (st != MAMBA_OK || !t) return st;
+    if (mamba__is_quant(t->dtype))
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s is quantized (%s); per-channel tensors must be F32, F16 or BF16", t->name, t->dtype_name, 0, 0);
+    for (k = 0; k < nd; k++) n *= (size_t)dims[k];
+    for (i = 0; i < n; i++) dst[i] = mamba__load_elem(t->data, t->dtype, i);
+    *out = dst;
+    return MAMBA_OK;
 }
 
-/* Moves the k largest candidates to the front (iterative quickselect). */
-static void mamba__select_top(mamba__cand *c, int n, int k) {
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        float pivot = c[lo + (hi - lo) / 2].v;
-        int i = lo, j = hi;
-        while (i <= j) {
-            while (c[i].v > pivot) i++;
-            while (c[j].v < pivot) j--;
-            if (i <= j) { mamba__cand t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
+static mamba_status mamba__bind(mamba_model *m, mamba__tensors *ts, int tie_explicit, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba_config *c = &m->cfg;
+    mamba__binder b;
+    mamba_status st;
+    const mamba__tensor *t;
+    long long D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, dims[3];
+    size_t per_layer, total, i;
+    float *f;
+    int l;
+    memset(&b, 0, sizeof b);
+    b.m = m; b.ts = ts; b.e = e;
+    /* embedding: HF "embeddings", original state-spaces "embedding" */
+    t = mamba__tensor_find(ts, "backbone.embeddings.weight");
+    if (!t) t = mamba__tensor_find(ts, "backbone.embedding.weight");
+    if (!t) return mamba__err(e, MAMBA_ERR_MISSING, "tensor backbone.embeddings.weight (or backbone.embedding.weight) is missing", 0, 0, 0, 0);
+    if (t->ndim != 2 || t->shape[1] != D || t->shape[0] < c->vocab_size) {
+        dims[0] = c->n_embd_rows; dims[1] = D;
+        return mamba__shape_err(&b, t, dims, 2);
+    }
+    c->n_embd_rows = (int)t->shape[0];
+    if ((st = mamba__bind_mat(&b, -1, t->name, t->shape[0], D, 1, &m->embed)) != MAMBA_OK) return st;
+    /* lm_head: present means untied; absent means tied unless the config says otherwise */
+    t = mamba__tensor_find(ts, "lm_head.weight");
+    if (t) {
+        if (t->ndim != 2 || t->shape[1] != D || t->shape[0] < c->vocab_size) {
+            dims[0] = c->n_embd_rows; dims[1] = D;
+            return mamba__shape_err(&b, t, dims, 2);
         }
-        if (k - 1 <= j) hi = j;
-        else if (k - 1 >= i) lo = i;
-        else break;
+        if ((st = mamba__bind_mat(&b, -1, "lm_head.weight", t->shape[0], D, 1, &m->lm_head)) != MAMBA_OK) return st;
+        c->tied_embeddings = 0;
+        m->lm_head_rows = (int)t->shape[0];
+    } else {
+        if (tie_explicit && !c->tied_embeddings)
+            return mamba__err(e, MAMBA_ERR_MISSING, "config says the embeddings are untied but lm_head.weight is missing", 0, 0, 0, 0);
+        m->lm_head = m->embed;
+        c->tied_embeddings = 1;
     }
+    m->lm_head.rows = c->vocab_size;   /* padded rows are never computed */
+
+    /* one f32 block for the per-channel tensors, carved layer by layer: an
+       upper bound for both families of norm, in_bias, conv_w, conv_b, dt_bias,
+       A, D, gnorm, out_bias */
+    {
+        size_t P = (size_t)c->d_in_proj, C = (size_t)c->conv_dim, H = (size_t)c->n_heads;
+        per_layer = 2 * (size_t)D + P + C * ((size_t)K + 1) + (size_t)(E * N) + 4 * (size_t)E + 2 * H;
+    }
+    if (!mamba__mul(per_layer, (size_t)c->n_layer, &total) || !mamba__add(total, (size_t)D, &total) ||
+        !mamba__mul(total, sizeof(float), &total))
+        return mamba__err(e, MAMBA_ERR_CONFIG, "model dimensions overflow", 0, 0, 0, 0);
+    m->f32 = MAMBA__CAST(float *, mamba__halloc(hp, total));
+    m->layers = MAMBA__CAST(mamba__layer *, mamba__hcalloc(hp, sizeof(mamba__layer) * (size_t)c->n_layer));
+    {
+        size_t nt = (size_t)c->conv_dim * (size_t)K > (size_t)(E * N) ? (size_t)c->conv_dim * (size_t)K : (size_t)(E * N);
+        m->tmp = MAMBA__CAST(float *, mamba__halloc(hp, nt * sizeof(float)));
+    }
+    if (!m->f32 || !m->layers || !m->tmp) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory for %d layers", 0, 0, c->n_layer, 0);
+    f = m->f32;
+    c->has_in_bias = c->has_out_bias = c->has_conv_bias = 0;
+    for (l = 0; l < c->n_layer; l++) {
+        mamba__layer *L = &m->layers[l];
+        float *cur = f, *A;
+        const float *Alog;
+        int m2 = c->arch == MAMBA_ARCH_MAMBA2;
+        long long H = c->n_heads, CD = c->conv_dim, NA = m2 ? H : E * N;
+#define MAMBA__V1(n) (dims[0] = (n), dims)
+#define MAMBA__VEC(name, n, req, dst) do { if ((st = mamba__bind_vec(&b, l, name, MAMBA__V1(n), 1, req, cur, &(dst))) != MAMBA_OK) return st; cur += (n); } while (0)
+        MAMBA__VEC("norm.weight", D, 1, L->norm);
+        if ((st = mamba__bind_mat(&b, l, "mixer.in_proj.weight", c->d_in_proj, D, 1, &L->in_proj)) != MAMBA_OK) return st;
+        MAMBA__VEC("mixer.in_proj.bias", c->d_in_proj, 0, L->in_bias);
+        dims[0] = CD; dims[1] = 1; dims[2] = K;
+        if ((st = mamba__bind_vec(&b, l, "mixer.conv1d.weight", dims, 3, 1, cur, &L->conv_w)) != MAMBA_OK) return st;
+        mamba__transpose(cur, (int)CD, (int)K, m->tmp);   /* [C][K] -> (K, C) */
+        cur += CD * K;
+        MAMBA__VEC("mixer.conv1d.bias", CD, 0, L->conv_b);
+        if (m2) {
+            MAMBA__VEC("mixer.dt_bias", H, 1, L->dt_bias);
+            A = cur;
+            MAMBA__VEC("mixer.A_log", H, 1, Alog);
+            MAMBA__VEC("mixer.D", c->d_per_channel ? E : H, 1, L->D);
+            if (c->gated_norm) MAMBA__VEC("mixer.norm.weight", E, 1, L->gnorm);
+        } else {
+            if ((st = mamba__bind_mat(&b, l, "mixer.x_proj.weight", R + 2 * N, E, 1, &L->x_proj)) != MAMBA_OK) return st;
+            if ((st = mamba__bind_mat(&b, l, "mixer.dt_proj.weight", E, R, 1, &L->dt_proj)) != MAMBA_OK) return st;
+            MAMBA__VEC("mixer.dt_proj.bias", E, 1, L->dt_bias);
+            A = cur;
+            dims[0] = E; dims[1] = N;
+            if ((st = mamba__bind_vec(&b, l, "mixer.A_log", dims, 2, 1, cur, &Alog)) != MAMBA_OK) return st;
+            mamba__transpose(cur, (int)E, (int)N, m->tmp);     /* [E][N] -> (N, E) */
+            cur += E * N;
+            MAMBA__VEC("mixer.D", E, 1, L->D);
+        }
+        {   /* A = -exp(A_log), once; GGUF's ssm_a is A already */
+            const mamba__tensor *ta;
+            mamba__bname(&b, l, "mixer.A_log");
+            ta = mamba__tensor_find(ts, b.name);
+            if (!ta || !ta->a_is_final) for (i = 0; i < (size_t)NA; i++) A[i] = -MAMBA_EXPF(A[i]);
+        }
+        L->A = A;
+        if ((st = mamba__bind_mat(&b, l, "mixer.out_proj.weight", D, E, 1, &L->out_proj)) != MAMBA_OK) return st;
+        MAMBA__VEC("mixer.out_proj.bias", D, 0, L->out_bias);
+#undef MAMBA__VEC
+        /* biases are all-or-none across layers */
+        if (l == 0) { c->has_in_bias = L->in_bias != NULL; c->has_out_bias = L->out_bias != NULL; c->has_conv_bias = L->conv_b != NULL; }
+        else if (c->has_in_bias != (L->in_bias != NULL) || c->has_out_bias != (L->out_bias != NULL) || c->has_conv_bias != (L->conv_b != NULL)) {
+            mamba__bname(&b, l, "mixer");
+            return mamba__err(e, MAMBA_ERR_MISSING, "%s: biases differ from layer 0's", b.name, 0, 0, 0);
+        }
+        f += per_layer;
+        m->weight_bytes += L->in_proj.rows * mamba__row_bytes(L->in_proj.dtype, (size_t)L->in_proj.cols)
+                         + L->out_proj.rows * mamba__row_bytes(L->out_proj.dtype, (size_t)L->out_proj.cols);
+        if (!m2)
+            m->weight_bytes += L->x_proj.rows * mamba__row_bytes(L->x_proj.dtype, (size_t)L->x_proj.cols)
+                             + L->dt_proj.rows * mamba__row_bytes(L->dt_proj.dtype, (size_t)L->dt_proj.cols);
+    }
+    if ((st = mamba__bind_vec(&b, -1, "backbone.norm_f.weight", MAMBA__V1(D), 1, 1, f, &m->norm_f)) != MAMBA_OK) return st;
+#undef MAMBA__V1
+    m->weight_bytes += (size_t)m->lm_head.rows * mamba__row_bytes(m->lm_head.dtype, (size_t)D) +
+                       mamba__row_bytes(m->embed.dtype, (size_t)D);
+    return MAMBA_OK;
 }
 
-MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
-    mamba__cand *c;
-    int n = 0, i;
-    float maxv, sum = 0, r, acc;
-    if (!s || !logits || !s->work || s->n_vocab <= 0) return 0;
-    /* greedy; also for a NaN temperature set in the struct by hand */
-    if (!(s->temperature > 0)) { i = mamba_argmax(logits, s->n_vocab); return i < 0 ? 0 : i; }
-    c = (mamba__cand *)s->work;
-    for (i = 0; i < s->n_vocab; i++) {
-        float v = logits[i];
-        if (v != v || v == -HUGE_VALF) continue;          /* NaN and -inf never sampled */
-        if (v == HUGE_VALF) return i;                      /* +inf: certain */
-        c[n].v = v;
-        c[n].id = i;
-        n++;
+/* validate_weights: every tensor the model bound, widened row by row with
+   mamba__row_f32 (so quantized blocks are checked through their dequantized
+   values, whatever the type), must be finite. Checks the stored values, before
+   any load-time transform (A = -exp(A_log) may overflow legitimately). */
+static mamba_status mamba__validate(const mamba__tensors *ts, mamba_error *e) {
+    size_t i, cap = 0;
+    float *row = NULL;
+    mamba_status st = MAMBA_OK;
+    for (i = 0; i < ts->n && st == MAMBA_OK; i++) {
+        const mamba__tensor *t = &ts->t[i];
+        mamba__mat W;
+        size_t numel = 1, rows, r;
+        int k, c;
+        if (!t->used || t->dtype <= 0) continue;
+        for (k = 0; k < t->ndim; k++) numel *= (size_t)t->shape[k];
+        if (!numel) continue;
+        W.data = t->data;
+        W.dtype = t->dtype;
+        W.cols = t->ndim ? (int)t->shape[t->ndim - 1] : 1;   /* the bound shape is checked: this fits an int */
+        rows = numel / (size_t)W.cols;
+        W.rows = (int)rows;
+        if ((size_t)W.cols > cap) {
+            if (row) mamba__hfree(ts->hp, row);
+            cap = (size_t)W.cols;
+            if (!(row = MAMBA__CAST(float *, mamba__halloc(ts->hp, cap * sizeof(float)))))
+                return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory validating %s", t->name, 0, 0, 0);
+        }
+        for (r = 0; r < rows && st == MAMBA_OK; r++) {
+            if (mamba__dtype_size(t->dtype))   /* plain floats: memcpy loads, any alignment */
+                for (c = 0; c < W.cols; c++) row[c] = mamba__load_elem(t->data, t->dtype, r * (size_t)W.cols + (size_t)c);
+            else                               /* block types: the kernels' own dequantizer */
+                mamba__row_f32(&W, (int)r, row);
+            for (c = 0; c < W.cols; c++) {
+                float v = row[c];
+                if (v - v != 0.0f) {   /* NaN or +-inf */
+                    st = mamba__err(e, MAMBA_ERR_RANGE, "tensor %s holds %s at element %d", t->name,
+                                    v != v ? "NaN" : v > 0 ? "+inf" : "-inf", (long long)(r * (size_t)W.cols + (size_t)c), 0);
+                    break;
+                }
+            }
+        }
     }
-    if (n == 0) return 0;
-    /* Scale by 1/T. Where the largest logit / T overflows (huge logits, tiny
-       T) scale the distance to the largest instead, so no value is +inf and
-       exp() below never sees inf - inf: the best token keeps weight 1 and the
-       sum stays in [1, n], whatever the logits. */
-    maxv = c[0].v;
-    for (i = 1; i < n; i++) if (c[i].v > maxv) maxv = c[i].v;
-    r = maxv / s->temperature;
-    if (r - r == 0.0f) { for (i = 0; i < n; i++) c[i].v = c[i].v / s->temperature; }
-    else { for (i = 0; i < n; i++) c[i].v = (c[i].v - maxv) / s->temperature; }
-    if (s->top_k > 0 && s->top_k < n) { mamba__select_top(c, n, s->top_k); n = s->top_k; }
-    maxv = c[0].v;
-    for (i = 1; i < n; i++) if (c[i].v > maxv) maxv = c[i].v;
-    for (i = 0; i < n; i++) { c[i].v = MAMBA_EXPF(c[i].v - maxv); sum += c[i].v; }
-    for (i = 0; i < n; i++) c[i].v /= sum;                 /* probabilities */
-    if (s->top_p > 0 && s->top_p < 1) {
-        /* only candidates above (1-p)/(n-1) can be in the nucleus: sort those */
-        float cut = (1.0f - s->top_p) / (float)(n > 1 ? n - 1 : 1), mass = 0;
-        int m = 0;
-        for (i = 0; i < n; i++) if (c[i].v >= cut) c[m++] = c[i];
-        if (m == 0) m = n;
-        qsort(c, (size_t)m, sizeof *c, mamba__cand_desc);
-        for (i = 0; i < m; i++) { mass += c[i].v; if (mass >= s->top_p) { i++; break; } }
-        n = i < m ? i : m;
-        sum = 0;
-        for (i = 0; i < n; i++) sum += c[i].v;
-    } else sum = 1;
-    r = mamba__uniform(&s->rng) * sum;
-    acc = 0;
-    for (i = 0; i < n; i++) { acc += c[i].v; if (r < acc) return c[i].id; }
-    return c[n - 1].id;                                    /* rounding: the last one */
+    if (row) mamba__hfree(ts->hp, row);
+    return st;
 }
+
+/* The builder, the same for every format: a reader's description -> model. */
+static mamba_status mamba__build(mamba_model *m, mamba__desc *d, const mamba_options *o, mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba_status st;
+    m->cfg = d->cfg;
+    st = mamba__config_check(&m->cfg, e);
+    if (st == MAMBA_OK) st = mamba__tensors_check_unique(&d->ts, e);
+    if (st == MAMBA_OK) st = mamba__bind(m, &d->ts, d->tie_explicit, e);
+    if (st == MAMBA_OK && o && o->validate_weights) st = mamba__validate(&d->ts, e);
+    if (m->tmp) { mamba__hfree(hp, m->tmp); m->tmp = NULL; }
+    if (st == MAMBA_OK) memcpy(m->name, d->name, sizeof m->name);
+    return st;
+}
+
+/* A model allocated from a fresh heap for options o; its heap moves into it. */
+static mamba_model *mamba__model_new(const mamba_options *o, mamba__desc *d, size_t *used0) {
+    mamba__heap h;
+    mamba_model *m;
+    mamba__heap_init(&h, o);
+    *used0 = h.a ? h.a->used : 0;
+    memset(d, 0, sizeof *d);
+    m = MAMBA__CAST(mamba_model *, mamba__hcalloc(&h, sizeof *m));
+    if (m) { m->heap = h; d->ts.hp = &m->heap; }
+    return m;
+}
+
+static mamba_status mamba__finish_load(mamba_model **out, mamba_model *m, mamba__desc *d, mamba_status st,
+                                       size_t used0, mamba_error *e) {
+    mamba_arena *a = m->heap.a;
+    mamba__tensors_free(&d->ts);
+    if (st != MAMBA_OK) {
+        st = mamba__heap_status(&m->heap, st, e);
+        mamba_model_free(m);
+        if (a) a->used = used0;   /* nothing of a failed load stays in the arena */
+        *out = NULL;
+        return st;
+    }
+    mamba__heap_done(&m->heap);
+    *out = m;
+    return MAMBA_OK;
+}
+
+/* ---- G.2 loaders -------------------------------------------------------- */
+
+/* The model formats, tried in order: the first reader whose claim accepts
+   the bytes (or the path) reads them. See mamba__desc for the contract. */
+typedef struct mamba__format {
+    const char *name;
+    int (*claims_memory)(const unsigned char *p, size_t n, const char *config_json);
+    mamba_status (*read_memory)(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e);
+#ifndef MAMBA_NO_STDIO
+    int (*claims_path)(const char *path);
+    mamba_status (*read_file)(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o, mamba_error *e);
+#endif
+} mamba__format;
+#ifndef MAMBA_NO_STDIO
+#define MAMBA__FORMAT(name, pre) {name, pre##_claims_memory, pre##_read_memory, pre##_claims_path, pre##_read_file}
+#else
+#define MAMBA__FORMAT(name, pre) {name, pre##_claims_memory, pre##_read_memory}
+#endif
+static const mamba__format mamba__formats[] = {
+    MAMBA__FORMAT("GGUF", mamba__gguf),
+    MAMBA__FORMAT("safetensors", mamba__st),   /* claims every path: keep it last */
+};
+#undef MAMBA__FORMAT
+#define MAMBA__N_FORMATS (sizeof mamba__formats / sizeof mamba__formats[0])
+
+MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *weights, size_t weights_len,
+                                               const char *config_json, size_t config_len,
+                                               const mamba_options *opt, mamba_error *e) {
+    mamba_model *m;
+    mamba__desc d;
+    mamba__blob b;
+    mamba_status st;
+    size_t used0, f;
+    mamba__err_clear(e);
+    if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
+    for (f = 0; f < MAMBA__N_FORMATS; f++)
+        if (mamba__formats[f].claims_memory((const unsigned char *)weights, weights_len, config_json)) break;
+    if (f == MAMBA__N_FORMATS)
+        return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
+    m = mamba__model_new(opt, &d, &used0);
+    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    b.data = (const unsigned char *)weights; b.size = weights_len; b.kind = 0;
+    m->heap.input = config_len;
+    st = mamba__add_blob(m, &b, NULL, e);
+    if (st == MAMBA_OK) st = mamba__formats[f].read_memory(m, &d, b.data, b.size, config_json, config_len, opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, &d, opt, e);
+    return mamba__finish_load(out, m, &d, st, used0, e);
+}
+
+#ifndef MAMBA_NO_STDIO
+MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
+    mamba_model *m;
+    mamba__desc d;
+    mamba_status st;
+    size_t used0, f;
+    mamba__err_clear(e);
+    if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
+    for (f = 0; f + 1 < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+    m = mamba__model_new(opt, &d, &used0);
+    if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    st = mamba__formats[f].read_file(m, &d, path, opt, e);
+    if (st == MAMBA_OK) st = mamba__build(m, &d, opt, e);
+    return mamba__finish_load(out, m, &d, st, used0, e);
+}
+#endif /* MAMBA_NO_STDIO */
+
+#ifndef MAMBA_NO_STDIO
+static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    char *b = NULL;
+    size_t n = 0, cap = 0;
+    *buf = NULL;
+    *len = 0;
+    if (!f) return MAMBA_ERR_IO;
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 1 << 20;
+            char *nb;
+            if (nc < cap || !(nb = MAMBA__CAST(char *, mamba__halloc(hp, nc)))) { fclose(f); if (b) mamba__hfree(hp, b); return MAMBA_ERR_NOMEM; }
+            if (b) { memcpy(nb, b, n); mamba__hfree(hp, b); }
+            b = nb;
+            cap = nc;
+        }
+        got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (!got) break;
+        if (n > limit) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_LIMIT; }   /* stop reading early */
+    }
+    if (ferror(f) || !n) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
+    fclose(f);
+    *buf = b;
+    *len = n;
+    return MAMBA_OK;
+}
+
+#endif /* MAMBA_NO_STDIO */
+
+#ifndef MAMBA_NO_STDIO
+MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, const mamba_options *opt,
+                                                 mamba_error *err) {
+    mamba__heap h, *hp = &h;
+    char *buf = NULL, *joined = NULL;
+    size_t len = 0, pl, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
+    mamba_status st;
+    mamba__heap_plain(hp);
+    mamba__err_clear(err);
+    if (out) *out = NULL;
+    if (!out || !path) return mamba__err(err, MAMBA_ERR_BADARG, "tokenizer: bad argument", 0, 0, 0, 0);
+    pl = strlen(path);
+    if (pl >= 5 && !strcmp(path + pl - 5, ".gguf")) {   /* map it: the weights may be gigabytes */
+        mamba__blob b;
+        st = mamba__map_file(hp, &b, path, err);
+        if (st != MAMBA_OK) return st;
+        st = mamba_tokenizer_load_gguf(out, b.data ? b.data : (const unsigned char *)"", b.size, opt, err);
+        mamba__blob_release(hp, &b);
+        return st;
+    }
+    st = mamba__tok_slurp(hp, path, limit, &buf, &len);
+    if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
+        st = mamba_tokenizer_load_gguf(out, buf, len, opt, err);
+        mamba__hfree(hp, buf);
+        return st;
+    }
+    if (st == MAMBA_ERR_IO) {                 /* a directory (or nothing): try DIR/tokenizer.json */
+        pl = strlen(path);
+        joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 16));
+        if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+        memcpy(joined, path, pl);
+        if (pl && path[pl - 1] != '/') joined[pl++] = '/';
+        memcpy(joined + pl, "tokenizer.json", 15);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
+        if (st == MAMBA_ERR_IO) {
+            mamba__err(err, st, "cannot read %s (nor %s)", path, joined, 0, 0);
+            mamba__hfree(hp, joined);
+            return st;
+        }
+    }
+    if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined ? joined : path, 0, 0, 0);
+    else if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
+    else st = mamba_tokenizer_load_json(out, buf, len, opt, err);
+    if (buf) mamba__hfree(hp, buf);
+    if (joined) mamba__hfree(hp, joined);
+    return st;
+}
+#endif /* MAMBA_NO_STDIO */
 
 #endif /* MAMBA_IMPLEMENTATION_INCLUDED */
 #endif /* MAMBA_IMPLEMENTATION */
@@ -8516,3 +8788,4 @@ OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 SOFTWARE.
 ------------------------------------------------------------------------------
 */
+

@@ -15,7 +15,7 @@
    - kernels: each vector kernel's speed-up over its scalar twin (1 thread);
    - models: random weights of real shapes (mamba-130m, mamba-1.4b; with --big
      also falcon-mamba-7b in BF16), built in memory as safetensors bytes and
-     loaded with mamba_load_memory; F32 and BF16, and Q8_0, Q4_0, Q4_K, Q6_K
+     loaded with mamba_model_load_memory; F32 and BF16, and Q8_0, Q4_0, Q4_K, Q6_K
      (the BF16 model with every projection and the lm_head quantized in
      memory where the row length allows; --dtype picks one); 1 and 2 threads: decode tok/s
      and bandwidth use (= weight bytes read per token x tok/s / bandwidth),
@@ -599,7 +599,7 @@ typedef struct { double decode, prefill; } result;
 /* decode tok/s over n_decode steps, then (n_prompt > 0) prefill tok/s of an
    n_prompt-token prompt, at `threads` threads */
 static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt) {
-    const mamba_config *c = mamba_get_config(m);
+    const mamba_config *c = mamba_model_config(m);
     mamba_state *s;
     float *logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
     int *prompt = (int *)malloc(sizeof(int) * (size_t)(n_prompt > 0 ? n_prompt : 1)), i;
@@ -686,7 +686,7 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
     int *fill = (int *)malloc(sizeof(int) * 4096), k, tok = 1;
     double t_early = 0, t_late = 0, t0;
     size_t st_early, st_late;
-    if (mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); exit(1); }
+    if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); exit(1); }
     set_threads(nthr);
     mamba_state_new(&s, m, 64);
     for (k = 0; k < 4096; k++) fill[k] = (k * 31 + 7) % sh->vocab;
@@ -694,7 +694,7 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
     t0 = now_s();
     for (k = 0; k < steps; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, sh->vocab); }
     t_early = (now_s() - t0) / steps;
-    st_early = mamba_state_size(mamba_get_config(m));
+    st_early = mamba_state_bytes(mamba_model_config(m));
     while (s->n_tokens + 30 < (uint64_t)late) {
         size_t step = (size_t)late - 30 - (size_t)s->n_tokens;
         mamba_forward(m, s, fill, step < 4096 ? step : 4096, NULL, MAMBA_LOGITS_NONE);
@@ -702,12 +702,12 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
     t0 = now_s();
     for (k = 0; k < steps; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, sh->vocab); }
     t_late = (now_s() - t0) / steps;
-    st_late = mamba_state_size(mamba_get_config(m));
+    st_late = mamba_state_bytes(mamba_model_config(m));
     printf("\nlong generation (%s F32, %d threads): token ~%d: %.2f ms/token, state %zu bytes;"
            " token ~%llu: %.2f ms/token, state %zu bytes (ratio %.3f)\n", sh->name, nthr, early, t_early * 1e3, st_early,
            (unsigned long long)s->n_tokens, t_late * 1e3, st_late, t_late / t_early);
     mamba_state_free(s);
-    mamba_free(m);
+    mamba_model_free(m);
     free(blob); free(logits); free(fill);
     return t_late / t_early;
 }
@@ -802,19 +802,19 @@ int main(int argc, char **argv) {
                 blob = bf16_blob; blob_n = bf16_n; memcpy(cfg, bf16_cfg, sizeof cfg);
             }
             if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, dnames[di]); continue; }
-            if (mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
+            if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
             if (di >= 2) qbufs = quantize_model(m, dtypes[di], &nq);
             for (ti = 1; ti <= nthr; ti++) {
                 int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode / 2 + 2 : 4;
                 int np = si == 2 ? 64 : 512;
                 result r = run_model(m, ti, nd, quick && ti < nthr ? 0 : np);
                 row *w = &rows[nrows++];
-                w->shape = si; w->dtype = di; w->threads = ti; w->wbytes = (double)mamba_weight_bytes(m);
-                w->ops = ops_per_token(mamba_get_config(m)); w->decode = r.decode; w->prefill = r.prefill;
+                w->shape = si; w->dtype = di; w->threads = ti; w->wbytes = (double)mamba_model_weight_bytes(m);
+                w->ops = ops_per_token(mamba_model_config(m)); w->decode = r.decode; w->prefill = r.prefill;
                 dec[si][di][ti] = r.decode;
                 fprintf(stderr, "  %s %s %dt: decode %.2f tok/s, prefill %.1f tok/s\n", shapes[si].name, dnames[di], ti, r.decode, r.prefill);
             }
-            mamba_free(m);
+            mamba_model_free(m);
             if (di == 0) free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
@@ -826,21 +826,21 @@ int main(int argc, char **argv) {
         mamba_model *m;
         mamba_error err;
         double t1, t2, r;
-        if (mamba_load_file(&m, "models/shakespeare-tiny", NULL, &err) == MAMBA_OK) {
+        if (mamba_model_load_file(&m, "models/shakespeare-tiny", NULL, &err) == MAMBA_OK) {
             r = busy_core_ratio(m, nthr, quick ? 400 : 2000, &t1, &t2);
             printf("\nbusy core (bundled model): 1 thread %.0f tok/s; 2 threads beside a busy process on core 0 %.0f tok/s (ratio %.3f)\n", t1, t2, r);
             if (nthr > 1 && r < busy_min) busy_min = r;
-            mamba_free(m);
+            mamba_model_free(m);
         } else printf("\nbusy core: models/shakespeare-tiny not found (run from the repository root): %s\n", err.message);
         {
             size_t blob_n;
             char cfg[512];
             unsigned char *blob = build_model(&shapes[0], 0, &blob_n, cfg);
-            if (blob && mamba_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) == MAMBA_OK) {
+            if (blob && mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) == MAMBA_OK) {
                 r = busy_core_ratio(m, nthr, quick ? 12 : 24, &t1, &t2);
                 printf("busy core (mamba-130m F32): 1 thread %.2f tok/s; 2 threads beside a busy process on core 0 %.2f tok/s (ratio %.3f)\n", t1, t2, r);
                 if (nthr > 1 && r < busy_min) busy_min = r;
-                mamba_free(m);
+                mamba_model_free(m);
             }
             free(blob);
         }

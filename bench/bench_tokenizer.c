@@ -58,7 +58,7 @@ static void bench(const char *tok_path, const char *text, size_t len) {
     double best_whole = 1e30, best_chunk = 1e30, t0;
     if (!json) { printf("%s: cannot read\n", tok_path); return; }
     t0 = now_s();
-    if (mamba_tokenizer_load_json(&t, json, jlen, &err) != MAMBA_OK) { printf("%s: %s\n", tok_path, err.message); free(json); return; }
+    if (mamba_tokenizer_load_json(&t, json, jlen, NULL, &err) != MAMBA_OK) { printf("%s: %s\n", tok_path, err.message); free(json); return; }
     printf("%s\n  load %.0f ms\n", tok_path, (now_s() - t0) * 1e3);
     if (mamba__json_parse(&j, json, jlen, 64, 0, &err, "tokenizer.json") == MAMBA_OK) {
         uint32_t model = mamba__json_get(&j, 0, "model"), v = mamba__json_get(&j, model, "vocab"), m = mamba__json_get(&j, model, "merges");

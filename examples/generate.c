@@ -81,6 +81,7 @@ int main(int argc, char **argv) {
     mamba_tokenizer *tk = NULL;
     mamba_decoder dec;
     mamba_sampler smp;
+    mamba_sampler_params sp;
     mamba_error err;
     mamba_status st;
     const mamba_config *c;
@@ -115,19 +116,19 @@ int main(int argc, char **argv) {
         if (!file_text) { fprintf(stderr, "mamba-generate: cannot read %s\n", prompt_file); return 1; }
     }
     t0 = now_s();
-    st = mamba_load_file(&m, model, NULL, &err);
+    st = mamba_model_load_file(&m, model, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
-    c = mamba_get_config(m);
+    c = mamba_model_config(m);
     V = c->vocab_size;
     if (!ids_arg) {   /* the tokenizer beside the weights */
         char *dir = (char *)malloc(strlen(model) + 1);
         strcpy(dir, model);
         if (strstr(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
-        st = mamba_tokenizer_load_file(&tk, dir, &err);
+        st = mamba_tokenizer_load_file(&tk, dir, NULL, &err);
         free(dir);
         if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s (give the prompt as ids with -i)\n", err.message); goto out; }
         /* ids the tokenizer cannot decode (padded vocabulary rows) are never sampled */
-        if (mamba_tokenizer_vocab_size(tk) < V) V = mamba_tokenizer_vocab_size(tk);
+        if (mamba_tokenizer_n_vocab(tk) < V) V = mamba_tokenizer_n_vocab(tk);
     }
     t1 = now_s();
     if (ids_arg) {
@@ -165,22 +166,23 @@ int main(int argc, char **argv) {
     }
     logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
     if (!logits) goto oom;
+    sp.temperature = (float)temp; sp.top_k = (int)top_k; sp.top_p = (float)top_p; sp.seed = (uint64_t)seed;
     if ((st = mamba_state_new(&s, m, (int)chunk)) != MAMBA_OK ||
-        (st = mamba_sampler_init(&smp, V, (float)temp, (int)top_k, (float)top_p, (uint64_t)seed, NULL, 0)) != MAMBA_OK) {
+        (st = mamba_sampler_init(&smp, V, &sp, NULL, 0)) != MAMBA_OK) {
         fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st));
         goto out;
     }
-    mamba_decode_init(&dec, 0);
+    mamba_decoder_init(&dec, 0);
     st = mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
     t2 = now_s();
     for (i = 0; i < (int)n_gen && st == MAMBA_OK; i++) {
         tok = mamba_sample(&smp, logits);
         if (print_ids || !tk) printf(i ? " %d" : "%d", tok);
-        else if (mamba_decode_token(&dec, tk, tok, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
+        else if (mamba_decoder_token(&dec, tk, tok, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
         fflush(stdout);
         st = mamba_step(m, s, tok, logits);
     }
-    if (tk && !print_ids && mamba_decode_flush(&dec, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
+    if (tk && !print_ids && mamba_decoder_flush(&dec, out, sizeof out, &n_out) == MAMBA_OK) fwrite(out, 1, n_out, stdout);
     printf("\n");
     t3 = now_s();
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st)); goto out; }
@@ -195,7 +197,7 @@ out:
     mamba_sampler_free(&smp);
     mamba_state_free(s);
     mamba_tokenizer_free(tk);
-    mamba_free(m);
+    mamba_model_free(m);
     free(prompt);
     free(logits);
     free(file_text);

@@ -66,9 +66,9 @@ int main(int argc, char **argv) {
         if (!parse_int(argv[i], &v)) { fprintf(stderr, "mamba-logits: bad token id '%s'\n", argv[i]); goto out; }
         tokens[n++] = (int)v;
     }
-    st = mamba_load_file(&m, model_path, NULL, &err);
+    st = mamba_model_load_file(&m, model_path, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", err.message); goto out; }
-    c = mamba_get_config(m);
+    c = mamba_model_config(m);
     for (i = 0; i < (int)n; i++)
         if (tokens[i] >= c->vocab_size) {
             fprintf(stderr, "mamba-logits: token id %d is out of range (vocab_size %d)\n", tokens[i], c->vocab_size);
@@ -94,6 +94,6 @@ out:
     free(tokens);
     free(logits);
     mamba_state_free(s);
-    mamba_free(m);
+    mamba_model_free(m);
     return rc;
 }

@@ -70,15 +70,15 @@ int main(int argc, char **argv) {
         } while (got > 0);
         fclose(f);
     }
-    st = mamba_load_file(&m, model, NULL, &err);
+    st = mamba_model_load_file(&m, model, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", err.message); goto out; }
     dir = (char *)malloc(strlen(model) + 2);
     if (!dir) goto oom;
     strcpy(dir, model);
     if (strstr(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
-    st = mamba_tokenizer_load_file(&tk, dir, &err);
+    st = mamba_tokenizer_load_file(&tk, dir, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", err.message); goto out; }
-    V = mamba_get_config(m)->vocab_size;
+    V = mamba_model_config(m)->vocab_size;
     mamba_tokenizer_encode(tk, text ? text : "", len, NULL, 0, &need);
     ids = (int *)malloc(sizeof(int) * (need + 1));
     if (!ids) goto oom;
@@ -123,7 +123,7 @@ oom:
 out:
     mamba_state_free(s);
     mamba_tokenizer_free(tk);
-    mamba_free(m);
+    mamba_model_free(m);
     free(ids); free(logits); free(text); free(dir);
     return rc;
 }

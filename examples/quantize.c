@@ -159,13 +159,13 @@ int main(int argc, char **argv) {
     else { fprintf(stderr, "mamba-quantize: unknown type '%s' (F32, F16, BF16, Q8_0, Q4_0)\n", type); return 2; }
     if (!strcmp(in, out)) { fprintf(stderr, "mamba-quantize: IN and OUT are the same file\n"); return 1; }
 
-    st = mamba_load_file(&m, in, NULL, &err);
+    st = mamba_model_load_file(&m, in, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-quantize: %s\n", err.message); goto done; }
     {   /* the tokenizer: the GGUF's metadata, or tokenizer.json beside the weights */
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", in);
         if (ends_with(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
-        st = mamba_tokenizer_load_file(&tok, dir, &err);
+        st = mamba_tokenizer_load_file(&tok, dir, NULL, &err);
         if (st != MAMBA_OK) {
             if (ends_with(in, ".gguf") || st != MAMBA_ERR_IO) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }
             printf("no tokenizer.json: writing the model without tokenizer metadata\n");
@@ -189,6 +189,6 @@ int main(int argc, char **argv) {
     rc = 0;
 done:
     mamba_tokenizer_free(tok);
-    mamba_free(m);
+    mamba_model_free(m);
     return rc;
 }

@@ -70,7 +70,7 @@ static int decode(const mamba_tokenizer *t, const char *text, size_t len) {
         }
         if (!digits || (i < len && !strchr(" \n\t\r\v\f", text[i]))) { free(ids); return fail("input is not whitespace-separated integer ids", NULL); }
         if (neg) v = -v;
-        if (v < 0 || v >= mamba_tokenizer_vocab_size(t) || !mamba_tokenizer_token_bytes(t, (int)v, NULL)) {
+        if (v < 0 || v >= mamba_tokenizer_n_vocab(t) || !mamba_tokenizer_token_bytes(t, (int)v, NULL)) {
             char msg[32];
             size_t m = i - start < sizeof msg - 1 ? i - start : sizeof msg - 1;
             memcpy(msg, text + start, m);
@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
                         "  encode: stdin text -> ids on one line; --decode: stdin ids -> text\n");
         return 1;
     }
-    if (mamba_tokenizer_load_file(&t, path, &err) != MAMBA_OK) return fail(path, err.message);
+    if (mamba_tokenizer_load_file(&t, path, NULL, &err) != MAMBA_OK) return fail(path, err.message);
     text = read_stdin(&len);
     if (!text) { mamba_tokenizer_free(t); return fail("cannot read standard input", NULL); }
     rc = dec ? decode(t, text, len) : encode(t, text, len);

@@ -6,7 +6,7 @@
 #                    or possible leak makes the exit status 99 (one failure);
 #                    MAMBA_TEST_QUICK=1 leaves out long numeric-only checks
 #   vgtools:BINARY   BINARY (test_cli) runs the tools of build/vg/ under it
-#   RUNNER:BINARY    e.g. qemu-aarch64:build/test_model_neon
+#   RUNNER:BINARY    e.g. qemu-aarch64:build/test_goldens_neon
 shared=$1; shift
 passed=0; failed=0
 vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible"

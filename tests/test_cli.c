@@ -27,20 +27,6 @@ static int run(const char *cmd) {
     return rc;
 }
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long len;
-    *n = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); len = ftell(f); fseek(f, 0, SEEK_SET);
-    b = (char *)malloc((size_t)len + 1);
-    if (fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    b[len] = 0; *n = (size_t)len;
-    fclose(f);
-    return b;
-}
-
 /* Compares two files of whitespace-separated numbers line by line. */
 static void compare(const char *what, const char *got_path, const char *want_path, int lines_expected, int per_line) {
     size_t n1, n2;

@@ -14,17 +14,7 @@ static float frand(void) {   /* uniform in [-1, 1) */
     rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
     return (float)(rng >> 40) / 8388608.0f - 1.0f;
 }
-static uint16_t to_f16(float f) {   /* round to nearest, normal range only (|f| < 2) */
-    uint32_t u; int e; uint32_t m; uint16_t h;
-    memcpy(&u, &f, 4);
-    h = (uint16_t)((u >> 16) & 0x8000);
-    e = (int)((u >> 23) & 0xff) - 127 + 15;
-    m = (u & 0x7fffff) + 0x1000;
-    if (m & 0x800000) { m = 0; e++; }
-    if (e <= 0) return h;
-    return (uint16_t)(h | (uint16_t)(e << 10) | (uint16_t)(m >> 13));
-}
-static uint16_t to_bf16(float f) { uint32_t u; memcpy(&u, &f, 4); return (uint16_t)((u + 0x7fff + ((u >> 16) & 1)) >> 16); }
+/* to_f16, to_bf16 (tests/test.h): the library's own rounding */
 
 #ifdef MAMBA__SIMD
 /* ulp distance between two finite floats of the same sign */

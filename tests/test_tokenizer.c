@@ -106,18 +106,18 @@ static void check_stream(const mamba_tokenizer *t, const int *ids, size_t n, int
     char *acc = (char *)malloc(wlen + 64), chunk[4096];
     size_t o = 0, i, got;
     int ok = 1, split = 0;
-    mamba_decode_init(&d, flags);
+    mamba_decoder_init(&d, flags);
     for (i = 0; i < n && ok; i++) {
         size_t tl = 0;
         mamba_tokenizer_token_bytes(t, ids[i], &tl);
         if (3 * (tl + 3) > sizeof chunk) { ok = 0; break; }
-        if (mamba_decode_token(&d, t, ids[i], chunk, sizeof chunk, &got) != MAMBA_OK) { ok = 0; break; }
+        if (mamba_decoder_token(&d, t, ids[i], chunk, sizeof chunk, &got) != MAMBA_OK) { ok = 0; break; }
         if (!utf8_valid(chunk, got)) split = 1;
         if (o + got > wlen + 64) { ok = 0; break; }
         memcpy(acc + o, chunk, got);
         o += got;
     }
-    if (ok && mamba_decode_flush(&d, chunk, sizeof chunk, &got) == MAMBA_OK) { memcpy(acc + o, chunk, got); o += got; }
+    if (ok && mamba_decoder_flush(&d, chunk, sizeof chunk, &got) == MAMBA_OK) { memcpy(acc + o, chunk, got); o += got; }
     else ok = 0;
     CHECK(ok && !split && o == wlen && !memcmp(acc, whole, wlen), "%s: streaming decode differs (ok %d, split %d, %zu vs %zu bytes)",
           what, ok, split, o, wlen);
@@ -387,7 +387,7 @@ static void check_invalid_utf8(const mamba_tokenizer *t, const char *name) {
 
 static void check_basics(const mamba_tokenizer *t, const char *name) {
     size_t n = 99, l;
-    int ids[8], v = mamba_tokenizer_vocab_size(t);
+    int ids[8], v = mamba_tokenizer_n_vocab(t);
     char out[64];
     mamba_status st;
     mamba_decoder d;
@@ -406,8 +406,8 @@ static void check_basics(const mamba_tokenizer *t, const char *name) {
     CHECK(mamba_tokenizer_decode(t, ids, 1, 0, out, sizeof out, &l) == MAMBA_ERR_BADARG, "%s: id -1 accepted", name);
     ids[0] = v;
     CHECK(mamba_tokenizer_decode(t, ids, 1, 0, out, sizeof out, &l) == MAMBA_ERR_BADARG, "%s: id %d accepted", name, v);
-    mamba_decode_init(&d, 0);
-    CHECK(mamba_decode_token(&d, t, v + 1000, out, sizeof out, &l) == MAMBA_ERR_BADARG, "%s: decode_token of a bad id", name);
+    mamba_decoder_init(&d, 0);
+    CHECK(mamba_decoder_token(&d, t, v + 1000, out, sizeof out, &l) == MAMBA_ERR_BADARG, "%s: decode_token of a bad id", name);
     CHECK(mamba_tokenizer_token_bytes(t, v, &l) == NULL && mamba_tokenizer_token_bytes(t, -5, &l) == NULL, "%s: token_bytes of a bad id", name);
     CHECK(!mamba_tokenizer_is_special(t, -1) && !mamba_tokenizer_is_special(t, v), "%s: is_special of a bad id", name);
     /* streaming decoder: a split character waits; a small buffer leaves it intact */
@@ -415,27 +415,27 @@ static void check_basics(const mamba_tokenizer *t, const char *name) {
         int e = mamba_tokenizer_token_id(t, "\xE2", 1), f = mamba_tokenizer_token_id(t, "\x82", 1), g = mamba_tokenizer_token_id(t, "\xAC", 1);
         CHECK(e >= 0 && f >= 0 && g >= 0, "%s: single-byte tokens not found", name);
         if (e >= 0 && f >= 0 && g >= 0) {
-            mamba_decode_init(&d, 0);
-            CHECK(mamba_decode_token(&d, t, e, out, sizeof out, &l) == MAMBA_OK && l == 0, "%s: lead byte emitted early", name);
-            CHECK(mamba_decode_token(&d, t, f, out, sizeof out, &l) == MAMBA_OK && l == 0, "%s: 2nd byte emitted early", name);
-            CHECK(mamba_decode_token(&d, t, g, out, 2, &l) == MAMBA_ERR_RANGE && l == 3, "%s: small buffer: status/l %zu", name, l);
-            CHECK(mamba_decode_token(&d, t, g, out, sizeof out, &l) == MAMBA_OK && l == 3 && !memcmp(out, "\xE2\x82\xAC", 3),
+            mamba_decoder_init(&d, 0);
+            CHECK(mamba_decoder_token(&d, t, e, out, sizeof out, &l) == MAMBA_OK && l == 0, "%s: lead byte emitted early", name);
+            CHECK(mamba_decoder_token(&d, t, f, out, sizeof out, &l) == MAMBA_OK && l == 0, "%s: 2nd byte emitted early", name);
+            CHECK(mamba_decoder_token(&d, t, g, out, 2, &l) == MAMBA_ERR_RANGE && l == 3, "%s: small buffer: status/l %zu", name, l);
+            CHECK(mamba_decoder_token(&d, t, g, out, sizeof out, &l) == MAMBA_OK && l == 3 && !memcmp(out, "\xE2\x82\xAC", 3),
                   "%s: euro sign not assembled", name);
             /* an interrupted sequence: U+FFFD then the new character */
-            mamba_decode_token(&d, t, e, out, sizeof out, &l);
-            CHECK(mamba_decode_token(&d, t, mamba_tokenizer_token_id(t, "A", 1), out, sizeof out, &l) == MAMBA_OK && l == 4 &&
+            mamba_decoder_token(&d, t, e, out, sizeof out, &l);
+            CHECK(mamba_decoder_token(&d, t, mamba_tokenizer_token_id(t, "A", 1), out, sizeof out, &l) == MAMBA_OK && l == 4 &&
                   !memcmp(out, "\xEF\xBF\xBD" "A", 4), "%s: interrupted sequence", name);
-            mamba_decode_token(&d, t, e, out, sizeof out, &l);
-            CHECK(mamba_decode_flush(&d, out, sizeof out, &l) == MAMBA_OK && l == 3 && !memcmp(out, "\xEF\xBF\xBD", 3),
+            mamba_decoder_token(&d, t, e, out, sizeof out, &l);
+            CHECK(mamba_decoder_flush(&d, out, sizeof out, &l) == MAMBA_OK && l == 3 && !memcmp(out, "\xEF\xBF\xBD", 3),
                   "%s: flush of a pending lead byte", name);
-            CHECK(mamba_decode_flush(&d, out, sizeof out, &l) == MAMBA_OK && l == 0, "%s: second flush", name);
+            CHECK(mamba_decoder_flush(&d, out, sizeof out, &l) == MAMBA_OK && l == 0, "%s: second flush", name);
         }
     }
 }
 
 /* Random id sequences: whole decode is valid UTF-8 and streaming agrees. */
 static void check_random_decode(const mamba_tokenizer *t, const char *name) {
-    int r, ids[64], v = mamba_tokenizer_vocab_size(t);
+    int r, ids[64], v = mamba_tokenizer_n_vocab(t);
     for (r = 0; r < 200; r++) {
         size_t n = 1 + rnd(40), i, l;
         char *out;
@@ -643,7 +643,7 @@ static void check_malformed(void) {
         mamba_error err;
         mamba_status st;
         memset(&err, 0, sizeof err);
-        st = mamba_tokenizer_load_json(&t, bad[i], strlen(bad[i]), &err);
+        st = mamba_tokenizer_load_json(&t, bad[i], strlen(bad[i]), NULL, &err);
         CHECK(st != MAMBA_OK && t == NULL && err.status == st && err.message[0], "malformed tokenizer.json %zu loaded (status %d)", i, (int)st);
         if (st != MAMBA_OK) printf("#   malformed %2zu -> %s: %s\n", i, mamba_status_string(st), err.message);
         if (st == MAMBA_OK) mamba_tokenizer_free(t);
@@ -655,7 +655,7 @@ static void check_malformed(void) {
         size_t n = strlen(good), bad_prefix = 0;
         for (i = 0; i <= n; i++) {
             mamba_tokenizer *t = NULL;
-            mamba_status st = mamba_tokenizer_load_json(&t, good, i, NULL);
+            mamba_status st = mamba_tokenizer_load_json(&t, good, i, NULL, NULL);
             if ((st == MAMBA_OK) != (i == n)) bad_prefix++;
             if (t) mamba_tokenizer_free(t);
         }
@@ -664,7 +664,7 @@ static void check_malformed(void) {
     {
         mamba_tokenizer *t = (mamba_tokenizer *)(size_t)1;
         mamba_error err;
-        CHECK(mamba_tokenizer_load_file(&t, "/nonexistent/dir", &err) == MAMBA_ERR_IO && t == NULL, "missing file: %s", err.message);
+        CHECK(mamba_tokenizer_load_file(&t, "/nonexistent/dir", NULL, &err) == MAMBA_ERR_IO && t == NULL, "missing file: %s", err.message);
     }
 }
 
@@ -697,7 +697,7 @@ static void check_byte_vocab(const char *repo_model_dir) {
     char *json = byte_vocab_json("");
     mamba_tokenizer *t = NULL;
     mamba_error err;
-    mamba_status st = mamba_tokenizer_load_json(&t, json, strlen(json), &err);
+    mamba_status st = mamba_tokenizer_load_json(&t, json, strlen(json), NULL, &err);
     CHECK(st == MAMBA_OK, "byte vocabulary: %s", err.message);
     if (st == MAMBA_OK) {
         const char *text = "Hello, World!\n  \t\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 12345 <|endoftext|>";
@@ -709,11 +709,11 @@ static void check_byte_vocab(const char *repo_model_dir) {
         CHECK(st == MAMBA_OK && got == n && ok, "byte vocabulary: ids are not the bytes");
         st = mamba_tokenizer_decode(t, ids, got, 0, out, sizeof out, &l);
         CHECK(st == MAMBA_OK && l == n && !memcmp(out, text, n), "byte vocabulary: round trip");
-        CHECK(mamba_tokenizer_vocab_size(t) == 256 && mamba_tokenizer_bos_id(t) == -1, "byte vocabulary: size/bos");
+        CHECK(mamba_tokenizer_n_vocab(t) == 256 && mamba_tokenizer_bos_id(t) == -1, "byte vocabulary: size/bos");
         mamba_tokenizer_free(t);
     }
     /* any bytes: decode(encode(x)) is x with each maximal invalid sequence -> U+FFFD */
-    if (mamba_tokenizer_load_json(&t, json, strlen(json), &err) == MAMBA_OK) {
+    if (mamba_tokenizer_load_json(&t, json, strlen(json), NULL, &err) == MAMBA_OK) {
         int r, bad = 0;
         for (r = 0; r < 300; r++) {
             char x[200], want[600], *back;
@@ -746,7 +746,7 @@ static void check_byte_vocab(const char *repo_model_dir) {
                 m[rnd((unsigned)n)] = rnd(2) ? pool[rnd(sizeof pool - 1)] : (char)rnd(256);
             }
             t = NULL;
-            st = mamba_tokenizer_load_json(&t, m, n, &err);
+            st = mamba_tokenizer_load_json(&t, m, n, NULL, &err);
             if (st == MAMBA_OK) {
                 size_t got;
                 int ids[64];
@@ -776,7 +776,7 @@ static void check_byte_vocab(const char *repo_model_dir) {
         free(json);
         json = j2;
     }
-    st = mamba_tokenizer_load_json(&t, json, strlen(json), &err);
+    st = mamba_tokenizer_load_json(&t, json, strlen(json), NULL, &err);
     CHECK(st == MAMBA_OK, "template post-processor: %s", err.message);
     if (st == MAMBA_OK) {
         int ids[32];
@@ -797,8 +797,8 @@ static void check_byte_vocab(const char *repo_model_dir) {
         FILE *f = fopen(path, "rb");
         if (f) {
             fclose(f);
-            st = mamba_tokenizer_load_file(&t, repo_model_dir, &err);
-            CHECK(st == MAMBA_OK && mamba_tokenizer_vocab_size(t) == 256, "%s: %s", repo_model_dir, err.message);
+            st = mamba_tokenizer_load_file(&t, repo_model_dir, NULL, &err);
+            CHECK(st == MAMBA_OK && mamba_tokenizer_n_vocab(t) == 256, "%s: %s", repo_model_dir, err.message);
             if (st == MAMBA_OK) {
                 int ids[16];
                 size_t got;
@@ -822,10 +822,10 @@ static void check_load_dir(const char *neox_json, size_t len) {
     path = join(dir, "tokenizer.json");
     f = fopen(path, "wb");
     if (f) { fwrite(neox_json, 1, len, f); fclose(f); }
-    CHECK(mamba_tokenizer_load_file(&t, dir, &err) == MAMBA_OK && mamba_tokenizer_vocab_size(t) == 50277, "load from a directory: %s", err.message);
+    CHECK(mamba_tokenizer_load_file(&t, dir, NULL, &err) == MAMBA_OK && mamba_tokenizer_n_vocab(t) == 50277, "load from a directory: %s", err.message);
     mamba_tokenizer_free(t);
     t = NULL;
-    CHECK(mamba_tokenizer_load_file(&t, path, &err) == MAMBA_OK, "load a file path: %s", err.message);
+    CHECK(mamba_tokenizer_load_file(&t, path, NULL, &err) == MAMBA_OK, "load a file path: %s", err.message);
     mamba_tokenizer_free(t);
     remove(path);
     rmdir(dir);
@@ -858,13 +858,13 @@ static void check_limits(const char *json, size_t len) {
     if (a) n_added = j.tok[a].size;
     mamba__json_free(&j);
     CHECK(n_vocab > 1000 && n_merges > 1000 && n_added > 1, "NeoX counts: %zu %zu %zu", n_vocab, n_merges, n_added);
-    CHECK(mamba_tokenizer_load_json_ex(&t, json, len, NULL, &err) == MAMBA_OK, "defaults: %s", err.message);
-    n_ids = (size_t)mamba_tokenizer_vocab_size(t);
+    CHECK(mamba_tokenizer_load_json(&t, json, len, NULL, &err) == MAMBA_OK, "defaults: %s", err.message);
+    n_ids = (size_t)mamba_tokenizer_n_vocab(t);
     mamba_tokenizer_free(t);
     printf("# NeoX: %zu bytes, %zu vocabulary entries, %zu merges, %zu added tokens, %zu ids\n", len, n_vocab, n_merges, n_added, n_ids);
 #define TLIM(field, value, ok) do { memset(&o, 0, sizeof o); o.field = (value); t = NULL; \
-        if (ok) { CHECK(mamba_tokenizer_load_json_ex(&t, json, len, &o, &err) == MAMBA_OK, #field " = %zu: %s", (size_t)(value), err.message); } \
-        else expect_limit(mamba_tokenizer_load_json_ex(&t, json, len, &o, &err), &err, #field " one under", #field); \
+        if (ok) { CHECK(mamba_tokenizer_load_json(&t, json, len, &o, &err) == MAMBA_OK, #field " = %zu: %s", (size_t)(value), err.message); } \
+        else expect_limit(mamba_tokenizer_load_json(&t, json, len, &o, &err), &err, #field " one under", #field); \
         CHECK(ok || t == NULL, "no tokenizer after a limit"); \
         mamba_tokenizer_free(t); } while (0)
     TLIM(max_tokenizer_bytes, len, 1);
@@ -890,9 +890,9 @@ static void check_limits(const char *json, size_t len) {
         if (f) { fwrite(json, 1, len, f); fclose(f); }
         memset(&o, 0, sizeof o);
         o.max_tokenizer_bytes = len - 1;
-        expect_limit(mamba_tokenizer_load_file_ex(&t, dir, &o, &err), &err, "file over max_tokenizer_bytes", "max_tokenizer_bytes");
+        expect_limit(mamba_tokenizer_load_file(&t, dir, &o, &err), &err, "file over max_tokenizer_bytes", "max_tokenizer_bytes");
         o.max_tokenizer_bytes = len;
-        CHECK(mamba_tokenizer_load_file_ex(&t, dir, &o, &err) == MAMBA_OK, "file at max_tokenizer_bytes: %s", err.message);
+        CHECK(mamba_tokenizer_load_file(&t, dir, &o, &err) == MAMBA_OK, "file at max_tokenizer_bytes: %s", err.message);
         mamba_tokenizer_free(t);
         t = NULL;
         remove(path);
@@ -906,20 +906,20 @@ static void check_limits(const char *json, size_t len) {
         CHECK(g != NULL, "read build/tmp/neox-tok.gguf (make test writes it)");
         if (g) {
             memset(&o, 0, sizeof o);
-            CHECK(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err) == MAMBA_OK, "GGUF tokenizer defaults: %s", err.message);
+            CHECK(mamba_tokenizer_load_gguf(&t, g, gn, &o, &err) == MAMBA_OK, "GGUF tokenizer defaults: %s", err.message);
             mamba_tokenizer_free(t);
             t = NULL;
             o.max_vocab = n_ids - 1;
-            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_vocab", "max_vocab");
+            expect_limit(mamba_tokenizer_load_gguf(&t, g, gn, &o, &err), &err, "GGUF max_vocab", "max_vocab");
             memset(&o, 0, sizeof o);
             o.max_merges = n_merges - 1;
-            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_merges", "max_merges");
+            expect_limit(mamba_tokenizer_load_gguf(&t, g, gn, &o, &err), &err, "GGUF max_merges", "max_merges");
             memset(&o, 0, sizeof o);
             o.max_array_len = n_merges - 1;   /* the merges array is the longest */
-            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_array_len", "max_array_len");
+            expect_limit(mamba_tokenizer_load_gguf(&t, g, gn, &o, &err), &err, "GGUF max_array_len", "max_array_len");
             memset(&o, 0, sizeof o);
             o.max_metadata_bytes = 1000;
-            expect_limit(mamba_tokenizer_load_gguf_ex(&t, g, gn, &o, &err), &err, "GGUF max_metadata_bytes", "max_metadata_bytes");
+            expect_limit(mamba_tokenizer_load_gguf(&t, g, gn, &o, &err), &err, "GGUF max_metadata_bytes", "max_metadata_bytes");
             free(g);
         }
     }
@@ -942,10 +942,10 @@ int main(int argc, char **argv) {
         char gname[64];
         CHECK(json != NULL, "cannot read %s", path);
         if (!json) { free(path); continue; }
-        st = mamba_tokenizer_load_json(&t, json, len, &err);
+        st = mamba_tokenizer_load_json(&t, json, len, NULL, &err);
         CHECK(st == MAMBA_OK, "%s: %s", path, err.message);
         if (st != MAMBA_OK) { free(json); free(path); continue; }
-        printf("# %s: %d ids, bos %d, eos %d, tables %zu bytes (tokenizer.json %zu bytes)\n", names[k], mamba_tokenizer_vocab_size(t),
+        printf("# %s: %d ids, bos %d, eos %d, tables %zu bytes (tokenizer.json %zu bytes)\n", names[k], mamba_tokenizer_n_vocab(t),
                mamba_tokenizer_bos_id(t), mamba_tokenizer_eos_id(t), mamba_tokenizer_table_bytes(t), len);
         sprintf(gname, "tokenizer-goldens/%s-public.jsonl", names[k]);
         gpath = join(data, gname);

@@ -1,5 +1,5 @@
 /* Memory a Mamba-1 model needs on a microcontroller, per model size, from the
-   library's own size functions (mamba_state_size, mamba_scratch_size) and the
+   library's own size functions (mamba_state_bytes, mamba_scratch_bytes) and the
    tensor shapes: weights at Q8_0 and Q4_0 (matrices whose rows are a multiple
    of 32 quantized, the rest F32, as `mamba-quantize --pure` and llama.cpp lay
    them out; dt_proj F32 here where both keep F16), the per-channel F32
@@ -41,8 +41,8 @@ int main(void) {
         {   /* the F32 block of the binder: (2D + P + C(K+1) + E*N + 4E + 2H) per layer + D */
             double f32 = ((2 * D + 2 * E + E * (K + 1) + E * N + 4 * E) * m[i].L + D) * 4;
             printf("| %s | %d x %d | %.2f MB | %.2f MB | %.0f KB | %.0f KB | %.0f KB | %.0f KB |\n", m[i].name, m[i].d, m[i].L,
-                   w[0] / 1e6, w[1] / 1e6, f32 / 1024, mamba_state_size(&c) / 1024.0, mamba_scratch_size(&c, 1) / 1024.0,
-                   mamba_scratch_size(&c, 8) / 1024.0);
+                   w[0] / 1e6, w[1] / 1e6, f32 / 1024, mamba_state_bytes(&c) / 1024.0, mamba_scratch_bytes(&c, 1) / 1024.0,
+                   mamba_scratch_bytes(&c, 8) / 1024.0);
         }
     }
     return 0;

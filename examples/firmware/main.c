@@ -2,8 +2,8 @@
    The model (a GGUF file with its tokenizer, Q8_0) is a const array in flash
    and is used in place; the model's small tables, the tokenizer and the
    encoder's work memory come from one static arena; the recurrent state and
-   the scratch from static buffers sized by mamba_state_size and
-   mamba_scratch_size. Greedy decoding of FW_N_TOKENS tokens from FW_PROMPT;
+   the scratch from static buffers sized by mamba_state_bytes and
+   mamba_scratch_bytes. Greedy decoding of FW_N_TOKENS tokens from FW_PROMPT;
    prints the token ids (one line, for make test to compare with the host) and
    the text, then memory and speed figures. Output and exit go through Arm
    semihosting. */
@@ -80,25 +80,25 @@ int main(void) {
     arena.size = sizeof arena_mem;
     opt.arena = &arena;
     t0 = centiseconds();
-    if (mamba_load_memory(&m, fw_model, model_bytes, NULL, 0, &opt, &err) != MAMBA_OK) return fail("model", &err);
-    if (mamba_tokenizer_load_gguf_ex(&tok, fw_model, model_bytes, &opt, &err) != MAMBA_OK) return fail("tokenizer", &err);
+    if (mamba_model_load_memory(&m, fw_model, model_bytes, NULL, 0, &opt, &err) != MAMBA_OK) return fail("model", &err);
+    if (mamba_tokenizer_load_gguf(&tok, fw_model, model_bytes, &opt, &err) != MAMBA_OK) return fail("tokenizer", &err);
     used_after_load = arena.used;
-    c = mamba_get_config(m);
-    n_state = mamba_state_size(c);
-    n_scratch = mamba_scratch_size(c, FW_CHUNK);
+    c = mamba_model_config(m);
+    n_state = mamba_state_bytes(c);
+    n_scratch = mamba_scratch_bytes(c, FW_CHUNK);
     /* state, then scratch (64-aligned), then logits, all in state_mem */
     if (n_state + 64 + n_scratch + sizeof(float) * (size_t)c->vocab_size > sizeof state_mem) return fail("state_mem is too small", NULL);
     {
         size_t sc_off = (n_state + 63) / 64 * 64;
         logits = (float *)(void *)(state_mem + sc_off + n_scratch);
-        if (mamba_state_init(&st, c, state_mem, n_state, state_mem + sc_off, n_scratch, FW_CHUNK) != MAMBA_OK)
+        if (mamba_state_init(&st, c, state_mem, n_state, state_mem + sc_off, n_scratch, FW_CHUNK, NULL) != MAMBA_OK)
             return fail("state", NULL);
     }
     /* the encoder's work memory: the arena's free tail, given back on return */
     memset(&work, 0, sizeof work);
     work.base = arena_mem + used_after_load;
     work.size = sizeof arena_mem - used_after_load;
-    if (mamba_tokenizer_encode_ex(tok, prompt, sizeof prompt - 1, ids, sizeof ids / sizeof ids[0], &n_prompt, &work) != MAMBA_OK)
+    if (mamba_tokenizer_encode_arena(tok, prompt, sizeof prompt - 1, ids, sizeof ids / sizeof ids[0], &n_prompt, &work) != MAMBA_OK)
         return fail("encode", NULL);
     t1 = centiseconds();
     if (mamba_forward(m, &st, ids, n_prompt, logits, MAMBA_LOGITS_LAST) != MAMBA_OK) return fail("forward", NULL);
@@ -114,13 +114,13 @@ int main(void) {
     fw_puts("\ngenerated ids:");
     for (i = n_prompt; i < n_prompt + FW_N_TOKENS; i++) { fw_puts(" "); put_uint((unsigned long)ids[i]); }
     fw_puts("\ntext: ");
-    mamba_decode_init(&dec, 0);
+    mamba_decoder_init(&dec, 0);
     for (i = 0; i < n_prompt + FW_N_TOKENS; i++) {
-        if (mamba_decode_token(&dec, tok, ids[i], text, sizeof text - 1, &k) != MAMBA_OK) return fail("decode", NULL);
+        if (mamba_decoder_token(&dec, tok, ids[i], text, sizeof text - 1, &k) != MAMBA_OK) return fail("decode", NULL);
         text[k] = 0;
         fw_puts(text);
     }
-    if (mamba_decode_flush(&dec, text, sizeof text - 1, &k) == MAMBA_OK) { text[k] = 0; fw_puts(text); }
+    if (mamba_decoder_flush(&dec, text, sizeof text - 1, &k) == MAMBA_OK) { text[k] = 0; fw_puts(text); }
     fw_puts("\n");
     put_kv("model bytes (flash): ", (unsigned long)model_bytes, "\n");
     put_kv("arena used by model + tokenizer: ", (unsigned long)used_after_load, " bytes");
@@ -133,6 +133,6 @@ int main(void) {
     put_kv("", (unsigned long)(n_prompt + FW_N_TOKENS), " tokens = ");
     put_kv("", t2 > t1 ? (unsigned long)(n_prompt + FW_N_TOKENS) * 100 / (t2 - t1) : 0, " tokens/s (host wall clock)\n");
     mamba_tokenizer_free(tok);
-    mamba_free(m);
+    mamba_model_free(m);
     return 0;
 }

@@ -84,7 +84,7 @@ FUZZ_UNUSED static void fuzz_load_tokenizers(void) {
         mamba_error err;
         size_t n;
         unsigned char *json = fuzz_read(fuzz_data_dir, names[i], &n);
-        if (mamba_tokenizer_load_json(&fuzz_tokenizers[i], (const char *)json, n, &err) != MAMBA_OK) {
+        if (mamba_tokenizer_load_json(&fuzz_tokenizers[i], (const char *)json, n, NULL, &err) != MAMBA_OK) {
             fprintf(stderr, "fuzz: %s: %s\n", names[i], err.message);
             exit(2);
         }
@@ -105,8 +105,8 @@ FUZZ_UNUSED static void fuzz_check_decode(const mamba_tokenizer *tok, const int 
     for (i = 0; i < n && mamba_tokenizer_token_bytes(tok, ids[i], &len); i++) {}
     if (i < n) {   /* an id naming no token: refused, whole and when streamed */
         FUZZ_CHECK(st == MAMBA_ERR_BADARG);
-        mamba_decode_init(&d, flags);
-        FUZZ_CHECK(mamba_decode_token(&d, tok, ids[i], NULL, 0, &k) == MAMBA_ERR_BADARG);
+        mamba_decoder_init(&d, flags);
+        FUZZ_CHECK(mamba_decoder_token(&d, tok, ids[i], NULL, 0, &k) == MAMBA_ERR_BADARG);
         return;
     }
     FUZZ_CHECK(st == (need ? MAMBA_ERR_RANGE : MAMBA_OK));
@@ -115,23 +115,23 @@ FUZZ_UNUSED static void fuzz_check_decode(const mamba_tokenizer *tok, const int 
     if (!whole || !stream) abort();
     FUZZ_CHECK(mamba_tokenizer_decode(tok, ids, n, flags, whole, need, &got) == MAMBA_OK && got == need);
     if (need) FUZZ_CHECK(mamba_tokenizer_decode(tok, ids, n, flags, stream, need - 1, &got) == MAMBA_ERR_RANGE && got == need);
-    mamba_decode_init(&d, flags);
+    mamba_decoder_init(&d, flags);
     for (i = 0; i < n; i++) {
         size_t cap;
         mamba_tokenizer_token_bytes(tok, ids[i], &len);
         cap = 3 * (len + 3);
         if (!(buf = (char *)malloc(cap))) abort();
-        st = mamba_decode_token(&d, tok, ids[i], buf, tiny < cap ? tiny : cap, &k);
+        st = mamba_decoder_token(&d, tok, ids[i], buf, tiny < cap ? tiny : cap, &k);
         if (st == MAMBA_ERR_RANGE) {
             FUZZ_CHECK(k > tiny);
-            st = mamba_decode_token(&d, tok, ids[i], buf, cap, &k);
+            st = mamba_decoder_token(&d, tok, ids[i], buf, cap, &k);
         }
         FUZZ_CHECK(st == MAMBA_OK && k <= cap && o + k <= need);
         memcpy(stream + o, buf, k);
         o += k;
         free(buf);
     }
-    FUZZ_CHECK(mamba_decode_flush(&d, stream + o, need - o, &k) == MAMBA_OK);
+    FUZZ_CHECK(mamba_decoder_flush(&d, stream + o, need - o, &k) == MAMBA_OK);
     o += k;
     FUZZ_CHECK(o == need && !memcmp(stream, whole, need));
     free(whole);

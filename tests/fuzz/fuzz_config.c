@@ -21,11 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     float *logits;
     memset(&opts, 0, sizeof opts);
     opts.max_json_depth = 16;
-    if (mamba_load_memory(&m, weights, n_weights, (const char *)data, size, &opts, &err) != MAMBA_OK) {
+    if (mamba_model_load_memory(&m, weights, n_weights, (const char *)data, size, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         return 0;
     }
-    c = mamba_get_config(m);
+    c = mamba_model_config(m);
     FUZZ_CHECK(c->vocab_size >= 1 && c->vocab_size <= c->n_embd_rows);
     /* the config may declare a vocabulary smaller than the embedding: use its ids */
     logits = (float *)malloc(3 * sizeof(float) * (size_t)c->vocab_size);
@@ -38,6 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mamba_state_free(s);
     }
     free(logits);
-    mamba_free(m);
+    mamba_model_free(m);
     return 0;
 }

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     text = (const char *)data + 1;
     len = size - 1;
     tok = fuzz_tokenizers[data[0] & 1];
-    nv = mamba_tokenizer_vocab_size(tok);
+    nv = mamba_tokenizer_n_vocab(tok);
     if (!(data[0] & 16)) {   /* measure, then fill: the count must agree */
         FUZZ_CHECK(mamba_tokenizer_encode(tok, text, len, NULL, 0, &n) == (n ? MAMBA_ERR_RANGE : MAMBA_OK));
         if (!(ids = (int *)malloc((n + 1) * sizeof *ids))) abort();

@@ -1,6 +1,6 @@
 /* GGUF (llama.cpp) files: header, metadata, tensor infos, the config taken
    from the metadata, quantized blocks, and the tokenizer in the metadata. The
-   input is the whole file, loaded with mamba_load_memory(..., NULL config) and
+   input is the whole file, loaded with mamba_model_load_memory(..., NULL config) and
    mamba_tokenizer_load_gguf; a model that loads then runs and is written back
    out by the GGUF writer (with its tokenizer, when the metadata holds one that
    loads), and what was written must load again; a tokenizer that loads
@@ -47,22 +47,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opts.max_vocab = 1 << 16;
     opts.max_merges = 1 << 16;
     opts.validate_weights = (int)(size & 1);
-    if (mamba_tokenizer_load_gguf_ex(&tok, data, size, &opts, &err) != MAMBA_OK) {
+    if (mamba_tokenizer_load_gguf(&tok, data, size, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(tok == NULL && err.status != MAMBA_OK && err.message[0]);
     } else {
         int tids[64];
         size_t n, k;
         char out[1024];
-        FUZZ_CHECK(mamba_tokenizer_vocab_size(tok) > 0);
+        FUZZ_CHECK(mamba_tokenizer_n_vocab(tok) > 0);
         if (mamba_tokenizer_encode(tok, text, sizeof text - 1, tids, 64, &n) == MAMBA_OK)
             (void)mamba_tokenizer_decode(tok, tids, n, 0, out, sizeof out, &k);
         mamba_tokenizer_free(tok);
     }
-    if (mamba_load_memory(&m, data, size, NULL, 0, &opts, &err) != MAMBA_OK) {
+    if (mamba_model_load_memory(&m, data, size, NULL, 0, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         return 0;
     }
-    V = mamba_get_config(m)->vocab_size;
+    V = mamba_model_config(m)->vocab_size;
     for (i = 0; i < 3; i++) ids[i] = toks[i] % V;
     logits = (float *)malloc(3 * sizeof(float) * (size_t)V);
     if (logits && mamba_state_new(&s, m, 2) == MAMBA_OK) {
@@ -78,18 +78,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mamba_model *m2 = NULL;
         memset(&o, 0, sizeof o);
         o.type = MAMBA_DTYPE_Q4_0;
-        if (mamba_tokenizer_load_gguf(&tok, data, size, &err) != MAMBA_OK) tok = NULL;
+        if (mamba_tokenizer_load_gguf(&tok, data, size, NULL, &err) != MAMBA_OK) tok = NULL;
         if (mamba_gguf_write(m, tok, &o, fuzz_put, &b, &err) == MAMBA_OK) {
-            FUZZ_CHECK(mamba_load_memory(&m2, b.p, b.n, NULL, 0, NULL, &err) == MAMBA_OK);
-            if (tok) FUZZ_CHECK(mamba_tokenizer_load_gguf(&tok2, b.p, b.n, &err) == MAMBA_OK);
+            FUZZ_CHECK(mamba_model_load_memory(&m2, b.p, b.n, NULL, 0, NULL, &err) == MAMBA_OK);
+            if (tok) FUZZ_CHECK(mamba_tokenizer_load_gguf(&tok2, b.p, b.n, NULL, &err) == MAMBA_OK);
         } else {
             FUZZ_CHECK(err.message[0]);
         }
-        mamba_free(m2);
+        mamba_model_free(m2);
         mamba_tokenizer_free(tok);
         mamba_tokenizer_free(tok2);
         free(b.p);
     }
-    mamba_free(m);
+    mamba_model_free(m);
     return 0;
 }

@@ -73,12 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     else { exact = fuzz_dup(w, n); free(w); }   /* exactly n bytes, so reads past a truncated end are caught */
     memset(&opts, 0, sizeof opts);
     opts.validate_weights = data[1] >> 7;   /* NaN/inf in the weights: refused, or run */
-    if (mamba_load_memory(&m, exact, n, f->cfg, f->n_cfg, &opts, &err) != MAMBA_OK) {
+    if (mamba_model_load_memory(&m, exact, n, f->cfg, f->n_cfg, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         free(exact);
         return 0;
     }
-    V = mamba_get_config(m)->vocab_size;
+    V = mamba_model_config(m)->vocab_size;
     toks[0] = 0; toks[1] = 1 % V; toks[2] = V - 1; toks[3] = V / 2; toks[4] = 3 % V;
     step_logits = (float *)malloc(4 * (size_t)V * sizeof(float));
     fwd_logits = (float *)malloc(5 * (size_t)V * sizeof(float));
@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     free(step_logits);
     free(fwd_logits);
-    mamba_free(m);
+    mamba_model_free(m);
     free(exact);
     return 0;
 }

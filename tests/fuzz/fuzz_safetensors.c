@@ -41,20 +41,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mamba_error err;
     float logits[3 * 61];
     memset(&opts, 0, sizeof opts);   /* header, depth, tensors: small caps */
-    opts.max_header_bytes = 1 << 20;
+    opts.max_json_bytes = 1 << 20;
     opts.max_json_depth = 16;
     opts.max_tensors = 4096;
     opts.validate_weights = (int)(size & 1);
-    if (mamba_load_memory(&m, data, size, config, strlen(config), &opts, &err) != MAMBA_OK) {
+    if (mamba_model_load_memory(&m, data, size, config, strlen(config), &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(m == NULL && err.status != MAMBA_OK && err.message[0]);
         return 0;
     }
-    FUZZ_CHECK(mamba_get_config(m)->vocab_size == 61);
+    FUZZ_CHECK(mamba_model_config(m)->vocab_size == 61);
     if (mamba_state_new(&s, m, 2) == MAMBA_OK) {   /* chunk 2: forward crosses a chunk edge */
         FUZZ_CHECK(mamba_step(m, s, 7, logits) == MAMBA_OK);
         FUZZ_CHECK(mamba_forward(m, s, toks, 3, logits, MAMBA_LOGITS_ALL) == MAMBA_OK);
         mamba_state_free(s);
     }
-    mamba_free(m);
+    mamba_model_free(m);
     return 0;
 }

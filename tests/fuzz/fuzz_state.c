@@ -1,4 +1,4 @@
-/* Saved states (mamba_state_load) against a fixed model (reference/m1-tiny).
+/* Saved states (mamba_state_read) against a fixed model (reference/m1-tiny).
    Byte 0, bit 0 clear: the rest of the input is the saved state as is.
    Bit 0 set: the rest are edits of a valid save (after 3 tokens), each 3 bytes:
    offset (16 bits, little endian, modulo the save's size) and a byte to XOR in
@@ -21,17 +21,17 @@ static void fuzz_init(void) {
     const mamba_config *c;
     size_t sc;
     mamba_error err;
-    if (mamba_load_memory(&model, w, n, cfg, cn, NULL, &err) != MAMBA_OK) { fprintf(stderr, "fuzz: %s\n", err.message); exit(2); }
+    if (mamba_model_load_memory(&model, w, n, cfg, cn, NULL, &err) != MAMBA_OK) { fprintf(stderr, "fuzz: %s\n", err.message); exit(2); }
     free(cfg);   /* the config text is parsed; the weights stay alive for the model */
-    c = mamba_get_config(model);
-    n_state = mamba_state_size(c);
-    sc = mamba_scratch_size(c, 4);
-    if (mamba_state_init(&st, c, malloc(n_state), n_state, malloc(sc), sc, 4) != MAMBA_OK) exit(2);
+    c = mamba_model_config(model);
+    n_state = mamba_state_bytes(c);
+    sc = mamba_scratch_bytes(c, 4);
+    if (mamba_state_init(&st, c, malloc(n_state), n_state, malloc(sc), sc, 4, NULL) != MAMBA_OK) exit(2);
     mamba_forward(model, &st, toks, 3, NULL, MAMBA_LOGITS_NONE);
-    n_valid = mamba_state_save_size(&st);
+    n_valid = mamba_state_write_bytes(&st);
     valid = (unsigned char *)malloc(n_valid);
     before = (unsigned char *)malloc(n_state);
-    if (!valid || !before || mamba_state_save(&st, valid, n_valid, &n) != MAMBA_OK) exit(2);
+    if (!valid || !before || mamba_state_write(&st, valid, n_valid, &n) != MAMBA_OK) exit(2);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -62,14 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mamba_step(model, &st, 42, logits);
     memcpy(before, st.conv, n_state);
     tokens_before = st.n_tokens;
-    s = mamba_state_load(&st, buf, n);
+    s = mamba_state_read(&st, buf, n);
     if (s != MAMBA_OK) {
         FUZZ_CHECK(s == MAMBA_ERR_FORMAT || s == MAMBA_ERR_SHAPE || s == MAMBA_ERR_UNSUPPORTED);
         FUZZ_CHECK(!memcmp(before, st.conv, n_state) && st.n_tokens == tokens_before);
     } else {
         FUZZ_CHECK(n == n_valid);
         again = (unsigned char *)malloc(n);
-        FUZZ_CHECK(again && mamba_state_save(&st, again, n, &n2) == MAMBA_OK && n2 == n && !memcmp(again, buf, n));
+        FUZZ_CHECK(again && mamba_state_write(&st, again, n, &n2) == MAMBA_OK && n2 == n && !memcmp(again, buf, n));
         free(again);
         FUZZ_CHECK(mamba_step(model, &st, 7, logits) == MAMBA_OK);
     }

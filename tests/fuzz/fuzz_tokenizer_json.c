@@ -18,11 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opts.max_vocab = 1024;
     opts.max_merges = 1024;
     opts.max_json_depth = 16;
-    if (mamba_tokenizer_load_json_ex(&tok, (const char *)data, size, &opts, &err) != MAMBA_OK) {
+    if (mamba_tokenizer_load_json(&tok, (const char *)data, size, &opts, &err) != MAMBA_OK) {
         FUZZ_CHECK(tok == NULL && err.status != MAMBA_OK && err.message[0]);
         return 0;
     }
-    nv = mamba_tokenizer_vocab_size(tok);
+    nv = mamba_tokenizer_n_vocab(tok);
     FUZZ_CHECK(nv > 0);
     /* (post-processor ids need not name tokens: decode may refuse them) */
     if (mamba_tokenizer_encode(tok, text, sizeof text - 1, ids, 256, &n) == MAMBA_OK) {
