@@ -295,6 +295,15 @@ typedef struct mamba_state_shape {
 } mamba_state_shape;
 
 /* One sequence. Fields are read-only for the caller; use the functions. */
+/* What a state measured of its calls' threads (mamba_model_set_threads):
+   seconds per token with 1 thread and with n, for single steps [0] and
+   sequences [1]; the library reads and writes it, 0 = not measured yet. */
+typedef struct mamba_thread_stats {
+    float sec_per_token[2][2];
+    uint32_t calls[2], gap[2];
+    int pick[2], probe[2];
+} mamba_thread_stats;
+
 typedef struct mamba_state {
     uint32_t magic;
     mamba_state_shape shape;   /* checked on use */
@@ -305,6 +314,7 @@ typedef struct mamba_state {
     int    chunk;       /* tokens per prefill chunk the scratch was sized for  */
     uint64_t n_tokens;  /* tokens consumed since the last reset                */
     void  *owned;       /* allocation to free (mamba_state_new), else NULL     */
+    mamba_thread_stats threads;   /* 1 thread or n: measured per state      */
 } mamba_state;
 
 MAMBA_API const char  *mamba_version_string(void);
@@ -369,6 +379,20 @@ MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t 
 MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits);
 MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const int *tokens,
                                      size_t n, float *logits, mamba_logits_mode mode);
+/* Threads (OpenMP builds; issue 21). Each call of mamba_step / mamba_forward
+   with this model uses up to n threads (0, the default: omp_get_max_threads()),
+   whatever omp_set_num_threads says. flags 0 (MAMBA_THREADS_ADAPTIVE): each
+   state times its calls with 1 thread and with n and runs the faster, timing
+   the other again after 16 calls, then 32, ... up to 1024 while it stays
+   slower, so a core that another process holds costs a few slow calls, not
+   every call; MAMBA_THREADS_FIXED: always n. Results are the same bits for any
+   thread count. Set it before sharing the model between threads. Without
+   OpenMP it is stored and has no effect. MAMBA_ERR_BADARG: m NULL, n < 0 or
+   unknown flags. */
+#define MAMBA_THREADS_ADAPTIVE 0
+#define MAMBA_THREADS_FIXED 1
+MAMBA_API mamba_status mamba_model_set_threads(mamba_model *m, int n, int flags);
+MAMBA_API int          mamba_model_threads(const mamba_model *m);   /* the n in use (>= 1) */
 
 /* Index of the largest value; NaN never wins; -1 if n <= 0. */
 MAMBA_API int mamba_argmax(const float *x, int n);
@@ -1176,8 +1200,18 @@ static mamba__v mamba__vsoftplus(mamba__v x) {
    the same bits for any thread count. */
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
 #include <omp.h>
-/* Parallel loop when the local variable omp_work (multiply-adds) is large. */
-#define MAMBA__OMP_FOR _Pragma("omp parallel for schedule(static) if (omp_work > 100000)")
+#include <time.h>   /* timespec_get: the per-state choice of threads */
+/* Parallel loop when the local variable omp_work (multiply-adds) is large,
+   over the threads the call in progress on this thread chose (issue 21:
+   mamba_model_set_threads; 0 outside a call = OpenMP's default). */
+#if defined(__cplusplus)
+#define MAMBA__TLS thread_local
+#else
+#define MAMBA__TLS _Thread_local
+#endif
+static MAMBA__TLS int mamba__omp_nt;
+static int mamba__nt(void) { return mamba__omp_nt > 0 ? mamba__omp_nt : omp_get_max_threads(); }
+#define MAMBA__OMP_FOR _Pragma("omp parallel for schedule(static) if (omp_work > 100000) num_threads(mamba__nt())")
 #else
 #define MAMBA__OMP_FOR
 #endif
@@ -2740,6 +2774,7 @@ struct mamba_model {
     float *tmp;              /* load-time scratch for transposes      */
     int lm_head_rows;        /* rows lm_head.weight has in the file   */
     char name[96];           /* GGUF general.name, "" if none         */
+    int n_threads, thread_flags;   /* mamba_model_set_threads (issue 21) */
 };
 
 MAMBA_API const char *mamba_version_string(void) { return MAMBA_VERSION_STRING; }
@@ -2991,10 +3026,77 @@ static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s,
     return MAMBA_OK;
 }
 
+/* ---- D.3b threads per model and per call (issue 21) ---------------------
+   mamba_model_set_threads; the choice between 1 thread and n per state (see
+   the API comment), timed with timespec_get around each call. */
+MAMBA_API mamba_status mamba_model_set_threads(mamba_model *m, int n, int flags) {
+    if (!m || n < 0 || (flags != MAMBA_THREADS_ADAPTIVE && flags != MAMBA_THREADS_FIXED)) return MAMBA_ERR_BADARG;
+    m->n_threads = n;
+    m->thread_flags = flags;
+    return MAMBA_OK;
+}
+MAMBA_API int mamba_model_threads(const mamba_model *m) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    return m && m->n_threads > 0 ? m->n_threads : omp_get_max_threads();
+#else
+    return m && m->n_threads > 0 ? m->n_threads : 1;
+#endif
+}
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+static double mamba__now(void) {
+    struct timespec ts;
+    if (!timespec_get(&ts, TIME_UTC)) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+#endif
+/* Before a call of n_tokens: sets the threads of this call; returns the start time (0: not timed). */
+static double mamba__threads_begin(const mamba_model *m, mamba_state *s, size_t n_tokens) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    mamba_thread_stats *ts = &s->threads;
+    int n = mamba_model_threads(m), k = n_tokens > 1, pick;
+    const float *t = ts->sec_per_token[k];
+    if (n <= 1 || m->thread_flags == MAMBA_THREADS_FIXED) { mamba__omp_nt = n; return 0; }
+    ts->probe[k] = 0;
+    if (t[1] == 0) pick = 1;          /* measure n threads first, */
+    else if (t[0] == 0) pick = 0;     /* then 1 */
+    else {
+        pick = t[1] <= t[0];
+        if (ts->gap[k] < 16) ts->gap[k] = 16;
+        if (++ts->calls[k] >= ts->gap[k]) { pick = !pick; ts->calls[k] = 0; ts->probe[k] = 1; }   /* time the other again */
+    }
+    ts->pick[k] = pick;
+    mamba__omp_nt = pick ? n : 1;
+    return mamba__now();
+#else
+    (void)m; (void)s; (void)n_tokens;
+    return 0;
+#endif
+}
+static void mamba__threads_end(mamba_state *s, size_t n_tokens, double t0) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    mamba_thread_stats *ts = &s->threads;
+    int k = n_tokens > 1, p = ts->pick[k];
+    float *t = ts->sec_per_token[k], dt;
+    mamba__omp_nt = 0;
+    if (t0 == 0) return;
+    dt = (float)((mamba__now() - t0) / (double)n_tokens);
+    if (!(dt > 0)) return;   /* a clock that did not move */
+    if (ts->probe[k] || t[p] == 0) {   /* a probe replaces the old number */
+        t[p] = dt;
+        if (ts->probe[k]) ts->gap[k] = (t[p] <= t[!p]) ? 16 : ts->gap[k] < 1024 ? 2 * ts->gap[k] : 1024;
+    } else t[p] = 0.75f * t[p] + 0.25f * dt;
+#else
+    (void)s; (void)n_tokens; (void)t0;
+#endif
+}
+
 MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits) {
     mamba_status st = mamba__check_run(m, s, &token, 1);
+    double t0;
     if (st != MAMBA_OK) return st;
+    t0 = mamba__threads_begin(m, s, 1);   /* issue 21 */
     mamba__forward_chunk(m, s, &token, 1, logits, logits ? 0 : 1);
+    mamba__threads_end(s, 1, t0);
     return MAMBA_OK;
 }
 
@@ -3002,10 +3104,12 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
                                      float *logits, mamba_logits_mode mode) {
     mamba_status st = mamba__check_run(m, s, tokens, n);
     size_t done = 0;
+    double t0;
     if (st != MAMBA_OK) return st;
     if (mode != MAMBA_LOGITS_LAST && mode != MAMBA_LOGITS_ALL && mode != MAMBA_LOGITS_NONE) return MAMBA_ERR_BADARG;
     if (mode != MAMBA_LOGITS_NONE && !logits) return MAMBA_ERR_BADARG;
     if (n == 0) return mode == MAMBA_LOGITS_LAST ? MAMBA_ERR_BADARG : MAMBA_OK;
+    t0 = mamba__threads_begin(m, s, n);   /* issue 21 */
     while (done < n) {   /* fixed-size chunks: scratch never depends on n */
         int T = (int)(n - done < (size_t)s->chunk ? n - done : (size_t)s->chunk);
         int last_chunk = done + (size_t)T == n;
@@ -3017,6 +3121,7 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
             mamba__forward_chunk(m, s, tokens + done, T, NULL, T);
         done += (size_t)T;
     }
+    mamba__threads_end(s, n, t0);
     return MAMBA_OK;
 }
 

@@ -106,17 +106,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--ids")) print_ids = 1;
         else { fprintf(stderr, "mamba-generate: unknown or incomplete argument '%s'\n", a); usage(stderr); return 1; }
     }
-#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
-    if (threads > 0) omp_set_num_threads((int)threads);
-#else
-    (void)threads;   /* a build without threads accepts -t and ignores it */
-#endif
     if (prompt_file) {
         file_text = read_file(prompt_file, &file_len);
         if (!file_text) { fprintf(stderr, "mamba-generate: cannot read %s\n", prompt_file); return 1; }
     }
     t0 = now_s();
     st = mamba_model_load_file(&m, model, NULL, &err);
+    if (st == MAMBA_OK && threads > 0) mamba_model_set_threads(m, (int)threads, MAMBA_THREADS_ADAPTIVE);   /* no effect without OpenMP */
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
     c = mamba_model_config(m);
     V = c->vocab_size;

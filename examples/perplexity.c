@@ -54,11 +54,6 @@ int main(int argc, char **argv) {
     }
     if (!text_path) { fprintf(stderr, "mamba-perplexity: -f TEXT is required\n"); return 1; }
     if (chunk < 1 || chunk > 65536) { fprintf(stderr, "mamba-perplexity: bad --chunk\n"); return 1; }
-#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
-    if (threads > 0) omp_set_num_threads((int)threads);
-#else
-    (void)threads;
-#endif
     {   /* the whole text */
         FILE *f = fopen(text_path, "rb");
         size_t cap = 0, got;
@@ -71,6 +66,7 @@ int main(int argc, char **argv) {
         fclose(f);
     }
     st = mamba_model_load_file(&m, model, NULL, &err);
+    if (st == MAMBA_OK && threads > 0) mamba_model_set_threads(m, (int)threads, MAMBA_THREADS_ADAPTIVE);   /* no effect without OpenMP */
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", err.message); goto out; }
     dir = (char *)malloc(strlen(model) + 2);
     if (!dir) goto oom;
