@@ -87,9 +87,12 @@
    THREADS
      A loaded model is immutable and may be shared by any number of threads; a
      mamba_state belongs to one thread at a time. The library has no global
-     mutable state. Built with OpenMP, each call splits its matrix rows and scan
-     channels over omp_get_max_threads() threads; the results are the same bits
-     for any thread count.
+     mutable state (one thread-local: the thread count of the call in
+     progress). Built with OpenMP, each call splits its matrix rows and scan
+     channels over mamba_model_set_threads' n (default omp_get_max_threads())
+     threads, or over 1 when the state measured that faster (a core held by
+     another process: MAMBA_THREADS_ADAPTIVE, the default); the results are the
+     same bits for any thread count.
 
    HOSTILE INPUT
      Model files and prompts may come from strangers. Every parser (JSON,
