@@ -387,8 +387,10 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
    whatever omp_set_num_threads says. flags 0 (MAMBA_THREADS_ADAPTIVE): each
    state times its calls with 1 thread and with n and runs the faster, timing
    the other again after 16 calls, then 32, ... up to 1024 while it stays
-   slower, so a core that another process holds costs a few slow calls, not
-   every call; MAMBA_THREADS_FIXED: always n. Results are the same bits for any
+   slower, and never before the calls since the last probe took 32 times the
+   probe's expected time, so a core that another process holds costs a few
+   slow calls (at most ~3 % of the time), not every call; MAMBA_THREADS_FIXED:
+   always n. Results are the same bits for any
    thread count. Set it before sharing the model between threads. Without
    OpenMP it is stored and has no effect. MAMBA_ERR_BADARG: m NULL, n < 0 or
    unknown flags. */
@@ -3065,7 +3067,12 @@ static double mamba__threads_begin(const mamba_model *m, mamba_state *s, size_t 
     else {
         pick = t[1] <= t[0];
         if (ts->gap[k] < 16) ts->gap[k] = 16;
-        if (++ts->calls[k] >= ts->gap[k]) { pick = !pick; ts->calls[k] = 0; ts->probe[k] = 1; }   /* time the other again */
+        /* time the other again after gap calls (16, doubling up to 1024 while
+           it stays slower) and once the calls since the last probe took 32
+           times what the probe is expected to cost: a probe is at most ~3 % */
+        if (++ts->calls[k] >= ts->gap[k] && (double)ts->calls[k] * t[pick] >= 32.0 * t[!pick]) {
+            pick = !pick; ts->calls[k] = 0; ts->probe[k] = 1;
+        }
     }
     ts->pick[k] = pick;
     mamba__omp_nt = pick ? n : 1;
