@@ -31,7 +31,7 @@ QEMU    ?= qemu-aarch64
 HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/dev/null 2>&1 && echo 1)
 IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
-TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize
+TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize build/mamba-longcal
 # the model suites, one file each in tests/ (test_goldens.c, ...), every one
 # built in every configuration below
 SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler long

@@ -314,6 +314,7 @@ typedef struct mamba_state {
     void  *owned;       /* allocation to free (mamba_state_new), else NULL     */
     const float *long_thr;  /* LongMamba thresholds in use (mamba_state_set_long), NULL: off */
     uint64_t long_until;    /* LongMamba: filter tokens [0, long_until) since reset */
+    float *long_rec;        /* mamba_forward_dt: where the unfiltered Δt goes, else NULL */
 } mamba_state;
 
 MAMBA_API const char  *mamba_version_string(void);
@@ -402,6 +403,16 @@ MAMBA_API void         mamba_long_free(mamba_long *cal);
 MAMBA_API int          mamba_long_train_len(const mamba_long *cal);   /* 0 for NULL */
 /* MAMBA_ERR_BADARG: s not a state; MAMBA_ERR_SHAPE: cal is for another shape. */
 MAMBA_API mamba_status mamba_state_set_long(mamba_state *s, const mamba_long *cal, uint64_t prompt_len);
+/* For calibration (mamba-longcal): mamba_forward(..., MAMBA_LOGITS_NONE) from
+   a reset state that also writes every layer's Δt as the scan receives it
+   before any LongMamba filter: dt_out[(t * n_layer + l) * C + c] for the n
+   tokens, C = mamba_long_channels(m). mamba_long_decay is the channel's
+   cumulative decay over a stretch whose Δt sum is dtsum: exp(A * dtsum) for a
+   Mamba-2 head, the mean over the state of exp(A[n] * dtsum) for a Mamba-1
+   channel (docs/longmamba.md L.1); -1 for an index out of range. */
+MAMBA_API mamba_status mamba_forward_dt(const mamba_model *m, mamba_state *s, const int *tokens, size_t n, float *dt_out);
+MAMBA_API int          mamba_long_channels(const mamba_model *m);
+MAMBA_API double       mamba_long_decay(const mamba_model *m, int layer, int channel, double dtsum);
 
 /* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL); for
    mamba_step logits may be NULL (only advance the state). Statuses:
@@ -2433,6 +2444,12 @@ struct mamba_long {
 static void mamba__long_filter(const mamba_state *s, int l, float *dt, int C, int T) {
     const float *thr = s->long_thr + (size_t)l * (size_t)C;
     int t, c;
+    if (s->long_rec) {   /* calibration: record, (token, layer, channel) */
+        for (t = 0; t < T; t++)
+            memcpy(s->long_rec + ((size_t)(s->n_tokens + (uint64_t)t) * (size_t)s->shape.n_layer + (size_t)l) * (size_t)C,
+                   dt + (size_t)t * (size_t)C, sizeof(float) * (size_t)C);
+    }
+    if (!s->long_thr) return;
     for (t = 0; t < T && s->n_tokens + (uint64_t)t < s->long_until; t++) {
         float *d = dt + (size_t)t * (size_t)C;
         for (c = 0; c < C; c++)
@@ -2579,6 +2596,31 @@ MAMBA_API mamba_status mamba_state_set_long(mamba_state *s, const mamba_long *ca
     return MAMBA_OK;
 }
 
+MAMBA_API int mamba_long_channels(const mamba_model *m) {
+    return !m ? 0 : m->cfg.arch == MAMBA_ARCH_MAMBA2 ? m->cfg.n_heads : m->cfg.d_inner;
+}
+
+MAMBA_API double mamba_long_decay(const mamba_model *m, int layer, int channel, double dtsum) {
+    const float *A;
+    double acc = 0;
+    int n, N;
+    if (!m || layer < 0 || layer >= m->cfg.n_layer || channel < 0 || channel >= mamba_long_channels(m)) return -1;
+    A = m->layers[layer].A;
+    if (m->cfg.arch == MAMBA_ARCH_MAMBA2) return exp((double)A[channel] * dtsum);
+    N = m->cfg.d_state;   /* A is state-major (N, E) */
+    for (n = 0; n < N; n++) acc += exp((double)A[(size_t)n * (size_t)m->cfg.d_inner + (size_t)channel] * dtsum);
+    return acc / N;
+}
+
+MAMBA_API mamba_status mamba_forward_dt(const mamba_model *m, mamba_state *s, const int *tokens, size_t n, float *dt_out) {
+    mamba_status st;
+    if (!dt_out || !s || s->magic != MAMBA__STATE_MAGIC || s->n_tokens) return MAMBA_ERR_BADARG;
+    s->long_rec = dt_out;
+    st = mamba_forward(m, s, tokens, n, NULL, MAMBA_LOGITS_NONE);
+    s->long_rec = NULL;
+    return st;
+}
+
 /* ---- end of LongMamba ---------------------------------------------------- */
 
 /* One Mamba-1 block for T tokens whose residual stream is in sc->res (T, D).
@@ -2609,7 +2651,7 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
     mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);   /* per token: same lanes as the step path */
-    if (s->long_thr) mamba__long_filter(s, l, sc->dt, E, T);                 /* LongMamba */
+    if (s->long_thr || s->long_rec) mamba__long_filter(s, l, sc->dt, E, T);  /* LongMamba */
     {   /* selective scan: channel blocks in parallel, tokens in order within each */
         int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, cb;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 8;
@@ -2650,7 +2692,7 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
         mamba__softplus_n(dt, H);
         for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
     }
-    if (s->long_thr) mamba__long_filter(s, l, sc->dt, H, T);                 /* LongMamba */
+    if (s->long_thr || s->long_rec) mamba__long_filter(s, l, sc->dt, H, T);  /* LongMamba */
     {   /* SSD recurrence: head blocks in parallel, tokens in order within each */
         int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, hb;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 2;

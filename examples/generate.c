@@ -1,7 +1,7 @@
 /* mamba-generate: generate text with a Mamba model.
 
    build/mamba-generate [-m MODEL] [-p PROMPT | -f FILE | -i "IDS"] [-n N]
-                        [--temp T] [--top-k K] [--top-p P] [--seed S] [-t THREADS]
+                        [--temp T] [--top-k K] [--top-p P] [--seed S] [-t THREADS] [--long CAL]
 
    Streams the generated text to stdout as it is produced (never a split UTF-8
    sequence), and prints the load time, prompt tok/s and generation tok/s to
@@ -32,6 +32,8 @@ static void usage(FILE *f) {
         "  --chunk N     prompt tokens per prefill chunk (default 64)\n"
         "  -t THREADS    threads (default: all cores, when built with OpenMP)\n"
         "  --ids         print token ids instead of text\n"
+        "  --long CAL    LongMamba calibration (mamba-longcal) for a prompt longer\n"
+        "                than the model's training length; decode is unfiltered\n"
         "  -h, --help    this text\n");
 }
 
@@ -70,7 +72,8 @@ static char *read_file(const char *path, size_t *n) {
 }
 
 int main(int argc, char **argv) {
-    const char *model = DEFAULT_MODEL, *prompt_text = NULL, *prompt_file = NULL, *ids_arg = NULL;
+    const char *model = DEFAULT_MODEL, *prompt_text = NULL, *prompt_file = NULL, *ids_arg = NULL, *long_path = NULL;
+    mamba_long *cal = NULL;
     double n_gen = 200, temp = 0.8, top_k = 40, top_p = 0.95, seed = 42, chunk = 64, threads = 0, v;
     int *prompt = NULL, n_prompt = 0, i, rc = 1, tok, print_ids = 0, V;
     float *logits = NULL;
@@ -104,6 +107,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-f") && val) { prompt_file = val; i++; }
         else if (!strcmp(a, "-i") && val) { ids_arg = val; i++; }
         else if (!strcmp(a, "--ids")) print_ids = 1;
+        else if (!strcmp(a, "--long") && val) { long_path = val; i++; }
         else { fprintf(stderr, "mamba-generate: unknown or incomplete argument '%s'\n", a); usage(stderr); return 1; }
     }
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
@@ -172,6 +176,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st));
         goto out;
     }
+    if (long_path) {   /* LongMamba: the prompt is the filtered stretch */
+        if ((st = mamba_long_load_file(&cal, m, long_path, &err)) != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
+        mamba_state_set_long(s, cal, (uint64_t)n_prompt);
+    }
     mamba_decoder_init(&dec, 0);
     st = mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
     t2 = now_s();
@@ -196,6 +204,7 @@ oom:
 out:
     mamba_sampler_free(&smp);
     mamba_state_free(s);
+    mamba_long_free(cal);
     mamba_tokenizer_free(tk);
     mamba_model_free(m);
     free(prompt);

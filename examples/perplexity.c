@@ -1,6 +1,6 @@
 /* mamba-perplexity: how well a model predicts a text.
 
-   build/mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS]
+   build/mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS] [--long CAL]
 
    MODEL is a directory, a .safetensors file or a .gguf file (its tokenizer
    from the metadata). Tokenizes TEXT with the model's tokenizer, runs it through the sequence
@@ -9,7 +9,10 @@
    bits per byte = total -log2 p(token) / bytes those tokens decode to, and
    perplexity = exp(mean -ln p(token)). The last line of output is
        bits_per_byte=X perplexity=Y tokens=N
-   where N is the number of tokens scored. */
+   where N is the number of tokens scored. --long CAL applies a LongMamba
+   calibration (mamba-longcal; docs/longmamba.md) with the whole text as the
+   prompt: the filter is on for every token when the text is longer than the
+   calibration's training length. */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -28,7 +31,8 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *model = DEFAULT_MODEL, *text_path = NULL;
+    const char *model = DEFAULT_MODEL, *text_path = NULL, *long_path = NULL;
+    mamba_long *cal = NULL;
     long chunk = 256, threads = 0;
     int i, rc = 1, V;
     char *text = NULL, *dir = NULL;
@@ -44,12 +48,13 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS]\n");
+            printf("usage: mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS] [--long CAL]\n");
             return 0;
         } else if (!strcmp(a, "-m") && val) { model = val; i++; }
         else if (!strcmp(a, "-f") && val) { text_path = val; i++; }
         else if (!strcmp(a, "--chunk") && val) { chunk = strtol(val, NULL, 10); i++; }
         else if (!strcmp(a, "-t") && val) { threads = strtol(val, NULL, 10); i++; }
+        else if (!strcmp(a, "--long") && val) { long_path = val; i++; }
         else { fprintf(stderr, "mamba-perplexity: unknown or incomplete argument '%s'\n", a); return 1; }
     }
     if (!text_path) { fprintf(stderr, "mamba-perplexity: -f TEXT is required\n"); return 1; }
@@ -92,6 +97,10 @@ int main(int argc, char **argv) {
     logits = (float *)malloc(sizeof(float) * (size_t)V * (size_t)chunk);
     if (!logits) goto oom;
     if ((st = mamba_state_new(&s, m, (int)chunk)) != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", mamba_status_string(st)); goto out; }
+    if (long_path) {
+        if ((st = mamba_long_load_file(&cal, m, long_path, &err)) != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", err.message); goto out; }
+        mamba_state_set_long(s, cal, n - 1);
+    }
     t0 = now_s();
     /* logits at position t predict token t+1: feed tokens [0, n-1) */
     for (done = 0; done < n - 1; done += (size_t)chunk) {
@@ -122,6 +131,7 @@ oom:
     fprintf(stderr, "mamba-perplexity: out of memory\n");
 out:
     mamba_state_free(s);
+    mamba_long_free(cal);
     mamba_tokenizer_free(tk);
     mamba_model_free(m);
     free(ids); free(logits); free(text); free(dir);
