@@ -123,6 +123,10 @@ int main(int argc, char **argv) {
     st = mamba_model_load_file(&m, model, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
     c = mamba_model_config(m);
+    if (long_path && (st = mamba_long_load_file(&cal, m, long_path, &err)) != MAMBA_OK) {
+        fprintf(stderr, "mamba-generate: %s\n", err.message);
+        goto out;
+    }
     V = c->vocab_size;
     if (!ids_arg) {   /* the tokenizer beside the weights */
         char *dir = (char *)malloc(strlen(model) + 1);
@@ -176,10 +180,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st));
         goto out;
     }
-    if (long_path) {   /* LongMamba: the prompt is the filtered stretch */
-        if ((st = mamba_long_load_file(&cal, m, long_path, &err)) != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
-        mamba_state_set_long(s, cal, (uint64_t)n_prompt);
-    }
+    if (cal) mamba_state_set_long(s, cal, (uint64_t)n_prompt);   /* LongMamba: the prompt is the filtered stretch */
     mamba_decoder_init(&dec, 0);
     st = mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
     t2 = now_s();
