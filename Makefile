@@ -242,3 +242,7 @@ goldens:
 
 clean:
 	rm -rf build
+
+# LongMamba passkey experiment (issue 20; tools/train_passkey.py, not part of make test)
+build/passkey-eval: tools/passkey_eval.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)

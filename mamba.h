@@ -78,6 +78,8 @@
      mamba_gguf_write() streams a loaded model (plus tokenizer) out as GGUF
      through a write callback (mamba_gguf_write_file: to a file), converting
      or quantizing a row at a time.
+     mamba_state_set_long() turns on LongMamba for a long prompt (a calibration
+     sidecar from mamba-longcal, mamba_long_load_file; docs/longmamba.md).
      mamba_state_copy() branches a sequence; mamba_state_write()/_read() turn a
      state into versioned, checksummed bytes and back (refused for another
      model shape). mamba_sampler_*() samples (greedy,

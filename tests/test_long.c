@@ -115,6 +115,26 @@ static void long_goldens(const char *dir) {
         CHECK(s->long_thr != t12, "100000 picks 32");
     }
     mamba_state_free(s);
+    {   /* mamba_forward_dt: the unfiltered Δt, the same on every chunk size, filter or not */
+        int C = mamba_long_channels(m), nl = mamba_model_config(m)->n_layer;
+        size_t nd = (size_t)T * (size_t)nl * (size_t)C;
+        float *d1 = (float *)malloc(sizeof(float) * nd), *d2 = (float *)malloc(sizeof(float) * nd);
+        mamba_state *s2 = NULL;
+        CHECK(mamba_state_new(&s, m, 1) == MAMBA_OK && mamba_state_new(&s2, m, 64) == MAMBA_OK, "state");
+        CHECK(mamba_forward_dt(m, s, g.tokens, (size_t)T, d1) == MAMBA_OK, "forward_dt");
+        mamba_state_set_long(s2, cal, PROMPT);
+        CHECK(mamba_forward_dt(m, s2, g.tokens, (size_t)T, d2) == MAMBA_OK, "forward_dt, filter on");
+        CHECK(s2->long_rec == NULL && s->n_tokens == (uint64_t)T, "recorder off afterwards");
+        for (i = 0; i < (int)nd; i++) if (!(d1[i] >= 0.0f)) break;
+        CHECK(i == (int)nd, "%s: Δt %d is not >= 0", dir, i);
+        /* layer 0 sees no filter below it: the same Δt; later layers differ when on */
+        for (i = 0; i < T; i++) CHECK(!memcmp(d1 + (size_t)i * nl * C, d2 + (size_t)i * nl * C, sizeof(float) * (size_t)C), "%s: layer 0 Δt token %d", dir, i);
+        CHECK(mamba_forward_dt(m, s, g.tokens, 1, d1) == MAMBA_ERR_BADARG, "forward_dt on a used state");
+        CHECK(mamba_forward_dt(m, s, g.tokens, 1, NULL) == MAMBA_ERR_BADARG, "forward_dt NULL");
+        CHECK(mamba_long_decay(m, nl, 0, 1.0) == -1 && mamba_long_decay(m, 0, C, 1.0) == -1 && mamba_long_decay(NULL, 0, 0, 1) == -1, "decay range");
+        CHECK(mamba_long_decay(m, 0, 0, 0.0) == 1.0 && mamba_long_decay(m, 0, 0, 1.0) < 1.0, "decay values");
+        mamba_state_free(s); mamba_state_free(s2); free(d1); free(d2);
+    }
     mamba_long_free(cal);
     free(lg); free(ref_lg); free(g.logits); free(plain.logits); free(side); free(sp);
     mamba_model_free(m);
