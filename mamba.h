@@ -2444,7 +2444,7 @@ struct mamba_long {
 /* Δt = 0 where a prompt token's Δt in a global channel is not above its
    threshold; tokens from s->long_until on (decode) are left alone. */
 static void mamba__long_filter(const mamba_state *s, int l, float *dt, int C, int T) {
-    const float *thr = s->long_thr + (size_t)l * (size_t)C;
+    const float *thr;
     int t, c;
     if (s->long_rec) {   /* calibration: record, (token, layer, channel) */
         for (t = 0; t < T; t++)
@@ -2452,6 +2452,7 @@ static void mamba__long_filter(const mamba_state *s, int l, float *dt, int C, in
                    dt + (size_t)t * (size_t)C, sizeof(float) * (size_t)C);
     }
     if (!s->long_thr) return;
+    thr = s->long_thr + (size_t)l * (size_t)C;
     for (t = 0; t < T && s->n_tokens + (uint64_t)t < s->long_until; t++) {
         float *d = dt + (size_t)t * (size_t)C;
         for (c = 0; c < C; c++)
