@@ -31,7 +31,8 @@ QEMU    ?= qemu-aarch64
 HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/dev/null 2>&1 && echo 1)
 IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
-TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize build/mamba-longcal
+TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize \
+           build/mamba-server build/mamba-longcal
 # the model suites, one file each in tests/ (test_goldens.c, ...), every one
 # built in every configuration below
 SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler long
@@ -39,17 +40,21 @@ suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
 TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
-           build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx
+           build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx \
+           build/test_formats build/test_formats_san build/test_formats_cxx
+# the serving suite (batch, prefix cache, ring; issue 16): every configuration
+# but nostdio (it loads the goldens from files)
+TESTS   += build/test_serve build/test_serve_nosimd build/test_serve_san build/test_serve_cxx
 # what every test file includes
 TEST_H  := tests/test.h tests/fixtures.h
 # the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
-FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm
+FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm torch
 TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
 ifeq ($(IS_X86),1)
-TESTS   += $(call suites,,_avx2) build/test_kernels_avx2
+TESTS   += $(call suites,,_avx2) build/test_kernels_avx2 build/test_serve_avx2
 endif
 ifeq ($(HAVE_ARM),1)
-TESTS   += $(addprefix $(QEMU):,$(call suites,,_neon)) $(QEMU):build/test_kernels_neon
+TESTS   += $(addprefix $(QEMU):,$(call suites,,_neon)) $(QEMU):build/test_kernels_neon $(QEMU):build/test_serve_neon
 endif
 # valgrind (memcheck: zero errors, zero definite/indirect/possible leaks) over
 # the main suites, the corpus replays and the command-line tools, when it is
@@ -58,9 +63,9 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve build/vg/test_formats $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
-VGTOOLS := $(subst build/,build/vg/,$(TOOLS))
+VGTOOLS := $(subst build/,build/vg/,$(filter-out build/mamba-server,$(TOOLS)))
 endif
 BUILT   := $(subst $(QEMU):,,$(subst vg:,,$(subst vgtools:,,$(TESTS)))) $(VGTOOLS)
 
@@ -131,8 +136,10 @@ ifeq ($(HAVE_RV),1)
 FW_BUILT += build/firmware-riscv.elf
 endif
 TESTS   += sh:tests/test_firmware.sh
+# mamba-server under real clients (openai npm, curl, raw sockets), also its ASan build
+TESTS   += sh:tests/test_server.sh
 
-.PHONY: all run test bench clean goldens fuzz fuzz-ci firmware firmware-run
+.PHONY: all run test bench bench-server clean goldens fuzz fuzz-ci firmware firmware-run
 
 all: $(TOOLS)
 
@@ -178,6 +185,9 @@ build/readme_example: build/readme_example.c mamba.h
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
+# the server with AddressSanitizer + UndefinedBehaviorSanitizer (tests/test_server.sh)
+build/mamba-server_san: examples/server.c mamba.h | build
+	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 # the valgrind builds (see VALGRIND above)
@@ -218,12 +228,21 @@ build/tmp/falcon-tok.gguf: tests/ref/tokenizer_to_gguf.py | build
 	python3 $< $(SHARED)/tokenizer-falcon.json falcon $@
 
 # the golden models as GGUF, written by an independent pure-Python writer
-GGUF_REF := $(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard tests/data/*/config.json))
+GGUF_REF := $(filter-out build/tmp/ref-pt-%,$(patsubst tests/data/%/config.json,build/tmp/ref-%.gguf,$(wildcard tests/data/*/config.json)))
 build/tmp/ref-%.gguf: tests/data/%/config.json tests/ref/gguf_write.py | build
 	python3 tests/ref/gguf_write.py tests/data/$* $@
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT)
-	@OMP_NUM_THREADS=2 QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
+# one random Mamba-2 model in the HF and in Mistral's layout (params.json +
+# consolidated.safetensors): Codestral's real dimensions with 2 layers (~1 GB
+# each, ~45 s) and a small one for valgrind; Debian's python3-numpy
+CODESTRAL := build/tmp/codestral/hf/config.json build/tmp/codestral-small/hf/config.json
+build/tmp/codestral/hf/config.json: tests/ref/make_codestral_shape.py | build
+	/usr/bin/python3 $< build/tmp/codestral
+build/tmp/codestral-small/hf/config.json: tests/ref/make_codestral_shape.py | build
+	/usr/bin/python3 $< build/tmp/codestral-small --dim 256 --vocab 1024
+
+test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) $(CODESTRAL) build/mamba-server_san
+	@OMP_NUM_THREADS=2 MAMBA_SERVER_SAN=build/mamba-server_san QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
 	    sh tests/run.sh $(SHARED) $(TESTS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
@@ -236,9 +255,16 @@ bench: build/mamba-bench build/bench_tokenizer
 	./build/bench_tokenizer $(SHARED)/tinyshakespeare.txt
 	./build/mamba-bench
 
-# regenerate tests/data from the Python reference (needs Debian's python3-numpy)
+# mamba-server: tok/s and time to first token at 1-64 clients, prefix cache
+# on/off, bundled + 130m-shaped Q8_0 model; then the long load test
+bench-server:
+	sh bench/server.sh
+
+# regenerate tests/data from the Python reference (needs Debian's python3-numpy;
+# the torch.save twins tests/data/pt-* need python3-torch)
 goldens:
 	/usr/bin/python3 tests/ref/gen_goldens.py
+	/usr/bin/python3 tests/ref/gen_torch.py
 
 clean:
 	rm -rf build

@@ -31,7 +31,12 @@
                "mamba2" or ssm_cfg.layer "Mamba2"; gated norm per group).
      Weights:  Hugging Face safetensors, single file or sharded
                (model.safetensors.index.json), tensors in F32, F16 or BF16
-               (each tensor may have its own dtype). Large matrices are used in
+               (each tensor may have its own dtype). PyTorch torch.save
+               checkpoints (the zip format of torch >= 1.6, zip64 too):
+               state-spaces' pytorch_model.bin or its shards with
+               pytorch_model.bin.index.json; the pickle is read, never run
+               (only a state dict's objects; any other global is refused by
+               name). Mistral's params.json + consolidated.safetensors. Large matrices are used in
                place, in their stored dtype (mmap'd file or caller's buffer) and
                widened inside the kernels: a 14.5 GB BF16 model needs 14.5 GB,
                not 29. Only small per-channel vectors are converted to F32 at
@@ -66,9 +71,11 @@
 
    API IN ONE PARAGRAPH
      mamba_model_load_file() opens a model directory (config.json + model.safetensors
-     or model.safetensors.index.json) or a .safetensors file next to its
-     config.json; mamba_model_load_memory() takes the bytes of one safetensors file and
-     the text of its config.json, and never copies aligned weights.
+     or model.safetensors.index.json; config.json + pytorch_model.bin or
+     pytorch_model.bin.index.json; params.json + consolidated.safetensors) or a
+     .safetensors / .bin file next to its config.json; mamba_model_load_memory()
+     takes the bytes of one safetensors file (or torch.save zip) and the text of
+     its config.json, and never copies aligned weights.
      A mamba_state holds one sequence: its recurrent state
      (mamba_state_bytes() bytes, fixed, from the config alone) and a scratch area
      (mamba_scratch_bytes(), proportional to the prefill chunk, never to the
@@ -98,13 +105,38 @@
      mamba_state belongs to one thread at a time. The library has no global
      mutable state. Built with OpenMP, each call splits its matrix rows and scan
      channels over omp_get_max_threads() threads; the results are the same bits
-     for any thread count.
+     for any thread count. A mamba_batch or mamba_ring belongs to one thread at
+     a time; a mamba_cache has no lock: serialise every call on it (lookups
+     too, they update its LRU order).
+
+   MANY SEQUENCES, PROMPT REUSE, ROLLBACK
+     mamba_forward_batch() advances many sequences in one call, each its own
+     state and its own number of new tokens (0 allowed), logits LAST, ALL or
+     NONE each: every weight matrix runs once over the rows of all of them,
+     conv and scan per sequence, and each ends bit for bit as mamba_forward
+     alone would leave it. Its workspace is sized once (mamba_batch_bytes,
+     caller memory or mamba_batch_new); states in a batch need no scratch.
+         mamba_batch *b; mamba_batch_new(&b, m, 16, 64, &err);
+         mamba_batch_seq q[2] = {{ s1, &next, 1, lg1, MAMBA_LOGITS_LAST, NULL },
+                                 { s2, prompt, n, lg2, MAMBA_LOGITS_LAST, NULL }};
+         mamba_forward_batch(m, b, q, 2, &err);   // a decode step and a prompt
+     mamba_cache keeps state snapshots keyed by the tokens that made them in
+     a byte budget (LRU; keys compared token by token, never trusted from a
+     hash); mamba_cache_prefill() restores the longest cached prefix of a
+     prompt, computes the rest and snapshots it for next time:
+         mamba_cache *c; size_t reused;
+         mamba_cache_new(&c, m, (size_t)256 << 20, NULL, &err);
+         mamba_cache_prefill(c, m, s, ids, n, logits, &reused, &err);
+     mamba_ring keeps the states of the last K positions of a sequence (push
+     after each step, or give it to a batch sequence: one per token) and
+     returns to any of them (speculative decoding, stop strings):
+         mamba_ring_push(r, s);  ...  mamba_ring_restore(r, s, pos);
 
    HOSTILE INPUT
      Model files and prompts may come from strangers. Every parser (JSON,
-     safetensors, GGUF, config.json, tokenizer.json) checks bounds, sizes and
-     overflow before it forms a pointer. mamba_options caps what a file can
-     make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
+     safetensors, GGUF, zip, pickle, config.json, params.json, tokenizer.json)
+     checks bounds, sizes and overflow before it forms a pointer. mamba_options
+     caps what a file can make a loader parse or allocate (JSON bytes and depth, tensor count, GGUF
      metadata bytes, keys, array and string lengths, tokenizer size,
      vocabulary, merges), each with a safe default; a file over one fails with
      MAMBA_ERR_LIMIT naming the limit (the tokenizer loaders take the options
@@ -461,6 +493,120 @@ MAMBA_API mamba_status mamba_sampler_init(mamba_sampler *s, int n_vocab, const m
 MAMBA_API void         mamba_sampler_free(mamba_sampler *s);
 MAMBA_API int          mamba_sample(mamba_sampler *s, const float *logits);
 
+/* ---- serving: batched forward, prefix cache, rollback ring ---------------
+   Three opaque objects, each usable from caller memory (measure with *_bytes,
+   pass the buffer: any alignment, up to 63 bytes go to aligning it; nothing to
+   free) or from the heap (*_new / *_free). None allocates after it is made.
+   A failing call has changed nothing (no state advanced, nothing evicted or
+   dropped). A state's position is s->n_tokens (tokens since the last reset).
+   "Another model" is told by shape (MAMBA_ERR_SHAPE): a state carries no
+   weights fingerprint, so two models of identical shape look alike to a state;
+   a cache is also bound to one mamba_model pointer. */
+typedef struct mamba_batch mamba_batch;
+typedef struct mamba_ring mamba_ring;
+typedef struct mamba_cache mamba_cache;
+
+/* One sequence of a batched call. */
+typedef struct mamba_batch_seq {
+    mamba_state *state;      /* advanced in place; needs no scratch (a state made
+                                with scratch NULL will do), so memory per extra
+                                sequence is mamba_state_bytes() bytes           */
+    const int   *tokens;     /* n new tokens                                    */
+    size_t       n;          /* may be 0: state and logits are left alone       */
+    float       *logits;     /* LAST: vocab_size floats, ALL: n * vocab_size,
+                                NONE: ignored                                  */
+    mamba_logits_mode mode;
+    mamba_ring  *ring;       /* optional: the state after each of the n tokens is
+                                pushed here (as mamba_ring_push does), e.g. to
+                                roll back rejected speculative tokens          */
+} mamba_batch_seq;
+
+/* Workspace for up to max_seqs sequences per call and max_rows token rows per
+   round (max_rows <= 0: 64; raised to max_seqs when smaller). 0 on bad input. */
+MAMBA_API size_t       mamba_batch_bytes(const mamba_config *c, int max_seqs, int max_rows);
+MAMBA_API mamba_status mamba_batch_init(mamba_batch **out, const mamba_config *c, int max_seqs, int max_rows,
+                                        void *mem, size_t bytes, mamba_error *err);
+MAMBA_API mamba_status mamba_batch_new(mamba_batch **out, const mamba_model *m, int max_seqs, int max_rows,
+                                       mamba_error *err);
+MAMBA_API void         mamba_batch_free(mamba_batch *b);   /* no-op for caller memory */
+/* Advances seqs[0..n_seqs) together: each round takes up to max_rows token
+   rows from the sequences, runs every weight matrix once over all of them and
+   the conv, scan and norms per sequence on its own state; rounds repeat until
+   every sequence has taken its n tokens. Each sequence ends bit for bit as
+   mamba_forward (or mamba_step, token by token) would leave it alone, for any
+   lengths, max_rows or thread count. n_seqs == 0: MAMBA_OK, nothing done.
+   Checked first (then nothing changes): MAMBA_ERR_BADARG for NULL m/b/seqs or
+   a NULL state, one state (or its memory) or ring twice, tokens or logits NULL
+   where needed, a bad mode; MAMBA_ERR_SHAPE for a batch, state or ring made
+   for another model shape; MAMBA_ERR_RANGE for n_seqs > max_seqs or a token id
+   out of range. err names the sequence and field.
+   One call at a time per batch; the model may serve other threads meanwhile. */
+MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b, const mamba_batch_seq *seqs,
+                                           size_t n_seqs, mamba_error *err);
+
+/* Prefix cache: state snapshots keyed by the tokens that produced them, in a
+   fixed byte budget, least recently used evicted first. Keys are verified
+   token by token; the hash only finds candidates. Thread contract: no lock;
+   every call on one cache, lookups included (they update the LRU order and
+   stats), must be serialised by the caller. A restored state is a copy. */
+typedef struct mamba_cache_params {   /* zero value = defaults */
+    size_t interval;   /* mamba_cache_prefill snapshots at multiples of it; 0 = 256 */
+    /* prefix hash, one token at a time from h = 0; NULL = built in. For tests:
+       a constant function makes every key collide (lookups stay correct). */
+    uint64_t (*hash)(uint64_t h, int token);
+} mamba_cache_params;
+typedef struct mamba_cache_stats {
+    size_t   entries, bytes_used, bytes_budget;
+    uint64_t lookups, hits, hit_tokens, inserts, evictions;
+    uint64_t collisions;   /* hash matches whose tokens differed */
+} mamba_cache_stats;
+/* Budget bytes one snapshot of an n_tokens-long prefix takes (0 on overflow). */
+MAMBA_API size_t       mamba_cache_entry_bytes(const mamba_config *c, size_t n_tokens);
+/* The cache lives in mem[0..bytes), bound to m (which must outlive it).
+   MAMBA_ERR_NOMEM when the budget cannot hold one snapshot. */
+MAMBA_API mamba_status mamba_cache_init(mamba_cache **out, const mamba_model *m, void *mem, size_t bytes,
+                                        const mamba_cache_params *p, mamba_error *err);
+MAMBA_API mamba_status mamba_cache_new(mamba_cache **out, const mamba_model *m, size_t budget_bytes,
+                                       const mamba_cache_params *p, mamba_error *err);
+MAMBA_API void         mamba_cache_free(mamba_cache *c);   /* no-op for caller memory */
+MAMBA_API void         mamba_cache_clear(mamba_cache *c);  /* drops every entry, keeps the stats */
+/* Restores into s the longest held prefix tokens[0..k), k <= n, and sets
+   *n_hit = k; on a miss k = 0 and s is reset. After MAMBA_OK s holds the state
+   after tokens[0..k): feed tokens[k..n) next (pass n - 1 to keep a token to
+   compute logits from). s needs no scratch. MAMBA_ERR_SHAPE: s is of another
+   model shape (s unchanged). */
+MAMBA_API mamba_status mamba_cache_lookup(mamba_cache *c, const int *tokens, size_t n, mamba_state *s, size_t *n_hit);
+/* Stores s as the state after tokens[0..n): needs n >= 1 and s->n_tokens == n
+   (else BADARG), s of this model's shape (else SHAPE). A key already held is
+   only refreshed. MAMBA_ERR_NOMEM (nothing evicted) when one entry exceeds the
+   whole budget. */
+MAMBA_API mamba_status mamba_cache_insert(mamba_cache *c, const int *tokens, size_t n, const mamba_state *s);
+/* A prompt through the cache: lookup (up to n - 1 tokens), forward the rest,
+   inserting at each multiple of the interval and after tokens[0..n-1), then
+   the last token, whose logits land in logits (vocab_size floats). s needs
+   scratch (else SHAPE, as mamba_forward); m must be the cache's model (else
+   BADARG). *n_hit (may be NULL): tokens reused. */
+MAMBA_API mamba_status mamba_cache_prefill(mamba_cache *c, const mamba_model *m, mamba_state *s, const int *tokens,
+                                           size_t n, float *logits, size_t *n_hit, mamba_error *err);
+MAMBA_API void         mamba_cache_get_stats(const mamba_cache *c, mamba_cache_stats *out);
+
+/* Rollback ring: the last k states of one sequence (one thread at a time). */
+MAMBA_API size_t       mamba_ring_bytes(const mamba_config *c, int k);   /* 0 for k < 1 */
+MAMBA_API mamba_status mamba_ring_init(mamba_ring **out, const mamba_config *c, int k, void *mem, size_t bytes,
+                                       mamba_error *err);
+MAMBA_API mamba_status mamba_ring_new(mamba_ring **out, const mamba_model *m, int k, mamba_error *err);
+MAMBA_API void         mamba_ring_free(mamba_ring *r);     /* no-op for caller memory */
+MAMBA_API void         mamba_ring_clear(mamba_ring *r);
+/* Copies s in at position s->n_tokens, first dropping held positions >= it
+   (an abandoned branch); when full the oldest is overwritten. MAMBA_ERR_SHAPE
+   for a state of another model shape (push and restore). */
+MAMBA_API mamba_status mamba_ring_push(mamba_ring *r, const mamba_state *s);
+/* Copies the snapshot at position pos into s and drops those after it (pos
+   stays). MAMBA_ERR_RANGE when pos is not held. */
+MAMBA_API mamba_status mamba_ring_restore(mamba_ring *r, mamba_state *s, uint64_t pos);
+/* Snapshots held; oldest and newest positions (0 when empty; may be NULL). */
+MAMBA_API int          mamba_ring_count(const mamba_ring *r, uint64_t *oldest, uint64_t *newest);
+
 /* ---- tokenizer ----------------------------------------------------------- */
 
 /* ---- tokenizer -------------------------------------------------------------
@@ -665,10 +811,12 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
                       reader fills (the seam: see F.2); Hugging Face files
                       (safetensors, config.json, tokenizer.json); GGUF
                       (reader, config, tokenizer metadata, writer); F.5
-                      SentencePiece tokenizer.model (a bounded protobuf reader)
+                      SentencePiece tokenizer.model (a bounded protobuf reader);
+                      F.6 PyTorch torch.save checkpoints (zip + pickle) and
+                      Mistral's params.json, with their directory layouts
      G. loaders       the builder (a mamba__desc bound into a model), the
-                      table of model formats, the public model and tokenizer
-                      loaders */
+                      table of model formats (GGUF, Mistral, PyTorch,
+                      safetensors), the public model and tokenizer loaders */
 
 
 #include <string.h>
@@ -2626,21 +2774,40 @@ MAMBA_API mamba_status mamba_forward_dt(const mamba_model *m, mamba_state *s, co
 
 /* ---- end of LongMamba ---------------------------------------------------- */
 
-/* One Mamba-1 block for T tokens whose residual stream is in sc->res (T, D).
-   T == 1 is the recurrent step (matrix-vector); T > 1 batches the projections
-   (matrix-matrix) and then walks the conv and scan token by token. */
-static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+/* The forward pass over a round of rows: one or many sequences.
+   A round is T rows: the next tokens of several sequences, each sequence's
+   rows consecutive (a segment). Every matrix product runs over all T rows at
+   once (each weight read once); the conv and the scan walk each segment's
+   tokens in order on its own state. Each (row, token) dot product, norm and
+   scan step is the same call as on the single-sequence path, so the bits are
+   the same whatever the company a sequence keeps. */
+typedef struct mamba__seg {
+    mamba_state *s;
+    const int *tok;          /* this round's tokens                               */
+    int row0, n;             /* rows [row0, row0 + n) of the round                */
+    float **snap;            /* NULL, or per row: ring slot for the state after
+                                that token (NULL: not kept)                       */
+} mamba__seg;
+
+/* One Mamba-1 block over the rows of ns segments (T rows in all). */
+static void mamba__block(const mamba_model *m, int l, const mamba__seg *sg, int ns, mamba__scratch *sc, int T) {
     const mamba_config *c = &m->cfg;
     const mamba__layer *L = &m->layers[l];
-    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, X = R + 2 * N, t;
-    float *conv = s->conv + (size_t)l * (size_t)E * (size_t)(K - 1);   /* (E, K-1) */
-    float *h = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (E, N)   */
+    int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, R = c->dt_rank, X = R + 2 * N, t, q;
+    size_t conv_per = (size_t)c->conv_dim * (size_t)(K - 1), ssm_per = (size_t)E * (size_t)N;
+    size_t conv_all = conv_per * (size_t)c->n_layer;
     for (t = 0; t < T; t++)                                            /* u = norm(r) */
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* xz = in_proj(u): x = xz[:, :E], z = xz[:, E:] */
     mamba__linear(sc->xz, 2 * E, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++)                                            /* xc = silu(conv1d(x)) */
-        mamba__conv_step(sc->xc + (size_t)t * E, conv, sc->xz + (size_t)t * 2 * E, L->conv_w, L->conv_b, E, K);
+    for (q = 0; q < ns; q++) {                                         /* xc = silu(conv1d(x)), per sequence */
+        float *conv = sg[q].s->conv + (size_t)l * conv_per;            /* (K-1, E) */
+        for (t = 0; t < sg[q].n; t++) {
+            size_t r = (size_t)(sg[q].row0 + t);
+            mamba__conv_step(sc->xc + r * E, conv, sc->xz + r * 2 * E, L->conv_w, L->conv_b, E, K);
+            if (sg[q].snap && sg[q].snap[t]) memcpy(sg[q].snap[t] + (size_t)l * conv_per, conv, conv_per * sizeof(float));
+        }
+    }
     /* x_dbl = x_proj(xc) -> dlow (R) | B (N) | C (N) */
     mamba__linear(sc->xdbl, X, &L->x_proj, NULL, sc->xc, E, T, sc->rowbuf, sc->qbuf);
     if (c->arch == MAMBA_ARCH_FALCON_MAMBA) {                          /* weightless rms norms */
@@ -2653,19 +2820,26 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     }
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
     mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);   /* per token: same lanes as the step path */
-    if (s->long_thr || s->long_rec) mamba__long_filter(s, l, sc->dt, E, T);  /* LongMamba */
-    {   /* selective scan: channel blocks in parallel, tokens in order within each */
-        int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, cb;
+    for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);
+    for (q = 0; q < ns; q++)                                           /* LongMamba: per sequence, its own rows */
+        if (sg[q].s->long_thr || sg[q].s->long_rec) mamba__long_filter(sg[q].s, l, sc->dt + (size_t)sg[q].row0 * E, E, sg[q].n);
+    {   /* selective scan: (sequence, channel block) items in parallel, tokens in order within each */
+        int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 8;
         (void)omp_work;
         MAMBA__OMP_FOR
-        for (cb = 0; cb < nblk; cb++) {
-            int c0 = cb * MAMBA__SCAN_BLOCK, c1 = c0 + MAMBA__SCAN_BLOCK < E ? c0 + MAMBA__SCAN_BLOCK : E, tt;
-            for (tt = 0; tt < T; tt++) {
-                const float *xd = sc->xdbl + (size_t)tt * X;
-                mamba__scan_step(sc->y + (size_t)tt * E, h, sc->xc + (size_t)tt * E, sc->dt + (size_t)tt * E, L->A,
-                                 xd + R, xd + R + N, L->D, sc->xz + (size_t)tt * 2 * E + E, E, N, c0, c1);
+        for (w = 0; w < ns * nblk; w++) {
+            const mamba__seg *g = &sg[w / nblk];
+            int cb = w % nblk, c0 = cb * MAMBA__SCAN_BLOCK, c1 = c0 + MAMBA__SCAN_BLOCK < E ? c0 + MAMBA__SCAN_BLOCK : E, tt;
+            float *h = g->s->ssm + (size_t)l * ssm_per;                  /* (E, N) */
+            for (tt = 0; tt < g->n; tt++) {
+                size_t r = (size_t)(g->row0 + tt);
+                const float *xd = sc->xdbl + r * X;
+                mamba__scan_step(sc->y + r * E, h, sc->xc + r * E, sc->dt + r * E, L->A, xd + R, xd + R + N, L->D,
+                                 sc->xz + r * 2 * E + E, E, N, c0, c1);
+                if (g->snap && g->snap[tt])
+                    memcpy(g->snap[tt] + conv_all + (size_t)l * ssm_per + (size_t)c0 * N, h + (size_t)c0 * N,
+                           (size_t)(c1 - c0) * (size_t)N * sizeof(float));
             }
         }
     }
@@ -2674,39 +2848,51 @@ static void mamba__block(const mamba_model *m, int l, mamba_state *s, mamba__scr
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
-/* One Mamba-2 block for T tokens (same conventions as mamba__block). */
-static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__scratch *sc, int T) {
+/* One Mamba-2 block over the rows of ns segments. */
+static void mamba__block2(const mamba_model *m, int l, const mamba__seg *sg, int ns, mamba__scratch *sc, int T) {
     const mamba_config *c = &m->cfg;
     const mamba__layer *L = &m->layers[l];
     int D = c->d_model, E = c->d_inner, N = c->d_state, K = c->d_conv, G = c->n_groups, H = c->n_heads;
-    int CD = c->conv_dim, NP = c->d_in_proj, t;
-    float *conv = s->conv + (size_t)l * (size_t)CD * (size_t)(K - 1);  /* (conv_dim, K-1) */
-    float *S = s->ssm + (size_t)l * (size_t)E * (size_t)N;             /* (H, P, N) */
+    int CD = c->conv_dim, NP = c->d_in_proj, P = c->head_dim, t, q;
+    size_t conv_per = (size_t)CD * (size_t)(K - 1), ssm_per = (size_t)E * (size_t)N, conv_all = conv_per * (size_t)c->n_layer;
     for (t = 0; t < T; t++)
         mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)t * D, L->norm, D, c->norm_eps);
     /* zxbcdt = in_proj(u) -> z (E) | xBC (conv_dim) | dt (H) */
     mamba__linear(sc->xz, NP, &L->in_proj, L->in_bias, sc->u, D, T, sc->rowbuf, sc->qbuf);
-    for (t = 0; t < T; t++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)) */
-        const float *zx = sc->xz + (size_t)t * NP;
-        float *dt = sc->dt + (size_t)t * H;
-        int i;
-        mamba__conv_step(sc->xc + (size_t)t * CD, conv, zx + E, L->conv_w, L->conv_b, CD, K);
-        for (i = 0; i < H; i++) dt[i] = zx[E + CD + i] + L->dt_bias[i];
-        mamba__softplus_n(dt, H);
-        for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
+    for (q = 0; q < ns; q++) {   /* xBC = silu(conv1d(xBC)); dt = clamp(softplus(dt + dt_bias)), per sequence */
+        float *conv = sg[q].s->conv + (size_t)l * conv_per;           /* (K-1, conv_dim) */
+        for (t = 0; t < sg[q].n; t++) {
+            size_t r = (size_t)(sg[q].row0 + t);
+            const float *zx = sc->xz + r * NP;
+            float *dt = sc->dt + r * H;
+            int i;
+            mamba__conv_step(sc->xc + r * CD, conv, zx + E, L->conv_w, L->conv_b, CD, K);
+            if (sg[q].snap && sg[q].snap[t]) memcpy(sg[q].snap[t] + (size_t)l * conv_per, conv, conv_per * sizeof(float));
+            for (i = 0; i < H; i++) dt[i] = zx[E + CD + i] + L->dt_bias[i];
+            mamba__softplus_n(dt, H);
+            for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
+        }
     }
-    if (s->long_thr || s->long_rec) mamba__long_filter(s, l, sc->dt, H, T);  /* LongMamba */
-    {   /* SSD recurrence: head blocks in parallel, tokens in order within each */
-        int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, hb;
+    for (q = 0; q < ns; q++)   /* LongMamba: per sequence, its own rows */
+        if (sg[q].s->long_thr || sg[q].s->long_rec) mamba__long_filter(sg[q].s, l, sc->dt + (size_t)sg[q].row0 * H, H, sg[q].n);
+    {   /* SSD recurrence: (sequence, head block) items in parallel, tokens in order within each */
+        int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 2;
         (void)omp_work;
         MAMBA__OMP_FOR
-        for (hb = 0; hb < nblk; hb++) {
-            int h0 = hb * per, h1 = h0 + per < H ? h0 + per : H, tt;
-            for (tt = 0; tt < T; tt++) {
-                const float *xbc = sc->xc + (size_t)tt * CD;
-                mamba__ssd_step(sc->y + (size_t)tt * E, S, xbc, xbc + E, xbc + E + (size_t)G * N, sc->dt + (size_t)tt * H,
-                                L->A, L->D, c->d_per_channel, H, c->head_dim, N, G, h0, h1);
+        for (w = 0; w < ns * nblk; w++) {
+            const mamba__seg *g = &sg[w / nblk];
+            int hb = w % nblk, h0 = hb * per, h1 = h0 + per < H ? h0 + per : H, tt;
+            float *S = g->s->ssm + (size_t)l * ssm_per;                   /* (H, P, N) */
+            for (tt = 0; tt < g->n; tt++) {
+                size_t r = (size_t)(g->row0 + tt);
+                const float *xbc = sc->xc + r * CD;
+                mamba__ssd_step(sc->y + r * E, S, xbc, xbc + E, xbc + E + (size_t)G * N, sc->dt + r * H,
+                                L->A, L->D, c->d_per_channel, H, P, N, G, h0, h1);
+                if (g->snap && g->snap[tt]) {
+                    size_t o = (size_t)h0 * (size_t)P * (size_t)N;
+                    memcpy(g->snap[tt] + conv_all + (size_t)l * ssm_per + o, S + o, (size_t)(h1 - h0) * (size_t)P * (size_t)N * sizeof(float));
+                }
             }
         }
     }
@@ -2720,28 +2906,41 @@ static void mamba__block2(const mamba_model *m, int l, mamba_state *s, mamba__sc
     for (t = 0; t < (int)((size_t)T * D); t++) sc->res[t] += sc->out[t];
 }
 
-/* Runs T tokens through the model; writes logits for rows [first, T) into
-   logits (one row of vocab_size each), or none when first == T. */
-static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
+/* The rows of a round through every layer; each state advances by its n. */
+static void mamba__forward_rows(const mamba_model *m, const mamba__seg *sg, int ns, int T, mamba__scratch *sc) {
     const mamba_config *c = &m->cfg;
-    mamba__scratch sc;
-    int D = c->d_model, t, l;
-    mamba__scratch_layout(c, s->chunk, s->scratch, &sc);
-    for (t = 0; t < T; t++) mamba__row_f32(&m->embed, tok[t], sc.res + (size_t)t * D);
+    int D = c->d_model, q, t, l;
+    for (q = 0; q < ns; q++)
+        for (t = 0; t < sg[q].n; t++) mamba__row_f32(&m->embed, sg[q].tok[t], sc->res + (size_t)(sg[q].row0 + t) * D);
     for (l = 0; l < c->n_layer; l++) {
-        if (c->arch == MAMBA_ARCH_MAMBA2) mamba__block2(m, l, s, &sc, T);
-        else mamba__block(m, l, s, &sc, T);
+        if (c->arch == MAMBA_ARCH_MAMBA2) mamba__block2(m, l, sg, ns, sc, T);
+        else mamba__block(m, l, sg, ns, sc, T);
     }
-    if (first < T) {
-        int n = T - first;
-        for (t = 0; t < n; t++) mamba__rmsnorm(sc.u + (size_t)t * D, sc.res + (size_t)(first + t) * D, m->norm_f, D, c->norm_eps);
-        mamba__linear(logits, c->vocab_size, &m->lm_head, NULL, sc.u, D, n, sc.rowbuf, sc.qbuf);
-    }
-    s->n_tokens += (uint64_t)T;
+    for (q = 0; q < ns; q++) sg[q].s->n_tokens += (uint64_t)sg[q].n;
 }
 
-/* MAMBA_ERR_BADARG: a NULL model, state or tokens; MAMBA_ERR_SHAPE: a state
-   of another model's shape or without scratch; MAMBA_ERR_RANGE: a token id. */
+/* Logits of n residual rows (rows[0..n), ascending, or row0 .. row0 + n - 1
+   when rows is NULL): final norm into u, then one lm_head product into Y
+   (rows vocab_size floats apart). */
+static void mamba__logits_rows(const mamba_model *m, mamba__scratch *sc, const int *rows, int row0, int n, float *Y) {
+    int D = m->cfg.d_model, t;
+    for (t = 0; t < n; t++)
+        mamba__rmsnorm(sc->u + (size_t)t * D, sc->res + (size_t)(rows ? rows[t] : row0 + t) * D, m->norm_f, D, m->cfg.norm_eps);
+    mamba__linear(Y, m->cfg.vocab_size, &m->lm_head, NULL, sc->u, D, n, sc->rowbuf, sc->qbuf);
+}
+
+/* Runs T tokens of one sequence, the one-sequence case of the rounds above;
+   writes logits for rows [first, T) into logits (one row of vocab_size
+   each), or none when first == T. */
+static void mamba__forward_chunk(const mamba_model *m, mamba_state *s, const int *tok, int T, float *logits, int first) {
+    mamba__scratch sc;
+    mamba__seg g;
+    mamba__scratch_layout(&m->cfg, s->chunk, s->scratch, &sc);
+    g.s = s; g.tok = tok; g.row0 = 0; g.n = T; g.snap = NULL;
+    mamba__forward_rows(m, &g, 1, T, &sc);
+    if (first < T) mamba__logits_rows(m, &sc, NULL, first, T - first, logits);
+}
+
 static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s, const int *tokens, size_t n) {
     size_t i;
     if (!m || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
@@ -2987,6 +3186,7 @@ MAMBA_API int mamba_argmax(const float *x, int n) {
 
 
 
+
 typedef struct mamba__cand { float v; int id; } mamba__cand;
 
 MAMBA_API size_t mamba_sampler_bytes(int n_vocab) { return n_vocab > 0 ? sizeof(mamba__cand) * (size_t)n_vocab : 0; }
@@ -3099,6 +3299,696 @@ MAMBA_API int mamba_sample(mamba_sampler *s, const float *logits) {
     for (i = 0; i < n; i++) { acc += c[i].v; if (r < acc) return c[i].id; }
     return c[n - 1].id;                                    /* rounding: the last one */
 }
+
+/* ---- D.6 serving: rollback ring, prefix cache, batch workspace -----------
+   (issue 16; the forward itself is D.3's, over segments) Snapshots are the raw recurrent floats (conv then ssm, as a state
+   holds them). Objects made in caller memory carve themselves out of it,
+   64-byte aligned; nothing here allocates after init. */
+
+#define MAMBA__CACHE_MAGIC 0x4d424343u   /* "CCBM" */
+#define MAMBA__RING_MAGIC  0x4d424352u   /* "RCBM" */
+#define MAMBA__BATCH_MAGIC 0x4d424342u   /* "BCBM" */
+
+/* Does state s belong to a model of config c (every shape number it holds)? */
+static int mamba__state_shape_is(const mamba_state *s, const mamba_config *c) {
+    mamba_state_shape sh;
+    mamba__shape_of(c, &sh);
+    return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && mamba__shape_eq(&s->shape, &sh);
+}
+/* The shape numbers a state is checked against, copied from a config. */
+static void mamba__shape_copy(mamba_config *dst, const mamba_config *c) {
+    memset(dst, 0, sizeof *dst);
+    dst->arch = c->arch; dst->d_model = c->d_model; dst->n_layer = c->n_layer; dst->d_inner = c->d_inner;
+    dst->d_state = c->d_state; dst->d_conv = c->d_conv; dst->conv_dim = c->conv_dim; dst->n_heads = c->n_heads;
+    dst->n_groups = c->n_groups; dst->vocab_size = c->vocab_size;
+}
+static int mamba__same_shape(const mamba_config *a, const mamba_config *b) {
+    return a->arch == b->arch && a->d_model == b->d_model && a->n_layer == b->n_layer && a->d_inner == b->d_inner &&
+           a->d_state == b->d_state && a->d_conv == b->d_conv && a->conv_dim == b->conv_dim &&
+           a->n_heads == b->n_heads && a->n_groups == b->n_groups && a->vocab_size == b->vocab_size;
+}
+/* A state's floats to a snapshot (conv then ssm) and back. */
+static void mamba__snap_save(float *dst, const mamba_state *s) {
+    size_t nc = mamba__conv_floats(s);
+    memcpy(dst, s->conv, nc * sizeof(float));
+    memcpy(dst + nc, s->ssm, mamba__ssm_floats(s) * sizeof(float));
+}
+static void mamba__snap_load(mamba_state *s, const float *src, uint64_t pos) {
+    size_t nc = mamba__conv_floats(s);
+    memcpy(s->conv, src, nc * sizeof(float));
+    memcpy(s->ssm, src + nc, mamba__ssm_floats(s) * sizeof(float));
+    s->n_tokens = pos;
+}
+/* Aligns caller memory to 64 bytes: the usable start, or NULL when fewer than
+   `need` bytes remain. */
+static unsigned char *mamba__carve(void *mem, size_t bytes, size_t need) {
+    size_t skip;
+    if (!mem) return NULL;
+    skip = (MAMBA__ALIGN - (uintptr_t)mem % MAMBA__ALIGN) % MAMBA__ALIGN;
+    if (bytes < skip || bytes - skip < need) return NULL;
+    return (unsigned char *)mem + skip;
+}
+/* The heap forms: allocate, init, mark owned (the object's `owned` field). */
+static void *mamba__serve_alloc(size_t bytes) {
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    return bytes ? mamba__halloc(&h, bytes) : NULL;
+}
+static void mamba__serve_free(void *p) {
+    mamba__heap h;
+    mamba__heap_plain(&h);
+    mamba__hfree(&h, p);
+}
+
+/* -- rollback ring -----------------------------------------------------------
+   k slots of state floats in a circle: `first` is the oldest held, `count`
+   held, positions strictly increasing from first. */
+struct mamba_ring {
+    uint32_t magic;
+    mamba_config shape;
+    int k, first, count;
+    size_t snap_floats;      /* floats per slot                     */
+    uint64_t *pos;           /* (k) position of each slot           */
+    float *slots;            /* (k, snap_floats)                    */
+    void *owned;
+};
+
+static size_t mamba__ring_head(void) { return mamba__round_up(sizeof(struct mamba_ring), MAMBA__ALIGN); }
+
+MAMBA_API size_t mamba_ring_bytes(const mamba_config *c, int k) {
+    size_t sb = mamba_state_bytes(c), n, p;
+    if (!sb || k < 1) return 0;
+    if (!mamba__mul(sb, (size_t)k, &n) || !mamba__mul(sizeof(uint64_t), (size_t)k, &p)) return 0;
+    p = mamba__round_up(p, MAMBA__ALIGN);
+    if (!mamba__add(n, p, &n) || !mamba__add(n, mamba__ring_head() + MAMBA__ALIGN, &n)) return 0;
+    return n;
+}
+
+MAMBA_API mamba_status mamba_ring_init(mamba_ring **out, const mamba_config *c, int k, void *mem, size_t bytes,
+                                       mamba_error *err) {
+    size_t need = mamba_ring_bytes(c, k);
+    unsigned char *p;
+    mamba_ring *r;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!c || k < 1) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: a ring needs k >= 1 snapshots (k = %d)", 0, 0, k, 0);
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: bad config or k too large", 0, 0, 0, 0);
+    p = mamba__carve(mem, bytes, need - MAMBA__ALIGN);
+    if (!p) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_init: %d bytes given, %d needed", 0, 0, (long long)bytes, (long long)need);
+    r = (mamba_ring *)(void *)p;
+    memset(r, 0, sizeof *r);
+    r->magic = MAMBA__RING_MAGIC;
+    mamba__shape_copy(&r->shape, c);
+    r->k = k;
+    r->snap_floats = mamba_state_bytes(c) / sizeof(float);
+    r->pos = (uint64_t *)(void *)(p + mamba__ring_head());
+    r->slots = (float *)(void *)(p + mamba__ring_head() + mamba__round_up(sizeof(uint64_t) * (size_t)k, MAMBA__ALIGN));
+    *out = r;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_ring_new(mamba_ring **out, const mamba_model *m, int k, mamba_error *err) {
+    size_t need;
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_ring_new: model is NULL", 0, 0, 0, 0);
+    need = mamba_ring_bytes(&m->cfg, k);
+    if (!need) return mamba_ring_init(out, &m->cfg, k, NULL, 0, err);   /* its message */
+    if (!(mem = mamba__serve_alloc(need))) return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_ring_new: %d bytes", 0, 0, (long long)need, 0);
+    st = mamba_ring_init(out, &m->cfg, k, mem, need, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_ring_free(mamba_ring *r) {
+    if (r && r->magic == MAMBA__RING_MAGIC && r->owned) { void *mem = r->owned; r->magic = 0; mamba__serve_free(mem); }
+}
+
+MAMBA_API void mamba_ring_clear(mamba_ring *r) {
+    if (r && r->magic == MAMBA__RING_MAGIC) r->first = r->count = 0;
+}
+
+static int mamba__ring_ok(const mamba_ring *r) { return r && r->magic == MAMBA__RING_MAGIC; }
+
+/* Makes room for position pos (dropping held positions >= pos, then the
+   oldest when full) and returns its slot, already marked as held. */
+static float *mamba__ring_slot(mamba_ring *r, uint64_t pos) {
+    int idx;
+    while (r->count > 0 && r->pos[(r->first + r->count - 1) % r->k] >= pos) r->count--;
+    if (r->count == r->k) { r->first = (r->first + 1) % r->k; r->count--; }
+    idx = (r->first + r->count) % r->k;
+    r->pos[idx] = pos;
+    r->count++;
+    return r->slots + (size_t)idx * r->snap_floats;
+}
+
+MAMBA_API mamba_status mamba_ring_push(mamba_ring *r, const mamba_state *s) {
+    if (!mamba__ring_ok(r) || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &r->shape)) return MAMBA_ERR_SHAPE;
+    mamba__snap_save(mamba__ring_slot(r, s->n_tokens), s);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_ring_restore(mamba_ring *r, mamba_state *s, uint64_t pos) {
+    int i;
+    if (!mamba__ring_ok(r) || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &r->shape)) return MAMBA_ERR_SHAPE;
+    for (i = 0; i < r->count; i++) {
+        int idx = (r->first + i) % r->k;
+        if (r->pos[idx] == pos) {
+            mamba__snap_load(s, r->slots + (size_t)idx * r->snap_floats, pos);
+            r->count = i + 1;
+            return MAMBA_OK;
+        }
+    }
+    return MAMBA_ERR_RANGE;
+}
+
+MAMBA_API int mamba_ring_count(const mamba_ring *r, uint64_t *oldest, uint64_t *newest) {
+    int held = mamba__ring_ok(r) ? r->count : 0;
+    if (oldest) *oldest = held ? r->pos[r->first] : 0;
+    if (newest) *newest = held ? r->pos[(r->first + r->count - 1) % r->k] : 0;
+    return held;
+}
+
+/* -- prefix cache --------------------------------------------------------------
+   Budget layout: the cache struct, the bucket array, then the pool. The pool
+   is tiled by blocks (64-byte multiples) that are free or hold one entry: a
+   header, its tokens, then its snapshot. Free blocks merge with free
+   neighbours; allocation is first fit over the blocks (there are few: each
+   holds a whole state). Used entries sit on a doubly linked LRU list (most
+   recent at the head) and in a hash chain. */
+typedef struct mamba__centry {
+    size_t size, prev_size;          /* block bytes; the previous block's (0: first) */
+    int used;
+    uint64_t hash;
+    size_t n_tokens;
+    struct mamba__centry *lru_prev, *lru_next, *hnext;
+} mamba__centry;
+
+struct mamba_cache {
+    uint32_t magic;
+    const mamba_model *model;
+    mamba_config shape;
+    size_t snap_floats, interval;
+    uint64_t (*hash)(uint64_t h, int token);
+    mamba__centry **buckets;
+    size_t n_buckets;
+    unsigned char *pool;
+    size_t pool_bytes, pool_used;
+    mamba__centry *lru_head, *lru_tail;
+    mamba_cache_stats st;
+    void *owned;
+};
+
+#define MAMBA__CENTRY_HEAD mamba__round_up(sizeof(mamba__centry), MAMBA__ALIGN)
+#define MAMBA__CACHE_HEAD mamba__round_up(sizeof(struct mamba_cache), MAMBA__ALIGN)
+#define MAMBA__CACHE_INTERVAL 256
+
+/* Default prefix hash: a splitmix64 finaliser over the running hash and the
+   token, so the result depends on every token and its place. */
+static uint64_t mamba__cache_hash(uint64_t h, int token) {
+    uint64_t x = h ^ ((uint64_t)(uint32_t)token + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static size_t mamba__centry_bytes(size_t snap_bytes, size_t n_tokens) {
+    size_t t, n;
+    if (!snap_bytes || !mamba__mul(n_tokens, sizeof(int), &t) || !mamba__add(t, MAMBA__ALIGN - 1, &t)) return 0;
+    t = t / MAMBA__ALIGN * MAMBA__ALIGN;
+    if (!mamba__add(MAMBA__CENTRY_HEAD, t, &n) || !mamba__add(n, snap_bytes, &n) || !mamba__add(n, MAMBA__ALIGN - 1, &n)) return 0;
+    return n / MAMBA__ALIGN * MAMBA__ALIGN;
+}
+static int *mamba__centry_tokens(mamba__centry *e) { return (int *)(void *)((unsigned char *)e + MAMBA__CENTRY_HEAD); }
+static float *mamba__centry_snap(mamba__centry *e) {
+    return (float *)(void *)((unsigned char *)e + MAMBA__CENTRY_HEAD + mamba__round_up(e->n_tokens * sizeof(int), MAMBA__ALIGN));
+}
+
+MAMBA_API size_t mamba_cache_entry_bytes(const mamba_config *c, size_t n_tokens) {
+    return mamba__centry_bytes(mamba_state_bytes(c), n_tokens);
+}
+
+static void mamba__cache_reset_pool(mamba_cache *c) {
+    mamba__centry *b = (mamba__centry *)(void *)c->pool;
+    memset(c->buckets, 0, c->n_buckets * sizeof *c->buckets);
+    memset(b, 0, sizeof *b);
+    b->size = c->pool_bytes;
+    c->pool_used = 0;
+    c->lru_head = c->lru_tail = NULL;
+    c->st.entries = 0;
+}
+
+MAMBA_API mamba_status mamba_cache_init(mamba_cache **out, const mamba_model *m, void *mem, size_t bytes,
+                                        const mamba_cache_params *p, mamba_error *err) {
+    size_t sb, one, nb = 8, bucket_bytes, avail;
+    unsigned char *base;
+    mamba_cache *c;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m || !mem) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: model or memory is NULL", 0, 0, 0, 0);
+    sb = mamba_state_bytes(&m->cfg);
+    one = mamba__centry_bytes(sb, 1);
+    if (!one) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_init: bad model config", 0, 0, 0, 0);
+    while (nb < ((size_t)1 << 20) && nb < bytes / sb) nb *= 2;   /* about two buckets per entry that fits */
+    bucket_bytes = mamba__round_up(nb * sizeof(mamba__centry *), MAMBA__ALIGN);
+    base = mamba__carve(mem, bytes, MAMBA__CACHE_HEAD + bucket_bytes);
+    avail = base ? bytes - (size_t)(base - (unsigned char *)mem) - MAMBA__CACHE_HEAD - bucket_bytes : 0;
+    avail = avail / MAMBA__ALIGN * MAMBA__ALIGN;
+    if (!base || avail < one)
+        return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_init: a budget of %d bytes holds no snapshot (one needs %d)", 0, 0,
+                          (long long)bytes, (long long)(one + MAMBA__CACHE_HEAD + bucket_bytes + MAMBA__ALIGN));
+    c = (mamba_cache *)(void *)base;
+    memset(c, 0, sizeof *c);
+    c->magic = MAMBA__CACHE_MAGIC;
+    c->model = m;
+    mamba__shape_copy(&c->shape, &m->cfg);
+    c->snap_floats = sb / sizeof(float);
+    c->interval = p && p->interval ? p->interval : MAMBA__CACHE_INTERVAL;
+    c->hash = p && p->hash ? p->hash : mamba__cache_hash;
+    c->buckets = (mamba__centry **)(void *)(base + MAMBA__CACHE_HEAD);
+    c->n_buckets = nb;
+    c->pool = base + MAMBA__CACHE_HEAD + bucket_bytes;
+    c->pool_bytes = avail;
+    c->st.bytes_budget = bytes;
+    mamba__cache_reset_pool(c);
+    *out = c;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_new(mamba_cache **out, const mamba_model *m, size_t budget_bytes,
+                                       const mamba_cache_params *p, mamba_error *err) {
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: model is NULL", 0, 0, 0, 0);
+    {   /* refuse a budget that cannot hold one snapshot before allocating it */
+        size_t one = mamba__centry_bytes(mamba_state_bytes(&m->cfg), 1);
+        if (!one) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_new: bad model config", 0, 0, 0, 0);
+        if (budget_bytes < one)
+            return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_new: a budget of %d bytes holds no snapshot (one needs %d)", 0, 0,
+                              (long long)budget_bytes, (long long)one);
+    }
+    if (!(mem = mamba__serve_alloc(budget_bytes)))
+        return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_cache_new: could not allocate %d bytes", 0, 0, (long long)budget_bytes, 0);
+    st = mamba_cache_init(out, m, mem, budget_bytes, p, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+static int mamba__cache_ok(const mamba_cache *c) { return c && c->magic == MAMBA__CACHE_MAGIC; }
+
+MAMBA_API void mamba_cache_free(mamba_cache *c) {
+    if (mamba__cache_ok(c) && c->owned) { void *mem = c->owned; c->magic = 0; mamba__serve_free(mem); }
+}
+
+MAMBA_API void mamba_cache_clear(mamba_cache *c) {
+    if (mamba__cache_ok(c)) mamba__cache_reset_pool(c);
+}
+
+MAMBA_API void mamba_cache_get_stats(const mamba_cache *c, mamba_cache_stats *out) {
+    if (!out) return;
+    if (!mamba__cache_ok(c)) { memset(out, 0, sizeof *out); return; }
+    *out = c->st;
+    out->bytes_used = c->pool_used + (size_t)(c->pool - (const unsigned char *)c);
+}
+
+static mamba__centry *mamba__cblock_next(const mamba_cache *c, mamba__centry *b) {
+    unsigned char *n = (unsigned char *)b + b->size;
+    return n < c->pool + c->pool_bytes ? (mamba__centry *)(void *)n : NULL;
+}
+
+/* First fit: a used block of exactly `need` bytes (the rest split off), or NULL. */
+static mamba__centry *mamba__cblock_alloc(mamba_cache *c, size_t need) {
+    mamba__centry *b = (mamba__centry *)(void *)c->pool, *n;
+    for (; b; b = mamba__cblock_next(c, b)) {
+        if (b->used || b->size < need) continue;
+        if (b->size - need >= MAMBA__CENTRY_HEAD) {   /* split: the tail stays free */
+            n = (mamba__centry *)(void *)((unsigned char *)b + need);
+            memset(n, 0, sizeof *n);
+            n->size = b->size - need;
+            n->prev_size = need;
+            b->size = need;
+            if (mamba__cblock_next(c, n)) mamba__cblock_next(c, n)->prev_size = n->size;
+        }
+        b->used = 1;
+        c->pool_used += b->size;
+        return b;
+    }
+    return NULL;
+}
+
+static void mamba__cblock_release(mamba_cache *c, mamba__centry *b) {
+    mamba__centry *n = mamba__cblock_next(c, b);
+    c->pool_used -= b->size;
+    b->used = 0;
+    if (n && !n->used) b->size += n->size;                                   /* merge the next */
+    if (b->prev_size) {
+        mamba__centry *p = (mamba__centry *)(void *)((unsigned char *)b - b->prev_size);
+        if (!p->used) { p->size += b->size; b = p; }                          /* into the previous */
+    }
+    if ((n = mamba__cblock_next(c, b))) n->prev_size = b->size;
+}
+
+static void mamba__lru_unlink(mamba_cache *c, mamba__centry *e) {
+    if (e->lru_prev) e->lru_prev->lru_next = e->lru_next; else c->lru_head = e->lru_next;
+    if (e->lru_next) e->lru_next->lru_prev = e->lru_prev; else c->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+static void mamba__lru_front(mamba_cache *c, mamba__centry *e) {
+    e->lru_prev = NULL;
+    e->lru_next = c->lru_head;
+    if (c->lru_head) c->lru_head->lru_prev = e; else c->lru_tail = e;
+    c->lru_head = e;
+}
+
+static void mamba__cache_drop(mamba_cache *c, mamba__centry *e) {
+    mamba__centry **pp = &c->buckets[e->hash & (c->n_buckets - 1)];
+    while (*pp && *pp != e) pp = &(*pp)->hnext;
+    if (*pp) *pp = e->hnext;
+    mamba__lru_unlink(c, e);
+    mamba__cblock_release(c, e);
+    c->st.entries--;
+}
+
+/* The held entry for exactly tokens[0..n) with prefix hash h, or NULL. */
+static mamba__centry *mamba__cache_find(mamba_cache *c, const int *tokens, size_t n, uint64_t h, int count) {
+    mamba__centry *e;
+    for (e = c->buckets[h & (c->n_buckets - 1)]; e; e = e->hnext) {
+        if (e->hash != h || e->n_tokens != n) continue;
+        if (!memcmp(mamba__centry_tokens(e), tokens, n * sizeof(int))) return e;
+        if (count) c->st.collisions++;
+    }
+    return NULL;
+}
+
+MAMBA_API mamba_status mamba_cache_lookup(mamba_cache *c, const int *tokens, size_t n, mamba_state *s, size_t *n_hit) {
+    mamba__centry *best = NULL, *e;
+    uint64_t h = 0;
+    size_t L;
+    if (n_hit) *n_hit = 0;
+    if (!mamba__cache_ok(c) || !n_hit || !s || (!tokens && n)) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &c->shape)) return MAMBA_ERR_SHAPE;
+    c->st.lookups++;
+    for (L = 1; L <= n && c->st.entries; L++) {
+        h = c->hash(h, tokens[L - 1]);
+        if ((e = mamba__cache_find(c, tokens, L, h, 1))) best = e;
+    }
+    if (!best) { mamba_state_reset(s); return MAMBA_OK; }
+    mamba__snap_load(s, mamba__centry_snap(best), best->n_tokens);
+    mamba__lru_unlink(c, best);
+    mamba__lru_front(c, best);
+    c->st.hits++;
+    c->st.hit_tokens += best->n_tokens;
+    *n_hit = best->n_tokens;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_insert(mamba_cache *c, const int *tokens, size_t n, const mamba_state *s) {
+    mamba__centry *e;
+    uint64_t h = 0;
+    size_t i, need;
+    if (!mamba__cache_ok(c) || !tokens || n < 1 || !s) return MAMBA_ERR_BADARG;
+    if (!mamba__state_shape_is(s, &c->shape)) return MAMBA_ERR_SHAPE;
+    if (s->n_tokens != (uint64_t)n) return MAMBA_ERR_BADARG;
+    for (i = 0; i < n; i++) h = c->hash(h, tokens[i]);
+    if ((e = mamba__cache_find(c, tokens, n, h, 0))) {   /* held: refresh only */
+        mamba__lru_unlink(c, e);
+        mamba__lru_front(c, e);
+        return MAMBA_OK;
+    }
+    need = mamba__centry_bytes(c->snap_floats * sizeof(float), n);
+    if (!need || need > c->pool_bytes) return MAMBA_ERR_NOMEM;
+    while (!(e = mamba__cblock_alloc(c, need))) {   /* terminates: an empty pool is one free block >= need */
+        mamba__cache_drop(c, c->lru_tail);
+        c->st.evictions++;
+    }
+    e->hash = h;
+    e->n_tokens = n;
+    e->lru_prev = e->lru_next = NULL;
+    memcpy(mamba__centry_tokens(e), tokens, n * sizeof(int));
+    mamba__snap_save(mamba__centry_snap(e), s);
+    e->hnext = c->buckets[h & (c->n_buckets - 1)];
+    c->buckets[h & (c->n_buckets - 1)] = e;
+    mamba__lru_front(c, e);
+    c->st.entries++;
+    c->st.inserts++;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_cache_prefill(mamba_cache *c, const mamba_model *m, mamba_state *s, const int *tokens,
+                                           size_t n, float *logits, size_t *n_hit, mamba_error *err) {
+    size_t k = 0, pos, end;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (n_hit) *n_hit = 0;
+    if (!mamba__cache_ok(c) || !m || m != c->model)
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_prefill: no cache, or the model is not the cache's", 0, 0, 0, 0);
+    if (n < 1 || !logits) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_cache_prefill: needs n >= 1 tokens and logits", 0, 0, 0, 0);
+    st = mamba__check_run(m, s, tokens, n);
+    if (st != MAMBA_OK)
+        return mamba__err(err, st, st == MAMBA_ERR_RANGE ? "mamba_cache_prefill: a token id is out of range"
+                                   : "mamba_cache_prefill: the state is not this model's or has no scratch", 0, 0, 0, 0);
+    mamba_cache_lookup(c, tokens, n - 1, s, &k);
+    pos = k; end = n - 1;
+    while (pos < end) {
+        size_t next = (pos / c->interval + 1) * c->interval;
+        if (next > end || next < pos) next = end;
+        st = mamba_forward(m, s, tokens + pos, next - pos, NULL, MAMBA_LOGITS_NONE);
+        if (st != MAMBA_OK) break;
+        pos = next;
+        mamba_cache_insert(c, tokens, pos, s);   /* best effort: a key larger than the budget is not kept */
+    }
+    if (st == MAMBA_OK) st = mamba_step(m, s, tokens[n - 1], logits);
+    if (st != MAMBA_OK) { mamba_state_reset(s); return mamba__err(err, st, "mamba_cache_prefill: forward failed", 0, 0, 0, 0); }
+    if (n_hit) *n_hit = k;
+    return MAMBA_OK;
+}
+
+/* Workspace layout (each part 64-byte aligned): the struct, the scratch of
+   max_rows rows, `stage` (logit_rows, vocab) for logits that go to scattered
+   rows, done (max_seqs) tokens taken per sequence this call, segs (max_seqs),
+   lrow (max_rows) + ldst (max_rows) logit rows of a round, snap (max_rows). */
+struct mamba_batch {
+    uint32_t magic;
+    mamba_config shape;
+    int max_seqs, max_rows, logit_rows;
+    void *scratch;
+    float *stage;
+    size_t *done;
+    mamba__seg *segs;
+    int *lrow;
+    float **ldst, **snap;
+    void *owned;
+};
+
+static size_t mamba__batch_layout(const mamba_config *c, int max_seqs, int max_rows, unsigned char *base, mamba_batch *b) {
+    size_t sizes[8], off = 0, V, lr;
+    int i;
+    if (!c || max_seqs < 1 || c->vocab_size <= 0 || !mamba_state_bytes(c) || !mamba_scratch_bytes(c, 1)) return 0;
+    if (max_rows <= 0) max_rows = MAMBA__DEFAULT_CHUNK;
+    if (max_rows < max_seqs) max_rows = max_seqs;
+    V = (size_t)c->vocab_size;
+    lr = (size_t)(max_seqs < max_rows ? max_seqs : max_rows);
+    sizes[0] = sizeof(struct mamba_batch);
+    sizes[1] = mamba__scratch_layout(c, max_rows, NULL, NULL);
+    if (!sizes[1] || !mamba__mul(lr, V, &sizes[2]) || !mamba__mul(sizes[2], sizeof(float), &sizes[2])) return 0;
+    sizes[3] = sizeof(size_t) * (size_t)max_seqs;
+    sizes[4] = sizeof(mamba__seg) * (size_t)max_seqs;
+    sizes[5] = sizeof(int) * (size_t)max_rows;
+    sizes[6] = sizeof(float *) * (size_t)max_rows;
+    sizes[7] = sizeof(float *) * (size_t)max_rows;
+    for (i = 0; i < 8; i++) {
+        size_t at = off, n;
+        if (!mamba__add(sizes[i], MAMBA__ALIGN - 1, &n)) return 0;
+        n = n / MAMBA__ALIGN * MAMBA__ALIGN;
+        if (!mamba__add(off, n, &off)) return 0;
+        if (!base) continue;
+        switch (i) {
+        case 0: b = (mamba_batch *)(void *)base; memset(b, 0, sizeof *b); break;
+        case 1: b->scratch = base + at; break;
+        case 2: b->stage = (float *)(void *)(base + at); break;
+        case 3: b->done = (size_t *)(void *)(base + at); break;
+        case 4: b->segs = (mamba__seg *)(void *)(base + at); break;
+        case 5: b->lrow = (int *)(void *)(base + at); break;
+        case 6: b->ldst = (float **)(void *)(base + at); break;
+        default: b->snap = (float **)(void *)(base + at); break;
+        }
+    }
+    if (base) {
+        b->magic = MAMBA__BATCH_MAGIC;
+        mamba__shape_copy(&b->shape, c);
+        b->max_seqs = max_seqs; b->max_rows = max_rows; b->logit_rows = (int)lr;
+    }
+    return off;
+}
+
+MAMBA_API size_t mamba_batch_bytes(const mamba_config *c, int max_seqs, int max_rows) {
+    size_t n = mamba__batch_layout(c, max_seqs, max_rows, NULL, NULL);
+    return n && mamba__add(n, MAMBA__ALIGN, &n) ? n : 0;
+}
+
+MAMBA_API mamba_status mamba_batch_init(mamba_batch **out, const mamba_config *c, int max_seqs, int max_rows,
+                                        void *mem, size_t bytes, mamba_error *err) {
+    size_t need = mamba__batch_layout(c, max_seqs, max_rows, NULL, NULL);
+    unsigned char *p;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!need) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: bad config or sizes (max_seqs %d, max_rows %d)", 0, 0, max_seqs, max_rows);
+    if (!(p = mamba__carve(mem, bytes, need)))
+        return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_init: %d bytes given, mamba_batch_bytes says %d", 0, 0, (long long)bytes,
+                          (long long)(need + MAMBA__ALIGN));
+    mamba__batch_layout(c, max_seqs, max_rows, p, NULL);
+    *out = (mamba_batch *)(void *)p;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_batch_new(mamba_batch **out, const mamba_model *m, int max_seqs, int max_rows, mamba_error *err) {
+    size_t need;
+    void *mem;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_new: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_batch_new: model is NULL", 0, 0, 0, 0);
+    need = mamba_batch_bytes(&m->cfg, max_seqs, max_rows);
+    if (!need) return mamba_batch_init(out, &m->cfg, max_seqs, max_rows, NULL, 0, err);   /* its message */
+    if (!(mem = mamba__serve_alloc(need))) return mamba__err(err, MAMBA_ERR_NOMEM, "mamba_batch_new: %d bytes", 0, 0, (long long)need, 0);
+    st = mamba_batch_init(out, &m->cfg, max_seqs, max_rows, mem, need, err);
+    if (st != MAMBA_OK) { mamba__serve_free(mem); return st; }
+    (*out)->owned = mem;
+    return MAMBA_OK;
+}
+
+MAMBA_API void mamba_batch_free(mamba_batch *b) {
+    if (b && b->magic == MAMBA__BATCH_MAGIC && b->owned) { void *mem = b->owned; b->magic = 0; mamba__serve_free(mem); }
+}
+
+/* Bytes a state's recurrent floats span, for the overlap check. */
+static void mamba__state_span(const mamba_state *s, uintptr_t *lo, uintptr_t *hi) {
+    uintptr_t a = (uintptr_t)s->conv, b = (uintptr_t)s->ssm;
+    uintptr_t ae = a + mamba__conv_floats(s) * sizeof(float), be = b + mamba__ssm_floats(s) * sizeof(float);
+    *lo = a < b ? a : b;
+    *hi = ae > be ? ae : be;
+}
+
+static mamba_status mamba__batch_check(const mamba_model *m, const mamba_batch *b, const mamba_batch_seq *seqs, size_t ns,
+                                       mamba_error *e) {
+    size_t i, j, k;
+    if (!m || !b || b->magic != MAMBA__BATCH_MAGIC)
+        return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: model or batch is NULL or not initialised", 0, 0, 0, 0);
+    if (!mamba__same_shape(&b->shape, &m->cfg))
+        return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: the batch was made for another model shape", 0, 0, 0, 0);
+    if (!ns) return MAMBA_OK;
+    if (!seqs) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs is NULL", 0, 0, 0, 0);
+    if (ns > (size_t)b->max_seqs)
+        return mamba__err(e, MAMBA_ERR_RANGE, "mamba_forward_batch: %d sequences, the batch takes at most %d", 0, 0, (long long)ns, b->max_seqs);
+    for (i = 0; i < ns; i++) {
+        const mamba_batch_seq *q = &seqs[i];
+        if (!q->state) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].state is NULL", 0, 0, (long long)i, 0);
+        if (!mamba__state_shape_is(q->state, &m->cfg))
+            return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: seqs[%d].state is of another model shape", 0, 0, (long long)i, 0);
+        if (q->mode != MAMBA_LOGITS_LAST && q->mode != MAMBA_LOGITS_ALL && q->mode != MAMBA_LOGITS_NONE)
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].mode is not a mamba_logits_mode", 0, 0, (long long)i, 0);
+        if (q->ring && !mamba__ring_ok(q->ring))
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].ring is not a ring", 0, 0, (long long)i, 0);
+        if (q->ring && !mamba__same_shape(&q->ring->shape, &m->cfg))
+            return mamba__err(e, MAMBA_ERR_SHAPE, "mamba_forward_batch: seqs[%d].ring is of another model shape", 0, 0, (long long)i, 0);
+        if (!q->n) continue;
+        if (!q->tokens) return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].tokens is NULL", 0, 0, (long long)i, 0);
+        if (q->mode != MAMBA_LOGITS_NONE && !q->logits)
+            return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d].logits is NULL", 0, 0, (long long)i, 0);
+        for (k = 0; k < q->n; k++)
+            if (q->tokens[k] < 0 || q->tokens[k] >= m->cfg.vocab_size)
+                return mamba__err(e, MAMBA_ERR_RANGE, "mamba_forward_batch: seqs[%d].tokens[%d] is out of range", 0, 0, (long long)i, (long long)k);
+    }
+    for (i = 0; i < ns; i++) {   /* every state, its memory and every ring once */
+        uintptr_t lo, hi;
+        mamba__state_span(seqs[i].state, &lo, &hi);
+        for (j = i + 1; j < ns; j++) {
+            uintptr_t lo2, hi2;
+            mamba__state_span(seqs[j].state, &lo2, &hi2);
+            if (seqs[i].state == seqs[j].state || (lo < hi2 && lo2 < hi))
+                return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d] and seqs[%d] share a state", 0, 0, (long long)i, (long long)j);
+            if (seqs[i].ring && seqs[i].ring == seqs[j].ring)
+                return mamba__err(e, MAMBA_ERR_BADARG, "mamba_forward_batch: seqs[%d] and seqs[%d] share a ring", 0, 0, (long long)i, (long long)j);
+        }
+    }
+    return MAMBA_OK;
+}
+
+/* The logits of one round: rows lrow[0..nl) (ascending) go to ldst[]. A run of
+   consecutive rows with consecutive destinations (a sequence in ALL mode) is
+   written in place; the single rows left over (at most one per sequence) go
+   through `stage` in one product and are copied out. */
+static void mamba__batch_logits(const mamba_model *m, mamba_batch *b, mamba__scratch *sc, int nl) {
+    size_t V = (size_t)m->cfg.vocab_size;
+    int i = 0, j, ns = 0;
+    while (i < nl) {
+        for (j = i + 1; j < nl && b->lrow[j] == b->lrow[j - 1] + 1 && b->ldst[j] == b->ldst[j - 1] + V; j++) {}
+        if (j - i >= 2 || (i == 0 && j == nl)) mamba__logits_rows(m, sc, b->lrow + i, 0, j - i, b->ldst[i]);
+        else { b->lrow[ns] = b->lrow[i]; b->ldst[ns] = b->ldst[i]; ns++; }   /* ns <= i: compaction in place */
+        i = j;
+    }
+    if (ns) {
+        mamba__logits_rows(m, sc, b->lrow, 0, ns, b->stage);
+        for (i = 0; i < ns; i++) memcpy(b->ldst[i], b->stage + (size_t)i * V, V * sizeof(float));
+    }
+}
+
+MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b, const mamba_batch_seq *seqs, size_t n_seqs,
+                                           mamba_error *err) {
+    mamba__scratch sc;
+    size_t i, V;
+    mamba_status st;
+    mamba__err_clear(err);
+    st = mamba__batch_check(m, b, seqs, n_seqs, err);
+    if (st != MAMBA_OK || !n_seqs) return st;
+    V = (size_t)m->cfg.vocab_size;
+    mamba__scratch_layout(&m->cfg, b->max_rows, b->scratch, &sc);
+    for (i = 0; i < n_seqs; i++) b->done[i] = 0;
+    for (;;) {   /* rounds: fill up to max_rows rows from the sequences in order */
+        int rows = 0, ns = 0, nl = 0;
+        for (i = 0; i < n_seqs && rows < b->max_rows; i++) {
+            const mamba_batch_seq *p = &seqs[i];
+            size_t left = p->n - b->done[i];
+            int take = left < (size_t)(b->max_rows - rows) ? (int)left : b->max_rows - rows, t;
+            mamba__seg *g = &b->segs[ns];
+            if (!take) continue;
+            g->s = p->state; g->tok = p->tokens + b->done[i]; g->row0 = rows; g->n = take; g->snap = NULL;
+            if (p->ring) {   /* slots for positions +1 .. +take; only the last k survive the round */
+                uint64_t pos0 = p->state->n_tokens;
+                g->snap = b->snap + rows;
+                for (t = 0; t < take; t++) {
+                    float *slot = mamba__ring_slot(p->ring, pos0 + (uint64_t)t + 1);
+                    g->snap[t] = take - t <= p->ring->k ? slot : NULL;
+                }
+            }
+            if (p->mode == MAMBA_LOGITS_ALL)
+                for (t = 0; t < take; t++) { b->lrow[nl] = rows + t; b->ldst[nl++] = p->logits + (b->done[i] + (size_t)t) * V; }
+            else if (p->mode == MAMBA_LOGITS_LAST && b->done[i] + (size_t)take == p->n) { b->lrow[nl] = rows + take - 1; b->ldst[nl++] = p->logits; }
+            b->done[i] += (size_t)take;
+            rows += take;
+            ns++;
+        }
+        if (!rows) break;
+        mamba__forward_rows(m, b->segs, ns, rows, &sc);
+        if (nl) mamba__batch_logits(m, b, &sc, nl);
+    }
+    return MAMBA_OK;
+}
+
 
 /* ==== E. tokenizer ======================================================= */
 
@@ -6801,8 +7691,8 @@ static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error 
    these bytes / this path?); section G lists the readers in mamba__formats.
    A reader may allocate from m->heap and register input bytes with
    mamba__add_blob; it must not touch the rest of the model. To add a format
-   (PyTorch .bin, ...): write its reader in section F, add one line to
-   mamba__formats, and nothing else changes. */
+   (as F.6's PyTorch and Mistral readers): write its reader in section F, add
+   one line to mamba__formats, and nothing else changes. */
 typedef struct mamba__desc {
     mamba_config cfg;       /* complete: the builder only checks it           */
     int tie_explicit;       /* config.json says tie_word_embeddings itself    */
@@ -7109,7 +7999,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
             MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
             MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
             c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
-            c->norm_before_gate = mamba__cfg_bool(&j, root, "norm_before_gate", 0);
+            c->norm_before_gate = 0;   /* hook: ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
         } else {
             MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
             MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
@@ -7697,8 +8587,12 @@ static int mamba__safe_shard_name(const char *s) {
     return n > 0 && n < 1024 && !strchr(s, '/') && !strchr(s, '\\') && strcmp(s, ".") && strcmp(s, "..");
 }
 
+/* How one weights file is read into the table: mamba__load_shard (safetensors),
+   or F.6's mamba__pt_load_shard (torch.save). */
+typedef mamba_status (*mamba__shard_fn)(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e);
+
 static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const char *dir, const char *index_path,
-                                      const mamba_options *o, mamba_error *e) {
+                                      mamba__shard_fn shard, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = &m->heap;
     mamba__blob ib;
     mamba__json j;
@@ -7734,7 +8628,7 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
         shards[n_shards++] = v;
         path = mamba__path_join(hp, dir, fname);
         if (!path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); break; }
-        st = mamba__load_shard(m, ts, path, o, e);
+        st = shard(m, ts, path, o, e);
         mamba__hfree(hp, path);
     }
     if (shards) mamba__hfree(hp, shards);
@@ -7743,20 +8637,22 @@ static mamba_status mamba__load_index(mamba_model *m, mamba__tensors *ts, const 
     return st;
 }
 
-/* A path: the fallback claim (a directory, or a .safetensors file next to its
-   config.json). */
-static int mamba__st_claims_path(const char *path) { (void)path; return 1; }
+/* A config.json layout's files: a weights file's suffix, the index's and the
+   single file's names in a directory, and the reader of one weights file
+   (safetensors here; F.6 reads state-spaces' pytorch_model.bin the same way). */
+typedef struct mamba__layout { const char *suffix, *index, *single; mamba__shard_fn shard; } mamba__layout;
 
-static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *opt,
-                                        mamba_error *e) {
+/* MODEL is a directory (config.json + L->index or L->single), or a weights
+   file (ending in L->suffix) next to its config.json. */
+static mamba_status mamba__layout_read(mamba_model *m, mamba__desc *d, const char *path, const mamba__layout *L,
+                                       const mamba_options *opt, mamba_error *e) {
     mamba__heap *hp = &m->heap;
     mamba__tensors *ts = &d->ts;
     mamba__blob cfg;
     mamba_status st;
     char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
     memset(&cfg, 0, sizeof cfg);
-    /* MODEL is a directory, or a .safetensors file next to its config.json */
-    if (mamba__ends_with(path, ".safetensors")) {
+    if (mamba__ends_with(path, L->suffix)) {
         const char *slash = strrchr(path, '/');
         size_t n = slash ? (size_t)(slash - path) : 0;
         dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
@@ -7771,18 +8667,18 @@ static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const ch
     st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
     if (st != MAMBA_OK) goto done;
     hp->input += cfg.size;
-    if (mamba__ends_with(path, ".safetensors")) {
-        st = mamba__load_shard(m, ts, path, opt, e);
+    if (mamba__ends_with(path, L->suffix)) {
+        st = L->shard(m, ts, path, opt, e);
     } else {
-        w_path = mamba__path_join(hp, dir, "model.safetensors.index.json");
+        w_path = mamba__path_join(hp, dir, L->index);
         if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
         if (mamba__file_exists(w_path)) {
-            st = mamba__load_index(m, ts, dir, w_path, opt, e);
+            st = mamba__load_index(m, ts, dir, w_path, L->shard, opt, e);
         } else {
             mamba__hfree(hp, w_path);
-            w_path = mamba__path_join(hp, dir, "model.safetensors");
+            w_path = mamba__path_join(hp, dir, L->single);
             if (!w_path) { st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); goto done; }
-            st = mamba__load_shard(m, ts, w_path, opt, e);
+            st = L->shard(m, ts, w_path, opt, e);
         }
     }
     if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, (const char *)cfg.data, cfg.size, &d->tie_explicit, opt, e);
@@ -7792,6 +8688,16 @@ done:
     if (cfg_path) mamba__hfree(hp, cfg_path);
     if (w_path) mamba__hfree(hp, w_path);
     return st;
+}
+
+/* A path: the fallback claim (a directory, or a .safetensors file next to its
+   config.json). */
+static int mamba__st_claims_path(const char *path) { (void)path; return 1; }
+
+static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *opt,
+                                        mamba_error *e) {
+    static const mamba__layout hf = {".safetensors", "model.safetensors.index.json", "model.safetensors", mamba__load_shard};
+    return mamba__layout_read(m, d, path, &hf, opt, e);
 }
 #endif /* MAMBA_NO_STDIO */
 
@@ -9220,6 +10126,892 @@ done:
 
 /* ---- end of F.5 ---------------------------------------------------------------- */
 
+/* ---- F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json ------
+   torch.save has written a zip archive since torch 1.6: <stem>/data.pkl (a
+   pickle of the state dict), <stem>/data/<key> (one stored entry per storage,
+   aligned to 64 bytes by torch), <stem>/version and, since 2.1,
+   <stem>/byteorder. The zip reader takes stored entries only (torch never
+   compresses), reads zip64 as torch writes it for large files, checks the
+   central directory against the local headers and every offset and size
+   against the file. The pickle reader is not a Python: it knows exactly the
+   objects a state dict pickles to (dict / collections.OrderedDict, tuples,
+   lists, ints, strings, torch._utils._rebuild_tensor_v2 and
+   _rebuild_parameter, persistent-id storages torch.FloatStorage, HalfStorage,
+   BFloat16Storage and the other typed storages) and refuses every other
+   global by name. Nothing is called: REDUCE of an allowed global builds a
+   plain record. Tensors point into the mapped file when contiguous; a strided
+   tensor is gathered into one copy the model keeps. Tensors may share a
+   storage (a tied lm_head.weight). */
+
+/* Where a strided tensor's gathered copy goes: the caller keeps it alive (a
+   load's keeper, mamba__keep_copy below, hands it to the model being built). */
+typedef mamba_status (*mamba__keep_fn)(void *user, const mamba__blob *b, mamba_error *e);
+
+static uint32_t mamba__le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t mamba__le32(const unsigned char *p) { return mamba__le16(p) | mamba__le16(p + 2) << 16; }
+static uint64_t mamba__le64(const unsigned char *p) { return (uint64_t)mamba__le32(p) | (uint64_t)mamba__le32(p + 4) << 32; }
+
+typedef struct mamba__zent {
+    const char *name;            /* not NUL-terminated */
+    size_t name_len;
+    const unsigned char *data;
+    uint64_t size;
+} mamba__zent;
+
+static int mamba__zent_cmp(const void *a, const void *b) {
+    const mamba__zent *x = (const mamba__zent *)a, *y = (const mamba__zent *)b;
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    int c = memcmp(x->name, y->name, n);
+    return c ? c : (x->name_len < y->name_len ? -1 : x->name_len > y->name_len);
+}
+
+/* The entry named prefix+name, or NULL (entries sorted by name). */
+static const mamba__zent *mamba__zip_find(const mamba__zent *ent, size_t n, const char *prefix, size_t plen,
+                                          const char *name, size_t nlen) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, ml = ent[mid].name_len, k;
+        int c = 0;
+        for (k = 0; k < ml && k < plen + nlen && !c; k++) {
+            unsigned char want = (unsigned char)(k < plen ? prefix[k] : name[k - plen]);
+            c = (int)(unsigned char)ent[mid].name[k] - (int)want;
+        }
+        if (!c) c = ml < plen + nlen ? -1 : ml > plen + nlen;
+        if (!c) return &ent[mid];
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return NULL;
+}
+
+/* Reads the central directory of the zip archive d[0..n) into *out (sorted by name). */
+static mamba_status mamba__zip_read(mamba__heap *hp, const unsigned char *d, size_t n, const char *fname, size_t max_entries,
+                                    mamba__zent **out, size_t *n_out, mamba_error *e) {
+    size_t eocd = 0, i, p, cd_end, stop;
+    uint64_t entries, cd_size, cd_off;
+    int found = 0;
+    mamba__zent *ent;
+    *out = NULL; *n_out = 0;
+    if (n < 22) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: too short for a zip archive (%d bytes; truncated?)", fname, 0, (long long)n, 0);
+    /* the end record: 22 bytes + a comment of up to 65535 that must end the file */
+    for (i = n - 22 + 1; i-- > 0 && n - i <= 22 + 65535;)
+        if (mamba__le32(d + i) == 0x06054b50 && i + 22 + mamba__le16(d + i + 20) == n) { eocd = i; found = 1; break; }
+    if (!found) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: no zip end-of-central-directory record (truncated?)", fname, 0, 0, 0);
+    if (mamba__le16(d + eocd + 4) || mamba__le16(d + eocd + 6))
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: multi-disk zip archives are not supported", fname, 0, 0, 0);
+    entries = mamba__le16(d + eocd + 10);
+    cd_size = mamba__le32(d + eocd + 12);
+    cd_off = mamba__le32(d + eocd + 16);
+    stop = eocd;
+    if (eocd >= 20 && mamba__le32(d + eocd - 20) == 0x07064b50) {   /* zip64 locator, then its end record */
+        uint64_t z = mamba__le64(d + eocd - 20 + 8);
+        if (z > eocd - 20 || eocd - 20 - z < 56 || mamba__le32(d + z) != 0x06064b50)
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip64 end record offset %d is invalid", fname, 0, (long long)(z > (uint64_t)LLONG_MAX ? -1 : (long long)z), 0);
+        if (mamba__le32(d + z + 16) || mamba__le32(d + z + 20))
+            return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: multi-disk zip archives are not supported", fname, 0, 0, 0);
+        entries = mamba__le64(d + z + 32);
+        cd_size = mamba__le64(d + z + 40);
+        cd_off = mamba__le64(d + z + 48);
+        stop = (size_t)z;
+    } else if (entries == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_off == 0xFFFFFFFFu) {
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip end record asks for zip64 but there is no zip64 locator", fname, 0, 0, 0);
+    }
+    if (cd_off > stop || cd_size > stop - cd_off)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: central directory (offset %d) lies outside the file (truncated?)", fname, 0, (long long)(cd_off > (uint64_t)LLONG_MAX ? -1 : (long long)cd_off), 0);
+    if (entries > max_entries)
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d zip entries exceed the limit (max_tensors)", fname, 0, (long long)(entries > (uint64_t)LLONG_MAX ? -1 : (long long)entries), 0);
+    if (entries > cd_size / 46)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: central directory too small for %d entries", fname, 0, (long long)entries, 0);
+    if (!entries) return mamba__err(e, MAMBA_ERR_FORMAT, "%s: empty zip archive", fname, 0, 0, 0);
+    ent = MAMBA__CAST(mamba__zent *, mamba__halloc(hp, sizeof(mamba__zent) * (size_t)entries));
+    if (!ent) return mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the zip directory", fname, 0, 0, 0);
+    p = (size_t)cd_off;
+    cd_end = (size_t)(cd_off + cd_size);
+    for (i = 0; i < (size_t)entries; i++) {
+        const unsigned char *c = d + p;
+        uint32_t flags, method, nlen, xlen, clen;
+        uint64_t csize, usize, loff, dstart;
+        size_t q, xend;
+        if (cd_end - p < 46 || mamba__le32(c) != 0x02014b50) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip central directory entry %d is damaged", fname, 0, (long long)i, 0);
+        }
+        flags = mamba__le16(c + 8); method = mamba__le16(c + 10);
+        csize = mamba__le32(c + 20); usize = mamba__le32(c + 24);
+        nlen = mamba__le16(c + 28); xlen = mamba__le16(c + 30); clen = mamba__le16(c + 32);
+        loff = mamba__le32(c + 42);
+        if ((size_t)46 + nlen + xlen + clen > cd_end - p) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip central directory entry %d runs past the directory", fname, 0, (long long)i, 0);
+        }
+        ent[i].name = (const char *)c + 46;
+        ent[i].name_len = nlen;
+        /* zip64 extended information: the saturated fields, in this order */
+        for (q = 46 + nlen, xend = 46 + nlen + xlen; q + 4 <= xend;) {
+            uint32_t id = mamba__le16(c + q), sz = mamba__le16(c + q + 2);
+            size_t f = q + 4;
+            if (sz > xend - q - 4) break;
+            if (id == 1) {
+                if (usize == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; usize = mamba__le64(c + f); f += 8; }
+                if (csize == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; csize = mamba__le64(c + f); f += 8; }
+                if (loff == 0xFFFFFFFFu) { if (f + 8 > q + 4 + sz) break; loff = mamba__le64(c + f); }
+            }
+            q += 4 + sz;
+        }
+        if (usize == 0xFFFFFFFFu || csize == 0xFFFFFFFFu || loff == 0xFFFFFFFFu) {
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %d lacks its zip64 sizes", fname, 0, (long long)i, 0);
+        }
+        {
+            char nm[96];
+            size_t k = nlen < sizeof nm - 1 ? nlen : sizeof nm - 1;
+            memcpy(nm, c + 46, k); nm[k] = 0;
+            if (flags & 1) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: zip entry %s is encrypted", fname, nm, 0, 0); }
+            if (method != 0) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: zip entry %s is compressed (method %d); torch.save stores entries uncompressed: re-save the checkpoint with torch.save", fname, nm, method, 0);
+            }
+            if (csize != usize) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: stored zip entry %s has different packed and unpacked sizes", fname, nm, 0, 0); }
+            /* the local header must match and the data must end before the directory */
+            if (loff > cd_off || cd_off - loff < 30 || mamba__le32(d + loff) != 0x04034b50 ||
+                mamba__le16(d + loff + 26) != nlen ||
+                (uint64_t)30 + nlen + mamba__le16(d + loff + 28) > cd_off - loff || memcmp(d + loff + 30, c + 46, nlen) != 0) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s: local header missing or different from the central directory", fname, nm, 0, 0);
+            }
+            dstart = loff + 30 + nlen + mamba__le16(d + loff + 28);
+            if (usize > cd_off - dstart) {
+                mamba__hfree(hp, ent);
+                return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s: its %d bytes run past the archive's data (truncated?)", fname, nm, (long long)(usize > (uint64_t)LLONG_MAX ? -1 : (long long)usize), 0);
+            }
+        }
+        ent[i].data = d + dstart;
+        ent[i].size = usize;
+        p += 46 + nlen + xlen + clen;
+    }
+    qsort(ent, (size_t)entries, sizeof *ent, mamba__zent_cmp);
+    for (i = 1; i < (size_t)entries; i++)
+        if (!mamba__zent_cmp(&ent[i - 1], &ent[i])) {
+            char nm[96];
+            size_t k = ent[i].name_len < sizeof nm - 1 ? ent[i].name_len : sizeof nm - 1;
+            memcpy(nm, ent[i].name, k); nm[k] = 0;
+            mamba__hfree(hp, ent);
+            return mamba__err(e, MAMBA_ERR_FORMAT, "%s: zip entry %s appears twice", fname, nm, 0, 0);
+        }
+    *out = ent;
+    *n_out = (size_t)entries;
+    return MAMBA_OK;
+}
+
+/* -- the pickle subset ---------------------------------------------------- */
+
+enum { MAMBA__PV_MARK, MAMBA__PV_NONE, MAMBA__PV_BOOL, MAMBA__PV_INT, MAMBA__PV_FLOAT, MAMBA__PV_STR, MAMBA__PV_TUPLE,
+       MAMBA__PV_LIST, MAMBA__PV_DICT, MAMBA__PV_GLOBAL, MAMBA__PV_STORAGE, MAMBA__PV_TENSOR };
+/* the globals a state dict may name */
+enum { MAMBA__PG_ODICT = 100, MAMBA__PG_REBUILD, MAMBA__PG_PARAM, MAMBA__PG_STORAGE };
+
+typedef struct mamba__pval {
+    int type;
+    int g;                       /* GLOBAL: MAMBA__PG_*; STORAGE / storage GLOBAL: index in mamba__pt_stypes */
+    int64_t i;                   /* INT, BOOL; STORAGE: numel; TENSOR: its argument tuple */
+    const char *s;               /* STR (not NUL-terminated); STORAGE: key */
+    size_t len;
+    uint32_t head, tail, count;  /* containers: a chain of items */
+    const mamba__zent *ent;      /* STORAGE: its data/<key> entry */
+} mamba__pval;
+
+typedef struct mamba__pitem { uint32_t v, next; } mamba__pitem;
+
+static const struct { const char *name; int dtype; const char *dtype_name; unsigned esize; } mamba__pt_stypes[] = {
+    {"FloatStorage", MAMBA_DTYPE_F32, "F32", 4}, {"HalfStorage", MAMBA_DTYPE_F16, "F16", 2},
+    {"BFloat16Storage", MAMBA_DTYPE_BF16, "BF16", 2}, {"DoubleStorage", 0, "F64", 8},
+    {"LongStorage", 0, "I64", 8}, {"IntStorage", 0, "I32", 4}, {"ShortStorage", 0, "I16", 2},
+    {"CharStorage", 0, "I8", 1}, {"ByteStorage", 0, "U8", 1}, {"BoolStorage", 0, "BOOL", 1},
+    {"UntypedStorage", 0, "U8", 1}};
+
+typedef struct mamba__pk {
+    mamba__heap *hp;
+    mamba_error *e;
+    const char *fname;
+    mamba__pval *v; size_t nv, capv;
+    mamba__pitem *it; size_t nit, capit;
+    uint32_t *stack; size_t sp, caps;
+    uint32_t *memo; size_t nmemo, capm;
+    const mamba__zent *ent; size_t n_ent;
+    const char *prefix; size_t plen;
+    size_t max_tensors;
+    mamba__keep_fn keep;
+    void *keep_user;
+} mamba__pk;
+
+static int mamba__pk_grow(mamba__heap *hp, void **p, size_t *cap, size_t need, size_t es) {
+    size_t nc, bytes;
+    void *np;
+    if (need <= *cap) return 1;
+    nc = *cap ? *cap : 64;
+    while (nc < need) { if (nc > ((size_t)-1 >> 2)) return 0; nc *= 2; }
+    if (!mamba__mul(nc, es, &bytes) || !(np = mamba__halloc(hp, bytes))) return 0;
+    if (*p) { memcpy(np, *p, *cap * es); mamba__hfree(hp, *p); }
+    *p = np;
+    *cap = nc;
+    return 1;
+}
+
+static mamba_status mamba__pk_fail(mamba__pk *k, mamba_status st, const char *msg, const char *s, long long d) {
+    return mamba__err(k->e, st, msg, k->fname, s, d, 0);
+}
+#define MAMBA__PK_NOMEM(k) mamba__pk_fail(k, MAMBA_ERR_NOMEM, "%s: out of memory reading the pickle", 0, 0)
+
+/* A new value; its index in *out. */
+static mamba_status mamba__pk_new(mamba__pk *k, int type, uint32_t *out) {
+    if (k->nv >= 0xFFFFFFF0u) return mamba__pk_fail(k, MAMBA_ERR_LIMIT, "%s: pickle has too many objects", 0, 0);
+    if (!mamba__pk_grow(k->hp, (void **)&k->v, &k->capv, k->nv + 1, sizeof(mamba__pval))) return MAMBA__PK_NOMEM(k);
+    memset(&k->v[k->nv], 0, sizeof(mamba__pval));
+    k->v[k->nv].type = type;
+    k->v[k->nv].head = k->v[k->nv].tail = (uint32_t)-1;
+    *out = (uint32_t)k->nv++;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__pk_push(mamba__pk *k, uint32_t v) {
+    if (k->sp >= ((size_t)1 << 24)) return mamba__pk_fail(k, MAMBA_ERR_LIMIT, "%s: pickle stack deeper than %d", 0, 1 << 24);
+    if (!mamba__pk_grow(k->hp, (void **)&k->stack, &k->caps, k->sp + 1, sizeof(uint32_t))) return MAMBA__PK_NOMEM(k);
+    k->stack[k->sp++] = v;
+    return MAMBA_OK;
+}
+
+static mamba_status mamba__pk_append(mamba__pk *k, uint32_t c, uint32_t v) {
+    mamba__pval *cv;
+    if (!mamba__pk_grow(k->hp, (void **)&k->it, &k->capit, k->nit + 1, sizeof(mamba__pitem))) return MAMBA__PK_NOMEM(k);
+    k->it[k->nit].v = v;
+    k->it[k->nit].next = (uint32_t)-1;
+    cv = &k->v[c];
+    if (cv->tail == (uint32_t)-1) cv->head = (uint32_t)k->nit; else k->it[cv->tail].next = (uint32_t)k->nit;
+    cv->tail = (uint32_t)k->nit++;
+    cv->count++;
+    return MAMBA_OK;
+}
+
+/* The index of the topmost MARK on the stack, or (size_t)-1. */
+static size_t mamba__pk_mark(const mamba__pk *k) {
+    size_t i = k->sp;
+    while (i-- > 0) if (k->v[k->stack[i]].type == MAMBA__PV_MARK) return i;
+    return (size_t)-1;
+}
+
+/* The n-th item of a container (n < count). */
+static uint32_t mamba__pk_item(const mamba__pk *k, uint32_t c, uint32_t n) {
+    uint32_t q = k->v[c].head;
+    while (n--) q = k->it[q].next;
+    return k->it[q].v;
+}
+
+static int mamba__pk_streq(const mamba__pval *v, const char *s) {
+    return v->type == MAMBA__PV_STR && v->len == strlen(s) && !memcmp(v->s, s, v->len);
+}
+
+/* GLOBAL module/name: the allowed ones become a GLOBAL value, anything else is refused by name. */
+static mamba_status mamba__pk_global(mamba__pk *k, const char *mod, size_t ml, const char *name, size_t nl) {
+    uint32_t v;
+    int g = -1, si = 0;
+    mamba_status st;
+#define MAMBA__IS(s, l, lit) ((l) == sizeof(lit) - 1 && !memcmp((s), (lit), sizeof(lit) - 1))
+    if (MAMBA__IS(mod, ml, "collections") && MAMBA__IS(name, nl, "OrderedDict")) g = MAMBA__PG_ODICT;
+    else if (MAMBA__IS(mod, ml, "torch._utils") && MAMBA__IS(name, nl, "_rebuild_tensor_v2")) g = MAMBA__PG_REBUILD;
+    else if (MAMBA__IS(mod, ml, "torch._utils") && MAMBA__IS(name, nl, "_rebuild_parameter")) g = MAMBA__PG_PARAM;
+    else if (MAMBA__IS(mod, ml, "torch") || MAMBA__IS(mod, ml, "torch.storage")) {
+        for (si = 0; si < (int)(sizeof mamba__pt_stypes / sizeof mamba__pt_stypes[0]); si++)
+            if (nl == strlen(mamba__pt_stypes[si].name) && !memcmp(name, mamba__pt_stypes[si].name, nl)) { g = MAMBA__PG_STORAGE; break; }
+    }
+#undef MAMBA__IS
+    if (g < 0) {
+        char full[128];
+        size_t a = ml < 60 ? ml : 60, b = nl < 60 ? nl : 60, i;
+        memcpy(full, mod, a); full[a] = '.'; memcpy(full + a + 1, name, b); full[a + 1 + b] = 0;
+        for (i = 0; full[i]; i++) if ((unsigned char)full[i] < 32 || (unsigned char)full[i] > 126) full[i] = '?';
+        return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: the pickle names the global %s, which a torch.save state dict never holds: refused (nothing in a checkpoint is executed)", full, 0);
+    }
+    if ((st = mamba__pk_new(k, MAMBA__PV_GLOBAL, &v)) != MAMBA_OK) return st;
+    k->v[v].g = g == MAMBA__PG_STORAGE ? MAMBA__PG_STORAGE + si : g;
+    return mamba__pk_push(k, v);
+}
+
+static int mamba__pk_int(const mamba__pk *k, uint32_t v, int64_t lo, int64_t hi, int64_t *out) {
+    const mamba__pval *p = &k->v[v];
+    if (p->type != MAMBA__PV_INT && p->type != MAMBA__PV_BOOL) return 0;
+    if (p->i < lo || p->i > hi) return 0;
+    *out = p->i;
+    return 1;
+}
+
+/* BINPERSID: ('storage', <storage type>, key, location, numel) -> a STORAGE. */
+static mamba_status mamba__pk_persid(mamba__pk *k, uint32_t pid, uint32_t *out) {
+    const mamba__pval *t = &k->v[pid];
+    uint32_t ty, key, nel;
+    int64_t numel;
+    size_t bytes;
+    int si;
+    const mamba__zent *z;
+    char ks[64];
+    mamba_status st;
+    if (t->type != MAMBA__PV_TUPLE || t->count != 5 || !mamba__pk_streq(&k->v[mamba__pk_item(k, pid, 0)], "storage"))
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a persistent id is not a ('storage', type, key, location, size) tuple", 0, 0);
+    ty = mamba__pk_item(k, pid, 1); key = mamba__pk_item(k, pid, 2); nel = mamba__pk_item(k, pid, 4);
+    if (k->v[ty].type != MAMBA__PV_GLOBAL || k->v[ty].g < MAMBA__PG_STORAGE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a storage's type is not a torch storage class", 0, 0);
+    if (k->v[key].type != MAMBA__PV_STR || k->v[key].len == 0 || k->v[key].len >= sizeof ks)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a storage key is not a short string", 0, 0);
+    memcpy(ks, k->v[key].s, k->v[key].len); ks[k->v[key].len] = 0;
+    si = k->v[ty].g - MAMBA__PG_STORAGE;
+    if (!mamba__pk_int(k, nel, 0, (int64_t)1 << 48, &numel) || (uint64_t)numel > (uint64_t)((size_t)-1) ||
+        !mamba__mul((size_t)numel, mamba__pt_stypes[si].esize, &bytes))
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: storage %s has an invalid or absurd element count", ks, 0);
+    {
+        char nm[80];
+        memcpy(nm, "data/", 5); memcpy(nm + 5, ks, k->v[key].len + 1);
+        z = mamba__zip_find(k->ent, k->n_ent, k->prefix, k->plen, nm, 5 + k->v[key].len);
+    }
+    if (!z) return mamba__pk_fail(k, MAMBA_ERR_MISSING, "%s: storage %s has no data/ entry in the archive", ks, 0);
+    if (z->size < bytes)
+        return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: storage %s needs %d bytes, its entry holds %d", k->fname, ks, (long long)bytes, (long long)z->size);
+    if ((st = mamba__pk_new(k, MAMBA__PV_STORAGE, out)) != MAMBA_OK) return st;
+    k->v[*out].g = si;
+    k->v[*out].i = numel;
+    k->v[*out].s = k->v[key].s;
+    k->v[*out].len = k->v[key].len;
+    k->v[*out].ent = z;
+    return MAMBA_OK;
+}
+
+/* REDUCE: callable(args) for the three callables a state dict uses. */
+static mamba_status mamba__pk_reduce(mamba__pk *k, uint32_t fn, uint32_t args, uint32_t *out) {
+    const mamba__pval *f = &k->v[fn], *a = &k->v[args];
+    mamba_status st;
+    if (f->type != MAMBA__PV_GLOBAL || f->g >= MAMBA__PG_STORAGE || a->type != MAMBA__PV_TUPLE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle calls something that is not a state-dict constructor", 0, 0);
+    if (f->g == MAMBA__PG_ODICT) {
+        if (a->count != 0) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: OrderedDict built from arguments (only OrderedDict() is read)", 0, 0);
+        return mamba__pk_new(k, MAMBA__PV_DICT, out);
+    }
+    if (f->g == MAMBA__PG_PARAM) {   /* _rebuild_parameter(data, requires_grad, hooks) */
+        uint32_t t;
+        if (a->count != 3 || k->v[t = mamba__pk_item(k, args, 0)].type != MAMBA__PV_TENSOR)
+            return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: _rebuild_parameter without a tensor", 0, 0);
+        *out = t;
+        return MAMBA_OK;
+    }
+    /* _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]) */
+    if ((a->count != 6 && a->count != 7) || k->v[mamba__pk_item(k, args, 0)].type != MAMBA__PV_STORAGE ||
+        k->v[mamba__pk_item(k, args, 2)].type != MAMBA__PV_TUPLE || k->v[mamba__pk_item(k, args, 3)].type != MAMBA__PV_TUPLE)
+        return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: _rebuild_tensor_v2 called with arguments torch never writes", 0, 0);
+    if ((st = mamba__pk_new(k, MAMBA__PV_TENSOR, out)) != MAMBA_OK) return st;
+    k->v[*out].i = args;
+    return MAMBA_OK;
+}
+
+/* Runs the pickle p[0..n) to its STOP; *root is the value left on the stack. */
+static mamba_status mamba__pk_run(mamba__pk *k, const unsigned char *p, size_t n, uint32_t *root) {
+    size_t i = 0;
+    mamba_status st = MAMBA_OK;
+    uint32_t v;
+#define MAMBA__NEED(c) do { if (n - i < (size_t)(c)) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle ends inside an opcode (truncated?)", 0, 0); } while (0)
+#define MAMBA__POP(x) do { if (!k->sp || k->v[k->stack[k->sp - 1]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle stack underflow at byte %d", 0, (long long)i); (x) = k->stack[--k->sp]; } while (0)
+#define MAMBA__TRYP(x) do { if ((st = (x)) != MAMBA_OK) return st; } while (0)
+    while (i < n) {
+        unsigned op = p[i++];
+        switch (op) {
+        case 0x80: MAMBA__NEED(1); if (p[i] < 2 || p[i] > 5) return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: pickle protocol %d is not read", 0, p[i]); i++; break;
+        case 0x95: MAMBA__NEED(8); i += 8; break;   /* FRAME: framing only */
+        case '.':  /* STOP */
+            if (k->sp != 1 || k->v[k->stack[0]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle stops with %d values on its stack", 0, (long long)k->sp);
+            *root = k->stack[0];
+            return MAMBA_OK;
+        case '(': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_MARK, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case ')': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_TUPLE, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case ']': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_LIST, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case '}': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_DICT, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'N': MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_NONE, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 0x88: case 0x89:
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_BOOL, &v)); k->v[v].i = op == 0x88; MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'K': case 'M': case 'J': case 0x8a: {   /* BININT1, BININT2, BININT, LONG1 */
+            int64_t x = 0;
+            if (op == 'K') { MAMBA__NEED(1); x = p[i]; i += 1; }
+            else if (op == 'M') { MAMBA__NEED(2); x = (int64_t)mamba__le16(p + i); i += 2; }
+            else if (op == 'J') { MAMBA__NEED(4); x = (int64_t)(int32_t)mamba__le32(p + i); i += 4; }
+            else {
+                size_t nb, b;
+                uint64_t u = 0;
+                MAMBA__NEED(1); nb = p[i++];
+                if (nb > 8) return mamba__pk_fail(k, MAMBA_ERR_RANGE, "%s: pickle integer of %d bytes is too large", 0, (long long)nb);
+                MAMBA__NEED(nb);
+                for (b = nb; b-- > 0;) u = u << 8 | p[i + b];
+                if (nb && nb < 8 && (p[i + nb - 1] & 0x80)) u |= ~(uint64_t)0 << (8 * nb);   /* sign-extend */
+                memcpy(&x, &u, sizeof x);
+                i += nb;
+            }
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_INT, &v)); k->v[v].i = x; MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'G': MAMBA__NEED(8); i += 8; MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_FLOAT, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break;
+        case 'X': case 0x8c: case 0x8d: case 'T': case 'U': case 'B': case 'C': {   /* strings and bytes */
+            uint64_t len;
+            if (op == 0x8c || op == 'U' || op == 'C') { MAMBA__NEED(1); len = p[i]; i += 1; }
+            else if (op == 0x8d) { MAMBA__NEED(8); len = mamba__le64(p + i); i += 8; }
+            else { MAMBA__NEED(4); len = mamba__le32(p + i); i += 4; }
+            if (len > n - i) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a pickle string of %d bytes runs past the end", 0, (long long)(len > (uint64_t)LLONG_MAX ? -1 : (long long)len));
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_STR, &v));
+            k->v[v].s = (const char *)p + i; k->v[v].len = (size_t)len;
+            i += (size_t)len;
+            MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'c': {   /* GLOBAL "module\nname\n" */
+            const unsigned char *m0 = p + i, *m1 = (const unsigned char *)memchr(m0, '\n', n - i), *n1;
+            if (!m1 || !(n1 = (const unsigned char *)memchr(m1 + 1, '\n', (size_t)(p + n - m1 - 1))))
+                return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: an unterminated GLOBAL in the pickle", 0, 0);
+            MAMBA__TRYP(mamba__pk_global(k, (const char *)m0, (size_t)(m1 - m0), (const char *)m1 + 1, (size_t)(n1 - m1 - 1)));
+            i = (size_t)(n1 + 1 - p);
+            break;
+        }
+        case 0x93: {  /* STACK_GLOBAL: module and name from the stack */
+            uint32_t a, b;
+            MAMBA__POP(b); MAMBA__POP(a);
+            if (k->v[a].type != MAMBA__PV_STR || k->v[b].type != MAMBA__PV_STR) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: STACK_GLOBAL without two strings", 0, 0);
+            MAMBA__TRYP(mamba__pk_global(k, k->v[a].s, k->v[a].len, k->v[b].s, k->v[b].len));
+            break;
+        }
+        case 'q': case 'r': case 0x94: {   /* BINPUT, LONG_BINPUT, MEMOIZE */
+            size_t idx;
+            if (op == 'q') { MAMBA__NEED(1); idx = p[i]; i += 1; }
+            else if (op == 'r') { MAMBA__NEED(4); idx = mamba__le32(p + i); i += 4; }
+            else idx = k->nmemo;
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo store with an empty stack", 0, 0);
+            if (idx > k->nmemo) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo index %d skips ahead (a pickler numbers them in order)", 0, (long long)idx);
+            if (idx == k->nmemo) {
+                if (!mamba__pk_grow(k->hp, (void **)&k->memo, &k->capm, k->nmemo + 1, sizeof(uint32_t))) return MAMBA__PK_NOMEM(k);
+                k->nmemo++;
+            }
+            k->memo[idx] = k->stack[k->sp - 1];
+            break;
+        }
+        case 'h': case 'j': {   /* BINGET, LONG_BINGET */
+            size_t idx;
+            if (op == 'h') { MAMBA__NEED(1); idx = p[i]; i += 1; } else { MAMBA__NEED(4); idx = mamba__le32(p + i); i += 4; }
+            if (idx >= k->nmemo) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: memo index %d was never stored", 0, (long long)idx);
+            MAMBA__TRYP(mamba__pk_push(k, k->memo[idx]));
+            break;
+        }
+        case '0': { uint32_t x; MAMBA__POP(x); (void)x; break; }   /* POP */
+        case '2': if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: DUP on an empty stack", 0, 0); MAMBA__TRYP(mamba__pk_push(k, k->stack[k->sp - 1])); break;
+        case '1': case 't': case 'l': case 'd': case 'e': case 'u': {   /* POP_MARK, TUPLE, LIST, DICT, APPENDS, SETITEMS */
+            size_t mk = mamba__pk_mark(k), q;
+            uint32_t c;
+            if (mk == (size_t)-1) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle opcode without its MARK at byte %d", 0, (long long)i);
+            if (op == '1') { k->sp = mk; break; }
+            if (op == 'e' || op == 'u') {
+                if (mk == 0) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPENDS/SETITEMS without a container", 0, 0);
+                c = k->stack[mk - 1];
+                if (k->v[c].type != (op == 'e' ? MAMBA__PV_LIST : MAMBA__PV_DICT) || (op == 'u' && (k->sp - mk - 1) % 2))
+                    return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPENDS/SETITEMS on the wrong kind of object at byte %d", 0, (long long)i);
+            } else {
+                if (op == 'd' && (k->sp - mk - 1) % 2) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: DICT with an odd number of items", 0, 0);
+                MAMBA__TRYP(mamba__pk_new(k, op == 't' ? MAMBA__PV_TUPLE : op == 'l' ? MAMBA__PV_LIST : MAMBA__PV_DICT, &c));
+            }
+            for (q = mk + 1; q < k->sp; q++) MAMBA__TRYP(mamba__pk_append(k, c, k->stack[q]));
+            k->sp = mk;
+            if (op == 't' || op == 'l' || op == 'd') MAMBA__TRYP(mamba__pk_push(k, c));
+            break;
+        }
+        case 0x85: case 0x86: case 0x87: {   /* TUPLE1..3 */
+            size_t cnt = op - 0x84, q;
+            if (k->sp < cnt) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: pickle stack underflow at byte %d", 0, (long long)i);
+            for (q = k->sp - cnt; q < k->sp; q++)
+                if (k->v[k->stack[q]].type == MAMBA__PV_MARK) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: a MARK inside a short tuple", 0, 0);
+            MAMBA__TRYP(mamba__pk_new(k, MAMBA__PV_TUPLE, &v));
+            for (q = k->sp - cnt; q < k->sp; q++) MAMBA__TRYP(mamba__pk_append(k, v, k->stack[q]));
+            k->sp -= cnt;
+            MAMBA__TRYP(mamba__pk_push(k, v));
+            break;
+        }
+        case 'a': case 's': {   /* APPEND, SETITEM */
+            uint32_t x, y = 0, c;
+            MAMBA__POP(x);
+            if (op == 's') { y = x; MAMBA__POP(x); }
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPEND/SETITEM without a container", 0, 0);
+            c = k->stack[k->sp - 1];
+            if (k->v[c].type != (op == 'a' ? MAMBA__PV_LIST : MAMBA__PV_DICT)) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: APPEND/SETITEM on the wrong kind of object", 0, 0);
+            MAMBA__TRYP(mamba__pk_append(k, c, x));
+            if (op == 's') MAMBA__TRYP(mamba__pk_append(k, c, y));
+            break;
+        }
+        case 'Q': { uint32_t pid; MAMBA__POP(pid); MAMBA__TRYP(mamba__pk_persid(k, pid, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break; }
+        case 'R': { uint32_t fn, args; MAMBA__POP(args); MAMBA__POP(fn); MAMBA__TRYP(mamba__pk_reduce(k, fn, args, &v)); MAMBA__TRYP(mamba__pk_push(k, v)); break; }
+        case 'b': {   /* BUILD: a state dict's _metadata (or a tensor's state): read, not applied */
+            uint32_t state, obj;
+            MAMBA__POP(state); (void)state;
+            if (!k->sp) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: BUILD without an object", 0, 0);
+            obj = k->stack[k->sp - 1];
+            if (k->v[obj].type != MAMBA__PV_DICT && k->v[obj].type != MAMBA__PV_TENSOR) return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: BUILD on an object a state dict does not hold", 0, 0);
+            break;
+        }
+        default: {
+            char hex[8];
+            static const char digits[] = "0123456789abcdef";
+            hex[0] = '0'; hex[1] = 'x'; hex[2] = digits[op >> 4]; hex[3] = digits[op & 15]; hex[4] = 0;
+            return mamba__pk_fail(k, MAMBA_ERR_UNSUPPORTED, "%s: pickle opcode %s is not part of a torch.save state dict: refused", hex, 0);
+        }
+        }
+    }
+#undef MAMBA__NEED
+#undef MAMBA__POP
+#undef MAMBA__TRYP
+    return mamba__pk_fail(k, MAMBA_ERR_FORMAT, "%s: the pickle ends without STOP (truncated?)", 0, 0);
+}
+
+/* One TENSOR value -> a table entry named name (a strided one gathered into a kept copy). */
+static mamba_status mamba__pk_tensor(mamba__pk *k, uint32_t tv, const char *name, mamba__tensor *t) {
+    uint32_t args = (uint32_t)k->v[tv].i, sv = mamba__pk_item(k, args, 0), szv = mamba__pk_item(k, args, 2), stv = mamba__pk_item(k, args, 3);
+    const mamba__pval *s = &k->v[sv];
+    int64_t off, size[MAMBA__MAX_NDIM], stride[MAMBA__MAX_NDIM];
+    size_t esize = mamba__pt_stypes[s->g].esize, numel = 1, nbytes;
+    int nd = (int)k->v[szv].count, d, contiguous = 1;
+    if (k->v[szv].count > MAMBA__MAX_NDIM || k->v[stv].count != k->v[szv].count)
+        return mamba__err(k->e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions or a stride per dimension missing", k->fname, name, 0, 0);
+    if (!mamba__pk_int(k, mamba__pk_item(k, args, 1), 0, (int64_t)1 << 48, &off) || (uint64_t)off > (uint64_t)((size_t)-1))
+        return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid storage offset", k->fname, name, 0, 0);
+    for (d = 0; d < nd; d++) {
+        if (!mamba__pk_int(k, mamba__pk_item(k, szv, (uint32_t)d), 0, (int64_t)1 << 40, &size[d]) ||
+            !mamba__pk_int(k, mamba__pk_item(k, stv, (uint32_t)d), 0, (int64_t)1 << 48, &stride[d]) ||
+            (uint64_t)size[d] > (uint64_t)((size_t)-1) || (uint64_t)stride[d] > (uint64_t)((size_t)-1))
+            return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s has an invalid or absurd size or stride", k->fname, name, 0, 0);
+        if (!mamba__mul(numel, (size_t)size[d], &numel)) return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: size overflows", k->fname, name, 0, 0);
+    }
+    if (!mamba__mul(numel, esize, &nbytes)) return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: size overflows", k->fname, name, 0, 0);
+    if (numel) {   /* the last element it reaches must lie inside its storage */
+        size_t ext = (size_t)off, x;
+        for (d = 0; d < nd; d++) {
+            if (!mamba__mul((size_t)(size[d] - 1), (size_t)stride[d], &x) || !mamba__add(ext, x, &ext))
+                return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s: extent overflows", k->fname, name, 0, 0);
+        }
+        if (ext >= (size_t)s->i)
+            return mamba__err(k->e, MAMBA_ERR_FORMAT, "%s: tensor %s reaches element %d of a storage of %d", k->fname, name, (long long)ext, (long long)s->i);
+    }
+    {   /* row-major? (dimensions of size 1 may have any stride) */
+        int64_t want = 1;
+        for (d = nd; d-- > 0;) {
+            if (size[d] != 1 && stride[d] != want) contiguous = 0;
+            want *= size[d];
+        }
+    }
+    memset(t, 0, sizeof *t);
+    t->dtype = mamba__pt_stypes[s->g].dtype;
+    memcpy(t->dtype_name, mamba__pt_stypes[s->g].dtype_name, strlen(mamba__pt_stypes[s->g].dtype_name) + 1);
+    t->ndim = nd;
+    for (d = 0; d < nd; d++) t->shape[d] = size[d];
+    t->nbytes = nbytes;
+    t->file = k->fname;
+    if (!numel) {
+        t->data = s->ent->data;
+    } else if (contiguous) {
+        t->data = s->ent->data + (size_t)off * esize;
+    } else {   /* gather once, in row-major order */
+        unsigned char *copy = MAMBA__CAST(unsigned char *, mamba__halloc(k->hp, nbytes));
+        int64_t idx[MAMBA__MAX_NDIM];
+        size_t q, src;
+        mamba__blob b;
+        mamba_status st;
+        if (!copy) return mamba__err(k->e, MAMBA_ERR_NOMEM, "%s: out of memory copying strided tensor %s", k->fname, name, 0, 0);
+        memset(idx, 0, sizeof idx);
+        for (q = 0; q < numel; q++) {
+            src = (size_t)off;
+            for (d = 0; d < nd; d++) src += (size_t)idx[d] * (size_t)stride[d];
+            memcpy(copy + q * esize, s->ent->data + src * esize, esize);
+            for (d = nd; d-- > 0;) { if (++idx[d] < size[d]) break; idx[d] = 0; }
+        }
+        b.data = copy; b.size = nbytes; b.kind = 1;
+        if ((st = k->keep(k->keep_user, &b, k->e)) != MAMBA_OK) { mamba__hfree(k->hp, copy); return st; }
+        t->data = copy;
+    }
+    return MAMBA_OK;
+}
+
+/* Reads one torch.save zip (d[0..n)) and appends its tensors to ts. A tensor
+   that is an exact alias of the embedding (state-spaces' tied lm_head.weight
+   shares the embedding's storage) is left out, so the model is tied as
+   trained and a GGUF written from it has no separate output.weight. */
+static mamba_status mamba__torch_read(mamba__tensors *ts, const unsigned char *d, size_t n, const char *fname,
+                                      const mamba_options *o, mamba__keep_fn keep, void *keep_user, mamba_error *e) {
+    mamba__heap *hp = ts->hp;
+    mamba__pk k;
+    mamba__zent *ent = NULL;
+    size_t n_ent = 0, i, max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS);
+    const mamba__zent *pkl = NULL, *bo;
+    mamba_status st;
+    uint32_t root = 0, q;
+    if (n >= 2 && d[0] == 0x80 && d[1] <= 5)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: a legacy (pre-1.6) torch.save file: re-save it with a current torch (torch.save(torch.load(f), f)) or convert it to safetensors", fname, 0, 0, 0);
+    if (n < 4 || memcmp(d, "PK\003\004", 4) != 0)
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: not a torch.save zip archive", fname, 0, 0, 0);
+    if ((st = mamba__zip_read(hp, d, n, fname, max_tensors + 64, &ent, &n_ent, e)) != MAMBA_OK) return st;
+    memset(&k, 0, sizeof k);
+    k.hp = hp; k.e = e; k.fname = fname; k.ent = ent; k.n_ent = n_ent; k.max_tensors = max_tensors;
+    k.keep = keep; k.keep_user = keep_user;
+    /* exactly one <stem>/data.pkl at the top */
+    for (i = 0; i < n_ent; i++) {
+        const char *s = ent[i].name, *slash = (const char *)memchr(s, '/', ent[i].name_len);
+        if (slash && (size_t)(slash - s) + 1 + 8 == ent[i].name_len && !memcmp(slash + 1, "data.pkl", 8)) {
+            if (pkl) { mamba__hfree(hp, ent); return mamba__err(e, MAMBA_ERR_FORMAT, "%s: the archive holds more than one data.pkl", fname, 0, 0, 0); }
+            pkl = &ent[i];
+            k.prefix = s; k.plen = (size_t)(slash - s) + 1;
+        }
+    }
+    if (!pkl) {
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_FORMAT, "%s: a zip archive without <name>/data.pkl: not a torch.save checkpoint", fname, 0, 0, 0);
+    }
+    if (pkl->size > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER)) {
+        long long big = (long long)pkl->size;
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_LIMIT, "%s: data.pkl of %d bytes exceeds the limit (max_json_bytes)", fname, 0, big, 0);
+    }
+    bo = mamba__zip_find(ent, n_ent, k.prefix, k.plen, "byteorder", 9);
+    if (bo && !(bo->size == 6 && !memcmp(bo->data, "little", 6))) {
+        mamba__hfree(hp, ent);
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: the checkpoint's byteorder record is not 'little'", fname, 0, 0, 0);
+    }
+    st = mamba__pk_run(&k, pkl->data, (size_t)pkl->size, &root);
+    if (st == MAMBA_OK && k.v[root].type != MAMBA__PV_DICT)
+        st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: the pickle holds no state dict (its top object is not a dict)", fname, 0, 0, 0);
+    if (st == MAMBA_OK && (k.v[root].count / 2 > max_tensors || ts->n + k.v[root].count / 2 > max_tensors))
+        st = mamba__err(e, MAMBA_ERR_LIMIT, "%s: %d tensors exceed the limit (max_tensors)", fname, 0, (long long)(k.v[root].count / 2), 0);
+    if (st == MAMBA_OK && ts->n + k.v[root].count / 2 > ts->cap) {   /* grow the table once */
+        size_t ncap = ts->n + k.v[root].count / 2, bytes;
+        mamba__tensor *nt;
+        if (!mamba__mul(ncap, sizeof(mamba__tensor), &bytes) || !(nt = MAMBA__CAST(mamba__tensor *, mamba__hcalloc(hp, bytes)))) {
+            st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory for the tensor table", fname, 0, 0, 0);
+        } else {
+            if (ts->t) { memcpy(nt, ts->t, ts->n * sizeof(mamba__tensor)); mamba__hfree(hp, ts->t); }
+            ts->t = nt;
+            ts->cap = ncap;
+        }
+    }
+    for (q = st == MAMBA_OK ? k.v[root].head : (uint32_t)-1; q != (uint32_t)-1 && st == MAMBA_OK; q = k.it[k.it[q].next].next) {
+        uint32_t kv = k.it[q].v, vv = k.it[k.it[q].next].v;
+        char name[160];
+        mamba__tensor *t;
+        if (k.v[kv].type != MAMBA__PV_STR || k.v[kv].len == 0 || k.v[kv].len >= sizeof name || memchr(k.v[kv].s, 0, k.v[kv].len)) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a state dict key is not a tensor name", fname, 0, 0, 0);
+            break;
+        }
+        memcpy(name, k.v[kv].s, k.v[kv].len); name[k.v[kv].len] = 0;
+        if (k.v[vv].type != MAMBA__PV_TENSOR) {
+            st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: state dict entry %s is not a tensor (a training checkpoint? save model.state_dict())", fname, name, 0, 0);
+            break;
+        }
+        t = &ts->t[ts->n];
+        if ((st = mamba__pk_tensor(&k, vv, name, t)) != MAMBA_OK) break;
+        if (!(t->name = MAMBA__CAST(char *, mamba__halloc(hp, k.v[kv].len + 1)))) { st = mamba__err(e, MAMBA_ERR_NOMEM, "%s: out of memory", fname, 0, 0, 0); break; }
+        memcpy(t->name, name, k.v[kv].len + 1);
+        ts->n++;
+    }
+    if (st == MAMBA_OK) {   /* drop lm_head.weight when it is the embedding itself */
+        mamba__tensor *h = NULL, *emb = NULL;
+        for (i = 0; i < ts->n; i++) {
+            const char *nm = ts->t[i].name;
+            if (!strncmp(nm, "model.", 6)) nm += 6;
+            if (!strcmp(nm, "lm_head.weight")) h = &ts->t[i];
+            if (!strcmp(nm, "backbone.embedding.weight") || !strcmp(nm, "backbone.embeddings.weight")) emb = &ts->t[i];
+        }
+        if (h && emb && h->data == emb->data && h->nbytes == emb->nbytes && h->dtype == emb->dtype && h->ndim == emb->ndim &&
+            !memcmp(h->shape, emb->shape, sizeof h->shape) && h->file == emb->file) {
+            mamba__hfree(hp, h->name);
+            *h = ts->t[--ts->n];
+        }
+    }
+    if (k.v) mamba__hfree(hp, k.v);
+    if (k.it) mamba__hfree(hp, k.it);
+    if (k.stack) mamba__hfree(hp, k.stack);
+    if (k.memo) mamba__hfree(hp, k.memo);
+    mamba__hfree(hp, ent);
+    return st;
+}
+
+/* -- Mistral's layout: params.json + consolidated.safetensors -------------
+   mistral-inference's MambaArgs (dim, n_layers, vocab_size, n_groups, rms_norm,
+   residual_in_fp32, fused_add_norm, pad_vocab_size_multiple, tie_embeddings,
+   model_type "mamba") build a state-spaces MambaConfig with ssm_cfg
+   {"layer": "Mamba2", "ngroups": n_groups}, every other Mamba2 argument at its
+   default; the weights are that MambaLMHeadModel's state dict under "model.".
+   params.json is rewritten as that original-format config.json. */
+
+static int mamba__pt_bool(const mamba__json *j, const char *key, int def) {
+    uint32_t v = mamba__json_get(j, 0, key);
+    return !v ? def : j->tok[v].type == MAMBA__J_TRUE ? 1 : j->tok[v].type == MAMBA__J_FALSE ? 0 : def;
+}
+
+static size_t mamba__put_int(char *o, long long v) {
+    char tmp[24];
+    size_t n = 0, k = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) o[k++] = '-';
+    while (n) o[k++] = tmp[--n];
+    return k;
+}
+
+/* params.json text -> the equivalent state-spaces config.json text in out (>= 512 bytes). */
+static MAMBA__UNUSED mamba_status mamba__mistral_config(mamba__heap *hp, const char *text, size_t len, char *out, size_t cap,
+                                          size_t *out_len, const mamba_options *o, mamba_error *e) {
+    mamba__json j;
+    mamba_status st;
+    static const char *const ints[] = {"dim", "n_layers", "vocab_size", "n_groups", "pad_vocab_size_multiple"};
+    static const char *const outk[] = {"d_model", "n_layer", "vocab_size", "ngroups", "pad_vocab_size_multiple"};
+    long long val[5];
+    size_t w = 0, q;
+    uint32_t v;
+    if (cap < 512) return mamba__err(e, MAMBA_ERR_BADARG, "params.json: buffer too small", 0, 0, 0, 0);
+    if (len > MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER))
+        return mamba__err(e, MAMBA_ERR_LIMIT, "params.json: %d bytes exceed the limit (max_json_bytes)", 0, 0, (long long)len, 0);
+    st = mamba__json_parse_h(hp, &j, text, len, o ? o->max_json_depth : 0, 1000000, e, "params.json");
+    if (st != MAMBA_OK) return st;
+    if (j.tok[0].type != MAMBA__J_OBJ) { mamba__json_free(&j); return mamba__err(e, MAMBA_ERR_CONFIG, "params.json is not a JSON object", 0, 0, 0, 0); }
+    v = mamba__json_get(&j, 0, "model_type");
+    if ((v && !mamba__json_eq(&j, v, "mamba")) || !mamba__json_get(&j, 0, "n_groups")) {
+        mamba__json_free(&j);
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "params.json does not describe a Mamba model (model_type \"mamba\" with n_groups): Mistral's transformers are not supported", 0, 0, 0, 0);
+    }
+    for (q = 0; q < 5; q++) {
+        v = mamba__json_get(&j, 0, ints[q]);
+        val[q] = 1;
+        if (!v && q == 4) continue;   /* no padding */
+        if (!v || !mamba__json_int(&j, v, 1, q == 1 ? 4096 : q == 2 ? 1 << 24 : MAMBA_MAX_DIM, &val[q])) {
+            mamba__json_free(&j);
+            return mamba__err(e, MAMBA_ERR_CONFIG, "params.json: %s is missing or out of range", ints[q], 0, 0, 0);
+        }
+    }
+#define MAMBA__PUT(s) do { size_t l_ = strlen(s); memcpy(out + w, s, l_); w += l_; } while (0)
+    MAMBA__PUT("{");
+    for (q = 0; q < 5; q++) {
+        if (q == 3) continue;
+        MAMBA__PUT("\""); MAMBA__PUT(outk[q]); MAMBA__PUT("\": ");
+        w += mamba__put_int(out + w, val[q]);
+        MAMBA__PUT(", ");
+    }
+    MAMBA__PUT("\"ssm_cfg\": {\"layer\": \"Mamba2\", \"ngroups\": ");
+    w += mamba__put_int(out + w, val[3]);
+    MAMBA__PUT("}, \"rms_norm\": ");
+    MAMBA__PUT(mamba__pt_bool(&j, "rms_norm", 1) ? "true" : "false");
+    if ((v = mamba__json_get(&j, 0, "tie_embeddings")) != 0) {
+        MAMBA__PUT(", \"tie_embeddings\": ");
+        MAMBA__PUT(mamba__pt_bool(&j, "tie_embeddings", 1) ? "true" : "false");
+    }
+    MAMBA__PUT("}");
+#undef MAMBA__PUT
+    out[w] = 0;
+    *out_len = w;
+    mamba__json_free(&j);
+    return MAMBA_OK;
+}
+
+/* -- the PyTorch and Mistral readers (their lines in mamba__formats, G.2) --
+   state-spaces' layout is the Hugging Face one with torch.save weights
+   (config.json + pytorch_model.bin or its shards with
+   pytorch_model.bin.index.json): F.3's mamba__layout_read walks it with
+   mamba__pt_load_shard. Mistral's layout has its own config, params.json. */
+
+/* mamba__torch_read's keeper during a load: a strided tensor's copy lives as
+   long as the model. */
+static mamba_status mamba__keep_copy(void *m, const mamba__blob *b, mamba_error *e) {
+    return mamba__add_blob((mamba_model *)m, b, NULL, e);
+}
+
+/* Memory: the bytes of one torch.save zip and the text of its config.json. */
+static int mamba__pt_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    return config_json != NULL && n >= 4 && !memcmp(p, "PK\003\004", 4);
+}
+static mamba_status mamba__pt_read_memory(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
+                                          const char *config_json, size_t config_len, const mamba_options *o, mamba_error *e) {
+    mamba_status st = mamba__torch_read(&d->ts, p, n, "weights", o, mamba__keep_copy, m, e);
+    if (st == MAMBA_OK) st = mamba__config_parse(&m->heap, &d->cfg, config_json, config_len, &d->tie_explicit, o, e);
+    return st;
+}
+
+#ifndef MAMBA_NO_STDIO
+/* Whether dir/name exists. Claims get no heap: a path too long for the
+   buffer is not probed (reads as absent). */
+static int mamba__pt_probe(const char *dir, const char *name) {
+    char buf[1024];
+    size_t a = strlen(dir), b = strlen(name);
+    if (a + b + 2 > sizeof buf) return 0;
+    memcpy(buf, dir, a);
+    if (a && dir[a - 1] != '/') buf[a++] = '/';
+    memcpy(buf + a, name, b + 1);
+    return mamba__file_exists(buf);
+}
+
+/* Maps one torch.save file and appends its tensors (mamba__load_shard's twin). */
+static mamba_status mamba__pt_load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
+    mamba__blob b;
+    mamba_status st = mamba__map_file(&m->heap, &b, path, e);
+    if (st != MAMBA_OK) return st;
+    if ((st = mamba__add_blob(m, &b, path, e)) != MAMBA_OK) { mamba__blob_release(&m->heap, &b); return st; }
+    return mamba__torch_read(ts, b.data, b.size, m->paths[m->n_blobs - 1], o, mamba__keep_copy, m, e);
+}
+
+/* A path: a .bin file next to its config.json, or a directory with
+   pytorch_model.bin.index.json or pytorch_model.bin and no
+   model.safetensors(.index.json) (a directory with both reads as safetensors). */
+static int mamba__pt_claims_path(const char *path) {
+    if (mamba__ends_with(path, ".bin")) return 1;
+    if (mamba__pt_probe(path, "model.safetensors.index.json") || mamba__pt_probe(path, "model.safetensors")) return 0;
+    return mamba__pt_probe(path, "pytorch_model.bin.index.json") || mamba__pt_probe(path, "pytorch_model.bin");
+}
+static mamba_status mamba__pt_read_file(mamba_model *m, mamba__desc *d, const char *path, const mamba_options *o, mamba_error *e) {
+    static const mamba__layout ss = {".bin", "pytorch_model.bin.index.json", "pytorch_model.bin", mamba__pt_load_shard};
+    return mamba__layout_read(m, d, path, &ss, o, e);
+}
+
+/* Mistral's layout is a directory: no bytes in memory are claimed (pass
+   consolidated.safetensors with a config.json instead). */
+static int mamba__mistral_claims_memory(const unsigned char *p, size_t n, const char *config_json) {
+    (void)p; (void)n; (void)config_json;
+    return 0;
+}
+
+/* A path: a directory with params.json and no config.json (with both, the
+   Hugging Face layout is read). */
+static int mamba__mistral_claims_path(const char *path) {
+    return !mamba__pt_probe(path, "config.json") && mamba__pt_probe(path, "params.json");
+}
+
+/* params.json rewritten as a state-spaces config.json, then consolidated.safetensors. */
+static mamba_status mamba__mistral_read_file(mamba_model *m, mamba__desc *d, const char *dir, const mamba_options *o,
+                                             mamba_error *e) {
+    mamba__heap *hp = &m->heap;
+    mamba__blob pj;
+    mamba_status st;
+    char *path, *text;
+    size_t len = 0;
+    if (!(path = mamba__path_join(hp, dir, "params.json"))) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    st = mamba__read_file(hp, &pj, path, MAMBA__OPT(o, max_json_bytes, MAMBA__DEF_HEADER), e);
+    mamba__hfree(hp, path);
+    if (st != MAMBA_OK) return st;
+    hp->input += pj.size;
+    if (!(text = MAMBA__CAST(char *, mamba__halloc(hp, 1024)))) { mamba__blob_release(hp, &pj); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0); }
+    st = mamba__mistral_config(hp, (const char *)pj.data, pj.size, text, 1024, &len, o, e);
+    mamba__blob_release(hp, &pj);
+    if (st == MAMBA_OK && !(path = mamba__path_join(hp, dir, "consolidated.safetensors"))) st = mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    if (st == MAMBA_OK) {
+        st = mamba__load_shard(m, &d->ts, path, o, e);
+        mamba__hfree(hp, path);
+    }
+    if (st == MAMBA_OK) st = mamba__config_parse(hp, &d->cfg, text, len, &d->tie_explicit, o, e);
+    mamba__hfree(hp, text);
+    return st;
+}
+#endif /* MAMBA_NO_STDIO */
+
+/* ---- end of F.6 ---------------------------------------------------------------- */
+
 /* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
 /* ---- G.1 binding tensors to layers -------------------------------------- */
@@ -9597,6 +11389,10 @@ typedef struct mamba__format {
 #endif
 static const mamba__format mamba__formats[] = {
     MAMBA__FORMAT("GGUF", mamba__gguf),
+#ifndef MAMBA_NO_STDIO
+    {"Mistral params.json", mamba__mistral_claims_memory, NULL, mamba__mistral_claims_path, mamba__mistral_read_file},   /* claims no memory */
+#endif
+    MAMBA__FORMAT("PyTorch torch.save", mamba__pt),
     MAMBA__FORMAT("safetensors", mamba__st),   /* claims every path: keep it last */
 };
 #undef MAMBA__FORMAT

@@ -1,6 +1,6 @@
 /* mamba-bench: speed of mamba.h measured against this machine's own limits.
 
-   build/mamba-bench [--quick] [--big] [--decode N] [--long N]
+   build/mamba-bench [--quick] [--big] [--decode N] [--long N] [--serve]
 
    Everything is measured in the same run, so the ratios mean something on a
    noisy machine even when the absolute numbers move:
@@ -18,7 +18,10 @@
    - a long generation: per-token time at token 1,000 and at token 100,000 and
      the state bytes at both.
    The last line is key=value pairs for scripts. --quick: the 130m shape only,
-   a shorter long run (10,000 tokens), under a minute. No test depends on it. */
+   a shorter long run (10,000 tokens), under a minute. No test depends on it.
+   - serving: aggregate decode tok/s of B = 1..64 sequences in one batched
+     call per step (130m and 1.4b; F32, Q8_0, Q4_0), state bytes per sequence,
+     and a prefix-cache hit's time to first token (--serve: this part only). */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -464,8 +467,148 @@ static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt,
     return r;
 }
 
+/* ---- serving (issue 16): batched decode, prefix-cache hit ------------------
+   Kept apart from the rest of the file. Aggregate decode tok/s of B sequences
+   advanced together by mamba_forward_batch (one call per step, each weight
+   read once per step for all B), states without scratch (memory per extra
+   sequence = mamba_state_bytes); and the time to first token of a 4,096-token
+   prompt whose first 4,000 tokens are in a mamba_cache, against cold. */
+
+static double serve_b16_over_b1 = 0, serve_b16_over_b1_cpu = 0, serve_prefix_speedup = 0;
+
+/* tok/s of B sequences decoding together, over at least min_s seconds; *cpu_tps:
+   the same per second of process CPU time (clock(): both threads' time summed),
+   which other processes' load disturbs far less than the wall clock. */
+static double batch_decode(const mamba_model *m, int B, double min_s, double *cpu_tps) {
+    const mamba_config *c = mamba_model_config(m);
+    size_t sb = (mamba_state_bytes(c) + 63) / 64 * 64, V = (size_t)c->vocab_size;
+    unsigned char *mem = (unsigned char *)malloc(sb * (size_t)B + 64), *base;
+    mamba_state *st = (mamba_state *)calloc((size_t)B, sizeof *st);
+    mamba_batch_seq *q = (mamba_batch_seq *)calloc((size_t)B, sizeof *q);
+    int *tok = (int *)malloc(sizeof(int) * (size_t)B), i, steps = 0;
+    float *logits = (float *)malloc(sizeof(float) * V * (size_t)B);
+    mamba_batch *b = NULL;
+    double t0, dt = 0;
+    clock_t c0;
+    *cpu_tps = 0;
+    if (!mem || !st || !q || !tok || !logits || mamba_batch_new(&b, m, B, B, NULL) != MAMBA_OK) { dt = -1; goto out; }
+    base = mem + (64 - (uintptr_t)mem % 64) % 64;
+    for (i = 0; i < B; i++) {
+        mamba_state_init(&st[i], c, base + (size_t)i * sb, sb, NULL, 0, 0, NULL);
+        tok[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
+        q[i].state = &st[i]; q[i].tokens = &tok[i]; q[i].n = 1; q[i].logits = logits + (size_t)i * V; q[i].mode = MAMBA_LOGITS_LAST;
+    }
+    mamba_forward_batch(m, b, q, (size_t)B, NULL);   /* warm-up: page in the weights */
+    t0 = now_s();
+    c0 = clock();
+    do {
+        for (i = 0; i < B; i++) tok[i] = mamba_argmax(logits + (size_t)i * V, (int)V);
+        mamba_forward_batch(m, b, q, (size_t)B, NULL);
+        steps++;
+        dt = now_s() - t0;
+    } while (dt < min_s || steps < 2);
+    if (clock() > c0) *cpu_tps = (double)B * steps / ((double)(clock() - c0) / CLOCKS_PER_SEC);
+out:
+    mamba_batch_free(b);
+    free(mem); free(st); free(q); free(tok); free(logits);
+    return dt > 0 ? (double)B * steps / dt : 0;
+}
+
+static void serving_bench(const shape *shapes, int quick, int nthr, const char *dtype_only) {
+    static const int Bs[] = {1, 2, 4, 8, 16, 32, 64};
+    static const char *const dnames[] = {"F32", "Q8_0", "Q4_0"};
+    static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0};
+    int si, di, bi;
+    set_threads(nthr);
+    printf("\nbatched decode, %d threads: aggregate tok/s of B sequences in one mamba_forward_batch per step\n", nthr);
+    printf("model            dtype  state/seq    ws64     ");
+    for (bi = 0; bi < 7; bi++) printf("  B=%-6d", Bs[bi]);
+    printf(" B16/B1\n");
+    for (si = 0; si < (quick ? 1 : 2); si++)
+        for (di = 0; di < 3; di++) {
+            size_t blob_n;
+            char cfg[512];
+            unsigned char *blob;
+            mamba_model *m;
+            mamba_error err;
+            void **qbufs = NULL;
+            int nq = 0, nb = quick ? 5 : 7;
+            double tps[7] = {0}, cpu[7] = {0}, c1, c16;
+            if (quick && di == 0) continue;   /* --quick: 130m Q8_0 and Q4_0 */
+            if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
+            blob = build_model(&shapes[si], di != 0, &blob_n, cfg);
+            if (!blob) { printf("%-16s %-5s  out of memory\n", shapes[si].name, dnames[di]); continue; }
+            if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { printf("load: %s\n", err.message); free(blob); continue; }
+            if (di >= 1) qbufs = quantize_model(m, dtypes[di], &nq);
+            printf("%-16s %-5s %7.2f MB %6.1f MB", shapes[si].name, dnames[di], mamba_state_bytes(mamba_model_config(m)) / 1e6,
+                   mamba_batch_bytes(mamba_model_config(m), 64, 64) / 1e6);
+            for (bi = 0; bi < 7; bi++) {
+                if (bi < nb) tps[bi] = batch_decode(m, Bs[bi], quick ? 0.3 : si == 0 ? 1.0 : 2.0, &cpu[bi]);
+                if (bi < nb) printf("  %8.1f", tps[bi]); else printf("  %8s", "-");
+                fflush(stdout);
+            }
+            {   /* B=1 and B=16 once more, alternating, best of two each: the ratio is less at the mercy of other load */
+                double a = batch_decode(m, 1, quick ? 0.3 : si == 0 ? 1.0 : 2.0, &c1), b16 = batch_decode(m, 16, quick ? 0.3 : si == 0 ? 1.0 : 2.0, &c16);
+                if (a > tps[0]) tps[0] = a;
+                if (b16 > tps[4]) tps[4] = b16;
+                if (c1 > cpu[0]) cpu[0] = c1;
+                if (c16 > cpu[4]) cpu[4] = c16;
+            }
+            printf("  %5.2fx   (per CPU-second: B=1 %.1f, B=16 %.1f: %.2fx)\n", tps[4] / tps[0], cpu[0], cpu[4], cpu[4] / cpu[0]);
+            if (di == 1 && (quick ? si == 0 : si == 1)) { serve_b16_over_b1 = tps[4] / tps[0]; serve_b16_over_b1_cpu = cpu[4] / cpu[0]; }
+            mamba_model_free(m);
+            free(blob);
+            while (nq) free(qbufs[--nq]);
+            free(qbufs);
+        }
+    printf("(memory per extra sequence = state/seq: a state needs no scratch in a batch; ws64 = mamba_batch_bytes for 64\n"
+           " sequences, 64 rows, allocated once; quantized: every projection and the lm_head)\n");
+    if (!dtype_only || strstr(dtype_only, "F32")) {   /* prefix hit: 4,096-token prompt, first 4,000 cached, time to first token vs cold (130m F32);
+           --quick: 1,024 tokens, 1,000 cached */
+        size_t blob_n, hit = 0;
+        char cfg[512];
+        unsigned char *blob = build_model(&shapes[0], 0, &blob_n, cfg);
+        mamba_model *m;
+        mamba_state *s;
+        mamba_cache *ch = NULL;
+        mamba_error err;
+        float *logits = (float *)malloc(sizeof(float) * 50280), *l2 = (float *)malloc(sizeof(float) * 50280);
+        int n = quick ? 1024 : 4096, nc = quick ? 1000 : 4000, k;
+        int *prompt = (int *)malloc(sizeof(int) * (size_t)n);
+        double cold, warm = 1e30, t0, t1;
+        mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
+        mamba_state_new(&s, m, 64);
+        for (k = 0; k < n; k++) prompt[k] = (int)((unsigned)(k * 7919u + 13u) % 50280u);
+        mamba_cache_new(&ch, m, (size_t)64 << 20, NULL, &err);
+        /* cold: the whole prompt (in two calls, the same bits as one), caching the first nc tokens on the way */
+        t0 = now_s();
+        mamba_forward(m, s, prompt, (size_t)nc, NULL, MAMBA_LOGITS_NONE);
+        t1 = now_s();
+        mamba_cache_insert(ch, prompt, (size_t)nc, s);
+        cold = now_s();
+        mamba_forward(m, s, prompt + nc, (size_t)(n - nc), logits, MAMBA_LOGITS_LAST);
+        cold = (t1 - t0) + (now_s() - cold);
+        for (k = 0; k < (quick ? 3 : 5); k++) {   /* hit: best of runs */
+            double t;
+            t0 = now_s();
+            mamba_cache_lookup(ch, prompt, (size_t)n - 1, s, &hit);
+            mamba_forward(m, s, prompt + hit, (size_t)n - hit, l2, MAMBA_LOGITS_LAST);
+            t = now_s() - t0;
+            if (t < warm) warm = t;
+        }
+        serve_prefix_speedup = cold / warm;
+        printf("prefix hit (mamba-130m F32, %d threads): %d-token prompt, %zu tokens from the cache: time to first token %.1f ms"
+               " vs %.1f ms cold (%.1fx), logits %s\n", nthr, n, hit, warm * 1e3, cold * 1e3, serve_prefix_speedup,
+               memcmp(logits, l2, sizeof(float) * 50280) ? "DIFFER" : "identical");
+        mamba_cache_free(ch);
+        mamba_state_free(s);
+        mamba_model_free(m);
+        free(blob); free(logits); free(l2); free(prompt);
+    }
+}
+
 int main(int argc, char **argv) {
-    int quick = 0, big = 0, n_decode = 24, n_long = 100000, i, ti, di, si, nk, nthr = max_threads();
+    int quick = 0, big = 0, serve_only = 0, n_decode = 24, n_long = 100000, i, ti, di, si, nk, nthr = max_threads();
     shape shapes[3] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"},
                        {"falcon-mamba-7b", 4096, 64, 65024, "falcon_mamba"}};
     const char *dtype_only = NULL;
@@ -477,12 +620,19 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--decode") && i + 1 < argc) n_decode = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--long") && i + 1 < argc) n_long = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype_only = argv[++i];
-        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST, e.g. F32,Q4_0]\n"); return 1; }
+        else if (!strcmp(argv[i], "--serve")) serve_only = 1;
+        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST, e.g. F32,Q4_0] [--serve]\n"); return 1; }
     }
     if (quick) { n_long = n_long == 100000 ? 10000 : n_long; n_decode = 12; }
     if (n_decode < 1) n_decode = 1;
     if (n_long < 2000) n_long = 2000;
     printf("mamba.h %s  kernels %s  threads up to %d\n\n", MAMBA_VERSION_STRING, MAMBA__SIMD_NAME, nthr);
+    if (serve_only) {   /* --serve: the serving part alone */
+        serving_bench(shapes, quick, nthr, dtype_only);
+        printf("\nbatch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n", serve_b16_over_b1, serve_b16_over_b1_cpu,
+               serve_prefix_speedup);
+        return 0;
+    }
     for (ti = 1; ti <= nthr; ti++) {
         bw[ti] = read_bandwidth(ti);
         peak[ti] = peak_flops(ti);
@@ -565,8 +715,10 @@ int main(int argc, char **argv) {
         mamba_model_free(m);
         free(blob); free(logits); free(fill);
     }
+    serving_bench(shapes, quick, nthr, dtype_only);
     printf("\nkernels=%s qdot=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f decode_bw_min=%.3f qdecode_bw_min=%.3f prefill_over_decode=%.2f "
-           "prefill_fma_frac=%.3f late_over_early=%.3f exp_speedup=%.2f\n",
-           MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr, bw[1] / 1e9, bw[nthr] / 1e9, peak[nthr] / 1e9, decode_bw_min, qdecode_bw_min, pod, fma_frac, late_over_early, exp_speedup);
+           "prefill_fma_frac=%.3f late_over_early=%.3f exp_speedup=%.2f batch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n",
+           MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr, bw[1] / 1e9, bw[nthr] / 1e9, peak[nthr] / 1e9, decode_bw_min, qdecode_bw_min, pod, fma_frac, late_over_early, exp_speedup,
+           serve_b16_over_b1, serve_b16_over_b1_cpu, serve_prefix_speedup);
     return 0;
 }

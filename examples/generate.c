@@ -1,12 +1,17 @@
 /* mamba-generate: generate text with a Mamba model.
 
    build/mamba-generate [-m MODEL] [-p PROMPT | -f FILE | -i "IDS"] [-n N]
-                        [--temp T] [--top-k K] [--top-p P] [--seed S] [-t THREADS] [--long CAL]
+                        [--temp T] [--top-k K] [--top-p P] [--seed S] [-t THREADS]
+                        [--prompt-cache FILE] [--long CAL]
 
    Streams the generated text to stdout as it is produced (never a split UTF-8
    sequence), and prints the load time, prompt tok/s and generation tok/s to
    stderr. The same seed gives the same output. MODEL is a model directory
-   (config.json, weights, tokenizer.json) or a .safetensors file beside them. */
+   (config.json, weights, tokenizer.json) or a .safetensors file beside them.
+   --prompt-cache FILE keeps the state after the prompt in FILE (the prompt's
+   ids, then the state in mamba.h's versioned saved-state format); when the
+   next prompt starts with those ids, it resumes from the state instead of
+   recomputing them. The output is the same bits either way. */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -32,8 +37,11 @@ static void usage(FILE *f) {
         "  --chunk N     prompt tokens per prefill chunk (default 64)\n"
         "  -t THREADS    threads (default: all cores, when built with OpenMP)\n"
         "  --ids         print token ids instead of text\n"
+        "  --prompt-cache FILE  save the state after the prompt in FILE; resume from\n"
+        "                it when the next prompt starts with the same tokens\n"
         "  --long CAL    LongMamba calibration (mamba-longcal) for a prompt longer\n"
         "                than the model's training length; decode is unfiltered\n"
+        "                (not with --prompt-cache: the file does not record it)\n"
         "  -h, --help    this text\n");
 }
 
@@ -71,8 +79,81 @@ static char *read_file(const char *path, size_t *n) {
     return buf;
 }
 
+/* ---- --prompt-cache FILE ---------------------------------------------------
+   File: "MBPC", u32 version 1, u32 n (ids), u32 FNV-1a of the ids' bytes, the
+   n ids (u32 little-endian), then a saved state (mamba_state_write: its own
+   header, version and checksum) after exactly those ids. The ids kept are the
+   prompt minus its last token, so a repeated prompt still computes one token
+   and gets its logits. Written to FILE.tmp, then renamed over FILE. */
+static void put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
+static uint32_t get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t fnv1a(const unsigned char *p, size_t n) { uint32_t h = 2166136261u; while (n--) h = (h ^ *p++) * 16777619u; return h; }
+
+/* Loads FILE into s when its ids are a prefix of prompt[0..n-1); returns how
+   many ids it covers (0: not used; why goes to stderr unless the file is absent). */
+static size_t prompt_cache_load(const char *path, mamba_state *s, const int *prompt, size_t n) {
+    size_t len = 0, k, i;
+    unsigned char *b = (unsigned char *)read_file(path, &len);
+    const char *why = NULL;
+    if (!b) return 0;
+    if (len < 16 || memcmp(b, "MBPC", 4)) why = "not a prompt cache file";
+    else if (get32(b + 4) != 1) why = "another version";
+    else if ((k = get32(b + 8)) > (len - 16) / 4 || fnv1a(b + 16, 4 * k) != get32(b + 12)) why = "damaged";
+    else if (k == 0 || k >= n) why = "the prompt does not extend the cached one";
+    else {
+        for (i = 0; i < k && (int)get32(b + 16 + 4 * i) == prompt[i]; i++) {}
+        if (i < k) why = "the prompt does not start with the cached tokens";
+        else if (mamba_state_read(s, b + 16 + 4 * k, len - 16 - 4 * k) != MAMBA_OK) why = "its state is damaged or of another model";
+        else if (s->n_tokens != k) { why = "its state does not match its tokens"; mamba_state_reset(s); }
+    }
+    free(b);
+    if (why) { fprintf(stderr, "mamba-generate: prompt cache %s not used: %s\n", path, why); return 0; }
+    return k;
+}
+
+static void prompt_cache_save(const char *path, const mamba_state *s, const int *prompt, size_t k) {
+    size_t sn = mamba_state_write_bytes(s), total = 16 + 4 * k + sn, i, tl = strlen(path);
+    unsigned char *b = (unsigned char *)malloc(total);
+    char *tmp = (char *)malloc(tl + 5);
+    FILE *f;
+    int ok = 0;
+    if (b && tmp && sn) {
+        memcpy(b, "MBPC", 4);
+        put32(b + 4, 1);
+        put32(b + 8, (uint32_t)k);
+        for (i = 0; i < k; i++) put32(b + 16 + 4 * i, (uint32_t)prompt[i]);
+        put32(b + 12, fnv1a(b + 16, 4 * k));
+        memcpy(tmp, path, tl);
+        memcpy(tmp + tl, ".tmp", 5);
+        if (mamba_state_write(s, b + 16 + 4 * k, sn, NULL) == MAMBA_OK && (f = fopen(tmp, "wb"))) {
+            ok = fwrite(b, 1, total, f) == total;
+            ok = fclose(f) == 0 && ok;
+            ok = ok && rename(tmp, path) == 0;
+            if (!ok) remove(tmp);
+        }
+    }
+    if (!ok) fprintf(stderr, "mamba-generate: could not write the prompt cache %s\n", path);
+    free(b); free(tmp);
+}
+
+/* The prompt through the cache file: resume, compute the rest but the last
+   token, save, then the last token for its logits. Same bits as one
+   mamba_forward of the whole prompt. */
+static mamba_status prompt_with_cache(const char *path, const mamba_model *m, mamba_state *s, const int *prompt, size_t n,
+                                      float *logits) {
+    size_t k = prompt_cache_load(path, s, prompt, n);
+    mamba_status st = MAMBA_OK;
+    if (k) fprintf(stderr, "mamba-generate: prompt cache: %zu of %zu prompt tokens reused\n", k, n);
+    if (n - 1 > k) {
+        st = mamba_forward(m, s, prompt + k, n - 1 - k, NULL, MAMBA_LOGITS_NONE);
+        if (st == MAMBA_OK) prompt_cache_save(path, s, prompt, n - 1);
+    }
+    return st == MAMBA_OK ? mamba_step(m, s, prompt[n - 1], logits) : st;
+}
+
 int main(int argc, char **argv) {
-    const char *model = DEFAULT_MODEL, *prompt_text = NULL, *prompt_file = NULL, *ids_arg = NULL, *long_path = NULL;
+    const char *model = DEFAULT_MODEL, *prompt_text = NULL, *prompt_file = NULL, *ids_arg = NULL, *cache_path = NULL;
+    const char *long_path = NULL;
     mamba_long *cal = NULL;
     double n_gen = 200, temp = 0.8, top_k = 40, top_p = 0.95, seed = 42, chunk = 64, threads = 0, v;
     int *prompt = NULL, n_prompt = 0, i, rc = 1, tok, print_ids = 0, V;
@@ -107,8 +188,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-f") && val) { prompt_file = val; i++; }
         else if (!strcmp(a, "-i") && val) { ids_arg = val; i++; }
         else if (!strcmp(a, "--ids")) print_ids = 1;
+        else if (!strcmp(a, "--prompt-cache") && val) { cache_path = val; i++; }
         else if (!strcmp(a, "--long") && val) { long_path = val; i++; }
         else { fprintf(stderr, "mamba-generate: unknown or incomplete argument '%s'\n", a); usage(stderr); return 1; }
+    }
+    if (long_path && cache_path) {   /* a cached state does not say whether (or how far) it was filtered */
+        fprintf(stderr, "mamba-generate: --long and --prompt-cache cannot be used together\n");
+        return 1;
     }
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
     if (threads > 0) omp_set_num_threads((int)threads);
@@ -182,7 +268,8 @@ int main(int argc, char **argv) {
     }
     if (cal) mamba_state_set_long(s, cal, (uint64_t)n_prompt);   /* LongMamba: the prompt is the filtered stretch */
     mamba_decoder_init(&dec, 0);
-    st = mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
+    st = cache_path ? prompt_with_cache(cache_path, m, s, prompt, (size_t)n_prompt, logits)
+                    : mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
     t2 = now_s();
     for (i = 0; i < (int)n_gen && st == MAMBA_OK; i++) {
         tok = mamba_sample(&smp, logits);

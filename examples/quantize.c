@@ -3,7 +3,9 @@
    build/mamba-quantize [--pure] [--name NAME] IN OUT TYPE
 
    IN is a Hugging Face model directory (config.json + safetensors, tokenizer.json
-   when present), a .safetensors file next to its config.json, or a .gguf file.
+   when present), state-spaces' layout (config.json + pytorch_model.bin or its
+   shards), Mistral's (params.json + consolidated.safetensors), a .safetensors
+   or .bin file next to its config.json, or a .gguf file.
    OUT is the GGUF file to write; TYPE is F32, F16, BF16, Q8_0 or Q4_0. The file
    is laid out as llama.cpp's convert_hf_to_gguf.py + llama-quantize write it
    (see mamba_gguf_write in mamba.h): norms, conv weights, A, D and biases stay
@@ -61,24 +63,30 @@ static int ends_with(const char *s, const char *suf) {
 }
 
 /* Bytes of the weight files IN names: the file itself, or a directory's
-   model.safetensors, or its model-0000K-of-0000N.safetensors shards. */
+   model.safetensors / pytorch_model.bin / consolidated.safetensors, or its
+   model-0000K-of-0000N.safetensors / pytorch_model-0000K-of-0000N.bin shards. */
 static long long input_bytes(const char *in) {
+    static const char *const single[] = {"model.safetensors", "pytorch_model.bin", "consolidated.safetensors"};
+    static const char *const shard[] = {"%s/model-%05d-of-%05d.safetensors", "%s/pytorch_model-%05d-of-%05d.bin"};
     char path[4096];
     long long n, total = 0;
-    int k, of;
-    if (ends_with(in, ".gguf") || ends_with(in, ".safetensors")) return file_size(in);
-    snprintf(path, sizeof path, "%s/model.safetensors", in);
-    if ((n = file_size(path)) >= 0) return n;
-    for (of = 1; of < 100; of++) {
-        snprintf(path, sizeof path, "%s/model-%05d-of-%05d.safetensors", in, 1, of);
-        if (file_size(path) < 0) continue;
-        for (k = 1; k <= of; k++) {
-            snprintf(path, sizeof path, "%s/model-%05d-of-%05d.safetensors", in, k, of);
-            if ((n = file_size(path)) < 0) return -1;
-            total += n;
-        }
-        return total;
+    int k, of, i;
+    if (ends_with(in, ".gguf") || ends_with(in, ".safetensors") || ends_with(in, ".bin")) return file_size(in);
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", in, single[i]);
+        if ((n = file_size(path)) >= 0) return n;
     }
+    for (i = 0; i < 2; i++)
+        for (of = 1; of < 100; of++) {
+            snprintf(path, sizeof path, shard[i], in, 1, of);
+            if (file_size(path) < 0) continue;
+            for (k = 1; k <= of; k++) {
+                snprintf(path, sizeof path, shard[i], in, k, of);
+                if ((n = file_size(path)) < 0) return -1;
+                total += n;
+            }
+            return total;
+        }
     return -1;
 }
 

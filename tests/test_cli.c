@@ -68,6 +68,100 @@ static void expect_error(const char *what, const char *cmd) {
     free(out);
 }
 
+/* ---- serving (issue 16): mamba-logits --batch, mamba-generate --prompt-cache */
+
+static int same_file(const char *a, const char *b) {
+    size_t n1, n2;
+    char *x = slurp(a, &n1), *y = slurp(b, &n2);
+    int same = x && y && n1 == n2 && !memcmp(x, y, n1);
+    free(x); free(y);
+    return same;
+}
+
+static void serve_cli(void) {
+    static const char *model = "tests/data/m2-g1-tied";
+    static const char *seqs[] = {"3 1 4 1 5 9 2 6 5 3 5", "", "69 0 69 69", "7"};
+    char cmd[1024];
+    FILE *f = fopen("build/tmp/batch.txt", "wb"), *w;
+    int i, rc;
+    if (f) { for (i = 0; i < 4; i++) fprintf(f, "%s\n", seqs[i]); fclose(f); }
+    /* the expected output: one plain run per sequence, blank lines between */
+    w = fopen("build/tmp/batch_want.txt", "wb");
+    for (i = 0; i < 4 && w; i++) {
+        size_t n;
+        char *o;
+        if (i) fputc('\n', w);
+        if (!*seqs[i]) continue;
+        sprintf(cmd, "build/mamba-logits %s %s", model, seqs[i]);
+        CHECK(run(cmd) == 0, "mamba-logits %s", seqs[i]);
+        o = slurp("build/tmp/cli.out", &n);
+        if (o) fwrite(o, 1, n, w);
+        free(o);
+    }
+    if (w) fclose(w);
+    sprintf(cmd, "build/mamba-logits --batch build/tmp/batch.txt %s", model);
+    CHECK(run(cmd) == 0 && same_file("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch (step): the bytes of one run per sequence");
+    sprintf(cmd, "build/mamba-logits --batch build/tmp/batch.txt --mode prefill --chunk 3 %s", model);
+    CHECK(run(cmd) == 0 && same_file("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch --mode prefill --chunk 3: the same bytes");
+    f = fopen("build/tmp/batch_bad.txt", "wb");
+    if (f) { fputs("1 2\n3 x 4\n", f); fclose(f); }
+    sprintf(cmd, "build/mamba-logits --batch build/tmp/batch_bad.txt %s", model);
+    expect_error("--batch with a bad line", cmd);
+    f = fopen("build/tmp/batch_bad.txt", "wb");
+    if (f) { fputs("1 2\n3 70\n", f); fclose(f); }
+    expect_error("--batch with an id out of range", cmd);
+    sprintf(cmd, "build/mamba-logits --batch build/no/such/file %s", model);
+    expect_error("--batch missing file", cmd);
+    printf("  mamba-logits --batch: step and prefill equal one run per sequence\n");
+
+    /* --prompt-cache: same output as without, the second run reuses the prompt */
+    remove("build/tmp/pc.bin");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12\" -n 12 --temp 0 --ids", model);
+    CHECK(run(cmd) == 0, "generate without a cache");
+    rename("build/tmp/cli.out", "build/tmp/pc_want.txt");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12\" -n 12 --temp 0 --ids --prompt-cache build/tmp/pc.bin", model);
+    CHECK(run(cmd) == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want.txt"), "first run with --prompt-cache: same output");
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want.txt") && e && strstr(e, "7 of 8 prompt tokens reused"),
+              "second run resumes from the cache: %s", e ? e : "");
+        free(e);
+    }
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12 13 14\" -n 12 --temp 0 --ids", model);
+    CHECK(run(cmd) == 0, "longer prompt without a cache");
+    rename("build/tmp/cli.out", "build/tmp/pc_want2.txt");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12 13 14\" -n 12 --temp 0 --ids --prompt-cache build/tmp/pc.bin", model);
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "7 of 10 prompt tokens reused"),
+              "an extended prompt resumes too: %s", e ? e : "");
+        free(e);
+    }
+    f = fopen("build/tmp/pc.bin", "r+b");   /* damage the state: refused, recomputed, same output */
+    if (f) { fseek(f, 200, SEEK_SET); fputc(0x55, f); fclose(f); }
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "not used"),
+              "a damaged cache file is not used: %s", e ? e : "");
+        free(e);
+    }
+    sprintf(cmd, "build/mamba-generate -m tests/data/m2-g2-untied -i \"5 6 7 8 9 10 11 12 13 14 15\" -n 4 --temp 0 --ids --prompt-cache build/tmp/pc.bin");
+    rc = run(cmd);
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(rc == 0 && e && strstr(e, "another model"), "another model's cache file is not used: %s", e ? e : "");
+        free(e);
+    }
+    printf("  mamba-generate --prompt-cache: same output, prompt reused, bad files refused\n");
+}
+
 int main(int argc, char **argv) {
     char cmd[4096], dir[1024], want[1100], *tokens;
     size_t n;
@@ -320,6 +414,8 @@ int main(int argc, char **argv) {
         CHECK(out && strstr(out, "another model shape"), "message: '%s'", out ? out : "");
         free(out);
         expect_error("mamba-generate --long missing", "build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 3 --long build/no/such.bin");
+        expect_error("mamba-generate --long with --prompt-cache", "build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 3 --long build/tmp/long-all.bin --prompt-cache build/tmp/long-pc.bin");
     }
+    serve_cli();
     return test_summary();
 }

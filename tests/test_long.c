@@ -135,6 +135,51 @@ static void long_goldens(const char *dir) {
         CHECK(mamba_long_decay(m, 0, 0, 0.0) == 1.0 && mamba_long_decay(m, 0, 0, 1.0) < 1.0, "decay values");
         mamba_state_free(s); mamba_state_free(s2); free(d1); free(d2);
     }
+    {   /* mamba_forward_batch: the filtered sequence A, in company, gives the bits it gives
+           alone (ref_lg, the step path), in every round split and row position; B
+           beside it is unfiltered (or filtered with its own table) and also keeps
+           its alone bits. Two calls: the filter counts each state's own tokens. */
+        static const int rows[] = {1, 3, 7, 64};
+        int nb = T - 2, *tb = (int *)malloc(sizeof(int) * (size_t)T), r, bset;
+        float *la = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
+        float *lb = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
+        float *lb_alone = (float *)malloc(sizeof(float) * (size_t)V * (size_t)T);
+        mamba_state *sa = NULL, *sb = NULL;
+        for (i = 0; i < nb; i++) tb[i] = g.tokens[(i + 3) % T];
+        CHECK(mamba_state_new(&sa, m, 0) == MAMBA_OK && mamba_state_new(&sb, m, 0) == MAMBA_OK, "batch states");
+        for (bset = 0; bset < 2; bset++) {   /* B: off, then filtered for 11 tokens (table 8: all global tokens) */
+            mamba_state_reset(sb);
+            mamba_state_set_long(sb, bset ? cal : NULL, 11);
+            CHECK(mamba_forward(m, sb, tb, (size_t)nb, lb_alone, MAMBA_LOGITS_ALL) == MAMBA_OK, "B alone");
+            for (r = 0; r < (int)(sizeof rows / sizeof rows[0]); r++) {
+                int order, cut = PROMPT - 5;
+                mamba_batch *b = NULL;
+                CHECK(mamba_batch_new(&b, m, 2, rows[r], &err) == MAMBA_OK, "batch: %s", err.message);
+                for (order = 0; order < 2 && b; order++) {   /* A first, then B first (A's rows not at 0) */
+                    mamba_batch_seq q[2];
+                    int ia = order, ib = 1 - order;
+                    mamba_state_reset(sa); mamba_state_reset(sb);
+                    mamba_state_set_long(sa, cal, PROMPT);
+                    mamba_state_set_long(sb, bset ? cal : NULL, 11);
+                    memset(q, 0, sizeof q);
+                    q[ia].state = sa; q[ia].tokens = g.tokens; q[ia].n = (size_t)cut; q[ia].logits = la; q[ia].mode = MAMBA_LOGITS_ALL;
+                    q[ib].state = sb; q[ib].tokens = tb; q[ib].n = (size_t)cut + 2; q[ib].logits = lb; q[ib].mode = MAMBA_LOGITS_ALL;
+                    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_OK, "forward_batch: %s", err.message);
+                    q[ia].tokens = g.tokens + cut; q[ia].n = (size_t)(T - cut); q[ia].logits = la + (size_t)cut * V;
+                    q[ib].tokens = tb + cut + 2; q[ib].n = (size_t)(nb - cut - 2); q[ib].logits = lb + (size_t)(cut + 2) * V;
+                    CHECK(mamba_forward_batch(m, b, q, 2, &err) == MAMBA_OK, "forward_batch: %s", err.message);
+                    CHECK(!memcmp(la, ref_lg, sizeof(float) * (size_t)V * T),
+                          "%s: filtered sequence batched (rows %d, %s first, B %s) differs from alone", dir, rows[r], order ? "B" : "A", bset ? "filtered" : "plain");
+                    CHECK(!memcmp(lb, lb_alone, sizeof(float) * (size_t)V * nb),
+                          "%s: B batched (rows %d, %s first, B %s) differs from alone", dir, rows[r], order ? "B" : "A", bset ? "filtered" : "plain");
+                }
+                mamba_batch_free(b);
+            }
+        }
+        printf("  %-24s long batched (rows 1/3/7/64, both orders, beside a plain and a filtered B) = alone\n", dir);
+        mamba_state_free(sa); mamba_state_free(sb);
+        free(tb); free(la); free(lb); free(lb_alone);
+    }
     mamba_long_free(cal);
     free(lg); free(ref_lg); free(g.logits); free(plain.logits); free(side); free(sp);
     mamba_model_free(m);

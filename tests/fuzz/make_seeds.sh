@@ -7,7 +7,7 @@ set -e
 shared=${MAMBA_FUZZ_DATA:-../shared/data}
 out=build/fuzz/seeds
 rm -rf "$out"
-for d in json safetensors config tokenizer_json encode decode model gguf state spm; do mkdir -p "$out/$d"; done
+for d in json safetensors config tokenizer_json encode decode model gguf state spm torch; do mkdir -p "$out/$d"; done
 
 # file name for a path: tests/data/m1-odd-f32/config.json -> tests_data_m1-odd-f32_config.json
 flat() { printf '%s' "$1" | sed 's|^\.\./||; s|/|_|g'; }
@@ -28,6 +28,9 @@ done
 # the real llama.cpp files (their header, metadata and tensor infos)
 for f in $shared/reference/*/*.gguf; do head -c 65536 "$f" > "$out/gguf/$(flat "$f")"; done
 cp models/*/tokenizer.json "$out/tokenizer_json/" 2>/dev/null || true
+# torch: the torch.save archives whole ('P' mode), and (below, with python3)
+# their data.pkl alone behind a 0 byte (the driver re-zips it with the storages)
+for f in tests/data/pt-*/*.bin; do cp "$f" "$out/torch/$(flat "$f")"; done
 
 # model: one seed per model (byte 0), chunk 3, and a few edits of each kind
 i=0
@@ -52,6 +55,16 @@ if ! command -v python3 >/dev/null 2>&1; then
     exit 0
 fi
 python3 tests/fuzz/tiny_gguf.py "$out/gguf"
+python3 - "$out" tests/data/pt-*/*.bin <<'EOF'
+import sys, zipfile, os
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    z = zipfile.ZipFile(path)
+    pkl = [n for n in z.namelist() if n.endswith('/data.pkl')][0]
+    name = path.replace('tests/data/', '').replace('/', '_') + '.pkl'
+    with open(os.path.join(out, 'torch', name), 'wb') as f:
+        f.write(b'\0' + z.read(pkl))
+EOF
 python3 tests/fuzz/tiny_spm.py "$out"      # SentencePiece: cut-down Mistral models, a "llama" GGUF, tokenizer.json
 python3 - "$shared" "$out" <<'EOF'
 import json, struct, sys, os

@@ -17,7 +17,7 @@ secs=${1:-15}
 runs=${FUZZ_RUNS:-}
 if [ -n "$runs" ]; then budget="-runs=$runs"; what="$runs executions"; else budget="-max_total_time=$secs"; what="${secs}s"; fi
 [ $# -gt 0 ] && shift
-drivers=${*:-json safetensors config tokenizer_json encode decode model gguf state spm}
+drivers=${*:-json safetensors config tokenizer_json encode decode model gguf state spm torch}
 cc=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -march=native -std=c11 -DMAMBA_FUZZ_LIBFUZZER ${FUZZ_CFLAGS:-}"
 
@@ -37,7 +37,7 @@ for d in $drivers; do
     # keep the executions fast (encode: the word cache starts at 64 bytes in
     # the driver; gguf: tiny generated models; model: a list of edits)
     case $d in
-        safetensors) max_len=131072 ;;
+        safetensors|torch) max_len=131072 ;;
         encode) max_len=1024 ;;
         model) max_len=4096 ;;
         *) max_len=65536 ;;
@@ -46,6 +46,7 @@ for d in $drivers; do
         json|safetensors|config|tokenizer_json) dict=-dict=tests/fuzz/json.dict ;;
         encode) dict=-dict=tests/fuzz/text.dict ;;
         gguf) dict=-dict=tests/fuzz/gguf.dict ;;
+        torch) dict=-dict=tests/fuzz/torch.dict ;;
         *) dict= ;;
     esac
     mkdir -p "build/fuzz/corpus/$d" "build/fuzz/crashes/$d"

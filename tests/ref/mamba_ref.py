@@ -174,13 +174,14 @@ def mamba2_config(c):
         P = c.get("head_dim", 64)
         H = c.get("num_heads", d_inner // P)
         eps = c.get("layer_norm_epsilon", 1e-5)
-        # HF always normalises (gate first); rms_norm / norm_before_gate are honoured here
-        # as state-spaces does when a config carries them.
+        # HF always normalises, gate first: its Mamba2 hard-codes norm_before_gate=False,
+        # so the key is ignored here too (Mamba-Codestral's config.json says true, and
+        # mistral-inference runs state-spaces' default, False). rms_norm is honoured.
         cfg = dict(d_model=d, n_layer=c["num_hidden_layers"], d_inner=d_inner, d_ssm=d_inner,
                    head_dim=P, n_heads=H, n_groups=c.get("n_groups", 8),
                    d_state=c.get("state_size", 128), d_conv=c.get("conv_kernel", 4),
                    eps=eps, norm_eps=eps, rmsnorm=c.get("rms_norm", True),
-                   norm_before_gate=c.get("norm_before_gate", False),
+                   norm_before_gate=False,
                    dt_limit=tuple(c.get("time_step_limit", (0.0, inf))),
                    vocab_size=c["vocab_size"], tied=c.get("tie_word_embeddings", False))
     cfg["arch"] = "mamba2"
