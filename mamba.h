@@ -409,13 +409,16 @@ MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t 
    token whose Δt in a global channel is not above the threshold gets Δt = 0
    there (it neither writes nor decays that channel's state). Decode is plain.
    mamba_state_set_long(s, cal, prompt_len) turns it on for the next prompt_len
-   tokens fed to s since its last reset (mamba_step and mamba_forward alike, so
-   every path and chunk size gives the same bits), using the table length
+   tokens fed to s since its last reset (mamba_step, mamba_forward and
+   mamba_forward_batch alike, each state counting its own tokens, so every
+   path, chunk size and batch gives the same bits), using the table length
    nearest prompt_len (ties: the shorter); it stays set across mamba_state_reset
    and is copied by mamba_state_copy, never saved by mamba_state_write. It is
    off when prompt_len <= the calibration's training length, or cal is NULL
    (the default: the same bits as without this feature). cal must outlive its
-   use by s; nothing is allocated per token.
+   use by s; nothing is allocated per token. A saved or cached state (state
+   write/read, mamba_cache, mamba_ring) does not record whether it was
+   filtered: do not share one cache between filtered and plain runs.
    Sidecar, little-endian: 0 "MBLC"  4 u32 version (1)  8 u32 arch (mamba_arch)
    12 u32 n_layer  16 u32 channels C (d_inner, or n_heads for Mamba-2)
    20 u32 d_model  24 u32 d_state  28 u32 train_len  32 u32 n_len (1..64)
