@@ -2,10 +2,15 @@
 # to use the library: copy mamba.h into your project.
 #
 #   make            build the command-line tools into build/
+#   make help       list the targets
 #   make run        generate text with the bundled default model
+#   make check      the quick pass: the main suites, native and under ASan+UBSan
 #   make test       every test, in several build configurations + sanitizers
 #   make bench      speed figures (build/mamba-bench)
 #   make firmware   bare-metal Cortex-M4F image (build/firmware.elf); make firmware-run
+
+# plain `make` builds the tools (the first rule below is the firmware model's)
+.DEFAULT_GOAL := all
 
 CC      ?= cc
 CXX     ?= c++
@@ -24,7 +29,7 @@ LDLIBS  := -lm
 # The sanitizer build of the test suite (clang if present, else cc).
 SANCC   ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-SHARED  ?= ../shared/data
+SHARED  ?= tests/data/shared
 # AArch64 NEON: cross-built and run under qemu when both are installed.
 ARMCC   ?= aarch64-linux-gnu-gcc
 QEMU    ?= qemu-aarch64
@@ -47,9 +52,13 @@ TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(c
 TESTS   += build/test_serve build/test_serve_nosimd build/test_serve_san build/test_serve_cxx
 # what every test file includes
 TEST_H  := tests/test.h tests/fixtures.h
-# the fuzz drivers, replaying tests/corpus/<driver>/ (crashes found before) under ASan+UBSan
+# the fuzz drivers under ASan+UBSan, replaying the seeds tests/fuzz/make_seeds.sh
+# makes from the test data (build/fuzz/seeds/<driver>/) and tests/corpus/<driver>/
+# (crashes found before)
 FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm torch
-TESTS   += $(addprefix build/fuzz_replay_,$(FUZZERS))
+TESTS   += $(addprefix fuzz:build/fuzz_replay_,$(FUZZERS))
+# the drivers that have a crash corpus (the valgrind replays take only that)
+CORPUS  := $(notdir $(wildcard tests/corpus/*))
 ifeq ($(IS_X86),1)
 TESTS   += $(call suites,,_avx2) build/test_kernels_avx2 build/test_serve_avx2
 endif
@@ -63,11 +72,11 @@ endif
 VALGRIND ?= $(shell command -v valgrind >/dev/null 2>&1 && echo 1 || echo 0)
 VGFLAGS := -O1 -g $(if $(IS_X86),-march=x86-64-v3)
 ifeq ($(VALGRIND),1)
-VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve build/vg/test_formats $(addprefix build/vg/fuzz_replay_,$(FUZZERS))
+VGBIN   := $(call suites,vg/,) build/vg/test_tokenizer build/vg/test_spm build/vg/test_kernels build/vg/test_serve build/vg/test_formats $(addprefix build/vg/fuzz_replay_,$(CORPUS))
 TESTS   += $(addprefix vg:,$(VGBIN)) vgtools:build/test_cli
-VGTOOLS := $(subst build/,build/vg/,$(filter-out build/mamba-server,$(TOOLS)))
+VGTOOLS := $(subst build/,build/vg/,$(TOOLS))   # mamba-server too: test_cli checks its --help and usage errors
 endif
-BUILT   := $(subst $(QEMU):,,$(subst vg:,,$(subst vgtools:,,$(TESTS)))) $(VGTOOLS)
+BUILT   := $(subst $(QEMU):,,$(subst fuzz:,,$(subst vg:,,$(subst vgtools:,,$(TESTS))))) $(VGTOOLS) $(SEEDS)
 
 # Firmware: Cortex-M4F (QEMU mps2-an386) with Debian's gcc-arm-none-eabi +
 # newlib-nano, run under qemu-system-arm; a RISC-V compile+link check with
@@ -135,11 +144,27 @@ endif
 ifeq ($(HAVE_RV),1)
 FW_BUILT += build/firmware-riscv.elf
 endif
-TESTS   += sh:tests/test_firmware.sh
+TESTS   += sh:tests/test_firmware.sh sh:tests/test_first_contact.sh sh:tests/test_packaging.sh
 # mamba-server under real clients (openai npm, curl, raw sockets), also its ASan build
 TESTS   += sh:tests/test_server.sh
 
-.PHONY: all run test bench bench-server clean goldens fuzz fuzz-ci firmware firmware-run
+.PHONY: all help run test check install bench bench-server clean goldens fuzz fuzz-ci firmware firmware-run
+
+help:
+	@echo 'make              build the command-line tools into build/ (mamba-generate, -logits, -tokenize, -perplexity, -quantize, -server)'
+	@echo 'make run          generate Shakespeare with the bundled model (models/shakespeare-tiny)'
+	@echo 'make check        the quick pass (about 2 minutes on 2 cores): the model, kernel and tokenizer'
+	@echo '                  suites and the tools, native and under AddressSanitizer + UBSan'
+	@echo 'make test         everything CI runs (about 20 minutes on 2 cores): every build variant,'
+	@echo '                  NEON under qemu, valgrind, fuzz replays, firmware; ends "N passed, N failed"'
+	@echo 'make bench        speed: build/mamba-bench and build/bench_tokenizer (ratios + tok/s)'
+	@echo 'make bench-server mamba-server: tok/s and time to first token at 1-64 clients (bench/server.sh)'
+	@echo 'make install      header, tools, mamba.pc and the CMake package under PREFIX (default /usr/local)'
+	@echo 'make firmware     the Cortex-M4F image and its sizes; make firmware-run runs it under qemu'
+	@echo 'make fuzz         libFuzzer on every parser (FUZZ_SECONDS each, or FUZZ_RUNS executions)'
+	@echo 'make goldens      regenerate tests/data from the numpy reference (tests/ref/)'
+	@echo 'make clean        remove build/'
+	@echo 'variables: SHARED=$(SHARED) (test data), CC, CFLAGS, OPENMP=0|1, VALGRIND=0|1'
 
 all: $(TOOLS)
 
@@ -148,7 +173,7 @@ run: build/mamba-generate
 	./build/mamba-generate -m models/shakespeare-tiny -p "ROMEO:" -n 200 --seed 42
 
 build:
-	@mkdir -p build/tmp/bad1
+	@mkdir -p build/tmp/bad1/pt build/tmp/bad1/spm
 
 build/mamba-%: examples/%.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
@@ -183,7 +208,21 @@ build/readme_example.c: README.md | build
 	awk '/^```c$$/{n++; if (n==1) {p=1; next}} /^```$$/{p=0} p' README.md > $@
 build/readme_example: build/readme_example.c mamba.h
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
-build/test_readme: tests/test_readme.c tests/test.h build/readme_example | build
+# the example in mamba.h's doc block, inside a main(argc, argv) giving it path and prompt
+build/docblock_example.c: mamba.h | build
+	@{ printf '#define MAMBA_IMPLEMENTATION\n#include "mamba.h"\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n'; \
+	   printf 'int main(int argc, char **argv) {\n    const char *path = argc > 1 ? argv[1] : "models/shakespeare-tiny";\n'; \
+	   printf '    const char *prompt = argc > 2 ? argv[2] : "ROMEO:";\n'; \
+	   awk '/^   EXAMPLE/{p=1; getline; next} /^   WHAT IS SUPPORTED/{p=0} p' mamba.h | sed 's/^     //'; printf '}\n'; } > $@
+build/docblock_example_san: build/docblock_example.c mamba.h
+	$(SANCC) $(WARN) $(SAN) -march=native -I. $< -o $@ $(LDLIBS)
+build/readme_example_san: build/readme_example.c mamba.h
+	$(SANCC) $(WARN) $(SAN) -march=native -I. $< -o $@ $(LDLIBS)
+# a random model with the GPT-NeoX tokenizer and 50,280 embedding rows
+NEOX_MODEL := build/tmp/neox-model/model.safetensors
+$(NEOX_MODEL): tests/ref/neox_model.py | build
+	python3 $< $(SHARED)/tokenizer-gpt-neox-20b.json $(@D)
+build/test_readme: tests/test_readme.c tests/test.h build/readme_example build/readme_example_san build/docblock_example_san build/mamba-tokenize $(NEOX_MODEL) | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
 # the server with AddressSanitizer + UndefinedBehaviorSanitizer (tests/test_server.sh)
 build/mamba-server_san: examples/server.c mamba.h | build
@@ -200,6 +239,12 @@ build/vg/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 build/vg/mamba-%: examples/%.c mamba.h | build
 	@mkdir -p build/vg
 	$(CC) $(WARN) $(VGFLAGS) $< -o $@ $(LDLIBS)
+
+# the fuzz seeds (generated from the test data, not committed)
+SEEDS   := build/fuzz/seeds/.made
+$(SEEDS): tests/fuzz/make_seeds.sh tests/fuzz/tiny_gguf.py tests/fuzz/tiny_spm.py | build
+	MAMBA_FUZZ_DATA=$(SHARED) sh tests/fuzz/make_seeds.sh
+	@touch $@
 
 # libFuzzer (clang) on every driver, FUZZ_SECONDS each, or FUZZ_RUNS executions
 # each when set (make fuzz FUZZ_RUNS=10000000); crashes in build/fuzz/crashes/
@@ -241,9 +286,27 @@ build/tmp/codestral/hf/config.json: tests/ref/make_codestral_shape.py | build
 build/tmp/codestral-small/hf/config.json: tests/ref/make_codestral_shape.py | build
 	/usr/bin/python3 $< build/tmp/codestral-small --dim 256 --vocab 1024
 
-test: $(TOOLS) $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) $(CODESTRAL) build/mamba-server_san
+test: $(TOOLS) build/mamba-bench $(BUILT) $(NFC) $(GGUF_TOK) $(GGUF_REF) $(FW_BUILT) $(CODESTRAL) build/mamba-server_san
 	@OMP_NUM_THREADS=2 MAMBA_SERVER_SAN=build/mamba-server_san QEMU_ARM="$(QEMU_ARM_RUN)" FWCC=$(FWCC) RVCC=$(RVCC) HAVE_FW=$(HAVE_FW) HAVE_RV=$(HAVE_RV) \
 	    sh tests/run.sh $(SHARED) $(TESTS)
+
+# the quick pass: one native build and the sanitizer build of the main suites
+CHECKS  := $(call suites,,) $(call suites,,_san) build/test_api build/test_api_san build/test_kernels build/test_tokenizer build/test_tokenizer_san \
+           build/test_cli build/test_readme sh:tests/test_first_contact.sh
+check: $(TOOLS) build/mamba-bench $(filter build/%,$(CHECKS)) $(GGUF_TOK) $(GGUF_REF)
+	@OMP_NUM_THREADS=2 sh tests/run.sh $(SHARED) $(CHECKS)
+
+# make install PREFIX=... (DESTDIR too): the header, the tools, mamba.pc and
+# the CMake package (find_package(mamba) gives the target mamba::mamba)
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define MAMBA_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' mamba.h | paste -sd.)
+install: $(TOOLS)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/mamba
+	install -m 644 mamba.h $(DESTDIR)$(PREFIX)/include/mamba.h
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	sed 's|@MAMBA_PREFIX@|$(PREFIX)|; s|@MAMBA_INCLUDEDIR@|$(PREFIX)/include|; s|@MAMBA_VERSION@|$(VERSION)|' cmake/mamba.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mamba.pc
+	install -m 644 cmake/mambaConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/mamba/
+	sed 's|@MAMBA_VERSION@|$(VERSION)|' cmake/mambaConfigVersion.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/mamba/mambaConfigVersion.cmake
 
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)

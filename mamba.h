@@ -9,21 +9,31 @@
      threads). Build with -march=native (or -mavx2 -mfma -mf16c, or for
      AArch64) to get the vector kernels.
 
-   EXAMPLE (text in, text out; error checks left out)
-         mamba_model *m; mamba_state *s; mamba_tokenizer *tok; mamba_error err;
-         mamba_model_load_file(&m, "models/shakespeare-tiny", NULL, &err);
-         mamba_tokenizer_load_file(&tok, "models/shakespeare-tiny", NULL, &err);
-         mamba_state_new(&s, m, 0);
-         int ids[256]; size_t n; float logits[256];     // vocab_size floats
-         mamba_tokenizer_encode(tok, "ROMEO:", 6, ids, 256, &n);
-         mamba_forward(m, s, ids, n, logits, MAMBA_LOGITS_LAST);   // the prompt
-         for (int i = 0; i < 100; i++) {                           // greedy
-             int next = mamba_argmax(logits, 256); char out[64]; size_t k;
-             mamba_tokenizer_decode(tok, &next, 1, 0, out, sizeof out, &k);
-             fwrite(out, 1, k, stdout);   // (mamba_decoder_token streams UTF-8 safely)
-             mamba_step(m, s, next, logits);
+   EXAMPLE (greedy text after `prompt` from the model at `path`: every buffer
+   sized from the model, every status checked; `make test` runs this block)
+         mamba_model *m = NULL; mamba_tokenizer *tok = NULL; mamba_state *s = NULL;
+         mamba_decoder dec; mamba_error err; mamba_status st; size_t n = 0, k;
+         int *ids = NULL, V, nv, rc = 1; float *logits = NULL; char out[1024];
+         if (mamba_model_load_file(&m, path, NULL, &err) != MAMBA_OK ||
+             mamba_tokenizer_load_file(&tok, path, NULL, &err) != MAMBA_OK) { puts(err.message); goto done; }
+         V = mamba_model_config(m)->vocab_size;                  // logits: V floats
+         nv = mamba_tokenizer_n_vocab(tok) < V ? mamba_tokenizer_n_vocab(tok) : V;   // no padding ids
+         st = mamba_tokenizer_encode(tok, prompt, strlen(prompt), NULL, 0, &n);     // measures n
+         if ((st != MAMBA_OK && st != MAMBA_ERR_RANGE) || !(ids = (int *)malloc(sizeof(int) * (n + 1))) ||
+             !(logits = (float *)malloc(sizeof(float) * (size_t)V)) || mamba_state_new(&s, m, 0) != MAMBA_OK ||
+             mamba_tokenizer_encode(tok, prompt, strlen(prompt), ids, n, &n) != MAMBA_OK) goto done;
+         if (n == 0) ids[n++] = 0;                               // an empty prompt starts from id 0
+         if (mamba_forward(m, s, ids, n, logits, MAMBA_LOGITS_LAST) != MAMBA_OK) goto done;
+         mamba_decoder_init(&dec, 0);                            // streams UTF-8 without splitting it
+         for (int i = 0; i < 100; i++) {                         // greedy
+             int next = mamba_argmax(logits, nv);
+             if (mamba_decoder_token(&dec, tok, next, out, sizeof out, &k) == MAMBA_OK) fwrite(out, 1, k, stdout);
+             if (mamba_step(m, s, next, logits) != MAMBA_OK) goto done;
          }
-         mamba_state_free(s); mamba_tokenizer_free(tok); mamba_model_free(m);
+         rc = 0;
+     done:
+         free(ids); free(logits); mamba_state_free(s); mamba_tokenizer_free(tok); mamba_model_free(m);
+         return rc;
 
    WHAT IS SUPPORTED
      Models:   Mamba-1 (model_type "mamba", HF or original state-spaces config),
@@ -180,7 +190,7 @@
 #include <stdint.h>
 
 #define MAMBA_VERSION_MAJOR 0
-#define MAMBA_VERSION_MINOR 1
+#define MAMBA_VERSION_MINOR 2
 #define MAMBA_VERSION_PATCH 0
 #define MAMBA__STR2(x) #x
 #define MAMBA__STR(x) MAMBA__STR2(x)
@@ -349,7 +359,13 @@ typedef struct mamba_state {
 MAMBA_API const char  *mamba_version_string(void);
 MAMBA_API const char  *mamba_status_string(mamba_status st);
 
-/* Loading. err may be NULL. On failure *out is NULL and nothing is leaked. */
+/* Loading. err may be NULL. On failure *out is NULL and nothing is leaked.
+   mamba_model_load_file's path: a model directory (Hugging Face config.json +
+   safetensors, state-spaces config.json + pytorch_model.bin, or Mistral's
+   params.json + consolidated.safetensors), a .safetensors or .bin file next to
+   its config.json, or a .gguf file; a GGUF, safetensors or torch.save file is
+   also known by its first bytes whatever its name. A failure names the path
+   and the reason (the system's, for a file that cannot be opened). */
 #ifndef MAMBA_NO_STDIO
 MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path,
                                              const mamba_options *opt, mamba_error *err);
@@ -614,9 +630,10 @@ typedef struct mamba_tokenizer mamba_tokenizer;
    metadata limits; a tokenizer over one fails with MAMBA_ERR_LIMIT. err may
    be NULL. On failure *out is NULL. */
 #ifndef MAMBA_NO_STDIO
-/* path: a tokenizer.json, a SentencePiece tokenizer.model, a .gguf file, or a
+/* path: a tokenizer.json, a SentencePiece tokenizer.model, a .gguf file, a
    model directory holding tokenizer.json (else tokenizer.model, else
-   tokenizer.model.v3 / .v2 / .v1 / .v7). */
+   tokenizer.model.v3 / .v2 / .v1 / .v7), or a .safetensors file with one of
+   those beside it. A failure names the path and the system's reason. */
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path,
                                                  const mamba_options *opt, mamba_error *err);
 #endif
@@ -809,6 +826,7 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 
 #ifndef MAMBA_NO_STDIO
 #include <stdio.h>
+#include <errno.h>   /* the system's reason in file errors (strerror) */
 #if !defined(MAMBA_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
 #define MAMBA__MMAP 1
 #include <sys/mman.h>
@@ -1062,7 +1080,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, input0 = hp->input;
     memset(b, 0, sizeof *b);
-    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
+    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
     for (;;) {
         size_t got;
         if (n == cap) {
@@ -1080,7 +1098,7 @@ static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char
         n += got;
         if (got == 0) break;
     }
-    if (ferror(f)) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "error reading %s", path, 0, 0, 0); }
+    if (ferror(f)) { int en = errno; fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "cannot read %s: %s", path, strerror(en), 0, 0); }
     fclose(f);
     if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
     buf[n] = 0;
@@ -1098,13 +1116,16 @@ static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char 
     void *p;
     int fd = open(path, O_RDONLY);
     memset(b, 0, sizeof *b);
-    if (fd < 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s", path, 0, 0, 0);
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return mamba__err(e, MAMBA_ERR_IO, "%s is not a regular file", path, 0, 0, 0); }
+    if (fd < 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return mamba__err(e, MAMBA_ERR_IO, S_ISDIR(st.st_mode) ? "%s is a directory, not a weights file" : "%s is not a regular file", path, 0, 0, 0);
+    }
     if (st.st_size == 0) { close(fd); b->kind = 0; return MAMBA_OK; } /* empty: caught as truncated */
     if ((unsigned long long)st.st_size > (size_t)-1) { close(fd); return mamba__err(e, MAMBA_ERR_LIMIT, "%s does not fit in memory", path, 0, 0, 0); }
     p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (p == MAP_FAILED) return mamba__err(e, MAMBA_ERR_IO, "cannot mmap %s", path, 0, 0, 0);
+    if (p == MAP_FAILED) return mamba__err(e, MAMBA_ERR_IO, "cannot mmap %s: %s", path, strerror(errno), 0, 0);
     b->data = (const unsigned char *)p;
     b->size = (size_t)st.st_size;
     b->kind = 2;
@@ -7448,6 +7469,7 @@ typedef struct mamba__desc {
     int tie_explicit;       /* config.json says tie_word_embeddings itself    */
     char name[96];          /* e.g. GGUF general.name; "" if none             */
     mamba__tensors ts;      /* ts.hp = &m->heap (set by the loader)           */
+    int as_file;            /* the path is a weights file whatever its suffix  */
 } mamba__desc;
 
 /* Keeps bytes alive for the model's lifetime (mmap'd or read file, or the
@@ -8401,8 +8423,9 @@ static mamba_status mamba__layout_read(mamba_model *m, mamba__desc *d, const cha
     mamba__blob cfg;
     mamba_status st;
     char *dir = NULL, *cfg_path = NULL, *w_path = NULL;
+    int as_file = mamba__ends_with(path, L->suffix) || d->as_file;   /* d->as_file: first contact (issue 14) */
     memset(&cfg, 0, sizeof cfg);
-    if (mamba__ends_with(path, L->suffix)) {
+    if (as_file) {
         const char *slash = strrchr(path, '/');
         size_t n = slash ? (size_t)(slash - path) : 0;
         dir = MAMBA__CAST(char *, mamba__halloc(hp, n + 2));
@@ -8417,7 +8440,7 @@ static mamba_status mamba__layout_read(mamba_model *m, mamba__desc *d, const cha
     st = mamba__read_file(hp, &cfg, cfg_path, MAMBA__OPT(opt, max_json_bytes, MAMBA__DEF_HEADER), e);
     if (st != MAMBA_OK) goto done;
     hp->input += cfg.size;
-    if (mamba__ends_with(path, L->suffix)) {
+    if (as_file) {
         st = L->shard(m, ts, path, opt, e);
     } else {
         w_path = mamba__path_join(hp, dir, L->index);
@@ -11175,18 +11198,82 @@ MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *we
 }
 
 #ifndef MAMBA_NO_STDIO
+/* ---- first contact: what a model path is (issue 14) ------------------------
+   A path that is neither .gguf nor .safetensors by name is looked at before
+   config.json is joined to it: a directory is a model directory; a file
+   starting with the GGUF magic is GGUF, one starting with a safetensors
+   header (u64 length, '{') is safetensors, a zip (PK) is torch.save; anything else, an empty file or a
+   path that cannot be opened gets a message naming the path and the reason. */
+enum { MAMBA__PATH_DIR, MAMBA__PATH_GGUF, MAMBA__PATH_ST, MAMBA__PATH_PT };
+/* Appends text to the message mamba__err wrote (for a third string). */
+static void mamba__append(mamba_error *e, const char *text) {
+    size_t n, k;
+    if (!e) return;
+    n = strlen(e->message);
+    k = strlen(text);
+    if (n + k >= sizeof e->message) k = sizeof e->message - 1 - n;
+    memcpy(e->message + n, text, k);
+    e->message[n + k] = 0;
+}
+static mamba_status mamba__path_kind(const char *path, int *kind, mamba_error *e) {
+    unsigned char head[9];
+    size_t n;
+    FILE *f;
+#ifdef MAMBA__MMAP
+    struct stat st;
+    if (stat(path, &st) != 0) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    if (S_ISDIR(st.st_mode)) { *kind = MAMBA__PATH_DIR; return MAMBA_OK; }
+#endif
+    if (!(f = fopen(path, "rb"))) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    n = fread(head, 1, sizeof head, f);
+    if (n == 0 && ferror(f)) {
+        int en = errno;
+        fclose(f);
+        if (en == EISDIR) { *kind = MAMBA__PATH_DIR; return MAMBA_OK; }
+        return mamba__err(e, MAMBA_ERR_IO, "cannot read %s: %s", path, strerror(en), 0, 0);
+    }
+    fclose(f);
+    if (n == 0) return mamba__err(e, MAMBA_ERR_FORMAT, "%s is empty (expected a model directory, a .gguf, .safetensors or torch.save file)", path, 0, 0, 0);
+    if (n >= 4 && !memcmp(head, "GGUF", 4)) { *kind = MAMBA__PATH_GGUF; return MAMBA_OK; }
+    if (n >= 4 && !memcmp(head, "PK\003\004", 4)) { *kind = MAMBA__PATH_PT; return MAMBA_OK; }   /* torch.save zip */
+    if (n == sizeof head && head[8] == '{' && !head[7] && !head[6] && !head[5]) { *kind = MAMBA__PATH_ST; return MAMBA_OK; }
+    return mamba__err(e, MAMBA_ERR_FORMAT, "%s is not a model: expected a model directory (config.json, or Mistral's params.json), a .gguf, .safetensors or torch.save file", path, 0, 0, 0);
+}
+
+/* The index of the format called name in mamba__formats (it is there). */
+static size_t mamba__format_named(const char *name) {
+    size_t f = 0;
+    while (f + 1 < MAMBA__N_FORMATS && strcmp(mamba__formats[f].name, name)) f++;
+    return f;
+}
+
 MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path, const mamba_options *opt, mamba_error *e) {
     mamba_model *m;
     mamba__desc d;
     mamba_status st;
     size_t used0, f;
+    int kind = MAMBA__PATH_DIR;
     mamba__err_clear(e);
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
-    for (f = 0; f + 1 < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+    /* first contact hook: a GGUF or safetensors file is known by its first
+       bytes whatever its name; otherwise the first claim; the fallback claim
+       looks at the path first (and names what is wrong with it) */
+    if (!mamba__ends_with(path, ".gguf") && !mamba__ends_with(path, ".safetensors") &&
+        mamba__path_kind(path, &kind, NULL) == MAMBA_OK && (kind == MAMBA__PATH_GGUF || kind == MAMBA__PATH_ST)) {
+        f = kind == MAMBA__PATH_GGUF ? mamba__format_named("GGUF") : MAMBA__N_FORMATS - 1;
+    } else {
+        kind = MAMBA__PATH_DIR;
+        for (f = 0; f + 1 < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+        if (f + 1 == MAMBA__N_FORMATS && !mamba__ends_with(path, ".safetensors")) {
+            if ((st = mamba__path_kind(path, &kind, e)) != MAMBA_OK) return st;
+            if (kind == MAMBA__PATH_PT) f = mamba__format_named("PyTorch torch.save");
+        }
+    }
     m = mamba__model_new(opt, &d, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
+    d.as_file = kind != MAMBA__PATH_DIR;   /* a weights file whatever its name */
     st = mamba__formats[f].read_file(m, &d, path, opt, e);
     if (st == MAMBA_OK) st = mamba__build(m, &d, opt, e);
     return mamba__finish_load(out, m, &d, st, used0, e);
@@ -11194,12 +11281,13 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
 #endif /* MAMBA_NO_STDIO */
 
 #ifndef MAMBA_NO_STDIO
-static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len) {
+static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len, int *eno) {
     FILE *f = fopen(path, "rb");
     char *b = NULL;
     size_t n = 0, cap = 0;
     *buf = NULL;
     *len = 0;
+    *eno = errno;
     if (!f) return MAMBA_ERR_IO;
     for (;;) {
         size_t got;
@@ -11216,7 +11304,7 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t l
         if (!got) break;
         if (n > limit) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_LIMIT; }   /* stop reading early */
     }
-    if (ferror(f) || !n) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
+    if (ferror(f) || !n) { *eno = ferror(f) ? errno : 0; fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
     fclose(f);
     *buf = b;
     *len = n;
@@ -11246,6 +11334,7 @@ static mamba_status mamba__spm_load_dir(mamba_tokenizer **out, const char *dir, 
     size_t pl = strlen(dir), k, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
     char *joined;
     mamba_status st = MAMBA_ERR_IO;
+    int eno;
     mamba__heap_plain(hp);
     joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 24));
     if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
@@ -11255,7 +11344,7 @@ static mamba_status mamba__spm_load_dir(mamba_tokenizer **out, const char *dir, 
         memcpy(joined, dir, pl);
         if (o && dir[o - 1] != '/') joined[o++] = '/';
         strcpy(joined + o, names[k]);
-        st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno);
         if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined, 0, 0, 0);
         else if (st == MAMBA_OK) st = mamba_tokenizer_load_spm(out, buf, len, opt, err);
         if (buf) mamba__hfree(hp, buf);
@@ -11272,6 +11361,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
     char *buf = NULL, *joined = NULL;
     size_t len = 0, pl, limit = MAMBA__OPT(opt, max_tokenizer_bytes, MAMBA__DEF_TOK_BYTES);
     mamba_status st;
+    int eno = 0, eno2 = 0;
     mamba__heap_plain(hp);
     mamba__err_clear(err);
     if (out) *out = NULL;
@@ -11285,7 +11375,30 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__blob_release(hp, &b);
         return st;
     }
-    st = mamba__tok_slurp(hp, path, limit, &buf, &len);
+    if (mamba__ends_with(path, ".safetensors")) {   /* the tokenizer.json beside it (first contact hook) */
+        const char *slash = strrchr(path, '/');
+        size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+        joined = MAMBA__CAST(char *, mamba__halloc(hp, dl + 15));
+        if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
+        memcpy(joined, path, dl);
+        memcpy(joined + dl, "tokenizer.json", 15);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno);
+        if (st == MAMBA_ERR_IO) {                   /* no tokenizer.json: a tokenizer.model* beside it? */
+            mamba_status s2;
+            int eno_json = eno;
+            joined[dl] = 0;
+            s2 = mamba__spm_load_dir(out, dl ? joined : ".", opt, err);
+            memcpy(joined + dl, "tokenizer.json", 15);
+            eno = eno_json;
+            if (s2 != MAMBA_ERR_IO) { mamba__hfree(hp, joined); return s2; }
+        }
+        if (st == MAMBA_ERR_IO) {
+            mamba__err(err, st, eno ? "cannot open %s (the tokenizer beside %s): " : "%s (the tokenizer beside %s) is empty", joined, path, 0, 0);
+            if (eno) mamba__append(err, strerror(eno));
+            mamba__hfree(hp, joined);
+            return st;
+        }
+    } else st = mamba__tok_slurp(hp, path, limit, &buf, &len, &eno);
     if (st == MAMBA_OK && len >= 4 && !memcmp(buf, "GGUF", 4)) {   /* a GGUF file: its metadata */
         st = mamba_tokenizer_load_gguf(out, buf, len, opt, err);
         mamba__hfree(hp, buf);
@@ -11296,20 +11409,26 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__hfree(hp, buf);
         return st;
     }
-    if (st == MAMBA_ERR_IO) {                 /* a directory (or nothing): try DIR/tokenizer.json */
+    if (st == MAMBA_ERR_IO && !joined) {      /* a directory (or nothing): try DIR/tokenizer.json */
         pl = strlen(path);
         joined = MAMBA__CAST(char *, mamba__halloc(hp, pl + 16));
         if (!joined) return mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0);
         memcpy(joined, path, pl);
         if (pl && path[pl - 1] != '/') joined[pl++] = '/';
         memcpy(joined + pl, "tokenizer.json", 15);
-        st = mamba__tok_slurp(hp, joined, limit, &buf, &len);
+        st = mamba__tok_slurp(hp, joined, limit, &buf, &len, &eno2);
         if (st == MAMBA_ERR_IO && (st = mamba__spm_load_dir(out, path, opt, err)) != MAMBA_ERR_IO) {   /* DIR/tokenizer.model* */
             mamba__hfree(hp, joined);
             return st;
         }
         if (st == MAMBA_ERR_IO) {
-            mamba__err(err, st, "cannot read %s (nor %s)", path, joined, 0, 0);
+            if (eno == EISDIR) {   /* a directory: what is wrong with its tokenizer.json */
+                mamba__err(err, st, eno2 ? "cannot read %s: " : "%s is empty", joined, 0, 0, 0);
+                if (eno2) mamba__append(err, strerror(eno2));
+            } else if (eno) {
+                mamba__err(err, st, "cannot read %s: ", path, 0, 0, 0);
+                mamba__append(err, strerror(eno));
+            } else mamba__err(err, st, "%s is empty (expected a tokenizer.json, a .gguf file or a model directory)", path, 0, 0, 0);
             mamba__hfree(hp, joined);
             return st;
         }

@@ -17,11 +17,13 @@
      peak FMA rate;
    - a long generation: per-token time at token 1,000 and at token 100,000 and
      the state bytes at both.
-   The last line is key=value pairs for scripts. --quick: the 130m shape only,
+   The last line is key=value pairs for scripts (--help explains each).
+   --help: usage on stdout, exit 0; a bad argument: usage on stderr, exit 2. --quick: the 130m shape only,
    a shorter long run (10,000 tokens), under a minute. No test depends on it.
    - serving: aggregate decode tok/s of B = 1..64 sequences in one batched
      call per step (130m and 1.4b; F32, Q8_0, Q4_0), state bytes per sequence,
      and a prefix-cache hit's time to first token (--serve: this part only). */
+
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -607,6 +609,35 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
     }
 }
 
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST] [--serve]\n"
+        "  --quick       the mamba-130m shape only, a 10,000-token long run: under a minute\n"
+        "  --big         also falcon-mamba-7b (BF16; needs about 15 GB of RAM)\n"
+        "  --decode N    tokens timed per decode measurement (default 24)\n"
+        "  --long N      length of the long generation (default 100000, at least 2000)\n"
+        "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (F32 BF16 Q8_0 Q4_0 Q4_K Q6_K)\n"
+        "  --serve       only the serving part: batched decode B=1..64, a prefix-cache hit\n"
+        "  -h, --help    this text\n"
+        "Measures the machine (read bandwidth, peak FMA rate), each vector kernel against\n"
+        "its scalar twin, and random-weight models of real shapes (decode and prefill\n"
+        "tok/s, the share of bandwidth and FMA peak they reach), all in the same run.\n"
+        "The last line is key=value pairs for scripts (measured in this run):\n"
+        "  kernels, qdot       the vector kernels and quantized dot product compiled in\n"
+        "  threads             the most threads used\n"
+        "  bw1_gbs, bw2_gbs    read bandwidth in GB/s with 1 thread and with all of them\n"
+        "  peak_gflops         the FMA peak in GFLOP/s, all threads\n"
+        "  decode_bw_min       lowest decode bandwidth use (0..1) of the F32/BF16 130m and 1.4b models, all threads\n"
+        "  qdecode_bw_min      the same for their quantized versions\n"
+        "  prefill_over_decode prefill tok/s over decode tok/s (130m F32, all threads)\n"
+        "  prefill_fma_frac    that prefill's GFLOP/s as a fraction of peak_gflops\n"
+        "  late_over_early     ms per token late in the long generation over early in it\n"
+        "  exp_speedup         the vector exp over its scalar twin (1 thread)\n"
+        "  batch16_over_batch1 16 sequences decoding in one mamba_forward_batch over 1, tok/s (1.4b Q8_0; 130m with --quick)\n"
+        "  batch16_over_batch1_cpu  the same per second of process CPU time\n"
+        "  prefix_hit_speedup  time to first token of a 4,096-token prompt cold over with 4,000 tokens cached\n");
+}
+
 int main(int argc, char **argv) {
     int quick = 0, big = 0, serve_only = 0, n_decode = 24, n_long = 100000, i, ti, di, si, nk, nthr = max_threads();
     shape shapes[3] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"},
@@ -621,7 +652,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--long") && i + 1 < argc) n_long = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype_only = argv[++i];
         else if (!strcmp(argv[i], "--serve")) serve_only = 1;
-        else { fprintf(stderr, "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST, e.g. F32,Q4_0] [--serve]\n"); return 1; }
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
+        else { usage(stderr); return 2; }
     }
     if (quick) { n_long = n_long == 100000 ? 10000 : n_long; n_decode = 12; }
     if (n_decode < 1) n_decode = 1;

@@ -2,7 +2,7 @@
 
      build/bench_tokenizer [TEXT [TOKENIZER ...]]
 
-   TEXT defaults to ../shared/data/tinyshakespeare.txt; the tokenizers to the
+   TEXT defaults to tests/data/shared/tinyshakespeare.txt (models/tinyshakespeare.txt); the tokenizers to the
    GPT-NeoX-20B and Falcon tokenizer.json files beside it, then Mistral's v3
    SentencePiece tokenizer of tests/data/tokenizer-spm read three ways
    (tokenizer.model, the vocab-only GGUF, tokenizer.json). A TOKENIZER is any
@@ -113,7 +113,7 @@ static void bench(const char *tok_path, const char *text, size_t len) {
 }
 
 int main(int argc, char **argv) {
-    const char *text_path = argc > 1 ? argv[1] : "../shared/data/tinyshakespeare.txt";
+    const char *text_path = argc > 1 ? argv[1] : "tests/data/shared/tinyshakespeare.txt";
     size_t len, dl;
     char *text = read_all(text_path, &len);
     int k;

@@ -1,19 +1,23 @@
 /* mamba-generate: generate text with a Mamba model.
 
    build/mamba-generate [-m MODEL] [-p PROMPT | -f FILE | -i "IDS"] [-n N]
-                        [--temp T] [--top-k K] [--top-p P] [--seed S] [-t THREADS]
-                        [--prompt-cache FILE]
+                        [--temp T] [--top-k K] [--top-p P] [--seed S] [--chunk N]
+                        [-t THREADS] [--ids] [--prompt-cache FILE]
 
    Streams the generated text to stdout as it is produced (never a split UTF-8
    sequence), and prints the load time, prompt tok/s and generation tok/s to
    stderr. The same seed gives the same output. MODEL is a model directory
-   (config.json, weights, tokenizer.json) or a .safetensors file beside them.
+   (config.json, weights, tokenizer.json), a .safetensors file beside them or
+   a .gguf file. -f - reads the prompt from standard input.
    --prompt-cache FILE keeps the state after the prompt in FILE (the prompt's
    ids, then the state in mamba.h's versioned saved-state format); when the
    next prompt starts with those ids, it resumes from the state instead of
-   recomputing them. The output is the same bits either way. */
+   recomputing them. The output is the same bits either way.
+   Exit status: 0, 1 for a failure at run time, 2 for bad usage. */
+#define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +31,15 @@ static void usage(FILE *f) {
         "usage: mamba-generate [options]\n"
         "  -m MODEL      model directory, .safetensors or .gguf file (default " DEFAULT_MODEL ")\n"
         "  -p PROMPT     prompt text\n"
-        "  -f FILE       read the prompt text from FILE\n"
+        "  -f FILE       read the prompt text from FILE (- = standard input)\n"
         "  -i \"IDS\"      prompt as token ids separated by spaces (no tokenizer needed)\n"
-        "  -n N          tokens to generate (default 200)\n"
-        "  --temp T      temperature; 0 = greedy (default 0.8)\n"
-        "  --top-k K     keep the K most likely tokens; 0 = off (default 40)\n"
-        "  --top-p P     nucleus sampling; 1 = off (default 0.95)\n"
-        "  --seed S      RNG seed (default 42); the same seed gives the same output\n"
-        "  --chunk N     prompt tokens per prefill chunk (default 64)\n"
-        "  -t THREADS    threads (default: all cores, when built with OpenMP)\n"
+        "  -n N          tokens to generate, 0 to 1000000000 (default 200)\n"
+        "  --temp T      temperature, 0 to 1000000; 0 = greedy (default 0.8)\n"
+        "  --top-k K     keep the K most likely tokens, 0 to 1000000000; 0 = off (default 40)\n"
+        "  --top-p P     nucleus sampling, 0 to 1; 1 = off (default 0.95)\n"
+        "  --seed S      RNG seed, 0 to 1.8e19 (default 42); the same seed gives the same output\n"
+        "  --chunk N     prompt tokens per prefill chunk, 1 to 1048576 (default 64)\n"
+        "  -t THREADS    threads, 1 to 1024 (default: all cores, when built with OpenMP)\n"
         "  --ids         print token ids instead of text\n"
         "  --prompt-cache FILE  save the state after the prompt in FILE; resume from\n"
         "                it when the next prompt starts with the same tokens\n"
@@ -48,14 +52,7 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int num_arg(const char *s, double lo, double hi, double *out) {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return 0;
-    *out = v;
-    return 1;
-}
-
+/* Reads a whole file; NULL if it cannot (an absent prompt cache is not an error). */
 static char *read_file(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -150,7 +147,7 @@ static mamba_status prompt_with_cache(const char *path, const mamba_model *m, ma
 
 int main(int argc, char **argv) {
     const char *model = DEFAULT_MODEL, *prompt_text = NULL, *prompt_file = NULL, *ids_arg = NULL, *cache_path = NULL;
-    double n_gen = 200, temp = 0.8, top_k = 40, top_p = 0.95, seed = 42, chunk = 64, threads = 0, v;
+    double n_gen = 200, temp = 0.8, top_k = 40, top_p = 0.95, seed = 42, chunk = 64, threads = 0;
     int *prompt = NULL, n_prompt = 0, i, rc = 1, tok, print_ids = 0, V;
     float *logits = NULL;
     char *file_text = NULL, out[256];
@@ -166,34 +163,34 @@ int main(int argc, char **argv) {
     const mamba_config *c;
     double t0, t1, t2, t3;
     memset(&smp, 0, sizeof smp);
+    tool_name = "mamba-generate";
     for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-#define NUM(flag, lo, hi, dst) else if (!strcmp(a, flag)) { if (!val || !num_arg(val, lo, hi, &v)) { fprintf(stderr, "mamba-generate: bad value for %s\n", flag); return 1; } dst = v; i++; }
-        NUM("-n", 0, 1e9, n_gen)
-        NUM("--temp", 0, 1e6, temp)
-        NUM("--top-k", 0, 1e9, top_k)
-        NUM("--top-p", 0, 1, top_p)
-        NUM("--seed", 0, 1.8e19, seed)
-        NUM("--chunk", 1, 1 << 20, chunk)
-        NUM("-t", 1, 1024, threads)
-#undef NUM
-        else if (!strcmp(a, "-m") && val) { model = val; i++; }
-        else if (!strcmp(a, "-p") && val) { prompt_text = val; i++; }
-        else if (!strcmp(a, "-f") && val) { prompt_file = val; i++; }
-        else if (!strcmp(a, "-i") && val) { ids_arg = val; i++; }
+        else if (!strcmp(a, "-n")) n_gen = tool_number(a, tool_value(argc, argv, &i), 0, 1e9, 1);
+        else if (!strcmp(a, "--temp")) temp = tool_number(a, tool_value(argc, argv, &i), 0, 1e6, 0);
+        else if (!strcmp(a, "--top-k")) top_k = tool_number(a, tool_value(argc, argv, &i), 0, 1e9, 1);
+        else if (!strcmp(a, "--top-p")) top_p = tool_number(a, tool_value(argc, argv, &i), 0, 1, 0);
+        else if (!strcmp(a, "--seed")) seed = tool_number(a, tool_value(argc, argv, &i), 0, 1.8e19, 1);
+        else if (!strcmp(a, "--chunk")) chunk = tool_number(a, tool_value(argc, argv, &i), 1, 1 << 20, 1);
+        else if (!strcmp(a, "-t")) threads = tool_number(a, tool_value(argc, argv, &i), 1, 1024, 1);
+        else if (!strcmp(a, "-m")) model = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "-p")) prompt_text = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "-f")) prompt_file = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "-i")) ids_arg = tool_value(argc, argv, &i);
         else if (!strcmp(a, "--ids")) print_ids = 1;
-        else if (!strcmp(a, "--prompt-cache") && val) { cache_path = val; i++; }
-        else { fprintf(stderr, "mamba-generate: unknown or incomplete argument '%s'\n", a); usage(stderr); return 1; }
+        else if (!strcmp(a, "--prompt-cache")) cache_path = tool_value(argc, argv, &i);
+        else tool_usage_error("unknown argument '%s'", a);
     }
+    if (!!prompt_text + !!prompt_file + !!ids_arg > 1) tool_usage_error("give one of -p, -f and -i");
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
     if (threads > 0) omp_set_num_threads((int)threads);
 #else
     (void)threads;   /* a build without threads accepts -t and ignores it */
 #endif
     if (prompt_file) {
-        file_text = read_file(prompt_file, &file_len);
-        if (!file_text) { fprintf(stderr, "mamba-generate: cannot read %s\n", prompt_file); return 1; }
+        file_text = tool_read_file(prompt_file, &file_len);
+        if (!file_text) return 1;
     }
     t0 = now_s();
     st = mamba_model_load_file(&m, model, NULL, &err);
@@ -218,8 +215,8 @@ int main(int argc, char **argv) {
         if (!prompt) goto oom;
         while (*p) {
             long id = strtol(p, &end, 10);
-            if (end == p) { if (*p == ' ' || *p == ',') { p++; continue; } fprintf(stderr, "mamba-generate: bad id list\n"); goto out; }
-            if (id < 0 || id >= c->vocab_size) { fprintf(stderr, "mamba-generate: token id %ld out of range\n", id); goto out; }
+            if (end == p) { if (*p == ' ' || *p == ',') { p++; continue; } fprintf(stderr, "mamba-generate: bad id list for -i at '%.20s' (ids separated by spaces)\n", p); goto out; }
+            if (id < 0 || id >= c->vocab_size) { fprintf(stderr, "mamba-generate: token id %ld out of range (0 to %d: vocab_size %d)\n", id, c->vocab_size - 1, c->vocab_size); goto out; }
             prompt[n_prompt++] = (int)id;
             p = end;
         }

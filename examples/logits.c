@@ -1,31 +1,40 @@
 /* mamba-logits: print the logits after each input token.
 
    build/mamba-logits [--mode step|prefill] [--chunk N] MODEL TOKEN_ID...
-   build/mamba-logits --batch FILE [--mode step|prefill] [--chunk N] MODEL
+   build/mamba-logits [--mode step|prefill] [--chunk N] -m MODEL TOKEN_ID...
+   build/mamba-logits --batch FILE [--mode step|prefill] [--chunk N] [-m] MODEL
 
    MODEL is a model directory, a .safetensors file next to its config.json,
    or a .gguf file.
    Prints one line per input token: vocab_size numbers (%.9g, single spaces).
    step feeds the tokens one at a time; prefill runs the sequence path with N
-   tokens per chunk (default 64). Errors: message on stderr, exit status 1,
-   nothing on stdout.
+   tokens per chunk (default 64). Errors: message on stderr, nothing on
+   stdout, exit status 1 (2 for bad usage).
    --batch FILE runs many sequences at once through mamba_forward_batch: one
    space-separated token list per line of FILE (an empty line is a sequence of
    no tokens). step advances every sequence one token per call (sequences
    leave as they run out); prefill gives each sequence all its tokens in one
    call, N rows per round. Prints each sequence's logit lines in order, a blank
    line between sequences: the same lines as one run per sequence. */
+#define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "tool.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int usage(void) {
-    fprintf(stderr, "usage: mamba-logits [--mode step|prefill] [--chunk N] MODEL TOKEN_ID...\n"
-                    "       mamba-logits --batch FILE [--mode step|prefill] [--chunk N] MODEL\n");
-    return 1;
+static void usage(FILE *f) {
+    fprintf(f, "usage: mamba-logits [--mode step|prefill] [--chunk N] [-m] MODEL TOKEN_ID...\n"
+               "       mamba-logits --batch FILE [--mode step|prefill] [--chunk N] [-m] MODEL\n"
+               "  -m MODEL      model directory, .safetensors or .gguf file (or MODEL as the first argument)\n"
+               "  --mode M      step: one token at a time (default); prefill: the sequence path\n"
+               "  --chunk N     tokens per prefill chunk, 1 to 1048576 (default 64)\n"
+               "  --batch FILE  one token list per line of FILE, run as one batch (mamba_forward_batch)\n"
+               "  -h, --help    this text\n"
+               "prints one line per token: its vocab_size logits\n");
 }
 
 /* Parses a non-negative decimal int; 0 on failure. */
@@ -50,7 +59,7 @@ static long read_batch(const char *path, int **tok, size_t **off) {
     int c, at_line_start = 1;
     long v = -1;
     *tok = NULL; *off = NULL;
-    if (!f) { fprintf(stderr, "mamba-logits: cannot read %s\n", path); return -1; }
+    if (!f) { fprintf(stderr, "mamba-logits: cannot read %s: %s\n", path, strerror(errno)); return -1; }
     for (;;) {
         c = fgetc(f);
         if (c >= '0' && c <= '9') {
@@ -166,37 +175,40 @@ int main(int argc, char **argv) {
     mamba_status st;
     const mamba_config *c;
 
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
-            i++;
-            if (!strcmp(argv[i], "step")) prefill = 0;
-            else if (!strcmp(argv[i], "prefill")) prefill = 1;
-            else return usage();
-        } else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) {
-            if (!parse_int(argv[++i], &chunk) || chunk < 1 || chunk > 1 << 20) { fprintf(stderr, "mamba-logits: bad --chunk\n"); return 1; }
-        } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
-            batch_path = argv[++i];
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage();
-            return 0;
-        } else if (!model_path) {
-            model_path = argv[i];
-        } else break;
-    }
-    if (batch_path) return model_path && i >= argc ? run_batch(batch_path, model_path, prefill, chunk) : usage();
-    if (!model_path || i >= argc) return usage();
-    tokens = (int *)malloc(sizeof(int) * (size_t)(argc - i));
+    tool_name = "mamba-logits";
+    tokens = (int *)malloc(sizeof(int) * (size_t)argc);
     if (!tokens) { fprintf(stderr, "mamba-logits: out of memory\n"); return 1; }
-    for (; i < argc; i++) {
-        if (!parse_int(argv[i], &v)) { fprintf(stderr, "mamba-logits: bad token id '%s'\n", argv[i]); goto out; }
-        tokens[n++] = (int)v;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); free(tokens); return 0; }
+        else if (!strcmp(a, "--mode")) {
+            const char *mode = tool_value(argc, argv, &i);
+            if (!strcmp(mode, "step")) prefill = 0;
+            else if (!strcmp(mode, "prefill")) prefill = 1;
+            else tool_usage_error("bad value '%s' for --mode: expected step or prefill", mode);
+        } else if (!strcmp(a, "--chunk")) chunk = (long)tool_number(a, tool_value(argc, argv, &i), 1, 1 << 20, 1);
+        else if (!strcmp(a, "--batch")) batch_path = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "-m")) {
+            if (model_path) tool_usage_error("two models: '%s' and '%s'", model_path, argv[i + 1 < argc ? i + 1 : i]);
+            model_path = tool_value(argc, argv, &i);
+        } else if (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9')) tool_usage_error("unknown argument '%s'", a);
+        else if (!model_path) model_path = a;
+        else if (!parse_int(a, &v)) tool_usage_error("bad token id '%s': expected an integer from 0 to vocab_size - 1", a);
+        else tokens[n++] = (int)v;
     }
+    if (!model_path) tool_usage_error("no MODEL");
+    if (batch_path) {   /* the token lists come from FILE */
+        if (n) tool_usage_error("--batch FILE takes no TOKEN_ID arguments");
+        free(tokens);
+        return run_batch(batch_path, model_path, prefill, chunk);
+    }
+    if (!n) tool_usage_error("no TOKEN_ID");
     st = mamba_model_load_file(&m, model_path, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-logits: %s\n", err.message); goto out; }
     c = mamba_model_config(m);
     for (i = 0; i < (int)n; i++)
         if (tokens[i] >= c->vocab_size) {
-            fprintf(stderr, "mamba-logits: token id %d is out of range (vocab_size %d)\n", tokens[i], c->vocab_size);
+            fprintf(stderr, "mamba-logits: token id %d is out of range: 0 to %d (vocab_size %d)\n", tokens[i], c->vocab_size - 1, c->vocab_size);
             goto out;
         }
     st = mamba_state_new(&s, m, (int)chunk);

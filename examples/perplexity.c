@@ -9,9 +9,12 @@
    bits per byte = total -log2 p(token) / bytes those tokens decode to, and
    perplexity = exp(mean -ln p(token)). The last line of output is
        bits_per_byte=X perplexity=Y tokens=N
-   where N is the number of tokens scored. */
+   where N is the number of tokens scored. -f - reads standard input.
+   Exit status: 0, 1 for a failure at run time, 2 for bad usage. */
+#define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,35 +44,31 @@ int main(int argc, char **argv) {
     mamba_tokenizer *tk = NULL;
     mamba_error err;
     mamba_status st;
+    tool_name = "mamba-perplexity";
     for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS]\n");
+            printf("usage: mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS]\n"
+                   "  -m MODEL      model directory, .safetensors or .gguf file (default " DEFAULT_MODEL ")\n"
+                   "  -f TEXT       the text to score (- = standard input)\n"
+                   "  --chunk N     tokens per forward call, 1 to 65536 (default 256)\n"
+                   "  -t THREADS    threads, 1 to 1024 (default: all cores, when built with OpenMP)\n"
+                   "  -h, --help    this text\n"
+                   "the last line: bits_per_byte=X perplexity=Y tokens=N\n");
             return 0;
-        } else if (!strcmp(a, "-m") && val) { model = val; i++; }
-        else if (!strcmp(a, "-f") && val) { text_path = val; i++; }
-        else if (!strcmp(a, "--chunk") && val) { chunk = strtol(val, NULL, 10); i++; }
-        else if (!strcmp(a, "-t") && val) { threads = strtol(val, NULL, 10); i++; }
-        else { fprintf(stderr, "mamba-perplexity: unknown or incomplete argument '%s'\n", a); return 1; }
+        } else if (!strcmp(a, "-m")) model = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "-f")) text_path = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "--chunk")) chunk = (long)tool_number(a, tool_value(argc, argv, &i), 1, 65536, 1);
+        else if (!strcmp(a, "-t")) threads = (long)tool_number(a, tool_value(argc, argv, &i), 1, 1024, 1);
+        else tool_usage_error("unknown argument '%s'", a);
     }
-    if (!text_path) { fprintf(stderr, "mamba-perplexity: -f TEXT is required\n"); return 1; }
-    if (chunk < 1 || chunk > 65536) { fprintf(stderr, "mamba-perplexity: bad --chunk\n"); return 1; }
+    if (!text_path) tool_usage_error("-f TEXT is required");
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
     if (threads > 0) omp_set_num_threads((int)threads);
 #else
     (void)threads;
 #endif
-    {   /* the whole text */
-        FILE *f = fopen(text_path, "rb");
-        size_t cap = 0, got;
-        if (!f) { fprintf(stderr, "mamba-perplexity: cannot read %s\n", text_path); return 1; }
-        do {
-            if (len + 65536 > cap) { char *nb = (char *)realloc(text, cap = 2 * cap + 65536); if (!nb) { fclose(f); goto oom; } text = nb; }
-            got = fread(text + len, 1, cap - len, f);
-            len += got;
-        } while (got > 0);
-        fclose(f);
-    }
+    if (!(text = tool_read_file(text_path, &len))) return 1;
     st = mamba_model_load_file(&m, model, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", err.message); goto out; }
     dir = (char *)malloc(strlen(model) + 2);

@@ -13,14 +13,27 @@
    with Q4_0 the output matrix is Q8_0 (--pure: no such rule). Every tensor
    kept at another type than TYPE is listed with the reason, then a summary
    line:  in=BYTES out=BYTES tensors=N kept=K
+   OUT is never one of the files the load reads (compared by device and inode,
+   so another spelling, a symbolic or a hard link is caught), and it is only
+   replaced once the new file is complete: the GGUF goes to a temporary file
+   in OUT's directory, is flushed to disk (fsync) and then renamed over OUT. On
+   any failure OUT is as it was and the temporary file is removed.
    Errors: message on stderr, exit status 1 (2 for bad usage). */
+#define _POSIX_C_SOURCE 200809L   /* fsync, mkstemp, fchmod, opendir under -std=c11 */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 static const char *type_name(mamba_dtype t) {
     switch (t) {
@@ -90,6 +103,119 @@ static long long input_bytes(const char *in) {
     return -1;
 }
 
+/* ---- OUT is none of the inputs ---------------------------------------------
+   What mamba_model_load_file and mamba_tokenizer_load_file read for IN: IN itself;
+   for a directory (or the directory of a .safetensors or .bin file) its
+   config.json, tokenizer.json, tokenizer.model*, model.safetensors,
+   pytorch_model.bin, Mistral's params.json and consolidated.safetensors,
+   both index files and every shard either index names (the loader takes
+   shard names only inside that directory: any entry whose quoted name occurs
+   in an index counts). */
+static int same_file(const struct stat *a, const char *path) {
+    struct stat b;
+    return stat(path, &b) == 0 && a->st_dev == b.st_dev && a->st_ino == b.st_ino;
+}
+
+/* The input OUT is (a path into buf), or NULL when it is none of them. */
+static const char *out_is_input(const char *in, const char *out, char *buf, size_t cap) {
+    static const char *const fixed[] = {"config.json", "tokenizer.json", "model.safetensors", "model.safetensors.index.json",
+                                        "pytorch_model.bin", "pytorch_model.bin.index.json", "params.json", "consolidated.safetensors",
+                                        "tokenizer.model", "tokenizer.model.v3", "tokenizer.model.v2", "tokenizer.model.v1", "tokenizer.model.v7"};
+    static const char *const indexes[] = {"model.safetensors.index.json", "pytorch_model.bin.index.json"};
+    size_t x;
+    struct stat so, si;
+    char dir[4096];
+    size_t k;
+    char *index = NULL;
+    long n = 0;
+    FILE *f;
+    DIR *d;
+    struct dirent *de;
+    if (stat(out, &so) != 0) return NULL;   /* a new file cannot be an input */
+    if (same_file(&so, in)) { snprintf(buf, cap, "%s", in); return buf; }
+    if (stat(in, &si) != 0) return NULL;    /* the load reports it */
+    if (strlen(in) >= sizeof dir) return NULL;   /* longer than any path the load can open */
+    if (S_ISDIR(si.st_mode)) snprintf(dir, sizeof dir, "%s", in);
+    else if (ends_with(in, ".gguf")) return NULL;   /* one file: the model, its config and tokenizer */
+    else {
+        const char *sl = strrchr(in, '/');
+        if (sl) snprintf(dir, sizeof dir, "%.*s", (int)(sl - in), in); else strcpy(dir, ".");
+        if (!dir[0]) strcpy(dir, "/");
+    }
+    for (k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
+        if (snprintf(buf, cap, "%s/%s", dir, fixed[k]) >= (int)cap) continue;
+        if (same_file(&so, buf)) return buf;
+    }
+    for (x = 0; x < sizeof indexes / sizeof indexes[0]; x++) {
+        index = NULL;
+        if (snprintf(buf, cap, "%s/%s", dir, indexes[x]) >= (int)cap || !(f = fopen(buf, "rb"))) continue;
+        if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 && (index = (char *)malloc((size_t)n + 1)) &&
+            fread(index, 1, (size_t)n, f) == (size_t)n) index[n] = 0;
+        else { free(index); index = NULL; }
+        fclose(f);
+        if (!index || !(d = opendir(dir))) { free(index); continue; }
+        while ((de = readdir(d)) != NULL) {
+            char quoted[1024];
+            if (strlen(de->d_name) + 3 > sizeof quoted) continue;
+            if (snprintf(quoted, sizeof quoted, "\"%s\"", de->d_name) >= (int)sizeof quoted ||
+                snprintf(buf, cap, "%s/%s", dir, de->d_name) >= (int)cap) continue;
+            if (strstr(index, quoted) && same_file(&so, buf)) { closedir(d); free(index); return buf; }
+        }
+        closedir(d);
+        free(index);
+    }
+    return NULL;
+}
+
+/* ---- writing: a temporary file, flushed, then renamed over OUT ------------- */
+typedef struct sink { FILE *f; int err; } sink;
+
+static int sink_put(void *user, const void *bytes, size_t n) {
+    sink *k = (sink *)user;
+    if (fwrite(bytes, 1, n, k->f) == n) return 0;
+    k->err = errno ? errno : EIO;
+    return 1;
+}
+
+/* Writes the GGUF to OUT through OUT.tmp.XXXXXX; 0 on success, else 1 with a
+   message on stderr, OUT untouched and no temporary file left. */
+static int write_atomic(const mamba_model *m, const mamba_tokenizer *tok, const mamba_gguf_options *o, const char *out) {
+    char tmp[4200];
+    mamba_error err;
+    mamba_status st;
+    sink k = {NULL, 0};
+    int fd, e = 0;
+    mode_t mask = umask(0);
+    umask(mask);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", out) >= (int)sizeof tmp) {
+        fprintf(stderr, "mamba-quantize: %s: the path is too long\n", out);
+        return 1;
+    }
+    if ((fd = mkstemp(tmp)) < 0) {
+        fprintf(stderr, "mamba-quantize: cannot create a temporary file beside %s: %s\n", out, strerror(errno));
+        return 1;
+    }
+    if (fchmod(fd, 0666 & ~mask) != 0 || !(k.f = fdopen(fd, "wb"))) {
+        e = errno;
+        close(fd);
+        unlink(tmp);
+        fprintf(stderr, "mamba-quantize: %s: %s\n", tmp, strerror(e));
+        return 1;
+    }
+    st = mamba_gguf_write(m, tok, o, sink_put, &k, &err);
+    if (st != MAMBA_OK) e = k.err;
+    else if (fflush(k.f) != 0 || fsync(fileno(k.f)) != 0) { e = errno; st = MAMBA_ERR_IO; }
+    if (fclose(k.f) != 0 && st == MAMBA_OK) { e = errno; st = MAMBA_ERR_IO; }
+    if (st == MAMBA_OK && rename(tmp, out) != 0) { e = errno; st = MAMBA_ERR_IO; }
+    if (st != MAMBA_OK) {
+        unlink(tmp);
+        if (e) fprintf(stderr, "mamba-quantize: writing %s: %s (%s left as it was)\n", out, strerror(e), out);
+        else fprintf(stderr, "mamba-quantize: %s (%s left as it was)\n", err.message, out);
+        return 1;
+    }
+    return 0;
+}
+
 /* general.name the way convert_hf_to_gguf.py makes it from the directory name
    (Metadata.id_to_title): '-' becomes ' ', lowercase words are capitalised
    unless they start with a digit or are versions like v2. */
@@ -105,7 +231,7 @@ static void title_from_path(const char *in, char *out, size_t cap) {
     if (n >= sizeof base) n = sizeof base - 1;
     memcpy(base, s, n);
     base[n] = 0;
-    if (ends_with(base, ".safetensors")) {   /* a file: name the directory it sits in */
+    if (ends_with(base, ".safetensors") || ends_with(base, ".bin")) {   /* a file: name the directory it sits in */
         out[0] = 0;
         return;
     }
@@ -146,33 +272,50 @@ int main(int argc, char **argv) {
     long long in_bytes, out_bytes;
     int i, pos = 0, rc = 1;
     memset(&o, 0, sizeof o);
+    tool_name = "mamba-quantize";
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n");
+            printf("usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n"
+                   "  IN            model directory (Hugging Face, state-spaces or Mistral layout),\n"
+                   "                .safetensors or .bin beside its config.json, or .gguf\n"
+                   "  OUT           the GGUF file to write (replaced only once complete; never one of IN's files)\n"
+                   "  --pure        every matrix in TYPE (no F16 fallback rule, no Q8_0 output matrix with Q4_0)\n"
+                   "  --name NAME   general.name (default: from IN's directory name)\n"
+                   "  -h, --help    this text\n"
+                   "the last line: in=BYTES out=BYTES tensors=N kept=K\n");
             return 0;
         } else if (!strcmp(argv[i], "--pure")) o.pure = 1;
-        else if (!strcmp(argv[i], "--name") && i + 1 < argc) name = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "mamba-quantize: unknown option '%s'\n", argv[i]); return 2; }
+        else if (!strcmp(argv[i], "--name")) name = tool_value(argc, argv, &i);
+        else if (argv[i][0] == '-' && argv[i][1]) tool_usage_error("unknown option '%s'", argv[i]);
         else if (pos == 0) { in = argv[i]; pos++; }
         else if (pos == 1) { out = argv[i]; pos++; }
         else if (pos == 2) { type = argv[i]; pos++; }
-        else { fprintf(stderr, "mamba-quantize: too many arguments\n"); return 2; }
+        else tool_usage_error("too many arguments ('%s')", argv[i]);
     }
-    if (pos != 3) { fprintf(stderr, "usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n"); return 2; }
+    if (pos != 3) tool_usage_error("need IN, OUT and TYPE");
     if (!strcmp(type, "F32") || !strcmp(type, "f32")) o.type = MAMBA_DTYPE_F32;
     else if (!strcmp(type, "F16") || !strcmp(type, "f16")) o.type = MAMBA_DTYPE_F16;
     else if (!strcmp(type, "BF16") || !strcmp(type, "bf16")) o.type = MAMBA_DTYPE_BF16;
     else if (!strcmp(type, "Q8_0") || !strcmp(type, "q8_0")) o.type = MAMBA_DTYPE_Q8_0;
     else if (!strcmp(type, "Q4_0") || !strcmp(type, "q4_0")) o.type = MAMBA_DTYPE_Q4_0;
-    else { fprintf(stderr, "mamba-quantize: unknown type '%s' (F32, F16, BF16, Q8_0, Q4_0)\n", type); return 2; }
-    if (!strcmp(in, out)) { fprintf(stderr, "mamba-quantize: IN and OUT are the same file\n"); return 1; }
+    else tool_usage_error("unknown type '%s': expected F32, F16, BF16, Q8_0 or Q4_0", type);
+    {
+        char which[4200];
+        if (out_is_input(in, out, which, sizeof which)) {
+            fprintf(stderr, "mamba-quantize: OUT %s is %s, which the load reads: write the GGUF elsewhere\n", out, which);
+            return 1;
+        }
+    }
+#ifdef SIGXFSZ
+    signal(SIGXFSZ, SIG_IGN);   /* over the file size limit: a write error (EFBIG), not a kill */
+#endif
 
     st = mamba_model_load_file(&m, in, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-quantize: %s\n", err.message); goto done; }
     {   /* the tokenizer: the GGUF's metadata, or tokenizer.json beside the weights */
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", in);
-        if (ends_with(dir, ".safetensors")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
+        if (ends_with(dir, ".safetensors") || ends_with(dir, ".bin")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
         st = mamba_tokenizer_load_file(&tok, dir, NULL, &err);
         if (st != MAMBA_OK) {
             if (ends_with(in, ".gguf") || st != MAMBA_ERR_IO) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }
@@ -188,8 +331,7 @@ int main(int argc, char **argv) {
     o.on_tensor = on_tensor;
     o.user = &r;
     printf("%s -> %s (%s)\n", in, out, type_name(o.type));
-    st = mamba_gguf_write_file(m, tok, &o, out, &err);
-    if (st != MAMBA_OK) { fprintf(stderr, "mamba-quantize: %s\n", err.message); goto done; }
+    if (write_atomic(m, tok, &o, out) != 0) goto done;
     in_bytes = input_bytes(in);
     out_bytes = file_size(out);
     if (r.small) printf("  kept %zu small tensors F32 (A, D, conv1d, norms, biases: the scan stays precise)\n", r.small);

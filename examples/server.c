@@ -26,6 +26,10 @@
    "User: text\n" and "Assistant: text\n" per message, ending in "Assistant:",
    with "\nUser:" as a stop string. --chat-template chatml|plain overrides.
 
+   Options as the other tools (examples/tool.h): --help on stdout, exit 0; a
+   usage error (unknown option, bad value: its range is named) exit 2; a
+   failure at run time (the model does not load, the port is taken) exit 1.
+
    POSIX (sockets, poll, signals); everything else is the public mamba.h API.
    The engine layer below (eng_run, the prefix cache) is the one place that
    differs between the per-sequence calls and the batched forward over many
@@ -33,6 +37,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "tool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1650,16 +1655,6 @@ static void usage(FILE *f) {
         "  -h, --help         this text\n");
 }
 
-static int num_arg(const char *s, double lo, double hi, double *out) {
-    char *end;
-    double v;
-    if (!s) return 0;
-    v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi)) return 0;
-    *out = v;
-    return 1;
-}
-
 static conn *conn_new(server *S, int fd) {
     conn *c = (conn *)calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -1718,7 +1713,7 @@ static void begin_shutdown(server *S) {
 int main(int argc, char **argv) {
     server srv, *S = &srv;
     const char *template_arg = NULL;
-    double v, threads = 0, cache_mib = 256;
+    double threads = 0, cache_mib = 256;
     mamba_error err;
     mamba_status st;
     struct sockaddr_in addr;
@@ -1738,34 +1733,33 @@ int main(int argc, char **argv) {
     S->out_cap = 1 << 20;
     S->timeout = 30;
     S->listen_fd = -1;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    tool_name = "mamba-server";
+    for (i = 1; i < argc; i++) {   /* usage errors: examples/tool.h (exit status 2) */
+        const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-#define NUM(flag, lo, hi, dst) else if (!strcmp(a, flag)) { if (!num_arg(val, lo, hi, &v)) { fprintf(stderr, "mamba-server: bad value for %s\n", flag); return 1; } dst = v; i++; }
-        NUM("--port", 0, 65535, S->port)
-        NUM("-np", 1, 4096, S->n_slots)
-        NUM("-t", 1, 1024, threads)
-        NUM("--cache-mib", 0, 1 << 20, cache_mib)
-        NUM("--max-body", 1, 1 << 30, S->max_body)
-        NUM("--max-header", 256, 1 << 20, S->max_head)
-        NUM("--timeout", 0.1, 86400, S->timeout)
-        NUM("--queue", 0, 1 << 20, S->queue_max)
-        NUM("--chunk", 1, 1 << 16, S->chunk)
-        NUM("--out-cap", 1024, 1 << 30, S->out_cap)
-        NUM("--max-conn", 1, 1 << 16, S->max_conn)
+#define NUM(flag, lo, hi, integer, dst) else if (!strcmp(a, flag)) dst = tool_number(flag, tool_value(argc, argv, &i), lo, hi, integer);
+        NUM("--port", 0, 65535, 1, S->port)
+        NUM("-np", 1, 4096, 1, S->n_slots)
+        NUM("-t", 1, 1024, 1, threads)
+        NUM("--cache-mib", 0, 1 << 20, 1, cache_mib)
+        NUM("--max-body", 1, 1 << 30, 1, S->max_body)
+        NUM("--max-header", 256, 1 << 20, 1, S->max_head)
+        NUM("--timeout", 0.1, 86400, 0, S->timeout)
+        NUM("--queue", 0, 1 << 20, 1, S->queue_max)
+        NUM("--chunk", 1, 1 << 16, 1, S->chunk)
+        NUM("--out-cap", 1024, 1 << 30, 1, S->out_cap)
+        NUM("--max-conn", 1, 1 << 16, 1, S->max_conn)
 #undef NUM
-        else if (!strcmp(a, "-m") && val) { S->model_path = val; i++; }
-        else if (!strcmp(a, "--host") && val) { S->host = val; i++; }
-        else if (!strcmp(a, "--api-key") && val) { S->api_key = val; i++; }
-        else if (!strcmp(a, "--chat-template") && val) { template_arg = val; i++; }
-        else if (!strcmp(a, "--name") && val) { S->model_name = val; i++; }
-        else { fprintf(stderr, "mamba-server: unknown or incomplete argument '%s'\n", a); usage(stderr); return 1; }
+        else if (!strcmp(a, "-m")) S->model_path = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "--host")) S->host = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "--api-key")) S->api_key = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "--chat-template")) template_arg = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "--name")) S->model_name = tool_value(argc, argv, &i);
+        else tool_usage_error("unknown argument '%s'", a);
     }
-    if (!S->model_path) { fprintf(stderr, "mamba-server: -m MODEL is required\n"); usage(stderr); return 1; }
-    if (template_arg && strcmp(template_arg, "chatml") && strcmp(template_arg, "plain")) {
-        fprintf(stderr, "mamba-server: --chat-template takes chatml or plain\n");
-        return 1;
-    }
+    if (!S->model_path) tool_usage_error("no MODEL: -m MODEL is required");
+    if (template_arg && strcmp(template_arg, "chatml") && strcmp(template_arg, "plain"))
+        tool_usage_error("bad value '%s' for --chat-template: expected chatml or plain", template_arg);
     S->cache_bytes_max = (size_t)(cache_mib * 1048576.0);
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
     if (threads > 0) omp_set_num_threads((int)threads);

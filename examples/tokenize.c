@@ -1,7 +1,7 @@
 /* mamba-tokenize: text to token ids and back.
 
-     mamba-tokenize TOKENIZER < text.txt           ids on one line, space-separated
-     mamba-tokenize --decode TOKENIZER < ids.txt   the text bytes
+     mamba-tokenize [-f FILE] TOKENIZER < text.txt           ids on one line, space-separated
+     mamba-tokenize --decode [-f FILE] TOKENIZER < ids.txt   the text bytes
 
    TOKENIZER is a tokenizer.json (byte-level BPE, or SentencePiece-style), a
    SentencePiece tokenizer.model (Mistral's tokenizer.model.v3 too), a GGUF
@@ -9,30 +9,17 @@
    directory holding one of them. Encoding reads all of standard input as one
    text and adds no special tokens beyond what the tokenizer adds itself (the
    tokenizer.json's post-processor; <s> for a SentencePiece model or a GGUF
-   with add_bos_token). Errors go to stderr, with exit status 1. */
+   with add_bos_token). -f FILE reads FILE instead of standard input
+   (- = standard input). Errors go to stderr, with exit status 1 (2 for bad
+   usage). */
+#define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *read_stdin(size_t *len) {
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = (char *)malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *nb = (char *)realloc(buf, cap * 2);
-            if (!nb) { free(buf); return NULL; }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(stdin)) { free(buf); return NULL; }
-    *len = n;
-    return buf;
-}
 
 static int fail(const char *what, const char *detail) {
     fprintf(stderr, "mamba-tokenize: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -100,23 +87,37 @@ static int decode(const mamba_tokenizer *t, const char *text, size_t len) {
     return st == MAMBA_OK ? 0 : fail("decode failed", mamba_status_string(st));
 }
 
+static void usage(FILE *f) {
+    fprintf(f, "usage: mamba-tokenize [--decode] [-f FILE] TOKENIZER\n"
+               "  TOKENIZER     a tokenizer.json, a SentencePiece tokenizer.model, a GGUF file,\n"
+               "                or a model directory holding one\n"
+               "  (encode)      text -> ids on one line, space-separated\n"
+               "  --decode      ids -> text\n"
+               "  -f FILE       read FILE instead of standard input (- = standard input)\n"
+               "  -h, --help    this text\n");
+}
+
 int main(int argc, char **argv) {
-    int dec = argc == 3 && !strcmp(argv[1], "--decode"), rc;
-    const char *path = argv[argc - 1];
+    int dec = 0, rc, i;
+    const char *path = NULL, *in = "-";
     mamba_tokenizer *t;
     mamba_error err;
     size_t len = 0;
     char *text;
-    if (!(argc == 2 && argv[1][0] != '-') && !dec) {
-        fprintf(stderr, "usage: mamba-tokenize [--decode] TOKENIZER\n"
-                        "  TOKENIZER: a tokenizer.json, a SentencePiece tokenizer.model, a GGUF file,\n"
-                        "             or a model directory holding one\n"
-                        "  encode: stdin text -> ids on one line; --decode: stdin ids -> text\n");
-        return 1;
+    tool_name = "mamba-tokenize";
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--decode")) dec = 1;
+        else if (!strcmp(a, "-f")) in = tool_value(argc, argv, &i);
+        else if (a[0] == '-' && a[1]) tool_usage_error("unknown argument '%s'", a);
+        else if (!path) path = a;
+        else tool_usage_error("one TOKENIZER, not '%s' and '%s'", path, a);
     }
+    if (!path) tool_usage_error("no TOKENIZER");
     if (mamba_tokenizer_load_file(&t, path, NULL, &err) != MAMBA_OK) return fail(path, err.message);
-    text = read_stdin(&len);
-    if (!text) { mamba_tokenizer_free(t); return fail("cannot read standard input", NULL); }
+    text = tool_read_file(in, &len);
+    if (!text) { mamba_tokenizer_free(t); return 1; }
     rc = dec ? decode(t, text, len) : encode(t, text, len);
     if (fflush(stdout) != 0 && !rc) rc = fail("cannot write standard output", NULL);
     free(text);

@@ -5,11 +5,20 @@
 #ifndef MAMBA_TEST_FIXTURES_H
 #define MAMBA_TEST_FIXTURES_H
 
-static const char *shared_dir = "../shared/data";
+static const char *shared_dir = "tests/data/shared";
 /* $MAMBA_TEST_QUICK (set for the valgrind run by tests/run.sh): leave out the
    long numeric checks that exercise no code the rest does not (the bundled
    model's held-out perplexity, all but 25 lines of the GGUF tokenizer goldens). */
 static int quick;
+
+/* The golden models of tests/data/ (tests/ref/gen_goldens.py), i-th or NULL. */
+static inline const char *golden_dirs(int i) {
+    static const char *const dirs[] = {"tests/data/m1-odd-f32", "tests/data/m1-f16-untied-bias", "tests/data/m1-bf16-sharded",
+                                       "tests/data/m1-unaligned-f32", "tests/data/falcon-f32", "tests/data/m1-f32-mixed",
+                                       "tests/data/falcon-bf16-sharded-untied", "tests/data/m2-g1-tied", "tests/data/m2-g2-untied",
+                                       "tests/data/m2-g4-original"};
+    return i >= 0 && i < (int)(sizeof dirs / sizeof dirs[0]) ? dirs[i] : NULL;
+}
 
 /* argv[1] is the shared data directory; prints the kernels compiled in. */
 static inline void suite_start(int argc, char **argv) {

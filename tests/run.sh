@@ -6,6 +6,8 @@
 #                    or possible leak makes the exit status 99 (one failure);
 #                    MAMBA_TEST_QUICK=1 leaves out long numeric-only checks
 #   vgtools:BINARY   BINARY (test_cli) runs the tools of build/vg/ under it
+#   fuzz:BINARY      a fuzz replay (build/fuzz_replay_NAME): the seeds
+#                    build/fuzz/seeds/NAME/ and tests/corpus/NAME/ if present
 #   RUNNER:BINARY    e.g. qemu-aarch64:build/test_goldens_neon
 shared=$1; shift
 passed=0; failed=0
@@ -15,6 +17,8 @@ for t in "$@"; do
     start=$(date +%s)
     case "$t" in
         vg:*) out=$(MAMBA_TEST_QUICK=1 $vg "${t#*:}" "$shared" 2>&1); rc=$? ;;
+        fuzz:*) b=${t#*:}; n=${b##*fuzz_replay_}; c=; [ -d "tests/corpus/$n" ] && c="tests/corpus/$n"
+                out=$("$b" "$shared" "build/fuzz/seeds/$n" $c 2>&1); rc=$? ;;
         vgtools:*) out=$(MAMBA_TEST_TOOLS=build/vg MAMBA_TEST_WRAP="$vg" "${t#*:}" "$shared" 2>&1); rc=$? ;;
         *:*) out=$("${t%%:*}" "${t#*:}" "$shared" 2>&1); rc=$? ;;
         *)   out=$("$t" "$shared" 2>&1); rc=$? ;;
@@ -26,6 +30,9 @@ for t in "$@"; do
     fi
     p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
     echo "   $line ($(($(date +%s) - start)) s)"
+    case "$t" in   # a replay of nothing tests nothing (no seeds made?)
+        fuzz:*) if [ "$((p + f))" -eq 0 ]; then echo "$t: replayed no input"; f=1; fi ;;
+    esac
     passed=$((passed + p)); failed=$((failed + f))
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then echo "$t: exit status $rc"; failed=$((failed + 1)); fi
 done

@@ -1,7 +1,7 @@
 /* Loads from a caller's arena: the measured peak is exactly enough, one byte
    less fails cleanly, model and tokenizer share an arena, max_alloc_bytes.
 
-   build/test_arena [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_arena [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION

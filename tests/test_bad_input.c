@@ -2,13 +2,14 @@
    index files, missing files; caller limits on GGUF and safetensors; NaN, inf
    and huge weights (validated or not) never give an out-of-range token.
 
-   build/test_bad_input [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_bad_input [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 #include "test.h"
 #include "fixtures.h"
+#include <errno.h>
 
 /* ---- bad input ------------------------------------------------------------ */
 
@@ -220,11 +221,97 @@ static void bad_json_and_config(const unsigned char *w, size_t wn, const char *c
 
 #ifndef MAMBA_NO_STDIO
 
+/* A path a new user might give: each error names the path and the system's
+   reason or what was expected (issue 14); the tokenizer loader takes every
+   path form the model loader takes. */
+static void first_contact_paths(const unsigned char *w, size_t wn, const char *cfg) {
+    mamba_model *m = NULL;
+    mamba_tokenizer *t = NULL, *t2 = NULL;
+    mamba_error err;
+    char want[512];
+    sprintf(want, "cannot open build/no/such/model: %s", strerror(ENOENT));
+    expect("path that does not exist", mamba_model_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, want);
+    sprintf(want, "cannot open README.md/model: %s", strerror(ENOTDIR));
+    expect("path through a file", mamba_model_load_file(&m, "README.md/model", NULL, &err), MAMBA_ERR_IO, &err, want);
+    expect("a file that is no model", mamba_model_load_file(&m, "README.md", NULL, &err), MAMBA_ERR_FORMAT, &err,
+           "README.md is not a model: expected a model directory (config.json, or Mistral's params.json), a .gguf, .safetensors or torch.save file");
+    write_file("build/tmp/bad1/empty-model", w, 0);
+    expect("an empty file", mamba_model_load_file(&m, "build/tmp/bad1/empty-model", NULL, &err), MAMBA_ERR_FORMAT, &err,
+           "build/tmp/bad1/empty-model is empty (expected");
+    sprintf(want, "cannot open build/tmp/bad1/config.json: %s", strerror(ENOENT));
+    remove("build/tmp/bad1/config.json");
+    expect("a directory without config.json", mamba_model_load_file(&m, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, want);
+    write_file("build/tmp/bad1/config.json", cfg, strlen(cfg));
+    /* GGUF and safetensors found by their first bytes, whatever the name */
+    write_file("build/tmp/bad1/weights.bin", w, wn);
+    CHECK(mamba_model_load_file(&m, "build/tmp/bad1/weights.bin", NULL, &err) == MAMBA_OK, "safetensors by its header: %s", err.message);
+    mamba_model_free(m); m = NULL;
+    {
+        size_t gn;
+        char *gp = path2(shared_dir, "reference/m1-tiny/m1-tiny-Q8_0.gguf");
+        unsigned char *g = read_all(gp, &gn);
+        CHECK(g != NULL, "read %s", gp);
+        if (g) write_file("build/tmp/bad1/model.q8", g, gn);
+        CHECK(g && mamba_model_load_file(&m, "build/tmp/bad1/model.q8", NULL, &err) == MAMBA_OK, "GGUF by its magic: %s", err.message);
+        mamba_model_free(m); m = NULL;
+        /* a torch.save zip by its first bytes (not named .bin) next to its config.json */
+        {
+            size_t pn, cn;
+            unsigned char *p = read_all("tests/data/pt-m1-tied-f32/pytorch_model.bin", &pn), *c = read_all("tests/data/pt-m1-tied-f32/config.json", &cn);
+            mamba_model *m2 = NULL;
+            CHECK(p && c, "read tests/data/pt-m1-tied-f32");
+            if (p && c) { write_file("build/tmp/bad1/pt/weights.pt", p, pn); write_file("build/tmp/bad1/pt/config.json", c, cn); }
+            CHECK(p && c && mamba_model_load_file(&m, "build/tmp/bad1/pt/weights.pt", NULL, &err) == MAMBA_OK, "torch.save zip by its first bytes: %s", err.message);
+            CHECK(mamba_model_load_file(&m2, "tests/data/pt-m1-tied-f32", NULL, &err) == MAMBA_OK, "pt-m1-tied-f32 as a directory: %s", err.message);
+            CHECK(m && m2 && mamba_model_config(m)->vocab_size == mamba_model_config(m2)->vocab_size && mamba_model_config(m)->n_layer == mamba_model_config(m2)->n_layer,
+                  "the same model both ways");
+            mamba_model_free(m); mamba_model_free(m2); m = NULL;
+            free(p); free(c);
+        }
+        /* a SentencePiece tokenizer.model beside a .safetensors file (no tokenizer.json), and in its directory */
+        {
+            size_t sn;
+            unsigned char *sp = read_all("tests/data/tokenizer-spm/mistral-v3.model", &sn);
+            mamba_tokenizer *t3 = NULL;
+            CHECK(sp != NULL, "read tests/data/tokenizer-spm/mistral-v3.model");
+            if (sp) write_file("build/tmp/bad1/spm/tokenizer.model", sp, sn);
+            CHECK(sp && mamba_tokenizer_load_file(&t, "build/tmp/bad1/spm/model.safetensors", NULL, &err) == MAMBA_OK,
+                  "tokenizer.model beside a .safetensors path: %s", err.message);
+            CHECK(sp && mamba_tokenizer_load_file(&t2, "build/tmp/bad1/spm", NULL, &err) == MAMBA_OK, "tokenizer.model in a directory: %s", err.message);
+            CHECK(mamba_tokenizer_load_file(&t3, "tests/data/tokenizer-spm/mistral-v3.model", NULL, &err) == MAMBA_OK, "mistral-v3.model: %s", err.message);
+            CHECK(t && t2 && t3 && mamba_tokenizer_n_vocab(t) == mamba_tokenizer_n_vocab(t3) && mamba_tokenizer_n_vocab(t2) == mamba_tokenizer_n_vocab(t3) &&
+                  mamba_tokenizer_n_vocab(t3) > 30000, "the same SentencePiece tokenizer every way");
+            mamba_tokenizer_free(t); mamba_tokenizer_free(t2); mamba_tokenizer_free(t3); t = t2 = NULL;
+            free(sp);
+        }
+        /* the tokenizer from every path form: directory, .safetensors beside tokenizer.json, .gguf */
+        CHECK(mamba_tokenizer_load_file(&t, "models/shakespeare-tiny", NULL, &err) == MAMBA_OK, "tokenizer from a directory: %s", err.message);
+        CHECK(mamba_tokenizer_load_file(&t2, "models/shakespeare-tiny/model.safetensors", NULL, &err) == MAMBA_OK,
+              "tokenizer from a .safetensors path: %s", err.message);
+        CHECK(t && t2 && mamba_tokenizer_n_vocab(t) == mamba_tokenizer_n_vocab(t2), "the same tokenizer both ways");
+        mamba_tokenizer_free(t2); t2 = NULL;
+        CHECK(mamba_tokenizer_load_file(&t2, gp, NULL, &err) == MAMBA_OK, "tokenizer from a .gguf: %s", err.message);
+        mamba_tokenizer_free(t); mamba_tokenizer_free(t2); t = t2 = NULL;
+        free(g); free(gp);
+    }
+    sprintf(want, "cannot open build/tmp/bad1/tokenizer.json (the tokenizer beside build/tmp/bad1/model.safetensors): %s", strerror(ENOENT));
+    remove("build/tmp/bad1/tokenizer.json");
+    expect("tokenizer beside a .safetensors, missing", mamba_tokenizer_load_file(&t, "build/tmp/bad1/model.safetensors", NULL, &err),
+           MAMBA_ERR_IO, &err, want);
+    sprintf(want, "cannot read build/no/such: %s", strerror(ENOENT));
+    expect("tokenizer path that does not exist", mamba_tokenizer_load_file(&t, "build/no/such", NULL, &err), MAMBA_ERR_IO, &err, want);
+    sprintf(want, "cannot read build/tmp/bad1/tokenizer.json: %s", strerror(ENOENT));
+    expect("tokenizer of a directory without one", mamba_tokenizer_load_file(&t, "build/tmp/bad1", NULL, &err), MAMBA_ERR_IO, &err, want);
+    expect("empty tokenizer file", mamba_tokenizer_load_file(&t, "build/tmp/bad1/empty-model", NULL, &err), MAMBA_ERR_IO, &err,
+           "build/tmp/bad1/empty-model is empty");
+    remove("build/tmp/bad1/weights.bin"); remove("build/tmp/bad1/model.q8"); remove("build/tmp/bad1/empty-model");
+}
+
 static void bad_files(const unsigned char *w, size_t wn, const char *cfg) {
     mamba_model *m = NULL;
     mamba_error err;
     char idx[512];
-    expect("missing directory", mamba_model_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, "build/no/such/model/config.json");
+    expect("missing directory", mamba_model_load_file(&m, "build/no/such/model", NULL, &err), MAMBA_ERR_IO, &err, "build/no/such/model");
     expect("missing file", mamba_model_load_file(&m, "build/no/such.safetensors", NULL, &err), MAMBA_ERR_IO, &err, "config.json");
     expect("empty path", mamba_model_load_file(&m, "", NULL, &err), MAMBA_ERR_BADARG, &err, NULL);
     /* a directory with a config but no weights (left over from an earlier run?) */
@@ -545,6 +632,7 @@ int main(int argc, char **argv) {
         bad_json_and_config(w, wn, (const char *)cfg);
 #ifndef MAMBA_NO_STDIO
         bad_files(w, wn, (const char *)cfg);
+        first_contact_paths(w, wn, (const char *)cfg);
 #endif
         limits(w, wn, (const char *)cfg);
         numeric_hostility(w, wn, (const char *)cfg);

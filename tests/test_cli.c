@@ -5,7 +5,7 @@
    logits; errors must give exit status 1 and nothing on stdout. */
 #include "test.h"
 
-static const char *shared_dir = "../shared/data";
+static const char *shared_dir = "tests/data/shared";
 
 /* Runs cmd with stdout/stderr to files; returns the exit status (or -1).
    $MAMBA_TEST_TOOLS replaces the "build" of "build/mamba-..." commands and
@@ -68,15 +68,200 @@ static void expect_error(const char *what, const char *cmd) {
     free(out);
 }
 
-/* ---- serving (issue 16): mamba-logits --batch, mamba-generate --prompt-cache */
+/* A usage error: exit status 2, nothing on stdout, a message on stderr that
+   contains `needle` (when not NULL). */
+static void expect_usage_msg(const char *what, const char *cmd, const char *needle) {
+    size_t n;
+    char *out;
+    int rc = run(cmd);
+    CHECK(rc == 2, "%s: exit status %d, want 2 (usage)", what, rc);
+    out = slurp("build/tmp/cli.out", &n);
+    CHECK(out && n == 0, "%s: %zu bytes on stdout, want none", what, n);
+    free(out);
+    out = slurp("build/tmp/cli.err", &n);
+    CHECK(out && n > 0 && (!needle || strstr(out, needle)), "%s: stderr '%s' lacks '%s'", what, out ? out : "", needle ? needle : "");
+    free(out);
+}
+static void expect_usage(const char *what, const char *cmd) { expect_usage_msg(what, cmd, NULL); }
 
-static int same_file(const char *a, const char *b) {
-    size_t n1, n2;
-    char *x = slurp(a, &n1), *y = slurp(b, &n2);
-    int same = x && y && n1 == n2 && !memcmp(x, y, n1);
+/* A runtime failure: exit status 1, stderr holding every one of the needles. */
+static void expect_failure_msg(const char *what, const char *cmd, const char *n1, const char *n2) {
+    size_t n;
+    char *out;
+    expect_error(what, cmd);
+    out = slurp("build/tmp/cli.err", &n);
+    CHECK(out && strstr(out, n1) && (!n2 || strstr(out, n2)), "%s: stderr '%s' lacks '%s' / '%s'", what, out ? out : "", n1, n2 ? n2 : "");
+    free(out);
+}
+
+/* Every tool alike: --help on stdout with exit 0, usage errors exit 2 with
+   the valid range named, runtime failures exit 1 naming the path and the
+   reason, -f - reads standard input, mamba-logits takes -m. */
+static void tools_alike(const char *m1_dir, const char *tokens) {
+    static const char *const tools[] = {"generate", "logits", "tokenize", "perplexity", "quantize", "server"};
+    char cmd[4096];
+    size_t k, n;
+    char *out;
+    for (k = 0; k < sizeof tools / sizeof tools[0]; k++) {
+        char what[128];
+        sprintf(cmd, "build/mamba-%s --help", tools[k]);
+        sprintf(what, "mamba-%s --help", tools[k]);
+        CHECK(run(cmd) == 0, "%s: exit status", what);
+        out = slurp("build/tmp/cli.out", &n);
+        CHECK(out && strstr(out, "usage: mamba-") && strstr(out, "--help"), "%s: usage on stdout: '%.80s'", what, out ? out : "");
+        free(out);
+        out = slurp("build/tmp/cli.err", &n);
+        CHECK(out && n == 0, "%s: %zu bytes on stderr", what, n);
+        free(out);
+        sprintf(cmd, "build/mamba-%s --no-such-option x y z", tools[k]);
+        sprintf(what, "mamba-%s --no-such-option", tools[k]);
+        expect_usage_msg(what, cmd, "--help");
+    }
+    CHECK(run("./build/mamba-bench --help") == 0, "mamba-bench --help: exit status");
+    out = slurp("build/tmp/cli.out", &n);
+    CHECK(out && strstr(out, "key=value") && strstr(out, "decode_bw_min") && strstr(out, "late_over_early"), "mamba-bench --help explains the key=value line");
+    free(out);
+    CHECK(run("./build/mamba-bench --no-such-option") == 2, "mamba-bench bad option: exit status 2");
+    /* bad values name their range */
+    expect_usage_msg("generate -t 0", "build/mamba-generate -t 0", "from 1 to 1024");
+    expect_usage_msg("generate --temp -1", "build/mamba-generate --temp -1", "from 0 to 1e+06");
+    expect_usage_msg("generate --top-p 1.5", "build/mamba-generate --top-p 1.5", "from 0 to 1");
+    expect_usage_msg("generate --top-k -3", "build/mamba-generate --top-k -3", "from 0 to 1000000000");
+    expect_usage_msg("generate -n many", "build/mamba-generate -n many", "from 0 to 1000000000");
+    expect_usage_msg("generate --chunk 0", "build/mamba-generate --chunk 0", "from 1 to 1048576");
+    expect_usage_msg("generate -m without a value", "build/mamba-generate -m", "needs a value");
+    expect_usage_msg("perplexity --chunk 0", "build/mamba-perplexity -f - --chunk 0 < /dev/null", "from 1 to 65536");
+    expect_usage_msg("perplexity -t 0", "build/mamba-perplexity -f - -t 0 < /dev/null", "from 1 to 1024");
+    expect_usage_msg("perplexity without -f", "build/mamba-perplexity", "-f TEXT");
+    sprintf(cmd, "build/mamba-logits --chunk 0 %s 1", m1_dir);
+    expect_usage_msg("logits --chunk 0", cmd, "from 1 to 1048576");
+    sprintf(cmd, "build/mamba-logits --mode sideways %s 1", m1_dir);
+    expect_usage_msg("logits --mode sideways", cmd, "step or prefill");
+    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q5_K", "F32, F16, BF16, Q8_0 or Q4_0");
+    sprintf(cmd, "build/mamba-logits %s 1 256", m1_dir);
+    expect_failure_msg("logits id == vocab_size", cmd, "0 to 255", "vocab_size 256");
+    sprintf(cmd, "build/mamba-generate -m %s -i \"1 999\" -n 1", m1_dir);
+    expect_failure_msg("generate -i id out of range", cmd, "0 to 255", "vocab_size 256");
+    /* files: the path and the reason */
+    expect_failure_msg("generate -f missing", "build/mamba-generate -f build/no/such.txt", "build/no/such.txt", "No such file or directory");
+    expect_failure_msg("generate -f a directory", "build/mamba-generate -f build", "build", "Is a directory");
+    expect_failure_msg("perplexity -f a directory", "build/mamba-perplexity -f build", "build", "Is a directory");
+    sprintf(cmd, "build/mamba-tokenize -f build/no/such.txt %s/tokenizer-falcon.json", shared_dir);
+    expect_failure_msg("tokenize -f missing", cmd, "build/no/such.txt", "No such file or directory");
+    /* -f - reads standard input, the same as a file */
+    {
+        FILE *f = fopen("build/tmp/alike.txt", "wb");
+        char *a, *b;
+        size_t na, nb;
+        if (f) { fputs("ROMEO:\nWhat light through yonder window breaks?\n", f); fclose(f); }
+        CHECK(run("build/mamba-generate -f build/tmp/alike.txt -n 20 --temp 0") == 0, "generate -f FILE");
+        a = slurp("build/tmp/cli.out", &na);
+        CHECK(run("build/mamba-generate -f - -n 20 --temp 0 < build/tmp/alike.txt") == 0, "generate -f -");
+        b = slurp("build/tmp/cli.out", &nb);
+        CHECK(a && b && na > 20 && na == nb && !memcmp(a, b, na), "generate: -f - gives what -f FILE gives");
+        free(a); free(b);
+        CHECK(run("build/mamba-perplexity -f build/tmp/alike.txt") == 0, "perplexity -f FILE");
+        a = slurp("build/tmp/cli.out", &na);
+        CHECK(run("build/mamba-perplexity -f - < build/tmp/alike.txt") == 0, "perplexity -f -");
+        b = slurp("build/tmp/cli.out", &nb);
+        CHECK(a && b && strstr(a, "bits_per_byte=") && na == nb && !memcmp(a, b, na), "perplexity: -f - gives what -f FILE gives");
+        free(a); free(b);
+    }
+    /* mamba-logits -m MODEL: the same lines as the positional form */
+    {
+        char *a, *b;
+        size_t na, nb;
+        sprintf(cmd, "build/mamba-logits %s %s", m1_dir, tokens);
+        CHECK(run(cmd) == 0, "logits MODEL");
+        a = slurp("build/tmp/cli.out", &na);
+        sprintf(cmd, "build/mamba-logits -m %s %s", m1_dir, tokens);
+        CHECK(run(cmd) == 0, "logits -m MODEL");
+        b = slurp("build/tmp/cli.out", &nb);
+        CHECK(a && b && na > 1000 && na == nb && !memcmp(a, b, na), "logits: -m MODEL gives what MODEL gives");
+        free(a); free(b);
+    }
+}
+
+/* 1 if the two files hold the same bytes. */
+static int same_bytes(const char *a, const char *b) {
+    size_t na, nb;
+    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    int same = x && y && na == nb && !memcmp(x, y, na);
     free(x); free(y);
     return same;
 }
+
+/* No file beside `out` named out.tmp.*: the temporary file was removed. */
+static int no_temp_left(const char *out) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "ls %s.tmp.* >/dev/null 2>&1", out);
+    return system(cmd) != 0;
+}
+
+/* mamba-quantize never damages a file it reads and replaces OUT only with a
+   complete file: OUT spelled another way, a hard or symbolic link to an input,
+   a shard, config.json or tokenizer.json is refused with the input untouched;
+   a write that fails part way (the file size limit standing in for a full
+   disk) leaves the previous OUT as it was and no temporary file. */
+static void quantize_safety(const char *m1_dir) {
+    char cmd[4096];
+    static const char *const same[] = {
+        "build/tmp/qsame/model.safetensors", "build/tmp/qsame/../qsame/model.safetensors", "build/tmp/qsame//model.safetensors",
+        "build/tmp/qsame-hardlink.gguf", "build/tmp/qsame-symlink.gguf", "build/tmp/qsame/config.json", "build/tmp/qsame/tokenizer.json"};
+    size_t k;
+    sprintf(cmd, "rm -rf build/tmp/qsame build/tmp/qsame-orig build/tmp/qsame-hardlink.gguf build/tmp/qsame-symlink.gguf build/tmp/qshard build/tmp/qshard-orig && "
+                 "mkdir -p build/tmp/qsame && cp %s/config.json %s/model.safetensors build/tmp/qsame/ && "
+                 "cp models/shakespeare-tiny/tokenizer.json build/tmp/qsame/ && cp -r build/tmp/qsame build/tmp/qsame-orig && "
+                 "ln build/tmp/qsame/model.safetensors build/tmp/qsame-hardlink.gguf && ln -s qsame/model.safetensors build/tmp/qsame-symlink.gguf && "
+                 "cp -r tests/data/m1-bf16-sharded build/tmp/qshard && cp -r build/tmp/qshard build/tmp/qshard-orig", m1_dir, m1_dir);
+    CHECK(system(cmd) == 0, "set up build/tmp/qsame");
+    for (k = 0; k < sizeof same / sizeof same[0]; k++) {
+        char what[300];
+        sprintf(what, "mamba-quantize build/tmp/qsame onto %s", same[k]);
+        sprintf(cmd, "build/mamba-quantize build/tmp/qsame %s Q8_0", same[k]);
+        expect_error(what, cmd);
+        CHECK(same_bytes("build/tmp/qsame/model.safetensors", "build/tmp/qsame-orig/model.safetensors") &&
+              same_bytes("build/tmp/qsame/config.json", "build/tmp/qsame-orig/config.json") &&
+              same_bytes("build/tmp/qsame/tokenizer.json", "build/tmp/qsame-orig/tokenizer.json"), "%s: an input changed", what);
+    }
+    /* IN a .safetensors file: config.json beside it is an input too */
+    expect_error("mamba-quantize X.safetensors onto the config.json beside it",
+                 "build/mamba-quantize build/tmp/qsame/model.safetensors build/tmp/qsame/./config.json F16");
+    CHECK(same_bytes("build/tmp/qsame/config.json", "build/tmp/qsame-orig/config.json"), "config.json changed");
+    /* a shard named by the index, and the index itself */
+    expect_error("mamba-quantize onto a shard", "build/mamba-quantize build/tmp/qshard build/tmp/qshard/./model-00002-of-00003.safetensors Q8_0");
+    expect_error("mamba-quantize onto the index", "build/mamba-quantize build/tmp/qshard build/tmp/qshard/model.safetensors.index.json Q8_0");
+    CHECK(same_bytes("build/tmp/qshard/model-00002-of-00003.safetensors", "build/tmp/qshard-orig/model-00002-of-00003.safetensors") &&
+          same_bytes("build/tmp/qshard/model.safetensors.index.json", "build/tmp/qshard-orig/model.safetensors.index.json"), "a shard or the index changed");
+    /* state-spaces' layout (main's torch reader): pytorch_model.bin is an input too */
+    CHECK(system("rm -rf build/tmp/qpt build/tmp/qpt-orig && cp -r tests/data/pt-m1-tied-f32 build/tmp/qpt && cp -r build/tmp/qpt build/tmp/qpt-orig") == 0, "set up build/tmp/qpt");
+    expect_error("mamba-quantize onto pytorch_model.bin", "build/mamba-quantize build/tmp/qpt build/tmp/qpt/./pytorch_model.bin Q8_0");
+    expect_error("mamba-quantize X.bin onto itself", "build/mamba-quantize build/tmp/qpt/pytorch_model.bin build/tmp/qpt//pytorch_model.bin Q8_0");
+    CHECK(same_bytes("build/tmp/qpt/pytorch_model.bin", "build/tmp/qpt-orig/pytorch_model.bin"), "pytorch_model.bin changed");
+    /* a .gguf input onto itself through a hard link */
+    CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf Q8_0") == 0, "mamba-quantize to build/tmp/qsame.gguf");
+    CHECK(system("rm -f build/tmp/qsame-gguf-link.gguf && ln build/tmp/qsame.gguf build/tmp/qsame-gguf-link.gguf && cp build/tmp/qsame.gguf build/tmp/qsame-gguf-orig.gguf") == 0, "link");
+    expect_error("mamba-quantize X.gguf onto a hard link of it", "build/mamba-quantize build/tmp/qsame.gguf build/tmp/qsame-gguf-link.gguf F32");
+    CHECK(same_bytes("build/tmp/qsame.gguf", "build/tmp/qsame-gguf-orig.gguf"), "the .gguf input changed");
+    /* a new OUT inside the model directory is fine */
+    CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame/model-q8_0.gguf Q8_0") == 0, "OUT a new file beside the inputs");
+    CHECK(same_bytes("build/tmp/qsame/model-q8_0.gguf", "build/tmp/qsame.gguf"), "the same GGUF whatever OUT's directory");
+    /* a write that fails part way: the previous OUT survives, no temporary file */
+    CHECK(run("ulimit -f 64 && build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf F32") == 1, "file size limit: exit status 1");
+    {
+        size_t n;
+        char *e = slurp("build/tmp/cli.err", &n);
+        CHECK(e && strstr(e, "build/tmp/qsame.gguf") && strstr(e, "too large"), "the message names OUT and the reason: '%s'", e ? e : "");
+        free(e);
+    }
+    CHECK(same_bytes("build/tmp/qsame.gguf", "build/tmp/qsame-gguf-orig.gguf"), "a failed write changed the previous OUT");
+    CHECK(no_temp_left("build/tmp/qsame.gguf"), "a failed write left build/tmp/qsame.gguf.tmp.*");
+    /* and a successful one replaces it whole */
+    CHECK(run("build/mamba-quantize build/tmp/qsame build/tmp/qsame.gguf F32") == 0, "mamba-quantize over an existing OUT");
+    CHECK(!same_bytes("build/tmp/qsame.gguf", "build/tmp/qsame-gguf-orig.gguf") && no_temp_left("build/tmp/qsame.gguf"), "OUT replaced, no temporary file");
+}
+
+/* ---- serving (issue 16): mamba-logits --batch, mamba-generate --prompt-cache */
 
 static void serve_cli(void) {
     static const char *model = "tests/data/m2-g1-tied";
@@ -100,9 +285,9 @@ static void serve_cli(void) {
     }
     if (w) fclose(w);
     sprintf(cmd, "build/mamba-logits --batch build/tmp/batch.txt %s", model);
-    CHECK(run(cmd) == 0 && same_file("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch (step): the bytes of one run per sequence");
+    CHECK(run(cmd) == 0 && same_bytes("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch (step): the bytes of one run per sequence");
     sprintf(cmd, "build/mamba-logits --batch build/tmp/batch.txt --mode prefill --chunk 3 %s", model);
-    CHECK(run(cmd) == 0 && same_file("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch --mode prefill --chunk 3: the same bytes");
+    CHECK(run(cmd) == 0 && same_bytes("build/tmp/cli.out", "build/tmp/batch_want.txt"), "--batch --mode prefill --chunk 3: the same bytes");
     f = fopen("build/tmp/batch_bad.txt", "wb");
     if (f) { fputs("1 2\n3 x 4\n", f); fclose(f); }
     sprintf(cmd, "build/mamba-logits --batch build/tmp/batch_bad.txt %s", model);
@@ -120,12 +305,12 @@ static void serve_cli(void) {
     CHECK(run(cmd) == 0, "generate without a cache");
     rename("build/tmp/cli.out", "build/tmp/pc_want.txt");
     sprintf(cmd, "build/mamba-generate -m %s -i \"5 6 7 8 9 10 11 12\" -n 12 --temp 0 --ids --prompt-cache build/tmp/pc.bin", model);
-    CHECK(run(cmd) == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want.txt"), "first run with --prompt-cache: same output");
+    CHECK(run(cmd) == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want.txt"), "first run with --prompt-cache: same output");
     rc = run(cmd);
     {
         size_t n;
         char *e = slurp("build/tmp/cli.err", &n);
-        CHECK(rc == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want.txt") && e && strstr(e, "7 of 8 prompt tokens reused"),
+        CHECK(rc == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want.txt") && e && strstr(e, "7 of 8 prompt tokens reused"),
               "second run resumes from the cache: %s", e ? e : "");
         free(e);
     }
@@ -137,7 +322,7 @@ static void serve_cli(void) {
     {
         size_t n;
         char *e = slurp("build/tmp/cli.err", &n);
-        CHECK(rc == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "7 of 10 prompt tokens reused"),
+        CHECK(rc == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "7 of 10 prompt tokens reused"),
               "an extended prompt resumes too: %s", e ? e : "");
         free(e);
     }
@@ -147,7 +332,7 @@ static void serve_cli(void) {
     {
         size_t n;
         char *e = slurp("build/tmp/cli.err", &n);
-        CHECK(rc == 0 && same_file("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "not used"),
+        CHECK(rc == 0 && same_bytes("build/tmp/cli.out", "build/tmp/pc_want2.txt") && e && strstr(e, "not used"),
               "a damaged cache file is not used: %s", e ? e : "");
         free(e);
     }
@@ -192,15 +377,15 @@ int main(int argc, char **argv) {
     sprintf(cmd, "build/mamba-logits %s 1 256", dir);
     expect_error("token out of range", cmd);
     sprintf(cmd, "build/mamba-logits %s 1 -2", dir);
-    expect_error("negative token", cmd);
+    expect_usage("negative token", cmd);
     sprintf(cmd, "build/mamba-logits %s 1 x", dir);
-    expect_error("non-numeric token", cmd);
+    expect_usage("non-numeric token", cmd);
     sprintf(cmd, "build/mamba-logits --mode sideways %s 1", dir);
-    expect_error("bad mode", cmd);
+    expect_usage("bad mode", cmd);
     sprintf(cmd, "build/mamba-logits --chunk 0 %s 1", dir);
-    expect_error("bad chunk", cmd);
+    expect_usage("bad chunk", cmd);
     sprintf(cmd, "build/mamba-logits %s", dir);
-    expect_error("no tokens", cmd);
+    expect_usage("no tokens", cmd);
     /* mamba-quantize, and the tools reading its .gguf files */
     {
         char *out;
@@ -301,7 +486,9 @@ int main(int argc, char **argv) {
         free(ev); free(corpus);
     }
 
+    tools_alike(dir, tokens);
     free(tokens);
+    quantize_safety(dir);
 
     /* mamba-tokenize against Hugging Face's ids (from the public goldens) */
     {

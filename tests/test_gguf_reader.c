@@ -3,7 +3,7 @@
    address; truncated and hostile GGUF files fail cleanly; the tokenizer read
    from GGUF metadata matches Hugging Face on every public golden.
 
-   build/test_gguf_reader [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_gguf_reader [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION

@@ -3,19 +3,13 @@
    safetensors -> GGUF -> load; the Python reference writer's files; the
    tokenizer keys against tests/ref/tokenizer_to_gguf.py.
 
-   build/test_gguf_writer [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_gguf_writer [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 #include "test.h"
 #include "fixtures.h"
-
-static const char *dirs[] = {"tests/data/m1-odd-f32", "tests/data/m1-f16-untied-bias", "tests/data/m1-bf16-sharded",
-                             "tests/data/m1-unaligned-f32", "tests/data/falcon-f32", "tests/data/m1-f32-mixed",
-                             "tests/data/falcon-bf16-sharded-untied", "tests/data/m2-g1-tied", "tests/data/m2-g2-untied",
-                             "tests/data/m2-g4-original"};
-#define N_DIRS (int)(sizeof dirs / sizeof dirs[0])
 
 /* A golden directory's model: from the file system, or (MAMBA_NO_STDIO) from
    memory when it is one safetensors file; NULL to skip. *keep holds the bytes. */
@@ -464,8 +458,8 @@ int main(int argc, char **argv) {
     printf("GGUF writer:\n");
     writer_numbers();
     writer_llama_files();
-    for (i = 0; i < N_DIRS; i++) writer_roundtrip(dirs[i]);
-    for (i = 0; i < N_DIRS; i++) writer_python_ref(dirs[i]);
+    for (i = 0; golden_dirs(i); i++) writer_roundtrip(golden_dirs(i));
+    for (i = 0; golden_dirs(i); i++) writer_python_ref(golden_dirs(i));
     writer_tokenizer("tokenizer-gpt-neox-20b.json", "build/tmp/neox-tok.gguf");
     writer_tokenizer("tokenizer-falcon.json", "build/tmp/falcon-tok.gguf");
     writer_tokenizer_padding();

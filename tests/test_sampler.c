@@ -1,7 +1,7 @@
 /* The sampler and argmax on hostile logits (NaN, +-inf, +-3e38): every draw
    of every setting names a token in range; +inf and huge logits win.
 
-   build/test_sampler [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_sampler [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION

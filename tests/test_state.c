@@ -2,7 +2,7 @@
    leave the state untouched; saved states round-trip bit-identically and every
    truncation, bit flip, other version and other shape is refused.
 
-   build/test_state [SHARED_DATA_DIR]     (default ../shared/data)
+   build/test_state [SHARED_DATA_DIR]     (default tests/data/shared)
    Run from the repository root; `make test` builds it in every configuration
    (default, scalar, AVX2, NEON, MAMBA_NO_STDIO, C++, sanitizers, valgrind). */
 #define MAMBA_IMPLEMENTATION

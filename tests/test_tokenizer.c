@@ -5,7 +5,7 @@
 
      build/test_tokenizer [DATA_DIR [NormalizationTest.txt]]
 
-   DATA_DIR defaults to ../shared/data (run from the repository root). Given
+   DATA_DIR defaults to tests/data/shared (run from the repository root). Given
    Unicode's NormalizationTest.txt (uncompressed, e.g. from
    /usr/share/unicode/NormalizationTest.txt.bz2), the NFC of every line is
    checked, and every code point outside its part 1 must be its own NFC.
@@ -926,7 +926,7 @@ static void check_limits(const char *json, size_t len) {
 }
 
 int main(int argc, char **argv) {
-    const char *data = argc > 1 ? argv[1] : "../shared/data";
+    const char *data = argc > 1 ? argv[1] : "tests/data/shared";
     static const char *const names[2] = {"neox", "falcon"};
     static const char *const files[2] = {"tokenizer-gpt-neox-20b.json", "tokenizer-falcon.json"};
     int k;

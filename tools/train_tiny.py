@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train the tiny byte-level Mamba-1 bundled as models/shakespeare-tiny/.
 
-Math follows /work/shared/SPEC.md A.2 (HF MambaForCausalLM, no biases except
+Math follows the project SPEC.md A.2 (kept outside this repository) (HF MambaForCausalLM, no biases except
 conv1d/dt_proj, tied lm_head). Output is the Hugging Face layout (config.json,
 model.safetensors, tokenizer.json) plus eval.json, written without any
 HF packages. See models/README.md for the exact command used.

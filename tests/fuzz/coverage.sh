@@ -9,7 +9,7 @@
 # section of mamba.h (sections found by their header comments), for all
 # drivers together. Inputs that crash count as a failure in the replay log
 # but do not stop the run.
-#   MAMBA_FUZZ_DATA      shared data directory (default ../shared/data)
+#   MAMBA_FUZZ_DATA      shared data directory (default tests/data/shared)
 #   LLVM_PROFDATA, LLVM_COV   tools (default llvm-profdata-14, llvm-cov-14;
 #                        Debian's llvm-14 package)
 set -u
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 2
 root=${1:-}
 [ $# -gt 0 ] && shift
 drivers=${*:-json safetensors config tokenizer_json encode decode model gguf}
-shared=${MAMBA_FUZZ_DATA:-../shared/data}
+shared=${MAMBA_FUZZ_DATA:-tests/data/shared}
 profdata=${LLVM_PROFDATA:-llvm-profdata-14}
 cov=${LLVM_COV:-llvm-cov-14}
 out=build/cov

@@ -6,7 +6,7 @@
 
    Built with -DMAMBA_FUZZ_LIBFUZZER (and -fsanitize=fuzzer), libFuzzer owns
    main() and the data directory comes from $MAMBA_FUZZ_DATA (default
-   ../shared/data). Built without it, the driver gets a plain main() that
+   tests/data/shared). Built without it, the driver gets a plain main() that
    replays files, so `make test` needs no libFuzzer:
 
        fuzz_NAME SHARED_DATA_DIR [FILE|DIR]...
@@ -39,7 +39,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fuzz_init(void);
 
-static const char *fuzz_data_dir = "../shared/data";   /* tokenizers, reference/m1-tiny */
+static const char *fuzz_data_dir = "tests/data/shared";   /* tokenizers, reference/m1-tiny */
 FUZZ_UNUSED static const char *fuzz_test_dir = "tests/data";       /* golden models (run from the repo root) */
 
 /* A property the library documents does not hold: crash, so the fuzzer keeps the input. */
@@ -75,7 +75,7 @@ FUZZ_UNUSED static unsigned char *fuzz_dup(const uint8_t *data, size_t size) {
     return p;
 }
 
-/* Both tokenizers of ../shared/data, loaded from memory (encode, decode). */
+/* Both tokenizers of tests/data/shared, loaded from memory (encode, decode). */
 FUZZ_UNUSED static mamba_tokenizer *fuzz_tokenizers[2];
 FUZZ_UNUSED static void fuzz_load_tokenizers(void) {
     static const char *names[2] = {"tokenizer-gpt-neox-20b.json", "tokenizer-falcon.json"};

@@ -11,7 +11,7 @@
 #define FUZZ_NAME "model"
 #include "fuzz.h"
 
-/* every single-file golden model; the last one lives in ../shared/data */
+/* every single-file golden model; the last one lives in tests/data/shared */
 static const char *const names[] = {"falcon-f32", "m1-f16-untied-bias", "m1-f32-mixed", "m1-odd-f32",
                                     "m1-unaligned-f32", "m2-g1-tied", "m2-g2-untied", "m2-g4-original",
                                     "reference/m1-tiny"};

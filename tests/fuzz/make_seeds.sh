@@ -1,10 +1,10 @@
 #!/bin/sh
 # Fills build/fuzz/seeds/<driver>/ with seed inputs made from the real test
-# files (tests/data, models/, ../shared/data). Generated, not committed: the
+# files (tests/data, models/, tests/data/shared). Generated, not committed: the
 # weights alone are megabytes. Run from the repository root.
-#   MAMBA_FUZZ_DATA   shared data directory (default ../shared/data)
+#   MAMBA_FUZZ_DATA   shared data directory (default tests/data/shared)
 set -e
-shared=${MAMBA_FUZZ_DATA:-../shared/data}
+shared=${MAMBA_FUZZ_DATA:-tests/data/shared}
 out=build/fuzz/seeds
 rm -rf "$out"
 for d in json safetensors config tokenizer_json encode decode model gguf state spm torch; do mkdir -p "$out/$d"; done

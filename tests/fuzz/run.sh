@@ -9,7 +9,7 @@
 # build/fuzz/crashes/<driver>/ (crash-*, timeout-*, leak-*, oom-*). Exits 1,
 # naming the files, if any driver found something in this run or did not
 # finish cleanly. `make fuzz-ci` runs it for 15 s a driver (10 drivers: about 3.5 minutes with the builds).
-#   MAMBA_FUZZ_DATA   shared data directory (default ../shared/data)
+#   MAMBA_FUZZ_DATA   shared data directory (default tests/data/shared)
 #   FUZZ_CC, FUZZ_CFLAGS   compiler (default clang) and extra flags
 set -u
 cd "$(dirname "$0")/../.." || exit 2

@@ -2,7 +2,7 @@
 """Writes tiny GGUF models (a few KB) as fuzz seeds: every tensor and metadata
 key the loader reads, laid out as llama.cpp's convert_hf_to_gguf.py does, with
 small pseudo-random weights. Small inputs keep the GGUF fuzzer fast; the real
-files of ../shared/data are megabytes of tensor data that mutations rarely reach.
+files of tests/data/shared are megabytes of tensor data that mutations rarely reach.
 
     python3 tests/fuzz/tiny_gguf.py OUT_DIR
 

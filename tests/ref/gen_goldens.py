@@ -26,7 +26,7 @@ sys.path.insert(0, HERE)
 import mamba_ref as ref  # noqa: E402
 
 DATA = os.path.normpath(os.path.join(HERE, "..", "data"))
-M1_TINY = "/work/shared/data/reference/m1-tiny"
+M1_TINY = os.path.join(DATA, "shared", "reference", "m1-tiny")
 
 # --------------------------------------------------------------------------
 # random weights, scales like m1-tiny (HF/state-spaces init with larger projections)

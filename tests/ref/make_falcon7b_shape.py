@@ -43,7 +43,7 @@ sys.path.insert(0, HERE)
 import mamba_ref as ref  # noqa: E402
 
 D_MODEL, N_LAYER, D_INNER, N, R, K, VOCAB = 4096, 64, 8192, 16, 256, 4, 65024
-TOKENIZER = "/work/shared/data/tokenizer-falcon.json"
+TOKENIZER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "shared", "tokenizer-falcon.json")
 
 
 def config():
