@@ -37,10 +37,10 @@ HAVE_ARM := $(shell command -v $(ARMCC) >/dev/null 2>&1 && command -v $(QEMU) >/
 IS_X86  := $(shell $(CC) -dumpmachine | grep -q '^x86_64' && echo 1)
 
 TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/mamba-perplexity build/mamba-quantize \
-           build/mamba-server
+           build/mamba-server build/mamba-longcal
 # the model suites, one file each in tests/ (test_goldens.c, ...), every one
 # built in every configuration below
-SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler
+SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler long
 suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
 TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
@@ -331,3 +331,7 @@ goldens:
 
 clean:
 	rm -rf build
+
+# LongMamba passkey experiment (issue 20; tools/train_passkey.py, not part of make test)
+build/passkey-eval: tools/passkey_eval.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)

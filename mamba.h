@@ -95,6 +95,8 @@
      mamba_gguf_write() streams a loaded model (plus tokenizer) out as GGUF
      through a write callback (mamba_gguf_write_file: to a file), converting
      or quantizing a row at a time.
+     mamba_state_set_long() turns on LongMamba for a long prompt (a calibration
+     sidecar from mamba-longcal, mamba_long_load_file; docs/longmamba.md).
      mamba_state_copy() branches a sequence; mamba_state_write()/_read() turn a
      state into versioned, checksummed bytes and back (refused for another
      model shape). mamba_sampler_*() samples (greedy,
@@ -354,6 +356,9 @@ typedef struct mamba_state {
     int    chunk;       /* tokens per prefill chunk the scratch was sized for  */
     uint64_t n_tokens;  /* tokens consumed since the last reset                */
     void  *owned;       /* allocation to free (mamba_state_new), else NULL     */
+    const float *long_thr;  /* LongMamba thresholds in use (mamba_state_set_long), NULL: off */
+    uint64_t long_until;    /* LongMamba: filter tokens [0, long_until) since reset */
+    float *long_rec;        /* mamba_forward_dt: where the unfiltered Δt goes, else NULL */
 } mamba_state;
 
 MAMBA_API const char  *mamba_version_string(void);
@@ -412,6 +417,55 @@ MAMBA_API mamba_status mamba_state_write(const mamba_state *s, void *buf, size_t
 /* MAMBA_ERR_FORMAT (not a saved state, truncated, checksum), MAMBA_ERR_UNSUPPORTED
    (other version), MAMBA_ERR_SHAPE (other model shape), MAMBA_ERR_BADARG. */
 MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t len);
+
+/* LongMamba (docs/longmamba.md): longer prompts than the model was trained on,
+   without retraining. A calibration (a sidecar file written by mamba-longcal)
+   marks per layer the "global" channels (Mamba-1) or heads (Mamba-2) and gives
+   each a Δt threshold per target length; while a long prompt is prefilled, a
+   token whose Δt in a global channel is not above the threshold gets Δt = 0
+   there (it neither writes nor decays that channel's state). Decode is plain.
+   mamba_state_set_long(s, cal, prompt_len) turns it on for the next prompt_len
+   tokens fed to s since its last reset (mamba_step, mamba_forward and
+   mamba_forward_batch alike, each state counting its own tokens, so every
+   path, chunk size and batch gives the same bits), using the table length
+   nearest prompt_len (ties: the shorter); it stays set across mamba_state_reset
+   and is copied by mamba_state_copy, never saved by mamba_state_write. It is
+   off when prompt_len <= the calibration's training length, or cal is NULL
+   (the default: the same bits as without this feature). cal must outlive its
+   use by s; nothing is allocated per token. A saved or cached state (state
+   write/read, mamba_cache, mamba_ring) does not record whether it was
+   filtered: do not share one cache between filtered and plain runs.
+   Sidecar, little-endian: 0 "MBLC"  4 u32 version (1)  8 u32 arch (mamba_arch)
+   12 u32 n_layer  16 u32 channels C (d_inner, or n_heads for Mamba-2)
+   20 u32 d_model  24 u32 d_state  28 u32 train_len  32 u32 n_len (1..64)
+   36 f32 channel threshold and 40 f32 scale used at calibration (information)
+   44 u32 0  48 u64 payload bytes  56 u64 FNV-1a-64 of the payload; payload:
+   u32 lengths[n_len] (increasing), then per layer u32 class[C] (1 global,
+   0 local), f32 decay[C], f32 thr[n_len][C] (finite, >= 0).
+   Load errors: MAMBA_ERR_FORMAT (magic, truncated, sizes, checksum),
+   MAMBA_ERR_UNSUPPORTED (version), MAMBA_ERR_SHAPE (another model's shape),
+   MAMBA_ERR_RANGE (a bad class, threshold or length), MAMBA_ERR_NOMEM. */
+#define MAMBA_LONG_FORMAT_VERSION 1
+typedef struct mamba_long mamba_long;
+MAMBA_API mamba_status mamba_long_load_memory(mamba_long **out, const mamba_model *m, const void *bytes, size_t len,
+                                              mamba_error *err);
+#ifndef MAMBA_NO_STDIO
+MAMBA_API mamba_status mamba_long_load_file(mamba_long **out, const mamba_model *m, const char *path, mamba_error *err);
+#endif
+MAMBA_API void         mamba_long_free(mamba_long *cal);
+MAMBA_API int          mamba_long_train_len(const mamba_long *cal);   /* 0 for NULL */
+/* MAMBA_ERR_BADARG: s not a state; MAMBA_ERR_SHAPE: cal is for another shape. */
+MAMBA_API mamba_status mamba_state_set_long(mamba_state *s, const mamba_long *cal, uint64_t prompt_len);
+/* For calibration (mamba-longcal): mamba_forward(..., MAMBA_LOGITS_NONE) from
+   a reset state that also writes every layer's Δt as the scan receives it
+   before any LongMamba filter: dt_out[(t * n_layer + l) * C + c] for the n
+   tokens, C = mamba_long_channels(m). mamba_long_decay is the channel's
+   cumulative decay over a stretch whose Δt sum is dtsum: exp(A * dtsum) for a
+   Mamba-2 head, the mean over the state of exp(A[n] * dtsum) for a Mamba-1
+   channel (docs/longmamba.md L.1); -1 for an index out of range. */
+MAMBA_API mamba_status mamba_forward_dt(const mamba_model *m, mamba_state *s, const int *tokens, size_t n, float *dt_out);
+MAMBA_API int          mamba_long_channels(const mamba_model *m);
+MAMBA_API double       mamba_long_decay(const mamba_model *m, int layer, int channel, double dtsum);
 
 /* Forward. logits: vocab_size floats (step, LAST) or n*vocab_size (ALL); for
    mamba_step logits may be NULL (only advance the state). Statuses:
@@ -2550,6 +2604,200 @@ static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
 
 
 
+/* ---- LongMamba (issue 20): calibration sidecar, token filter ------------ */
+
+struct mamba_long {
+    int arch, n_layer, C, train_len, n_len;
+    uint32_t *lengths;   /* (n_len)                                            */
+    float *thr;          /* (n_len, n_layer, C): global channels' thresholds,  */
+                         /* -1 for local channels (never filters a Δt >= 0)    */
+};
+
+/* Δt = 0 where a prompt token's Δt in a global channel is not above its
+   threshold; tokens from s->long_until on (decode) are left alone. */
+static void mamba__long_filter(const mamba_state *s, int l, float *dt, int C, int T) {
+    const float *thr;
+    int t, c;
+    if (s->long_rec) {   /* calibration: record, (token, layer, channel) */
+        for (t = 0; t < T; t++)
+            memcpy(s->long_rec + ((size_t)(s->n_tokens + (uint64_t)t) * (size_t)s->shape.n_layer + (size_t)l) * (size_t)C,
+                   dt + (size_t)t * (size_t)C, sizeof(float) * (size_t)C);
+    }
+    if (!s->long_thr) return;
+    thr = s->long_thr + (size_t)l * (size_t)C;
+    for (t = 0; t < T && s->n_tokens + (uint64_t)t < s->long_until; t++) {
+        float *d = dt + (size_t)t * (size_t)C;
+        for (c = 0; c < C; c++)
+            if (d[c] <= thr[c]) d[c] = 0.0f;
+    }
+}
+
+static uint32_t mamba__long_u32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static float mamba__long_f32(const unsigned char *p) {
+    uint32_t u = mamba__long_u32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static uint64_t mamba__long_u64(const unsigned char *p) {
+    return (uint64_t)mamba__long_u32(p) | (uint64_t)mamba__long_u32(p + 4) << 32;
+}
+
+MAMBA_API mamba_status mamba_long_load_memory(mamba_long **out, const mamba_model *m, const void *bytes, size_t len,
+                                              mamba_error *err) {
+    const unsigned char *p = (const unsigned char *)bytes, *q;
+    uint32_t ver, arch, nl, C, dm, ds, tl, nlen, i, l, c;
+    uint64_t npay, ck, h = 14695981039346656037u;
+    size_t per, need, total, k;
+    mamba__heap hp;
+    mamba_long *cal;
+    unsigned char *mem;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_long_load_memory: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m || (!bytes && len)) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_long_load_memory: model or bytes NULL", 0, 0, 0, 0);
+    if (len < 64 || memcmp(p, "MBLC", 4) != 0)
+        return mamba__err(err, MAMBA_ERR_FORMAT, "LongMamba calibration: not a calibration file (magic MBLC, 64-byte header)", 0, 0, 0, 0);
+    ver = mamba__long_u32(p + 4); arch = mamba__long_u32(p + 8); nl = mamba__long_u32(p + 12); C = mamba__long_u32(p + 16);
+    dm = mamba__long_u32(p + 20); ds = mamba__long_u32(p + 24); tl = mamba__long_u32(p + 28); nlen = mamba__long_u32(p + 32);
+    npay = mamba__long_u64(p + 48); ck = mamba__long_u64(p + 56);
+    if (ver != MAMBA_LONG_FORMAT_VERSION)
+        return mamba__err(err, MAMBA_ERR_UNSUPPORTED, "LongMamba calibration: format version %d, this library reads %d", 0, 0, ver, MAMBA_LONG_FORMAT_VERSION);
+    if (arch != (uint32_t)m->cfg.arch || nl != (uint32_t)m->cfg.n_layer || dm != (uint32_t)m->cfg.d_model ||
+        ds != (uint32_t)m->cfg.d_state ||
+        C != (uint32_t)(m->cfg.arch == MAMBA_ARCH_MAMBA2 ? m->cfg.n_heads : m->cfg.d_inner))
+        return mamba__err(err, MAMBA_ERR_SHAPE, "LongMamba calibration: made for another model shape (%d layers, %d channels)", 0, 0, nl, C);
+    if (nlen < 1 || nlen > 64) return mamba__err(err, MAMBA_ERR_FORMAT, "LongMamba calibration: %d target lengths (1..64)", 0, 0, nlen, 0);
+    if (tl < 1) return mamba__err(err, MAMBA_ERR_RANGE, "LongMamba calibration: training length 0", 0, 0, 0, 0);
+    /* payload: lengths, then per layer class[C], decay[C], thr[n_len][C]: 4-byte words */
+    if (!mamba__mul((size_t)C, (size_t)nlen + 2, &per) || !mamba__mul(per, (size_t)nl, &need) ||
+        !mamba__add(need, (size_t)nlen, &need) || !mamba__mul(need, 4, &need))
+        return mamba__err(err, MAMBA_ERR_FORMAT, "LongMamba calibration: sizes overflow", 0, 0, 0, 0);
+    if (npay != (uint64_t)need || len - 64 != need)
+        return mamba__err(err, MAMBA_ERR_FORMAT, "LongMamba calibration: payload is %d bytes, the header implies %d", 0, 0, (long long)(len - 64), (long long)need);
+    for (k = 64; k < len; k++) h = (h ^ p[k]) * 1099511628211u;
+    if (h != ck) return mamba__err(err, MAMBA_ERR_FORMAT, "LongMamba calibration: checksum mismatch (damaged file)", 0, 0, 0, 0);
+    q = p + 64;
+    for (i = 0; i < nlen; i++) {
+        uint32_t v = mamba__long_u32(q + 4 * (size_t)i);
+        if (v == 0 || (i && v <= mamba__long_u32(q + 4 * (size_t)(i - 1))))
+            return mamba__err(err, MAMBA_ERR_RANGE, "LongMamba calibration: target length %d is not above the one before", 0, 0, v, 0);
+    }
+    for (l = 0; l < nl; l++) {
+        const unsigned char *L = q + 4 * (size_t)nlen + 4 * per * (size_t)l;
+        for (c = 0; c < C; c++) {
+            uint32_t cls = mamba__long_u32(L + 4 * (size_t)c);
+            if (cls > 1) return mamba__err(err, MAMBA_ERR_RANGE, "LongMamba calibration: layer %d channel %d: class not 0 or 1", 0, 0, l, c);
+        }
+        for (k = 0; k < (size_t)C * nlen; k++) {
+            float t = mamba__long_f32(L + 8 * (size_t)C + 4 * k);
+            if (!(t >= 0.0f && t <= 3.0e38f))
+                return mamba__err(err, MAMBA_ERR_RANGE, "LongMamba calibration: layer %d: threshold %d is not finite and >= 0", 0, 0, l, (long long)k);
+        }
+    }
+    mamba__heap_plain(&hp);
+    {
+        size_t a = mamba__round_up(sizeof(mamba_long), MAMBA__ALIGN), b = mamba__round_up(4 * (size_t)nlen, MAMBA__ALIGN), t;
+        if (!mamba__mul((size_t)nlen * nl, (size_t)C * 4, &t) || !mamba__add(a + b, t, &total))
+            return mamba__err(err, MAMBA_ERR_NOMEM, "LongMamba calibration: too large", 0, 0, 0, 0);
+        mem = MAMBA__CAST(unsigned char *, mamba__halloc(&hp, total));
+        if (!mem) return mamba__err(err, MAMBA_ERR_NOMEM, "LongMamba calibration: out of memory", 0, 0, 0, 0);
+        cal = (mamba_long *)(void *)mem;
+        cal->lengths = (uint32_t *)(void *)(mem + a);
+        cal->thr = (float *)(void *)(mem + a + b);
+    }
+    cal->arch = (int)arch; cal->n_layer = (int)nl; cal->C = (int)C; cal->train_len = (int)tl; cal->n_len = (int)nlen;
+    for (i = 0; i < nlen; i++) cal->lengths[i] = mamba__long_u32(q + 4 * (size_t)i);
+    for (l = 0; l < nl; l++) {
+        const unsigned char *L = q + 4 * (size_t)nlen + 4 * per * (size_t)l;
+        for (i = 0; i < nlen; i++)
+            for (c = 0; c < C; c++)
+                cal->thr[((size_t)i * nl + l) * C + c] = mamba__long_u32(L + 4 * (size_t)c)
+                    ? mamba__long_f32(L + 8 * (size_t)C + 4 * ((size_t)i * C + c)) : -1.0f;
+    }
+    *out = cal;
+    return MAMBA_OK;
+}
+
+#ifndef MAMBA_NO_STDIO
+MAMBA_API mamba_status mamba_long_load_file(mamba_long **out, const mamba_model *m, const char *path, mamba_error *err) {
+    mamba__heap hp;
+    mamba__blob b;
+    mamba_status st;
+    mamba__err_clear(err);
+    if (!out) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_long_load_file: out is NULL", 0, 0, 0, 0);
+    *out = NULL;
+    if (!m || !path) return mamba__err(err, MAMBA_ERR_BADARG, "mamba_long_load_file: model or path NULL", 0, 0, 0, 0);
+    mamba__heap_plain(&hp);
+    st = mamba__read_file(&hp, &b, path, (size_t)1 << 30, err);
+    if (st != MAMBA_OK) return st;
+    st = mamba_long_load_memory(out, m, b.data, b.size, err);
+    if (st != MAMBA_OK && err) {   /* name the file */
+        char msg[sizeof err->message];
+        memcpy(msg, err->message, sizeof msg);
+        msg[sizeof msg - 1] = 0;
+        mamba__err3(err, st, "%s: %s%s", path, msg, "");
+    }
+    mamba__blob_release(&hp, &b);
+    return st;
+}
+#endif
+
+MAMBA_API void mamba_long_free(mamba_long *cal) {
+    mamba__heap hp;
+    if (!cal) return;
+    mamba__heap_plain(&hp);
+    mamba__hfree(&hp, cal);
+}
+
+MAMBA_API int mamba_long_train_len(const mamba_long *cal) { return cal ? cal->train_len : 0; }
+
+MAMBA_API mamba_status mamba_state_set_long(mamba_state *s, const mamba_long *cal, uint64_t prompt_len) {
+    int i, best = 0;
+    if (!s || s->magic != MAMBA__STATE_MAGIC) return MAMBA_ERR_BADARG;
+    if (!cal || prompt_len <= (uint64_t)cal->train_len) { s->long_thr = NULL; s->long_until = 0; return MAMBA_OK; }
+    if (cal->arch != s->shape.arch || cal->n_layer != s->shape.n_layer ||
+        cal->C != (cal->arch == MAMBA_ARCH_MAMBA2 ? s->shape.n_heads : s->shape.d_inner))
+        return MAMBA_ERR_SHAPE;
+    for (i = 1; i < cal->n_len; i++) {   /* nearest table length; ties: the shorter */
+        uint64_t a = cal->lengths[i], bb = cal->lengths[best];
+        uint64_t da = a > prompt_len ? a - prompt_len : prompt_len - a, db = bb > prompt_len ? bb - prompt_len : prompt_len - bb;
+        if (da < db) best = i;
+    }
+    s->long_thr = cal->thr + (size_t)best * (size_t)cal->n_layer * (size_t)cal->C;
+    s->long_until = prompt_len;
+    return MAMBA_OK;
+}
+
+MAMBA_API int mamba_long_channels(const mamba_model *m) {
+    return !m ? 0 : m->cfg.arch == MAMBA_ARCH_MAMBA2 ? m->cfg.n_heads : m->cfg.d_inner;
+}
+
+MAMBA_API double mamba_long_decay(const mamba_model *m, int layer, int channel, double dtsum) {
+    const float *A;
+    double acc = 0;
+    int n, N;
+    if (!m || layer < 0 || layer >= m->cfg.n_layer || channel < 0 || channel >= mamba_long_channels(m)) return -1;
+    A = m->layers[layer].A;
+    if (m->cfg.arch == MAMBA_ARCH_MAMBA2) return exp((double)A[channel] * dtsum);
+    N = m->cfg.d_state;   /* A is state-major (N, E) */
+    for (n = 0; n < N; n++) acc += exp((double)A[(size_t)n * (size_t)m->cfg.d_inner + (size_t)channel] * dtsum);
+    return acc / N;
+}
+
+MAMBA_API mamba_status mamba_forward_dt(const mamba_model *m, mamba_state *s, const int *tokens, size_t n, float *dt_out) {
+    mamba_status st;
+    if (!dt_out || !s || s->magic != MAMBA__STATE_MAGIC || s->n_tokens) return MAMBA_ERR_BADARG;
+    s->long_rec = dt_out;
+    st = mamba_forward(m, s, tokens, n, NULL, MAMBA_LOGITS_NONE);
+    s->long_rec = NULL;
+    return st;
+}
+
+/* ---- end of LongMamba ---------------------------------------------------- */
+
 /* The forward pass over a round of rows: one or many sequences.
    A round is T rows: the next tokens of several sequences, each sequence's
    rows consecutive (a segment). Every matrix product runs over all T rows at
@@ -2597,6 +2845,8 @@ static void mamba__block(const mamba_model *m, int l, const mamba__seg *sg, int 
     /* dt = softplus(dt_proj(dlow) + dt_bias) */
     mamba__linear(sc->dt, E, &L->dt_proj, L->dt_bias, sc->xdbl, X, T, sc->rowbuf, sc->qbuf);
     for (t = 0; t < T; t++) mamba__softplus_n(sc->dt + (size_t)t * E, E);
+    for (q = 0; q < ns; q++)                                           /* LongMamba: per sequence, its own rows */
+        if (sg[q].s->long_thr || sg[q].s->long_rec) mamba__long_filter(sg[q].s, l, sc->dt + (size_t)sg[q].row0 * E, E, sg[q].n);
     {   /* selective scan: (sequence, channel block) items in parallel, tokens in order within each */
         int nblk = (E + MAMBA__SCAN_BLOCK - 1) / MAMBA__SCAN_BLOCK, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 8;
@@ -2647,6 +2897,8 @@ static void mamba__block2(const mamba_model *m, int l, const mamba__seg *sg, int
             for (i = 0; i < H; i++) dt[i] = dt[i] < c->dt_min ? c->dt_min : dt[i] > c->dt_max ? c->dt_max : dt[i];
         }
     }
+    for (q = 0; q < ns; q++)   /* LongMamba: per sequence, its own rows */
+        if (sg[q].s->long_thr || sg[q].s->long_rec) mamba__long_filter(sg[q].s, l, sc->dt + (size_t)sg[q].row0 * H, H, sg[q].n);
     {   /* SSD recurrence: (sequence, head block) items in parallel, tokens in order within each */
         int per = H / G > 0 ? H / G : 1, nblk = (H + per - 1) / per, w;
         size_t omp_work = (size_t)E * (size_t)N * (size_t)T * 2;
@@ -2850,6 +3102,7 @@ MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src
     memmove(dst->conv, src->conv, mamba__conv_floats(src) * sizeof(float));
     memmove(dst->ssm, src->ssm, mamba__ssm_floats(src) * sizeof(float));
     dst->n_tokens = src->n_tokens;
+    dst->long_thr = src->long_thr; dst->long_until = src->long_until;   /* LongMamba */
     return MAMBA_OK;
 }
 

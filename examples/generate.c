@@ -2,7 +2,7 @@
 
    build/mamba-generate [-m MODEL] [-p PROMPT | -f FILE | -i "IDS"] [-n N]
                         [--temp T] [--top-k K] [--top-p P] [--seed S] [--chunk N]
-                        [-t THREADS] [--ids] [--prompt-cache FILE]
+                        [-t THREADS] [--ids] [--prompt-cache FILE] [--long CAL]
 
    Streams the generated text to stdout as it is produced (never a split UTF-8
    sequence), and prints the load time, prompt tok/s and generation tok/s to
@@ -43,6 +43,9 @@ static void usage(FILE *f) {
         "  --ids         print token ids instead of text\n"
         "  --prompt-cache FILE  save the state after the prompt in FILE; resume from\n"
         "                it when the next prompt starts with the same tokens\n"
+        "  --long CAL    LongMamba calibration (mamba-longcal) for a prompt longer\n"
+        "                than the model's training length; decode is unfiltered\n"
+        "                (not with --prompt-cache: the file does not record it)\n"
         "  -h, --help    this text\n");
 }
 
@@ -147,6 +150,8 @@ static mamba_status prompt_with_cache(const char *path, const mamba_model *m, ma
 
 int main(int argc, char **argv) {
     const char *model = DEFAULT_MODEL, *prompt_text = NULL, *prompt_file = NULL, *ids_arg = NULL, *cache_path = NULL;
+    const char *long_path = NULL;
+    mamba_long *cal = NULL;
     double n_gen = 200, temp = 0.8, top_k = 40, top_p = 0.95, seed = 42, chunk = 64, threads = 0;
     int *prompt = NULL, n_prompt = 0, i, rc = 1, tok, print_ids = 0, V;
     float *logits = NULL;
@@ -180,9 +185,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-i")) ids_arg = tool_value(argc, argv, &i);
         else if (!strcmp(a, "--ids")) print_ids = 1;
         else if (!strcmp(a, "--prompt-cache")) cache_path = tool_value(argc, argv, &i);
+        else if (!strcmp(a, "--long")) long_path = tool_value(argc, argv, &i);
         else tool_usage_error("unknown argument '%s'", a);
     }
     if (!!prompt_text + !!prompt_file + !!ids_arg > 1) tool_usage_error("give one of -p, -f and -i");
+    /* a cached state does not say whether (or how far) it was filtered */
+    if (long_path && cache_path) tool_usage_error("--long and --prompt-cache cannot be used together");
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
     if (threads > 0) omp_set_num_threads((int)threads);
 #else
@@ -196,6 +204,10 @@ int main(int argc, char **argv) {
     st = mamba_model_load_file(&m, model, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
     c = mamba_model_config(m);
+    if (long_path && (st = mamba_long_load_file(&cal, m, long_path, &err)) != MAMBA_OK) {
+        fprintf(stderr, "mamba-generate: %s\n", err.message);
+        goto out;
+    }
     V = c->vocab_size;
     if (!ids_arg) {   /* the tokenizer beside the weights */
         char *dir = (char *)malloc(strlen(model) + 1);
@@ -249,6 +261,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "mamba-generate: %s\n", mamba_status_string(st));
         goto out;
     }
+    if (cal) mamba_state_set_long(s, cal, (uint64_t)n_prompt);   /* LongMamba: the prompt is the filtered stretch */
     mamba_decoder_init(&dec, 0);
     st = cache_path ? prompt_with_cache(cache_path, m, s, prompt, (size_t)n_prompt, logits)
                     : mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
@@ -274,6 +287,7 @@ oom:
 out:
     mamba_sampler_free(&smp);
     mamba_state_free(s);
+    mamba_long_free(cal);
     mamba_tokenizer_free(tk);
     mamba_model_free(m);
     free(prompt);

@@ -1,6 +1,6 @@
 /* mamba-perplexity: how well a model predicts a text.
 
-   build/mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS]
+   build/mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS] [--long CAL]
 
    MODEL is a directory, a .safetensors file or a .gguf file (its tokenizer
    from the metadata). Tokenizes TEXT with the model's tokenizer, runs it through the sequence
@@ -10,6 +10,9 @@
    perplexity = exp(mean -ln p(token)). The last line of output is
        bits_per_byte=X perplexity=Y tokens=N
    where N is the number of tokens scored. -f - reads standard input.
+   --long CAL applies a LongMamba calibration (mamba-longcal; docs/longmamba.md)
+   with the whole text as the prompt: the filter is on for every token when the
+   text is longer than the calibration's training length.
    Exit status: 0, 1 for a failure at run time, 2 for bad usage. */
 #define _POSIX_C_SOURCE 200809L
 #define MAMBA_IMPLEMENTATION
@@ -31,7 +34,8 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *model = DEFAULT_MODEL, *text_path = NULL;
+    const char *model = DEFAULT_MODEL, *text_path = NULL, *long_path = NULL;
+    mamba_long *cal = NULL;
     long chunk = 256, threads = 0;
     int i, rc = 1, V;
     char *text = NULL, *dir = NULL;
@@ -48,11 +52,12 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS]\n"
+            printf("usage: mamba-perplexity [-m MODEL] -f TEXT [--chunk N] [-t THREADS] [--long CAL]\n"
                    "  -m MODEL      model directory, .safetensors or .gguf file (default " DEFAULT_MODEL ")\n"
                    "  -f TEXT       the text to score (- = standard input)\n"
                    "  --chunk N     tokens per forward call, 1 to 65536 (default 256)\n"
                    "  -t THREADS    threads, 1 to 1024 (default: all cores, when built with OpenMP)\n"
+                   "  --long CAL    LongMamba calibration (mamba-longcal) applied to the whole text\n"
                    "  -h, --help    this text\n"
                    "the last line: bits_per_byte=X perplexity=Y tokens=N\n");
             return 0;
@@ -60,6 +65,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-f")) text_path = tool_value(argc, argv, &i);
         else if (!strcmp(a, "--chunk")) chunk = (long)tool_number(a, tool_value(argc, argv, &i), 1, 65536, 1);
         else if (!strcmp(a, "-t")) threads = (long)tool_number(a, tool_value(argc, argv, &i), 1, 1024, 1);
+        else if (!strcmp(a, "--long")) long_path = tool_value(argc, argv, &i);
         else tool_usage_error("unknown argument '%s'", a);
     }
     if (!text_path) tool_usage_error("-f TEXT is required");
@@ -91,6 +97,10 @@ int main(int argc, char **argv) {
     logits = (float *)malloc(sizeof(float) * (size_t)V * (size_t)chunk);
     if (!logits) goto oom;
     if ((st = mamba_state_new(&s, m, (int)chunk)) != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", mamba_status_string(st)); goto out; }
+    if (long_path) {
+        if ((st = mamba_long_load_file(&cal, m, long_path, &err)) != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", err.message); goto out; }
+        mamba_state_set_long(s, cal, n - 1);
+    }
     t0 = now_s();
     /* logits at position t predict token t+1: feed tokens [0, n-1) */
     for (done = 0; done < n - 1; done += (size_t)chunk) {
@@ -121,6 +131,7 @@ oom:
     fprintf(stderr, "mamba-perplexity: out of memory\n");
 out:
     mamba_state_free(s);
+    mamba_long_free(cal);
     mamba_tokenizer_free(tk);
     mamba_model_free(m);
     free(ids); free(logits); free(text); free(dir);

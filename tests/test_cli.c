@@ -98,7 +98,7 @@ static void expect_failure_msg(const char *what, const char *cmd, const char *n1
    the valid range named, runtime failures exit 1 naming the path and the
    reason, -f - reads standard input, mamba-logits takes -m. */
 static void tools_alike(const char *m1_dir, const char *tokens) {
-    static const char *const tools[] = {"generate", "logits", "tokenize", "perplexity", "quantize", "server"};
+    static const char *const tools[] = {"generate", "logits", "tokenize", "perplexity", "quantize", "server", "longcal"};
     char cmd[4096];
     size_t k, n;
     char *out;
@@ -548,6 +548,61 @@ int main(int argc, char **argv) {
         if (f) { fputs("1 2 99999999", f); fclose(f); }
         sprintf(cmd, "build/mamba-tokenize --decode %s/tokenizer-falcon.json < build/tmp/tok_in.txt", shared_dir);
         expect_error("mamba-tokenize --decode bad id", cmd);
+    }
+
+    /* LongMamba (issue 20): mamba-longcal writes a sidecar that mamba-perplexity
+       --long and mamba-generate --long read; off below the training length */
+    {
+        FILE *f = fopen("models/tinyshakespeare.txt", "rb"), *g;
+        static char buf[16384];
+        size_t got = f ? fread(buf, 1, sizeof buf, f) : 0, n2;
+        char *out, *plain;
+        if (f) fclose(f);
+        CHECK(got == sizeof buf, "read models/tinyshakespeare.txt");
+        g = fopen("build/tmp/long-cal.txt", "wb");
+        if (g) { fwrite(buf, 1, sizeof buf, g); fclose(g); }
+        g = fopen("build/tmp/long-eval.txt", "wb");   /* 3,000 bytes after the calibration text */
+        if (g) { f = fopen("models/tinyshakespeare.txt", "rb"); if (f) { fseek(f, 200000, SEEK_SET); got = fread(buf, 1, 3000, f); fclose(f); fwrite(buf, 1, got, g); } fclose(g); }
+        g = fopen("build/tmp/long-short.txt", "wb");  /* 40 bytes: within the training length */
+        if (g) { fwrite(buf, 1, 40, g); fclose(g); }
+        CHECK(run("build/mamba-longcal -m models/shakespeare-tiny -f build/tmp/long-cal.txt --train-len 64 --windows 4 --channel-threshold 0.2 -o build/tmp/long.bin") == 0, "mamba-longcal");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && strstr(out, "channels=2304 lengths=25 windows=4\n"), "mamba-longcal output: '%s'", out ? out : "");
+        free(out);
+        CHECK(run("build/mamba-longcal -m models/shakespeare-tiny -f build/tmp/long-cal.txt --train-len 64 --windows 4 --channel-threshold 0 -o build/tmp/long-all.bin") == 0, "mamba-longcal, every channel global");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(out && !strcmp(out, "global=2304 channels=2304 lengths=25 windows=4\n"), "every channel global: '%s'", out ? out : "");
+        free(out);
+        CHECK(run("build/mamba-perplexity -m models/shakespeare-tiny -f build/tmp/long-eval.txt") == 0, "perplexity plain");
+        plain = slurp("build/tmp/cli.out", &n2);
+        CHECK(run("build/mamba-perplexity -m models/shakespeare-tiny -f build/tmp/long-eval.txt --long build/tmp/long-all.bin") == 0, "perplexity --long");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(plain && out && strstr(out, "bits_per_byte=") == out && strcmp(out, plain) != 0, "--long changes nothing: '%s'", out ? out : "");
+        printf("  mamba-perplexity on 3,000 bytes: plain %s  --long (all global) %s", plain ? plain : "?\n", out ? out : "?\n");
+        free(out); free(plain);
+        CHECK(run("build/mamba-perplexity -m models/shakespeare-tiny -f build/tmp/long-short.txt") == 0, "perplexity short");
+        plain = slurp("build/tmp/cli.out", &n2);
+        CHECK(run("build/mamba-perplexity -m models/shakespeare-tiny -f build/tmp/long-short.txt --long build/tmp/long-all.bin") == 0, "perplexity short --long");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(plain && out && !strcmp(out, plain), "--long within the training length changed the result");
+        free(out); free(plain);
+        CHECK(run("build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 30 --seed 3") == 0, "generate");
+        plain = slurp("build/tmp/cli.out", &n2);
+        CHECK(run("build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 30 --seed 3 --long build/tmp/long-all.bin") == 0, "generate --long");
+        out = slurp("build/tmp/cli.out", &n2);
+        CHECK(plain && out && !strcmp(out, plain), "generate --long with a short prompt changed the text");
+        free(out); free(plain);
+        CHECK(run("build/mamba-generate -m models/shakespeare-tiny -f build/tmp/long-eval.txt -n 30 --seed 3 --long build/tmp/long-all.bin") == 0, "generate --long, long prompt");
+        expect_usage_msg("mamba-longcal without -o", "build/mamba-longcal -m models/shakespeare-tiny -f build/tmp/long-cal.txt --train-len 64", "-o FILE");
+        expect_usage_msg("mamba-longcal --train-len 1", "build/mamba-longcal -m models/shakespeare-tiny -f build/tmp/long-cal.txt --train-len 1 -o build/tmp/long-x.bin", "from 2 to 1000000");
+        expect_error("mamba-longcal text shorter than the training length", "build/mamba-longcal -m models/shakespeare-tiny -f build/tmp/long-short.txt --train-len 64 -o build/tmp/long-x.bin");
+        expect_error("mamba-perplexity --long missing", "build/mamba-perplexity -m models/shakespeare-tiny -f build/tmp/long-eval.txt --long build/no/such.bin");
+        expect_error("mamba-perplexity --long of another model", "build/mamba-perplexity -m models/shakespeare-tiny -f build/tmp/long-eval.txt --long tests/data/m1-odd-f32/long.bin");
+        out = slurp("build/tmp/cli.err", &n2);
+        CHECK(out && strstr(out, "another model shape"), "message: '%s'", out ? out : "");
+        free(out);
+        expect_error("mamba-generate --long missing", "build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 3 --long build/no/such.bin");
+        expect_usage_msg("mamba-generate --long with --prompt-cache", "build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 3 --long build/tmp/long-all.bin --prompt-cache build/tmp/long-pc.bin", "cannot be used together");
     }
     serve_cli();
     return test_summary();

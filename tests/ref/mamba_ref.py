@@ -230,9 +230,22 @@ def rmsnorm(x, w, eps):
     return y if w is None else y * w
 
 # --------------------------------------------------------------------------
+# LongMamba token filter (docs/longmamba.md L.3): in the channels (Mamba-1) or
+# heads (Mamba-2) with a threshold, a Δt not above it becomes 0 (no write, no
+# decay). thr None: off. Local channels carry threshold 0 (a no-op on Δt >= 0).
+# rec: a list that receives the unfiltered Δt (calibration, golden margins).
+
+def long_filter(dt, thr, rec=None):
+    if rec is not None:
+        rec.append(dt.copy())
+    if thr is None:
+        return dt
+    return np.where(dt > thr, dt, 0.0)
+
+# --------------------------------------------------------------------------
 # Mamba-1 / Falcon Mamba mixer, one token
 
-def mamba1_mixer_step(p, cfg, u, conv, h):
+def mamba1_mixer_step(p, cfg, u, conv, h, thr=None, rec=None):
     """p: this layer's tensors with the 'backbone.layers.i.mixer.' prefix stripped.
     u: normed input [d_model]; conv: [d_inner, K-1] (oldest first), h: [d_inner, N];
     both updated in place. Returns out [d_model]."""
@@ -261,6 +274,7 @@ def mamba1_mixer_step(p, cfg, u, conv, h):
         dlow, B, C = rmsnorm(dlow, None, e), rmsnorm(B, None, e), rmsnorm(C, None, e)
     # dt = F.softplus(self.dt_proj(dt))  -- bias added before softplus
     dt = softplus(p["dt_proj.weight"] @ dlow + p["dt_proj.bias"])
+    dt = long_filter(dt, thr, rec)                # LongMamba (docs/longmamba.md L.3)
     A = -np.exp(p["A_log"])                       # A = -torch.exp(self.A_log.float())
 
     # selective_state_update: dA = exp(dt*A); dB = dt*B; h = h*dA + x*dB; y = h@C + D*x
@@ -293,7 +307,7 @@ def gated_rmsnorm(y, z, w, eps, group_size, norm_before_gate=False):
     return v * silu(z) if norm_before_gate else v
 
 
-def mamba2_mixer_step(p, cfg, u, conv, S):
+def mamba2_mixer_step(p, cfg, u, conv, S, thr=None, rec=None):
     """p: this layer's tensors with the prefix stripped. u: normed input [d_model];
     conv: [conv_dim, K-1] (oldest first), S: [H, P, N]; both updated in place."""
     ds, H, P, G, N = cfg["d_ssm"], cfg["n_heads"], cfg["head_dim"], cfg["n_groups"], cfg["d_state"]
@@ -322,6 +336,7 @@ def mamba2_mixer_step(p, cfg, u, conv, S):
 
     # dt = clamp(softplus(dt + dt_bias), time_step_limit)  (HF torch path; one dt per head)
     dt = np.clip(softplus(dtraw + p["dt_bias"]), *cfg["dt_limit"])
+    dt = long_filter(dt, thr, rec)                # LongMamba, after the clamp (L.3)
     A = -np.exp(p["A_log"])                       # [H]: one scalar per head
     dA = np.exp(dt * A)
     S[:] = S * dA[:, None, None] + (dt[:, None] * x)[:, :, None] * B[g][:, None, :]
@@ -342,7 +357,7 @@ def mamba2_mixer_step(p, cfg, u, conv, S):
     return out
 
 
-def mamba2_mixer_chunked(p, cfg, U, Q):
+def mamba2_mixer_chunked(p, cfg, U, Q, thr=None, n_filtered=0):
     """Whole-sequence Mamba-2 mixer from a zero state via chunked SSD (SPEC C.3,
     ssd_minimal): U [L, d_model] normed inputs -> out [L, d_model]. Written
     independently of mamba2_mixer_step (sequence conv, repeat-expanded groups, segment
@@ -364,6 +379,9 @@ def mamba2_mixer_chunked(p, cfg, U, Q):
     B = np.repeat(s[:, ds:ds + G * N].reshape(L, G, N), H // G, axis=1)   # [L, H, N]
     C = np.repeat(s[:, ds + G * N:].reshape(L, G, N), H // G, axis=1)
     dt = np.minimum(np.maximum(softplus(dtraw + p["dt_bias"]), cfg["dt_limit"][0]), cfg["dt_limit"][1])
+    if thr is not None:                           # LongMamba: the first n_filtered rows
+        f = dt[:n_filtered]
+        dt[:n_filtered] = np.where(f > thr[None, :], f, 0.0)
     a = dt * -np.exp(p["A_log"])                                          # [L, H], <= 0
     xdt = x * dt[:, :, None]
     Sprev = np.zeros((H, P, N))
@@ -472,24 +490,29 @@ class Model:
         return [(np.zeros((c["d_inner"], c["d_conv"] - 1), self.dtype),
                  np.zeros((c["d_inner"], c["d_state"]), self.dtype)) for _ in range(c["n_layer"])]
 
-    def step(self, token, state):
-        """Feed one token; updates state in place; returns the first vocab_size logits."""
+    def step(self, token, state, thr=None, rec=None):
+        """Feed one token; updates state in place; returns the first vocab_size logits.
+        thr: per-layer LongMamba thresholds for this token (None: no filter);
+        rec: per-layer lists receiving the unfiltered Δt."""
         c = self.cfg
         r = self.emb[token].copy()                # residual stream
-        for (norm_w, p), (conv, h) in zip(self.layers, state):
-            r = r + self.mixer_step(p, c, rmsnorm(r, norm_w, c["eps"]), conv, h)
+        for i, ((norm_w, p), (conv, h)) in enumerate(zip(self.layers, state)):
+            r = r + self.mixer_step(p, c, rmsnorm(r, norm_w, c["eps"]), conv, h,
+                                    None if thr is None else thr[i], None if rec is None else rec[i])
         f = rmsnorm(r, self.w["backbone.norm_f.weight"], c["eps"])
         return (self.head @ f)[:c["vocab_size"]]
 
-    def logits_chunked(self, tokens, chunk):
+    def logits_chunked(self, tokens, chunk, thr=None, n_filtered=0):
         """Mamba-2 only: all tokens at once, layer by layer, with the chunked SSD path
         (cross-check of the step path; same logits up to float64 rounding)."""
         c = self.cfg
         assert c["arch"] == "mamba2"
         R = self.emb[np.asarray(tokens)].copy()
+        done = []
         for norm_w, p in self.layers:
             U = np.stack([rmsnorm(r, norm_w, c["eps"]) for r in R])
-            R = R + mamba2_mixer_chunked(p, c, U, chunk)
+            R = R + mamba2_mixer_chunked(p, c, U, chunk, None if thr is None else thr[len(done)], n_filtered)
+            done.append(1)
         F = np.stack([rmsnorm(r, self.w["backbone.norm_f.weight"], c["eps"]) for r in R])
         return (F @ self.head.T)[:, :c["vocab_size"]]
 
