@@ -46,7 +46,8 @@ TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(c
            $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
            build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx \
-           build/test_formats build/test_formats_san build/test_formats_cxx
+           build/test_formats build/test_formats_san build/test_formats_cxx \
+           build/test_sections_notok build/test_sections_nowriter build/test_sections_nost build/test_sections_min
 # the serving suite (batch, prefix cache, ring; issue 16): every configuration
 # but nostdio (it loads the goldens from files)
 TESTS   += build/test_serve build/test_serve_nosimd build/test_serve_san build/test_serve_cxx
@@ -113,6 +114,9 @@ build/fw/model.o: examples/firmware/model.S build/fw-model.gguf | build
 	$(FWCC) $(FW_ARCH) -DFW_MODEL='"build/fw-model.gguf"' -c $< -o $@
 build/firmware.elf: build/fw/startup.o build/fw/main.o build/fw/model.o examples/firmware/mps2_an386.ld
 	$(FWCC) $(FW_LDFLAGS) -Wl,-Map=build/fw/firmware.map build/fw/startup.o build/fw/main.o build/fw/model.o -lm -o $@
+# the smallest image: GGUF reader + forward + sampler, token ids in and out
+build/firmware-minimal.elf: build/fw/startup.o build/fw/minimal.o build/fw/model.o examples/firmware/mps2_an386.ld
+	$(FWCC) $(FW_LDFLAGS) -Wl,-Map=build/fw/firmware-minimal.map build/fw/startup.o build/fw/minimal.o build/fw/model.o -lm -o $@
 build/firmware-baseline.elf: build/fw/startup.o build/fw/baseline.o build/fw/model.o examples/firmware/mps2_an386.ld
 	$(FWCC) $(FW_LDFLAGS) build/fw/startup.o build/fw/baseline.o build/fw/model.o -lm -o $@
 # the host side of the comparison: the same GGUF, scalar kernels, no threads
@@ -128,18 +132,20 @@ build/fwrv/model.o: examples/firmware/model.S build/fw-model.gguf | build
 build/firmware-riscv.elf: build/fwrv/main.o build/fwrv/riscv.o build/fwrv/model.o
 	$(RVCC) $(RV_LDFLAGS) $^ -lm -o $@
 
-# sizes per section with and without the library, and the stack bound
-firmware: build/firmware.elf build/firmware-baseline.elf
-	@for s in text rodata data bss model; do \
-	    a=$$($(FWSIZE) -A build/firmware.elf | awk -v s=.$$s '$$1 == s {print $$2}'); \
+# sizes per section with and without the library (the full image, then the
+# minimal one), and the stack bound
+firmware: build/firmware.elf build/firmware-minimal.elf build/firmware-baseline.elf
+	@for img in firmware firmware-minimal; do echo "build/$$img.elf:"; \
+	  for s in text rodata data bss model; do \
+	    a=$$($(FWSIZE) -A build/$$img.elf | awk -v s=.$$s '$$1 == s {print $$2}'); \
 	    b=$$($(FWSIZE) -A build/firmware-baseline.elf | awk -v s=.$$s '$$1 == s {print $$2}'); \
-	    printf '.%-7s %9d bytes, %9d without the library: %d\n' $$s $${a:-0} $${b:-0} $$(( $${a:-0} - $${b:-0} )); done
+	    printf '  .%-7s %9d bytes, %9d without the library: %d\n' $$s $${a:-0} $${b:-0} $$(( $${a:-0} - $${b:-0} )); done; done
 	@python3 tools/stack_bound.py main build/fw/main.ci build/fw/startup.ci | head -n 3
 firmware-run: build/firmware.elf
 	$(QEMU_ARM_RUN)
 
 ifeq ($(HAVE_FW),1)
-FW_BUILT := build/firmware.elf build/firmware-baseline.elf build/fwhost/mamba-generate-scalar build/mamba-generate
+FW_BUILT := build/firmware.elf build/firmware-minimal.elf build/firmware-baseline.elf build/fwhost/mamba-generate-scalar build/mamba-generate
 endif
 ifeq ($(HAVE_RV),1)
 FW_BUILT += build/firmware-riscv.elf
@@ -196,6 +202,16 @@ build/test_%_nostdio: tests/test_%.c $(TEST_H) mamba.h | build
 # the implementation compiled as C++
 build/test_%_cxx: tests/test_%.c $(TEST_H) mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(OMPFLAGS) -x c++ $< -o $@ $(LDLIBS)
+# sections compiled out (what a small image leaves out): the rest must work alone
+SECTIONS_SRC := tests/test_sections.c tests/test.h mamba.h
+build/test_sections_notok: $(SECTIONS_SRC) | build
+	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_TOKENIZER $< -o $@ $(LDLIBS)
+build/test_sections_nowriter: $(SECTIONS_SRC) | build
+	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_WRITER $< -o $@ $(LDLIBS)
+build/test_sections_nost: $(SECTIONS_SRC) | build
+	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_SAFETENSORS $< -o $@ $(LDLIBS)
+build/test_sections_min: $(SECTIONS_SRC) | build
+	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_TOKENIZER -DMAMBA_NO_WRITER -DMAMBA_NO_SAFETENSORS $< -o $@ $(LDLIBS)
 # AddressSanitizer + UndefinedBehaviorSanitizer
 build/test_%_san: tests/test_%.c $(TEST_H) mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)

@@ -160,11 +160,21 @@
      MAMBA_MALLOC(sz), MAMBA_FREE(p)   allocator (define both or neither)
      MAMBA_NO_MALLOC                   never reference an allocator: loads need
                                        an arena (see examples/firmware/)
-     MAMBA_ASSERT(x)                   internal assertions (default: none)
+     MAMBA_ASSERT(x)                   internal invariants (default: none;
+                                       tests/test_api.c builds with assert)
      MAMBA_EXPF, MAMBA_LOGF, MAMBA_LOG1PF, MAMBA_SQRTF   libm replacements
      MAMBA_NO_STDIO                    compile out every file function
                                        (mamba_model_load_memory still works)
      MAMBA_NO_MMAP                     read files with fread instead of mmap
+     MAMBA_NO_TOKENIZER                compile out the tokenizer (and with it
+                                       the GGUF writer): token ids in and out
+     MAMBA_NO_WRITER                   compile out the GGUF writer
+     MAMBA_NO_SAFETENSORS              compile out safetensors, config.json,
+                                       tokenizer.json and the JSON reader: GGUF
+                                       only (other inputs: MAMBA_ERR_UNSUPPORTED)
+                                       All three: the Cortex-M4 image of
+                                       examples/firmware/minimal.c, ~32 KB of
+                                       library code (make firmware)
      MAMBA_NO_SIMD                     scalar kernels only
      MAMBA_NO_AVX512, MAMBA_NO_AVX2, MAMBA_NO_NEON   skip one vector ISA
      MAMBA_NO_OPENMP                   no threads even when built with -fopenmp
@@ -626,8 +636,6 @@ MAMBA_API mamba_status mamba_ring_restore(mamba_ring *r, mamba_state *s, uint64_
 /* Snapshots held; oldest and newest positions (0 when empty; may be NULL). */
 MAMBA_API int          mamba_ring_count(const mamba_ring *r, uint64_t *oldest, uint64_t *newest);
 
-/* ---- tokenizer ----------------------------------------------------------- */
-
 /* ---- tokenizer -------------------------------------------------------------
    Byte-level BPE that gives the ids of Hugging Face `tokenizers` for the same
    tokenizer.json: GPT-NeoX-20B (state-spaces Mamba), Falcon (Falcon Mamba), and
@@ -814,29 +822,62 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #ifndef MAMBA_IMPLEMENTATION_INCLUDED
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
-/* Contents of the implementation, in one direction of dependency (a section
-   uses only the sections above it):
-     A. base          platform, allocation (mamba__heap), errors, limits, files
-     B. numbers       dtype facts, f16/bf16 widening, block dequantization
-     C. kernels       op by op, each scalar _ref first and its vector twins
-                      right after it, then one inline dispatch function:
-                      dot, matvec/matmul, quantized dots, linear, RMSNorm,
-                      activations, gated norm, conv1d, Mamba-1 scan, Mamba-2 SSD
-     D. model core    the model struct, sizes from the config (state, scratch),
-                      the forward pass, the state, the sampler
-     E. tokenizer     byte-level BPE: normalization, pre-tokenizers, encode,
-                      streaming decode, queries; E.9 SentencePiece BPE (tables,
-                      score-driven encoder, leading-space decode rules)
-     F. formats       JSON; the tensor table and mamba__desc, what every model
-                      reader fills (the seam: see F.2); Hugging Face files
-                      (safetensors, config.json, tokenizer.json); GGUF
-                      (reader, config, tokenizer metadata, writer); F.5
-                      SentencePiece tokenizer.model (a bounded protobuf reader);
-                      F.6 PyTorch torch.save checkpoints (zip + pickle) and
-                      Mistral's params.json, with their directory layouts
-     G. loaders       the builder (a mamba__desc bound into a model), the
-                      table of model formats (GGUF, Mistral, PyTorch,
-                      safetensors), the public model and tokenizer loaders */
+/* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
+   Lines 1-820: the documentation block and the public API. Below
+   #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
+   each uses only what is above it (the "uses" column).
+     lines        count  section
+     887-1272       386  A. base: platform, allocation, errors, limits, files
+                         uses: the C library only
+       895-1168     274    A.1 platform, allocation, errors, limits
+       1169-1272    104    A.2 files
+     1273-1377      105  B. numbers: dtypes and conversions
+                         uses: nothing (pure functions on bytes)
+     1378-2521     1144  C. kernels
+                         uses: A, B; the ISA intrinsics it chose
+       1380-1539    160    C.1 vector vocabulary and threads
+       1540-1555     16    C.2 weights: a matrix in its stored dtype
+       1556-1599     44    C.3 dot: row . x in f32
+       1600-1754    155    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       1755-2227    473    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
+       2228-2245     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       2246-2283     38    C.7 RMSNorm
+       2284-2328     45    C.8 activations: SiLU, softplus, y * silu(z)
+       2329-2341     13    C.9 gated RMSNorm (Mamba-2)
+       2342-2400     59    C.10 causal depthwise conv1d, one token
+       2401-2456     56    C.11 Mamba-1 selective scan, one token
+       2457-2521     65    C.12 Mamba-2 (SSD) recurrence, one token
+     2522-4093     1572  D. model core: structs, config, scratch, forward, state, sampler
+                         uses: A-C
+       2524-2595     72    D.1 the model
+       2596-2665     70    D.2 sizes from the config: state, scratch
+       2666-3086    421    D.3 forward
+       3087-3276    190    D.4 state
+       3277-3402    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       3403-4093    691    D.6 serving: rollback ring, prefix cache, batch workspace
+     4094-7366     3273  E. tokenizer
+                         uses: A only (no model, no kernels)
+       4096-5117   1022    E.1 the pipeline; the generated Unicode tables
+       5118-5192     75    E.2 UTF-8
+       5193-5232     40    E.3 scratch
+       5233-5352    120    E.4 NFC
+       5353-5898    546    E.5 tables
+       5899-6482    584    E.6 encoding
+       6483-6600    118    E.7 decoding
+       6601-6642     42    E.8 queries
+       6643-7366    724    E.9 SentencePiece BPE (issue 18): tables, encoder, decoder rules
+     7367-11104    3738  F. formats: bytes -> config, tensor table, tokenizer description
+                         uses: A-E (a reader fills a mamba__desc; see F.2)
+       7370-7724    355    F.1 bounded JSON
+       7725-7843    119    F.2 tensor table and the model description (the format seam)
+       7844-8799    956    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       8800-10017  1218    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       10018-10217   200    F.5 SentencePiece tokenizer.model (protobuf)
+       10218-11104   887    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     11105-11779    675  G. loaders: the builder, the format table, the public loaders
+                         uses: A-F
+       11107-11455   349    G.1 binding tensors to layers
+       11456-11779   324    G.2 loaders */
 
 
 #include <string.h>
@@ -844,6 +885,12 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #include <limits.h>
 
 /* ==== A. base: platform, allocation, errors, limits, files =============== */
+
+/* Sections a small image can leave out (see CONFIGURATION MACROS). The GGUF
+   writer copies a tokenizer's tables, so it goes with the tokenizer. */
+#if defined(MAMBA_NO_TOKENIZER) && !defined(MAMBA_NO_WRITER)
+#define MAMBA_NO_WRITER
+#endif
 
 /* ---- A.1 platform, allocation, errors, limits --------------------------- */
 
@@ -1010,6 +1057,24 @@ static int mamba__add(size_t a, size_t b, size_t *out) {
 }
 static size_t mamba__round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
+/* FNV-1a (32-bit) of p[0..n), continuing from h (MAMBA__FNV_INIT to start):
+   the saved-state checksum and the tokenizer's string hash. */
+#define MAMBA__FNV_INIT 2166136261u
+MAMBA__UNUSED static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* The decimal digits of u at out (no NUL); returns how many (1 to 20). */
+static int mamba__utoa(unsigned long long u, char *out) {
+    char tmp[20];
+    int n = 0, k = 0;
+    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    while (n) out[k++] = tmp[--n];
+    return k;
+}
+
 /* A minimal formatter for error messages: %s %d %u %zu %llu (no stdio needed). */
 static void mamba__vfmt(char *dst, size_t cap, const char *fmt, const void *const *args) {
     size_t o = 0;
@@ -1025,11 +1090,11 @@ static void mamba__vfmt(char *dst, size_t cap, const char *fmt, const void *cons
             fmt++;
         } else if (*fmt == 'd') {
             long long v = *(const long long *)args[ai++];
-            char tmp[24]; int n = 0;
-            unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+            char tmp[24];
+            int n = 0, k = 0;
             if (v < 0) tmp[n++] = '-';
-            while (n && o + 1 < cap) dst[o++] = tmp[--n];
+            n += mamba__utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, tmp + n);
+            while (k < n && o + 1 < cap) dst[o++] = tmp[k++];
             fmt++;
         } else if (*fmt) {
             dst[o++] = *fmt++;
@@ -1073,7 +1138,7 @@ static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, ma
 }
 
 /* Same, with three strings and no integers. */
-static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt, const char *s1, const char *s2, const char *s3) {
+MAMBA__UNUSED static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt, const char *s1, const char *s2, const char *s3) {
     if (e) {
         const void *args[3];
         args[0] = s1; args[1] = s2; args[2] = s3;
@@ -1082,6 +1147,10 @@ static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt
     }
     return st;
 }
+
+/* The goto-on-error of the library: st = x, and on failure jump to the
+   function's `done:` label, where it frees what it holds. */
+#define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
 
 /* Limits in force: the caller's option, or its default where zero. */
 #define MAMBA__OPT(o, field, def) ((o) && (o)->field ? (o)->field : (def))
@@ -1095,7 +1164,7 @@ static mamba_status mamba__err3(mamba_error *e, mamba_status st, const char *fmt
 #define MAMBA__DEF_VOCAB ((size_t)1 << 22)
 #define MAMBA__DEF_MERGES ((size_t)1 << 22)
 
-static int mamba__is_digit(int c) { return c >= '0' && c <= '9'; }
+MAMBA__UNUSED static int mamba__is_digit(int c) { return c >= '0' && c <= '9'; }
 
 /* ---- A.2 files ---------------------------------------------------------- */
 
@@ -1116,7 +1185,7 @@ static void mamba__blob_release(mamba__heap *hp, mamba__blob *b) {
 
 #ifndef MAMBA_NO_STDIO
 /* Joins dir and name with a '/', allocated; NULL on overflow or no memory. */
-static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name) {
+MAMBA__UNUSED static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name) {
     size_t a = strlen(dir), b = strlen(name), n;
     char *p;
     if (!mamba__add(a, b, &n) || !mamba__add(n, 2, &n)) return NULL;
@@ -1129,7 +1198,7 @@ static char *mamba__path_join(mamba__heap *hp, const char *dir, const char *name
 }
 
 /* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
-static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, input0 = hp->input;
@@ -1187,6 +1256,17 @@ static mamba_status mamba__map_file(mamba__heap *hp, mamba__blob *b, const char 
 #else
     return mamba__read_file(hp, b, path, (size_t)-1 / 2, e);
 #endif
+}
+
+MAMBA__UNUSED static int mamba__ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+MAMBA__UNUSED static int mamba__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
 }
 #endif /* MAMBA_NO_STDIO */
 
@@ -1293,6 +1373,38 @@ static float mamba__load_elem(const void *data, int dtype, size_t i) {
     const unsigned char *p = (const unsigned char *)data;
     if (dtype == MAMBA_DTYPE_F32) { float f; memcpy(&f, p + 4 * i, 4); return f; }
     { uint16_t h; memcpy(&h, p + 2 * i, 2); return dtype == MAMBA_DTYPE_F16 ? mamba__f16_f32(h) : mamba__bf16_f32(h); }
+}
+
+/* f32 -> IEEE half, round to nearest even (F16C's vcvtps2ph, ggml's scalar
+   path; the writer's conversion, and the tests'); overflow gives infinity, NaN stays a quiet NaN. */
+static inline uint16_t mamba__f32_f16(float f) {
+    uint32_t u, sign, a, m, r, rem, half;
+    int shift;
+    memcpy(&u, &f, 4);
+    sign = u >> 16 & 0x8000u;
+    a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | (a >> 13 & 0x3ffu));
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);          /* >= 65520: infinity */
+    if (a >= 0x38800000u) {                                             /* normal half */
+        r = a - 0x38000000u;                                            /* exponent bias 127 -> 15 */
+        return (uint16_t)(sign | (r + 0xfffu + (r >> 13 & 1u)) >> 13);
+    }
+    if (a < 0x33000000u) return (uint16_t)sign;                         /* <= 2^-25: zero */
+    m = (a & 0x7fffffu) | 0x800000u;                                    /* subnormal half */
+    shift = 126 - (int)(a >> 23);                                       /* 14 .. 24 */
+    r = m >> shift;
+    rem = m & ((1u << shift) - 1u);
+    half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (r & 1u))) r++;
+    return (uint16_t)(sign | r);
+}
+
+/* f32 -> bfloat16, round to nearest even, NaN quieted (ggml_compute_fp32_to_bf16). */
+static inline uint16_t mamba__f32_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)(u >> 16 | 64u);
+    return (uint16_t)((u + (0x7fffu + (u >> 16 & 1u))) >> 16);
 }
 
 /* ==== C. kernels ========================================================= */
@@ -1509,7 +1621,7 @@ MAMBA__DEFINE_DOT(mamba__dot_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
 
 #endif
 
-static inline float mamba__dot_f32(const float *w, const float *x, int n) {
+MAMBA__UNUSED static inline float mamba__dot_f32(const float *w, const float *x, int n) {
 #ifdef MAMBA__SIMD
     return mamba__dot_f32_v(w, x, n);
 #else
@@ -1869,7 +1981,6 @@ static int32_t mamba__hsum_i32(__m256i v) {
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
     return _mm_cvtsi128_si32(s);
 }
-/* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
 /* software prefetch of the weight stream MAMBA__QPF bytes ahead, one per line
    of the `len` bytes about to be read (rows are contiguous, so ahead of the
    end of one row is the next row) */
@@ -1878,6 +1989,7 @@ static int32_t mamba__hsum_i32(__m256i v) {
 #endif
 #define MAMBA__QPREFETCH(p, len) do { int pf_; for (pf_ = 0; pf_ < (len); pf_ += 64) _mm_prefetch((const char *)(p) + MAMBA__QPF + pf_, _MM_HINT_T0); } while (0)
 static int mamba__u16(const unsigned char *p) { uint16_t h; memcpy(&h, p, 2); return h; }   /* any alignment */
+/* 8 int32x8 block dots -> one int32x8 of the 8 block sums */
 static __m256i mamba__sum8_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4, __m256i v5, __m256i v6, __m256i v7) {
     __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
     __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v4, v5), _mm256_hadd_epi32(v6, v7));
@@ -2113,7 +2225,7 @@ static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a,
 #define MAMBA__QDOT_NAME "scalar"
 #endif
 
-static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qact *a, int n) {
 #ifdef MAMBA__QDOT_V
     return mamba__qdot_v(w, dt, a, n);
 #else
@@ -2127,6 +2239,7 @@ static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qac
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
     int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt);
+    MAMBA_ASSERT(blk > 0 && cols % blk == 0);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
@@ -2192,7 +2305,7 @@ static void mamba__rmsnorm_v(float *out, const float *x, const float *w, int n, 
 
 #endif
 
-static inline void mamba__rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+MAMBA__UNUSED static inline void mamba__rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
 #ifdef MAMBA__SIMD
     mamba__rmsnorm_v(out, x, w, n, eps);
 #else
@@ -2217,7 +2330,7 @@ static void mamba__softplus_v(float *x, int n) {
 
 #endif
 
-static inline void mamba__softplus_n(float *x, int n) {
+MAMBA__UNUSED static inline void mamba__softplus_n(float *x, int n) {
 #ifdef MAMBA__SIMD
     mamba__softplus_v(x, n);
 #else
@@ -2237,7 +2350,7 @@ static void mamba__mul_silu_v(float *y, const float *z, int n) {
 
 #endif
 
-static inline void mamba__mul_silu(float *y, const float *z, int n) {
+MAMBA__UNUSED static inline void mamba__mul_silu(float *y, const float *z, int n) {
 #ifdef MAMBA__SIMD
     mamba__mul_silu_v(y, z, n);
 #else
@@ -2308,7 +2421,7 @@ static void mamba__conv_step_v(float *xc, float *win, const float *x, const floa
 
 #endif
 
-static inline void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
+MAMBA__UNUSED static inline void mamba__conv_step(float *xc, float *win, const float *x, const float *w,
                                     const float *b, int C, int K) {
 #ifdef MAMBA__SIMD
     mamba__conv_step_v(xc, win, x, w, b, C, K);
@@ -2363,7 +2476,7 @@ static void mamba__scan_step_v(float *y, float *h, const float *xc, const float 
 
 #endif
 
-static inline void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
+MAMBA__UNUSED static inline void mamba__scan_step(float *y, float *h, const float *xc, const float *dt, const float *A,
                                     const float *B, const float *C, const float *D, const float *z,
                                     int E, int N, int c0, int c1) {
 #ifdef MAMBA__SIMD
@@ -2428,7 +2541,7 @@ static void mamba__ssd_step_v(float *y, float *S, const float *x, const float *B
 
 #endif
 
-static inline void mamba__ssd_step(float *y, float *S, const float *x, const float *B, const float *C,
+MAMBA__UNUSED static inline void mamba__ssd_step(float *y, float *S, const float *x, const float *B, const float *C,
                                    const float *dt, const float *A, const float *D, int d_per_channel,
                                    int H, int P, int N, int G, int h0, int h1) {
 #ifdef MAMBA__SIMD
@@ -3114,11 +3227,6 @@ MAMBA_API mamba_status mamba_state_copy(mamba_state *dst, const mamba_state *src
 #define MAMBA__SAVE_HDR 64
 static void mamba__put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
 static uint32_t mamba__get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint32_t mamba__fnv1a(uint32_t h, const unsigned char *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-    return h;
-}
 static int mamba__state_ok(const mamba_state *s) {
     return s && s->magic == MAMBA__STATE_MAGIC && s->conv && s->ssm && s->shape.n_layer > 0 && s->shape.d_conv > 0;
 }
@@ -3167,7 +3275,7 @@ MAMBA_API mamba_status mamba_state_write(const mamba_state *s, void *buf, size_t
             memcpy(&v, &src[part][i], 4);
             mamba__put32(o, v);
         }
-    h = mamba__fnv1a(2166136261u, (const unsigned char *)buf, 60);
+    h = mamba__fnv1a(MAMBA__FNV_INIT, (const unsigned char *)buf, 60);
     h = mamba__fnv1a(h, (const unsigned char *)buf + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
     mamba__put32((unsigned char *)buf + 60, h);
     return MAMBA_OK;
@@ -3185,7 +3293,7 @@ MAMBA_API mamba_status mamba_state_read(mamba_state *s, const void *buf, size_t 
     mamba__save_header(s, want, (uint64_t)(need - MAMBA__SAVE_HDR));
     if (memcmp(p + 8, want + 8, 36) || memcmp(p + 52, want + 52, 8)) return MAMBA_ERR_SHAPE;   /* arch, dims, payload size */
     if (len != need) return MAMBA_ERR_FORMAT;
-    h = mamba__fnv1a(2166136261u, p, 60);
+    h = mamba__fnv1a(MAMBA__FNV_INIT, p, 60);
     h = mamba__fnv1a(h, p + MAMBA__SAVE_HDR, need - MAMBA__SAVE_HDR);
     if (h != mamba__get32(p + 60)) return MAMBA_ERR_FORMAT;
     nc = mamba__conv_floats(s);
@@ -4014,9 +4122,10 @@ MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b,
 }
 
 
+#ifndef MAMBA_NO_TOKENIZER   /* section E */
 /* ==== E. tokenizer ======================================================= */
 
-/* ---- E.1 the pipeline ------------------------------------------------------
+/* ---- E.1 the pipeline; the generated Unicode tables ------------------------
    Pipeline of HF's Tokenizer::encode, one stage feeding the next piece by piece
    (nothing is materialised but the ids):
      1. added tokens with normalized: false are found in the raw text
@@ -5321,9 +5430,9 @@ typedef struct mamba__tok_added {
     int flags;              /* MAMBA__AT_* */
 } mamba__tok_added;
 
-/* Everything the tables are built from, whatever the file format: tokenizer.json
-   feeds it today; GGUF metadata (tokenizer.ggml.tokens/merges/token_type) can
-   feed the same. Strings are views, valid during mamba__tok_build only. */
+/* Everything the tables are built from, whatever the file format: the
+   tokenizer.json reader (F.3) and the GGUF metadata reader (F.4) both fill
+   it. Strings are views, valid during mamba__tok_build only. */
 typedef struct mamba__tok_desc {
     size_t n_vocab;                 /* model vocabulary */
     const mamba__str *vocab;        /* token strings in byte-level form */
@@ -5388,9 +5497,7 @@ struct mamba_tokenizer {
 };
 
 static uint32_t mamba__tok_hash(const unsigned char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    size_t i;
-    for (i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
+    uint32_t h = mamba__fnv1a(MAMBA__FNV_INIT, s, n);
     return h ^ h >> 15;
 }
 
@@ -5543,27 +5650,26 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     nfc.hp = tb.hp = nb.hp = hp;
     *out = NULL;
 
-#define MAMBA__BAIL(x) do { st = (x); goto done; } while (0)
-#define MAMBA__NOMEM() MAMBA__BAIL(mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0))
+#define MAMBA__NOMEM() MAMBA__TRY(mamba__err(e, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0))
     /* ids */
     for (i = 0; i < d->n_vocab; i++) {
         long long id = d->vocab_id ? d->vocab_id[i] : (long long)i;
         if (id < 0 || id >= MAMBA__TOK_MAX_VOCAB)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token id %d out of range", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token id %d out of range", 0, 0, id, 0));
         if ((size_t)id + 1 > n_ids) n_ids = (size_t)id + 1;
     }
     for (i = 0; i < d->n_added; i++) {
         long long id = d->added[i].id;
         if (id < 0 || id >= MAMBA__TOK_MAX_VOCAB)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token id %d out of range", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token id %d out of range", 0, 0, id, 0));
         if (!d->added[i].content.n)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token %d is empty", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: added token %d is empty", 0, 0, id, 0));
         if ((size_t)id + 1 > n_ids) n_ids = (size_t)id + 1;
     }
-    if (!n_ids) MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: empty vocabulary", 0, 0, 0, 0));
+    if (!n_ids) MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: empty vocabulary", 0, 0, 0, 0));
     /* tables are per id: refuse an id space mostly made of holes */
     if (n_ids > 4 * (d->n_vocab + d->n_added) + 1024)
-        MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: ids up to %d for only %d tokens", 0, 0, (long long)n_ids - 1,
+        MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: ids up to %d for only %d tokens", 0, 0, (long long)n_ids - 1,
                                (long long)(d->n_vocab + d->n_added)));
     t = MAMBA__CAST(mamba_tokenizer *, mamba__hcalloc(hp, sizeof *t));
     vidx = MAMBA__CAST(int32_t *, mamba__halloc(hp, n_ids * sizeof *vidx));
@@ -5576,7 +5682,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     for (i = 0; i < d->n_vocab; i++) {
         size_t id = d->vocab_id ? (size_t)d->vocab_id[i] : i;
         if (vidx[id] >= 0)
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: id %d is given to two tokens", 0, 0, (long long)id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: id %d is given to two tokens", 0, 0, (long long)id, 0));
         vidx[id] = (int32_t)i;
         if (!mamba__add(nbytes, d->dec ? d->dec[i].n : d->vocab[i].n, &nbytes)) MAMBA__NOMEM();
     }
@@ -5600,7 +5706,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
                 size_t k = s->n < sizeof shown - 1 ? s->n : sizeof shown - 1;
                 memcpy(shown, s->p, k);
                 shown[k] = 0;
-                MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token '%s' appears twice in the vocabulary", shown, 0, 0, 0));
+                MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: token '%s' appears twice in the vocabulary", shown, 0, 0, 0));
             }
             h = (h + 1) & sh.mask;
         }
@@ -5612,7 +5718,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     t->tok_bytes = MAMBA__CAST(unsigned char *, mamba__halloc(hp, nbytes + 1));
     t->tok_attr = MAMBA__CAST(uint8_t *, mamba__hcalloc(hp, n_ids));
     if (!t->tok_off || !t->tok_bytes || !t->tok_attr) MAMBA__NOMEM();
-    if (nbytes > 0xFFFFFFFFu) MAMBA__BAIL(mamba__err(e, MAMBA_ERR_LIMIT, "tokenizer: vocabulary too large", 0, 0, 0, 0));
+    if (nbytes > 0xFFFFFFFFu) MAMBA__TRY(mamba__err(e, MAMBA_ERR_LIMIT, "tokenizer: vocabulary too large", 0, 0, 0, 0));
     mem += (n_ids + 1) * sizeof(uint32_t) + nbytes + 1 + n_ids;
     for (i = 0, nbytes = 0; i < n_ids; i++) {
         int bpe = 0;
@@ -5670,7 +5776,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     for (i = 0; i < d->n_merges; i++) {
         const mamba__str *l = &d->merges[2 * i], *r = &d->merges[2 * i + 1];
         int a = mamba__shash_find(&sh, d->vocab, l->p, l->n), b = mamba__shash_find(&sh, d->vocab, r->p, r->n), c;
-        size_t need;
+        size_t need = 0;
         uint32_t h;
         if (!mamba__add(l->n, r->n, &need) || !MAMBA__GROW(char, cat, cat_cap, need + 1)) MAMBA__NOMEM();
         if (l->n) memcpy(cat, l->p, l->n);
@@ -5680,7 +5786,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
             const mamba__str *bad = a < 0 ? l : b < 0 ? r : NULL;
             cat[need < 60 ? need : 60] = 0;
             if (bad && bad->n < 60) { memcpy(cat, bad->p, bad->n); cat[bad->n] = 0; }
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: merge %d uses '%s', which is not in the vocabulary",
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: merge %d uses '%s', which is not in the vocabulary",
                                    cat, 0, (long long)i, 0));
         }
         if (d->vocab_id) { a = d->vocab_id[a]; b = d->vocab_id[b]; c = d->vocab_id[c]; }
@@ -5722,7 +5828,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     t->byte_fallback = d->byte_fallback;
     t->ignore_merges = d->ignore_merges;
     if (t->unk_id >= (int)n_ids || (t->unk_id >= 0 && !(t->tok_attr[t->unk_id] & MAMBA__TA_EXISTS)))
-        MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: unk_token id %d names no token", 0, 0, t->unk_id, 0));
+        MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: unk_token id %d names no token", 0, 0, t->unk_id, 0));
     for (i = 0; i < (size_t)d->n_steps; i++) {
         t->steps[i] = d->steps[i];
         t->steps[i].literal.p = NULL;
@@ -5739,7 +5845,7 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     for (i = 0; i < (size_t)d->n_prefix + (size_t)d->n_suffix; i++) {
         int id = i < (size_t)d->n_prefix ? d->prefix[i] : d->suffix[i - (size_t)d->n_prefix];
         if (id < 0 || id >= (int)n_ids || !(t->tok_attr[id] & MAMBA__TA_EXISTS))
-            MAMBA__BAIL(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: post-processor id %d names no token", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(e, MAMBA_ERR_FORMAT, "tokenizer: post-processor id %d names no token", 0, 0, id, 0));
         if (i < (size_t)d->n_prefix) t->prefix[i] = id; else t->suffix[i - (size_t)d->n_prefix] = id;
     }
 
@@ -5809,7 +5915,6 @@ static mamba_status mamba__tok_build(mamba__heap *hp, mamba_tokenizer **out, con
     *out = t;
     t = NULL;
 done:
-#undef MAMBA__BAIL
 #undef MAMBA__NOMEM
     if (t) mamba_tokenizer_free(t);
     if (vidx) mamba__hfree(hp, vidx);
@@ -7289,9 +7394,11 @@ static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, 
     if (*n) *flags |= MAMBA__DEC_SPM_OUT;
 }
 /* ---- end of E.9 ---------------------------------------------------------------- */
+#endif /* MAMBA_NO_TOKENIZER */
 
 /* ==== F. formats: bytes -> config, tensor table, tokenizer description === */
 
+#ifndef MAMBA_NO_SAFETENSORS   /* F.1: JSON is read only for the Hugging Face files */
 /* ---- F.1 bounded JSON ------------------------------------------------------
    jsmn-style: the text is scanned twice by one iterative state machine (no
    recursion): first to validate and count tokens, then to fill exactly that
@@ -7645,6 +7752,8 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
     return 1;
 }
 
+#endif /* MAMBA_NO_SAFETENSORS */
+
 /* ---- F.2 tensor table and the model description (the format seam) ------ */
 
 #define MAMBA__MAX_NDIM 8
@@ -7652,7 +7761,7 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
 typedef struct mamba__tensor {
     char *name;
     int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
-    char dtype_name[16];
+    char dtype_name[24];        /* "F32", ..., or "ggml type N" */
     int ndim;
     int64_t shape[MAMBA__MAX_NDIM];
     const unsigned char *data;
@@ -7703,6 +7812,13 @@ static mamba_status mamba__tensors_check_unique(mamba__tensors *ts, mamba_error 
         if (!strcmp(names[i], names[i - 1])) { st = mamba__err(e, MAMBA_ERR_FORMAT, "tensor %s appears twice", names[i], 0, 0, 0); break; }
     mamba__hfree(hp, names);
     return st;
+}
+
+/* Tensor data ranges, sorted to find overlaps (every reader checks them). */
+typedef struct mamba__range { uint64_t b, e; const char *name; } mamba__range;
+static int mamba__range_cmp(const void *a, const void *b) {
+    const mamba__range *x = (const mamba__range *)a, *y = (const mamba__range *)b;
+    return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e < y->e ? -1 : x->e > y->e);
 }
 
 /* -- the seam between formats and the model ------------------------------
@@ -7756,6 +7872,7 @@ static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const 
     return MAMBA_OK;
 }
 
+#ifndef MAMBA_NO_SAFETENSORS   /* F.3 */
 /* ---- F.3 Hugging Face files: safetensors, config.json, tokenizer.json ---- */
 
 static int mamba__dtype_parse(const char *s, size_t *esize) {
@@ -7771,11 +7888,6 @@ static int mamba__dtype_parse(const char *s, size_t *esize) {
     return -1;
 }
 
-typedef struct mamba__range { uint64_t b, e; const char *name; } mamba__range;
-static int mamba__range_cmp(const void *a, const void *b) {
-    const mamba__range *x = (const mamba__range *)a, *y = (const mamba__range *)b;
-    return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e < y->e ? -1 : x->e > y->e);
-}
 
 /* Parses one safetensors file held in `blob` and appends its tensors. */
 static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned char *data, size_t size,
@@ -7846,7 +7958,7 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
         if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
         t->dtype = mamba__dtype_parse(dts, &esize);
         if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
-        memcpy(t->dtype_name, dts, sizeof t->dtype_name - 1);
+        memcpy(t->dtype_name, dts, sizeof dts);   /* NUL-terminated (json_str) */
         if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
         t->ndim = (int)j.tok[tsh].size;
         {
@@ -7963,8 +8075,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
     if (v && j.tok[v].type == MAMBA__J_STR) mamba__json_str(&j, v, mt, sizeof mt);
     ssm = mamba__json_get(&j, root, "ssm_cfg");
     if (ssm && j.tok[ssm].type != MAMBA__J_OBJ) ssm = 0;
-#define MAMBA__TRY(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
-#define MAMBA__FAIL(status, msg, s1) do { st = mamba__err(e, status, msg, s1, 0, 0, 0); goto done; } while (0)
+#define MAMBA__FAIL(status, msg, s1) MAMBA__TRY(mamba__err(e, status, msg, s1, 0, 0, 0))
     if (original) {
         uint32_t lay = ssm ? mamba__json_get(&j, ssm, "layer") : 0;
         if (lay && mamba__json_eq(&j, lay, "Mamba2")) c->arch = MAMBA_ARCH_MAMBA2;
@@ -8069,12 +8180,12 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
     /* the embedding of original checkpoints is padded to a multiple */
     c->n_embd_rows = (int)(((long long)c->vocab_size + pad_multiple - 1) / pad_multiple * pad_multiple);
 done:
-#undef MAMBA__TRY
 #undef MAMBA__FAIL
     mamba__json_free(&j);
     return st;
 }
 
+#ifndef MAMBA_NO_TOKENIZER
 /* -- tokenizer.json ------------------------------------------------------- */
 
 /* String views of JSON string tokens: unescaped ones point into the JSON text,
@@ -8423,14 +8534,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     x.e = err;
     st = mamba__json_parse_h(hp, &x.j, json, len, opt ? opt->max_json_depth : 0, (size_t)1 << 28, err, "tokenizer.json");
     if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
-#define MAMBA__TJ(call) do { if ((st = (call)) != MAMBA_OK) goto done; } while (0)
-#define MAMBA__TJ_BAD(what, tk) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, what, tk))
+#define MAMBA__TJ_BAD(what, tk) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, what, tk))
     if (!x.j.ntok || x.j.tok[0].type != MAMBA__J_OBJ) MAMBA__TJ_BAD("tokenizer.json: the top level is not an object%s", 0);
     for (i = 0; i < x.j.ntok; i++)
         if (x.j.tok[i].type == MAMBA__J_STR && x.j.tok[i].escaped) pool += x.j.tok[i].end - x.j.tok[i].start + 1;
     if (pool) {
         x.pool = MAMBA__CAST(char *, mamba__halloc(hp, pool));
-        if (!x.pool) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+        if (!x.pool) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
         x.pool_cap = pool;
     }
     d.unk_id = -1;
@@ -8440,17 +8550,17 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     model = mamba__json_get(&x.j, 0, "model");
     if (!model || x.j.tok[model].type != MAMBA__J_OBJ) MAMBA__TJ_BAD("tokenizer.json: \"model\" is missing or not an object%s", 0);
     if ((v = mamba__json_get(&x.j, model, "type")) != 0 && !mamba__tj_is(&x, v, "BPE"))
-        MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported model type %s (only BPE)", v));
+        MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported model type %s (only BPE)", v));
     v = mamba__json_get(&x.j, model, "vocab");
     m = mamba__json_get(&x.j, model, "merges");
     if (!v || x.j.tok[v].type != MAMBA__J_OBJ) MAMBA__TJ_BAD("tokenizer.json: model.vocab is missing or not an object%s", 0);
     if (m && x.j.tok[m].type != MAMBA__J_ARR) MAMBA__TJ_BAD("tokenizer.json: model.merges is not an array%s", 0);
     if (!mamba__tj_null(&x, mamba__json_get(&x.j, model, "continuing_subword_prefix")) ||
         !mamba__tj_null(&x, mamba__json_get(&x.j, model, "end_of_word_suffix")))
-        MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE continuing_subword_prefix/end_of_word_suffix are not supported%s", 0));
+        MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE continuing_subword_prefix/end_of_word_suffix are not supported%s", 0));
     if (!mamba__tj_null(&x, (q = mamba__json_get(&x.j, model, "dropout")))) {
         double p;
-        if (!mamba__json_num(&x.j, q, &p) || p != 0.0) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE dropout is not supported%s", 0));
+        if (!mamba__json_num(&x.j, q, &p) || p != 0.0) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: BPE dropout is not supported%s", 0));
     }
     d.fuse_unk = mamba__tj_bool(&x, model, "fuse_unk", 0);
     d.byte_fallback = mamba__tj_bool(&x, model, "byte_fallback", 0);
@@ -8458,25 +8568,25 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     if (d.fuse_unk < 0 || d.byte_fallback < 0 || d.ignore_merges < 0) MAMBA__TJ_BAD("tokenizer.json: model.vocab is missing or not an object%s", 0);
     d.n_vocab = x.j.tok[v].size;
     if (d.n_vocab > max_vocab)
-        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d vocabulary entries exceed the limit (max_vocab)", 0, 0, (long long)d.n_vocab, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d vocabulary entries exceed the limit (max_vocab)", 0, 0, (long long)d.n_vocab, 0));
     if (m && x.j.tok[m].size > max_merges)
-        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d merges exceed the limit (max_merges)", 0, 0, (long long)x.j.tok[m].size, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d merges exceed the limit (max_merges)", 0, 0, (long long)x.j.tok[m].size, 0));
     vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(mamba__str)));
     vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, (d.n_vocab + 1) * sizeof(int)));
-    if (!vocab || !vocab_id) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+    if (!vocab || !vocab_id) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
     for (i = v + 1, k = 0; k < x.j.tok[v].size; k++, i = x.j.tok[i + 1].next) {
-        long long id;
+        long long id = 0;
         if (!mamba__tj_str(&x, i, &vocab[k]) || !mamba__json_int(&x.j, i + 1, 0, MAMBA__TOK_MAX_VOCAB - 1, &id))
             MAMBA__TJ_BAD("tokenizer.json: bad vocabulary entry %s (id must be an integer)", i);
         if ((size_t)id >= max_vocab)
-            MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: token id %d is over the limit (max_vocab)", 0, 0, id, 0));
+            MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: token id %d is over the limit (max_vocab)", 0, 0, id, 0));
         vocab_id[k] = (int)id;
     }
     d.vocab = vocab;
     d.vocab_id = vocab_id;
     nm = m ? x.j.tok[m].size : 0;
     merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, (2 * nm + 1) * sizeof(mamba__str)));
-    if (!merges) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+    if (!merges) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
     for (i = m + 1, k = 0; k < nm; k++, i = x.j.tok[i].next) {
         mamba__str s, *l = &merges[2 * k], *r = &merges[2 * k + 1];
         if (x.j.tok[i].type == MAMBA__J_ARR) {          /* ["left", "right"] */
@@ -8499,17 +8609,17 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
         if (!mamba__tj_str(&x, q, &s)) MAMBA__TJ_BAD("tokenizer.json: unk_token is not a string%s", 0);
         for (z = 0; z < d.n_vocab; z++)
             if (vocab[z].n == s.n && !memcmp(vocab[z].p, s.p, s.n)) { d.unk_id = vocab_id[z]; break; }
-        if (d.unk_id < 0) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, "tokenizer.json: unk_token %s is not in the vocabulary", q));
+        if (d.unk_id < 0) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_FORMAT, "tokenizer.json: unk_token %s is not in the vocabulary", q));
     }
 
     /* added tokens */
     a = mamba__json_get(&x.j, 0, "added_tokens");
     if (a && x.j.tok[a].type != MAMBA__J_ARR && x.j.tok[a].type != MAMBA__J_NULL) MAMBA__TJ_BAD("tokenizer.json: added_tokens is not an array%s", 0);
     if (a && x.j.tok[a].type == MAMBA__J_ARR && x.j.tok[a].size > max_vocab)
-        MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d added tokens exceed the limit (max_vocab)", 0, 0, (long long)x.j.tok[a].size, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: %d added tokens exceed the limit (max_vocab)", 0, 0, (long long)x.j.tok[a].size, 0));
     if (a && x.j.tok[a].type == MAMBA__J_ARR && x.j.tok[a].size) {
         added = MAMBA__CAST(mamba__tok_added *, mamba__halloc(hp, x.j.tok[a].size * sizeof(mamba__tok_added)));
-        if (!added) MAMBA__TJ(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+        if (!added) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
         for (i = a + 1, k = 0; k < x.j.tok[a].size; k++, i = x.j.tok[i].next) {
             mamba__tok_added *t = &added[k];
             long long id;
@@ -8524,7 +8634,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
             sw = mamba__tj_bool(&x, i, "single_word", 0);
             if (sp < 0 || nz < 0 || ls < 0 || rs < 0 || sw < 0) MAMBA__TJ_BAD("tokenizer.json: added token %s has a flag that is not a boolean", mamba__json_get(&x.j, i, "content"));
             if ((size_t)id >= max_vocab)
-                MAMBA__TJ(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: added token id %d is over the limit (max_vocab)", 0, 0, id, 0));
+                MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.json: added token id %d is over the limit (max_vocab)", 0, 0, id, 0));
             t->id = (int)id;
             t->flags = (sp ? MAMBA__AT_SPECIAL : 0) | (nz ? MAMBA__AT_NORMALIZED : 0) | (ls ? MAMBA__AT_LSTRIP : 0) |
                        (rs ? MAMBA__AT_RSTRIP : 0) | (sw ? MAMBA__AT_SINGLE_WORD : 0);
@@ -8534,12 +8644,12 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
     }
 
     if (mamba__spm_json_kind(&x)) { st = mamba__spm_load_json(hp, &x, &d, out, err); goto done; }   /* SentencePiece-style */
-    MAMBA__TJ(mamba__tj_normalizer(&x, mamba__json_get(&x.j, 0, "normalizer"), &d, 0));
+    MAMBA__TRY(mamba__tj_normalizer(&x, mamba__json_get(&x.j, 0, "normalizer"), &d, 0));
     q = mamba__json_get(&x.j, 0, "pre_tokenizer");
-    if (mamba__tj_null(&x, q)) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: no pre_tokenizer (a ByteLevel one is needed)%s", 0));
-    MAMBA__TJ(mamba__tj_pretok(&x, q, &d, 0));
+    if (mamba__tj_null(&x, q)) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: no pre_tokenizer (a ByteLevel one is needed)%s", 0));
+    MAMBA__TRY(mamba__tj_pretok(&x, q, &d, 0));
     for (i = 0; i < (uint32_t)d.n_steps && d.steps[i].kind != MAMBA__PT_BYTELEVEL; i++) {}
-    if (i == (uint32_t)d.n_steps) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: pre_tokenizer without a ByteLevel step%s", 0));
+    if (i == (uint32_t)d.n_steps) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: pre_tokenizer without a ByteLevel step%s", 0));
     q = mamba__json_get(&x.j, 0, "decoder");
     {
         uint32_t ty = mamba__tj_type(&x, q);
@@ -8547,9 +8657,9 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
             uint32_t arr = mamba__json_get(&x.j, q, "decoders");
             if (arr && x.j.tok[arr].type == MAMBA__J_ARR && x.j.tok[arr].size == 1) ty = mamba__tj_type(&x, arr + 1);
         }
-        if (!mamba__tj_is(&x, ty, "ByteLevel")) MAMBA__TJ(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s (only ByteLevel)", ty));
+        if (!mamba__tj_is(&x, ty, "ByteLevel")) MAMBA__TRY(mamba__tj_fail(&x, MAMBA_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder %s (only ByteLevel)", ty));
     }
-    MAMBA__TJ(mamba__tj_post(&x, mamba__json_get(&x.j, 0, "post_processor"), &d, 0));
+    MAMBA__TRY(mamba__tj_post(&x, mamba__json_get(&x.j, 0, "post_processor"), &d, 0));
 
     st = mamba__tok_build(hp, out, &d, err);
     if (st == MAMBA_OK) {   /* the name llama.cpp's GGUF reader knows this pipeline by */
@@ -8560,7 +8670,6 @@ MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const ch
         t->meta_pad = -1;
     }
 done:
-#undef MAMBA__TJ
 #undef MAMBA__TJ_BAD
     if (vocab) mamba__hfree(hp, vocab);
     if (vocab_id) mamba__hfree(hp, vocab_id);
@@ -8570,6 +8679,8 @@ done:
     mamba__json_free(&x.j);
     return mamba__tok_finish(out, hp, used0, st, err);
 }
+
+#endif /* MAMBA_NO_TOKENIZER */
 
 /* -- the safetensors reader (config.json + one file, or shards) ----------- */
 
@@ -8586,17 +8697,6 @@ static mamba_status mamba__st_read_memory(mamba_model *m, mamba__desc *d, const 
 }
 
 #ifndef MAMBA_NO_STDIO
-static int mamba__ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static int mamba__file_exists(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
-
 /* Maps one shard and appends its tensors. */
 static mamba_status mamba__load_shard(mamba_model *m, mamba__tensors *ts, const char *path, const mamba_options *o, mamba_error *e) {
     mamba__blob b;
@@ -8726,6 +8826,8 @@ static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const ch
     return mamba__layout_read(m, d, path, &hf, opt, e);
 }
 #endif /* MAMBA_NO_STDIO */
+
+#endif /* MAMBA_NO_SAFETENSORS */
 
 /* ---- F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer -----
    Version 2 and 3: header, metadata (every value type, arrays included),
@@ -8887,12 +8989,10 @@ static int mamba__gguf_hf_name(const char *gname, size_t glen, int mamba2, char 
         }
         if (!suffix || cap < 40 + strlen(suffix)) return 0;
         {
-            char num[16];
-            int n = 0, o;
-            do { num[n++] = (char)('0' + lay % 10); lay /= 10; } while (lay);
+            int o;
             strcpy(out, "backbone.layers.");
             o = (int)strlen(out);
-            while (n) out[o++] = num[--n];
+            o += mamba__utoa(lay, out + o);
             out[o++] = '.';
             out[o] = 0;
             strcat(out, suffix);
@@ -8909,7 +9009,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
                                      const char *fname, const mamba_options *o, mamba_error *e) {
     mamba__heap *hp = ts->hp;
     mamba__rd r;
-    uint32_t magic, version;
+    uint32_t magic, version = 0;
     uint64_t n_tensors, n_kv, i;
     long long align = 32;
     size_t max_tensors = MAMBA__OPT(o, max_tensors, MAMBA__DEF_TENSORS), header_end, data_start, data_len, nt = 0, k;
@@ -8921,7 +9021,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     int mamba2;
     memset(g, 0, sizeof *g);
     r.p = data; r.end = data + size;
-#define MAMBA__GERR(status, msg) do { st = mamba__err(e, status, msg, fname, 0, 0, 0); goto fail; } while (0)
+#define MAMBA__GERR(status, msg) MAMBA__TRY(mamba__err(e, status, msg, fname, 0, 0, 0))
     if (!mamba__rd_u32(&r, &magic) || magic != 0x46554747u) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: not a GGUF file (bad magic)");
     if (!mamba__rd_u32(&r, &version) || !mamba__rd_u64(&r, &n_tensors) || !mamba__rd_u64(&r, &n_kv))
         MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated GGUF header");
@@ -8968,7 +9068,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         const unsigned char *info = r.p;
         mamba__rd pass = r;
         for (i = 0; i < n_tensors; i++) {
-            const char *nm; size_t nl; uint32_t nd, ty; uint64_t off, ne;
+            const char *nm; size_t nl; uint32_t nd = 0, ty = 0; uint64_t off, ne;
             int q;
             if (!mamba__rd_str(&pass, &nm, &nl) || !mamba__rd_u32(&pass, &nd) || nd > MAMBA__MAX_NDIM) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed tensor info");
             if (nl > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a tensor name is longer than the limit (max_string_bytes)");
@@ -8986,7 +9086,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     }
     for (i = 0; i < n_tensors; i++) {
         const char *nm; size_t nl, numel = 1, nbytes, esz;
-        uint32_t nd, ty;
+        uint32_t nd = 0, ty = 0;
         uint64_t ne[MAMBA__MAX_NDIM], off;
         char hf[160];
         int q, is_a, dt;
@@ -9001,7 +9101,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
              ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
         for (q = 0; q < (int)nd; q++) {
             if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
-                { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+                { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto done; }
         }
         if (dt == 0) {   /* a type we cannot compute with: fine unless the model needs it */
             nbytes = 0;
@@ -9009,19 +9109,19 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
             if (nd == 0 || ne[0] % (uint64_t)mamba__block_elems(dt)) {
                 st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a %s tensor's rows are not a multiple of %d", fname, mamba__dtype_name(dt),
                                 mamba__block_elems(dt), 0);
-                goto fail;
+                goto done;
             }
             nbytes = numel / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt);
         } else {
             esz = mamba__dtype_size(dt);
-            if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto fail; }
+            if (!mamba__mul(numel, esz, &nbytes)) { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto done; }
         }
         if (off % (uint64_t)align || off > data_len || nbytes > data_len - off) {
             char nmb[96];
             size_t c = nl < sizeof nmb - 1 ? nl : sizeof nmb - 1;
             memcpy(nmb, nm, c); nmb[c] = 0;
             st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: tensor %s: data offset is misaligned or outside the file (truncated?)", fname, nmb, 0, 0);
-            goto fail;
+            goto done;
         }
         ranges[nt].b = off; ranges[nt].e = off + nbytes; ranges[nt].name = "a GGUF tensor"; nt++;
         if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
@@ -9035,13 +9135,9 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         t->dtype = dt;
         if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
         else {   /* "ggml type N" */
-            char *d = t->dtype_name, num[12];
-            int nn = 0, o = 10;
-            uint32_t u = ty;
+            char *d = t->dtype_name;
             strcpy(d, "ggml type ");
-            do { num[nn++] = (char)('0' + u % 10); u /= 10; } while (u && nn < 4);
-            while (nn) d[o++] = num[--nn];
-            d[o] = 0;
+            d[10 + mamba__utoa(ty, d + 10)] = 0;
         }
         t->ndim = (int)nd;
         for (q = 0; q < (int)nd; q++) t->shape[q] = (int64_t)ne[nd - 1 - q];   /* ne[0] is PyTorch's last dim */
@@ -9056,7 +9152,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     }
     mamba__hfree(hp, ranges);
     return MAMBA_OK;
-fail:
+done:
 #undef MAMBA__GERR
     if (ranges) mamba__hfree(hp, ranges);
     if (g->kv) mamba__hfree(hp, g->kv);
@@ -9172,6 +9268,7 @@ static mamba_status mamba__gguf_read_file(mamba_model *m, mamba__desc *d, const 
 }
 #endif
 
+#ifndef MAMBA_NO_TOKENIZER
 /* -- GGUF tokenizer metadata ---------------------------------------------- */
 
 /* A metadata array of strings as views into the file. */
@@ -9294,25 +9391,24 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     st = mamba__gguf_read(&ts, &g, (const unsigned char *)gguf, len, "GGUF", opt, err);
     mamba__tensors_free(&ts);
     if (st != MAMBA_OK) return mamba__tok_finish(out, hp, used0, st, err);
-#define MAMBA__TG(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
     if (mamba__gguf_streq(&g, "tokenizer.ggml.model", "llama")) { st = mamba__spm_load_gguf(hp, &g, opt, out, err); goto done; }   /* SentencePiece */
     if (!mamba__gguf_streq(&g, "tokenizer.ggml.model", "gpt2"))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
-    MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
-    MAMBA__TG(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
-    if (!n_tok || n_tok > (1u << 24)) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "GGUF: tokenizer.ggml.model is missing or not gpt2 (byte-level BPE)", 0, 0, 0, 0));
+    MAMBA__TRY(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.tokens", &tokens, &n_tok, err));
+    MAMBA__TRY(mamba__gguf_str_array(hp, &g, "tokenizer.ggml.merges", &merges_raw, &n_merge, err));
+    if (!n_tok || n_tok > (1u << 24)) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.tokens is missing or absurd", 0, 0, 0, 0));
     if (n_tok > MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n_tok, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n_tok, 0));
     if (n_merge > MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d merges exceed the limit (max_merges)", 0, 0, (long long)n_merge, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d merges exceed the limit (max_merges)", 0, 0, (long long)n_merge, 0));
     types = mamba__gguf_find(&g, "tokenizer.ggml.token_type");
     if (types && (types->type != 9 || (types->arr_type != 5 && types->arr_type != 4) || types->arr_n != n_tok))
-        MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
     vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n_tok));
     vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, sizeof(int) * n_tok));
     added = MAMBA__CAST(mamba__tok_added *, mamba__hcalloc(hp, sizeof(mamba__tok_added) * n_tok));
     merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (2 * n_merge + 1)));
-    if (!vocab || !vocab_id || !added || !merges) MAMBA__TG(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
+    if (!vocab || !vocab_id || !added || !merges) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
     for (i = 0; i < n_tok; i++) {   /* control (3) and user-defined (4) tokens are matched before BPE */
         int32_t ty = 1;
         if (types) memcpy(&ty, types->val + 12 + 4 * i, 4);
@@ -9329,7 +9425,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     }
     for (i = 0; i < n_merge; i++) {   /* "left right": byte-level strings hold no space */
         const char *sp = (const char *)memchr(merges_raw[i].p, ' ', merges_raw[i].n);
-        if (!sp) MAMBA__TG(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: a merge is not \"left right\"", 0, 0, 0, 0));
+        if (!sp) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: a merge is not \"left right\"", 0, 0, 0, 0));
         merges[2 * i].p = merges_raw[i].p;
         merges[2 * i].n = (size_t)(sp - merges_raw[i].p);
         merges[2 * i + 1].p = sp + 1;
@@ -9375,7 +9471,6 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
         }
     }
 done:
-#undef MAMBA__TG
     if (tokens) mamba__hfree(hp, tokens);
     if (merges_raw) mamba__hfree(hp, merges_raw);
     if (merges) mamba__hfree(hp, merges);
@@ -9386,44 +9481,15 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
+#endif /* MAMBA_NO_TOKENIZER */
+
+#ifndef MAMBA_NO_WRITER
 /* -- GGUF writer ------------------------------------------------------------
    The inverse of the GGUF reader above. It sits after the tokenizer (E)
    because it reads the tables of both a loaded model and a tokenizer. Layout
    and key order are those of llama.cpp's convert_hf_to_gguf.py (checked key
    by key against its m1-tiny file); tensor types follow llama-quantize (see
    mamba_gguf_options). Nothing here needs stdio but mamba_gguf_write_file. */
-
-/* f32 -> IEEE half, round to nearest even (F16C's vcvtps2ph, ggml's scalar
-   path); overflow gives infinity, NaN stays a quiet NaN. */
-static uint16_t mamba__f32_f16(float f) {
-    uint32_t u, sign, a, m, r, rem, half;
-    int shift;
-    memcpy(&u, &f, 4);
-    sign = u >> 16 & 0x8000u;
-    a = u & 0x7fffffffu;
-    if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | (a >> 13 & 0x3ffu));
-    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);          /* >= 65520: infinity */
-    if (a >= 0x38800000u) {                                             /* normal half */
-        r = a - 0x38000000u;                                            /* exponent bias 127 -> 15 */
-        return (uint16_t)(sign | (r + 0xfffu + (r >> 13 & 1u)) >> 13);
-    }
-    if (a < 0x33000000u) return (uint16_t)sign;                         /* <= 2^-25: zero */
-    m = (a & 0x7fffffu) | 0x800000u;                                    /* subnormal half */
-    shift = 126 - (int)(a >> 23);                                       /* 14 .. 24 */
-    r = m >> shift;
-    rem = m & ((1u << shift) - 1u);
-    half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (r & 1u))) r++;
-    return (uint16_t)(sign | r);
-}
-
-/* f32 -> bfloat16, round to nearest even, NaN quieted (ggml_compute_fp32_to_bf16). */
-static uint16_t mamba__f32_bf16(float f) {
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)(u >> 16 | 64u);
-    return (uint16_t)((u + (0x7fffu + (u >> 16 & 1u))) >> 16);
-}
 
 /* roundf: half away from zero, for |x| < 2^23 (no libm needed). */
 static int mamba__round_half_away(float x) {
@@ -9529,11 +9595,8 @@ static int mamba__ggml_type(int dt) {
 static void mamba__wt_name(char *out, int l, const char *suffix) {
     size_t o = 0;
     if (l >= 0) {
-        char num[12];
-        int n = 0;
         memcpy(out, "blk.", 4); o = 4;
-        do { num[n++] = (char)('0' + l % 10); l /= 10; } while (l);
-        while (n) out[o++] = num[--n];
+        o += (size_t)mamba__utoa((unsigned long long)l, out + o);
         out[o++] = '.';
     }
     strcpy(out + o, suffix);
@@ -9654,11 +9717,8 @@ static size_t mamba__tok_gguf_text(const mamba_tokenizer *t, int id, const int32
     size_t o = 0, i, n;
     const unsigned char *p;
     if (id >= t->n_vocab || !(t->tok_attr[id] & MAMBA__TA_EXISTS)) {
-        char num[12];
-        int k = 0;
         memcpy(out, "[PAD", 4); o = 4;
-        do { num[k++] = (char)('0' + id % 10); id /= 10; } while (id);
-        while (k) out[o++] = (unsigned char)num[--k];
+        o += (size_t)mamba__utoa((unsigned long long)id, (char *)out + o);
         out[o++] = ']';
         return o;
     }
@@ -9952,6 +10012,9 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 }
 #endif
 
+#endif /* MAMBA_NO_WRITER */
+
+#ifndef MAMBA_NO_TOKENIZER   /* F.5 */
 /* ---- F.5 SentencePiece tokenizer.model (protobuf) ----------------------------------
    (issue 18)
    A bounded protobuf reader for exactly what sentencepiece_model.proto's
@@ -10049,21 +10112,20 @@ MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const voi
     mamba__heap_init(hp, opt);
     hp->input = len;
     used0 = hp->a ? hp->a->used : 0;
-#define MAMBA__PB(x) do { if ((st = (x)) != MAMBA_OK) goto done; } while (0)
     /* pass 1: the top level; count the pieces */
     r.p = (const unsigned char *)model; r.end = r.p + len;
-    if (!len) MAMBA__PB(mamba__pb_bad(err, "ModelProto", "the file is empty"));
+    if (!len) MAMBA__TRY(mamba__pb_bad(err, "ModelProto", "the file is empty"));
     while (r.p < r.end) {
-        if (!mamba__pb_next(&r, &f, &why)) MAMBA__PB(mamba__pb_bad(err, "ModelProto", why));
-        if (f.num >= 1 && f.num <= 5 && f.wire != 2) MAMBA__PB(mamba__pb_wire(err, "ModelProto", &f, 2));
+        if (!mamba__pb_next(&r, &f, &why)) MAMBA__TRY(mamba__pb_bad(err, "ModelProto", why));
+        if (f.num >= 1 && f.num <= 5 && f.wire != 2) MAMBA__TRY(mamba__pb_wire(err, "ModelProto", &f, 2));
         if (f.num == 1 && ++n > max_vocab)
-            MAMBA__PB(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.model: more than %d pieces (max_vocab)", 0, 0, (long long)max_vocab, 0));
+            MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "tokenizer.model: more than %d pieces (max_vocab)", 0, 0, (long long)max_vocab, 0));
         if (f.num == 2) {   /* TrainerSpec */
             q.p = f.p; q.end = f.p + f.n;
             while (q.p < q.end) {
-                if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "TrainerSpec", why));
-                if ((g.num == 3 || g.num == 24 || g.num == 35 || (g.num >= 40 && g.num <= 43)) && g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "TrainerSpec", &g, 0));
-                if (g.num == 44 && g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "TrainerSpec", &g, 2));
+                if (!mamba__pb_next(&q, &g, &why)) MAMBA__TRY(mamba__pb_bad(err, "TrainerSpec", why));
+                if ((g.num == 3 || g.num == 24 || g.num == 35 || (g.num >= 40 && g.num <= 43)) && g.wire != 0) MAMBA__TRY(mamba__pb_wire(err, "TrainerSpec", &g, 0));
+                if (g.num == 44 && g.wire != 2) MAMBA__TRY(mamba__pb_wire(err, "TrainerSpec", &g, 2));
                 if (g.num == 3) model_type = (long long)g.v;
                 else if (g.num == 24) suffix = g.v != 0;
                 else if (g.num == 35) byte_fallback = g.v != 0;
@@ -10076,11 +10138,11 @@ MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const voi
             q.p = f.p; q.end = f.p + f.n;
             if (f.num == 3) has_norm = 1;
             while (q.p < q.end) {
-                if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "NormalizerSpec", why));
-                if ((g.num == 1 || g.num == 2) && g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "NormalizerSpec", &g, 2));
-                if (g.num >= 3 && g.num <= 5 && g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "NormalizerSpec", &g, 0));
+                if (!mamba__pb_next(&q, &g, &why)) MAMBA__TRY(mamba__pb_bad(err, "NormalizerSpec", why));
+                if ((g.num == 1 || g.num == 2) && g.wire != 2) MAMBA__TRY(mamba__pb_wire(err, "NormalizerSpec", &g, 2));
+                if (g.num >= 3 && g.num <= 5 && g.wire != 0) MAMBA__TRY(mamba__pb_wire(err, "NormalizerSpec", &g, 0));
                 if (g.num == 2 && g.n)
-                    MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: a %s with a precompiled charsmap (NFKC-style normalization) is not supported",
+                    MAMBA__TRY(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: a %s with a precompiled charsmap (NFKC-style normalization) is not supported",
                                          f.num == 3 ? "normalizer" : "denormalizer", 0, 0, 0));
                 if (f.num == 5) continue;
                 if (g.num == 3) cfg.add_dummy_prefix = g.v != 0;
@@ -10091,13 +10153,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const voi
     }
     (void)has_norm;
     if (model_type != 2)
-        MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: model_type %d is not BPE (2); unigram, word and char models are not supported", 0, 0, model_type, 0));
-    if (suffix) MAMBA__PB(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: treat_whitespace_as_suffix is not supported%s", "", 0, 0, 0));
-    if (!n) MAMBA__PB(mamba__pb_bad(err, "ModelProto", "no pieces"));
+        MAMBA__TRY(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: model_type %d is not BPE (2); unigram, word and char models are not supported", 0, 0, model_type, 0));
+    if (suffix) MAMBA__TRY(mamba__err(err, MAMBA_ERR_UNSUPPORTED, "tokenizer.model: treat_whitespace_as_suffix is not supported%s", "", 0, 0, 0));
+    if (!n) MAMBA__TRY(mamba__pb_bad(err, "ModelProto", "no pieces"));
     pieces = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n));
     score = MAMBA__CAST(float *, mamba__halloc(hp, sizeof(float) * n));
     type = MAMBA__CAST(uint8_t *, mamba__halloc(hp, n));
-    if (!pieces || !score || !type) MAMBA__PB(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
+    if (!pieces || !score || !type) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "tokenizer: out of memory", 0, 0, 0, 0));
     /* pass 2: the pieces */
     cfg.unk_id = -1;
     r.p = (const unsigned char *)model;
@@ -10107,33 +10169,33 @@ MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const voi
         pieces[k].p = NULL; pieces[k].n = 0; score[k] = 0.0f; type[k] = MAMBA__SPT_NORMAL;
         q.p = f.p; q.end = f.p + f.n;
         while (q.p < q.end) {
-            if (!mamba__pb_next(&q, &g, &why)) MAMBA__PB(mamba__pb_bad(err, "SentencePiece", why));
+            if (!mamba__pb_next(&q, &g, &why)) MAMBA__TRY(mamba__pb_bad(err, "SentencePiece", why));
             if (g.num == 1) {
-                if (g.wire != 2) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 2));
+                if (g.wire != 2) MAMBA__TRY(mamba__pb_wire(err, "SentencePiece", &g, 2));
                 pieces[k].p = (const char *)g.p; pieces[k].n = g.n;
             } else if (g.num == 2) {
                 uint32_t u = (uint32_t)g.v;
-                if (g.wire != 5) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 5));
+                if (g.wire != 5) MAMBA__TRY(mamba__pb_wire(err, "SentencePiece", &g, 5));
                 memcpy(&score[k], &u, 4);
             } else if (g.num == 3) {
-                if (g.wire != 0) MAMBA__PB(mamba__pb_wire(err, "SentencePiece", &g, 0));
-                if (g.v < 1 || g.v > 6) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d has type %d (1-6 expected)", 0, 0, (long long)k, (long long)(g.v > 99 ? 99 : g.v)));
+                if (g.wire != 0) MAMBA__TRY(mamba__pb_wire(err, "SentencePiece", &g, 0));
+                if (g.v < 1 || g.v > 6) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d has type %d (1-6 expected)", 0, 0, (long long)k, (long long)(g.v > 99 ? 99 : g.v)));
                 type[k] = (uint8_t)g.v;
             }
         }
-        if (!pieces[k].p || !pieces[k].n) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d is empty", 0, 0, (long long)k, 0));
+        if (!pieces[k].p || !pieces[k].n) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: piece %d is empty", 0, 0, (long long)k, 0));
         if (type[k] == MAMBA__SPT_UNKNOWN) {
-            if (cfg.unk_id >= 0) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: pieces %d and %d are both UNKNOWN", 0, 0, cfg.unk_id, (long long)k));
+            if (cfg.unk_id >= 0) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: pieces %d and %d are both UNKNOWN", 0, 0, cfg.unk_id, (long long)k));
             cfg.unk_id = (int)k;
         }
         if (type[k] == MAMBA__SPT_BYTE) {
-            if (!byte_fallback) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d without byte_fallback", 0, 0, (long long)k, 0));
+            if (!byte_fallback) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d without byte_fallback", 0, 0, (long long)k, 0));
             if (mamba__spm_byte_name((const unsigned char *)pieces[k].p, pieces[k].n, 0) < 0)
-                MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d is not named <0xNN>", 0, 0, (long long)k, 0));
+                MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: byte piece %d is not named <0xNN>", 0, 0, (long long)k, 0));
         }
         k++;
     }
-    if (cfg.unk_id < 0) MAMBA__PB(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: no UNKNOWN piece (unk_id %d)", 0, 0, unk_id, 0));
+    if (cfg.unk_id < 0) MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "tokenizer.model: no UNKNOWN piece (unk_id %d)", 0, 0, unk_id, 0));
     cfg.byte_fallback = byte_fallback;
     cfg.bos_id = (int)(bos_id >= 0 && bos_id < (long long)n ? bos_id : -1);
     cfg.eos_id = (int)(eos_id >= 0 && eos_id < (long long)n ? eos_id : -1);
@@ -10143,7 +10205,6 @@ MAMBA_API mamba_status mamba_tokenizer_load_spm(mamba_tokenizer **out, const voi
     d.bos_id = d.eos_id = -1;
     st = mamba__spm_build(hp, out, &d, score, type, &cfg, &unk_surface, err);
 done:
-#undef MAMBA__PB
     if (pieces) mamba__hfree(hp, pieces);
     if (score) mamba__hfree(hp, score);
     if (type) mamba__hfree(hp, type);
@@ -10151,7 +10212,9 @@ done:
 }
 
 /* ---- end of F.5 ---------------------------------------------------------------- */
+#endif /* MAMBA_NO_TOKENIZER */
 
+#ifndef MAMBA_NO_SAFETENSORS   /* F.6: params.json and config.json are JSON */
 /* ---- F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json ------
    torch.save has written a zip archive since torch 1.6: <stem>/data.pkl (a
    pickle of the state dict), <stem>/data/<key> (one stored entry per storage,
@@ -11037,6 +11100,7 @@ static mamba_status mamba__mistral_read_file(mamba_model *m, mamba__desc *d, con
 #endif /* MAMBA_NO_STDIO */
 
 /* ---- end of F.6 ---------------------------------------------------------------- */
+#endif /* MAMBA_NO_SAFETENSORS */
 
 /* ==== G. loaders: the builder, the format table, the public loaders ====== */
 
@@ -11051,14 +11115,11 @@ typedef struct mamba__binder {
 } mamba__binder;
 
 static void mamba__bname(mamba__binder *b, int layer, const char *suffix) {
-    char num[16];
-    int n = 0, k = 0;
-    unsigned u = (unsigned)layer;
+    int k;
     if (layer < 0) { strcpy(b->name, suffix); return; }
-    do { num[n++] = (char)('0' + u % 10); u /= 10; } while (u);
     strcpy(b->name, "backbone.layers.");
     k = (int)strlen(b->name);
-    while (n) b->name[k++] = num[--n];
+    k += mamba__utoa((unsigned)layer, b->name + k);
     b->name[k++] = '.';
     b->name[k] = 0;
     strcat(b->name, suffix);
@@ -11094,10 +11155,8 @@ static mamba_status mamba__shape_err(mamba__binder *b, const mamba__tensor *t, c
         int k = 0;
         dst[o][k++] = '[';
         for (i = 0; i < cnt[o] && k < 80; i++) {
-            char tmp[24]; int n = 0; unsigned long long u = (unsigned long long)src[o][i];
             if (i) { dst[o][k++] = ','; dst[o][k++] = ' '; }
-            do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-            while (n) dst[o][k++] = tmp[--n];
+            k += mamba__utoa((unsigned long long)src[o][i], dst[o] + k);
         }
         dst[o][k++] = ']';
         dst[o][k] = 0;
@@ -11415,11 +11474,13 @@ typedef struct mamba__format {
 #endif
 static const mamba__format mamba__formats[] = {
     MAMBA__FORMAT("GGUF", mamba__gguf),
+#ifndef MAMBA_NO_SAFETENSORS
 #ifndef MAMBA_NO_STDIO
     {"Mistral params.json", mamba__mistral_claims_memory, NULL, mamba__mistral_claims_path, mamba__mistral_read_file},   /* claims no memory */
 #endif
     MAMBA__FORMAT("PyTorch torch.save", mamba__pt),
     MAMBA__FORMAT("safetensors", mamba__st),   /* claims every path: keep it last */
+#endif
 };
 #undef MAMBA__FORMAT
 #define MAMBA__N_FORMATS (sizeof mamba__formats / sizeof mamba__formats[0])
@@ -11438,6 +11499,8 @@ MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *we
     if (!weights) return mamba__err(e, MAMBA_ERR_BADARG, "weights is NULL", 0, 0, 0, 0);
     for (f = 0; f < MAMBA__N_FORMATS; f++)
         if (mamba__formats[f].claims_memory((const unsigned char *)weights, weights_len, config_json)) break;
+    if (f == MAMBA__N_FORMATS && config_json)
+        return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "no reader for these weights (safetensors is compiled out: MAMBA_NO_SAFETENSORS)", 0, 0, 0, 0);
     if (f == MAMBA__N_FORMATS)
         return mamba__err(e, MAMBA_ERR_BADARG, "config_json is NULL and the weights are not a GGUF file", 0, 0, 0, 0);
     m = mamba__model_new(opt, &d, &used0);
@@ -11458,6 +11521,7 @@ MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *we
    header (u64 length, '{') is safetensors, a zip (PK) is torch.save; anything else, an empty file or a
    path that cannot be opened gets a message naming the path and the reason. */
 enum { MAMBA__PATH_DIR, MAMBA__PATH_GGUF, MAMBA__PATH_ST, MAMBA__PATH_PT };
+#ifndef MAMBA_NO_TOKENIZER   /* used by the tokenizer file loader */
 /* Appends text to the message mamba__err wrote (for a third string). */
 static void mamba__append(mamba_error *e, const char *text) {
     size_t n, k;
@@ -11468,6 +11532,7 @@ static void mamba__append(mamba_error *e, const char *text) {
     memcpy(e->message + n, text, k);
     e->message[n + k] = 0;
 }
+#endif
 static mamba_status mamba__path_kind(const char *path, int *kind, mamba_error *e) {
     unsigned char head[9];
     size_t n;
@@ -11510,6 +11575,15 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
     if (!out) return mamba__err(e, MAMBA_ERR_BADARG, "out is NULL", 0, 0, 0, 0);
     *out = NULL;
     if (!path || !*path) return mamba__err(e, MAMBA_ERR_BADARG, "empty model path", 0, 0, 0, 0);
+#ifdef MAMBA_NO_SAFETENSORS
+    for (f = 0; f < MAMBA__N_FORMATS && !mamba__formats[f].claims_path(path); f++) {}
+    if (f == MAMBA__N_FORMATS) {   /* a GGUF file by its magic whatever its name; nothing else */
+        if ((st = mamba__path_kind(path, &kind, e)) != MAMBA_OK) return st;
+        if (kind != MAMBA__PATH_GGUF)
+            return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: only GGUF files can be loaded (MAMBA_NO_SAFETENSORS)", path, 0, 0, 0);
+        f = mamba__format_named("GGUF");
+    }
+#else
     /* first contact hook: a GGUF or safetensors file is known by its first
        bytes whatever its name; otherwise the first claim; the fallback claim
        looks at the path first (and names what is wrong with it) */
@@ -11524,6 +11598,7 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
             if (kind == MAMBA__PATH_PT) f = mamba__format_named("PyTorch torch.save");
         }
     }
+#endif
     m = mamba__model_new(opt, &d, &used0);
     if (!m) return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory", 0, 0, 0, 0);
     d.as_file = kind != MAMBA__PATH_DIR;   /* a weights file whatever its name */
@@ -11533,6 +11608,7 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
 }
 #endif /* MAMBA_NO_STDIO */
 
+#ifndef MAMBA_NO_TOKENIZER   /* the tokenizer file loader */
 #ifndef MAMBA_NO_STDIO
 static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len, int *eno) {
     FILE *f = fopen(path, "rb");
@@ -11688,12 +11764,18 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
     }
     if (st == MAMBA_ERR_LIMIT) st = mamba__err(err, st, "%s is larger than the limit (max_tokenizer_bytes)", joined ? joined : path, 0, 0, 0);
     else if (st != MAMBA_OK) st = mamba__err(err, st, "out of memory reading %s", path, 0, 0, 0);
+#ifndef MAMBA_NO_SAFETENSORS
     else st = mamba_tokenizer_load_json(out, buf, len, opt, err);
+#else
+    else st = mamba__err(err, MAMBA_ERR_UNSUPPORTED, "%s: tokenizer.json support is compiled out (MAMBA_NO_SAFETENSORS)", joined ? joined : path, 0, 0, 0);
+#endif
     if (buf) mamba__hfree(hp, buf);
     if (joined) mamba__hfree(hp, joined);
     return st;
 }
 #endif /* MAMBA_NO_STDIO */
+#endif /* MAMBA_NO_TOKENIZER */
+
 
 #endif /* MAMBA_IMPLEMENTATION_INCLUDED */
 #endif /* MAMBA_IMPLEMENTATION */

@@ -5,6 +5,8 @@
    returns -1 on bad arguments; the sampler's zero parameters are the
    documented defaults (greedy).
    build/test_api [SHARED_DATA_DIR]   (uses tests/data/ and models/) */
+#include <assert.h>
+#define MAMBA_ASSERT(x) assert(x)   /* the library's internal invariants, checked */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 #include "test.h"

@@ -4,6 +4,9 @@
 #    functions (nm), runs under qemu-system-arm and prints the same greedy
 #    token ids as the host build (build/mamba-generate, scalar and vector)
 #    on the same GGUF blob;
+#  - build/firmware-minimal.elf (no tokenizer, writer or safetensors) holds
+#    none either, its library .text stays within 32 KiB, and it prints the
+#    same ids as build/firmware.elf;
 #  - build/firmware-riscv.elf (compile + link only) holds none either.
 # A missing toolchain is reported and skipped. Ends with "N passed, N failed".
 #   environment: QEMU_ARM (the whole qemu command line), FWCC, RVCC, and
@@ -42,6 +45,17 @@ if [ "${HAVE_FW:-}" = 1 ]; then
             else bad "firmware ids differ from $host:"; echo "   firmware: $fw_ids"; echo "   host:     $h"; fi
         done
     fi
+    # the minimal image (GGUF reader + forward + sampler, ids in and out)
+    check_nm "${FWCC%gcc}nm" build/firmware-minimal.elf "Cortex-M4 minimal"
+    size() { "${FWCC%gcc}size" -A "$1" | awk -v s=.text '$1 == s {print $2}'; }
+    lib=$(( $(size build/firmware-minimal.elf) - $(size build/firmware-baseline.elf) ))
+    if [ "$lib" -le 32768 ]; then ok "minimal image: the library adds $lib bytes of .text (<= 32 KiB)"
+    else bad "minimal image: the library adds $lib bytes of .text (goal <= 32 KiB)"; fi
+    out=$(timeout 600 $(printf '%s' "$QEMU_ARM" | sed 's#build/firmware.elf#build/firmware-minimal.elf#') 2>&1); rc=$?
+    printf '%s\n' "$out" | sed 's/^/   qemu minimal: /'
+    min_ids=$(printf '%s\n' "$out" | sed -n 's/^generated ids: //p')
+    if [ "$rc" -eq 0 ] && [ -n "$min_ids" ] && [ "$min_ids" = "$fw_ids" ]; then ok "minimal image ids == full image ids ($n greedy tokens)"
+    else bad "minimal image (exit $rc) ids differ from the full image's:"; echo "   minimal: $min_ids"; echo "   full:    $fw_ids"; fi
 else
     echo "SKIPPED Cortex-M4 firmware: $FWCC with newlib-nano or qemu-system-arm not installed (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)"
 fi

@@ -4,7 +4,9 @@
 # -DMAMBA_NO_SIMD, runs both on every model of tests/data/, on the GGUF copies
 # of them (make build/tmp/ref-*.gguf), on models/shakespeare-tiny and on Q8_0 /
 # Q4_0 GGUFs of it made by mamba-quantize, in step and prefill modes (prefill
-# with chunk 64 and chunk 3), and `cmp`s the outputs byte for byte.
+# with chunk 64 and chunk 3), and `cmp`s the outputs byte for byte. The GGUF
+# models also run through a build with MAMBA_NO_TOKENIZER, MAMBA_NO_WRITER and
+# MAMBA_NO_SAFETENSORS (the minimal image's library), compared with the same.
 #
 #   sh tools/logits-identical.sh BASE_COMMIT [WORKDIR]
 #   CC=aarch64-linux-gnu-gcc CFLAGS="-std=c11 -O2 -static" RUN=qemu-aarch64 \
@@ -27,6 +29,7 @@ for v in base new; do
     nice $CC $CFLAGS "$src/logits.c" -o "$w/$v-simd" -lm || exit 1
     nice $CC $CFLAGS -DMAMBA_NO_SIMD "$src/logits.c" -o "$w/$v-nosimd" -lm || exit 1
 done
+nice $CC $CFLAGS -DMAMBA_NO_TOKENIZER -DMAMBA_NO_WRITER -DMAMBA_NO_SAFETENSORS examples/logits.c -o "$w/new-min" -lm || exit 1
 nice $CC $CFLAGS "$w/base/examples/quantize.c" -o "$w/quantize" -lm || exit 1
 $RUN "$w/quantize" models/shakespeare-tiny "$w/shakespeare-q8_0.gguf" Q8_0 >/dev/null || exit 1
 $RUN "$w/quantize" models/shakespeare-tiny "$w/shakespeare-q4_0.gguf" Q4_0 >/dev/null || exit 1
@@ -39,7 +42,7 @@ for g in build/tmp/ref-*.gguf; do [ -f "$g" ] && models="$models $g"; done
 models="$models models/shakespeare-tiny $w/shakespeare-q8_0.gguf $w/shakespeare-q4_0.gguf"
 # shakespeare: bytes of "ROMEO: What light" as token ids (byte-level vocab)
 shk="82 79 77 69 79 58 32 87 104 97 116 32 108 105 103 104 116"
-pass=0 fail=0
+pass=0 fail=0 nmin=0
 for m in $models; do
     dir=$(dirname "$m"); [ -d "$m" ] && dir=$m
     if [ -f "$dir/tokens.txt" ]; then toks=$(head -1 "$dir/tokens.txt"); else toks=$shk; fi
@@ -54,8 +57,13 @@ for m in $models; do
             else
                 fail=$((fail + 1)); echo "DIFFERS: $m $b $mode (exit $rb/$rn)"
             fi
+            case $m in *.gguf) if [ $b = simd ]; then
+                $RUN "$w/new-min" --mode $mode "$m" $toks > "$w/out/$tag.min" 2>&1
+                if cmp -s "$w/out/$tag.base" "$w/out/$tag.min"; then pass=$((pass + 1)); nmin=$((nmin + 1))
+                else fail=$((fail + 1)); echo "DIFFERS (minimal build): $m $mode"; fi
+            fi;; esac
         done
     done
 done
-echo "logits-identical: $pass identical, $fail differ ($(echo $models | wc -w) models x 2 builds x 3 modes)"
+echo "logits-identical: $pass identical, $fail differ ($(echo $models | wc -w) models x 2 builds x 3 modes, + $nmin GGUF runs of the minimal build)"
 [ $fail -eq 0 ]
