@@ -113,11 +113,15 @@
    THREADS
      A loaded model is immutable and may be shared by any number of threads; a
      mamba_state belongs to one thread at a time. The library has no global
-     mutable state. Built with OpenMP, each call splits its matrix rows and scan
-     channels over omp_get_max_threads() threads; the results are the same bits
-     for any thread count. A mamba_batch or mamba_ring belongs to one thread at
-     a time; a mamba_cache has no lock: serialise every call on it (lookups
-     too, they update its LRU order).
+     mutable state (one thread-local: the thread count of the call in
+     progress). Built with OpenMP, each call splits its matrix rows and scan
+     channels over mamba_model_set_threads' n (default omp_get_max_threads())
+     threads, or over 1 when the state measured that faster (a core held by
+     another process: MAMBA_THREADS_ADAPTIVE, the default); the results are the
+     same bits for any thread count.
+     A mamba_batch or mamba_ring belongs to one thread at a time; a
+     mamba_cache has no lock: serialise every call on it (lookups too, they
+     update its LRU order).
 
    MANY SEQUENCES, PROMPT REUSE, ROLLBACK
      mamba_forward_batch() advances many sequences in one call, each its own
@@ -356,6 +360,15 @@ typedef struct mamba_state_shape {
 } mamba_state_shape;
 
 /* One sequence. Fields are read-only for the caller; use the functions. */
+/* What a state measured of its calls' threads (mamba_model_set_threads):
+   seconds per token with 1 thread and with n, for single steps [0] and
+   sequences [1]; the library reads and writes it, 0 = not measured yet. */
+typedef struct mamba_thread_stats {
+    float sec_per_token[2][2];
+    uint32_t calls[2], gap[2];
+    int pick[2], probe[2];
+} mamba_thread_stats;
+
 typedef struct mamba_state {
     uint32_t magic;
     mamba_state_shape shape;   /* checked on use */
@@ -369,6 +382,7 @@ typedef struct mamba_state {
     const float *long_thr;  /* LongMamba thresholds in use (mamba_state_set_long), NULL: off */
     uint64_t long_until;    /* LongMamba: filter tokens [0, long_until) since reset */
     float *long_rec;        /* mamba_forward_dt: where the unfiltered Δt goes, else NULL */
+    mamba_thread_stats threads;   /* 1 thread or n: measured per state      */
 } mamba_state;
 
 MAMBA_API const char  *mamba_version_string(void);
@@ -488,6 +502,22 @@ MAMBA_API double       mamba_long_decay(const mamba_model *m, int layer, int cha
 MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits);
 MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const int *tokens,
                                      size_t n, float *logits, mamba_logits_mode mode);
+/* Threads (OpenMP builds; issue 21). Each call of mamba_step / mamba_forward
+   with this model uses up to n threads (0, the default: omp_get_max_threads()),
+   whatever omp_set_num_threads says. flags 0 (MAMBA_THREADS_ADAPTIVE): each
+   state times its calls with 1 thread and with n and runs the faster, timing
+   the other again after 16 calls, then 32, ... up to 1024 while it stays
+   slower, and never before the calls since the last probe took 32 times the
+   probe's expected time, so a core that another process holds costs a few
+   slow calls (at most ~3 % of the time), not every call; MAMBA_THREADS_FIXED:
+   always n. Results are the same bits for any
+   thread count. Set it before sharing the model between threads. Without
+   OpenMP it is stored and has no effect. MAMBA_ERR_BADARG: m NULL, n < 0 or
+   unknown flags. */
+#define MAMBA_THREADS_ADAPTIVE 0
+#define MAMBA_THREADS_FIXED 1
+MAMBA_API mamba_status mamba_model_set_threads(mamba_model *m, int n, int flags);
+MAMBA_API int          mamba_model_threads(const mamba_model *m);   /* the n in use (>= 1) */
 
 /* Index of the largest value; NaN never wins; -1 if n <= 0. */
 MAMBA_API int mamba_argmax(const float *x, int n);
@@ -1563,8 +1593,18 @@ static mamba__v mamba__vsoftplus(mamba__v x) {
    the same bits for any thread count. */
 #if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
 #include <omp.h>
-/* Parallel loop when the local variable omp_work (multiply-adds) is large. */
-#define MAMBA__OMP_FOR _Pragma("omp parallel for schedule(static) if (omp_work > 100000)")
+#include <time.h>   /* timespec_get: the per-state choice of threads */
+/* Parallel loop when the local variable omp_work (multiply-adds) is large,
+   over the threads the call in progress on this thread chose (issue 21:
+   mamba_model_set_threads; 0 outside a call = OpenMP's default). */
+#if defined(__cplusplus)
+#define MAMBA__TLS thread_local
+#else
+#define MAMBA__TLS _Thread_local
+#endif
+static MAMBA__TLS int mamba__omp_nt;
+static int mamba__nt(void) { return mamba__omp_nt > 0 ? mamba__omp_nt : omp_get_max_threads(); }
+#define MAMBA__OMP_FOR _Pragma("omp parallel for schedule(static) if (omp_work > 100000) num_threads(mamba__nt())")
 #else
 #define MAMBA__OMP_FOR
 #endif
@@ -1762,17 +1802,79 @@ MAMBA__DEFINE_TILE(mamba__tile_f32, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_TILE(mamba__tile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
+/* ==== register tiles for the F32/F16/BF16 sequence path (issue 21) ========
+   The tiles above keep acc[4][4] in an array that gcc -O2 leaves in memory
+   (a load and a store around every FMA). These hold every accumulator in a
+   named variable: 4 rows x 4 tokens (16 accumulators + 4 weight vectors + 1
+   activation: 21 of the 32 registers of AVX-512 or NEON) or, with the 16
+   ymm registers of AVX2, 3 rows x 4 tokens (12 + 3 + 1 = 16). Each (row,
+   token) dot is accumulated in the canonical order (mamba__dot_f32_v: one
+   vector chain, the fixed horizontal sum, the scalar tail), so the bits are
+   those of the matrix-vector path. Only full tiles; the edges go through the
+   tiles above. */
+#if MAMBA__EPR == 8
+#define MAMBA__RT 3   /* AVX2: 16 vector registers */
+#else
+#define MAMBA__RT 4
+#endif
+#define MAMBA__RT_FIN(TOF, r, t, a) do {                                                          \
+        float tail_ = 0, v_ = MAMBA__VREDUCE(a);                                             \
+        for (i = nv; i < n; i++) tail_ += TOF(w##r[i]) * x##t[i];                            \
+        Y[(size_t)(t0 + (t)) * ldy + r0 + (r)] = v_ + tail_;                                  \
+    } while (0)
+#define MAMBA__RT_STEP(t) do {                                                               \
+        mamba__v xv = MAMBA__VLOAD(x##t + i);                                                \
+        a0##t = MAMBA__VFMA(v0, xv, a0##t); a1##t = MAMBA__VFMA(v1, xv, a1##t);              \
+        a2##t = MAMBA__VFMA(v2, xv, a2##t); MAMBA__RT_ROW3(a3##t = MAMBA__VFMA(v3, xv, a3##t)); \
+    } while (0)
+#if MAMBA__RT == 4
+#define MAMBA__RT_ROW3(s) s
+#else
+#define MAMBA__RT_ROW3(s) (void)0
+#endif
+#define MAMBA__DEFINE_RTILE(name, T, LOAD, TOF)                                              \
+    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx, int n, int t0, int r0) { \
+        const T *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = MAMBA__RT == 4 ? w + 3 * ldw : w; \
+        const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
+        mamba__v a00 = MAMBA__VSET1(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00; \
+        mamba__v a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00; \
+        int i, nv = MAMBA__NV(n);                                                            \
+        for (i = 0; i < nv; i += MAMBA__EPR) {                                               \
+            mamba__v v0 = LOAD(w0 + i), v1 = LOAD(w1 + i), v2 = LOAD(w2 + i), v3;            \
+            MAMBA__RT_ROW3(v3 = LOAD(w3 + i));                                               \
+            (void)v3;                                                                        \
+            MAMBA__RT_STEP(0); MAMBA__RT_STEP(1); MAMBA__RT_STEP(2); MAMBA__RT_STEP(3);      \
+        }                                                                                    \
+        MAMBA__RT_FIN(TOF, 0, 0, a00); MAMBA__RT_FIN(TOF, 0, 1, a01); MAMBA__RT_FIN(TOF, 0, 2, a02); MAMBA__RT_FIN(TOF, 0, 3, a03); \
+        MAMBA__RT_FIN(TOF, 1, 0, a10); MAMBA__RT_FIN(TOF, 1, 1, a11); MAMBA__RT_FIN(TOF, 1, 2, a12); MAMBA__RT_FIN(TOF, 1, 3, a13); \
+        MAMBA__RT_FIN(TOF, 2, 0, a20); MAMBA__RT_FIN(TOF, 2, 1, a21); MAMBA__RT_FIN(TOF, 2, 2, a22); MAMBA__RT_FIN(TOF, 2, 3, a23); \
+        if (MAMBA__RT == 4) { MAMBA__RT_FIN(TOF, 3, 0, a30); MAMBA__RT_FIN(TOF, 3, 1, a31); MAMBA__RT_FIN(TOF, 3, 2, a32); MAMBA__RT_FIN(TOF, 3, 3, a33); } \
+        (void)a30; (void)a31; (void)a32; (void)a33;                                          \
+    }
+MAMBA__DEFINE_RTILE(mamba__rtile_f32, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_RTILE(mamba__rtile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_RTILE(mamba__rtile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+/* The hook of mamba__matmul_v: rows [r, r + MAMBA__RT) x tokens [t, t + 4) of a full tile */
+static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int t, int r) {
+    size_t ld = (size_t)W->cols;
+    if (W->dtype == MAMBA_DTYPE_F32) mamba__rtile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+    else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+    else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+}
+/* ==== end of the register tiles ============================================ */
+
 static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
                             const float *X, int ldx, int T) {
     int rows = W->rows, cols = W->cols, r;
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
     (void)omp_work;
     MAMBA__OMP_FOR
-    for (r = 0; r < rows; r += 4) {
-        int nr = rows - r < 4 ? rows - r : 4, t, k;
+    for (r = 0; r < rows; r += MAMBA__RT) {   /* issue 21: strips of MAMBA__RT rows, full tiles in registers */
+        int nr = rows - r < MAMBA__RT ? rows - r : MAMBA__RT, t, k;
         for (t = 0; t < T; t += 4) {
             int nt = T - t < 4 ? T - t : 4;
-            if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
+            if (nr == MAMBA__RT && nt == 4) mamba__rtile(Y, ldy, W, X, ldx, t, r);
+            else if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
             else if (W->dtype == MAMBA_DTYPE_F16) mamba__tile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
             else mamba__tile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
         }
@@ -2233,23 +2335,499 @@ MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, co
 #endif
 }
 
+/* ==== int8 matrix-matrix kernels (issue 21) ================================
+   The sequence path (T > 1) of a quantized W: the chunk's activations are
+   quantized once per token exactly as for the matrix-vector path
+   (mamba__quantize_act), then copied into groups of MAMBA__QMM_G = 8 tokens
+   interleaved by 4 bytes, so that one 32-bit broadcast of 4 weight bytes
+   against one vector of 8 tokens x 4 activation bytes is a dpbusd / maddubs
+   / sdot whose int32 lanes are the 8 tokens: no horizontal sums in the inner
+   loop, each weight byte loaded once per 8 tokens, each activation vector
+   once per MAMBA__QMM_R = 4 rows.
+   Group layout (mamba__qil_bytes(n) = 8 * mamba__qact_bytes(n) bytes; the
+   token-major arrays of mamba__qact, each element widened to 8 tokens):
+     q: int8 [n/4][8 tokens][4]   value 4c+i of token t at q[32c + 4t + i]
+     d: f32 [ceil(n/32)][8]       the tokens' block scales
+     s: int32 [ceil(n/16)][8]     the tokens' block sums
+   KERNEL SHAPE (follow it for a new type): mamba__qmm_<type>(out, wr, x, n)
+   computes the 4 rows wr[0..3] (row pointers, duplicates allowed) against
+   the 8 tokens of group x and writes out[r][t] = the (row, token) dot, with
+   the integer parts exact in any order (any ISA, any tiling) and the float
+   parts the SAME operations in the SAME order as the type's branch of
+   mamba__qdot_ref (lane t of a float vector is token t), so that every
+   result equals mamba__qdot bit for bit. Unsigned-times-signed dots take the
+   weights (nibbles: 0..15, 6-bit: 0..63) as the unsigned side; a signed
+   8-bit weight is made unsigned with ^0x80 and the exact 128 * sum(x)
+   correction (the block sums in s) taken off afterwards. Without VNNI,
+   maddubs must not saturate: |pair| <= 32767 (Q8_0 uses the sign trick).
+   Tokens past the last full group go through mamba__qdot, one by one. The
+   oracle is mamba__qdot_ref (tests/test_kernels.c, test_qmm). */
+#define MAMBA__QMM_G 8
+#define MAMBA__QMM_R 4
+static size_t mamba__qil_bytes(size_t n) { return 8 * mamba__qact_bytes(n); }
+/* qbuf bytes of mamba__qlinear for T tokens of n values: the token-major
+   activations, then (T >= 8) the interleaved groups */
+MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
+    return mamba__qact_bytes(n) * T + (T >= MAMBA__QMM_G ? T / MAMBA__QMM_G * mamba__qil_bytes(n) : 0);
+}
+typedef struct mamba__qil { const signed char *q; const float *d; const int32_t *s; } mamba__qil;
+#if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
+#define MAMBA__QMM_V 1
+static __m256i mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return _mm256_set1_epi32(v); }
+/* acc + (unsigned u) . (signed s), 4 products per int32 lane, exact */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define MAMBA__QMM_DP(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
+#define MAMBA__QMM_VNNI 1
+#elif defined(__AVXVNNI__)
+#define MAMBA__QMM_DP(acc, u, s) _mm256_dpbusd_avx_epi32(acc, u, s)
+#define MAMBA__QMM_VNNI 1
+#else
+#define MAMBA__QMM_DP(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
+#endif
+#define MAMBA__QMM_U 256   /* bytes of unpacked weights per row and step (8 blocks of 32, or a super-block) */
+/* d[r] (r < 4) = dots of nc (a multiple of 4) 4-byte columns: unpacked rows
+   u + r * MAMBA__QMM_U (unsigned) against the group's activation columns xq
+   (signed); with x2, e[r] the same against a second group x2. With s8 (Q8_0
+   without VNNI) u holds |w| and s8 w, and the sign moves onto x. */
+#define MAMBA__QMM_COL(c) do {                                                                     \
+        __m256i xv = MAMBA__LOADI(xq + 32 * (c)), w0, w1, w2, w3;                                  \
+        w0 = mamba__bcast32(u + 4 * (c)); w1 = mamba__bcast32(u + MAMBA__QMM_U + 4 * (c));           \
+        w2 = mamba__bcast32(u + 2 * MAMBA__QMM_U + 4 * (c)); w3 = mamba__bcast32(u + 3 * MAMBA__QMM_U + 4 * (c)); \
+        if (s8) {                                                                                  \
+            a0 = MAMBA__QMM_DP(a0, w0, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 4 * (c))));        \
+            a1 = MAMBA__QMM_DP(a1, w1, _mm256_sign_epi8(xv, mamba__bcast32(s8 + MAMBA__QMM_U + 4 * (c)))); \
+            a2 = MAMBA__QMM_DP(a2, w2, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 2 * MAMBA__QMM_U + 4 * (c)))); \
+            a3 = MAMBA__QMM_DP(a3, w3, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 3 * MAMBA__QMM_U + 4 * (c)))); \
+        } else {                                                                                   \
+            a0 = MAMBA__QMM_DP(a0, w0, xv); a1 = MAMBA__QMM_DP(a1, w1, xv);                        \
+            a2 = MAMBA__QMM_DP(a2, w2, xv); a3 = MAMBA__QMM_DP(a3, w3, xv);                        \
+            if (x2) {                                                                              \
+                xv = MAMBA__LOADI(x2 + 32 * (c));                                                  \
+                b0 = MAMBA__QMM_DP(b0, w0, xv); b1 = MAMBA__QMM_DP(b1, w1, xv);                    \
+                b2 = MAMBA__QMM_DP(b2, w2, xv); b3 = MAMBA__QMM_DP(b3, w3, xv);                    \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *u, const unsigned char *s8,
+                            const signed char *xq, const signed char *x2, int nc) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int c;
+    for (c = 0; c < nc; c += 4) {
+        MAMBA__QMM_COL(c); MAMBA__QMM_COL(c + 1); MAMBA__QMM_COL(c + 2); MAMBA__QMM_COL(c + 3);
+    }
+    d[0] = a0; d[1] = a1; d[2] = a2; d[3] = a3;
+    if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
+}
+#undef MAMBA__QMM_COL
+/* Q8_0/Q4_0 float part of one group of 8 blocks (nk of them real) for one
+   row and 8 tokens: mamba__qgroup's operations in token lanes */
+static __m256 mamba__qmm_group(const float *dw, const float *dx, const __m256i *isum, int nk) {
+    __m256 p[8];
+    int k;
+    for (k = 0; k < 8; k++) {
+        if (k >= nk) { p[k] = _mm256_setzero_ps(); continue; }
+        p[k] = _mm256_mul_ps(_mm256_set1_ps(dw[k]), _mm256_loadu_ps(dx + 8 * k));
+        p[k] = _mm256_mul_ps(p[k], _mm256_cvtepi32_ps(isum[4 * k]));
+    }
+    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p[0], p[4]), _mm256_add_ps(p[2], p[6])),
+                         _mm256_add_ps(_mm256_add_ps(p[1], p[5]), _mm256_add_ps(p[3], p[7])));
+}
+/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens) */
+static void mamba__qmm_q40_finish(float *acc, const float *dw, const mamba__qil *x, int kb, int nk, int q4, __m256i *isum) {
+    int k, r;
+    for (k = 0; k < nk; k++) {
+        __m256i corr;
+        if (q4) corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 3);   /* the -8 of the nibbles */
+#ifdef MAMBA__QMM_VNNI
+        else corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 7);   /* (w + 128) . x - 128 sum(x) */
+#else
+        else corr = _mm256_setzero_si256();
+#endif
+        for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
+    }
+    for (r = 0; r < 4; r++)
+        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r), mamba__qmm_group(dw + 8 * r, x->d + (size_t)kb * 8, isum + r, nk)));
+}
+/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
+static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
+    size_t bb = q4 ? 18 : 34;
+    unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
+    float dw[4 * 8];   /* the weight scales of the 8 blocks, per row */
+    __m256i isum[8 * 4], isum2[8 * 4], m4 = _mm256_set1_epi8(0x0F);
+    int kb, k, r, g, sign = 0, two = 0;
+#ifdef MAMBA__QMM_VNNI
+    __m256i flip = _mm256_set1_epi8((char)0x80);
+#else
+    sign = !q4;
+#endif
+    for (kb = 0; kb < nb; kb += 8) {
+        int nk = nb - kb < 8 ? nb - kb : 8;
+        for (r = 0; r < 4; r++)   /* unpack: values in order, unsigned */
+            for (k = 0; k < nk; k++) {
+                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                __m256i v;
+                dw[8 * r + k] = mamba__qf16(q - 2);
+                if (q4) {
+                    __m128i h = _mm_loadu_si128((const __m128i *)(const void *)q);
+                    v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(h, 4), h), m4);
+                } else {
+                    v = MAMBA__LOADI(q);
+#ifdef MAMBA__QMM_VNNI
+                    v = _mm256_xor_si256(v, flip);   /* w + 128 */
+#else
+                    _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * k), v);
+                    v = _mm256_sign_epi8(v, v);      /* |w| */
+#endif
+                }
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * k), v);
+            }
+        for (g = 0; g < ng; g += 1 + two) {
+            two = !sign && g + 1 < ng;
+            for (k = 0; k < nk; k++)
+                mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 256,
+                                two ? x[g + 1].q + (size_t)(kb + k) * 256 : NULL, 8);
+            mamba__qmm_q40_finish(acc + 32 * g, dw, &x[g], kb, nk, q4, isum);
+            if (two) mamba__qmm_q40_finish(acc + 32 * (g + 1), dw, &x[g + 1], kb, nk, q4, isum2);
+        }
+    }
+}
+/* Q4_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    int i, j, r, g;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8], mn[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 144;
+            mamba__q4k_unpack(b + 4, sc[r], mn[r]);
+            for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes */
+                __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j), _mm256_and_si256(q, m4));
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+            }
+        }
+        for (g = 0; g < ng; g += 2) {
+            int two = g + 1 < ng, gg;
+            __m256i A[2][4], B[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = B[0][r] = A[1][r] = B[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 8; j++) {
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
+                for (gg = 0; gg <= two; gg++) {
+                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
+                    __m256i s32 = _mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8));
+                    for (r = 0; r < 4; r++) {
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
+                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s32, _mm256_set1_epi32(mn[r][j])));
+                    }
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
+                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 2)), dx);
+                    t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
+                    t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_sub_ps(t1, t2)));
+                }
+            }
+        }
+    }
+}
+/* Q6_K, nsb super-blocks of 256; value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    int i, j, r, g, h;
+    for (i = 0; i < nsb; i++) {
+        for (r = 0; r < 4; r++) {   /* unpack as mamba__qdot_q6_k_x86: q0..q3 are values 32g + l of half h */
+            const unsigned char *b = wr[r] + (size_t)i * 210;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            for (h = 0; h < 2; h++) {
+                __m256i qa = MAMBA__LOADI(b + 64 * h), qb = MAMBA__LOADI(b + 64 * h + 32), qh = MAMBA__LOADI(b + 128 + 32 * h);
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h), _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4)));
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 32), _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)));
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 64), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30)));
+                _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 96), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30)));
+            }
+        }
+        for (g = 0; g < ng; g += 2) {
+            int two = g + 1 < ng, gg;
+            __m256i A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
+                for (gg = 0; gg <= two; gg++) {
+                    __m256i off = _mm256_slli_epi32(MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j), 5);   /* the -32 of q6 */
+                    for (r = 0; r < 4; r++)
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], off), _mm256_set1_epi32((signed char)wr[r][(size_t)i * 210 + 192 + j])));
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]))));
+                }
+            }
+        }
+    }
+}
+#elif defined(MAMBA__QDOT_V) && defined(__aarch64__) && defined(__ARM_NEON)
+#define MAMBA__QMM_V 1
+#define MAMBA__QMM_U 256   /* bytes of unpacked weights per row and step (8 blocks of 32, or a super-block) */
+/* acc + signed . signed, 4 products per int32 lane (sdot, or smull + pairwise adds:
+   |pair| <= 2 * 128 * 127 fits int16 since the activations stay in [-127, 127]) */
+#if defined(__ARM_FEATURE_DOTPROD)
+#define MAMBA__QMM_NDOT(acc, w, x) vdotq_s32(acc, w, x)
+#else
+#define MAMBA__QMM_NDOT(acc, w, x) vpadalq_s16(acc, vpaddq_s16(vmull_s8(vget_low_s8(w), vget_low_s8(x)), vmull_high_s8(w, x)))
+#endif
+static int8x16_t mamba__bcast32_neon(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return vreinterpretq_s8_s32(vdupq_n_s32(v)); }
+/* d[2r + h] (row r < 4, tokens 4h..4h+3) = dots of nc 4-byte columns of the
+   unpacked rows u + r * MAMBA__QMM_U against the group's columns xq */
+static inline void mamba__qmm_dots_neon(int32x4_t *d, const unsigned char *u, const signed char *xq, int nc) {
+    int32x4_t a[8];
+    int c, r;
+    for (r = 0; r < 8; r++) a[r] = vdupq_n_s32(0);
+    for (c = 0; c < nc; c++) {
+        int8x16_t x0 = vld1q_s8(xq + 32 * c), x1 = vld1q_s8(xq + 32 * c + 16);
+        for (r = 0; r < 4; r++) {
+            int8x16_t w = mamba__bcast32_neon(u + MAMBA__QMM_U * r + 4 * c);
+            a[2 * r] = MAMBA__QMM_NDOT(a[2 * r], w, x0);
+            a[2 * r + 1] = MAMBA__QMM_NDOT(a[2 * r + 1], w, x1);
+        }
+    }
+    for (r = 0; r < 8; r++) d[r] = a[r];
+}
+/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
+static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
+    size_t bb = q4 ? 18 : 34;
+    unsigned char u[4 * MAMBA__QMM_U];
+    float dw[4 * 8];
+    int32x4_t isum[8 * 8];   /* [block][row][half] */
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    int kb, k, r, g, h;
+    for (kb = 0; kb < nb; kb += 8) {
+        int nk = nb - kb < 8 ? nb - kb : 8;
+        for (r = 0; r < 4; r++)
+            for (k = 0; k < nk; k++) {
+                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                unsigned char *o = u + MAMBA__QMM_U * r + 32 * k;
+                dw[8 * r + k] = mamba__qf16(q - 2);
+                if (q4) { uint8x16_t v = vld1q_u8(q); vst1q_u8(o, vandq_u8(v, m4)); vst1q_u8(o + 16, vshrq_n_u8(v, 4)); }
+                else memcpy(o, q, 32);
+            }
+        for (g = 0; g < ng; g++) {
+            for (k = 0; k < nk; k++) {
+                int32x4_t c0 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8), c1 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8 + 4);
+                mamba__qmm_dots_neon(isum + 8 * k, u + 32 * k, x[g].q + (size_t)(kb + k) * 256, 8);
+                if (q4)   /* the -8 of the nibbles */
+                    for (r = 0; r < 4; r++) {
+                        isum[8 * k + 2 * r] = vsubq_s32(isum[8 * k + 2 * r], vshlq_n_s32(c0, 3));
+                        isum[8 * k + 2 * r + 1] = vsubq_s32(isum[8 * k + 2 * r + 1], vshlq_n_s32(c1, 3));
+                    }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__qgroup's operations in token lanes */
+                for (h = 0; h < 2; h++) {
+                    float32x4_t p[8], t;
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    for (k = 0; k < 8; k++) {
+                        if (k >= nk) { p[k] = vdupq_n_f32(0.0f); continue; }
+                        p[k] = vmulq_f32(vdupq_n_f32(dw[8 * r + k]), vld1q_f32(x[g].d + (size_t)(kb + k) * 8 + 4 * h));
+                        p[k] = vmulq_f32(p[k], vcvtq_f32_s32(isum[8 * k + 2 * r + h]));
+                    }
+                    t = vaddq_f32(vaddq_f32(vaddq_f32(p[0], p[4]), vaddq_f32(p[2], p[6])), vaddq_f32(vaddq_f32(p[1], p[5]), vaddq_f32(p[3], p[7])));
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
+                }
+        }
+    }
+}
+/* Q4_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    int i, j, r, g, h;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8], mn[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 144;
+            mamba__q4k_unpack(b + 4, sc[r], mn[r]);
+            for (j = 0; j < 8; j++) {   /* 16 bytes: low nibbles -> sub-block 2(j/2), high -> 2(j/2)+1 */
+                uint8x16_t q = vld1q_u8(b + 16 + 16 * j);
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 16 * (j & 1), vandq_u8(q, m4));
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 32 + 16 * (j & 1), vshrq_n_u8(q, 4));
+            }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], B[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = B[r] = vdupq_n_s32(0);
+            for (j = 0; j < 8; j++) {
+                const int32_t *s16 = x[g].s + (size_t)i * 16 * 8 + 16 * j;
+                int32x4_t s0 = vaddq_s32(vld1q_s32(s16), vld1q_s32(s16 + 8)), s1 = vaddq_s32(vld1q_s32(s16 + 4), vld1q_s32(s16 + 12));
+                mamba__qmm_dots_neon(d, u + 32 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j, 8);
+                for (r = 0; r < 4; r++) {
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(d[2 * r], sc[r][j]));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(d[2 * r + 1], sc[r][j]));
+                    B[2 * r] = vaddq_s32(B[2 * r], vmulq_n_s32(s0, mn[r][j]));
+                    B[2 * r + 1] = vaddq_s32(B[2 * r + 1], vmulq_n_s32(s1, mn[r][j]));
+                }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__q4k_combine in token lanes */
+                for (h = 0; h < 2; h++) {
+                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t dx = vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h);
+                    float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 2)), dx);
+                    t1 = vmulq_f32(t1, vcvtq_f32_s32(A[2 * r + h]));
+                    t2 = vmulq_f32(t2, vcvtq_f32_s32(B[2 * r + h]));
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vsubq_f32(t1, t2)));
+                }
+        }
+    }
+}
+/* Q6_K, nsb super-blocks of 256; value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(0x03), m30 = vdupq_n_u8(0x30);
+    int i, j, r, g, h, k;
+    for (i = 0; i < nsb; i++) {
+        for (r = 0; r < 4; r++) {   /* unpack as mamba__qdot_v (NEON): values in order */
+            const unsigned char *b = wr[r] + (size_t)i * 210;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            for (h = 0; h < 2; h++)
+                for (k = 0; k < 2; k++) {
+                    uint8x16_t qa = vld1q_u8(b + 64 * h + 16 * k), qb = vld1q_u8(b + 64 * h + 32 + 16 * k), qh = vld1q_u8(b + 128 + 32 * h + 16 * k);
+                    vst1q_u8(o + 128 * h + 16 * k, vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4)));
+                    vst1q_u8(o + 128 * h + 32 + 16 * k, vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30)));
+                    vst1q_u8(o + 128 * h + 64 + 16 * k, vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30)));
+                    vst1q_u8(o + 128 * h + 96 + 16 * k, vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30)));
+                }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = vdupq_n_s32(0);
+            for (j = 0; j < 16; j++) {
+                const int32_t *s16 = x[g].s + (size_t)i * 16 * 8 + 8 * j;
+                int32x4_t o0 = vshlq_n_s32(vld1q_s32(s16), 5), o1 = vshlq_n_s32(vld1q_s32(s16 + 4), 5);   /* the -32 of q6 */
+                mamba__qmm_dots_neon(d, u + 16 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j, 4);
+                for (r = 0; r < 4; r++) {
+                    int s = (signed char)wr[r][(size_t)i * 210 + 192 + j];
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(vsubq_s32(d[2 * r], o0), s));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(vsubq_s32(d[2 * r + 1], o1), s));
+                }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__q6k_combine in token lanes */
+                for (h = 0; h < 2; h++) {
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h));
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]))));
+                }
+        }
+    }
+}
+#endif /* x86, NEON */
+
+#ifdef MAMBA__QMM_V
+static void mamba__qil_at(const unsigned char *buf, size_t n, mamba__qil *x) {
+    x->q = (const signed char *)buf;
+    x->d = (const float *)(const void *)(buf + 8 * n);
+    x->s = (const int32_t *)(const void *)(buf + 8 * n + 32 * ((n + 31) / 32));
+}
+/* 8 token-major activations (qs bytes apart) -> one interleaved group */
+static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t qs, size_t n) {
+    size_t nd = (n + 31) / 32, ns = (n + 15) / 16, c, k;
+    int t;
+    for (t = 0; t < MAMBA__QMM_G; t++) {
+        mamba__qact a;
+        float *d = (float *)(void *)(dst + 8 * n);
+        int32_t *s = (int32_t *)(void *)(dst + 8 * n + 32 * nd);
+        mamba__qact_at(src + (size_t)t * qs, n, &a);
+        for (c = 0; c < n / 4; c++) memcpy(dst + 32 * c + 4 * (size_t)t, a.q + 4 * c, 4);
+        for (k = 0; k < nd; k++) d[8 * k + (size_t)t] = a.d[k];
+        for (k = 0; k < ns; k++) s[8 * k + (size_t)t] = a.s[k];
+    }
+}
+
+/* MAMBA__QMM_PASS token groups at a time: the weights are unpacked once per
+   pass; acc [ng][4][8] is zeroed here and holds the dots. 0 if dt has none. */
+#define MAMBA__QMM_PASS 8
+static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
+    memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
+    if (dt == MAMBA_DTYPE_Q8_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 0);
+    else if (dt == MAMBA_DTYPE_Q4_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 1);
+    else if (dt == MAMBA_DTYPE_Q4_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK);
+    else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
+    else return 0;
+    return 1;
+}
+/* Rows [r0, r0+nr) (nr <= 4) x the first T/8*8 tokens, the groups at ilbuf. */
+static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
+                            int T, int r0, int nr) {
+    int dt = W->dtype, cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t;
+    size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
+    const unsigned char *wr[MAMBA__QMM_R];
+    float acc[MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G];
+    mamba__qil x[MAMBA__QMM_PASS];
+    for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(r0 + (r < nr ? r : nr - 1));
+    for (g0 = 0; g0 < ng; g0 += MAMBA__QMM_PASS) {
+        int np = ng - g0 < MAMBA__QMM_PASS ? ng - g0 : MAMBA__QMM_PASS;
+        for (g = 0; g < np; g++) mamba__qil_at(ilbuf + (size_t)(g0 + g) * ib, (size_t)cols, &x[g]);
+        mamba__qmm_tile(acc, wr, dt, x, np, cols);
+        for (g = 0; g < np; g++)
+            for (r = 0; r < nr; r++) {
+                float b = bias ? bias[r0 + r] : 0.0f;
+                for (t = 0; t < MAMBA__QMM_G; t++)
+                    Y[(size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + r)] = acc[32 * g + MAMBA__QMM_G * r + t] + b;
+            }
+    }
+}
+#endif
+/* Tokens [0, T/8*8) of mamba__qlinear through the tiles (threads over row
+   tiles); qbuf holds the T token-major activations (mamba__qbuf_bytes).
+   Returns the tokens done. */
+static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *bias, unsigned char *qbuf, int T) {
+#ifdef MAMBA__QMM_V
+    int rows = W->rows, cols = W->cols, dt = W->dtype, ng = T / MAMBA__QMM_G, g, r;
+    size_t qs = mamba__qact_bytes((size_t)cols), ib = mamba__qil_bytes((size_t)cols);
+    size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
+    unsigned char *il = qbuf + qs * (size_t)T;
+    (void)omp_work;
+    if (ng == 0 || !(dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K)) return 0;
+    for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
+    MAMBA__OMP_FOR
+    for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R);
+    return ng * MAMBA__QMM_G;
+#else
+    (void)Y; (void)ldy; (void)W; (void)bias; (void)qbuf; (void)T;
+    return 0;
+#endif
+}
+/* ==== end of the int8 matrix-matrix kernels ================================ */
+
 /* Y[t] = W X[t] (+ bias) for a quantized W: each token's activation is
-   quantized once into qbuf (T * mamba__qact_bytes(cols)), then every (row,
+   quantized once into qbuf (mamba__qbuf_bytes(cols, T)), then every (row,
    token) dot is the same function call whatever T or the thread count. */
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
-    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt);
+    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt), tq;
     MAMBA_ASSERT(blk > 0 && cols % blk == 0);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
     for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+    if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r++) {
         const unsigned char *w = (const unsigned char *)W->data + (size_t)r * rb;
         float b = bias ? bias[r] : 0.0f;
         int u;
-        for (u = 0; u < T; u++) {
+        for (u = tq; u < T; u++) {
             mamba__qact a;
             mamba__qact_at(qbuf + (size_t)u * qs, (size_t)cols, &a);
             Y[(size_t)u * (size_t)ldy + (size_t)r] = mamba__qdot(w, dt, &a, cols) + b;
@@ -2260,7 +2838,7 @@ static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *
 /* ---- C.6 linear: Y = X W^T (+ bias), any weight dtype ------------------- */
 
 /* rowbuf (cols floats) is used by the scalar path for F16/BF16 rows; qbuf
-   (T * mamba__qact_bytes(cols) bytes) holds the quantized activations for
+   (mamba__qbuf_bytes(cols, T) bytes) holds the quantized activations for
    quantized W. */
 static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                           const float *X, int ldx, int T, float *rowbuf, unsigned char *qbuf) {
@@ -2590,6 +3168,7 @@ struct mamba_model {
     float *tmp;              /* load-time scratch for transposes      */
     int lm_head_rows;        /* rows lm_head.weight has in the file   */
     char name[96];           /* GGUF general.name, "" if none         */
+    int n_threads, thread_flags;   /* mamba_model_set_threads (issue 21) */
 };
 
 MAMBA_API const char *mamba_version_string(void) { return MAMBA_VERSION_STRING; }
@@ -2642,7 +3221,8 @@ MAMBA_API size_t mamba_state_bytes(const mamba_config *c) {
    res (T,D) residual; u (T,D) normed input; xz (T,d_in_proj) in_proj output;
    xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
    dt (T,E); y (T,E); out (T,D); rowbuf (max cols); qbuf: T quantized
-   activation rows of the widest matrix input (mamba__qact_bytes bytes each). */
+   activation rows of the widest matrix input (mamba__qact_bytes bytes each),
+   then the same again for T >= 8 (mamba__qbuf_bytes: the int8 tiles' groups). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
     unsigned char *qbuf;
@@ -2671,7 +3251,7 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
     }
     {   /* quantized activations: T rows of the widest input */
         size_t n;
-        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T, &n)) return 0;
+        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)T / MAMBA__QMM_G * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
         if (mem && sc) sc->qbuf = (unsigned char *)mem + off;
         if (!mamba__add(off, n, &off)) return 0;
     }
@@ -3087,10 +3667,82 @@ static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s,
     return MAMBA_OK;
 }
 
+/* ---- D.3b threads per model and per call (issue 21) ---------------------
+   mamba_model_set_threads; the choice between 1 thread and n per state (see
+   the API comment), timed with timespec_get around each call. */
+MAMBA_API mamba_status mamba_model_set_threads(mamba_model *m, int n, int flags) {
+    if (!m || n < 0 || (flags != MAMBA_THREADS_ADAPTIVE && flags != MAMBA_THREADS_FIXED)) return MAMBA_ERR_BADARG;
+    m->n_threads = n;
+    m->thread_flags = flags;
+    return MAMBA_OK;
+}
+MAMBA_API int mamba_model_threads(const mamba_model *m) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    return m && m->n_threads > 0 ? m->n_threads : omp_get_max_threads();
+#else
+    return m && m->n_threads > 0 ? m->n_threads : 1;
+#endif
+}
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+static double mamba__now(void) {
+    struct timespec ts;
+    if (!timespec_get(&ts, TIME_UTC)) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+#endif
+/* Before a call of n_tokens: sets the threads of this call; returns the start time (0: not timed). */
+static double mamba__threads_begin(const mamba_model *m, mamba_state *s, size_t n_tokens) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    mamba_thread_stats *ts = &s->threads;
+    int n = mamba_model_threads(m), k = n_tokens > 1, pick;
+    const float *t = ts->sec_per_token[k];
+    if (n <= 1 || m->thread_flags == MAMBA_THREADS_FIXED) { mamba__omp_nt = n; return 0; }
+    ts->probe[k] = 0;
+    if (t[1] == 0) pick = 1;          /* measure n threads first, */
+    else if (t[0] == 0) pick = 0;     /* then 1 */
+    else {
+        pick = t[1] <= t[0];
+        if (ts->gap[k] < 16) ts->gap[k] = 16;
+        /* time the other again after gap calls (16, doubling up to 1024 while
+           it stays slower) and once the calls since the last probe took 32
+           times what the probe is expected to cost: a probe is at most ~3 % */
+        if (++ts->calls[k] >= ts->gap[k] && (double)ts->calls[k] * t[pick] >= 32.0 * t[!pick]) {
+            pick = !pick; ts->calls[k] = 0; ts->probe[k] = 1;
+        }
+    }
+    ts->pick[k] = pick;
+    mamba__omp_nt = pick ? n : 1;
+    return mamba__now();
+#else
+    (void)m; (void)s; (void)n_tokens;
+    return 0;
+#endif
+}
+static void mamba__threads_end(mamba_state *s, size_t n_tokens, double t0) {
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+    mamba_thread_stats *ts = &s->threads;
+    int k = n_tokens > 1, p = ts->pick[k];
+    float *t = ts->sec_per_token[k], dt;
+    mamba__omp_nt = 0;
+    if (t0 == 0) return;
+    dt = (float)((mamba__now() - t0) / (double)n_tokens);
+    if (!(dt > 0)) return;   /* a clock that did not move */
+    if (ts->probe[k] || t[p] == 0) {   /* a probe replaces the old number */
+        t[p] = dt;
+        if (ts->probe[k]) ts->gap[k] = (t[p] <= t[!p]) ? 16 : ts->gap[k] < 1024 ? 2 * ts->gap[k] : 1024;
+    } else t[p] = 0.75f * t[p] + 0.25f * dt;
+#else
+    (void)s; (void)n_tokens; (void)t0;
+#endif
+}
+
 MAMBA_API mamba_status mamba_step(const mamba_model *m, mamba_state *s, int token, float *logits) {
     mamba_status st = mamba__check_run(m, s, &token, 1);
+    double t0;
     if (st != MAMBA_OK) return st;
+    t0 = mamba__threads_begin(m, s, 1);   /* issue 21 */
     mamba__forward_chunk(m, s, &token, 1, logits, logits ? 0 : 1);
+    mamba__threads_end(s, 1, t0);
     return MAMBA_OK;
 }
 
@@ -3098,10 +3750,12 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
                                      float *logits, mamba_logits_mode mode) {
     mamba_status st = mamba__check_run(m, s, tokens, n);
     size_t done = 0;
+    double t0;
     if (st != MAMBA_OK) return st;
     if (mode != MAMBA_LOGITS_LAST && mode != MAMBA_LOGITS_ALL && mode != MAMBA_LOGITS_NONE) return MAMBA_ERR_BADARG;
     if (mode != MAMBA_LOGITS_NONE && !logits) return MAMBA_ERR_BADARG;
     if (n == 0) return mode == MAMBA_LOGITS_LAST ? MAMBA_ERR_BADARG : MAMBA_OK;
+    t0 = mamba__threads_begin(m, s, n);   /* issue 21 */
     while (done < n) {   /* fixed-size chunks: scratch never depends on n */
         int T = (int)(n - done < (size_t)s->chunk ? n - done : (size_t)s->chunk);
         int last_chunk = done + (size_t)T == n;
@@ -3113,6 +3767,7 @@ MAMBA_API mamba_status mamba_forward(const mamba_model *m, mamba_state *s, const
             mamba__forward_chunk(m, s, tokens + done, T, NULL, T);
         done += (size_t)T;
     }
+    mamba__threads_end(s, n, t0);
     return MAMBA_OK;
 }
 
@@ -4115,8 +4770,14 @@ MAMBA_API mamba_status mamba_forward_batch(const mamba_model *m, mamba_batch *b,
             ns++;
         }
         if (!rows) break;
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+        mamba__omp_nt = mamba_model_threads(m);   /* issue 21: the model's count, no per-state choice */
+#endif
         mamba__forward_rows(m, b->segs, ns, rows, &sc);
         if (nl) mamba__batch_logits(m, b, &sc, nl);
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+        mamba__omp_nt = 0;
+#endif
     }
     return MAMBA_OK;
 }

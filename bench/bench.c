@@ -1,11 +1,17 @@
 /* mamba-bench: speed of mamba.h measured against this machine's own limits.
 
-   build/mamba-bench [--quick] [--big] [--decode N] [--long N] [--serve]
+   build/mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST] [--serve] [--help]
 
    Everything is measured in the same run, so the ratios mean something on a
    noisy machine even when the absolute numbers move:
-   - machine: read bandwidth (1 and 2 threads, a STREAM-style read kernel) and
-     peak FMA rate (a register-only FMA loop per thread);
+   - machine limits, measured at the start, after every model and at the end
+     (interleaved with the model runs; the best of them is the in-run limit):
+     read bandwidth (1 and 2 threads, a STREAM-style read kernel), peak FMA
+     rate (12 independent FMA chains held in registers per thread) and peak
+     int8 multiply-add rate (12 chains of the integer dot instruction the
+     quantized kernels use: VNNI dpbusd, or AVX2 maddubs+madd, or NEON);
+     a fraction of a limit above 100 % means the limit was measured low
+     (noise) and is printed with "noise";
    - kernels: each vector kernel's speed-up over its scalar twin (1 thread);
    - models: random weights of real shapes (mamba-130m, mamba-1.4b; with --big
      also falcon-mamba-7b in BF16), built in memory as safetensors bytes and
@@ -13,17 +19,23 @@
      (the BF16 model with every projection and the lm_head quantized in
      memory where the row length allows; --dtype picks one); 1 and 2 threads: decode tok/s
      and bandwidth use (= weight bytes read per token x tok/s / bandwidth),
-     prefill tok/s for a 512-token prompt and its GFLOP/s as a fraction of the
-     peak FMA rate;
+     prefill tok/s for a 512-token prompt and its GFLOP/s (GOP/s of int8
+     multiply-adds for the quantized types) as a fraction of the peak;
+   - a busy core: 2-thread decode while a busy-loop child process (started
+     and ended by the benchmark) is pinned to one core, over 1-thread decode
+     without it (bundled model and 130m shape);
    - a long generation: per-token time at token 1,000 and at token 100,000 and
      the state bytes at both.
-   The last line is key=value pairs for scripts (--help explains each).
-   --help: usage on stdout, exit 0; a bad argument: usage on stderr, exit 2. --quick: the 130m shape only,
-   a shorter long run (10,000 tokens), under a minute. No test depends on it.
    - serving: aggregate decode tok/s of B = 1..64 sequences in one batched
      call per step (130m and 1.4b; F32, Q8_0, Q4_0), state bytes per sequence,
-     and a prefix-cache hit's time to first token (--serve: this part only). */
-
+     and a prefix-cache hit's time to first token (--serve: this part only).
+   The last line is key=value pairs for scripts (--help explains each).
+   --help: usage on stdout, exit 0; a bad argument: usage on stderr, exit 2.
+   --quick: the 130m shape only, prefill at the highest thread count only, a
+   short long run (tokens ~100 vs ~1,100). No test depends on it. */
+#if !defined(_WIN32)
+#define _GNU_SOURCE 1   /* sched_setaffinity for the busy-core child */
+#endif
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 
@@ -31,6 +43,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#define BENCH_HAVE_FORK 1
+#endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 static double now_s(void) {
     struct timespec ts;
@@ -62,21 +84,30 @@ static uint16_t to_bf16(float f) { uint32_t u; memcpy(&u, &f, 4); return (uint16
 
 /* ---- machine limits ------------------------------------------------------- */
 
-/* Read bandwidth: sum 1 GiB of floats with vector loads into eight
-   independent accumulators (so neither latency nor the core limits it), each
-   thread a contiguous part; best of 5. */
-static double read_bandwidth(int threads) {
-    size_t n = (size_t)256 << 20, i;
-    float *buf = (float *)malloc(n * sizeof(float));
+/* Read bandwidth: sum the buffer (256 MiB of floats, allocated and paged in
+   once) with vector loads into eight independent accumulators (so neither
+   latency nor the core limits it), each thread a contiguous part; best of
+   `reps`. */
+static float *bw_buf;
+static size_t bw_n;
+static double read_bandwidth(int threads, int reps) {
+    size_t n, i;
+    float *buf;
     double best = 0;
     int r;
     volatile float sink;
-    set_threads(threads);
+    if (!bw_buf) {
+        bw_n = (size_t)64 << 20;
+        bw_buf = (float *)malloc(bw_n * sizeof(float));
+        if (!bw_buf) return 0;
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(static)
 #endif
-    for (i = 0; i < n; i++) buf[i] = (float)(i & 1023);
-    for (r = 0; r < 5; r++) {
+        for (i = 0; i < bw_n; i++) bw_buf[i] = (float)(i & 1023);
+    }
+    n = bw_n; buf = bw_buf;
+    set_threads(threads);
+    for (r = 0; r < reps; r++) {
         float total = 0;
         double t0 = now_s(), dt;
 #if defined(_OPENMP)
@@ -111,55 +142,173 @@ static double read_bandwidth(int threads) {
         (void)sink;
         if (n * sizeof(float) / dt > best) best = n * sizeof(float) / dt;
     }
-    free(buf);
     return best;
 }
 
-/* Peak FMA rate: 12 independent vector FMA chains in registers, per thread. */
-static double peak_flops(int threads) {
+/* Twelve independent chains, each a plain local variable (so they stay in
+   registers: an array indexed in a loop went through memory at -O2 and
+   measured a quarter of the real rate). OP(a) is one step of chain a. */
+#define BENCH_CHAINS12(OP) do { OP(a0); OP(a1); OP(a2); OP(a3); OP(a4); OP(a5); OP(a6); OP(a7); OP(a8); OP(a9); OP(a10); OP(a11); } while (0)
+
+/* Peak FMA rate per thread: 12 chains of vector FMAs (12 >= latency x ports
+   on current x86 and Arm cores), counted as 2 FLOPs per lane. */
+static double peak_flops_thread(long iters) {
+#ifdef MAMBA__SIMD
+    mamba__v a0 = MAMBA__VSET1(0.5f), a1 = MAMBA__VSET1(1.0f), a2 = MAMBA__VSET1(1.5f), a3 = MAMBA__VSET1(2.0f),
+             a4 = MAMBA__VSET1(2.5f), a5 = MAMBA__VSET1(3.0f), a6 = MAMBA__VSET1(3.5f), a7 = MAMBA__VSET1(4.0f),
+             a8 = MAMBA__VSET1(4.5f), a9 = MAMBA__VSET1(5.0f), a10 = MAMBA__VSET1(5.5f), a11 = MAMBA__VSET1(6.0f);
+    mamba__v m = MAMBA__VSET1(0.999999f), c = MAMBA__VSET1(1e-7f);
+    float out[MAMBA__EPR];
+    long i;
+#define BENCH_FMA(a) a = MAMBA__VFMA(a, m, c)
+    for (i = 0; i < iters; i++) BENCH_CHAINS12(BENCH_FMA);
+#undef BENCH_FMA
+    a0 = MAMBA__VADD(MAMBA__VADD(MAMBA__VADD(a0, a1), MAMBA__VADD(a2, a3)), MAMBA__VADD(MAMBA__VADD(a4, a5), MAMBA__VADD(a6, a7)));
+    a0 = MAMBA__VADD(a0, MAMBA__VADD(MAMBA__VADD(a8, a9), MAMBA__VADD(a10, a11)));
+    MAMBA__VSTORE(out, a0);
+    return (double)out[0];
+#else
+    float a0 = 0.5f, a1 = 1, a2 = 1.5f, a3 = 2, a4 = 2.5f, a5 = 3, a6 = 3.5f, a7 = 4, a8 = 4.5f, a9 = 5, a10 = 5.5f, a11 = 6;
+    long i;
+#define BENCH_FMA(a) a = a * 0.999999f + 1e-7f
+    for (i = 0; i < iters; i++) BENCH_CHAINS12(BENCH_FMA);
+#undef BENCH_FMA
+    return (double)(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+#endif
+}
+static double bench_flop_lanes(void) {
+#ifdef MAMBA__SIMD
+    return MAMBA__EPR;
+#else
+    return 1;
+#endif
+}
+
+/* Peak int8 multiply-add rate per thread, with the instruction the quantized
+   kernels use (MAMBA__QDOT_NAME): 12 chains; returns the sum (to keep it),
+   *macs_per_iter the int8 multiply-adds of one iteration. With AVX-512 VNNI
+   also a 512-bit variant (wide = 1), the machine's own int8 peak. */
+#if defined(__AVX512VNNI__) && defined(__AVX512F__) && !defined(MAMBA_NO_SIMD)
+#define BENCH_HAVE_I8_512 1
+#endif
+static double peak_int8_thread(long iters, int wide, double *macs_per_iter) {
+#if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
+    long i;
+    int32_t out[16];
+    double t = 0;
+    int k;
+#ifdef BENCH_HAVE_I8_512
+    if (wide) {
+        __m512i u = _mm512_set1_epi8(3), s = _mm512_set1_epi8(-5);
+        __m512i a0 = _mm512_set1_epi32(0), a1 = _mm512_set1_epi32(1), a2 = _mm512_set1_epi32(2), a3 = _mm512_set1_epi32(3),
+                a4 = _mm512_set1_epi32(4), a5 = _mm512_set1_epi32(5), a6 = _mm512_set1_epi32(6), a7 = _mm512_set1_epi32(7),
+                a8 = _mm512_set1_epi32(8), a9 = _mm512_set1_epi32(9), a10 = _mm512_set1_epi32(10), a11 = _mm512_set1_epi32(11);
+#define BENCH_I8(a) a = _mm512_dpbusd_epi32(a, u, s)
+        for (i = 0; i < iters; i++) BENCH_CHAINS12(BENCH_I8);
+#undef BENCH_I8
+        a0 = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)), _mm512_add_epi32(_mm512_add_epi32(a4, a5), _mm512_add_epi32(a6, a7)));
+        a0 = _mm512_add_epi32(a0, _mm512_add_epi32(_mm512_add_epi32(a8, a9), _mm512_add_epi32(a10, a11)));
+        _mm512_storeu_si512((void *)out, a0);
+        *macs_per_iter = 12.0 * 64;
+        for (k = 0; k < 16; k++) t += out[k];
+        return t;
+    }
+#else
+    (void)wide;
+#endif
+    {
+        __m256i u = _mm256_set1_epi8(3), s = _mm256_set1_epi8(-5), ones = _mm256_set1_epi16(1);
+        __m256i a0 = _mm256_set1_epi32(0), a1 = _mm256_set1_epi32(1), a2 = _mm256_set1_epi32(2), a3 = _mm256_set1_epi32(3),
+                a4 = _mm256_set1_epi32(4), a5 = _mm256_set1_epi32(5), a6 = _mm256_set1_epi32(6), a7 = _mm256_set1_epi32(7),
+                a8 = _mm256_set1_epi32(8), a9 = _mm256_set1_epi32(9), a10 = _mm256_set1_epi32(10), a11 = _mm256_set1_epi32(11);
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define BENCH_I8(a) a = _mm256_dpbusd_epi32(a, u, s)
+#elif defined(__AVXVNNI__)
+#define BENCH_I8(a) a = _mm256_dpbusd_avx_epi32(a, u, s)
+#else
+#define BENCH_I8(a) a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), ones))
+#endif
+        for (i = 0; i < iters; i++) BENCH_CHAINS12(BENCH_I8);
+#undef BENCH_I8
+        a0 = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)), _mm256_add_epi32(_mm256_add_epi32(a4, a5), _mm256_add_epi32(a6, a7)));
+        a0 = _mm256_add_epi32(a0, _mm256_add_epi32(_mm256_add_epi32(a8, a9), _mm256_add_epi32(a10, a11)));
+        _mm256_storeu_si256((__m256i *)(void *)out, a0);
+        (void)ones;
+        *macs_per_iter = 12.0 * 32;
+        for (k = 0; k < 8; k++) t += out[k];
+        return t;
+    }
+#elif defined(MAMBA__QDOT_V) && defined(__aarch64__)
+    long i;
+    int8x16_t u = vdupq_n_s8(3), s = vdupq_n_s8(-5);
+    int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+    (void)wide;
+#define BENCH_I8(a) a = mamba__dot16_neon(a, u, s)
+    for (i = 0; i < iters; i++) BENCH_CHAINS12(BENCH_I8);
+#undef BENCH_I8
+    *macs_per_iter = 12.0 * 16;
+    return (double)vaddvq_s32(vaddq_s32(vaddq_s32(vaddq_s32(a0, a1), vaddq_s32(a2, a3)), vaddq_s32(vaddq_s32(vaddq_s32(a4, a5), vaddq_s32(a6, a7)), vaddq_s32(vaddq_s32(a8, a9), vaddq_s32(a10, a11)))));
+#else
+    long i;
+    int32_t a0 = 0, a1 = 1, a2 = 2, a3 = 3, a4 = 4, a5 = 5, a6 = 6, a7 = 7, a8 = 8, a9 = 9, a10 = 10, a11 = 11;
+    volatile int32_t vs = -5;
+    int32_t s = vs;
+    (void)wide;
+#define BENCH_I8(a) a += 3 * s
+    for (i = 0; i < iters; i++) BENCH_CHAINS12(BENCH_I8);
+#undef BENCH_I8
+    *macs_per_iter = 12.0;
+    return (double)(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+#endif
+}
+
+/* Best-of-3 rate of `threads` threads each running fn; kind 0: FMA (FLOP/s),
+   1: int8 at the kernels' width, 2: int8 512-bit (op/s = 2 per multiply-add). */
+static double peak_rate(int threads, int kind, long iters) {
     double best = 0;
     int r;
     set_threads(threads);
     for (r = 0; r < 3; r++) {
-        double t0 = now_s(), dt;
-        long iters = 20000000;
-        float total = 0;
+        double t0 = now_s(), dt, total = 0, per_iter = 12.0 * bench_flop_lanes();
 #if defined(_OPENMP)
 #pragma omp parallel reduction(+ : total)
 #endif
         {
-#ifdef MAMBA__SIMD
-            mamba__v a[12], m = MAMBA__VSET1(0.999999f), c = MAMBA__VSET1(1e-7f);
-            float out[MAMBA__EPR];
-            long i;
-            int k;
-            for (k = 0; k < 12; k++) a[k] = MAMBA__VSET1((float)k);
-            for (i = 0; i < iters; i++)
-                for (k = 0; k < 12; k++) a[k] = MAMBA__VFMA(a[k], m, c);
-            for (k = 1; k < 12; k++) a[0] = MAMBA__VADD(a[0], a[k]);
-            MAMBA__VSTORE(out, a[0]);
-            total += out[0];
-#else
-            float a[12];
-            long i;
-            int k;
-            for (k = 0; k < 12; k++) a[k] = (float)k;
-            for (i = 0; i < iters; i++)
-                for (k = 0; k < 12; k++) a[k] = a[k] * 0.999999f + 1e-7f;
-            total += a[0] + a[11];
+            double mpi = 0, v = kind == 0 ? peak_flops_thread(iters) : peak_int8_thread(iters, kind == 2, &mpi);
+            total += v;
+#if defined(_OPENMP)
+#pragma omp master
 #endif
+            if (kind) per_iter = mpi;
         }
         dt = now_s() - t0;
-        {
-#ifdef MAMBA__SIMD
-            double flops = 2.0 * 12 * MAMBA__EPR * (double)iters * threads;
-#else
-            double flops = 2.0 * 12 * (double)iters * threads;
-#endif
-            if (flops / dt > best && total == total) best = flops / dt;
-        }
+        if (2.0 * per_iter * (double)iters * threads / dt > best && total == total) best = 2.0 * per_iter * (double)iters * threads / dt;
     }
     return best;
+}
+
+/* The in-run limits: the best of every probe so far, per thread count. */
+typedef struct { double bw, flops, i8, i8w; int probes; } limits;
+static limits lim[3];
+static void probe_limits(int nthr, int quick) {
+    int ti;
+    for (ti = 1; ti <= nthr; ti++) {
+        double v;
+        limits *l = &lim[ti];
+        v = read_bandwidth(ti, quick ? 2 : 3); if (v > l->bw) l->bw = v;
+        v = peak_rate(ti, 0, 2000000); if (v > l->flops) l->flops = v;
+        v = peak_rate(ti, 1, 2000000); if (v > l->i8) l->i8 = v;
+#ifdef BENCH_HAVE_I8_512
+        v = peak_rate(ti, 2, 2000000); if (v > l->i8w) l->i8w = v;
+#endif
+        if (l->i8w < l->i8) l->i8w = l->i8;
+        l->probes++;
+    }
+}
+/* "12.3%" or "103.2% noise" */
+static const char *frac_str(double f, char *buf) {
+    sprintf(buf, "%5.1f%%%s", 100 * f, f > 1.0 ? " noise" : "");
+    return buf;
 }
 
 /* ---- kernel speed-ups (1 thread) ---------------------------------------- */
@@ -192,6 +341,19 @@ static void k_qmatvec_ref(void *p) {
     mamba__quantize_act(a->x, a->W.cols, mamba__block_elems(a->W.dtype), a->qbuf);
     mamba__qact_at(a->qbuf, (size_t)a->W.cols, &q);
     for (r = 0; r < a->W.rows; r++) a->y[r] = mamba__qdot_ref((const unsigned char *)a->W.data + rb * (size_t)r, a->W.dtype, &q, a->W.cols);
+}
+/* quantized matmul (T tokens), scalar twin: per-token quantization, then mamba__qdot_ref per (row, token) */
+static void k_qmatmul_ref(void *p) {
+    kargs *a = (kargs *)p;
+    int r, t;
+    size_t rb = mamba__row_bytes(a->W.dtype, (size_t)a->W.cols), qs = mamba__qact_bytes((size_t)a->W.cols);
+    for (t = 0; t < a->T; t++) mamba__quantize_act(a->X + (size_t)t * a->W.cols, a->W.cols, mamba__block_elems(a->W.dtype), a->qbuf + qs * t);
+    for (r = 0; r < a->W.rows; r++)
+        for (t = 0; t < a->T; t++) {
+            mamba__qact q;
+            mamba__qact_at(a->qbuf + qs * t, (size_t)a->W.cols, &q);
+            a->Y[(size_t)t * a->W.rows + r] = mamba__qdot_ref((const unsigned char *)a->W.data + rb * (size_t)r, a->W.dtype, &q, a->W.cols);
+        }
 }
 static void k_scan_ref(void *p) { kargs *a = (kargs *)p; mamba__scan_step_ref(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
 static void k_scan(void *p) { kargs *a = (kargs *)p; mamba__scan_step(a->y, a->h, a->x, a->dt, a->A, a->B, a->C, a->D, a->z, a->E, a->N, 0, a->E); }
@@ -239,14 +401,16 @@ static int kernel_speedups(kspeed *out, double min_s) {
     {   /* quantized matvec: scalar integer twin vs vector (and the dequantize-then-f32 oracle) */
         static const int qd[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
         static const char *const qn[] = {"matvec Q8_0 3072x768", "matvec Q4_0 3072x768", "matvec Q4_K 3072x768", "matvec Q6_K 3072x768"};
+        static const char *const qm[] = {"matmul Q8_0 3072x768 x64", "matmul Q4_0 3072x768 x64", "matmul Q4_K 3072x768 x64", "matmul Q6_K 3072x768 x64"};
         unsigned char *qw = (unsigned char *)malloc(mamba__row_bytes(MAMBA_DTYPE_Q8_0, (size_t)D) * 2 * (size_t)E);
         int q, r;
-        a.qbuf = (unsigned char *)malloc(mamba__qact_bytes((size_t)D) * 64);
+        a.qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)D, 64));
         for (q = 0; q < 4; q++) {
             size_t rb = mamba__row_bytes(qd[q], (size_t)D);
             for (r = 0; r < 2 * E; r++) quant_row(wf + (size_t)r * D, D, qd[q], qw + rb * (size_t)r);
             a.W.data = qw; a.W.dtype = qd[q];
             MEASURE(qn[q], k_qmatvec_ref, k_matvec);
+            MEASURE(qm[q], k_qmatmul_ref, k_matmul);
         }
         a.W.data = wb; a.W.dtype = MAMBA_DTYPE_BF16;
         free(qw);
@@ -434,39 +598,153 @@ static void **quantize_model(mamba_model *m, int dt, int *n_bufs) {
     return bufs;
 }
 
-typedef struct { double decode, prefill, bw_use, gflops, fma_frac; } result;
+typedef struct { double decode, prefill; } result;
 
-static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt, double bw, double peak) {
+/* decode tok/s over n_decode steps, then (n_prompt > 0) prefill tok/s of an
+   n_prompt-token prompt, at `threads` threads */
+static int run_flags = MAMBA_THREADS_FIXED;   /* the table: exactly `threads`; the busy core: also the default, adaptive */
+static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt) {
     const mamba_config *c = mamba_model_config(m);
     mamba_state *s;
     float *logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
-    int *prompt = (int *)malloc(sizeof(int) * (size_t)n_prompt), i;
-    double t0, flops_per_token;
+    int *prompt = (int *)malloc(sizeof(int) * (size_t)(n_prompt > 0 ? n_prompt : 1)), i;
+    double t0;
     result r;
     for (i = 0; i < n_prompt; i++) prompt[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
-    set_threads(threads);
+    mamba_model_set_threads(m, threads, run_flags);
     mamba_state_new(&s, m, 64);
     mamba_step(m, s, 1, logits);   /* warm-up: page in the weights */
     mamba_step(m, s, 2, logits);
     t0 = now_s();
     for (i = 0; i < n_decode; i++) mamba_step(m, s, mamba_argmax(logits, c->vocab_size), logits);
     r.decode = n_decode / (now_s() - t0);
-    mamba_state_reset(s);
-    t0 = now_s();
-    mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
-    r.prefill = n_prompt / (now_s() - t0);
-    /* matrix FLOPs per prompt token: 2 per weight of in/x/dt/out_proj (the
-       lm_head runs once per prompt, for the last token only) */
-    {
-        size_t E = (size_t)c->d_inner, D = (size_t)c->d_model, R = (size_t)c->dt_rank, N = (size_t)c->d_state;
-        flops_per_token = 2.0 * (double)c->n_layer * (double)(2 * E * D + (R + 2 * N) * E + E * R + D * E);
+    r.prefill = 0;
+    if (n_prompt > 0) {
+        mamba_state_reset(s);
+        t0 = now_s();
+        mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
+        r.prefill = n_prompt / (now_s() - t0);
     }
-    r.bw_use = r.decode * (double)mamba_model_weight_bytes(m) / bw;
-    r.gflops = r.prefill * flops_per_token / 1e9;
-    r.fma_frac = r.gflops * 1e9 / peak;
     mamba_state_free(s);
     free(logits); free(prompt);
     return r;
+}
+
+/* matrix multiply-adds per prompt token x 2: 2 per weight of in/x/dt/out_proj
+   (the lm_head runs once per prompt, for the last token only) */
+static double ops_per_token(const mamba_config *c) {
+    size_t E = (size_t)c->d_inner, D = (size_t)c->d_model, R = (size_t)c->dt_rank, N = (size_t)c->d_state;
+    return 2.0 * (double)c->n_layer * (double)(2 * E * D + (R + 2 * N) * E + E * R + D * E);
+}
+
+/* ---- a busy core: a child process spinning on one core ------------------ */
+#ifdef BENCH_HAVE_FORK
+static pid_t busy_start(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        volatile unsigned long x = 0;
+#if defined(__linux__)
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        sched_setaffinity(0, sizeof set, &set);
+#endif
+        alarm(120);   /* never outlives a stuck parent by long */
+        for (;;) x++;
+    }
+    return pid;
+}
+static void busy_stop(pid_t pid) {
+    if (pid > 0) { kill(pid, SIGKILL); waitpid(pid, NULL, 0); }
+}
+#endif
+/* 2-thread decode with the busy child over 1-thread decode without it
+   (0 when there is no fork or only one thread): with the library's default
+   (adaptive) threads, the ratio returned; with exactly 2 threads, *t2f_out */
+static double busy_core_ratio(mamba_model *m, int nthr, int n, double *t1_out, double *t2_out, double *t2f_out) {
+    double t1, t2 = 0, t2f = 0;
+    *t1_out = *t2_out = *t2f_out = 0;
+    if (nthr < 2) return 0;
+    t1 = run_model(m, 1, n, 0).decode;
+#ifdef BENCH_HAVE_FORK
+    {
+        pid_t pid = busy_start();
+        if (pid < 0) return 0;
+        run_flags = MAMBA_THREADS_ADAPTIVE;
+        t2 = run_model(m, 2, n, 0).decode;
+        run_flags = MAMBA_THREADS_FIXED;
+        t2f = run_model(m, 2, n, 0).decode;
+        busy_stop(pid);
+    }
+#endif
+    *t1_out = t1; *t2_out = t2; *t2f_out = t2f;
+    return t2 / t1;
+}
+
+/* ---- a long generation --------------------------------------------------- */
+/* per-token time at token ~early and ~late (60 single steps each, 30 with
+   quick), state bytes at both; returns late / early */
+static double long_run(const shape *sh, int nthr, int early, int late, int steps) {
+    size_t blob_n;
+    char cfg[512];
+    unsigned char *blob = build_model(sh, 0, &blob_n, cfg);
+    mamba_model *m;
+    mamba_state *s;
+    mamba_error err;
+    float *logits = (float *)malloc(sizeof(float) * (size_t)sh->vocab);
+    int *fill = (int *)malloc(sizeof(int) * 4096), k, tok = 1;
+    double t_early = 0, t_late = 0, t0;
+    size_t st_early, st_late;
+    if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); exit(1); }
+    mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
+    mamba_state_new(&s, m, 64);
+    for (k = 0; k < 4096; k++) fill[k] = (k * 31 + 7) % sh->vocab;
+    mamba_forward(m, s, fill, (size_t)(early - 30), NULL, MAMBA_LOGITS_NONE);
+    t0 = now_s();
+    for (k = 0; k < steps; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, sh->vocab); }
+    t_early = (now_s() - t0) / steps;
+    st_early = mamba_state_bytes(mamba_model_config(m));
+    while (s->n_tokens + 30 < (uint64_t)late) {
+        size_t step = (size_t)late - 30 - (size_t)s->n_tokens;
+        mamba_forward(m, s, fill, step < 4096 ? step : 4096, NULL, MAMBA_LOGITS_NONE);
+    }
+    t0 = now_s();
+    for (k = 0; k < steps; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, sh->vocab); }
+    t_late = (now_s() - t0) / steps;
+    st_late = mamba_state_bytes(mamba_model_config(m));
+    printf("\nlong generation (%s F32, %d threads): token ~%d: %.2f ms/token, state %zu bytes;"
+           " token ~%llu: %.2f ms/token, state %zu bytes (ratio %.3f)\n", sh->name, nthr, early, t_early * 1e3, st_early,
+           (unsigned long long)s->n_tokens, t_late * 1e3, st_late, t_late / t_early);
+    mamba_state_free(s);
+    mamba_model_free(m);
+    free(blob); free(logits); free(fill);
+    return t_late / t_early;
+}
+
+/* ---- the model table ----------------------------------------------------- */
+typedef struct { int shape, dtype, threads; double wbytes, ops, decode, prefill; } row;
+static const char *const dnames[] = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
+static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+
+/* peak for a row: FMA for the float types, int8 (the machine's widest) for the quantized */
+static double row_peak(const row *r) { return r->dtype >= 2 ? lim[r->threads].i8w : lim[r->threads].flops; }
+
+static void print_table(const shape *shapes, const row *rows, int n) {
+    int i;
+    char b1[32], b2[32];
+    printf("\nmodel            dtype thr  weights/tok   decode tok/s  bw use        prefill(512) tok/s  G(FL)OP/s  of peak       prefill/decode\n");
+    for (i = 0; i < n; i++) {
+        const row *r = &rows[i];
+        double bwu = r->decode * r->wbytes / lim[r->threads].bw;
+        if (r->prefill > 0) {
+            double g = r->prefill * r->ops;
+            printf("%-16s %-5s %3d  %8.1f MB  %12.2f  %-12s  %12.1f        %7.1f    %-12s  %8.2fx\n", shapes[r->shape].name, dnames[r->dtype], r->threads,
+                   r->wbytes / 1e6, r->decode, frac_str(bwu, b1), r->prefill, g / 1e9, frac_str(g / row_peak(r), b2), r->prefill / r->decode);
+        } else {
+            printf("%-16s %-5s %3d  %8.1f MB  %12.2f  %-12s  %12s        %7s    %-12s  %9s\n", shapes[r->shape].name, dnames[r->dtype], r->threads,
+                   r->wbytes / 1e6, r->decode, frac_str(bwu, b1), "-", "-", "-", "-");
+        }
+    }
 }
 
 /* ---- serving (issue 16): batched decode, prefix-cache hit ------------------
@@ -541,6 +819,7 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
             blob = build_model(&shapes[si], di != 0, &blob_n, cfg);
             if (!blob) { printf("%-16s %-5s  out of memory\n", shapes[si].name, dnames[di]); continue; }
             if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { printf("load: %s\n", err.message); free(blob); continue; }
+            mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
             if (di >= 1) qbufs = quantize_model(m, dtypes[di], &nq);
             printf("%-16s %-5s %7.2f MB %6.1f MB", shapes[si].name, dnames[di], mamba_state_bytes(mamba_model_config(m)) / 1e6,
                    mamba_batch_bytes(mamba_model_config(m), 64, 64) / 1e6);
@@ -579,6 +858,7 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
         int *prompt = (int *)malloc(sizeof(int) * (size_t)n);
         double cold, warm = 1e30, t0, t1;
         mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
+        mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
         mamba_state_new(&s, m, 64);
         for (k = 0; k < n; k++) prompt[k] = (int)((unsigned)(k * 7919u + 13u) % 50280u);
         mamba_cache_new(&ch, m, (size_t)64 << 20, NULL, &err);
@@ -612,39 +892,50 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
 static void usage(FILE *f) {
     fprintf(f,
         "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST] [--serve]\n"
-        "  --quick       the mamba-130m shape only, a 10,000-token long run: under a minute\n"
-        "  --big         also falcon-mamba-7b (BF16; needs about 15 GB of RAM)\n"
-        "  --decode N    tokens timed per decode measurement (default 24)\n"
-        "  --long N      length of the long generation (default 100000, at least 2000)\n"
-        "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (F32 BF16 Q8_0 Q4_0 Q4_K Q6_K)\n"
+        "  --quick       130m shape only, prefill at the highest thread count only, a short long run\n"
+        "  --big         also falcon-mamba-7b (BF16) and a long run to token ~100,000\n"
+        "  --decode N    decode steps per run (default 24; 130m runs 2N)\n"
+        "  --long N      position of the late long-run measurement (default 100,000; 1,100 with --quick)\n"
+        "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (of F32 BF16 Q8_0 Q4_0 Q4_K Q6_K)\n"
         "  --serve       only the serving part: batched decode B=1..64, a prefix-cache hit\n"
         "  -h, --help    this text\n"
-        "Measures the machine (read bandwidth, peak FMA rate), each vector kernel against\n"
-        "its scalar twin, and random-weight models of real shapes (decode and prefill\n"
-        "tok/s, the share of bandwidth and FMA peak they reach), all in the same run.\n"
+        "Measures the machine (read bandwidth, peak FMA rate, peak int8 rate: probed at the\n"
+        "start, between models and at the end, the best probe is the limit), each vector\n"
+        "kernel against its scalar twin, and random-weight models of real shapes (decode and\n"
+        "prefill tok/s, the share of bandwidth and peak they reach), all in the same run.\n"
         "The last line is key=value pairs for scripts (measured in this run):\n"
         "  kernels, qdot       the vector kernels and quantized dot product compiled in\n"
         "  threads             the most threads used\n"
         "  bw1_gbs, bw2_gbs    read bandwidth in GB/s with 1 thread and with all of them\n"
         "  peak_gflops         the FMA peak in GFLOP/s, all threads\n"
+        "  peak_int8_gops      the int8 dot peak in GOP/s (the widest instruction), all threads\n"
         "  decode_bw_min       lowest decode bandwidth use (0..1) of the F32/BF16 130m and 1.4b models, all threads\n"
         "  qdecode_bw_min      the same for their quantized versions\n"
         "  prefill_over_decode prefill tok/s over decode tok/s (130m F32, all threads)\n"
         "  prefill_fma_frac    that prefill's GFLOP/s as a fraction of peak_gflops\n"
+        "  qprefill_over_decode_min  the lowest prefill/decode of the quantized types (130m, all threads)\n"
+        "  thread_gain_min     lowest 2-thread over 1-thread decode (1.4b shape, over dtypes; 0 when not run)\n"
+        "  busy_core_ratio     2-thread decode beside a busy child pinned to core 0 over 1-thread decode without it\n"
+        "                      (the library's default adaptive threads; lower of the bundled-size and 130m models)\n"
         "  late_over_early     ms per token late in the long generation over early in it\n"
         "  exp_speedup         the vector exp over its scalar twin (1 thread)\n"
+        "  seconds             the run's wall time\n"
         "  batch16_over_batch1 16 sequences decoding in one mamba_forward_batch over 1, tok/s (1.4b Q8_0; 130m with --quick)\n"
         "  batch16_over_batch1_cpu  the same per second of process CPU time\n"
         "  prefix_hit_speedup  time to first token of a 4,096-token prompt cold over with 4,000 tokens cached\n");
 }
 
 int main(int argc, char **argv) {
-    int quick = 0, big = 0, serve_only = 0, n_decode = 24, n_long = 100000, i, ti, di, si, nk, nthr = max_threads();
+    int quick = 0, big = 0, serve_only = 0, n_decode = 24, n_long = -1, i, ti, di, si, nk, nthr = max_threads(), nrows = 0;
     shape shapes[3] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"},
                        {"falcon-mamba-7b", 4096, 64, 65024, "falcon_mamba"}};
     const char *dtype_only = NULL;
-    double bw[3], peak[3], exp_speedup = 0, decode_bw_min = 1e9, qdecode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
-    kspeed ks[24];
+    double exp_speedup = 0, decode_bw_min = 1e9, qdecode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
+    double qpod_min = 1e9, thread_gain_min = 1e9, busy_min = 1e9, t_start = now_s();
+    double dec[3][6][3];   /* decode tok/s by shape, dtype, threads (for the thread gain) */
+    row rows[64];
+    kspeed ks[32];
+    memset(dec, 0, sizeof dec);
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--big")) big = 1;
@@ -652,35 +943,33 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--long") && i + 1 < argc) n_long = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype_only = argv[++i];
         else if (!strcmp(argv[i], "--serve")) serve_only = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }
-    if (quick) { n_long = n_long == 100000 ? 10000 : n_long; n_decode = 12; }
+    if (n_long < 0) n_long = quick ? 1100 : 100000;
+    if (quick) n_decode = 12;
     if (n_decode < 1) n_decode = 1;
-    if (n_long < 2000) n_long = 2000;
-    printf("mamba.h %s  kernels %s  threads up to %d\n\n", MAMBA_VERSION_STRING, MAMBA__SIMD_NAME, nthr);
+    if (n_long < 200) n_long = 200;
+    printf("mamba.h %s  kernels %s  qdot %s  threads up to %d\n\n", MAMBA_VERSION_STRING, MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr);
     if (serve_only) {   /* --serve: the serving part alone */
         serving_bench(shapes, quick, nthr, dtype_only);
         printf("\nbatch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n", serve_b16_over_b1, serve_b16_over_b1_cpu,
                serve_prefix_speedup);
         return 0;
     }
-    for (ti = 1; ti <= nthr; ti++) {
-        bw[ti] = read_bandwidth(ti);
-        peak[ti] = peak_flops(ti);
-        printf("machine, %d thread%s: read bandwidth %6.2f GB/s, peak FMA %7.1f GFLOP/s\n", ti, ti > 1 ? "s" : " ", bw[ti] / 1e9, peak[ti] / 1e9);
-    }
-    printf("\nkernel (1 thread)             scalar us   vector us   speed-up\n");
-    nk = kernel_speedups(ks, quick ? 0.05 : 0.2);
+    probe_limits(nthr, quick);
+    printf("kernel (1 thread)             scalar us   vector us   speed-up\n");
+    nk = kernel_speedups(ks, quick ? 0.03 : 0.2);
     for (i = 0; i < nk; i++) {
         printf("%-28s %10.1f  %10.1f  %8.2fx\n", ks[i].name, ks[i].scalar * 1e6, ks[i].vector * 1e6, ks[i].scalar / ks[i].vector);
         if (!strncmp(ks[i].name, "exp", 3)) exp_speedup = ks[i].scalar / ks[i].vector;
     }
-    printf("\nmodel            dtype thr  weights/tok   decode tok/s  bw use   prefill(512) tok/s  GFLOP/s  of peak  prefill/decode\n");
+    fflush(stdout);
     for (si = 0; si < (quick ? 1 : big ? 3 : 2); si++) {
+        unsigned char *bf16_blob = NULL;
+        size_t bf16_n = 0;
+        char bf16_cfg[512];
         for (di = 0; di < 6; di++) {
-            static const char *const dnames[] = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
-            static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
             size_t blob_n;
             char cfg[512];
             unsigned char *blob;
@@ -690,67 +979,82 @@ int main(int argc, char **argv) {
             int nq = 0;
             if (si == 2 && di != 1) continue;   /* 7B in F32 is 29 GB: BF16 only */
             if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
-            blob = build_model(&shapes[si], di != 0, &blob_n, cfg);   /* quantized: made from BF16 */
+            if (di == 0) blob = build_model(&shapes[si], 0, &blob_n, cfg);
+            else {   /* BF16 and the quantized types (made from BF16): one blob */
+                if (!bf16_blob) bf16_blob = build_model(&shapes[si], 1, &bf16_n, bf16_cfg);
+                blob = bf16_blob; blob_n = bf16_n; memcpy(cfg, bf16_cfg, sizeof cfg);
+            }
             if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, dnames[di]); continue; }
             if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
             if (di >= 2) qbufs = quantize_model(m, dtypes[di], &nq);
             for (ti = 1; ti <= nthr; ti++) {
                 int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode / 2 + 2 : 4;
                 int np = si == 2 ? 64 : 512;
-                result r = run_model(m, ti, nd, np, bw[ti], peak[ti]);
-                printf("%-16s %-5s %3d  %8.1f MB  %12.2f  %5.1f%%  %12.1f        %7.1f  %6.1f%%  %8.2fx\n", shapes[si].name, dnames[di], ti,
-                       mamba_model_weight_bytes(m) / 1e6, r.decode, 100 * r.bw_use, r.prefill, r.gflops, 100 * r.fma_frac, r.prefill / r.decode);
-                if (ti == nthr && si < 2 && di < 2 && r.bw_use < decode_bw_min) decode_bw_min = r.bw_use;
-                if (ti == nthr && si < 2 && di >= 2 && r.bw_use < qdecode_bw_min) qdecode_bw_min = r.bw_use;
-                if (ti == nthr && si == 0 && di == 0) { pod = r.prefill / r.decode; fma_frac = r.fma_frac; }
+                result r = run_model(m, ti, nd, quick && ti < nthr ? 0 : np);
+                row *w = &rows[nrows++];
+                w->shape = si; w->dtype = di; w->threads = ti; w->wbytes = (double)mamba_model_weight_bytes(m);
+                w->ops = ops_per_token(mamba_model_config(m)); w->decode = r.decode; w->prefill = r.prefill;
+                dec[si][di][ti] = r.decode;
+                fprintf(stderr, "  %s %s %dt: decode %.2f tok/s, prefill %.1f tok/s\n", shapes[si].name, dnames[di], ti, r.decode, r.prefill);
             }
             mamba_model_free(m);
-            free(blob);
+            if (di == 0) free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
+            probe_limits(nthr, quick);   /* interleaved with the model runs */
+        }
+        free(bf16_blob);
+    }
+    {   /* a busy core: the bundled model and the 130m shape (F32) */
+        mamba_model *m;
+        mamba_error err;
+        double t1, t2, t2f, r;
+        if (mamba_model_load_file(&m, "models/shakespeare-tiny", NULL, &err) == MAMBA_OK) {
+            r = busy_core_ratio(m, nthr, quick ? 400 : 2000, &t1, &t2, &t2f);
+            printf("\nbusy core (bundled model): 1 thread %.0f tok/s; beside a busy process on core 0: 2 threads adaptive (the default) %.0f tok/s (ratio %.3f), exactly 2 %.0f tok/s (ratio %.3f)\n",
+                   t1, t2, r, t2f, t2f / t1);
+            if (nthr > 1 && r < busy_min) busy_min = r;
+            mamba_model_free(m);
+        } else printf("\nbusy core: models/shakespeare-tiny not found (run from the repository root): %s\n", err.message);
+        {
+            size_t blob_n;
+            char cfg[512];
+            unsigned char *blob = build_model(&shapes[0], 0, &blob_n, cfg);
+            if (blob && mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) == MAMBA_OK) {
+                r = busy_core_ratio(m, nthr, quick ? 12 : 24, &t1, &t2, &t2f);
+                printf("busy core (mamba-130m F32): 1 thread %.2f tok/s; beside a busy process on core 0: 2 threads adaptive (the default) %.2f tok/s (ratio %.3f), exactly 2 %.2f tok/s (ratio %.3f)\n",
+                       t1, t2, r, t2f, t2f / t1);
+                if (nthr > 1 && r < busy_min) busy_min = r;
+                mamba_model_free(m);
+            }
+            free(blob);
         }
     }
-    {   /* one long generation: the state does not grow, and neither does the time per token */
-        size_t blob_n;
-        char cfg[512];
-        unsigned char *blob = build_model(&shapes[0], 0, &blob_n, cfg);
-        mamba_model *m;
-        mamba_state *s;
-        mamba_error err;
-        float *logits = (float *)malloc(sizeof(float) * 50280);
-        int *fill = (int *)malloc(sizeof(int) * 4096), k, tok = 1;
-        double t_early = 0, t_late = 0, t0;
-        size_t st_early, st_late;
-        mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
-        set_threads(nthr);
-        mamba_state_new(&s, m, 64);
-        for (k = 0; k < 4096; k++) fill[k] = (k * 31 + 7) % 50280;
-        /* advance to token ~1,000 with the sequence path, time 60 single steps */
-        mamba_forward(m, s, fill, 970, NULL, MAMBA_LOGITS_NONE);
-        t0 = now_s();
-        for (k = 0; k < 60; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, 50280); }
-        t_early = (now_s() - t0) / 60;
-        st_early = mamba_state_bytes(mamba_model_config(m));
-        while (s->n_tokens + 60 < (uint64_t)n_long) {
-            size_t step = (size_t)n_long - 60 - (size_t)s->n_tokens;
-            mamba_forward(m, s, fill, step < 4096 ? step : 4096, NULL, MAMBA_LOGITS_NONE);
-        }
-        t0 = now_s();
-        for (k = 0; k < 60; k++) { mamba_step(m, s, tok, logits); tok = mamba_argmax(logits, 50280); }
-        t_late = (now_s() - t0) / 60;
-        st_late = mamba_state_bytes(mamba_model_config(m));
-        late_over_early = t_late / t_early;
-        printf("\nlong generation (mamba-130m F32, %d threads): token ~1,000: %.2f ms/token, state %zu bytes;"
-               " token ~%llu: %.2f ms/token, state %zu bytes (ratio %.3f)\n", nthr, t_early * 1e3, st_early,
-               (unsigned long long)s->n_tokens, t_late * 1e3, st_late, late_over_early);
-        mamba_state_free(s);
-        mamba_model_free(m);
-        free(blob); free(logits); free(fill);
+    late_over_early = long_run(&shapes[0], nthr, quick ? 100 : 1000, n_long, quick ? 30 : 60);
+    probe_limits(nthr, quick);
+    for (ti = 1; ti <= nthr; ti++)
+        printf("\nmachine, %d thread%s (best of %d probes in this run): read bandwidth %6.2f GB/s, peak FMA %7.1f GFLOP/s, peak int8 %7.1f GOP/s (%s) / %7.1f GOP/s (widest)",
+               ti, ti > 1 ? "s" : " ", lim[ti].probes, lim[ti].bw / 1e9, lim[ti].flops / 1e9, lim[ti].i8 / 1e9, MAMBA__QDOT_NAME, lim[ti].i8w / 1e9);
+    printf("\n");
+    print_table(shapes, rows, nrows);
+    for (i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        double bwu = r->decode * r->wbytes / lim[r->threads].bw;
+        if (r->threads != nthr) continue;
+        if (r->shape < 2 && r->dtype < 2 && bwu < decode_bw_min) decode_bw_min = bwu;
+        if (r->shape < 2 && r->dtype >= 2 && bwu < qdecode_bw_min) qdecode_bw_min = bwu;
+        if (r->shape == 0 && r->dtype == 0 && r->prefill > 0) { pod = r->prefill / r->decode; fma_frac = r->prefill * r->ops / row_peak(r); }
+        if (r->shape == 0 && r->dtype >= 2 && r->prefill > 0 && r->prefill / r->decode < qpod_min) qpod_min = r->prefill / r->decode;
+        if (r->shape == 1 && nthr > 1 && dec[1][r->dtype][1] > 0 && r->decode / dec[1][r->dtype][1] < thread_gain_min) thread_gain_min = r->decode / dec[1][r->dtype][1];
     }
     serving_bench(shapes, quick, nthr, dtype_only);
-    printf("\nkernels=%s qdot=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f decode_bw_min=%.3f qdecode_bw_min=%.3f prefill_over_decode=%.2f "
-           "prefill_fma_frac=%.3f late_over_early=%.3f exp_speedup=%.2f batch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n",
-           MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr, bw[1] / 1e9, bw[nthr] / 1e9, peak[nthr] / 1e9, decode_bw_min, qdecode_bw_min, pod, fma_frac, late_over_early, exp_speedup,
-           serve_b16_over_b1, serve_b16_over_b1_cpu, serve_prefix_speedup);
+#define KEYV(v) ((v) < 1e8 ? (v) : 0.0)
+    printf("\nkernels=%s qdot=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f peak_int8_gops=%.1f decode_bw_min=%.3f qdecode_bw_min=%.3f prefill_over_decode=%.2f "
+           "prefill_fma_frac=%.3f qprefill_over_decode_min=%.2f thread_gain_min=%.3f busy_core_ratio=%.3f late_over_early=%.3f exp_speedup=%.2f seconds=%.1f "
+           "batch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n",
+           MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr, lim[1].bw / 1e9, lim[nthr].bw / 1e9, lim[nthr].flops / 1e9, lim[nthr].i8w / 1e9,
+           KEYV(decode_bw_min), KEYV(qdecode_bw_min), pod, fma_frac, KEYV(qpod_min), KEYV(thread_gain_min), KEYV(busy_min), late_over_early, exp_speedup,
+           now_s() - t_start, serve_b16_over_b1, serve_b16_over_b1_cpu, serve_prefix_speedup);
+    free(bw_buf);
     return 0;
 }

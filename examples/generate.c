@@ -191,17 +191,13 @@ int main(int argc, char **argv) {
     if (!!prompt_text + !!prompt_file + !!ids_arg > 1) tool_usage_error("give one of -p, -f and -i");
     /* a cached state does not say whether (or how far) it was filtered */
     if (long_path && cache_path) tool_usage_error("--long and --prompt-cache cannot be used together");
-#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
-    if (threads > 0) omp_set_num_threads((int)threads);
-#else
-    (void)threads;   /* a build without threads accepts -t and ignores it */
-#endif
     if (prompt_file) {
         file_text = tool_read_file(prompt_file, &file_len);
         if (!file_text) return 1;
     }
     t0 = now_s();
     st = mamba_model_load_file(&m, model, NULL, &err);
+    if (st == MAMBA_OK && threads > 0) mamba_model_set_threads(m, (int)threads, MAMBA_THREADS_ADAPTIVE);   /* no effect without OpenMP */
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-generate: %s\n", err.message); goto out; }
     c = mamba_model_config(m);
     if (long_path && (st = mamba_long_load_file(&cal, m, long_path, &err)) != MAMBA_OK) {

@@ -109,13 +109,9 @@ int main(int argc, char **argv) {
         else tool_usage_error("unknown argument '%s'", a);
     }
     if (!model || !text_path || !out_path || L <= 0) tool_usage_error("-m MODEL, -f TEXT, --train-len L and -o FILE are required");
-#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
-    if (threads > 0) omp_set_num_threads((int)threads);
-#else
-    (void)threads;
-#endif
     if (!(text = tool_read_file(text_path, &len))) return 1;
     if ((st = mamba_model_load_file(&m, model, NULL, &err)) != MAMBA_OK) { fprintf(stderr, "mamba-longcal: %s\n", err.message); goto out; }
+    if (threads > 0) mamba_model_set_threads(m, (int)threads, MAMBA_THREADS_ADAPTIVE);   /* no effect without OpenMP */
     dir = (char *)malloc(strlen(model) + 2);
     if (!dir) goto oom;
     strcpy(dir, model);

@@ -69,13 +69,9 @@ int main(int argc, char **argv) {
         else tool_usage_error("unknown argument '%s'", a);
     }
     if (!text_path) tool_usage_error("-f TEXT is required");
-#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
-    if (threads > 0) omp_set_num_threads((int)threads);
-#else
-    (void)threads;
-#endif
     if (!(text = tool_read_file(text_path, &len))) return 1;
     st = mamba_model_load_file(&m, model, NULL, &err);
+    if (st == MAMBA_OK && threads > 0) mamba_model_set_threads(m, (int)threads, MAMBA_THREADS_ADAPTIVE);   /* no effect without OpenMP */
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-perplexity: %s\n", err.message); goto out; }
     dir = (char *)malloc(strlen(model) + 2);
     if (!dir) goto oom;

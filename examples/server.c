@@ -1761,14 +1761,10 @@ int main(int argc, char **argv) {
     if (template_arg && strcmp(template_arg, "chatml") && strcmp(template_arg, "plain"))
         tool_usage_error("bad value '%s' for --chat-template: expected chatml or plain", template_arg);
     S->cache_bytes_max = (size_t)(cache_mib * 1048576.0);
-#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
-    if (threads > 0) omp_set_num_threads((int)threads);
-#else
-    (void)threads;
-#endif
     /* the model, its tokenizer, its chat template */
     st = mamba_model_load_file(&S->m, S->model_path, NULL, &err);
     if (st != MAMBA_OK) { fprintf(stderr, "mamba-server: %s\n", err.message); return 1; }
+    if (threads > 0) mamba_model_set_threads(S->m, (int)threads, MAMBA_THREADS_ADAPTIVE);   /* no effect without OpenMP */
     S->cfg = mamba_model_config(S->m);
     dir = strdup(S->model_path);
     if (!dir) goto out;

@@ -189,6 +189,25 @@ static void threads_deterministic(const char *dir, const char *file) {
         if (nt > 1) CHECK(!memcmp(a, b, sizeof(float) * (size_t)V * g.n_tokens), "%d threads differ from 1", nt);
     }
     printf("  threads 1, 2, 3: identical logits (%s)\n", dir);
+    {   /* per-model threads (issue 21), whatever omp_set_num_threads says: fixed and adaptive, same bits */
+        int i, fl;
+        CHECK(mamba_model_set_threads(NULL, 2, 0) == MAMBA_ERR_BADARG && mamba_model_set_threads(m, -1, 0) == MAMBA_ERR_BADARG &&
+              mamba_model_set_threads(m, 2, 7) == MAMBA_ERR_BADARG, "mamba_model_set_threads: bad arguments refused");
+        omp_set_num_threads(1);
+        for (fl = 0; fl <= 1; fl++) {
+            CHECK(mamba_model_set_threads(m, 3, fl ? MAMBA_THREADS_FIXED : MAMBA_THREADS_ADAPTIVE) == MAMBA_OK && mamba_model_threads(m) == 3, "set 3 threads");
+            mamba_state_new(&s, m, 8);
+            mamba_forward(m, s, g.tokens, (size_t)g.n_tokens, b, MAMBA_LOGITS_ALL);
+            CHECK(!memcmp(a, b, sizeof(float) * (size_t)V * g.n_tokens), "model threads 3 (%s) differ from 1", fl ? "fixed" : "adaptive");
+            mamba_state_reset(s);
+            for (i = 0; i < g.n_tokens; i++) mamba_step(m, s, g.tokens[i], b + (size_t)i * V);
+            CHECK(!memcmp(a, b, sizeof(float) * (size_t)V * g.n_tokens), "model threads 3 (%s): steps differ from 1-thread forward", fl ? "fixed" : "adaptive");
+            if (!fl) CHECK(s->threads.sec_per_token[0][0] > 0 && s->threads.sec_per_token[0][1] > 0, "adaptive: both thread counts timed");
+            mamba_state_free(s);
+        }
+        mamba_model_set_threads(m, 0, 0);
+        printf("  mamba_model_set_threads 3 (fixed, adaptive) over omp_set_num_threads(1): identical logits\n");
+    }
     omp_set_num_threads(2);
     free(a); free(b); free(g.logits);
     mamba_model_free(m);

@@ -408,6 +408,59 @@ static void test_quant_dots(void) {
 #endif
 }
 
+/* The int8 matrix-matrix tiles (issue 21): mamba__qlinear over T tokens,
+   T across the 8-token groups and their remainder and rows across the 4-row
+   tiles, with and without a bias; every (row, token) result against the
+   scalar twin mamba__qdot_ref (+ bias) on the same activation quantization,
+   bit for bit. */
+static void test_qmm(void) {
+    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    static const int cols32[] = {32, 96, 288, 544}, colsK[] = {256, 768};
+    static const int rows_list[] = {1, 4, 6, 9}, T_list[] = {8, 13, 16, 27};
+    int di, ci, ri, ti;
+    long same = 0, total = 0;
+    for (di = 0; di < 4; di++) {
+        int dt = dts[di], K = dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K, blk = K ? 256 : 32;
+        for (ci = 0; ci < (K ? 2 : 4); ci++)
+            for (ri = 0; ri < 4; ri++)
+                for (ti = 0; ti < 4; ti++) {
+                    int cols = K ? colsK[ci] : cols32[ci], rows = rows_list[ri], T = T_list[ti], r, t, j, use_bias = (ri + ti) & 1;
+                    size_t rb = mamba__row_bytes(dt, (size_t)cols), qs = mamba__qact_bytes((size_t)cols);
+                    unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)cols, (size_t)T));
+                    unsigned char *q1 = (unsigned char *)malloc(qs);
+                    float *X = (float *)malloc(sizeof(float) * cols * T), *Y = (float *)malloc(sizeof(float) * rows * T);
+                    float *bias = (float *)malloc(sizeof(float) * rows);
+                    mamba__mat W;
+                    for (r = 0; r < rows; r++) { random_qrow(w + rb * r, dt, cols, r + ci + ti); bias[r] = r == 0 ? -0.0f : frand(); }
+                    for (t = 0; t < T; t++)
+                        for (j = 0; j < cols; j++) {   /* blocks of x: normal, zero, huge, tiny, +-127 steps */
+                            int kind = (j / blk + t + ri) % 6;
+                            X[t * cols + j] = kind == 1 ? 0.0f : kind == 2 ? 1e4f * frand() : kind == 3 ? 1e-30f * frand() : kind == 4 ? (j % 2 ? -1.0f : 1.0f) : frand();
+                        }
+                    W.data = w; W.dtype = dt; W.rows = rows; W.cols = cols;
+                    mamba__qlinear(Y, rows, &W, use_bias ? bias : NULL, X, cols, T, qbuf);
+                    for (t = 0; t < T; t++) {
+                        mamba__qact a;
+                        mamba__quantize_act(X + t * cols, cols, blk, q1);
+                        mamba__qact_at(q1, (size_t)cols, &a);
+                        for (r = 0; r < rows; r++) {
+                            float ref = mamba__qdot_ref(w + rb * r, dt, &a, cols) + (use_bias ? bias[r] : 0.0f);
+                            total++;
+                            if (!memcmp(&ref, &Y[t * rows + r], 4)) same++;
+                            else if (total - same < 4) printf("  %s %dx%d T=%d t%d r%d: tile %.9g, scalar %.9g\n", mamba__dtype_name(dt), rows, cols, T, t, r, Y[t * rows + r], ref);
+                        }
+                    }
+                    free(w); free(qbuf); free(q1); free(X); free(Y); free(bias);
+                }
+    }
+#ifdef MAMBA__QMM_V
+    printf("  int8 matmul tiles: %ld of %ld (row, token) results == scalar dot bit for bit\n", same, total);
+#else
+    printf("  int8 matmul (no tiles in this build: per-token dots): %ld of %ld == scalar bit for bit\n", same, total);
+#endif
+    CHECK(same == total, "int8 matmul differs from the scalar dot in %ld of %ld", total - same, total);
+}
+
 int main(void) {
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     test_matrix_kernels();
@@ -416,5 +469,6 @@ int main(void) {
     test_quant();
     test_kquant_layout();
     test_quant_dots();
+    test_qmm();
     return test_summary();
 }
