@@ -240,9 +240,8 @@ $(NEOX_MODEL): tests/ref/neox_model.py | build
 	python3 $< $(SHARED)/tokenizer-gpt-neox-20b.json $(@D)
 build/test_readme: tests/test_readme.c tests/test.h build/readme_example build/readme_example_san build/docblock_example_san build/mamba-tokenize $(NEOX_MODEL) | build
 	$(CC) $(WARN) -O2 $< -o $@ $(LDLIBS)
-# the server with AddressSanitizer + UndefinedBehaviorSanitizer (tests/test_server.sh)
-build/mamba-server_san: examples/server.c mamba.h | build
-	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
+# the server with AddressSanitizer + UndefinedBehaviorSanitizer (tests/test_server.sh):
+# linked to build/obj/san/mamba.o, see LINKED below
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
 # the valgrind builds (see VALGRIND above)
@@ -255,6 +254,44 @@ build/vg/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h mamba.h | build
 build/vg/mamba-%: examples/%.c mamba.h | build
 	@mkdir -p build/vg
 	$(CC) $(WARN) $(VGFLAGS) $< -o $@ $(LDLIBS)
+
+# The library compiled once per build configuration (tests/impl.c into
+# build/obj/CONFIG/mamba.o), linked by the suites, fuzz replays and tools that
+# use only the public API: compiling mamba.h's implementation again for each of
+# them was most of make test's time. They are compiled with their usual flags
+# plus -DMAMBA_IMPLEMENTATION_INCLUDED (mamba.h's guard against a second copy),
+# so their own `#define MAMBA_IMPLEMENTATION` declares only. The suites that
+# call internals (mamba__*) or set the library's macros (MAMBA_ASSERT,
+# MAMBA_NO_*, MAMBA__WC_MIN) stay one file with the implementation, as before.
+LINKED  := goldens state arena sampler bad_input long serve
+LINKED_FUZZ := config decode gguf model safetensors spm state tokenizer_json
+APART   := -DMAMBA_IMPLEMENTATION_INCLUDED
+CC_native = $(CC) $(WARN) $(CFLAGS) $(OMPFLAGS)
+CC_nosimd = $(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_SIMD
+CC_avx2   = $(CC) $(WARN) -O2 -march=x86-64-v3
+CC_neon   = $(ARMCC) $(WARN) -O2 -static
+CC_nostdio = $(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_STDIO
+CC_cxx    = $(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(OMPFLAGS) -x c++
+CC_san    = $(SANCC) $(WARN) $(SAN) -march=native
+CC_vg     = $(CC) $(WARN) $(VGFLAGS)
+build/obj/%/mamba.o: tests/impl.c mamba.h | build
+	@mkdir -p $(@D)
+	$(CC_$*) -c $< -o $@
+# $(call link_apart,CONFIG,TARGETS,TARGET_PATTERN,SOURCE_PATTERN,HEADERS)
+define link_apart
+$(2): $(3): $(4) $(5) mamba.h build/obj/$(1)/mamba.o | build
+	@mkdir -p $$(@D)
+	$$(CC_$(1)) $$(APART) $$< -x none build/obj/$(1)/mamba.o -o $$@ $$(LDLIBS)
+endef
+linked   = $(foreach s,$(LINKED),build/$(1)test_$(s)$(2))
+$(eval $(call link_apart,native,$(call linked,,),build/test_%,tests/test_%.c,$(TEST_H)))
+$(foreach c,nosimd avx2 neon nostdio cxx san,$(eval $(call link_apart,$(c),$(call linked,,_$(c)),build/test_%_$(c),tests/test_%.c,$(TEST_H))))
+$(eval $(call link_apart,vg,$(call linked,vg/,),build/vg/test_%,tests/test_%.c,$(TEST_H)))
+$(eval $(call link_apart,san,$(addprefix build/fuzz_replay_,$(LINKED_FUZZ)),build/fuzz_replay_%,tests/fuzz/fuzz_%.c,tests/fuzz/fuzz.h))
+$(eval $(call link_apart,vg,$(addprefix build/vg/fuzz_replay_,$(LINKED_FUZZ)),build/vg/fuzz_replay_%,tests/fuzz/fuzz_%.c,tests/fuzz/fuzz.h))
+$(eval $(call link_apart,native,$(TOOLS),build/mamba-%,examples/%.c,examples/tool.h))
+$(eval $(call link_apart,vg,$(subst build/,build/vg/,$(TOOLS)),build/vg/mamba-%,examples/%.c,examples/tool.h))
+$(eval $(call link_apart,san,build/mamba-server_san,build/mamba-%_san,examples/%.c,examples/tool.h))
 
 # the fuzz seeds (generated from the test data, not committed)
 SEEDS   := build/fuzz/seeds/.made

@@ -24,7 +24,7 @@ static inline const char *golden_dirs(int i) {
 static inline void suite_start(int argc, char **argv) {
     if (argc > 1) shared_dir = argv[1];
     quick = getenv("MAMBA_TEST_QUICK") != NULL;
-    printf("kernels: %s\n", MAMBA__SIMD_NAME);
+    printf("kernels: %s\n", TEST_SIMD_NAME);
 }
 
 typedef struct golden {

@@ -82,11 +82,21 @@ static inline size_t parse_floats(const char *s, float *out, size_t cap) {
     return n;
 }
 
-#ifdef MAMBA_IMPLEMENTATION
+/* MAMBA__SIMD_NAME is defined by mamba.h's implementation: it is in this
+   file. A suite the Makefile links to the library compiled apart
+   (tests/impl.c, build/obj/<config>/mamba.o) asks that object instead. */
+#ifdef MAMBA__SIMD_NAME
 /* f32 -> f16 / bf16 as the library rounds them (to nearest even, the writer's
    conversion, checked against every half in tests/test_gguf_writer.c). */
 static inline uint16_t to_f16(float f) { return mamba__f32_f16(f); }
 static inline uint16_t to_bf16(float f) { return mamba__f32_bf16(f); }
+#define TEST_SIMD_NAME MAMBA__SIMD_NAME   /* the kernels this build uses */
+#else
+#ifdef __cplusplus
+extern "C"
+#endif
+const char *test_simd_name(void);
+#define TEST_SIMD_NAME test_simd_name()
 #endif
 
 static inline int test_summary(void) {

@@ -10,6 +10,9 @@
 #include "../mamba.h"
 #include "test.h"
 #include "fixtures.h"
+#if defined(_OPENMP) && !defined(MAMBA_NO_OPENMP)
+#include <omp.h>
+#endif
 
 /* Loads DIR by file (when stdio exists) and, for single-file models, from memory. */
 static void golden_dir(const char *dir) {

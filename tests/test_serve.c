@@ -638,7 +638,7 @@ int main(void) {
                                  "tests/data/falcon-bf16-sharded-untied", "tests/data/m2-g1-tied", "tests/data/m2-g2-untied",
                                  "tests/data/m2-g4-original"};
     int i;
-    printf("kernels: %s\n", MAMBA__SIMD_NAME);
+    printf("kernels: %s\n", TEST_SIMD_NAME);
     printf("batched forward:\n");
     for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) batch_model(dirs[i], dirs[i], 1);
     batch_model("tests/data/m1-q4_0-q8_0-gguf/model.gguf", "tests/data/m1-q4_0-q8_0-gguf", 0);
