@@ -58,6 +58,8 @@ TEST_H  := tests/test.h tests/fixtures.h
 # (crashes found before)
 FUZZERS := json safetensors config tokenizer_json encode decode model gguf state spm torch
 TESTS   += $(addprefix fuzz:build/fuzz_replay_,$(FUZZERS))
+# (made by the rule below; set here, before BUILT takes it)
+SEEDS   := build/fuzz/seeds/.made
 # the drivers that have a crash corpus (the valgrind replays take only that)
 CORPUS  := $(notdir $(wildcard tests/corpus/*))
 ifeq ($(IS_X86),1)
@@ -299,7 +301,6 @@ $(eval $(call link_apart,vg,$(subst build/,build/vg/,$(TOOLS)),build/vg/mamba-%,
 $(eval $(call link_apart,san,build/mamba-server_san,build/mamba-%_san,examples/%.c,examples/tool.h))
 
 # the fuzz seeds (generated from the test data, not committed)
-SEEDS   := build/fuzz/seeds/.made
 $(SEEDS): tests/fuzz/make_seeds.sh tests/fuzz/tiny_gguf.py tests/fuzz/tiny_spm.py | build
 	MAMBA_FUZZ_DATA=$(SHARED) sh tests/fuzz/make_seeds.sh
 	@touch $@
