@@ -327,6 +327,9 @@ install: $(TOOLS)
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
+build/bench_matvec: bench/bench_matvec.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 build/bench_tokenizer: bench/bench_tokenizer.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
 

@@ -1742,7 +1742,9 @@ MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
-static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
+/* The 4-row matrix-vector product. Decode uses mamba__matvec_s (the streaming
+   block below, same bits); this one stays as its A/B baseline (bench/). */
+MAMBA__UNUSED static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
     int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
     size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
     (void)omp_work;
@@ -1862,6 +1864,95 @@ static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X,
     else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
 }
 /* ==== end of the register tiles ============================================ */
+
+/* ==== decode streaming: F32/F16/BF16 matrix-vector (issue 21) ==============
+   Decode reads every weight once per token, so the matrix-vector product
+   should run at the memory's speed. mamba__matvec_v keeps 4 rows in flight;
+   this keeps 8 (8 independent FMA chains, 8 streams) and, per dtype and row
+   length, prefetches the next block of 8 rows while the current one is
+   summed: with short rows (the 130m shape's 768 columns: 1.5 KB a BF16 row)
+   each row stream ends before the hardware prefetcher has ramped up, so the
+   next block's lines are requested in step with the loads of this one (the
+   whole next block over the loop, at the rate the loop consumes this one).
+   Each row's dot is the canonical one (mamba__dot_f32_v: one vector chain,
+   the fixed horizontal sum, then the scalar tail), so the bits are those of
+   mamba__matvec_v, mamba__matmul_v and every thread count. Measured choices
+   (bench/bench.c kernel table, matvec rows "4-row" vs "stream"; the note of
+   issue 21): see mamba__stream_pf. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MAMBA__PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#define MAMBA__PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#else
+#define MAMBA__PREFETCH(p) ((void)(p))
+#endif
+/* cache lines of the next block to request per loop step: 8 rows x one vector of T */
+#define MAMBA__PF_LINES(T) ((int)((8 * MAMBA__EPR * sizeof(T) + 63) / 64))
+#define MAMBA__DEFINE_DOT8(name, T, LOAD, TOF)                                             \
+    static void name(const T *w, size_t ld, const float *x, int n, float *out, const char *pf) { \
+        mamba__v a0 = MAMBA__VSET1(0.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, xv; \
+        int i, nv = MAMBA__NV(n), r, k;                                                    \
+        for (i = 0; i < nv; i += MAMBA__EPR) {                                             \
+            if (pf)                                                                        \
+                for (k = 0; k < MAMBA__PF_LINES(T); k++) MAMBA__PREFETCH(pf + 8 * sizeof(T) * (size_t)i + 64 * (size_t)k); \
+            xv = MAMBA__VLOAD(x + i);                                                      \
+            a0 = MAMBA__VFMA(LOAD(w + i), xv, a0);                                         \
+            a1 = MAMBA__VFMA(LOAD(w + ld + i), xv, a1);                                    \
+            a2 = MAMBA__VFMA(LOAD(w + 2 * ld + i), xv, a2);                                \
+            a3 = MAMBA__VFMA(LOAD(w + 3 * ld + i), xv, a3);                                \
+            a4 = MAMBA__VFMA(LOAD(w + 4 * ld + i), xv, a4);                                \
+            a5 = MAMBA__VFMA(LOAD(w + 5 * ld + i), xv, a5);                                \
+            a6 = MAMBA__VFMA(LOAD(w + 6 * ld + i), xv, a6);                                \
+            a7 = MAMBA__VFMA(LOAD(w + 7 * ld + i), xv, a7);                                \
+        }                                                                                  \
+        out[0] = MAMBA__VREDUCE(a0); out[1] = MAMBA__VREDUCE(a1);                          \
+        out[2] = MAMBA__VREDUCE(a2); out[3] = MAMBA__VREDUCE(a3);                          \
+        out[4] = MAMBA__VREDUCE(a4); out[5] = MAMBA__VREDUCE(a5);                          \
+        out[6] = MAMBA__VREDUCE(a6); out[7] = MAMBA__VREDUCE(a7);                          \
+        for (r = 0; r < 8; r++) {                                                          \
+            float tail = 0;                                                                \
+            for (i = nv; i < n; i++) tail += TOF(w[r * ld + i]) * x[i];                    \
+            out[r] += tail;                                                                \
+        }                                                                                  \
+    }
+MAMBA__DEFINE_DOT8(mamba__dot8_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_DOT8(mamba__dot8_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_DOT8(mamba__dot8_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+/* Prefetch the next block for this dtype and row length? */
+static int mamba__stream_pf(int dtype, int cols) {
+    size_t row_bytes = (size_t)cols * mamba__dtype_size(dtype);
+    return dtype != MAMBA_DTYPE_F32 && row_bytes <= 2048;
+}
+/* y = W x (+ bias): blocks of 8 rows, then the 4-row and 1-row kernels above
+   for the last rows */
+static void mamba__matvec_s(float *y, const mamba__mat *W, const float *bias, const float *x) {
+    int rows = W->rows, cols = W->cols, r8 = rows / 8 * 8, r, pf = mamba__stream_pf(W->dtype, cols);
+    size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols, es = mamba__dtype_size(W->dtype);
+    const char *base = (const char *)W->data;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (r = 0; r < r8; r += 8) {
+        const char *w = base + es * ld * (size_t)r;
+        const char *next = pf && r + 16 <= rows ? w + es * ld * 8 : NULL;   /* within the matrix */
+        if (W->dtype == MAMBA_DTYPE_F32) mamba__dot8_f32_v((const float *)(const void *)w, ld, x, cols, y + r, next);
+        else if (W->dtype == MAMBA_DTYPE_F16) mamba__dot8_f16_v((const uint16_t *)(const void *)w, ld, x, cols, y + r, next);
+        else mamba__dot8_bf16_v((const uint16_t *)(const void *)w, ld, x, cols, y + r, next);
+    }
+    r = r8;
+    if (rows - r >= 4) {
+        if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else if (W->dtype == MAMBA_DTYPE_F16) mamba__dot4_f16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else mamba__dot4_bf16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        r += 4;
+    }
+    for (; r < rows; r++) {
+        if (W->dtype == MAMBA_DTYPE_F32) y[r] = mamba__dot_f32_v((const float *)W->data + (size_t)r * ld, x, cols);
+        else if (W->dtype == MAMBA_DTYPE_F16) y[r] = mamba__dot_f16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+        else y[r] = mamba__dot_bf16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+    }
+    if (bias) for (r = 0; r < rows; r++) y[r] += bias[r];
+}
+/* ==== end of decode streaming ============================================== */
 
 static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
                             const float *X, int ldx, int T) {
@@ -2845,7 +2936,7 @@ static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *b
     if (mamba__is_quant(W->dtype)) { mamba__qlinear(Y, ldy, W, bias, X, ldx, T, qbuf); return; }
 #ifdef MAMBA__SIMD
     (void)rowbuf;
-    if (T == 1) mamba__matvec_v(Y, W, bias, X);
+    if (T == 1) mamba__matvec_s(Y, W, bias, X);   /* issue 21: the streaming matrix-vector product */
     else mamba__matmul_v(Y, ldy, W, bias, X, ldx, T);
 #else
     if (T == 1) mamba__matvec_ref(Y, W, bias, X, rowbuf);
