@@ -1002,6 +1002,7 @@ int main(int argc, char **argv) {
         serving_bench(shapes, quick, nthr, dtype_only);
         printf("\nbatch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n", serve_b16_over_b1, serve_b16_over_b1_cpu,
                serve_prefix_speedup);
+        free(blob_cache[0].p); free(blob_cache[1].p);
         return 0;
     }
     phase(NULL);
@@ -1114,5 +1115,6 @@ int main(int argc, char **argv) {
            KEYV(decode_bw_min), KEYV(qdecode_bw_min), pod, fma_frac, KEYV(qpod_min), KEYV(thread_gain_min), KEYV(busy_min), late_over_early, exp_speedup,
            now_s() - t_start, (double)clock() / CLOCKS_PER_SEC, serve_b16_over_b1, serve_b16_over_b1_cpu, serve_prefix_speedup);
     free(bw_buf);
+    free(blob_cache[0].p); free(blob_cache[1].p);
     return 0;
 }
