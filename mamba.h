@@ -1227,22 +1227,29 @@ MAMBA__UNUSED static char *mamba__path_join(mamba__heap *hp, const char *dir, co
     return p;
 }
 
-/* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
-MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+/* The one whole-file reader: path -> a NUL-terminated buffer from hp (*len
+   bytes and the NUL); it stops reading once past limit. No message, the
+   callers word it: MAMBA_ERR_IO with *eno = errno (*in_read: fopen worked,
+   reading failed, as for a directory), MAMBA_ERR_NOMEM, MAMBA_ERR_LIMIT.
+   An empty file is MAMBA_OK with *len = 0. */
+MAMBA__UNUSED static mamba_status mamba__slurp(mamba__heap *hp, const char *path, size_t limit, unsigned char **out, size_t *len,
+                                 int *eno, int *in_read) {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, input0 = hp->input;
-    memset(b, 0, sizeof *b);
-    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    *out = NULL;
+    *len = 0;
+    *in_read = 0;
+    if (!f) { *eno = errno; return MAMBA_ERR_IO; }
     for (;;) {
         size_t got;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 65536;
             unsigned char *nb;
             hp->input = input0 + n;   /* the default cap grows with what was read */
-            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
-            nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
-            if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
+            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return MAMBA_ERR_LIMIT; }
+            nb = ncap < cap ? NULL : MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
+            if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return MAMBA_ERR_NOMEM; }
             if (buf) { memcpy(nb, buf, n); mamba__hfree(hp, buf); }
             buf = nb;
             cap = ncap;
@@ -1250,11 +1257,26 @@ MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob 
         got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (got == 0) break;
+        if (n > limit) { fclose(f); mamba__hfree(hp, buf); return MAMBA_ERR_LIMIT; }   /* stop reading early */
     }
-    if (ferror(f)) { int en = errno; fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "cannot read %s: %s", path, strerror(en), 0, 0); }
+    if (ferror(f)) { *eno = errno; *in_read = 1; fclose(f); mamba__hfree(hp, buf); return MAMBA_ERR_IO; }
     fclose(f);
-    if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
     buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return MAMBA_OK;
+}
+
+/* A whole (small) file as a malloc'd blob, failures worded (the limit is max_json_bytes). */
+MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+    unsigned char *buf;
+    size_t n;
+    int en = 0, in_read;
+    mamba_status st = mamba__slurp(hp, path, limit, &buf, &n, &en, &in_read);
+    memset(b, 0, sizeof *b);
+    if (st == MAMBA_ERR_IO) return mamba__err(e, st, in_read ? "cannot read %s: %s" : "cannot open %s: %s", path, strerror(en), 0, 0);
+    if (st == MAMBA_ERR_NOMEM) return mamba__err(e, st, "out of memory reading %s", path, 0, 0, 0);
+    if (st != MAMBA_OK) return mamba__err(e, st, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0);
     b->data = buf;
     b->size = n;
     b->kind = 1;
@@ -12271,34 +12293,14 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
 
 #ifndef MAMBA_NO_TOKENIZER   /* the tokenizer file loader */
 #ifndef MAMBA_NO_STDIO
+/* A tokenizer file via mamba__slurp; an empty one counts as missing (IO, *eno 0). */
 static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len, int *eno) {
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    size_t n = 0, cap = 0;
-    *buf = NULL;
-    *len = 0;
-    *eno = errno;
-    if (!f) return MAMBA_ERR_IO;
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 1 << 20;
-            char *nb;
-            if (nc < cap || !(nb = MAMBA__CAST(char *, mamba__halloc(hp, nc)))) { fclose(f); if (b) mamba__hfree(hp, b); return MAMBA_ERR_NOMEM; }
-            if (b) { memcpy(nb, b, n); mamba__hfree(hp, b); }
-            b = nb;
-            cap = nc;
-        }
-        got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (!got) break;
-        if (n > limit) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_LIMIT; }   /* stop reading early */
-    }
-    if (ferror(f) || !n) { *eno = ferror(f) ? errno : 0; fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
-    fclose(f);
-    *buf = b;
-    *len = n;
-    return MAMBA_OK;
+    unsigned char *b;
+    int in_read;
+    mamba_status st = mamba__slurp(hp, path, limit, &b, len, eno, &in_read);
+    *buf = (char *)b;
+    if (st == MAMBA_OK && !*len) { mamba__hfree(hp, b); *buf = NULL; *eno = 0; st = MAMBA_ERR_IO; }
+    return st;
 }
 
 #endif /* MAMBA_NO_STDIO */
