@@ -9519,6 +9519,16 @@ static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const ch
    binder serves both formats; ssm_a holds A = -exp(A_log) already. Every
    length is checked against the bytes that remain before it is used. */
 
+/* The metadata value types (ggml's enum gguf_type). An array value starts
+   with its element type (u32) and count (u64): MAMBA__GGUF_ARR_HEAD bytes. */
+enum {
+    MAMBA__GGUF_UINT8 = 0, MAMBA__GGUF_INT8 = 1, MAMBA__GGUF_UINT16 = 2, MAMBA__GGUF_INT16 = 3,
+    MAMBA__GGUF_UINT32 = 4, MAMBA__GGUF_INT32 = 5, MAMBA__GGUF_FLOAT32 = 6, MAMBA__GGUF_BOOL = 7,
+    MAMBA__GGUF_STRING = 8, MAMBA__GGUF_ARRAY = 9, MAMBA__GGUF_UINT64 = 10, MAMBA__GGUF_INT64 = 11,
+    MAMBA__GGUF_FLOAT64 = 12, MAMBA__GGUF_N_TYPES = 13
+};
+#define MAMBA__GGUF_ARR_HEAD 12
+
 typedef struct mamba__gguf_kv {
     const char *key; size_t key_len;
     uint32_t type;
@@ -9555,25 +9565,25 @@ static int mamba__rd_str(mamba__rd *r, const char **s, size_t *n) {
     return 1;
 }
 static size_t mamba__gguf_scalar_size(uint32_t t) {
-    static const unsigned char sz[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
-    return t < 13 ? sz[t] : 0;
+    static const unsigned char sz[MAMBA__GGUF_N_TYPES] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};   /* strings, arrays: 0 */
+    return t < MAMBA__GGUF_N_TYPES ? sz[t] : 0;
 }
 /* Skips one value of type t (arrays of strings are walked). Returns 1, or 0
    for a malformed value, -1 for a string over max_str bytes, -2 for an array
    over max_arr elements. */
 static int mamba__gguf_skip(mamba__rd *r, uint32_t t, int depth, size_t max_str, size_t max_arr) {
     size_t sz = mamba__gguf_scalar_size(t);
-    if (t == 8) {
+    if (t == MAMBA__GGUF_STRING) {
         const char *s;
         size_t n;
         if (!mamba__rd_str(r, &s, &n)) return 0;
         return n > max_str ? -1 : 1;
     }
-    if (t == 9) {
+    if (t == MAMBA__GGUF_ARRAY) {
         uint32_t et;
         uint64_t n, i;
         if (depth > 2 || !mamba__rd_u32(r, &et) || !mamba__rd_u64(r, &n)) return 0;
-        if (et == 8 || et == 9) {
+        if (et == MAMBA__GGUF_STRING || et == MAMBA__GGUF_ARRAY) {
             if (n > (uint64_t)(r->end - r->p) / 8) return 0;   /* each element takes >= 8 bytes */
             if (n > max_arr) return -2;
             for (i = 0; i < n; i++) {
@@ -9605,16 +9615,18 @@ static int mamba__gguf_int(const mamba__gguf *g, const char *key, long long *out
     const unsigned char *v;
     uint64_t u = 0;
     size_t sz, i;
-    if (!kv || kv->type > 12 || kv->type == 6 || kv->type == 8 || kv->type == 9 || kv->type == 12) return 0;
+    if (!kv || kv->type >= MAMBA__GGUF_N_TYPES || kv->type == MAMBA__GGUF_FLOAT32 || kv->type == MAMBA__GGUF_STRING ||
+        kv->type == MAMBA__GGUF_ARRAY || kv->type == MAMBA__GGUF_FLOAT64)
+        return 0;
     v = kv->val;
     sz = mamba__gguf_scalar_size(kv->type);
     for (i = 0; i < sz; i++) u |= (uint64_t)v[i] << (8 * i);
     switch (kv->type) {
-    case 1: *out = (signed char)u; break;
-    case 3: *out = (int16_t)u; break;
-    case 5: *out = (int32_t)u; break;
-    case 11: *out = (long long)u; break;
-    case 10: if (u > (uint64_t)LLONG_MAX) return 0; *out = (long long)u; break;
+    case MAMBA__GGUF_INT8: *out = (signed char)u; break;
+    case MAMBA__GGUF_INT16: *out = (int16_t)u; break;
+    case MAMBA__GGUF_INT32: *out = (int32_t)u; break;
+    case MAMBA__GGUF_INT64: *out = (long long)u; break;
+    case MAMBA__GGUF_UINT64: if (u > (uint64_t)LLONG_MAX) return 0; *out = (long long)u; break;
     default: *out = (long long)u; break;
     }
     return 1;
@@ -9622,19 +9634,31 @@ static int mamba__gguf_int(const mamba__gguf *g, const char *key, long long *out
 static int mamba__gguf_float(const mamba__gguf *g, const char *key, double *out) {
     const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
     long long iv;
-    if (kv && kv->type == 6) { float f; memcpy(&f, kv->val, 4); *out = f; return 1; }
-    if (kv && kv->type == 12) { double d; memcpy(&d, kv->val, 8); *out = d; return 1; }
+    if (kv && kv->type == MAMBA__GGUF_FLOAT32) { float f; memcpy(&f, kv->val, 4); *out = f; return 1; }
+    if (kv && kv->type == MAMBA__GGUF_FLOAT64) { double d; memcpy(&d, kv->val, 8); *out = d; return 1; }
     if (mamba__gguf_int(g, key, &iv)) { *out = (double)iv; return 1; }
     return 0;
 }
-/* Does string metadata `key` equal `want`? (Its length was checked on reading.) */
-static int mamba__gguf_streq(const mamba__gguf *g, const char *key, const char *want) {
+/* The one string getter: string metadata `key` as a view into the file; 0
+   if absent or not a string. (Its length was checked on reading.) */
+static int mamba__gguf_str(const mamba__gguf *g, const char *key, const char **s, size_t *n) {
     const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
-    uint64_t len = 0;
-    int i;
-    if (!kv || kv->type != 8) return 0;
-    for (i = 7; i >= 0; i--) len = len << 8 | kv->val[i];
-    return len == strlen(want) && !memcmp(kv->val + 8, want, (size_t)len);
+    mamba__rd r;
+    if (!kv || kv->type != MAMBA__GGUF_STRING) return 0;
+    r.p = kv->val; r.end = kv->val_end;
+    return mamba__rd_str(&r, s, n);
+}
+/* Does string metadata `key` equal `want`? */
+static int mamba__gguf_streq(const mamba__gguf *g, const char *key, const char *want) {
+    const char *s;
+    size_t n;
+    return mamba__gguf_str(g, key, &s, &n) && n == strlen(want) && !memcmp(s, want, n);
+}
+/* String metadata `key` into out[cap] with its NUL, if present and it fits; else out is untouched. */
+MAMBA__UNUSED static void mamba__gguf_str_copy(const mamba__gguf *g, const char *key, char *out, size_t cap) {
+    const char *s;
+    size_t n;
+    if (mamba__gguf_str(g, key, &s, &n) && n < cap) { memcpy(out, s, n); out[n] = 0; }
 }
 
 /* ggml tensor names -> Hugging Face names (per layer: blk.N.X -> backbone.layers.N.mixer.Y) */
@@ -9719,11 +9743,11 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     for (i = 0; i < n_kv; i++) {
         mamba__gguf_kv *kv = &g->kv[i];
         int sk;
-        if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type > 12)
+        if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type >= MAMBA__GGUF_N_TYPES)
             MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed or truncated metadata");
         if (kv->key_len > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata key is longer than the limit (max_string_bytes)");
         kv->val = r.p;
-        if (kv->type == 9) {
+        if (kv->type == MAMBA__GGUF_ARRAY) {
             mamba__rd a = r;
             if (!mamba__rd_u32(&a, &kv->arr_type) || !mamba__rd_u64(&a, &kv->arr_n)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated metadata array");
         }
@@ -9876,7 +9900,7 @@ static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, co
     c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
     if (c->arch == MAMBA_ARCH_MAMBA1) {
         const mamba__gguf_kv *kv = mamba__gguf_find(g, "mamba.ssm.dt_b_c_rms");
-        if (kv && kv->type == 7 && kv->val[0]) c->arch = MAMBA_ARCH_FALCON_MAMBA;
+        if (kv && kv->type == MAMBA__GGUF_BOOL && kv->val[0]) c->arch = MAMBA_ARCH_FALCON_MAMBA;
         c->conv_dim = c->d_inner;
         c->d_in_proj = 2 * c->d_inner;
         c->n_groups = 1;
@@ -9915,16 +9939,7 @@ static mamba_status mamba__gguf_describe(mamba_model *m, mamba__desc *d, const u
     memset(&g, 0, sizeof g);
     st = mamba__gguf_read(&d->ts, &g, p, n, label, o, e);
     if (st == MAMBA_OK) st = mamba__gguf_config(&d->cfg, &g, &d->ts, e);
-    if (st == MAMBA_OK) {   /* kept for a GGUF writer */
-        const mamba__gguf_kv *kv = mamba__gguf_find(&g, "general.name");
-        if (kv && kv->type == 8) {
-            mamba__rd r;
-            const char *ps;
-            size_t pn;
-            r.p = kv->val; r.end = kv->val_end;
-            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof d->name) { memcpy(d->name, ps, pn); d->name[pn] = 0; }
-        }
-    }
+    if (st == MAMBA_OK) mamba__gguf_str_copy(&g, "general.name", d->name, sizeof d->name);   /* kept for a GGUF writer */
     if (g.kv) mamba__hfree(&m->heap, g.kv);
     return st;
 }
@@ -9961,11 +9976,11 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     size_t i;
     *out = NULL; *n = 0;
     if (!kv) return MAMBA_OK;
-    if (kv->type != 9 || kv->arr_type != 8) return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is not an array of strings", key, 0, 0, 0);
+    if (kv->type != MAMBA__GGUF_ARRAY || kv->arr_type != MAMBA__GGUF_STRING) return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is not an array of strings", key, 0, 0, 0);
     if (kv->arr_n == 0) return MAMBA_OK;
     *out = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (size_t)kv->arr_n));
     if (!*out) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF: out of memory for %s", key, 0, 0, 0);
-    r.p = kv->val + 12;   /* after the element type and count */
+    r.p = kv->val + MAMBA__GGUF_ARR_HEAD;
     r.end = kv->val_end;
     for (i = 0; i < (size_t)kv->arr_n; i++)
         if (!mamba__rd_str(&r, &(*out)[i].p, &(*out)[i].n)) {
@@ -10001,18 +10016,18 @@ static mamba_status mamba__spm_load_gguf(mamba__heap *hp, const mamba__gguf *g, 
     if (n > MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB)) { st = mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n, 0); goto done; }
     sk = mamba__gguf_find(g, "tokenizer.ggml.scores");
     tk = mamba__gguf_find(g, "tokenizer.ggml.token_type");
-    if (!sk || sk->type != 9 || sk->arr_type != 6 || sk->arr_n != n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.scores is missing or does not match the tokens (a \"llama\" vocabulary needs them)", 0, 0, 0, 0); goto done; }
-    if (tk && (tk->type != 9 || (tk->arr_type != 5 && tk->arr_type != 4) || tk->arr_n != n)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0); goto done; }
+    if (!sk || sk->type != MAMBA__GGUF_ARRAY || sk->arr_type != MAMBA__GGUF_FLOAT32 || sk->arr_n != n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.scores is missing or does not match the tokens (a \"llama\" vocabulary needs them)", 0, 0, 0, 0); goto done; }
+    if (tk && (tk->type != MAMBA__GGUF_ARRAY || (tk->arr_type != MAMBA__GGUF_INT32 && tk->arr_type != MAMBA__GGUF_UINT32) || tk->arr_n != n)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0); goto done; }
     score = MAMBA__CAST(float *, mamba__halloc(hp, sizeof(float) * n));
     type = MAMBA__CAST(uint8_t *, mamba__halloc(hp, n));
     if (!score || !type) { st = mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0); goto done; }
     cfg.mode = MAMBA__SPM_MODEL;
     cfg.unk_id = -1;
     for (i = 0; i < n; i++) {
-        int32_t ty = 1;
-        memcpy(&score[i], sk->val + 12 + 4 * i, 4);
-        if (tk) memcpy(&ty, tk->val + 12 + 4 * i, 4);
-        if (ty < 1 || ty > 6) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d has token_type %d (1-6 expected)", 0, 0, (long long)i, ty); goto done; }
+        int32_t ty = MAMBA__SPT_NORMAL;
+        memcpy(&score[i], sk->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+        if (tk) memcpy(&ty, tk->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+        if (ty < MAMBA__SPT_NORMAL || ty > MAMBA__SPT_BYTE) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d has token_type %d (1-6 expected)", 0, 0, (long long)i, ty); goto done; }
         if (!tokens[i].n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d is empty", 0, 0, (long long)i, 0); goto done; }
         type[i] = (uint8_t)ty;
         if (ty == MAMBA__SPT_UNKNOWN && cfg.unk_id < 0) cfg.unk_id = (int)i;
@@ -10085,20 +10100,21 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     if (n_merge > MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES))
         MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d merges exceed the limit (max_merges)", 0, 0, (long long)n_merge, 0));
     types = mamba__gguf_find(&g, "tokenizer.ggml.token_type");
-    if (types && (types->type != 9 || (types->arr_type != 5 && types->arr_type != 4) || types->arr_n != n_tok))
+    if (types && (types->type != MAMBA__GGUF_ARRAY || (types->arr_type != MAMBA__GGUF_INT32 && types->arr_type != MAMBA__GGUF_UINT32) ||
+                  types->arr_n != n_tok))
         MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
     vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n_tok));
     vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, sizeof(int) * n_tok));
     added = MAMBA__CAST(mamba__tok_added *, mamba__hcalloc(hp, sizeof(mamba__tok_added) * n_tok));
     merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (2 * n_merge + 1)));
     if (!vocab || !vocab_id || !added || !merges) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
-    for (i = 0; i < n_tok; i++) {   /* control (3) and user-defined (4) tokens are matched before BPE */
-        int32_t ty = 1;
-        if (types) memcpy(&ty, types->val + 12 + 4 * i, 4);
-        if (ty == 3 || ty == 4) {
+    for (i = 0; i < n_tok; i++) {   /* control and user-defined tokens are matched before BPE */
+        int32_t ty = MAMBA__SPT_NORMAL;
+        if (types) memcpy(&ty, types->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+        if (ty == MAMBA__SPT_CONTROL || ty == MAMBA__SPT_USER) {
             added[na].content = tokens[i];
             added[na].id = (int)i;
-            added[na].flags = ty == 3 ? MAMBA__AT_SPECIAL : MAMBA__AT_NORMALIZED;
+            added[na].flags = ty == MAMBA__SPT_CONTROL ? MAMBA__AT_SPECIAL : MAMBA__AT_NORMALIZED;
             na++;
         } else {
             vocab[nv] = tokens[i];
@@ -10137,20 +10153,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     st = mamba__tok_build(hp, out, &d, err);
     if (st == MAMBA_OK) {   /* what a GGUF writer needs to give the metadata back */
         mamba_tokenizer *t = *out;
-        const mamba__gguf_kv *pre = mamba__gguf_find(&g, "tokenizer.ggml.pre");
-        if (pre && pre->type == 8) {
-            mamba__rd r;
-            const char *ps;
-            size_t pn;
-            r.p = pre->val; r.end = pre->val_end;
-            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof t->gguf_pre) { memcpy(t->gguf_pre, ps, pn); t->gguf_pre[pn] = 0; }
-        }
+        mamba__gguf_str_copy(&g, "tokenizer.ggml.pre", t->gguf_pre, sizeof t->gguf_pre);
         t->meta_unk = mamba__gguf_int(&g, "tokenizer.ggml.unknown_token_id", &v) && v >= 0 && v < t->n_vocab ? (int)v : -1;
         t->meta_pad = mamba__gguf_int(&g, "tokenizer.ggml.padding_token_id", &v) && v >= 0 && v < t->n_vocab ? (int)v : -1;
         for (i = 0; types && i < n_tok && i < (size_t)t->n_vocab; i++) {
             int32_t ty;
-            memcpy(&ty, types->val + 12 + 4 * i, 4);
-            if (ty == 5) t->tok_attr[i] |= MAMBA__TA_UNUSED;
+            memcpy(&ty, types->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+            if (ty == MAMBA__SPT_UNUSED) t->tok_attr[i] |= MAMBA__TA_UNUSED;
         }
     }
 done:
@@ -10246,10 +10255,12 @@ static void mamba__gw_u32(mamba__gw *w, uint32_t v) {
 static void mamba__gw_u64(mamba__gw *w, uint64_t v) { mamba__gw_u32(w, (uint32_t)v); mamba__gw_u32(w, (uint32_t)(v >> 32)); }
 static void mamba__gw_str(mamba__gw *w, const void *s, size_t n) { mamba__gw_u64(w, n); mamba__gw_put(w, s, n); }
 static void mamba__gw_key(mamba__gw *w, const char *key, uint32_t type) { mamba__gw_str(w, key, strlen(key)); mamba__gw_u32(w, type); w->n_kv++; }
-static void mamba__gw_kv_u32(mamba__gw *w, const char *key, uint32_t v) { mamba__gw_key(w, key, 4); mamba__gw_u32(w, v); }
-static void mamba__gw_kv_str(mamba__gw *w, const char *key, const char *v) { mamba__gw_key(w, key, 8); mamba__gw_str(w, v, strlen(v)); }
-static void mamba__gw_kv_f32(mamba__gw *w, const char *key, float v) { uint32_t u; memcpy(&u, &v, 4); mamba__gw_key(w, key, 6); mamba__gw_u32(w, u); }
-static void mamba__gw_kv_bool(mamba__gw *w, const char *key, int v) { unsigned char b = (unsigned char)(v != 0); mamba__gw_key(w, key, 7); mamba__gw_put(w, &b, 1); }
+static void mamba__gw_kv_u32(mamba__gw *w, const char *key, uint32_t v) { mamba__gw_key(w, key, MAMBA__GGUF_UINT32); mamba__gw_u32(w, v); }
+static void mamba__gw_kv_str(mamba__gw *w, const char *key, const char *v) { mamba__gw_key(w, key, MAMBA__GGUF_STRING); mamba__gw_str(w, v, strlen(v)); }
+static void mamba__gw_kv_f32(mamba__gw *w, const char *key, float v) { uint32_t u; memcpy(&u, &v, 4); mamba__gw_key(w, key, MAMBA__GGUF_FLOAT32); mamba__gw_u32(w, u); }
+static void mamba__gw_kv_bool(mamba__gw *w, const char *key, int v) { unsigned char b = (unsigned char)(v != 0); mamba__gw_key(w, key, MAMBA__GGUF_BOOL); mamba__gw_put(w, &b, 1); }
+/* The head of an array value: key, element type, count. */
+static void mamba__gw_kv_arr(mamba__gw *w, const char *key, uint32_t type, uint64_t n) { mamba__gw_key(w, key, MAMBA__GGUF_ARRAY); mamba__gw_u32(w, type); mamba__gw_u64(w, n); }
 static void mamba__gw_pad(mamba__gw *w, unsigned align) {
     static const unsigned char zero[64] = {0};
     size_t k = (size_t)((align - w->n % align) % align);
@@ -10436,9 +10447,7 @@ static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_t
     int i;
     mamba__gw_kv_str(w, "tokenizer.ggml.model", "llama");
     mamba__gw_kv_str(w, "tokenizer.ggml.pre", "default");
-    mamba__gw_key(w, "tokenizer.ggml.tokens", 9);
-    mamba__gw_u32(w, 8);
-    mamba__gw_u64(w, (uint64_t)n_ids);
+    mamba__gw_kv_arr(w, "tokenizer.ggml.tokens", MAMBA__GGUF_STRING, (uint64_t)n_ids);
     for (i = 0; i < n_ids; i++) {
         if (i < sp->n && sp->type[i]) mamba__gw_str(w, sp->text + sp->off[i], sp->off[i + 1] - sp->off[i]);
         else {
@@ -10452,18 +10461,14 @@ static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_t
             mamba__gw_str(w, name, (size_t)o);
         }
     }
-    mamba__gw_key(w, "tokenizer.ggml.scores", 9);
-    mamba__gw_u32(w, 6);
-    mamba__gw_u64(w, (uint64_t)n_ids);
+    mamba__gw_kv_arr(w, "tokenizer.ggml.scores", MAMBA__GGUF_FLOAT32, (uint64_t)n_ids);
     for (i = 0; i < n_ids; i++) {
         float s = i < sp->n ? sp->score[i] : 0.0f;
         uint32_t u;
         memcpy(&u, &s, 4);
         mamba__gw_u32(w, u);
     }
-    mamba__gw_key(w, "tokenizer.ggml.token_type", 9);
-    mamba__gw_u32(w, 5);
-    mamba__gw_u64(w, (uint64_t)n_ids);
+    mamba__gw_kv_arr(w, "tokenizer.ggml.token_type", MAMBA__GGUF_INT32, (uint64_t)n_ids);
     for (i = 0; i < n_ids; i++) mamba__gw_u32(w, i < sp->n && sp->type[i] ? sp->type[i] : (uint32_t)MAMBA__SPT_UNUSED);
     if (bos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)bos);
     if (eos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos);
@@ -10521,20 +10526,15 @@ static void mamba__gw_metadata(mamba__gw *w, const mamba_model *m, const mamba_t
         size_t k;
         mamba__gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
         mamba__gw_kv_str(w, "tokenizer.ggml.pre", tok->gguf_pre[0] ? tok->gguf_pre : "gpt-2");
-        mamba__gw_key(w, "tokenizer.ggml.tokens", 9);
-        mamba__gw_u32(w, 8);
-        mamba__gw_u64(w, (uint64_t)wt->n_ids);
+        mamba__gw_kv_arr(w, "tokenizer.ggml.tokens", MAMBA__GGUF_STRING, (uint64_t)wt->n_ids);
         for (i = 0; i < wt->n_ids; i++) mamba__gw_str(w, wt->buf, mamba__tok_gguf_text(tok, i, wt->added_of, wt->buf));
-        mamba__gw_key(w, "tokenizer.ggml.token_type", 9);
-        mamba__gw_u32(w, 5);
-        mamba__gw_u64(w, (uint64_t)wt->n_ids);
+        mamba__gw_kv_arr(w, "tokenizer.ggml.token_type", MAMBA__GGUF_INT32, (uint64_t)wt->n_ids);
         for (i = 0; i < wt->n_ids; i++) {
             uint8_t at = i < tok->n_vocab ? tok->tok_attr[i] : 0;
-            mamba__gw_u32(w, !(at & MAMBA__TA_EXISTS) || (at & MAMBA__TA_UNUSED) ? 5u : (at & MAMBA__TA_SPECIAL) ? 3u : (at & MAMBA__TA_ADDED) ? 4u : 1u);
+            mamba__gw_u32(w, !(at & MAMBA__TA_EXISTS) || (at & MAMBA__TA_UNUSED) ? MAMBA__SPT_UNUSED : (at & MAMBA__TA_SPECIAL) ? MAMBA__SPT_CONTROL
+                             : (at & MAMBA__TA_ADDED) ? MAMBA__SPT_USER : MAMBA__SPT_NORMAL);
         }
-        mamba__gw_key(w, "tokenizer.ggml.merges", 9);
-        mamba__gw_u32(w, 8);
-        mamba__gw_u64(w, (uint64_t)wt->n_merges);
+        mamba__gw_kv_arr(w, "tokenizer.ggml.merges", MAMBA__GGUF_STRING, (uint64_t)wt->n_merges);
         for (k = 0; k < wt->n_merges; k++) {
             size_t n = mamba__tok_gguf_text(tok, wt->merges[k].a, wt->added_of, wt->buf);
             wt->buf[n++] = ' ';
