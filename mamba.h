@@ -10385,20 +10385,26 @@ static size_t mamba__wt_plan(const mamba_model *m, const mamba_gguf_options *o, 
 static void mamba__size_label(uint64_t count, char *out) {
     double x = (double)count, p10 = 1;
     char suffix = 'K', tmp[32];
-    int fix, nd = 0, o = 0, n = 0, i;
+    int fix, nd, o = 0, n, i;
     long long r;
     if (x > 1e12) { x *= 1e-12; suffix = 'T'; }
     else if (x > 1e9) { x *= 1e-9; suffix = 'B'; }
     else if (x > 1e6) { x *= 1e-6; suffix = 'M'; }
     else x *= 1e-3;
-    for (r = (long long)(x + 0.5); r > 0; r /= 10) nd++;   /* digits of round(x), 0 for 0 */
+    r = (long long)(x + 0.5);
+    nd = r > 0 ? mamba__utoa((unsigned long long)r, tmp) : 0;   /* digits of round(x), 0 for 0 */
     fix = nd >= 2 ? 0 : 2 - nd;
     for (i = 0; i < fix; i++) p10 *= 10;
     r = (long long)(x * p10 + 0.5);                          /* x with `fix` decimals */
-    do { tmp[n++] = (char)('0' + r % 10); r /= 10; } while (r || n <= fix);
-    for (i = n - 1; i >= 0; i--) {
+    n = mamba__utoa((unsigned long long)r, tmp);            /* r >= 0 */
+    if (n <= fix) {                                          /* a digit before the point: 5 -> "005" -> 0.05 */
+        memmove(tmp + fix + 1 - n, tmp, (size_t)n);
+        memset(tmp, '0', (size_t)(fix + 1 - n));
+        n = fix + 1;
+    }
+    for (i = 0; i < n; i++) {
         out[o++] = tmp[i];
-        if (i == fix && fix > 0) out[o++] = '.';
+        if (n - 1 - i == fix && fix > 0) out[o++] = '.';
     }
     out[o++] = suffix;
     out[o] = 0;
@@ -10451,12 +10457,10 @@ static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_t
     for (i = 0; i < n_ids; i++) {
         if (i < sp->n && sp->type[i]) mamba__gw_str(w, sp->text + sp->off[i], sp->off[i + 1] - sp->off[i]);
         else {
-            char name[24];
-            int k = 0, v = i, o;
-            char num[12];
+            char name[32];
+            int o = 4;
             memcpy(name, "[PAD", 4);
-            do { num[k++] = (char)('0' + v % 10); v /= 10; } while (v);
-            for (o = 4; k;) name[o++] = num[--k];
+            o += mamba__utoa((unsigned long long)i, name + o);
             name[o++] = ']';
             mamba__gw_str(w, name, (size_t)o);
         }
@@ -11621,13 +11625,9 @@ static int mamba__pt_bool(const mamba__json *j, const char *key, int def) {
 }
 
 static size_t mamba__put_int(char *o, long long v) {
-    char tmp[24];
-    size_t n = 0, k = 0;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    size_t k = 0;
     if (v < 0) o[k++] = '-';
-    while (n) o[k++] = tmp[--n];
-    return k;
+    return k + (size_t)mamba__utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, o + k);
 }
 
 /* params.json text -> the equivalent state-spaces config.json text in out (>= 512 bytes). */
