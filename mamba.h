@@ -1071,8 +1071,6 @@ static void mamba__heap_done(mamba__heap *h) {
     if (h->a) { h->arena = h->a->base != NULL; h->a = NULL; }
     h->last = NULL;
 }
-/* A failed load: MAMBA_ERR_NOMEM caused by the cap becomes MAMBA_ERR_LIMIT. */
-static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, mamba_error *e);
 
 /* Overflow-checked size arithmetic: model files are hostile. */
 static int mamba__mul(size_t a, size_t b, size_t *out) {
@@ -1161,6 +1159,7 @@ static mamba_status mamba__err(mamba_error *e, mamba_status st, const char *fmt,
     return st;
 }
 
+/* A failed load: MAMBA_ERR_NOMEM caused by the cap becomes MAMBA_ERR_LIMIT. */
 static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, mamba_error *e) {
     if (st == MAMBA_OK || !h->over) return st;
     return mamba__err(e, MAMBA_ERR_LIMIT, "the load would allocate more than %d bytes (mamba_options.max_alloc_bytes)", 0, 0,
@@ -1824,7 +1823,7 @@ MAMBA__DEFINE_TILE(mamba__tile_f32, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_TILE(mamba__tile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
-/* ==== register tiles for the F32/F16/BF16 sequence path (issue 21) ========
+/* -- register tiles for the F32/F16/BF16 sequence path --------------------
    The tiles above keep acc[4][4] in an array that gcc -O2 leaves in memory
    (a load and a store around every FMA). These hold every accumulator in a
    named variable: 4 rows x 4 tokens (16 accumulators + 4 weight vectors + 1
@@ -1883,7 +1882,6 @@ static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X,
     else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
     else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
 }
-/* ==== end of the register tiles ============================================ */
 
 static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
                             const float *X, int ldx, int T) {
@@ -3319,7 +3317,7 @@ static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
 
 
 
-/* ---- LongMamba (issue 20): calibration sidecar, token filter ------------ */
+/* -- LongMamba: calibration sidecar, token filter ------------------------- */
 
 struct mamba_long {
     int arch, n_layer, C, train_len, n_len;
@@ -3511,8 +3509,6 @@ MAMBA_API mamba_status mamba_forward_dt(const mamba_model *m, mamba_state *s, co
     return st;
 }
 
-/* ---- end of LongMamba ---------------------------------------------------- */
-
 /* The forward pass over a round of rows: one or many sequences.
    A round is T rows: the next tokens of several sequences, each sequence's
    rows consecutive (a segment). Every matrix product runs over all T rows at
@@ -3689,7 +3685,7 @@ static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s,
     return MAMBA_OK;
 }
 
-/* ---- D.3b threads per model and per call (issue 21) ---------------------
+/* -- threads per model and per call ---------------------------------------
    mamba_model_set_threads; the choice between 1 thread and n per state (see
    the API comment), timed with timespec_get around each call. */
 MAMBA_API mamba_status mamba_model_set_threads(mamba_model *m, int n, int flags) {
@@ -7677,7 +7673,7 @@ done:
     return st;
 }
 
-/* ---- the MODEL reading's encoder ----------------------------------------------- */
+/* -- the MODEL reading's encoder ------------------------------------------ */
 
 typedef struct mamba__spm_sym { uint32_t start, len; int32_t prev, next; int frozen; } mamba__spm_sym;
 typedef struct mamba__spm_pair { float score; int32_t left, right; uint32_t size; } mamba__spm_pair;
@@ -7928,7 +7924,7 @@ static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsi
     return x.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
 }
 
-/* ---- the HF reading's stretches between added tokens --------------------------- */
+/* -- the HF reading's stretches between added tokens ---------------------- */
 
 /* One word: a symbol per character (its piece, else its <0xNN> bytes, else
    unk, fused when fuse_unk), then merges by rank. As HF's BPE::merge_word. */
@@ -8049,7 +8045,7 @@ static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char 
     }
 }
 
-/* ---- decoding: the leading space ------------------------------------------------ */
+/* -- decoding: the leading space ------------------------------------------ */
 
 /* Hooked into both decoders before a token's bytes p[0..n) are written:
    sentencepiece drops the U+2581 that starts the first piece (the dummy
@@ -8076,7 +8072,6 @@ static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, 
     }
     if (*n) *flags |= MAMBA__DEC_SPM_OUT;
 }
-/* ---- end of E.9 ---------------------------------------------------------------- */
 #endif /* MAMBA_NO_TOKENIZER */
 
 /* ==== F. formats: bytes -> config, tensor table, tokenizer description === */
@@ -8306,33 +8301,6 @@ static void mamba__json_free(mamba__json *j) {
     memset(j, 0, sizeof *j);
 }
 
-/* Does string token t equal the NUL-terminated key? (Escaped keys compare decoded.) */
-static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap);
-static int mamba__json_eq(const mamba__json *j, uint32_t t, const char *key) {
-    const mamba__jtok *k = &j->tok[t];
-    size_t n = strlen(key);
-    if (k->type != MAMBA__J_STR) return 0;
-    if (!k->escaped) return k->end - k->start == n && !memcmp(j->js + k->start, key, n);
-    {
-        char buf[256];
-        size_t m;
-        if (n >= sizeof buf) return 0;
-        m = mamba__json_str(j, t, buf, sizeof buf);
-        return m == n && !memcmp(buf, key, n);
-    }
-}
-
-/* Value token of `key` in object token `obj`, or 0 (the root is never a value). */
-static uint32_t mamba__json_get(const mamba__json *j, uint32_t obj, const char *key) {
-    uint32_t i, k;
-    if (!j->tok || obj >= j->ntok || j->tok[obj].type != MAMBA__J_OBJ) return 0;
-    for (i = obj + 1, k = 0; k < j->tok[obj].size; k++) {
-        if (mamba__json_eq(j, i, key)) return i + 1;
-        i = j->tok[i + 1].next;
-    }
-    return 0;
-}
-
 /* Decodes string token t (escapes, \uXXXX with surrogate pairs) into UTF-8.
    Writes at most cap-1 bytes plus a NUL when cap > 0; returns the full decoded
    length (so a call with cap 0 measures). Lone surrogates become U+FFFD. */
@@ -8377,6 +8345,32 @@ static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_
 #undef MAMBA__PUT
     if (cap) out[o < cap ? o : cap - 1] = 0;
     return o;
+}
+
+/* Does string token t equal the NUL-terminated key? (Escaped keys compare decoded.) */
+static int mamba__json_eq(const mamba__json *j, uint32_t t, const char *key) {
+    const mamba__jtok *k = &j->tok[t];
+    size_t n = strlen(key);
+    if (k->type != MAMBA__J_STR) return 0;
+    if (!k->escaped) return k->end - k->start == n && !memcmp(j->js + k->start, key, n);
+    {
+        char buf[256];
+        size_t m;
+        if (n >= sizeof buf) return 0;
+        m = mamba__json_str(j, t, buf, sizeof buf);
+        return m == n && !memcmp(buf, key, n);
+    }
+}
+
+/* Value token of `key` in object token `obj`, or 0 (the root is never a value). */
+static uint32_t mamba__json_get(const mamba__json *j, uint32_t obj, const char *key) {
+    uint32_t i, k;
+    if (!j->tok || obj >= j->ntok || j->tok[obj].type != MAMBA__J_OBJ) return 0;
+    for (i = obj + 1, k = 0; k < j->tok[obj].size; k++) {
+        if (mamba__json_eq(j, i, key)) return i + 1;
+        i = j->tok[i + 1].next;
+    }
+    return 0;
 }
 
 /* Number token -> double, locale-independent. Exact for integers below 2^53
@@ -9089,7 +9083,7 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
     return mamba__tj_fail(x, ty ? MAMBA_ERR_UNSUPPORTED : MAMBA_ERR_FORMAT, ty ? "tokenizer.json: unsupported post_processor %s" : "tokenizer.json: post_processor without a type%s", ty);
 }
 
-/* ---- SentencePiece (issue 18): the tokenizer.json reading ------------------------- */
+/* -- SentencePiece: the tokenizer.json reading ---------------------------- */
 
 static int mamba__spm_is_ws_str(mamba__tj *x, uint32_t t) { return mamba__tj_is(x, t, "\xE2\x96\x81"); }
 
@@ -9189,7 +9183,6 @@ static mamba_status mamba__spm_load_json(mamba__heap *hp, mamba__tj *x, mamba__t
     d->n_steps = 0;
     return mamba__spm_build(hp, out, d, NULL, NULL, &cfg, NULL, err);
 }
-/* ---- end of the SentencePiece tokenizer.json reading ---- */
 
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
@@ -9930,7 +9923,7 @@ static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, co
     return MAMBA_OK;
 }
 
-/* -- the GGUF reader: config and tokenizer ids from the metadata ----------- */
+/* -- the GGUF reader behind the seam: bytes -> mamba__desc ----------------- */
 
 static mamba_status mamba__gguf_describe(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
                                          const char *label, const mamba_options *o, mamba_error *e) {
@@ -9991,7 +9984,7 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     return MAMBA_OK;
 }
 
-/* ---- SentencePiece (issue 18): the GGUF "llama" vocabulary ------------------------ */
+/* -- SentencePiece: the GGUF "llama" vocabulary --------------------------- */
 
 /* GGUF tokenizer.ggml.model "llama": tokens, scores, token_type (the same
    types as sentencepiece's), add_bos_token / add_eos_token /
@@ -10060,8 +10053,6 @@ done:
     if (type) mamba__hfree(hp, type);
     return st;
 }
-
-/* ---- end of the GGUF "llama" vocabulary ---- */
 
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
@@ -10439,7 +10430,7 @@ static int mamba__merge_rank_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* ---- SentencePiece (issue 18): GGUF tokenizer metadata ---------------------------
+/* -- SentencePiece: GGUF tokenizer metadata -------------------------------
    What llama.cpp's converter writes for a SentencePiece vocabulary: model
    "llama", the raw pieces, their scores and types, no merges. */
 static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_tokenizer *tok, int n_ids) {
@@ -10483,7 +10474,6 @@ static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_t
     if (!sp->add_dummy_prefix) mamba__gw_kv_bool(w, "tokenizer.ggml.add_space_prefix", 0);
     if (sp->remove_extra_ws) mamba__gw_kv_bool(w, "tokenizer.ggml.remove_extra_whitespaces", 1);
 }
-/* ---- end of SentencePiece GGUF metadata ---- */
 
 typedef struct mamba__wtok {     /* what the tokenizer keys need, prepared once */
     int n_ids;                    /* tokens written: max(vocabulary, embedding rows) */
@@ -10898,7 +10888,6 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
-/* ---- end of F.5 ---------------------------------------------------------------- */
 #endif /* MAMBA_NO_TOKENIZER */
 
 #ifndef MAMBA_NO_SAFETENSORS   /* F.6: params.json and config.json are JSON */
@@ -11782,7 +11771,6 @@ static mamba_status mamba__mistral_read_file(mamba_model *m, mamba__desc *d, con
 }
 #endif /* MAMBA_NO_STDIO */
 
-/* ---- end of F.6 ---------------------------------------------------------------- */
 #endif /* MAMBA_NO_SAFETENSORS */
 
 /* ==== G. loaders: the builder, the format table, the public loaders ====== */
@@ -12197,7 +12185,7 @@ MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *we
 }
 
 #ifndef MAMBA_NO_STDIO
-/* ---- first contact: what a model path is (issue 14) ------------------------
+/* -- what a model path is (first contact) ---------------------------------
    A path that is neither .gguf nor .safetensors by name is looked at before
    config.json is joined to it: a directory is a model directory; a file
    starting with the GGUF magic is GGUF, one starting with a safetensors
@@ -12303,12 +12291,8 @@ static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t l
     return st;
 }
 
-#endif /* MAMBA_NO_STDIO */
+/* -- SentencePiece: tokenizer.model files --------------------------------- */
 
-#ifndef MAMBA_NO_STDIO
-/* ---- SentencePiece (issue 18): tokenizer.model files ---------------------------- */
-
-#ifndef MAMBA_NO_STDIO
 /* Does this file look like a protobuf ModelProto rather than JSON? */
 static int mamba__spm_sniff(const char *buf, size_t len) {
     size_t i = 0;
@@ -12344,8 +12328,6 @@ static mamba_status mamba__spm_load_dir(mamba_tokenizer **out, const char *dir, 
     mamba__hfree(hp, joined);
     return st;
 }
-#endif
-/* ---- end of SentencePiece files ---- */
 
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, const mamba_options *opt,
                                                  mamba_error *err) {
