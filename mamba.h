@@ -7025,14 +7025,8 @@ static int mamba__is_word_at(const unsigned char *s, size_t n, size_t i, int bef
 
 static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s, size_t n);
 
-/* SentencePiece BPE (E.9) */
-#define MAMBA__DEC_SPM_PERBYTE 0x08000000   /* mamba_decoder.flags: U+FFFD per bad byte (sentencepiece) */
+/* SentencePiece's HF reading (E.7) recurses through the stretches too */
 static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char *s, size_t n);
-static int mamba__spm_is_model(const mamba_tokenizer *t);
-static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
-                                            size_t cap, size_t *n_out, mamba__heap *hp);
-static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n);
-static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n);
 
 /* Text between added tokens: stage 1 -> normalize -> stage 2; stage 2 -> steps. */
 static void mamba__enc_between(mamba__enc *e, int which, const unsigned char *s, size_t n) {
@@ -7108,250 +7102,7 @@ static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s,
     mamba__enc_between(e, which, s + from, n - from);
 }
 
-static void mamba__enc_free(mamba__enc *e) {
-    mamba__heap *hp = e->hp;
-    int i;
-    if (e->nfc.cp) mamba__hfree(hp, e->nfc.cp);
-    if (e->nfc.tmp) mamba__hfree(hp, e->nfc.tmp);
-    if (e->norm.p) mamba__hfree(hp, e->norm.p);
-    for (i = 0; i < MAMBA__TOK_MAX_STEPS; i++) if (e->pre[i].p) mamba__hfree(hp, e->pre[i].p);
-    if (e->sym) mamba__hfree(hp, e->sym);
-    if (e->rk) mamba__hfree(hp, e->rk);
-    if (e->nid) mamba__hfree(hp, e->nid);
-    if (e->prv) mamba__hfree(hp, e->prv);
-    if (e->nxt) mamba__hfree(hp, e->nxt);
-    if (e->heap) mamba__hfree(hp, e->heap);
-    if (e->wc) mamba__hfree(hp, e->wc);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
-                                              size_t cap, size_t *n_out) {
-    return mamba_tokenizer_encode_arena(t, text, len, ids, cap, n_out, NULL);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
-                                                    size_t cap, size_t *n_out, mamba_arena *work) {
-    mamba__enc e;
-    mamba__heap h, *hp = &h;
-    const unsigned char *s = (const unsigned char *)text;
-    unsigned char *fixed = NULL;
-    size_t i, used0 = work ? work->used : 0;
-    int k;
-    mamba_status st;
-    if (n_out) *n_out = 0;
-    if (!t || (!text && len) || (!ids && cap)) return MAMBA_ERR_BADARG;
-    mamba__heap_plain(hp);
-    h.a = work;
-    if (t->spm && mamba__spm_is_model(t)) {
-        st = mamba__spm_encode_model(t, s ? s : (const unsigned char *)"", len, ids, cap, n_out, hp);
-        if (work) work->used = used0;
-        return st;
-    }
-    memset(&e, 0, sizeof e);
-    e.t = t; e.ids = ids; e.cap = cap; e.st = MAMBA_OK;
-    e.hp = e.nfc.hp = e.norm.hp = hp;
-    for (k = 0; k < MAMBA__TOK_MAX_STEPS; k++) e.pre[k].hp = hp;
-    if (!s) s = (const unsigned char *)"";   /* NULL, 0: no pointer arithmetic on NULL */
-    /* invalid UTF-8: each maximal invalid subpart -> U+FFFD */
-    for (i = 0; i < len;) {
-        int tr, l;
-        if (s[i] < 0x80) { i = mamba__ascii_run(s, i, len); continue; }
-        l = mamba__utf8_check(s + i, len - i, &tr);
-        if (l < 0) break;
-        i += (size_t)l;
-    }
-    if (i < len) {
-        size_t o = i, cap3;
-        if (!mamba__mul(len, 3, &cap3) || !(fixed = MAMBA__CAST(unsigned char *, mamba__halloc(hp, cap3)))) return MAMBA_ERR_NOMEM;
-        memcpy(fixed, s, i);
-        while (i < len) {
-            int tr, l = mamba__utf8_check(s + i, len - i, &tr);
-            if (l > 0) { memcpy(fixed + o, s + i, (size_t)l); o += (size_t)l; i += (size_t)l; }
-            else { fixed[o++] = 0xEF; fixed[o++] = 0xBF; fixed[o++] = 0xBD; i += (size_t)-l; }
-        }
-        s = fixed;
-        len = o;
-    }
-    if (len >= MAMBA__WC_MIN) {   /* about one entry per 16 bytes of text, 256 to 16384 */
-        size_t n_wc = 256;
-        while (n_wc < 16384 && n_wc * 16 < len) n_wc *= 2;
-        e.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
-        e.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
-    }
-    for (k = 0; k < t->n_prefix; k++) mamba__emit(&e, t->prefix[k]);
-    e.spm_base = s;
-    mamba__enc_stretch(&e, 0, s, len);
-    for (k = 0; k < t->n_suffix; k++) mamba__emit(&e, t->suffix[k]);
-    mamba__enc_free(&e);
-    if (fixed) mamba__hfree(hp, fixed);
-    if (work) work->used = used0;   /* everything was temporary */
-    st = e.st;
-    if (st != MAMBA_OK) return st;
-    if (n_out) *n_out = e.n;
-    return e.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
-}
-
-/* ---- E.7 decoding ---------------------------------------------------------------- */
-
-MAMBA_API void mamba_decoder_init(mamba_decoder *d, int flags) {
-    if (!d) return;
-    memset(d, 0, sizeof *d);
-    d->flags = flags;
-}
-
-/* Runs bytes p[0..n) through the lossy UTF-8 assembler of d, writing what is
-   complete to out at *o while it fits in cap (always counting in *o). */
-static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, char *out, size_t cap, size_t *o) {
-    static const unsigned char rep[3] = {0xEF, 0xBF, 0xBD};
-    size_t i = 0;
-#define MAMBA__OUT(src, len) do { if (*o + (len) <= cap) memcpy(out + *o, (src), (len)); *o += (len); } while (0)
-    if (d->n_pending && n) {
-        unsigned char tmp[8];
-        size_t np = (size_t)d->n_pending, take = n < 4 - np ? n : 4 - np;
-        int tr, l;
-        memcpy(tmp, d->pending, np);
-        memcpy(tmp + np, p, take);
-        l = mamba__utf8_check(tmp, np + take, &tr);
-        if (l > 0) { MAMBA__OUT(tmp, (size_t)l); i = (size_t)l - np; d->n_pending = 0; }
-        else if (tr) { memcpy(d->pending, tmp, np + take); d->n_pending = (int)(np + take); return; }
-        else {
-            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;   /* sentencepiece: one U+FFFD per bad byte */
-            while (r--) MAMBA__OUT(rep, 3);
-            i = (size_t)-l > np ? (size_t)-l - np : 0;
-            d->n_pending = 0;
-        }
-    }
-    while (i < n) {
-        size_t j = i;
-        int tr, l;
-        while (j < n && p[j] < 0x80) j++;
-        if (j > i) { MAMBA__OUT(p + i, j - i); i = j; if (i == n) break; }
-        l = mamba__utf8_check(p + i, n - i, &tr);
-        if (l > 0) { MAMBA__OUT(p + i, (size_t)l); i += (size_t)l; }
-        else if (tr) { memcpy(d->pending, p + i, n - i); d->n_pending = (int)(n - i); break; }
-        else {
-            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;
-            while (r--) MAMBA__OUT(rep, 3);
-            i += (size_t)-l;
-        }
-    }
-#undef MAMBA__OUT
-}
-
-static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
-    return t && id >= 0 && id < t->n_vocab && (t->tok_attr[id] & MAMBA__TA_EXISTS);
-}
-
-MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
-                                           size_t *n_out) {
-    mamba_decoder probe;
-    size_t o = 0, pn;
-    const unsigned char *p;
-    if (n_out) *n_out = 0;
-    if (!d || !t || (!out && cap)) return MAMBA_ERR_BADARG;
-    if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
-    if ((d->flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) return MAMBA_OK;
-    p = t->tok_bytes + t->tok_off[id];
-    pn = t->tok_off[id + 1] - t->tok_off[id];
-    probe = *d;
-    if (t->spm) mamba__spm_dec_adjust(t, id, &probe.flags, d->n_pending, &p, &pn);
-    mamba__dec_feed(&probe, p, pn, NULL, 0, &o);
-    if (n_out) *n_out = o;
-    if (o > cap) return MAMBA_ERR_RANGE;
-    o = 0;
-    d->flags = probe.flags;
-    mamba__dec_feed(d, p, pn, out, cap, &o);
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
-    if (n_out) *n_out = 0;
-    if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
-    if (!d->n_pending) return MAMBA_OK;
-    {
-        size_t k, r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? (size_t)d->n_pending : 1;   /* sentencepiece: per byte */
-        if (n_out) *n_out = 3 * r;
-        if (cap < 3 * r) return MAMBA_ERR_RANGE;
-        for (k = 0; k < r; k++) { out[3 * k] = (char)0xEF; out[3 * k + 1] = (char)0xBF; out[3 * k + 2] = (char)0xBD; }
-    }
-    d->n_pending = 0;
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const int *ids, size_t n, int flags,
-                                              char *out, size_t cap, size_t *n_out) {
-    mamba_decoder d;
-    size_t i, o = 0;
-    if (n_out) *n_out = 0;
-    if (!t || (!ids && n) || (!out && cap)) return MAMBA_ERR_BADARG;
-    mamba_decoder_init(&d, flags);
-    for (i = 0; i < n; i++) {
-        int id = ids[i];
-        if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
-        if ((flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) continue;
-        if (t->spm) {
-            const unsigned char *p = t->tok_bytes + t->tok_off[id];
-            size_t pn = t->tok_off[id + 1] - t->tok_off[id];
-            mamba__spm_dec_adjust(t, id, &d.flags, d.n_pending, &p, &pn);
-            mamba__dec_feed(&d, p, pn, out, cap, &o);
-            continue;
-        }
-        mamba__dec_feed(&d, t->tok_bytes + t->tok_off[id], t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
-    }
-    if (d.n_pending) {
-        int r = (d.flags & MAMBA__DEC_SPM_PERBYTE) ? d.n_pending : 1;   /* sentencepiece: per byte */
-        while (r--) {
-            if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
-            o += 3;
-        }
-    }
-    if (n_out) *n_out = o;
-    return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
-}
-
-/* ---- E.8 queries -------------------------------------------------------------------- */
-
-MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
-MAMBA_API int mamba_tokenizer_bos_id(const mamba_tokenizer *t) { return t ? t->bos_id : -1; }
-MAMBA_API int mamba_tokenizer_eos_id(const mamba_tokenizer *t) { return t ? t->eos_id : -1; }
-MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *t) { return t ? t->table_bytes : 0; }
-MAMBA_API int mamba_tokenizer_is_special(const mamba_tokenizer *t, int id) {
-    return mamba__tok_valid_id(t, id) && (t->tok_attr[id] & MAMBA__TA_SPECIAL) != 0;
-}
-MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *t, int id, size_t *len) {
-    if (len) *len = 0;
-    if (!mamba__tok_valid_id(t, id)) return NULL;
-    if (len) *len = t->tok_off[id + 1] - t->tok_off[id];
-    return (const char *)t->tok_bytes + t->tok_off[id];
-}
-MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *text, size_t len) {
-    uint32_t h, v;
-    if (!t || (!text && len)) return -1;
-    h = mamba__tok_hash((const unsigned char *)text, len) & t->vhash_mask;
-    while ((v = t->vhash[h]) != 0) {
-        if (t->tok_off[v] - t->tok_off[v - 1] == len && (!len || !memcmp(t->tok_bytes + t->tok_off[v - 1], text, len)))
-            return (int)v - 1;
-        h = (h + 1) & t->vhash_mask;
-    }
-    if (t->spm && len) return mamba__spm_find_text(t, text, len);   /* a piece as written: "[INST]", "\xE2\x96\x81the" */
-    return -1;
-}
-
-/* End of a tokenizer load: the heap moves into the tokenizer, or a failed
-   load gives back its arena bytes. */
-static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, size_t used0, mamba_status st, mamba_error *e) {
-    if (st != MAMBA_OK) {
-        if (*out) { mamba_tokenizer_free(*out); *out = NULL; }
-        st = mamba__heap_status(hp, st, e);
-        if (hp->a) hp->a->used = used0;
-        return st;
-    }
-    mamba__heap_done(hp);
-    (*out)->heap = *hp;
-    return MAMBA_OK;
-}
-
-/* ---- E.9 SentencePiece BPE (issue 18): tables, encoder, decoder rules -------------
+/* ---- E.7 SentencePiece BPE: tables, encoder, decoder rules --------------
    One set of tables, two readings:
      MAMBA__SPM_MODEL  sentencepiece's own semantics, for a tokenizer.model
                        protobuf and for GGUF "llama" metadata: the normalizer
@@ -7381,6 +7132,7 @@ static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, si
 #define MAMBA__SPT_UNUSED 5
 #define MAMBA__SPT_BYTE 6
 /* decoder state kept in the high bits of mamba_decoder.flags */
+#define MAMBA__DEC_SPM_PERBYTE 0x08000000 /* U+FFFD per bad byte (sentencepiece) */
 #define MAMBA__DEC_SPM_NOBOS 0x10000000   /* no leading U+2581 to drop any more */
 #define MAMBA__DEC_SPM_WS    0x20000000   /* the previous piece had it dropped */
 #define MAMBA__DEC_SPM_OUT   0x40000000   /* something was written (or is pending) */
@@ -8071,6 +7823,251 @@ static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, 
         }
     }
     if (*n) *flags |= MAMBA__DEC_SPM_OUT;
+}
+
+/* ---- E.8 encoding: the entry points ---------------------------------------- */
+
+static void mamba__enc_free(mamba__enc *e) {
+    mamba__heap *hp = e->hp;
+    int i;
+    if (e->nfc.cp) mamba__hfree(hp, e->nfc.cp);
+    if (e->nfc.tmp) mamba__hfree(hp, e->nfc.tmp);
+    if (e->norm.p) mamba__hfree(hp, e->norm.p);
+    for (i = 0; i < MAMBA__TOK_MAX_STEPS; i++) if (e->pre[i].p) mamba__hfree(hp, e->pre[i].p);
+    if (e->sym) mamba__hfree(hp, e->sym);
+    if (e->rk) mamba__hfree(hp, e->rk);
+    if (e->nid) mamba__hfree(hp, e->nid);
+    if (e->prv) mamba__hfree(hp, e->prv);
+    if (e->nxt) mamba__hfree(hp, e->nxt);
+    if (e->heap) mamba__hfree(hp, e->heap);
+    if (e->wc) mamba__hfree(hp, e->wc);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
+                                              size_t cap, size_t *n_out) {
+    return mamba_tokenizer_encode_arena(t, text, len, ids, cap, n_out, NULL);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
+                                                    size_t cap, size_t *n_out, mamba_arena *work) {
+    mamba__enc e;
+    mamba__heap h, *hp = &h;
+    const unsigned char *s = (const unsigned char *)text;
+    unsigned char *fixed = NULL;
+    size_t i, used0 = work ? work->used : 0;
+    int k;
+    mamba_status st;
+    if (n_out) *n_out = 0;
+    if (!t || (!text && len) || (!ids && cap)) return MAMBA_ERR_BADARG;
+    mamba__heap_plain(hp);
+    h.a = work;
+    if (t->spm && mamba__spm_is_model(t)) {
+        st = mamba__spm_encode_model(t, s ? s : (const unsigned char *)"", len, ids, cap, n_out, hp);
+        if (work) work->used = used0;
+        return st;
+    }
+    memset(&e, 0, sizeof e);
+    e.t = t; e.ids = ids; e.cap = cap; e.st = MAMBA_OK;
+    e.hp = e.nfc.hp = e.norm.hp = hp;
+    for (k = 0; k < MAMBA__TOK_MAX_STEPS; k++) e.pre[k].hp = hp;
+    if (!s) s = (const unsigned char *)"";   /* NULL, 0: no pointer arithmetic on NULL */
+    /* invalid UTF-8: each maximal invalid subpart -> U+FFFD */
+    for (i = 0; i < len;) {
+        int tr, l;
+        if (s[i] < 0x80) { i = mamba__ascii_run(s, i, len); continue; }
+        l = mamba__utf8_check(s + i, len - i, &tr);
+        if (l < 0) break;
+        i += (size_t)l;
+    }
+    if (i < len) {
+        size_t o = i, cap3;
+        if (!mamba__mul(len, 3, &cap3) || !(fixed = MAMBA__CAST(unsigned char *, mamba__halloc(hp, cap3)))) return MAMBA_ERR_NOMEM;
+        memcpy(fixed, s, i);
+        while (i < len) {
+            int tr, l = mamba__utf8_check(s + i, len - i, &tr);
+            if (l > 0) { memcpy(fixed + o, s + i, (size_t)l); o += (size_t)l; i += (size_t)l; }
+            else { fixed[o++] = 0xEF; fixed[o++] = 0xBF; fixed[o++] = 0xBD; i += (size_t)-l; }
+        }
+        s = fixed;
+        len = o;
+    }
+    if (len >= MAMBA__WC_MIN) {   /* about one entry per 16 bytes of text, 256 to 16384 */
+        size_t n_wc = 256;
+        while (n_wc < 16384 && n_wc * 16 < len) n_wc *= 2;
+        e.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
+        e.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
+    }
+    for (k = 0; k < t->n_prefix; k++) mamba__emit(&e, t->prefix[k]);
+    e.spm_base = s;
+    mamba__enc_stretch(&e, 0, s, len);
+    for (k = 0; k < t->n_suffix; k++) mamba__emit(&e, t->suffix[k]);
+    mamba__enc_free(&e);
+    if (fixed) mamba__hfree(hp, fixed);
+    if (work) work->used = used0;   /* everything was temporary */
+    st = e.st;
+    if (st != MAMBA_OK) return st;
+    if (n_out) *n_out = e.n;
+    return e.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
+}
+
+/* ---- E.9 decoding ---------------------------------------------------------------- */
+
+MAMBA_API void mamba_decoder_init(mamba_decoder *d, int flags) {
+    if (!d) return;
+    memset(d, 0, sizeof *d);
+    d->flags = flags;
+}
+
+/* Runs bytes p[0..n) through the lossy UTF-8 assembler of d, writing what is
+   complete to out at *o while it fits in cap (always counting in *o). */
+static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, char *out, size_t cap, size_t *o) {
+    static const unsigned char rep[3] = {0xEF, 0xBF, 0xBD};
+    size_t i = 0;
+#define MAMBA__OUT(src, len) do { if (*o + (len) <= cap) memcpy(out + *o, (src), (len)); *o += (len); } while (0)
+    if (d->n_pending && n) {
+        unsigned char tmp[8];
+        size_t np = (size_t)d->n_pending, take = n < 4 - np ? n : 4 - np;
+        int tr, l;
+        memcpy(tmp, d->pending, np);
+        memcpy(tmp + np, p, take);
+        l = mamba__utf8_check(tmp, np + take, &tr);
+        if (l > 0) { MAMBA__OUT(tmp, (size_t)l); i = (size_t)l - np; d->n_pending = 0; }
+        else if (tr) { memcpy(d->pending, tmp, np + take); d->n_pending = (int)(np + take); return; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;   /* sentencepiece: one U+FFFD per bad byte */
+            while (r--) MAMBA__OUT(rep, 3);
+            i = (size_t)-l > np ? (size_t)-l - np : 0;
+            d->n_pending = 0;
+        }
+    }
+    while (i < n) {
+        size_t j = i;
+        int tr, l;
+        while (j < n && p[j] < 0x80) j++;
+        if (j > i) { MAMBA__OUT(p + i, j - i); i = j; if (i == n) break; }
+        l = mamba__utf8_check(p + i, n - i, &tr);
+        if (l > 0) { MAMBA__OUT(p + i, (size_t)l); i += (size_t)l; }
+        else if (tr) { memcpy(d->pending, p + i, n - i); d->n_pending = (int)(n - i); break; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;
+            while (r--) MAMBA__OUT(rep, 3);
+            i += (size_t)-l;
+        }
+    }
+#undef MAMBA__OUT
+}
+
+static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
+    return t && id >= 0 && id < t->n_vocab && (t->tok_attr[id] & MAMBA__TA_EXISTS);
+}
+
+MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
+                                           size_t *n_out) {
+    mamba_decoder probe;
+    size_t o = 0, pn;
+    const unsigned char *p;
+    if (n_out) *n_out = 0;
+    if (!d || !t || (!out && cap)) return MAMBA_ERR_BADARG;
+    if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
+    if ((d->flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) return MAMBA_OK;
+    p = t->tok_bytes + t->tok_off[id];
+    pn = t->tok_off[id + 1] - t->tok_off[id];
+    probe = *d;
+    if (t->spm) mamba__spm_dec_adjust(t, id, &probe.flags, d->n_pending, &p, &pn);
+    mamba__dec_feed(&probe, p, pn, NULL, 0, &o);
+    if (n_out) *n_out = o;
+    if (o > cap) return MAMBA_ERR_RANGE;
+    o = 0;
+    d->flags = probe.flags;
+    mamba__dec_feed(d, p, pn, out, cap, &o);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
+    if (n_out) *n_out = 0;
+    if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
+    if (!d->n_pending) return MAMBA_OK;
+    {
+        size_t k, r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? (size_t)d->n_pending : 1;   /* sentencepiece: per byte */
+        if (n_out) *n_out = 3 * r;
+        if (cap < 3 * r) return MAMBA_ERR_RANGE;
+        for (k = 0; k < r; k++) { out[3 * k] = (char)0xEF; out[3 * k + 1] = (char)0xBF; out[3 * k + 2] = (char)0xBD; }
+    }
+    d->n_pending = 0;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const int *ids, size_t n, int flags,
+                                              char *out, size_t cap, size_t *n_out) {
+    mamba_decoder d;
+    size_t i, o = 0;
+    if (n_out) *n_out = 0;
+    if (!t || (!ids && n) || (!out && cap)) return MAMBA_ERR_BADARG;
+    mamba_decoder_init(&d, flags);
+    for (i = 0; i < n; i++) {
+        int id = ids[i];
+        if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
+        if ((flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) continue;
+        if (t->spm) {
+            const unsigned char *p = t->tok_bytes + t->tok_off[id];
+            size_t pn = t->tok_off[id + 1] - t->tok_off[id];
+            mamba__spm_dec_adjust(t, id, &d.flags, d.n_pending, &p, &pn);
+            mamba__dec_feed(&d, p, pn, out, cap, &o);
+            continue;
+        }
+        mamba__dec_feed(&d, t->tok_bytes + t->tok_off[id], t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
+    }
+    if (d.n_pending) {
+        int r = (d.flags & MAMBA__DEC_SPM_PERBYTE) ? d.n_pending : 1;   /* sentencepiece: per byte */
+        while (r--) {
+            if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
+            o += 3;
+        }
+    }
+    if (n_out) *n_out = o;
+    return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
+}
+
+/* ---- E.10 queries ------------------------------------------------------------------- */
+
+MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
+MAMBA_API int mamba_tokenizer_bos_id(const mamba_tokenizer *t) { return t ? t->bos_id : -1; }
+MAMBA_API int mamba_tokenizer_eos_id(const mamba_tokenizer *t) { return t ? t->eos_id : -1; }
+MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *t) { return t ? t->table_bytes : 0; }
+MAMBA_API int mamba_tokenizer_is_special(const mamba_tokenizer *t, int id) {
+    return mamba__tok_valid_id(t, id) && (t->tok_attr[id] & MAMBA__TA_SPECIAL) != 0;
+}
+MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *t, int id, size_t *len) {
+    if (len) *len = 0;
+    if (!mamba__tok_valid_id(t, id)) return NULL;
+    if (len) *len = t->tok_off[id + 1] - t->tok_off[id];
+    return (const char *)t->tok_bytes + t->tok_off[id];
+}
+MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *text, size_t len) {
+    uint32_t h, v;
+    if (!t || (!text && len)) return -1;
+    h = mamba__tok_hash((const unsigned char *)text, len) & t->vhash_mask;
+    while ((v = t->vhash[h]) != 0) {
+        if (t->tok_off[v] - t->tok_off[v - 1] == len && (!len || !memcmp(t->tok_bytes + t->tok_off[v - 1], text, len)))
+            return (int)v - 1;
+        h = (h + 1) & t->vhash_mask;
+    }
+    if (t->spm && len) return mamba__spm_find_text(t, text, len);   /* a piece as written: "[INST]", "\xE2\x96\x81the" */
+    return -1;
+}
+
+/* End of a tokenizer load: the heap moves into the tokenizer, or a failed
+   load gives back its arena bytes. */
+static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, size_t used0, mamba_status st, mamba_error *e) {
+    if (st != MAMBA_OK) {
+        if (*out) { mamba_tokenizer_free(*out); *out = NULL; }
+        st = mamba__heap_status(hp, st, e);
+        if (hp->a) hp->a->used = used0;
+        return st;
+    }
+    mamba__heap_done(hp);
+    (*out)->heap = *hp;
+    return MAMBA_OK;
 }
 #endif /* MAMBA_NO_TOKENIZER */
 
