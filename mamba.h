@@ -853,61 +853,62 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
 /* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
-   Lines 1-820: the documentation block and the public API. Below
+   Lines 1-850: the documentation block and the public API. Below
    #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
    each uses only what is above it (the "uses" column).
      lines        count  section
-     887-1272       386  A. base: platform, allocation, errors, limits, files
+     918-1324       407  A. base: platform, allocation, errors, limits, files
                          uses: the C library only
-       895-1168     274    A.1 platform, allocation, errors, limits
-       1169-1272    104    A.2 files
-     1273-1377      105  B. numbers: dtypes and conversions
+       926-1198     273    A.1 platform, allocation, errors, limits
+       1199-1324    126    A.2 files
+     1325-1461      137  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1378-2521     1144  C. kernels
+     1462-3152     1691  C. kernels
                          uses: A, B; the ISA intrinsics it chose
-       1380-1539    160    C.1 vector vocabulary and threads
-       1540-1555     16    C.2 weights: a matrix in its stored dtype
-       1556-1599     44    C.3 dot: row . x in f32
-       1600-1754    155    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       1755-2227    473    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
-       2228-2245     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       2246-2283     38    C.7 RMSNorm
-       2284-2328     45    C.8 activations: SiLU, softplus, y * silu(z)
-       2329-2341     13    C.9 gated RMSNorm (Mamba-2)
-       2342-2400     59    C.10 causal depthwise conv1d, one token
-       2401-2456     56    C.11 Mamba-1 selective scan, one token
-       2457-2521     65    C.12 Mamba-2 (SSD) recurrence, one token
-     2522-4093     1572  D. model core: structs, config, scratch, forward, state, sampler
+       1464-1633    170    C.1 vector vocabulary and threads
+       1634-1649     16    C.2 weights: a matrix in its stored dtype
+       1650-1693     44    C.3 dot: row . x in f32
+       1694-1909    216    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       1910-2858    949    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
+       2859-2876     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       2877-2914     38    C.7 RMSNorm
+       2915-2959     45    C.8 activations: SiLU, softplus, y * silu(z)
+       2960-2972     13    C.9 gated RMSNorm (Mamba-2)
+       2973-3031     59    C.10 causal depthwise conv1d, one token
+       3032-3087     56    C.11 Mamba-1 selective scan, one token
+       3088-3152     65    C.12 Mamba-2 (SSD) recurrence, one token
+     3153-4805     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       2524-2595     72    D.1 the model
-       2596-2665     70    D.2 sizes from the config: state, scratch
-       2666-3086    421    D.3 forward
-       3087-3276    190    D.4 state
-       3277-3402    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       3403-4093    691    D.6 serving: rollback ring, prefix cache, batch workspace
-     4094-7366     3273  E. tokenizer
+       3155-3227     73    D.1 the model
+       3228-3298     71    D.2 sizes from the config: state, scratch
+       3299-3792    494    D.3 forward
+       3793-3982    190    D.4 state
+       3983-4108    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       4109-4805    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     4806-8074     3269  E. tokenizer
                          uses: A only (no model, no kernels)
-       4096-5117   1022    E.1 the pipeline; the generated Unicode tables
-       5118-5192     75    E.2 UTF-8
-       5193-5232     40    E.3 scratch
-       5233-5352    120    E.4 NFC
-       5353-5898    546    E.5 tables
-       5899-6482    584    E.6 encoding
-       6483-6600    118    E.7 decoding
-       6601-6642     42    E.8 queries
-       6643-7366    724    E.9 SentencePiece BPE (issue 18): tables, encoder, decoder rules
-     7367-11104    3738  F. formats: bytes -> config, tensor table, tokenizer description
+       4808-5829   1022    E.1 the pipeline; the generated Unicode tables
+       5830-5904     75    E.2 UTF-8
+       5905-5944     40    E.3 scratch
+       5945-6064    120    E.4 NFC
+       6065-6610    546    E.5 tables
+       6611-7105    495    E.6 encoding
+       7106-7828    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       7829-7913     85    E.8 encoding: the entry points
+       7914-8031    118    E.9 decoding
+       8032-8074     43    E.10 queries
+     8075-11773    3699  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       7370-7724    355    F.1 bounded JSON
-       7725-7843    119    F.2 tensor table and the model description (the format seam)
-       7844-8799    956    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       8800-10017  1218    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       10018-10217   200    F.5 SentencePiece tokenizer.model (protobuf)
-       10218-11104   887    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     11105-11779    675  G. loaders: the builder, the format table, the public loaders
+       8078-8431    354    F.1 bounded JSON
+       8432-8550    119    F.2 tensor table and the model description (the format seam)
+       8551-9505    955    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       9506-10692  1187    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       10693-10891   199    F.5 SentencePiece tokenizer.model (protobuf)
+       10892-11773   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     11774-12422    649  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       11107-11455   349    G.1 binding tensors to layers
-       11456-11779   324    G.2 loaders */
+       11776-12124   349    G.1 binding tensors to layers
+       12125-12422   298    G.2 loaders */
 
 
 #include <string.h>
