@@ -8810,7 +8810,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
             MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
             MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
             c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
-            c->norm_before_gate = 0;   /* hook: ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
+            c->norm_before_gate = 0;   /* ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
         } else {
             MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
             MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
@@ -12253,7 +12253,7 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
         f = mamba__format_named("GGUF");
     }
 #else
-    /* first contact hook: a GGUF or safetensors file is known by its first
+    /* a GGUF or safetensors file is known by its first
        bytes whatever its name; otherwise the first claim; the fallback claim
        looks at the path first (and names what is wrong with it) */
     if (!mamba__ends_with(path, ".gguf") && !mamba__ends_with(path, ".safetensors") &&
@@ -12347,7 +12347,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__blob_release(hp, &b);
         return st;
     }
-    if (mamba__ends_with(path, ".safetensors")) {   /* the tokenizer.json beside it (first contact hook) */
+    if (mamba__ends_with(path, ".safetensors")) {   /* the tokenizer.json beside it */
         const char *slash = strrchr(path, '/');
         size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
         joined = MAMBA__CAST(char *, mamba__halloc(hp, dl + 15));
