@@ -68,6 +68,22 @@ static inline void write_file(const char *path, const void *data, size_t n) {
     if (f) { fwrite(data, 1, n, f); fclose(f); }
 }
 
+/* A growing memory buffer and a writer callback for it (mamba_gguf_write). */
+typedef struct membuf { unsigned char *p; size_t n, cap; } membuf;
+static inline int membuf_put(void *user, const void *bytes, size_t n) {
+    membuf *b = (membuf *)user;
+    if (b->n + n > b->cap) {
+        size_t cap = (b->n + n) * 2 + 4096;
+        unsigned char *q = (unsigned char *)realloc(b->p, cap);
+        if (!q) return 1;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, bytes, n);
+    b->n += n;
+    return 0;
+}
+
 /* Parses whitespace-separated numbers into out[0..cap); returns how many there were. */
 static inline size_t parse_floats(const char *s, float *out, size_t cap) {
     size_t n = 0;
@@ -136,6 +152,20 @@ static inline char *decode_all(const mamba_tokenizer *t, const int *ids, size_t 
     out = (char *)malloc(need + 1);
     *st = mamba_tokenizer_decode(t, ids, n, flags, out, need, len);
     return out;
+}
+
+/* An encode (status st, ids[0..got)) against the golden want[0..n) of line
+   `line` of golden file `name`: one check, naming the first difference. */
+static inline int check_encode(const char *name, int line, const char *text, size_t tl, mamba_status st, const int *ids,
+                               size_t got, const int *want, size_t n) {
+    int ok = st == MAMBA_OK && got == n && (!n || !memcmp(ids, want, n * sizeof(int)));
+    if (!ok) {
+        size_t f = 0;
+        while (f < got && f < n && ids[f] == want[f]) f++;
+        CHECK(0, "%s line %d encode \"%s\": %zu ids, want %zu; first difference at %zu (%d vs %d)", name, line, snip(text, tl),
+              got, n, f, f < got ? ids[f] : -1, f < n ? want[f] : -1);
+    } else test_passed++;
+    return ok;
 }
 
 /* Streaming decode, one id at a time: 1 if every chunk is valid UTF-8 on its

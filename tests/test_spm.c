@@ -70,13 +70,7 @@ static void run_goldens(const mamba_tokenizer *t, const char *golden, const char
         }
         g->lines++;
         ids = encode_all(t, text, tl, &got, &st);
-        ok = st == MAMBA_OK && same_ids(ids, got, want_ws, n_ws);
-        if (!ok) {
-            size_t f = 0;
-            while (f < got && f < n_ws && ids[f] == want_ws[f]) f++;
-            CHECK(0, "%s line %d encode \"%s\": %zu ids, want %zu; first difference at %zu (%d vs %d)", name, line,
-                  snip(text, tl), got, n_ws, f, f < got ? ids[f] : -1, f < n_ws ? want_ws[f] : -1);
-        } else test_passed++;
+        ok = check_encode(name, line, text, tl, st, ids, got, want_ws, n_ws);
         g->enc += ok;
         free(ids);
         out = decode_all(t, want, n_ids, 0, &outl, &st);
@@ -479,15 +473,6 @@ static void hostile(void) {
 
 /* ---- the GGUF writer: a SentencePiece tokenizer out and back ----------------------- */
 
-typedef struct membuf { unsigned char *p; size_t n, cap; } membuf;
-static int mem_write(void *user, const void *bytes, size_t n) {
-    membuf *b = (membuf *)user;
-    if (b->n + n > b->cap) { b->cap = (b->n + n) * 2; b->p = (unsigned char *)realloc(b->p, b->cap); if (!b->p) return 1; }
-    memcpy(b->p + b->n, bytes, n);
-    b->n += n;
-    return 0;   /* (0: written) */
-}
-
 static void round_trip(const char *model_dir) {
     mamba_model *m = NULL;
     mamba_tokenizer *a = NULL, *b = NULL, *h = NULL, *ref = NULL;
@@ -509,7 +494,7 @@ static void round_trip(const char *model_dir) {
     if (!a || !ref || !h) goto out;
     /* (the golden model's config names GPT-NeoX's ids, 0: sentencepiece's
        <unk>, so the writer takes the tokenizer's <s> and </s>) */
-    st = mamba_gguf_write(m, a, &go, mem_write, &buf, &err);
+    st = mamba_gguf_write(m, a, &go, membuf_put, &buf, &err);
     CHECK(st == MAMBA_OK, "round trip: write: %s", err.message);
     if (st != MAMBA_OK) goto out;
     st = mamba_tokenizer_load_gguf(&b, buf.p, buf.n, NULL, &err);
@@ -550,7 +535,7 @@ static void round_trip(const char *model_dir) {
     CHECK(lines > 0 && same == lines, "round trip: %d/%d texts encode and decode the same", same, lines);
     printf("# GGUF writer round trip (v3 tokenizer.model -> GGUF -> reader): %d/%d golden texts identical\n", same, lines);
     buf.n = 0;
-    st = mamba_gguf_write(m, h, &go, mem_write, &buf, &err);
+    st = mamba_gguf_write(m, h, &go, membuf_put, &buf, &err);
     CHECK(st == MAMBA_ERR_UNSUPPORTED && strstr(err.message, "tokenizer.model"), "writer with a tokenizer.json SentencePiece: %d %s", st, err.message);
 out:
     free(buf.p);

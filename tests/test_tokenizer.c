@@ -60,13 +60,7 @@ static void run_goldens(const mamba_tokenizer *t, const char *path, const char *
         (*lines)++;
         /* encode */
         ids = encode_all(t, text, tl, &got, &st);
-        enc_match = st == MAMBA_OK && got == n_ids && !memcmp(ids, want, n_ids * sizeof(int));
-        if (!enc_match) {
-            size_t f = 0;
-            while (f < got && f < n_ids && ids[f] == want[f]) f++;
-            CHECK(0, "%s line %d encode \"%s\": %zu ids, want %zu; first difference at %zu (%d vs %d)", name, line,
-                  snip(text, tl), got, n_ids, f, f < got ? ids[f] : -1, f < n_ids ? want[f] : -1);
-        } else test_passed++;
+        enc_match = check_encode(name, line, text, tl, st, ids, got, want, n_ids);
         *enc_ok += enc_match;
         /* decode of the golden ids */
         out = decode_all(t, want, n_ids, 0, &outl, &st);
