@@ -863,52 +863,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1199-1324    126    A.2 files
      1325-1461      137  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1462-3152     1691  C. kernels
+     1462-3243     1782  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1464-1633    170    C.1 vector vocabulary and threads
        1634-1649     16    C.2 weights: a matrix in its stored dtype
        1650-1693     44    C.3 dot: row . x in f32
-       1694-1909    216    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       1910-2858    949    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
-       2859-2876     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       2877-2914     38    C.7 RMSNorm
-       2915-2959     45    C.8 activations: SiLU, softplus, y * silu(z)
-       2960-2972     13    C.9 gated RMSNorm (Mamba-2)
-       2973-3031     59    C.10 causal depthwise conv1d, one token
-       3032-3087     56    C.11 Mamba-1 selective scan, one token
-       3088-3152     65    C.12 Mamba-2 (SSD) recurrence, one token
-     3153-4805     1653  D. model core: structs, config, scratch, forward, state, sampler
+       1694-2000    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       2001-2949    949    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
+       2950-2967     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       2968-3005     38    C.7 RMSNorm
+       3006-3050     45    C.8 activations: SiLU, softplus, y * silu(z)
+       3051-3063     13    C.9 gated RMSNorm (Mamba-2)
+       3064-3122     59    C.10 causal depthwise conv1d, one token
+       3123-3178     56    C.11 Mamba-1 selective scan, one token
+       3179-3243     65    C.12 Mamba-2 (SSD) recurrence, one token
+     3244-4896     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       3155-3227     73    D.1 the model
-       3228-3298     71    D.2 sizes from the config: state, scratch
-       3299-3792    494    D.3 forward
-       3793-3982    190    D.4 state
-       3983-4108    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       4109-4805    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     4806-8074     3269  E. tokenizer
+       3246-3318     73    D.1 the model
+       3319-3389     71    D.2 sizes from the config: state, scratch
+       3390-3883    494    D.3 forward
+       3884-4073    190    D.4 state
+       4074-4199    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       4200-4896    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     4897-8165     3269  E. tokenizer
                          uses: A only (no model, no kernels)
-       4808-5829   1022    E.1 the pipeline; the generated Unicode tables
-       5830-5904     75    E.2 UTF-8
-       5905-5944     40    E.3 scratch
-       5945-6064    120    E.4 NFC
-       6065-6610    546    E.5 tables
-       6611-7105    495    E.6 encoding
-       7106-7828    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       7829-7913     85    E.8 encoding: the entry points
-       7914-8031    118    E.9 decoding
-       8032-8074     43    E.10 queries
-     8075-11773    3699  F. formats: bytes -> config, tensor table, tokenizer description
+       4899-5920   1022    E.1 the pipeline; the generated Unicode tables
+       5921-5995     75    E.2 UTF-8
+       5996-6035     40    E.3 scratch
+       6036-6155    120    E.4 NFC
+       6156-6701    546    E.5 tables
+       6702-7196    495    E.6 encoding
+       7197-7919    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       7920-8004     85    E.8 encoding: the entry points
+       8005-8122    118    E.9 decoding
+       8123-8165     43    E.10 queries
+     8166-11864    3699  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       8078-8431    354    F.1 bounded JSON
-       8432-8550    119    F.2 tensor table and the model description (the format seam)
-       8551-9505    955    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       9506-10692  1187    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       10693-10891   199    F.5 SentencePiece tokenizer.model (protobuf)
-       10892-11773   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     11774-12422    649  G. loaders: the builder, the format table, the public loaders
+       8169-8522    354    F.1 bounded JSON
+       8523-8641    119    F.2 tensor table and the model description (the format seam)
+       8642-9596    955    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       9597-10783  1187    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       10784-10982   199    F.5 SentencePiece tokenizer.model (protobuf)
+       10983-11864   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     11865-12513    649  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       11776-12124   349    G.1 binding tensors to layers
-       12125-12422   298    G.2 loaders */
+       11867-12215   349    G.1 binding tensors to layers
+       12216-12513   298    G.2 loaders */
 
 
 #include <string.h>
