@@ -115,7 +115,7 @@ const char *test_simd_name(void);
 #define TEST_SIMD_NAME test_simd_name()
 #endif
 
-#if defined(MAMBA_IMPLEMENTATION) && !defined(MAMBA_NO_TOKENIZER)
+#if defined(MAMBA__SIMD_NAME) && !defined(MAMBA_NO_TOKENIZER)   /* the implementation is in this file */
 /* ---- tokenizer helpers (test_tokenizer.c, test_spm.c) -------------------- */
 
 static inline int utf8_valid(const char *s, size_t n) {
@@ -202,7 +202,7 @@ static inline int stream_ok(const mamba_tokenizer *t, const int *ids, size_t n, 
 }
 #endif
 
-#if defined(MAMBA_IMPLEMENTATION) && !defined(MAMBA_NO_SAFETENSORS)
+#if defined(MAMBA__SIMD_NAME) && !defined(MAMBA_NO_SAFETENSORS)   /* the implementation is in this file */
 /* ---- golden files: JSON Lines read with the library's own JSON ----------- */
 
 /* The next non-empty line of all[0..len) from *pos, parsed into j: 1, or -1
