@@ -163,7 +163,7 @@ help:
 	@echo 'make run          generate Shakespeare with the bundled model (models/shakespeare-tiny)'
 	@echo 'make check        the quick pass (about 3 minutes on 2 cores): the model, kernel and tokenizer'
 	@echo '                  suites and the tools, native and under AddressSanitizer + UBSan'
-	@echo 'make test         everything CI runs (about 20 minutes on 2 cores): every build variant,'
+	@echo 'make test         everything CI runs (its build: 11 CPU-minutes, then the runs): every build variant,'
 	@echo '                  NEON under qemu, valgrind, fuzz replays, firmware; ends "N passed, N failed"'
 	@echo 'make bench        speed: build/mamba-bench and build/bench_tokenizer (ratios + tok/s)'
 	@echo 'make bench-server mamba-server: tok/s and time to first token at 1-64 clients (bench/server.sh)'
