@@ -3005,59 +3005,77 @@ static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *
     if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
 }
 #undef MAMBA__QMM_COL
-/* Q8_0/Q4_0 float part of one group of 8 blocks (nk of them real) for one
-   row and 8 tokens: mamba__qgroup's operations in token lanes */
-static __m256 mamba__qmm_group(const float *dw, const float *dx, const __m256i *isum, int nk) {
+/* 32-block float part of one group of 8 blocks (nk of them real) for one
+   row and 8 tokens: mamba__qgroup's operations in token lanes; with dm (the
+   blocks' f16 mins, Q4_1 / Q5_1) mamba__xq_group's: (d*dx)*isum + (m*dx)*sx */
+static __m256 mamba__qmm_group(const float *dw, const float *dm, const float *dx, const int32_t *sx, const __m256i *isum, int nk) {
     __m256 p[8];
     int k;
     for (k = 0; k < 8; k++) {
         if (k >= nk) { p[k] = _mm256_setzero_ps(); continue; }
         p[k] = _mm256_mul_ps(_mm256_set1_ps(dw[k]), _mm256_loadu_ps(dx + 8 * k));
         p[k] = _mm256_mul_ps(p[k], _mm256_cvtepi32_ps(isum[4 * k]));
+        if (dm) {
+            __m256 t2 = _mm256_mul_ps(_mm256_set1_ps(dm[k]), _mm256_loadu_ps(dx + 8 * k));
+            t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(MAMBA__LOADI(sx + 8 * k)));
+            p[k] = _mm256_add_ps(p[k], t2);
+        }
     }
     return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p[0], p[4]), _mm256_add_ps(p[2], p[6])),
                          _mm256_add_ps(_mm256_add_ps(p[1], p[5]), _mm256_add_ps(p[3], p[7])));
 }
-/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens) */
-static void mamba__qmm_q40_finish(float *acc, const float *dw, const mamba__qil *x, int kb, int nk, int q4, __m256i *isum) {
+/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens);
+   shift: the correction (s << shift) taken off every dot (3: Q4_0's -8,
+   4: Q5_0's -16, 7: a signed weight made unsigned with ^0x80), -1 none */
+static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, int shift, __m256i *isum) {
     int k, r;
-    for (k = 0; k < nk; k++) {
-        __m256i corr;
-        if (q4) corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 3);   /* the -8 of the nibbles */
-#ifdef MAMBA__QMM_VNNI
-        else corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 7);   /* (w + 128) . x - 128 sum(x) */
-#else
-        else corr = _mm256_setzero_si256();
-#endif
-        for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
-    }
+    if (shift >= 0)
+        for (k = 0; k < nk; k++) {
+            __m256i corr = _mm256_sll_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), _mm_cvtsi32_si128(shift));
+            for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
+        }
     for (r = 0; r < 4; r++)
-        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r), mamba__qmm_group(dw + 8 * r, x->d + (size_t)kb * 8, isum + r, nk)));
+        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r),
+                         mamba__qmm_group(dw + 8 * r, dm ? dm + 8 * r : NULL, x->d + (size_t)kb * 8, x->s + (size_t)kb * 8, isum + r, nk)));
 }
-/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
-static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
-    size_t bb = q4 ? 18 : 34;
+/* the 32-block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), nb blocks of
+   32; acc [ng][4 rows][8 tokens]. Weights unpacked to their values in order:
+   unsigned (nibbles, 5-bit) as they are; signed (Q8_0, IQ4_NL's table
+   values) +128 with VNNI, else as |w| with the sign moved onto x */
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+    size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
-    float dw[4 * 8];   /* the weight scales of the 8 blocks, per row */
-    __m256i isum[8 * 4], isum2[8 * 4], m4 = _mm256_set1_epi8(0x0F);
-    int kb, k, r, g, sign = 0, two = 0;
+    float dw[4 * 8], dm[4 * 8];   /* the weight scales (and mins) of the 8 blocks, per row */
+    __m256i isum[8 * 4], isum2[8 * 4];
+    __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+    int kb, k, r, g, sign = 0, two = 0, signed8 = dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_IQ4_NL;
+    int has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+    int shift = dt == MAMBA_DTYPE_Q4_0 ? 3 : dt == MAMBA_DTYPE_Q5_0 ? 4 : -1;
 #ifdef MAMBA__QMM_VNNI
     __m256i flip = _mm256_set1_epi8((char)0x80);
+    if (signed8) shift = 7;   /* (w + 128) . x - 128 sum(x) */
 #else
-    sign = !q4;
+    sign = signed8;
 #endif
     for (kb = 0; kb < nb; kb += 8) {
         int nk = nb - kb < 8 ? nb - kb : 8;
-        for (r = 0; r < 4; r++)   /* unpack: values in order, unsigned */
+        for (r = 0; r < 4; r++)   /* unpack: values in order */
             for (k = 0; k < nk; k++) {
-                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;
                 __m256i v;
-                dw[8 * r + k] = mamba__qf16(q - 2);
-                if (q4) {
-                    __m128i h = _mm_loadu_si128((const __m128i *)(const void *)q);
-                    v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(h, 4), h), m4);
-                } else {
-                    v = MAMBA__LOADI(q);
+                dw[8 * r + k] = mamba__qf16(b);
+                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);
+                switch (dt) {
+                case MAMBA_DTYPE_Q8_0: v = MAMBA__LOADI(b + 2); break;
+                case MAMBA_DTYPE_IQ4_NL: v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 2)); break;
+                case MAMBA_DTYPE_Q4_0: v = mamba__nib32(b + 2); break;
+                case MAMBA_DTYPE_Q4_1: v = mamba__nib32(b + 4); break;
+                default: {   /* Q5_0, Q5_1 */
+                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+                    v = _mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh)));
+                } break;
+                }
+                if (signed8) {
 #ifdef MAMBA__QMM_VNNI
                     v = _mm256_xor_si256(v, flip);   /* w + 128 */
 #else
@@ -3072,8 +3090,8 @@ static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const
             for (k = 0; k < nk; k++)
                 mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 256,
                                 two ? x[g + 1].q + (size_t)(kb + k) * 256 : NULL, 8);
-            mamba__qmm_q40_finish(acc + 32 * g, dw, &x[g], kb, nk, q4, isum);
-            if (two) mamba__qmm_q40_finish(acc + 32 * (g + 1), dw, &x[g + 1], kb, nk, q4, isum2);
+            mamba__qmm_q32_finish(acc + 32 * g, dw, has_m ? dm : NULL, &x[g], kb, nk, shift, isum);
+            if (two) mamba__qmm_q32_finish(acc + 32 * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, shift, isum2);
         }
     }
 }
@@ -3191,42 +3209,70 @@ static inline void mamba__qmm_dots_neon(int32x4_t *d, const unsigned char *u, co
     }
     for (r = 0; r < 8; r++) d[r] = a[r];
 }
-/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
-static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
-    size_t bb = q4 ? 18 : 34;
+/* the 32-block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), nb blocks of
+   32; acc [ng][4 rows][8 tokens]. Weights unpacked to their signed values
+   (IQ4_NL's through the table; nibbles and 5-bit as they are, the -8 / -16
+   of Q4_0 / Q5_0 taken off with the block sums) */
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+    size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U];
-    float dw[4 * 8];
+    float dw[4 * 8], dm[4 * 8];
     int32x4_t isum[8 * 8];   /* [block][row][half] */
     uint8x16_t m4 = vdupq_n_u8(0x0F);
-    int kb, k, r, g, h;
+    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+    int kb, k, r, g, h, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+    int shift = dt == MAMBA_DTYPE_Q4_0 ? 3 : dt == MAMBA_DTYPE_Q5_0 ? 4 : 0;
     for (kb = 0; kb < nb; kb += 8) {
         int nk = nb - kb < 8 ? nb - kb : 8;
         for (r = 0; r < 4; r++)
             for (k = 0; k < nk; k++) {
-                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;
                 unsigned char *o = u + MAMBA__QMM_U * r + 32 * k;
-                dw[8 * r + k] = mamba__qf16(q - 2);
-                if (q4) { uint8x16_t v = vld1q_u8(q); vst1q_u8(o, vandq_u8(v, m4)); vst1q_u8(o + 16, vshrq_n_u8(v, 4)); }
-                else memcpy(o, q, 32);
+                dw[8 * r + k] = mamba__qf16(b);
+                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);
+                switch (dt) {
+                case MAMBA_DTYPE_Q8_0: memcpy(o, b + 2, 32); break;
+                case MAMBA_DTYPE_IQ4_NL: {
+                    uint8x16_t v = vld1q_u8(b + 2);
+                    vst1q_s8((int8_t *)o, vqtbl1q_s8(tab, vandq_u8(v, m4))); vst1q_s8((int8_t *)(o + 16), vqtbl1q_s8(tab, vshrq_n_u8(v, 4)));
+                } break;
+                case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: {
+                    uint8x16_t v = vld1q_u8(b + (dt == MAMBA_DTYPE_Q4_0 ? 2 : 4));
+                    vst1q_u8(o, vandq_u8(v, m4)); vst1q_u8(o + 16, vshrq_n_u8(v, 4));
+                } break;
+                default: {   /* Q5_0, Q5_1 */
+                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+                    uint8x16_t v = vld1q_u8(qh + 4);
+                    vst1q_u8(o, vorrq_u8(vandq_u8(v, m4), mamba__bits16_x10(qh[0], qh[1])));
+                    vst1q_u8(o + 16, vorrq_u8(vshrq_n_u8(v, 4), mamba__bits16_x10(qh[2], qh[3])));
+                } break;
+                }
             }
         for (g = 0; g < ng; g++) {
             for (k = 0; k < nk; k++) {
                 int32x4_t c0 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8), c1 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8 + 4);
                 mamba__qmm_dots_neon(isum + 8 * k, u + 32 * k, x[g].q + (size_t)(kb + k) * 256, 8);
-                if (q4)   /* the -8 of the nibbles */
+                if (shift)   /* the -8 / -16 of the unsigned values */
                     for (r = 0; r < 4; r++) {
-                        isum[8 * k + 2 * r] = vsubq_s32(isum[8 * k + 2 * r], vshlq_n_s32(c0, 3));
-                        isum[8 * k + 2 * r + 1] = vsubq_s32(isum[8 * k + 2 * r + 1], vshlq_n_s32(c1, 3));
+                        isum[8 * k + 2 * r] = vsubq_s32(isum[8 * k + 2 * r], vshlq_s32(c0, vdupq_n_s32(shift)));
+                        isum[8 * k + 2 * r + 1] = vsubq_s32(isum[8 * k + 2 * r + 1], vshlq_s32(c1, vdupq_n_s32(shift)));
                     }
             }
-            for (r = 0; r < 4; r++)   /* mamba__qgroup's operations in token lanes */
+            for (r = 0; r < 4; r++)   /* mamba__qgroup's (mamba__xq_group's) operations in token lanes */
                 for (h = 0; h < 2; h++) {
                     float32x4_t p[8], t;
                     float *a = acc + 32 * g + 8 * r + 4 * h;
                     for (k = 0; k < 8; k++) {
+                        float32x4_t dx;
                         if (k >= nk) { p[k] = vdupq_n_f32(0.0f); continue; }
-                        p[k] = vmulq_f32(vdupq_n_f32(dw[8 * r + k]), vld1q_f32(x[g].d + (size_t)(kb + k) * 8 + 4 * h));
+                        dx = vld1q_f32(x[g].d + (size_t)(kb + k) * 8 + 4 * h);
+                        p[k] = vmulq_f32(vdupq_n_f32(dw[8 * r + k]), dx);
                         p[k] = vmulq_f32(p[k], vcvtq_f32_s32(isum[8 * k + 2 * r + h]));
+                        if (has_m) {
+                            float32x4_t t2 = vmulq_f32(vdupq_n_f32(dm[8 * r + k]), dx);
+                            t2 = vmulq_f32(t2, vcvtq_f32_s32(vld1q_s32(x[g].s + (size_t)(kb + k) * 8 + 4 * h)));
+                            p[k] = vaddq_f32(p[k], t2);
+                        }
                     }
                     t = vaddq_f32(vaddq_f32(vaddq_f32(p[0], p[4]), vaddq_f32(p[2], p[6])), vaddq_f32(vaddq_f32(p[1], p[5]), vaddq_f32(p[3], p[7])));
                     vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
@@ -3345,8 +3391,7 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
 #define MAMBA__QMM_PASS 8
 static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
     memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
-    if (dt == MAMBA_DTYPE_Q8_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 0);
-    else if (dt == MAMBA_DTYPE_Q4_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 1);
+    if (mamba__block_elems(dt) == MAMBA__QK) mamba__qmm_q32(acc, wr, x, ng, n / 32, dt);
     else if (dt == MAMBA_DTYPE_Q4_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK);
     else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
     else return 0;
@@ -3374,6 +3419,20 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
     }
 }
 #endif
+/* 1 if dt has int8 matrix-matrix tiles in this build (the others: per-token
+   mamba__qdot for every token) */
+MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
+#ifdef MAMBA__QMM_V
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
+    case MAMBA_DTYPE_IQ4_NL: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: return 1;
+    default: return 0;
+    }
+#else
+    (void)dt;
+    return 0;
+#endif
+}
 /* Tokens [0, T/8*8) of mamba__qlinear through the tiles (threads over row
    tiles); qbuf holds the T token-major activations (mamba__qbuf_bytes).
    Returns the tokens done. */
@@ -3384,7 +3443,7 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     unsigned char *il = qbuf + qs * (size_t)T;
     (void)omp_work;
-    if (ng == 0 || !(dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K)) return 0;
+    if (ng == 0 || !mamba__qmm_has_tile(dt)) return 0;
     for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R);

@@ -283,7 +283,7 @@ int main(int argc, char **argv) {
                    "                .safetensors or .bin beside its config.json, or .gguf\n"
                    "  OUT           the GGUF file to write (replaced only once complete; never one of IN's files)\n"
                    "  TYPE          F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1, or a llama-quantize preset:\n"
-                   "                Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K\n"
+                   "                Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (Q3_K, Q4_K, Q5_K: the _M)\n"
                    "  --pure        every matrix in TYPE (no output-matrix rule; rows still fall back)\n"
                    "  --name NAME   general.name (default: from IN's directory name)\n"
                    "  -h, --help    this text\n"
@@ -300,11 +300,12 @@ int main(int argc, char **argv) {
     if (pos != 3) tool_usage_error("need IN, OUT and TYPE");
     {   /* the preset names, upper case (q4_k_m works too) */
         static const char *const presets[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_S",
-                                              "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K"};
+                                              "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K",
+                                              "Q3_K", "Q4_K", "Q5_K"};   /* llama-quantize's aliases of the _M mixes */
         static const mamba_dtype types[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0,
                                             MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K,
                                             MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K,
-                                            MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K};
+                                            MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K};
         char up[16];
         size_t k;
         for (k = 0; k < sizeof up - 1 && type[k]; k++) up[k] = (char)toupper((unsigned char)type[k]);

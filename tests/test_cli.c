@@ -137,7 +137,7 @@ static void tools_alike(const char *m1_dir, const char *tokens) {
     expect_usage_msg("logits --chunk 0", cmd, "from 1 to 1048576");
     sprintf(cmd, "build/mamba-logits --mode sideways %s 1", m1_dir);
     expect_usage_msg("logits --mode sideways", cmd, "step or prefill");
-    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q5_K", "F32, F16, BF16, Q8_0 or Q4_0");
+    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q7_K", "unknown type 'Q7_K': expected F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S");
     sprintf(cmd, "build/mamba-logits %s 1 256", m1_dir);
     expect_failure_msg("logits id == vocab_size", cmd, "0 to 255", "vocab_size 256");
     sprintf(cmd, "build/mamba-generate -m %s -i \"1 999\" -n 1", m1_dir);

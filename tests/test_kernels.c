@@ -450,13 +450,17 @@ static void test_quant_dots(void) {
    scalar twin mamba__qdot_ref (+ bias) on the same activation quantization,
    bit for bit. */
 static void test_qmm(void) {
-    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K,
+                              MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
+                              MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     static const int cols32[] = {32, 96, 288, 544}, colsK[] = {256, 768};
     static const int rows_list[] = {1, 4, 6, 9}, T_list[] = {8, 13, 16, 27};
     int di, ci, ri, ti;
     long same = 0, total = 0;
-    for (di = 0; di < 4; di++) {
-        int dt = dts[di], K = dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K, blk = K ? 256 : 32;
+    char tiled[160] = "";
+    for (di = 0; di < (int)(sizeof dts / sizeof dts[0]); di++) {
+        int dt = dts[di], K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
+        if (mamba__qmm_has_tile(dt)) { strcat(tiled, " "); strcat(tiled, mamba__dtype_name(dt)); }
         for (ci = 0; ci < (K ? 2 : 4); ci++)
             for (ri = 0; ri < 4; ri++)
                 for (ti = 0; ti < 4; ti++) {
@@ -490,7 +494,7 @@ static void test_qmm(void) {
                 }
     }
 #ifdef MAMBA__QMM_V
-    printf("  int8 matmul tiles: %ld of %ld (row, token) results == scalar dot bit for bit\n", same, total);
+    printf("  int8 matmul tiles (%s): %ld of %ld (row, token) results over 12 types == scalar dot bit for bit\n", tiled, same, total);
 #else
     printf("  int8 matmul (no tiles in this build: per-token dots): %ld of %ld == scalar bit for bit\n", same, total);
 #endif
