@@ -3095,20 +3095,26 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
         }
     }
 }
-/* Q4_K, nsb super-blocks of 256 */
-static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+/* Q4_K and (five) Q5_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int five) {
     unsigned char u[4 * MAMBA__QMM_U];
-    __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
+    size_t bb = five ? 176 : 144;
     int i, j, r, g;
     for (i = 0; i < nsb; i++) {
         int sc[4][8], mn[4][8];
         for (r = 0; r < 4; r++) {
-            const unsigned char *b = wr[r] + (size_t)i * 144;
+            const unsigned char *b = wr[r] + (size_t)i * bb;
             mamba__q4k_unpack(b + 4, sc[r], mn[r]);
-            for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes */
-                __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
-                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j), _mm256_and_si256(q, m4));
-                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+            for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes (Q5_K: + bit 2j, 2j+1 of qh as 16) */
+                __m256i q = MAMBA__LOADI(b + (five ? 48 : 16) + 32 * j), lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                if (five) {
+                    __m256i qh = MAMBA__LOADI(b + 16);
+                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j)), one), 4));
+                    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j + 1)), one), 4));
+                }
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j), lo);
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j + 32), hi);
             }
         }
         for (g = 0; g < ng; g += 2) {
@@ -3130,7 +3136,7 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
             for (gg = 0; gg <= two; gg++) {
                 __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
                 for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
-                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
                     float *a = acc + 32 * (g + gg) + 8 * r;
                     __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 2)), dx);
                     t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
@@ -3176,6 +3182,123 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
                 for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
                     float *a = acc + 32 * (g + gg) + 8 * r;
                     __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]))));
+                }
+            }
+        }
+    }
+}
+/* Q2_K and (q3) Q3_K, nsb super-blocks of 256: 16 sub-blocks of 16 as Q6_K;
+   values 128h + 32k + l are bits 2k of qs[32h + l] (Q3_K: | bit 4h + k of
+   hmask[l] << 2, i.e. q3 + 4); the mins (Q2_K) and Q3_K's -4 through the
+   block sums of 16 */
+static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int q3) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    __m256i m3 = _mm256_set1_epi8(0x03), one = _mm256_set1_epi8(0x01);
+    size_t bb = q3 ? 110 : 84;
+    int i, j, r, g, h, k;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][16], mn[4][16];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * bb;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            __m256i hm = q3 ? MAMBA__LOADI(b) : _mm256_setzero_si256();
+            if (q3) mamba__q3k_scales(b + 96, sc[r]);
+            else for (j = 0; j < 16; j++) { sc[r][j] = b[j] & 0xF; mn[r][j] = b[j] >> 4; }
+            for (h = 0; h < 2; h++) {
+                __m256i qs = MAMBA__LOADI(b + (q3 ? 32 : 16) + 32 * h);
+                for (k = 0; k < 4; k++) {
+                    __m256i q = _mm256_and_si256(_mm256_srl_epi16(qs, _mm_cvtsi32_si128(2 * k)), m3);
+                    if (q3) q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(hm, _mm_cvtsi32_si128(4 * h + k)), one), 2));
+                    _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 32 * k), q);
+                }
+            }
+        }
+        for (g = 0; g < ng; g += 2) {
+            int two = g + 1 < ng, gg;
+            __m256i A[2][4], B[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = B[0][r] = B[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
+                for (gg = 0; gg <= two; gg++) {
+                    __m256i s16 = MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j);
+                    for (r = 0; r < 4; r++) {
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
+                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s16, _mm256_set1_epi32(q3 ? sc[r][j] : mn[r][j])));
+                    }
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 v;
+                    if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
+                        __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 108)), dx);
+                        v = _mm256_mul_ps(t, _mm256_cvtepi32_ps(_mm256_sub_epi32(A[gg][r], _mm256_slli_epi32(B[gg][r], 2))));
+                    } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
+                        __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 80)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 82)), dx);
+                        t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
+                        t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                        v = _mm256_sub_ps(t1, t2);
+                    }
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), v));
+                }
+            }
+        }
+    }
+}
+/* IQ4_XS, nsb super-blocks of 256: 8 sub-blocks of 32, signed table values
+   (+128 with VNNI, the 128 * sum(x) taken off; else |w| with the sign on x) */
+static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
+    __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+    int i, j, r, g, sign = 1;
+#ifdef MAMBA__QMM_VNNI
+    __m256i flip = _mm256_set1_epi8((char)0x80);
+    sign = 0;
+#endif
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 136;
+            mamba__iq4xs_scales(b, sc[r]);
+            for (j = 0; j < 8; j++) {
+                __m256i v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 8 + 16 * j));
+#ifdef MAMBA__QMM_VNNI
+                v = _mm256_xor_si256(v, flip);
+#else
+                _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * j), v);
+                v = _mm256_sign_epi8(v, v);
+#endif
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * j), v);
+            }
+        }
+        for (g = 0; g < ng; g += 2 - sign) {
+            int two = !sign && g + 1 < ng, gg;
+            __m256i A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 8; j++) {
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, sign ? s8 + 32 * j : NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
+                for (gg = 0; gg <= two; gg++) {
+#ifdef MAMBA__QMM_VNNI
+                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
+                    __m256i corr = _mm256_slli_epi32(_mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8)), 7);
+#else
+                    __m256i corr = _mm256_setzero_si256();
+#endif
+                    for (r = 0; r < 4; r++)
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], corr), _mm256_set1_epi32(sc[r][j])));
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {   /* mamba__xq_p1(b, dx, A) in token lanes */
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 136)), dx);
                     _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]))));
                 }
             }
@@ -3280,20 +3403,26 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
         }
     }
 }
-/* Q4_K, nsb super-blocks of 256 */
-static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+/* Q4_K and (five) Q5_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int five) {
     unsigned char u[4 * MAMBA__QMM_U];
-    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    uint8x16_t m4 = vdupq_n_u8(0x0F), one = vdupq_n_u8(0x01);
+    size_t bb = five ? 176 : 144;
     int i, j, r, g, h;
     for (i = 0; i < nsb; i++) {
         int sc[4][8], mn[4][8];
         for (r = 0; r < 4; r++) {
-            const unsigned char *b = wr[r] + (size_t)i * 144;
+            const unsigned char *b = wr[r] + (size_t)i * bb;
             mamba__q4k_unpack(b + 4, sc[r], mn[r]);
-            for (j = 0; j < 8; j++) {   /* 16 bytes: low nibbles -> sub-block 2(j/2), high -> 2(j/2)+1 */
-                uint8x16_t q = vld1q_u8(b + 16 + 16 * j);
-                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 16 * (j & 1), vandq_u8(q, m4));
-                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 32 + 16 * (j & 1), vshrq_n_u8(q, 4));
+            for (j = 0; j < 8; j++) {   /* 16 bytes: low nibbles -> sub-block 2(j/2), high -> 2(j/2)+1 (Q5_K: + their qh bit as 16) */
+                uint8x16_t q = vld1q_u8(b + (five ? 48 : 16) + 16 * j), lo = vandq_u8(q, m4), hi = vshrq_n_u8(q, 4);
+                if (five) {
+                    uint8x16_t qh = vld1q_u8(b + 16 + 16 * (j & 1));
+                    lo = vorrq_u8(lo, vshlq_n_u8(vandq_u8(mamba__shr_u8(qh, 2 * (j / 2)), one), 4));
+                    hi = vorrq_u8(hi, vshlq_n_u8(vandq_u8(mamba__shr_u8(qh, 2 * (j / 2) + 1), one), 4));
+                }
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 16 * (j & 1), lo);
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 32 + 16 * (j & 1), hi);
             }
         }
         for (g = 0; g < ng; g++) {
@@ -3312,7 +3441,7 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
             }
             for (r = 0; r < 4; r++)   /* mamba__q4k_combine in token lanes */
                 for (h = 0; h < 2; h++) {
-                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
                     float *a = acc + 32 * g + 8 * r + 4 * h;
                     float32x4_t dx = vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h);
                     float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 2)), dx);
@@ -3363,6 +3492,100 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
         }
     }
 }
+/* Q2_K and (q3) Q3_K, nsb super-blocks of 256: 16 sub-blocks of 16 as Q6_K
+   (values in order as mamba__qmm_q23_k on x86) */
+static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int q3) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m3 = vdupq_n_u8(0x03), one = vdupq_n_u8(0x01);
+    size_t bb = q3 ? 110 : 84;
+    int i, j, r, g, h, k, c;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][16], mn[4][16];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * bb;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            if (q3) mamba__q3k_scales(b + 96, sc[r]);
+            else for (j = 0; j < 16; j++) { sc[r][j] = b[j] & 0xF; mn[r][j] = b[j] >> 4; }
+            for (h = 0; h < 2; h++)
+                for (c = 0; c < 2; c++) {
+                    uint8x16_t qs = vld1q_u8(b + (q3 ? 32 : 16) + 32 * h + 16 * c), hm = vld1q_u8(b + 16 * c);
+                    for (k = 0; k < 4; k++) {   /* values 128h + 32k + 16c + l */
+                        uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * k), m3);
+                        if (q3) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + k), one), 2));
+                        vst1q_u8(o + 128 * h + 32 * k + 16 * c, q);
+                    }
+                }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], B[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = B[r] = vdupq_n_s32(0);
+            for (j = 0; j < 16; j++) {
+                const int32_t *s16 = x[g].s + (size_t)i * 16 * 8 + 8 * j;
+                int32x4_t s0 = vld1q_s32(s16), s1 = vld1q_s32(s16 + 4);
+                mamba__qmm_dots_neon(d, u + 16 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j, 4);
+                for (r = 0; r < 4; r++) {
+                    int m = q3 ? sc[r][j] : mn[r][j];
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(d[2 * r], sc[r][j]));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(d[2 * r + 1], sc[r][j]));
+                    B[2 * r] = vaddq_s32(B[2 * r], vmulq_n_s32(s0, m));
+                    B[2 * r + 1] = vaddq_s32(B[2 * r + 1], vmulq_n_s32(s1, m));
+                }
+            }
+            for (r = 0; r < 4; r++)
+                for (h = 0; h < 2; h++) {
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t dx = vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h), v;
+                    if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
+                        float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 108)), dx);
+                        v = vmulq_f32(t, vcvtq_f32_s32(vsubq_s32(A[2 * r + h], vshlq_n_s32(B[2 * r + h], 2))));
+                    } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
+                        float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 80)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 82)), dx);
+                        t1 = vmulq_f32(t1, vcvtq_f32_s32(A[2 * r + h]));
+                        t2 = vmulq_f32(t2, vcvtq_f32_s32(B[2 * r + h]));
+                        v = vsubq_f32(t1, t2);
+                    }
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), v));
+                }
+        }
+    }
+}
+/* IQ4_XS, nsb super-blocks of 256: 8 sub-blocks of 32, the signed table values */
+static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+    int i, j, r, g, h;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 136;
+            mamba__iq4xs_scales(b, sc[r]);
+            for (j = 0; j < 8; j++) {
+                uint8x16_t v = vld1q_u8(b + 8 + 16 * j);
+                vst1q_s8((int8_t *)(u + MAMBA__QMM_U * r + 32 * j), vqtbl1q_s8(tab, vandq_u8(v, m4)));
+                vst1q_s8((int8_t *)(u + MAMBA__QMM_U * r + 32 * j + 16), vqtbl1q_s8(tab, vshrq_n_u8(v, 4)));
+            }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = vdupq_n_s32(0);
+            for (j = 0; j < 8; j++) {
+                mamba__qmm_dots_neon(d, u + 32 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j, 8);
+                for (r = 0; r < 4; r++) {
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(d[2 * r], sc[r][j]));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(d[2 * r + 1], sc[r][j]));
+                }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__xq_p1(b, dx, A) in token lanes */
+                for (h = 0; h < 2; h++) {
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(wr[r] + (size_t)i * 136)), vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h));
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]))));
+                }
+        }
+    }
+}
 #endif /* x86, NEON */
 
 #ifdef MAMBA__QMM_V
@@ -3392,8 +3615,10 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
 static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
     memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
     if (mamba__block_elems(dt) == MAMBA__QK) mamba__qmm_q32(acc, wr, x, ng, n / 32, dt);
-    else if (dt == MAMBA_DTYPE_Q4_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK);
+    else if (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q5_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q5_K);
     else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
+    else if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q3_K);
+    else if (dt == MAMBA_DTYPE_IQ4_XS) mamba__qmm_iq4_xs(acc, wr, x, ng, n / MAMBA__QKK);
     else return 0;
     return 1;
 }
@@ -3425,7 +3650,8 @@ MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
 #ifdef MAMBA__QMM_V
     switch (dt) {
     case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
-    case MAMBA_DTYPE_IQ4_NL: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: return 1;
+    case MAMBA_DTYPE_IQ4_NL: case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
+    case MAMBA_DTYPE_Q6_K: case MAMBA_DTYPE_IQ4_XS: return 1;
     default: return 0;
     }
 #else
