@@ -2044,9 +2044,9 @@ static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float 
 
 #endif
 
-/* ---- C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K) ----------------
+/* ---- C.5 quantized dot products (every block type of the dtype table) ---
    As llama.cpp does: the activation vector is quantized once per matrix
-   product into int8 blocks with an f32 scale (per 32 values for Q8_0/Q4_0,
+   product into int8 blocks with an f32 scale (per 32 values for the 32-blocks,
    like Q8_0; per 256 for the K-quants, like Q8_K, with the sums of each 16),
    each weight block is dotted with it in int32 (exact), and the blocks'
    float results are combined in one fixed order that every path (scalar,
