@@ -178,6 +178,9 @@ all: $(TOOLS)
 run: build/mamba-generate
 	./build/mamba-generate -m models/shakespeare-tiny -p "ROMEO:" -n 200 --seed 42
 
+# phony, so the directories the tests write into are there even when build/
+# already was (an order-only prerequisite: nothing is rebuilt for it)
+.PHONY: build
 build:
 	@mkdir -p build/tmp/bad1/pt build/tmp/bad1/spm
 
