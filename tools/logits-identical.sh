@@ -24,6 +24,7 @@ rm -rf "$w"; mkdir -p "$w/base/examples" "$w/out"
 git show "$base:mamba.h" > "$w/base/mamba.h" || exit 1
 git show "$base:examples/logits.c" > "$w/base/examples/logits.c" || exit 1
 git show "$base:examples/quantize.c" > "$w/base/examples/quantize.c" || exit 1
+if git cat-file -e "$base:examples/tool.h" 2>/dev/null; then git show "$base:examples/tool.h" > "$w/base/examples/tool.h" || exit 1; fi
 for v in base new; do
     if [ $v = base ]; then src=$w/base/examples; else src=examples; fi
     nice $CC $CFLAGS "$src/logits.c" -o "$w/$v-simd" -lm || exit 1
