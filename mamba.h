@@ -2064,6 +2064,21 @@ static float mamba__qf16(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2);
 #else
 #define mamba__qf16 mamba__f16_at
 #endif
+/* A product that is then added (or subtracted) is passed through
+   MAMBA__OPAQUE: an empty asm the compiler cannot see through, so it cannot
+   fuse the two into one multiply-add. GCC does that in C++ and GNU C modes
+   (-ffp-contract=fast) and may do it in one path and not in another; every
+   float combination below is then rounded operation by operation as written,
+   in every build, and all paths keep agreeing bit for bit. No instruction. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(_M_X64) || (defined(__i386__) && defined(__SSE2__)))
+#define MAMBA__OPAQUE(v) __asm__("" : "+x"(v))
+#elif defined(__GNUC__) && defined(__aarch64__)
+#define MAMBA__OPAQUE(v) __asm__("" : "+w"(v))
+#elif defined(__GNUC__)
+#define MAMBA__OPAQUE(v) __asm__("" : "+m"(v))
+#else
+#define MAMBA__OPAQUE(v) ((void)0)
+#endif
 static size_t mamba__qact_bytes(size_t n) {
     size_t b = n + 4 * ((n + 31) / 32) + 4 * ((n + 15) / 16);
     return (b + 63) / 64 * 64;
@@ -2109,6 +2124,7 @@ static float mamba__qgroup(const unsigned char *w, size_t bb, const mamba__qact 
         if (k >= nb) { p[k] = 0.0f; continue; }
         s = mamba__qf16(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
         p[k] = s * (float)isum[k];
+        MAMBA__OPAQUE(p[k]);
     }
     return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
 }
@@ -2136,11 +2152,15 @@ static float mamba__q4k_combine(const unsigned char *b, float dx, int32_t A, int
     float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
     t1 = t1 * (float)A;
     t2 = t2 * (float)B;
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
     return t1 - t2;
 }
 static float mamba__q6k_combine(const unsigned char *b, float dx, int32_t A) {
     float t = mamba__qf16(b + 208) * dx;
-    return t * (float)A;
+    t = t * (float)A;
+    MAMBA__OPAQUE(t);
+    return t;
 }
 static int32_t mamba__q4k_mins(const int *mn, const int32_t *s16) {
     int32_t B = 0;
@@ -2172,11 +2192,18 @@ static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
             r = (d*dx)*A - (dmin*dx)*B       (mamba__q4k_combine)
      IQ4_XS A = sum_j (ls_j - 32) (kvalues[q].x)_j           r = (d*dx)*A
    the super-blocks' r added in row order. |A| stays below 2^27 for all. */
-static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) { float t = mamba__qf16(b) * dx; return t * (float)isum; }
+static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) {
+    float t = mamba__qf16(b) * dx;
+    t = t * (float)isum;
+    MAMBA__OPAQUE(t);
+    return t;
+}
 static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_t sx) {
     float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
     t1 = t1 * (float)isum;
     t2 = t2 * (float)sx;
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
     return t1 + t2;
 }
 /* nb (<= 8) blocks from block b0 with integer dots isum[]: the float order of
@@ -2399,6 +2426,7 @@ static float mamba__group8_f32(const unsigned char *w, size_t bb, const float *d
     h = _mm_insert_epi16(h, mamba__u16(w + 7 * bb), 7);
     p = _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
     p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    MAMBA__OPAQUE(p);
     lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));   /* p_i + p_{i+4} */
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));                                /* + lane i+2    */
     lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
@@ -2576,6 +2604,8 @@ static float mamba__group8m_f32(const unsigned char *w, size_t bb, const float *
     t2 = _mm256_mul_ps(_mm256_cvtph_ps(hm), vdx);
     t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(isum));
     t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(sx));
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
     p = _mm256_add_ps(t1, t2);
     lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
@@ -3015,9 +3045,11 @@ static __m256 mamba__qmm_group(const float *dw, const float *dm, const float *dx
         if (k >= nk) { p[k] = _mm256_setzero_ps(); continue; }
         p[k] = _mm256_mul_ps(_mm256_set1_ps(dw[k]), _mm256_loadu_ps(dx + 8 * k));
         p[k] = _mm256_mul_ps(p[k], _mm256_cvtepi32_ps(isum[4 * k]));
+        MAMBA__OPAQUE(p[k]);
         if (dm) {
             __m256 t2 = _mm256_mul_ps(_mm256_set1_ps(dm[k]), _mm256_loadu_ps(dx + 8 * k));
             t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(MAMBA__LOADI(sx + 8 * k)));
+            MAMBA__OPAQUE(t2);
             p[k] = _mm256_add_ps(p[k], t2);
         }
     }
@@ -3141,6 +3173,8 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
                     __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 2)), dx);
                     t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
                     t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                    MAMBA__OPAQUE(t1);
+                    MAMBA__OPAQUE(t2);
                     _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_sub_ps(t1, t2)));
                 }
             }
@@ -3182,7 +3216,9 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
                 for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
                     float *a = acc + 32 * (g + gg) + 8 * r;
                     __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]))));
+                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    MAMBA__OPAQUE(t);
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
                 }
             }
         }
@@ -3238,10 +3274,13 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
                     if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
                         __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 108)), dx);
                         v = _mm256_mul_ps(t, _mm256_cvtepi32_ps(_mm256_sub_epi32(A[gg][r], _mm256_slli_epi32(B[gg][r], 2))));
+                        MAMBA__OPAQUE(v);
                     } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
                         __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 80)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 82)), dx);
                         t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
                         t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                        MAMBA__OPAQUE(t1);
+                        MAMBA__OPAQUE(t2);
                         v = _mm256_sub_ps(t1, t2);
                     }
                     _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), v));
@@ -3299,7 +3338,9 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
                 for (r = 0; r < 4; r++) {   /* mamba__xq_p1(b, dx, A) in token lanes */
                     float *a = acc + 32 * (g + gg) + 8 * r;
                     __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 136)), dx);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]))));
+                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    MAMBA__OPAQUE(t);
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
                 }
             }
         }
@@ -3391,9 +3432,11 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
                         dx = vld1q_f32(x[g].d + (size_t)(kb + k) * 8 + 4 * h);
                         p[k] = vmulq_f32(vdupq_n_f32(dw[8 * r + k]), dx);
                         p[k] = vmulq_f32(p[k], vcvtq_f32_s32(isum[8 * k + 2 * r + h]));
+                        MAMBA__OPAQUE(p[k]);
                         if (has_m) {
                             float32x4_t t2 = vmulq_f32(vdupq_n_f32(dm[8 * r + k]), dx);
                             t2 = vmulq_f32(t2, vcvtq_f32_s32(vld1q_s32(x[g].s + (size_t)(kb + k) * 8 + 4 * h)));
+                            MAMBA__OPAQUE(t2);
                             p[k] = vaddq_f32(p[k], t2);
                         }
                     }
@@ -3447,6 +3490,8 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
                     float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 2)), dx);
                     t1 = vmulq_f32(t1, vcvtq_f32_s32(A[2 * r + h]));
                     t2 = vmulq_f32(t2, vcvtq_f32_s32(B[2 * r + h]));
+                    MAMBA__OPAQUE(t1);
+                    MAMBA__OPAQUE(t2);
                     vst1q_f32(a, vaddq_f32(vld1q_f32(a), vsubq_f32(t1, t2)));
                 }
         }
@@ -3487,7 +3532,9 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
                 for (h = 0; h < 2; h++) {
                     float *a = acc + 32 * g + 8 * r + 4 * h;
                     float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h));
-                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]))));
+                    t = vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]));
+                    MAMBA__OPAQUE(t);
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
                 }
         }
     }
@@ -3539,10 +3586,13 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
                     if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
                         float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 108)), dx);
                         v = vmulq_f32(t, vcvtq_f32_s32(vsubq_s32(A[2 * r + h], vshlq_n_s32(B[2 * r + h], 2))));
+                        MAMBA__OPAQUE(v);
                     } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
                         float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 80)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 82)), dx);
                         t1 = vmulq_f32(t1, vcvtq_f32_s32(A[2 * r + h]));
                         t2 = vmulq_f32(t2, vcvtq_f32_s32(B[2 * r + h]));
+                        MAMBA__OPAQUE(t1);
+                        MAMBA__OPAQUE(t2);
                         v = vsubq_f32(t1, t2);
                     }
                     vst1q_f32(a, vaddq_f32(vld1q_f32(a), v));
@@ -3581,7 +3631,9 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
                 for (h = 0; h < 2; h++) {
                     float *a = acc + 32 * g + 8 * r + 4 * h;
                     float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(wr[r] + (size_t)i * 136)), vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h));
-                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]))));
+                    t = vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]));
+                    MAMBA__OPAQUE(t);
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
                 }
         }
     }
