@@ -66,7 +66,7 @@
                (llama.cpp: 1.1e-2). Conv, A, D, dt bias, norms and the state
                are always F32.
                Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0,
-               Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K and llama-quantize's presets
+               Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K..Q6_K and llama-quantize's presets
                (Q4_K_M, Q5_K_M, ...), laid out as llama.cpp's converter and
                llama-quantize write them, with llama.cpp's reference
                quantization and per-tensor rules (its m1-tiny F32 file is
@@ -830,17 +830,17 @@ MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *tok);
    (embeddings, in/x/dt/out projections, output) take `type` (or `preset`'s),
    with llama-quantize's rules for Mamba tensors: the output matrix
    (token_embd when tied) is Q6_K, or Q8_0 when its rows are not a multiple of
-   the type's block (not with `pure`); a matrix whose rows are not a multiple
-   of its block falls back (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0,
-   Q2_K/Q3_K -> Q4_0), to F16 if not a multiple of 32. Quantization is
-   llama.cpp's reference quantization (quantize_row_*_ref: round-to-nearest
-   for the 32-blocks, the make_qkx2/qx/q3_quants scale searches for the
-   K-quants, no fused multiply-adds); F16 and BF16 round to nearest even.
+   256 (not with `pure`); a matrix whose rows are not a multiple of its block
+   falls back (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K ->
+   IQ4_NL), to F16 if not a multiple of 32. Quantization is llama.cpp's
+   reference quantization (quantize_row_*_ref: round-to-nearest for Q8_0,
+   Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL's scale search, the make_qkx2/qx/q3_quants
+   scale searches for the K-quants, no fused multiply-adds); F16 and BF16 round to nearest even.
    Data is produced a row at a time: the writer allocates only a few rows of
    scratch, never the file. */
 typedef struct mamba_gguf_options {
     mamba_dtype type;   /* F32 (also 0), F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
-                           Q2_K, Q3_K, Q4_K, Q5_K or Q6_K                          */
+                           IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K                  */
     int pure;           /* 1: every matrix in `type` (rows permitting), no output rule */
     const char *name;   /* general.name; NULL: the GGUF source's name, else none  */
     /* Called for each tensor in file order: its GGUF name, the type written,
@@ -848,7 +848,7 @@ typedef struct mamba_gguf_options {
     void (*on_tensor)(void *user, const char *name, mamba_dtype type, size_t bytes, const char *why);
     void *user;
     /* A llama-quantize preset ("Q4_K_M", "Q5_K_M", "Q2_K", "Q3_K_S/M/L",
-       "Q4_K_S", "Q5_K_S", "Q6_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
+       "Q4_K_S", "Q5_K_S", "Q6_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q8_0",
        "F16", "BF16", "F32"): sets `type` and general.file_type (NULL: none). */
     const char *preset;
 } mamba_gguf_options;
@@ -11542,8 +11542,61 @@ static void mamba__quant_q5_0(const float *x, unsigned char *y) {
     }
     mamba__put32(y + 2, qh);
 }
+/* IQ4_NL: quantize_row_iq4_nl_ref (ggml's quantize_row_iq4_nl_impl for one
+   block of 32 without an importance matrix: weights x^2, the scale searched
+   over 2 * 7 + 1 tries, values by best_index_int8) */
+static int mamba__best_index_iq4(float x) {
+    const signed char *v = mamba__iq4nl_values;
+    int ml = 0, mu = 15;
+    if (x <= (float)v[0]) return 0;   /* (NaN: 15, as ggml) */
+    if (x >= (float)v[15]) return 15;
+    while (mu - ml > 1) {
+        int mav = (ml + mu) / 2;
+        if (x < (float)v[mav]) mu = mav; else ml = mav;
+    }
+    return x - (float)v[mu - 1] < (float)v[mu] - x ? mu - 1 : mu;
+}
+static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    unsigned char L[32];
+    float amax = 0, max = 0, d, id, sumqx = 0, sumq2 = 0, best;
+    int j, itry;
+    memset(y, 0, 18);
+    for (j = 0; j < 32; j++) { float ax = mamba__fabsf(x[j]); if (ax > amax) { amax = ax; max = x[j]; } }
+    if (amax < 1e-15f) d = 0;   /* ggml's scale 0: every index best_index(0) = 8 */
+    else {
+        d = -max / (float)mamba__iq4nl_values[0];
+        id = 1 / d;
+        for (j = 0; j < 32; j++) {
+            float al = id * x[j], q, w = x[j] * x[j], t;
+            L[j] = (unsigned char)mamba__best_index_iq4(al);
+            q = (float)mamba__iq4nl_values[L[j]];
+            t = w * q; t = t * x[j]; sumqx += t;
+            t = w * q; t = t * q; sumq2 += t;
+        }
+        d = sumqx / sumq2;
+        best = d * sumqx;
+        for (itry = -7; itry <= 7; itry++) {
+            id = (float)(itry + mamba__iq4nl_values[0]) / max;
+            sumqx = sumq2 = 0;
+            for (j = 0; j < 32; j++) {
+                float al = id * x[j], q = (float)mamba__iq4nl_values[mamba__best_index_iq4(al)], w = x[j] * x[j], t;
+                t = w * q; t = t * x[j]; sumqx += t;
+                t = w * q; t = t * q; sumq2 += t;
+            }
+            if (sumq2 > 0) {
+                float a = sumqx * sumqx, b = best * sumq2;
+                if (a > b) { d = sumqx / sumq2; best = d * sumqx; }
+            }
+        }
+    }
+    mamba__put_f16(y, d);
+    id = d != 0.0f ? 1 / d : 0;
+    for (j = 0; j < 32; j++) L[j] = (unsigned char)mamba__best_index_iq4(id * x[j]);
+    for (j = 0; j < 16; j++) y[2 + j] = (unsigned char)(L[j] | L[16 + j] << 4);
+}
 /* one block of dtype dt from its values: the writer's one dispatch on the
-   type (0: no quantizer for dt: IQ4_NL, IQ4_XS) */
+   type (0: no quantizer for dt: IQ4_XS) */
 static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
     switch (dt) {
     case MAMBA_DTYPE_Q8_0: if (y) mamba__quant_q8_0(x, y); return 1;
@@ -11551,6 +11604,7 @@ static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
     case MAMBA_DTYPE_Q4_1: if (y) mamba__quant_q_1(x, y, 4); return 1;
     case MAMBA_DTYPE_Q5_1: if (y) mamba__quant_q_1(x, y, 5); return 1;
     case MAMBA_DTYPE_Q5_0: if (y) mamba__quant_q5_0(x, y); return 1;
+    case MAMBA_DTYPE_IQ4_NL: if (y) mamba__quant_iq4_nl(x, y); return 1;
     case MAMBA_DTYPE_Q2_K: if (y) mamba__quant_q2_k(x, y); return 1;
     case MAMBA_DTYPE_Q3_K: if (y) mamba__quant_q3_k(x, y); return 1;
     case MAMBA_DTYPE_Q4_K: if (y) mamba__quant_q45_k(x, y, 0); return 1;
@@ -11641,25 +11695,24 @@ static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *
    from llama.cpp src/llama-quant.cpp llama_tensor_get_type): Mamba tensors
    are none of the categories its mixes treat specially (attn_v, ffn_down,
    ...), so only two rules apply. The output matrix (token_embd when tied):
-   Q8_0 if its rows are not a multiple of the type's block, else Q6_K unless
-   the type is Q8_0 (not with --pure). Then any quantized matrix whose rows
-   are not a multiple of its block falls back: Q2_K/Q3_K -> Q4_0, Q4_K ->
-   Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, and to F16 if not a multiple of 32
-   either. So the S/M/L variants of a K mix give the same Mamba file. ---- */
+   Q8_0 if its rows are not a multiple of 256, else Q6_K unless the type is
+   Q8_0 (not with --pure). Then any quantized matrix whose rows are not a
+   multiple of its block falls back: Q2_K/Q3_K -> IQ4_NL, Q4_K -> Q5_0, Q5_K
+   -> Q5_1, Q6_K -> Q8_0, and to F16 if not a multiple of 32 either. So the S/M/L variants of a K mix give the same Mamba file. ---- */
 static int mamba__wt_pick(int want, int pure, int is_output, int cols, const char **why) {
     int type = want;
     *why = NULL;
     if (!mamba__is_quant(want)) return want;
     if (!pure && is_output) {
-        if (cols % mamba__block_elems(want)) { type = MAMBA_DTYPE_Q8_0; *why = "output matrix: Q8_0, as llama-quantize (rows not a multiple of the type's block)"; }
+        if (cols % MAMBA__QKK) { if (want != MAMBA_DTYPE_Q8_0) { type = MAMBA_DTYPE_Q8_0; *why = "output matrix: Q8_0, as llama-quantize (rows not a multiple of 256)"; } }
         else if (want != MAMBA_DTYPE_Q8_0) { type = MAMBA_DTYPE_Q6_K; *why = "output matrix: Q6_K, as llama-quantize"; }
     }
     if (cols % mamba__block_elems(type)) {
-        int fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_Q4_0 : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
+        int fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_IQ4_NL : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
                  type == MAMBA_DTYPE_Q5_K ? MAMBA_DTYPE_Q5_1 : type == MAMBA_DTYPE_Q6_K ? MAMBA_DTYPE_Q8_0 : MAMBA_DTYPE_F16;
         if (cols % MAMBA__QK) { type = MAMBA_DTYPE_F16; *why = "rows are not a multiple of 32 values: F16, as llama.cpp"; }
         else {
-            *why = fb == MAMBA_DTYPE_Q4_0 ? "rows are not a multiple of 256 values: Q4_0, as llama-quantize" :
+            *why = fb == MAMBA_DTYPE_IQ4_NL ? "rows are not a multiple of 256 values: IQ4_NL, as llama-quantize" :
                    fb == MAMBA_DTYPE_Q5_0 ? "rows are not a multiple of 256 values: Q5_0, as llama-quantize" :
                    fb == MAMBA_DTYPE_Q5_1 ? "rows are not a multiple of 256 values: Q5_1, as llama-quantize" :
                    "rows are not a multiple of 256 values: Q8_0, as llama-quantize";
@@ -11674,7 +11727,8 @@ static const struct { const char *name; unsigned char type, ftype; } mamba__pres
     {"Q4_0", MAMBA_DTYPE_Q4_0, 2}, {"Q4_1", MAMBA_DTYPE_Q4_1, 3}, {"Q5_0", MAMBA_DTYPE_Q5_0, 8}, {"Q5_1", MAMBA_DTYPE_Q5_1, 9},
     {"Q2_K", MAMBA_DTYPE_Q2_K, 10}, {"Q3_K_S", MAMBA_DTYPE_Q3_K, 11}, {"Q3_K_M", MAMBA_DTYPE_Q3_K, 12}, {"Q3_K_L", MAMBA_DTYPE_Q3_K, 13},
     {"Q4_K_S", MAMBA_DTYPE_Q4_K, 14}, {"Q4_K_M", MAMBA_DTYPE_Q4_K, 15}, {"Q5_K_S", MAMBA_DTYPE_Q5_K, 16}, {"Q5_K_M", MAMBA_DTYPE_Q5_K, 17},
-    {"Q6_K", MAMBA_DTYPE_Q6_K, 18}, {"Q3_K", MAMBA_DTYPE_Q3_K, 12}, {"Q4_K", MAMBA_DTYPE_Q4_K, 15}, {"Q5_K", MAMBA_DTYPE_Q5_K, 17}};
+    {"Q6_K", MAMBA_DTYPE_Q6_K, 18}, {"IQ4_NL", MAMBA_DTYPE_IQ4_NL, 25}, {"Q3_K", MAMBA_DTYPE_Q3_K, 12}, {"Q4_K", MAMBA_DTYPE_Q4_K, 15},
+    {"Q5_K", MAMBA_DTYPE_Q5_K, 17}};
 /* ---- end of the per-tensor types of issue 19 ---- */
 
 static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, int want, int pure, int is_output) {
@@ -11952,7 +12006,7 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
         if (file_type < 0) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: unknown preset '%s'", opt->preset, 0, 0, 0);
     }
     if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && !(mamba__is_quant(want) && mamba__has_quantizer(want)))
-        return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K", 0, 0, 0, 0);
+        return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K", 0, 0, 0, 0);
     if (file_type < 0) {   /* a type alone: its preset (the K types: the _M mix, the same file for Mamba) */
         size_t k;
         for (k = 0; k < sizeof mamba__presets / sizeof mamba__presets[0]; k++)

@@ -7,14 +7,14 @@
    shards), Mistral's (params.json + consolidated.safetensors), a .safetensors
    or .bin file next to its config.json, or a .gguf file.
    OUT is the GGUF file to write; TYPE is F32, F16, BF16, Q8_0, Q4_0, Q4_1,
-   Q5_0, Q5_1, or a llama-quantize preset: Q2_K, Q3_K_S, Q3_K_M, Q3_K_L,
+   Q5_0, Q5_1, IQ4_NL, or a llama-quantize preset: Q2_K, Q3_K_S, Q3_K_M, Q3_K_L,
    Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K. The file is laid out as llama.cpp's
    convert_hf_to_gguf.py + llama-quantize write it (see mamba_gguf_write in
    mamba.h), with llama-quantize's reference quantization and per-tensor
    rules: norms, conv weights, A, D and biases stay F32; the output matrix
    (token_embd when tied) is Q6_K, or Q8_0 when its rows are not a multiple of
-   the type's block; rows that are not a multiple of 256 fall back (Q4_K ->
-   Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K -> Q4_0), and to F16 when not
+   256; rows that are not a multiple of 256 fall back (Q4_K -> Q5_0, Q5_K ->
+   Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K -> IQ4_NL), and to F16 when not
    a multiple of 32 (--pure: no output rule). The per-tensor type table lists
    every matrix ("kept" and the reason where the type differs from TYPE),
    then a summary line:  in=BYTES out=BYTES tensors=N kept=K
@@ -282,7 +282,7 @@ int main(int argc, char **argv) {
                    "  IN            model directory (Hugging Face, state-spaces or Mistral layout),\n"
                    "                .safetensors or .bin beside its config.json, or .gguf\n"
                    "  OUT           the GGUF file to write (replaced only once complete; never one of IN's files)\n"
-                   "  TYPE          F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1, or a llama-quantize preset:\n"
+                   "  TYPE          F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 IQ4_NL, or a llama-quantize preset:\n"
                    "                Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (Q3_K, Q4_K, Q5_K: the _M)\n"
                    "  --pure        every matrix in TYPE (no output-matrix rule; rows still fall back)\n"
                    "  --name NAME   general.name (default: from IN's directory name)\n"
@@ -299,11 +299,11 @@ int main(int argc, char **argv) {
     }
     if (pos != 3) tool_usage_error("need IN, OUT and TYPE");
     {   /* the preset names, upper case (q4_k_m works too) */
-        static const char *const presets[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_S",
+        static const char *const presets[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K_S",
                                               "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K",
                                               "Q3_K", "Q4_K", "Q5_K"};   /* llama-quantize's aliases of the _M mixes */
         static const mamba_dtype types[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0,
-                                            MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K,
+                                            MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K,
                                             MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K,
                                             MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K};
         char up[16];
@@ -313,7 +313,7 @@ int main(int argc, char **argv) {
         for (k = 0; k < sizeof presets / sizeof presets[0]; k++)
             if (!strcmp(up, presets[k])) { o.preset = presets[k]; o.type = types[k]; type = presets[k]; break; }
         if (!o.preset)
-            tool_usage_error("unknown type '%s': expected F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S, Q3_K_M, "
+            tool_usage_error("unknown type '%s': expected F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K_S, Q3_K_M, "
                              "Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M or Q6_K", type);
         r.f32 = o.type == MAMBA_DTYPE_F32;
     }

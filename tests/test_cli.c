@@ -137,7 +137,7 @@ static void tools_alike(const char *m1_dir, const char *tokens) {
     expect_usage_msg("logits --chunk 0", cmd, "from 1 to 1048576");
     sprintf(cmd, "build/mamba-logits --mode sideways %s 1", m1_dir);
     expect_usage_msg("logits --mode sideways", cmd, "step or prefill");
-    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q7_K", "unknown type 'Q7_K': expected F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S");
+    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q7_K", "unknown type 'Q7_K': expected F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K_S");
     sprintf(cmd, "build/mamba-logits %s 1 256", m1_dir);
     expect_failure_msg("logits id == vocab_size", cmd, "0 to 255", "vocab_size 256");
     sprintf(cmd, "build/mamba-generate -m %s -i \"1 999\" -n 1", m1_dir);
@@ -446,11 +446,11 @@ int main(int argc, char **argv) {
        slice of models/shakespeare-tiny/eval.json, F32 (same as safetensors),
        Q8_0 within +1 %, Q4_0 within +5 %; issue 19's presets: Q5_K_M +1 %,
        Q4_K_M +2 %, Q3_K_M +6 %, Q2_K +15 % (on this model, 192 and 384 wide,
-       llama-quantize's fallbacks make them Q5_1 / Q5_0 / Q4_0 files with a Q8_0
-       embedding, see README), Q4_1, Q5_0, Q5_1 within +5 % */
+       llama-quantize's fallbacks make them Q5_1 / Q5_0 / IQ4_NL files with a
+       Q8_0 embedding, see README), Q4_1, Q5_0, Q5_1, IQ4_NL within +5 % */
     {
-        static const char *types[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K", "Q4_1", "Q5_0", "Q5_1"};
-        double ppl[13] = {0}, bpb[13] = {0};
+        static const char *types[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL"};
+        double ppl[14] = {0}, bpb[14] = {0};
         size_t n2, nc, k;
         char *ev = slurp("models/shakespeare-tiny/eval.json", &n2), *corpus = slurp("models/tinyshakespeare.txt", &nc), *s;
         long start = -1, len = -1;
@@ -466,7 +466,7 @@ int main(int argc, char **argv) {
             FILE *f = fopen("build/tmp/heldout.txt", "wb");
             if (f) { fwrite(corpus + start, 1, (size_t)len, f); fclose(f); }
             printf("  held-out perplexity, models/shakespeare-tiny (%ld bytes from %ld):\n", len, start);
-            for (k = 0; k < 13; k++) {
+            for (k = 0; k < 14; k++) {
                 char model[256], *o, *p;
                 long long fsize = 0;
                 if (k == 0) strcpy(model, "models/shakespeare-tiny");
@@ -498,7 +498,7 @@ int main(int argc, char **argv) {
                 CHECK(ppl[7] > 1 && ppl[7] <= ppl[0] * 1.02, "Q4_K_M perplexity %.6f is more than 2 %% above F32 %.6f", ppl[7], ppl[0]);
                 CHECK(ppl[8] > 1 && ppl[8] <= ppl[0] * 1.06, "Q3_K_M perplexity %.6f is more than 6 %% above F32 %.6f", ppl[8], ppl[0]);
                 CHECK(ppl[9] > 1 && ppl[9] <= ppl[0] * 1.15, "Q2_K perplexity %.6f is more than 15 %% above F32 %.6f", ppl[9], ppl[0]);
-                for (k = 10; k < 13; k++)
+                for (k = 10; k < 14; k++)
                     CHECK(ppl[k] > 1 && ppl[k] <= ppl[0] * 1.05, "%s perplexity %.6f is more than 5 %% above F32 %.6f", types[k - 1], ppl[k], ppl[0]);
             }
             /* generation from the .gguf (its own tokenizer metadata): the same text */

@@ -563,7 +563,8 @@ static void test_xq_blocks(void) {
 /* The writer's K-quantization against tests/ref/gguf_kquant_ref.py (llama.cpp's
    quantize_row_*_ref re-implemented in numpy float32): byte for byte. */
 static void test_kquant_writer(void) {
-    static const int dts[] = {MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K};
+    static const int dts[] = {MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K,
+                              MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL};
     float x[16 * 256];
     size_t di, nx = 0;
     FILE *f = fopen("tests/data/qblocks/kref-in.f32", "rb");
@@ -571,16 +572,16 @@ static void test_kquant_writer(void) {
     CHECK(nx == 16 * 256, "read tests/data/qblocks/kref-in.f32");
     if (nx != 16 * 256) return;
     for (di = 0; di < sizeof dts / sizeof dts[0]; di++) {
-        int dt = dts[di], k, bad = 0, first = -1;
+        int dt = dts[di], k, bad = 0, first = -1, be = mamba__block_elems(dt), nb = 16 * 256 / be;
         size_t bb = mamba__block_bytes(dt), n = 0, j;
-        unsigned char want[16 * 210], got[210];
+        unsigned char want[4096], got[210];   /* the largest: Q6_K 16 x 210, Q5_1 128 x 24 */
         char path[96];
         sprintf(path, "tests/data/qblocks/%s-ref.bin", mamba__dtype_name(dt));
         if ((f = fopen(path, "rb"))) { n = fread(want, 1, sizeof want, f); fclose(f); }
-        CHECK(n == 16 * bb, "read %s", path);
-        if (n != 16 * bb) continue;
-        for (k = 0; k < 16; k++) {
-            mamba__quant_block(x + 256 * k, dt, got);
+        CHECK(n == (size_t)nb * bb, "read %s", path);
+        if (n != (size_t)nb * bb) continue;
+        for (k = 0; k < nb; k++) {
+            mamba__quant_block(x + (size_t)be * k, dt, got);
             for (j = 0; j < bb; j++) if (got[j] != want[bb * k + j]) { bad++; if (first < 0) first = k; }
         }
         CHECK(bad == 0, "%s writer vs llama.cpp's reference quantization (tests/ref): %d bytes differ (first in block %d)",
@@ -588,7 +589,7 @@ static void test_kquant_writer(void) {
     }
     {   /* hostile values (a NaN or inf weight, a requantized NaN block): every writer type returns, no UB (the san build) */
         static const int wdt[] = {MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K,
-                                  MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K};
+                                  MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_IQ4_NL};
         float v[256];
         unsigned char out[256];
         int k, j, ok = 1;

@@ -186,7 +186,7 @@ def write_kref():
     outd = os.path.join(gg.DATA, "qblocks")
     with open(os.path.join(outd, "kref-in.f32"), "wb") as fo:
         fo.write(x.astype("<f4").tobytes())
-    for qt in sorted(kr.KQUANT):
+    for qt in sorted(kr.KQUANT) + sorted(kr.QUANT32):
         raw = kr.quantize(x, qt)
         with open(os.path.join(outd, qt + "-ref.bin"), "wb") as fo:
             fo.write(raw)

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """llama.cpp's reference K-quantization (what llama-quantize writes without an
 importance matrix), re-implemented in numpy float32 from ggml-quants.c's
-quantize_row_q{2,3,4,5,6}_K_ref and their helpers nearest_int,
+quantize_row_q{2,3,4,5,6}_K_ref (and, issue 19, quantize_row_q4_1_ref,
+_q5_0_ref, _q5_1_ref and _iq4_nl_ref for the 32-blocks) and their helpers nearest_int,
 make_qx_quants (rmse_type 1), make_q3_quants (do_rmse) and make_qkx2_quants,
 one IEEE float32 operation at a time in the source's order, no fused
 multiply-add (written from llama.cpp's algorithm, not from mamba.h).
@@ -337,6 +338,118 @@ def q3_k(x):
 KQUANT = {"Q2_K": q2_k, "Q3_K": q3_k, "Q4_K": lambda x: q45_k(x, False), "Q5_K": lambda x: q45_k(x, True), "Q6_K": q6_k}
 
 
+# ---- the 32-blocks (issue 19): quantize_row_q4_1_ref, _q5_0_ref, _q5_1_ref
+# and quantize_row_iq4_nl_ref (quantize_row_iq4_nl_impl with one block of 32,
+# no importance matrix: weights x^2, ntry 7, best_index_int8)
+
+def _trunc8(v):   # C's (int8_t)/(uint8_t) of a float in range: toward zero
+    return int(v)
+
+
+def q4_1(x, bits=4):
+    mn, mx = x[0], x[0]
+    for v in x[1:]:
+        if v < mn:
+            mn = v
+        if v > mx:
+            mx = v
+    d = (mx - mn) / f((1 << bits) - 1)
+    i_d = f(1) / d if d != 0 else f(0)
+    hd, _ = fp16(d)
+    hm, _ = fp16(mn)
+    qs, qh = [0] * 16, 0
+    for j in range(16):
+        x0 = ((x[j] - mn) * i_d) + f(0.5)
+        x1 = ((x[j + 16] - mn) * i_d) + f(0.5)
+        a, b = _trunc8(x0), _trunc8(x1)
+        if bits == 4:
+            qs[j] = min(15, a) | (min(15, b) << 4)
+        else:
+            a, b = a & 0xFF, b & 0xFF
+            qs[j] = (a & 0xF) | ((b & 0xF) << 4)
+            qh |= ((a & 0x10) >> 4) << j
+            qh |= ((b & 0x10) >> 4) << (j + 16)
+    if bits == 4:
+        return struct.pack("<HH", hd, hm) + bytes(qs)
+    return struct.pack("<HHI", hd, hm, qh) + bytes(qs)
+
+
+def q5_0(x):
+    amax, mx = f(0), f(0)
+    for v in x:
+        if amax < abs(v):
+            amax, mx = abs(v), v
+    d = mx / f(-16)
+    i_d = f(1) / d if d != 0 else f(0)
+    hd, _ = fp16(d)
+    qs, qh = [0] * 16, 0
+    for j in range(16):
+        a = min(31, _trunc8((x[j] * i_d) + f(16.5))) & 0xFF
+        b = min(31, _trunc8((x[j + 16] * i_d) + f(16.5))) & 0xFF
+        qs[j] = (a & 0xF) | ((b & 0xF) << 4)
+        qh |= ((a & 0x10) >> 4) << j
+        qh |= ((b & 0x10) >> 4) << (j + 16)
+    return struct.pack("<HI", hd, qh) + bytes(qs)
+
+
+IQ4NL = [f(v) for v in (-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113)]
+
+
+def best_index_iq4(x):
+    if x <= IQ4NL[0]:
+        return 0
+    if x >= IQ4NL[15]:
+        return 15
+    ml, mu = 0, 15
+    while mu - ml > 1:
+        mav = (ml + mu) // 2
+        if x < IQ4NL[mav]:
+            mu = mav
+        else:
+            ml = mav
+    return mu - 1 if x - IQ4NL[mu - 1] < IQ4NL[mu] - x else mu
+
+
+def iq4_nl(x):
+    amax, mx = f(0), f(0)
+    for v in x:
+        if abs(v) > amax:
+            amax, mx = abs(v), v
+    if amax < EPS:
+        d = f(0)
+    else:
+        d = -mx / IQ4NL[0]
+        i_d = f(1) / d
+        sumqx, sumq2 = f(0), f(0)
+        for v in x:
+            q = IQ4NL[best_index_iq4(i_d * v)]
+            w = v * v
+            sumqx = sumqx + (w * q) * v
+            sumq2 = sumq2 + (w * q) * q
+        d = sumqx / sumq2
+        best = d * sumqx
+        for itry in range(-7, 8):
+            i_d = f(itry + (-127)) / mx
+            sumqx, sumq2 = f(0), f(0)
+            for v in x:
+                q = IQ4NL[best_index_iq4(i_d * v)]
+                w = v * v
+                sumqx = sumqx + (w * q) * v
+                sumq2 = sumq2 + (w * q) * q
+            if sumq2 > 0 and sumqx * sumqx > best * sumq2:
+                d = sumqx / sumq2
+                best = d * sumqx
+    hd, _ = fp16(d)
+    i_d = f(1) / d if d != 0 else f(0)
+    L = [best_index_iq4(i_d * v) for v in x]
+    return struct.pack("<H", hd) + bytes(L[j] | (L[16 + j] << 4) for j in range(16))
+
+
+QUANT32 = {"Q4_1": q4_1, "Q5_1": lambda x: q4_1(x, 5), "Q5_0": q5_0, "IQ4_NL": iq4_nl}
+
+
 def quantize(row, qtype):
     row = [f(v) for v in np.asarray(row, np.float32)]
+    if qtype in QUANT32:
+        return b"".join(QUANT32[qtype](row[i:i + 32]) for i in range(0, len(row), 32))
     return b"".join(KQUANT[qtype](row[i:i + 256]) for i in range(0, len(row), 256))
