@@ -218,9 +218,9 @@ build/test_sections_min: $(SECTIONS_SRC) | build
 # AddressSanitizer + UndefinedBehaviorSanitizer
 build/test_%_san: tests/test_%.c $(TEST_H) mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)
-build/test_tokenizer_cxx: tests/test_tokenizer.c mamba.h | build
+build/test_tokenizer_cxx: tests/test_tokenizer.c tests/test.h mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
-build/test_spm_cxx: tests/test_spm.c mamba.h | build
+build/test_spm_cxx: tests/test_spm.c tests/test.h mamba.h | build
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) -x c++ $< -o $@ $(LDLIBS)
 # the C example in README.md, compiled and run exactly as a reader copies it
 build/readme_example.c: README.md | build
@@ -330,7 +330,10 @@ install: $(TOOLS)
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
-build/bench_tokenizer: bench/bench_tokenizer.c mamba.h | build
+build/bench_matvec: bench/bench_matvec.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+build/bench_tokenizer: bench/bench_tokenizer.c tests/test.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 bench: build/mamba-bench build/bench_tokenizer

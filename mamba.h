@@ -877,61 +877,62 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
 /* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
-   Lines 1-820: the documentation block and the public API. Below
+   Lines 1-850: the documentation block and the public API. Below
    #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
    each uses only what is above it (the "uses" column).
      lines        count  section
-     887-1272       386  A. base: platform, allocation, errors, limits, files
+     918-1324       407  A. base: platform, allocation, errors, limits, files
                          uses: the C library only
-       895-1168     274    A.1 platform, allocation, errors, limits
-       1169-1272    104    A.2 files
-     1273-1377      105  B. numbers: dtypes and conversions
+       926-1198     273    A.1 platform, allocation, errors, limits
+       1199-1324    126    A.2 files
+     1325-1461      137  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1378-2521     1144  C. kernels
+     1462-3243     1782  C. kernels
                          uses: A, B; the ISA intrinsics it chose
-       1380-1539    160    C.1 vector vocabulary and threads
-       1540-1555     16    C.2 weights: a matrix in its stored dtype
-       1556-1599     44    C.3 dot: row . x in f32
-       1600-1754    155    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       1755-2227    473    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
-       2228-2245     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       2246-2283     38    C.7 RMSNorm
-       2284-2328     45    C.8 activations: SiLU, softplus, y * silu(z)
-       2329-2341     13    C.9 gated RMSNorm (Mamba-2)
-       2342-2400     59    C.10 causal depthwise conv1d, one token
-       2401-2456     56    C.11 Mamba-1 selective scan, one token
-       2457-2521     65    C.12 Mamba-2 (SSD) recurrence, one token
-     2522-4093     1572  D. model core: structs, config, scratch, forward, state, sampler
+       1464-1633    170    C.1 vector vocabulary and threads
+       1634-1649     16    C.2 weights: a matrix in its stored dtype
+       1650-1693     44    C.3 dot: row . x in f32
+       1694-2000    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       2001-2949    949    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
+       2950-2967     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       2968-3005     38    C.7 RMSNorm
+       3006-3050     45    C.8 activations: SiLU, softplus, y * silu(z)
+       3051-3063     13    C.9 gated RMSNorm (Mamba-2)
+       3064-3122     59    C.10 causal depthwise conv1d, one token
+       3123-3178     56    C.11 Mamba-1 selective scan, one token
+       3179-3243     65    C.12 Mamba-2 (SSD) recurrence, one token
+     3244-4896     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       2524-2595     72    D.1 the model
-       2596-2665     70    D.2 sizes from the config: state, scratch
-       2666-3086    421    D.3 forward
-       3087-3276    190    D.4 state
-       3277-3402    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       3403-4093    691    D.6 serving: rollback ring, prefix cache, batch workspace
-     4094-7366     3273  E. tokenizer
+       3246-3318     73    D.1 the model
+       3319-3389     71    D.2 sizes from the config: state, scratch
+       3390-3883    494    D.3 forward
+       3884-4073    190    D.4 state
+       4074-4199    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       4200-4896    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     4897-8165     3269  E. tokenizer
                          uses: A only (no model, no kernels)
-       4096-5117   1022    E.1 the pipeline; the generated Unicode tables
-       5118-5192     75    E.2 UTF-8
-       5193-5232     40    E.3 scratch
-       5233-5352    120    E.4 NFC
-       5353-5898    546    E.5 tables
-       5899-6482    584    E.6 encoding
-       6483-6600    118    E.7 decoding
-       6601-6642     42    E.8 queries
-       6643-7366    724    E.9 SentencePiece BPE (issue 18): tables, encoder, decoder rules
-     7367-11104    3738  F. formats: bytes -> config, tensor table, tokenizer description
+       4899-5920   1022    E.1 the pipeline; the generated Unicode tables
+       5921-5995     75    E.2 UTF-8
+       5996-6035     40    E.3 scratch
+       6036-6155    120    E.4 NFC
+       6156-6701    546    E.5 tables
+       6702-7196    495    E.6 encoding
+       7197-7919    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       7920-8004     85    E.8 encoding: the entry points
+       8005-8122    118    E.9 decoding
+       8123-8165     43    E.10 queries
+     8166-11864    3699  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       7370-7724    355    F.1 bounded JSON
-       7725-7843    119    F.2 tensor table and the model description (the format seam)
-       7844-8799    956    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       8800-10017  1218    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       10018-10217   200    F.5 SentencePiece tokenizer.model (protobuf)
-       10218-11104   887    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     11105-11779    675  G. loaders: the builder, the format table, the public loaders
+       8169-8522    354    F.1 bounded JSON
+       8523-8641    119    F.2 tensor table and the model description (the format seam)
+       8642-9596    955    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       9597-10783  1187    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       10784-10982   199    F.5 SentencePiece tokenizer.model (protobuf)
+       10983-11864   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     11865-12513    649  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       11107-11455   349    G.1 binding tensors to layers
-       11456-11779   324    G.2 loaders */
+       11867-12215   349    G.1 binding tensors to layers
+       12216-12513   298    G.2 loaders */
 
 
 #include <string.h>
@@ -1095,8 +1096,6 @@ static void mamba__heap_done(mamba__heap *h) {
     if (h->a) { h->arena = h->a->base != NULL; h->a = NULL; }
     h->last = NULL;
 }
-/* A failed load: MAMBA_ERR_NOMEM caused by the cap becomes MAMBA_ERR_LIMIT. */
-static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, mamba_error *e);
 
 /* Overflow-checked size arithmetic: model files are hostile. */
 static int mamba__mul(size_t a, size_t b, size_t *out) {
@@ -1185,6 +1184,7 @@ static mamba_status mamba__err(mamba_error *e, mamba_status st, const char *fmt,
     return st;
 }
 
+/* A failed load: MAMBA_ERR_NOMEM caused by the cap becomes MAMBA_ERR_LIMIT. */
 static mamba_status mamba__heap_status(const mamba__heap *h, mamba_status st, mamba_error *e) {
     if (st == MAMBA_OK || !h->over) return st;
     return mamba__err(e, MAMBA_ERR_LIMIT, "the load would allocate more than %d bytes (mamba_options.max_alloc_bytes)", 0, 0,
@@ -1251,22 +1251,29 @@ MAMBA__UNUSED static char *mamba__path_join(mamba__heap *hp, const char *dir, co
     return p;
 }
 
-/* Reads a whole (small) file into a NUL-terminated malloc'd buffer. */
-MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+/* The one whole-file reader: path -> a NUL-terminated buffer from hp (*len
+   bytes and the NUL); it stops reading once past limit. No message, the
+   callers word it: MAMBA_ERR_IO with *eno = errno (*in_read: fopen worked,
+   reading failed, as for a directory), MAMBA_ERR_NOMEM, MAMBA_ERR_LIMIT.
+   An empty file is MAMBA_OK with *len = 0. */
+MAMBA__UNUSED static mamba_status mamba__slurp(mamba__heap *hp, const char *path, size_t limit, unsigned char **out, size_t *len,
+                                 int *eno, int *in_read) {
     FILE *f = fopen(path, "rb");
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, input0 = hp->input;
-    memset(b, 0, sizeof *b);
-    if (!f) return mamba__err(e, MAMBA_ERR_IO, "cannot open %s: %s", path, strerror(errno), 0, 0);
+    *out = NULL;
+    *len = 0;
+    *in_read = 0;
+    if (!f) { *eno = errno; return MAMBA_ERR_IO; }
     for (;;) {
         size_t got;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 65536;
             unsigned char *nb;
             hp->input = input0 + n;   /* the default cap grows with what was read */
-            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
-            nb = MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
-            if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_NOMEM, "out of memory reading %s", path, 0, 0, 0); }
+            if (cap > limit) { fclose(f); mamba__hfree(hp, buf); return MAMBA_ERR_LIMIT; }
+            nb = ncap < cap ? NULL : MAMBA__CAST(unsigned char *, mamba__halloc(hp, ncap + 1));
+            if (!nb) { fclose(f); if (buf) mamba__hfree(hp, buf); return MAMBA_ERR_NOMEM; }
             if (buf) { memcpy(nb, buf, n); mamba__hfree(hp, buf); }
             buf = nb;
             cap = ncap;
@@ -1274,11 +1281,26 @@ MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob 
         got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (got == 0) break;
+        if (n > limit) { fclose(f); mamba__hfree(hp, buf); return MAMBA_ERR_LIMIT; }   /* stop reading early */
     }
-    if (ferror(f)) { int en = errno; fclose(f); mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_IO, "cannot read %s: %s", path, strerror(en), 0, 0); }
+    if (ferror(f)) { *eno = errno; *in_read = 1; fclose(f); mamba__hfree(hp, buf); return MAMBA_ERR_IO; }
     fclose(f);
-    if (n > limit) { mamba__hfree(hp, buf); return mamba__err(e, MAMBA_ERR_LIMIT, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0); }
     buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return MAMBA_OK;
+}
+
+/* A whole (small) file as a malloc'd blob, failures worded (the limit is max_json_bytes). */
+MAMBA__UNUSED static mamba_status mamba__read_file(mamba__heap *hp, mamba__blob *b, const char *path, size_t limit, mamba_error *e) {
+    unsigned char *buf;
+    size_t n;
+    int en = 0, in_read;
+    mamba_status st = mamba__slurp(hp, path, limit, &buf, &n, &en, &in_read);
+    memset(b, 0, sizeof *b);
+    if (st == MAMBA_ERR_IO) return mamba__err(e, st, in_read ? "cannot read %s: %s" : "cannot open %s: %s", path, strerror(en), 0, 0);
+    if (st == MAMBA_ERR_NOMEM) return mamba__err(e, st, "out of memory reading %s", path, 0, 0, 0);
+    if (st != MAMBA_OK) return mamba__err(e, st, "%s is larger than the limit of %d bytes (max_json_bytes)", path, 0, (long long)limit, 0);
     b->data = buf;
     b->size = n;
     b->kind = 1;
@@ -1900,7 +1922,9 @@ MAMBA__DEFINE_DOT4(mamba__dot4_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_DOT4(mamba__dot4_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_DOT4(mamba__dot4_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
-static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
+/* The 4-row matrix-vector product. Decode uses mamba__matvec_s (the streaming
+   block below, same bits); this one stays as its A/B baseline (bench/). */
+MAMBA__UNUSED static void mamba__matvec_v(float *y, const mamba__mat *W, const float *bias, const float *x) {
     int rows = W->rows, cols = W->cols, r4 = rows / 4 * 4, r;
     size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols;
     (void)omp_work;
@@ -1960,7 +1984,7 @@ MAMBA__DEFINE_TILE(mamba__tile_f32, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_TILE(mamba__tile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 
-/* ==== register tiles for the F32/F16/BF16 sequence path (issue 21) ========
+/* -- register tiles for the F32/F16/BF16 sequence path --------------------
    The tiles above keep acc[4][4] in an array that gcc -O2 leaves in memory
    (a load and a store around every FMA). These hold every accumulator in a
    named variable: 4 rows x 4 tokens (16 accumulators + 4 weight vectors + 1
@@ -2019,7 +2043,95 @@ static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X,
     else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
     else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
 }
-/* ==== end of the register tiles ============================================ */
+
+/* ==== decode streaming: F32/F16/BF16 matrix-vector (issue 21) ==============
+   Decode reads every weight once per token, so the matrix-vector product
+   should run at the memory's speed. mamba__matvec_v keeps 4 rows in flight;
+   this keeps 8 (8 independent FMA chains, 8 streams) and, per dtype and row
+   length, prefetches the next block of 8 rows while the current one is
+   summed: with short rows (the 130m shape's 768 columns: 1.5 KB a BF16 row)
+   each row stream ends before the hardware prefetcher has ramped up, so the
+   next block's lines are requested in step with the loads of this one (the
+   whole next block over the loop, at the rate the loop consumes this one).
+   Each row's dot is the canonical one (mamba__dot_f32_v: one vector chain,
+   the fixed horizontal sum, then the scalar tail), so the bits are those of
+   mamba__matvec_v, mamba__matmul_v and every thread count. Measured choices
+   (bench/bench.c kernel table, matvec rows "4-row" vs "stream"; the note of
+   issue 21): see mamba__stream_pf. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MAMBA__PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#define MAMBA__PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#else
+#define MAMBA__PREFETCH(p) ((void)(p))
+#endif
+/* cache lines of the next block to request per loop step: 8 rows x one vector of T */
+#define MAMBA__PF_LINES(T) ((int)((8 * MAMBA__EPR * sizeof(T) + 63) / 64))
+#define MAMBA__DEFINE_DOT8(name, T, LOAD, TOF)                                             \
+    static void name(const T *w, size_t ld, const float *x, int n, float *out, const char *pf) { \
+        mamba__v a0 = MAMBA__VSET1(0.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, xv; \
+        int i, nv = MAMBA__NV(n), r, k;                                                    \
+        for (i = 0; i < nv; i += MAMBA__EPR) {                                             \
+            if (pf)                                                                        \
+                for (k = 0; k < MAMBA__PF_LINES(T); k++) MAMBA__PREFETCH(pf + 8 * sizeof(T) * (size_t)i + 64 * (size_t)k); \
+            xv = MAMBA__VLOAD(x + i);                                                      \
+            a0 = MAMBA__VFMA(LOAD(w + i), xv, a0);                                         \
+            a1 = MAMBA__VFMA(LOAD(w + ld + i), xv, a1);                                    \
+            a2 = MAMBA__VFMA(LOAD(w + 2 * ld + i), xv, a2);                                \
+            a3 = MAMBA__VFMA(LOAD(w + 3 * ld + i), xv, a3);                                \
+            a4 = MAMBA__VFMA(LOAD(w + 4 * ld + i), xv, a4);                                \
+            a5 = MAMBA__VFMA(LOAD(w + 5 * ld + i), xv, a5);                                \
+            a6 = MAMBA__VFMA(LOAD(w + 6 * ld + i), xv, a6);                                \
+            a7 = MAMBA__VFMA(LOAD(w + 7 * ld + i), xv, a7);                                \
+        }                                                                                  \
+        out[0] = MAMBA__VREDUCE(a0); out[1] = MAMBA__VREDUCE(a1);                          \
+        out[2] = MAMBA__VREDUCE(a2); out[3] = MAMBA__VREDUCE(a3);                          \
+        out[4] = MAMBA__VREDUCE(a4); out[5] = MAMBA__VREDUCE(a5);                          \
+        out[6] = MAMBA__VREDUCE(a6); out[7] = MAMBA__VREDUCE(a7);                          \
+        for (r = 0; r < 8; r++) {                                                          \
+            float tail = 0;                                                                \
+            for (i = nv; i < n; i++) tail += TOF(w[r * ld + i]) * x[i];                    \
+            out[r] += tail;                                                                \
+        }                                                                                  \
+    }
+MAMBA__DEFINE_DOT8(mamba__dot8_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
+MAMBA__DEFINE_DOT8(mamba__dot8_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
+MAMBA__DEFINE_DOT8(mamba__dot8_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
+/* Prefetch the next block for this dtype and row length? */
+static int mamba__stream_pf(int dtype, int cols) {
+    size_t row_bytes = (size_t)cols * mamba__dtype_size(dtype);
+    return dtype != MAMBA_DTYPE_F32 && row_bytes <= 2048;
+}
+/* y = W x (+ bias): blocks of 8 rows, then the 4-row and 1-row kernels above
+   for the last rows */
+static void mamba__matvec_s(float *y, const mamba__mat *W, const float *bias, const float *x) {
+    int rows = W->rows, cols = W->cols, r8 = rows / 8 * 8, r, pf = mamba__stream_pf(W->dtype, cols);
+    size_t omp_work = (size_t)rows * (size_t)cols, ld = (size_t)cols, es = mamba__dtype_size(W->dtype);
+    const char *base = (const char *)W->data;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (r = 0; r < r8; r += 8) {
+        const char *w = base + es * ld * (size_t)r;
+        const char *next = pf && r + 16 <= rows ? w + es * ld * 8 : NULL;   /* within the matrix */
+        if (W->dtype == MAMBA_DTYPE_F32) mamba__dot8_f32_v((const float *)(const void *)w, ld, x, cols, y + r, next);
+        else if (W->dtype == MAMBA_DTYPE_F16) mamba__dot8_f16_v((const uint16_t *)(const void *)w, ld, x, cols, y + r, next);
+        else mamba__dot8_bf16_v((const uint16_t *)(const void *)w, ld, x, cols, y + r, next);
+    }
+    r = r8;
+    if (rows - r >= 4) {
+        if (W->dtype == MAMBA_DTYPE_F32) mamba__dot4_f32_v((const float *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else if (W->dtype == MAMBA_DTYPE_F16) mamba__dot4_f16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        else mamba__dot4_bf16_v((const uint16_t *)W->data + (size_t)r * ld, ld, x, cols, y + r);
+        r += 4;
+    }
+    for (; r < rows; r++) {
+        if (W->dtype == MAMBA_DTYPE_F32) y[r] = mamba__dot_f32_v((const float *)W->data + (size_t)r * ld, x, cols);
+        else if (W->dtype == MAMBA_DTYPE_F16) y[r] = mamba__dot_f16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+        else y[r] = mamba__dot_bf16_v((const uint16_t *)W->data + (size_t)r * ld, x, cols);
+    }
+    if (bias) for (r = 0; r < rows; r++) y[r] += bias[r];
+}
+/* ==== end of decode streaming ============================================== */
 
 static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
                             const float *X, int ldx, int T) {
@@ -3768,7 +3880,7 @@ static void mamba__linear(float *Y, int ldy, const mamba__mat *W, const float *b
     if (mamba__is_quant(W->dtype)) { mamba__qlinear(Y, ldy, W, bias, X, ldx, T, qbuf); return; }
 #ifdef MAMBA__SIMD
     (void)rowbuf;
-    if (T == 1) mamba__matvec_v(Y, W, bias, X);
+    if (T == 1) mamba__matvec_s(Y, W, bias, X);   /* issue 21: the streaming matrix-vector product */
     else mamba__matmul_v(Y, ldy, W, bias, X, ldx, T);
 #else
     if (T == 1) mamba__matvec_ref(Y, W, bias, X, rowbuf);
@@ -4220,7 +4332,7 @@ static int mamba__state_fits(const mamba_model *m, const mamba_state *s) {
 
 
 
-/* ---- LongMamba (issue 20): calibration sidecar, token filter ------------ */
+/* -- LongMamba: calibration sidecar, token filter ------------------------- */
 
 struct mamba_long {
     int arch, n_layer, C, train_len, n_len;
@@ -4412,8 +4524,6 @@ MAMBA_API mamba_status mamba_forward_dt(const mamba_model *m, mamba_state *s, co
     return st;
 }
 
-/* ---- end of LongMamba ---------------------------------------------------- */
-
 /* The forward pass over a round of rows: one or many sequences.
    A round is T rows: the next tokens of several sequences, each sequence's
    rows consecutive (a segment). Every matrix product runs over all T rows at
@@ -4590,7 +4700,7 @@ static mamba_status mamba__check_run(const mamba_model *m, const mamba_state *s,
     return MAMBA_OK;
 }
 
-/* ---- D.3b threads per model and per call (issue 21) ---------------------
+/* -- threads per model and per call ---------------------------------------
    mamba_model_set_threads; the choice between 1 thread and n per state (see
    the API comment), timed with timespec_get around each call. */
 MAMBA_API mamba_status mamba_model_set_threads(mamba_model *m, int n, int flags) {
@@ -7930,14 +8040,8 @@ static int mamba__is_word_at(const unsigned char *s, size_t n, size_t i, int bef
 
 static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s, size_t n);
 
-/* SentencePiece BPE (E.9) */
-#define MAMBA__DEC_SPM_PERBYTE 0x08000000   /* mamba_decoder.flags: U+FFFD per bad byte (sentencepiece) */
+/* SentencePiece's HF reading (E.7) recurses through the stretches too */
 static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char *s, size_t n);
-static int mamba__spm_is_model(const mamba_tokenizer *t);
-static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsigned char *s, size_t len, int *ids,
-                                            size_t cap, size_t *n_out, mamba__heap *hp);
-static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, int pending, const unsigned char **p, size_t *n);
-static int mamba__spm_find_text(const mamba_tokenizer *t, const char *s, size_t n);
 
 /* Text between added tokens: stage 1 -> normalize -> stage 2; stage 2 -> steps. */
 static void mamba__enc_between(mamba__enc *e, int which, const unsigned char *s, size_t n) {
@@ -8013,250 +8117,7 @@ static void mamba__enc_stretch(mamba__enc *e, int which, const unsigned char *s,
     mamba__enc_between(e, which, s + from, n - from);
 }
 
-static void mamba__enc_free(mamba__enc *e) {
-    mamba__heap *hp = e->hp;
-    int i;
-    if (e->nfc.cp) mamba__hfree(hp, e->nfc.cp);
-    if (e->nfc.tmp) mamba__hfree(hp, e->nfc.tmp);
-    if (e->norm.p) mamba__hfree(hp, e->norm.p);
-    for (i = 0; i < MAMBA__TOK_MAX_STEPS; i++) if (e->pre[i].p) mamba__hfree(hp, e->pre[i].p);
-    if (e->sym) mamba__hfree(hp, e->sym);
-    if (e->rk) mamba__hfree(hp, e->rk);
-    if (e->nid) mamba__hfree(hp, e->nid);
-    if (e->prv) mamba__hfree(hp, e->prv);
-    if (e->nxt) mamba__hfree(hp, e->nxt);
-    if (e->heap) mamba__hfree(hp, e->heap);
-    if (e->wc) mamba__hfree(hp, e->wc);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
-                                              size_t cap, size_t *n_out) {
-    return mamba_tokenizer_encode_arena(t, text, len, ids, cap, n_out, NULL);
-}
-
-MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
-                                                    size_t cap, size_t *n_out, mamba_arena *work) {
-    mamba__enc e;
-    mamba__heap h, *hp = &h;
-    const unsigned char *s = (const unsigned char *)text;
-    unsigned char *fixed = NULL;
-    size_t i, used0 = work ? work->used : 0;
-    int k;
-    mamba_status st;
-    if (n_out) *n_out = 0;
-    if (!t || (!text && len) || (!ids && cap)) return MAMBA_ERR_BADARG;
-    mamba__heap_plain(hp);
-    h.a = work;
-    if (t->spm && mamba__spm_is_model(t)) {
-        st = mamba__spm_encode_model(t, s ? s : (const unsigned char *)"", len, ids, cap, n_out, hp);
-        if (work) work->used = used0;
-        return st;
-    }
-    memset(&e, 0, sizeof e);
-    e.t = t; e.ids = ids; e.cap = cap; e.st = MAMBA_OK;
-    e.hp = e.nfc.hp = e.norm.hp = hp;
-    for (k = 0; k < MAMBA__TOK_MAX_STEPS; k++) e.pre[k].hp = hp;
-    if (!s) s = (const unsigned char *)"";   /* NULL, 0: no pointer arithmetic on NULL */
-    /* invalid UTF-8: each maximal invalid subpart -> U+FFFD */
-    for (i = 0; i < len;) {
-        int tr, l;
-        if (s[i] < 0x80) { i = mamba__ascii_run(s, i, len); continue; }
-        l = mamba__utf8_check(s + i, len - i, &tr);
-        if (l < 0) break;
-        i += (size_t)l;
-    }
-    if (i < len) {
-        size_t o = i, cap3;
-        if (!mamba__mul(len, 3, &cap3) || !(fixed = MAMBA__CAST(unsigned char *, mamba__halloc(hp, cap3)))) return MAMBA_ERR_NOMEM;
-        memcpy(fixed, s, i);
-        while (i < len) {
-            int tr, l = mamba__utf8_check(s + i, len - i, &tr);
-            if (l > 0) { memcpy(fixed + o, s + i, (size_t)l); o += (size_t)l; i += (size_t)l; }
-            else { fixed[o++] = 0xEF; fixed[o++] = 0xBF; fixed[o++] = 0xBD; i += (size_t)-l; }
-        }
-        s = fixed;
-        len = o;
-    }
-    if (len >= MAMBA__WC_MIN) {   /* about one entry per 16 bytes of text, 256 to 16384 */
-        size_t n_wc = 256;
-        while (n_wc < 16384 && n_wc * 16 < len) n_wc *= 2;
-        e.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
-        e.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
-    }
-    for (k = 0; k < t->n_prefix; k++) mamba__emit(&e, t->prefix[k]);
-    e.spm_base = s;
-    mamba__enc_stretch(&e, 0, s, len);
-    for (k = 0; k < t->n_suffix; k++) mamba__emit(&e, t->suffix[k]);
-    mamba__enc_free(&e);
-    if (fixed) mamba__hfree(hp, fixed);
-    if (work) work->used = used0;   /* everything was temporary */
-    st = e.st;
-    if (st != MAMBA_OK) return st;
-    if (n_out) *n_out = e.n;
-    return e.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
-}
-
-/* ---- E.7 decoding ---------------------------------------------------------------- */
-
-MAMBA_API void mamba_decoder_init(mamba_decoder *d, int flags) {
-    if (!d) return;
-    memset(d, 0, sizeof *d);
-    d->flags = flags;
-}
-
-/* Runs bytes p[0..n) through the lossy UTF-8 assembler of d, writing what is
-   complete to out at *o while it fits in cap (always counting in *o). */
-static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, char *out, size_t cap, size_t *o) {
-    static const unsigned char rep[3] = {0xEF, 0xBF, 0xBD};
-    size_t i = 0;
-#define MAMBA__OUT(src, len) do { if (*o + (len) <= cap) memcpy(out + *o, (src), (len)); *o += (len); } while (0)
-    if (d->n_pending && n) {
-        unsigned char tmp[8];
-        size_t np = (size_t)d->n_pending, take = n < 4 - np ? n : 4 - np;
-        int tr, l;
-        memcpy(tmp, d->pending, np);
-        memcpy(tmp + np, p, take);
-        l = mamba__utf8_check(tmp, np + take, &tr);
-        if (l > 0) { MAMBA__OUT(tmp, (size_t)l); i = (size_t)l - np; d->n_pending = 0; }
-        else if (tr) { memcpy(d->pending, tmp, np + take); d->n_pending = (int)(np + take); return; }
-        else {
-            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;   /* sentencepiece: one U+FFFD per bad byte */
-            while (r--) MAMBA__OUT(rep, 3);
-            i = (size_t)-l > np ? (size_t)-l - np : 0;
-            d->n_pending = 0;
-        }
-    }
-    while (i < n) {
-        size_t j = i;
-        int tr, l;
-        while (j < n && p[j] < 0x80) j++;
-        if (j > i) { MAMBA__OUT(p + i, j - i); i = j; if (i == n) break; }
-        l = mamba__utf8_check(p + i, n - i, &tr);
-        if (l > 0) { MAMBA__OUT(p + i, (size_t)l); i += (size_t)l; }
-        else if (tr) { memcpy(d->pending, p + i, n - i); d->n_pending = (int)(n - i); break; }
-        else {
-            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;
-            while (r--) MAMBA__OUT(rep, 3);
-            i += (size_t)-l;
-        }
-    }
-#undef MAMBA__OUT
-}
-
-static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
-    return t && id >= 0 && id < t->n_vocab && (t->tok_attr[id] & MAMBA__TA_EXISTS);
-}
-
-MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
-                                           size_t *n_out) {
-    mamba_decoder probe;
-    size_t o = 0, pn;
-    const unsigned char *p;
-    if (n_out) *n_out = 0;
-    if (!d || !t || (!out && cap)) return MAMBA_ERR_BADARG;
-    if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
-    if ((d->flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) return MAMBA_OK;
-    p = t->tok_bytes + t->tok_off[id];
-    pn = t->tok_off[id + 1] - t->tok_off[id];
-    probe = *d;
-    if (t->spm) mamba__spm_dec_adjust(t, id, &probe.flags, d->n_pending, &p, &pn);
-    mamba__dec_feed(&probe, p, pn, NULL, 0, &o);
-    if (n_out) *n_out = o;
-    if (o > cap) return MAMBA_ERR_RANGE;
-    o = 0;
-    d->flags = probe.flags;
-    mamba__dec_feed(d, p, pn, out, cap, &o);
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
-    if (n_out) *n_out = 0;
-    if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
-    if (!d->n_pending) return MAMBA_OK;
-    {
-        size_t k, r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? (size_t)d->n_pending : 1;   /* sentencepiece: per byte */
-        if (n_out) *n_out = 3 * r;
-        if (cap < 3 * r) return MAMBA_ERR_RANGE;
-        for (k = 0; k < r; k++) { out[3 * k] = (char)0xEF; out[3 * k + 1] = (char)0xBF; out[3 * k + 2] = (char)0xBD; }
-    }
-    d->n_pending = 0;
-    return MAMBA_OK;
-}
-
-MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const int *ids, size_t n, int flags,
-                                              char *out, size_t cap, size_t *n_out) {
-    mamba_decoder d;
-    size_t i, o = 0;
-    if (n_out) *n_out = 0;
-    if (!t || (!ids && n) || (!out && cap)) return MAMBA_ERR_BADARG;
-    mamba_decoder_init(&d, flags);
-    for (i = 0; i < n; i++) {
-        int id = ids[i];
-        if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
-        if ((flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) continue;
-        if (t->spm) {
-            const unsigned char *p = t->tok_bytes + t->tok_off[id];
-            size_t pn = t->tok_off[id + 1] - t->tok_off[id];
-            mamba__spm_dec_adjust(t, id, &d.flags, d.n_pending, &p, &pn);
-            mamba__dec_feed(&d, p, pn, out, cap, &o);
-            continue;
-        }
-        mamba__dec_feed(&d, t->tok_bytes + t->tok_off[id], t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
-    }
-    if (d.n_pending) {
-        int r = (d.flags & MAMBA__DEC_SPM_PERBYTE) ? d.n_pending : 1;   /* sentencepiece: per byte */
-        while (r--) {
-            if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
-            o += 3;
-        }
-    }
-    if (n_out) *n_out = o;
-    return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
-}
-
-/* ---- E.8 queries -------------------------------------------------------------------- */
-
-MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
-MAMBA_API int mamba_tokenizer_bos_id(const mamba_tokenizer *t) { return t ? t->bos_id : -1; }
-MAMBA_API int mamba_tokenizer_eos_id(const mamba_tokenizer *t) { return t ? t->eos_id : -1; }
-MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *t) { return t ? t->table_bytes : 0; }
-MAMBA_API int mamba_tokenizer_is_special(const mamba_tokenizer *t, int id) {
-    return mamba__tok_valid_id(t, id) && (t->tok_attr[id] & MAMBA__TA_SPECIAL) != 0;
-}
-MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *t, int id, size_t *len) {
-    if (len) *len = 0;
-    if (!mamba__tok_valid_id(t, id)) return NULL;
-    if (len) *len = t->tok_off[id + 1] - t->tok_off[id];
-    return (const char *)t->tok_bytes + t->tok_off[id];
-}
-MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *text, size_t len) {
-    uint32_t h, v;
-    if (!t || (!text && len)) return -1;
-    h = mamba__tok_hash((const unsigned char *)text, len) & t->vhash_mask;
-    while ((v = t->vhash[h]) != 0) {
-        if (t->tok_off[v] - t->tok_off[v - 1] == len && (!len || !memcmp(t->tok_bytes + t->tok_off[v - 1], text, len)))
-            return (int)v - 1;
-        h = (h + 1) & t->vhash_mask;
-    }
-    if (t->spm && len) return mamba__spm_find_text(t, text, len);   /* a piece as written: "[INST]", "\xE2\x96\x81the" */
-    return -1;
-}
-
-/* End of a tokenizer load: the heap moves into the tokenizer, or a failed
-   load gives back its arena bytes. */
-static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, size_t used0, mamba_status st, mamba_error *e) {
-    if (st != MAMBA_OK) {
-        if (*out) { mamba_tokenizer_free(*out); *out = NULL; }
-        st = mamba__heap_status(hp, st, e);
-        if (hp->a) hp->a->used = used0;
-        return st;
-    }
-    mamba__heap_done(hp);
-    (*out)->heap = *hp;
-    return MAMBA_OK;
-}
-
-/* ---- E.9 SentencePiece BPE (issue 18): tables, encoder, decoder rules -------------
+/* ---- E.7 SentencePiece BPE: tables, encoder, decoder rules --------------
    One set of tables, two readings:
      MAMBA__SPM_MODEL  sentencepiece's own semantics, for a tokenizer.model
                        protobuf and for GGUF "llama" metadata: the normalizer
@@ -8286,6 +8147,7 @@ static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, si
 #define MAMBA__SPT_UNUSED 5
 #define MAMBA__SPT_BYTE 6
 /* decoder state kept in the high bits of mamba_decoder.flags */
+#define MAMBA__DEC_SPM_PERBYTE 0x08000000 /* U+FFFD per bad byte (sentencepiece) */
 #define MAMBA__DEC_SPM_NOBOS 0x10000000   /* no leading U+2581 to drop any more */
 #define MAMBA__DEC_SPM_WS    0x20000000   /* the previous piece had it dropped */
 #define MAMBA__DEC_SPM_OUT   0x40000000   /* something was written (or is pending) */
@@ -8578,7 +8440,7 @@ done:
     return st;
 }
 
-/* ---- the MODEL reading's encoder ----------------------------------------------- */
+/* -- the MODEL reading's encoder ------------------------------------------ */
 
 typedef struct mamba__spm_sym { uint32_t start, len; int32_t prev, next; int frozen; } mamba__spm_sym;
 typedef struct mamba__spm_pair { float score; int32_t left, right; uint32_t size; } mamba__spm_pair;
@@ -8829,7 +8691,7 @@ static mamba_status mamba__spm_encode_model(const mamba_tokenizer *t, const unsi
     return x.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
 }
 
-/* ---- the HF reading's stretches between added tokens --------------------------- */
+/* -- the HF reading's stretches between added tokens ---------------------- */
 
 /* One word: a symbol per character (its piece, else its <0xNN> bytes, else
    unk, fused when fuse_unk), then merges by rank. As HF's BPE::merge_word. */
@@ -8950,7 +8812,7 @@ static void mamba__spm_hf_between(mamba__enc *e, int which, const unsigned char 
     }
 }
 
-/* ---- decoding: the leading space ------------------------------------------------ */
+/* -- decoding: the leading space ------------------------------------------ */
 
 /* Hooked into both decoders before a token's bytes p[0..n) are written:
    sentencepiece drops the U+2581 that starts the first piece (the dummy
@@ -8977,7 +8839,251 @@ static void mamba__spm_dec_adjust(const mamba_tokenizer *t, int id, int *flags, 
     }
     if (*n) *flags |= MAMBA__DEC_SPM_OUT;
 }
-/* ---- end of E.9 ---------------------------------------------------------------- */
+
+/* ---- E.8 encoding: the entry points ---------------------------------------- */
+
+static void mamba__enc_free(mamba__enc *e) {
+    mamba__heap *hp = e->hp;
+    int i;
+    if (e->nfc.cp) mamba__hfree(hp, e->nfc.cp);
+    if (e->nfc.tmp) mamba__hfree(hp, e->nfc.tmp);
+    if (e->norm.p) mamba__hfree(hp, e->norm.p);
+    for (i = 0; i < MAMBA__TOK_MAX_STEPS; i++) if (e->pre[i].p) mamba__hfree(hp, e->pre[i].p);
+    if (e->sym) mamba__hfree(hp, e->sym);
+    if (e->rk) mamba__hfree(hp, e->rk);
+    if (e->nid) mamba__hfree(hp, e->nid);
+    if (e->prv) mamba__hfree(hp, e->prv);
+    if (e->nxt) mamba__hfree(hp, e->nxt);
+    if (e->heap) mamba__hfree(hp, e->heap);
+    if (e->wc) mamba__hfree(hp, e->wc);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_encode(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
+                                              size_t cap, size_t *n_out) {
+    return mamba_tokenizer_encode_arena(t, text, len, ids, cap, n_out, NULL);
+}
+
+MAMBA_API mamba_status mamba_tokenizer_encode_arena(const mamba_tokenizer *t, const char *text, size_t len, int *ids,
+                                                    size_t cap, size_t *n_out, mamba_arena *work) {
+    mamba__enc e;
+    mamba__heap h, *hp = &h;
+    const unsigned char *s = (const unsigned char *)text;
+    unsigned char *fixed = NULL;
+    size_t i, used0 = work ? work->used : 0;
+    int k;
+    mamba_status st;
+    if (n_out) *n_out = 0;
+    if (!t || (!text && len) || (!ids && cap)) return MAMBA_ERR_BADARG;
+    mamba__heap_plain(hp);
+    h.a = work;
+    if (t->spm && mamba__spm_is_model(t)) {
+        st = mamba__spm_encode_model(t, s ? s : (const unsigned char *)"", len, ids, cap, n_out, hp);
+        if (work) work->used = used0;
+        return st;
+    }
+    memset(&e, 0, sizeof e);
+    e.t = t; e.ids = ids; e.cap = cap; e.st = MAMBA_OK;
+    e.hp = e.nfc.hp = e.norm.hp = hp;
+    for (k = 0; k < MAMBA__TOK_MAX_STEPS; k++) e.pre[k].hp = hp;
+    if (!s) s = (const unsigned char *)"";   /* NULL, 0: no pointer arithmetic on NULL */
+    /* invalid UTF-8: each maximal invalid subpart -> U+FFFD */
+    for (i = 0; i < len;) {
+        int tr, l;
+        if (s[i] < 0x80) { i = mamba__ascii_run(s, i, len); continue; }
+        l = mamba__utf8_check(s + i, len - i, &tr);
+        if (l < 0) break;
+        i += (size_t)l;
+    }
+    if (i < len) {
+        size_t o = i, cap3;
+        if (!mamba__mul(len, 3, &cap3) || !(fixed = MAMBA__CAST(unsigned char *, mamba__halloc(hp, cap3)))) return MAMBA_ERR_NOMEM;
+        memcpy(fixed, s, i);
+        while (i < len) {
+            int tr, l = mamba__utf8_check(s + i, len - i, &tr);
+            if (l > 0) { memcpy(fixed + o, s + i, (size_t)l); o += (size_t)l; i += (size_t)l; }
+            else { fixed[o++] = 0xEF; fixed[o++] = 0xBF; fixed[o++] = 0xBD; i += (size_t)-l; }
+        }
+        s = fixed;
+        len = o;
+    }
+    if (len >= MAMBA__WC_MIN) {   /* about one entry per 16 bytes of text, 256 to 16384 */
+        size_t n_wc = 256;
+        while (n_wc < 16384 && n_wc * 16 < len) n_wc *= 2;
+        e.wc = MAMBA__CAST(mamba__wc_ent *, mamba__hcalloc(hp, n_wc * sizeof(mamba__wc_ent)));
+        e.wc_mask = (uint32_t)n_wc - 1;   /* no memory for it: go without */
+    }
+    for (k = 0; k < t->n_prefix; k++) mamba__emit(&e, t->prefix[k]);
+    e.spm_base = s;
+    mamba__enc_stretch(&e, 0, s, len);
+    for (k = 0; k < t->n_suffix; k++) mamba__emit(&e, t->suffix[k]);
+    mamba__enc_free(&e);
+    if (fixed) mamba__hfree(hp, fixed);
+    if (work) work->used = used0;   /* everything was temporary */
+    st = e.st;
+    if (st != MAMBA_OK) return st;
+    if (n_out) *n_out = e.n;
+    return e.n > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
+}
+
+/* ---- E.9 decoding ---------------------------------------------------------------- */
+
+MAMBA_API void mamba_decoder_init(mamba_decoder *d, int flags) {
+    if (!d) return;
+    memset(d, 0, sizeof *d);
+    d->flags = flags;
+}
+
+/* Runs bytes p[0..n) through the lossy UTF-8 assembler of d, writing what is
+   complete to out at *o while it fits in cap (always counting in *o). */
+static void mamba__dec_feed(mamba_decoder *d, const unsigned char *p, size_t n, char *out, size_t cap, size_t *o) {
+    static const unsigned char rep[3] = {0xEF, 0xBF, 0xBD};
+    size_t i = 0;
+#define MAMBA__OUT(src, len) do { if (*o + (len) <= cap) memcpy(out + *o, (src), (len)); *o += (len); } while (0)
+    if (d->n_pending && n) {
+        unsigned char tmp[8];
+        size_t np = (size_t)d->n_pending, take = n < 4 - np ? n : 4 - np;
+        int tr, l;
+        memcpy(tmp, d->pending, np);
+        memcpy(tmp + np, p, take);
+        l = mamba__utf8_check(tmp, np + take, &tr);
+        if (l > 0) { MAMBA__OUT(tmp, (size_t)l); i = (size_t)l - np; d->n_pending = 0; }
+        else if (tr) { memcpy(d->pending, tmp, np + take); d->n_pending = (int)(np + take); return; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;   /* sentencepiece: one U+FFFD per bad byte */
+            while (r--) MAMBA__OUT(rep, 3);
+            i = (size_t)-l > np ? (size_t)-l - np : 0;
+            d->n_pending = 0;
+        }
+    }
+    while (i < n) {
+        size_t j = i;
+        int tr, l;
+        while (j < n && p[j] < 0x80) j++;
+        if (j > i) { MAMBA__OUT(p + i, j - i); i = j; if (i == n) break; }
+        l = mamba__utf8_check(p + i, n - i, &tr);
+        if (l > 0) { MAMBA__OUT(p + i, (size_t)l); i += (size_t)l; }
+        else if (tr) { memcpy(d->pending, p + i, n - i); d->n_pending = (int)(n - i); break; }
+        else {
+            int r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? -l : 1;
+            while (r--) MAMBA__OUT(rep, 3);
+            i += (size_t)-l;
+        }
+    }
+#undef MAMBA__OUT
+}
+
+static int mamba__tok_valid_id(const mamba_tokenizer *t, int id) {
+    return t && id >= 0 && id < t->n_vocab && (t->tok_attr[id] & MAMBA__TA_EXISTS);
+}
+
+MAMBA_API mamba_status mamba_decoder_token(mamba_decoder *d, const mamba_tokenizer *t, int id, char *out, size_t cap,
+                                           size_t *n_out) {
+    mamba_decoder probe;
+    size_t o = 0, pn;
+    const unsigned char *p;
+    if (n_out) *n_out = 0;
+    if (!d || !t || (!out && cap)) return MAMBA_ERR_BADARG;
+    if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
+    if ((d->flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) return MAMBA_OK;
+    p = t->tok_bytes + t->tok_off[id];
+    pn = t->tok_off[id + 1] - t->tok_off[id];
+    probe = *d;
+    if (t->spm) mamba__spm_dec_adjust(t, id, &probe.flags, d->n_pending, &p, &pn);
+    mamba__dec_feed(&probe, p, pn, NULL, 0, &o);
+    if (n_out) *n_out = o;
+    if (o > cap) return MAMBA_ERR_RANGE;
+    o = 0;
+    d->flags = probe.flags;
+    mamba__dec_feed(d, p, pn, out, cap, &o);
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_decoder_flush(mamba_decoder *d, char *out, size_t cap, size_t *n_out) {
+    if (n_out) *n_out = 0;
+    if (!d || (!out && cap)) return MAMBA_ERR_BADARG;
+    if (!d->n_pending) return MAMBA_OK;
+    {
+        size_t k, r = (d->flags & MAMBA__DEC_SPM_PERBYTE) ? (size_t)d->n_pending : 1;   /* sentencepiece: per byte */
+        if (n_out) *n_out = 3 * r;
+        if (cap < 3 * r) return MAMBA_ERR_RANGE;
+        for (k = 0; k < r; k++) { out[3 * k] = (char)0xEF; out[3 * k + 1] = (char)0xBF; out[3 * k + 2] = (char)0xBD; }
+    }
+    d->n_pending = 0;
+    return MAMBA_OK;
+}
+
+MAMBA_API mamba_status mamba_tokenizer_decode(const mamba_tokenizer *t, const int *ids, size_t n, int flags,
+                                              char *out, size_t cap, size_t *n_out) {
+    mamba_decoder d;
+    size_t i, o = 0;
+    if (n_out) *n_out = 0;
+    if (!t || (!ids && n) || (!out && cap)) return MAMBA_ERR_BADARG;
+    mamba_decoder_init(&d, flags);
+    for (i = 0; i < n; i++) {
+        int id = ids[i];
+        if (!mamba__tok_valid_id(t, id)) return MAMBA_ERR_BADARG;
+        if ((flags & MAMBA_DECODE_SKIP_SPECIAL) && (t->tok_attr[id] & MAMBA__TA_SPECIAL)) continue;
+        if (t->spm) {
+            const unsigned char *p = t->tok_bytes + t->tok_off[id];
+            size_t pn = t->tok_off[id + 1] - t->tok_off[id];
+            mamba__spm_dec_adjust(t, id, &d.flags, d.n_pending, &p, &pn);
+            mamba__dec_feed(&d, p, pn, out, cap, &o);
+            continue;
+        }
+        mamba__dec_feed(&d, t->tok_bytes + t->tok_off[id], t->tok_off[id + 1] - t->tok_off[id], out, cap, &o);
+    }
+    if (d.n_pending) {
+        int r = (d.flags & MAMBA__DEC_SPM_PERBYTE) ? d.n_pending : 1;   /* sentencepiece: per byte */
+        while (r--) {
+            if (o + 3 <= cap) { out[o] = (char)0xEF; out[o + 1] = (char)0xBF; out[o + 2] = (char)0xBD; }
+            o += 3;
+        }
+    }
+    if (n_out) *n_out = o;
+    return o > cap ? MAMBA_ERR_RANGE : MAMBA_OK;
+}
+
+/* ---- E.10 queries ------------------------------------------------------------------- */
+
+MAMBA_API int mamba_tokenizer_n_vocab(const mamba_tokenizer *t) { return t ? t->n_vocab : 0; }
+MAMBA_API int mamba_tokenizer_bos_id(const mamba_tokenizer *t) { return t ? t->bos_id : -1; }
+MAMBA_API int mamba_tokenizer_eos_id(const mamba_tokenizer *t) { return t ? t->eos_id : -1; }
+MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *t) { return t ? t->table_bytes : 0; }
+MAMBA_API int mamba_tokenizer_is_special(const mamba_tokenizer *t, int id) {
+    return mamba__tok_valid_id(t, id) && (t->tok_attr[id] & MAMBA__TA_SPECIAL) != 0;
+}
+MAMBA_API const char *mamba_tokenizer_token_bytes(const mamba_tokenizer *t, int id, size_t *len) {
+    if (len) *len = 0;
+    if (!mamba__tok_valid_id(t, id)) return NULL;
+    if (len) *len = t->tok_off[id + 1] - t->tok_off[id];
+    return (const char *)t->tok_bytes + t->tok_off[id];
+}
+MAMBA_API int mamba_tokenizer_token_id(const mamba_tokenizer *t, const char *text, size_t len) {
+    uint32_t h, v;
+    if (!t || (!text && len)) return -1;
+    h = mamba__tok_hash((const unsigned char *)text, len) & t->vhash_mask;
+    while ((v = t->vhash[h]) != 0) {
+        if (t->tok_off[v] - t->tok_off[v - 1] == len && (!len || !memcmp(t->tok_bytes + t->tok_off[v - 1], text, len)))
+            return (int)v - 1;
+        h = (h + 1) & t->vhash_mask;
+    }
+    if (t->spm && len) return mamba__spm_find_text(t, text, len);   /* a piece as written: "[INST]", "\xE2\x96\x81the" */
+    return -1;
+}
+
+/* End of a tokenizer load: the heap moves into the tokenizer, or a failed
+   load gives back its arena bytes. */
+static mamba_status mamba__tok_finish(mamba_tokenizer **out, mamba__heap *hp, size_t used0, mamba_status st, mamba_error *e) {
+    if (st != MAMBA_OK) {
+        if (*out) { mamba_tokenizer_free(*out); *out = NULL; }
+        st = mamba__heap_status(hp, st, e);
+        if (hp->a) hp->a->used = used0;
+        return st;
+    }
+    mamba__heap_done(hp);
+    (*out)->heap = *hp;
+    return MAMBA_OK;
+}
 #endif /* MAMBA_NO_TOKENIZER */
 
 /* ==== F. formats: bytes -> config, tensor table, tokenizer description === */
@@ -9207,33 +9313,6 @@ static void mamba__json_free(mamba__json *j) {
     memset(j, 0, sizeof *j);
 }
 
-/* Does string token t equal the NUL-terminated key? (Escaped keys compare decoded.) */
-static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_t cap);
-static int mamba__json_eq(const mamba__json *j, uint32_t t, const char *key) {
-    const mamba__jtok *k = &j->tok[t];
-    size_t n = strlen(key);
-    if (k->type != MAMBA__J_STR) return 0;
-    if (!k->escaped) return k->end - k->start == n && !memcmp(j->js + k->start, key, n);
-    {
-        char buf[256];
-        size_t m;
-        if (n >= sizeof buf) return 0;
-        m = mamba__json_str(j, t, buf, sizeof buf);
-        return m == n && !memcmp(buf, key, n);
-    }
-}
-
-/* Value token of `key` in object token `obj`, or 0 (the root is never a value). */
-static uint32_t mamba__json_get(const mamba__json *j, uint32_t obj, const char *key) {
-    uint32_t i, k;
-    if (!j->tok || obj >= j->ntok || j->tok[obj].type != MAMBA__J_OBJ) return 0;
-    for (i = obj + 1, k = 0; k < j->tok[obj].size; k++) {
-        if (mamba__json_eq(j, i, key)) return i + 1;
-        i = j->tok[i + 1].next;
-    }
-    return 0;
-}
-
 /* Decodes string token t (escapes, \uXXXX with surrogate pairs) into UTF-8.
    Writes at most cap-1 bytes plus a NUL when cap > 0; returns the full decoded
    length (so a call with cap 0 measures). Lone surrogates become U+FFFD. */
@@ -9278,6 +9357,32 @@ static size_t mamba__json_str(const mamba__json *j, uint32_t t, char *out, size_
 #undef MAMBA__PUT
     if (cap) out[o < cap ? o : cap - 1] = 0;
     return o;
+}
+
+/* Does string token t equal the NUL-terminated key? (Escaped keys compare decoded.) */
+static int mamba__json_eq(const mamba__json *j, uint32_t t, const char *key) {
+    const mamba__jtok *k = &j->tok[t];
+    size_t n = strlen(key);
+    if (k->type != MAMBA__J_STR) return 0;
+    if (!k->escaped) return k->end - k->start == n && !memcmp(j->js + k->start, key, n);
+    {
+        char buf[256];
+        size_t m;
+        if (n >= sizeof buf) return 0;
+        m = mamba__json_str(j, t, buf, sizeof buf);
+        return m == n && !memcmp(buf, key, n);
+    }
+}
+
+/* Value token of `key` in object token `obj`, or 0 (the root is never a value). */
+static uint32_t mamba__json_get(const mamba__json *j, uint32_t obj, const char *key) {
+    uint32_t i, k;
+    if (!j->tok || obj >= j->ntok || j->tok[obj].type != MAMBA__J_OBJ) return 0;
+    for (i = obj + 1, k = 0; k < j->tok[obj].size; k++) {
+        if (mamba__json_eq(j, i, key)) return i + 1;
+        i = j->tok[i + 1].next;
+    }
+    return 0;
 }
 
 /* Number token -> double, locale-independent. Exact for integers below 2^53
@@ -9722,7 +9827,7 @@ static mamba_status mamba__config_parse(mamba__heap *hp, mamba_config *c, const 
             MAMBA__TRY(mamba__cfg_int(&j, root, "n_groups", 1, MAMBA_MAX_DIM, &c->n_groups, e));
             MAMBA__TRY(mamba__cfg_limit(&j, root, "time_step_limit", c, e));
             c->gated_norm = mamba__cfg_bool(&j, root, "rms_norm", 1);
-            c->norm_before_gate = 0;   /* hook: ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
+            c->norm_before_gate = 0;   /* ignored, as transformers' Mamba2 does (Codestral's config.json says true; it runs gate-then-norm) */
         } else {
             MAMBA__TRY(mamba__cfg_int(&j, root, "intermediate_size", 1, MAMBA_MAX_DIM, &c->d_inner, e));
             MAMBA__TRY(mamba__cfg_float(&j, root, "mixer_rms_eps", 1e-12, 1.0, &c->mixer_rms_eps, e));
@@ -9993,7 +10098,7 @@ static mamba_status mamba__tj_post(mamba__tj *x, uint32_t p, mamba__tok_desc *d,
     return mamba__tj_fail(x, ty ? MAMBA_ERR_UNSUPPORTED : MAMBA_ERR_FORMAT, ty ? "tokenizer.json: unsupported post_processor %s" : "tokenizer.json: post_processor without a type%s", ty);
 }
 
-/* ---- SentencePiece (issue 18): the tokenizer.json reading ------------------------- */
+/* -- SentencePiece: the tokenizer.json reading ---------------------------- */
 
 static int mamba__spm_is_ws_str(mamba__tj *x, uint32_t t) { return mamba__tj_is(x, t, "\xE2\x96\x81"); }
 
@@ -10093,7 +10198,6 @@ static mamba_status mamba__spm_load_json(mamba__heap *hp, mamba__tj *x, mamba__t
     d->n_steps = 0;
     return mamba__spm_build(hp, out, d, NULL, NULL, &cfg, NULL, err);
 }
-/* ---- end of the SentencePiece tokenizer.json reading ---- */
 
 MAMBA_API mamba_status mamba_tokenizer_load_json(mamba_tokenizer **out, const char *json, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
@@ -10423,6 +10527,16 @@ static mamba_status mamba__st_read_file(mamba_model *m, mamba__desc *d, const ch
    binder serves both formats; ssm_a holds A = -exp(A_log) already. Every
    length is checked against the bytes that remain before it is used. */
 
+/* The metadata value types (ggml's enum gguf_type). An array value starts
+   with its element type (u32) and count (u64): MAMBA__GGUF_ARR_HEAD bytes. */
+enum {
+    MAMBA__GGUF_UINT8 = 0, MAMBA__GGUF_INT8 = 1, MAMBA__GGUF_UINT16 = 2, MAMBA__GGUF_INT16 = 3,
+    MAMBA__GGUF_UINT32 = 4, MAMBA__GGUF_INT32 = 5, MAMBA__GGUF_FLOAT32 = 6, MAMBA__GGUF_BOOL = 7,
+    MAMBA__GGUF_STRING = 8, MAMBA__GGUF_ARRAY = 9, MAMBA__GGUF_UINT64 = 10, MAMBA__GGUF_INT64 = 11,
+    MAMBA__GGUF_FLOAT64 = 12, MAMBA__GGUF_N_TYPES = 13
+};
+#define MAMBA__GGUF_ARR_HEAD 12
+
 typedef struct mamba__gguf_kv {
     const char *key; size_t key_len;
     uint32_t type;
@@ -10493,25 +10607,25 @@ static int mamba__rd_str(mamba__rd *r, const char **s, size_t *n) {
     return 1;
 }
 static size_t mamba__gguf_scalar_size(uint32_t t) {
-    static const unsigned char sz[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
-    return t < 13 ? sz[t] : 0;
+    static const unsigned char sz[MAMBA__GGUF_N_TYPES] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};   /* strings, arrays: 0 */
+    return t < MAMBA__GGUF_N_TYPES ? sz[t] : 0;
 }
 /* Skips one value of type t (arrays of strings are walked). Returns 1, or 0
    for a malformed value, -1 for a string over max_str bytes, -2 for an array
    over max_arr elements. */
 static int mamba__gguf_skip(mamba__rd *r, uint32_t t, int depth, size_t max_str, size_t max_arr) {
     size_t sz = mamba__gguf_scalar_size(t);
-    if (t == 8) {
+    if (t == MAMBA__GGUF_STRING) {
         const char *s;
         size_t n;
         if (!mamba__rd_str(r, &s, &n)) return 0;
         return n > max_str ? -1 : 1;
     }
-    if (t == 9) {
+    if (t == MAMBA__GGUF_ARRAY) {
         uint32_t et;
         uint64_t n, i;
         if (depth > 2 || !mamba__rd_u32(r, &et) || !mamba__rd_u64(r, &n)) return 0;
-        if (et == 8 || et == 9) {
+        if (et == MAMBA__GGUF_STRING || et == MAMBA__GGUF_ARRAY) {
             if (n > (uint64_t)(r->end - r->p) / 8) return 0;   /* each element takes >= 8 bytes */
             if (n > max_arr) return -2;
             for (i = 0; i < n; i++) {
@@ -10543,16 +10657,18 @@ static int mamba__gguf_int(const mamba__gguf *g, const char *key, long long *out
     const unsigned char *v;
     uint64_t u = 0;
     size_t sz, i;
-    if (!kv || kv->type > 12 || kv->type == 6 || kv->type == 8 || kv->type == 9 || kv->type == 12) return 0;
+    if (!kv || kv->type >= MAMBA__GGUF_N_TYPES || kv->type == MAMBA__GGUF_FLOAT32 || kv->type == MAMBA__GGUF_STRING ||
+        kv->type == MAMBA__GGUF_ARRAY || kv->type == MAMBA__GGUF_FLOAT64)
+        return 0;
     v = kv->val;
     sz = mamba__gguf_scalar_size(kv->type);
     for (i = 0; i < sz; i++) u |= (uint64_t)v[i] << (8 * i);
     switch (kv->type) {
-    case 1: *out = (signed char)u; break;
-    case 3: *out = (int16_t)u; break;
-    case 5: *out = (int32_t)u; break;
-    case 11: *out = (long long)u; break;
-    case 10: if (u > (uint64_t)LLONG_MAX) return 0; *out = (long long)u; break;
+    case MAMBA__GGUF_INT8: *out = (signed char)u; break;
+    case MAMBA__GGUF_INT16: *out = (int16_t)u; break;
+    case MAMBA__GGUF_INT32: *out = (int32_t)u; break;
+    case MAMBA__GGUF_INT64: *out = (long long)u; break;
+    case MAMBA__GGUF_UINT64: if (u > (uint64_t)LLONG_MAX) return 0; *out = (long long)u; break;
     default: *out = (long long)u; break;
     }
     return 1;
@@ -10560,19 +10676,31 @@ static int mamba__gguf_int(const mamba__gguf *g, const char *key, long long *out
 static int mamba__gguf_float(const mamba__gguf *g, const char *key, double *out) {
     const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
     long long iv;
-    if (kv && kv->type == 6) { float f; memcpy(&f, kv->val, 4); *out = f; return 1; }
-    if (kv && kv->type == 12) { double d; memcpy(&d, kv->val, 8); *out = d; return 1; }
+    if (kv && kv->type == MAMBA__GGUF_FLOAT32) { float f; memcpy(&f, kv->val, 4); *out = f; return 1; }
+    if (kv && kv->type == MAMBA__GGUF_FLOAT64) { double d; memcpy(&d, kv->val, 8); *out = d; return 1; }
     if (mamba__gguf_int(g, key, &iv)) { *out = (double)iv; return 1; }
     return 0;
 }
-/* Does string metadata `key` equal `want`? (Its length was checked on reading.) */
-static int mamba__gguf_streq(const mamba__gguf *g, const char *key, const char *want) {
+/* The one string getter: string metadata `key` as a view into the file; 0
+   if absent or not a string. (Its length was checked on reading.) */
+static int mamba__gguf_str(const mamba__gguf *g, const char *key, const char **s, size_t *n) {
     const mamba__gguf_kv *kv = mamba__gguf_find(g, key);
-    uint64_t len = 0;
-    int i;
-    if (!kv || kv->type != 8) return 0;
-    for (i = 7; i >= 0; i--) len = len << 8 | kv->val[i];
-    return len == strlen(want) && !memcmp(kv->val + 8, want, (size_t)len);
+    mamba__rd r;
+    if (!kv || kv->type != MAMBA__GGUF_STRING) return 0;
+    r.p = kv->val; r.end = kv->val_end;
+    return mamba__rd_str(&r, s, n);
+}
+/* Does string metadata `key` equal `want`? */
+static int mamba__gguf_streq(const mamba__gguf *g, const char *key, const char *want) {
+    const char *s;
+    size_t n;
+    return mamba__gguf_str(g, key, &s, &n) && n == strlen(want) && !memcmp(s, want, n);
+}
+/* String metadata `key` into out[cap] with its NUL, if present and it fits; else out is untouched. */
+MAMBA__UNUSED static void mamba__gguf_str_copy(const mamba__gguf *g, const char *key, char *out, size_t cap) {
+    const char *s;
+    size_t n;
+    if (mamba__gguf_str(g, key, &s, &n) && n < cap) { memcpy(out, s, n); out[n] = 0; }
 }
 
 /* ggml tensor names -> Hugging Face names (per layer: blk.N.X -> backbone.layers.N.mixer.Y) */
@@ -10657,11 +10785,11 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
     for (i = 0; i < n_kv; i++) {
         mamba__gguf_kv *kv = &g->kv[i];
         int sk;
-        if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type > 12)
+        if (!mamba__rd_str(&r, &kv->key, &kv->key_len) || !mamba__rd_u32(&r, &kv->type) || kv->type >= MAMBA__GGUF_N_TYPES)
             MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: malformed or truncated metadata");
         if (kv->key_len > max_str) MAMBA__GERR(MAMBA_ERR_LIMIT, "%s: a metadata key is longer than the limit (max_string_bytes)");
         kv->val = r.p;
-        if (kv->type == 9) {
+        if (kv->type == MAMBA__GGUF_ARRAY) {
             mamba__rd a = r;
             if (!mamba__rd_u32(&a, &kv->arr_type) || !mamba__rd_u64(&a, &kv->arr_n)) MAMBA__GERR(MAMBA_ERR_FORMAT, "%s: truncated metadata array");
         }
@@ -10810,7 +10938,7 @@ static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, co
     c->dt_min = 0; c->dt_max = HUGE_VALF; c->gated_norm = 1;
     if (c->arch == MAMBA_ARCH_MAMBA1) {
         const mamba__gguf_kv *kv = mamba__gguf_find(g, "mamba.ssm.dt_b_c_rms");
-        if (kv && kv->type == 7 && kv->val[0]) c->arch = MAMBA_ARCH_FALCON_MAMBA;
+        if (kv && kv->type == MAMBA__GGUF_BOOL && kv->val[0]) c->arch = MAMBA_ARCH_FALCON_MAMBA;
         c->conv_dim = c->d_inner;
         c->d_in_proj = 2 * c->d_inner;
         c->n_groups = 1;
@@ -10840,7 +10968,7 @@ static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, co
     return MAMBA_OK;
 }
 
-/* -- the GGUF reader: config and tokenizer ids from the metadata ----------- */
+/* -- the GGUF reader behind the seam: bytes -> mamba__desc ----------------- */
 
 static mamba_status mamba__gguf_describe(mamba_model *m, mamba__desc *d, const unsigned char *p, size_t n,
                                          const char *label, const mamba_options *o, mamba_error *e) {
@@ -10849,16 +10977,7 @@ static mamba_status mamba__gguf_describe(mamba_model *m, mamba__desc *d, const u
     memset(&g, 0, sizeof g);
     st = mamba__gguf_read(&d->ts, &g, p, n, label, o, e);
     if (st == MAMBA_OK) st = mamba__gguf_config(&d->cfg, &g, &d->ts, e);
-    if (st == MAMBA_OK) {   /* kept for a GGUF writer */
-        const mamba__gguf_kv *kv = mamba__gguf_find(&g, "general.name");
-        if (kv && kv->type == 8) {
-            mamba__rd r;
-            const char *ps;
-            size_t pn;
-            r.p = kv->val; r.end = kv->val_end;
-            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof d->name) { memcpy(d->name, ps, pn); d->name[pn] = 0; }
-        }
-    }
+    if (st == MAMBA_OK) mamba__gguf_str_copy(&g, "general.name", d->name, sizeof d->name);   /* kept for a GGUF writer */
     if (g.kv) mamba__hfree(&m->heap, g.kv);
     return st;
 }
@@ -10895,11 +11014,11 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     size_t i;
     *out = NULL; *n = 0;
     if (!kv) return MAMBA_OK;
-    if (kv->type != 9 || kv->arr_type != 8) return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is not an array of strings", key, 0, 0, 0);
+    if (kv->type != MAMBA__GGUF_ARRAY || kv->arr_type != MAMBA__GGUF_STRING) return mamba__err(e, MAMBA_ERR_FORMAT, "GGUF: %s is not an array of strings", key, 0, 0, 0);
     if (kv->arr_n == 0) return MAMBA_OK;
     *out = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (size_t)kv->arr_n));
     if (!*out) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF: out of memory for %s", key, 0, 0, 0);
-    r.p = kv->val + 12;   /* after the element type and count */
+    r.p = kv->val + MAMBA__GGUF_ARR_HEAD;
     r.end = kv->val_end;
     for (i = 0; i < (size_t)kv->arr_n; i++)
         if (!mamba__rd_str(&r, &(*out)[i].p, &(*out)[i].n)) {
@@ -10910,7 +11029,7 @@ static mamba_status mamba__gguf_str_array(mamba__heap *hp, const mamba__gguf *g,
     return MAMBA_OK;
 }
 
-/* ---- SentencePiece (issue 18): the GGUF "llama" vocabulary ------------------------ */
+/* -- SentencePiece: the GGUF "llama" vocabulary --------------------------- */
 
 /* GGUF tokenizer.ggml.model "llama": tokens, scores, token_type (the same
    types as sentencepiece's), add_bos_token / add_eos_token /
@@ -10935,18 +11054,18 @@ static mamba_status mamba__spm_load_gguf(mamba__heap *hp, const mamba__gguf *g, 
     if (n > MAMBA__OPT(opt, max_vocab, MAMBA__DEF_VOCAB)) { st = mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d tokens exceed the limit (max_vocab)", 0, 0, (long long)n, 0); goto done; }
     sk = mamba__gguf_find(g, "tokenizer.ggml.scores");
     tk = mamba__gguf_find(g, "tokenizer.ggml.token_type");
-    if (!sk || sk->type != 9 || sk->arr_type != 6 || sk->arr_n != n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.scores is missing or does not match the tokens (a \"llama\" vocabulary needs them)", 0, 0, 0, 0); goto done; }
-    if (tk && (tk->type != 9 || (tk->arr_type != 5 && tk->arr_type != 4) || tk->arr_n != n)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0); goto done; }
+    if (!sk || sk->type != MAMBA__GGUF_ARRAY || sk->arr_type != MAMBA__GGUF_FLOAT32 || sk->arr_n != n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.scores is missing or does not match the tokens (a \"llama\" vocabulary needs them)", 0, 0, 0, 0); goto done; }
+    if (tk && (tk->type != MAMBA__GGUF_ARRAY || (tk->arr_type != MAMBA__GGUF_INT32 && tk->arr_type != MAMBA__GGUF_UINT32) || tk->arr_n != n)) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0); goto done; }
     score = MAMBA__CAST(float *, mamba__halloc(hp, sizeof(float) * n));
     type = MAMBA__CAST(uint8_t *, mamba__halloc(hp, n));
     if (!score || !type) { st = mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0); goto done; }
     cfg.mode = MAMBA__SPM_MODEL;
     cfg.unk_id = -1;
     for (i = 0; i < n; i++) {
-        int32_t ty = 1;
-        memcpy(&score[i], sk->val + 12 + 4 * i, 4);
-        if (tk) memcpy(&ty, tk->val + 12 + 4 * i, 4);
-        if (ty < 1 || ty > 6) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d has token_type %d (1-6 expected)", 0, 0, (long long)i, ty); goto done; }
+        int32_t ty = MAMBA__SPT_NORMAL;
+        memcpy(&score[i], sk->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+        if (tk) memcpy(&ty, tk->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+        if (ty < MAMBA__SPT_NORMAL || ty > MAMBA__SPT_BYTE) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d has token_type %d (1-6 expected)", 0, 0, (long long)i, ty); goto done; }
         if (!tokens[i].n) { st = mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: token %d is empty", 0, 0, (long long)i, 0); goto done; }
         type[i] = (uint8_t)ty;
         if (ty == MAMBA__SPT_UNKNOWN && cfg.unk_id < 0) cfg.unk_id = (int)i;
@@ -10979,8 +11098,6 @@ done:
     if (type) mamba__hfree(hp, type);
     return st;
 }
-
-/* ---- end of the GGUF "llama" vocabulary ---- */
 
 MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const void *gguf, size_t len,
                                                  const mamba_options *opt, mamba_error *err) {
@@ -11019,20 +11136,21 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     if (n_merge > MAMBA__OPT(opt, max_merges, MAMBA__DEF_MERGES))
         MAMBA__TRY(mamba__err(err, MAMBA_ERR_LIMIT, "GGUF: %d merges exceed the limit (max_merges)", 0, 0, (long long)n_merge, 0));
     types = mamba__gguf_find(&g, "tokenizer.ggml.token_type");
-    if (types && (types->type != 9 || (types->arr_type != 5 && types->arr_type != 4) || types->arr_n != n_tok))
+    if (types && (types->type != MAMBA__GGUF_ARRAY || (types->arr_type != MAMBA__GGUF_INT32 && types->arr_type != MAMBA__GGUF_UINT32) ||
+                  types->arr_n != n_tok))
         MAMBA__TRY(mamba__err(err, MAMBA_ERR_FORMAT, "GGUF: tokenizer.ggml.token_type does not match the tokens", 0, 0, 0, 0));
     vocab = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * n_tok));
     vocab_id = MAMBA__CAST(int *, mamba__halloc(hp, sizeof(int) * n_tok));
     added = MAMBA__CAST(mamba__tok_added *, mamba__hcalloc(hp, sizeof(mamba__tok_added) * n_tok));
     merges = MAMBA__CAST(mamba__str *, mamba__halloc(hp, sizeof(mamba__str) * (2 * n_merge + 1)));
     if (!vocab || !vocab_id || !added || !merges) MAMBA__TRY(mamba__err(err, MAMBA_ERR_NOMEM, "GGUF tokenizer: out of memory", 0, 0, 0, 0));
-    for (i = 0; i < n_tok; i++) {   /* control (3) and user-defined (4) tokens are matched before BPE */
-        int32_t ty = 1;
-        if (types) memcpy(&ty, types->val + 12 + 4 * i, 4);
-        if (ty == 3 || ty == 4) {
+    for (i = 0; i < n_tok; i++) {   /* control and user-defined tokens are matched before BPE */
+        int32_t ty = MAMBA__SPT_NORMAL;
+        if (types) memcpy(&ty, types->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+        if (ty == MAMBA__SPT_CONTROL || ty == MAMBA__SPT_USER) {
             added[na].content = tokens[i];
             added[na].id = (int)i;
-            added[na].flags = ty == 3 ? MAMBA__AT_SPECIAL : MAMBA__AT_NORMALIZED;
+            added[na].flags = ty == MAMBA__SPT_CONTROL ? MAMBA__AT_SPECIAL : MAMBA__AT_NORMALIZED;
             na++;
         } else {
             vocab[nv] = tokens[i];
@@ -11071,20 +11189,13 @@ MAMBA_API mamba_status mamba_tokenizer_load_gguf(mamba_tokenizer **out, const vo
     st = mamba__tok_build(hp, out, &d, err);
     if (st == MAMBA_OK) {   /* what a GGUF writer needs to give the metadata back */
         mamba_tokenizer *t = *out;
-        const mamba__gguf_kv *pre = mamba__gguf_find(&g, "tokenizer.ggml.pre");
-        if (pre && pre->type == 8) {
-            mamba__rd r;
-            const char *ps;
-            size_t pn;
-            r.p = pre->val; r.end = pre->val_end;
-            if (mamba__rd_str(&r, &ps, &pn) && pn < sizeof t->gguf_pre) { memcpy(t->gguf_pre, ps, pn); t->gguf_pre[pn] = 0; }
-        }
+        mamba__gguf_str_copy(&g, "tokenizer.ggml.pre", t->gguf_pre, sizeof t->gguf_pre);
         t->meta_unk = mamba__gguf_int(&g, "tokenizer.ggml.unknown_token_id", &v) && v >= 0 && v < t->n_vocab ? (int)v : -1;
         t->meta_pad = mamba__gguf_int(&g, "tokenizer.ggml.padding_token_id", &v) && v >= 0 && v < t->n_vocab ? (int)v : -1;
         for (i = 0; types && i < n_tok && i < (size_t)t->n_vocab; i++) {
             int32_t ty;
-            memcpy(&ty, types->val + 12 + 4 * i, 4);
-            if (ty == 5) t->tok_attr[i] |= MAMBA__TA_UNUSED;
+            memcpy(&ty, types->val + MAMBA__GGUF_ARR_HEAD + 4 * i, 4);
+            if (ty == MAMBA__SPT_UNUSED) t->tok_attr[i] |= MAMBA__TA_UNUSED;
         }
     }
 done:
@@ -11641,10 +11752,12 @@ static void mamba__gw_u32(mamba__gw *w, uint32_t v) {
 static void mamba__gw_u64(mamba__gw *w, uint64_t v) { mamba__gw_u32(w, (uint32_t)v); mamba__gw_u32(w, (uint32_t)(v >> 32)); }
 static void mamba__gw_str(mamba__gw *w, const void *s, size_t n) { mamba__gw_u64(w, n); mamba__gw_put(w, s, n); }
 static void mamba__gw_key(mamba__gw *w, const char *key, uint32_t type) { mamba__gw_str(w, key, strlen(key)); mamba__gw_u32(w, type); w->n_kv++; }
-static void mamba__gw_kv_u32(mamba__gw *w, const char *key, uint32_t v) { mamba__gw_key(w, key, 4); mamba__gw_u32(w, v); }
-static void mamba__gw_kv_str(mamba__gw *w, const char *key, const char *v) { mamba__gw_key(w, key, 8); mamba__gw_str(w, v, strlen(v)); }
-static void mamba__gw_kv_f32(mamba__gw *w, const char *key, float v) { uint32_t u; memcpy(&u, &v, 4); mamba__gw_key(w, key, 6); mamba__gw_u32(w, u); }
-static void mamba__gw_kv_bool(mamba__gw *w, const char *key, int v) { unsigned char b = (unsigned char)(v != 0); mamba__gw_key(w, key, 7); mamba__gw_put(w, &b, 1); }
+static void mamba__gw_kv_u32(mamba__gw *w, const char *key, uint32_t v) { mamba__gw_key(w, key, MAMBA__GGUF_UINT32); mamba__gw_u32(w, v); }
+static void mamba__gw_kv_str(mamba__gw *w, const char *key, const char *v) { mamba__gw_key(w, key, MAMBA__GGUF_STRING); mamba__gw_str(w, v, strlen(v)); }
+static void mamba__gw_kv_f32(mamba__gw *w, const char *key, float v) { uint32_t u; memcpy(&u, &v, 4); mamba__gw_key(w, key, MAMBA__GGUF_FLOAT32); mamba__gw_u32(w, u); }
+static void mamba__gw_kv_bool(mamba__gw *w, const char *key, int v) { unsigned char b = (unsigned char)(v != 0); mamba__gw_key(w, key, MAMBA__GGUF_BOOL); mamba__gw_put(w, &b, 1); }
+/* The head of an array value: key, element type, count. */
+static void mamba__gw_kv_arr(mamba__gw *w, const char *key, uint32_t type, uint64_t n) { mamba__gw_key(w, key, MAMBA__GGUF_ARRAY); mamba__gw_u32(w, type); mamba__gw_u64(w, n); }
 static void mamba__gw_pad(mamba__gw *w, unsigned align) {
     static const unsigned char zero[64] = {0};
     size_t k = (size_t)((align - w->n % align) % align);
@@ -11800,20 +11913,26 @@ static size_t mamba__wt_plan(const mamba_model *m, const mamba_gguf_options *o, 
 static void mamba__size_label(uint64_t count, char *out) {
     double x = (double)count, p10 = 1;
     char suffix = 'K', tmp[32];
-    int fix, nd = 0, o = 0, n = 0, i;
+    int fix, nd, o = 0, n, i;
     long long r;
     if (x > 1e12) { x *= 1e-12; suffix = 'T'; }
     else if (x > 1e9) { x *= 1e-9; suffix = 'B'; }
     else if (x > 1e6) { x *= 1e-6; suffix = 'M'; }
     else x *= 1e-3;
-    for (r = (long long)(x + 0.5); r > 0; r /= 10) nd++;   /* digits of round(x), 0 for 0 */
+    r = (long long)(x + 0.5);
+    nd = r > 0 ? mamba__utoa((unsigned long long)r, tmp) : 0;   /* digits of round(x), 0 for 0 */
     fix = nd >= 2 ? 0 : 2 - nd;
     for (i = 0; i < fix; i++) p10 *= 10;
     r = (long long)(x * p10 + 0.5);                          /* x with `fix` decimals */
-    do { tmp[n++] = (char)('0' + r % 10); r /= 10; } while (r || n <= fix);
-    for (i = n - 1; i >= 0; i--) {
+    n = mamba__utoa((unsigned long long)r, tmp);            /* r >= 0 */
+    if (n <= fix) {                                          /* a digit before the point: 5 -> "005" -> 0.05 */
+        memmove(tmp + fix + 1 - n, tmp, (size_t)n);
+        memset(tmp, '0', (size_t)(fix + 1 - n));
+        n = fix + 1;
+    }
+    for (i = 0; i < n; i++) {
         out[o++] = tmp[i];
-        if (i == fix && fix > 0) out[o++] = '.';
+        if (n - 1 - i == fix && fix > 0) out[o++] = '.';
     }
     out[o++] = suffix;
     out[o] = 0;
@@ -11848,7 +11967,7 @@ static int mamba__merge_rank_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* ---- SentencePiece (issue 18): GGUF tokenizer metadata ---------------------------
+/* -- SentencePiece: GGUF tokenizer metadata -------------------------------
    What llama.cpp's converter writes for a SentencePiece vocabulary: model
    "llama", the raw pieces, their scores and types, no merges. */
 static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_tokenizer *tok, int n_ids) {
@@ -11862,34 +11981,26 @@ static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_t
     int i;
     mamba__gw_kv_str(w, "tokenizer.ggml.model", "llama");
     mamba__gw_kv_str(w, "tokenizer.ggml.pre", "default");
-    mamba__gw_key(w, "tokenizer.ggml.tokens", 9);
-    mamba__gw_u32(w, 8);
-    mamba__gw_u64(w, (uint64_t)n_ids);
+    mamba__gw_kv_arr(w, "tokenizer.ggml.tokens", MAMBA__GGUF_STRING, (uint64_t)n_ids);
     for (i = 0; i < n_ids; i++) {
         if (i < sp->n && sp->type[i]) mamba__gw_str(w, sp->text + sp->off[i], sp->off[i + 1] - sp->off[i]);
         else {
-            char name[24];
-            int k = 0, v = i, o;
-            char num[12];
+            char name[32];
+            int o = 4;
             memcpy(name, "[PAD", 4);
-            do { num[k++] = (char)('0' + v % 10); v /= 10; } while (v);
-            for (o = 4; k;) name[o++] = num[--k];
+            o += mamba__utoa((unsigned long long)i, name + o);
             name[o++] = ']';
             mamba__gw_str(w, name, (size_t)o);
         }
     }
-    mamba__gw_key(w, "tokenizer.ggml.scores", 9);
-    mamba__gw_u32(w, 6);
-    mamba__gw_u64(w, (uint64_t)n_ids);
+    mamba__gw_kv_arr(w, "tokenizer.ggml.scores", MAMBA__GGUF_FLOAT32, (uint64_t)n_ids);
     for (i = 0; i < n_ids; i++) {
         float s = i < sp->n ? sp->score[i] : 0.0f;
         uint32_t u;
         memcpy(&u, &s, 4);
         mamba__gw_u32(w, u);
     }
-    mamba__gw_key(w, "tokenizer.ggml.token_type", 9);
-    mamba__gw_u32(w, 5);
-    mamba__gw_u64(w, (uint64_t)n_ids);
+    mamba__gw_kv_arr(w, "tokenizer.ggml.token_type", MAMBA__GGUF_INT32, (uint64_t)n_ids);
     for (i = 0; i < n_ids; i++) mamba__gw_u32(w, i < sp->n && sp->type[i] ? sp->type[i] : (uint32_t)MAMBA__SPT_UNUSED);
     if (bos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)bos);
     if (eos >= 0) mamba__gw_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos);
@@ -11900,7 +12011,6 @@ static void mamba__spm_gw_meta(mamba__gw *w, const mamba_model *m, const mamba_t
     if (!sp->add_dummy_prefix) mamba__gw_kv_bool(w, "tokenizer.ggml.add_space_prefix", 0);
     if (sp->remove_extra_ws) mamba__gw_kv_bool(w, "tokenizer.ggml.remove_extra_whitespaces", 1);
 }
-/* ---- end of SentencePiece GGUF metadata ---- */
 
 typedef struct mamba__wtok {     /* what the tokenizer keys need, prepared once */
     int n_ids;                    /* tokens written: max(vocabulary, embedding rows) */
@@ -11947,20 +12057,15 @@ static void mamba__gw_metadata(mamba__gw *w, const mamba_model *m, const mamba_t
         size_t k;
         mamba__gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
         mamba__gw_kv_str(w, "tokenizer.ggml.pre", tok->gguf_pre[0] ? tok->gguf_pre : "gpt-2");
-        mamba__gw_key(w, "tokenizer.ggml.tokens", 9);
-        mamba__gw_u32(w, 8);
-        mamba__gw_u64(w, (uint64_t)wt->n_ids);
+        mamba__gw_kv_arr(w, "tokenizer.ggml.tokens", MAMBA__GGUF_STRING, (uint64_t)wt->n_ids);
         for (i = 0; i < wt->n_ids; i++) mamba__gw_str(w, wt->buf, mamba__tok_gguf_text(tok, i, wt->added_of, wt->buf));
-        mamba__gw_key(w, "tokenizer.ggml.token_type", 9);
-        mamba__gw_u32(w, 5);
-        mamba__gw_u64(w, (uint64_t)wt->n_ids);
+        mamba__gw_kv_arr(w, "tokenizer.ggml.token_type", MAMBA__GGUF_INT32, (uint64_t)wt->n_ids);
         for (i = 0; i < wt->n_ids; i++) {
             uint8_t at = i < tok->n_vocab ? tok->tok_attr[i] : 0;
-            mamba__gw_u32(w, !(at & MAMBA__TA_EXISTS) || (at & MAMBA__TA_UNUSED) ? 5u : (at & MAMBA__TA_SPECIAL) ? 3u : (at & MAMBA__TA_ADDED) ? 4u : 1u);
+            mamba__gw_u32(w, !(at & MAMBA__TA_EXISTS) || (at & MAMBA__TA_UNUSED) ? MAMBA__SPT_UNUSED : (at & MAMBA__TA_SPECIAL) ? MAMBA__SPT_CONTROL
+                             : (at & MAMBA__TA_ADDED) ? MAMBA__SPT_USER : MAMBA__SPT_NORMAL);
         }
-        mamba__gw_key(w, "tokenizer.ggml.merges", 9);
-        mamba__gw_u32(w, 8);
-        mamba__gw_u64(w, (uint64_t)wt->n_merges);
+        mamba__gw_kv_arr(w, "tokenizer.ggml.merges", MAMBA__GGUF_STRING, (uint64_t)wt->n_merges);
         for (k = 0; k < wt->n_merges; k++) {
             size_t n = mamba__tok_gguf_text(tok, wt->merges[k].a, wt->added_of, wt->buf);
             wt->buf[n++] = ' ';
@@ -12338,7 +12443,6 @@ done:
     return mamba__tok_finish(out, hp, used0, st, err);
 }
 
-/* ---- end of F.5 ---------------------------------------------------------------- */
 #endif /* MAMBA_NO_TOKENIZER */
 
 #ifndef MAMBA_NO_SAFETENSORS   /* F.6: params.json and config.json are JSON */
@@ -13065,13 +13169,9 @@ static int mamba__pt_bool(const mamba__json *j, const char *key, int def) {
 }
 
 static size_t mamba__put_int(char *o, long long v) {
-    char tmp[24];
-    size_t n = 0, k = 0;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    size_t k = 0;
     if (v < 0) o[k++] = '-';
-    while (n) o[k++] = tmp[--n];
-    return k;
+    return k + (size_t)mamba__utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, o + k);
 }
 
 /* params.json text -> the equivalent state-spaces config.json text in out (>= 512 bytes). */
@@ -13226,7 +13326,6 @@ static mamba_status mamba__mistral_read_file(mamba_model *m, mamba__desc *d, con
 }
 #endif /* MAMBA_NO_STDIO */
 
-/* ---- end of F.6 ---------------------------------------------------------------- */
 #endif /* MAMBA_NO_SAFETENSORS */
 
 /* ==== G. loaders: the builder, the format table, the public loaders ====== */
@@ -13642,7 +13741,7 @@ MAMBA_API mamba_status mamba_model_load_memory(mamba_model **out, const void *we
 }
 
 #ifndef MAMBA_NO_STDIO
-/* ---- first contact: what a model path is (issue 14) ------------------------
+/* -- what a model path is (first contact) ---------------------------------
    A path that is neither .gguf nor .safetensors by name is looked at before
    config.json is joined to it: a directory is a model directory; a file
    starting with the GGUF magic is GGUF, one starting with a safetensors
@@ -13712,7 +13811,7 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
         f = mamba__format_named("GGUF");
     }
 #else
-    /* first contact hook: a GGUF or safetensors file is known by its first
+    /* a GGUF or safetensors file is known by its first
        bytes whatever its name; otherwise the first claim; the fallback claim
        looks at the path first (and names what is wrong with it) */
     if (!mamba__ends_with(path, ".gguf") && !mamba__ends_with(path, ".safetensors") &&
@@ -13738,42 +13837,18 @@ MAMBA_API mamba_status mamba_model_load_file(mamba_model **out, const char *path
 
 #ifndef MAMBA_NO_TOKENIZER   /* the tokenizer file loader */
 #ifndef MAMBA_NO_STDIO
+/* A tokenizer file via mamba__slurp; an empty one counts as missing (IO, *eno 0). */
 static mamba_status mamba__tok_slurp(mamba__heap *hp, const char *path, size_t limit, char **buf, size_t *len, int *eno) {
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    size_t n = 0, cap = 0;
-    *buf = NULL;
-    *len = 0;
-    *eno = errno;
-    if (!f) return MAMBA_ERR_IO;
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 1 << 20;
-            char *nb;
-            if (nc < cap || !(nb = MAMBA__CAST(char *, mamba__halloc(hp, nc)))) { fclose(f); if (b) mamba__hfree(hp, b); return MAMBA_ERR_NOMEM; }
-            if (b) { memcpy(nb, b, n); mamba__hfree(hp, b); }
-            b = nb;
-            cap = nc;
-        }
-        got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (!got) break;
-        if (n > limit) { fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_LIMIT; }   /* stop reading early */
-    }
-    if (ferror(f) || !n) { *eno = ferror(f) ? errno : 0; fclose(f); mamba__hfree(hp, b); return MAMBA_ERR_IO; }
-    fclose(f);
-    *buf = b;
-    *len = n;
-    return MAMBA_OK;
+    unsigned char *b;
+    int in_read;
+    mamba_status st = mamba__slurp(hp, path, limit, &b, len, eno, &in_read);
+    *buf = (char *)b;
+    if (st == MAMBA_OK && !*len) { mamba__hfree(hp, b); *buf = NULL; *eno = 0; st = MAMBA_ERR_IO; }
+    return st;
 }
 
-#endif /* MAMBA_NO_STDIO */
+/* -- SentencePiece: tokenizer.model files --------------------------------- */
 
-#ifndef MAMBA_NO_STDIO
-/* ---- SentencePiece (issue 18): tokenizer.model files ---------------------------- */
-
-#ifndef MAMBA_NO_STDIO
 /* Does this file look like a protobuf ModelProto rather than JSON? */
 static int mamba__spm_sniff(const char *buf, size_t len) {
     size_t i = 0;
@@ -13809,8 +13884,6 @@ static mamba_status mamba__spm_load_dir(mamba_tokenizer **out, const char *dir, 
     mamba__hfree(hp, joined);
     return st;
 }
-#endif
-/* ---- end of SentencePiece files ---- */
 
 MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const char *path, const mamba_options *opt,
                                                  mamba_error *err) {
@@ -13832,7 +13905,7 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
         mamba__blob_release(hp, &b);
         return st;
     }
-    if (mamba__ends_with(path, ".safetensors")) {   /* the tokenizer.json beside it (first contact hook) */
+    if (mamba__ends_with(path, ".safetensors")) {   /* the tokenizer.json beside it */
         const char *slash = strrchr(path, '/');
         size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
         joined = MAMBA__CAST(char *, mamba__halloc(hp, dl + 15));

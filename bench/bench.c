@@ -31,8 +31,11 @@
      and a prefix-cache hit's time to first token (--serve: this part only).
    The last line is key=value pairs for scripts (--help explains each).
    --help: usage on stdout, exit 0; a bad argument: usage on stderr, exit 2.
-   --quick: the 130m shape only, prefill at the highest thread count only, a
-   short long run (tokens ~100 vs ~1,100). No test depends on it. */
+   --quick (under 30 s on an idle 2-core machine): the 130m shape only, a
+   128-token prompt and half the decode steps, prefill at the highest thread
+   count only, a short long run (tokens ~100 vs ~500), a 512-token prefix
+   hit, batched decode of Q8_0 only at B = 1, 4, 16 in shorter runs. No test
+   depends on it. */
 #if !defined(_WIN32)
 #define _GNU_SOURCE 1   /* sched_setaffinity for the busy-core child */
 #endif
@@ -58,6 +61,15 @@ static double now_s(void) {
     struct timespec ts;
     timespec_get(&ts, TIME_UTC);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Where the run's time goes: wall and process CPU seconds since the last
+   call, one line on stderr per phase (the progress lines). */
+static void phase(const char *what) {
+    static double w0 = -1, c0;
+    double w = now_s(), c = (double)clock() / CLOCKS_PER_SEC;
+    if (w0 >= 0 && what) fprintf(stderr, "  [phase] %-28s wall %6.2f s  cpu %6.2f s\n", what, w - w0, c - c0);
+    w0 = w; c0 = c;
 }
 
 static void set_threads(int n) {
@@ -436,7 +448,7 @@ typedef struct { const char *name; int d_model, n_layer, vocab; const char *arch
 
 /* A safetensors blob of random weights for `s` in dtype (matrices; A_log and
    the per-channel vectors stay F32 as in real checkpoints). */
-static unsigned char *build_model(const shape *s, int bf16, size_t *out_n, char *cfg) {
+static unsigned char *build_model_new(const shape *s, int bf16, size_t *out_n, char *cfg) {
     int D = s->d_model, L = s->n_layer, V = s->vocab, E = 2 * D, N = 16, K = 4, R = (D + 15) / 16, l, k;
     int falcon = !strcmp(s->arch, "falcon_mamba");
     char *hdr = (char *)malloc((size_t)L * 2048 + 4096);
@@ -502,6 +514,22 @@ static unsigned char *build_model(const shape *s, int bf16, size_t *out_n, char 
     free(hdr); free(t);
     *out_n = total;
     return blob;
+}
+
+/* The 130m blobs (F32 and BF16) are built once and shared by every part of
+   the run that loads that shape (the table, the busy core, the long run,
+   serving, the prefix hit): building 170 M random weights costs more than
+   many of the measurements. blob_free frees only blobs not kept here. */
+static struct { unsigned char *p; size_t n; char cfg[512]; } blob_cache[2];
+static unsigned char *build_model(const shape *s, int bf16, size_t *out_n, char *cfg) {
+    if (strcmp(s->name, "mamba-130m")) return build_model_new(s, bf16, out_n, cfg);
+    if (!blob_cache[bf16].p) blob_cache[bf16].p = build_model_new(s, bf16, &blob_cache[bf16].n, blob_cache[bf16].cfg);
+    *out_n = blob_cache[bf16].n;
+    memcpy(cfg, blob_cache[bf16].cfg, sizeof blob_cache[bf16].cfg);
+    return blob_cache[bf16].p;
+}
+static void blob_free(unsigned char *p) {
+    if (p && p != blob_cache[0].p && p != blob_cache[1].p) free(p);
 }
 
 /* ---- quantized weights, made in memory from a loaded model --------------
@@ -619,6 +647,10 @@ typedef struct { double decode, prefill; } result;
 /* decode tok/s over n_decode steps, then (n_prompt > 0) prefill tok/s of an
    n_prompt-token prompt, at `threads` threads */
 static int run_flags = MAMBA_THREADS_FIXED;   /* the table: exactly `threads`; the busy core: also the default, adaptive */
+/* > 0: a decode run stops after this many seconds (at least 2 steps): a
+   run that collapses (2 fixed threads beside a busy core ran at 1/40 of the
+   1-thread speed) costs seconds, not minutes */
+static double run_cap_s = 0;
 static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt) {
     const mamba_config *c = mamba_model_config(m);
     mamba_state *s;
@@ -632,8 +664,11 @@ static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt)
     mamba_step(m, s, 1, logits);   /* warm-up: page in the weights */
     mamba_step(m, s, 2, logits);
     t0 = now_s();
-    for (i = 0; i < n_decode; i++) mamba_step(m, s, mamba_argmax(logits, c->vocab_size), logits);
-    r.decode = n_decode / (now_s() - t0);
+    for (i = 0; i < n_decode; i++) {
+        mamba_step(m, s, mamba_argmax(logits, c->vocab_size), logits);
+        if (run_cap_s > 0 && i >= 1 && now_s() - t0 > run_cap_s) { i++; break; }
+    }
+    r.decode = i / (now_s() - t0);
     r.prefill = 0;
     if (n_prompt > 0) {
         mamba_state_reset(s);
@@ -689,7 +724,12 @@ static double busy_core_ratio(mamba_model *m, int nthr, int n, double *t1_out, d
         run_flags = MAMBA_THREADS_ADAPTIVE;
         t2 = run_model(m, 2, n, 0).decode;
         run_flags = MAMBA_THREADS_FIXED;
-        t2f = run_model(m, 2, n, 0).decode;
+        {
+            double cap = run_cap_s;
+            if (run_cap_s <= 0 || run_cap_s > 2) run_cap_s = 2;   /* exactly 2 threads beside the busy core: at most ~2 s */
+            t2f = run_model(m, 2, n, 0).decode;
+            run_cap_s = cap;
+        }
         busy_stop(pid);
     }
 #endif
@@ -698,7 +738,7 @@ static double busy_core_ratio(mamba_model *m, int nthr, int n, double *t1_out, d
 }
 
 /* ---- a long generation --------------------------------------------------- */
-/* per-token time at token ~early and ~late (60 single steps each, 30 with
+/* per-token time at token ~early and ~late (60 single steps each, 20 with
    quick), state bytes at both; returns late / early */
 static double long_run(const shape *sh, int nthr, int early, int late, int steps) {
     size_t blob_n;
@@ -733,7 +773,7 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
            (unsigned long long)s->n_tokens, t_late * 1e3, st_late, t_late / t_early);
     mamba_state_free(s);
     mamba_model_free(m);
-    free(blob); free(logits); free(fill);
+    blob_free(blob); free(logits); free(fill);
     return t_late / t_early;
 }
 
@@ -748,10 +788,12 @@ static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0
 /* peak for a row: FMA for the float types, int8 (the machine's widest) for the quantized */
 static double row_peak(const row *r) { return r->dtype >= 2 ? lim[r->threads].i8w : lim[r->threads].flops; }
 
+static int prompt_len = 512;   /* the prefill prompt (128 with --quick) */
 static void print_table(const shape *shapes, const row *rows, int n) {
     int i;
-    char b1[32], b2[32];
-    printf("\nmodel            dtype thr  weights/tok   decode tok/s  bw use        prefill(512) tok/s  G(FL)OP/s  of peak       prefill/decode\n");
+    char b1[32], b2[32], ph[32];
+    sprintf(ph, "prefill(%d)", prompt_len);
+    printf("\nmodel            dtype thr  weights/tok   decode tok/s  bw use        %-12s tok/s  G(FL)OP/s  of peak       prefill/decode\n", ph);
     for (i = 0; i < n; i++) {
         const row *r = &rows[i];
         double bwu = r->decode * r->wbytes / lim[r->threads].bw;
@@ -833,22 +875,23 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
             void **qbufs = NULL;
             int nq = 0, nb = quick ? 5 : 7;
             double tps[7] = {0}, cpu[7] = {0}, c1, c16;
-            if (quick && di == 0) continue;   /* --quick: 130m Q8_0 and Q4_0 */
+            if (quick && di != 1) continue;   /* --quick: 130m Q8_0 only */
             if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
             blob = build_model(&shapes[si], di != 0, &blob_n, cfg);
             if (!blob) { printf("%-16s %-5s  out of memory\n", shapes[si].name, dnames[di]); continue; }
-            if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { printf("load: %s\n", err.message); free(blob); continue; }
+            if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { printf("load: %s\n", err.message); blob_free(blob); continue; }
             mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
             if (di >= 1) qbufs = quantize_model(m, dtypes[di], &nq);
             printf("%-16s %-5s %7.2f MB %6.1f MB", shapes[si].name, dnames[di], mamba_state_bytes(mamba_model_config(m)) / 1e6,
                    mamba_batch_bytes(mamba_model_config(m), 64, 64) / 1e6);
             for (bi = 0; bi < 7; bi++) {
-                if (bi < nb) tps[bi] = batch_decode(m, Bs[bi], quick ? 0.3 : si == 0 ? 1.0 : 2.0, &cpu[bi]);
-                if (bi < nb) printf("  %8.1f", tps[bi]); else printf("  %8s", "-");
+                int run = bi < nb && (!quick || Bs[bi] == 1 || Bs[bi] == 4 || Bs[bi] == 16);   /* --quick: B = 1, 4, 16 */
+                if (run) tps[bi] = batch_decode(m, Bs[bi], quick ? 0.15 : si == 0 ? 1.0 : 2.0, &cpu[bi]);
+                if (run) printf("  %8.1f", tps[bi]); else printf("  %8s", "-");
                 fflush(stdout);
             }
             {   /* B=1 and B=16 once more, alternating, best of two each: the ratio is less at the mercy of other load */
-                double a = batch_decode(m, 1, quick ? 0.3 : si == 0 ? 1.0 : 2.0, &c1), b16 = batch_decode(m, 16, quick ? 0.3 : si == 0 ? 1.0 : 2.0, &c16);
+                double a = batch_decode(m, 1, quick ? 0.15 : si == 0 ? 1.0 : 2.0, &c1), b16 = batch_decode(m, 16, quick ? 0.15 : si == 0 ? 1.0 : 2.0, &c16);
                 if (a > tps[0]) tps[0] = a;
                 if (b16 > tps[4]) tps[4] = b16;
                 if (c1 > cpu[0]) cpu[0] = c1;
@@ -857,14 +900,15 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
             printf("  %5.2fx   (per CPU-second: B=1 %.1f, B=16 %.1f: %.2fx)\n", tps[4] / tps[0], cpu[0], cpu[4], cpu[4] / cpu[0]);
             if (di == 1 && (quick ? si == 0 : si == 1)) { serve_b16_over_b1 = tps[4] / tps[0]; serve_b16_over_b1_cpu = cpu[4] / cpu[0]; }
             mamba_model_free(m);
-            free(blob);
+            blob_free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
         }
+    phase("batched decode");
     printf("(memory per extra sequence = state/seq: a state needs no scratch in a batch; ws64 = mamba_batch_bytes for 64\n"
            " sequences, 64 rows, allocated once; quantized: every projection and the lm_head)\n");
     if (!dtype_only || strstr(dtype_only, "F32")) {   /* prefix hit: 4,096-token prompt, first 4,000 cached, time to first token vs cold (130m F32);
-           --quick: 1,024 tokens, 1,000 cached */
+           --quick: 512 tokens, 500 cached */
         size_t blob_n, hit = 0;
         char cfg[512];
         unsigned char *blob = build_model(&shapes[0], 0, &blob_n, cfg);
@@ -873,7 +917,7 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
         mamba_cache *ch = NULL;
         mamba_error err;
         float *logits = (float *)malloc(sizeof(float) * 50280), *l2 = (float *)malloc(sizeof(float) * 50280);
-        int n = quick ? 1024 : 4096, nc = quick ? 1000 : 4000, k;
+        int n = quick ? 512 : 4096, nc = quick ? 500 : 4000, k;
         int *prompt = (int *)malloc(sizeof(int) * (size_t)n);
         double cold, warm = 1e30, t0, t1;
         mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
@@ -904,17 +948,18 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
         mamba_cache_free(ch);
         mamba_state_free(s);
         mamba_model_free(m);
-        free(blob); free(logits); free(l2); free(prompt);
+        blob_free(blob); free(logits); free(l2); free(prompt);
     }
 }
 
 static void usage(FILE *f) {
     fprintf(f,
         "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST] [--serve]\n"
-        "  --quick       130m shape only, prefill at the highest thread count only, a short long run\n"
+        "  --quick       130m shape only, 128-token prompt, prefill at the highest thread count only,\n"
+        "                fewer decode steps, a short long run (under 30 s on an idle 2-core machine)\n"
         "  --big         also falcon-mamba-7b (BF16) and a long run to token ~100,000\n"
         "  --decode N    decode steps per run (default 24; 130m runs 2N)\n"
-        "  --long N      position of the late long-run measurement (default 100,000; 1,100 with --quick)\n"
+        "  --long N      position of the late long-run measurement (default 100,000; 500 with --quick)\n"
         "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (of F32 BF16 Q8_0 Q4_0 Q4_K Q6_K)\n"
         "  --serve       only the serving part: batched decode B=1..64, a prefix-cache hit\n"
         "  -h, --help    this text\n"
@@ -939,9 +984,11 @@ static void usage(FILE *f) {
         "  late_over_early     ms per token late in the long generation over early in it\n"
         "  exp_speedup         the vector exp over its scalar twin (1 thread)\n"
         "  seconds             the run's wall time\n"
+        "  cpu_seconds         the process's CPU time (all threads; a loaded machine inflates seconds far more)\n"
         "  batch16_over_batch1 16 sequences decoding in one mamba_forward_batch over 1, tok/s (1.4b Q8_0; 130m with --quick)\n"
         "  batch16_over_batch1_cpu  the same per second of process CPU time\n"
-        "  prefix_hit_speedup  time to first token of a 4,096-token prompt cold over with 4,000 tokens cached\n");
+        "  prefix_hit_speedup  time to first token of a 4,096-token prompt cold over with 4,000 tokens cached\n"
+        "                      (--quick: 512 and 500)\n");
 }
 
 int main(int argc, char **argv) {
@@ -965,8 +1012,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }
-    if (n_long < 0) n_long = quick ? 1100 : 100000;
-    if (quick) n_decode = 12;
+    if (n_long < 0) n_long = quick ? 500 : 100000;
+    if (quick) { n_decode = 6; prompt_len = 128; run_cap_s = 1.0; }
     if (n_decode < 1) n_decode = 1;
     if (n_long < 200) n_long = 200;
     printf("mamba.h %s  kernels %s  qdot %s  threads up to %d\n\n", MAMBA_VERSION_STRING, MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr);
@@ -974,9 +1021,12 @@ int main(int argc, char **argv) {
         serving_bench(shapes, quick, nthr, dtype_only);
         printf("\nbatch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n", serve_b16_over_b1, serve_b16_over_b1_cpu,
                serve_prefix_speedup);
+        free(blob_cache[0].p); free(blob_cache[1].p);
         return 0;
     }
+    phase(NULL);
     probe_limits(nthr, quick);
+    phase("limits (first probe)");
     printf("kernel (1 thread)             scalar us   vector us   speed-up\n");
     nk = kernel_speedups(ks, quick ? 0.03 : 0.2);
     for (i = 0; i < nk; i++) {
@@ -984,6 +1034,7 @@ int main(int argc, char **argv) {
         if (!strncmp(ks[i].name, "exp", 3)) exp_speedup = ks[i].scalar / ks[i].vector;
     }
     fflush(stdout);
+    phase("kernel speed-ups");
     for (si = 0; si < (quick ? 1 : big ? 3 : 2); si++) {
         unsigned char *bf16_blob = NULL;
         size_t bf16_n = 0;
@@ -1004,25 +1055,29 @@ int main(int argc, char **argv) {
                 blob = bf16_blob; blob_n = bf16_n; memcpy(cfg, bf16_cfg, sizeof cfg);
             }
             if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, dnames[di]); continue; }
+            phase("build model blob");
             if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
             if (di >= 2) qbufs = quantize_model(m, dtypes[di], &nq);
+            phase("load (+ quantize)");
             for (ti = 1; ti <= nthr; ti++) {
                 int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode / 2 + 2 : 4;
-                int np = si == 2 ? 64 : 512;
+                int np = si == 2 ? 64 : prompt_len;
                 result r = run_model(m, ti, nd, quick && ti < nthr ? 0 : np);
                 row *w = &rows[nrows++];
                 w->shape = si; w->dtype = di; w->threads = ti; w->wbytes = (double)mamba_model_weight_bytes(m);
                 w->ops = ops_per_token(mamba_model_config(m)); w->decode = r.decode; w->prefill = r.prefill;
                 dec[si][di][ti] = r.decode;
                 fprintf(stderr, "  %s %s %dt: decode %.2f tok/s, prefill %.1f tok/s\n", shapes[si].name, dnames[di], ti, r.decode, r.prefill);
+                phase("decode + prefill run");
             }
             mamba_model_free(m);
-            if (di == 0) free(blob);
+            if (di == 0) blob_free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
             probe_limits(nthr, quick);   /* interleaved with the model runs */
+            phase("limits (interleaved probe)");
         }
-        free(bf16_blob);
+        blob_free(bf16_blob);
     }
     {   /* a busy core: the bundled model and the 130m shape (F32) */
         mamba_model *m;
@@ -1046,11 +1101,14 @@ int main(int argc, char **argv) {
                 if (nthr > 1 && r < busy_min) busy_min = r;
                 mamba_model_free(m);
             }
-            free(blob);
+            blob_free(blob);
         }
     }
-    late_over_early = long_run(&shapes[0], nthr, quick ? 100 : 1000, n_long, quick ? 30 : 60);
+    phase("busy core");
+    late_over_early = long_run(&shapes[0], nthr, quick ? 100 : 1000, n_long, quick ? 20 : 60);
+    phase("long run");
     probe_limits(nthr, quick);
+    phase("limits (last probe)");
     for (ti = 1; ti <= nthr; ti++)
         printf("\nmachine, %d thread%s (best of %d probes in this run): read bandwidth %6.2f GB/s, peak FMA %7.1f GFLOP/s, peak int8 %7.1f GOP/s (%s) / %7.1f GOP/s (widest)",
                ti, ti > 1 ? "s" : " ", lim[ti].probes, lim[ti].bw / 1e9, lim[ti].flops / 1e9, lim[ti].i8 / 1e9, MAMBA__QDOT_NAME, lim[ti].i8w / 1e9);
@@ -1067,13 +1125,15 @@ int main(int argc, char **argv) {
         if (r->shape == 1 && nthr > 1 && dec[1][r->dtype][1] > 0 && r->decode / dec[1][r->dtype][1] < thread_gain_min) thread_gain_min = r->decode / dec[1][r->dtype][1];
     }
     serving_bench(shapes, quick, nthr, dtype_only);
+    phase("serving + prefix hit");
 #define KEYV(v) ((v) < 1e8 ? (v) : 0.0)
     printf("\nkernels=%s qdot=%s threads=%d bw1_gbs=%.2f bw2_gbs=%.2f peak_gflops=%.1f peak_int8_gops=%.1f decode_bw_min=%.3f qdecode_bw_min=%.3f prefill_over_decode=%.2f "
-           "prefill_fma_frac=%.3f qprefill_over_decode_min=%.2f thread_gain_min=%.3f busy_core_ratio=%.3f late_over_early=%.3f exp_speedup=%.2f seconds=%.1f "
+           "prefill_fma_frac=%.3f qprefill_over_decode_min=%.2f thread_gain_min=%.3f busy_core_ratio=%.3f late_over_early=%.3f exp_speedup=%.2f seconds=%.1f cpu_seconds=%.1f "
            "batch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n",
            MAMBA__SIMD_NAME, MAMBA__QDOT_NAME, nthr, lim[1].bw / 1e9, lim[nthr].bw / 1e9, lim[nthr].flops / 1e9, lim[nthr].i8w / 1e9,
            KEYV(decode_bw_min), KEYV(qdecode_bw_min), pod, fma_frac, KEYV(qpod_min), KEYV(thread_gain_min), KEYV(busy_min), late_over_early, exp_speedup,
-           now_s() - t_start, serve_b16_over_b1, serve_b16_over_b1_cpu, serve_prefix_speedup);
+           now_s() - t_start, (double)clock() / CLOCKS_PER_SEC, serve_b16_over_b1, serve_b16_over_b1_cpu, serve_prefix_speedup);
     free(bw_buf);
+    free(blob_cache[0].p); free(blob_cache[1].p);
     return 0;
 }

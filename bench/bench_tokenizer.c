@@ -15,6 +15,7 @@
    1.7-2.4 MB/s chunked for NeoX, 0.5-0.9 and 1.0-1.7 for Falcon. */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "../tests/test.h"   /* slurp: the file helpers the tests use */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,21 +26,6 @@ static double now_s(void) {
     struct timespec ts;
     timespec_get(&ts, TIME_UTC);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = (char *)malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(buf); return NULL; }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 /* Bytes of JSON text of the value token t (an object or array): from its
@@ -56,7 +42,7 @@ static double first_whole, first_chunk;   /* MB/s of the first tokenizer, for th
 
 static void bench(const char *tok_path, const char *text, size_t len) {
     size_t jlen, n = 0, cap, vm = 0, i, nch = 0, *ch, total = 0;
-    char *json = read_all(tok_path, &jlen);
+    char *json = slurp(tok_path, &jlen);
     mamba_tokenizer *t;
     mamba_error err;
     mamba__json j;
@@ -115,7 +101,7 @@ static void bench(const char *tok_path, const char *text, size_t len) {
 int main(int argc, char **argv) {
     const char *text_path = argc > 1 ? argv[1] : "tests/data/shared/tinyshakespeare.txt";
     size_t len, dl;
-    char *text = read_all(text_path, &len);
+    char *text = slurp(text_path, &len);
     int k;
     if (!text) { fprintf(stderr, "cannot read %s\n", text_path); return 1; }
     printf("%s: %zu bytes\n", text_path, len);

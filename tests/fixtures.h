@@ -139,21 +139,7 @@ static inline void expect(const char *what, mamba_status got, mamba_status want,
 
 /* ---- the GGUF writer into memory ---- */
 
-typedef struct membuf { unsigned char *p; size_t n, cap; } membuf;
-
-static inline int membuf_put(void *user, const void *bytes, size_t n) {
-    membuf *b = (membuf *)user;
-    if (b->n + n > b->cap) {
-        size_t cap = (b->n + n) * 2 + 4096;
-        unsigned char *q = (unsigned char *)realloc(b->p, cap);
-        if (!q) return 1;
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, bytes, n);
-    b->n += n;
-    return 0;
-}
+/* (membuf and membuf_put are in test.h) */
 
 /* The model as a GGUF of `type`, in memory (NULL and *st set on failure). */
 static inline unsigned char *gguf_bytes(const mamba_model *m, const mamba_tokenizer *tok, mamba_dtype type, int pure, size_t *n,

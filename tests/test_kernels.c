@@ -44,7 +44,10 @@ static void near(const char *what, const float *got, const float *want, const fl
 }
 
 static void test_matrix_kernels(void) {
-    static const int shapes[][2] = {{1, 1}, {3, 5}, {4, 16}, {5, 17}, {13, 31}, {16, 64}, {9, 67}, {33, 130}, {7, 768}};
+    /* rows past 16 with short 16-bit rows take the streaming matvec's prefetch
+       path (issue 21); 8k + 4 + 1..3 rows its 8-, 4- and 1-row kernels */
+    static const int shapes[][2] = {{1, 1}, {3, 5}, {4, 16}, {5, 17}, {13, 31}, {16, 64}, {9, 67}, {33, 130}, {7, 768},
+                                    {40, 768}, {31, 1536}, {23, 1030}, {17, 2048}};
     int si, dt, T = 7;
     for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++) {
         int rows = shapes[si][0], cols = shapes[si][1], i, t;
@@ -78,6 +81,12 @@ static void test_matrix_kernels(void) {
             mamba__linear(y2, rows, &W, bias, x, cols, T, rowbuf, NULL);
             sprintf(what, "matmul vs matvec %s %dx%d", dt == 1 ? "F32" : dt == 2 ? "F16" : "BF16", rows, cols);
             CHECK(!memcmp(y1, y2, sizeof(float) * rows * T), "%s: not bit-identical", what);
+#ifdef MAMBA__SIMD
+            /* the streaming matvec (8 rows, prefetch) against the 4-row one it replaced */
+            for (t = 0; t < T; t++) mamba__matvec_v(y2 + t * rows, &W, bias, x + t * cols);
+            sprintf(what, "streaming vs 4-row matvec %s %dx%d", dt == 1 ? "F32" : dt == 2 ? "F16" : "BF16", rows, cols);
+            CHECK(!memcmp(y1, y2, sizeof(float) * rows * T), "%s: not bit-identical", what);
+#endif
             /* the vector kernels against the scalar reference */
             mamba__matmul_ref(y2, rows, &W, bias, x, cols, T, rowbuf);
             sprintf(what, "linear vs reference %s %dx%d", dt == 1 ? "F32" : dt == 2 ? "F16" : "BF16", rows, cols);

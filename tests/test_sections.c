@@ -67,22 +67,6 @@ static const char *const golden_dirs[] = {"m1-odd-f32", "m1-f16-untied-bias", "m
                                           "m2-g4-original"};
 #define N_GOLDEN (sizeof golden_dirs / sizeof golden_dirs[0])
 
-#ifndef MAMBA_NO_WRITER
-typedef struct membuf { unsigned char *p; size_t n, cap; } membuf;
-static int mem_write(void *user, const void *bytes, size_t n) {
-    membuf *b = (membuf *)user;
-    if (b->n + n > b->cap) {
-        size_t cap = (b->n + n) * 2;
-        unsigned char *q = (unsigned char *)realloc(b->p, cap);
-        if (!q) return 1;
-        b->p = q; b->cap = cap;
-    }
-    memcpy(b->p + b->n, bytes, n);
-    b->n += n;
-    return 0;
-}
-#endif
-
 static void gguf_models(void) {
     size_t k, n;
     char path[512], what[600];
@@ -109,7 +93,7 @@ static void gguf_models(void) {
                 memset(&go, 0, sizeof go);
                 memset(&mb, 0, sizeof mb);
                 go.type = MAMBA_DTYPE_F32;
-                CHECK(mamba_gguf_write(m, NULL, &go, mem_write, &mb, &err) == MAMBA_OK, "%s: write: %s", what, err.message);
+                CHECK(mamba_gguf_write(m, NULL, &go, membuf_put, &mb, &err) == MAMBA_OK, "%s: write: %s", what, err.message);
                 CHECK(mamba_model_load_memory(&m2, mb.p, mb.n, NULL, 0, NULL, &err) == MAMBA_OK, "%s: reload: %s", what, err.message);
                 snprintf(what, sizeof what, "%s, written and read back", path);
                 if (m2) { check_golden(m2, golden_dirs[k], what); mamba_model_free(m2); }

@@ -13,6 +13,7 @@
    status 1 if anything failed. */
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
+#include "test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,167 +25,42 @@
 #define HAVE_MKDIR 1
 #endif
 
-static int n_pass, n_fail;
 /* $MAMBA_TEST_QUICK (the valgrind run, tests/run.sh): the 10 MB and 1 MB
    round trips shrink to 256 KB and 64 KB (the same code paths, less text). */
 static int quick;
 
-#define CHECK(cond, ...) do { if (cond) n_pass++; else { n_fail++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
-
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = (char *)malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(buf); return NULL; }
-    fclose(f);
-    buf[n] = 0;
-    *len = (size_t)n;
-    return buf;
-}
-
-static char *join(const char *a, const char *b) {
-    char *p = (char *)malloc(strlen(a) + strlen(b) + 2);
-    sprintf(p, "%s/%s", a, b);
-    return p;
-}
-
-static int utf8_valid(const char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        int tr, l = mamba__utf8_check((const unsigned char *)s + i, n - i, &tr);
-        if (l < 0) return 0;
-        i += (size_t)l;
-    }
-    return 1;
-}
-
-/* Printable snippet of a text for failure lines. */
-static const char *snip(const char *s, size_t n) {
-    static char buf[64];
-    size_t i, o = 0;
-    for (i = 0; i < n && o < 40; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F) buf[o++] = (char)c;
-        else { sprintf(buf + o, "\\x%02x", c); o += 4; }
-    }
-    if (i < n) { buf[o++] = '.'; buf[o++] = '.'; }
-    buf[o] = 0;
-    return buf;
-}
-
-static int *encode_all(const mamba_tokenizer *t, const char *s, size_t n, size_t *count, mamba_status *st) {
-    size_t need = 0;
-    int *ids;
-    *st = mamba_tokenizer_encode(t, s, n, NULL, 0, &need);
-    if (*st != MAMBA_OK && *st != MAMBA_ERR_RANGE) { *count = 0; return NULL; }
-    ids = (int *)malloc((need + 1) * sizeof(int));
-    *st = mamba_tokenizer_encode(t, s, n, ids, need, count);
-    return ids;
-}
-
-static char *decode_all(const mamba_tokenizer *t, const int *ids, size_t n, int flags, size_t *len, mamba_status *st) {
-    size_t need = 0;
-    char *out;
-    *st = mamba_tokenizer_decode(t, ids, n, flags, NULL, 0, &need);
-    if (*st != MAMBA_OK && *st != MAMBA_ERR_RANGE) { *len = 0; return NULL; }
-    out = (char *)malloc(need + 1);
-    *st = mamba_tokenizer_decode(t, ids, n, flags, out, need, len);
-    return out;
-}
-
-/* Streaming decode, one id at a time: every chunk must be valid UTF-8 on its
-   own, and all chunks together equal the whole decode. */
+/* Streaming decode (stream_ok, tests/test.h) as a check. */
 static void check_stream(const mamba_tokenizer *t, const int *ids, size_t n, int flags, const char *whole, size_t wlen,
                          const char *what) {
-    mamba_decoder d;
-    char *acc = (char *)malloc(wlen + 64), chunk[4096];
-    size_t o = 0, i, got;
-    int ok = 1, split = 0;
-    mamba_decoder_init(&d, flags);
-    for (i = 0; i < n && ok; i++) {
-        size_t tl = 0;
-        mamba_tokenizer_token_bytes(t, ids[i], &tl);
-        if (3 * (tl + 3) > sizeof chunk) { ok = 0; break; }
-        if (mamba_decoder_token(&d, t, ids[i], chunk, sizeof chunk, &got) != MAMBA_OK) { ok = 0; break; }
-        if (!utf8_valid(chunk, got)) split = 1;
-        if (o + got > wlen + 64) { ok = 0; break; }
-        memcpy(acc + o, chunk, got);
-        o += got;
-    }
-    if (ok && mamba_decoder_flush(&d, chunk, sizeof chunk, &got) == MAMBA_OK) { memcpy(acc + o, chunk, got); o += got; }
-    else ok = 0;
-    CHECK(ok && !split && o == wlen && !memcmp(acc, whole, wlen), "%s: streaming decode differs (ok %d, split %d, %zu vs %zu bytes)",
-          what, ok, split, o, wlen);
-    free(acc);
+    CHECK(stream_ok(t, ids, n, flags, whole, wlen), "%s: streaming decode differs (%zu bytes)", what, wlen);
 }
 
 /* ---- goldens ------------------------------------------------------------- */
 
-static char *jstr(const mamba__json *j, uint32_t t, size_t *len) {
-    size_t n;
-    char *s;
-    if (!t || j->tok[t].type != MAMBA__J_STR) return NULL;
-    n = mamba__json_str(j, t, NULL, 0);
-    s = (char *)malloc(n + 1);
-    mamba__json_str(j, t, s, n + 1);
-    *len = n;
-    return s;
-}
-
 static void run_goldens(const mamba_tokenizer *t, const char *path, const char *name, int *enc_ok, int *dec_ok, int *lines) {
     size_t len, pos = 0;
-    char *all = read_all(path, &len);
-    int line = 0;
+    char *all = slurp(path, &len);
+    int line = 0, r;
+    mamba__json j;
+    mamba_error err;
     *enc_ok = *dec_ok = *lines = 0;
     CHECK(all != NULL, "cannot read %s", path);
     if (!all) return;
-    while (pos < len) {
-        size_t end = pos, tl = 0, dl = 0, sl = 0, n_ids, k, got, outl;
-        mamba__json j;
-        mamba_error err;
-        uint32_t ta, ia, da, sa, q;
+    while ((r = jsonl_next(all, len, &pos, &line, &j, &err)) != 0) {
+        size_t tl, dl, sl, n_ids, got, outl;
         char *text, *dec, *dsk, *out;
         int *want, *ids;
         mamba_status st;
         int enc_match, dec_match;
-        while (end < len && all[end] != '\n') end++;
-        if (end == pos) { pos++; continue; }
-        line++;
-        if (mamba__json_parse(&j, all + pos, end - pos, 16, 0, &err, "golden") != MAMBA_OK) {
-            CHECK(0, "%s line %d: %s", name, line, err.message);
-            pos = end + 1;
-            continue;
-        }
-        ta = mamba__json_get(&j, 0, "text");
-        ia = mamba__json_get(&j, 0, "ids");
-        da = mamba__json_get(&j, 0, "decoded");
-        sa = mamba__json_get(&j, 0, "decoded_skip_special");
-        text = jstr(&j, ta, &tl);
-        dec = jstr(&j, da, &dl);
-        dsk = jstr(&j, sa, &sl);
-        n_ids = ia ? j.tok[ia].size : 0;
-        want = (int *)malloc((n_ids + 1) * sizeof(int));
-        for (q = ia + 1, k = 0; k < n_ids; k++, q = j.tok[q].next) {
-            long long v = -1;
-            mamba__json_int(&j, q, 0, 1 << 30, &v);
-            want[k] = (int)v;
-        }
+        if (r < 0) { CHECK(0, "%s line %d: %s", name, line, err.message); continue; }
+        text = jstr(&j, mamba__json_get(&j, 0, "text"), &tl);
+        dec = jstr(&j, mamba__json_get(&j, 0, "decoded"), &dl);
+        dsk = jstr(&j, mamba__json_get(&j, 0, "decoded_skip_special"), &sl);
+        want = jids(&j, mamba__json_get(&j, 0, "ids"), &n_ids);
         (*lines)++;
         /* encode */
         ids = encode_all(t, text, tl, &got, &st);
-        enc_match = st == MAMBA_OK && got == n_ids && !memcmp(ids, want, n_ids * sizeof(int));
-        if (!enc_match) {
-            size_t f = 0;
-            while (f < got && f < n_ids && ids[f] == want[f]) f++;
-            CHECK(0, "%s line %d encode \"%s\": %zu ids, want %zu; first difference at %zu (%d vs %d)", name, line,
-                  snip(text, tl), got, n_ids, f, f < got ? ids[f] : -1, f < n_ids ? want[f] : -1);
-        } else n_pass++;
+        enc_match = check_encode(name, line, text, tl, st, ids, got, want, n_ids);
         *enc_ok += enc_match;
         /* decode of the golden ids */
         out = decode_all(t, want, n_ids, 0, &outl, &st);
@@ -212,7 +88,6 @@ static void run_goldens(const mamba_tokenizer *t, const char *path, const char *
         free(dec);
         free(dsk);
         mamba__json_free(&j);
-        pos = end + 1;
     }
     free(all);
 }
@@ -482,9 +357,9 @@ static void check_random_text(const mamba_tokenizer *t, const char *name) {
 
 /* 10 MB of text: whole encode, timed, and it decodes back to the text. */
 static void check_big(const mamba_tokenizer *t, const char *data_dir, const char *name) {
-    char *path = join(data_dir, "tinyshakespeare.txt"), *big, *back;
+    char *path = path2(data_dir, "tinyshakespeare.txt"), *big, *back;
     size_t len, n, l, i, reps;
-    char *txt = read_all(path, &len);
+    char *txt = slurp(path, &len);
     int *ids;
     mamba_status st;
     clock_t c0;
@@ -531,7 +406,7 @@ static void check_nfc_cases(const mamba_tokenizer *t) {
 /* NormalizationTest.txt: NFC(c1) == c2 (and NFC of c2..c5 as the file says). */
 static void check_nfc_file(const char *path) {
     size_t len, pos = 0, bad = 0, lines = 0;
-    char *all = read_all(path, &len);
+    char *all = slurp(path, &len);
     mamba__nfc_scr w;
     mamba__tbuf out;
     CHECK(all != NULL, "cannot read %s", path);
@@ -793,7 +668,7 @@ static void check_byte_vocab(const char *repo_model_dir) {
     free(json);
     /* the bundled model's tokenizer.json, when it is there; also by directory */
     {
-        char *path = join(repo_model_dir, "tokenizer.json");
+        char *path = path2(repo_model_dir, "tokenizer.json");
         FILE *f = fopen(path, "rb");
         if (f) {
             fclose(f);
@@ -819,7 +694,7 @@ static void check_load_dir(const char *neox_json, size_t len) {
     mamba_error err;
     sprintf(dir, "/tmp/test_tokenizer_%d", (int)getpid());
     mkdir(dir, 0700);
-    path = join(dir, "tokenizer.json");
+    path = path2(dir, "tokenizer.json");
     f = fopen(path, "wb");
     if (f) { fwrite(neox_json, 1, len, f); fclose(f); }
     CHECK(mamba_tokenizer_load_file(&t, dir, NULL, &err) == MAMBA_OK && mamba_tokenizer_n_vocab(t) == 50277, "load from a directory: %s", err.message);
@@ -885,7 +760,7 @@ static void check_limits(const char *json, size_t len) {
         FILE *f;
         sprintf(dir, "/tmp/test_tokenizer_lim_%d", (int)getpid());
         mkdir(dir, 0700);
-        path = join(dir, "tokenizer.json");
+        path = path2(dir, "tokenizer.json");
         f = fopen(path, "wb");
         if (f) { fwrite(json, 1, len, f); fclose(f); }
         memset(&o, 0, sizeof o);
@@ -902,7 +777,7 @@ static void check_limits(const char *json, size_t len) {
 #endif
     {   /* the same tokenizer from GGUF metadata (make test writes it) */
         size_t gn;
-        char *g = read_all("build/tmp/neox-tok.gguf", &gn);
+        char *g = slurp("build/tmp/neox-tok.gguf", &gn);
         CHECK(g != NULL, "read build/tmp/neox-tok.gguf (make test writes it)");
         if (g) {
             memset(&o, 0, sizeof o);
@@ -932,9 +807,9 @@ int main(int argc, char **argv) {
     int k;
     quick = getenv("MAMBA_TEST_QUICK") != NULL;
     for (k = 0; k < 2; k++) {
-        char *path = join(data, files[k]), *gpath;
+        char *path = path2(data, files[k]), *gpath;
         size_t len;
-        char *json = read_all(path, &len);
+        char *json = slurp(path, &len);
         mamba_tokenizer *t = NULL;
         mamba_error err;
         mamba_status st;
@@ -948,7 +823,7 @@ int main(int argc, char **argv) {
         printf("# %s: %d ids, bos %d, eos %d, tables %zu bytes (tokenizer.json %zu bytes)\n", names[k], mamba_tokenizer_n_vocab(t),
                mamba_tokenizer_bos_id(t), mamba_tokenizer_eos_id(t), mamba_tokenizer_table_bytes(t), len);
         sprintf(gname, "tokenizer-goldens/%s-public.jsonl", names[k]);
-        gpath = join(data, gname);
+        gpath = path2(data, gname);
         run_goldens(t, gpath, names[k], &enc_ok, &dec_ok, &lines);
         printf("# %s goldens: encode %d/%d exact, decode %d/%d exact\n", names[k], enc_ok, lines, dec_ok, lines);
         check_naive(t, json, len, names[k]);
@@ -971,6 +846,5 @@ int main(int argc, char **argv) {
         if (f) { fclose(f); check_nfc_file("build/NormalizationTest.txt"); }
         else printf("# NormalizationTest.txt not found (Debian package unicode-data): NFC conformance not checked\n");
     }
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    return n_fail ? 1 : 0;
+    return test_summary();
 }
