@@ -960,7 +960,7 @@ static void usage(FILE *f) {
         "  --big         also falcon-mamba-7b (BF16) and a long run to token ~100,000\n"
         "  --decode N    decode steps per run (default 24; 130m runs 2N)\n"
         "  --long N      position of the late long-run measurement (default 100,000; 500 with --quick)\n"
-        "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (of F32 BF16 Q8_0 Q4_0 Q4_K Q6_K)\n"
+        "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (of F32 BF16 Q8_0 Q4_0 Q4_K Q6_K Q4_1 Q5_0 Q5_1 IQ4_NL Q2_K Q3_K Q5_K IQ4_XS)\n"
         "  --serve       only the serving part: batched decode B=1..64, a prefix-cache hit\n"
         "  -h, --help    this text\n"
         "Measures the machine (read bandwidth, peak FMA rate, peak int8 rate: probed at the\n"
