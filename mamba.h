@@ -181,7 +181,10 @@
      MAMBA_NO_SAFETENSORS              compile out safetensors, config.json,
                                        tokenizer.json and the JSON reader: GGUF
                                        only (other inputs: MAMBA_ERR_UNSUPPORTED)
-                                       All three: the Cortex-M4 image of
+     MAMBA_NO_EXTRA_QUANTS             read only F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K
+                                       (a tensor of another type is refused,
+                                       named); their dequantizers and dots go
+                                       All four: the Cortex-M4 image of
                                        examples/firmware/minimal.c, ~32 KB of
                                        library code (make firmware)
      MAMBA_NO_SIMD                     scalar kernels only
@@ -1420,7 +1423,7 @@ static void mamba__q4k_unpack(const unsigned char *q, int *sc, int *mn) {
     }
 }
 /* Q3_K's 16 six-bit scales, minus 32 */
-static void mamba__q3k_scales(const unsigned char *s, int *sc) {
+MAMBA__UNUSED static void mamba__q3k_scales(const unsigned char *s, int *sc) {
     int j;
     for (j = 0; j < 16; j++) {
         int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
@@ -1428,7 +1431,7 @@ static void mamba__q3k_scales(const unsigned char *s, int *sc) {
     }
 }
 /* IQ4_XS's 8 six-bit scales, minus 32 */
-static void mamba__iq4xs_scales(const unsigned char *b, int *sc) {
+MAMBA__UNUSED static void mamba__iq4xs_scales(const unsigned char *b, int *sc) {
     int ib, sh = b[2] | b[3] << 8;
     for (ib = 0; ib < 8; ib++) sc[ib] = (((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | ((sh >> (2 * ib)) & 3) << 4) - 32;
 }
@@ -1446,7 +1449,7 @@ static void mamba__dq_q4_0(const unsigned char *b, float *out) {
     }
 }
 /* Q4_1 (five 0, has_m 1), Q5_0 (1, 0), Q5_1 (1, 1) */
-static void mamba__dq_q451(const unsigned char *b, float *out, int five, int has_m) {
+MAMBA__UNUSED static void mamba__dq_q451(const unsigned char *b, float *out, int five, int has_m) {
     float d = mamba__f16_at(b), m = has_m ? mamba__f16_at(b + 2) : 0.0f;
     const unsigned char *qh = b + (has_m ? 4 : 2), *qs = qh + (five ? 4 : 0);
     uint32_t h = five ? (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24 : 0;
@@ -1457,10 +1460,10 @@ static void mamba__dq_q451(const unsigned char *b, float *out, int five, int has
         else { out[j] = (float)x0 * d + m; out[j + 16] = (float)x1 * d + m; }
     }
 }
-static void mamba__dq_q4_1(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 0, 1); }
-static void mamba__dq_q5_0(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 1, 0); }
-static void mamba__dq_q5_1(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 1, 1); }
-static void mamba__dq_iq4_nl(const unsigned char *b, float *out) {
+MAMBA__UNUSED static void mamba__dq_q4_1(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 0, 1); }
+MAMBA__UNUSED static void mamba__dq_q5_0(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 1, 0); }
+MAMBA__UNUSED static void mamba__dq_q5_1(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 1, 1); }
+MAMBA__UNUSED static void mamba__dq_iq4_nl(const unsigned char *b, float *out) {
     float d = mamba__f16_at(b);
     int j;
     for (j = 0; j < 16; j++) {
@@ -1468,7 +1471,7 @@ static void mamba__dq_iq4_nl(const unsigned char *b, float *out) {
         out[j + 16] = d * (float)mamba__iq4nl_values[b[2 + j] >> 4];
     }
 }
-static void mamba__dq_q2_k(const unsigned char *b, float *out) {
+MAMBA__UNUSED static void mamba__dq_q2_k(const unsigned char *b, float *out) {
     float d = mamba__f16_at(b + 80), dmin = mamba__f16_at(b + 82);
     int j, l;
     for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
@@ -1477,7 +1480,7 @@ static void mamba__dq_q2_k(const unsigned char *b, float *out) {
         for (l = 0; l < 16; l++) out[16 * j + l] = dl * (float)((b[16 + 32 * h + l0 + l] >> sh) & 3) - ml;
     }
 }
-static void mamba__dq_q3_k(const unsigned char *b, float *out) {
+MAMBA__UNUSED static void mamba__dq_q3_k(const unsigned char *b, float *out) {
     float d = mamba__f16_at(b + 108);
     int sc[16], j, l;
     mamba__q3k_scales(b + 96, sc);
@@ -1506,7 +1509,7 @@ static void mamba__dq_q45_k(const unsigned char *b, float *out, int five) {
     }
 }
 static void mamba__dq_q4_k(const unsigned char *b, float *out) { mamba__dq_q45_k(b, out, 0); }
-static void mamba__dq_q5_k(const unsigned char *b, float *out) { mamba__dq_q45_k(b, out, 1); }
+MAMBA__UNUSED static void mamba__dq_q5_k(const unsigned char *b, float *out) { mamba__dq_q45_k(b, out, 1); }
 static void mamba__dq_q6_k(const unsigned char *b, float *out) {
     const unsigned char *ql = b, *qh = b + 128;
     const signed char *sc = (const signed char *)(b + 192);
@@ -1521,7 +1524,7 @@ static void mamba__dq_q6_k(const unsigned char *b, float *out) {
             out[l + 96] = d * (float)sc[is + 6] * (float)(((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4) - 32);
         }
 }
-static void mamba__dq_iq4_xs(const unsigned char *b, float *out) {
+MAMBA__UNUSED static void mamba__dq_iq4_xs(const unsigned char *b, float *out) {
     float d = mamba__f16_at(b);
     int sc[8], j, l;
     mamba__iq4xs_scales(b, sc);
@@ -1553,15 +1556,25 @@ typedef struct mamba__dtype_info {
     void (*dequant)(const unsigned char *b, float *out);   /* one block; NULL for the floats */
 } mamba__dtype_info;
 /* indexed by mamba_dtype, in its order */
+/* MAMBA_NO_EXTRA_QUANTS: only F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K are read (a
+   file with another type is refused, naming it): their dequantizers and dots
+   are not linked, for the smallest firmware image. */
+#ifdef MAMBA_NO_EXTRA_QUANTS
+#define MAMBA__XQ_ID(id) (-1)
+#define MAMBA__XQ_FN(f) NULL
+#else
+#define MAMBA__XQ_ID(id) (id)
+#define MAMBA__XQ_FN(f) f
+#endif
 static const mamba__dtype_info mamba__dtypes[] = {
     {"?", 0, 0, -1, 0, NULL},
     {"F32", 1, 4, MAMBA__GGML_F32, 1, NULL}, {"F16", 1, 2, MAMBA__GGML_F16, 1, NULL}, {"BF16", 1, 2, MAMBA__GGML_BF16, 1, NULL},
     {"Q8_0", MAMBA__QK, 34, MAMBA__GGML_Q8_0, 0, mamba__dq_q8_0}, {"Q4_0", MAMBA__QK, 18, MAMBA__GGML_Q4_0, 0, mamba__dq_q4_0},
     {"Q4_K", MAMBA__QKK, 144, MAMBA__GGML_Q4_K, 0, mamba__dq_q4_k}, {"Q6_K", MAMBA__QKK, 210, MAMBA__GGML_Q6_K, 0, mamba__dq_q6_k},
-    {"Q4_1", MAMBA__QK, 20, MAMBA__GGML_Q4_1, 0, mamba__dq_q4_1}, {"Q5_0", MAMBA__QK, 22, MAMBA__GGML_Q5_0, 0, mamba__dq_q5_0},
-    {"Q5_1", MAMBA__QK, 24, MAMBA__GGML_Q5_1, 0, mamba__dq_q5_1}, {"Q2_K", MAMBA__QKK, 84, MAMBA__GGML_Q2_K, 0, mamba__dq_q2_k},
-    {"Q3_K", MAMBA__QKK, 110, MAMBA__GGML_Q3_K, 0, mamba__dq_q3_k}, {"Q5_K", MAMBA__QKK, 176, MAMBA__GGML_Q5_K, 0, mamba__dq_q5_k},
-    {"IQ4_NL", MAMBA__QK, 18, MAMBA__GGML_IQ4_NL, 0, mamba__dq_iq4_nl}, {"IQ4_XS", MAMBA__QKK, 136, MAMBA__GGML_IQ4_XS, 0, mamba__dq_iq4_xs}};
+    {"Q4_1", MAMBA__QK, 20, MAMBA__XQ_ID(MAMBA__GGML_Q4_1), 0, MAMBA__XQ_FN(mamba__dq_q4_1)}, {"Q5_0", MAMBA__QK, 22, MAMBA__XQ_ID(MAMBA__GGML_Q5_0), 0, MAMBA__XQ_FN(mamba__dq_q5_0)},
+    {"Q5_1", MAMBA__QK, 24, MAMBA__XQ_ID(MAMBA__GGML_Q5_1), 0, MAMBA__XQ_FN(mamba__dq_q5_1)}, {"Q2_K", MAMBA__QKK, 84, MAMBA__XQ_ID(MAMBA__GGML_Q2_K), 0, MAMBA__XQ_FN(mamba__dq_q2_k)},
+    {"Q3_K", MAMBA__QKK, 110, MAMBA__XQ_ID(MAMBA__GGML_Q3_K), 0, MAMBA__XQ_FN(mamba__dq_q3_k)}, {"Q5_K", MAMBA__QKK, 176, MAMBA__XQ_ID(MAMBA__GGML_Q5_K), 0, MAMBA__XQ_FN(mamba__dq_q5_k)},
+    {"IQ4_NL", MAMBA__QK, 18, MAMBA__XQ_ID(MAMBA__GGML_IQ4_NL), 0, MAMBA__XQ_FN(mamba__dq_iq4_nl)}, {"IQ4_XS", MAMBA__QKK, 136, MAMBA__XQ_ID(MAMBA__GGML_IQ4_XS), 0, MAMBA__XQ_FN(mamba__dq_iq4_xs)}};
 #define MAMBA__NDTYPES ((int)(sizeof mamba__dtypes / sizeof mamba__dtypes[0]))
 static const mamba__dtype_info *mamba__dt(int dt) { return &mamba__dtypes[dt > 0 && dt < MAMBA__NDTYPES ? dt : 0]; }
 /* bytes per value of a plain float dtype (0 for the block types) */
@@ -2364,7 +2377,7 @@ static int32_t mamba__q3k_offset(const int *sc, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += sc[j] * s16[j];
     return 4 * t;
 }
-static float mamba__xq_dot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+MAMBA__UNUSED static float mamba__xq_dot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
     float acc = 0.0f;
     int i, j, l;
     if (mamba__block_elems(dt) == MAMBA__QK) {
@@ -2432,7 +2445,11 @@ MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const
     int i, j, l;
     switch (dt) {   /* the one dispatch on the type */
     case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: break;
+#ifndef MAMBA_NO_EXTRA_QUANTS
     default: return mamba__xq_dot_ref(w, dt, a, n);   /* issue 19's types */
+#else
+    default: return 0;   /* never bound: the loaders refuse these types */
+#endif
     }
     if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
         int nb = n / 32;
@@ -11709,6 +11726,9 @@ static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
 /* one block of dtype dt from its values: the writer's one dispatch on the
    type (0: no quantizer for dt: IQ4_XS) */
 static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
+#ifdef MAMBA_NO_EXTRA_QUANTS
+    if (mamba__dt(dt)->ggml < 0) return 0;   /* a type this build does not read */
+#endif
     switch (dt) {
     case MAMBA_DTYPE_Q8_0: if (y) mamba__quant_q8_0(x, y); return 1;
     case MAMBA_DTYPE_Q4_0: if (y) mamba__quant_q4_0(x, y); return 1;
