@@ -7,7 +7,7 @@ A prompt: filler sentences, with "The pass key is DDDDD. Remember it. " at a
 random sentence boundary, ending "What is the pass key? The pass key is "; the
 answer is the 5 digits. The loss is on every byte (the answer weighted x20).
 
-  tools/train_passkey.py train --out build/tmp/passkey [--steps N --max_minutes M]
+  tools/train_passkey.py train --out build/tmp/passkey [--steps N --max_minutes M --export_every K]
   tools/train_passkey.py prompts --len L --n N --seed S > FILE   (prompt TAB answer, one a line)
 
 Run niced with Debian's /usr/bin/python3, OPENBLAS_NUM_THREADS=1.
@@ -51,9 +51,14 @@ def train(args):
     model = tt.Mamba(256, args.d_model, args.n_layer, expand=2)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.0)
     t0 = time.time()
-    L = args.seq
+    # Curriculum (--start_seq S): train at S bytes, and whenever the mean digit accuracy of the
+    # last 25 batches reaches --grow_acc, 32 bytes longer, up to --seq; then --seq to the end.
+    L = args.start_seq if args.start_seq else args.seq
+    dsum, dn, at_seq = 0.0, 0, (1 if L == args.seq else None)
     for step in range(args.steps):
-        lr = args.lr * min(1.0, (step + 1) / 50) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        # cosine over whichever runs out first: the steps or the time budget
+        prog = min(1.0, max(step / args.steps, (time.time() - t0) / (args.max_minutes * 60)))
+        lr = args.lr * min(1.0, (step + 1) / 50) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
             g["lr"] = lr
         xs, ws = [], []
@@ -70,13 +75,27 @@ def train(args):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        with torch.no_grad():
+            hit = logits[:, -5:].argmax(-1) == xb[:, -5:]
+        dsum += hit.float().mean().item()
+        dn += 1
         if (step + 1) % 25 == 0:
-            with torch.no_grad():
-                acc = (logits[:, -5:].argmax(-1) == xb[:, -5:]).all(-1).float().mean().item()
-            print("step %d %.0fs loss %.4f answer-acc(batch) %.2f" % (step + 1, time.time() - t0, loss.item(), acc), flush=True)
+            acc = hit.all(-1).float().mean().item()
+            print("step %d %.0fs len %d lr %.2e loss %.4f answer-acc(batch) %.2f digit-acc(25 batches) %.3f"
+                  % (step + 1, time.time() - t0, L, lr, loss.item(), acc, dsum / dn), flush=True)
+            if L < args.seq and dsum / dn >= args.grow_acc:
+                L = min(args.seq, L + 32)
+                print("curriculum: length %d from step %d" % (L, step + 2), flush=True)
+            if L == args.seq and at_seq is None:
+                at_seq = step + 1
+            dsum, dn = 0.0, 0
+        if args.export_every and (step + 1) % args.export_every == 0:   # checkpoints for an early passkey-eval
+            tt.export(model, argparse.Namespace(d_model=args.d_model, n_layer=args.n_layer, expand=2),
+                      "%s-step%d" % (args.out, step + 1))
         if time.time() - t0 > args.max_minutes * 60:
             print("time budget reached at step %d" % (step + 1), flush=True)
             break
+    print("trained %d steps, %.0fs; at length %d from step %s" % (step + 1, time.time() - t0, args.seq, at_seq), flush=True)
     a = argparse.Namespace(d_model=args.d_model, n_layer=args.n_layer, expand=2)
     tt.export(model, a, args.out)
     print("exported to", args.out, flush=True)
@@ -94,6 +113,9 @@ def main():
     ap.add_argument("--seed", type=int, default=20)
     ap.add_argument("--max_minutes", type=float, default=12)
     ap.add_argument("--out", default="build/tmp/passkey")
+    ap.add_argument("--start_seq", type=int, default=0, help="curriculum: start at this length (0: off)")
+    ap.add_argument("--grow_acc", type=float, default=0.9, help="curriculum: digit accuracy to grow at")
+    ap.add_argument("--export_every", type=int, default=0, help="also export OUT-stepN every N steps")
     ap.add_argument("--len", type=int, default=256)
     ap.add_argument("--n", type=int, default=200)
     a = ap.parse_args()
