@@ -49,6 +49,10 @@ def train(args):
     rng = random.Random(args.seed)
     torch.set_num_threads(1)
     model = tt.Mamba(256, args.d_model, args.n_layer, expand=2)
+    if args.init:                                # continue from an exported model (same shape)
+        w = tt.read_safetensors(os.path.join(args.init, "model.safetensors"))
+        model.load_state_dict({k[len("backbone."):]: torch.tensor(v, dtype=torch.float32) for k, v in w.items()})
+        print("initialised from", args.init, flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.0)
     t0 = time.time()
     # Curriculum (--start_seq S): train at S bytes, and whenever the mean digit accuracy of the
@@ -62,12 +66,15 @@ def train(args):
         for g in opt.param_groups:
             g["lr"] = lr
         xs, ws = [], []
+        Lb = L
+        if args.mix_len:                         # --mix_len LO: this batch's length uniform in [LO, L]
+            Lb = rng.randrange(args.mix_len, L + 1)
         for _ in range(args.batch):
-            p, k = prompt(L - 5, rng)
+            p, k = prompt(Lb - 5, rng)
             b = (p + k).encode()
             xs.append(list(b))
         xb = torch.tensor(xs)
-        w = torch.ones(L - 1)
+        w = torch.ones(Lb - 1)
         w[-5:] = 20.0
         logits = model(xb[:, :-1])
         loss = (F.cross_entropy(logits.reshape(-1, 256), xb[:, 1:].reshape(-1), reduction="none").view(args.batch, -1) * w).mean() / w.mean()
@@ -86,8 +93,8 @@ def train(args):
             if L < args.seq and dsum / dn >= args.grow_acc:
                 L = min(args.seq, L + 32)
                 print("curriculum: length %d from step %d" % (L, step + 2), flush=True)
-            if L == args.seq and at_seq is None:
-                at_seq = step + 1
+                if L == args.seq:
+                    at_seq = step + 2
             dsum, dn = 0.0, 0
         if args.export_every and (step + 1) % args.export_every == 0:   # checkpoints for an early passkey-eval
             tt.export(model, argparse.Namespace(d_model=args.d_model, n_layer=args.n_layer, expand=2),
@@ -115,6 +122,8 @@ def main():
     ap.add_argument("--out", default="build/tmp/passkey")
     ap.add_argument("--start_seq", type=int, default=0, help="curriculum: start at this length (0: off)")
     ap.add_argument("--grow_acc", type=float, default=0.9, help="curriculum: digit accuracy to grow at")
+    ap.add_argument("--mix_len", type=int, default=0, help="each batch's length uniform in [MIX_LEN, current length]")
+    ap.add_argument("--init", default="", help="start from this exported model directory")
     ap.add_argument("--export_every", type=int, default=0, help="also export OUT-stepN every N steps")
     ap.add_argument("--len", type=int, default=256)
     ap.add_argument("--n", type=int, default=200)
