@@ -8,9 +8,13 @@ random sentence boundary, ending "What is the pass key? The pass key is "; the
 answer is the 5 digits. The loss is on every byte (the answer weighted x20).
 
   tools/train_passkey.py train --out build/tmp/passkey [--steps N --max_minutes M --export_every K]
+        [--n_layer N --d_model D] [--start_seq S (curriculum)] [--mix_len LO] [--init DIR]
   tools/train_passkey.py prompts --len L --n N --seed S > FILE   (prompt TAB answer, one a line)
 
-Run niced with Debian's /usr/bin/python3, OPENBLAS_NUM_THREADS=1.
+Run niced with Debian's /usr/bin/python3, OPENBLAS_NUM_THREADS=1. The models in
+models/passkey/ and the commands that made them: docs/longmamba.md L.6 (the
+default 2-layer model did not learn the task in the time; 1 layer with
+--start_seq 96 did).
 """
 import argparse, math, os, random, sys, time
 
