@@ -216,7 +216,7 @@ build/test_sections_nowriter: $(SECTIONS_SRC) | build
 build/test_sections_nost: $(SECTIONS_SRC) | build
 	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_SAFETENSORS $< -o $@ $(LDLIBS)
 build/test_sections_min: $(SECTIONS_SRC) | build
-	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_TOKENIZER -DMAMBA_NO_WRITER -DMAMBA_NO_SAFETENSORS $< -o $@ $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) -DMAMBA_NO_TOKENIZER -DMAMBA_NO_WRITER -DMAMBA_NO_SAFETENSORS -DMAMBA_NO_EXTRA_QUANTS $< -o $@ $(LDLIBS)
 # AddressSanitizer + UndefinedBehaviorSanitizer
 build/test_%_san: tests/test_%.c $(TEST_H) mamba.h | build
 	$(SANCC) $(WARN) $(SAN) -march=native $< -o $@ $(LDLIBS)

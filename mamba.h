@@ -52,21 +52,26 @@
                not 29. Only small per-channel vectors are converted to F32 at
                load. No alignment is assumed: a misaligned matrix is copied once.
                GGUF files as llama.cpp writes them (v2/v3): F32, F16, BF16,
-               Q8_0, Q4_0, Q4_K and Q6_K tensors, each tensor its own type
-               (as in "Q4_K_M" files), config and tokenizer from the
+               Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
+               IQ4_NL and IQ4_XS tensors, each tensor its own type (every
+               llama-quantize preset without an importance matrix: Q2_K,
+               Q3_K_S/M/L, Q4_K_S/M, Q5_K_S/M...), config and tokenizer from the
                metadata; mamba_model_load_file on a .gguf path, or
                mamba_model_load_memory with config_json NULL. Quantized matrices
                stay quantized in memory; the vector they multiply is rounded
-               to 8-bit blocks (per 32 values for Q8_0/Q4_0, per 256 for the
+               to 8-bit blocks (per 32 values for the 32-blocks, per 256 for the
                K-quants, scale max|x|/127) and each block is an exact integer
                dot product, as llama.cpp does: logits land within ~1e-2 of
                exact math on the dequantized weights for m1-tiny Q8_0
                (llama.cpp: 1.1e-2). Conv, A, D, dt bias, norms and the state
                are always F32.
-               Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0 or
-               Q4_0, laid out as llama.cpp's converter and llama-quantize
-               write them (its m1-tiny F32 file is reproduced byte for byte,
-               its llama-quantize Q8_0 tensors exactly).
+               Writes GGUF too (mamba_gguf_write): F32, F16, BF16, Q8_0,
+               Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K..Q6_K and llama-quantize's presets
+               (Q4_K_M, Q5_K_M, ...), laid out as llama.cpp's converter and
+               llama-quantize write them, with llama.cpp's reference
+               quantization and per-tensor rules (its m1-tiny F32 file is
+               reproduced byte for byte, its llama-quantize Q8_0 tensors
+               exactly).
      Tokens:   byte-level BPE from tokenizer.json or GGUF metadata, matching Hugging Face
                `tokenizers` exactly (GPT-NeoX, Falcon, byte vocabularies):
                NFC, added tokens, the GPT-2 and Falcon pre-tokenizers; a
@@ -176,7 +181,10 @@
      MAMBA_NO_SAFETENSORS              compile out safetensors, config.json,
                                        tokenizer.json and the JSON reader: GGUF
                                        only (other inputs: MAMBA_ERR_UNSUPPORTED)
-                                       All three: the Cortex-M4 image of
+     MAMBA_NO_EXTRA_QUANTS             read only F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K
+                                       (a tensor of another type is refused,
+                                       named); their dequantizers and dots go
+                                       All four: the Cortex-M4 image of
                                        examples/firmware/minimal.c, ~32 KB of
                                        library code (make firmware)
      MAMBA_NO_SIMD                     scalar kernels only
@@ -266,8 +274,19 @@ typedef enum mamba_dtype {
     MAMBA_DTYPE_Q4_0,   /* GGUF: blocks of 32: f16 scale + 16 bytes nibbles  */
     MAMBA_DTYPE_Q4_K,   /* GGUF: super-blocks of 256, 144 bytes (8 x 32 with
                            6-bit scales and mins)                           */
-    MAMBA_DTYPE_Q6_K    /* GGUF: super-blocks of 256, 210 bytes (16 x 16 with
+    MAMBA_DTYPE_Q6_K,   /* GGUF: super-blocks of 256, 210 bytes (16 x 16 with
                            int8 scales, 6-bit values)                       */
+    /* read (and, for the K-quants, written) as ggml lays them out: */
+    MAMBA_DTYPE_Q4_1,   /* 32: f16 d, f16 m, 16 B nibbles (20 B); v = d*q + m */
+    MAMBA_DTYPE_Q5_0,   /* 32: f16 d, 4 B high bits, 16 B nibbles (22 B)     */
+    MAMBA_DTYPE_Q5_1,   /* 32: f16 d, f16 m, 4 B high bits, 16 B (24 B)      */
+    MAMBA_DTYPE_Q2_K,   /* 256: 16 x 16 with 4-bit scale+min, 2-bit (84 B)   */
+    MAMBA_DTYPE_Q3_K,   /* 256: 16 x 16 with 6-bit scales, 3-bit (110 B)     */
+    MAMBA_DTYPE_Q5_K,   /* 256: 8 x 32 as Q4_K plus a high bit (176 B)       */
+    MAMBA_DTYPE_IQ4_NL, /* 32: f16 d, 16 B of 4-bit indices into a fixed
+                           non-linear table (18 B)                          */
+    MAMBA_DTYPE_IQ4_XS  /* 256: f16 d, 8 x 32 with 6-bit scales, IQ4_NL's
+                           table (136 B)                                    */
 } mamba_dtype;
 
 /* Everything the forward pass needs to know about a model's shape. */
@@ -811,22 +830,30 @@ MAMBA_API size_t mamba_tokenizer_table_bytes(const mamba_tokenizer *tok);
    the same order, tensor names and ggml shapes, 32-byte alignment; ssm_a holds
    A = -exp(A_log). Tensor types follow llama.cpp's policy unless `pure`:
    1-D tensors, norms, conv1d weights, A, D and the dt bias stay F32; matrices
-   (embeddings, in/x/dt/out projections, output) take `type`; a quantized
-   matrix whose rows are not a multiple of 32 values falls back to F16; with
-   type Q4_0 the output matrix (token_embd when tied) is written Q8_0, as
-   llama-quantize does where a row is not a multiple of 256 (it would pick
-   Q6_K otherwise, a type this writer does not have). Quantization is
-   llama.cpp's reference round-to-nearest (quantize_row_q8_0_ref / _q4_0_ref);
-   F16 and BF16 round to nearest even. Data is produced a row at a time: the
-   writer allocates only a few rows of scratch, never the file. */
+   (embeddings, in/x/dt/out projections, output) take `type` (or `preset`'s),
+   with llama-quantize's rules for Mamba tensors: the output matrix
+   (token_embd when tied) is Q6_K, or Q8_0 when its rows are not a multiple of
+   256 (not with `pure`); a matrix whose rows are not a multiple of its block
+   falls back (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K ->
+   IQ4_NL), to F16 if not a multiple of 32. Quantization is llama.cpp's
+   reference quantization (quantize_row_*_ref: round-to-nearest for Q8_0,
+   Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL's scale search, the make_qkx2/qx/q3_quants
+   scale searches for the K-quants, no fused multiply-adds); F16 and BF16 round to nearest even.
+   Data is produced a row at a time: the writer allocates only a few rows of
+   scratch, never the file. */
 typedef struct mamba_gguf_options {
-    mamba_dtype type;   /* F32 (also 0), F16, BF16, Q8_0 or Q4_0                  */
+    mamba_dtype type;   /* F32 (also 0), F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+                           IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K                  */
     int pure;           /* 1: every matrix in `type` (rows permitting), no output rule */
     const char *name;   /* general.name; NULL: the GGUF source's name, else none  */
     /* Called for each tensor in file order: its GGUF name, the type written,
        its bytes, and why the type differs from `type` (NULL if it does not). */
     void (*on_tensor)(void *user, const char *name, mamba_dtype type, size_t bytes, const char *why);
     void *user;
+    /* A llama-quantize preset ("Q4_K_M", "Q5_K_M", "Q2_K", "Q3_K_S/M/L",
+       "Q4_K_S", "Q5_K_S", "Q6_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q8_0",
+       "F16", "BF16", "F32"): sets `type` and general.file_type (NULL: none). */
+    const char *preset;
 } mamba_gguf_options;
 /* write(user, bytes, n) returns 0 on success; anything else stops the writer
    with MAMBA_ERR_IO. tok may be NULL (no tokenizer.ggml.* keys). */
@@ -853,62 +880,62 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
 /* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
-   Lines 1-850: the documentation block and the public API. Below
+   Lines 1-874: the documentation block and the public API. Below
    #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
    each uses only what is above it (the "uses" column).
      lines        count  section
-     918-1324       407  A. base: platform, allocation, errors, limits, files
+     942-1348       407  A. base: platform, allocation, errors, limits, files
                          uses: the C library only
-       926-1198     273    A.1 platform, allocation, errors, limits
-       1199-1324    126    A.2 files
-     1325-1461      137  B. numbers: dtypes and conversions
+       950-1222     273    A.1 platform, allocation, errors, limits
+       1223-1348    126    A.2 files
+     1349-1619      271  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1462-3243     1782  C. kernels
+     1620-4166     2547  C. kernels
                          uses: A, B; the ISA intrinsics it chose
-       1464-1633    170    C.1 vector vocabulary and threads
-       1634-1649     16    C.2 weights: a matrix in its stored dtype
-       1650-1693     44    C.3 dot: row . x in f32
-       1694-2000    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2001-2949    949    C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K)
-       2950-2967     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       2968-3005     38    C.7 RMSNorm
-       3006-3050     45    C.8 activations: SiLU, softplus, y * silu(z)
-       3051-3063     13    C.9 gated RMSNorm (Mamba-2)
-       3064-3122     59    C.10 causal depthwise conv1d, one token
-       3123-3178     56    C.11 Mamba-1 selective scan, one token
-       3179-3243     65    C.12 Mamba-2 (SSD) recurrence, one token
-     3244-4896     1653  D. model core: structs, config, scratch, forward, state, sampler
+       1622-1791    170    C.1 vector vocabulary and threads
+       1792-1807     16    C.2 weights: a matrix in its stored dtype
+       1808-1851     44    C.3 dot: row . x in f32
+       1852-2158    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       2159-3872   1714    C.5 quantized dot products (every block type of the dtype table)
+       3873-3890     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       3891-3928     38    C.7 RMSNorm
+       3929-3973     45    C.8 activations: SiLU, softplus, y * silu(z)
+       3974-3986     13    C.9 gated RMSNorm (Mamba-2)
+       3987-4045     59    C.10 causal depthwise conv1d, one token
+       4046-4101     56    C.11 Mamba-1 selective scan, one token
+       4102-4166     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4167-5819     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       3246-3318     73    D.1 the model
-       3319-3389     71    D.2 sizes from the config: state, scratch
-       3390-3883    494    D.3 forward
-       3884-4073    190    D.4 state
-       4074-4199    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       4200-4896    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     4897-8165     3269  E. tokenizer
+       4169-4241     73    D.1 the model
+       4242-4312     71    D.2 sizes from the config: state, scratch
+       4313-4806    494    D.3 forward
+       4807-4996    190    D.4 state
+       4997-5122    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5123-5819    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     5820-9088     3269  E. tokenizer
                          uses: A only (no model, no kernels)
-       4899-5920   1022    E.1 the pipeline; the generated Unicode tables
-       5921-5995     75    E.2 UTF-8
-       5996-6035     40    E.3 scratch
-       6036-6155    120    E.4 NFC
-       6156-6701    546    E.5 tables
-       6702-7196    495    E.6 encoding
-       7197-7919    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       7920-8004     85    E.8 encoding: the entry points
-       8005-8122    118    E.9 decoding
-       8123-8165     43    E.10 queries
-     8166-11864    3699  F. formats: bytes -> config, tensor table, tokenizer description
+       5822-6843   1022    E.1 the pipeline; the generated Unicode tables
+       6844-6918     75    E.2 UTF-8
+       6919-6958     40    E.3 scratch
+       6959-7078    120    E.4 NFC
+       7079-7624    546    E.5 tables
+       7625-8119    495    E.6 encoding
+       8120-8842    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       8843-8927     85    E.8 encoding: the entry points
+       8928-9045    118    E.9 decoding
+       9046-9088     43    E.10 queries
+     9089-13330    4242  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       8169-8522    354    F.1 bounded JSON
-       8523-8641    119    F.2 tensor table and the model description (the format seam)
-       8642-9596    955    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       9597-10783  1187    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       10784-10982   199    F.5 SentencePiece tokenizer.model (protobuf)
-       10983-11864   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     11865-12513    649  G. loaders: the builder, the format table, the public loaders
+       9092-9445    354    F.1 bounded JSON
+       9446-9565    120    F.2 tensor table and the model description (the format seam)
+       9566-10522   957    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       10523-12249  1727    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12250-12448   199    F.5 SentencePiece tokenizer.model (protobuf)
+       12449-13330   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13331-13980    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       11867-12215   349    G.1 binding tensors to layers
-       12216-12513   298    G.2 loaders */
+       13333-13682   350    G.1 binding tensors to layers
+       13683-13980   298    G.2 loaders */
 
 
 #include <string.h>
@@ -1340,85 +1367,229 @@ static float mamba__f16_f32(uint16_t h) {
 }
 static float mamba__bf16_f32(uint16_t b) { return mamba__bits_f32((uint32_t)b << 16); }
 
-static size_t mamba__dtype_size(int dt) { return dt == MAMBA_DTYPE_F32 ? 4 : dt == MAMBA_DTYPE_F16 || dt == MAMBA_DTYPE_BF16 ? 2 : 0; }
-static int mamba__is_quant(int dt) {
-    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+/* ---- the dtype table (issues 15, 19): one row per mamba_dtype ------------
+   name, values per block (1 for a plain float), bytes per block (per value
+   for a plain float), its ggml type id, its safetensors name, and the block
+   dequantization. The block types are laid out as ggml-common.h's block_*
+   structs (all fields little-endian, no padding) and dequantized as
+   ggml-quants.c's dequantize_row_* do it, the same float operations in the
+   same order (d, m, dmin are f16):
+     Q8_0   32 / 34 B: d, qs[32] int8                 v = d*q
+     Q4_0   32 / 18 B: d, qs[16]                      v = d*(q - 8)
+     Q4_1   32 / 20 B: d, m, qs[16]                   v = q*d + m
+     Q5_0   32 / 22 B: d, qh[4], qs[16]               v = (q5 - 16)*d
+     Q5_1   32 / 24 B: d, m, qh[4], qs[16]            v = q5*d + m
+            (value j < 16: low nibble of qs[j], bit j of qh; value j + 16:
+            high nibble of qs[j], bit j + 16 of qh, qh read as a LE u32)
+     IQ4_NL 32 / 18 B: d, qs[16]                      v = d*kvalues[nibble]
+     Q2_K  256 / 84 B: scales[16] (low nibble scale, high nibble min), qs[64],
+            d, dmin; value v = 128h + 32j + l (l < 32) is bits 2j..2j+1 of
+            qs[32h + l], sub-block v/16;  v = (d*sc)*q - dmin*m
+     Q3_K  256 / 110 B: hmask[32], qs[64], scales[12] (16 six-bit scales, low
+            nibbles in bytes 0..7, high 2 bits in bytes 8..11), d; value
+            v = 128h + 32j + l: low 2 bits as Q2_K, high bit is bit 4h + j of
+            hmask[l] (clear means -4);  v = (d*(sc - 32))*(q3 - 4)
+     Q4_K  256 / 144 B: d, dmin, scales[12] (8 six-bit scales and mins,
+            mamba__q4k_unpack), qs[128]: 64 values per 32 bytes of qs, the
+            low nibbles first (sub-block 2i), then the high (2i + 1);
+            v = (d*sc)*q - dmin*m
+     Q5_K  256 / 176 B: d, dmin, scales[12] (as Q4_K), qh[32], qs[128]; value
+            v = 64i + 32k + l (sub-block 2i + k) is nibble k of qs[32i + l]
+            plus bit 2i + k of qh[l] as 16;  v = (d*sc)*q - dmin*m
+     Q6_K  256 / 210 B: ql[128] low 4 bits, qh[64] high 2 bits, int8
+            scales[16], d; per half of 128: value l from ql[l] low | qh[l]
+            bits 0-1, l+32 from ql[l+32] low | bits 2-3, l+64 from ql[l] high
+            | bits 4-5, l+96 from ql[l+32] high | bits 6-7;
+            v = d * scale[v/16] * (q - 32)
+     IQ4_XS 256 / 136 B: d, u16 scales_h, scales_l[4], qs[128]; sub-block ib
+            (32 values, 16 bytes of qs, low nibbles first) has the 6-bit
+            scale ls = nibble ib%2 of scales_l[ib/2] | bits 2ib..2ib+1 of
+            scales_h << 4;  v = (d*(ls - 32))*kvalues[nibble]
+   kvalues is ggml's kvalues_iq4nl. --------------------------------------- */
+#define MAMBA__QK 32    /* values per 32-block (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL) */
+#define MAMBA__QKK 256  /* values per K-quant super-block (Q2_K .. Q6_K, IQ4_XS) */
+static float mamba__f16_at(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2); return mamba__f16_f32(h); }
+static const signed char mamba__iq4nl_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+/* the 12 packed bytes of Q4_K and Q5_K -> 8 six-bit scales and 8 mins
+   (llama.cpp get_scale_min_k4): j < 4 in the low 6 bits of bytes j and j+4;
+   j >= 4 from the nibbles of byte j+4 plus the top 2 bits of bytes j-4 / j.
+   The one unpacker of this format (the AVX2 dots do the same with 32-bit
+   masks, mamba__q4k_unpack_u32). */
+static void mamba__q4k_unpack(const unsigned char *q, int *sc, int *mn) {
+    int j;
+    for (j = 0; j < 4; j++) {
+        sc[j] = q[j] & 63; mn[j] = q[j + 4] & 63;
+        sc[j + 4] = (q[j + 8] & 0xF) | (q[j] >> 6) << 4; mn[j + 4] = (q[j + 8] >> 4) | (q[j + 4] >> 6) << 4;
+    }
 }
-#define MAMBA__QK 32    /* values per Q8_0 / Q4_0 block */
-#define MAMBA__QKK 256  /* values per Q4_K / Q6_K super-block */
+/* Q3_K's 16 six-bit scales, minus 32 */
+MAMBA__UNUSED static void mamba__q3k_scales(const unsigned char *s, int *sc) {
+    int j;
+    for (j = 0; j < 16; j++) {
+        int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
+        sc[j] = (lo | ((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4) - 32;
+    }
+}
+/* IQ4_XS's 8 six-bit scales, minus 32 */
+MAMBA__UNUSED static void mamba__iq4xs_scales(const unsigned char *b, int *sc) {
+    int ib, sh = b[2] | b[3] << 8;
+    for (ib = 0; ib < 8; ib++) sc[ib] = (((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | ((sh >> (2 * ib)) & 3) << 4) - 32;
+}
+static void mamba__dq_q8_0(const unsigned char *b, float *out) {
+    float d = mamba__f16_at(b);
+    int j;
+    for (j = 0; j < 32; j++) out[j] = d * (float)(signed char)b[2 + j];
+}
+static void mamba__dq_q4_0(const unsigned char *b, float *out) {
+    float d = mamba__f16_at(b);
+    int j;
+    for (j = 0; j < 16; j++) {
+        out[j] = d * (float)((b[2 + j] & 0x0F) - 8);
+        out[j + 16] = d * (float)((b[2 + j] >> 4) - 8);
+    }
+}
+/* Q4_1 (five 0, has_m 1), Q5_0 (1, 0), Q5_1 (1, 1) */
+MAMBA__UNUSED static void mamba__dq_q451(const unsigned char *b, float *out, int five, int has_m) {
+    float d = mamba__f16_at(b), m = has_m ? mamba__f16_at(b + 2) : 0.0f;
+    const unsigned char *qh = b + (has_m ? 4 : 2), *qs = qh + (five ? 4 : 0);
+    uint32_t h = five ? (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24 : 0;
+    int j;
+    for (j = 0; j < 16; j++) {
+        int x0 = (qs[j] & 0xF) | (int)((h >> j) & 1) << 4, x1 = (qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4;
+        if (!has_m) { out[j] = (float)(x0 - 16) * d; out[j + 16] = (float)(x1 - 16) * d; }
+        else { out[j] = (float)x0 * d + m; out[j + 16] = (float)x1 * d + m; }
+    }
+}
+MAMBA__UNUSED static void mamba__dq_q4_1(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 0, 1); }
+MAMBA__UNUSED static void mamba__dq_q5_0(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 1, 0); }
+MAMBA__UNUSED static void mamba__dq_q5_1(const unsigned char *b, float *out) { mamba__dq_q451(b, out, 1, 1); }
+MAMBA__UNUSED static void mamba__dq_iq4_nl(const unsigned char *b, float *out) {
+    float d = mamba__f16_at(b);
+    int j;
+    for (j = 0; j < 16; j++) {
+        out[j] = d * (float)mamba__iq4nl_values[b[2 + j] & 0xF];
+        out[j + 16] = d * (float)mamba__iq4nl_values[b[2 + j] >> 4];
+    }
+}
+MAMBA__UNUSED static void mamba__dq_q2_k(const unsigned char *b, float *out) {
+    float d = mamba__f16_at(b + 80), dmin = mamba__f16_at(b + 82);
+    int j, l;
+    for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
+        float dl = d * (float)(b[j] & 0xF), ml = dmin * (float)(b[j] >> 4);
+        int h = j / 8, sh = 2 * (j % 8 / 2), l0 = 16 * (j & 1);
+        for (l = 0; l < 16; l++) out[16 * j + l] = dl * (float)((b[16 + 32 * h + l0 + l] >> sh) & 3) - ml;
+    }
+}
+MAMBA__UNUSED static void mamba__dq_q3_k(const unsigned char *b, float *out) {
+    float d = mamba__f16_at(b + 108);
+    int sc[16], j, l;
+    mamba__q3k_scales(b + 96, sc);
+    for (j = 0; j < 16; j++) {
+        float dl = d * (float)sc[j];
+        int h = j / 8, g = j % 8 / 2, l0 = 16 * (j & 1);
+        for (l = 0; l < 16; l++) {
+            int q = (b[32 + 32 * h + l0 + l] >> (2 * g)) & 3, hb = b[l0 + l] >> (4 * h + g) & 1;
+            out[16 * j + l] = dl * (float)(q - (hb ? 0 : 4));
+        }
+    }
+}
+/* Q4_K (five 0) and Q5_K (five 1) */
+static void mamba__dq_q45_k(const unsigned char *b, float *out, int five) {
+    float d = mamba__f16_at(b), dmin = mamba__f16_at(b + 2);
+    int sc[8], mn[8], j, l;
+    mamba__q4k_unpack(b + 4, sc, mn);
+    for (j = 0; j < 8; j++) {
+        float d1 = d * (float)sc[j], m1 = dmin * (float)mn[j];
+        const unsigned char *qs = b + (five ? 48 : 16) + 32 * (j / 2);
+        for (l = 0; l < 32; l++) {
+            int q = (qs[l] >> (4 * (j & 1))) & 0xF;
+            if (five) q += (b[16 + l] >> j & 1) ? 16 : 0;
+            out[32 * j + l] = d1 * (float)q - m1;
+        }
+    }
+}
+static void mamba__dq_q4_k(const unsigned char *b, float *out) { mamba__dq_q45_k(b, out, 0); }
+MAMBA__UNUSED static void mamba__dq_q5_k(const unsigned char *b, float *out) { mamba__dq_q45_k(b, out, 1); }
+static void mamba__dq_q6_k(const unsigned char *b, float *out) {
+    const unsigned char *ql = b, *qh = b + 128;
+    const signed char *sc = (const signed char *)(b + 192);
+    float d = mamba__f16_at(b + 208);
+    int j, l;
+    for (j = 0; j < 2; j++, ql += 64, qh += 32, sc += 8, out += 128)
+        for (l = 0; l < 32; l++) {
+            int is = l / 16;
+            out[l] = d * (float)sc[is] * (float)(((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
+            out[l + 32] = d * (float)sc[is + 2] * (float)(((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) - 32);
+            out[l + 64] = d * (float)sc[is + 4] * (float)(((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) - 32);
+            out[l + 96] = d * (float)sc[is + 6] * (float)(((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4) - 32);
+        }
+}
+MAMBA__UNUSED static void mamba__dq_iq4_xs(const unsigned char *b, float *out) {
+    float d = mamba__f16_at(b);
+    int sc[8], j, l;
+    mamba__iq4xs_scales(b, sc);
+    for (j = 0; j < 8; j++) {
+        float dl = d * (float)sc[j];
+        for (l = 0; l < 16; l++) {
+            out[32 * j + l] = dl * (float)mamba__iq4nl_values[b[8 + 16 * j + l] & 0xF];
+            out[32 * j + 16 + l] = dl * (float)mamba__iq4nl_values[b[8 + 16 * j + l] >> 4];
+        }
+    }
+}
+/* ggml's type ids (ggml.h enum ggml_type): the one list of them; the dtype
+   table below maps ours onto it, mamba__ggml_names (F.4) names them all */
+enum {
+    MAMBA__GGML_F32 = 0, MAMBA__GGML_F16 = 1, MAMBA__GGML_Q4_0 = 2, MAMBA__GGML_Q4_1 = 3, MAMBA__GGML_Q5_0 = 6,
+    MAMBA__GGML_Q5_1 = 7, MAMBA__GGML_Q8_0 = 8, MAMBA__GGML_Q8_1 = 9, MAMBA__GGML_Q2_K = 10, MAMBA__GGML_Q3_K = 11,
+    MAMBA__GGML_Q4_K = 12, MAMBA__GGML_Q5_K = 13, MAMBA__GGML_Q6_K = 14, MAMBA__GGML_Q8_K = 15, MAMBA__GGML_IQ2_XXS = 16,
+    MAMBA__GGML_IQ2_XS = 17, MAMBA__GGML_IQ3_XXS = 18, MAMBA__GGML_IQ1_S = 19, MAMBA__GGML_IQ4_NL = 20, MAMBA__GGML_IQ3_S = 21,
+    MAMBA__GGML_IQ2_S = 22, MAMBA__GGML_IQ4_XS = 23, MAMBA__GGML_I8 = 24, MAMBA__GGML_I16 = 25, MAMBA__GGML_I32 = 26,
+    MAMBA__GGML_I64 = 27, MAMBA__GGML_F64 = 28, MAMBA__GGML_IQ1_M = 29, MAMBA__GGML_BF16 = 30, MAMBA__GGML_TQ1_0 = 34,
+    MAMBA__GGML_TQ2_0 = 35, MAMBA__GGML_MXFP4 = 39
+};
+typedef struct mamba__dtype_info {
+    const char *name;   /* ggml's name of the type (also the safetensors name of the floats) */
+    int blk;            /* values per block; 1 for a plain float */
+    int bytes;          /* bytes per block (per value for a plain float) */
+    int ggml;           /* ggml type id (GGUF tensor info) */
+    int st;             /* 1: a safetensors dtype */
+    void (*dequant)(const unsigned char *b, float *out);   /* one block; NULL for the floats */
+} mamba__dtype_info;
+/* indexed by mamba_dtype, in its order */
+/* MAMBA_NO_EXTRA_QUANTS: only F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K are read (a
+   file with another type is refused, naming it): their dequantizers and dots
+   are not linked, for the smallest firmware image. */
+#ifdef MAMBA_NO_EXTRA_QUANTS
+#define MAMBA__XQ_ID(id) (-1)
+#define MAMBA__XQ_FN(f) NULL
+#else
+#define MAMBA__XQ_ID(id) (id)
+#define MAMBA__XQ_FN(f) f
+#endif
+static const mamba__dtype_info mamba__dtypes[] = {
+    {"?", 0, 0, -1, 0, NULL},
+    {"F32", 1, 4, MAMBA__GGML_F32, 1, NULL}, {"F16", 1, 2, MAMBA__GGML_F16, 1, NULL}, {"BF16", 1, 2, MAMBA__GGML_BF16, 1, NULL},
+    {"Q8_0", MAMBA__QK, 34, MAMBA__GGML_Q8_0, 0, mamba__dq_q8_0}, {"Q4_0", MAMBA__QK, 18, MAMBA__GGML_Q4_0, 0, mamba__dq_q4_0},
+    {"Q4_K", MAMBA__QKK, 144, MAMBA__GGML_Q4_K, 0, mamba__dq_q4_k}, {"Q6_K", MAMBA__QKK, 210, MAMBA__GGML_Q6_K, 0, mamba__dq_q6_k},
+    {"Q4_1", MAMBA__QK, 20, MAMBA__XQ_ID(MAMBA__GGML_Q4_1), 0, MAMBA__XQ_FN(mamba__dq_q4_1)}, {"Q5_0", MAMBA__QK, 22, MAMBA__XQ_ID(MAMBA__GGML_Q5_0), 0, MAMBA__XQ_FN(mamba__dq_q5_0)},
+    {"Q5_1", MAMBA__QK, 24, MAMBA__XQ_ID(MAMBA__GGML_Q5_1), 0, MAMBA__XQ_FN(mamba__dq_q5_1)}, {"Q2_K", MAMBA__QKK, 84, MAMBA__XQ_ID(MAMBA__GGML_Q2_K), 0, MAMBA__XQ_FN(mamba__dq_q2_k)},
+    {"Q3_K", MAMBA__QKK, 110, MAMBA__XQ_ID(MAMBA__GGML_Q3_K), 0, MAMBA__XQ_FN(mamba__dq_q3_k)}, {"Q5_K", MAMBA__QKK, 176, MAMBA__XQ_ID(MAMBA__GGML_Q5_K), 0, MAMBA__XQ_FN(mamba__dq_q5_k)},
+    {"IQ4_NL", MAMBA__QK, 18, MAMBA__XQ_ID(MAMBA__GGML_IQ4_NL), 0, MAMBA__XQ_FN(mamba__dq_iq4_nl)}, {"IQ4_XS", MAMBA__QKK, 136, MAMBA__XQ_ID(MAMBA__GGML_IQ4_XS), 0, MAMBA__XQ_FN(mamba__dq_iq4_xs)}};
+#define MAMBA__NDTYPES ((int)(sizeof mamba__dtypes / sizeof mamba__dtypes[0]))
+static const mamba__dtype_info *mamba__dt(int dt) { return &mamba__dtypes[dt > 0 && dt < MAMBA__NDTYPES ? dt : 0]; }
+/* bytes per value of a plain float dtype (0 for the block types) */
+static size_t mamba__dtype_size(int dt) { const mamba__dtype_info *i = mamba__dt(dt); return i->blk == 1 ? (size_t)i->bytes : 0; }
+static int mamba__is_quant(int dt) { return mamba__dt(dt)->blk > 1; }
 /* Values per block: 32, or 256 for the K-quants (0 for non-block types). */
-static int mamba__block_elems(int dt) {
-    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 ? MAMBA__QK : dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? MAMBA__QKK : 0;
-}
-static size_t mamba__block_bytes(int dt) {
-    return dt == MAMBA_DTYPE_Q8_0 ? 34 : dt == MAMBA_DTYPE_Q4_0 ? 18 : dt == MAMBA_DTYPE_Q4_K ? 144 : dt == MAMBA_DTYPE_Q6_K ? 210 : 0;
-}
-static const char *mamba__dtype_name(int dt) {
-    static const char *const names[] = {"?", "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
-    return dt > 0 && dt <= MAMBA_DTYPE_Q6_K ? names[dt] : "?";
-}
+static int mamba__block_elems(int dt) { int b = mamba__dt(dt)->blk; return b > 1 ? b : 0; }
+static size_t mamba__block_bytes(int dt) { return mamba__is_quant(dt) ? (size_t)mamba__dt(dt)->bytes : 0; }
+static const char *mamba__dtype_name(int dt) { return mamba__dt(dt)->name; }
 /* Bytes of one row of `cols` values (cols a multiple of the block for quants). */
 static size_t mamba__row_bytes(int dt, size_t cols) {
     return mamba__is_quant(dt) ? cols / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
 }
-static float mamba__f16_at(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2); return mamba__f16_f32(h); }
-/* Q4_K's 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes
-   (llama.cpp get_scale_min_k4): j < 4 in the low 6 bits of bytes j and j+4;
-   j >= 4 from the nibbles of byte j+4 plus the top 2 bits of bytes j-4 / j. */
-static void mamba__q4k_scale_min(int j, const unsigned char *q, int *sc, int *mn) {
-    if (j < 4) { *sc = q[j] & 63; *mn = q[j + 4] & 63; }
-    else { *sc = (q[j + 4] & 0xF) | (q[j - 4] >> 6) << 4; *mn = (q[j + 4] >> 4) | (q[j] >> 6) << 4; }
-}
-/* Dequantizes one block (32 values, or 256 for the K-quants) in llama.cpp's
-   layouts (ggml-common.h / ggml-quants.c dequantize_row_*), same float ops. */
-static void mamba__dequant_block(const unsigned char *b, int dt, float *out) {
-    float d;
-    int j, l;
-    if (dt == MAMBA_DTYPE_Q4_K) {
-        /* f16 d, f16 dmin, scales[12], qs[128]: 64 values per 32 bytes of qs,
-           the low nibbles first (sub-block 2i), then the high (2i + 1);
-           v = d*sc*q - dmin*m */
-        float dmin = mamba__f16_at(b + 2);
-        const unsigned char *q = b + 16;
-        d = mamba__f16_at(b);
-        for (j = 0; j < 8; j += 2, q += 32, out += 64) {
-            int sc, mn;
-            float d1, m1, d2, m2;
-            mamba__q4k_scale_min(j, b + 4, &sc, &mn); d1 = d * (float)sc; m1 = dmin * (float)mn;
-            mamba__q4k_scale_min(j + 1, b + 4, &sc, &mn); d2 = d * (float)sc; m2 = dmin * (float)mn;
-            for (l = 0; l < 32; l++) out[l] = d1 * (float)(q[l] & 0xF) - m1;
-            for (l = 0; l < 32; l++) out[32 + l] = d2 * (float)(q[l] >> 4) - m2;
-        }
-        return;
-    }
-    if (dt == MAMBA_DTYPE_Q6_K) {
-        /* ql[128] low 4 bits, qh[64] high 2 bits, int8 scales[16], f16 d; per
-           half of 128: value l from ql[l] low | qh[l] bits 0-1, l+32 from
-           ql[l+32] low | bits 2-3, l+64 from ql[l] high | bits 4-5, l+96 from
-           ql[l+32] high | bits 6-7; v = d * scale[v/16] * (q - 32) */
-        const unsigned char *ql = b, *qh = b + 128;
-        const signed char *sc = (const signed char *)(b + 192);
-        d = mamba__f16_at(b + 208);
-        for (j = 0; j < 2; j++, ql += 64, qh += 32, sc += 8, out += 128)
-            for (l = 0; l < 32; l++) {
-                int is = l / 16;
-                out[l] = d * (float)sc[is] * (float)(((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
-                out[l + 32] = d * (float)sc[is + 2] * (float)(((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) - 32);
-                out[l + 64] = d * (float)sc[is + 4] * (float)(((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) - 32);
-                out[l + 96] = d * (float)sc[is + 6] * (float)(((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4) - 32);
-            }
-        return;
-    }
-    d = mamba__f16_at(b);
-    if (dt == MAMBA_DTYPE_Q8_0) {
-        for (j = 0; j < 32; j++) out[j] = d * (float)(signed char)b[2 + j];
-    } else {   /* Q4_0: low nibbles are values 0..15, high nibbles 16..31, offset 8 */
-        for (j = 0; j < 16; j++) {
-            out[j] = d * (float)((b[2 + j] & 0x0F) - 8);
-            out[j + 16] = d * (float)((b[2 + j] >> 4) - 8);
-        }
-    }
-}
+/* Dequantizes one block (32 values, or 256 for the K-quants) of a block dtype. */
+static void mamba__dequant_block(const unsigned char *b, int dt, float *out) { mamba__dt(dt)->dequant(b, out); }
 
 /* Element i of a tensor in its stored dtype, as float (data needs no alignment). */
 static float mamba__load_elem(const void *data, int dtype, size_t i) {
@@ -1998,9 +2169,9 @@ static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float 
 
 #endif
 
-/* ---- C.5 quantized dot products (Q8_0, Q4_0, Q4_K, Q6_K) ----------------
+/* ---- C.5 quantized dot products (every block type of the dtype table) ---
    As llama.cpp does: the activation vector is quantized once per matrix
-   product into int8 blocks with an f32 scale (per 32 values for Q8_0/Q4_0,
+   product into int8 blocks with an f32 scale (per 32 values for the 32-blocks,
    like Q8_0; per 256 for the K-quants, like Q8_K, with the sums of each 16),
    each weight block is dotted with it in int32 (exact), and the blocks'
    float results are combined in one fixed order that every path (scalar,
@@ -2018,14 +2189,21 @@ static float mamba__qf16(const unsigned char *b) { uint16_t h; memcpy(&h, b, 2);
 #else
 #define mamba__qf16 mamba__f16_at
 #endif
-/* Q4_K's 8 scales and 8 mins at once (the same as mamba__q4k_scale_min). */
-static void mamba__q4k_unpack(const unsigned char *q, int *sc, int *mn) {
-    int j;
-    for (j = 0; j < 4; j++) {
-        sc[j] = q[j] & 63; mn[j] = q[j + 4] & 63;
-        sc[j + 4] = (q[j + 8] & 0xF) | (q[j] >> 6) << 4; mn[j + 4] = (q[j + 8] >> 4) | (q[j + 4] >> 6) << 4;
-    }
-}
+/* A product that is then added (or subtracted) is passed through
+   MAMBA__OPAQUE: an empty asm the compiler cannot see through, so it cannot
+   fuse the two into one multiply-add. GCC does that in C++ and GNU C modes
+   (-ffp-contract=fast) and may do it in one path and not in another; every
+   float combination below is then rounded operation by operation as written,
+   in every build, and all paths keep agreeing bit for bit. No instruction. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(_M_X64) || (defined(__i386__) && defined(__SSE2__)))
+#define MAMBA__OPAQUE(v) __asm__("" : "+x"(v))
+#elif defined(__GNUC__) && defined(__aarch64__)
+#define MAMBA__OPAQUE(v) __asm__("" : "+w"(v))
+#elif defined(__GNUC__)
+#define MAMBA__OPAQUE(v) __asm__("" : "+m"(v))
+#else
+#define MAMBA__OPAQUE(v) ((void)0)
+#endif
 static size_t mamba__qact_bytes(size_t n) {
     size_t b = n + 4 * ((n + 31) / 32) + 4 * ((n + 15) / 16);
     return (b + 63) / 64 * 64;
@@ -2071,6 +2249,7 @@ static float mamba__qgroup(const unsigned char *w, size_t bb, const mamba__qact 
         if (k >= nb) { p[k] = 0.0f; continue; }
         s = mamba__qf16(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
         p[k] = s * (float)isum[k];
+        MAMBA__OPAQUE(p[k]);
     }
     return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
 }
@@ -2098,11 +2277,15 @@ static float mamba__q4k_combine(const unsigned char *b, float dx, int32_t A, int
     float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
     t1 = t1 * (float)A;
     t2 = t2 * (float)B;
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
     return t1 - t2;
 }
 static float mamba__q6k_combine(const unsigned char *b, float dx, int32_t A) {
     float t = mamba__qf16(b + 208) * dx;
-    return t * (float)A;
+    t = t * (float)A;
+    MAMBA__OPAQUE(t);
+    return t;
 }
 static int32_t mamba__q4k_mins(const int *mn, const int32_t *s16) {
     int32_t B = 0;
@@ -2116,10 +2299,158 @@ static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += (signed char)b[192 + j] * s16[j];
     return 32 * t;
 }
+/* ---- quantized dots of the block types of issue 19, scalar twins ---------
+   The integer math (exact in int32) and the one float order every vector
+   path reproduces:
+   32-blocks, per block k with the activation's dx = d[k], sx = s[k] (the sum
+   of its 32 int8 values):
+     Q5_0   isum = sum q5*x - 16 sx            p = (d*dx)*isum
+     IQ4_NL isum = sum kvalues[q]*x            p = (d*dx)*isum
+     Q4_1 / Q5_1  isum = sum q*x               p = (d*dx)*isum + (m*dx)*sx
+   and 8 blocks at a time are added as mamba__qgroup does:
+   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)), the groups in row order.
+   256-blocks, per super-block with dx = d[i] and s16 (the 16 sums of 16):
+     Q2_K   A = sum_j sc_j (q2.x)_j, B = sum_j m_j s16_j   (16 sub-blocks)
+            r = (d*dx)*A - (dmin*dx)*B
+     Q3_K   A = sum_j (sc_j - 32) ((q3 + 4).x - 4 s16_j)_j  r = (d*dx)*A
+     Q5_K   A = sum_j sc_j (q5.x)_j, B = sum_j m_j (s16_2j + s16_2j+1)
+            r = (d*dx)*A - (dmin*dx)*B       (mamba__q4k_combine)
+     IQ4_XS A = sum_j (ls_j - 32) (kvalues[q].x)_j           r = (d*dx)*A
+   the super-blocks' r added in row order. |A| stays below 2^27 for all. */
+static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) {
+    float t = mamba__qf16(b) * dx;
+    t = t * (float)isum;
+    MAMBA__OPAQUE(t);
+    return t;
+}
+static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_t sx) {
+    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
+    t1 = t1 * (float)isum;
+    t2 = t2 * (float)sx;
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
+    return t1 + t2;
+}
+/* nb (<= 8) blocks from block b0 with integer dots isum[]: the float order of
+   mamba__qgroup, with the min term for Q4_1/Q5_1 */
+static float mamba__xq_group(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
+    float p[8];
+    size_t bb = mamba__block_bytes(dt);
+    int k, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+    for (k = 0; k < 8; k++) {
+        const unsigned char *b = w + (size_t)(b0 + k) * bb;
+        if (k >= nb) { p[k] = 0.0f; continue; }
+        p[k] = has_m ? mamba__xq_pm(b, a->d[b0 + k], isum[k], a->s[b0 + k]) : mamba__xq_p1(b, a->d[b0 + k], isum[k]);
+    }
+    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+}
+/* integer dot of one 32-block (the isum above), scalar */
+static int32_t mamba__xq_isum32(const unsigned char *b, int dt, const signed char *x, int32_t sx) {
+    int32_t t = 0;
+    int j;
+    if (dt == MAMBA_DTYPE_IQ4_NL) {
+        for (j = 0; j < 16; j++) t += mamba__iq4nl_values[b[2 + j] & 0xF] * x[j] + mamba__iq4nl_values[b[2 + j] >> 4] * x[j + 16];
+        return t;
+    }
+    if (dt == MAMBA_DTYPE_Q4_1) {
+        for (j = 0; j < 16; j++) t += (b[4 + j] & 0xF) * x[j] + (b[4 + j] >> 4) * x[j + 16];
+        return t;
+    }
+    {
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2), *qs = qh + 4;
+        uint32_t h = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+        for (j = 0; j < 16; j++)
+            t += ((qs[j] & 0xF) | (int)((h >> j) & 1) << 4) * x[j] + ((qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4) * x[j + 16];
+        return dt == MAMBA_DTYPE_Q5_0 ? t - 16 * sx : t;
+    }
+}
+/* Q2_K's B = sum m_j s16_j; Q3_K's 4 * sum (sc_j - 32) s16_j */
+static int32_t mamba__q2k_mins(const unsigned char *b, const int32_t *s16) {
+    int32_t B = 0;
+    int j;
+    for (j = 0; j < 16; j++) B += (b[j] >> 4) * s16[j];
+    return B;
+}
+static int32_t mamba__q3k_offset(const int *sc, const int32_t *s16) {
+    int32_t t = 0;
+    int j;
+    for (j = 0; j < 16; j++) t += sc[j] * s16[j];
+    return 4 * t;
+}
+MAMBA__UNUSED static float mamba__xq_dot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, l;
+    if (mamba__block_elems(dt) == MAMBA__QK) {
+        int nb = n / 32;
+        size_t bb = mamba__block_bytes(dt);
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int k, nk = nb - i < 8 ? nb - i : 8;
+            for (k = 0; k < nk; k++) isum[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, dt, a->q + (size_t)(i + k) * 32, a->s[i + k]);
+            acc += mamba__xq_group(w, dt, a, i, nk, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        const unsigned char *b = w + (size_t)i * mamba__block_bytes(dt);
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
+            int sc[16];
+            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
+            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
+            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j.., bits 2g of qs[32h + l0 + l] */
+                const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * (j / 8) + 16 * (j & 1);
+                const unsigned char *hm = b + 16 * (j & 1);
+                int g = j % 8 / 2, hb = 4 * (j / 8) + g;
+                int32_t t = 0;
+                for (l = 0; l < 16; l++) {
+                    int q = (qs[l] >> (2 * g)) & 3;
+                    if (dt == MAMBA_DTYPE_Q3_K) q |= (hm[l] >> hb & 1) << 2;
+                    t += q * x[16 * j + l];
+                }
+                A += sc[j] * t;
+            }
+            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__q4k_combine(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
+            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
+        } else if (dt == MAMBA_DTYPE_Q5_K) {
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
+            for (j = 0; j < 8; j++) {
+                const unsigned char *qs = b + 48 + 32 * (j / 2);
+                int32_t t = 0;
+                for (l = 0; l < 32; l++) t += ((qs[l] >> (4 * (j & 1)) & 0xF) | (b[16 + l] >> j & 1) << 4) * x[32 * j + l];
+                A += sc[j] * t;
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
+        } else {   /* IQ4_XS */
+            int sc[8];
+            mamba__iq4xs_scales(b, sc);
+            for (j = 0; j < 8; j++) {
+                const unsigned char *qs = b + 8 + 16 * j;
+                int32_t t = 0;
+                for (l = 0; l < 16; l++) t += mamba__iq4nl_values[qs[l] & 0xF] * x[32 * j + l] + mamba__iq4nl_values[qs[l] >> 4] * x[32 * j + 16 + l];
+                A += sc[j] * t;
+            }
+            acc += mamba__xq_p1(b, a->d[i], A);
+        }
+    }
+    return acc;
+}
+/* ---- end of the scalar dots of issue 19 ---- */
 /* Row w (n values in dtype dt) dotted with the quantized activation, scalar. */
 MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
     float acc = 0.0f;
     int i, j, l;
+    switch (dt) {   /* the one dispatch on the type */
+    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: break;
+#ifndef MAMBA_NO_EXTRA_QUANTS
+    default: return mamba__xq_dot_ref(w, dt, a, n);   /* issue 19's types */
+#else
+    default: return 0;   /* never bound: the loaders refuse these types */
+#endif
+    }
     if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
         int nb = n / 32;
         size_t bb = mamba__block_bytes(dt);
@@ -2224,6 +2555,7 @@ static float mamba__group8_f32(const unsigned char *w, size_t bb, const float *d
     h = _mm_insert_epi16(h, mamba__u16(w + 7 * bb), 7);
     p = _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(dx));
     p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    MAMBA__OPAQUE(p);
     lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));   /* p_i + p_{i+4} */
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));                                /* + lane i+2    */
     lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
@@ -2284,6 +2616,21 @@ static __m256i mamba__bcast16(__m256i v, int p) {
     return _mm256_shuffle_epi8(v, _mm256_setr_epi8(c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d,
                                                    c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d));
 }
+/* the 12 packed scale bytes of Q4_K / Q5_K -> scales (int16, the 8 scales in
+   both halves) and mins (int32 x 8): mamba__q4k_unpack with 32-bit masks */
+static void mamba__q4k_unpack_v(const unsigned char *q, __m256i *scales, __m256i *mins) {
+    uint32_t u[4], t;
+    __m256i v;
+    memcpy(u, q, 12);
+    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;
+    t = u[1] & 0x3f3f3f3fu;
+    u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;
+    u[2] = t;
+    u[0] &= 0x3f3f3f3fu;
+    v = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));   /* 8 scales, 8 mins */
+    *mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1));
+    *scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(v));
+}
 static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i, j;
@@ -2293,17 +2640,7 @@ static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, 
         const int32_t *s16 = a->s + (size_t)i * 16;
         MAMBA__QPREFETCH(b, 144);
         __m256i s = _mm256_setzero_si256(), scales, mins, msum;
-        uint32_t u[4], t;
-        /* the 12 packed bytes -> 8 scales (u[0..1]) and 8 mins (u[2..3]), as mamba__q4k_unpack */
-        memcpy(u, b + 4, 12);
-        u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;
-        t = u[1] & 0x3f3f3f3fu;
-        u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;
-        u[2] = t;
-        u[0] &= 0x3f3f3f3fu;
-        scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));   /* 8 scales, 8 mins */
-        mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(scales, 1));
-        scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(scales));
+        mamba__q4k_unpack_v(b + 4, &scales, &mins);
         for (j = 0; j < 4; j++) {
             __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
             __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), MAMBA__LOADI(x + 64 * j));
@@ -2348,11 +2685,210 @@ static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, 
     }
     return acc;
 }
+/* ---- quantized dots of the block types of issue 19, AVX2 (+VNNI): integer
+   dots in vector registers (exact, so any summation order gives the same
+   int32), then the float combination of the scalar twin: the very same
+   functions (mamba__xq_group, mamba__q4k_combine, ...) or mamba__group8_f32,
+   its lane-for-lane mirror ---------------------------------------------------- */
+/* 32 bits -> 32 bytes, byte j = 0x10 if bit j is set, else 0 */
+static __m256i mamba__bits32_x10(uint32_t h) {
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h), _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL));
+    __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit), _mm256_set1_epi8(0x10));
+}
+static uint32_t mamba__u32le(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+/* the 32 nibbles of 16 bytes as 32 bytes, low nibbles first */
+static __m256i mamba__nib32(const unsigned char *qs) {
+    __m128i q = _mm_loadu_si128((const __m128i *)(const void *)qs);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
+}
+/* int32x8 whose lanes add up to the block's isum (without Q5_0's -16 sx) */
+static inline __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const signed char *x) {
+    __m256i xv = MAMBA__LOADI(x);
+    if (dt == MAMBA_DTYPE_IQ4_NL) {
+        __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+        __m256i w = _mm256_shuffle_epi8(tab, mamba__nib32(b + 2));
+        return MAMBA__DOT_I8(w, xv);
+    }
+    if (dt == MAMBA_DTYPE_Q4_1) return MAMBA__DPBUSD(mamba__nib32(b + 4), xv);
+    {
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+        return MAMBA__DPBUSD(_mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh))), xv);
+    }
+}
+/* (d*dx)*isum + (m*dx)*sx for 8 blocks, added as mamba__xq_group does: its
+   operations lane for lane (the reduction tree of mamba__group8_f32) */
+static float mamba__group8m_f32(const unsigned char *w, size_t bb, const float *dx, __m256i isum, __m256i sx) {
+    __m128i hd = _mm_cvtsi32_si128(mamba__u16(w)), hm = _mm_cvtsi32_si128(mamba__u16(w + 2));
+    __m256 vdx = _mm256_loadu_ps(dx), t1, t2, p;
+    __m128 lo;
+    hd = _mm_insert_epi16(hd, mamba__u16(w + bb), 1); hm = _mm_insert_epi16(hm, mamba__u16(w + bb + 2), 1);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 2 * bb), 2); hm = _mm_insert_epi16(hm, mamba__u16(w + 2 * bb + 2), 2);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 3 * bb), 3); hm = _mm_insert_epi16(hm, mamba__u16(w + 3 * bb + 2), 3);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 4 * bb), 4); hm = _mm_insert_epi16(hm, mamba__u16(w + 4 * bb + 2), 4);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 5 * bb), 5); hm = _mm_insert_epi16(hm, mamba__u16(w + 5 * bb + 2), 5);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 6 * bb), 6); hm = _mm_insert_epi16(hm, mamba__u16(w + 6 * bb + 2), 6);
+    hd = _mm_insert_epi16(hd, mamba__u16(w + 7 * bb), 7); hm = _mm_insert_epi16(hm, mamba__u16(w + 7 * bb + 2), 7);
+    t1 = _mm256_mul_ps(_mm256_cvtph_ps(hd), vdx);
+    t2 = _mm256_mul_ps(_mm256_cvtph_ps(hm), vdx);
+    t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(isum));
+    t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(sx));
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
+    p = _mm256_add_ps(t1, t2);
+    lo = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+/* one function per 32-block type, the type a constant inside */
+#define MAMBA__XQ_DOT32(fname, DT, BB)                                                                                          \
+static float fname(const unsigned char *w, const mamba__qact *a, int nb) {                                                    \
+    float acc = 0.0f;                                                                                                         \
+    const size_t bb = BB;                                                                                                     \
+    int i, k;                                                                                                                 \
+    for (i = 0; i + 8 <= nb; i += 8) {                                                                                        \
+        const unsigned char *b = w + (size_t)i * bb;                                                                          \
+        const signed char *x = a->q + (size_t)i * 32;                                                                         \
+        __m256i isum;                                                                                                         \
+        MAMBA__QPREFETCH(b, 8 * (int)bb);                                                                                     \
+        isum = mamba__sum8_i32(mamba__xq_block_x86(b, DT, x), mamba__xq_block_x86(b + bb, DT, x + 32),                        \
+                               mamba__xq_block_x86(b + 2 * bb, DT, x + 64), mamba__xq_block_x86(b + 3 * bb, DT, x + 96),      \
+                               mamba__xq_block_x86(b + 4 * bb, DT, x + 128), mamba__xq_block_x86(b + 5 * bb, DT, x + 160),    \
+                               mamba__xq_block_x86(b + 6 * bb, DT, x + 192), mamba__xq_block_x86(b + 7 * bb, DT, x + 224));   \
+        if (DT == MAMBA_DTYPE_Q5_0) isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 4));             \
+        if (DT == MAMBA_DTYPE_Q4_1 || DT == MAMBA_DTYPE_Q5_1) acc += mamba__group8m_f32(b, bb, a->d + i, isum, MAMBA__LOADI(a->s + i)); \
+        else acc += mamba__group8_f32(b, bb, a->d + i, isum);                                                                 \
+    }                                                                                                                         \
+    if (i < nb) {                                                                                                             \
+        int32_t is[8];                                                                                                        \
+        for (k = 0; k < nb - i; k++) is[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, DT, a->q + (size_t)(i + k) * 32, a->s[i + k]); \
+        acc += mamba__xq_group(w, DT, a, i, nb - i, is);                                                                      \
+    }                                                                                                                         \
+    return acc;                                                                                                               \
+}
+MAMBA__XQ_DOT32(mamba__xq_dot_q4_1_x86, MAMBA_DTYPE_Q4_1, 20)
+MAMBA__XQ_DOT32(mamba__xq_dot_q5_0_x86, MAMBA_DTYPE_Q5_0, 22)
+MAMBA__XQ_DOT32(mamba__xq_dot_q5_1_x86, MAMBA_DTYPE_Q5_1, 24)
+MAMBA__XQ_DOT32(mamba__xq_dot_iq4_nl_x86, MAMBA_DTYPE_IQ4_NL, 18)
+#undef MAMBA__XQ_DOT32
+/* Q2_K / Q3_K: 16 sub-blocks of 16, int16 scales in vector lanes */
+#define MAMBA__Q23_STEP(j, DT) {                                                                                                  \
+    __m256i q_ = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * (j)), m3);                                                        \
+    if (DT == MAMBA_DTYPE_Q3_K) q_ = _mm256_or_si256(q_, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + (j)), one), 2)); \
+    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q_, MAMBA__LOADI(x + 128 * h + 32 * (j))), mamba__bcast_pair16(sch, j))); }
+#define MAMBA__XQ_DOT23(fname, DT, BB)                                                                                          \
+static float fname(const unsigned char *w, const mamba__qact *a, int nsb) {                                                   \
+    float acc = 0.0f;                                                                                                         \
+    const size_t bb = BB;                                                                                                     \
+    int i, h;                                                                                                                 \
+    __m256i m3 = _mm256_set1_epi8(0x03), one = _mm256_set1_epi8(0x01);                                                        \
+    for (i = 0; i < nsb; i++) {                                                                                               \
+        const unsigned char *b = w + (size_t)i * bb;                                                                          \
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;                                                                 \
+        const int32_t *s16 = a->s + (size_t)i * 16;                                                                           \
+        __m256i s = _mm256_setzero_si256(), scv, hm = _mm256_setzero_si256();                                                 \
+        __m128i sc8;                                                                                                          \
+        MAMBA__QPREFETCH(b, (int)bb);                                                                                         \
+        if (DT == MAMBA_DTYPE_Q3_K) {   /* the 16 six-bit scales - 32, as mamba__q3k_scales (ggml's aux trick) */             \
+            uint32_t u[4], t;                                                                                                 \
+            memcpy(u, b + 96, 12);                                                                                            \
+            t = u[2];                                                                                                         \
+            u[2] = ((u[0] >> 4) & 0x0f0f0f0fu) | (((t >> 4) & 0x03030303u) << 4);                                             \
+            u[3] = ((u[1] >> 4) & 0x0f0f0f0fu) | (((t >> 6) & 0x03030303u) << 4);                                             \
+            u[0] = (u[0] & 0x0f0f0f0fu) | (((t >> 0) & 0x03030303u) << 4);                                                    \
+            u[1] = (u[1] & 0x0f0f0f0fu) | (((t >> 2) & 0x03030303u) << 4);                                                    \
+            sc8 = _mm_sub_epi8(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]), _mm_set1_epi8(32));                 \
+            scv = _mm256_cvtepi8_epi16(sc8);                                                                                  \
+            hm = MAMBA__LOADI(b);                                                                                             \
+        } else {                                                                                                              \
+            sc8 = _mm_loadu_si128((const __m128i *)(const void *)b);                                                          \
+            scv = _mm256_cvtepu8_epi16(_mm_and_si128(sc8, _mm_set1_epi8(0x0F)));                                              \
+        }                                                                                                                     \
+        for (h = 0; h < 2; h++) {                                                                                             \
+            __m256i qs = MAMBA__LOADI(b + (DT == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * h);                                       \
+            __m256i sch = h ? _mm256_permute4x64_epi64(scv, 0xEE) : _mm256_permute4x64_epi64(scv, 0x44);                      \
+            /* values 128h + 32j + l: sub-blocks 8h + 2j (l < 16), 8h + 2j + 1; j unrolled (constant shuffles) */          \
+            MAMBA__Q23_STEP(0, DT) MAMBA__Q23_STEP(1, DT) MAMBA__Q23_STEP(2, DT) MAMBA__Q23_STEP(3, DT)                                       \
+        }                                                                                                                     \
+        if (DT == MAMBA_DTYPE_Q2_K) {   /* B = sum m_j s16_j */                                                               \
+            __m128i mn = _mm_and_si128(_mm_srli_epi16(sc8, 4), _mm_set1_epi8(0x0F));                                          \
+            __m256i B = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepu8_epi32(mn), MAMBA__LOADI(s16)),                     \
+                                         _mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(mn, 8)), MAMBA__LOADI(s16 + 8))); \
+            acc += mamba__q4k_combine(b + 80, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(B));                             \
+        } else {   /* the -4: 4 * sum (sc_j - 32) s16_j */                                                                    \
+            __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepi8_epi32(sc8), MAMBA__LOADI(s16)),                  \
+                                           _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(sc8, 8)), MAMBA__LOADI(s16 + 8))); \
+            acc += mamba__xq_p1(b + 108, a->d[i], mamba__hsum_i32(_mm256_sub_epi32(s, _mm256_slli_epi32(off, 2))));           \
+        }                                                                                                                     \
+    }                                                                                                                         \
+    return acc;                                                                                                               \
+}
+MAMBA__XQ_DOT23(mamba__xq_dot_q2_k_x86, MAMBA_DTYPE_Q2_K, 84)
+MAMBA__XQ_DOT23(mamba__xq_dot_q3_k_x86, MAMBA_DTYPE_Q3_K, 110)
+#undef MAMBA__XQ_DOT23
+#undef MAMBA__Q23_STEP
+static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
+    float acc = 0.0f;
+    int i;
+    __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 176;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i s = _mm256_setzero_si256(), scales, mins, msum, qh = MAMBA__LOADI(b + 16);
+        MAMBA__QPREFETCH(b, 176);
+        mamba__q4k_unpack_v(b + 4, &scales, &mins);
+#define MAMBA__Q5K_STEP(j) {                                                                                                          \
+            __m256i q_ = MAMBA__LOADI(b + 48 + 32 * (j));                                                                             \
+            __m256i q0_ = _mm256_or_si256(_mm256_and_si256(q_, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * (j)), one), 4)); \
+            __m256i q1_ = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q_, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * (j) + 1), one), 4)); \
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0_, MAMBA__LOADI(x + 64 * (j))), mamba__bcast16(scales, 2 * (j)))); \
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1_, MAMBA__LOADI(x + 64 * (j) + 32)), mamba__bcast16(scales, 2 * (j) + 1))); }
+        MAMBA__Q5K_STEP(0) MAMBA__Q5K_STEP(1) MAMBA__Q5K_STEP(2) MAMBA__Q5K_STEP(3)
+#undef MAMBA__Q5K_STEP
+        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
+        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
+    }
+    return acc;
+}
+static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
+    float acc = 0.0f;
+    int i, j;
+    __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 136;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        __m256i s = _mm256_setzero_si256();
+        int sc[8];
+        MAMBA__QPREFETCH(b, 136);
+        mamba__iq4xs_scales(b, sc);
+        for (j = 0; j < 8; j++) {   /* |v| <= 127: maddubs pairs <= 32258, times |scale| <= 32 */
+            __m256i v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 8 + 16 * j)), xv = MAMBA__LOADI(x + 32 * j);
+            __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(xv, v));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16((short)sc[j])));
+        }
+        acc += mamba__xq_p1(b, a->d[i], mamba__hsum_i32(s));
+    }
+    return acc;
+}
+/* ---- end of the AVX2 dots of issue 19 ---- */
 static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    if (dt == MAMBA_DTYPE_Q8_0) return mamba__qdot_q8_0_x86(w, a, n / 32);
-    if (dt == MAMBA_DTYPE_Q4_0) return mamba__qdot_q4_0_x86(w, a, n / 32);
-    if (dt == MAMBA_DTYPE_Q4_K) return mamba__qdot_q4_k_x86(w, a, n / MAMBA__QKK);
-    return mamba__qdot_q6_k_x86(w, a, n / MAMBA__QKK);
+    switch (dt) {   /* the one dispatch on the type */
+    case MAMBA_DTYPE_Q8_0: return mamba__qdot_q8_0_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q4_0: return mamba__qdot_q4_0_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q4_1: return mamba__xq_dot_q4_1_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q5_0: return mamba__xq_dot_q5_0_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q5_1: return mamba__xq_dot_q5_1_x86(w, a, n / 32);
+    case MAMBA_DTYPE_IQ4_NL: return mamba__xq_dot_iq4_nl_x86(w, a, n / 32);
+    case MAMBA_DTYPE_Q2_K: return mamba__xq_dot_q2_k_x86(w, a, n / MAMBA__QKK);
+    case MAMBA_DTYPE_Q3_K: return mamba__xq_dot_q3_k_x86(w, a, n / MAMBA__QKK);
+    case MAMBA_DTYPE_Q4_K: return mamba__qdot_q4_k_x86(w, a, n / MAMBA__QKK);
+    case MAMBA_DTYPE_Q5_K: return mamba__xq_dot_q5_k_x86(w, a, n / MAMBA__QKK);
+    case MAMBA_DTYPE_Q6_K: return mamba__qdot_q6_k_x86(w, a, n / MAMBA__QKK);
+    default: return mamba__xq_dot_iq4_xs_x86(w, a, n / MAMBA__QKK);
+    }
 }
 #define MAMBA__QDOT_V 1
 #elif defined(MAMBA__SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
@@ -2362,10 +2898,107 @@ static int32x4_t mamba__dot16_neon(int32x4_t acc, int8x16_t w, int8x16_t x) {
     acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(x)));
     return vpadalq_s16(acc, vmull_high_s8(w, x));
 }
+/* ---- quantized dots of the block types of issue 19, NEON: the integer dots
+   16 lanes at a time, the float combination through the scalar twin's own
+   functions (mamba__xq_group, mamba__q4k_combine, ...) ---------------------- */
+static uint8x16_t mamba__shr_u8(uint8x16_t v, int s) { return vshlq_u8(v, vdupq_n_s8((int8_t)-s)); }
+/* bytes 0..15: 0x10 where bit j of the 16 bits (two bytes lo, hi) is set */
+static uint8x16_t mamba__bits16_x10(unsigned lo, unsigned hi) {
+    static const uint8_t bit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    uint8x16_t v = vcombine_u8(vdup_n_u8((uint8_t)lo), vdup_n_u8((uint8_t)hi));
+    return vandq_u8(vtstq_u8(v, vld1q_u8(bit)), vdupq_n_u8(0x10));
+}
+static int32_t mamba__dot32_neon(int8x16_t lo, int8x16_t hi, const signed char *x) {
+    return vaddvq_s32(mamba__dot16_neon(mamba__dot16_neon(vdupq_n_s32(0), lo, vld1q_s8(x)), hi, vld1q_s8(x + 16)));
+}
+static float mamba__xq_dot_neon(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+    float acc = 0.0f;
+    int i, j, k, g, h;
+    uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(0x03), one = vdupq_n_u8(0x01);
+    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+    size_t bb = mamba__block_bytes(dt);
+    if (mamba__block_elems(dt) == MAMBA__QK) {
+        int nb = n / 32;
+        for (i = 0; i < nb; i += 8) {
+            int32_t isum[8];
+            int nk = nb - i < 8 ? nb - i : 8;
+            for (k = 0; k < nk; k++) {
+                const unsigned char *b = w + (size_t)(i + k) * bb;
+                const signed char *x = a->q + (size_t)(i + k) * 32;
+                int8x16_t lo, hi;
+                if (dt == MAMBA_DTYPE_IQ4_NL) {
+                    uint8x16_t qs = vld1q_u8(b + 2);
+                    lo = vqtbl1q_s8(tab, vandq_u8(qs, m4)); hi = vqtbl1q_s8(tab, vshrq_n_u8(qs, 4));
+                } else if (dt == MAMBA_DTYPE_Q4_1) {
+                    uint8x16_t qs = vld1q_u8(b + 4);
+                    lo = vreinterpretq_s8_u8(vandq_u8(qs, m4)); hi = vreinterpretq_s8_u8(vshrq_n_u8(qs, 4));
+                } else {
+                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+                    uint8x16_t qs = vld1q_u8(qh + 4);
+                    lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(qs, m4), mamba__bits16_x10(qh[0], qh[1])));
+                    hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(qs, 4), mamba__bits16_x10(qh[2], qh[3])));
+                }
+                isum[k] = mamba__dot32_neon(lo, hi, x) - (dt == MAMBA_DTYPE_Q5_0 ? 16 * a->s[i + k] : 0);
+            }
+            acc += mamba__xq_group(w, dt, a, i, nk, isum);
+        }
+        return acc;
+    }
+    for (i = 0; i < n / MAMBA__QKK; i++) {
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        const unsigned char *b = w + (size_t)i * bb;
+        int32_t A = 0;
+        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
+            int sc[16];
+            const unsigned char *qs0 = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16);
+            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
+            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
+            for (h = 0; h < 2; h++)
+                for (k = 0; k < 2; k++) {
+                    uint8x16_t qs = vld1q_u8(qs0 + 32 * h + 16 * k), hm = vld1q_u8(b + 16 * k);
+                    for (g = 0; g < 4; g++) {   /* values 128h + 32g + 16k + l: sub-block 8h + 2g + k */
+                        uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * g), m3);
+                        if (dt == MAMBA_DTYPE_Q3_K) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + g), one), 2));
+                        A += sc[8 * h + 2 * g + k] * vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8(x + 128 * h + 32 * g + 16 * k)));
+                    }
+                }
+            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__q4k_combine(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
+            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
+        } else if (dt == MAMBA_DTYPE_Q5_K) {
+            int sc[8], mn[8];
+            mamba__q4k_unpack(b + 4, sc, mn);
+            for (j = 0; j < 8; j++) {
+                int32x4_t s = vdupq_n_s32(0);
+                for (k = 0; k < 2; k++) {
+                    uint8x16_t q = vandq_u8(mamba__shr_u8(vld1q_u8(b + 48 + 32 * (j / 2) + 16 * k), 4 * (j & 1)), m4);
+                    q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(vld1q_u8(b + 16 + 16 * k), j), one), 4));
+                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q), vld1q_s8(x + 32 * j + 16 * k));
+                }
+                A += sc[j] * vaddvq_s32(s);
+            }
+            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
+        } else {   /* IQ4_XS */
+            int sc[8];
+            mamba__iq4xs_scales(b, sc);
+            for (j = 0; j < 8; j++) {
+                uint8x16_t qs = vld1q_u8(b + 8 + 16 * j);
+                A += sc[j] * mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x + 32 * j);
+            }
+            acc += mamba__xq_p1(b, a->d[i], A);
+        }
+    }
+    return acc;
+}
+/* ---- end of the NEON dots of issue 19 ---- */
 static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
     float acc = 0.0f;
     int i, j, k;
     uint8x16_t m4 = vdupq_n_u8(0x0F);
+    switch (dt) {   /* the one dispatch on the type */
+    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: break;
+    default: return mamba__xq_dot_neon(w, dt, a, n);   /* issue 19's types */
+    }
     if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
         int nb = n / 32;
         size_t bb = mamba__block_bytes(dt);
@@ -2531,59 +3164,79 @@ static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *
     if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
 }
 #undef MAMBA__QMM_COL
-/* Q8_0/Q4_0 float part of one group of 8 blocks (nk of them real) for one
-   row and 8 tokens: mamba__qgroup's operations in token lanes */
-static __m256 mamba__qmm_group(const float *dw, const float *dx, const __m256i *isum, int nk) {
+/* 32-block float part of one group of 8 blocks (nk of them real) for one
+   row and 8 tokens: mamba__qgroup's operations in token lanes; with dm (the
+   blocks' f16 mins, Q4_1 / Q5_1) mamba__xq_group's: (d*dx)*isum + (m*dx)*sx */
+static __m256 mamba__qmm_group(const float *dw, const float *dm, const float *dx, const int32_t *sx, const __m256i *isum, int nk) {
     __m256 p[8];
     int k;
     for (k = 0; k < 8; k++) {
         if (k >= nk) { p[k] = _mm256_setzero_ps(); continue; }
         p[k] = _mm256_mul_ps(_mm256_set1_ps(dw[k]), _mm256_loadu_ps(dx + 8 * k));
         p[k] = _mm256_mul_ps(p[k], _mm256_cvtepi32_ps(isum[4 * k]));
+        MAMBA__OPAQUE(p[k]);
+        if (dm) {
+            __m256 t2 = _mm256_mul_ps(_mm256_set1_ps(dm[k]), _mm256_loadu_ps(dx + 8 * k));
+            t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(MAMBA__LOADI(sx + 8 * k)));
+            MAMBA__OPAQUE(t2);
+            p[k] = _mm256_add_ps(p[k], t2);
+        }
     }
     return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p[0], p[4]), _mm256_add_ps(p[2], p[6])),
                          _mm256_add_ps(_mm256_add_ps(p[1], p[5]), _mm256_add_ps(p[3], p[7])));
 }
-/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens) */
-static void mamba__qmm_q40_finish(float *acc, const float *dw, const mamba__qil *x, int kb, int nk, int q4, __m256i *isum) {
+/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens);
+   shift: the correction (s << shift) taken off every dot (3: Q4_0's -8,
+   4: Q5_0's -16, 7: a signed weight made unsigned with ^0x80), -1 none */
+static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, int shift, __m256i *isum) {
     int k, r;
-    for (k = 0; k < nk; k++) {
-        __m256i corr;
-        if (q4) corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 3);   /* the -8 of the nibbles */
-#ifdef MAMBA__QMM_VNNI
-        else corr = _mm256_slli_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), 7);   /* (w + 128) . x - 128 sum(x) */
-#else
-        else corr = _mm256_setzero_si256();
-#endif
-        for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
-    }
+    if (shift >= 0)
+        for (k = 0; k < nk; k++) {
+            __m256i corr = _mm256_sll_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), _mm_cvtsi32_si128(shift));
+            for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
+        }
     for (r = 0; r < 4; r++)
-        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r), mamba__qmm_group(dw + 8 * r, x->d + (size_t)kb * 8, isum + r, nk)));
+        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r),
+                         mamba__qmm_group(dw + 8 * r, dm ? dm + 8 * r : NULL, x->d + (size_t)kb * 8, x->s + (size_t)kb * 8, isum + r, nk)));
 }
-/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
-static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
-    size_t bb = q4 ? 18 : 34;
+/* the 32-block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), nb blocks of
+   32; acc [ng][4 rows][8 tokens]. Weights unpacked to their values in order:
+   unsigned (nibbles, 5-bit) as they are; signed (Q8_0, IQ4_NL's table
+   values) +128 with VNNI, else as |w| with the sign moved onto x */
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+    size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
-    float dw[4 * 8];   /* the weight scales of the 8 blocks, per row */
-    __m256i isum[8 * 4], isum2[8 * 4], m4 = _mm256_set1_epi8(0x0F);
-    int kb, k, r, g, sign = 0, two = 0;
+    float dw[4 * 8], dm[4 * 8];   /* the weight scales (and mins) of the 8 blocks, per row */
+    __m256i isum[8 * 4], isum2[8 * 4];
+    __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+    int kb, k, r, g, sign = 0, two = 0, signed8 = dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_IQ4_NL;
+    int has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+    int shift = dt == MAMBA_DTYPE_Q4_0 ? 3 : dt == MAMBA_DTYPE_Q5_0 ? 4 : -1;
 #ifdef MAMBA__QMM_VNNI
     __m256i flip = _mm256_set1_epi8((char)0x80);
+    if (signed8) shift = 7;   /* (w + 128) . x - 128 sum(x) */
 #else
-    sign = !q4;
+    sign = signed8;
 #endif
     for (kb = 0; kb < nb; kb += 8) {
         int nk = nb - kb < 8 ? nb - kb : 8;
-        for (r = 0; r < 4; r++)   /* unpack: values in order, unsigned */
+        for (r = 0; r < 4; r++)   /* unpack: values in order */
             for (k = 0; k < nk; k++) {
-                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;
                 __m256i v;
-                dw[8 * r + k] = mamba__qf16(q - 2);
-                if (q4) {
-                    __m128i h = _mm_loadu_si128((const __m128i *)(const void *)q);
-                    v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(h, 4), h), m4);
-                } else {
-                    v = MAMBA__LOADI(q);
+                dw[8 * r + k] = mamba__qf16(b);
+                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);
+                switch (dt) {
+                case MAMBA_DTYPE_Q8_0: v = MAMBA__LOADI(b + 2); break;
+                case MAMBA_DTYPE_IQ4_NL: v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 2)); break;
+                case MAMBA_DTYPE_Q4_0: v = mamba__nib32(b + 2); break;
+                case MAMBA_DTYPE_Q4_1: v = mamba__nib32(b + 4); break;
+                default: {   /* Q5_0, Q5_1 */
+                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+                    v = _mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh)));
+                } break;
+                }
+                if (signed8) {
 #ifdef MAMBA__QMM_VNNI
                     v = _mm256_xor_si256(v, flip);   /* w + 128 */
 #else
@@ -2598,25 +3251,31 @@ static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const
             for (k = 0; k < nk; k++)
                 mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 256,
                                 two ? x[g + 1].q + (size_t)(kb + k) * 256 : NULL, 8);
-            mamba__qmm_q40_finish(acc + 32 * g, dw, &x[g], kb, nk, q4, isum);
-            if (two) mamba__qmm_q40_finish(acc + 32 * (g + 1), dw, &x[g + 1], kb, nk, q4, isum2);
+            mamba__qmm_q32_finish(acc + 32 * g, dw, has_m ? dm : NULL, &x[g], kb, nk, shift, isum);
+            if (two) mamba__qmm_q32_finish(acc + 32 * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, shift, isum2);
         }
     }
 }
-/* Q4_K, nsb super-blocks of 256 */
-static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+/* Q4_K and (five) Q5_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int five) {
     unsigned char u[4 * MAMBA__QMM_U];
-    __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
+    size_t bb = five ? 176 : 144;
     int i, j, r, g;
     for (i = 0; i < nsb; i++) {
         int sc[4][8], mn[4][8];
         for (r = 0; r < 4; r++) {
-            const unsigned char *b = wr[r] + (size_t)i * 144;
+            const unsigned char *b = wr[r] + (size_t)i * bb;
             mamba__q4k_unpack(b + 4, sc[r], mn[r]);
-            for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes */
-                __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
-                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j), _mm256_and_si256(q, m4));
-                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+            for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes (Q5_K: + bit 2j, 2j+1 of qh as 16) */
+                __m256i q = MAMBA__LOADI(b + (five ? 48 : 16) + 32 * j), lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                if (five) {
+                    __m256i qh = MAMBA__LOADI(b + 16);
+                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j)), one), 4));
+                    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j + 1)), one), 4));
+                }
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j), lo);
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 64 * j + 32), hi);
             }
         }
         for (g = 0; g < ng; g += 2) {
@@ -2638,11 +3297,13 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
             for (gg = 0; gg <= two; gg++) {
                 __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
                 for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
-                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
                     float *a = acc + 32 * (g + gg) + 8 * r;
                     __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 2)), dx);
                     t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
                     t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                    MAMBA__OPAQUE(t1);
+                    MAMBA__OPAQUE(t2);
                     _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_sub_ps(t1, t2)));
                 }
             }
@@ -2684,7 +3345,131 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
                 for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
                     float *a = acc + 32 * (g + gg) + 8 * r;
                     __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]))));
+                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    MAMBA__OPAQUE(t);
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
+                }
+            }
+        }
+    }
+}
+/* Q2_K and (q3) Q3_K, nsb super-blocks of 256: 16 sub-blocks of 16 as Q6_K;
+   values 128h + 32k + l are bits 2k of qs[32h + l] (Q3_K: | bit 4h + k of
+   hmask[l] << 2, i.e. q3 + 4); the mins (Q2_K) and Q3_K's -4 through the
+   block sums of 16 */
+static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int q3) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    __m256i m3 = _mm256_set1_epi8(0x03), one = _mm256_set1_epi8(0x01);
+    size_t bb = q3 ? 110 : 84;
+    int i, j, r, g, h, k;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][16], mn[4][16];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * bb;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            __m256i hm = q3 ? MAMBA__LOADI(b) : _mm256_setzero_si256();
+            if (q3) mamba__q3k_scales(b + 96, sc[r]);
+            else for (j = 0; j < 16; j++) { sc[r][j] = b[j] & 0xF; mn[r][j] = b[j] >> 4; }
+            for (h = 0; h < 2; h++) {
+                __m256i qs = MAMBA__LOADI(b + (q3 ? 32 : 16) + 32 * h);
+                for (k = 0; k < 4; k++) {
+                    __m256i q = _mm256_and_si256(_mm256_srl_epi16(qs, _mm_cvtsi32_si128(2 * k)), m3);
+                    if (q3) q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(hm, _mm_cvtsi32_si128(4 * h + k)), one), 2));
+                    _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h + 32 * k), q);
+                }
+            }
+        }
+        for (g = 0; g < ng; g += 2) {
+            int two = g + 1 < ng, gg;
+            __m256i A[2][4], B[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = B[0][r] = B[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
+                for (gg = 0; gg <= two; gg++) {
+                    __m256i s16 = MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j);
+                    for (r = 0; r < 4; r++) {
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
+                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s16, _mm256_set1_epi32(q3 ? sc[r][j] : mn[r][j])));
+                    }
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 v;
+                    if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
+                        __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 108)), dx);
+                        v = _mm256_mul_ps(t, _mm256_cvtepi32_ps(_mm256_sub_epi32(A[gg][r], _mm256_slli_epi32(B[gg][r], 2))));
+                        MAMBA__OPAQUE(v);
+                    } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
+                        __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 80)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 82)), dx);
+                        t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
+                        t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                        MAMBA__OPAQUE(t1);
+                        MAMBA__OPAQUE(t2);
+                        v = _mm256_sub_ps(t1, t2);
+                    }
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), v));
+                }
+            }
+        }
+    }
+}
+/* IQ4_XS, nsb super-blocks of 256: 8 sub-blocks of 32, signed table values
+   (+128 with VNNI, the 128 * sum(x) taken off; else |w| with the sign on x) */
+static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
+    __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
+    int i, j, r, g, sign = 1;
+#ifdef MAMBA__QMM_VNNI
+    __m256i flip = _mm256_set1_epi8((char)0x80);
+    sign = 0;
+#endif
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 136;
+            mamba__iq4xs_scales(b, sc[r]);
+            for (j = 0; j < 8; j++) {
+                __m256i v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 8 + 16 * j));
+#ifdef MAMBA__QMM_VNNI
+                v = _mm256_xor_si256(v, flip);
+#else
+                _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * j), v);
+                v = _mm256_sign_epi8(v, v);
+#endif
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * j), v);
+            }
+        }
+        for (g = 0; g < ng; g += 2 - sign) {
+            int two = !sign && g + 1 < ng, gg;
+            __m256i A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            for (j = 0; j < 8; j++) {
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, sign ? s8 + 32 * j : NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
+                for (gg = 0; gg <= two; gg++) {
+#ifdef MAMBA__QMM_VNNI
+                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
+                    __m256i corr = _mm256_slli_epi32(_mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8)), 7);
+#else
+                    __m256i corr = _mm256_setzero_si256();
+#endif
+                    for (r = 0; r < 4; r++)
+                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], corr), _mm256_set1_epi32(sc[r][j])));
+                }
+            }
+            for (gg = 0; gg <= two; gg++) {
+                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                for (r = 0; r < 4; r++) {   /* mamba__xq_p1(b, dx, A) in token lanes */
+                    float *a = acc + 32 * (g + gg) + 8 * r;
+                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 136)), dx);
+                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    MAMBA__OPAQUE(t);
+                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
                 }
             }
         }
@@ -2717,42 +3502,72 @@ static inline void mamba__qmm_dots_neon(int32x4_t *d, const unsigned char *u, co
     }
     for (r = 0; r < 8; r++) d[r] = a[r];
 }
-/* Q8_0 and Q4_0, nb blocks of 32; acc [ng][4 rows][8 tokens] */
-static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int q4) {
-    size_t bb = q4 ? 18 : 34;
+/* the 32-block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), nb blocks of
+   32; acc [ng][4 rows][8 tokens]. Weights unpacked to their signed values
+   (IQ4_NL's through the table; nibbles and 5-bit as they are, the -8 / -16
+   of Q4_0 / Q5_0 taken off with the block sums) */
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+    size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U];
-    float dw[4 * 8];
+    float dw[4 * 8], dm[4 * 8];
     int32x4_t isum[8 * 8];   /* [block][row][half] */
     uint8x16_t m4 = vdupq_n_u8(0x0F);
-    int kb, k, r, g, h;
+    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+    int kb, k, r, g, h, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+    int shift = dt == MAMBA_DTYPE_Q4_0 ? 3 : dt == MAMBA_DTYPE_Q5_0 ? 4 : 0;
     for (kb = 0; kb < nb; kb += 8) {
         int nk = nb - kb < 8 ? nb - kb : 8;
         for (r = 0; r < 4; r++)
             for (k = 0; k < nk; k++) {
-                const unsigned char *q = wr[r] + (size_t)(kb + k) * bb + 2;
+                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;
                 unsigned char *o = u + MAMBA__QMM_U * r + 32 * k;
-                dw[8 * r + k] = mamba__qf16(q - 2);
-                if (q4) { uint8x16_t v = vld1q_u8(q); vst1q_u8(o, vandq_u8(v, m4)); vst1q_u8(o + 16, vshrq_n_u8(v, 4)); }
-                else memcpy(o, q, 32);
+                dw[8 * r + k] = mamba__qf16(b);
+                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);
+                switch (dt) {
+                case MAMBA_DTYPE_Q8_0: memcpy(o, b + 2, 32); break;
+                case MAMBA_DTYPE_IQ4_NL: {
+                    uint8x16_t v = vld1q_u8(b + 2);
+                    vst1q_s8((int8_t *)o, vqtbl1q_s8(tab, vandq_u8(v, m4))); vst1q_s8((int8_t *)(o + 16), vqtbl1q_s8(tab, vshrq_n_u8(v, 4)));
+                } break;
+                case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: {
+                    uint8x16_t v = vld1q_u8(b + (dt == MAMBA_DTYPE_Q4_0 ? 2 : 4));
+                    vst1q_u8(o, vandq_u8(v, m4)); vst1q_u8(o + 16, vshrq_n_u8(v, 4));
+                } break;
+                default: {   /* Q5_0, Q5_1 */
+                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+                    uint8x16_t v = vld1q_u8(qh + 4);
+                    vst1q_u8(o, vorrq_u8(vandq_u8(v, m4), mamba__bits16_x10(qh[0], qh[1])));
+                    vst1q_u8(o + 16, vorrq_u8(vshrq_n_u8(v, 4), mamba__bits16_x10(qh[2], qh[3])));
+                } break;
+                }
             }
         for (g = 0; g < ng; g++) {
             for (k = 0; k < nk; k++) {
                 int32x4_t c0 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8), c1 = vld1q_s32(x[g].s + (size_t)(kb + k) * 8 + 4);
                 mamba__qmm_dots_neon(isum + 8 * k, u + 32 * k, x[g].q + (size_t)(kb + k) * 256, 8);
-                if (q4)   /* the -8 of the nibbles */
+                if (shift)   /* the -8 / -16 of the unsigned values */
                     for (r = 0; r < 4; r++) {
-                        isum[8 * k + 2 * r] = vsubq_s32(isum[8 * k + 2 * r], vshlq_n_s32(c0, 3));
-                        isum[8 * k + 2 * r + 1] = vsubq_s32(isum[8 * k + 2 * r + 1], vshlq_n_s32(c1, 3));
+                        isum[8 * k + 2 * r] = vsubq_s32(isum[8 * k + 2 * r], vshlq_s32(c0, vdupq_n_s32(shift)));
+                        isum[8 * k + 2 * r + 1] = vsubq_s32(isum[8 * k + 2 * r + 1], vshlq_s32(c1, vdupq_n_s32(shift)));
                     }
             }
-            for (r = 0; r < 4; r++)   /* mamba__qgroup's operations in token lanes */
+            for (r = 0; r < 4; r++)   /* mamba__qgroup's (mamba__xq_group's) operations in token lanes */
                 for (h = 0; h < 2; h++) {
                     float32x4_t p[8], t;
                     float *a = acc + 32 * g + 8 * r + 4 * h;
                     for (k = 0; k < 8; k++) {
+                        float32x4_t dx;
                         if (k >= nk) { p[k] = vdupq_n_f32(0.0f); continue; }
-                        p[k] = vmulq_f32(vdupq_n_f32(dw[8 * r + k]), vld1q_f32(x[g].d + (size_t)(kb + k) * 8 + 4 * h));
+                        dx = vld1q_f32(x[g].d + (size_t)(kb + k) * 8 + 4 * h);
+                        p[k] = vmulq_f32(vdupq_n_f32(dw[8 * r + k]), dx);
                         p[k] = vmulq_f32(p[k], vcvtq_f32_s32(isum[8 * k + 2 * r + h]));
+                        MAMBA__OPAQUE(p[k]);
+                        if (has_m) {
+                            float32x4_t t2 = vmulq_f32(vdupq_n_f32(dm[8 * r + k]), dx);
+                            t2 = vmulq_f32(t2, vcvtq_f32_s32(vld1q_s32(x[g].s + (size_t)(kb + k) * 8 + 4 * h)));
+                            MAMBA__OPAQUE(t2);
+                            p[k] = vaddq_f32(p[k], t2);
+                        }
                     }
                     t = vaddq_f32(vaddq_f32(vaddq_f32(p[0], p[4]), vaddq_f32(p[2], p[6])), vaddq_f32(vaddq_f32(p[1], p[5]), vaddq_f32(p[3], p[7])));
                     vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
@@ -2760,20 +3575,26 @@ static void mamba__qmm_q80_q40(float *acc, const unsigned char *const *wr, const
         }
     }
 }
-/* Q4_K, nsb super-blocks of 256 */
-static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+/* Q4_K and (five) Q5_K, nsb super-blocks of 256 */
+static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int five) {
     unsigned char u[4 * MAMBA__QMM_U];
-    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    uint8x16_t m4 = vdupq_n_u8(0x0F), one = vdupq_n_u8(0x01);
+    size_t bb = five ? 176 : 144;
     int i, j, r, g, h;
     for (i = 0; i < nsb; i++) {
         int sc[4][8], mn[4][8];
         for (r = 0; r < 4; r++) {
-            const unsigned char *b = wr[r] + (size_t)i * 144;
+            const unsigned char *b = wr[r] + (size_t)i * bb;
             mamba__q4k_unpack(b + 4, sc[r], mn[r]);
-            for (j = 0; j < 8; j++) {   /* 16 bytes: low nibbles -> sub-block 2(j/2), high -> 2(j/2)+1 */
-                uint8x16_t q = vld1q_u8(b + 16 + 16 * j);
-                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 16 * (j & 1), vandq_u8(q, m4));
-                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 32 + 16 * (j & 1), vshrq_n_u8(q, 4));
+            for (j = 0; j < 8; j++) {   /* 16 bytes: low nibbles -> sub-block 2(j/2), high -> 2(j/2)+1 (Q5_K: + their qh bit as 16) */
+                uint8x16_t q = vld1q_u8(b + (five ? 48 : 16) + 16 * j), lo = vandq_u8(q, m4), hi = vshrq_n_u8(q, 4);
+                if (five) {
+                    uint8x16_t qh = vld1q_u8(b + 16 + 16 * (j & 1));
+                    lo = vorrq_u8(lo, vshlq_n_u8(vandq_u8(mamba__shr_u8(qh, 2 * (j / 2)), one), 4));
+                    hi = vorrq_u8(hi, vshlq_n_u8(vandq_u8(mamba__shr_u8(qh, 2 * (j / 2) + 1), one), 4));
+                }
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 16 * (j & 1), lo);
+                vst1q_u8(u + MAMBA__QMM_U * r + 64 * (j / 2) + 32 + 16 * (j & 1), hi);
             }
         }
         for (g = 0; g < ng; g++) {
@@ -2792,12 +3613,14 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
             }
             for (r = 0; r < 4; r++)   /* mamba__q4k_combine in token lanes */
                 for (h = 0; h < 2; h++) {
-                    const unsigned char *b = wr[r] + (size_t)i * 144;
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
                     float *a = acc + 32 * g + 8 * r + 4 * h;
                     float32x4_t dx = vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h);
                     float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 2)), dx);
                     t1 = vmulq_f32(t1, vcvtq_f32_s32(A[2 * r + h]));
                     t2 = vmulq_f32(t2, vcvtq_f32_s32(B[2 * r + h]));
+                    MAMBA__OPAQUE(t1);
+                    MAMBA__OPAQUE(t2);
                     vst1q_f32(a, vaddq_f32(vld1q_f32(a), vsubq_f32(t1, t2)));
                 }
         }
@@ -2838,7 +3661,108 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
                 for (h = 0; h < 2; h++) {
                     float *a = acc + 32 * g + 8 * r + 4 * h;
                     float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h));
-                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]))));
+                    t = vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]));
+                    MAMBA__OPAQUE(t);
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
+                }
+        }
+    }
+}
+/* Q2_K and (q3) Q3_K, nsb super-blocks of 256: 16 sub-blocks of 16 as Q6_K
+   (values in order as mamba__qmm_q23_k on x86) */
+static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int q3) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m3 = vdupq_n_u8(0x03), one = vdupq_n_u8(0x01);
+    size_t bb = q3 ? 110 : 84;
+    int i, j, r, g, h, k, c;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][16], mn[4][16];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * bb;
+            unsigned char *o = u + MAMBA__QMM_U * r;
+            if (q3) mamba__q3k_scales(b + 96, sc[r]);
+            else for (j = 0; j < 16; j++) { sc[r][j] = b[j] & 0xF; mn[r][j] = b[j] >> 4; }
+            for (h = 0; h < 2; h++)
+                for (c = 0; c < 2; c++) {
+                    uint8x16_t qs = vld1q_u8(b + (q3 ? 32 : 16) + 32 * h + 16 * c), hm = vld1q_u8(b + 16 * c);
+                    for (k = 0; k < 4; k++) {   /* values 128h + 32k + 16c + l */
+                        uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * k), m3);
+                        if (q3) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + k), one), 2));
+                        vst1q_u8(o + 128 * h + 32 * k + 16 * c, q);
+                    }
+                }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], B[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = B[r] = vdupq_n_s32(0);
+            for (j = 0; j < 16; j++) {
+                const int32_t *s16 = x[g].s + (size_t)i * 16 * 8 + 8 * j;
+                int32x4_t s0 = vld1q_s32(s16), s1 = vld1q_s32(s16 + 4);
+                mamba__qmm_dots_neon(d, u + 16 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j, 4);
+                for (r = 0; r < 4; r++) {
+                    int m = q3 ? sc[r][j] : mn[r][j];
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(d[2 * r], sc[r][j]));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(d[2 * r + 1], sc[r][j]));
+                    B[2 * r] = vaddq_s32(B[2 * r], vmulq_n_s32(s0, m));
+                    B[2 * r + 1] = vaddq_s32(B[2 * r + 1], vmulq_n_s32(s1, m));
+                }
+            }
+            for (r = 0; r < 4; r++)
+                for (h = 0; h < 2; h++) {
+                    const unsigned char *b = wr[r] + (size_t)i * bb;
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t dx = vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h), v;
+                    if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
+                        float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 108)), dx);
+                        v = vmulq_f32(t, vcvtq_f32_s32(vsubq_s32(A[2 * r + h], vshlq_n_s32(B[2 * r + h], 2))));
+                        MAMBA__OPAQUE(v);
+                    } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
+                        float32x4_t t1 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 80)), dx), t2 = vmulq_f32(vdupq_n_f32(mamba__qf16(b + 82)), dx);
+                        t1 = vmulq_f32(t1, vcvtq_f32_s32(A[2 * r + h]));
+                        t2 = vmulq_f32(t2, vcvtq_f32_s32(B[2 * r + h]));
+                        MAMBA__OPAQUE(t1);
+                        MAMBA__OPAQUE(t2);
+                        v = vsubq_f32(t1, t2);
+                    }
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), v));
+                }
+        }
+    }
+}
+/* IQ4_XS, nsb super-blocks of 256: 8 sub-blocks of 32, the signed table values */
+static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb) {
+    unsigned char u[4 * MAMBA__QMM_U];
+    uint8x16_t m4 = vdupq_n_u8(0x0F);
+    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+    int i, j, r, g, h;
+    for (i = 0; i < nsb; i++) {
+        int sc[4][8];
+        for (r = 0; r < 4; r++) {
+            const unsigned char *b = wr[r] + (size_t)i * 136;
+            mamba__iq4xs_scales(b, sc[r]);
+            for (j = 0; j < 8; j++) {
+                uint8x16_t v = vld1q_u8(b + 8 + 16 * j);
+                vst1q_s8((int8_t *)(u + MAMBA__QMM_U * r + 32 * j), vqtbl1q_s8(tab, vandq_u8(v, m4)));
+                vst1q_s8((int8_t *)(u + MAMBA__QMM_U * r + 32 * j + 16), vqtbl1q_s8(tab, vshrq_n_u8(v, 4)));
+            }
+        }
+        for (g = 0; g < ng; g++) {
+            int32x4_t A[8], d[8];
+            for (r = 0; r < 8; r++) A[r] = vdupq_n_s32(0);
+            for (j = 0; j < 8; j++) {
+                mamba__qmm_dots_neon(d, u + 32 * j, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j, 8);
+                for (r = 0; r < 4; r++) {
+                    A[2 * r] = vaddq_s32(A[2 * r], vmulq_n_s32(d[2 * r], sc[r][j]));
+                    A[2 * r + 1] = vaddq_s32(A[2 * r + 1], vmulq_n_s32(d[2 * r + 1], sc[r][j]));
+                }
+            }
+            for (r = 0; r < 4; r++)   /* mamba__xq_p1(b, dx, A) in token lanes */
+                for (h = 0; h < 2; h++) {
+                    float *a = acc + 32 * g + 8 * r + 4 * h;
+                    float32x4_t t = vmulq_f32(vdupq_n_f32(mamba__qf16(wr[r] + (size_t)i * 136)), vld1q_f32(x[g].d + (size_t)i * 8 + 4 * h));
+                    t = vmulq_f32(t, vcvtq_f32_s32(A[2 * r + h]));
+                    MAMBA__OPAQUE(t);
+                    vst1q_f32(a, vaddq_f32(vld1q_f32(a), t));
                 }
         }
     }
@@ -2871,10 +3795,11 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
 #define MAMBA__QMM_PASS 8
 static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
     memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
-    if (dt == MAMBA_DTYPE_Q8_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 0);
-    else if (dt == MAMBA_DTYPE_Q4_0) mamba__qmm_q80_q40(acc, wr, x, ng, n / 32, 1);
-    else if (dt == MAMBA_DTYPE_Q4_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK);
+    if (mamba__block_elems(dt) == MAMBA__QK) mamba__qmm_q32(acc, wr, x, ng, n / 32, dt);
+    else if (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q5_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q5_K);
     else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
+    else if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q3_K);
+    else if (dt == MAMBA_DTYPE_IQ4_XS) mamba__qmm_iq4_xs(acc, wr, x, ng, n / MAMBA__QKK);
     else return 0;
     return 1;
 }
@@ -2900,6 +3825,21 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
     }
 }
 #endif
+/* 1 if dt has int8 matrix-matrix tiles in this build (the others: per-token
+   mamba__qdot for every token) */
+MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
+#ifdef MAMBA__QMM_V
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
+    case MAMBA_DTYPE_IQ4_NL: case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
+    case MAMBA_DTYPE_Q6_K: case MAMBA_DTYPE_IQ4_XS: return 1;
+    default: return 0;
+    }
+#else
+    (void)dt;
+    return 0;
+#endif
+}
 /* Tokens [0, T/8*8) of mamba__qlinear through the tiles (threads over row
    tiles); qbuf holds the T token-major activations (mamba__qbuf_bytes).
    Returns the tokens done. */
@@ -2910,7 +3850,7 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     unsigned char *il = qbuf + qs * (size_t)T;
     (void)omp_work;
-    if (ng == 0 || !(dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K)) return 0;
+    if (ng == 0 || !mamba__qmm_has_tile(dt)) return 0;
     for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R);
@@ -8527,7 +9467,8 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
 typedef struct mamba__tensor {
     char *name;
     int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
-    char dtype_name[24];        /* "F32", ..., or "ggml type N" */
+    char dtype_name[32];        /* "F32", ..., "Q5_0 (ggml type 6)" or "ggml type N" */
+    const char *gname;          /* the GGUF tensor's own name (blk.0.ssm_dt.weight), NULL for the other formats */
     int ndim;
     int64_t shape[MAMBA__MAX_NDIM];
     const unsigned char *data;
@@ -8642,12 +9583,14 @@ static mamba_status mamba__add_blob(mamba_model *m, const mamba__blob *b, const 
 /* ---- F.3 Hugging Face files: safetensors, config.json, tokenizer.json ---- */
 
 static int mamba__dtype_parse(const char *s, size_t *esize) {
-    static const struct { const char *name; int dt; size_t sz; } tab[] = {
-        {"F32", MAMBA_DTYPE_F32, 4}, {"F16", MAMBA_DTYPE_F16, 2}, {"BF16", MAMBA_DTYPE_BF16, 2},
+    static const struct { const char *name; int dt; size_t sz; } tab[] = {   /* those we do not compute with */
         {"F64", 0, 8}, {"I64", 0, 8}, {"U64", 0, 8}, {"I32", 0, 4}, {"U32", 0, 4},
         {"I16", 0, 2}, {"U16", 0, 2}, {"I8", 0, 1}, {"U8", 0, 1}, {"BOOL", 0, 1},
         {"F8_E4M3", 0, 1}, {"F8_E5M2", 0, 1}};
     size_t i;
+    int dt;
+    for (dt = 1; dt < MAMBA__NDTYPES; dt++)   /* the dtype table's safetensors dtypes */
+        if (mamba__dtypes[dt].st && !strcmp(s, mamba__dtypes[dt].name)) { *esize = (size_t)mamba__dtypes[dt].bytes; return dt; }
     for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (!strcmp(s, tab[i].name)) { *esize = tab[i].sz; return tab[i].dt; }
     *esize = 0;
@@ -9625,6 +10568,40 @@ typedef struct mamba__gguf {
 } mamba__gguf;
 
 typedef struct mamba__rd { const unsigned char *p, *end; } mamba__rd;
+/* GGUF tensor type ids: ours from the dtype table (section B); ggml's names
+   of every id a reader may meet (ggml.c type_traits), for messages */
+static const struct { int id; const char *name; } mamba__ggml_names[] = {
+    {MAMBA__GGML_F32, "F32"}, {MAMBA__GGML_F16, "F16"}, {MAMBA__GGML_Q4_0, "Q4_0"}, {MAMBA__GGML_Q4_1, "Q4_1"},
+    {MAMBA__GGML_Q5_0, "Q5_0"}, {MAMBA__GGML_Q5_1, "Q5_1"}, {MAMBA__GGML_Q8_0, "Q8_0"}, {MAMBA__GGML_Q8_1, "Q8_1"},
+    {MAMBA__GGML_Q2_K, "Q2_K"}, {MAMBA__GGML_Q3_K, "Q3_K"}, {MAMBA__GGML_Q4_K, "Q4_K"}, {MAMBA__GGML_Q5_K, "Q5_K"},
+    {MAMBA__GGML_Q6_K, "Q6_K"}, {MAMBA__GGML_Q8_K, "Q8_K"}, {MAMBA__GGML_IQ2_XXS, "IQ2_XXS"}, {MAMBA__GGML_IQ2_XS, "IQ2_XS"},
+    {MAMBA__GGML_IQ3_XXS, "IQ3_XXS"}, {MAMBA__GGML_IQ1_S, "IQ1_S"}, {MAMBA__GGML_IQ4_NL, "IQ4_NL"}, {MAMBA__GGML_IQ3_S, "IQ3_S"},
+    {MAMBA__GGML_IQ2_S, "IQ2_S"}, {MAMBA__GGML_IQ4_XS, "IQ4_XS"}, {MAMBA__GGML_I8, "I8"}, {MAMBA__GGML_I16, "I16"},
+    {MAMBA__GGML_I32, "I32"}, {MAMBA__GGML_I64, "I64"}, {MAMBA__GGML_F64, "F64"}, {MAMBA__GGML_IQ1_M, "IQ1_M"},
+    {MAMBA__GGML_BF16, "BF16"}, {MAMBA__GGML_TQ1_0, "TQ1_0"}, {MAMBA__GGML_TQ2_0, "TQ2_0"}, {MAMBA__GGML_MXFP4, "MXFP4"}};
+/* MAMBA_DTYPE_* of a ggml type id, 0 if not one we compute with */
+static int mamba__dtype_of_ggml(uint32_t id) {
+    int dt;
+    for (dt = 1; dt < MAMBA__NDTYPES; dt++)
+        if ((uint32_t)mamba__dtypes[dt].ggml == id) return dt;
+    return 0;
+}
+/* a tensor's type for messages: ours by name, else "IQ2_XXS (ggml type 16)",
+   or "ggml type 99" for an id ggml does not name */
+static void mamba__ggml_type_label(uint32_t id, char *out, size_t cap) {
+    const char *nm = NULL;
+    size_t i, o = 0;
+    int dt = mamba__dtype_of_ggml(id);
+    if (cap < 32) { if (cap) out[0] = 0; return; }
+    if (dt) { strcpy(out, mamba__dtype_name(dt)); return; }
+    for (i = 0; i < sizeof mamba__ggml_names / sizeof mamba__ggml_names[0]; i++)
+        if ((uint32_t)mamba__ggml_names[i].id == id) nm = mamba__ggml_names[i].name;
+    if (nm) { while (*nm) out[o++] = *nm++; out[o++] = ' '; out[o++] = '('; }
+    memcpy(out + o, "ggml type ", 10); o += 10;
+    o += (size_t)mamba__utoa(id, out + o);
+    if (out[0] != 'g') out[o++] = ')';
+    out[o] = 0;
+}
 
 static int mamba__rd_u32(mamba__rd *r, uint32_t *v) {
     if (r->end - r->p < 4) return 0;
@@ -9885,9 +10862,7 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         for (q = 0; q < (int)nd; q++) mamba__rd_u64(&r, &ne[q]);
         mamba__rd_u32(&r, &ty);
         mamba__rd_u64(&r, &off);
-        dt = ty == 0 ? MAMBA_DTYPE_F32 : ty == 1 ? MAMBA_DTYPE_F16 : ty == 30 ? MAMBA_DTYPE_BF16 :
-             ty == 8 ? MAMBA_DTYPE_Q8_0 : ty == 2 ? MAMBA_DTYPE_Q4_0 : ty == 12 ? MAMBA_DTYPE_Q4_K :
-             ty == 14 ? MAMBA_DTYPE_Q6_K : 0;
+        dt = mamba__dtype_of_ggml(ty);
         for (q = 0; q < (int)nd; q++) {
             if (ne[q] > ((uint64_t)1 << 40) || !mamba__mul(numel, (size_t)ne[q], &numel))
                 { st = mamba__err(e, MAMBA_ERR_FORMAT, "%s: a tensor's shape byte size overflows", fname, 0, 0, 0); goto done; }
@@ -9916,18 +10891,16 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         if (!mamba__gguf_hf_name(nm, nl, mamba2, hf, sizeof hf, &is_a)) continue;   /* unused tensor */
         t = &ts->t[ts->n];
         memset(t, 0, sizeof *t);
-        t->name = MAMBA__CAST(char *, mamba__halloc(hp, strlen(hf) + 1));
+        t->name = MAMBA__CAST(char *, mamba__halloc(hp, strlen(hf) + 1 + nl + 1));
         if (!t->name) MAMBA__GERR(MAMBA_ERR_NOMEM, "%s: out of memory");
         strcpy(t->name, hf);
+        memcpy(t->name + strlen(hf) + 1, nm, nl);   /* the GGUF name, after the HF one */
+        t->name[strlen(hf) + 1 + nl] = 0;
+        t->gname = t->name + strlen(hf) + 1;
         ts->n++;
         t->file = fname;
         t->dtype = dt;
-        if (dt) strcpy(t->dtype_name, mamba__dtype_name(dt));
-        else {   /* "ggml type N" */
-            char *d = t->dtype_name;
-            strcpy(d, "ggml type ");
-            d[10 + mamba__utoa(ty, d + 10)] = 0;
-        }
+        mamba__ggml_type_label(ty, t->dtype_name, sizeof t->dtype_name);   /* "Q5_0 (ggml type 6)" */
         t->ndim = (int)nd;
         for (q = 0; q < (int)nd; q++) t->shape[q] = (int64_t)ne[nd - 1 - q];   /* ne[0] is PyTorch's last dim */
         t->data = data + data_start + off;
@@ -10313,6 +11286,470 @@ static void mamba__quant_q4_0(const float *x, unsigned char *y) {
     }
 }
 
+/* ---- the writer's quantizers of issue 19: llama.cpp's reference
+   quantization (ggml-quants.c quantize_row_*_ref, what llama-quantize runs
+   without an importance matrix), the same rounding (nearest_int), scale
+   searches (make_qx_quants, make_q3_quants, make_qkx2_quants) and float
+   operations in the same order, one IEEE operation at a time: no fused
+   multiply-add (GCC does not contract in ISO C mode; clang is told not to).
+   A llama.cpp built with -ffp-contract=fast on an FMA machine can differ in
+   rare last-bit ties; tests/ref/gguf_kquant_ref.py is the unfused reference. */
+#if defined(__clang__)
+#define MAMBA__NO_FMA _Pragma("clang fp contract(off)")
+#else
+#define MAMBA__NO_FMA
+#endif
+#if defined(__GNUC__) && !defined(__clang__)   /* g++ contracts even in ISO mode; gcc too outside it */
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+static int mamba__nearest_int(float f) {   /* ggml's nearest_int: |f| <= 4194303, else garbage (never UB) */
+    float v = f + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &v, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+static int mamba__clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+static float mamba__fabsf(float x) { return x < 0 ? -x : x; }
+/* (int8_t)(v) of a float that a finite source keeps in range; NaN -> 0 */
+static int mamba__trunc_i8(float v) { return v >= 127.0f ? 127 : v <= -128.0f ? -128 : v == v ? (int)v : 0; }
+static void mamba__put_f16(unsigned char *p, float f) { uint16_t h = mamba__f32_f16(f); memcpy(p, &h, 2); }
+
+static float mamba__make_qx_quants(int n, int nmax, const float *x, signed char *L, int rmse_type) {
+    MAMBA__NO_FMA
+    float max = 0, amax = 0, iscale, sumlx = 0, suml2 = 0, scale, best;
+    int i, is;
+    for (i = 0; i < n; i++) { float ax = mamba__fabsf(x[i]); if (ax > amax) { amax = ax; max = x[i]; } }
+    if (amax < 1e-15f) { for (i = 0; i < n; i++) L[i] = 0; return 0.0f; }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {   /* rmse_type 1 (the only one used here): w = x^2 */
+        int l = mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        float w = x[i] * x[i], t = w * x[i];
+        L[i] = (signed char)(l + nmax);
+        t = t * (float)l; sumlx += t;
+        t = w * (float)l; t = t * (float)l; suml2 += t;
+    }
+    (void)rmse_type;
+    scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
+    best = scale * sumlx;
+    for (is = -9; is <= 9; is++) {
+        if (is == 0) continue;
+        iscale = (float)nmax + 0.1f * (float)is;
+        iscale = -iscale / max;
+        sumlx = suml2 = 0;
+        for (i = 0; i < n; i++) {
+            int l = mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+            float w = x[i] * x[i], t = w * x[i];
+            t = t * (float)l; sumlx += t;
+            t = w * (float)l; t = t * (float)l; suml2 += t;
+        }
+        if (suml2 > 0) {
+            float a = sumlx * sumlx, b = best * suml2;
+            if (a > b) {
+                for (i = 0; i < n; i++) L[i] = (signed char)(nmax + mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1));
+                scale = sumlx / suml2; best = scale * sumlx;
+            }
+        }
+    }
+    return scale;
+}
+
+static float mamba__make_q3_quants(int n, int nmax, const float *x, signed char *L) {
+    MAMBA__NO_FMA
+    float max = 0, amax = 0, iscale, sumlx = 0, suml2 = 0;
+    int i, itry;
+    for (i = 0; i < n; i++) { float ax = mamba__fabsf(x[i]); if (ax > amax) { amax = ax; max = x[i]; } }
+    if (amax < 1e-15f) { for (i = 0; i < n; i++) L[i] = 0; return 0.0f; }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {   /* do_rmse */
+        int l = mamba__clampi(mamba__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        float w = x[i] * x[i], t = w * x[i];
+        L[i] = (signed char)l;
+        t = t * (float)l; sumlx += t;
+        t = w * (float)l; t = t * (float)l; suml2 += t;
+    }
+    for (itry = 0; itry < 5; itry++) {
+        int n_changed = 0;
+        for (i = 0; i < n; i++) {
+            float w = x[i] * x[i], t = w * x[i], slx;
+            t = t * (float)L[i];
+            slx = sumlx - t;
+            if (slx > 0) {
+                float sl2, u = w * (float)L[i];
+                int new_l;
+                u = u * (float)L[i];
+                sl2 = suml2 - u;
+                u = x[i] * sl2;
+                new_l = mamba__clampi(mamba__nearest_int(u / slx), -nmax, nmax - 1);
+                if (new_l != L[i]) {
+                    float a, b;
+                    t = w * x[i]; t = t * (float)new_l; slx += t;
+                    u = w * (float)new_l; u = u * (float)new_l; sl2 += u;
+                    a = slx * slx; a = a * suml2;
+                    b = sumlx * sumlx; b = b * sl2;
+                    if (sl2 > 0 && a > b) { L[i] = (signed char)new_l; sumlx = slx; suml2 = sl2; n_changed++; }
+                }
+            }
+        }
+        if (!n_changed) break;
+    }
+    for (i = 0; i < n; i++) L[i] = (signed char)(L[i] + nmax);
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+static float mamba__make_qkx2_quants(int n, int nmax, const float *x, const float *weights, unsigned char *L, float *the_min,
+                                     unsigned char *Laux, float rmin, float rdelta, int nstep, int use_mad) {
+    MAMBA__NO_FMA
+    float min = x[0], max = x[0], sum_w = weights[0], sum_x = sum_w * x[0], iscale, scale, best_error = 0;
+    int i, is;
+    for (i = 1; i < n; i++) {
+        float t;
+        if (x[i] < min) min = x[i];
+        if (x[i] > max) max = x[i];
+        sum_w += weights[i];
+        t = weights[i] * x[i]; sum_x += t;
+    }
+    if (min > 0) min = 0;
+    if (max == min) { for (i = 0; i < n; i++) L[i] = 0; *the_min = -min; return 0.0f; }
+    iscale = (float)nmax / (max - min);
+    scale = 1 / iscale;
+    for (i = 0; i < n; i++) {
+        float t = iscale * (x[i] - min), diff;
+        L[i] = (unsigned char)mamba__clampi(mamba__nearest_int(t), 0, nmax);
+        diff = scale * (float)L[i]; diff = diff + min; diff = diff - x[i];
+        diff = use_mad ? mamba__fabsf(diff) : diff * diff;
+        diff = weights[i] * diff; best_error += diff;
+    }
+    for (is = 0; is <= nstep; is++) {
+        float sum_l = 0, sum_l2 = 0, sum_xl = 0, D, t, u;
+        t = rdelta * (float)is; t = rmin + t; t = t + (float)nmax;
+        iscale = t / (max - min);
+        for (i = 0; i < n; i++) {
+            int l = mamba__clampi(mamba__nearest_int(iscale * (x[i] - min)), 0, nmax);
+            float w = weights[i], wl = w * (float)l;
+            Laux[i] = (unsigned char)l;
+            sum_l += wl;
+            t = wl * (float)l; sum_l2 += t;
+            t = wl * x[i]; sum_xl += t;
+        }
+        t = sum_w * sum_l2; u = sum_l * sum_l; D = t - u;
+        if (D > 0) {
+            float this_scale, this_min, cur_error = 0;
+            t = sum_w * sum_xl; u = sum_x * sum_l; this_scale = (t - u) / D;
+            t = sum_l2 * sum_x; u = sum_l * sum_xl; this_min = (t - u) / D;
+            if (this_min > 0) { this_min = 0; this_scale = sum_xl / sum_l2; }
+            for (i = 0; i < n; i++) {
+                float diff = this_scale * (float)Laux[i];
+                diff = diff + this_min; diff = diff - x[i];
+                diff = use_mad ? mamba__fabsf(diff) : diff * diff;
+                diff = weights[i] * diff; cur_error += diff;
+            }
+            if (cur_error < best_error) {
+                for (i = 0; i < n; i++) L[i] = Laux[i];
+                best_error = cur_error; scale = this_scale; min = this_min;
+            }
+        }
+    }
+    *the_min = -min;
+    return scale;
+}
+
+/* 12 bytes of 8 six-bit scales and mins, as quantize_row_q4_K_ref packs them */
+static void mamba__pack_k4_scales(unsigned char *s, const float *scales, const float *mins, float max_scale, float max_min) {
+    MAMBA__NO_FMA
+    float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f, inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+    int j;
+    for (j = 0; j < 8; j++) {
+        int ls = mamba__nearest_int(inv_scale * scales[j]) & 0xFF, lm = mamba__nearest_int(inv_min * mins[j]) & 0xFF;
+        ls = ls < 63 ? ls : 63; lm = lm < 63 ? lm : 63;
+        if (j < 4) { s[j] = (unsigned char)ls; s[j + 4] = (unsigned char)lm; }
+        else {
+            s[j + 4] = (unsigned char)((ls & 0xF) | (lm & 0xF) << 4);
+            s[j - 4] |= (unsigned char)((ls >> 4) << 6);
+            s[j] |= (unsigned char)((lm >> 4) << 6);
+        }
+    }
+}
+/* Q4_K (nmax 15) or Q5_K (31): one super-block of 256 */
+static void mamba__quant_q45_k(const float *x, unsigned char *y, int five) {
+    MAMBA__NO_FMA
+    unsigned char L[256], Laux[32];
+    float weights[32], mins[8], scales[8], max_scale = 0, max_min = 0, d, dmin;
+    int j, l, nmax = five ? 31 : 15, sc[8], mn[8];
+    for (j = 0; j < 8; j++) {
+        float sum_x2 = 0, av_x;
+        for (l = 0; l < 32; l++) { float t = x[32 * j + l] * x[32 * j + l]; sum_x2 += t; }
+        av_x = MAMBA_SQRTF(sum_x2 / 32);
+        for (l = 0; l < 32; l++) weights[l] = av_x + mamba__fabsf(x[32 * j + l]);
+        scales[j] = mamba__make_qkx2_quants(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux,
+                                            five ? -0.5f : -1.f, 0.1f, five ? 15 : 20, 0);
+        if (scales[j] > max_scale) max_scale = scales[j];
+        if (mins[j] > max_min) max_min = mins[j];
+    }
+    memset(y, 0, five ? 176 : 144);
+    mamba__pack_k4_scales(y + 4, scales, mins, max_scale, max_min);
+    mamba__put_f16(y, max_scale / 63.f);
+    mamba__put_f16(y + 2, max_min / 63.f);
+    d = mamba__f16_at(y); dmin = mamba__f16_at(y + 2);
+    mamba__q4k_unpack(y + 4, sc, mn);
+    for (j = 0; j < 8; j++) {
+        float dd, dm;
+        dd = d * (float)sc[j];
+        if (dd == 0.0f) continue;
+        dm = dmin * (float)mn[j];
+        for (l = 0; l < 32; l++) { float t = x[32 * j + l] + dm; L[32 * j + l] = (unsigned char)mamba__clampi(mamba__nearest_int(t / dd), 0, nmax); }
+    }
+    if (five) {
+        unsigned char *qh = y + 16, *ql = y + 48;
+        int n;
+        for (n = 0; n < 4; n++)
+            for (j = 0; j < 32; j++) {
+                int l1 = L[64 * n + j], l2 = L[64 * n + 32 + j];
+                if (l1 > 15) { l1 -= 16; qh[j] |= (unsigned char)(1 << (2 * n)); }
+                if (l2 > 15) { l2 -= 16; qh[j] |= (unsigned char)(2 << (2 * n)); }
+                ql[32 * n + j] = (unsigned char)(l1 | l2 << 4);
+            }
+    } else {
+        for (j = 0; j < 4; j++)
+            for (l = 0; l < 32; l++) y[16 + 32 * j + l] = (unsigned char)(L[64 * j + l] | L[64 * j + 32 + l] << 4);
+    }
+}
+static void mamba__quant_q6_k(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    signed char L[256];
+    float scales[16], max_scale = 0, max_abs_scale = 0, iscale, d;
+    int ib, j, l;
+    for (ib = 0; ib < 16; ib++) {
+        float scale = mamba__make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, 1), as = mamba__fabsf(scale);
+        scales[ib] = scale;
+        if (as > max_abs_scale) { max_abs_scale = as; max_scale = scale; }
+    }
+    memset(y, 0, 210);
+    if (max_abs_scale < 1e-15f) return;   /* all zero, d = 0 */
+    iscale = -128.f / max_scale;
+    mamba__put_f16(y + 208, 1 / iscale);
+    for (ib = 0; ib < 16; ib++) { int v = mamba__nearest_int(iscale * scales[ib]); y[192 + ib] = (unsigned char)((v < 127 ? v : 127) & 0xFF); }
+    d = mamba__f16_at(y + 208);
+    for (j = 0; j < 16; j++) {
+        float dd = d * (float)(signed char)y[192 + j];
+        if (dd == 0.0f) continue;
+        for (l = 0; l < 16; l++) L[16 * j + l] = (signed char)(mamba__clampi(mamba__nearest_int(x[16 * j + l] / dd), -32, 31) + 32);
+    }
+    for (j = 0; j < 2; j++) {
+        unsigned char *ql = y + 64 * j, *qh = y + 128 + 32 * j;
+        const signed char *Lj = L + 128 * j;
+        for (l = 0; l < 32; l++) {
+            int q1 = Lj[l] & 0xF, q2 = Lj[l + 32] & 0xF, q3 = Lj[l + 64] & 0xF, q4 = Lj[l + 96] & 0xF;
+            ql[l] = (unsigned char)(q1 | q3 << 4);
+            ql[l + 32] = (unsigned char)(q2 | q4 << 4);
+            qh[l] = (unsigned char)((Lj[l] >> 4) | (Lj[l + 32] >> 4) << 2 | (Lj[l + 64] >> 4) << 4 | (Lj[l + 96] >> 4) << 6);
+        }
+    }
+}
+static void mamba__pack_q2(const int *L, unsigned char *qs) {   /* value 128h + 32g + l -> bits 2g of qs[32h + l] */
+    int h, l;
+    for (h = 0; h < 2; h++)
+        for (l = 0; l < 32; l++)
+            qs[32 * h + l] = (unsigned char)(L[128 * h + l] | L[128 * h + l + 32] << 2 | L[128 * h + l + 64] << 4 | L[128 * h + l + 96] << 6);
+}
+static void mamba__quant_q2_k(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    unsigned char Lq[256], Laux[16];
+    int L[256];
+    float weights[16], mins[16], scales[16], max_scale = 0, max_min = 0, d, dmin;
+    int j, l;
+    for (j = 0; j < 16; j++) {
+        for (l = 0; l < 16; l++) weights[l] = mamba__fabsf(x[16 * j + l]);
+        scales[j] = mamba__make_qkx2_quants(16, 3, x + 16 * j, weights, Lq + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, 1);
+        if (scales[j] > max_scale) max_scale = scales[j];
+        if (mins[j] > max_min) max_min = mins[j];
+    }
+    memset(y, 0, 84);
+    if (max_scale > 0) {
+        float iscale = 15.f / max_scale;
+        for (j = 0; j < 16; j++) y[j] = (unsigned char)(mamba__nearest_int(iscale * scales[j]) & 0xFF);
+        mamba__put_f16(y + 80, max_scale / 15.f);
+    }
+    if (max_min > 0) {
+        float iscale = 15.f / max_min;
+        for (j = 0; j < 16; j++) y[j] |= (unsigned char)((mamba__nearest_int(iscale * mins[j]) << 4) & 0xFF);
+        mamba__put_f16(y + 82, max_min / 15.f);
+    }
+    d = mamba__f16_at(y + 80); dmin = mamba__f16_at(y + 82);
+    for (j = 0; j < 16; j++) {
+        float dd = d * (float)(y[j] & 0xF), dm;
+        if (dd == 0.0f) continue;
+        dm = dmin * (float)(y[j] >> 4);
+        for (l = 0; l < 16; l++) { float t = x[16 * j + l] + dm; Lq[16 * j + l] = (unsigned char)mamba__clampi(mamba__nearest_int(t / dd), 0, 3); }
+    }
+    for (j = 0; j < 256; j++) L[j] = Lq[j];
+    mamba__pack_q2(L, y + 16);
+}
+static void mamba__quant_q3_k(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    signed char Ls[256];
+    int L[256], j, l, sc[16];
+    float scales[16], max_scale = 0, amax = 0, d;
+    for (j = 0; j < 16; j++) {
+        float s;
+        scales[j] = mamba__make_q3_quants(16, 4, x + 16 * j, Ls + 16 * j);
+        s = mamba__fabsf(scales[j]);
+        if (s > amax) { amax = s; max_scale = scales[j]; }
+    }
+    memset(y, 0, 110);
+    if (max_scale != 0.0f) {
+        float iscale = -32.f / max_scale;
+        for (j = 0; j < 16; j++) {
+            int v = mamba__nearest_int(iscale * scales[j]), q;
+            v = ((v & 0xFF) ^ 0x80) - 0x80;   /* (int8_t) */
+            q = mamba__clampi(v, -32, 31) + 32;
+            if (j < 8) y[96 + j] = (unsigned char)(q & 0xF);
+            else y[96 + j - 8] |= (unsigned char)((q & 0xF) << 4);
+            y[96 + 8 + j % 4] |= (unsigned char)((q >> 4) << (2 * (j / 4)));
+        }
+        mamba__put_f16(y + 108, 1 / iscale);
+    }
+    d = mamba__f16_at(y + 108);
+    mamba__q3k_scales(y + 96, sc);
+    for (j = 0; j < 16; j++) {
+        float dd = d * (float)sc[j];
+        if (dd == 0.0f) continue;
+        for (l = 0; l < 16; l++) Ls[16 * j + l] = (signed char)(mamba__clampi(mamba__nearest_int(x[16 * j + l] / dd), -4, 3) + 4);
+    }
+    for (j = 0; j < 256; j++) {   /* high bit of value j: bit j/32 of hmask[j%32] */
+        L[j] = Ls[j];
+        if (L[j] > 3) { y[j % 32] |= (unsigned char)(1 << (j / 32)); L[j] -= 4; }
+    }
+    mamba__pack_q2(L, y + 32);
+}
+/* Q4_1 (bits 4) / Q5_1 (5) / Q5_0: quantize_row_q4_1_ref / _q5_1_ref / _q5_0_ref */
+static void mamba__quant_q_1(const float *x, unsigned char *y, int bits) {
+    MAMBA__NO_FMA
+    float min = x[0], max = x[0], d, id;
+    uint32_t qh = 0;
+    int j, top = (1 << bits) - 1;
+    for (j = 1; j < 32; j++) { if (x[j] < min) min = x[j]; if (x[j] > max) max = x[j]; }
+    d = (max - min) / (float)top;
+    id = d != 0.0f ? 1.0f / d : 0.0f;
+    mamba__put_f16(y, d);
+    mamba__put_f16(y + 2, min);
+    for (j = 0; j < 16; j++) {
+        float t0 = x[j] - min, t1 = x[j + 16] - min;
+        int q0, q1;
+        t0 = t0 * id; t0 = t0 + 0.5f;
+        t1 = t1 * id; t1 = t1 + 0.5f;
+        q0 = mamba__trunc_i8(t0); q1 = mamba__trunc_i8(t1);
+        if (bits == 4) { q0 = q0 < 15 ? q0 : 15; q1 = q1 < 15 ? q1 : 15; y[4 + j] = (unsigned char)((q0 & 0xF) | (q1 & 0xF) << 4); }
+        else {   /* (uint8_t), no clamp in ggml */
+            q0 &= 0xFF; q1 &= 0xFF;
+            y[8 + j] = (unsigned char)((q0 & 0xF) | (q1 & 0xF) << 4);
+            qh |= (uint32_t)((q0 & 0x10) >> 4) << j;
+            qh |= (uint32_t)((q1 & 0x10) >> 4) << (j + 16);
+        }
+    }
+    if (bits == 5) mamba__put32(y + 4, qh);
+}
+static void mamba__quant_q5_0(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    float amax = 0.0f, max = 0.0f, d, id;
+    uint32_t qh = 0;
+    int j;
+    for (j = 0; j < 32; j++) { float a = mamba__fabsf(x[j]); if (amax < a) { amax = a; max = x[j]; } }
+    d = max / -16;
+    id = d != 0.0f ? 1.0f / d : 0.0f;
+    mamba__put_f16(y, d);
+    for (j = 0; j < 16; j++) {
+        float t0 = x[j] * id, t1 = x[j + 16] * id;
+        int q0, q1;
+        t0 = t0 + 16.5f; t1 = t1 + 16.5f;
+        q0 = mamba__trunc_i8(t0); q1 = mamba__trunc_i8(t1);
+        q0 = (q0 < 31 ? q0 : 31) & 0xFF; q1 = (q1 < 31 ? q1 : 31) & 0xFF;
+        y[6 + j] = (unsigned char)((q0 & 0xF) | (q1 & 0xF) << 4);
+        qh |= (uint32_t)((q0 & 0x10) >> 4) << j;
+        qh |= (uint32_t)((q1 & 0x10) >> 4) << (j + 16);
+    }
+    mamba__put32(y + 2, qh);
+}
+/* IQ4_NL: quantize_row_iq4_nl_ref (ggml's quantize_row_iq4_nl_impl for one
+   block of 32 without an importance matrix: weights x^2, the scale searched
+   over 2 * 7 + 1 tries, values by best_index_int8) */
+static int mamba__best_index_iq4(float x) {
+    const signed char *v = mamba__iq4nl_values;
+    int ml = 0, mu = 15;
+    if (x <= (float)v[0]) return 0;   /* (NaN: 15, as ggml) */
+    if (x >= (float)v[15]) return 15;
+    while (mu - ml > 1) {
+        int mav = (ml + mu) / 2;
+        if (x < (float)v[mav]) mu = mav; else ml = mav;
+    }
+    return x - (float)v[mu - 1] < (float)v[mu] - x ? mu - 1 : mu;
+}
+static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
+    MAMBA__NO_FMA
+    unsigned char L[32];
+    float amax = 0, max = 0, d, id, sumqx = 0, sumq2 = 0, best;
+    int j, itry;
+    memset(y, 0, 18);
+    for (j = 0; j < 32; j++) { float ax = mamba__fabsf(x[j]); if (ax > amax) { amax = ax; max = x[j]; } }
+    if (amax < 1e-15f) d = 0;   /* ggml's scale 0: every index best_index(0) = 8 */
+    else {
+        d = -max / (float)mamba__iq4nl_values[0];
+        id = 1 / d;
+        for (j = 0; j < 32; j++) {
+            float al = id * x[j], q, w = x[j] * x[j], t;
+            L[j] = (unsigned char)mamba__best_index_iq4(al);
+            q = (float)mamba__iq4nl_values[L[j]];
+            t = w * q; t = t * x[j]; sumqx += t;
+            t = w * q; t = t * q; sumq2 += t;
+        }
+        d = sumqx / sumq2;
+        best = d * sumqx;
+        for (itry = -7; itry <= 7; itry++) {
+            id = (float)(itry + mamba__iq4nl_values[0]) / max;
+            sumqx = sumq2 = 0;
+            for (j = 0; j < 32; j++) {
+                float al = id * x[j], q = (float)mamba__iq4nl_values[mamba__best_index_iq4(al)], w = x[j] * x[j], t;
+                t = w * q; t = t * x[j]; sumqx += t;
+                t = w * q; t = t * q; sumq2 += t;
+            }
+            if (sumq2 > 0) {
+                float a = sumqx * sumqx, b = best * sumq2;
+                if (a > b) { d = sumqx / sumq2; best = d * sumqx; }
+            }
+        }
+    }
+    mamba__put_f16(y, d);
+    id = d != 0.0f ? 1 / d : 0;
+    for (j = 0; j < 32; j++) L[j] = (unsigned char)mamba__best_index_iq4(id * x[j]);
+    for (j = 0; j < 16; j++) y[2 + j] = (unsigned char)(L[j] | L[16 + j] << 4);
+}
+/* one block of dtype dt from its values: the writer's one dispatch on the
+   type (0: no quantizer for dt: IQ4_XS) */
+static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
+#ifdef MAMBA_NO_EXTRA_QUANTS
+    if (mamba__dt(dt)->ggml < 0) return 0;   /* a type this build does not read */
+#endif
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: if (y) mamba__quant_q8_0(x, y); return 1;
+    case MAMBA_DTYPE_Q4_0: if (y) mamba__quant_q4_0(x, y); return 1;
+    case MAMBA_DTYPE_Q4_1: if (y) mamba__quant_q_1(x, y, 4); return 1;
+    case MAMBA_DTYPE_Q5_1: if (y) mamba__quant_q_1(x, y, 5); return 1;
+    case MAMBA_DTYPE_Q5_0: if (y) mamba__quant_q5_0(x, y); return 1;
+    case MAMBA_DTYPE_IQ4_NL: if (y) mamba__quant_iq4_nl(x, y); return 1;
+    case MAMBA_DTYPE_Q2_K: if (y) mamba__quant_q2_k(x, y); return 1;
+    case MAMBA_DTYPE_Q3_K: if (y) mamba__quant_q3_k(x, y); return 1;
+    case MAMBA_DTYPE_Q4_K: if (y) mamba__quant_q45_k(x, y, 0); return 1;
+    case MAMBA_DTYPE_Q5_K: if (y) mamba__quant_q45_k(x, y, 1); return 1;
+    case MAMBA_DTYPE_Q6_K: if (y) mamba__quant_q6_k(x, y); return 1;
+    default: return 0;
+    }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+static int mamba__has_quantizer(int dt) { return mamba__quant_block(NULL, dt, NULL); }
+/* ---- end of the writer's quantizers of issue 19 ---- */
+
 /* Bytes out, counted; a NULL function only counts (the sizing pass). */
 typedef struct mamba__gw {
     int (*fn)(void *user, const void *bytes, size_t n);
@@ -10361,9 +11798,7 @@ typedef struct mamba__wt {
     size_t bytes;
 } mamba__wt;
 
-static int mamba__ggml_type(int dt) {
-    return dt == MAMBA_DTYPE_F16 ? 1 : dt == MAMBA_DTYPE_Q4_0 ? 2 : dt == MAMBA_DTYPE_Q8_0 ? 8 : dt == MAMBA_DTYPE_BF16 ? 30 : 0;
-}
+static int mamba__ggml_type(int dt) { return mamba__dt(dt)->ggml < 0 ? 0 : mamba__dt(dt)->ggml; }
 
 /* "blk.<l>.<suffix>" or the suffix alone (l < 0). */
 static void mamba__wt_name(char *out, int l, const char *suffix) {
@@ -10389,6 +11824,46 @@ static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *
     t->why = want != MAMBA_DTYPE_F32 ? why : NULL;
 }
 
+/* ---- llama-quantize's per-tensor type for a Mamba matrix (issue 19; read
+   from llama.cpp src/llama-quant.cpp llama_tensor_get_type): Mamba tensors
+   are none of the categories its mixes treat specially (attn_v, ffn_down,
+   ...), so only two rules apply. The output matrix (token_embd when tied):
+   Q8_0 if its rows are not a multiple of 256, else Q6_K unless the type is
+   Q8_0 (not with --pure). Then any quantized matrix whose rows are not a
+   multiple of its block falls back: Q2_K/Q3_K -> IQ4_NL, Q4_K -> Q5_0, Q5_K
+   -> Q5_1, Q6_K -> Q8_0, and to F16 if not a multiple of 32 either. So the S/M/L variants of a K mix give the same Mamba file. ---- */
+static int mamba__wt_pick(int want, int pure, int is_output, int cols, const char **why) {
+    int type = want;
+    *why = NULL;
+    if (!mamba__is_quant(want)) return want;
+    if (!pure && is_output) {
+        if (cols % MAMBA__QKK) { if (want != MAMBA_DTYPE_Q8_0) { type = MAMBA_DTYPE_Q8_0; *why = "output matrix: Q8_0, as llama-quantize (rows not a multiple of 256)"; } }
+        else if (want != MAMBA_DTYPE_Q8_0) { type = MAMBA_DTYPE_Q6_K; *why = "output matrix: Q6_K, as llama-quantize"; }
+    }
+    if (cols % mamba__block_elems(type)) {
+        int fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_IQ4_NL : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
+                 type == MAMBA_DTYPE_Q5_K ? MAMBA_DTYPE_Q5_1 : type == MAMBA_DTYPE_Q6_K ? MAMBA_DTYPE_Q8_0 : MAMBA_DTYPE_F16;
+        if (cols % MAMBA__QK) { type = MAMBA_DTYPE_F16; *why = "rows are not a multiple of 32 values: F16, as llama.cpp"; }
+        else {
+            *why = fb == MAMBA_DTYPE_IQ4_NL ? "rows are not a multiple of 256 values: IQ4_NL, as llama-quantize" :
+                   fb == MAMBA_DTYPE_Q5_0 ? "rows are not a multiple of 256 values: Q5_0, as llama-quantize" :
+                   fb == MAMBA_DTYPE_Q5_1 ? "rows are not a multiple of 256 values: Q5_1, as llama-quantize" :
+                   "rows are not a multiple of 256 values: Q8_0, as llama-quantize";
+            type = fb;
+        }
+    }
+    return type;
+}
+/* llama-quantize presets (llama_ftype): name, the type asked for, general.file_type */
+static const struct { const char *name; unsigned char type, ftype; } mamba__presets[] = {
+    {"F32", MAMBA_DTYPE_F32, 0}, {"F16", MAMBA_DTYPE_F16, 1}, {"BF16", MAMBA_DTYPE_BF16, 32}, {"Q8_0", MAMBA_DTYPE_Q8_0, 7},
+    {"Q4_0", MAMBA_DTYPE_Q4_0, 2}, {"Q4_1", MAMBA_DTYPE_Q4_1, 3}, {"Q5_0", MAMBA_DTYPE_Q5_0, 8}, {"Q5_1", MAMBA_DTYPE_Q5_1, 9},
+    {"Q2_K", MAMBA_DTYPE_Q2_K, 10}, {"Q3_K_S", MAMBA_DTYPE_Q3_K, 11}, {"Q3_K_M", MAMBA_DTYPE_Q3_K, 12}, {"Q3_K_L", MAMBA_DTYPE_Q3_K, 13},
+    {"Q4_K_S", MAMBA_DTYPE_Q4_K, 14}, {"Q4_K_M", MAMBA_DTYPE_Q4_K, 15}, {"Q5_K_S", MAMBA_DTYPE_Q5_K, 16}, {"Q5_K_M", MAMBA_DTYPE_Q5_K, 17},
+    {"Q6_K", MAMBA_DTYPE_Q6_K, 18}, {"IQ4_NL", MAMBA_DTYPE_IQ4_NL, 25}, {"Q3_K", MAMBA_DTYPE_Q3_K, 12}, {"Q4_K", MAMBA_DTYPE_Q4_K, 15},
+    {"Q5_K", MAMBA_DTYPE_Q5_K, 17}};
+/* ---- end of the per-tensor types of issue 19 ---- */
+
 static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, int want, int pure, int is_output) {
     memset(t, 0, sizeof *t);
     mamba__wt_name(t->name, l, suffix);
@@ -10396,14 +11871,7 @@ static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__
     t->mat = *W;
     t->mat.rows = rows;
     t->ne[0] = (uint64_t)W->cols; t->ne[1] = (uint64_t)rows;
-    t->type = want;
-    if (mamba__is_quant(want) && W->cols % MAMBA__QK) {
-        t->type = MAMBA_DTYPE_F16;
-        t->why = "rows are not a multiple of 32 values: F16, as llama.cpp";
-    } else if (!pure && want == MAMBA_DTYPE_Q4_0 && is_output) {
-        t->type = MAMBA_DTYPE_Q8_0;
-        t->why = "output matrix: Q8_0, as llama-quantize (it would use Q6_K for rows that are multiples of 256)";
-    }
+    t->type = mamba__wt_pick(want, pure, is_output, W->cols, &t->why);
 }
 
 /* Row r of a tensor as f32 into row[0..ne0). */
@@ -10655,17 +12123,33 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     if (tok && tok->spm && tok->spm->mode != MAMBA__SPM_MODEL)
         return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: a SentencePiece tokenizer read from tokenizer.json has no piece scores; load its tokenizer.model instead", 0, 0, 0, 0);
     want = opt && opt->type ? (int)opt->type : MAMBA_DTYPE_F32;
-    if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && want != MAMBA_DTYPE_Q8_0 && want != MAMBA_DTYPE_Q4_0)
-        return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0 or Q4_0", 0, 0, 0, 0);
+    file_type = -1;
+    if (opt && opt->preset) {   /* a llama-quantize preset name sets the type and general.file_type */
+        size_t k;
+        for (k = 0; k < sizeof mamba__presets / sizeof mamba__presets[0]; k++)
+            if (!strcmp(opt->preset, mamba__presets[k].name)) { want = mamba__presets[k].type; file_type = mamba__presets[k].ftype; break; }
+        if (file_type < 0) return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: unknown preset '%s'", opt->preset, 0, 0, 0);
+    }
+    if (want != MAMBA_DTYPE_F32 && want != MAMBA_DTYPE_F16 && want != MAMBA_DTYPE_BF16 && !(mamba__is_quant(want) && mamba__has_quantizer(want)))
+        return mamba__err(e, MAMBA_ERR_BADARG, "GGUF writer: type must be F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K", 0, 0, 0, 0);
+    if (file_type < 0) {   /* a type alone: its preset (the K types: the _M mix, the same file for Mamba) */
+        size_t k;
+        for (k = 0; k < sizeof mamba__presets / sizeof mamba__presets[0]; k++)
+            if (mamba__presets[k].type == want) file_type = mamba__presets[k].ftype;
+    }
     /* what GGUF's mamba metadata cannot say (llama.cpp would compute another model) */
     if (c->arch == MAMBA_ARCH_MAMBA2 && (!c->gated_norm || c->norm_before_gate || c->d_per_channel || c->dt_min != 0 || c->dt_max < HUGE_VALF))
         return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: this Mamba-2 variant (no gated norm, norm_before_gate, per-channel D or a dt limit) has no GGUF metadata", 0, 0, 0, 0);
     if (c->arch == MAMBA_ARCH_FALCON_MAMBA && c->mixer_rms_eps != 1e-6f)
         return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: GGUF has no key for Falcon Mamba's mixer_rms_eps (only 1e-6 round-trips)", 0, 0, 0, 0);
-    file_type = want == MAMBA_DTYPE_F16 ? 1 : want == MAMBA_DTYPE_Q4_0 ? 2 : want == MAMBA_DTYPE_Q8_0 ? 7 : want == MAMBA_DTYPE_BF16 ? 32 : 0;
     t = MAMBA__CAST(mamba__wt *, mamba__halloc(&hp, sizeof(mamba__wt) * (3 + 12 * (size_t)c->n_layer)));
     if (!t) return mamba__err(e, MAMBA_ERR_NOMEM, "GGUF writer: out of memory", 0, 0, 0, 0);
-    nt = mamba__wt_plan(m, opt, t);
+    {   /* the plan reads the type from the options: hand it the preset's */
+        mamba_gguf_options po;
+        if (opt) po = *opt; else memset(&po, 0, sizeof po);
+        po.type = (mamba_dtype)want;
+        nt = mamba__wt_plan(m, &po, t);
+    }
     for (i = 0; i < nt; i++) {   /* sources this writer can read a row of */
         int d = t[i].mat.dtype;
         if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && !mamba__is_quant(d)) {
@@ -10738,8 +12222,10 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
             case MAMBA_DTYPE_F32: memcpy(orow, row, n0 * 4); break;
             case MAMBA_DTYPE_F16: for (cidx = 0; cidx < n0; cidx++) { uint16_t h = mamba__f32_f16(row[cidx]); memcpy(orow + 2 * cidx, &h, 2); } break;
             case MAMBA_DTYPE_BF16: for (cidx = 0; cidx < n0; cidx++) { uint16_t h = mamba__f32_bf16(row[cidx]); memcpy(orow + 2 * cidx, &h, 2); } break;
-            case MAMBA_DTYPE_Q8_0: for (cidx = 0; cidx < n0; cidx += MAMBA__QK) mamba__quant_q8_0(row + cidx, orow + cidx / MAMBA__QK * 34); break;
-            default: for (cidx = 0; cidx < n0; cidx += MAMBA__QK) mamba__quant_q4_0(row + cidx, orow + cidx / MAMBA__QK * 18); break;
+            default: {   /* the block types */
+                size_t be = (size_t)mamba__block_elems(t[i].type), bb = mamba__block_bytes(t[i].type);
+                for (cidx = 0; cidx < n0; cidx += be) mamba__quant_block(row + cidx, t[i].type, orow + cidx / be * bb);
+            } break;
             }
             mamba__gw_put(&w, orow, rb);
         }
@@ -11941,7 +13427,8 @@ static mamba_status mamba__bind_tensor(mamba__binder *b, int layer, const char *
     *out = NULL;
     if (!t) return required ? mamba__err(b->e, MAMBA_ERR_MISSING, "tensor %s is missing from the weights", b->name, 0, 0, 0) : MAMBA_OK;
     if (t->dtype <= 0)
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K", t->name, t->dtype_name, 0, 0);
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s has dtype %s; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                          "Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS", t->gname ? t->gname : t->name, t->dtype_name, 0, 0);
     if (!mamba__shape_is(t, dims, nd)) return mamba__shape_err(b, t, dims, nd);
     t->used = 1;
     *out = t;
@@ -11996,7 +13483,7 @@ static mamba_status mamba__bind_vec(mamba__binder *b, int layer, const char *suf
     *out = NULL;
     if (st != MAMBA_OK || !t) return st;
     if (mamba__is_quant(t->dtype))
-        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s is quantized (%s); per-channel tensors must be F32, F16 or BF16", t->name, t->dtype_name, 0, 0);
+        return mamba__err(b->e, MAMBA_ERR_UNSUPPORTED, "tensor %s is quantized (%s); per-channel tensors must be F32, F16 or BF16", t->gname ? t->gname : t->name, t->dtype_name, 0, 0);
     for (k = 0; k < nd; k++) n *= (size_t)dims[k];
     for (i = 0; i < n; i++) dst[i] = mamba__load_elem(t->data, t->dtype, i);
     *out = dst;

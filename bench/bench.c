@@ -411,13 +411,18 @@ static int kernel_speedups(kspeed *out, double min_s) {
     MEASURE("matvec BF16 3072x768", k_matvec_ref, k_matvec);
     MEASURE("matmul BF16 3072x768 x64", k_matmul_ref, k_matmul);
     {   /* quantized matvec: scalar integer twin vs vector (and the dequantize-then-f32 oracle) */
-        static const int qd[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
-        static const char *const qn[] = {"matvec Q8_0 3072x768", "matvec Q4_0 3072x768", "matvec Q4_K 3072x768", "matvec Q6_K 3072x768"};
-        static const char *const qm[] = {"matmul Q8_0 3072x768 x64", "matmul Q4_0 3072x768 x64", "matmul Q4_K 3072x768 x64", "matmul Q6_K 3072x768 x64"};
+        static const int qd[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0,
+                                 MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
+        static const char *const qn[] = {"matvec Q8_0 3072x768", "matvec Q4_0 3072x768", "matvec Q4_K 3072x768", "matvec Q6_K 3072x768",
+                                         "matvec Q4_1 3072x768", "matvec Q5_0 3072x768", "matvec Q5_1 3072x768", "matvec IQ4_NL 3072x768",
+                                         "matvec Q2_K 3072x768", "matvec Q3_K 3072x768", "matvec Q5_K 3072x768", "matvec IQ4_XS 3072x768"};
+        static const char *const qm[] = {"matmul Q8_0 3072x768 x64", "matmul Q4_0 3072x768 x64", "matmul Q4_K 3072x768 x64", "matmul Q6_K 3072x768 x64",
+                                         "matmul Q4_1 3072x768 x64", "matmul Q5_0 3072x768 x64", "matmul Q5_1 3072x768 x64", "matmul IQ4_NL 3072x768 x64",
+                                         "matmul Q2_K 3072x768 x64", "matmul Q3_K 3072x768 x64", "matmul Q5_K 3072x768 x64", "matmul IQ4_XS 3072x768 x64"};
         unsigned char *qw = (unsigned char *)malloc(mamba__row_bytes(MAMBA_DTYPE_Q8_0, (size_t)D) * 2 * (size_t)E);
         int q, r;
         a.qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)D, 64));
-        for (q = 0; q < 4; q++) {
+        for (q = 0; q < (int)(sizeof qd / sizeof qd[0]); q++) {
             size_t rb = mamba__row_bytes(qd[q], (size_t)D);
             for (r = 0; r < 2 * E; r++) quant_row(wf + (size_t)r * D, D, qd[q], qw + rb * (size_t)r);
             a.W.data = qw; a.W.dtype = qd[q];
@@ -543,6 +548,17 @@ static uint16_t to_f16(float f) {   /* round to nearest; |f| < 65504, subnormals
 static int clampi(float v, int lo, int hi) { int i = (int)lrintf(v); return i < lo ? lo : i > hi ? hi : i; }
 static void quant_row(const float *x, int n, int dt, unsigned char *o) {
     int b, j, k;
+    if (dt >= MAMBA_DTYPE_Q4_1) {   /* issue 19's types: the writer's quantizer, or (IQ4) bits from the weights, small f16 scales */
+        int be = mamba__block_elems(dt);
+        size_t bb = mamba__block_bytes(dt);
+        uint16_t h = to_f16(0.002f);
+        for (b = 0; b < n; b += be, o += bb) {
+            if (mamba__quant_block(x + b, dt, o)) continue;
+            for (j = 0; j < (int)bb; j++) { float v = x[b + j % be] * 1000.0f; o[j] = (unsigned char)((int)(v < 0 ? -v : v) * 37 + j); }
+            memcpy(o, &h, 2);
+        }
+        return;
+    }
     if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
         for (b = 0; b < n; b += 32, o += dt == MAMBA_DTYPE_Q8_0 ? 34 : 18) {
             float amax = 0, d; uint16_t h;
@@ -763,8 +779,11 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
 
 /* ---- the model table ----------------------------------------------------- */
 typedef struct { int shape, dtype, threads; double wbytes, ops, decode, prefill; } row;
-static const char *const dnames[] = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
-static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+static const char *const dnames[] = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL",
+                                     "Q2_K", "Q3_K", "Q5_K", "IQ4_XS"};
+static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K,
+                             MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL, MAMBA_DTYPE_Q2_K,
+                             MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
 
 /* peak for a row: FMA for the float types, int8 (the machine's widest) for the quantized */
 static double row_peak(const row *r) { return r->dtype >= 2 ? lim[r->threads].i8w : lim[r->threads].flops; }
@@ -941,7 +960,7 @@ static void usage(FILE *f) {
         "  --big         also falcon-mamba-7b (BF16) and a long run to token ~100,000\n"
         "  --decode N    decode steps per run (default 24; 130m runs 2N)\n"
         "  --long N      position of the late long-run measurement (default 100,000; 500 with --quick)\n"
-        "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (of F32 BF16 Q8_0 Q4_0 Q4_K Q6_K)\n"
+        "  --dtype LIST  only these weight types, e.g. F32,Q4_0 (of F32 BF16 Q8_0 Q4_0 Q4_K Q6_K Q4_1 Q5_0 Q5_1 IQ4_NL Q2_K Q3_K Q5_K IQ4_XS)\n"
         "  --serve       only the serving part: batched decode B=1..64, a prefix-cache hit\n"
         "  -h, --help    this text\n"
         "Measures the machine (read bandwidth, peak FMA rate, peak int8 rate: probed at the\n"
@@ -1020,7 +1039,7 @@ int main(int argc, char **argv) {
         unsigned char *bf16_blob = NULL;
         size_t bf16_n = 0;
         char bf16_cfg[512];
-        for (di = 0; di < 6; di++) {
+        for (di = 0; di < (int)(sizeof dtypes / sizeof dtypes[0]); di++) {
             size_t blob_n;
             char cfg[512];
             unsigned char *blob;

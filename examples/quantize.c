@@ -6,13 +6,18 @@
    when present), state-spaces' layout (config.json + pytorch_model.bin or its
    shards), Mistral's (params.json + consolidated.safetensors), a .safetensors
    or .bin file next to its config.json, or a .gguf file.
-   OUT is the GGUF file to write; TYPE is F32, F16, BF16, Q8_0 or Q4_0. The file
-   is laid out as llama.cpp's convert_hf_to_gguf.py + llama-quantize write it
-   (see mamba_gguf_write in mamba.h): norms, conv weights, A, D and biases stay
-   F32; matrices whose rows are not a multiple of 32 values fall back to F16;
-   with Q4_0 the output matrix is Q8_0 (--pure: no such rule). Every tensor
-   kept at another type than TYPE is listed with the reason, then a summary
-   line:  in=BYTES out=BYTES tensors=N kept=K
+   OUT is the GGUF file to write; TYPE is F32, F16, BF16, Q8_0, Q4_0, Q4_1,
+   Q5_0, Q5_1, IQ4_NL, or a llama-quantize preset: Q2_K, Q3_K_S, Q3_K_M, Q3_K_L,
+   Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K. The file is laid out as llama.cpp's
+   convert_hf_to_gguf.py + llama-quantize write it (see mamba_gguf_write in
+   mamba.h), with llama-quantize's reference quantization and per-tensor
+   rules: norms, conv weights, A, D and biases stay F32; the output matrix
+   (token_embd when tied) is Q6_K, or Q8_0 when its rows are not a multiple of
+   256; rows that are not a multiple of 256 fall back (Q4_K -> Q5_0, Q5_K ->
+   Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K -> IQ4_NL), and to F16 when not
+   a multiple of 32 (--pure: no output rule). The per-tensor type table lists
+   every matrix ("kept" and the reason where the type differs from TYPE),
+   then a summary line:  in=BYTES out=BYTES tensors=N kept=K
    OUT is never one of the files the load reads (compared by device and inode,
    so another spelling, a symbolic or a hard link is caught), and it is only
    replaced once the new file is complete: the GGUF goes to a temporary file
@@ -36,17 +41,12 @@
 #include <sys/stat.h>
 
 static const char *type_name(mamba_dtype t) {
-    switch (t) {
-    case MAMBA_DTYPE_F32: return "F32";
-    case MAMBA_DTYPE_F16: return "F16";
-    case MAMBA_DTYPE_BF16: return "BF16";
-    case MAMBA_DTYPE_Q8_0: return "Q8_0";
-    case MAMBA_DTYPE_Q4_0: return "Q4_0";
-    default: return "?";
-    }
+    static const char *const names[] = {"?", "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K",
+                                        "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q5_K", "IQ4_NL", "IQ4_XS"};
+    return (int)t > 0 && (int)t <= MAMBA_DTYPE_IQ4_XS ? names[t] : "?";
 }
 
-typedef struct report { size_t n, kept, small, bytes; } report;
+typedef struct report { size_t n, kept, small, bytes; int f32; } report;
 
 /* Matrices kept at another type are listed one by one; the small F32
    tensors (A, D, conv, norms, biases) are counted. */
@@ -54,10 +54,13 @@ static void on_tensor(void *user, const char *name, mamba_dtype type, size_t byt
     report *r = (report *)user;
     r->n++;
     r->bytes += bytes;
-    if (!why) return;
+    if (!why) {   /* at the type asked for: a row of the table unless a small F32 tensor */
+        if (type != MAMBA_DTYPE_F32 || !r->f32) printf("       %-24s %-6s %9zu bytes\n", name, type_name(type), bytes);
+        return;
+    }
     r->kept++;
     if (type == MAMBA_DTYPE_F32 && strstr(why, ": F32")) r->small++;
-    else printf("  kept %-24s %-5s %9zu bytes  (%s)\n", name, type_name(type), bytes, why);
+    else printf("  kept %-24s %-6s %9zu bytes  (%s)\n", name, type_name(type), bytes, why);
 }
 
 static long long file_size(const char *path) {
@@ -268,18 +271,20 @@ int main(int argc, char **argv) {
     mamba_tokenizer *tok = NULL;
     mamba_error err;
     mamba_status st;
-    report r = {0, 0, 0, 0};
+    report r = {0, 0, 0, 0, 0};
     long long in_bytes, out_bytes;
     int i, pos = 0, rc = 1;
     memset(&o, 0, sizeof o);
     tool_name = "mamba-quantize";
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: mamba-quantize [--pure] [--name NAME] IN OUT F32|F16|BF16|Q8_0|Q4_0\n"
+            printf("usage: mamba-quantize [--pure] [--name NAME] IN OUT TYPE\n"
                    "  IN            model directory (Hugging Face, state-spaces or Mistral layout),\n"
                    "                .safetensors or .bin beside its config.json, or .gguf\n"
                    "  OUT           the GGUF file to write (replaced only once complete; never one of IN's files)\n"
-                   "  --pure        every matrix in TYPE (no F16 fallback rule, no Q8_0 output matrix with Q4_0)\n"
+                   "  TYPE          F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 IQ4_NL, or a llama-quantize preset:\n"
+                   "                Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (Q3_K, Q4_K, Q5_K: the _M)\n"
+                   "  --pure        every matrix in TYPE (no output-matrix rule; rows still fall back)\n"
                    "  --name NAME   general.name (default: from IN's directory name)\n"
                    "  -h, --help    this text\n"
                    "the last line: in=BYTES out=BYTES tensors=N kept=K\n");
@@ -293,12 +298,25 @@ int main(int argc, char **argv) {
         else tool_usage_error("too many arguments ('%s')", argv[i]);
     }
     if (pos != 3) tool_usage_error("need IN, OUT and TYPE");
-    if (!strcmp(type, "F32") || !strcmp(type, "f32")) o.type = MAMBA_DTYPE_F32;
-    else if (!strcmp(type, "F16") || !strcmp(type, "f16")) o.type = MAMBA_DTYPE_F16;
-    else if (!strcmp(type, "BF16") || !strcmp(type, "bf16")) o.type = MAMBA_DTYPE_BF16;
-    else if (!strcmp(type, "Q8_0") || !strcmp(type, "q8_0")) o.type = MAMBA_DTYPE_Q8_0;
-    else if (!strcmp(type, "Q4_0") || !strcmp(type, "q4_0")) o.type = MAMBA_DTYPE_Q4_0;
-    else tool_usage_error("unknown type '%s': expected F32, F16, BF16, Q8_0 or Q4_0", type);
+    {   /* the preset names, upper case (q4_k_m works too) */
+        static const char *const presets[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K_S",
+                                              "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K",
+                                              "Q3_K", "Q4_K", "Q5_K"};   /* llama-quantize's aliases of the _M mixes */
+        static const mamba_dtype types[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_F16, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0,
+                                            MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K,
+                                            MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K,
+                                            MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K};
+        char up[16];
+        size_t k;
+        for (k = 0; k < sizeof up - 1 && type[k]; k++) up[k] = (char)toupper((unsigned char)type[k]);
+        up[k] = 0;
+        for (k = 0; k < sizeof presets / sizeof presets[0]; k++)
+            if (!strcmp(up, presets[k])) { o.preset = presets[k]; o.type = types[k]; type = presets[k]; break; }
+        if (!o.preset)
+            tool_usage_error("unknown type '%s': expected F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K_S, Q3_K_M, "
+                             "Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M or Q6_K", type);
+        r.f32 = o.type == MAMBA_DTYPE_F32;
+    }
     {
         char which[4200];
         if (out_is_input(in, out, which, sizeof which)) {
@@ -318,8 +336,9 @@ int main(int argc, char **argv) {
         if (ends_with(dir, ".safetensors") || ends_with(dir, ".bin")) { char *sl = strrchr(dir, '/'); if (sl) *sl = 0; else strcpy(dir, "."); }
         st = mamba_tokenizer_load_file(&tok, dir, NULL, &err);
         if (st != MAMBA_OK) {
-            if (ends_with(in, ".gguf") || st != MAMBA_ERR_IO) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }
-            printf("no tokenizer.json: writing the model without tokenizer metadata\n");
+            int gguf_none = ends_with(in, ".gguf") && strstr(err.message, "tokenizer.ggml.model is missing") != NULL;
+            if (!gguf_none && (ends_with(in, ".gguf") || st != MAMBA_ERR_IO)) { fprintf(stderr, "mamba-quantize: tokenizer: %s\n", err.message); goto done; }
+            printf("no tokenizer %s: writing the model without tokenizer metadata\n", gguf_none ? "in the GGUF" : "tokenizer.json");
             tok = NULL;
         }
     }
@@ -330,7 +349,7 @@ int main(int argc, char **argv) {
     o.name = name;
     o.on_tensor = on_tensor;
     o.user = &r;
-    printf("%s -> %s (%s)\n", in, out, type_name(o.type));
+    printf("%s -> %s (%s)\n", in, out, type);
     if (write_atomic(m, tok, &o, out) != 0) goto done;
     in_bytes = input_bytes(in);
     out_bytes = file_size(out);

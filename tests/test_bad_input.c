@@ -620,6 +620,43 @@ static void numeric_hostility(const unsigned char *w, size_t wn, const char *cfg
         }
         free(g); free(gp);
     }
+    {   /* issue 19's types: an infinite or NaN f16 scale (or min) in one block of each */
+        static const struct { const char *dir, *gname, *hname; uint32_t type; int bb, be, off; uint16_t bits; } hq[] = {
+            {"tests/data/m1-q2k-q3k-q5k-iq4xs-gguf", "token_embd.weight", "backbone.embeddings.weight", 10, 84, 256, 80, 0x7C00},
+            {"tests/data/m1-q2k-q3k-q5k-iq4xs-gguf", "blk.1.ssm_in.weight", "backbone.layers.1.mixer.in_proj.weight", 13, 176, 256, 2, 0xFC00},
+            {"tests/data/m1-q2k-q3k-q5k-iq4xs-gguf", "blk.1.ssm_x.weight", "backbone.layers.1.mixer.x_proj.weight", 11, 110, 256, 108, 0x7E00},
+            {"tests/data/m1-q2k-q3k-q5k-iq4xs-gguf", "blk.0.ssm_out.weight", "backbone.layers.0.mixer.out_proj.weight", 23, 136, 256, 0, 0x7C00},
+            {"tests/data/m1-q2k-q3k-q5k-iq4xs-gguf", "output.weight", "lm_head.weight", 13, 176, 256, 0, 0x7E00},
+            {"tests/data/m1-q4_1-q5-iq4nl-gguf", "token_embd.weight", "backbone.embeddings.weight", 20, 18, 32, 0, 0xFC00},
+            {"tests/data/m1-q4_1-q5-iq4nl-gguf", "blk.1.ssm_in.weight", "backbone.layers.1.mixer.in_proj.weight", 7, 24, 32, 2, 0x7C00},
+            {"tests/data/m1-q4_1-q5-iq4nl-gguf", "blk.1.ssm_x.weight", "backbone.layers.1.mixer.x_proj.weight", 6, 22, 32, 0, 0x7E00},
+            {"tests/data/m1-q4_1-q5-iq4nl-gguf", "blk.0.ssm_dt.weight", "backbone.layers.0.mixer.dt_proj.weight", 3, 20, 32, 2, 0xFC00},
+            {"tests/data/m1-q4_1-q5-iq4nl-gguf", "blk.1.ssm_out.weight", "backbone.layers.1.mixer.out_proj.weight", 20, 18, 32, 0, 0x7C00}};
+        size_t k;
+        for (k = 0; k < sizeof hq / sizeof hq[0]; k++) {
+            char *gp = path2(hq[k].dir, "model.gguf"), needle[160];
+            size_t gn, at;
+            unsigned char *g = read_all(gp, &gn);
+            gguf_stats s;
+            uint32_t type = 0;
+            at = g && gguf_walk(g, gn, &s) ? gguf_tensor_at(g, &s, hq[k].gname, &type) : 0;
+            CHECK(at > 0 && type == hq[k].type, "find %s (ggml type %u) in %s", hq[k].gname, hq[k].type, gp);
+            if (at > 0 && type == hq[k].type) {
+                g[at + (size_t)hq[k].bb * 3 + (size_t)hq[k].off] = (unsigned char)(hq[k].bits & 0xFF);
+                g[at + (size_t)hq[k].bb * 3 + (size_t)hq[k].off + 1] = (unsigned char)(hq[k].bits >> 8);
+                o.validate_weights = 1;
+                sprintf(needle, "%s holds", hq[k].hname);
+                expect(hq[k].gname, mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err), MAMBA_ERR_RANGE, &err, needle);
+                sprintf(needle, "at element %d", 3 * hq[k].be);
+                CHECK(strstr(err.message, needle) != NULL, "%s: first element of block 3: %s", hq[k].gname, err.message);
+                o.validate_weights = 0;
+                CHECK(mamba_model_load_memory(&m, g, gn, NULL, 0, &o, &err) == MAMBA_OK, "%s non-finite scale, unvalidated: %s", hq[k].gname, err.message);
+                if (m) run_hostile(m, hq[k].gname);
+                mamba_model_free(m);
+            }
+            free(g); free(gp);
+        }
+    }
 }
 
 int main(int argc, char **argv) {

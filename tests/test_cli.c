@@ -137,7 +137,7 @@ static void tools_alike(const char *m1_dir, const char *tokens) {
     expect_usage_msg("logits --chunk 0", cmd, "from 1 to 1048576");
     sprintf(cmd, "build/mamba-logits --mode sideways %s 1", m1_dir);
     expect_usage_msg("logits --mode sideways", cmd, "step or prefill");
-    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q5_K", "F32, F16, BF16, Q8_0 or Q4_0");
+    expect_usage_msg("quantize unknown type", "build/mamba-quantize a b Q7_K", "unknown type 'Q7_K': expected F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K_S");
     sprintf(cmd, "build/mamba-logits %s 1 256", m1_dir);
     expect_failure_msg("logits id == vocab_size", cmd, "0 to 255", "vocab_size 256");
     sprintf(cmd, "build/mamba-generate -m %s -i \"1 999\" -n 1", m1_dir);
@@ -407,13 +407,33 @@ int main(int argc, char **argv) {
         CHECK(out && strstr(out, "kept blk.0.ssm_dt.weight") && strstr(out, "kept blk.1.ssm_dt.weight") && strstr(out, "not a multiple of 32") &&
               strstr(out, "out=111712 tensors=22 kept=15") && !strstr(out, "kept blk.0.ssm_x"), "mamba-quantize Q8_0 lists the F16 fallbacks: '%s'", out ? out : "");
         free(out);
+        {   /* llama-quantize's presets on a 256-wide model: the per-tensor type table */
+            static const struct { const char *preset, *main, *out; } pq[] = {
+                {"Q4_K_M", "Q4_K", "Q6_K"}, {"Q5_K_M", "Q5_K", "Q6_K"}, {"Q3_K_M", "Q3_K", "Q6_K"}, {"Q2_K", "Q2_K", "Q6_K"}, {"Q6_K", "Q6_K", "Q6_K"}};
+            size_t k;
+            for (k = 0; k < sizeof pq / sizeof pq[0]; k++) {
+                char l1[64], l2[64], l3[64], l4[64];
+                sprintf(cmd, "build/mamba-quantize tests/data/m1-q4k-q6k-gguf/model.gguf build/tmp/q-k.gguf %s", pq[k].preset);
+                CHECK(run(cmd) == 0, "mamba-quantize %s exit status", pq[k].preset);
+                out = slurp("build/tmp/cli.out", &n2);
+                sprintf(l1, "       %-24s %-6s", "blk.0.ssm_in.weight", pq[k].main);
+                sprintf(l2, "       %-24s %-6s", "token_embd.weight", pq[k].main);   /* untied: the preset's type */
+                sprintf(l3, "%-24s %-6s", "output.weight", pq[k].out);
+                sprintf(l4, "kept %-24s %-6s", "blk.1.ssm_dt.weight", "F16");   /* rows of 16 */
+                CHECK(out && strstr(out, l1) && strstr(out, l2) && strstr(out, l3) && strstr(out, l4) && strstr(out, "tensors=23"),
+                      "mamba-quantize %s type table: '%s'", pq[k].preset, out ? out : "");
+                free(out);
+                sprintf(cmd, "build/mamba-logits build/tmp/q-k.gguf 1 2 3");
+                CHECK(run(cmd) == 0, "mamba-logits on the %s file", pq[k].preset);
+            }
+        }
         /* errors: exit status 1 (2 for usage), nothing written */
         remove("build/tmp/q-none.gguf");
         sprintf(cmd, "build/mamba-quantize build/no/such/dir build/tmp/q-none.gguf Q8_0");
         expect_error("mamba-quantize missing input", cmd);
         sprintf(cmd, "build/mamba-quantize %s build/no/such/dir/x.gguf Q8_0", dir);
         CHECK(run(cmd) == 1, "mamba-quantize unwritable output: exit 1");
-        sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf Q5_K", dir);
+        sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf Q7_K", dir);
         CHECK(run(cmd) == 2, "mamba-quantize unknown type: exit 2");
         sprintf(cmd, "build/mamba-quantize %s build/tmp/q-none.gguf", dir);
         CHECK(run(cmd) == 2, "mamba-quantize missing type: exit 2");
@@ -424,10 +444,13 @@ int main(int argc, char **argv) {
 
     /* The bundled model through mamba-quantize: perplexity on the held-out
        slice of models/shakespeare-tiny/eval.json, F32 (same as safetensors),
-       Q8_0 within +1 %, Q4_0 within +5 % */
+       Q8_0 within +1 %, Q4_0 within +5 %; issue 19's presets: Q5_K_M +1 %,
+       Q4_K_M +2 %, Q3_K_M +6 %, Q2_K +15 % (on this model, 192 and 384 wide,
+       llama-quantize's fallbacks make them Q5_1 / Q5_0 / IQ4_NL files with a
+       Q8_0 embedding, see README), Q4_1, Q5_0, Q5_1, IQ4_NL within +5 % */
     {
-        static const char *types[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0"};
-        double ppl[6] = {0}, bpb[6] = {0};
+        static const char *types[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL"};
+        double ppl[14] = {0}, bpb[14] = {0};
         size_t n2, nc, k;
         char *ev = slurp("models/shakespeare-tiny/eval.json", &n2), *corpus = slurp("models/tinyshakespeare.txt", &nc), *s;
         long start = -1, len = -1;
@@ -443,7 +466,7 @@ int main(int argc, char **argv) {
             FILE *f = fopen("build/tmp/heldout.txt", "wb");
             if (f) { fwrite(corpus + start, 1, (size_t)len, f); fclose(f); }
             printf("  held-out perplexity, models/shakespeare-tiny (%ld bytes from %ld):\n", len, start);
-            for (k = 0; k < 6; k++) {
+            for (k = 0; k < 14; k++) {
                 char model[256], *o, *p;
                 long long fsize = 0;
                 if (k == 0) strcpy(model, "models/shakespeare-tiny");
@@ -462,7 +485,7 @@ int main(int argc, char **argv) {
                 if (o && (p = strstr(o, "bits_per_byte="))) bpb[k] = strtod(p + 14, NULL);
                 if (o && (p = strstr(o, "perplexity="))) ppl[k] = strtod(p + 11, NULL);
                 free(o);
-                printf("    %-36s %-5s bits/byte %.6f  perplexity %.6f  %+.3f %%  %lld bytes\n", model, k ? types[k - 1] : "F32",
+                printf("    %-36s %-6s bits/byte %.6f  perplexity %.6f  %+.3f %%  %lld bytes\n", model, k ? types[k - 1] : "F32",
                        bpb[k], ppl[k], ppl[0] > 0 ? 100 * (ppl[k] / ppl[0] - 1) : 0.0, fsize);
             }
             CHECK(ppl[0] > 1 && ppl[1] == ppl[0], "F32 GGUF perplexity %.6f, safetensors %.6f", ppl[1], ppl[0]);
@@ -471,6 +494,12 @@ int main(int argc, char **argv) {
                 CHECK(ppl[3] > 1 && ppl[3] <= ppl[0] * 1.001, "BF16 perplexity %.6f vs F32 %.6f", ppl[3], ppl[0]);
                 CHECK(ppl[4] > 1 && ppl[4] <= ppl[0] * 1.01, "Q8_0 perplexity %.6f is more than 1 %% above F32 %.6f", ppl[4], ppl[0]);
                 CHECK(ppl[5] > 1 && ppl[5] <= ppl[0] * 1.05, "Q4_0 perplexity %.6f is more than 5 %% above F32 %.6f", ppl[5], ppl[0]);
+                CHECK(ppl[6] > 1 && ppl[6] <= ppl[0] * 1.01, "Q5_K_M perplexity %.6f is more than 1 %% above F32 %.6f", ppl[6], ppl[0]);
+                CHECK(ppl[7] > 1 && ppl[7] <= ppl[0] * 1.02, "Q4_K_M perplexity %.6f is more than 2 %% above F32 %.6f", ppl[7], ppl[0]);
+                CHECK(ppl[8] > 1 && ppl[8] <= ppl[0] * 1.06, "Q3_K_M perplexity %.6f is more than 6 %% above F32 %.6f", ppl[8], ppl[0]);
+                CHECK(ppl[9] > 1 && ppl[9] <= ppl[0] * 1.15, "Q2_K perplexity %.6f is more than 15 %% above F32 %.6f", ppl[9], ppl[0]);
+                for (k = 10; k < 14; k++)
+                    CHECK(ppl[k] > 1 && ppl[k] <= ppl[0] * 1.05, "%s perplexity %.6f is more than 5 %% above F32 %.6f", types[k - 1], ppl[k], ppl[0]);
             }
             /* generation from the .gguf (its own tokenizer metadata): the same text */
             sprintf(cmd, "build/mamba-generate -m models/shakespeare-tiny -p ROMEO: -n 40 --seed 7 > build/tmp/gen-st.txt");

@@ -193,7 +193,9 @@ static void gguf_bad(void) {
     CHECK(at > 0, "find tensor");
     if (at > 0) {
         x[at + 17 + 4 + 16] = 77;
-        expect("GGUF unknown tensor type", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "embeddings.weight has dtype ggml type 77");
+        expect("GGUF unknown tensor type", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "tensor token_embd.weight has dtype ggml type 77");
+        x[at + 17 + 4 + 16] = 16;   /* a type ggml names but we do not compute with: the file's name and ggml's */
+        expect("GGUF IQ2_XXS tensor", load_gguf(x, n, &err), MAMBA_ERR_UNSUPPORTED, &err, "tensor token_embd.weight has dtype IQ2_XXS (ggml type 16)");
         RESET();
         x[at + 17 + 4] = 48;   /* ne[0] 64 -> 48: Q8_0 rows must be multiples of 32 */
         expect("GGUF block-misaligned rows", load_gguf(x, n, &err), MAMBA_ERR_FORMAT, &err, "multiple of 32");
@@ -268,6 +270,8 @@ int main(int argc, char **argv) {
     tol_abs = 1e-4; tol_rel = 1e-3; tol_quant = 0;
     quant_golden("tests/data/m1-q4k-q6k-gguf");
     quant_golden("tests/data/m1-q4_0-q8_0-gguf");
+    quant_golden("tests/data/m1-q2k-q3k-q5k-iq4xs-gguf");
+    quant_golden("tests/data/m1-q4_1-q5-iq4nl-gguf");
     gguf_bad();
     gguf_bad_kquant();
     gguf_tokenizer_goldens("build/tmp/neox-tok.gguf", "tokenizer-goldens/neox-public.jsonl");

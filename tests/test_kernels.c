@@ -283,14 +283,30 @@ static void pack_q6k(unsigned char *b, uint16_t d, const int *sc, const int *q) 
 
 /* Fills a row of `cols` values of dtype dt with random blocks; block kinds
    cycle through normal, all-zero, large and tiny scales. */
+/* issue 19's types: where their f16 scales sit (-1: none), the second one a
+   min (Q4_1/Q5_1, the Q2_K/Q5_K dmin) unless it is -1 */
+static void xq_f16_fields(int dt, int *d, int *m) {
+    *d = 0; *m = -1;
+    if (dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1 || dt == MAMBA_DTYPE_Q5_K) *m = 2;
+    if (dt == MAMBA_DTYPE_Q2_K) { *d = 80; *m = 82; }
+    if (dt == MAMBA_DTYPE_Q3_K) *d = 108;
+}
 static void random_qrow(unsigned char *row, int dt, int cols, int kind0) {
-    int nb = cols / (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K ? 256 : 32), b, j;
+    int nb = cols / mamba__block_elems(dt), b, j;
     static const float scales[] = {0.01f, 0.0f, 300.0f, 3e-6f};
     for (b = 0; b < nb; b++) {
         int kind = (kind0 + b) % 4;
         float sd = scales[kind];
         uint16_t d = kind == 3 ? (uint16_t)(1 + irand(1023)) : to_f16(sd * (0.5f + 0.5f * (frand() + 1)));   /* kind 3: f16 subnormal */
-        if (dt == MAMBA_DTYPE_Q8_0) {
+        if (dt >= MAMBA_DTYPE_Q4_1) {   /* issue 19's types: random bits everywhere, then the scales */
+            size_t bb = mamba__block_bytes(dt);
+            unsigned char *p = row + bb * b;
+            int od, om;
+            for (j = 0; j < (int)bb; j++) p[j] = (unsigned char)(kind == 1 && j % 3 ? 0 : irand(256));
+            xq_f16_fields(dt, &od, &om);
+            memcpy(p + od, &d, 2);
+            if (om >= 0) { uint16_t m = kind == 1 ? 0 : to_f16(sd * 4 * frand()); memcpy(p + om, &m, 2); }
+        } else if (dt == MAMBA_DTYPE_Q8_0) {
             unsigned char *p = row + 34 * b;
             memcpy(p, &d, 2);
             for (j = 0; j < 32; j++) p[2 + j] = (unsigned char)(signed char)(kind == 1 ? 0 : (int)irand(256) - 128);
@@ -333,6 +349,23 @@ static void test_kquant_layout(void) {
     CHECK(ok, "Q6_K block: v = d*scale[j/16]*(q6 - 32), ql/qh split as in ggml");
 }
 
+/* For types with a min (v = s*q - m): an upper bound of |s*q| + |m| at
+   element j, the size the f32 rounding of the two terms scales with; -1 for
+   the others. */
+static double xq_minmag(int dt, const unsigned char *row, int j) {
+    const unsigned char *b = row + mamba__block_bytes(dt) * (size_t)(j / mamba__block_elems(dt));
+    int sc[8], mn[8];
+    switch (dt) {
+    case MAMBA_DTYPE_Q4_1: return fabs(mamba__f16_at(b)) * 15 + fabs(mamba__f16_at(b + 2));
+    case MAMBA_DTYPE_Q5_1: return fabs(mamba__f16_at(b)) * 31 + fabs(mamba__f16_at(b + 2));
+    case MAMBA_DTYPE_Q2_K: return fabs(mamba__f16_at(b + 80) * (b[j % 256 / 16] & 15)) * 3 + fabs(mamba__f16_at(b + 82) * (b[j % 256 / 16] >> 4));
+    case MAMBA_DTYPE_Q5_K:
+        mamba__q4k_unpack(b + 4, sc, mn);
+        return fabs(mamba__f16_at(b) * sc[j % 256 / 32]) * 31 + fabs(mamba__f16_at(b + 2) * mn[j % 256 / 32]);
+    default: return -1;
+    }
+}
+
 /* Every quantized type: the scalar dot against dequantize-then-f64 with the
    bound of the activation rounding, the vector dot against the scalar one
    bit for bit, and matmul == matvec bit for bit. Bound per row: the exact
@@ -341,7 +374,9 @@ static void test_kquant_layout(void) {
    f32 rounding of the block results and their sum, below 1e-5 of
    sum_j (|w_j| or, for Q4_K, |d sc q| + |dmin m|) |x_j|. */
 static void test_quant_dots(void) {
-    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K,
+                              MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
+                              MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     static const int cols32[] = {32, 64, 224, 256, 288, 800}, colsK[] = {256, 512, 1280};
     static const int rows_list[] = {1, 3, 7};
     int di, ci, ri, T = 5;
@@ -350,8 +385,8 @@ static void test_quant_dots(void) {
     long vec_same = 0, vec_total = 0;
 #endif
     double worst = 0;
-    for (di = 0; di < 4; di++) {
-        int dt = dts[di], K = dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+    for (di = 0; di < (int)(sizeof dts / sizeof dts[0]); di++) {
+        int dt = dts[di], K = mamba__block_elems(dt) == 256;
         int nc = K ? 3 : 6;
         for (ci = 0; ci < nc; ci++)
             for (ri = 0; ri < 3; ri++) {
@@ -391,10 +426,11 @@ static void test_quant_dots(void) {
                             bound += fabs(wf[j]) * (amax / 127.0) / 2 * 1.0001;
                             if (dt == MAMBA_DTYPE_Q4_K) {
                                 const unsigned char *b = wr + 144 * (j / 256);
-                                int sc, mn;
-                                mamba__q4k_scale_min(j % 256 / 32, b + 4, &sc, &mn);
-                                mag += (fabs(mamba__f16_f32(*(const uint16_t *)(const void *)b) * sc * 15.0) + fabs(mamba__f16_f32(*(const uint16_t *)(const void *)(b + 2)) * mn)) * fabs(X[t * cols + j]);
-                            } else mag += fabs(wf[j] * X[t * cols + j]);
+                                int sc[8], mn[8];
+                                mamba__q4k_unpack(b + 4, sc, mn);
+                                mag += (fabs(mamba__f16_f32(*(const uint16_t *)(const void *)b) * sc[j % 256 / 32] * 15.0) + fabs(mamba__f16_f32(*(const uint16_t *)(const void *)(b + 2)) * mn[j % 256 / 32])) * fabs(X[t * cols + j]);
+                            } else if (xq_minmag(dt, wr, j) >= 0) mag += xq_minmag(dt, wr, j) * fabs(X[t * cols + j]);
+                            else mag += fabs(wf[j] * X[t * cols + j]);
                         }
                         bound += 1e-5 * mag + 1e-35;
                         checked++;
@@ -423,13 +459,17 @@ static void test_quant_dots(void) {
    scalar twin mamba__qdot_ref (+ bias) on the same activation quantization,
    bit for bit. */
 static void test_qmm(void) {
-    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K,
+                              MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
+                              MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     static const int cols32[] = {32, 96, 288, 544}, colsK[] = {256, 768};
     static const int rows_list[] = {1, 4, 6, 9}, T_list[] = {8, 13, 16, 27};
     int di, ci, ri, ti;
     long same = 0, total = 0;
-    for (di = 0; di < 4; di++) {
-        int dt = dts[di], K = dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K, blk = K ? 256 : 32;
+    char tiled[160] = "";
+    for (di = 0; di < (int)(sizeof dts / sizeof dts[0]); di++) {
+        int dt = dts[di], K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
+        if (mamba__qmm_has_tile(dt)) { strcat(tiled, " "); strcat(tiled, mamba__dtype_name(dt)); }
         for (ci = 0; ci < (K ? 2 : 4); ci++)
             for (ri = 0; ri < 4; ri++)
                 for (ti = 0; ti < 4; ti++) {
@@ -463,11 +503,116 @@ static void test_qmm(void) {
                 }
     }
 #ifdef MAMBA__QMM_V
-    printf("  int8 matmul tiles: %ld of %ld (row, token) results == scalar dot bit for bit\n", same, total);
+    printf("  int8 matmul tiles (%s): %ld of %ld (row, token) results over 12 types == scalar dot bit for bit\n", tiled, same, total);
 #else
     printf("  int8 matmul (no tiles in this build: per-token dots): %ld of %ld == scalar bit for bit\n", same, total);
 #endif
     CHECK(same == total, "int8 matmul differs from the scalar dot in %ld of %ld", total - same, total);
+}
+
+/* Issue 19's types: blocks of random bits (finite scales) packed and
+   dequantized by tests/ref/gguf_quant.py from ggml's layouts; the library
+   must decode every one bit for bit. Then non-finite scales: the values are
+   non-finite (so weight validation sees them) and every dot path gives a
+   non-finite result, no crash. */
+static void test_xq_blocks(void) {
+    static const int dts[] = {MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
+                              MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
+    size_t di;
+    for (di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+        int dt = dts[di], be = mamba__block_elems(dt), k, j, bad = 0, od, om;
+        size_t bb = mamba__block_bytes(dt), nb = 0, nv = 0;
+        char pb[96], pf[96];
+        unsigned char *raw, *want;
+        FILE *f;
+        sprintf(pb, "tests/data/qblocks/%s.bin", mamba__dtype_name(dt));
+        sprintf(pf, "tests/data/qblocks/%s.f32", mamba__dtype_name(dt));
+        raw = (unsigned char *)malloc(64 * bb); want = (unsigned char *)malloc(64 * 256 * 4);
+        if ((f = fopen(pb, "rb"))) { nb = fread(raw, 1, 64 * bb, f); fclose(f); }
+        if ((f = fopen(pf, "rb"))) { nv = fread(want, 1, 64 * 256 * 4, f); fclose(f); }
+        CHECK(nb == 64 * bb && nv == (size_t)64 * be * 4, "read %s and %s", pb, pf);
+        if (nb == 64 * bb && nv == (size_t)64 * be * 4) {
+            float out[256];
+            for (k = 0; k < 64; k++) {
+                mamba__dequant_block(raw + bb * k, dt, out);
+                for (j = 0; j < be; j++) if (memcmp(&out[j], want + 4 * ((size_t)k * be + j), 4)) bad++;
+            }
+            CHECK(bad == 0, "%s: %d of %d values differ from tests/ref's dequantization", mamba__dtype_name(dt), bad, 64 * be);
+        }
+        /* hostile: each f16 field +inf, -inf or NaN in block 1 of a 4-block row */
+        xq_f16_fields(dt, &od, &om);
+        for (k = 0; k < 6; k++) {
+            static const uint16_t bits[3] = {0x7C00, 0xFC00, 0x7E01};
+            int cols = 4 * be, l, nonfin = 0, off = k < 3 ? od : om;
+            size_t qs = mamba__qact_bytes((size_t)cols);
+            unsigned char *row = (unsigned char *)malloc(4 * bb), *qb = (unsigned char *)malloc(qs);
+            float *x = (float *)malloc(sizeof(float) * cols), v[256], r;
+            mamba__qact a;
+            if (off < 0) { free(row); free(qb); free(x); continue; }
+            random_qrow(row, dt, cols, 0);
+            memcpy(row + bb + off, &bits[k % 3], 2);
+            for (l = 0; l < cols; l++) x[l] = frand();
+            mamba__dequant_block(row + bb, dt, v);
+            for (l = 0; l < be; l++) nonfin += !(v[l] - v[l] == 0.0f);
+            CHECK(nonfin == be, "%s with a non-finite f16 at %d: all %d values non-finite (%d)", mamba__dtype_name(dt), off, be, nonfin);
+            mamba__quantize_act(x, cols, be, qb);
+            mamba__qact_at(qb, (size_t)cols, &a);
+            r = mamba__qdot_ref(row, dt, &a, cols);
+            CHECK(!(r - r == 0.0f), "%s non-finite f16 at %d: scalar dot non-finite (%g)", mamba__dtype_name(dt), off, r);
+#ifdef MAMBA__QDOT_V
+            r = mamba__qdot_v(row, dt, &a, cols);
+            CHECK(!(r - r == 0.0f), "%s non-finite f16 at %d: vector dot non-finite (%g)", mamba__dtype_name(dt), off, r);
+#endif
+            free(row); free(qb); free(x);
+        }
+        free(raw); free(want);
+    }
+}
+
+/* The writer's K-quantization against tests/ref/gguf_kquant_ref.py (llama.cpp's
+   quantize_row_*_ref re-implemented in numpy float32): byte for byte. */
+static void test_kquant_writer(void) {
+    static const int dts[] = {MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K,
+                              MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL};
+    float x[16 * 256];
+    size_t di, nx = 0;
+    FILE *f = fopen("tests/data/qblocks/kref-in.f32", "rb");
+    if (f) { nx = fread(x, 4, 16 * 256, f); fclose(f); }
+    CHECK(nx == 16 * 256, "read tests/data/qblocks/kref-in.f32");
+    if (nx != 16 * 256) return;
+    for (di = 0; di < sizeof dts / sizeof dts[0]; di++) {
+        int dt = dts[di], k, bad = 0, first = -1, be = mamba__block_elems(dt), nb = 16 * 256 / be;
+        size_t bb = mamba__block_bytes(dt), n = 0, j;
+        unsigned char want[4096], got[210];   /* the largest: Q6_K 16 x 210, Q5_1 128 x 24 */
+        char path[96];
+        sprintf(path, "tests/data/qblocks/%s-ref.bin", mamba__dtype_name(dt));
+        if ((f = fopen(path, "rb"))) { n = fread(want, 1, sizeof want, f); fclose(f); }
+        CHECK(n == (size_t)nb * bb, "read %s", path);
+        if (n != (size_t)nb * bb) continue;
+        for (k = 0; k < nb; k++) {
+            mamba__quant_block(x + (size_t)be * k, dt, got);
+            for (j = 0; j < bb; j++) if (got[j] != want[bb * k + j]) { bad++; if (first < 0) first = k; }
+        }
+        CHECK(bad == 0, "%s writer vs llama.cpp's reference quantization (tests/ref): %d bytes differ (first in block %d)",
+              mamba__dtype_name(dt), bad, first);
+    }
+    {   /* hostile values (a NaN or inf weight, a requantized NaN block): every writer type returns, no UB (the san build) */
+        static const int wdt[] = {MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K,
+                                  MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_IQ4_NL};
+        float v[256];
+        unsigned char out[256];
+        int k, j, ok = 1;
+        for (di = 0; di < sizeof wdt / sizeof wdt[0]; di++)
+            for (k = 0; k < 4; k++) {
+                for (j = 0; j < 256; j++) v[j] = x[j];
+                if (k == 0) v[7] = NAN;
+                if (k == 1) v[100] = INFINITY;
+                if (k == 2) for (j = 0; j < 256; j++) v[j] = NAN;
+                if (k == 3) { v[3] = -INFINITY; v[200] = 3e38f; }
+                ok &= mamba__quant_block(v, wdt[di], out);
+            }
+        CHECK(ok, "writer quantizers on NaN/inf values");
+    }
 }
 
 int main(void) {
@@ -478,6 +623,8 @@ int main(void) {
     test_quant();
     test_kquant_layout();
     test_quant_dots();
+    test_xq_blocks();
+    test_kquant_writer();
     test_qmm();
     return test_summary();
 }

@@ -26,7 +26,10 @@ static size_t numbers(const char *path, float *out, size_t cap) {
 /* The golden of tests/data/NAME: step logits of every token in f32 math
    (the first G of each row: a GGUF model's vocabulary is its padded
    embedding, G = the golden's vocab_size). */
-static void check_golden(mamba_model *m, const char *name, const char *what) {
+/* logits: the golden's file of logits (logits.txt; the quantized goldens'
+   logits-act8.txt is the numpy model of 8-bit activations, at the same
+   core tolerance) */
+static void check_golden_file(mamba_model *m, const char *name, const char *logits, const char *what) {
     char path[512];
     static float toks_f[512], want[1 << 16];
     int toks[512], T, V, G, i;
@@ -37,7 +40,7 @@ static void check_golden(mamba_model *m, const char *name, const char *what) {
     V = mamba_model_config(m)->vocab_size;
     snprintf(path, sizeof path, "tests/data/%s/tokens.txt", name);
     nt = numbers(path, toks_f, 512);
-    snprintf(path, sizeof path, "tests/data/%s/logits.txt", name);
+    snprintf(path, sizeof path, "tests/data/%s/%s", name, logits);
     nl = numbers(path, want, sizeof want / sizeof want[0]);
     T = (int)nt;
     G = T > 0 ? (int)(nl / (size_t)T) : 0;
@@ -59,6 +62,7 @@ static void check_golden(mamba_model *m, const char *name, const char *what) {
     mamba_state_free(s);
     free(got); free(all);
 }
+static void check_golden(mamba_model *m, const char *name, const char *what) { check_golden_file(m, name, "logits.txt", what); }
 
 /* (m2-g2-untied is left out: GGUF has no key for its time_step_limit, see
    writer_python_ref in tests/test_model.c) */
@@ -106,6 +110,34 @@ static void gguf_models(void) {
     }
 }
 
+/* The GGUF goldens of issue 19's types (Q4_1, Q5_0, Q5_1, IQ4_NL; Q2_K, Q3_K,
+   Q5_K, IQ4_XS): read with every type compiled in, refused naming the
+   tensor's type with MAMBA_NO_EXTRA_QUANTS. */
+static void extra_quant_models(void) {
+    static const char *const dirs[] = {"m1-q4_1-q5-iq4nl-gguf", "m1-q2k-q3k-q5k-iq4xs-gguf"};
+    size_t k;
+    char path[512];
+    for (k = 0; k < 2; k++) {
+        mamba_model *m = NULL;
+        mamba_error err;
+        mamba_status st;
+        snprintf(path, sizeof path, "tests/data/%s/model.gguf", dirs[k]);
+#ifndef MAMBA_NO_STDIO
+        st = mamba_model_load_file(&m, path, NULL, &err);
+#ifdef MAMBA_NO_EXTRA_QUANTS
+        CHECK(st != MAMBA_OK && m == NULL && strstr(err.message, "has dtype") &&
+              (strstr(err.message, "Q4_1") || strstr(err.message, "Q5_") || strstr(err.message, "IQ4_") || strstr(err.message, "Q2_K") || strstr(err.message, "Q3_K")),
+              "%s: with MAMBA_NO_EXTRA_QUANTS, status %d: %s", path, (int)st, err.message);
+#else
+        CHECK(st == MAMBA_OK, "%s: %s", path, err.message);
+        if (m) { check_golden_file(m, dirs[k], "logits-act8.txt", path); mamba_model_free(m); }
+#endif
+#else
+        (void)m; (void)err; (void)st;
+#endif
+    }
+}
+
 static void safetensors_models(void) {
     size_t k;
     char path[512];
@@ -142,7 +174,7 @@ static void safetensors_models(void) {
 
 int main(int argc, char **argv) {
     (void)argc; (void)argv;
-    printf("sections compiled out:%s%s%s\n",
+    printf("sections compiled out:%s%s%s%s\n",
 #ifdef MAMBA_NO_TOKENIZER
            " tokenizer",
 #else
@@ -154,12 +186,18 @@ int main(int argc, char **argv) {
            "",
 #endif
 #ifdef MAMBA_NO_SAFETENSORS
-           " safetensors+JSON"
+           " safetensors+JSON",
+#else
+           "",
+#endif
+#ifdef MAMBA_NO_EXTRA_QUANTS
+           " extra-quants"
 #else
            ""
 #endif
     );
     gguf_models();
+    extra_quant_models();
     safetensors_models();
 #ifndef MAMBA_NO_TOKENIZER
     {

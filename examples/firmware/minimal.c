@@ -10,6 +10,7 @@
 #define MAMBA_NO_TOKENIZER
 #define MAMBA_NO_WRITER
 #define MAMBA_NO_SAFETENSORS
+#define MAMBA_NO_EXTRA_QUANTS
 #include "../../mamba.h"
 
 #ifndef FW_N_TOKENS

@@ -117,10 +117,86 @@ def models():
     w = gg.random_mamba1(rng, d, L, N, K, R, V, lm_head=True)
     out.append(("m1-q4_0-q8_0-gguf", cfg, w, gg.make_tokens(rng, V, 24),
                 {"embd": "Q8_0", "in": "Q4_0", "x": "Q8_0", "dt": "Q8_0", "out": "Q4_0", "head": "Q4_0"}))
+    # issue 19's 256-block types (same shape as m1-q4k-q6k-gguf)
+    rng = np.random.default_rng(909)
+    d, L, N, K, R, V = 256, 2, 16, 4, 16, 96
+    cfg = gg.hf_config("mamba", d, L, N, K, R, V, tied=False)
+    cfg["expand"], cfg["intermediate_size"] = 1, d
+    w = gg.random_mamba1(rng, d, L, N, K, R, V, expand=1, lm_head=True)
+    for k in w:
+        if k.endswith(("in_proj.weight", "x_proj.weight", "out_proj.weight", "lm_head.weight")):
+            w[k] = w[k] / 2
+    out.append(("m1-q2k-q3k-q5k-iq4xs-gguf", cfg, w, gg.make_tokens(rng, V, 24),
+                {"embd": "Q2_K", "in": "Q5_K", "x": "Q3_K", "out": "IQ4_XS", "head": "Q5_K"}))
+    # issue 19's 32-block types (same shape as m1-q4_0-q8_0-gguf)
+    rng = np.random.default_rng(1010)
+    d, L, N, K, R, V = 64, 2, 16, 4, 32, 80
+    cfg = gg.hf_config("mamba", d, L, N, K, R, V, tied=False)
+    w = gg.random_mamba1(rng, d, L, N, K, R, V, lm_head=True)
+    out.append(("m1-q4_1-q5-iq4nl-gguf", cfg, w, gg.make_tokens(rng, V, 24),
+                {"embd": "IQ4_NL", "in": "Q5_1", "x": "Q5_0", "dt": "Q4_1", "out": "IQ4_NL", "head": "Q5_0"}))
     return out
 
 
+def write_blocks():
+    """tests/data/qblocks/<TYPE>.bin: 64 blocks of random bits (the f16 scales
+    set to finite values: normal, zero, negative, subnormal, large), and
+    <TYPE>.f32 their values dequantized here (little-endian float32), which
+    the C reader must reproduce bit for bit."""
+    import struct
+    outd = os.path.join(gg.DATA, "qblocks")
+    os.makedirs(outd, exist_ok=True)
+    f16_at = {"Q4_1": (0, 2), "Q5_0": (0,), "Q5_1": (0, 2), "IQ4_NL": (0,), "Q2_K": (80, 82),
+              "Q3_K": (108,), "Q5_K": (0, 2), "IQ4_XS": (0,)}
+    rng = np.random.default_rng(1919)
+    for qt, offs in sorted(f16_at.items()):
+        be, bb = gq.BLOCK[qt]
+        raw = bytearray()
+        for k in range(64):
+            b = bytearray(rng.integers(0, 256, bb, dtype=np.uint8).tobytes())
+            for o in offs:
+                kind = (k + o) % 5
+                h = (np.float16(rng.standard_normal() * 0.05) if kind == 0 else np.float16(0) if kind == 1 else
+                     np.float16(-rng.random() * 3) if kind == 2 else np.uint16(rng.integers(1, 1024)).view(np.float16)
+                     if kind == 3 else np.float16(rng.random() * 2000))
+                b[o:o + 2] = struct.pack("<H", int(np.asarray(h, np.float16).view(np.uint16)))
+            raw += b
+        vals = gq.dequant(bytes(raw), qt, 64 * be)
+        with open(os.path.join(outd, qt + ".bin"), "wb") as f:
+            f.write(bytes(raw))
+        with open(os.path.join(outd, qt + ".f32"), "wb") as f:
+            f.write(np.asarray(vals, "<f4").tobytes())
+        print("qblocks/%s: %d blocks, %d values, max |v| %.4g" % (qt, 64, 64 * be, np.abs(vals).max()))
+
+
+def write_kref():
+    """tests/data/qblocks/kref-in.f32: 16 super-blocks of values (gaussian,
+    heavy-tailed, all-positive, all-zero, constant, tiny, huge, sparse) and
+    <TYPE>-ref.bin: llama.cpp's reference K-quantization of them
+    (gguf_kquant_ref.py), which the writer must reproduce byte for byte."""
+    import gguf_kquant_ref as kr
+    rng = np.random.default_rng(2020)
+    parts = [rng.standard_normal(256) * 0.02, rng.standard_t(2, 256) * 0.05, np.abs(rng.standard_normal(256)) + 0.3,
+             np.zeros(256), np.full(256, -0.75), rng.standard_normal(256) * 1e-9, rng.standard_normal(256) * 3e3,
+             rng.standard_normal(256) * (rng.random(256) < 0.1), rng.uniform(-1, 1, 256), rng.standard_normal(256) * 0.1 - 0.2,
+             rng.laplace(0, 0.03, 256), rng.standard_normal(256) * np.repeat(rng.random(16) * 2, 16),
+             np.round(rng.standard_normal(256) * 4) / 8, rng.standard_normal(256) * 0.01 + 0.05,
+             rng.standard_normal(256) * np.linspace(0.001, 1, 256), rng.standard_normal(256)]
+    x = np.concatenate(parts).astype(np.float32)
+    outd = os.path.join(gg.DATA, "qblocks")
+    with open(os.path.join(outd, "kref-in.f32"), "wb") as fo:
+        fo.write(x.astype("<f4").tobytes())
+    for qt in sorted(kr.KQUANT) + sorted(kr.QUANT32):
+        raw = kr.quantize(x, qt)
+        with open(os.path.join(outd, qt + "-ref.bin"), "wb") as fo:
+            fo.write(raw)
+        deq = gq.dequant(raw, qt, len(x))
+        print("qblocks/%s-ref.bin: %d bytes, rms error %.4g of rms" % (qt, len(raw), np.sqrt(np.mean((deq - x) ** 2) / np.mean(x ** 2))))
+
+
 def main():
+    write_blocks()
+    write_kref()
     for name, cfg, w, tokens, qtypes in models():
         d = os.path.join(gg.DATA, name)
         os.makedirs(d, exist_ok=True)
@@ -133,7 +209,7 @@ def main():
             f.write(ref.format_logits(gold))
         # the expected error of 8-bit activations: same model, each matrix input
         # rounded per block as ggml does (the embedding row lookup is exact)
-        blk_of = {"Q8_0": 32, "Q4_0": 32, "Q4_K": 256, "Q6_K": 256}
+        blk_of = {t: gq.BLOCK[t][0] for t in gq.BLOCK}
         orig = ref.Model(cfg, back)
         mats = {"in_proj.weight": qtypes.get("in"), "x_proj.weight": qtypes.get("x"),
                 "dt_proj.weight": qtypes.get("dt"), "out_proj.weight": qtypes.get("out")}

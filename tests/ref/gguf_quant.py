@@ -19,13 +19,42 @@ and the block layouts of ggml-common.h (SPEC.md E.5), not from mamba.h:
 The quantizers are plain round-to-nearest (any valid quantization will do:
 the goldens are computed from the *dequantized* weights). Dequantization
 follows ggml's dequantize_row_* in float32, in the same operation order.
+
+The types of issue 19, from ggml-common.h's block_* structs (read, not copied):
+
+    Q4_1   32, 20 B: f16 d, f16 m, u8 qs[16]           v = q*d + m (q = nibble)
+    Q5_0   32, 22 B: f16 d, u8 qh[4], u8 qs[16]        v = (q5 - 16)*d
+    Q5_1   32, 24 B: f16 d, f16 m, u8 qh[4], u8 qs[16] v = q5*d + m
+           q5 of value j < 16: low nibble of qs[j] | bit j of qh (LE u32) << 4;
+           of value j + 16: high nibble of qs[j] | bit j + 16 of qh << 4
+    IQ4_NL 32, 18 B: f16 d, u8 qs[16]                  v = d*KV[nibble]
+    Q2_K  256, 84 B: u8 scales[16] (low nibble: scale, high: min), u8 qs[64],
+           f16 d, f16 dmin; value 128h + 32g + l is bits 2g..2g+1 of
+           qs[32h + l]; 16 sub-blocks of 16;  v = (d*sc)*q - (dmin*m)
+    Q3_K  256, 110 B: u8 hmask[32], u8 qs[64], u8 scales[12], f16 d; low 2
+           bits as Q2_K, the high bit of value 128h + 32g + l is bit 4h + g of
+           hmask[l] (set: +0, clear: -4); 16 six-bit scales (low nibbles: j < 8
+           in scales[j] low, j >= 8 in scales[j-8] high; top 2 bits at bit
+           2(j//4) of scales[8 + j%4]), minus 32;  v = (d*(sc-32))*(q3 - 4)
+    Q5_K  256, 176 B: f16 d, f16 dmin, u8 scales[12] (as Q4_K), u8 qh[32],
+           u8 qs[128]; value 64i + 32k + l: nibble k of qs[32i + l], plus 16 if
+           bit 2i + k of qh[l];  v = (d*sc)*q - (dmin*m)
+    IQ4_XS 256, 136 B: f16 d, u16 scales_h, u8 scales_l[4], u8 qs[128];
+           sub-block ib of 32: ls = nibble (ib%2) of scales_l[ib//2] | bits
+           2ib..2ib+1 of scales_h << 4; its 16 bytes qs[16ib..]: low nibbles
+           are values 0..15, high 16..31;  v = (d*(ls-32))*KV[nibble]
+    KV = ggml's kvalues_iq4nl: -127 -104 -83 -65 -49 -35 -22 -10 1 13 25 38 53 69 89 113
 """
 import struct
 
 import numpy as np
 
-GGML = {"F32": 0, "F16": 1, "Q4_0": 2, "Q8_0": 8, "Q4_K": 12, "Q6_K": 14}
-BLOCK = {"Q8_0": (32, 34), "Q4_0": (32, 18), "Q4_K": (256, 144), "Q6_K": (256, 210)}
+GGML = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q5_0": 6, "Q5_1": 7, "Q8_0": 8, "Q2_K": 10, "Q3_K": 11,
+        "Q4_K": 12, "Q5_K": 13, "Q6_K": 14, "IQ4_NL": 20, "IQ4_XS": 23}
+BLOCK = {"Q8_0": (32, 34), "Q4_0": (32, 18), "Q4_K": (256, 144), "Q6_K": (256, 210),
+         "Q4_1": (32, 20), "Q5_0": (32, 22), "Q5_1": (32, 24), "IQ4_NL": (32, 18),
+         "Q2_K": (256, 84), "Q3_K": (256, 110), "Q5_K": (256, 176), "IQ4_XS": (256, 136)}
+KV = np.array([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113], np.int64)
 
 
 def f16(x):
@@ -125,7 +154,233 @@ def quant_q6_k(row):
     return bytes(out)
 
 
-QUANT = {"Q8_0": quant_q8_0, "Q4_0": quant_q4_0, "Q4_K": quant_q4_k, "Q6_K": quant_q6_k}
+def _q5_pack(q):
+    """32 five-bit values -> (qh 4 bytes, qs 16 bytes)"""
+    h = 0
+    for j in range(32):
+        h |= (int(q[j]) >> 4 & 1) << j
+    return struct.pack("<I", h), bytes((int(q[j]) & 15) | (int(q[j + 16]) & 15) << 4 for j in range(16))
+
+
+def quant_q4_1(row, bits=4):
+    out = bytearray()
+    top = (1 << bits) - 1
+    for b in row.reshape(-1, 32):
+        lo, hi = float(b.min()), float(b.max())
+        hd, d = f16((hi - lo) / top)
+        hm, m = f16(lo)
+        q = np.zeros(32, np.int64) if d == 0 else np.clip(np.round((b - m) / d), 0, top).astype(np.int64)
+        if bits == 4:
+            out += struct.pack("<HH", hd, hm) + bytes(int(q[j]) | int(q[j + 16]) << 4 for j in range(16))
+        else:
+            qh, qs = _q5_pack(q)
+            out += struct.pack("<HH", hd, hm) + qh + qs
+    return bytes(out)
+
+
+def quant_q5_0(row):
+    out = bytearray()
+    for b in row.reshape(-1, 32):
+        mx = b[np.argmax(np.abs(b))]
+        hd, d = f16(mx / -16)
+        q = np.full(32, 16) if d == 0 else np.clip(np.round(b / d) + 16, 0, 31).astype(np.int64)
+        qh, qs = _q5_pack(q)
+        out += struct.pack("<H", hd) + qh + qs
+    return bytes(out)
+
+
+def _nl_index(b, d):
+    """nearest KV entry of each b/d"""
+    if d == 0:
+        return np.full(len(b), 8)
+    return np.abs((b / d)[:, None] - KV[None, :]).argmin(axis=1)
+
+
+def quant_iq4_nl(row):
+    out = bytearray()
+    for b in row.reshape(-1, 32):
+        hd, d = f16(float(np.abs(b).max()) / 127)
+        q = _nl_index(b, d)
+        out += struct.pack("<H", hd) + bytes(int(q[j]) | int(q[j + 16]) << 4 for j in range(16))
+    return bytes(out)
+
+
+def quant_iq4_xs(row):
+    out = bytearray()
+    for sb in row.reshape(-1, 256):
+        sub = sb.reshape(8, 32)
+        s = np.abs(sub).max(axis=1) / 127
+        hd, d = f16(s.max() / 31 if s.max() > 0 else 0.0)
+        ls = np.zeros(8, np.int64) if d == 0 else np.clip(np.round(s / d), 0, 31).astype(np.int64)
+        sh, sl = 0, bytearray(4)
+        qs = bytearray()
+        for ib in range(8):
+            u = int(ls[ib]) + 32
+            sl[ib // 2] |= (u & 15) << (4 * (ib % 2))
+            sh |= (u >> 4) << (2 * ib)
+            q = _nl_index(sub[ib], d * np.float32(ls[ib]))
+            qs += bytes(int(q[j]) | int(q[j + 16]) << 4 for j in range(16))
+        out += struct.pack("<HH", hd, sh) + bytes(sl) + bytes(qs)
+    return bytes(out)
+
+
+def _pack2(q, base=0):
+    """256 two-bit values -> 64 bytes: value 128h + 32g + l at bits 2g of byte 32h + l"""
+    qs = bytearray(64)
+    for v in range(256):
+        h, g, l = v // 128, v % 128 // 32, v % 32
+        qs[32 * h + l] |= (int(q[v]) & 3) << (2 * g)
+    return bytes(qs)
+
+
+def quant_q2_k(row):
+    out = bytearray()
+    for sb in row.reshape(-1, 256):
+        sub = sb.reshape(16, 16)
+        mins = np.maximum(0.0, -sub.min(axis=1))
+        scales = (sub.max(axis=1) + mins) / 3
+        hd, d = f16(scales.max() / 15)
+        hm, dmin = f16(mins.max() / 15)
+        sc = [0] * 16 if d == 0 else [int(v) for v in np.clip(np.round(scales / d), 0, 15)]
+        mn = [0] * 16 if dmin == 0 else [int(v) for v in np.clip(np.round(mins / dmin), 0, 15)]
+        q = np.zeros(256, np.int64)
+        for j in range(16):
+            D, M = d * np.float32(sc[j]), dmin * np.float32(mn[j])
+            if D > 0:
+                q[16 * j:16 * j + 16] = np.clip(np.round((sub[j] + M) / D), 0, 3)
+        out += bytes(sc[j] | mn[j] << 4 for j in range(16)) + _pack2(q) + struct.pack("<HH", hd, hm)
+    return bytes(out)
+
+
+def quant_q3_k(row):
+    out = bytearray()
+    for sb in row.reshape(-1, 256):
+        sub = sb.reshape(16, 16)
+        s = sub[np.arange(16), np.abs(sub).argmax(axis=1)] / -4     # the largest magnitude -> -4
+        hd, d = f16(float(np.abs(s).max()) / 32)
+        sc = np.zeros(16, np.int64) if d == 0 else np.clip(np.round(s / d), -32, 31).astype(np.int64)
+        q = np.zeros(256, np.int64)
+        for j in range(16):
+            D = d * np.float32(sc[j])
+            if D != 0:
+                q[16 * j:16 * j + 16] = np.clip(np.round(sub[j] / D), -4, 3)
+        u = q + 4
+        hmask = bytearray(32)
+        for v in range(256):
+            h, g, l = v // 128, v % 128 // 32, v % 32
+            if u[v] > 3:
+                hmask[l] |= 1 << (4 * h + g)
+        scb = bytearray(12)
+        for j in range(16):
+            e = int(sc[j]) + 32
+            if j < 8:
+                scb[j] |= e & 15
+            else:
+                scb[j - 8] |= (e & 15) << 4
+            scb[8 + j % 4] |= (e >> 4) << (2 * (j // 4))
+        out += bytes(hmask) + _pack2(u & 3) + bytes(scb) + struct.pack("<H", hd)
+    return bytes(out)
+
+
+def quant_q5_k(row):
+    out = bytearray()
+    for sb in row.reshape(-1, 256):
+        sub = sb.reshape(8, 32)
+        mins = np.maximum(0.0, -sub.min(axis=1))
+        scales = (sub.max(axis=1) + mins) / 31
+        hd, d = f16(scales.max() / 63)
+        hm, dmin = f16(mins.max() / 63)
+        sc = [0] * 8 if d == 0 else [int(v) for v in np.clip(np.round(scales / d), 0, 63)]
+        mn = [0] * 8 if dmin == 0 else [int(v) for v in np.clip(np.round(mins / dmin), 0, 63)]
+        q = np.zeros((8, 32), np.int64)
+        for j in range(8):
+            D, M = d * np.float32(sc[j]), dmin * np.float32(mn[j])
+            if D > 0:
+                q[j] = np.clip(np.round((sub[j] + M) / D), 0, 31)
+        qh = bytearray(32)
+        for j in range(8):
+            for l in range(32):
+                qh[l] |= (int(q[j, l]) >> 4) << j
+        qs = bytes((int(q[2 * i, l]) & 15) | (int(q[2 * i + 1, l]) & 15) << 4 for i in range(4) for l in range(32))
+        out += struct.pack("<HH", hd, hm) + pack_scale_min_k4(sc, mn) + bytes(qh) + qs
+    return bytes(out)
+
+
+QUANT = {"Q8_0": quant_q8_0, "Q4_0": quant_q4_0, "Q4_K": quant_q4_k, "Q6_K": quant_q6_k,
+         "Q4_1": quant_q4_1, "Q5_1": lambda r: quant_q4_1(r, 5), "Q5_0": quant_q5_0, "IQ4_NL": quant_iq4_nl,
+         "Q2_K": quant_q2_k, "Q3_K": quant_q3_k, "Q5_K": quant_q5_k, "IQ4_XS": quant_iq4_xs}
+
+
+def _q5_values(qh, qs):
+    h = struct.unpack("<I", bytes(qh))[0]
+    qs = np.frombuffer(bytes(qs), np.uint8).astype(np.int64)
+    hb = np.array([(h >> j) & 1 for j in range(32)], np.int64)
+    return np.concatenate([qs & 15, qs >> 4]) | hb << 4
+
+
+def dequant_new(b, qtype):
+    """one block of issue 19's types -> float32 values (ggml's operation order)"""
+    f32 = np.float32
+    if qtype in ("Q4_1", "Q5_1"):
+        d, m = f16v(b[:2])[0], f16v(b[2:4])[0]
+        if qtype == "Q4_1":
+            qs = np.frombuffer(bytes(b[4:20]), np.uint8).astype(np.int64)
+            q = np.concatenate([qs & 15, qs >> 4])
+        else:
+            q = _q5_values(b[4:8], b[8:24])
+        return (q.astype(f32) * d + m).astype(f32)
+    if qtype == "Q5_0":
+        d = f16v(b[:2])[0]
+        return ((_q5_values(b[2:6], b[6:22]) - 16).astype(f32) * d).astype(f32)
+    if qtype == "IQ4_NL":
+        d = f16v(b[:2])[0]
+        qs = np.frombuffer(bytes(b[2:18]), np.uint8).astype(np.int64)
+        return (d * KV[np.concatenate([qs & 15, qs >> 4])].astype(f32)).astype(f32)
+    v = np.zeros(256, f32)
+    if qtype in ("Q2_K", "Q3_K"):
+        if qtype == "Q2_K":
+            qs = b[16:80]
+            d, dmin = f16v(b[80:82])[0], f16v(b[82:84])[0]
+        else:
+            qs, hm = b[32:96], b[0:32]
+            d = f16v(b[108:110])[0]
+            s = b[96:108]
+        for vi in range(256):
+            h, g, l = vi // 128, vi % 128 // 32, vi % 32
+            j = vi // 16
+            q = (qs[32 * h + l] >> (2 * g)) & 3
+            if qtype == "Q2_K":
+                dl, ml = f32(d * f32(b[j] & 15)), f32(dmin * f32(b[j] >> 4))
+                v[vi] = f32(dl * f32(q)) - ml
+            else:
+                lo = s[j] & 15 if j < 8 else s[j - 8] >> 4
+                sc = (lo | ((s[8 + j % 4] >> (2 * (j // 4))) & 3) << 4) - 32
+                q -= 0 if hm[l] >> (4 * h + g) & 1 else 4
+                v[vi] = f32(d * f32(sc)) * f32(q)
+        return v
+    if qtype == "Q5_K":
+        d, dmin = f16v(b[:2])[0], f16v(b[2:4])[0]
+        sc, mn = unpack_scale_min_k4(b[4:16])
+        qh, qs = b[16:48], b[48:176]
+        for vi in range(256):
+            i, k, l = vi // 64, vi % 64 // 32, vi % 32
+            j = 2 * i + k
+            q = (qs[32 * i + l] >> (4 * k)) & 15
+            q += 16 if qh[l] >> j & 1 else 0
+            v[vi] = f32(f32(d * f32(sc[j])) * f32(q)) - f32(dmin * f32(mn[j]))
+        return v
+    if qtype == "IQ4_XS":
+        d = f16v(b[:2])[0]
+        sh = b[2] | b[3] << 8
+        for ib in range(8):
+            ls = ((b[4 + ib // 2] >> (4 * (ib % 2))) & 15) | ((sh >> (2 * ib)) & 3) << 4
+            dl = f32(d * f32(ls - 32))
+            for j in range(16):
+                q = b[8 + 16 * ib + j]
+                v[32 * ib + j] = dl * f32(KV[q & 15])
+                v[32 * ib + 16 + j] = dl * f32(KV[q >> 4])
+        return v
+    raise ValueError(qtype)
 
 # -------------------------------------------------------------- dequantizers
 
@@ -136,7 +391,9 @@ def dequant(raw, qtype, n):
     out = []
     f32 = np.float32
     for b in blocks:
-        if qtype == "Q8_0":
+        if qtype not in ("Q8_0", "Q4_0", "Q4_K", "Q6_K"):
+            out.append(dequant_new(b, qtype))
+        elif qtype == "Q8_0":
             d = f16v(b[:2])[0]
             out.append(d * np.frombuffer(b[2:], np.int8).astype(f32))
         elif qtype == "Q4_0":
