@@ -161,7 +161,7 @@ TESTS   += sh:tests/test_server.sh
 help:
 	@echo 'make              build the command-line tools into build/ (mamba-generate, -logits, -tokenize, -perplexity, -quantize, -server)'
 	@echo 'make run          generate Shakespeare with the bundled model (models/shakespeare-tiny)'
-	@echo 'make check        the quick pass (about 3 minutes on 2 cores): the model, kernel and tokenizer'
+	@echo 'make check        the quick pass (about 2 minutes on 2 cores): the model, kernel and tokenizer'
 	@echo '                  suites and the tools, native and under AddressSanitizer + UBSan'
 	@echo 'make test         everything CI runs (its build: 11 CPU-minutes, then the runs): every build variant,'
 	@echo '                  NEON under qemu, valgrind, fuzz replays, firmware; ends "N passed, N failed"'
