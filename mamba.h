@@ -2238,41 +2238,70 @@ static void mamba__quantize_act(const float *x, int n, int blk, unsigned char *b
     }
 }
 
-/* Q8_0/Q4_0: nb (<= 8) blocks from block b0 with integer dots isum[]; each
-   block gives (dw * dx) * isum, and the 8 (0 past nb) are added as
-   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)). */
-static float mamba__qgroup(const unsigned char *w, size_t bb, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
+/* ---- the quantized dots' shared parts: float order, block walkers ---------
+   Every path (scalar, AVX2, AVX-512 VNNI, NEON) computes the same exact
+   int32 dots and combines them in one float order, operation for operation:
+   32-blocks, per block k with the activation's dx = d[k], sx = s[k] (the sum
+   of its 32 int8 values):
+     Q8_0   isum = sum q*x                     p = (d*dx)*isum
+     Q4_0   isum = sum q*x - 8 sx              p = (d*dx)*isum
+     Q5_0   isum = sum q5*x - 16 sx            p = (d*dx)*isum
+     IQ4_NL isum = sum kvalues[q]*x            p = (d*dx)*isum
+     Q4_1 / Q5_1  isum = sum q*x               p = (d*dx)*isum + (m*dx)*sx
+   and 8 blocks at a time are added as ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7))
+   (mamba__qgroup), the groups in row order.
+   256-blocks, per super-block with dx = d[i], s16 (the 16 sums of 16) and
+   the integer dots t_j of its sub-blocks (mamba__qwalk256):
+     Q2_K   A = sum_j sc_j t_j, B = sum_j m_j s16_j        (16 sub-blocks)
+            r = (d*dx)*A - (dmin*dx)*B       (mamba__q4k_combine)
+     Q3_K   A = sum_j (sc_j - 32) (t_j - 4 s16_j)          r = (d*dx)*A
+     Q4_K / Q5_K  A = sum_j sc_j t_j, B = sum_j m_j (s16_2j + s16_2j+1)
+            r = (d*dx)*A - (dmin*dx)*B       (8 sub-blocks of 32)
+     Q6_K   A = sum_j sc_j (t_j - 32 s16_j)                r = (d*dx)*A
+     IQ4_XS A = sum_j (ls_j - 32) t_j                      r = (d*dx)*A
+   the super-blocks' r added in row order. |A| stays below 2^27 for all.
+   The walkers below hold the loop over a row's blocks and the float
+   combination once; each ISA supplies only the integer dot of one 32-block
+   (mamba__isum32_*) or the sub-block dots of one super-block
+   (mamba__subdots_*). A walker is inlined into one function per type and
+   ISA (mamba__qdot_<type>_<isa>, MAMBA__QDOT_DEF), the dtype and the inner
+   function constants in it; mamba__qdot_pick chooses one per matrix. */
+/* always inlined (the walkers): their function-pointer argument becomes a
+   direct, inlined call */
+#if defined(__GNUC__)
+#define MAMBA__INLINE static inline __attribute__((always_inline))
+#else
+#define MAMBA__INLINE static inline
+#endif
+static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) {
+    float t = mamba__qf16(b) * dx;
+    t = t * (float)isum;
+    MAMBA__OPAQUE(t);
+    return t;
+}
+static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_t sx) {
+    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
+    t1 = t1 * (float)isum;
+    t2 = t2 * (float)sx;
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
+    return t1 + t2;
+}
+/* nb (<= 8) 32-blocks from block b0 with integer dots isum[]: the 8 p's above
+   (0 past nb), added in their tree */
+static float mamba__qgroup(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
     float p[8];
-    int k;
+    size_t bb = mamba__block_bytes(dt);
+    int k, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
     for (k = 0; k < 8; k++) {
-        float s;
+        const unsigned char *b = w + (size_t)(b0 + k) * bb;
         if (k >= nb) { p[k] = 0.0f; continue; }
-        s = mamba__qf16(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
-        p[k] = s * (float)isum[k];
-        MAMBA__OPAQUE(p[k]);
+        p[k] = has_m ? mamba__xq_pm(b, a->d[b0 + k], isum[k], a->s[b0 + k]) : mamba__xq_p1(b, a->d[b0 + k], isum[k]);
     }
     return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
 }
-/* Integer dots of blocks [b0, b0+nb) of a Q8_0/Q4_0 row, scalar. */
-static void mamba__qblocks_ref(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, int32_t *isum) {
-    int k, j;
-    for (k = 0; k < nb; k++) {
-        const signed char *x = a->q + (size_t)(b0 + k) * 32;
-        int32_t t = 0;
-        if (dt == MAMBA_DTYPE_Q8_0) {
-            const signed char *q = (const signed char *)(w + (size_t)(b0 + k) * 34 + 2);
-            for (j = 0; j < 32; j++) t += q[j] * x[j];
-        } else {
-            const unsigned char *q = w + (size_t)(b0 + k) * 18 + 2;
-            for (j = 0; j < 16; j++) t += (q[j] & 0xF) * x[j] + (q[j] >> 4) * x[j + 16];
-            t -= 8 * a->s[b0 + k];
-        }
-        isum[k] = t;
-    }
-}
-/* K-quant super-block i: Q4_K gives (d*dx)*A - (dmin*dx)*B with A = sum of
-   scale_j * (q . x) and B = sum of min_j * sum(x); Q6_K gives (d*dx)*A with
-   A = sum of scale_j * ((q6 . x) - 32 sum(x)). */
+/* K-quant super-block combinations: (d*dx)*A - (dmin*dx)*B (Q2_K, Q4_K,
+   Q5_K; b at d), (d*dx)*A (Q6_K) */
 static float mamba__q4k_combine(const unsigned char *b, float dx, int32_t A, int32_t B) {
     float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
     t1 = t1 * (float)A;
@@ -2299,71 +2328,6 @@ static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += (signed char)b[192 + j] * s16[j];
     return 32 * t;
 }
-/* ---- quantized dots of the block types of issue 19, scalar twins ---------
-   The integer math (exact in int32) and the one float order every vector
-   path reproduces:
-   32-blocks, per block k with the activation's dx = d[k], sx = s[k] (the sum
-   of its 32 int8 values):
-     Q5_0   isum = sum q5*x - 16 sx            p = (d*dx)*isum
-     IQ4_NL isum = sum kvalues[q]*x            p = (d*dx)*isum
-     Q4_1 / Q5_1  isum = sum q*x               p = (d*dx)*isum + (m*dx)*sx
-   and 8 blocks at a time are added as mamba__qgroup does:
-   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)), the groups in row order.
-   256-blocks, per super-block with dx = d[i] and s16 (the 16 sums of 16):
-     Q2_K   A = sum_j sc_j (q2.x)_j, B = sum_j m_j s16_j   (16 sub-blocks)
-            r = (d*dx)*A - (dmin*dx)*B
-     Q3_K   A = sum_j (sc_j - 32) ((q3 + 4).x - 4 s16_j)_j  r = (d*dx)*A
-     Q5_K   A = sum_j sc_j (q5.x)_j, B = sum_j m_j (s16_2j + s16_2j+1)
-            r = (d*dx)*A - (dmin*dx)*B       (mamba__q4k_combine)
-     IQ4_XS A = sum_j (ls_j - 32) (kvalues[q].x)_j           r = (d*dx)*A
-   the super-blocks' r added in row order. |A| stays below 2^27 for all. */
-static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) {
-    float t = mamba__qf16(b) * dx;
-    t = t * (float)isum;
-    MAMBA__OPAQUE(t);
-    return t;
-}
-static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_t sx) {
-    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
-    t1 = t1 * (float)isum;
-    t2 = t2 * (float)sx;
-    MAMBA__OPAQUE(t1);
-    MAMBA__OPAQUE(t2);
-    return t1 + t2;
-}
-/* nb (<= 8) blocks from block b0 with integer dots isum[]: the float order of
-   mamba__qgroup, with the min term for Q4_1/Q5_1 */
-static float mamba__xq_group(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
-    float p[8];
-    size_t bb = mamba__block_bytes(dt);
-    int k, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
-    for (k = 0; k < 8; k++) {
-        const unsigned char *b = w + (size_t)(b0 + k) * bb;
-        if (k >= nb) { p[k] = 0.0f; continue; }
-        p[k] = has_m ? mamba__xq_pm(b, a->d[b0 + k], isum[k], a->s[b0 + k]) : mamba__xq_p1(b, a->d[b0 + k], isum[k]);
-    }
-    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
-}
-/* integer dot of one 32-block (the isum above), scalar */
-static int32_t mamba__xq_isum32(const unsigned char *b, int dt, const signed char *x, int32_t sx) {
-    int32_t t = 0;
-    int j;
-    if (dt == MAMBA_DTYPE_IQ4_NL) {
-        for (j = 0; j < 16; j++) t += mamba__iq4nl_values[b[2 + j] & 0xF] * x[j] + mamba__iq4nl_values[b[2 + j] >> 4] * x[j + 16];
-        return t;
-    }
-    if (dt == MAMBA_DTYPE_Q4_1) {
-        for (j = 0; j < 16; j++) t += (b[4 + j] & 0xF) * x[j] + (b[4 + j] >> 4) * x[j + 16];
-        return t;
-    }
-    {
-        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2), *qs = qh + 4;
-        uint32_t h = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
-        for (j = 0; j < 16; j++)
-            t += ((qs[j] & 0xF) | (int)((h >> j) & 1) << 4) * x[j] + ((qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4) * x[j + 16];
-        return dt == MAMBA_DTYPE_Q5_0 ? t - 16 * sx : t;
-    }
-}
 /* Q2_K's B = sum m_j s16_j; Q3_K's 4 * sum (sc_j - 32) s16_j */
 static int32_t mamba__q2k_mins(const unsigned char *b, const int32_t *s16) {
     int32_t B = 0;
@@ -2377,127 +2341,178 @@ static int32_t mamba__q3k_offset(const int *sc, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += sc[j] * s16[j];
     return 4 * t;
 }
-MAMBA__UNUSED static float mamba__xq_dot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+typedef int32_t (*mamba__isum32_fn)(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t sx);
+typedef void (*mamba__subdots_fn)(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t *t);
+/* the dot of one row of nb blocks (32-blocks or super-blocks) */
+typedef float (*mamba__qdot_fn)(const unsigned char *w, const mamba__qact *a, int nb);
+/* blocks [b0, nb) of a 32-block row, 8 at a time (the vector paths' tails
+   start at b0 > 0) */
+MAMBA__INLINE float mamba__qwalk32(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int b0, int nb, mamba__isum32_fn isum32) {
+    size_t bb = mamba__block_bytes(dt);
     float acc = 0.0f;
-    int i, j, l;
-    if (mamba__block_elems(dt) == MAMBA__QK) {
-        int nb = n / 32;
-        size_t bb = mamba__block_bytes(dt);
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int k, nk = nb - i < 8 ? nb - i : 8;
-            for (k = 0; k < nk; k++) isum[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, dt, a->q + (size_t)(i + k) * 32, a->s[i + k]);
-            acc += mamba__xq_group(w, dt, a, i, nk, isum);
-        }
-        return acc;
+    int i, k;
+    for (i = b0; i < nb; i += 8) {
+        int32_t isum[8];
+        int nk = nb - i < 8 ? nb - i : 8;
+        for (k = 0; k < nk; k++) isum[k] = isum32(w + (size_t)(i + k) * bb, dt, a->q + (size_t)(i + k) * 32, a->s[i + k]);
+        acc += mamba__qgroup(w, dt, a, i, nk, isum);
     }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+    return acc;
+}
+/* the nsb super-blocks of a K-quant (or IQ4_XS) row */
+MAMBA__INLINE float mamba__qwalk256(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int nsb, mamba__subdots_fn subdots) {
+    size_t bb = mamba__block_bytes(dt);
+    float acc = 0.0f;
+    int i, j;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * bb;
         const int32_t *s16 = a->s + (size_t)i * 16;
-        const unsigned char *b = w + (size_t)i * mamba__block_bytes(dt);
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
-            int sc[16];
-            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
-            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
-            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j.., bits 2g of qs[32h + l0 + l] */
-                const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * (j / 8) + 16 * (j & 1);
-                const unsigned char *hm = b + 16 * (j & 1);
-                int g = j % 8 / 2, hb = 4 * (j / 8) + g;
-                int32_t t = 0;
-                for (l = 0; l < 16; l++) {
-                    int q = (qs[l] >> (2 * g)) & 3;
-                    if (dt == MAMBA_DTYPE_Q3_K) q |= (hm[l] >> hb & 1) << 2;
-                    t += q * x[16 * j + l];
-                }
-                A += sc[j] * t;
-            }
-            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__q4k_combine(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
-            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
-        } else if (dt == MAMBA_DTYPE_Q5_K) {
-            int sc[8], mn[8];
+        float dx = a->d[i];
+        int32_t t[16], A = 0;
+        int sc[16], mn[8];
+        subdots(b, dt, a->q + (size_t)i * MAMBA__QKK, t);
+        switch (dt) {
+        case MAMBA_DTYPE_Q2_K:
+            for (j = 0; j < 16; j++) A += (b[j] & 0xF) * t[j];
+            acc += mamba__q4k_combine(b + 80, dx, A, mamba__q2k_mins(b, s16));
+            break;
+        case MAMBA_DTYPE_Q3_K:
+            mamba__q3k_scales(b + 96, sc);
+            for (j = 0; j < 16; j++) A += sc[j] * t[j];
+            acc += mamba__xq_p1(b + 108, dx, A - mamba__q3k_offset(sc, s16));
+            break;
+        case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
             mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                const unsigned char *qs = b + 48 + 32 * (j / 2);
-                int32_t t = 0;
-                for (l = 0; l < 32; l++) t += ((qs[l] >> (4 * (j & 1)) & 0xF) | (b[16 + l] >> j & 1) << 4) * x[32 * j + l];
-                A += sc[j] * t;
-            }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {   /* IQ4_XS */
-            int sc[8];
+            for (j = 0; j < 8; j++) A += sc[j] * t[j];
+            acc += mamba__q4k_combine(b, dx, A, mamba__q4k_mins(mn, s16));
+            break;
+        case MAMBA_DTYPE_Q6_K:
+            for (j = 0; j < 16; j++) A += (signed char)b[192 + j] * t[j];
+            acc += mamba__q6k_combine(b, dx, A - mamba__q6k_offset(b, s16));
+            break;
+        default:   /* IQ4_XS */
             mamba__iq4xs_scales(b, sc);
-            for (j = 0; j < 8; j++) {
-                const unsigned char *qs = b + 8 + 16 * j;
-                int32_t t = 0;
-                for (l = 0; l < 16; l++) t += mamba__iq4nl_values[qs[l] & 0xF] * x[32 * j + l] + mamba__iq4nl_values[qs[l] >> 4] * x[32 * j + 16 + l];
-                A += sc[j] * t;
-            }
-            acc += mamba__xq_p1(b, a->d[i], A);
+            for (j = 0; j < 8; j++) A += sc[j] * t[j];
+            acc += mamba__xq_p1(b, dx, A);
         }
     }
     return acc;
 }
-/* ---- end of the scalar dots of issue 19 ---- */
-/* Row w (n values in dtype dt) dotted with the quantized activation, scalar. */
-MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    float acc = 0.0f;
-    int i, j, l;
-    switch (dt) {   /* the one dispatch on the type */
-    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: break;
-#ifndef MAMBA_NO_EXTRA_QUANTS
-    default: return mamba__xq_dot_ref(w, dt, a, n);   /* issue 19's types */
+/* the block types: X(name, MAMBA_DTYPE_ suffix, values per block, isa);
+   MAMBA_NO_EXTRA_QUANTS keeps the four the loaders then accept */
+#define MAMBA__QTYPES_BASE(X, isa) X(q8_0, Q8_0, 32, isa) X(q4_0, Q4_0, 32, isa) X(q4_k, Q4_K, 256, isa) X(q6_k, Q6_K, 256, isa)
+#define MAMBA__QTYPES_ALL(X, isa) MAMBA__QTYPES_BASE(X, isa) X(q4_1, Q4_1, 32, isa) X(q5_0, Q5_0, 32, isa) X(q5_1, Q5_1, 32, isa) \
+    X(iq4_nl, IQ4_NL, 32, isa) X(q2_k, Q2_K, 256, isa) X(q3_k, Q3_K, 256, isa) X(q5_k, Q5_K, 256, isa) X(iq4_xs, IQ4_XS, 256, isa)
+#ifdef MAMBA_NO_EXTRA_QUANTS
+#define MAMBA__QTYPES(X, isa) MAMBA__QTYPES_BASE(X, isa)
 #else
-    default: return 0;   /* never bound: the loaders refuse these types */
+#define MAMBA__QTYPES(X, isa) MAMBA__QTYPES_ALL(X, isa)
 #endif
+/* mamba__qdot_<name>_<isa>: the walker of its block size, the ISA's inner dot */
+#define MAMBA__QWALK_32(w, dt, a, nb, isa) mamba__qwalk32(w, dt, a, 0, nb, mamba__isum32_##isa)
+#define MAMBA__QWALK_256(w, dt, a, nb, isa) mamba__qwalk256(w, dt, a, nb, mamba__subdots_##isa)
+#define MAMBA__QDOT_DEF(name, T, K, isa) \
+    static float mamba__qdot_##name##_##isa(const unsigned char *w, const mamba__qact *a, int nb) { return MAMBA__QWALK_##K(w, MAMBA_DTYPE_##T, a, nb, isa); }
+#define MAMBA__QDOT_CASE(name, T, K, isa) case MAMBA_DTYPE_##T: return mamba__qdot_##name##_##isa;
+
+/* ---- quantized dots, scalar: the integer dots of one block ---------------- */
+/* one 32-block: its isum (above) */
+static inline int32_t mamba__isum32_ref(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t sx) {
+    int32_t t = 0;
+    int j;
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0:
+        /* (q + 128) . x - 128 sx, the same int32: GCC 12 at -O2 -march=native
+           (VNNI) miscompiles the signed x signed form of this loop once the
+           walker is inlined (seen on Sapphire Rapids); unsigned x signed is
+           the instruction's own form */
+        for (j = 0; j < 32; j++) t += (b[2 + j] ^ 0x80) * x[j];
+        return t - 128 * sx;
+    case MAMBA_DTYPE_Q4_0:
+        for (j = 0; j < 16; j++) t += (b[2 + j] & 0xF) * x[j] + (b[2 + j] >> 4) * x[j + 16];
+        return t - 8 * sx;
+    case MAMBA_DTYPE_IQ4_NL:
+        for (j = 0; j < 16; j++) t += mamba__iq4nl_values[b[2 + j] & 0xF] * x[j] + mamba__iq4nl_values[b[2 + j] >> 4] * x[j + 16];
+        return t;
+    case MAMBA_DTYPE_Q4_1:
+        for (j = 0; j < 16; j++) t += (b[4 + j] & 0xF) * x[j] + (b[4 + j] >> 4) * x[j + 16];
+        return t;
+    default: {   /* Q5_0, Q5_1 */
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2), *qs = qh + 4;
+        uint32_t h = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+        for (j = 0; j < 16; j++)
+            t += ((qs[j] & 0xF) | (int)((h >> j) & 1) << 4) * x[j] + ((qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4) * x[j + 16];
+        return dt == MAMBA_DTYPE_Q5_0 ? t - 16 * sx : t;
     }
-    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
-        int nb = n / 32;
-        size_t bb = mamba__block_bytes(dt);
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int k = nb - i < 8 ? nb - i : 8;
-            mamba__qblocks_ref(w, dt, a, i, k, isum);
-            acc += mamba__qgroup(w, bb, a, i, k, isum);
-        }
-        return acc;
     }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q4_K) {
-            const unsigned char *b = w + (size_t)i * 144;
-            int sc[8], mn[8];
-            mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                int32_t t = 0;
-                const unsigned char *q = b + 16 + 32 * (j / 2);
-                for (l = 0; l < 32; l++) t += (q[l] >> (4 * (j & 1)) & 0xF) * x[32 * j + l];
-                A += sc[j] * t;
+}
+/* one super-block: t[j], the dot of sub-block j's integer values with x
+   (16 of 16 values: Q2_K, Q3_K, Q6_K; 8 of 32: Q4_K, Q5_K, IQ4_XS) */
+static inline void mamba__subdots_ref(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t *t) {
+    int j, l, h;
+    switch (dt) {
+    case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K:
+        for (j = 0; j < 16; j++) {   /* sub-block j: values 16j.., bits 2g of qs[32h + l0 + l] */
+            const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * (j / 8) + 16 * (j & 1);
+            const unsigned char *hm = b + 16 * (j & 1);
+            int g = j % 8 / 2, hb = 4 * (j / 8) + g;
+            int32_t s = 0;
+            for (l = 0; l < 16; l++) {
+                int q = (qs[l] >> (2 * g)) & 3;
+                if (dt == MAMBA_DTYPE_Q3_K) q |= (hm[l] >> hb & 1) << 2;
+                s += q * x[16 * j + l];
             }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {
-            const unsigned char *b = w + (size_t)i * 210;
-            int32_t t[16];
-            int h;
-            memset(t, 0, sizeof t);
-            for (h = 0; h < 2; h++) {   /* value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
-                const unsigned char *ql = b + 64 * h, *qh = b + 128 + 32 * h;
-                const signed char *xh = x + 128 * h;
-                int32_t *th = t + 8 * h;
-                for (l = 0; l < 32; l++) {
-                    th[l / 16] += ((ql[l] & 0xF) | (qh[l] & 3) << 4) * xh[l];
-                    th[2 + l / 16] += ((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) * xh[l + 32];
-                    th[4 + l / 16] += ((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) * xh[l + 64];
-                    th[6 + l / 16] += ((ql[l + 32] >> 4) | (qh[l] >> 6) << 4) * xh[l + 96];
-                }
+            t[j] = s;
+        }
+        return;
+    case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
+        for (j = 0; j < 8; j++) {
+            const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q5_K ? 48 : 16) + 32 * (j / 2);
+            int32_t s = 0;
+            for (l = 0; l < 32; l++) {
+                int q = qs[l] >> (4 * (j & 1)) & 0xF;
+                if (dt == MAMBA_DTYPE_Q5_K) q |= (b[16 + l] >> j & 1) << 4;
+                s += q * x[32 * j + l];
             }
-            for (j = 0; j < 16; j++) A += (signed char)b[192 + j] * t[j];
-            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
+            t[j] = s;
+        }
+        return;
+    case MAMBA_DTYPE_Q6_K:
+        memset(t, 0, 16 * sizeof *t);
+        for (h = 0; h < 2; h++) {   /* value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+            const unsigned char *ql = b + 64 * h, *qh = b + 128 + 32 * h;
+            const signed char *xh = x + 128 * h;
+            int32_t *th = t + 8 * h;
+            for (l = 0; l < 32; l++) {
+                th[l / 16] += ((ql[l] & 0xF) | (qh[l] & 3) << 4) * xh[l];
+                th[2 + l / 16] += ((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) * xh[l + 32];
+                th[4 + l / 16] += ((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) * xh[l + 64];
+                th[6 + l / 16] += ((ql[l + 32] >> 4) | (qh[l] >> 6) << 4) * xh[l + 96];
+            }
+        }
+        return;
+    default:   /* IQ4_XS */
+        for (j = 0; j < 8; j++) {
+            const unsigned char *qs = b + 8 + 16 * j;
+            int32_t s = 0;
+            for (l = 0; l < 16; l++) s += mamba__iq4nl_values[qs[l] & 0xF] * x[32 * j + l] + mamba__iq4nl_values[qs[l] >> 4] * x[32 * j + 16 + l];
+            t[j] = s;
         }
     }
-    return acc;
+}
+MAMBA__QTYPES(MAMBA__QDOT_DEF, ref)
+/* the scalar dot of a row of dtype dt (NULL: not a block type of this build) */
+static mamba__qdot_fn mamba__qdot_pick_ref(mamba_dtype dt) {
+    switch (dt) {
+    MAMBA__QTYPES(MAMBA__QDOT_CASE, ref)
+    default: return NULL;
+    }
+}
+/* Row w (n values in dtype dt) dotted with the quantized activation, scalar
+   (the tests' and benchmarks' oracle; the library picks once per matrix). */
+MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int n) {
+    mamba__qdot_fn f = mamba__qdot_pick_ref(dt);
+    return f ? f(w, a, n / mamba__block_elems(dt)) : 0.0f;
 }
 
 /* ---- quantized dot products, vector: integer dots in vector registers, the
@@ -2575,11 +2590,7 @@ static float mamba__qdot_q8_0_x86(const unsigned char *w, const mamba__qact *a, 
                                        MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
         acc += mamba__group8_f32(w, 34, a->d + i, isum);
     }
-    if (i < nb) {
-        int32_t isum[8];
-        mamba__qblocks_ref(w - (size_t)i * 34, MAMBA_DTYPE_Q8_0, a, i, nb - i, isum);
-        acc += mamba__qgroup(w - (size_t)i * 34, 34, a, i, nb - i, isum);
-    }
+    if (i < nb) acc += mamba__qwalk32(w - (size_t)i * 34, MAMBA_DTYPE_Q8_0, a, i, nb, mamba__isum32_ref);
     return acc;
 }
 static float mamba__qdot_q4_0_x86(const unsigned char *w, const mamba__qact *a, int nb) {
@@ -2595,11 +2606,7 @@ static float mamba__qdot_q4_0_x86(const unsigned char *w, const mamba__qact *a, 
         isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3));
         acc += mamba__group8_f32(w, 18, a->d + i, isum);
     }
-    if (i < nb) {
-        int32_t isum[8];
-        mamba__qblocks_ref(w - (size_t)i * 18, MAMBA_DTYPE_Q4_0, a, i, nb - i, isum);
-        acc += mamba__qgroup(w - (size_t)i * 18, 18, a, i, nb - i, isum);
-    }
+    if (i < nb) acc += mamba__qwalk32(w - (size_t)i * 18, MAMBA_DTYPE_Q4_0, a, i, nb, mamba__isum32_ref);
     return acc;
 }
 /* int16 lane pairs of a 128-bit vector of 8 int16, broadcast: lane 2p in the
@@ -2688,7 +2695,7 @@ static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, 
 /* ---- quantized dots of the block types of issue 19, AVX2 (+VNNI): integer
    dots in vector registers (exact, so any summation order gives the same
    int32), then the float combination of the scalar twin: the very same
-   functions (mamba__xq_group, mamba__q4k_combine, ...) or mamba__group8_f32,
+   functions (mamba__qgroup, mamba__q4k_combine, ...) or mamba__group8_f32,
    its lane-for-lane mirror ---------------------------------------------------- */
 /* 32 bits -> 32 bytes, byte j = 0x10 if bit j is set, else 0 */
 static __m256i mamba__bits32_x10(uint32_t h) {
@@ -2716,7 +2723,7 @@ static inline __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const 
         return MAMBA__DPBUSD(_mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh))), xv);
     }
 }
-/* (d*dx)*isum + (m*dx)*sx for 8 blocks, added as mamba__xq_group does: its
+/* (d*dx)*isum + (m*dx)*sx for 8 blocks, added as mamba__qgroup does: its
    operations lane for lane (the reduction tree of mamba__group8_f32) */
 static float mamba__group8m_f32(const unsigned char *w, size_t bb, const float *dx, __m256i isum, __m256i sx) {
     __m128i hd = _mm_cvtsi32_si128(mamba__u16(w)), hm = _mm_cvtsi32_si128(mamba__u16(w + 2));
@@ -2746,7 +2753,7 @@ static float mamba__group8m_f32(const unsigned char *w, size_t bb, const float *
 static float fname(const unsigned char *w, const mamba__qact *a, int nb) {                                                    \
     float acc = 0.0f;                                                                                                         \
     const size_t bb = BB;                                                                                                     \
-    int i, k;                                                                                                                 \
+    int i;                                                                                                                    \
     for (i = 0; i + 8 <= nb; i += 8) {                                                                                        \
         const unsigned char *b = w + (size_t)i * bb;                                                                          \
         const signed char *x = a->q + (size_t)i * 32;                                                                         \
@@ -2760,17 +2767,13 @@ static float fname(const unsigned char *w, const mamba__qact *a, int nb) {      
         if (DT == MAMBA_DTYPE_Q4_1 || DT == MAMBA_DTYPE_Q5_1) acc += mamba__group8m_f32(b, bb, a->d + i, isum, MAMBA__LOADI(a->s + i)); \
         else acc += mamba__group8_f32(b, bb, a->d + i, isum);                                                                 \
     }                                                                                                                         \
-    if (i < nb) {                                                                                                             \
-        int32_t is[8];                                                                                                        \
-        for (k = 0; k < nb - i; k++) is[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, DT, a->q + (size_t)(i + k) * 32, a->s[i + k]); \
-        acc += mamba__xq_group(w, DT, a, i, nb - i, is);                                                                      \
-    }                                                                                                                         \
+    if (i < nb) acc += mamba__qwalk32(w, DT, a, i, nb, mamba__isum32_ref);                                                \
     return acc;                                                                                                               \
 }
-MAMBA__XQ_DOT32(mamba__xq_dot_q4_1_x86, MAMBA_DTYPE_Q4_1, 20)
-MAMBA__XQ_DOT32(mamba__xq_dot_q5_0_x86, MAMBA_DTYPE_Q5_0, 22)
-MAMBA__XQ_DOT32(mamba__xq_dot_q5_1_x86, MAMBA_DTYPE_Q5_1, 24)
-MAMBA__XQ_DOT32(mamba__xq_dot_iq4_nl_x86, MAMBA_DTYPE_IQ4_NL, 18)
+MAMBA__XQ_DOT32(mamba__qdot_q4_1_x86, MAMBA_DTYPE_Q4_1, 20)
+MAMBA__XQ_DOT32(mamba__qdot_q5_0_x86, MAMBA_DTYPE_Q5_0, 22)
+MAMBA__XQ_DOT32(mamba__qdot_q5_1_x86, MAMBA_DTYPE_Q5_1, 24)
+MAMBA__XQ_DOT32(mamba__qdot_iq4_nl_x86, MAMBA_DTYPE_IQ4_NL, 18)
 #undef MAMBA__XQ_DOT32
 /* Q2_K / Q3_K: 16 sub-blocks of 16, int16 scales in vector lanes */
 #define MAMBA__Q23_STEP(j, DT) {                                                                                                  \
@@ -2824,11 +2827,11 @@ static float fname(const unsigned char *w, const mamba__qact *a, int nsb) {     
     }                                                                                                                         \
     return acc;                                                                                                               \
 }
-MAMBA__XQ_DOT23(mamba__xq_dot_q2_k_x86, MAMBA_DTYPE_Q2_K, 84)
-MAMBA__XQ_DOT23(mamba__xq_dot_q3_k_x86, MAMBA_DTYPE_Q3_K, 110)
+MAMBA__XQ_DOT23(mamba__qdot_q2_k_x86, MAMBA_DTYPE_Q2_K, 84)
+MAMBA__XQ_DOT23(mamba__qdot_q3_k_x86, MAMBA_DTYPE_Q3_K, 110)
 #undef MAMBA__XQ_DOT23
 #undef MAMBA__Q23_STEP
-static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
+static float mamba__qdot_q5_k_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i;
     __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
@@ -2853,7 +2856,7 @@ static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a
     }
     return acc;
 }
-static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
+static float mamba__qdot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i, j;
     __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
@@ -2874,20 +2877,12 @@ static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact 
     return acc;
 }
 /* ---- end of the AVX2 dots of issue 19 ---- */
-static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    switch (dt) {   /* the one dispatch on the type */
-    case MAMBA_DTYPE_Q8_0: return mamba__qdot_q8_0_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q4_0: return mamba__qdot_q4_0_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q4_1: return mamba__xq_dot_q4_1_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q5_0: return mamba__xq_dot_q5_0_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q5_1: return mamba__xq_dot_q5_1_x86(w, a, n / 32);
-    case MAMBA_DTYPE_IQ4_NL: return mamba__xq_dot_iq4_nl_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q2_K: return mamba__xq_dot_q2_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q3_K: return mamba__xq_dot_q3_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q4_K: return mamba__qdot_q4_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q5_K: return mamba__xq_dot_q5_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q6_K: return mamba__qdot_q6_k_x86(w, a, n / MAMBA__QKK);
-    default: return mamba__xq_dot_iq4_xs_x86(w, a, n / MAMBA__QKK);
+/* the x86 kernels above are written per type already: no extra quants
+   switch here (MAMBA_NO_EXTRA_QUANTS only narrows what the loaders accept) */
+static mamba__qdot_fn mamba__qdot_pick_v(mamba_dtype dt) {
+    switch (dt) {
+    MAMBA__QTYPES_ALL(MAMBA__QDOT_CASE, x86)
+    default: return NULL;
     }
 }
 #define MAMBA__QDOT_V 1
@@ -2898,9 +2893,8 @@ static int32x4_t mamba__dot16_neon(int32x4_t acc, int8x16_t w, int8x16_t x) {
     acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(x)));
     return vpadalq_s16(acc, vmull_high_s8(w, x));
 }
-/* ---- quantized dots of the block types of issue 19, NEON: the integer dots
-   16 lanes at a time, the float combination through the scalar twin's own
-   functions (mamba__xq_group, mamba__q4k_combine, ...) ---------------------- */
+/* ---- quantized dots, NEON: the integer dots of one block, 16 lanes at a
+   time; the walkers and the float combination are the scalar twin's ------ */
 static uint8x16_t mamba__shr_u8(uint8x16_t v, int s) { return vshlq_u8(v, vdupq_n_s8((int8_t)-s)); }
 /* bytes 0..15: 0x10 where bit j of the 16 bits (two bytes lo, hi) is set */
 static uint8x16_t mamba__bits16_x10(unsigned lo, unsigned hi) {
@@ -2911,174 +2905,126 @@ static uint8x16_t mamba__bits16_x10(unsigned lo, unsigned hi) {
 static int32_t mamba__dot32_neon(int8x16_t lo, int8x16_t hi, const signed char *x) {
     return vaddvq_s32(mamba__dot16_neon(mamba__dot16_neon(vdupq_n_s32(0), lo, vld1q_s8(x)), hi, vld1q_s8(x + 16)));
 }
-static float mamba__xq_dot_neon(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    float acc = 0.0f;
-    int i, j, k, g, h;
+/* one 32-block: mamba__isum32_ref's integer */
+static inline int32_t mamba__isum32_neon(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t sx) {
+    uint8x16_t m4 = vdupq_n_u8(0x0F), qs;
+    int8x16_t lo, hi;
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0:
+        lo = vld1q_s8((const int8_t *)(b + 2)); hi = vld1q_s8((const int8_t *)(b + 18));
+        return mamba__dot32_neon(lo, hi, x);
+    case MAMBA_DTYPE_Q4_0:
+        qs = vld1q_u8(b + 2);
+        return mamba__dot32_neon(vreinterpretq_s8_u8(vandq_u8(qs, m4)), vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), x) - 8 * sx;
+    case MAMBA_DTYPE_IQ4_NL: {
+        int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+        qs = vld1q_u8(b + 2);
+        return mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x);
+    }
+    case MAMBA_DTYPE_Q4_1:
+        qs = vld1q_u8(b + 4);
+        return mamba__dot32_neon(vreinterpretq_s8_u8(vandq_u8(qs, m4)), vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), x);
+    default: {   /* Q5_0, Q5_1 */
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+        qs = vld1q_u8(qh + 4);
+        lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(qs, m4), mamba__bits16_x10(qh[0], qh[1])));
+        hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(qs, 4), mamba__bits16_x10(qh[2], qh[3])));
+        return mamba__dot32_neon(lo, hi, x) - (dt == MAMBA_DTYPE_Q5_0 ? 16 * sx : 0);
+    }
+    }
+}
+/* one super-block: mamba__subdots_ref's t[] */
+static inline void mamba__subdots_neon(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t *t) {
     uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(0x03), one = vdupq_n_u8(0x01);
-    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
-    size_t bb = mamba__block_bytes(dt);
-    if (mamba__block_elems(dt) == MAMBA__QK) {
-        int nb = n / 32;
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int nk = nb - i < 8 ? nb - i : 8;
-            for (k = 0; k < nk; k++) {
-                const unsigned char *b = w + (size_t)(i + k) * bb;
-                const signed char *x = a->q + (size_t)(i + k) * 32;
-                int8x16_t lo, hi;
-                if (dt == MAMBA_DTYPE_IQ4_NL) {
-                    uint8x16_t qs = vld1q_u8(b + 2);
-                    lo = vqtbl1q_s8(tab, vandq_u8(qs, m4)); hi = vqtbl1q_s8(tab, vshrq_n_u8(qs, 4));
-                } else if (dt == MAMBA_DTYPE_Q4_1) {
-                    uint8x16_t qs = vld1q_u8(b + 4);
-                    lo = vreinterpretq_s8_u8(vandq_u8(qs, m4)); hi = vreinterpretq_s8_u8(vshrq_n_u8(qs, 4));
-                } else {
-                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
-                    uint8x16_t qs = vld1q_u8(qh + 4);
-                    lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(qs, m4), mamba__bits16_x10(qh[0], qh[1])));
-                    hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(qs, 4), mamba__bits16_x10(qh[2], qh[3])));
+    int j, k, g, h;
+    switch (dt) {
+    case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K: {
+        const unsigned char *qs0 = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16);
+        for (h = 0; h < 2; h++)
+            for (k = 0; k < 2; k++) {
+                uint8x16_t qs = vld1q_u8(qs0 + 32 * h + 16 * k), hm = vld1q_u8(b + 16 * k);
+                for (g = 0; g < 4; g++) {   /* values 128h + 32g + 16k + l: sub-block 8h + 2g + k */
+                    uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * g), m3);
+                    if (dt == MAMBA_DTYPE_Q3_K) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + g), one), 2));
+                    t[8 * h + 2 * g + k] = vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8(x + 128 * h + 32 * g + 16 * k)));
                 }
-                isum[k] = mamba__dot32_neon(lo, hi, x) - (dt == MAMBA_DTYPE_Q5_0 ? 16 * a->s[i + k] : 0);
             }
-            acc += mamba__xq_group(w, dt, a, i, nk, isum);
-        }
-        return acc;
+        return;
     }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        const unsigned char *b = w + (size_t)i * bb;
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
-            int sc[16];
-            const unsigned char *qs0 = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16);
-            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
-            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
-            for (h = 0; h < 2; h++)
-                for (k = 0; k < 2; k++) {
-                    uint8x16_t qs = vld1q_u8(qs0 + 32 * h + 16 * k), hm = vld1q_u8(b + 16 * k);
-                    for (g = 0; g < 4; g++) {   /* values 128h + 32g + 16k + l: sub-block 8h + 2g + k */
-                        uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * g), m3);
-                        if (dt == MAMBA_DTYPE_Q3_K) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + g), one), 2));
-                        A += sc[8 * h + 2 * g + k] * vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8(x + 128 * h + 32 * g + 16 * k)));
-                    }
-                }
-            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__q4k_combine(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
-            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
-        } else if (dt == MAMBA_DTYPE_Q5_K) {
-            int sc[8], mn[8];
-            mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                int32x4_t s = vdupq_n_s32(0);
-                for (k = 0; k < 2; k++) {
-                    uint8x16_t q = vandq_u8(mamba__shr_u8(vld1q_u8(b + 48 + 32 * (j / 2) + 16 * k), 4 * (j & 1)), m4);
-                    q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(vld1q_u8(b + 16 + 16 * k), j), one), 4));
-                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q), vld1q_s8(x + 32 * j + 16 * k));
-                }
-                A += sc[j] * vaddvq_s32(s);
+    case MAMBA_DTYPE_Q4_K:
+        for (j = 0; j < 8; j++) {
+            const unsigned char *q = b + 16 + 32 * (j / 2);
+            uint8x16_t q0 = vld1q_u8(q), q1 = vld1q_u8(q + 16);
+            if (j & 1) { q0 = vshrq_n_u8(q0, 4); q1 = vshrq_n_u8(q1, 4); }
+            else { q0 = vandq_u8(q0, m4); q1 = vandq_u8(q1, m4); }
+            t[j] = mamba__dot32_neon(vreinterpretq_s8_u8(q0), vreinterpretq_s8_u8(q1), x + 32 * j);
+        }
+        return;
+    case MAMBA_DTYPE_Q5_K:
+        for (j = 0; j < 8; j++) {
+            int32x4_t s = vdupq_n_s32(0);
+            for (k = 0; k < 2; k++) {
+                uint8x16_t q = vandq_u8(mamba__shr_u8(vld1q_u8(b + 48 + 32 * (j / 2) + 16 * k), 4 * (j & 1)), m4);
+                q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(vld1q_u8(b + 16 + 16 * k), j), one), 4));
+                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q), vld1q_s8(x + 32 * j + 16 * k));
             }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {   /* IQ4_XS */
-            int sc[8];
-            mamba__iq4xs_scales(b, sc);
-            for (j = 0; j < 8; j++) {
-                uint8x16_t qs = vld1q_u8(b + 8 + 16 * j);
-                A += sc[j] * mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x + 32 * j);
+            t[j] = vaddvq_s32(s);
+        }
+        return;
+    case MAMBA_DTYPE_Q6_K: {
+        uint8x16_t m30 = vdupq_n_u8(0x30);
+        for (j = 0; j < 2; j++)
+            for (k = 0; k < 2; k++) {   /* 16 of the 32 l's at a time */
+                uint8x16_t qa = vld1q_u8(b + 64 * j + 16 * k), qb = vld1q_u8(b + 64 * j + 32 + 16 * k);
+                uint8x16_t qh = vld1q_u8(b + 128 + 32 * j + 16 * k), q[4];
+                q[0] = vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4));
+                q[1] = vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30));
+                q[2] = vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30));
+                q[3] = vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30));
+                for (g = 0; g < 4; g++)   /* values 32g + 16k .. +15 of this half: sub-block 8j + 2g + k */
+                    t[8 * j + 2 * g + k] = vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q[g]), vld1q_s8(x + 128 * j + 32 * g + 16 * k)));
             }
-            acc += mamba__xq_p1(b, a->d[i], A);
+        return;
+    }
+    default: {   /* IQ4_XS */
+        int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+        for (j = 0; j < 8; j++) {
+            uint8x16_t qs = vld1q_u8(b + 8 + 16 * j);
+            t[j] = mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x + 32 * j);
         }
     }
-    return acc;
+    }
 }
-/* ---- end of the NEON dots of issue 19 ---- */
-static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    float acc = 0.0f;
-    int i, j, k;
-    uint8x16_t m4 = vdupq_n_u8(0x0F);
-    switch (dt) {   /* the one dispatch on the type */
-    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: break;
-    default: return mamba__xq_dot_neon(w, dt, a, n);   /* issue 19's types */
+MAMBA__QTYPES(MAMBA__QDOT_DEF, neon)
+static mamba__qdot_fn mamba__qdot_pick_v(mamba_dtype dt) {
+    switch (dt) {
+    MAMBA__QTYPES(MAMBA__QDOT_CASE, neon)
+    default: return NULL;
     }
-    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
-        int nb = n / 32;
-        size_t bb = mamba__block_bytes(dt);
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int nk = nb - i < 8 ? nb - i : 8;
-            for (k = 0; k < nk; k++) {
-                const unsigned char *blk = w + (size_t)(i + k) * bb;
-                const signed char *x = a->q + (size_t)(i + k) * 32;
-                int32x4_t s = vdupq_n_s32(0);
-                if (dt == MAMBA_DTYPE_Q8_0) {
-                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 2)), vld1q_s8(x));
-                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 18)), vld1q_s8(x + 16));
-                    isum[k] = vaddvq_s32(s);
-                } else {
-                    uint8x16_t qs = vld1q_u8(blk + 2);
-                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vandq_u8(qs, m4)), vld1q_s8(x));
-                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), vld1q_s8(x + 16));
-                    isum[k] = vaddvq_s32(s) - 8 * a->s[i + k];
-                }
-            }
-            acc += mamba__qgroup(w, bb, a, i, nk, isum);
-        }
-        return acc;
-    }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q4_K) {
-            const unsigned char *b = w + (size_t)i * 144;
-            int sc[8], mn[8];
-            mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                const unsigned char *q = b + 16 + 32 * (j / 2);
-                uint8x16_t q0 = vld1q_u8(q), q1 = vld1q_u8(q + 16);
-                int32x4_t s = vdupq_n_s32(0);
-                if (j & 1) { q0 = vshrq_n_u8(q0, 4); q1 = vshrq_n_u8(q1, 4); }
-                else { q0 = vandq_u8(q0, m4); q1 = vandq_u8(q1, m4); }
-                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q0), vld1q_s8(x + 32 * j));
-                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q1), vld1q_s8(x + 32 * j + 16));
-                A += sc[j] * vaddvq_s32(s);
-            }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {
-            const unsigned char *b = w + (size_t)i * 210;
-            uint8x16_t m3 = vdupq_n_u8(0x03), m30 = vdupq_n_u8(0x30);
-            for (j = 0; j < 2; j++) {
-                const signed char *sc = (const signed char *)(b + 192 + 8 * j);
-                for (k = 0; k < 2; k++) {   /* 16 of the 32 l's at a time */
-                    uint8x16_t qa = vld1q_u8(b + 64 * j + 16 * k), qb = vld1q_u8(b + 64 * j + 32 + 16 * k);
-                    uint8x16_t qh = vld1q_u8(b + 128 + 32 * j + 16 * k), q[4];
-                    int g;
-                    q[0] = vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4));
-                    q[1] = vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30));
-                    q[2] = vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30));
-                    q[3] = vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30));
-                    for (g = 0; g < 4; g++) {   /* values 32g + 16k .. +15 of this half: sub-block 2g + k */
-                        int32x4_t s = mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q[g]), vld1q_s8(x + 128 * j + 32 * g + 16 * k));
-                        A += sc[2 * g + k] * vaddvq_s32(s);
-                    }
-                }
-            }
-            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
-        }
-    }
-    return acc;
 }
+/* ---- end of the NEON dots ---- */
 #define MAMBA__QDOT_V 1
 #else
 #define MAMBA__QDOT_NAME "scalar"
 #endif
 
-MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+/* The dot for the rows of a matrix of dtype dt in this build: chosen once
+   per matrix, then called per row with the row's block count (NULL: dt is
+   not a block type of this build; the loaders refuse those). */
+static mamba__qdot_fn mamba__qdot_pick(mamba_dtype dt) {
 #ifdef MAMBA__QDOT_V
-    return mamba__qdot_v(w, dt, a, n);
+    return mamba__qdot_pick_v(dt);
 #else
-    return mamba__qdot_ref(w, dt, a, n);
+    return mamba__qdot_pick_ref(dt);
 #endif
 }
+#ifdef MAMBA__QDOT_V
+/* one row through the vector path (the tests' view of it) */
+MAMBA__UNUSED static float mamba__qdot_v(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int n) {
+    mamba__qdot_fn f = mamba__qdot_pick_v(dt);
+    return f ? f(w, a, n / mamba__block_elems(dt)) : 0.0f;
+}
+#endif
 
 /* ==== int8 matrix-matrix kernels (issue 21) ================================
    The sequence path (T > 1) of a quantized W: the chunk's activations are
@@ -3867,11 +3813,13 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
    token) dot is the same function call whatever T or the thread count. */
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
-    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt), tq;
-    MAMBA_ASSERT(blk > 0 && cols % blk == 0);   /* checked when the matrix was bound */
+    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt), tq, nb;
+    mamba__qdot_fn dot = mamba__qdot_pick((mamba_dtype)dt);   /* the one choice on the dtype */
+    MAMBA_ASSERT(blk > 0 && cols % blk == 0 && dot);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
+    nb = cols / blk;
     for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
     if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
     MAMBA__OMP_FOR
@@ -3882,7 +3830,7 @@ static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *
         for (u = tq; u < T; u++) {
             mamba__qact a;
             mamba__qact_at(qbuf + (size_t)u * qs, (size_t)cols, &a);
-            Y[(size_t)u * (size_t)ldy + (size_t)r] = mamba__qdot(w, dt, &a, cols) + b;
+            Y[(size_t)u * (size_t)ldy + (size_t)r] = dot(w, &a, nb) + b;
         }
     }
 }
