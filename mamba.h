@@ -2638,6 +2638,12 @@ static void mamba__q4k_unpack_v(const unsigned char *q, __m256i *scales, __m256i
     *mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1));
     *scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(v));
 }
+/* Q4_K / Q5_K's B = sum of min_j * (s16[2j] + s16[2j+1]) (mamba__q4k_mins):
+   hadd gives the pair sums in the order 0 1 4 5 | 2 3 6 7 */
+static int32_t mamba__q4k_mins_v(__m256i mins, const int32_t *s16) {
+    __m256i msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
+    return mamba__hsum_i32(_mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7))));
+}
 static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i, j;
@@ -2646,7 +2652,7 @@ static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, 
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
         MAMBA__QPREFETCH(b, 144);
-        __m256i s = _mm256_setzero_si256(), scales, mins, msum;
+        __m256i s = _mm256_setzero_si256(), scales, mins;
         mamba__q4k_unpack_v(b + 4, &scales, &mins);
         for (j = 0; j < 4; j++) {
             __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
@@ -2655,10 +2661,7 @@ static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, 
             s = _mm256_add_epi32(s, _mm256_madd_epi16(p0, mamba__bcast16(scales, 2 * j)));
             s = _mm256_add_epi32(s, _mm256_madd_epi16(p1, mamba__bcast16(scales, 2 * j + 1)));
         }
-        /* B = sum of min_j * (s16[2j] + s16[2j+1]): hadd gives the pair sums in the order 0 1 4 5 | 2 3 6 7 */
-        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
-        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
-        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins_v(mins, s16));
     }
     return acc;
 }
@@ -2839,7 +2842,7 @@ static float mamba__qdot_q5_k_x86(const unsigned char *w, const mamba__qact *a, 
         const unsigned char *b = w + (size_t)i * 176;
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
-        __m256i s = _mm256_setzero_si256(), scales, mins, msum, qh = MAMBA__LOADI(b + 16);
+        __m256i s = _mm256_setzero_si256(), scales, mins, qh = MAMBA__LOADI(b + 16);
         MAMBA__QPREFETCH(b, 176);
         mamba__q4k_unpack_v(b + 4, &scales, &mins);
 #define MAMBA__Q5K_STEP(j) {                                                                                                          \
@@ -2850,9 +2853,7 @@ static float mamba__qdot_q5_k_x86(const unsigned char *w, const mamba__qact *a, 
             s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1_, MAMBA__LOADI(x + 64 * (j) + 32)), mamba__bcast16(scales, 2 * (j) + 1))); }
         MAMBA__Q5K_STEP(0) MAMBA__Q5K_STEP(1) MAMBA__Q5K_STEP(2) MAMBA__Q5K_STEP(3)
 #undef MAMBA__Q5K_STEP
-        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
-        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
-        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins_v(mins, s16));
     }
     return acc;
 }
@@ -7727,6 +7728,27 @@ nomem:
     return 0;
 }
 
+/* The end of a word's encoding (byte-level BPE and SentencePiece's HF
+   reading): its m symbols in e->sym merged by rank, emitted, and kept in the
+   word-cache entry c (NULL: none) under the n bytes at s. */
+static void mamba__bpe_finish(mamba__enc *e, size_t m, mamba__wc_ent *c, const unsigned char *s, size_t n) {
+    size_t i;
+    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
+                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
+        e->st = MAMBA_ERR_NOMEM;
+        return;
+    }
+    m = mamba__bpe_merge(e, m);
+    if (e->st) return;
+    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
+    if (c && m <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)n;
+        c->n_ids = (uint8_t)m;
+        memcpy(c->key, s, n);
+        memcpy(c->ids, e->sym, m * sizeof(int32_t));
+    }
+}
+
 /* One pre-tokenized piece (byte-level: one symbol per byte) to ids. */
 static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
     const mamba_tokenizer *t = e->t;
@@ -7769,20 +7791,7 @@ static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
         }
         /* else: HF drops a character its vocabulary lacks */
     }
-    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
-                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
-        e->st = MAMBA_ERR_NOMEM;
-        return;
-    }
-    m = mamba__bpe_merge(e, m);
-    if (e->st) return;
-    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
-    if (c && m <= MAMBA__WC_IDS) {
-        c->len = (uint8_t)n;
-        c->n_ids = (uint8_t)m;
-        memcpy(c->key, s, n);
-        memcpy(c->ids, e->sym, m * sizeof(int32_t));
-    }
+    mamba__bpe_finish(e, m, c, s, n);
 }
 
 static void mamba__pt_run(mamba__enc *e, int k, const unsigned char *s, size_t n, int bm);
@@ -8699,20 +8708,7 @@ static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) 
         i += (size_t)l;
     }
     if (unk) e->sym[m++] = t->unk_id;
-    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
-                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
-        e->st = MAMBA_ERR_NOMEM;
-        return;
-    }
-    m = mamba__bpe_merge(e, m);
-    if (e->st) return;
-    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
-    if (c && m <= MAMBA__WC_IDS) {
-        c->len = (uint8_t)n;
-        c->n_ids = (uint8_t)m;
-        memcpy(c->key, s, n);
-        memcpy(c->ids, e->sym, m * sizeof(int32_t));
-    }
+    mamba__bpe_finish(e, m, c, s, n);
 }
 
 /* A piece for HF's BPE: word by word where no merge can cross a word (split_ws). */
