@@ -2267,11 +2267,22 @@ static void mamba__quantize_act(const float *x, int n, int blk, unsigned char *b
    ISA (mamba__qdot_<type>_<isa>, MAMBA__QDOT_DEF), the dtype and the inner
    function constants in it; mamba__qdot_pick chooses one per matrix. */
 /* always inlined (the walkers): their function-pointer argument becomes a
-   direct, inlined call */
+   direct, inlined call. MAMBA_NO_EXTRA_QUANTS (the smallest firmware image)
+   leaves mamba__qgroup to the compiler: one copy, not one per type. */
 #if defined(__GNUC__)
 #define MAMBA__INLINE static inline __attribute__((always_inline))
 #else
 #define MAMBA__INLINE static inline
+#endif
+#if defined(__GNUC__)
+#define MAMBA__NOINLINE __attribute__((noinline))
+#else
+#define MAMBA__NOINLINE
+#endif
+#ifdef MAMBA_NO_EXTRA_QUANTS
+#define MAMBA__QGROUP_INLINE static
+#else
+#define MAMBA__QGROUP_INLINE MAMBA__INLINE
 #endif
 static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) {
     float t = mamba__qf16(b) * dx;
@@ -2289,10 +2300,15 @@ static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_
 }
 /* nb (<= 8) 32-blocks from block b0 with integer dots isum[]: the 8 p's above
    (0 past nb), added in their tree */
-static float mamba__qgroup(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
+MAMBA__QGROUP_INLINE float mamba__qgroup(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
     float p[8];
     size_t bb = mamba__block_bytes(dt);
-    int k, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+#ifdef MAMBA_NO_EXTRA_QUANTS
+    const int has_m = 0;   /* Q4_1, Q5_1 are not read */
+#else
+    const int has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+#endif
+    int k;
     for (k = 0; k < 8; k++) {
         const unsigned char *b = w + (size_t)(b0 + k) * bb;
         if (k >= nb) { p[k] = 0.0f; continue; }
@@ -2409,7 +2425,14 @@ MAMBA__INLINE float mamba__qwalk256(const unsigned char *w, mamba_dtype dt, cons
 #define MAMBA__QTYPES(X, isa) MAMBA__QTYPES_ALL(X, isa)
 #endif
 /* mamba__qdot_<name>_<isa>: the walker of its block size, the ISA's inner dot */
+#ifdef MAMBA_NO_EXTRA_QUANTS   /* the smallest image: Q8_0 and Q4_0 share one walker, the type tested per block */
+#define MAMBA__QWALK_32(w, dt, a, nb, isa) mamba__qwalk32_any_##isa(w, dt, a, nb)
+#define MAMBA__QWALK32_ANY(isa) MAMBA__NOINLINE static float mamba__qwalk32_any_##isa(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int nb) \
+    { return mamba__qwalk32(w, dt, a, 0, nb, mamba__isum32_##isa); }
+#else
 #define MAMBA__QWALK_32(w, dt, a, nb, isa) mamba__qwalk32(w, dt, a, 0, nb, mamba__isum32_##isa)
+#define MAMBA__QWALK32_ANY(isa)
+#endif
 #define MAMBA__QWALK_256(w, dt, a, nb, isa) mamba__qwalk256(w, dt, a, nb, mamba__subdots_##isa)
 #define MAMBA__QDOT_DEF(name, T, K, isa) \
     static float mamba__qdot_##name##_##isa(const unsigned char *w, const mamba__qact *a, int nb) { return MAMBA__QWALK_##K(w, MAMBA_DTYPE_##T, a, nb, isa); }
@@ -2422,12 +2445,17 @@ static inline int32_t mamba__isum32_ref(const unsigned char *b, mamba_dtype dt, 
     int j;
     switch (dt) {
     case MAMBA_DTYPE_Q8_0:
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__AVX512VNNI__) || defined(__AVXVNNI__))
         /* (q + 128) . x - 128 sx, the same int32: GCC 12 at -O2 -march=native
-           (VNNI) miscompiles the signed x signed form of this loop once the
-           walker is inlined (seen on Sapphire Rapids); unsigned x signed is
-           the instruction's own form */
+           with VNNI miscompiles the signed x signed loop below once the walker
+           is inlined (seen on Sapphire Rapids: test_kernels' vector == scalar
+           fails); unsigned x signed is the instruction's own form */
         for (j = 0; j < 32; j++) t += (b[2 + j] ^ 0x80) * x[j];
         return t - 128 * sx;
+#else
+        for (j = 0; j < 32; j++) t += (signed char)b[2 + j] * x[j];
+        return t;
+#endif
     case MAMBA_DTYPE_Q4_0:
         for (j = 0; j < 16; j++) t += (b[2 + j] & 0xF) * x[j] + (b[2 + j] >> 4) * x[j + 16];
         return t - 8 * sx;
@@ -2500,6 +2528,7 @@ static inline void mamba__subdots_ref(const unsigned char *b, mamba_dtype dt, co
         }
     }
 }
+MAMBA__QWALK32_ANY(ref)
 MAMBA__QTYPES(MAMBA__QDOT_DEF, ref)
 /* the scalar dot of a row of dtype dt (NULL: not a block type of this build) */
 static mamba__qdot_fn mamba__qdot_pick_ref(mamba_dtype dt) {
@@ -2996,6 +3025,7 @@ static inline void mamba__subdots_neon(const unsigned char *b, mamba_dtype dt, c
     }
     }
 }
+MAMBA__QWALK32_ANY(neon)
 MAMBA__QTYPES(MAMBA__QDOT_DEF, neon)
 static mamba__qdot_fn mamba__qdot_pick_v(mamba_dtype dt) {
     switch (dt) {
