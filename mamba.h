@@ -1576,23 +1576,23 @@ static const mamba__dtype_info mamba__dtypes[] = {
     {"Q3_K", MAMBA__QKK, 110, MAMBA__XQ_ID(MAMBA__GGML_Q3_K), 0, MAMBA__XQ_FN(mamba__dq_q3_k)}, {"Q5_K", MAMBA__QKK, 176, MAMBA__XQ_ID(MAMBA__GGML_Q5_K), 0, MAMBA__XQ_FN(mamba__dq_q5_k)},
     {"IQ4_NL", MAMBA__QK, 18, MAMBA__XQ_ID(MAMBA__GGML_IQ4_NL), 0, MAMBA__XQ_FN(mamba__dq_iq4_nl)}, {"IQ4_XS", MAMBA__QKK, 136, MAMBA__XQ_ID(MAMBA__GGML_IQ4_XS), 0, MAMBA__XQ_FN(mamba__dq_iq4_xs)}};
 #define MAMBA__NDTYPES ((int)(sizeof mamba__dtypes / sizeof mamba__dtypes[0]))
-static const mamba__dtype_info *mamba__dt(int dt) { return &mamba__dtypes[dt > 0 && dt < MAMBA__NDTYPES ? dt : 0]; }
+static const mamba__dtype_info *mamba__dt(mamba_dtype dt) { return &mamba__dtypes[(int)dt > 0 && (int)dt < MAMBA__NDTYPES ? (int)dt : 0]; }
 /* bytes per value of a plain float dtype (0 for the block types) */
-static size_t mamba__dtype_size(int dt) { const mamba__dtype_info *i = mamba__dt(dt); return i->blk == 1 ? (size_t)i->bytes : 0; }
-static int mamba__is_quant(int dt) { return mamba__dt(dt)->blk > 1; }
+static size_t mamba__dtype_size(mamba_dtype dt) { const mamba__dtype_info *i = mamba__dt(dt); return i->blk == 1 ? (size_t)i->bytes : 0; }
+static int mamba__is_quant(mamba_dtype dt) { return mamba__dt(dt)->blk > 1; }
 /* Values per block: 32, or 256 for the K-quants (0 for non-block types). */
-static int mamba__block_elems(int dt) { int b = mamba__dt(dt)->blk; return b > 1 ? b : 0; }
-static size_t mamba__block_bytes(int dt) { return mamba__is_quant(dt) ? (size_t)mamba__dt(dt)->bytes : 0; }
-static const char *mamba__dtype_name(int dt) { return mamba__dt(dt)->name; }
+static int mamba__block_elems(mamba_dtype dt) { int b = mamba__dt(dt)->blk; return b > 1 ? b : 0; }
+static size_t mamba__block_bytes(mamba_dtype dt) { return mamba__is_quant(dt) ? (size_t)mamba__dt(dt)->bytes : 0; }
+static const char *mamba__dtype_name(mamba_dtype dt) { return mamba__dt(dt)->name; }
 /* Bytes of one row of `cols` values (cols a multiple of the block for quants). */
-static size_t mamba__row_bytes(int dt, size_t cols) {
+static size_t mamba__row_bytes(mamba_dtype dt, size_t cols) {
     return mamba__is_quant(dt) ? cols / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
 }
 /* Dequantizes one block (32 values, or 256 for the K-quants) of a block dtype. */
-static void mamba__dequant_block(const unsigned char *b, int dt, float *out) { mamba__dt(dt)->dequant(b, out); }
+static void mamba__dequant_block(const unsigned char *b, mamba_dtype dt, float *out) { mamba__dt(dt)->dequant(b, out); }
 
 /* Element i of a tensor in its stored dtype, as float (data needs no alignment). */
-static float mamba__load_elem(const void *data, int dtype, size_t i) {
+static float mamba__load_elem(const void *data, mamba_dtype dtype, size_t i) {
     const unsigned char *p = (const unsigned char *)data;
     if (dtype == MAMBA_DTYPE_F32) { float f; memcpy(&f, p + 4 * i, 4); return f; }
     { uint16_t h; memcpy(&h, p + 2 * i, 2); return dtype == MAMBA_DTYPE_F16 ? mamba__f16_f32(h) : mamba__bf16_f32(h); }
@@ -1809,7 +1809,7 @@ static int mamba__nt(void) { return mamba__omp_nt > 0 ? mamba__omp_nt : omp_get_
 
 typedef struct mamba__mat {      /* a row-major [rows][cols] weight, any dtype */
     const void *data;
-    int dtype;
+    mamba_dtype dtype;
     int rows, cols;
 } mamba__mat;
 
@@ -2111,7 +2111,7 @@ MAMBA__DEFINE_DOT8(mamba__dot8_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_DOT8(mamba__dot8_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_DOT8(mamba__dot8_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 /* Prefetch the next block for this dtype and row length? */
-static int mamba__stream_pf(int dtype, int cols) {
+static int mamba__stream_pf(mamba_dtype dtype, int cols) {
     size_t row_bytes = (size_t)cols * mamba__dtype_size(dtype);
     return dtype != MAMBA_DTYPE_F32 && row_bytes <= 2048;
 }
@@ -2742,7 +2742,7 @@ static __m256i mamba__nib32(const unsigned char *qs) {
     return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
 }
 /* int32x8 whose lanes add up to the block's isum (without Q5_0's -16 sx) */
-static inline __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const signed char *x) {
+static inline __m256i mamba__xq_block_x86(const unsigned char *b, mamba_dtype dt, const signed char *x) {
     __m256i xv = MAMBA__LOADI(x);
     if (dt == MAMBA_DTYPE_IQ4_NL) {
         __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
@@ -3180,7 +3180,7 @@ static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, 
    32; acc [ng][4 rows][8 tokens]. Weights unpacked to their values in order:
    unsigned (nibbles, 5-bit) as they are; signed (Q8_0, IQ4_NL's table
    values) +128 with VNNI, else as |w| with the sign moved onto x */
-static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, mamba_dtype dt) {
     size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
     float dw[4 * 8], dm[4 * 8];   /* the weight scales (and mins) of the 8 blocks, per row */
@@ -3483,7 +3483,7 @@ static inline void mamba__qmm_dots_neon(int32x4_t *d, const unsigned char *u, co
    32; acc [ng][4 rows][8 tokens]. Weights unpacked to their signed values
    (IQ4_NL's through the table; nibbles and 5-bit as they are, the -8 / -16
    of Q4_0 / Q5_0 taken off with the block sums) */
-static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, mamba_dtype dt) {
     size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U];
     float dw[4 * 8], dm[4 * 8];
@@ -3770,7 +3770,7 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
 /* MAMBA__QMM_PASS token groups at a time: the weights are unpacked once per
    pass; acc [ng][4][8] is zeroed here and holds the dots. 0 if dt has none. */
 #define MAMBA__QMM_PASS 8
-static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
+static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n) {
     memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
     if (mamba__block_elems(dt) == MAMBA__QK) mamba__qmm_q32(acc, wr, x, ng, n / 32, dt);
     else if (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q5_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q5_K);
@@ -3783,7 +3783,8 @@ static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, c
 /* Rows [r0, r0+nr) (nr <= 4) x the first T/8*8 tokens, the groups at ilbuf. */
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
                             int T, int r0, int nr) {
-    int dt = W->dtype, cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t;
+    mamba_dtype dt = W->dtype;
+    int cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t;
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     const unsigned char *wr[MAMBA__QMM_R];
     float acc[MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G];
@@ -3804,7 +3805,7 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
 #endif
 /* 1 if dt has int8 matrix-matrix tiles in this build (the others: per-token
    mamba__qdot for every token) */
-MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
+MAMBA__UNUSED static int mamba__qmm_has_tile(mamba_dtype dt) {
 #ifdef MAMBA__QMM_V
     switch (dt) {
     case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
@@ -3822,7 +3823,8 @@ MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
    Returns the tokens done. */
 static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *bias, unsigned char *qbuf, int T) {
 #ifdef MAMBA__QMM_V
-    int rows = W->rows, cols = W->cols, dt = W->dtype, ng = T / MAMBA__QMM_G, g, r;
+    mamba_dtype dt = W->dtype;
+    int rows = W->rows, cols = W->cols, ng = T / MAMBA__QMM_G, g, r;
     size_t qs = mamba__qact_bytes((size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     unsigned char *il = qbuf + qs * (size_t)T;
@@ -3844,8 +3846,9 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
    token) dot is the same function call whatever T or the thread count. */
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
-    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt), tq, nb;
-    mamba__qdot_fn dot = mamba__qdot_pick((mamba_dtype)dt);   /* the one choice on the dtype */
+    mamba_dtype dt = W->dtype;
+    int rows = W->rows, cols = W->cols, r, t, blk = mamba__block_elems(dt), tq, nb;
+    mamba__qdot_fn dot = mamba__qdot_pick(dt);   /* the one choice on the dtype */
     MAMBA_ASSERT(blk > 0 && cols % blk == 0 && dot);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
@@ -8401,7 +8404,7 @@ static mamba_status mamba__spm_build(mamba__heap *hp, mamba_tokenizer **out, mam
             if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE || n < 2) continue;
             for (q = 0; q < n; q++) if (p[q] < 0x80) sp->iso[p[q]] = 0;
         }
-        sp->iso[' '] = 0;   /* (' ' stays ' ' without escaping: not worth the case) */
+        sp->iso[(unsigned char)' '] = 0;   /* (' ' stays ' ' without escaping: not worth the case) */
     }
     if (cfg->mode == MAMBA__SPM_MODEL) {
         if (sp->unk_id < 0 || sp->unk_id >= (int)n_ids || sp->type[sp->unk_id] != MAMBA__SPT_UNKNOWN) {
@@ -9440,7 +9443,7 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
 
 typedef struct mamba__tensor {
     char *name;
-    int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
+    mamba_dtype dtype;          /* MAMBA_DTYPE_*, 0 if not one we compute with */
     char dtype_name[32];        /* "F32", ..., "Q5_0 (ggml type 6)" or "ggml type N" */
     const char *gname;          /* the GGUF tensor's own name (blk.0.ssm_dt.weight), NULL for the other formats */
     int ndim;
@@ -9639,8 +9642,11 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
             break;
         }
         if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
-        t->dtype = mamba__dtype_parse(dts, &esize);
-        if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
+        {
+            int dtp = mamba__dtype_parse(dts, &esize);   /* -1: not a safetensors dtype */
+            if (dtp < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
+            t->dtype = (mamba_dtype)dtp;
+        }
         memcpy(t->dtype_name, dts, sizeof dts);   /* NUL-terminated (json_str) */
         if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
         t->ndim = (int)j.tok[tsh].size;
@@ -10554,18 +10560,18 @@ static const struct { int id; const char *name; } mamba__ggml_names[] = {
     {MAMBA__GGML_I32, "I32"}, {MAMBA__GGML_I64, "I64"}, {MAMBA__GGML_F64, "F64"}, {MAMBA__GGML_IQ1_M, "IQ1_M"},
     {MAMBA__GGML_BF16, "BF16"}, {MAMBA__GGML_TQ1_0, "TQ1_0"}, {MAMBA__GGML_TQ2_0, "TQ2_0"}, {MAMBA__GGML_MXFP4, "MXFP4"}};
 /* MAMBA_DTYPE_* of a ggml type id, 0 if not one we compute with */
-static int mamba__dtype_of_ggml(uint32_t id) {
+static mamba_dtype mamba__dtype_of_ggml(uint32_t id) {
     int dt;
     for (dt = 1; dt < MAMBA__NDTYPES; dt++)
-        if ((uint32_t)mamba__dtypes[dt].ggml == id) return dt;
-    return 0;
+        if ((uint32_t)mamba__dtypes[dt].ggml == id) return (mamba_dtype)dt;
+    return MAMBA_DTYPE_UNKNOWN;
 }
 /* a tensor's type for messages: ours by name, else "IQ2_XXS (ggml type 16)",
    or "ggml type 99" for an id ggml does not name */
 static void mamba__ggml_type_label(uint32_t id, char *out, size_t cap) {
     const char *nm = NULL;
     size_t i, o = 0;
-    int dt = mamba__dtype_of_ggml(id);
+    mamba_dtype dt = mamba__dtype_of_ggml(id);
     if (cap < 32) { if (cap) out[0] = 0; return; }
     if (dt) { strcpy(out, mamba__dtype_name(dt)); return; }
     for (i = 0; i < sizeof mamba__ggml_names / sizeof mamba__ggml_names[0]; i++)
@@ -10829,7 +10835,8 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         uint32_t nd = 0, ty = 0;
         uint64_t ne[MAMBA__MAX_NDIM], off;
         char hf[160];
-        int q, is_a, dt;
+        int q, is_a;
+        mamba_dtype dt;
         mamba__tensor *t;
         mamba__rd_str(&r, &nm, &nl);
         mamba__rd_u32(&r, &nd);
@@ -11699,7 +11706,7 @@ static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
 }
 /* one block of dtype dt from its values: the writer's one dispatch on the
    type (0: no quantizer for dt: IQ4_XS) */
-static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
+static int mamba__quant_block(const float *x, mamba_dtype dt, unsigned char *y) {
 #ifdef MAMBA_NO_EXTRA_QUANTS
     if (mamba__dt(dt)->ggml < 0) return 0;   /* a type this build does not read */
 #endif
@@ -11721,7 +11728,7 @@ static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif
-static int mamba__has_quantizer(int dt) { return mamba__quant_block(NULL, dt, NULL); }
+static int mamba__has_quantizer(mamba_dtype dt) { return mamba__quant_block(NULL, dt, NULL); }
 /* ---- end of the writer's quantizers of issue 19 ---- */
 
 /* Bytes out, counted; a NULL function only counts (the sizing pass). */
@@ -11763,7 +11770,7 @@ typedef struct mamba__wt {
     char name[48];
     int nd;
     uint64_t ne[2];          /* ggml order: ne[0] is the contiguous (row) length */
-    int type;                /* MAMBA_DTYPE_* written */
+    mamba_dtype type;        /* MAMBA_DTYPE_* written */
     const char *why;         /* why type differs from the one asked for */
     mamba__mat mat;          /* a matrix in its stored dtype (mat.data != NULL), or */
     const float *f;          /* f32 values: element (r, c) at f[r*ne0 + c], or */
@@ -11772,7 +11779,7 @@ typedef struct mamba__wt {
     size_t bytes;
 } mamba__wt;
 
-static int mamba__ggml_type(int dt) { return mamba__dt(dt)->ggml < 0 ? 0 : mamba__dt(dt)->ggml; }
+static int mamba__ggml_type(mamba_dtype dt) { return mamba__dt(dt)->ggml < 0 ? 0 : mamba__dt(dt)->ggml; }
 
 /* "blk.<l>.<suffix>" or the suffix alone (l < 0). */
 static void mamba__wt_name(char *out, int l, const char *suffix) {
@@ -11787,7 +11794,7 @@ static void mamba__wt_name(char *out, int l, const char *suffix) {
 
 /* A small f32 tensor: always F32 (llama.cpp computes norms, conv, scan in f32). */
 static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *f, uint64_t ne0, uint64_t ne1, int trans,
-                          int want, const char *why) {
+                          mamba_dtype want, const char *why) {
     memset(t, 0, sizeof *t);
     mamba__wt_name(t->name, l, suffix);
     t->nd = ne1 ? 2 : 1;
@@ -11806,8 +11813,8 @@ static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *
    Q8_0 (not with --pure). Then any quantized matrix whose rows are not a
    multiple of its block falls back: Q2_K/Q3_K -> IQ4_NL, Q4_K -> Q5_0, Q5_K
    -> Q5_1, Q6_K -> Q8_0, and to F16 if not a multiple of 32 either. So the S/M/L variants of a K mix give the same Mamba file. ---- */
-static int mamba__wt_pick(int want, int pure, int is_output, int cols, const char **why) {
-    int type = want;
+static mamba_dtype mamba__wt_pick(mamba_dtype want, int pure, int is_output, int cols, const char **why) {
+    mamba_dtype type = want;
     *why = NULL;
     if (!mamba__is_quant(want)) return want;
     if (!pure && is_output) {
@@ -11815,7 +11822,7 @@ static int mamba__wt_pick(int want, int pure, int is_output, int cols, const cha
         else if (want != MAMBA_DTYPE_Q8_0) { type = MAMBA_DTYPE_Q6_K; *why = "output matrix: Q6_K, as llama-quantize"; }
     }
     if (cols % mamba__block_elems(type)) {
-        int fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_IQ4_NL : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
+        mamba_dtype fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_IQ4_NL : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
                  type == MAMBA_DTYPE_Q5_K ? MAMBA_DTYPE_Q5_1 : type == MAMBA_DTYPE_Q6_K ? MAMBA_DTYPE_Q8_0 : MAMBA_DTYPE_F16;
         if (cols % MAMBA__QK) { type = MAMBA_DTYPE_F16; *why = "rows are not a multiple of 32 values: F16, as llama.cpp"; }
         else {
@@ -11829,7 +11836,7 @@ static int mamba__wt_pick(int want, int pure, int is_output, int cols, const cha
     return type;
 }
 /* llama-quantize presets (llama_ftype): name, the type asked for, general.file_type */
-static const struct { const char *name; unsigned char type, ftype; } mamba__presets[] = {
+static const struct { const char *name; mamba_dtype type; unsigned char ftype; } mamba__presets[] = {
     {"F32", MAMBA_DTYPE_F32, 0}, {"F16", MAMBA_DTYPE_F16, 1}, {"BF16", MAMBA_DTYPE_BF16, 32}, {"Q8_0", MAMBA_DTYPE_Q8_0, 7},
     {"Q4_0", MAMBA_DTYPE_Q4_0, 2}, {"Q4_1", MAMBA_DTYPE_Q4_1, 3}, {"Q5_0", MAMBA_DTYPE_Q5_0, 8}, {"Q5_1", MAMBA_DTYPE_Q5_1, 9},
     {"Q2_K", MAMBA_DTYPE_Q2_K, 10}, {"Q3_K_S", MAMBA_DTYPE_Q3_K, 11}, {"Q3_K_M", MAMBA_DTYPE_Q3_K, 12}, {"Q3_K_L", MAMBA_DTYPE_Q3_K, 13},
@@ -11838,7 +11845,7 @@ static const struct { const char *name; unsigned char type, ftype; } mamba__pres
     {"Q5_K", MAMBA_DTYPE_Q5_K, 17}};
 /* ---- end of the per-tensor types of issue 19 ---- */
 
-static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, int want, int pure, int is_output) {
+static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, mamba_dtype want, int pure, int is_output) {
     memset(t, 0, sizeof *t);
     mamba__wt_name(t->name, l, suffix);
     t->nd = 2;
@@ -11870,7 +11877,8 @@ static void mamba__wt_row(const mamba__wt *t, uint64_t r, float *row) {
    names sorted within a layer). Returns the count; t has room for 3 + 12 L. */
 static size_t mamba__wt_plan(const mamba_model *m, const mamba_gguf_options *o, mamba__wt *t) {
     const mamba_config *c = &m->cfg;
-    int want = o && o->type ? (int)o->type : MAMBA_DTYPE_F32, pure = o && o->pure, l;
+    mamba_dtype want = o && o->type ? o->type : MAMBA_DTYPE_F32;
+    int pure = o && o->pure, l;
     int m2 = c->arch == MAMBA_ARCH_MAMBA2, tied = c->tied_embeddings;
     uint64_t D = (uint64_t)c->d_model, E = (uint64_t)c->d_inner, N = (uint64_t)c->d_state, K = (uint64_t)c->d_conv;
     uint64_t H = (uint64_t)c->n_heads, C = (uint64_t)c->conv_dim, G = (uint64_t)c->n_groups;
@@ -12086,7 +12094,8 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     unsigned char *orow = NULL;
     char label[32];
     const char *name;
-    int want, file_type;
+    mamba_dtype want;
+    int file_type;
     mamba_status st = MAMBA_OK;
     mamba__heap hp;   /* plain MAMBA_MALLOC (none under MAMBA_NO_MALLOC: out of memory) */
     mamba__heap_plain(&hp);
@@ -12096,7 +12105,7 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     c = &m->cfg;
     if (tok && tok->spm && tok->spm->mode != MAMBA__SPM_MODEL)
         return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: a SentencePiece tokenizer read from tokenizer.json has no piece scores; load its tokenizer.model instead", 0, 0, 0, 0);
-    want = opt && opt->type ? (int)opt->type : MAMBA_DTYPE_F32;
+    want = opt && opt->type ? opt->type : MAMBA_DTYPE_F32;
     file_type = -1;
     if (opt && opt->preset) {   /* a llama-quantize preset name sets the type and general.file_type */
         size_t k;
@@ -12125,7 +12134,7 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
         nt = mamba__wt_plan(m, &po, t);
     }
     for (i = 0; i < nt; i++) {   /* sources this writer can read a row of */
-        int d = t[i].mat.dtype;
+        mamba_dtype d = t[i].mat.dtype;
         if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && !mamba__is_quant(d)) {
             st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: %s is stored in a type the writer cannot read", t[i].name, 0, 0, 0);
             goto done;
@@ -12635,12 +12644,13 @@ typedef struct mamba__pval {
 
 typedef struct mamba__pitem { uint32_t v, next; } mamba__pitem;
 
-static const struct { const char *name; int dtype; const char *dtype_name; unsigned esize; } mamba__pt_stypes[] = {
+#define MAMBA__PT_NONE MAMBA_DTYPE_UNKNOWN   /* a storage we do not compute with */
+static const struct { const char *name; mamba_dtype dtype; const char *dtype_name; unsigned esize; } mamba__pt_stypes[] = {
     {"FloatStorage", MAMBA_DTYPE_F32, "F32", 4}, {"HalfStorage", MAMBA_DTYPE_F16, "F16", 2},
-    {"BFloat16Storage", MAMBA_DTYPE_BF16, "BF16", 2}, {"DoubleStorage", 0, "F64", 8},
-    {"LongStorage", 0, "I64", 8}, {"IntStorage", 0, "I32", 4}, {"ShortStorage", 0, "I16", 2},
-    {"CharStorage", 0, "I8", 1}, {"ByteStorage", 0, "U8", 1}, {"BoolStorage", 0, "BOOL", 1},
-    {"UntypedStorage", 0, "U8", 1}};
+    {"BFloat16Storage", MAMBA_DTYPE_BF16, "BF16", 2}, {"DoubleStorage", MAMBA__PT_NONE, "F64", 8},
+    {"LongStorage", MAMBA__PT_NONE, "I64", 8}, {"IntStorage", MAMBA__PT_NONE, "I32", 4}, {"ShortStorage", MAMBA__PT_NONE, "I16", 2},
+    {"CharStorage", MAMBA__PT_NONE, "I8", 1}, {"ByteStorage", MAMBA__PT_NONE, "U8", 1}, {"BoolStorage", MAMBA__PT_NONE, "BOOL", 1},
+    {"UntypedStorage", MAMBA__PT_NONE, "U8", 1}};
 
 typedef struct mamba__pk {
     mamba__heap *hp;
