@@ -3768,21 +3768,38 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
 }
 
 /* MAMBA__QMM_PASS token groups at a time: the weights are unpacked once per
-   pass; acc [ng][4][8] is zeroed here and holds the dots. 0 if dt has none. */
+   pass; acc [ng][4][8] (zeroed by the caller) gets the dots of the rows wr
+   with ng token groups, n values per row. One kernel per dtype, chosen once
+   per matrix by mamba__qmm_pick. */
 #define MAMBA__QMM_PASS 8
-static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n) {
-    memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
-    if (mamba__block_elems(dt) == MAMBA__QK) mamba__qmm_q32(acc, wr, x, ng, n / 32, dt);
-    else if (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q5_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q5_K);
-    else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
-    else if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q3_K);
-    else if (dt == MAMBA_DTYPE_IQ4_XS) mamba__qmm_iq4_xs(acc, wr, x, ng, n / MAMBA__QKK);
-    else return 0;
-    return 1;
+typedef void (*mamba__qmm_fn)(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n);
+static void mamba__qmm_t32(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n) { mamba__qmm_q32(acc, wr, x, ng, n / 32, dt); }
+#define MAMBA__QMM_T(name, call) \
+    static void name(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n) { (void)dt; call; }
+MAMBA__QMM_T(mamba__qmm_t4k, mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, 0))
+MAMBA__QMM_T(mamba__qmm_t5k, mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, 1))
+MAMBA__QMM_T(mamba__qmm_t6k, mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK))
+MAMBA__QMM_T(mamba__qmm_t2k, mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, 0))
+MAMBA__QMM_T(mamba__qmm_t3k, mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, 1))
+MAMBA__QMM_T(mamba__qmm_tiq4xs, mamba__qmm_iq4_xs(acc, wr, x, ng, n / MAMBA__QKK))
+#undef MAMBA__QMM_T
+static mamba__qmm_fn mamba__qmm_pick(mamba_dtype dt) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
+    case MAMBA_DTYPE_IQ4_NL: return mamba__qmm_t32;
+    case MAMBA_DTYPE_Q4_K: return mamba__qmm_t4k;
+    case MAMBA_DTYPE_Q5_K: return mamba__qmm_t5k;
+    case MAMBA_DTYPE_Q6_K: return mamba__qmm_t6k;
+    case MAMBA_DTYPE_Q2_K: return mamba__qmm_t2k;
+    case MAMBA_DTYPE_Q3_K: return mamba__qmm_t3k;
+    case MAMBA_DTYPE_IQ4_XS: return mamba__qmm_tiq4xs;
+    default: return NULL;
+    }
 }
-/* Rows [r0, r0+nr) (nr <= 4) x the first T/8*8 tokens, the groups at ilbuf. */
+/* Rows [r0, r0+nr) (nr <= 4) x the first T/8*8 tokens, the groups at ilbuf,
+   through the tile kernel `tile`. */
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
-                            int T, int r0, int nr) {
+                            int T, int r0, int nr, mamba__qmm_fn tile) {
     mamba_dtype dt = W->dtype;
     int cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t;
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
@@ -3793,7 +3810,8 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
     for (g0 = 0; g0 < ng; g0 += MAMBA__QMM_PASS) {
         int np = ng - g0 < MAMBA__QMM_PASS ? ng - g0 : MAMBA__QMM_PASS;
         for (g = 0; g < np; g++) mamba__qil_at(ilbuf + (size_t)(g0 + g) * ib, (size_t)cols, &x[g]);
-        mamba__qmm_tile(acc, wr, dt, x, np, cols);
+        memset(acc, 0, sizeof(float) * 32 * (size_t)np);
+        tile(acc, wr, dt, x, np, cols);
         for (g = 0; g < np; g++)
             for (r = 0; r < nr; r++) {
                 float b = bias ? bias[r0 + r] : 0.0f;
@@ -3807,12 +3825,7 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
    mamba__qdot for every token) */
 MAMBA__UNUSED static int mamba__qmm_has_tile(mamba_dtype dt) {
 #ifdef MAMBA__QMM_V
-    switch (dt) {
-    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
-    case MAMBA_DTYPE_IQ4_NL: case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
-    case MAMBA_DTYPE_Q6_K: case MAMBA_DTYPE_IQ4_XS: return 1;
-    default: return 0;
-    }
+    return mamba__qmm_pick(dt) != NULL;
 #else
     (void)dt;
     return 0;
@@ -3828,11 +3841,12 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
     size_t qs = mamba__qact_bytes((size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     unsigned char *il = qbuf + qs * (size_t)T;
+    mamba__qmm_fn tile = mamba__qmm_pick(dt);   /* the one choice on the dtype */
     (void)omp_work;
-    if (ng == 0 || !mamba__qmm_has_tile(dt)) return 0;
+    if (ng == 0 || !tile) return 0;
     for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
     MAMBA__OMP_FOR
-    for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R);
+    for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R, tile);
     return ng * MAMBA__QMM_G;
 #else
     (void)Y; (void)ldy; (void)W; (void)bias; (void)qbuf; (void)T;
