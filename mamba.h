@@ -919,8 +919,8 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        6932-6971     40    E.3 scratch
        6972-7091    120    E.4 NFC
        7092-7637    546    E.5 tables
-       7638-8140    503    E.6 encoding
-       8141-8850    710    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       7638-8149    512    E.6 encoding
+       8150-8850    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
        8851-8935     85    E.8 encoding: the entry points
        8936-9053    118    E.9 decoding
        9054-9096     43    E.10 queries
@@ -7775,6 +7775,24 @@ nomem:
     return 0;
 }
 
+/* The word cache: 1 if the n bytes at s are there (their ids emitted), else
+   0 with *c the entry to fill when the word is done (NULL: no cache, or a
+   word too long for it). */
+static int mamba__wc_hit(mamba__enc *e, const unsigned char *s, size_t n, mamba__wc_ent **c) {
+    size_t i;
+    uint32_t h;
+    *c = NULL;
+    if (!e->wc || n > MAMBA__WC_KEY) return 0;
+    h = mamba__hash_short(s, n);
+    *c = &e->wc[h & e->wc_mask];
+    if ((*c)->hash == h && (*c)->len == n && !memcmp((*c)->key, s, n)) {
+        for (i = 0; i < (*c)->n_ids; i++) mamba__emit(e, (*c)->ids[i]);
+        return 1;
+    }
+    (*c)->len = 0;
+    (*c)->hash = h;
+    return 0;
+}
 /* The end of a word's encoding (byte-level BPE and SentencePiece's HF
    reading): its m symbols in e->sym merged by rank, emitted, and kept in the
    word-cache entry c (NULL: none) under the n bytes at s. */
@@ -7811,16 +7829,7 @@ static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
             h = (h + 1) & t->vhash_mask;
         }
     }
-    if (e->wc && n <= MAMBA__WC_KEY) {
-        uint32_t h = mamba__hash_short(s, n);
-        c = &e->wc[h & e->wc_mask];
-        if (c->hash == h && c->len == n && !memcmp(c->key, s, n)) {
-            for (i = 0; i < c->n_ids; i++) mamba__emit(e, c->ids[i]);
-            return;
-        }
-        c->len = 0;
-        c->hash = h;
-    }
+    if (mamba__wc_hit(e, s, n, &c)) return;
     if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
     if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, 2 * n, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
     for (i = 0; i < n; i++) {
@@ -8723,16 +8732,7 @@ static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) 
     int unk = 0;
     mamba__wc_ent *c = NULL;
     if (!n || e->st) return;
-    if (e->wc && n <= MAMBA__WC_KEY) {
-        uint32_t h = mamba__hash_short(s, n);
-        c = &e->wc[h & e->wc_mask];
-        if (c->hash == h && c->len == n && !memcmp(c->key, s, n)) {
-            for (i = 0; i < c->n_ids; i++) mamba__emit(e, c->ids[i]);
-            return;
-        }
-        c->len = 0;
-        c->hash = h;
-    }
+    if (mamba__wc_hit(e, s, n, &c)) return;
     if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
     if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, n + 1, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
     while (i < n) {
