@@ -2874,6 +2874,237 @@ static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact 
     return acc;
 }
 /* ---- end of the AVX2 dots of issue 19 ---- */
+/* ==== quantized matrix-vector product, 4 rows in flight (issue 21, qdecode) ====
+   Decode's T = 1 product for Q8_0 / Q4_0 / Q4_K / Q6_K: one call computes 4
+   consecutive rows (stride rb). Each row's integer dots are exact (any order
+   gives the same int32), and the 4 rows' float combinations run in the 4
+   lanes of one vector (lane r is row r), operation for operation as
+   mamba__qgroup / mamba__q4k_combine / mamba__q6k_combine and the `acc +=`
+   chain of mamba__qdot_ref, so each row equals mamba__qdot_ref bit for bit
+   (tests/test_kernels.c, test_qrows). The 4 rows share the activation loads,
+   one horizontal-sum tree, the scale conversions and one vector add per
+   group (or super-block) for the 4 serial chains. Q4_0's nibbles come from a
+   128-bit broadcast load and a per-half shift (no cross-lane insert); Q4_K's
+   packed 6-bit scales are unpacked in a vector register. */
+#if defined(__GNUC__)
+#define MAMBA__QINLINE inline __attribute__((always_inline))
+#else
+#define MAMBA__QINLINE inline
+#endif
+/* lane r = the sum of the 8 int32 lanes of v_r (exact) */
+static MAMBA__QINLINE __m128i mamba__hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+/* 4 rows' block products p_r -> lane r = ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7))
+   of p_r, each add as mamba__group8_f32 does it (same operands, same order) */
+static MAMBA__QINLINE __m128 mamba__fsum8x4(__m256 p0, __m256 p1, __m256 p2, __m256 p3) {
+    __m128 q0 = _mm_add_ps(_mm256_castps256_ps128(p0), _mm256_extractf128_ps(p0, 1));   /* p_i + p_{i+4} */
+    __m128 q1 = _mm_add_ps(_mm256_castps256_ps128(p1), _mm256_extractf128_ps(p1, 1));
+    __m128 q2 = _mm_add_ps(_mm256_castps256_ps128(p2), _mm256_extractf128_ps(p2, 1));
+    __m128 q3 = _mm_add_ps(_mm256_castps256_ps128(p3), _mm256_extractf128_ps(p3, 1));
+    __m128 a = _mm_unpacklo_ps(q0, q1), b = _mm_unpackhi_ps(q0, q1), c = _mm_unpacklo_ps(q2, q3), d = _mm_unpackhi_ps(q2, q3);
+    __m128 t0 = _mm_movelh_ps(a, c), t1 = _mm_movehl_ps(c, a), t2 = _mm_movelh_ps(b, d), t3 = _mm_movehl_ps(d, b);   /* t_k lane r = q_r[k] */
+    return _mm_add_ps(_mm_add_ps(t0, t2), _mm_add_ps(t1, t3));
+}
+/* the 8 f16 block scales of a group of 8 blocks of bb bytes */
+static MAMBA__QINLINE __m128i mamba__qscales8(const unsigned char *w, size_t bb) {
+    __m128i h = _mm_cvtsi32_si128(mamba__u16(w));
+    h = _mm_insert_epi16(h, mamba__u16(w + bb), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * bb), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * bb), 3);
+    h = _mm_insert_epi16(h, mamba__u16(w + 4 * bb), 4);
+    h = _mm_insert_epi16(h, mamba__u16(w + 5 * bb), 5);
+    h = _mm_insert_epi16(h, mamba__u16(w + 6 * bb), 6);
+    return _mm_insert_epi16(h, mamba__u16(w + 7 * bb), 7);
+}
+/* (dw * dx) * isum of 8 blocks: mamba__qgroup's products */
+static MAMBA__QINLINE __m256 mamba__qgroup_p(const unsigned char *w, size_t bb, __m256 dx, __m256i isum) {
+    __m256 p = _mm256_mul_ps(_mm256_cvtph_ps(mamba__qscales8(w, bb)), dx);
+    p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    MAMBA__OPAQUE(p);
+    return p;
+}
+/* the f16 at byte off of 4 rows -> 4 floats */
+static MAMBA__QINLINE __m128 mamba__qf16x4(const unsigned char *w, size_t rb, size_t off) {
+    __m128i h = _mm_cvtsi32_si128(mamba__u16(w + off));
+    h = _mm_insert_epi16(h, mamba__u16(w + rb + off), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * rb + off), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * rb + off), 3);
+    return _mm_cvtph_ps(h);
+}
+/* the 32-block rows' groups past the last full 8: scalar, as mamba__qdot_ref, added to lane r */
+static void mamba__qdot4_tail32(float *y, __m128 acc, const unsigned char *w, size_t rb, int dt, const mamba__qact *a, int i, int nb) {
+    size_t bb = mamba__block_bytes(dt);
+    int r;
+    _mm_storeu_ps(y, acc);
+    if (i < nb)
+        for (r = 0; r < 4; r++) {
+            int32_t isum[8];
+            mamba__qblocks_ref(w + (size_t)r * rb, dt, a, i, nb - i, isum);
+            y[r] += mamba__qgroup(w + (size_t)r * rb, bb, a, i, nb - i, isum);
+        }
+}
+/* Q4_0 block k of a group: nibbles from a 128-bit broadcast, the high half shifted by 4 */
+#define MAMBA__Q4BB(k) MAMBA__DPBUSD(_mm256_and_si256(_mm256_srlv_epi64(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(b + (k) * 18 + 2))), sh), m4), \
+                                     MAMBA__LOADI(x + 32 * (k)))
+static MAMBA__QINLINE __m256 mamba__q4_0_g8(const unsigned char *b, const signed char *x, __m256 dx, __m256i s8) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), sh = _mm256_setr_epi64x(0, 0, 4, 4);
+    __m256i isum;
+    MAMBA__QPREFETCH(b, 8 * 18);
+    isum = mamba__sum8_i32(MAMBA__Q4BB(0), MAMBA__Q4BB(1), MAMBA__Q4BB(2), MAMBA__Q4BB(3),
+                           MAMBA__Q4BB(4), MAMBA__Q4BB(5), MAMBA__Q4BB(6), MAMBA__Q4BB(7));
+    return mamba__qgroup_p(b, 18, dx, _mm256_sub_epi32(isum, s8));
+}
+#undef MAMBA__Q4BB
+static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed char *x, __m256 dx) {
+    __m256i isum;
+    MAMBA__QPREFETCH(w, 8 * 34);
+    isum = mamba__sum8_i32(MAMBA__Q8B(0), MAMBA__Q8B(1), MAMBA__Q8B(2), MAMBA__Q8B(3),
+                           MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
+    return mamba__qgroup_p(w, 34, dx, isum);
+}
+static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * 34;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256 dx = _mm256_loadu_ps(a->d + i);
+        __m256 p0 = mamba__q8_0_g8(b, x, dx), p1 = mamba__q8_0_g8(b + rb, x, dx);
+        __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx);
+        acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
+}
+static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * 18;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256 dx = _mm256_loadu_ps(a->d + i);
+        __m256i s8 = _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3);   /* the -8 of the nibbles: 8 * sum(x) */
+        __m256 p0 = mamba__q4_0_g8(b, x, dx, s8), p1 = mamba__q4_0_g8(b + rb, x, dx, s8);
+        __m256 p2 = mamba__q4_0_g8(b + 2 * rb, x, dx, s8), p3 = mamba__q4_0_g8(b + 3 * rb, x, dx, s8);
+        acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
+}
+/* Q4_K super-block of one row: *s (lanes add up to A = sum sc_j (q.x)_j) and
+   *m (lanes add up to B = sum mn_j (s16_2j + s16_2j+1)); p16 = those 8 pair
+   sums as int16 (|pair| <= 32 * 127), shared by the rows. The 12 packed
+   scale bytes are unpacked as mamba__q4k_unpack in one 128-bit register:
+   dwords u0 u1 u2 -> [u0 & 3f, (u2 & 0f) | (u0 >> 6 & 3) << 4, u1 & 3f,
+   (u2 >> 4 & 0f) | (u1 >> 6 & 3) << 4] per byte = 8 scales, then 8 mins. */
+static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
+    __m128i P = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0)), Q = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
+    __m128i sm = _mm_or_si128(_mm_and_si128(_mm_srlv_epi32(P, _mm_setr_epi32(0, 0, 0, 4)), _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
+                              _mm_and_si128(_mm_srli_epi32(Q, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030)));
+    __m256i scb = _mm256_broadcastsi128_si256(sm), s = _mm256_setzero_si256();
+    MAMBA__QPREFETCH(b, 144);
+    /* sub-blocks 2j, 2j+1: low and high nibbles of qs[32j..]; scale byte k as int16 in every lane: pshufb (k, zero) */
+#define MAMBA__Q4K_STEP(j) {                                                                                                  \
+        __m256i q_ = MAMBA__LOADI(b + 16 + 32 * (j));                                                                         \
+        __m256i p0_ = _mm256_maddubs_epi16(_mm256_and_si256(q_, m4), MAMBA__LOADI(x + 64 * (j)));                             \
+        __m256i p1_ = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q_, 4), m4), MAMBA__LOADI(x + 64 * (j) + 32)); \
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(p0_, _mm256_shuffle_epi8(scb, _mm256_set1_epi16((short)(2 * (j) | 0x8000)))));       \
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(p1_, _mm256_shuffle_epi8(scb, _mm256_set1_epi16((short)((2 * (j) + 1) | 0x8000))))); }
+    MAMBA__Q4K_STEP(0) MAMBA__Q4K_STEP(1) MAMBA__Q4K_STEP(2) MAMBA__Q4K_STEP(3)
+#undef MAMBA__Q4K_STEP
+    *s_out = s;
+    *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
+}
+static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    __m128 acc = _mm_setzero_ps();
+    /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
+    const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    int i;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 144;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
+        __m128i p16 = _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256i s0, s1, s2, s3, t;
+        __m128i m0, m1, m2, m3, A, B, dd;
+        __m256 f;
+        __m128 r;
+        mamba__q4k_sb(b, x, p16, &s0, &m0);
+        mamba__q4k_sb(b + rb, x, p16, &s1, &m1);
+        mamba__q4k_sb(b + 2 * rb, x, p16, &s2, &m2);
+        mamba__q4k_sb(b + 3 * rb, x, p16, &s3, &m3);
+        A = mamba__hsum4_i32(s0, s1, s2, s3);
+        B = _mm_hadd_epi32(_mm_hadd_epi32(m0, m1), _mm_hadd_epi32(m2, m3));
+        /* mamba__q4k_combine in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
+        dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
+        f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(a->d[i]));
+        t = _mm256_set_m128i(B, A);
+        f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(t));
+        MAMBA__OPAQUE(f);
+        r = _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+        acc = _mm_add_ps(acc, r);
+    }
+    _mm_storeu_ps(y, acc);
+}
+/* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
+static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+    __m256i s = _mm256_setzero_si256(), off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), s16i);
+    int j;
+    MAMBA__QPREFETCH(b, 210);
+    for (j = 0; j < 2; j++) {
+        __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
+        __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
+        __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+        __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+        __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
+        __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+        const signed char *xj = x + 128 * j;
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
+    }
+    return _mm256_sub_epi32(s, _mm256_slli_epi32(off, 5));
+}
+static void mamba__qdot4_q6_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 210;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        /* s16 as int16 in order (|s16| <= 16 * 127): packs gives 0-3 8-11 | 4-7 12-15 */
+        __m256i s16i = _mm256_permute4x64_epi64(_mm256_packs_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8)), 0xD8);
+        __m128i A = mamba__hsum4_i32(mamba__q6k_sb(b, x, s16i), mamba__q6k_sb(b + rb, x, s16i),
+                                     mamba__q6k_sb(b + 2 * rb, x, s16i), mamba__q6k_sb(b + 3 * rb, x, s16i));
+        /* mamba__q6k_combine in lanes: (d * dx) * A */
+        __m128 t = _mm_mul_ps(mamba__qf16x4(b, rb, 208), _mm_set1_ps(a->d[i]));
+        t = _mm_mul_ps(t, _mm_cvtepi32_ps(A));
+        MAMBA__OPAQUE(t);
+        acc = _mm_add_ps(acc, t);
+    }
+    _mm_storeu_ps(y, acc);
+}
+/* 1 if dt has the 4-row kernel */
+static int mamba__qdot4_has(int dt) {
+    return dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0 || dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q6_K;
+}
+/* y[0..3] = rows 0..3 (w, w + rb, ...) of n values of type dt (mamba__qdot4_has) dotted with a */
+static void mamba__qdot4_v(float *y, const unsigned char *w, size_t rb, int dt, const mamba__qact *a, int n) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: mamba__qdot4_q8_0_x86(y, w, rb, a, n / 32); return;
+    case MAMBA_DTYPE_Q4_0: mamba__qdot4_q4_0_x86(y, w, rb, a, n / 32); return;
+    case MAMBA_DTYPE_Q4_K: mamba__qdot4_q4_k_x86(y, w, rb, a, n / MAMBA__QKK); return;
+    default: mamba__qdot4_q6_k_x86(y, w, rb, a, n / MAMBA__QKK); return;
+    }
+}
+#define MAMBA__QDOT4_V 1
+/* ==== end of the 4-row matrix-vector kernels ==== */
 static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
     switch (dt) {   /* the one dispatch on the type */
     case MAMBA_DTYPE_Q8_0: return mamba__qdot_q8_0_x86(w, a, n / 32);
@@ -3862,6 +4093,37 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
 }
 /* ==== end of the int8 matrix-matrix kernels ================================ */
 
+/* ==== quantized matrix-vector product, rows in flight (issue 21, qdecode) ====
+   T = 1 of mamba__qlinear: threads over groups of 4 rows, one mamba__qdot4_v
+   call per group; the rows past the last full 4 one by one (mamba__qdot).
+   Every row is the value mamba__qdot gives, whatever the grouping or thread
+   count. Returns 0 (nothing done) when this build or dtype has no 4-row kernel;
+   qa is the quantized activation. */
+static int mamba__qmatvec4_run(float *y, const mamba__mat *W, const float *bias, const unsigned char *qa) {
+#ifdef MAMBA__QDOT4_V
+    int rows = W->rows, cols = W->cols, dt = W->dtype, ng = rows / 4, g, r;
+    size_t rb = mamba__row_bytes(dt, (size_t)cols);
+    size_t omp_work = (size_t)rows * (size_t)cols;
+    mamba__qact a;
+    (void)omp_work;
+    if (!mamba__qdot4_has(dt)) return 0;
+    mamba__qact_at(qa, (size_t)cols, &a);
+    MAMBA__OMP_FOR
+    for (g = 0; g < ng; g++) {
+        float o[4];
+        int k;
+        mamba__qdot4_v(o, (const unsigned char *)W->data + (size_t)4 * (size_t)g * rb, rb, dt, &a, cols);
+        for (k = 0; k < 4; k++) y[4 * g + k] = o[k] + (bias ? bias[4 * g + k] : 0.0f);
+    }
+    for (r = 4 * ng; r < rows; r++) y[r] = mamba__qdot((const unsigned char *)W->data + (size_t)r * rb, dt, &a, cols) + (bias ? bias[r] : 0.0f);
+    return 1;
+#else
+    (void)y; (void)W; (void)bias; (void)qa;
+    return 0;
+#endif
+}
+/* ==== end of the rows-in-flight matrix-vector product ==== */
+
 /* Y[t] = W X[t] (+ bias) for a quantized W: each token's activation is
    quantized once into qbuf (mamba__qbuf_bytes(cols, T)), then every (row,
    token) dot is the same function call whatever T or the thread count. */
@@ -3874,6 +4136,7 @@ static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *
     (void)omp_work;
     for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
     if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
+    if (T == 1 && mamba__qmatvec4_run(Y, W, bias, qbuf)) return;   /* issue 21: 4 rows in flight */
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r++) {
         const unsigned char *w = (const unsigned char *)W->data + (size_t)r * rb;
