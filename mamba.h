@@ -2891,6 +2891,14 @@ static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact 
 #else
 #define MAMBA__QINLINE inline
 #endif
+/* prefetch distance of the 4-row kernels: the same bytes of the rows
+   MAMBA__QPF4 groups of 4 ahead (rows are contiguous); prefetched once per
+   64-byte step of the bytes about to be read */
+#ifndef MAMBA__QPF4
+#define MAMBA__QPF4 2
+#endif
+static size_t mamba__qpf4(size_t rb) { return (size_t)MAMBA__QPF4 * 4 * rb; }
+#define MAMBA__QPREFETCH4(p, len) do { int pf_; for (pf_ = 0; pf_ < (len); pf_ += 64) _mm_prefetch((const char *)(p) + pf_, _MM_HINT_T0); } while (0)
 /* lane r = the sum of the 8 int32 lanes of v_r (exact) */
 static MAMBA__QINLINE __m128i mamba__hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
     __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
@@ -2948,36 +2956,38 @@ static void mamba__qdot4_tail32(float *y, __m128 acc, const unsigned char *w, si
 /* Q4_0 block k of a group: nibbles from a 128-bit broadcast, the high half shifted by 4 */
 #define MAMBA__Q4BB(k) MAMBA__DPBUSD(_mm256_and_si256(_mm256_srlv_epi64(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(b + (k) * 18 + 2))), sh), m4), \
                                      MAMBA__LOADI(x + 32 * (k)))
-static MAMBA__QINLINE __m256 mamba__q4_0_g8(const unsigned char *b, const signed char *x, __m256 dx, __m256i s8) {
+static MAMBA__QINLINE __m256 mamba__q4_0_g8(const unsigned char *b, const signed char *x, __m256 dx, __m256i s8, size_t pf) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), sh = _mm256_setr_epi64x(0, 0, 4, 4);
     __m256i isum;
-    MAMBA__QPREFETCH(b, 8 * 18);
+    MAMBA__QPREFETCH4(b + pf, 8 * 18);
     isum = mamba__sum8_i32(MAMBA__Q4BB(0), MAMBA__Q4BB(1), MAMBA__Q4BB(2), MAMBA__Q4BB(3),
                            MAMBA__Q4BB(4), MAMBA__Q4BB(5), MAMBA__Q4BB(6), MAMBA__Q4BB(7));
     return mamba__qgroup_p(b, 18, dx, _mm256_sub_epi32(isum, s8));
 }
 #undef MAMBA__Q4BB
-static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed char *x, __m256 dx) {
+static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed char *x, __m256 dx, size_t pf) {
     __m256i isum;
-    MAMBA__QPREFETCH(w, 8 * 34);
+    MAMBA__QPREFETCH4(w + pf, 8 * 34);
     isum = mamba__sum8_i32(MAMBA__Q8B(0), MAMBA__Q8B(1), MAMBA__Q8B(2), MAMBA__Q8B(3),
                            MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
     return mamba__qgroup_p(w, 34, dx, isum);
 }
 static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i + 8 <= nb; i += 8) {
         const unsigned char *b = w + (size_t)i * 34;
         const signed char *x = a->q + (size_t)i * 32;
         __m256 dx = _mm256_loadu_ps(a->d + i);
-        __m256 p0 = mamba__q8_0_g8(b, x, dx), p1 = mamba__q8_0_g8(b + rb, x, dx);
-        __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx);
+        __m256 p0 = mamba__q8_0_g8(b, x, dx, pf), p1 = mamba__q8_0_g8(b + rb, x, dx, pf);
+        __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx, pf), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx, pf);
         acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
 }
 static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i + 8 <= nb; i += 8) {
@@ -2985,8 +2995,8 @@ static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, c
         const signed char *x = a->q + (size_t)i * 32;
         __m256 dx = _mm256_loadu_ps(a->d + i);
         __m256i s8 = _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3);   /* the -8 of the nibbles: 8 * sum(x) */
-        __m256 p0 = mamba__q4_0_g8(b, x, dx, s8), p1 = mamba__q4_0_g8(b + rb, x, dx, s8);
-        __m256 p2 = mamba__q4_0_g8(b + 2 * rb, x, dx, s8), p3 = mamba__q4_0_g8(b + 3 * rb, x, dx, s8);
+        __m256 p0 = mamba__q4_0_g8(b, x, dx, s8, pf), p1 = mamba__q4_0_g8(b + rb, x, dx, s8, pf);
+        __m256 p2 = mamba__q4_0_g8(b + 2 * rb, x, dx, s8, pf), p3 = mamba__q4_0_g8(b + 3 * rb, x, dx, s8, pf);
         acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
@@ -2997,14 +3007,14 @@ static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, c
    scale bytes are unpacked as mamba__q4k_unpack in one 128-bit register:
    dwords u0 u1 u2 -> [u0 & 3f, (u2 & 0f) | (u0 >> 6 & 3) << 4, u1 & 3f,
    (u2 >> 4 & 0f) | (u1 >> 6 & 3) << 4] per byte = 8 scales, then 8 mins. */
-static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out) {
+static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out, size_t pf) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
     __m128i P = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0)), Q = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
     __m128i sm = _mm_or_si128(_mm_and_si128(_mm_srlv_epi32(P, _mm_setr_epi32(0, 0, 0, 4)), _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
                               _mm_and_si128(_mm_srli_epi32(Q, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030)));
     __m256i scb = _mm256_broadcastsi128_si256(sm), s = _mm256_setzero_si256();
-    MAMBA__QPREFETCH(b, 144);
+    MAMBA__QPREFETCH4(b + pf, 144);
     /* sub-blocks 2j, 2j+1: low and high nibbles of qs[32j..]; scale byte k as int16 in every lane: pshufb (k, zero) */
 #define MAMBA__Q4K_STEP(j) {                                                                                                  \
         __m256i q_ = MAMBA__LOADI(b + 16 + 32 * (j));                                                                         \
@@ -3018,6 +3028,7 @@ static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed ch
     *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
 }
 static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
     /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
     const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
@@ -3032,10 +3043,10 @@ static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, c
         __m128i m0, m1, m2, m3, A, B, dd;
         __m256 f;
         __m128 r;
-        mamba__q4k_sb(b, x, p16, &s0, &m0);
-        mamba__q4k_sb(b + rb, x, p16, &s1, &m1);
-        mamba__q4k_sb(b + 2 * rb, x, p16, &s2, &m2);
-        mamba__q4k_sb(b + 3 * rb, x, p16, &s3, &m3);
+        mamba__q4k_sb(b, x, p16, &s0, &m0, pf);
+        mamba__q4k_sb(b + rb, x, p16, &s1, &m1, pf);
+        mamba__q4k_sb(b + 2 * rb, x, p16, &s2, &m2, pf);
+        mamba__q4k_sb(b + 3 * rb, x, p16, &s3, &m3, pf);
         A = mamba__hsum4_i32(s0, s1, s2, s3);
         B = _mm_hadd_epi32(_mm_hadd_epi32(m0, m1), _mm_hadd_epi32(m2, m3));
         /* mamba__q4k_combine in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
@@ -3050,12 +3061,12 @@ static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, c
     _mm_storeu_ps(y, acc);
 }
 /* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
-static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i) {
+static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
     __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
     __m256i s = _mm256_setzero_si256(), off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), s16i);
     int j;
-    MAMBA__QPREFETCH(b, 210);
+    MAMBA__QPREFETCH4(b + pf, 210);
     for (j = 0; j < 2; j++) {
         __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
         __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
@@ -3072,6 +3083,7 @@ static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed
     return _mm256_sub_epi32(s, _mm256_slli_epi32(off, 5));
 }
 static void mamba__qdot4_q6_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i < nsb; i++) {
@@ -3080,8 +3092,8 @@ static void mamba__qdot4_q6_k_x86(float *y, const unsigned char *w, size_t rb, c
         const int32_t *s16 = a->s + (size_t)i * 16;
         /* s16 as int16 in order (|s16| <= 16 * 127): packs gives 0-3 8-11 | 4-7 12-15 */
         __m256i s16i = _mm256_permute4x64_epi64(_mm256_packs_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8)), 0xD8);
-        __m128i A = mamba__hsum4_i32(mamba__q6k_sb(b, x, s16i), mamba__q6k_sb(b + rb, x, s16i),
-                                     mamba__q6k_sb(b + 2 * rb, x, s16i), mamba__q6k_sb(b + 3 * rb, x, s16i));
+        __m128i A = mamba__hsum4_i32(mamba__q6k_sb(b, x, s16i, pf), mamba__q6k_sb(b + rb, x, s16i, pf),
+                                     mamba__q6k_sb(b + 2 * rb, x, s16i, pf), mamba__q6k_sb(b + 3 * rb, x, s16i, pf));
         /* mamba__q6k_combine in lanes: (d * dx) * A */
         __m128 t = _mm_mul_ps(mamba__qf16x4(b, rb, 208), _mm_set1_ps(a->d[i]));
         t = _mm_mul_ps(t, _mm_cvtepi32_ps(A));
