@@ -2915,7 +2915,9 @@ static MAMBA__QINLINE __m128 mamba__fsum8x4(__m256 p0, __m256 p1, __m256 p2, __m
     __m128 t0 = _mm_movelh_ps(a, c), t1 = _mm_movehl_ps(c, a), t2 = _mm_movelh_ps(b, d), t3 = _mm_movehl_ps(d, b);   /* t_k lane r = q_r[k] */
     return _mm_add_ps(_mm_add_ps(t0, t2), _mm_add_ps(t1, t3));
 }
-/* the 8 f16 block scales of a group of 8 blocks of bb bytes */
+/* the 8 f16 block scales of a group of 8 blocks of bb bytes (an AVX-512BW
+   word permute of the group's bytes measured slower: the 512-bit uops take
+   port 1 from the 256-bit rest) */
 static MAMBA__QINLINE __m128i mamba__qscales8(const unsigned char *w, size_t bb) {
     __m128i h = _mm_cvtsi32_si128(mamba__u16(w));
     h = _mm_insert_epi16(h, mamba__u16(w + bb), 1);
@@ -3061,6 +3063,35 @@ static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, c
     _mm_storeu_ps(y, acc);
 }
 /* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+/* AVX-512BW: a half (128 values) per two 512-bit dots. ql bytes 64h.. are
+   [qa | qb]; qh (32 bytes) broadcast to both halves, the upper shifted by 2,
+   so that q0|q1 = (ql & 0f) | (qh & 3) << 4 and q2|q3 = (ql >> 4 & 0f) |
+   (qh & 30); their x are 64 contiguous bytes, and 128-bit lane k of
+   q0|q1 (q2|q3) is sub-block 8h + k (8h + 4 + k) */
+static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+    const __m512i hsh = _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+    __m256i sc16 = _mm256_cvtepi8_epi16(sc8), off = _mm256_madd_epi16(sc16, s16i);
+    __m512i scz = _mm512_castsi256_si512(sc16), s = _mm512_setzero_si512();
+    int h;
+    MAMBA__QPREFETCH4(b + pf, 210);
+    for (h = 0; h < 2; h++) {
+        /* int16 word 8h + k (8h + 4 + k) in every lane of 128-bit lane k */
+        const __m512i i0 = _mm512_add_epi16(_mm512_set1_epi16((short)(8 * h)), _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL,
+                                            0x0002000200020002LL, 0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL));
+        const __m512i i1 = _mm512_add_epi16(i0, _mm512_set1_epi16(4));
+        __m512i za = _mm512_loadu_si512((const void *)(b + 64 * h));
+        __m512i zh = _mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 128 + 32 * h)), hsh);
+        __m512i z0 = _mm512_or_si512(_mm512_and_si512(za, m4), _mm512_slli_epi16(_mm512_and_si512(zh, m3), 4));
+        __m512i z1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(za, 4), m4), _mm512_and_si512(zh, m30));
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(z0, _mm512_loadu_si512((const void *)(x + 128 * h))), _mm512_permutexvar_epi16(i0, scz)));
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(z1, _mm512_loadu_si512((const void *)(x + 128 * h + 64))), _mm512_permutexvar_epi16(i1, scz)));
+    }
+    return _mm256_sub_epi32(_mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)), _mm256_slli_epi32(off, 5));
+}
+#else
 static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
     __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
@@ -3082,6 +3113,7 @@ static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed
     }
     return _mm256_sub_epi32(s, _mm256_slli_epi32(off, 5));
 }
+#endif
 static void mamba__qdot4_q6_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
     const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
