@@ -2991,13 +2991,27 @@ static MAMBA__QINLINE __m256 mamba__q4_0_g8(const unsigned char *b, const __m256
 }
 #undef MAMBA__Q4PAIR
 #undef MAMBA__Q4LD
-static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed char *x, __m256 dx, size_t pf) {
+/* Q8_0, 8 blocks of one row; s128 = 128 * the blocks' sums of x. With VNNI
+   (no maddubs saturation) the weights are made unsigned with ^0x80 and the
+   exact 128 * sum(x) taken off: one xor per block instead of two signs */
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+#define MAMBA__Q8BU(k) MAMBA__DPBUSD(_mm256_xor_si256(MAMBA__LOADI(w + (k) * 34 + 2), _mm256_set1_epi8((char)0x80)), MAMBA__LOADI(x + 32 * (k)))
+#else
+#define MAMBA__Q8BU(k) MAMBA__Q8B(k)
+#endif
+static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed char *x, __m256 dx, __m256i s128, size_t pf) {
     __m256i isum;
     MAMBA__QPREFETCH4(w + pf, 8 * 34);
-    isum = mamba__sum8_i32(MAMBA__Q8B(0), MAMBA__Q8B(1), MAMBA__Q8B(2), MAMBA__Q8B(3),
-                           MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
+    isum = mamba__sum8_i32(MAMBA__Q8BU(0), MAMBA__Q8BU(1), MAMBA__Q8BU(2), MAMBA__Q8BU(3),
+                           MAMBA__Q8BU(4), MAMBA__Q8BU(5), MAMBA__Q8BU(6), MAMBA__Q8BU(7));
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+    isum = _mm256_sub_epi32(isum, s128);
+#else
+    (void)s128;
+#endif
     return mamba__qgroup_p(w, 34, dx, isum);
 }
+#undef MAMBA__Q8BU
 static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
     const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
@@ -3006,8 +3020,9 @@ static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, c
         const unsigned char *b = w + (size_t)i * 34;
         const signed char *x = a->q + (size_t)i * 32;
         __m256 dx = _mm256_loadu_ps(a->d + i);
-        __m256 p0 = mamba__q8_0_g8(b, x, dx, pf), p1 = mamba__q8_0_g8(b + rb, x, dx, pf);
-        __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx, pf), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx, pf);
+        __m256i s128 = _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 7);
+        __m256 p0 = mamba__q8_0_g8(b, x, dx, s128, pf), p1 = mamba__q8_0_g8(b + rb, x, dx, s128, pf);
+        __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx, s128, pf), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx, s128, pf);
         acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
