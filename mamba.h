@@ -880,62 +880,62 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
 /* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
-   Lines 1-874: the documentation block and the public API. Below
+   Lines 1-877: the documentation block and the public API. Below
    #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
    each uses only what is above it (the "uses" column).
      lines        count  section
-     942-1348       407  A. base: platform, allocation, errors, limits, files
+     945-1351       407  A. base: platform, allocation, errors, limits, files
                          uses: the C library only
-       950-1222     273    A.1 platform, allocation, errors, limits
-       1223-1348    126    A.2 files
-     1349-1619      271  B. numbers: dtypes and conversions
+       953-1225     273    A.1 platform, allocation, errors, limits
+       1226-1351    126    A.2 files
+     1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1620-4166     2547  C. kernels
+     1633-4559     2927  C. kernels
                          uses: A, B; the ISA intrinsics it chose
-       1622-1791    170    C.1 vector vocabulary and threads
-       1792-1807     16    C.2 weights: a matrix in its stored dtype
-       1808-1851     44    C.3 dot: row . x in f32
-       1852-2158    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2159-3872   1714    C.5 quantized dot products (every block type of the dtype table)
-       3873-3890     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       3891-3928     38    C.7 RMSNorm
-       3929-3973     45    C.8 activations: SiLU, softplus, y * silu(z)
-       3974-3986     13    C.9 gated RMSNorm (Mamba-2)
-       3987-4045     59    C.10 causal depthwise conv1d, one token
-       4046-4101     56    C.11 Mamba-1 selective scan, one token
-       4102-4166     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4167-5819     1653  D. model core: structs, config, scratch, forward, state, sampler
+       1635-1804    170    C.1 vector vocabulary and threads
+       1805-1820     16    C.2 weights: a matrix in its stored dtype
+       1821-1864     44    C.3 dot: row . x in f32
+       1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       2172-4265   2094    C.5 quantized dot products (every block type of the dtype table)
+       4266-4283     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4284-4321     38    C.7 RMSNorm
+       4322-4366     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4367-4379     13    C.9 gated RMSNorm (Mamba-2)
+       4380-4438     59    C.10 causal depthwise conv1d, one token
+       4439-4494     56    C.11 Mamba-1 selective scan, one token
+       4495-4559     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4560-6212     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4169-4241     73    D.1 the model
-       4242-4312     71    D.2 sizes from the config: state, scratch
-       4313-4806    494    D.3 forward
-       4807-4996    190    D.4 state
-       4997-5122    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5123-5819    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     5820-9088     3269  E. tokenizer
+       4562-4634     73    D.1 the model
+       4635-4705     71    D.2 sizes from the config: state, scratch
+       4706-5199    494    D.3 forward
+       5200-5389    190    D.4 state
+       5390-5515    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5516-6212    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6213-9481     3269  E. tokenizer
                          uses: A only (no model, no kernels)
-       5822-6843   1022    E.1 the pipeline; the generated Unicode tables
-       6844-6918     75    E.2 UTF-8
-       6919-6958     40    E.3 scratch
-       6959-7078    120    E.4 NFC
-       7079-7624    546    E.5 tables
-       7625-8119    495    E.6 encoding
-       8120-8842    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       8843-8927     85    E.8 encoding: the entry points
-       8928-9045    118    E.9 decoding
-       9046-9088     43    E.10 queries
-     9089-13330    4242  F. formats: bytes -> config, tensor table, tokenizer description
+       6215-7236   1022    E.1 the pipeline; the generated Unicode tables
+       7237-7311     75    E.2 UTF-8
+       7312-7351     40    E.3 scratch
+       7352-7471    120    E.4 NFC
+       7472-8017    546    E.5 tables
+       8018-8512    495    E.6 encoding
+       8513-9235    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9236-9320     85    E.8 encoding: the entry points
+       9321-9438    118    E.9 decoding
+       9439-9481     43    E.10 queries
+     9482-13726    4245  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9092-9445    354    F.1 bounded JSON
-       9446-9565    120    F.2 tensor table and the model description (the format seam)
-       9566-10522   957    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       10523-12249  1727    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12250-12448   199    F.5 SentencePiece tokenizer.model (protobuf)
-       12449-13330   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13331-13980    650  G. loaders: the builder, the format table, the public loaders
+       9485-9838    354    F.1 bounded JSON
+       9839-9958    120    F.2 tensor table and the model description (the format seam)
+       9959-10915   957    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       10916-12645  1730    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12646-12844   199    F.5 SentencePiece tokenizer.model (protobuf)
+       12845-13726   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13727-14376    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13333-13682   350    G.1 binding tensors to layers
-       13683-13980   298    G.2 loaders */
+       13729-14078   350    G.1 binding tensors to layers
+       14079-14376   298    G.2 loaders */
 
 
 #include <string.h>
