@@ -890,52 +890,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1226-1351    126    A.2 files
      1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-4179     2547  C. kernels
+     1633-4557     2925  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1635-1804    170    C.1 vector vocabulary and threads
        1805-1820     16    C.2 weights: a matrix in its stored dtype
        1821-1864     44    C.3 dot: row . x in f32
        1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2172-3885   1714    C.5 quantized dot products (every block type of the dtype table)
-       3886-3903     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       3904-3941     38    C.7 RMSNorm
-       3942-3986     45    C.8 activations: SiLU, softplus, y * silu(z)
-       3987-3999     13    C.9 gated RMSNorm (Mamba-2)
-       4000-4058     59    C.10 causal depthwise conv1d, one token
-       4059-4114     56    C.11 Mamba-1 selective scan, one token
-       4115-4179     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4180-5832     1653  D. model core: structs, config, scratch, forward, state, sampler
+       2172-4263   2092    C.5 quantized dot products (every block type of the dtype table)
+       4264-4281     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4282-4319     38    C.7 RMSNorm
+       4320-4364     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4365-4377     13    C.9 gated RMSNorm (Mamba-2)
+       4378-4436     59    C.10 causal depthwise conv1d, one token
+       4437-4492     56    C.11 Mamba-1 selective scan, one token
+       4493-4557     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4558-6210     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4182-4254     73    D.1 the model
-       4255-4325     71    D.2 sizes from the config: state, scratch
-       4326-4819    494    D.3 forward
-       4820-5009    190    D.4 state
-       5010-5135    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5136-5832    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     5833-9096     3264  E. tokenizer
+       4560-4632     73    D.1 the model
+       4633-4703     71    D.2 sizes from the config: state, scratch
+       4704-5197    494    D.3 forward
+       5198-5387    190    D.4 state
+       5388-5513    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5514-6210    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6211-9474     3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       5835-6856   1022    E.1 the pipeline; the generated Unicode tables
-       6857-6931     75    E.2 UTF-8
-       6932-6971     40    E.3 scratch
-       6972-7091    120    E.4 NFC
-       7092-7637    546    E.5 tables
-       7638-8149    512    E.6 encoding
-       8150-8850    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       8851-8935     85    E.8 encoding: the entry points
-       8936-9053    118    E.9 decoding
-       9054-9096     43    E.10 queries
-     9097-13348    4252  F. formats: bytes -> config, tensor table, tokenizer description
+       6213-7234   1022    E.1 the pipeline; the generated Unicode tables
+       7235-7309     75    E.2 UTF-8
+       7310-7349     40    E.3 scratch
+       7350-7469    120    E.4 NFC
+       7470-8015    546    E.5 tables
+       8016-8527    512    E.6 encoding
+       8528-9228    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9229-9313     85    E.8 encoding: the entry points
+       9314-9431    118    E.9 decoding
+       9432-9474     43    E.10 queries
+     9475-13726    4252  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9100-9453    354    F.1 bounded JSON
-       9454-9573    120    F.2 tensor table and the model description (the format seam)
-       9574-10533   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       10534-12266  1733    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12267-12465   199    F.5 SentencePiece tokenizer.model (protobuf)
-       12466-13348   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13349-13998    650  G. loaders: the builder, the format table, the public loaders
+       9478-9831    354    F.1 bounded JSON
+       9832-9951    120    F.2 tensor table and the model description (the format seam)
+       9952-10911   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       10912-12644  1733    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12645-12843   199    F.5 SentencePiece tokenizer.model (protobuf)
+       12844-13726   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13727-14376    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13351-13700   350    G.1 binding tensors to layers
-       13701-13998   298    G.2 loaders */
+       13729-14078   350    G.1 binding tensors to layers
+       14079-14376   298    G.2 loaders */
 
 
 #include <string.h>
@@ -2907,6 +2907,343 @@ static float mamba__qdot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a
     return acc;
 }
 /* ---- end of the AVX2 dots of issue 19 ---- */
+/* ==== quantized matrix-vector product, 4 rows in flight (issue 21, qdecode) ====
+   Decode's T = 1 product for Q8_0 / Q4_0 / Q4_K / Q6_K: one call computes 4
+   consecutive rows (stride rb). Each row's integer dots are exact (any order
+   gives the same int32), and the 4 rows' float combinations run in the 4
+   lanes of one vector (lane r is row r), operation for operation as
+   mamba__qgroup / mamba__q4k_combine / mamba__q6k_combine and the `acc +=`
+   chain of mamba__qdot_ref, so each row equals mamba__qdot_ref bit for bit
+   (tests/test_kernels.c, test_qrows). The 4 rows share the activation loads,
+   one horizontal-sum tree, the scale conversions and one vector add per
+   group (or super-block) for the 4 serial chains. Q4_0's nibbles come from a
+   128-bit broadcast load and a per-half shift (no cross-lane insert); Q4_K's
+   packed 6-bit scales are unpacked in a vector register. */
+#if defined(__GNUC__)
+#define MAMBA__QINLINE inline __attribute__((always_inline))
+#else
+#define MAMBA__QINLINE inline
+#endif
+/* prefetch distance of the 4-row kernels: the same bytes of the rows
+   MAMBA__QPF4 groups of 4 ahead (rows are contiguous); prefetched once per
+   64-byte step of the bytes about to be read */
+#ifndef MAMBA__QPF4
+#define MAMBA__QPF4 2
+#endif
+static size_t mamba__qpf4(size_t rb) { return (size_t)MAMBA__QPF4 * 4 * rb; }
+#define MAMBA__QPREFETCH4(p, len) do { int pf_; for (pf_ = 0; pf_ < (len); pf_ += 64) _mm_prefetch((const char *)(p) + pf_, _MM_HINT_T0); } while (0)
+/* lane r = the sum of the 8 int32 lanes of v_r (exact) */
+static MAMBA__QINLINE __m128i mamba__hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+/* 4 rows' block products p_r -> lane r = ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7))
+   of p_r, each add as mamba__group8_f32 does it (same operands, same order) */
+static MAMBA__QINLINE __m128 mamba__fsum8x4(__m256 p0, __m256 p1, __m256 p2, __m256 p3) {
+    __m128 q0 = _mm_add_ps(_mm256_castps256_ps128(p0), _mm256_extractf128_ps(p0, 1));   /* p_i + p_{i+4} */
+    __m128 q1 = _mm_add_ps(_mm256_castps256_ps128(p1), _mm256_extractf128_ps(p1, 1));
+    __m128 q2 = _mm_add_ps(_mm256_castps256_ps128(p2), _mm256_extractf128_ps(p2, 1));
+    __m128 q3 = _mm_add_ps(_mm256_castps256_ps128(p3), _mm256_extractf128_ps(p3, 1));
+    __m128 a = _mm_unpacklo_ps(q0, q1), b = _mm_unpackhi_ps(q0, q1), c = _mm_unpacklo_ps(q2, q3), d = _mm_unpackhi_ps(q2, q3);
+    __m128 t0 = _mm_movelh_ps(a, c), t1 = _mm_movehl_ps(c, a), t2 = _mm_movelh_ps(b, d), t3 = _mm_movehl_ps(d, b);   /* t_k lane r = q_r[k] */
+    return _mm_add_ps(_mm_add_ps(t0, t2), _mm_add_ps(t1, t3));
+}
+/* the 8 f16 block scales of a group of 8 blocks of bb bytes (a 512-bit
+   AVX-512BW word permute measured slower: the 512-bit uops take port 1 from
+   the 256-bit rest; the 256-bit one is faster for Q4_0) */
+static MAMBA__QINLINE __m128i mamba__qscales8(const unsigned char *w, size_t bb) {
+    __m128i h;
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    if (bb == 18) {   /* 256-bit word permutes of bytes 0..127 (words 9k): no port-5 inserts */
+        const __m256i i0 = _mm256_setr_epi16(0, 9, 18, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m256i i1 = _mm256_setr_epi16(0, 0, 0, 0, 4, 13, 22, 31, 0, 0, 0, 0, 0, 0, 0, 0);
+        __m256i v0 = _mm256_permutex2var_epi16(MAMBA__LOADI(w), i0, MAMBA__LOADI(w + 32));
+        __m256i v1 = _mm256_permutex2var_epi16(MAMBA__LOADI(w + 64), i1, MAMBA__LOADI(w + 96));
+        return _mm256_castsi256_si128(_mm256_mask_blend_epi16(0xF0, v0, v1));
+    }
+    /* Q8_0 (bb 34) the same way (4 permutes, 3 blends) measured slower: 84.7 -> 92 us */
+#endif
+    h = _mm_cvtsi32_si128(mamba__u16(w));
+    h = _mm_insert_epi16(h, mamba__u16(w + bb), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * bb), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * bb), 3);
+    h = _mm_insert_epi16(h, mamba__u16(w + 4 * bb), 4);
+    h = _mm_insert_epi16(h, mamba__u16(w + 5 * bb), 5);
+    h = _mm_insert_epi16(h, mamba__u16(w + 6 * bb), 6);
+    return _mm_insert_epi16(h, mamba__u16(w + 7 * bb), 7);
+}
+/* (dw * dx) * isum of 8 blocks: mamba__qgroup's products */
+static MAMBA__QINLINE __m256 mamba__qgroup_p(const unsigned char *w, size_t bb, __m256 dx, __m256i isum) {
+    __m256 p = _mm256_mul_ps(_mm256_cvtph_ps(mamba__qscales8(w, bb)), dx);
+    p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    MAMBA__OPAQUE(p);
+    return p;
+}
+/* the f16 at byte off of 4 rows -> 4 floats */
+static MAMBA__QINLINE __m128 mamba__qf16x4(const unsigned char *w, size_t rb, size_t off) {
+    __m128i h = _mm_cvtsi32_si128(mamba__u16(w + off));
+    h = _mm_insert_epi16(h, mamba__u16(w + rb + off), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * rb + off), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * rb + off), 3);
+    return _mm_cvtph_ps(h);
+}
+/* the 32-block rows' groups past the last full 8: scalar, as mamba__qdot_ref, added to lane r */
+static void mamba__qdot4_tail32(float *y, __m128 acc, const unsigned char *w, size_t rb, mamba_dtype dt, const mamba__qact *a, int i, int nb) {
+    int r;
+    _mm_storeu_ps(y, acc);
+    if (i < nb)
+        for (r = 0; r < 4; r++) y[r] += mamba__qwalk32(w + (size_t)r * rb, dt, a, i, nb, mamba__isum32_ref);
+}
+/* Q4_0, 8 blocks of one row: blocks 2p and 2p+1 in the two halves of one
+   vector (their 16 nibble bytes: two loads, no shuffle port), the halves'
+   low nibbles against xl[p] = [x_2p 0..15 | x_2p+1 0..15], the high ones
+   against xh[p] (the 16..31); 4 vectors of [block 2p | block 2p+1] lanes,
+   3 hadds to [b0 b2 b4 b6 | b1 b3 b5 b7], one permute to block order */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define MAMBA__DPBUSD_ACC(c, u, s) _mm256_dpbusd_epi32(c, u, s)
+#elif defined(__AVXVNNI__)
+#define MAMBA__DPBUSD_ACC(c, u, s) _mm256_dpbusd_avx_epi32(c, u, s)
+#else
+#define MAMBA__DPBUSD_ACC(c, u, s) _mm256_add_epi32(c, MAMBA__DPBUSD(u, s))
+#endif
+#define MAMBA__Q4PAIR(p) MAMBA__DPBUSD_ACC(MAMBA__DPBUSD(_mm256_and_si256(v##p, m4), xl[p]), _mm256_and_si256(_mm256_srli_epi16(v##p, 4), m4), xh[p])
+#define MAMBA__Q4LD(p) _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(b + 36 * (p) + 2))), \
+                                               _mm_loadu_si128((const __m128i *)(const void *)(b + 36 * (p) + 20)), 1)
+static MAMBA__QINLINE __m256 mamba__q4_0_g8(const unsigned char *b, const __m256i *xl, const __m256i *xh, __m256 dx, __m256i s8, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i v0 = MAMBA__Q4LD(0), v1 = MAMBA__Q4LD(1), v2 = MAMBA__Q4LD(2), v3 = MAMBA__Q4LD(3), isum;
+    MAMBA__QPREFETCH4(b + pf, 8 * 18);
+    isum = _mm256_hadd_epi32(_mm256_hadd_epi32(MAMBA__Q4PAIR(0), MAMBA__Q4PAIR(1)), _mm256_hadd_epi32(MAMBA__Q4PAIR(2), MAMBA__Q4PAIR(3)));
+    isum = _mm256_permutevar8x32_epi32(isum, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    return mamba__qgroup_p(b, 18, dx, _mm256_sub_epi32(isum, s8));
+}
+#undef MAMBA__Q4PAIR
+#undef MAMBA__Q4LD
+/* Q8_0, 8 blocks of one row; s128 = 128 * the blocks' sums of x. With VNNI
+   (no maddubs saturation) the weights are made unsigned with ^0x80 and the
+   exact 128 * sum(x) taken off: one xor per block instead of two signs */
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+#define MAMBA__Q8BU(k) MAMBA__DPBUSD(_mm256_xor_si256(MAMBA__LOADI(w + (k) * 34 + 2), _mm256_set1_epi8((char)0x80)), MAMBA__LOADI(x + 32 * (k)))
+#else
+#define MAMBA__Q8BU(k) MAMBA__Q8B(k)
+#endif
+static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed char *x, __m256 dx, __m256i s128, size_t pf) {
+    __m256i isum;
+    MAMBA__QPREFETCH4(w + pf, 8 * 34);
+    isum = mamba__sum8_i32(MAMBA__Q8BU(0), MAMBA__Q8BU(1), MAMBA__Q8BU(2), MAMBA__Q8BU(3),
+                           MAMBA__Q8BU(4), MAMBA__Q8BU(5), MAMBA__Q8BU(6), MAMBA__Q8BU(7));
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+    isum = _mm256_sub_epi32(isum, s128);
+#else
+    (void)s128;
+#endif
+    return mamba__qgroup_p(w, 34, dx, isum);
+}
+#undef MAMBA__Q8BU
+static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * 34;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256 dx = _mm256_loadu_ps(a->d + i);
+        __m256i s128 = _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 7);
+        __m256 p0 = mamba__q8_0_g8(b, x, dx, s128, pf), p1 = mamba__q8_0_g8(b + rb, x, dx, s128, pf);
+        __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx, s128, pf), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx, s128, pf);
+        acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
+}
+static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * 18;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256 dx = _mm256_loadu_ps(a->d + i);
+        __m256i s8 = _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3);   /* the -8 of the nibbles: 8 * sum(x) */
+        __m256i xl[4], xh[4];
+        __m256 p0, p1, p2, p3;
+        int k;
+        for (k = 0; k < 4; k++) {   /* x of blocks 2k, 2k+1 as [lo | lo], [hi | hi]: shared by the 4 rows */
+            __m256i x0 = MAMBA__LOADI(x + 64 * k), x1 = MAMBA__LOADI(x + 64 * k + 32);
+            xl[k] = _mm256_permute2x128_si256(x0, x1, 0x20);
+            xh[k] = _mm256_permute2x128_si256(x0, x1, 0x31);
+        }
+        p0 = mamba__q4_0_g8(b, xl, xh, dx, s8, pf); p1 = mamba__q4_0_g8(b + rb, xl, xh, dx, s8, pf);
+        p2 = mamba__q4_0_g8(b + 2 * rb, xl, xh, dx, s8, pf); p3 = mamba__q4_0_g8(b + 3 * rb, xl, xh, dx, s8, pf);
+        acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
+}
+/* Q4_K super-block of one row: *s (lanes add up to A = sum sc_j (q.x)_j) and
+   *m (lanes add up to B = sum mn_j (s16_2j + s16_2j+1)); p16 = those 8 pair
+   sums as int16 (|pair| <= 32 * 127), shared by the rows. The 12 packed
+   scale bytes are unpacked as mamba__q4k_unpack in one 128-bit register:
+   dwords u0 u1 u2 -> [u0 & 3f, (u2 & 0f) | (u0 >> 6 & 3) << 4, u1 & 3f,
+   (u2 >> 4 & 0f) | (u1 >> 6 & 3) << 4] per byte = 8 scales, then 8 mins. */
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+/* AVX-512BW: 64 values per 512-bit dot: the 32 bytes of qs broadcast to both
+   halves, the upper shifted by 4 (sub-blocks 2a | 2a+1, x contiguous) */
+static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out, size_t pf) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), sh = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
+    __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
+    __m128i P = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0)), Q = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
+    __m128i sm = _mm_or_si128(_mm_and_si128(_mm_srlv_epi32(P, _mm_setr_epi32(0, 0, 0, 4)), _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
+                              _mm_and_si128(_mm_srli_epi32(Q, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030)));
+    __m512i scz = _mm512_broadcast_i32x4(sm), s = _mm512_setzero_si512();
+    MAMBA__QPREFETCH4(b + pf, 144);
+#define MAMBA__Q4K_STEP(j) {                                                                                                  \
+        __m512i q_ = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 16 + 32 * (j))), sh), m4);   \
+        __m512i i_ = _mm512_mask_blend_epi16(0xFFFF0000u, _mm512_set1_epi16((short)(2 * (j) | 0x8000)), _mm512_set1_epi16((short)((2 * (j) + 1) | 0x8000))); \
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(q_, _mm512_loadu_si512((const void *)(x + 64 * (j)))), _mm512_shuffle_epi8(scz, i_))); }
+    MAMBA__Q4K_STEP(0) MAMBA__Q4K_STEP(1) MAMBA__Q4K_STEP(2) MAMBA__Q4K_STEP(3)
+#undef MAMBA__Q4K_STEP
+    *s_out = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+    *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
+}
+#else
+static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
+    __m128i P = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0)), Q = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
+    __m128i sm = _mm_or_si128(_mm_and_si128(_mm_srlv_epi32(P, _mm_setr_epi32(0, 0, 0, 4)), _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
+                              _mm_and_si128(_mm_srli_epi32(Q, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030)));
+    __m256i scb = _mm256_broadcastsi128_si256(sm), s = _mm256_setzero_si256();
+    MAMBA__QPREFETCH4(b + pf, 144);
+    /* sub-blocks 2j, 2j+1: low and high nibbles of qs[32j..]; scale byte k as int16 in every lane: pshufb (k, zero) */
+#define MAMBA__Q4K_STEP(j) {                                                                                                  \
+        __m256i q_ = MAMBA__LOADI(b + 16 + 32 * (j));                                                                         \
+        __m256i p0_ = _mm256_maddubs_epi16(_mm256_and_si256(q_, m4), MAMBA__LOADI(x + 64 * (j)));                             \
+        __m256i p1_ = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q_, 4), m4), MAMBA__LOADI(x + 64 * (j) + 32)); \
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(p0_, _mm256_shuffle_epi8(scb, _mm256_set1_epi16((short)(2 * (j) | 0x8000)))));       \
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(p1_, _mm256_shuffle_epi8(scb, _mm256_set1_epi16((short)((2 * (j) + 1) | 0x8000))))); }
+    MAMBA__Q4K_STEP(0) MAMBA__Q4K_STEP(1) MAMBA__Q4K_STEP(2) MAMBA__Q4K_STEP(3)
+#undef MAMBA__Q4K_STEP
+    *s_out = s;
+    *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
+}
+#endif
+static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
+    const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    int i;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 144;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
+        __m128i p16 = _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256i s0, s1, s2, s3, t;
+        __m128i m0, m1, m2, m3, A, B, dd;
+        __m256 f;
+        __m128 r;
+        mamba__q4k_sb(b, x, p16, &s0, &m0, pf);
+        mamba__q4k_sb(b + rb, x, p16, &s1, &m1, pf);
+        mamba__q4k_sb(b + 2 * rb, x, p16, &s2, &m2, pf);
+        mamba__q4k_sb(b + 3 * rb, x, p16, &s3, &m3, pf);
+        A = mamba__hsum4_i32(s0, s1, s2, s3);
+        B = _mm_hadd_epi32(_mm_hadd_epi32(m0, m1), _mm_hadd_epi32(m2, m3));
+        /* mamba__q4k_combine in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
+        dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
+        f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(a->d[i]));
+        t = _mm256_set_m128i(B, A);
+        f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(t));
+        MAMBA__OPAQUE(f);
+        r = _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+        acc = _mm_add_ps(acc, r);
+    }
+    _mm_storeu_ps(y, acc);
+}
+/* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+/* AVX-512BW: a half (128 values) per two 512-bit dots. ql bytes 64h.. are
+   [qa | qb]; qh (32 bytes) broadcast to both halves, the upper shifted by 2,
+   so that q0|q1 = (ql & 0f) | (qh & 3) << 4 and q2|q3 = (ql >> 4 & 0f) |
+   (qh & 30); their x are 64 contiguous bytes, and 128-bit lane k of
+   q0|q1 (q2|q3) is sub-block 8h + k (8h + 4 + k) */
+static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+    const __m512i hsh = _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+    __m256i sc16 = _mm256_cvtepi8_epi16(sc8), off = _mm256_madd_epi16(sc16, s16i);
+    __m512i scz = _mm512_castsi256_si512(sc16), s = _mm512_setzero_si512();
+    int h;
+    MAMBA__QPREFETCH4(b + pf, 210);
+    for (h = 0; h < 2; h++) {
+        /* int16 word 8h + k (8h + 4 + k) in every lane of 128-bit lane k */
+        const __m512i i0 = _mm512_add_epi16(_mm512_set1_epi16((short)(8 * h)), _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL,
+                                            0x0002000200020002LL, 0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL));
+        const __m512i i1 = _mm512_add_epi16(i0, _mm512_set1_epi16(4));
+        __m512i za = _mm512_loadu_si512((const void *)(b + 64 * h));
+        __m512i zh = _mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 128 + 32 * h)), hsh);
+        __m512i z0 = _mm512_or_si512(_mm512_and_si512(za, m4), _mm512_slli_epi16(_mm512_and_si512(zh, m3), 4));
+        __m512i z1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(za, 4), m4), _mm512_and_si512(zh, m30));
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(z0, _mm512_loadu_si512((const void *)(x + 128 * h))), _mm512_permutexvar_epi16(i0, scz)));
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(z1, _mm512_loadu_si512((const void *)(x + 128 * h + 64))), _mm512_permutexvar_epi16(i1, scz)));
+    }
+    return _mm256_sub_epi32(_mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)), _mm256_slli_epi32(off, 5));
+}
+#else
+static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+    __m256i s = _mm256_setzero_si256(), off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), s16i);
+    int j;
+    MAMBA__QPREFETCH4(b + pf, 210);
+    for (j = 0; j < 2; j++) {
+        __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
+        __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
+        __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+        __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+        __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
+        __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+        const signed char *xj = x + 128 * j;
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
+    }
+    return _mm256_sub_epi32(s, _mm256_slli_epi32(off, 5));
+}
+#endif
+static void mamba__qdot4_q6_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 210;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        /* s16 as int16 in order (|s16| <= 16 * 127): packs gives 0-3 8-11 | 4-7 12-15 */
+        __m256i s16i = _mm256_permute4x64_epi64(_mm256_packs_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8)), 0xD8);
+        __m128i A = mamba__hsum4_i32(mamba__q6k_sb(b, x, s16i, pf), mamba__q6k_sb(b + rb, x, s16i, pf),
+                                     mamba__q6k_sb(b + 2 * rb, x, s16i, pf), mamba__q6k_sb(b + 3 * rb, x, s16i, pf));
+        /* mamba__q6k_combine in lanes: (d * dx) * A */
+        __m128 t = _mm_mul_ps(mamba__qf16x4(b, rb, 208), _mm_set1_ps(a->d[i]));
+        t = _mm_mul_ps(t, _mm_cvtepi32_ps(A));
+        MAMBA__OPAQUE(t);
+        acc = _mm_add_ps(acc, t);
+    }
+    _mm_storeu_ps(y, acc);
+}
+/* the 4-row kernel of dt, or NULL: picked once per matrix (mamba__qmatvec4_run) */
+typedef void (*mamba__qdot4_fn)(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb);
+static mamba__qdot4_fn mamba__qdot4_pick(mamba_dtype dt) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: return mamba__qdot4_q8_0_x86;
+    case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_x86;
+    case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_x86;
+    case MAMBA_DTYPE_Q6_K: return mamba__qdot4_q6_k_x86;
+    default: return NULL;
+    }
+}
+#define MAMBA__QDOT4_V 1
+/* ==== end of the 4-row matrix-vector kernels ==== */
 /* the x86 kernels above are written per type already: no extra quants
    switch here (MAMBA_NO_EXTRA_QUANTS only narrows what the loaders accept) */
 static mamba__qdot_fn mamba__qdot_pick_v(mamba_dtype dt) {
@@ -3855,6 +4192,41 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
 }
 /* ==== end of the int8 matrix-matrix kernels ================================ */
 
+/* ==== quantized matrix-vector product, rows in flight (issue 21, qdecode) ====
+   T = 1 of mamba__qlinear: threads over groups of 4 rows, one call of the
+   type's 4-row kernel (mamba__qdot4_pick, chosen once per matrix) per group;
+   the rows past the last full 4 one by one (the type's mamba__qdot_pick).
+   Every row is the value mamba__qdot gives, whatever the grouping or thread
+   count. Returns 0 (nothing done) when this build or dtype has no 4-row kernel;
+   qa is the quantized activation. */
+static int mamba__qmatvec4_run(float *y, const mamba__mat *W, const float *bias, const unsigned char *qa) {
+#ifdef MAMBA__QDOT4_V
+    mamba_dtype dt = W->dtype;
+    int rows = W->rows, cols = W->cols, ng = rows / 4, g, r, nb = cols / mamba__block_elems(dt);
+    mamba__qdot4_fn dot4 = mamba__qdot4_pick(dt);   /* the one choice on the dtype */
+    mamba__qdot_fn dot = mamba__qdot_pick(dt);
+    size_t rb = mamba__row_bytes(dt, (size_t)cols);
+    size_t omp_work = (size_t)rows * (size_t)cols;
+    mamba__qact a;
+    (void)omp_work;
+    if (!dot4 || !dot) return 0;
+    mamba__qact_at(qa, (size_t)cols, &a);
+    MAMBA__OMP_FOR
+    for (g = 0; g < ng; g++) {
+        float o[4];
+        int k;
+        dot4(o, (const unsigned char *)W->data + (size_t)4 * (size_t)g * rb, rb, &a, nb);
+        for (k = 0; k < 4; k++) y[4 * g + k] = o[k] + (bias ? bias[4 * g + k] : 0.0f);
+    }
+    for (r = 4 * ng; r < rows; r++) y[r] = dot((const unsigned char *)W->data + (size_t)r * rb, &a, nb) + (bias ? bias[r] : 0.0f);
+    return 1;
+#else
+    (void)y; (void)W; (void)bias; (void)qa;
+    return 0;
+#endif
+}
+/* ==== end of the rows-in-flight matrix-vector product ==== */
+
 /* Y[t] = W X[t] (+ bias) for a quantized W: each token's activation is
    quantized once into qbuf (mamba__qbuf_bytes(cols, T)), then every (row,
    token) dot is the same function call whatever T or the thread count. */
@@ -3870,6 +4242,7 @@ static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *
     nb = cols / blk;
     for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
     if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
+    if (T == 1 && mamba__qmatvec4_run(Y, W, bias, qbuf)) return;   /* issue 21: 4 rows in flight */
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r++) {
         const unsigned char *w = (const unsigned char *)W->data + (size_t)r * rb;
