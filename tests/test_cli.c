@@ -4,6 +4,7 @@
    mamba-logits on the public golden m1-tiny in both modes must match its
    logits; errors must give exit status 1 and nothing on stdout. */
 #include "test.h"
+#include <time.h>
 
 static const char *shared_dir = "tests/data/shared";
 
@@ -21,7 +22,12 @@ static int run(const char *cmd) {
                  wrap ? wrap : "", tools && *tools ? tools : "build", cmd + 6);
     else
         snprintf(buf, sizeof buf, "%s > build/tmp/cli.out 2> build/tmp/cli.err; echo $? > build/tmp/cli.rc", cmd);
-    if (system(buf) == -1) return -1;
+    {   /* $MAMBA_TEST_TIMES: each tool run's wall time, to see where a slow pass goes */
+        time_t t0 = time(NULL);
+        int sys = system(buf);
+        if (getenv("MAMBA_TEST_TIMES")) fprintf(stderr, "  [%3.0f s] %.200s\n", difftime(time(NULL), t0), cmd);
+        if (sys == -1) return -1;
+    }
     f = fopen("build/tmp/cli.rc", "r");
     if (f) { if (fscanf(f, "%d", &rc) != 1) rc = -1; fclose(f); }
     return rc;

@@ -615,6 +615,55 @@ static void test_kquant_writer(void) {
     }
 }
 
+/* IQ4_NL's value index: the library's branch-free mamba__best_index_iq4
+   against the binary search it replaced (ggml's best_index_int8, kept here as
+   the reference), index for index. Dense over all 2^32 bit patterns (every
+   1021st; every 65521st under valgrind, MAMBA_TEST_QUICK), and every float
+   within 4096 steps of each table value and of each tie point between two
+   neighbours, plus the infinities, NaNs, zeros, denormals and the extremes. */
+static int iq4_index_ref(float x) {
+    const signed char *v = mamba__iq4nl_values;
+    int ml = 0, mu = 15;
+    if (x <= (float)v[0]) return 0;
+    if (x >= (float)v[15]) return 15;
+    while (mu - ml > 1) {
+        int mav = (ml + mu) / 2;
+        if (x < (float)v[mav]) mu = mav; else ml = mav;
+    }
+    return x - (float)v[mu - 1] < (float)v[mu] - x ? mu - 1 : mu;
+}
+static long iq4_index_bad, iq4_index_n;
+static void iq4_index_check(float x) {
+    int a = mamba__best_index_iq4(x), b = iq4_index_ref(x);
+    iq4_index_n++;
+    if (a != b) {
+        uint32_t u;
+        memcpy(&u, &x, 4);
+        if (iq4_index_bad++ < 5) printf("  best_index_iq4(%.9g = 0x%08x): %d, the binary search says %d\n", (double)x, (unsigned)u, a, b);
+    }
+}
+static void test_iq4_index(void) {
+    static const uint32_t special[] = {0x00000000u, 0x80000000u, 0x00000001u, 0x80000001u, 0x007fffffu, 0x807fffffu, 0x00800000u,
+                                       0x80800000u, 0x7f7fffffu, 0xff7fffffu, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00000u,
+                                       0x7f800001u, 0xff800001u, 0x7fffffffu, 0xffffffffu, 0x3f800000u, 0xbf800000u};
+    uint32_t stride = getenv("MAMBA_TEST_QUICK") ? 65521u : 1021u, u;
+    uint64_t w;
+    int k;
+    for (k = 0; k < (int)(sizeof special / sizeof special[0]); k++) { float x; memcpy(&x, &special[k], 4); iq4_index_check(x); }
+    for (w = 0; w < 0x100000000ull; w += stride) { float x; u = (uint32_t)w; memcpy(&x, &u, 4); iq4_index_check(x); }
+    for (k = 0; k < 31; k++) {   /* the 16 values (k even) and the 15 points between neighbours (k odd) */
+        float c = k % 2 ? 0.5f * ((float)mamba__iq4nl_values[k / 2] + (float)mamba__iq4nl_values[k / 2 + 1]) : (float)mamba__iq4nl_values[k / 2];
+        float up = c, down = c;
+        int s;
+        for (s = 0; s < 4096; s++) { iq4_index_check(up); iq4_index_check(down); up = nextafterf(up, INFINITY); down = nextafterf(down, -INFINITY); }
+    }
+    for (k = 0; k < 16; k++) CHECK(mamba__best_index_iq4((float)mamba__iq4nl_values[k]) == k, "best_index_iq4 of table value %d", k);
+    CHECK(mamba__best_index_iq4(NAN) == 15 && mamba__best_index_iq4(INFINITY) == 15 && mamba__best_index_iq4(-INFINITY) == 0,
+          "best_index_iq4: NaN 15, +inf 15, -inf 0 (ggml's)");
+    CHECK(iq4_index_bad == 0, "best_index_iq4 differs from the binary search on %ld of %ld floats", iq4_index_bad, iq4_index_n);
+    printf("  best_index_iq4: the binary search's index on %ld floats\n", iq4_index_n);
+}
+
 int main(void) {
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     test_matrix_kernels();
@@ -625,6 +674,7 @@ int main(void) {
     test_quant_dots();
     test_xq_blocks();
     test_kquant_writer();
+    test_iq4_index();
     test_qmm();
     return test_summary();
 }
