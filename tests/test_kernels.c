@@ -616,7 +616,7 @@ static void test_kquant_writer(void) {
 }
 
 /* IQ4_NL's value index: the library's branch-free mamba__best_index_iq4
-   against the binary search it replaced (ggml's best_index_int8, kept here as
+   and its block form mamba__best_index_iq4_32 against the binary search they replaced (ggml's best_index_int8, kept here as
    the reference), index for index. Dense over all 2^32 bit patterns (every
    1021st; every 65521st under valgrind, MAMBA_TEST_QUICK), and every float
    within 4096 steps of each table value and of each tie point between two
@@ -633,6 +633,10 @@ static int iq4_index_ref(float x) {
     return x - (float)v[mu - 1] < (float)v[mu] - x ? mu - 1 : mu;
 }
 static long iq4_index_bad, iq4_index_n;
+static float iq4_pending[32];
+static int iq4_npending;
+/* x through the scalar index at once, and through the block-of-32 one (id 1:
+   the same x) when 32 are pending */
 static void iq4_index_check(float x) {
     int a = mamba__best_index_iq4(x), b = iq4_index_ref(x);
     iq4_index_n++;
@@ -640,6 +644,17 @@ static void iq4_index_check(float x) {
         uint32_t u;
         memcpy(&u, &x, 4);
         if (iq4_index_bad++ < 5) printf("  best_index_iq4(%.9g = 0x%08x): %d, the binary search says %d\n", (double)x, (unsigned)u, a, b);
+    }
+    iq4_pending[iq4_npending++] = x;
+    if (iq4_npending == 32) {
+        unsigned char L[32];
+        int j;
+        mamba__best_index_iq4_32(1.0f, iq4_pending, L);
+        for (j = 0; j < 32; j++) {
+            b = iq4_index_ref(iq4_pending[j]);
+            if (L[j] != b && iq4_index_bad++ < 5) printf("  best_index_iq4_32(%.9g): %d, the binary search says %d\n", (double)iq4_pending[j], L[j], b);
+        }
+        iq4_npending = 0;
     }
 }
 static void test_iq4_index(void) {
