@@ -11681,8 +11681,9 @@ static void mamba__quant_q5_0(const float *x, unsigned char *y) {
    (0); x >= v[15] has c = 14 and v[15] - x <= 0 < x - v[14] (15); NaN counts
    14 (!(NaN < v) holds) and fails the test (15, as ggml). The same index for
    every float (tests/test_kernels.c: dense over all floats, every value and
-   tie point, infinities, NaNs, denormals). */
-static int mamba__best_index_iq4(float x) {
+   tie point, infinities, NaNs, denormals). The writer uses the block form
+   below; this one is its definition, for the tests. */
+MAMBA__UNUSED static int mamba__best_index_iq4(float x) {
     static const float v[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
     float lo = v[0], hi = v[1];   /* v[c], v[c + 1] by selects, not loads (the table rises, so the last k counted is c) */
     int c = 0, k;
