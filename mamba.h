@@ -11673,41 +11673,38 @@ static void mamba__quant_q5_0(const float *x, unsigned char *y) {
 /* IQ4_NL: quantize_row_iq4_nl_ref (ggml's quantize_row_iq4_nl_impl for one
    block of 32 without an importance matrix: weights x^2, the scale searched
    over 2 * 7 + 1 tries, values by best_index_int8) */
-/* ggml's best_index_int8 without its branches (its binary search over 16
-   values, a mispredicted branch a step, was over 3/4 of the IQ4_NL writer's
-   time): c counts the values v[1..14] <= x, so v[c] <= x < v[c + 1] inside
-   the table, and the same tie test picks v[c] or v[c + 1]. At the ends it
-   gives ggml's answers too: x <= v[0] has c = 0 and x - v[0] <= 0 < v[1] - x
-   (0); x >= v[15] has c = 14 and v[15] - x <= 0 < x - v[14] (15); NaN counts
-   14 (!(NaN < v) holds) and fails the test (15, as ggml). The same index for
-   every float (tests/test_kernels.c: dense over all floats, every value and
-   tie point, infinities, NaNs, denormals). The writer uses the block form
-   below; this one is its definition, for the tests. */
-MAMBA__UNUSED static int mamba__best_index_iq4(float x) {
-    static const float v[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-    float lo = v[0], hi = v[1];   /* v[c], v[c + 1] by selects, not loads (the table rises, so the last k counted is c) */
-    int c = 0, k;
-    for (k = 1; k < 15; k++) {
-        int m = !(x < v[k]);
-        c += m; lo = m ? v[k] : lo; hi = m ? v[k + 1] : hi;
-    }
-    return c + !(x - lo < hi - x);
-}
-/* The same for id * x[j], j < 32, into L[j]: the loops turned inside out
-   so that the compiler can vectorize over j */
+/* ggml's best_index_int8 for id * x[j], j < 32, into L[j], without its
+   branches (its binary search over the 16 values, a mispredicted branch a
+   step, was over 3/4 of the IQ4_NL writer's time). For y = id * x[j]
+   clamped to [v[0], v[15]] (NaN to v[15]), c counts the v[1..14] <= y, so
+   v[c] <= y < v[c + 1] inside the table, and ggml's tie test picks v[c] or
+   v[c + 1]; at the ends it gives ggml's answers too (y <= v[0]: c = 0 and
+   y - v[0] <= 0 < v[1] - y, 0; y >= v[15]: c = 14, 15; NaN: c = 14 and the
+   test fails, 15). The values are integers, so v[k] <= y exactly when
+   v[k] <= floor(y): c is cnt[floor(y) + 127]. (int)(y + 128) is
+   floor(y) + 128, or one more when the sum rounds up to the next integer,
+   which counts one v[k] too many only for y a rounding error below that
+   v[k], the nearest value either way: the test picks v[c] = v[k]. The binary search's index for every float (tests/test_kernels.c:
+   dense over all floats, every table value and tie point, infinities, NaNs,
+   denormals; all 2^32 checked once by hand). */
 static void mamba__best_index_iq4_32(float id, const float *x, unsigned char *L) {
     static const float v[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-    float al[32], lo[32], hi[32];
-    int c[32], j, k;
-    for (j = 0; j < 32; j++) { al[j] = id * x[j]; lo[j] = v[0]; hi[j] = v[1]; c[j] = 0; }
-    for (k = 1; k < 15; k++) {
-        float vk = v[k], vk1 = v[k + 1];
-        for (j = 0; j < 32; j++) {
-            int m = !(al[j] < vk);
-            c[j] += m; lo[j] = m ? vk : lo[j]; hi[j] = m ? vk1 : hi[j];
-        }
+    static const unsigned char cnt[241] = {   /* cnt[i]: how many of v[1..14] are <= i - 127 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10,
+        10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13,
+        13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14,
+        14};
+    int j;
+    for (j = 0; j < 32; j++) {
+        float al = id * x[j], y = al < v[15] ? al : v[15];
+        int c;
+        y = y > v[0] ? y : v[0];
+        c = cnt[(int)(y + 128.0f) - 1];
+        L[j] = (unsigned char)(c + !(al - v[c] < v[c + 1] - al));
     }
-    for (j = 0; j < 32; j++) L[j] = (unsigned char)(c[j] + !(al[j] - lo[j] < hi[j] - al[j]));
 }
 static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
     MAMBA__NO_FMA

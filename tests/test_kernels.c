@@ -615,8 +615,8 @@ static void test_kquant_writer(void) {
     }
 }
 
-/* IQ4_NL's value index: the library's branch-free mamba__best_index_iq4
-   and its block form mamba__best_index_iq4_32 against the binary search they replaced (ggml's best_index_int8, kept here as
+/* IQ4_NL's value index: the library's branch-free mamba__best_index_iq4_32
+   against the binary search it replaced (ggml's best_index_int8, kept here as
    the reference), index for index. Dense over all 2^32 bit patterns (every
    1021st; every 65521st under valgrind, MAMBA_TEST_QUICK), and every float
    within 4096 steps of each table value and of each tie point between two
@@ -635,24 +635,20 @@ static int iq4_index_ref(float x) {
 static long iq4_index_bad, iq4_index_n;
 static float iq4_pending[32];
 static int iq4_npending;
-/* x through the scalar index at once, and through the block-of-32 one (id 1:
-   the same x) when 32 are pending */
+/* x into the next block of 32 for mamba__best_index_iq4_32 (id 1: the same x) */
 static void iq4_index_check(float x) {
-    int a = mamba__best_index_iq4(x), b = iq4_index_ref(x);
-    iq4_index_n++;
-    if (a != b) {
-        uint32_t u;
-        memcpy(&u, &x, 4);
-        if (iq4_index_bad++ < 5) printf("  best_index_iq4(%.9g = 0x%08x): %d, the binary search says %d\n", (double)x, (unsigned)u, a, b);
-    }
     iq4_pending[iq4_npending++] = x;
+    iq4_index_n++;
     if (iq4_npending == 32) {
         unsigned char L[32];
-        int j;
+        int j, b;
         mamba__best_index_iq4_32(1.0f, iq4_pending, L);
         for (j = 0; j < 32; j++) {
+            uint32_t u;
             b = iq4_index_ref(iq4_pending[j]);
-            if (L[j] != b && iq4_index_bad++ < 5) printf("  best_index_iq4_32(%.9g): %d, the binary search says %d\n", (double)iq4_pending[j], L[j], b);
+            memcpy(&u, &iq4_pending[j], 4);
+            if (L[j] != b && iq4_index_bad++ < 5)
+                printf("  best_index_iq4_32(%.9g = 0x%08x): %d, the binary search says %d\n", (double)iq4_pending[j], (unsigned)u, L[j], b);
         }
         iq4_npending = 0;
     }
@@ -672,11 +668,27 @@ static void test_iq4_index(void) {
         int s;
         for (s = 0; s < 4096; s++) { iq4_index_check(up); iq4_index_check(down); up = nextafterf(up, INFINITY); down = nextafterf(down, -INFINITY); }
     }
-    for (k = 0; k < 16; k++) CHECK(mamba__best_index_iq4((float)mamba__iq4nl_values[k]) == k, "best_index_iq4 of table value %d", k);
-    CHECK(mamba__best_index_iq4(NAN) == 15 && mamba__best_index_iq4(INFINITY) == 15 && mamba__best_index_iq4(-INFINITY) == 0,
-          "best_index_iq4: NaN 15, +inf 15, -inf 0 (ggml's)");
-    CHECK(iq4_index_bad == 0, "best_index_iq4 differs from the binary search on %ld of %ld floats", iq4_index_bad, iq4_index_n);
-    printf("  best_index_iq4: the binary search's index on %ld floats\n", iq4_index_n);
+    while (iq4_npending) iq4_index_check(0.0f);   /* the last block */
+    for (k = 0; k < 2000; k++) {   /* and the product id * x[j] it forms */
+        float xs[32], id = 300.0f * frand();
+        unsigned char L[32];
+        int j;
+        for (j = 0; j < 32; j++) xs[j] = frand();
+        mamba__best_index_iq4_32(id, xs, L);
+        for (j = 0; j < 32; j++, iq4_index_n++)
+            if (L[j] != iq4_index_ref(id * xs[j]) && iq4_index_bad++ < 5) printf("  best_index_iq4_32(%g * %g): %d\n", (double)id, (double)xs[j], L[j]);
+    }
+    {
+        float t[32];
+        unsigned char L[32];
+        for (k = 0; k < 32; k++) t[k] = k < 16 ? (float)mamba__iq4nl_values[k] : k == 16 ? NAN : k == 17 ? INFINITY : k == 18 ? -INFINITY : 0.0f;
+        mamba__best_index_iq4_32(1.0f, t, L);
+        for (k = 0; k < 16; k++) CHECK(L[k] == k, "best_index_iq4_32 of table value %d: %d", k, L[k]);
+        CHECK(L[16] == 15 && L[17] == 15 && L[18] == 0 && L[19] == 8, "best_index_iq4_32: NaN 15, +inf 15, -inf 0, 0 8 (ggml's): %d %d %d %d",
+              L[16], L[17], L[18], L[19]);
+    }
+    CHECK(iq4_index_bad == 0, "best_index_iq4_32 differs from the binary search on %ld of %ld floats", iq4_index_bad, iq4_index_n);
+    printf("  best_index_iq4_32: the binary search's index on %ld floats\n", iq4_index_n);
 }
 
 int main(void) {
