@@ -12041,16 +12041,38 @@ static void mamba__quant_q5_0(const float *x, unsigned char *y) {
 /* IQ4_NL: quantize_row_iq4_nl_ref (ggml's quantize_row_iq4_nl_impl for one
    block of 32 without an importance matrix: weights x^2, the scale searched
    over 2 * 7 + 1 tries, values by best_index_int8) */
-static int mamba__best_index_iq4(float x) {
-    const signed char *v = mamba__iq4nl_values;
-    int ml = 0, mu = 15;
-    if (x <= (float)v[0]) return 0;   /* (NaN: 15, as ggml) */
-    if (x >= (float)v[15]) return 15;
-    while (mu - ml > 1) {
-        int mav = (ml + mu) / 2;
-        if (x < (float)v[mav]) mu = mav; else ml = mav;
+/* ggml's best_index_int8 for id * x[j], j < 32, into L[j], without its
+   branches (its binary search over the 16 values, a mispredicted branch a
+   step, was over 3/4 of the IQ4_NL writer's time). For y = id * x[j]
+   clamped to [v[0], v[15]] (NaN to v[15]), c counts the v[1..14] <= y, so
+   v[c] <= y < v[c + 1] inside the table, and ggml's tie test picks v[c] or
+   v[c + 1]; at the ends it gives ggml's answers too (y <= v[0]: c = 0 and
+   y - v[0] <= 0 < v[1] - y, 0; y >= v[15]: c = 14, 15; NaN: c = 14 and the
+   test fails, 15). The values are integers, so v[k] <= y exactly when
+   v[k] <= floor(y): c is cnt[floor(y) + 127]. (int)(y + 128) is
+   floor(y) + 128, or one more when the sum rounds up to the next integer,
+   which counts one v[k] too many only for y a rounding error below that
+   v[k], the nearest value either way: the test picks v[c] = v[k]. The binary search's index for every float (tests/test_kernels.c:
+   dense over all floats, every table value and tie point, infinities, NaNs,
+   denormals; all 2^32 checked once by hand). */
+static void mamba__best_index_iq4_32(float id, const float *x, unsigned char *L) {
+    static const float v[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    static const unsigned char cnt[241] = {   /* cnt[i]: how many of v[1..14] are <= i - 127 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7,
+        7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10,
+        10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13,
+        13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14,
+        14};
+    int j;
+    for (j = 0; j < 32; j++) {
+        float al = id * x[j], y = al < v[15] ? al : v[15];
+        int c;
+        y = y > v[0] ? y : v[0];
+        c = cnt[(int)(y + 128.0f) - 1];
+        L[j] = (unsigned char)(c + !(al - v[c] < v[c + 1] - al));
     }
-    return x - (float)v[mu - 1] < (float)v[mu] - x ? mu - 1 : mu;
 }
 static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
     MAMBA__NO_FMA
@@ -12063,10 +12085,9 @@ static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
     else {
         d = -max / (float)mamba__iq4nl_values[0];
         id = 1 / d;
+        mamba__best_index_iq4_32(id, x, L);
         for (j = 0; j < 32; j++) {
-            float al = id * x[j], q, w = x[j] * x[j], t;
-            L[j] = (unsigned char)mamba__best_index_iq4(al);
-            q = (float)mamba__iq4nl_values[L[j]];
+            float q = (float)mamba__iq4nl_values[L[j]], w = x[j] * x[j], t;
             t = w * q; t = t * x[j]; sumqx += t;
             t = w * q; t = t * q; sumq2 += t;
         }
@@ -12075,8 +12096,9 @@ static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
         for (itry = -7; itry <= 7; itry++) {
             id = (float)(itry + mamba__iq4nl_values[0]) / max;
             sumqx = sumq2 = 0;
+            mamba__best_index_iq4_32(id, x, L);
             for (j = 0; j < 32; j++) {
-                float al = id * x[j], q = (float)mamba__iq4nl_values[mamba__best_index_iq4(al)], w = x[j] * x[j], t;
+                float q = (float)mamba__iq4nl_values[L[j]], w = x[j] * x[j], t;
                 t = w * q; t = t * x[j]; sumqx += t;
                 t = w * q; t = t * q; sumq2 += t;
             }
@@ -12088,7 +12110,7 @@ static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
     }
     mamba__put_f16(y, d);
     id = d != 0.0f ? 1 / d : 0;
-    for (j = 0; j < 32; j++) L[j] = (unsigned char)mamba__best_index_iq4(id * x[j]);
+    mamba__best_index_iq4_32(id, x, L);
     for (j = 0; j < 16; j++) y[2 + j] = (unsigned char)(L[j] | L[16 + j] << 4);
 }
 /* one block of dtype dt from its values: the writer's one dispatch on the

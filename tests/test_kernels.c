@@ -663,6 +663,82 @@ static void test_kquant_writer(void) {
     }
 }
 
+/* IQ4_NL's value index: the library's branch-free mamba__best_index_iq4_32
+   against the binary search it replaced (ggml's best_index_int8, kept here as
+   the reference), index for index. Dense over all 2^32 bit patterns (every
+   1021st; every 65521st under valgrind, MAMBA_TEST_QUICK), and every float
+   within 4096 steps of each table value and of each tie point between two
+   neighbours, plus the infinities, NaNs, zeros, denormals and the extremes. */
+static int iq4_index_ref(float x) {
+    const signed char *v = mamba__iq4nl_values;
+    int ml = 0, mu = 15;
+    if (x <= (float)v[0]) return 0;
+    if (x >= (float)v[15]) return 15;
+    while (mu - ml > 1) {
+        int mav = (ml + mu) / 2;
+        if (x < (float)v[mav]) mu = mav; else ml = mav;
+    }
+    return x - (float)v[mu - 1] < (float)v[mu] - x ? mu - 1 : mu;
+}
+static long iq4_index_bad, iq4_index_n;
+static float iq4_pending[32];
+static int iq4_npending;
+/* x into the next block of 32 for mamba__best_index_iq4_32 (id 1: the same x) */
+static void iq4_index_check(float x) {
+    iq4_pending[iq4_npending++] = x;
+    iq4_index_n++;
+    if (iq4_npending == 32) {
+        unsigned char L[32];
+        int j, b;
+        mamba__best_index_iq4_32(1.0f, iq4_pending, L);
+        for (j = 0; j < 32; j++) {
+            uint32_t u;
+            b = iq4_index_ref(iq4_pending[j]);
+            memcpy(&u, &iq4_pending[j], 4);
+            if (L[j] != b && iq4_index_bad++ < 5)
+                printf("  best_index_iq4_32(%.9g = 0x%08x): %d, the binary search says %d\n", (double)iq4_pending[j], (unsigned)u, L[j], b);
+        }
+        iq4_npending = 0;
+    }
+}
+static void test_iq4_index(void) {
+    static const uint32_t special[] = {0x00000000u, 0x80000000u, 0x00000001u, 0x80000001u, 0x007fffffu, 0x807fffffu, 0x00800000u,
+                                       0x80800000u, 0x7f7fffffu, 0xff7fffffu, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00000u,
+                                       0x7f800001u, 0xff800001u, 0x7fffffffu, 0xffffffffu, 0x3f800000u, 0xbf800000u};
+    uint32_t stride = getenv("MAMBA_TEST_QUICK") ? 65521u : 1021u, u;
+    uint64_t w;
+    int k;
+    for (k = 0; k < (int)(sizeof special / sizeof special[0]); k++) { float x; memcpy(&x, &special[k], 4); iq4_index_check(x); }
+    for (w = 0; w < 0x100000000ull; w += stride) { float x; u = (uint32_t)w; memcpy(&x, &u, 4); iq4_index_check(x); }
+    for (k = 0; k < 31; k++) {   /* the 16 values (k even) and the 15 points between neighbours (k odd) */
+        float c = k % 2 ? 0.5f * ((float)mamba__iq4nl_values[k / 2] + (float)mamba__iq4nl_values[k / 2 + 1]) : (float)mamba__iq4nl_values[k / 2];
+        float up = c, down = c;
+        int s;
+        for (s = 0; s < 4096; s++) { iq4_index_check(up); iq4_index_check(down); up = nextafterf(up, INFINITY); down = nextafterf(down, -INFINITY); }
+    }
+    while (iq4_npending) iq4_index_check(0.0f);   /* the last block */
+    for (k = 0; k < 2000; k++) {   /* and the product id * x[j] it forms */
+        float xs[32], id = 300.0f * frand();
+        unsigned char L[32];
+        int j;
+        for (j = 0; j < 32; j++) xs[j] = frand();
+        mamba__best_index_iq4_32(id, xs, L);
+        for (j = 0; j < 32; j++, iq4_index_n++)
+            if (L[j] != iq4_index_ref(id * xs[j]) && iq4_index_bad++ < 5) printf("  best_index_iq4_32(%g * %g): %d\n", (double)id, (double)xs[j], L[j]);
+    }
+    {
+        float t[32];
+        unsigned char L[32];
+        for (k = 0; k < 32; k++) t[k] = k < 16 ? (float)mamba__iq4nl_values[k] : k == 16 ? NAN : k == 17 ? INFINITY : k == 18 ? -INFINITY : 0.0f;
+        mamba__best_index_iq4_32(1.0f, t, L);
+        for (k = 0; k < 16; k++) CHECK(L[k] == k, "best_index_iq4_32 of table value %d: %d", k, L[k]);
+        CHECK(L[16] == 15 && L[17] == 15 && L[18] == 0 && L[19] == 8, "best_index_iq4_32: NaN 15, +inf 15, -inf 0, 0 8 (ggml's): %d %d %d %d",
+              L[16], L[17], L[18], L[19]);
+    }
+    CHECK(iq4_index_bad == 0, "best_index_iq4_32 differs from the binary search on %ld of %ld floats", iq4_index_bad, iq4_index_n);
+    printf("  best_index_iq4_32: the binary search's index on %ld floats\n", iq4_index_n);
+}
+
 int main(void) {
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     test_matrix_kernels();
@@ -673,6 +749,7 @@ int main(void) {
     test_quant_dots();
     test_xq_blocks();
     test_kquant_writer();
+    test_iq4_index();
     test_qmm();
     test_qrows();
     return test_summary();
