@@ -3107,9 +3107,15 @@ MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, co
    maddubs must not saturate: |pair| <= 32767 (Q8_0 uses the sign trick).
    Tokens past the last full group go through mamba__qdot, one by one. The
    oracle is mamba__qdot_ref (tests/test_kernels.c, test_qmm). */
+#if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(_M_X64)) && defined(__AVX512F__) && defined(__AVX512BW__) && \
+    defined(__AVX512VL__) && defined(__AVX512VNNI__)
+#define MAMBA__QMM_Z 1   /* token lanes in zmm: 16 tokens per group, 512-bit dpbusd */
+#define MAMBA__QMM_G 16
+#else
 #define MAMBA__QMM_G 8
+#endif
 #define MAMBA__QMM_R 4
-static size_t mamba__qil_bytes(size_t n) { return 8 * mamba__qact_bytes(n); }
+static size_t mamba__qil_bytes(size_t n) { return MAMBA__QMM_G * mamba__qact_bytes(n); }
 /* qbuf bytes of mamba__qlinear for T tokens of n values: the token-major
    activations, then (T >= 8) the interleaved groups */
 MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
@@ -3118,8 +3124,50 @@ MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
 typedef struct mamba__qil { const signed char *q; const float *d; const int32_t *s; } mamba__qil;
 #if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
 #define MAMBA__QMM_V 1
-static __m256i mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return _mm256_set1_epi32(v); }
-/* acc + (unsigned u) . (signed s), 4 products per int32 lane, exact */
+/* Token lanes: mamba__qvi (int32) and mamba__qvf (float) hold one value per
+   token of a group, MAMBA__QMM_G of them: zmm on AVX-512 VNNI, else ymm.
+   The weights are unpacked in ymm either way (32 values per block).
+   MAMBA__QMM_DP: acc + (unsigned u) . (signed s), 4 products per int32 lane, exact */
+#ifdef MAMBA__QMM_Z
+typedef __m512i mamba__qvi;
+typedef __m512 mamba__qvf;
+#define MAMBA__QV_LOADI(p) _mm512_loadu_si512((const void *)(p))
+#define MAMBA__QV_SET1I(v) _mm512_set1_epi32(v)
+#define MAMBA__QV_ZEROI() _mm512_setzero_si512()
+#define MAMBA__QV_ADDI(a, b) _mm512_add_epi32(a, b)
+#define MAMBA__QV_SUBI(a, b) _mm512_sub_epi32(a, b)
+#define MAMBA__QV_MULLO(a, b) _mm512_mullo_epi32(a, b)
+#define MAMBA__QV_SLLI(a, n) _mm512_slli_epi32(a, n)
+#define MAMBA__QV_SLL(a, n) _mm512_sll_epi32(a, _mm_cvtsi32_si128(n))
+#define MAMBA__QV_CVT(a) _mm512_cvtepi32_ps(a)
+#define MAMBA__QF_SET1(v) _mm512_set1_ps(v)
+#define MAMBA__QF_LOAD(p) _mm512_loadu_ps(p)
+#define MAMBA__QF_STORE(p, v) _mm512_storeu_ps(p, v)
+#define MAMBA__QF_ZERO() _mm512_setzero_ps()
+#define MAMBA__QF_MUL(a, b) _mm512_mul_ps(a, b)
+#define MAMBA__QF_ADD(a, b) _mm512_add_ps(a, b)
+#define MAMBA__QF_SUB(a, b) _mm512_sub_ps(a, b)
+#define MAMBA__QMM_DP(acc, u, s) _mm512_dpbusd_epi32(acc, u, s)
+#define MAMBA__QMM_VNNI 1
+#else
+typedef __m256i mamba__qvi;
+typedef __m256 mamba__qvf;
+#define MAMBA__QV_LOADI(p) MAMBA__LOADI(p)
+#define MAMBA__QV_SET1I(v) _mm256_set1_epi32(v)
+#define MAMBA__QV_ZEROI() _mm256_setzero_si256()
+#define MAMBA__QV_ADDI(a, b) _mm256_add_epi32(a, b)
+#define MAMBA__QV_SUBI(a, b) _mm256_sub_epi32(a, b)
+#define MAMBA__QV_MULLO(a, b) _mm256_mullo_epi32(a, b)
+#define MAMBA__QV_SLLI(a, n) _mm256_slli_epi32(a, n)
+#define MAMBA__QV_SLL(a, n) _mm256_sll_epi32(a, _mm_cvtsi32_si128(n))
+#define MAMBA__QV_CVT(a) _mm256_cvtepi32_ps(a)
+#define MAMBA__QF_SET1(v) _mm256_set1_ps(v)
+#define MAMBA__QF_LOAD(p) _mm256_loadu_ps(p)
+#define MAMBA__QF_STORE(p, v) _mm256_storeu_ps(p, v)
+#define MAMBA__QF_ZERO() _mm256_setzero_ps()
+#define MAMBA__QF_MUL(a, b) _mm256_mul_ps(a, b)
+#define MAMBA__QF_ADD(a, b) _mm256_add_ps(a, b)
+#define MAMBA__QF_SUB(a, b) _mm256_sub_ps(a, b)
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
 #define MAMBA__QMM_DP(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
 #define MAMBA__QMM_VNNI 1
@@ -3129,33 +3177,42 @@ static __m256i mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p,
 #else
 #define MAMBA__QMM_DP(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
 #endif
+#endif
+static mamba__qvi mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return MAMBA__QV_SET1I(v); }
 #define MAMBA__QMM_U 256   /* bytes of unpacked weights per row and step (8 blocks of 32, or a super-block) */
 /* d[r] (r < 4) = dots of nc (a multiple of 4) 4-byte columns: unpacked rows
    u + r * MAMBA__QMM_U (unsigned) against the group's activation columns xq
    (signed); with x2, e[r] the same against a second group x2. With s8 (Q8_0
    without VNNI) u holds |w| and s8 w, and the sign moves onto x. */
+#ifdef MAMBA__QMM_VNNI
+#define MAMBA__QMM_SIGNED(c) ((void)0)   /* VNNI: signed weights are +128 (s8 NULL) */
+#else
+#define MAMBA__QMM_SIGNED(c) do {                                                                  \
+        a0 = MAMBA__QMM_DP(a0, w0, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 4 * (c))));            \
+        a1 = MAMBA__QMM_DP(a1, w1, _mm256_sign_epi8(xv, mamba__bcast32(s8 + MAMBA__QMM_U + 4 * (c)))); \
+        a2 = MAMBA__QMM_DP(a2, w2, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 2 * MAMBA__QMM_U + 4 * (c)))); \
+        a3 = MAMBA__QMM_DP(a3, w3, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 3 * MAMBA__QMM_U + 4 * (c)))); \
+    } while (0)
+#endif
 #define MAMBA__QMM_COL(c) do {                                                                     \
-        __m256i xv = MAMBA__LOADI(xq + 32 * (c)), w0, w1, w2, w3;                                  \
+        mamba__qvi xv = MAMBA__QV_LOADI(xq + 4 * MAMBA__QMM_G * (c)), w0, w1, w2, w3;               \
         w0 = mamba__bcast32(u + 4 * (c)); w1 = mamba__bcast32(u + MAMBA__QMM_U + 4 * (c));           \
         w2 = mamba__bcast32(u + 2 * MAMBA__QMM_U + 4 * (c)); w3 = mamba__bcast32(u + 3 * MAMBA__QMM_U + 4 * (c)); \
         if (s8) {                                                                                  \
-            a0 = MAMBA__QMM_DP(a0, w0, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 4 * (c))));        \
-            a1 = MAMBA__QMM_DP(a1, w1, _mm256_sign_epi8(xv, mamba__bcast32(s8 + MAMBA__QMM_U + 4 * (c)))); \
-            a2 = MAMBA__QMM_DP(a2, w2, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 2 * MAMBA__QMM_U + 4 * (c)))); \
-            a3 = MAMBA__QMM_DP(a3, w3, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 3 * MAMBA__QMM_U + 4 * (c)))); \
+            MAMBA__QMM_SIGNED(c);                                                                  \
         } else {                                                                                   \
             a0 = MAMBA__QMM_DP(a0, w0, xv); a1 = MAMBA__QMM_DP(a1, w1, xv);                        \
             a2 = MAMBA__QMM_DP(a2, w2, xv); a3 = MAMBA__QMM_DP(a3, w3, xv);                        \
             if (x2) {                                                                              \
-                xv = MAMBA__LOADI(x2 + 32 * (c));                                                  \
+                xv = MAMBA__QV_LOADI(x2 + 4 * MAMBA__QMM_G * (c));                                 \
                 b0 = MAMBA__QMM_DP(b0, w0, xv); b1 = MAMBA__QMM_DP(b1, w1, xv);                    \
                 b2 = MAMBA__QMM_DP(b2, w2, xv); b3 = MAMBA__QMM_DP(b3, w3, xv);                    \
             }                                                                                      \
         }                                                                                          \
     } while (0)
-static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *u, const unsigned char *s8,
+static inline void mamba__qmm_dots(mamba__qvi *d, mamba__qvi *e, const unsigned char *u, const unsigned char *s8,
                             const signed char *xq, const signed char *x2, int nc) {
-    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    mamba__qvi a0 = MAMBA__QV_ZEROI(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     int c;
     for (c = 0; c < nc; c += 4) {
         MAMBA__QMM_COL(c); MAMBA__QMM_COL(c + 1); MAMBA__QMM_COL(c + 2); MAMBA__QMM_COL(c + 3);
@@ -3164,40 +3221,41 @@ static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *
     if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
 }
 #undef MAMBA__QMM_COL
+#undef MAMBA__QMM_SIGNED
 /* 32-block float part of one group of 8 blocks (nk of them real) for one
    row and 8 tokens: mamba__qgroup's operations in token lanes; with dm (the
    blocks' f16 mins, Q4_1 / Q5_1) mamba__xq_group's: (d*dx)*isum + (m*dx)*sx */
-static __m256 mamba__qmm_group(const float *dw, const float *dm, const float *dx, const int32_t *sx, const __m256i *isum, int nk) {
-    __m256 p[8];
+static mamba__qvf mamba__qmm_group(const float *dw, const float *dm, const float *dx, const int32_t *sx, const mamba__qvi *isum, int nk) {
+    mamba__qvf p[8];
     int k;
     for (k = 0; k < 8; k++) {
-        if (k >= nk) { p[k] = _mm256_setzero_ps(); continue; }
-        p[k] = _mm256_mul_ps(_mm256_set1_ps(dw[k]), _mm256_loadu_ps(dx + 8 * k));
-        p[k] = _mm256_mul_ps(p[k], _mm256_cvtepi32_ps(isum[4 * k]));
+        if (k >= nk) { p[k] = MAMBA__QF_ZERO(); continue; }
+        p[k] = MAMBA__QF_MUL(MAMBA__QF_SET1(dw[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
+        p[k] = MAMBA__QF_MUL(p[k], MAMBA__QV_CVT(isum[4 * k]));
         MAMBA__OPAQUE(p[k]);
         if (dm) {
-            __m256 t2 = _mm256_mul_ps(_mm256_set1_ps(dm[k]), _mm256_loadu_ps(dx + 8 * k));
-            t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(MAMBA__LOADI(sx + 8 * k)));
+            mamba__qvf t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(dm[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
+            t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(MAMBA__QV_LOADI(sx + MAMBA__QMM_G * k)));
             MAMBA__OPAQUE(t2);
-            p[k] = _mm256_add_ps(p[k], t2);
+            p[k] = MAMBA__QF_ADD(p[k], t2);
         }
     }
-    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p[0], p[4]), _mm256_add_ps(p[2], p[6])),
-                         _mm256_add_ps(_mm256_add_ps(p[1], p[5]), _mm256_add_ps(p[3], p[7])));
+    return MAMBA__QF_ADD(MAMBA__QF_ADD(MAMBA__QF_ADD(p[0], p[4]), MAMBA__QF_ADD(p[2], p[6])),
+                         MAMBA__QF_ADD(MAMBA__QF_ADD(p[1], p[5]), MAMBA__QF_ADD(p[3], p[7])));
 }
 /* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens);
    shift: the correction (s << shift) taken off every dot (3: Q4_0's -8,
    4: Q5_0's -16, 7: a signed weight made unsigned with ^0x80), -1 none */
-static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, int shift, __m256i *isum) {
+static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, int shift, mamba__qvi *isum) {
     int k, r;
     if (shift >= 0)
         for (k = 0; k < nk; k++) {
-            __m256i corr = _mm256_sll_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), _mm_cvtsi32_si128(shift));
-            for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
+            mamba__qvi corr = MAMBA__QV_SLL(MAMBA__QV_LOADI(x->s + (size_t)(kb + k) * MAMBA__QMM_G), shift);
+            for (r = 0; r < 4; r++) isum[4 * k + r] = MAMBA__QV_SUBI(isum[4 * k + r], corr);
         }
     for (r = 0; r < 4; r++)
-        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r),
-                         mamba__qmm_group(dw + 8 * r, dm ? dm + 8 * r : NULL, x->d + (size_t)kb * 8, x->s + (size_t)kb * 8, isum + r, nk)));
+        MAMBA__QF_STORE(acc + MAMBA__QMM_G * r, MAMBA__QF_ADD(MAMBA__QF_LOAD(acc + MAMBA__QMM_G * r),
+                         mamba__qmm_group(dw + 8 * r, dm ? dm + 8 * r : NULL, x->d + (size_t)kb * MAMBA__QMM_G, x->s + (size_t)kb * MAMBA__QMM_G, isum + r, nk)));
 }
 /* the 32-block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), nb blocks of
    32; acc [ng][4 rows][8 tokens]. Weights unpacked to their values in order:
@@ -3207,7 +3265,7 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
     size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
     float dw[4 * 8], dm[4 * 8];   /* the weight scales (and mins) of the 8 blocks, per row */
-    __m256i isum[8 * 4], isum2[8 * 4];
+    mamba__qvi isum[8 * 4], isum2[8 * 4];
     __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
     int kb, k, r, g, sign = 0, two = 0, signed8 = dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_IQ4_NL;
     int has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
@@ -3249,10 +3307,10 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
         for (g = 0; g < ng; g += 1 + two) {
             two = !sign && g + 1 < ng;
             for (k = 0; k < nk; k++)
-                mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 256,
-                                two ? x[g + 1].q + (size_t)(kb + k) * 256 : NULL, 8);
-            mamba__qmm_q32_finish(acc + 32 * g, dw, has_m ? dm : NULL, &x[g], kb, nk, shift, isum);
-            if (two) mamba__qmm_q32_finish(acc + 32 * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, shift, isum2);
+                mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 32 * MAMBA__QMM_G,
+                                two ? x[g + 1].q + (size_t)(kb + k) * 32 * MAMBA__QMM_G : NULL, 8);
+            mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * g, dw, has_m ? dm : NULL, &x[g], kb, nk, shift, isum);
+            if (two) mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, shift, isum2);
         }
     }
 }
@@ -3280,31 +3338,31 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            __m256i A[2][4], B[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = B[0][r] = A[1][r] = B[1][r] = _mm256_setzero_si256();
+            mamba__qvi A[2][4], B[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = B[0][r] = A[1][r] = B[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 8; j++) {
-                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8);
                 for (gg = 0; gg <= two; gg++) {
-                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
-                    __m256i s32 = _mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8));
+                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
+                    mamba__qvi s32 = MAMBA__QV_ADDI(MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j), MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j + MAMBA__QMM_G));
                     for (r = 0; r < 4; r++) {
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
-                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s32, _mm256_set1_epi32(mn[r][j])));
+                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I(sc[r][j])));
+                        B[gg][r] = MAMBA__QV_ADDI(B[gg][r], MAMBA__QV_MULLO(s32, MAMBA__QV_SET1I(mn[r][j])));
                     }
                 }
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
                     const unsigned char *b = wr[r] + (size_t)i * bb;
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 2)), dx);
-                    t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
-                    t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b)), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 2)), dx);
+                    t1 = MAMBA__QF_MUL(t1, MAMBA__QV_CVT(A[gg][r]));
+                    t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(B[gg][r]));
                     MAMBA__OPAQUE(t1);
                     MAMBA__OPAQUE(t2);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_sub_ps(t1, t2)));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), MAMBA__QF_SUB(t1, t2)));
                 }
             }
         }
@@ -3329,25 +3387,25 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            __m256i A[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            mamba__qvi A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4);
                 for (gg = 0; gg <= two; gg++) {
-                    __m256i off = _mm256_slli_epi32(MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j), 5);   /* the -32 of q6 */
+                    mamba__qvi off = MAMBA__QV_SLLI(MAMBA__QV_LOADI(x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j), 5);   /* the -32 of q6 */
                     for (r = 0; r < 4; r++)
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], off), _mm256_set1_epi32((signed char)wr[r][(size_t)i * 210 + 192 + j])));
+                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(MAMBA__QV_SUBI(d[gg][r], off), MAMBA__QV_SET1I((signed char)wr[r][(size_t)i * 210 + 192 + j])));
                 }
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
-                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf t = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
+                    t = MAMBA__QF_MUL(t, MAMBA__QV_CVT(A[gg][r]));
                     MAMBA__OPAQUE(t);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), t));
                 }
             }
         }
@@ -3381,38 +3439,38 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            __m256i A[2][4], B[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = B[0][r] = B[1][r] = _mm256_setzero_si256();
+            mamba__qvi A[2][4], B[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = B[0][r] = B[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4);
                 for (gg = 0; gg <= two; gg++) {
-                    __m256i s16 = MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j);
+                    mamba__qvi s16 = MAMBA__QV_LOADI(x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j);
                     for (r = 0; r < 4; r++) {
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
-                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s16, _mm256_set1_epi32(q3 ? sc[r][j] : mn[r][j])));
+                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I(sc[r][j])));
+                        B[gg][r] = MAMBA__QV_ADDI(B[gg][r], MAMBA__QV_MULLO(s16, MAMBA__QV_SET1I(q3 ? sc[r][j] : mn[r][j])));
                     }
                 }
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {
                     const unsigned char *b = wr[r] + (size_t)i * bb;
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 v;
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf v;
                     if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
-                        __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 108)), dx);
-                        v = _mm256_mul_ps(t, _mm256_cvtepi32_ps(_mm256_sub_epi32(A[gg][r], _mm256_slli_epi32(B[gg][r], 2))));
+                        mamba__qvf t = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 108)), dx);
+                        v = MAMBA__QF_MUL(t, MAMBA__QV_CVT(MAMBA__QV_SUBI(A[gg][r], MAMBA__QV_SLLI(B[gg][r], 2))));
                         MAMBA__OPAQUE(v);
                     } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
-                        __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 80)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 82)), dx);
-                        t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
-                        t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                        mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 80)), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 82)), dx);
+                        t1 = MAMBA__QF_MUL(t1, MAMBA__QV_CVT(A[gg][r]));
+                        t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(B[gg][r]));
                         MAMBA__OPAQUE(t1);
                         MAMBA__OPAQUE(t2);
-                        v = _mm256_sub_ps(t1, t2);
+                        v = MAMBA__QF_SUB(t1, t2);
                     }
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), v));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), v));
                 }
             }
         }
@@ -3446,30 +3504,30 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
         }
         for (g = 0; g < ng; g += 2 - sign) {
             int two = !sign && g + 1 < ng, gg;
-            __m256i A[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            mamba__qvi A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 8; j++) {
-                mamba__qmm_dots(d[0], d[1], u + 32 * j, sign ? s8 + 32 * j : NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, sign ? s8 + 32 * j : NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8);
                 for (gg = 0; gg <= two; gg++) {
 #ifdef MAMBA__QMM_VNNI
-                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
-                    __m256i corr = _mm256_slli_epi32(_mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8)), 7);
+                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
+                    mamba__qvi corr = MAMBA__QV_SLLI(MAMBA__QV_ADDI(MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j), MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j + MAMBA__QMM_G)), 7);
 #else
-                    __m256i corr = _mm256_setzero_si256();
+                    mamba__qvi corr = MAMBA__QV_ZEROI();
 #endif
                     for (r = 0; r < 4; r++)
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], corr), _mm256_set1_epi32(sc[r][j])));
+                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(MAMBA__QV_SUBI(d[gg][r], corr), MAMBA__QV_SET1I(sc[r][j])));
                 }
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__xq_p1(b, dx, A) in token lanes */
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 136)), dx);
-                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf t = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(wr[r] + (size_t)i * 136)), dx);
+                    t = MAMBA__QF_MUL(t, MAMBA__QV_CVT(A[gg][r]));
                     MAMBA__OPAQUE(t);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), t));
                 }
             }
         }
@@ -3772,8 +3830,8 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
 #ifdef MAMBA__QMM_V
 static void mamba__qil_at(const unsigned char *buf, size_t n, mamba__qil *x) {
     x->q = (const signed char *)buf;
-    x->d = (const float *)(const void *)(buf + 8 * n);
-    x->s = (const int32_t *)(const void *)(buf + 8 * n + 32 * ((n + 31) / 32));
+    x->d = (const float *)(const void *)(buf + MAMBA__QMM_G * n);
+    x->s = (const int32_t *)(const void *)(buf + MAMBA__QMM_G * n + 4 * MAMBA__QMM_G * ((n + 31) / 32));
 }
 /* 8 token-major activations (qs bytes apart) -> one interleaved group */
 static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t qs, size_t n) {
@@ -3781,12 +3839,12 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
     int t;
     for (t = 0; t < MAMBA__QMM_G; t++) {
         mamba__qact a;
-        float *d = (float *)(void *)(dst + 8 * n);
-        int32_t *s = (int32_t *)(void *)(dst + 8 * n + 32 * nd);
+        float *d = (float *)(void *)(dst + MAMBA__QMM_G * n);
+        int32_t *s = (int32_t *)(void *)(dst + MAMBA__QMM_G * n + 4 * MAMBA__QMM_G * nd);
         mamba__qact_at(src + (size_t)t * qs, n, &a);
-        for (c = 0; c < n / 4; c++) memcpy(dst + 32 * c + 4 * (size_t)t, a.q + 4 * c, 4);
-        for (k = 0; k < nd; k++) d[8 * k + (size_t)t] = a.d[k];
-        for (k = 0; k < ns; k++) s[8 * k + (size_t)t] = a.s[k];
+        for (c = 0; c < n / 4; c++) memcpy(dst + 4 * MAMBA__QMM_G * c + 4 * (size_t)t, a.q + 4 * c, 4);
+        for (k = 0; k < nd; k++) d[MAMBA__QMM_G * k + (size_t)t] = a.d[k];
+        for (k = 0; k < ns; k++) s[MAMBA__QMM_G * k + (size_t)t] = a.s[k];
     }
 }
 
@@ -3794,7 +3852,7 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
    pass; acc [ng][4][8] is zeroed here and holds the dots. 0 if dt has none. */
 #define MAMBA__QMM_PASS 8
 static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
-    memset(acc, 0, sizeof(float) * 32 * (size_t)ng);
+    memset(acc, 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)ng);
     if (mamba__block_elems(dt) == MAMBA__QK) mamba__qmm_q32(acc, wr, x, ng, n / 32, dt);
     else if (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q5_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q5_K);
     else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
@@ -3820,7 +3878,7 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
             for (r = 0; r < nr; r++) {
                 float b = bias ? bias[r0 + r] : 0.0f;
                 for (t = 0; t < MAMBA__QMM_G; t++)
-                    Y[(size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + r)] = acc[32 * g + MAMBA__QMM_G * r + t] + b;
+                    Y[(size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + r)] = acc[MAMBA__QMM_R * MAMBA__QMM_G * g + MAMBA__QMM_G * r + t] + b;
             }
     }
 }

@@ -454,7 +454,8 @@ static void test_quant_dots(void) {
 }
 
 /* The int8 matrix-matrix tiles (issue 21): mamba__qlinear over T tokens,
-   T across the 8-token groups and their remainder and rows across the 4-row
+   T across the token groups (8, or 16 on AVX-512 VNNI), the passes of 8
+   groups and their remainder, and rows across the 4-row
    tiles, with and without a bias; every (row, token) result against the
    scalar twin mamba__qdot_ref (+ bias) on the same activation quantization,
    bit for bit. */
@@ -463,7 +464,7 @@ static void test_qmm(void) {
                               MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
                               MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     static const int cols32[] = {32, 96, 288, 544}, colsK[] = {256, 768};
-    static const int rows_list[] = {1, 4, 6, 9}, T_list[] = {8, 13, 16, 27};
+    static const int rows_list[] = {1, 4, 6, 9}, T_list[] = {8, 13, 16, 27, 40, 150};   /* 150: 9 groups of 16 (2 passes), 18 of 8 (3) */
     int di, ci, ri, ti;
     long same = 0, total = 0;
     char tiled[160] = "";
@@ -472,7 +473,7 @@ static void test_qmm(void) {
         if (mamba__qmm_has_tile(dt)) { strcat(tiled, " "); strcat(tiled, mamba__dtype_name(dt)); }
         for (ci = 0; ci < (K ? 2 : 4); ci++)
             for (ri = 0; ri < 4; ri++)
-                for (ti = 0; ti < 4; ti++) {
+                for (ti = 0; ti < (int)(sizeof T_list / sizeof T_list[0]); ti++) {
                     int cols = K ? colsK[ci] : cols32[ci], rows = rows_list[ri], T = T_list[ti], r, t, j, use_bias = (ri + ti) & 1;
                     size_t rb = mamba__row_bytes(dt, (size_t)cols), qs = mamba__qact_bytes((size_t)cols);
                     unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)cols, (size_t)T));
