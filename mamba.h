@@ -3861,24 +3861,32 @@ static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, c
     else return 0;
     return 1;
 }
-/* Rows [r0, r0+nr) (nr <= 4) x the first T/8*8 tokens, the groups at ilbuf. */
+/* Rows [r0, r0+nr) (nr <= MAMBA__QMM_RB: up to 4 tiles of 4) x the first
+   T/G*G tokens, the groups at ilbuf. Y is written a row block at a time (64
+   bytes per token): tokens are ldy floats apart, often a multiple of 4 KB,
+   and 16-byte pieces of many such lines thrash the L1 sets. */
+#define MAMBA__QMM_RB 16
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
                             int T, int r0, int nr) {
-    int dt = W->dtype, cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t;
+    int dt = W->dtype, cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t, k, nt = (nr + MAMBA__QMM_R - 1) / MAMBA__QMM_R;
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     const unsigned char *wr[MAMBA__QMM_R];
-    float acc[MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G];
+    float acc[MAMBA__QMM_RB / MAMBA__QMM_R][MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G], b[MAMBA__QMM_RB];
     mamba__qil x[MAMBA__QMM_PASS];
-    for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(r0 + (r < nr ? r : nr - 1));
+    for (r = 0; r < nr; r++) b[r] = bias ? bias[r0 + r] : 0.0f;
     for (g0 = 0; g0 < ng; g0 += MAMBA__QMM_PASS) {
         int np = ng - g0 < MAMBA__QMM_PASS ? ng - g0 : MAMBA__QMM_PASS;
         for (g = 0; g < np; g++) mamba__qil_at(ilbuf + (size_t)(g0 + g) * ib, (size_t)cols, &x[g]);
-        mamba__qmm_tile(acc, wr, dt, x, np, cols);
+        for (k = 0; k < nt; k++) {
+            int rk = r0 + MAMBA__QMM_R * k, nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R;
+            for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(rk + (r < nk ? r : nk - 1));
+            mamba__qmm_tile(acc[k], wr, dt, x, np, cols);
+        }
         for (g = 0; g < np; g++)
-            for (r = 0; r < nr; r++) {
-                float b = bias ? bias[r0 + r] : 0.0f;
-                for (t = 0; t < MAMBA__QMM_G; t++)
-                    Y[(size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + r)] = acc[MAMBA__QMM_R * MAMBA__QMM_G * g + MAMBA__QMM_G * r + t] + b;
+            for (t = 0; t < MAMBA__QMM_G; t++) {
+                float *y = Y + (size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)r0;
+                for (r = 0; r < nr; r++)
+                    y[r] = acc[r / MAMBA__QMM_R][MAMBA__QMM_R * MAMBA__QMM_G * g + MAMBA__QMM_G * (r % MAMBA__QMM_R) + t] + b[r];
             }
     }
 }
@@ -3911,7 +3919,7 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
     if (ng == 0 || !mamba__qmm_has_tile(dt)) return 0;
     for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
     MAMBA__OMP_FOR
-    for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R);
+    for (r = 0; r < rows; r += MAMBA__QMM_RB) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_RB ? rows - r : MAMBA__QMM_RB);
     return ng * MAMBA__QMM_G;
 #else
     (void)Y; (void)ldy; (void)W; (void)bias; (void)qbuf; (void)T;
