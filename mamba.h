@@ -3533,6 +3533,54 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
         }
     }
 }
+/* mamba__quantize_act's vector twin, the same bits: amax by max (NaN lanes
+   skipped as its `v > amax` skips them; a max is a max in any order), the
+   same d and id in scalar code, x * id rounded half away from zero as roundf
+   does it (t = trunc(y); y - t is exact; |y - t| >= 0.5 steps t away from
+   zero, exact below 2^24, and y is an integer above 2^23), then clamped to
+   [-127, 127] with NaN -> 0; the block sums in scalar code as there. */
+#define MAMBA__QACT_V 1
+static void mamba__quantize_act_v(const float *x, int n, int blk, unsigned char *buf) {
+    signed char *q = (signed char *)buf;
+    float *dd = (float *)(void *)(buf + n);
+    int32_t *s = (int32_t *)(void *)(buf + (size_t)n + 4 * (((size_t)n + 31) / 32));
+    const __m256 sgn = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    const __m256 lo = _mm256_set1_ps(-127.0f), hi = _mm256_set1_ps(127.0f);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    int b, i, k, sub = blk == MAMBA__QKK ? 16 : 32;
+    for (b = 0; b < n; b += blk) {
+        __m256 m = _mm256_setzero_ps(), idv;
+        __m128 m4;
+        float amax, d, id;
+        for (i = 0; i < blk; i += 8) m = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(x + b + i)), m);
+        m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+        amax = _mm_cvtss_f32(m4);
+        d = amax / 127.0f;
+        id = d > 0 ? 1.0f / d : 0.0f;
+        dd[b / blk] = d;
+        idv = _mm256_set1_ps(id);
+        for (i = 0; i < blk; i += 32) {
+            __m256i v[4];
+            for (k = 0; k < 4; k++) {
+                __m256 y = _mm256_mul_ps(_mm256_loadu_ps(x + b + i + 8 * k), idv);
+                __m256 t = _mm256_round_ps(y, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+                __m256 ge = _mm256_cmp_ps(_mm256_andnot_ps(sgn, _mm256_sub_ps(y, t)), half, _CMP_GE_OQ);
+                __m256 r = _mm256_add_ps(t, _mm256_and_ps(ge, _mm256_or_ps(_mm256_and_ps(y, sgn), one)));
+                r = _mm256_and_ps(_mm256_min_ps(hi, _mm256_max_ps(lo, r)), _mm256_cmp_ps(r, r, _CMP_ORD_Q));
+                v[k] = _mm256_cvtps_epi32(r);
+            }
+            _mm256_storeu_si256((__m256i *)(void *)(q + b + i),
+                                _mm256_permutevar8x32_epi32(_mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3])), perm));
+        }
+    }
+    for (b = 0; b < n; b += sub) {
+        int32_t t = 0;
+        for (i = 0; i < sub; i++) t += q[b + i];
+        s[b / sub] = t;
+    }
+}
 #elif defined(MAMBA__QDOT_V) && defined(__aarch64__) && defined(__ARM_NEON)
 #define MAMBA__QMM_V 1
 #define MAMBA__QMM_U 256   /* bytes of unpacked weights per row and step (8 blocks of 32, or a super-block) */
@@ -3827,6 +3875,22 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
 }
 #endif /* x86, NEON */
 
+/* The T activations of mamba__qlinear, token-major at qbuf (qs bytes each):
+   mamba__quantize_act or its vector twin, threads over tokens. */
+static void mamba__qmm_quantize(const float *X, int ldx, int T, int cols, int blk, unsigned char *qbuf) {
+    size_t qs = mamba__qact_bytes((size_t)cols), omp_work = (size_t)cols * (size_t)T * 8;
+    int t;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (t = 0; t < T; t++) {
+#ifdef MAMBA__QACT_V
+        mamba__quantize_act_v(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+#else
+        mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+#endif
+    }
+}
+
 #ifdef MAMBA__QMM_V
 static void mamba__qil_at(const unsigned char *buf, size_t n, mamba__qil *x) {
     x->q = (const signed char *)buf;
@@ -3933,12 +3997,12 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
    token) dot is the same function call whatever T or the thread count. */
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
-    int rows = W->rows, cols = W->cols, dt = W->dtype, r, t, blk = mamba__block_elems(dt), tq;
+    int rows = W->rows, cols = W->cols, dt = W->dtype, r, blk = mamba__block_elems(dt), tq;
     MAMBA_ASSERT(blk > 0 && cols % blk == 0);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
-    for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+    mamba__qmm_quantize(X, ldx, T, cols, blk, qbuf);   /* issue 21: vector twin, threads over tokens */
     if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r++) {
