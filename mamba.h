@@ -3884,6 +3884,7 @@ static void mamba__qmm_quantize(const float *X, int ldx, int T, int cols, int bl
     MAMBA__OMP_FOR
     for (t = 0; t < T; t++) {
 #ifdef MAMBA__QACT_V
+        (void)mamba__quantize_act;   /* the scalar twin: the tests' oracle */
         mamba__quantize_act_v(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
 #else
         mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
@@ -3925,6 +3926,25 @@ static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, c
     else return 0;
     return 1;
 }
+/* y[t * ldy + r] = a[G * r + t] + b[r] for 4 rows x 4 tokens */
+static void mamba__qmm_put4(float *y, size_t ldy, const float *a, const float *b) {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+    __m128 r0 = _mm_loadu_ps(a), r1 = _mm_loadu_ps(a + MAMBA__QMM_G), r2 = _mm_loadu_ps(a + 2 * MAMBA__QMM_G), r3 = _mm_loadu_ps(a + 3 * MAMBA__QMM_G);
+    __m128 bv = _mm_loadu_ps(b);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(y, _mm_add_ps(r0, bv));
+    _mm_storeu_ps(y + ldy, _mm_add_ps(r1, bv));
+    _mm_storeu_ps(y + 2 * ldy, _mm_add_ps(r2, bv));
+    _mm_storeu_ps(y + 3 * ldy, _mm_add_ps(r3, bv));
+#else   /* NEON */
+    float32x4x2_t p = vtrnq_f32(vld1q_f32(a), vld1q_f32(a + MAMBA__QMM_G)), q = vtrnq_f32(vld1q_f32(a + 2 * MAMBA__QMM_G), vld1q_f32(a + 3 * MAMBA__QMM_G));
+    float32x4_t bv = vld1q_f32(b);
+    vst1q_f32(y, vaddq_f32(vcombine_f32(vget_low_f32(p.val[0]), vget_low_f32(q.val[0])), bv));
+    vst1q_f32(y + ldy, vaddq_f32(vcombine_f32(vget_low_f32(p.val[1]), vget_low_f32(q.val[1])), bv));
+    vst1q_f32(y + 2 * ldy, vaddq_f32(vcombine_f32(vget_high_f32(p.val[0]), vget_high_f32(q.val[0])), bv));
+    vst1q_f32(y + 3 * ldy, vaddq_f32(vcombine_f32(vget_high_f32(p.val[1]), vget_high_f32(q.val[1])), bv));
+#endif
+}
 /* Rows [r0, r0+nr) (nr <= MAMBA__QMM_RB: up to 4 tiles of 4) x the first
    T/G*G tokens, the groups at ilbuf. Y is written a row block at a time (64
    bytes per token): tokens are ldy floats apart, often a multiple of 4 KB,
@@ -3947,11 +3967,15 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
             mamba__qmm_tile(acc[k], wr, dt, x, np, cols);
         }
         for (g = 0; g < np; g++)
-            for (t = 0; t < MAMBA__QMM_G; t++) {
-                float *y = Y + (size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)r0;
-                for (r = 0; r < nr; r++)
-                    y[r] = acc[r / MAMBA__QMM_R][MAMBA__QMM_R * MAMBA__QMM_G * g + MAMBA__QMM_G * (r % MAMBA__QMM_R) + t] + b[r];
-            }
+            for (t = 0; t < MAMBA__QMM_G; t += 4)
+                for (k = 0; k < nt; k++) {   /* 4 tokens x 4 rows: a 4x4 transpose, 4 16-byte stores */
+                    const float *a = acc[k] + MAMBA__QMM_R * MAMBA__QMM_G * g + t;
+                    float *y = Y + (size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + MAMBA__QMM_R * k);
+                    int nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R, tt;
+                    if (nk == 4) { mamba__qmm_put4(y, (size_t)ldy, a, b + MAMBA__QMM_R * k); continue; }
+                    for (tt = 0; tt < 4; tt++)
+                        for (r = 0; r < nk; r++) y[(size_t)tt * (size_t)ldy + (size_t)r] = a[MAMBA__QMM_G * r + tt] + b[MAMBA__QMM_R * k + r];
+                }
     }
 }
 #endif
