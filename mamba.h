@@ -3225,23 +3225,24 @@ static inline void mamba__qmm_dots(mamba__qvi *d, mamba__qvi *e, const unsigned 
 /* 32-block float part of one group of 8 blocks (nk of them real) for one
    row and 8 tokens: mamba__qgroup's operations in token lanes; with dm (the
    blocks' f16 mins, Q4_1 / Q5_1) mamba__xq_group's: (d*dx)*isum + (m*dx)*sx */
+static mamba__qvf mamba__qmm_block(const float *dw, const float *dm, const float *dx, const int32_t *sx, const mamba__qvi *isum, int k, int nk) {
+    mamba__qvf p, t2;
+    if (k >= nk) return MAMBA__QF_ZERO();
+    p = MAMBA__QF_MUL(MAMBA__QF_SET1(dw[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
+    p = MAMBA__QF_MUL(p, MAMBA__QV_CVT(isum[4 * k]));
+    MAMBA__OPAQUE(p);
+    if (!dm) return p;
+    t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(dm[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
+    t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(MAMBA__QV_LOADI(sx + MAMBA__QMM_G * k)));
+    MAMBA__OPAQUE(t2);
+    return MAMBA__QF_ADD(p, t2);
+}
 static mamba__qvf mamba__qmm_group(const float *dw, const float *dm, const float *dx, const int32_t *sx, const mamba__qvi *isum, int nk) {
-    mamba__qvf p[8];
-    int k;
-    for (k = 0; k < 8; k++) {
-        if (k >= nk) { p[k] = MAMBA__QF_ZERO(); continue; }
-        p[k] = MAMBA__QF_MUL(MAMBA__QF_SET1(dw[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
-        p[k] = MAMBA__QF_MUL(p[k], MAMBA__QV_CVT(isum[4 * k]));
-        MAMBA__OPAQUE(p[k]);
-        if (dm) {
-            mamba__qvf t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(dm[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
-            t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(MAMBA__QV_LOADI(sx + MAMBA__QMM_G * k)));
-            MAMBA__OPAQUE(t2);
-            p[k] = MAMBA__QF_ADD(p[k], t2);
-        }
-    }
-    return MAMBA__QF_ADD(MAMBA__QF_ADD(MAMBA__QF_ADD(p[0], p[4]), MAMBA__QF_ADD(p[2], p[6])),
-                         MAMBA__QF_ADD(MAMBA__QF_ADD(p[1], p[5]), MAMBA__QF_ADD(p[3], p[7])));
+#define MAMBA__QMM_B(k) mamba__qmm_block(dw, dm, dx, sx, isum, k, nk)
+    mamba__qvf a = MAMBA__QF_ADD(MAMBA__QF_ADD(MAMBA__QMM_B(0), MAMBA__QMM_B(4)), MAMBA__QF_ADD(MAMBA__QMM_B(2), MAMBA__QMM_B(6)));
+    mamba__qvf b = MAMBA__QF_ADD(MAMBA__QF_ADD(MAMBA__QMM_B(1), MAMBA__QMM_B(5)), MAMBA__QF_ADD(MAMBA__QMM_B(3), MAMBA__QMM_B(7)));
+#undef MAMBA__QMM_B
+    return MAMBA__QF_ADD(a, b);   /* ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7)) */
 }
 /* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens);
    shift: the correction (s << shift) taken off every dot (3: Q4_0's -8,
