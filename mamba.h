@@ -3210,9 +3210,11 @@ static mamba__qvi mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v,
             }                                                                                      \
         }                                                                                          \
     } while (0)
+/* the accumulators start at i0 (group xq) and i1 (group x2): a correction
+   that is the same for the 4 rows costs no subtraction per row */
 static inline void mamba__qmm_dots(mamba__qvi *d, mamba__qvi *e, const unsigned char *u, const unsigned char *s8,
-                            const signed char *xq, const signed char *x2, int nc) {
-    mamba__qvi a0 = MAMBA__QV_ZEROI(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                            const signed char *xq, const signed char *x2, int nc, mamba__qvi i0, mamba__qvi i1) {
+    mamba__qvi a0 = i0, a1 = i0, a2 = i0, a3 = i0, b0 = i1, b1 = i1, b2 = i1, b3 = i1;
     int c;
     for (c = 0; c < nc; c += 4) {
         MAMBA__QMM_COL(c); MAMBA__QMM_COL(c + 1); MAMBA__QMM_COL(c + 2); MAMBA__QMM_COL(c + 3);
@@ -3244,16 +3246,15 @@ static mamba__qvf mamba__qmm_group(const float *dw, const float *dm, const float
 #undef MAMBA__QMM_B
     return MAMBA__QF_ADD(a, b);   /* ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7)) */
 }
-/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens);
-   shift: the correction (s << shift) taken off every dot (3: Q4_0's -8,
-   4: Q5_0's -16, 7: a signed weight made unsigned with ^0x80), -1 none */
-static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, int shift, mamba__qvi *isum) {
-    int k, r;
-    if (shift >= 0)
-        for (k = 0; k < nk; k++) {
-            mamba__qvi corr = MAMBA__QV_SLL(MAMBA__QV_LOADI(x->s + (size_t)(kb + k) * MAMBA__QMM_G), shift);
-            for (r = 0; r < 4; r++) isum[4 * k + r] = MAMBA__QV_SUBI(isum[4 * k + r], corr);
-        }
+/* -(s << shift), the correction the dots of a block start from (3: Q4_0's
+   -8, 4: Q5_0's -16, 5: Q6_K's -32, 7: a signed weight made unsigned with
+   ^0x80); shift -1: none */
+static mamba__qvi mamba__qmm_corr(const int32_t *s, int shift) {
+    return shift < 0 ? MAMBA__QV_ZEROI() : MAMBA__QV_SUBI(MAMBA__QV_ZEROI(), MAMBA__QV_SLL(MAMBA__QV_LOADI(s), shift));
+}
+/* the int dots of blocks kb.. (nk) of one group (corrected) -> acc (4 rows x G tokens) */
+static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, const mamba__qvi *isum) {
+    int r;
     for (r = 0; r < 4; r++)
         MAMBA__QF_STORE(acc + MAMBA__QMM_G * r, MAMBA__QF_ADD(MAMBA__QF_LOAD(acc + MAMBA__QMM_G * r),
                          mamba__qmm_group(dw + 8 * r, dm ? dm + 8 * r : NULL, x->d + (size_t)kb * MAMBA__QMM_G, x->s + (size_t)kb * MAMBA__QMM_G, isum + r, nk)));
@@ -3309,9 +3310,11 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
             two = !sign && g + 1 < ng;
             for (k = 0; k < nk; k++)
                 mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 32 * MAMBA__QMM_G,
-                                two ? x[g + 1].q + (size_t)(kb + k) * 32 * MAMBA__QMM_G : NULL, 8);
-            mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * g, dw, has_m ? dm : NULL, &x[g], kb, nk, shift, isum);
-            if (two) mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, shift, isum2);
+                                two ? x[g + 1].q + (size_t)(kb + k) * 32 * MAMBA__QMM_G : NULL, 8,
+                                mamba__qmm_corr(x[g].s + (size_t)(kb + k) * MAMBA__QMM_G, shift),
+                                two ? mamba__qmm_corr(x[g + 1].s + (size_t)(kb + k) * MAMBA__QMM_G, shift) : MAMBA__QV_ZEROI());
+            mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * g, dw, has_m ? dm : NULL, &x[g], kb, nk, isum);
+            if (two) mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, isum2);
         }
     }
 }
@@ -3343,7 +3346,7 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
             for (r = 0; r < 4; r++) A[0][r] = B[0][r] = A[1][r] = B[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 8; j++) {
                 mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8);
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
                 for (gg = 0; gg <= two; gg++) {
                     const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
                     mamba__qvi s32 = MAMBA__QV_ADDI(MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j), MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j + MAMBA__QMM_G));
@@ -3392,12 +3395,12 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
             for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
                 mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4);
-                for (gg = 0; gg <= two; gg++) {
-                    mamba__qvi off = MAMBA__QV_SLLI(MAMBA__QV_LOADI(x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j), 5);   /* the -32 of q6 */
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4,
+                                mamba__qmm_corr(x[g].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5),   /* the -32 of q6 */
+                                two ? mamba__qmm_corr(x[g + 1].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5) : MAMBA__QV_ZEROI());
+                for (gg = 0; gg <= two; gg++)
                     for (r = 0; r < 4; r++)
-                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(MAMBA__QV_SUBI(d[gg][r], off), MAMBA__QV_SET1I((signed char)wr[r][(size_t)i * 210 + 192 + j])));
-                }
+                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I((signed char)wr[r][(size_t)i * 210 + 192 + j])));
             }
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
@@ -3444,7 +3447,7 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
             for (r = 0; r < 4; r++) A[0][r] = A[1][r] = B[0][r] = B[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
                 mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4);
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
                 for (gg = 0; gg <= two; gg++) {
                     mamba__qvi s16 = MAMBA__QV_LOADI(x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j);
                     for (r = 0; r < 4; r++) {
@@ -3509,7 +3512,7 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
             for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 8; j++) {
                 mamba__qmm_dots(d[0], d[1], u + 32 * j, sign ? s8 + 32 * j : NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8);
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
                 for (gg = 0; gg <= two; gg++) {
 #ifdef MAMBA__QMM_VNNI
                     const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
