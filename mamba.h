@@ -3140,6 +3140,8 @@ typedef __m512 mamba__qvf;
 #define MAMBA__QV_SLLI(a, n) _mm512_slli_epi32(a, n)
 #define MAMBA__QV_SLL(a, n) _mm512_sll_epi32(a, _mm_cvtsi32_si128(n))
 #define MAMBA__QV_CVT(a) _mm512_cvtepi32_ps(a)
+#define MAMBA__QV_MADD16(a, b) _mm512_madd_epi16(a, b)
+#define MAMBA__QV_PACK16(lo, hi) _mm512_or_si512(_mm512_and_si512(lo, _mm512_set1_epi32(0xFFFF)), _mm512_slli_epi32(hi, 16))
 #define MAMBA__QF_SET1(v) _mm512_set1_ps(v)
 #define MAMBA__QF_LOAD(p) _mm512_loadu_ps(p)
 #define MAMBA__QF_STORE(p, v) _mm512_storeu_ps(p, v)
@@ -3161,6 +3163,8 @@ typedef __m256 mamba__qvf;
 #define MAMBA__QV_SLLI(a, n) _mm256_slli_epi32(a, n)
 #define MAMBA__QV_SLL(a, n) _mm256_sll_epi32(a, _mm_cvtsi32_si128(n))
 #define MAMBA__QV_CVT(a) _mm256_cvtepi32_ps(a)
+#define MAMBA__QV_MADD16(a, b) _mm256_madd_epi16(a, b)
+#define MAMBA__QV_PACK16(lo, hi) _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(hi, 16))
 #define MAMBA__QF_SET1(v) _mm256_set1_ps(v)
 #define MAMBA__QF_LOAD(p) _mm256_loadu_ps(p)
 #define MAMBA__QF_STORE(p, v) _mm256_storeu_ps(p, v)
@@ -3343,17 +3347,29 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
             mamba__qvi A[2][4], B[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = B[0][r] = A[1][r] = B[1][r] = MAMBA__QV_ZEROI();
+            for (gg = 0; gg <= two; gg++) {   /* B = sum_j min_j * s32_j: int16 pairs (|s32| <= 32 * 127, min <= 63), one madd per 2 j */
+                const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
+                mamba__qvi P[4];
+                for (j = 0; j < 4; j++) {
+                    const int32_t *p = s16 + 4 * MAMBA__QMM_G * j;
+                    mamba__qvi lo = MAMBA__QV_ADDI(MAMBA__QV_LOADI(p), MAMBA__QV_LOADI(p + MAMBA__QMM_G));
+                    mamba__qvi hi = MAMBA__QV_ADDI(MAMBA__QV_LOADI(p + 2 * MAMBA__QMM_G), MAMBA__QV_LOADI(p + 3 * MAMBA__QMM_G));
+                    P[j] = MAMBA__QV_PACK16(lo, hi);
+                }
+                for (r = 0; r < 4; r++) {
+                    A[gg][r] = MAMBA__QV_ZEROI();
+                    B[gg][r] = MAMBA__QV_ADDI(MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[0], MAMBA__QV_SET1I(mn[r][0] | mn[r][1] << 16)),
+                                                             MAMBA__QV_MADD16(P[1], MAMBA__QV_SET1I(mn[r][2] | mn[r][3] << 16))),
+                                              MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[2], MAMBA__QV_SET1I(mn[r][4] | mn[r][5] << 16)),
+                                                             MAMBA__QV_MADD16(P[3], MAMBA__QV_SET1I(mn[r][6] | mn[r][7] << 16))));
+                }
+            }
             for (j = 0; j < 8; j++) {
                 mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
                                 two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
-                for (gg = 0; gg <= two; gg++) {
-                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
-                    mamba__qvi s32 = MAMBA__QV_ADDI(MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j), MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j + MAMBA__QMM_G));
-                    for (r = 0; r < 4; r++) {
-                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I(sc[r][j])));
-                        B[gg][r] = MAMBA__QV_ADDI(B[gg][r], MAMBA__QV_MULLO(s32, MAMBA__QV_SET1I(mn[r][j])));
-                    }
+                for (r = 0; r < 4; r++) {
+                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
+                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
                 }
             }
             for (gg = 0; gg <= two; gg++) {
