@@ -3083,30 +3083,36 @@ MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, co
 /* ==== int8 matrix-matrix kernels (issue 21) ================================
    The sequence path (T > 1) of a quantized W: the chunk's activations are
    quantized once per token exactly as for the matrix-vector path
-   (mamba__quantize_act), then copied into groups of MAMBA__QMM_G = 8 tokens
+   (mamba__quantize_act, or its vector twin mamba__quantize_act_v: the same
+   bytes), then copied into groups of G = MAMBA__QMM_G tokens (16 on AVX-512
+   VNNI, token lanes in zmm; 8 elsewhere: ymm, NEON's two q registers)
    interleaved by 4 bytes, so that one 32-bit broadcast of 4 weight bytes
-   against one vector of 8 tokens x 4 activation bytes is a dpbusd / maddubs
-   / sdot whose int32 lanes are the 8 tokens: no horizontal sums in the inner
-   loop, each weight byte loaded once per 8 tokens, each activation vector
+   against one vector of G tokens x 4 activation bytes is a dpbusd / maddubs
+   / sdot whose int32 lanes are the G tokens: no horizontal sums in the inner
+   loop, each weight byte loaded once per G tokens, each activation vector
    once per MAMBA__QMM_R = 4 rows.
-   Group layout (mamba__qil_bytes(n) = 8 * mamba__qact_bytes(n) bytes; the
-   token-major arrays of mamba__qact, each element widened to 8 tokens):
-     q: int8 [n/4][8 tokens][4]   value 4c+i of token t at q[32c + 4t + i]
-     d: f32 [ceil(n/32)][8]       the tokens' block scales
-     s: int32 [ceil(n/16)][8]     the tokens' block sums
+   Group layout (mamba__qil_bytes(n) = G * mamba__qact_bytes(n) bytes; the
+   token-major arrays of mamba__qact, each element widened to G tokens):
+     q: int8 [n/4][G tokens][4]   value 4c+i of token t at q[4Gc + 4t + i]
+     d: f32 [ceil(n/32)][G]       the tokens' block scales
+     s: int32 [ceil(n/16)][G]     the tokens' block sums
    KERNEL SHAPE (follow it for a new type): mamba__qmm_<type>(out, wr, x, n)
    computes the 4 rows wr[0..3] (row pointers, duplicates allowed) against
-   the 8 tokens of group x and writes out[r][t] = the (row, token) dot, with
+   the G tokens of group x and writes out[r][t] = the (row, token) dot, with
    the integer parts exact in any order (any ISA, any tiling) and the float
    parts the SAME operations in the SAME order as the type's branch of
    mamba__qdot_ref (lane t of a float vector is token t), so that every
    result equals mamba__qdot bit for bit. Unsigned-times-signed dots take the
    weights (nibbles: 0..15, 6-bit: 0..63) as the unsigned side; a signed
    8-bit weight is made unsigned with ^0x80 and the exact 128 * sum(x)
-   correction (the block sums in s) taken off afterwards. Without VNNI,
-   maddubs must not saturate: |pair| <= 32767 (Q8_0 uses the sign trick).
-   Tokens past the last full group go through mamba__qdot, one by one. The
-   oracle is mamba__qdot_ref (tests/test_kernels.c, test_qmm). */
+   correction (the block sums in s) is the dots' starting value
+   (mamba__qmm_corr), as are Q4_0's -8, Q5_0's -16 and Q6_K's -32. Without
+   VNNI, maddubs must not saturate: |pair| <= 32767 (Q8_0 uses the sign
+   trick). A thread takes MAMBA__QMM_RB = 16 rows (4 tiles) at a time and
+   writes Y 64 bytes per token. A last group at least half full is padded
+   with copies of its last token (lanes are independent; the copies are not
+   written); tokens past the groups go through mamba__qdot, one by one. The oracle is mamba__qdot_ref
+   (tests/test_kernels.c, test_qmm; test_qact for the activations). */
 #if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(_M_X64)) && defined(__AVX512F__) && defined(__AVX512BW__) && \
     defined(__AVX512VL__) && defined(__AVX512VNNI__)
 #define MAMBA__QMM_Z 1   /* token lanes in zmm: 16 tokens per group, 512-bit dpbusd */
@@ -3118,8 +3124,11 @@ MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, co
 static size_t mamba__qil_bytes(size_t n) { return MAMBA__QMM_G * mamba__qact_bytes(n); }
 /* qbuf bytes of mamba__qlinear for T tokens of n values: the token-major
    activations, then (T >= 8) the interleaved groups */
+/* groups of a chunk of T tokens: the full ones, and a last one padded with
+   copies of the last token when at least half of it is real */
+#define MAMBA__QMM_NG(T) ((T) / MAMBA__QMM_G + ((T) % MAMBA__QMM_G >= MAMBA__QMM_G / 2))
 MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
-    return mamba__qact_bytes(n) * T + (T >= MAMBA__QMM_G ? T / MAMBA__QMM_G * mamba__qil_bytes(n) : 0);
+    return mamba__qact_bytes(n) * T + MAMBA__QMM_NG(T) * mamba__qil_bytes(n);
 }
 typedef struct mamba__qil { const signed char *q; const float *d; const int32_t *s; } mamba__qil;
 #if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
@@ -3918,15 +3927,16 @@ static void mamba__qil_at(const unsigned char *buf, size_t n, mamba__qil *x) {
     x->d = (const float *)(const void *)(buf + MAMBA__QMM_G * n);
     x->s = (const int32_t *)(const void *)(buf + MAMBA__QMM_G * n + 4 * MAMBA__QMM_G * ((n + 31) / 32));
 }
-/* 8 token-major activations (qs bytes apart) -> one interleaved group */
-static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t qs, size_t n) {
+/* G token-major activations (qs bytes apart; nt of them, the rest copies
+   of the last) -> one interleaved group */
+static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t qs, size_t n, int nt) {
     size_t nd = (n + 31) / 32, ns = (n + 15) / 16, c, k;
     int t;
     for (t = 0; t < MAMBA__QMM_G; t++) {
         mamba__qact a;
         float *d = (float *)(void *)(dst + MAMBA__QMM_G * n);
         int32_t *s = (int32_t *)(void *)(dst + MAMBA__QMM_G * n + 4 * MAMBA__QMM_G * nd);
-        mamba__qact_at(src + (size_t)t * qs, n, &a);
+        mamba__qact_at(src + (size_t)(t < nt ? t : nt - 1) * qs, n, &a);
         for (c = 0; c < n / 4; c++) memcpy(dst + 4 * MAMBA__QMM_G * c + 4 * (size_t)t, a.q + 4 * c, 4);
         for (k = 0; k < nd; k++) d[MAMBA__QMM_G * k + (size_t)t] = a.d[k];
         for (k = 0; k < ns; k++) s[MAMBA__QMM_G * k + (size_t)t] = a.s[k];
@@ -3965,14 +3975,14 @@ static void mamba__qmm_put4(float *y, size_t ldy, const float *a, const float *b
     vst1q_f32(y + 3 * ldy, vaddq_f32(vcombine_f32(vget_high_f32(p.val[1]), vget_high_f32(q.val[1])), bv));
 #endif
 }
-/* Rows [r0, r0+nr) (nr <= MAMBA__QMM_RB: up to 4 tiles of 4) x the first
-   T/G*G tokens, the groups at ilbuf. Y is written a row block at a time (64
+/* Rows [r0, r0+nr) (nr <= MAMBA__QMM_RB: up to 4 tiles of 4) x the tokens
+   of the MAMBA__QMM_NG(T) groups at ilbuf (only the T real ones written). Y is written a row block at a time (64
    bytes per token): tokens are ldy floats apart, often a multiple of 4 KB,
    and 16-byte pieces of many such lines thrash the L1 sets. */
 #define MAMBA__QMM_RB 16
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
                             int T, int r0, int nr) {
-    int dt = W->dtype, cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t, k, nt = (nr + MAMBA__QMM_R - 1) / MAMBA__QMM_R;
+    int dt = W->dtype, cols = W->cols, ng = MAMBA__QMM_NG(T), g0, g, r, t, k, nt = (nr + MAMBA__QMM_R - 1) / MAMBA__QMM_R;
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     const unsigned char *wr[MAMBA__QMM_R];
     float acc[MAMBA__QMM_RB / MAMBA__QMM_R][MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G], b[MAMBA__QMM_RB];
@@ -3992,8 +4002,10 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
                     const float *a = acc[k] + MAMBA__QMM_R * MAMBA__QMM_G * g + t;
                     float *y = Y + (size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + MAMBA__QMM_R * k);
                     int nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R, tt;
-                    if (nk == 4) { mamba__qmm_put4(y, (size_t)ldy, a, b + MAMBA__QMM_R * k); continue; }
-                    for (tt = 0; tt < 4; tt++)
+                    int nv = T - (g0 + g) * MAMBA__QMM_G - t;   /* real tokens from t on (a padded last group) */
+                    if (nv <= 0) break;
+                    if (nk == 4 && nv >= 4) { mamba__qmm_put4(y, (size_t)ldy, a, b + MAMBA__QMM_R * k); continue; }
+                    for (tt = 0; tt < 4 && tt < nv; tt++)
                         for (r = 0; r < nk; r++) y[(size_t)tt * (size_t)ldy + (size_t)r] = a[MAMBA__QMM_G * r + tt] + b[MAMBA__QMM_R * k + r];
                 }
     }
@@ -4019,16 +4031,23 @@ MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
    Returns the tokens done. */
 static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *bias, unsigned char *qbuf, int T) {
 #ifdef MAMBA__QMM_V
-    int rows = W->rows, cols = W->cols, dt = W->dtype, ng = T / MAMBA__QMM_G, g, r;
+    int rows = W->rows, cols = W->cols, dt = W->dtype, ng = MAMBA__QMM_NG(T), g, r;
     size_t qs = mamba__qact_bytes((size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     unsigned char *il = qbuf + qs * (size_t)T;
     (void)omp_work;
     if (ng == 0 || !mamba__qmm_has_tile(dt)) return 0;
-    for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
+    {   /* the groups, threads over groups */
+        size_t omp_work = (size_t)cols * (size_t)T * 8;
+        (void)omp_work;
+        MAMBA__OMP_FOR
+        for (g = 0; g < ng; g++)
+            mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols,
+                            T - g * MAMBA__QMM_G < MAMBA__QMM_G ? T - g * MAMBA__QMM_G : MAMBA__QMM_G);
+    }
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r += MAMBA__QMM_RB) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_RB ? rows - r : MAMBA__QMM_RB);
-    return ng * MAMBA__QMM_G;
+    return ng * MAMBA__QMM_G < T ? ng * MAMBA__QMM_G : T;
 #else
     (void)Y; (void)ldy; (void)W; (void)bias; (void)qbuf; (void)T;
     return 0;
@@ -4448,7 +4467,7 @@ MAMBA_API size_t mamba_state_bytes(const mamba_config *c) {
    xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
    dt (T,E); y (T,E); out (T,D); rowbuf (max cols); qbuf: T quantized
    activation rows of the widest matrix input (mamba__qact_bytes bytes each),
-   then the same again for T >= 8 (mamba__qbuf_bytes: the int8 tiles' groups). */
+   then the int8 tiles' groups (mamba__qbuf_bytes, MAMBA__QMM_NG). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
     unsigned char *qbuf;
@@ -4477,7 +4496,7 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
     }
     {   /* quantized activations: T rows of the widest input */
         size_t n;
-        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)T / MAMBA__QMM_G * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
+        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)MAMBA__QMM_NG(T) * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
         if (mem && sc) sc->qbuf = (unsigned char *)mem + off;
         if (!mamba__add(off, n, &off)) return 0;
     }

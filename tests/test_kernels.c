@@ -391,8 +391,8 @@ static void test_quant_dots(void) {
         for (ci = 0; ci < nc; ci++)
             for (ri = 0; ri < 3; ri++) {
                 int cols = K ? colsK[ci] : cols32[ci], rows = rows_list[ri], r, t, j, blk = K ? 256 : 32;
-                size_t rb = mamba__row_bytes(dt, (size_t)cols), qs = mamba__qact_bytes((size_t)cols);
-                unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(qs * T);
+                size_t rb = mamba__row_bytes(dt, (size_t)cols);
+                unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)cols, (size_t)T));
                 float *X = (float *)malloc(sizeof(float) * cols * T), *wf = (float *)malloc(sizeof(float) * cols);
                 float *Y = (float *)malloc(sizeof(float) * rows * T), *Y1 = (float *)malloc(sizeof(float) * rows * T);
                 mamba__mat W;
@@ -464,7 +464,7 @@ static void test_qmm(void) {
                               MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
                               MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     static const int cols32[] = {32, 96, 288, 544}, colsK[] = {256, 768};
-    static const int rows_list[] = {1, 4, 6, 9, 37}, T_list[] = {8, 13, 16, 27, 40, 150};   /* 150: 9 groups of 16 (2 passes), 18 of 8 (3) */
+    static const int rows_list[] = {1, 4, 6, 9, 37}, T_list[] = {4, 8, 12, 13, 16, 27, 40, 150};   /* 150: 9 groups of 16 (2 passes), 18 of 8 (3); 4, 12, 13, 27, 40: a padded last group */
     int di, ci, ri, ti;
     long same = 0, total = 0;
     char tiled[160] = "";
