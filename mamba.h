@@ -3293,32 +3293,33 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
 #endif
     for (kb = 0; kb < nb; kb += 8) {
         int nk = nb - kb < 8 ? nb - kb : 8;
-        for (r = 0; r < 4; r++)   /* unpack: values in order */
-            for (k = 0; k < nk; k++) {
-                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;
-                __m256i v;
-                dw[8 * r + k] = mamba__qf16(b);
-                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);
-                switch (dt) {
-                case MAMBA_DTYPE_Q8_0: v = MAMBA__LOADI(b + 2); break;
-                case MAMBA_DTYPE_IQ4_NL: v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 2)); break;
-                case MAMBA_DTYPE_Q4_0: v = mamba__nib32(b + 2); break;
-                case MAMBA_DTYPE_Q4_1: v = mamba__nib32(b + 4); break;
-                default: {   /* Q5_0, Q5_1 */
-                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
-                    v = _mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh)));
-                } break;
-                }
-                if (signed8) {
+        /* unpack: values in order (the type's case outside the loops) */
 #ifdef MAMBA__QMM_VNNI
-                    v = _mm256_xor_si256(v, flip);   /* w + 128 */
+#define MAMBA__QMM_SIGN8(v) v = _mm256_xor_si256(v, flip)   /* w + 128 */
 #else
-                    _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * k), v);
-                    v = _mm256_sign_epi8(v, v);      /* |w| */
+#define MAMBA__QMM_SIGN8(v) do { _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * k), v); v = _mm256_sign_epi8(v, v); } while (0)   /* |w| */
 #endif
-                }
-                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * k), v);
-            }
+#define MAMBA__QMM_UNPACK(expr, sgn) do {                                                               \
+        for (r = 0; r < 4; r++)                                                                         \
+            for (k = 0; k < nk; k++) {                                                                  \
+                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;                                 \
+                __m256i v = expr;                                                                       \
+                dw[8 * r + k] = mamba__qf16(b);                                                         \
+                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);                                          \
+                if (sgn) MAMBA__QMM_SIGN8(v);                                                           \
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * k), v);             \
+            }                                                                                           \
+    } while (0)
+        switch (dt) {
+        case MAMBA_DTYPE_Q8_0: MAMBA__QMM_UNPACK(MAMBA__LOADI(b + 2), 1); break;
+        case MAMBA_DTYPE_IQ4_NL: MAMBA__QMM_UNPACK(_mm256_shuffle_epi8(tab, mamba__nib32(b + 2)), 1); break;
+        case MAMBA_DTYPE_Q4_0: MAMBA__QMM_UNPACK(mamba__nib32(b + 2), 0); break;
+        case MAMBA_DTYPE_Q4_1: MAMBA__QMM_UNPACK(mamba__nib32(b + 4), 0); break;
+        case MAMBA_DTYPE_Q5_0: MAMBA__QMM_UNPACK(_mm256_or_si256(mamba__nib32(b + 6), mamba__bits32_x10(mamba__u32le(b + 2))), 0); break;
+        default: MAMBA__QMM_UNPACK(_mm256_or_si256(mamba__nib32(b + 8), mamba__bits32_x10(mamba__u32le(b + 4))), 0); break;   /* Q5_1 */
+        }
+#undef MAMBA__QMM_UNPACK
+#undef MAMBA__QMM_SIGN8
         for (g = 0; g < ng; g += 1 + two) {
             two = !sign && g + 1 < ng;
             for (k = 0; k < nk; k++)
