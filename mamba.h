@@ -3470,16 +3470,28 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
             mamba__qvi A[2][4], B[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = B[0][r] = B[1][r] = MAMBA__QV_ZEROI();
+            for (gg = 0; gg <= two; gg++) {   /* B = sum_j m_j * s16_j: int16 pairs (|s16| <= 16 * 127, |m| <= 32), one madd per 2 j */
+                const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
+                mamba__qvi P[8];
+                for (j = 0; j < 8; j++) P[j] = MAMBA__QV_PACK16(MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j), MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j + MAMBA__QMM_G));
+                for (r = 0; r < 4; r++) {
+                    mamba__qvi t = MAMBA__QV_ZEROI();
+                    for (j = 0; j < 8; j++) {
+                        uint32_t pk = ((uint32_t)(q3 ? sc[r][2 * j] : mn[r][2 * j]) & 0xFFFFu) | (uint32_t)(q3 ? sc[r][2 * j + 1] : mn[r][2 * j + 1]) << 16;
+                        int32_t m2;
+                        memcpy(&m2, &pk, 4);
+                        t = MAMBA__QV_ADDI(t, MAMBA__QV_MADD16(P[j], MAMBA__QV_SET1I(m2)));
+                    }
+                    A[gg][r] = MAMBA__QV_ZEROI();
+                    B[gg][r] = t;
+                }
+            }
             for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
                 mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
                                 two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
-                for (gg = 0; gg <= two; gg++) {
-                    mamba__qvi s16 = MAMBA__QV_LOADI(x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j);
-                    for (r = 0; r < 4; r++) {
-                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I(sc[r][j])));
-                        B[gg][r] = MAMBA__QV_ADDI(B[gg][r], MAMBA__QV_MULLO(s16, MAMBA__QV_SET1I(q3 ? sc[r][j] : mn[r][j])));
-                    }
+                for (r = 0; r < 4; r++) {
+                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
+                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
                 }
             }
             for (gg = 0; gg <= two; gg++) {
