@@ -880,62 +880,62 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
 /* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
-   Lines 1-874: the documentation block and the public API. Below
+   Lines 1-877: the documentation block and the public API. Below
    #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
    each uses only what is above it (the "uses" column).
      lines        count  section
-     942-1348       407  A. base: platform, allocation, errors, limits, files
+     945-1351       407  A. base: platform, allocation, errors, limits, files
                          uses: the C library only
-       950-1222     273    A.1 platform, allocation, errors, limits
-       1223-1348    126    A.2 files
-     1349-1619      271  B. numbers: dtypes and conversions
+       953-1225     273    A.1 platform, allocation, errors, limits
+       1226-1351    126    A.2 files
+     1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1620-4166     2547  C. kernels
+     1633-4758     3126  C. kernels
                          uses: A, B; the ISA intrinsics it chose
-       1622-1791    170    C.1 vector vocabulary and threads
-       1792-1807     16    C.2 weights: a matrix in its stored dtype
-       1808-1851     44    C.3 dot: row . x in f32
-       1852-2158    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2159-3872   1714    C.5 quantized dot products (every block type of the dtype table)
-       3873-3890     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       3891-3928     38    C.7 RMSNorm
-       3929-3973     45    C.8 activations: SiLU, softplus, y * silu(z)
-       3974-3986     13    C.9 gated RMSNorm (Mamba-2)
-       3987-4045     59    C.10 causal depthwise conv1d, one token
-       4046-4101     56    C.11 Mamba-1 selective scan, one token
-       4102-4166     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4167-5819     1653  D. model core: structs, config, scratch, forward, state, sampler
+       1635-1804    170    C.1 vector vocabulary and threads
+       1805-1820     16    C.2 weights: a matrix in its stored dtype
+       1821-1864     44    C.3 dot: row . x in f32
+       1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       2172-4464   2293    C.5 quantized dot products (every block type of the dtype table)
+       4465-4482     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4483-4520     38    C.7 RMSNorm
+       4521-4565     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4566-4578     13    C.9 gated RMSNorm (Mamba-2)
+       4579-4637     59    C.10 causal depthwise conv1d, one token
+       4638-4693     56    C.11 Mamba-1 selective scan, one token
+       4694-4758     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4759-6411     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4169-4241     73    D.1 the model
-       4242-4312     71    D.2 sizes from the config: state, scratch
-       4313-4806    494    D.3 forward
-       4807-4996    190    D.4 state
-       4997-5122    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5123-5819    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     5820-9088     3269  E. tokenizer
+       4761-4833     73    D.1 the model
+       4834-4904     71    D.2 sizes from the config: state, scratch
+       4905-5398    494    D.3 forward
+       5399-5588    190    D.4 state
+       5589-5714    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5715-6411    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6412-9675     3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       5822-6843   1022    E.1 the pipeline; the generated Unicode tables
-       6844-6918     75    E.2 UTF-8
-       6919-6958     40    E.3 scratch
-       6959-7078    120    E.4 NFC
-       7079-7624    546    E.5 tables
-       7625-8119    495    E.6 encoding
-       8120-8842    723    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       8843-8927     85    E.8 encoding: the entry points
-       8928-9045    118    E.9 decoding
-       9046-9088     43    E.10 queries
-     9089-13330    4242  F. formats: bytes -> config, tensor table, tokenizer description
+       6414-7435   1022    E.1 the pipeline; the generated Unicode tables
+       7436-7510     75    E.2 UTF-8
+       7511-7550     40    E.3 scratch
+       7551-7670    120    E.4 NFC
+       7671-8216    546    E.5 tables
+       8217-8728    512    E.6 encoding
+       8729-9429    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9430-9514     85    E.8 encoding: the entry points
+       9515-9632    118    E.9 decoding
+       9633-9675     43    E.10 queries
+     9676-13927    4252  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9092-9445    354    F.1 bounded JSON
-       9446-9565    120    F.2 tensor table and the model description (the format seam)
-       9566-10522   957    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       10523-12249  1727    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12250-12448   199    F.5 SentencePiece tokenizer.model (protobuf)
-       12449-13330   882    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13331-13980    650  G. loaders: the builder, the format table, the public loaders
+       9679-10032   354    F.1 bounded JSON
+       10033-10152   120    F.2 tensor table and the model description (the format seam)
+       10153-11112   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11113-12845  1733    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12846-13044   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13045-13927   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13928-14577    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13333-13682   350    G.1 binding tensors to layers
-       13683-13980   298    G.2 loaders */
+       13930-14279   350    G.1 binding tensors to layers
+       14280-14577   298    G.2 loaders */
 
 
 #include <string.h>
@@ -1576,23 +1576,23 @@ static const mamba__dtype_info mamba__dtypes[] = {
     {"Q3_K", MAMBA__QKK, 110, MAMBA__XQ_ID(MAMBA__GGML_Q3_K), 0, MAMBA__XQ_FN(mamba__dq_q3_k)}, {"Q5_K", MAMBA__QKK, 176, MAMBA__XQ_ID(MAMBA__GGML_Q5_K), 0, MAMBA__XQ_FN(mamba__dq_q5_k)},
     {"IQ4_NL", MAMBA__QK, 18, MAMBA__XQ_ID(MAMBA__GGML_IQ4_NL), 0, MAMBA__XQ_FN(mamba__dq_iq4_nl)}, {"IQ4_XS", MAMBA__QKK, 136, MAMBA__XQ_ID(MAMBA__GGML_IQ4_XS), 0, MAMBA__XQ_FN(mamba__dq_iq4_xs)}};
 #define MAMBA__NDTYPES ((int)(sizeof mamba__dtypes / sizeof mamba__dtypes[0]))
-static const mamba__dtype_info *mamba__dt(int dt) { return &mamba__dtypes[dt > 0 && dt < MAMBA__NDTYPES ? dt : 0]; }
+static const mamba__dtype_info *mamba__dt(mamba_dtype dt) { return &mamba__dtypes[(int)dt > 0 && (int)dt < MAMBA__NDTYPES ? (int)dt : 0]; }
 /* bytes per value of a plain float dtype (0 for the block types) */
-static size_t mamba__dtype_size(int dt) { const mamba__dtype_info *i = mamba__dt(dt); return i->blk == 1 ? (size_t)i->bytes : 0; }
-static int mamba__is_quant(int dt) { return mamba__dt(dt)->blk > 1; }
+static size_t mamba__dtype_size(mamba_dtype dt) { const mamba__dtype_info *i = mamba__dt(dt); return i->blk == 1 ? (size_t)i->bytes : 0; }
+static int mamba__is_quant(mamba_dtype dt) { return mamba__dt(dt)->blk > 1; }
 /* Values per block: 32, or 256 for the K-quants (0 for non-block types). */
-static int mamba__block_elems(int dt) { int b = mamba__dt(dt)->blk; return b > 1 ? b : 0; }
-static size_t mamba__block_bytes(int dt) { return mamba__is_quant(dt) ? (size_t)mamba__dt(dt)->bytes : 0; }
-static const char *mamba__dtype_name(int dt) { return mamba__dt(dt)->name; }
+static int mamba__block_elems(mamba_dtype dt) { int b = mamba__dt(dt)->blk; return b > 1 ? b : 0; }
+static size_t mamba__block_bytes(mamba_dtype dt) { return mamba__is_quant(dt) ? (size_t)mamba__dt(dt)->bytes : 0; }
+static const char *mamba__dtype_name(mamba_dtype dt) { return mamba__dt(dt)->name; }
 /* Bytes of one row of `cols` values (cols a multiple of the block for quants). */
-static size_t mamba__row_bytes(int dt, size_t cols) {
+static size_t mamba__row_bytes(mamba_dtype dt, size_t cols) {
     return mamba__is_quant(dt) ? cols / (size_t)mamba__block_elems(dt) * mamba__block_bytes(dt) : cols * mamba__dtype_size(dt);
 }
 /* Dequantizes one block (32 values, or 256 for the K-quants) of a block dtype. */
-static void mamba__dequant_block(const unsigned char *b, int dt, float *out) { mamba__dt(dt)->dequant(b, out); }
+static void mamba__dequant_block(const unsigned char *b, mamba_dtype dt, float *out) { mamba__dt(dt)->dequant(b, out); }
 
 /* Element i of a tensor in its stored dtype, as float (data needs no alignment). */
-static float mamba__load_elem(const void *data, int dtype, size_t i) {
+static float mamba__load_elem(const void *data, mamba_dtype dtype, size_t i) {
     const unsigned char *p = (const unsigned char *)data;
     if (dtype == MAMBA_DTYPE_F32) { float f; memcpy(&f, p + 4 * i, 4); return f; }
     { uint16_t h; memcpy(&h, p + 2 * i, 2); return dtype == MAMBA_DTYPE_F16 ? mamba__f16_f32(h) : mamba__bf16_f32(h); }
@@ -1809,7 +1809,7 @@ static int mamba__nt(void) { return mamba__omp_nt > 0 ? mamba__omp_nt : omp_get_
 
 typedef struct mamba__mat {      /* a row-major [rows][cols] weight, any dtype */
     const void *data;
-    int dtype;
+    mamba_dtype dtype;
     int rows, cols;
 } mamba__mat;
 
@@ -2111,7 +2111,7 @@ MAMBA__DEFINE_DOT8(mamba__dot8_f32_v, float, MAMBA__VLOAD, MAMBA__ID)
 MAMBA__DEFINE_DOT8(mamba__dot8_f16_v, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
 MAMBA__DEFINE_DOT8(mamba__dot8_bf16_v, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
 /* Prefetch the next block for this dtype and row length? */
-static int mamba__stream_pf(int dtype, int cols) {
+static int mamba__stream_pf(mamba_dtype dtype, int cols) {
     size_t row_bytes = (size_t)cols * mamba__dtype_size(dtype);
     return dtype != MAMBA_DTYPE_F32 && row_bytes <= 2048;
 }
@@ -2238,41 +2238,86 @@ static void mamba__quantize_act(const float *x, int n, int blk, unsigned char *b
     }
 }
 
-/* Q8_0/Q4_0: nb (<= 8) blocks from block b0 with integer dots isum[]; each
-   block gives (dw * dx) * isum, and the 8 (0 past nb) are added as
-   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)). */
-static float mamba__qgroup(const unsigned char *w, size_t bb, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
+/* ---- the quantized dots' shared parts: float order, block walkers ---------
+   Every path (scalar, AVX2, AVX-512 VNNI, NEON) computes the same exact
+   int32 dots and combines them in one float order, operation for operation:
+   32-blocks, per block k with the activation's dx = d[k], sx = s[k] (the sum
+   of its 32 int8 values):
+     Q8_0   isum = sum q*x                     p = (d*dx)*isum
+     Q4_0   isum = sum q*x - 8 sx              p = (d*dx)*isum
+     Q5_0   isum = sum q5*x - 16 sx            p = (d*dx)*isum
+     IQ4_NL isum = sum kvalues[q]*x            p = (d*dx)*isum
+     Q4_1 / Q5_1  isum = sum q*x               p = (d*dx)*isum + (m*dx)*sx
+   and 8 blocks at a time are added as ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7))
+   (mamba__qgroup), the groups in row order.
+   256-blocks, per super-block with dx = d[i], s16 (the 16 sums of 16) and
+   the integer dots t_j of its sub-blocks (mamba__qwalk256):
+     Q2_K   A = sum_j sc_j t_j, B = sum_j m_j s16_j        (16 sub-blocks)
+            r = (d*dx)*A - (dmin*dx)*B       (mamba__q4k_combine)
+     Q3_K   A = sum_j (sc_j - 32) (t_j - 4 s16_j)          r = (d*dx)*A
+     Q4_K / Q5_K  A = sum_j sc_j t_j, B = sum_j m_j (s16_2j + s16_2j+1)
+            r = (d*dx)*A - (dmin*dx)*B       (8 sub-blocks of 32)
+     Q6_K   A = sum_j sc_j (t_j - 32 s16_j)                r = (d*dx)*A
+     IQ4_XS A = sum_j (ls_j - 32) t_j                      r = (d*dx)*A
+   the super-blocks' r added in row order. |A| stays below 2^27 for all.
+   The walkers below hold the loop over a row's blocks and the float
+   combination once; each ISA supplies only the integer dot of one 32-block
+   (mamba__isum32_*) or the sub-block dots of one super-block
+   (mamba__subdots_*). A walker is inlined into one function per type and
+   ISA (mamba__qdot_<type>_<isa>, MAMBA__QDOT_DEF), the dtype and the inner
+   function constants in it; mamba__qdot_pick chooses one per matrix. */
+/* always inlined (the walkers): their function-pointer argument becomes a
+   direct, inlined call. MAMBA_NO_EXTRA_QUANTS (the smallest firmware image)
+   leaves mamba__qgroup to the compiler: one copy, not one per type. */
+#if defined(__GNUC__)
+#define MAMBA__INLINE static inline __attribute__((always_inline))
+#else
+#define MAMBA__INLINE static inline
+#endif
+#if defined(__GNUC__)
+#define MAMBA__NOINLINE __attribute__((noinline))
+#else
+#define MAMBA__NOINLINE
+#endif
+#ifdef MAMBA_NO_EXTRA_QUANTS
+#define MAMBA__QGROUP_INLINE static
+#else
+#define MAMBA__QGROUP_INLINE MAMBA__INLINE
+#endif
+static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) {
+    float t = mamba__qf16(b) * dx;
+    t = t * (float)isum;
+    MAMBA__OPAQUE(t);
+    return t;
+}
+static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_t sx) {
+    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
+    t1 = t1 * (float)isum;
+    t2 = t2 * (float)sx;
+    MAMBA__OPAQUE(t1);
+    MAMBA__OPAQUE(t2);
+    return t1 + t2;
+}
+/* nb (<= 8) 32-blocks from block b0 with integer dots isum[]: the 8 p's above
+   (0 past nb), added in their tree */
+MAMBA__QGROUP_INLINE float mamba__qgroup(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
     float p[8];
+    size_t bb = mamba__block_bytes(dt);
+#ifdef MAMBA_NO_EXTRA_QUANTS
+    const int has_m = 0;   /* Q4_1, Q5_1 are not read */
+#else
+    const int has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
+#endif
     int k;
     for (k = 0; k < 8; k++) {
-        float s;
+        const unsigned char *b = w + (size_t)(b0 + k) * bb;
         if (k >= nb) { p[k] = 0.0f; continue; }
-        s = mamba__qf16(w + (size_t)(b0 + k) * bb) * a->d[b0 + k];
-        p[k] = s * (float)isum[k];
-        MAMBA__OPAQUE(p[k]);
+        p[k] = has_m ? mamba__xq_pm(b, a->d[b0 + k], isum[k], a->s[b0 + k]) : mamba__xq_p1(b, a->d[b0 + k], isum[k]);
     }
     return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
 }
-/* Integer dots of blocks [b0, b0+nb) of a Q8_0/Q4_0 row, scalar. */
-static void mamba__qblocks_ref(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, int32_t *isum) {
-    int k, j;
-    for (k = 0; k < nb; k++) {
-        const signed char *x = a->q + (size_t)(b0 + k) * 32;
-        int32_t t = 0;
-        if (dt == MAMBA_DTYPE_Q8_0) {
-            const signed char *q = (const signed char *)(w + (size_t)(b0 + k) * 34 + 2);
-            for (j = 0; j < 32; j++) t += q[j] * x[j];
-        } else {
-            const unsigned char *q = w + (size_t)(b0 + k) * 18 + 2;
-            for (j = 0; j < 16; j++) t += (q[j] & 0xF) * x[j] + (q[j] >> 4) * x[j + 16];
-            t -= 8 * a->s[b0 + k];
-        }
-        isum[k] = t;
-    }
-}
-/* K-quant super-block i: Q4_K gives (d*dx)*A - (dmin*dx)*B with A = sum of
-   scale_j * (q . x) and B = sum of min_j * sum(x); Q6_K gives (d*dx)*A with
-   A = sum of scale_j * ((q6 . x) - 32 sum(x)). */
+/* K-quant super-block combinations: (d*dx)*A - (dmin*dx)*B (Q2_K, Q4_K,
+   Q5_K; b at d), (d*dx)*A (Q6_K) */
 static float mamba__q4k_combine(const unsigned char *b, float dx, int32_t A, int32_t B) {
     float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
     t1 = t1 * (float)A;
@@ -2299,71 +2344,6 @@ static int32_t mamba__q6k_offset(const unsigned char *b, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += (signed char)b[192 + j] * s16[j];
     return 32 * t;
 }
-/* ---- quantized dots of the block types of issue 19, scalar twins ---------
-   The integer math (exact in int32) and the one float order every vector
-   path reproduces:
-   32-blocks, per block k with the activation's dx = d[k], sx = s[k] (the sum
-   of its 32 int8 values):
-     Q5_0   isum = sum q5*x - 16 sx            p = (d*dx)*isum
-     IQ4_NL isum = sum kvalues[q]*x            p = (d*dx)*isum
-     Q4_1 / Q5_1  isum = sum q*x               p = (d*dx)*isum + (m*dx)*sx
-   and 8 blocks at a time are added as mamba__qgroup does:
-   ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)), the groups in row order.
-   256-blocks, per super-block with dx = d[i] and s16 (the 16 sums of 16):
-     Q2_K   A = sum_j sc_j (q2.x)_j, B = sum_j m_j s16_j   (16 sub-blocks)
-            r = (d*dx)*A - (dmin*dx)*B
-     Q3_K   A = sum_j (sc_j - 32) ((q3 + 4).x - 4 s16_j)_j  r = (d*dx)*A
-     Q5_K   A = sum_j sc_j (q5.x)_j, B = sum_j m_j (s16_2j + s16_2j+1)
-            r = (d*dx)*A - (dmin*dx)*B       (mamba__q4k_combine)
-     IQ4_XS A = sum_j (ls_j - 32) (kvalues[q].x)_j           r = (d*dx)*A
-   the super-blocks' r added in row order. |A| stays below 2^27 for all. */
-static float mamba__xq_p1(const unsigned char *b, float dx, int32_t isum) {
-    float t = mamba__qf16(b) * dx;
-    t = t * (float)isum;
-    MAMBA__OPAQUE(t);
-    return t;
-}
-static float mamba__xq_pm(const unsigned char *b, float dx, int32_t isum, int32_t sx) {
-    float t1 = mamba__qf16(b) * dx, t2 = mamba__qf16(b + 2) * dx;
-    t1 = t1 * (float)isum;
-    t2 = t2 * (float)sx;
-    MAMBA__OPAQUE(t1);
-    MAMBA__OPAQUE(t2);
-    return t1 + t2;
-}
-/* nb (<= 8) blocks from block b0 with integer dots isum[]: the float order of
-   mamba__qgroup, with the min term for Q4_1/Q5_1 */
-static float mamba__xq_group(const unsigned char *w, int dt, const mamba__qact *a, int b0, int nb, const int32_t *isum) {
-    float p[8];
-    size_t bb = mamba__block_bytes(dt);
-    int k, has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
-    for (k = 0; k < 8; k++) {
-        const unsigned char *b = w + (size_t)(b0 + k) * bb;
-        if (k >= nb) { p[k] = 0.0f; continue; }
-        p[k] = has_m ? mamba__xq_pm(b, a->d[b0 + k], isum[k], a->s[b0 + k]) : mamba__xq_p1(b, a->d[b0 + k], isum[k]);
-    }
-    return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
-}
-/* integer dot of one 32-block (the isum above), scalar */
-static int32_t mamba__xq_isum32(const unsigned char *b, int dt, const signed char *x, int32_t sx) {
-    int32_t t = 0;
-    int j;
-    if (dt == MAMBA_DTYPE_IQ4_NL) {
-        for (j = 0; j < 16; j++) t += mamba__iq4nl_values[b[2 + j] & 0xF] * x[j] + mamba__iq4nl_values[b[2 + j] >> 4] * x[j + 16];
-        return t;
-    }
-    if (dt == MAMBA_DTYPE_Q4_1) {
-        for (j = 0; j < 16; j++) t += (b[4 + j] & 0xF) * x[j] + (b[4 + j] >> 4) * x[j + 16];
-        return t;
-    }
-    {
-        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2), *qs = qh + 4;
-        uint32_t h = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
-        for (j = 0; j < 16; j++)
-            t += ((qs[j] & 0xF) | (int)((h >> j) & 1) << 4) * x[j] + ((qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4) * x[j + 16];
-        return dt == MAMBA_DTYPE_Q5_0 ? t - 16 * sx : t;
-    }
-}
 /* Q2_K's B = sum m_j s16_j; Q3_K's 4 * sum (sc_j - 32) s16_j */
 static int32_t mamba__q2k_mins(const unsigned char *b, const int32_t *s16) {
     int32_t B = 0;
@@ -2377,127 +2357,191 @@ static int32_t mamba__q3k_offset(const int *sc, const int32_t *s16) {
     for (j = 0; j < 16; j++) t += sc[j] * s16[j];
     return 4 * t;
 }
-MAMBA__UNUSED static float mamba__xq_dot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+typedef int32_t (*mamba__isum32_fn)(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t sx);
+typedef void (*mamba__subdots_fn)(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t *t);
+/* the dot of one row of nb blocks (32-blocks or super-blocks) */
+typedef float (*mamba__qdot_fn)(const unsigned char *w, const mamba__qact *a, int nb);
+/* blocks [b0, nb) of a 32-block row, 8 at a time (the vector paths' tails
+   start at b0 > 0) */
+MAMBA__INLINE float mamba__qwalk32(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int b0, int nb, mamba__isum32_fn isum32) {
+    size_t bb = mamba__block_bytes(dt);
     float acc = 0.0f;
-    int i, j, l;
-    if (mamba__block_elems(dt) == MAMBA__QK) {
-        int nb = n / 32;
-        size_t bb = mamba__block_bytes(dt);
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int k, nk = nb - i < 8 ? nb - i : 8;
-            for (k = 0; k < nk; k++) isum[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, dt, a->q + (size_t)(i + k) * 32, a->s[i + k]);
-            acc += mamba__xq_group(w, dt, a, i, nk, isum);
-        }
-        return acc;
+    int i, k;
+    for (i = b0; i < nb; i += 8) {
+        int32_t isum[8];
+        int nk = nb - i < 8 ? nb - i : 8;
+        for (k = 0; k < nk; k++) isum[k] = isum32(w + (size_t)(i + k) * bb, dt, a->q + (size_t)(i + k) * 32, a->s[i + k]);
+        acc += mamba__qgroup(w, dt, a, i, nk, isum);
     }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+    return acc;
+}
+/* the nsb super-blocks of a K-quant (or IQ4_XS) row */
+MAMBA__INLINE float mamba__qwalk256(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int nsb, mamba__subdots_fn subdots) {
+    size_t bb = mamba__block_bytes(dt);
+    float acc = 0.0f;
+    int i, j;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * bb;
         const int32_t *s16 = a->s + (size_t)i * 16;
-        const unsigned char *b = w + (size_t)i * mamba__block_bytes(dt);
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
-            int sc[16];
-            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
-            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
-            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j.., bits 2g of qs[32h + l0 + l] */
-                const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * (j / 8) + 16 * (j & 1);
-                const unsigned char *hm = b + 16 * (j & 1);
-                int g = j % 8 / 2, hb = 4 * (j / 8) + g;
-                int32_t t = 0;
-                for (l = 0; l < 16; l++) {
-                    int q = (qs[l] >> (2 * g)) & 3;
-                    if (dt == MAMBA_DTYPE_Q3_K) q |= (hm[l] >> hb & 1) << 2;
-                    t += q * x[16 * j + l];
-                }
-                A += sc[j] * t;
-            }
-            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__q4k_combine(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
-            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
-        } else if (dt == MAMBA_DTYPE_Q5_K) {
-            int sc[8], mn[8];
+        float dx = a->d[i];
+        int32_t t[16], A = 0;
+        int sc[16], mn[8];
+        subdots(b, dt, a->q + (size_t)i * MAMBA__QKK, t);
+        switch (dt) {
+        case MAMBA_DTYPE_Q2_K:
+            for (j = 0; j < 16; j++) A += (b[j] & 0xF) * t[j];
+            acc += mamba__q4k_combine(b + 80, dx, A, mamba__q2k_mins(b, s16));
+            break;
+        case MAMBA_DTYPE_Q3_K:
+            mamba__q3k_scales(b + 96, sc);
+            for (j = 0; j < 16; j++) A += sc[j] * t[j];
+            acc += mamba__xq_p1(b + 108, dx, A - mamba__q3k_offset(sc, s16));
+            break;
+        case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
             mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                const unsigned char *qs = b + 48 + 32 * (j / 2);
-                int32_t t = 0;
-                for (l = 0; l < 32; l++) t += ((qs[l] >> (4 * (j & 1)) & 0xF) | (b[16 + l] >> j & 1) << 4) * x[32 * j + l];
-                A += sc[j] * t;
-            }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {   /* IQ4_XS */
-            int sc[8];
+            for (j = 0; j < 8; j++) A += sc[j] * t[j];
+            acc += mamba__q4k_combine(b, dx, A, mamba__q4k_mins(mn, s16));
+            break;
+        case MAMBA_DTYPE_Q6_K:
+            for (j = 0; j < 16; j++) A += (signed char)b[192 + j] * t[j];
+            acc += mamba__q6k_combine(b, dx, A - mamba__q6k_offset(b, s16));
+            break;
+        default:   /* IQ4_XS */
             mamba__iq4xs_scales(b, sc);
-            for (j = 0; j < 8; j++) {
-                const unsigned char *qs = b + 8 + 16 * j;
-                int32_t t = 0;
-                for (l = 0; l < 16; l++) t += mamba__iq4nl_values[qs[l] & 0xF] * x[32 * j + l] + mamba__iq4nl_values[qs[l] >> 4] * x[32 * j + 16 + l];
-                A += sc[j] * t;
-            }
-            acc += mamba__xq_p1(b, a->d[i], A);
+            for (j = 0; j < 8; j++) A += sc[j] * t[j];
+            acc += mamba__xq_p1(b, dx, A);
         }
     }
     return acc;
 }
-/* ---- end of the scalar dots of issue 19 ---- */
-/* Row w (n values in dtype dt) dotted with the quantized activation, scalar. */
-MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    float acc = 0.0f;
-    int i, j, l;
-    switch (dt) {   /* the one dispatch on the type */
-    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: break;
-#ifndef MAMBA_NO_EXTRA_QUANTS
-    default: return mamba__xq_dot_ref(w, dt, a, n);   /* issue 19's types */
+/* the block types: X(name, MAMBA_DTYPE_ suffix, values per block, isa);
+   MAMBA_NO_EXTRA_QUANTS keeps the four the loaders then accept */
+#define MAMBA__QTYPES_BASE(X, isa) X(q8_0, Q8_0, 32, isa) X(q4_0, Q4_0, 32, isa) X(q4_k, Q4_K, 256, isa) X(q6_k, Q6_K, 256, isa)
+#define MAMBA__QTYPES_ALL(X, isa) MAMBA__QTYPES_BASE(X, isa) X(q4_1, Q4_1, 32, isa) X(q5_0, Q5_0, 32, isa) X(q5_1, Q5_1, 32, isa) \
+    X(iq4_nl, IQ4_NL, 32, isa) X(q2_k, Q2_K, 256, isa) X(q3_k, Q3_K, 256, isa) X(q5_k, Q5_K, 256, isa) X(iq4_xs, IQ4_XS, 256, isa)
+#ifdef MAMBA_NO_EXTRA_QUANTS
+#define MAMBA__QTYPES(X, isa) MAMBA__QTYPES_BASE(X, isa)
 #else
-    default: return 0;   /* never bound: the loaders refuse these types */
+#define MAMBA__QTYPES(X, isa) MAMBA__QTYPES_ALL(X, isa)
 #endif
+/* mamba__qdot_<name>_<isa>: the walker of its block size, the ISA's inner dot */
+#ifdef MAMBA_NO_EXTRA_QUANTS   /* the smallest image: Q8_0 and Q4_0 share one walker, the type tested per block */
+#define MAMBA__QWALK_32(w, dt, a, nb, isa) mamba__qwalk32_any_##isa(w, dt, a, nb)
+#define MAMBA__QWALK32_ANY(isa) MAMBA__NOINLINE static float mamba__qwalk32_any_##isa(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int nb) \
+    { return mamba__qwalk32(w, dt, a, 0, nb, mamba__isum32_##isa); }
+#else
+#define MAMBA__QWALK_32(w, dt, a, nb, isa) mamba__qwalk32(w, dt, a, 0, nb, mamba__isum32_##isa)
+#define MAMBA__QWALK32_ANY(isa)
+#endif
+#define MAMBA__QWALK_256(w, dt, a, nb, isa) mamba__qwalk256(w, dt, a, nb, mamba__subdots_##isa)
+#define MAMBA__QDOT_DEF(name, T, K, isa) \
+    static float mamba__qdot_##name##_##isa(const unsigned char *w, const mamba__qact *a, int nb) { return MAMBA__QWALK_##K(w, MAMBA_DTYPE_##T, a, nb, isa); }
+#define MAMBA__QDOT_CASE(name, T, K, isa) case MAMBA_DTYPE_##T: return mamba__qdot_##name##_##isa;
+
+/* ---- quantized dots, scalar: the integer dots of one block ---------------- */
+/* one 32-block: its isum (above) */
+static inline int32_t mamba__isum32_ref(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t sx) {
+    int32_t t = 0;
+    int j;
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0:
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__AVX512VNNI__) || defined(__AVXVNNI__))
+        /* (q + 128) . x - 128 sx, the same int32: GCC 12 at -O2 -march=native
+           with VNNI miscompiles the signed x signed loop below once the walker
+           is inlined (seen on Sapphire Rapids: test_kernels' vector == scalar
+           fails); unsigned x signed is the instruction's own form */
+        for (j = 0; j < 32; j++) t += (b[2 + j] ^ 0x80) * x[j];
+        return t - 128 * sx;
+#else
+        for (j = 0; j < 32; j++) t += (signed char)b[2 + j] * x[j];
+        return t;
+#endif
+    case MAMBA_DTYPE_Q4_0:
+        for (j = 0; j < 16; j++) t += (b[2 + j] & 0xF) * x[j] + (b[2 + j] >> 4) * x[j + 16];
+        return t - 8 * sx;
+    case MAMBA_DTYPE_IQ4_NL:
+        for (j = 0; j < 16; j++) t += mamba__iq4nl_values[b[2 + j] & 0xF] * x[j] + mamba__iq4nl_values[b[2 + j] >> 4] * x[j + 16];
+        return t;
+    case MAMBA_DTYPE_Q4_1:
+        for (j = 0; j < 16; j++) t += (b[4 + j] & 0xF) * x[j] + (b[4 + j] >> 4) * x[j + 16];
+        return t;
+    default: {   /* Q5_0, Q5_1 */
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2), *qs = qh + 4;
+        uint32_t h = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+        for (j = 0; j < 16; j++)
+            t += ((qs[j] & 0xF) | (int)((h >> j) & 1) << 4) * x[j] + ((qs[j] >> 4) | (int)((h >> (j + 16)) & 1) << 4) * x[j + 16];
+        return dt == MAMBA_DTYPE_Q5_0 ? t - 16 * sx : t;
     }
-    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
-        int nb = n / 32;
-        size_t bb = mamba__block_bytes(dt);
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int k = nb - i < 8 ? nb - i : 8;
-            mamba__qblocks_ref(w, dt, a, i, k, isum);
-            acc += mamba__qgroup(w, bb, a, i, k, isum);
-        }
-        return acc;
     }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q4_K) {
-            const unsigned char *b = w + (size_t)i * 144;
-            int sc[8], mn[8];
-            mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                int32_t t = 0;
-                const unsigned char *q = b + 16 + 32 * (j / 2);
-                for (l = 0; l < 32; l++) t += (q[l] >> (4 * (j & 1)) & 0xF) * x[32 * j + l];
-                A += sc[j] * t;
+}
+/* one super-block: t[j], the dot of sub-block j's integer values with x
+   (16 of 16 values: Q2_K, Q3_K, Q6_K; 8 of 32: Q4_K, Q5_K, IQ4_XS) */
+static inline void mamba__subdots_ref(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t *t) {
+    int j, l, h;
+    switch (dt) {
+    case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K:
+        for (j = 0; j < 16; j++) {   /* sub-block j: values 16j.., bits 2g of qs[32h + l0 + l] */
+            const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16) + 32 * (j / 8) + 16 * (j & 1);
+            const unsigned char *hm = b + 16 * (j & 1);
+            int g = j % 8 / 2, hb = 4 * (j / 8) + g;
+            int32_t s = 0;
+            for (l = 0; l < 16; l++) {
+                int q = (qs[l] >> (2 * g)) & 3;
+                if (dt == MAMBA_DTYPE_Q3_K) q |= (hm[l] >> hb & 1) << 2;
+                s += q * x[16 * j + l];
             }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {
-            const unsigned char *b = w + (size_t)i * 210;
-            int32_t t[16];
-            int h;
-            memset(t, 0, sizeof t);
-            for (h = 0; h < 2; h++) {   /* value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
-                const unsigned char *ql = b + 64 * h, *qh = b + 128 + 32 * h;
-                const signed char *xh = x + 128 * h;
-                int32_t *th = t + 8 * h;
-                for (l = 0; l < 32; l++) {
-                    th[l / 16] += ((ql[l] & 0xF) | (qh[l] & 3) << 4) * xh[l];
-                    th[2 + l / 16] += ((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) * xh[l + 32];
-                    th[4 + l / 16] += ((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) * xh[l + 64];
-                    th[6 + l / 16] += ((ql[l + 32] >> 4) | (qh[l] >> 6) << 4) * xh[l + 96];
-                }
+            t[j] = s;
+        }
+        return;
+    case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
+        for (j = 0; j < 8; j++) {
+            const unsigned char *qs = b + (dt == MAMBA_DTYPE_Q5_K ? 48 : 16) + 32 * (j / 2);
+            int32_t s = 0;
+            for (l = 0; l < 32; l++) {
+                int q = qs[l] >> (4 * (j & 1)) & 0xF;
+                if (dt == MAMBA_DTYPE_Q5_K) q |= (b[16 + l] >> j & 1) << 4;
+                s += q * x[32 * j + l];
             }
-            for (j = 0; j < 16; j++) A += (signed char)b[192 + j] * t[j];
-            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
+            t[j] = s;
+        }
+        return;
+    case MAMBA_DTYPE_Q6_K:
+        memset(t, 0, 16 * sizeof *t);
+        for (h = 0; h < 2; h++) {   /* value 128h + 32g + l is in sub-block 8h + 2g + l/16 */
+            const unsigned char *ql = b + 64 * h, *qh = b + 128 + 32 * h;
+            const signed char *xh = x + 128 * h;
+            int32_t *th = t + 8 * h;
+            for (l = 0; l < 32; l++) {
+                th[l / 16] += ((ql[l] & 0xF) | (qh[l] & 3) << 4) * xh[l];
+                th[2 + l / 16] += ((ql[l + 32] & 0xF) | (qh[l] >> 2 & 3) << 4) * xh[l + 32];
+                th[4 + l / 16] += ((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) * xh[l + 64];
+                th[6 + l / 16] += ((ql[l + 32] >> 4) | (qh[l] >> 6) << 4) * xh[l + 96];
+            }
+        }
+        return;
+    default:   /* IQ4_XS */
+        for (j = 0; j < 8; j++) {
+            const unsigned char *qs = b + 8 + 16 * j;
+            int32_t s = 0;
+            for (l = 0; l < 16; l++) s += mamba__iq4nl_values[qs[l] & 0xF] * x[32 * j + l] + mamba__iq4nl_values[qs[l] >> 4] * x[32 * j + 16 + l];
+            t[j] = s;
         }
     }
-    return acc;
+}
+MAMBA__QWALK32_ANY(ref)
+MAMBA__QTYPES(MAMBA__QDOT_DEF, ref)
+/* the scalar dot of a row of dtype dt (NULL: not a block type of this build) */
+static mamba__qdot_fn mamba__qdot_pick_ref(mamba_dtype dt) {
+    switch (dt) {
+    MAMBA__QTYPES(MAMBA__QDOT_CASE, ref)
+    default: return NULL;
+    }
+}
+/* Row w (n values in dtype dt) dotted with the quantized activation, scalar
+   (the tests' and benchmarks' oracle; the library picks once per matrix). */
+MAMBA__UNUSED static float mamba__qdot_ref(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int n) {
+    mamba__qdot_fn f = mamba__qdot_pick_ref(dt);
+    return f ? f(w, a, n / mamba__block_elems(dt)) : 0.0f;
 }
 
 /* ---- quantized dot products, vector: integer dots in vector registers, the
@@ -2575,11 +2619,7 @@ static float mamba__qdot_q8_0_x86(const unsigned char *w, const mamba__qact *a, 
                                        MAMBA__Q8B(4), MAMBA__Q8B(5), MAMBA__Q8B(6), MAMBA__Q8B(7));
         acc += mamba__group8_f32(w, 34, a->d + i, isum);
     }
-    if (i < nb) {
-        int32_t isum[8];
-        mamba__qblocks_ref(w - (size_t)i * 34, MAMBA_DTYPE_Q8_0, a, i, nb - i, isum);
-        acc += mamba__qgroup(w - (size_t)i * 34, 34, a, i, nb - i, isum);
-    }
+    if (i < nb) acc += mamba__qwalk32(w - (size_t)i * 34, MAMBA_DTYPE_Q8_0, a, i, nb, mamba__isum32_ref);
     return acc;
 }
 static float mamba__qdot_q4_0_x86(const unsigned char *w, const mamba__qact *a, int nb) {
@@ -2595,11 +2635,7 @@ static float mamba__qdot_q4_0_x86(const unsigned char *w, const mamba__qact *a, 
         isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3));
         acc += mamba__group8_f32(w, 18, a->d + i, isum);
     }
-    if (i < nb) {
-        int32_t isum[8];
-        mamba__qblocks_ref(w - (size_t)i * 18, MAMBA_DTYPE_Q4_0, a, i, nb - i, isum);
-        acc += mamba__qgroup(w - (size_t)i * 18, 18, a, i, nb - i, isum);
-    }
+    if (i < nb) acc += mamba__qwalk32(w - (size_t)i * 18, MAMBA_DTYPE_Q4_0, a, i, nb, mamba__isum32_ref);
     return acc;
 }
 /* int16 lane pairs of a 128-bit vector of 8 int16, broadcast: lane 2p in the
@@ -2631,6 +2667,12 @@ static void mamba__q4k_unpack_v(const unsigned char *q, __m256i *scales, __m256i
     *mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1));
     *scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(v));
 }
+/* Q4_K / Q5_K's B = sum of min_j * (s16[2j] + s16[2j+1]) (mamba__q4k_mins):
+   hadd gives the pair sums in the order 0 1 4 5 | 2 3 6 7 */
+static int32_t mamba__q4k_mins_v(__m256i mins, const int32_t *s16) {
+    __m256i msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
+    return mamba__hsum_i32(_mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7))));
+}
 static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i, j;
@@ -2639,7 +2681,7 @@ static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, 
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
         MAMBA__QPREFETCH(b, 144);
-        __m256i s = _mm256_setzero_si256(), scales, mins, msum;
+        __m256i s = _mm256_setzero_si256(), scales, mins;
         mamba__q4k_unpack_v(b + 4, &scales, &mins);
         for (j = 0; j < 4; j++) {
             __m256i q = MAMBA__LOADI(b + 16 + 32 * j);
@@ -2648,10 +2690,7 @@ static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, 
             s = _mm256_add_epi32(s, _mm256_madd_epi16(p0, mamba__bcast16(scales, 2 * j)));
             s = _mm256_add_epi32(s, _mm256_madd_epi16(p1, mamba__bcast16(scales, 2 * j + 1)));
         }
-        /* B = sum of min_j * (s16[2j] + s16[2j+1]): hadd gives the pair sums in the order 0 1 4 5 | 2 3 6 7 */
-        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
-        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
-        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins_v(mins, s16));
     }
     return acc;
 }
@@ -2688,7 +2727,7 @@ static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, 
 /* ---- quantized dots of the block types of issue 19, AVX2 (+VNNI): integer
    dots in vector registers (exact, so any summation order gives the same
    int32), then the float combination of the scalar twin: the very same
-   functions (mamba__xq_group, mamba__q4k_combine, ...) or mamba__group8_f32,
+   functions (mamba__qgroup, mamba__q4k_combine, ...) or mamba__group8_f32,
    its lane-for-lane mirror ---------------------------------------------------- */
 /* 32 bits -> 32 bytes, byte j = 0x10 if bit j is set, else 0 */
 static __m256i mamba__bits32_x10(uint32_t h) {
@@ -2703,7 +2742,7 @@ static __m256i mamba__nib32(const unsigned char *qs) {
     return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F));
 }
 /* int32x8 whose lanes add up to the block's isum (without Q5_0's -16 sx) */
-static inline __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const signed char *x) {
+static inline __m256i mamba__xq_block_x86(const unsigned char *b, mamba_dtype dt, const signed char *x) {
     __m256i xv = MAMBA__LOADI(x);
     if (dt == MAMBA_DTYPE_IQ4_NL) {
         __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
@@ -2716,7 +2755,7 @@ static inline __m256i mamba__xq_block_x86(const unsigned char *b, int dt, const 
         return MAMBA__DPBUSD(_mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh))), xv);
     }
 }
-/* (d*dx)*isum + (m*dx)*sx for 8 blocks, added as mamba__xq_group does: its
+/* (d*dx)*isum + (m*dx)*sx for 8 blocks, added as mamba__qgroup does: its
    operations lane for lane (the reduction tree of mamba__group8_f32) */
 static float mamba__group8m_f32(const unsigned char *w, size_t bb, const float *dx, __m256i isum, __m256i sx) {
     __m128i hd = _mm_cvtsi32_si128(mamba__u16(w)), hm = _mm_cvtsi32_si128(mamba__u16(w + 2));
@@ -2746,7 +2785,7 @@ static float mamba__group8m_f32(const unsigned char *w, size_t bb, const float *
 static float fname(const unsigned char *w, const mamba__qact *a, int nb) {                                                    \
     float acc = 0.0f;                                                                                                         \
     const size_t bb = BB;                                                                                                     \
-    int i, k;                                                                                                                 \
+    int i;                                                                                                                    \
     for (i = 0; i + 8 <= nb; i += 8) {                                                                                        \
         const unsigned char *b = w + (size_t)i * bb;                                                                          \
         const signed char *x = a->q + (size_t)i * 32;                                                                         \
@@ -2760,17 +2799,13 @@ static float fname(const unsigned char *w, const mamba__qact *a, int nb) {      
         if (DT == MAMBA_DTYPE_Q4_1 || DT == MAMBA_DTYPE_Q5_1) acc += mamba__group8m_f32(b, bb, a->d + i, isum, MAMBA__LOADI(a->s + i)); \
         else acc += mamba__group8_f32(b, bb, a->d + i, isum);                                                                 \
     }                                                                                                                         \
-    if (i < nb) {                                                                                                             \
-        int32_t is[8];                                                                                                        \
-        for (k = 0; k < nb - i; k++) is[k] = mamba__xq_isum32(w + (size_t)(i + k) * bb, DT, a->q + (size_t)(i + k) * 32, a->s[i + k]); \
-        acc += mamba__xq_group(w, DT, a, i, nb - i, is);                                                                      \
-    }                                                                                                                         \
+    if (i < nb) acc += mamba__qwalk32(w, DT, a, i, nb, mamba__isum32_ref);                                                \
     return acc;                                                                                                               \
 }
-MAMBA__XQ_DOT32(mamba__xq_dot_q4_1_x86, MAMBA_DTYPE_Q4_1, 20)
-MAMBA__XQ_DOT32(mamba__xq_dot_q5_0_x86, MAMBA_DTYPE_Q5_0, 22)
-MAMBA__XQ_DOT32(mamba__xq_dot_q5_1_x86, MAMBA_DTYPE_Q5_1, 24)
-MAMBA__XQ_DOT32(mamba__xq_dot_iq4_nl_x86, MAMBA_DTYPE_IQ4_NL, 18)
+MAMBA__XQ_DOT32(mamba__qdot_q4_1_x86, MAMBA_DTYPE_Q4_1, 20)
+MAMBA__XQ_DOT32(mamba__qdot_q5_0_x86, MAMBA_DTYPE_Q5_0, 22)
+MAMBA__XQ_DOT32(mamba__qdot_q5_1_x86, MAMBA_DTYPE_Q5_1, 24)
+MAMBA__XQ_DOT32(mamba__qdot_iq4_nl_x86, MAMBA_DTYPE_IQ4_NL, 18)
 #undef MAMBA__XQ_DOT32
 /* Q2_K / Q3_K: 16 sub-blocks of 16, int16 scales in vector lanes */
 #define MAMBA__Q23_STEP(j, DT) {                                                                                                  \
@@ -2824,11 +2859,11 @@ static float fname(const unsigned char *w, const mamba__qact *a, int nsb) {     
     }                                                                                                                         \
     return acc;                                                                                                               \
 }
-MAMBA__XQ_DOT23(mamba__xq_dot_q2_k_x86, MAMBA_DTYPE_Q2_K, 84)
-MAMBA__XQ_DOT23(mamba__xq_dot_q3_k_x86, MAMBA_DTYPE_Q3_K, 110)
+MAMBA__XQ_DOT23(mamba__qdot_q2_k_x86, MAMBA_DTYPE_Q2_K, 84)
+MAMBA__XQ_DOT23(mamba__qdot_q3_k_x86, MAMBA_DTYPE_Q3_K, 110)
 #undef MAMBA__XQ_DOT23
 #undef MAMBA__Q23_STEP
-static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
+static float mamba__qdot_q5_k_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i;
     __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
@@ -2836,7 +2871,7 @@ static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a
         const unsigned char *b = w + (size_t)i * 176;
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
-        __m256i s = _mm256_setzero_si256(), scales, mins, msum, qh = MAMBA__LOADI(b + 16);
+        __m256i s = _mm256_setzero_si256(), scales, mins, qh = MAMBA__LOADI(b + 16);
         MAMBA__QPREFETCH(b, 176);
         mamba__q4k_unpack_v(b + 4, &scales, &mins);
 #define MAMBA__Q5K_STEP(j) {                                                                                                          \
@@ -2847,13 +2882,11 @@ static float mamba__xq_dot_q5_k_x86(const unsigned char *w, const mamba__qact *a
             s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1_, MAMBA__LOADI(x + 64 * (j) + 32)), mamba__bcast16(scales, 2 * (j) + 1))); }
         MAMBA__Q5K_STEP(0) MAMBA__Q5K_STEP(1) MAMBA__Q5K_STEP(2) MAMBA__Q5K_STEP(3)
 #undef MAMBA__Q5K_STEP
-        msum = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));
-        msum = _mm256_mullo_epi32(msum, _mm256_permutevar8x32_epi32(mins, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)));
-        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__hsum_i32(msum));
+        acc += mamba__q4k_combine(b, a->d[i], mamba__hsum_i32(s), mamba__q4k_mins_v(mins, s16));
     }
     return acc;
 }
-static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
+static float mamba__qdot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
     int i, j;
     __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
@@ -2874,20 +2907,349 @@ static float mamba__xq_dot_iq4_xs_x86(const unsigned char *w, const mamba__qact 
     return acc;
 }
 /* ---- end of the AVX2 dots of issue 19 ---- */
-static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    switch (dt) {   /* the one dispatch on the type */
-    case MAMBA_DTYPE_Q8_0: return mamba__qdot_q8_0_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q4_0: return mamba__qdot_q4_0_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q4_1: return mamba__xq_dot_q4_1_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q5_0: return mamba__xq_dot_q5_0_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q5_1: return mamba__xq_dot_q5_1_x86(w, a, n / 32);
-    case MAMBA_DTYPE_IQ4_NL: return mamba__xq_dot_iq4_nl_x86(w, a, n / 32);
-    case MAMBA_DTYPE_Q2_K: return mamba__xq_dot_q2_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q3_K: return mamba__xq_dot_q3_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q4_K: return mamba__qdot_q4_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q5_K: return mamba__xq_dot_q5_k_x86(w, a, n / MAMBA__QKK);
-    case MAMBA_DTYPE_Q6_K: return mamba__qdot_q6_k_x86(w, a, n / MAMBA__QKK);
-    default: return mamba__xq_dot_iq4_xs_x86(w, a, n / MAMBA__QKK);
+/* ==== quantized matrix-vector product, 4 rows in flight (issue 21, qdecode) ====
+   Decode's T = 1 product for Q8_0 / Q4_0 / Q4_K / Q6_K: one call computes 4
+   consecutive rows (stride rb). Each row's integer dots are exact (any order
+   gives the same int32), and the 4 rows' float combinations run in the 4
+   lanes of one vector (lane r is row r), operation for operation as
+   mamba__qgroup / mamba__q4k_combine / mamba__q6k_combine and the `acc +=`
+   chain of mamba__qdot_ref, so each row equals mamba__qdot_ref bit for bit
+   (tests/test_kernels.c, test_qrows). The 4 rows share the activation loads,
+   one horizontal-sum tree, the scale conversions and one vector add per
+   group (or super-block) for the 4 serial chains. Q4_0's nibbles come from a
+   128-bit broadcast load and a per-half shift (no cross-lane insert); Q4_K's
+   packed 6-bit scales are unpacked in a vector register. */
+#if defined(__GNUC__)
+#define MAMBA__QINLINE inline __attribute__((always_inline))
+#else
+#define MAMBA__QINLINE inline
+#endif
+/* prefetch distance of the 4-row kernels: the same bytes of the rows
+   MAMBA__QPF4 groups of 4 ahead (rows are contiguous); prefetched once per
+   64-byte step of the bytes about to be read */
+#ifndef MAMBA__QPF4
+#define MAMBA__QPF4 2
+#endif
+static size_t mamba__qpf4(size_t rb) { return (size_t)MAMBA__QPF4 * 4 * rb; }
+#define MAMBA__QPREFETCH4(p, len) do { int pf_; for (pf_ = 0; pf_ < (len); pf_ += 64) _mm_prefetch((const char *)(p) + pf_, _MM_HINT_T0); } while (0)
+/* lane r = the sum of the 8 int32 lanes of v_r (exact) */
+static MAMBA__QINLINE __m128i mamba__hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+/* 4 rows' block products p_r -> lane r = ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7))
+   of p_r, each add as mamba__group8_f32 does it (same operands, same order) */
+static MAMBA__QINLINE __m128 mamba__fsum8x4(__m256 p0, __m256 p1, __m256 p2, __m256 p3) {
+    __m128 q0 = _mm_add_ps(_mm256_castps256_ps128(p0), _mm256_extractf128_ps(p0, 1));   /* p_i + p_{i+4} */
+    __m128 q1 = _mm_add_ps(_mm256_castps256_ps128(p1), _mm256_extractf128_ps(p1, 1));
+    __m128 q2 = _mm_add_ps(_mm256_castps256_ps128(p2), _mm256_extractf128_ps(p2, 1));
+    __m128 q3 = _mm_add_ps(_mm256_castps256_ps128(p3), _mm256_extractf128_ps(p3, 1));
+    __m128 a = _mm_unpacklo_ps(q0, q1), b = _mm_unpackhi_ps(q0, q1), c = _mm_unpacklo_ps(q2, q3), d = _mm_unpackhi_ps(q2, q3);
+    __m128 t0 = _mm_movelh_ps(a, c), t1 = _mm_movehl_ps(c, a), t2 = _mm_movelh_ps(b, d), t3 = _mm_movehl_ps(d, b);   /* t_k lane r = q_r[k] */
+    return _mm_add_ps(_mm_add_ps(t0, t2), _mm_add_ps(t1, t3));
+}
+/* the 8 f16 block scales of a group of 8 blocks of bb bytes (a 512-bit
+   AVX-512BW word permute measured slower: the 512-bit uops take port 1 from
+   the 256-bit rest; the 256-bit one is faster for Q4_0) */
+static MAMBA__QINLINE __m128i mamba__qscales8(const unsigned char *w, size_t bb) {
+    __m128i h;
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    if (bb == 18) {   /* 256-bit word permutes of bytes 0..127 (words 9k): no port-5 inserts */
+        const __m256i i0 = _mm256_setr_epi16(0, 9, 18, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m256i i1 = _mm256_setr_epi16(0, 0, 0, 0, 4, 13, 22, 31, 0, 0, 0, 0, 0, 0, 0, 0);
+        __m256i v0 = _mm256_permutex2var_epi16(MAMBA__LOADI(w), i0, MAMBA__LOADI(w + 32));
+        __m256i v1 = _mm256_permutex2var_epi16(MAMBA__LOADI(w + 64), i1, MAMBA__LOADI(w + 96));
+        return _mm256_castsi256_si128(_mm256_mask_blend_epi16(0xF0, v0, v1));
+    }
+    /* Q8_0 (bb 34) the same way (4 permutes, 3 blends) measured slower: 84.7 -> 92 us */
+#endif
+    h = _mm_cvtsi32_si128(mamba__u16(w));
+    h = _mm_insert_epi16(h, mamba__u16(w + bb), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * bb), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * bb), 3);
+    h = _mm_insert_epi16(h, mamba__u16(w + 4 * bb), 4);
+    h = _mm_insert_epi16(h, mamba__u16(w + 5 * bb), 5);
+    h = _mm_insert_epi16(h, mamba__u16(w + 6 * bb), 6);
+    return _mm_insert_epi16(h, mamba__u16(w + 7 * bb), 7);
+}
+/* (dw * dx) * isum of 8 blocks: mamba__qgroup's products */
+static MAMBA__QINLINE __m256 mamba__qgroup_p(const unsigned char *w, size_t bb, __m256 dx, __m256i isum) {
+    __m256 p = _mm256_mul_ps(_mm256_cvtph_ps(mamba__qscales8(w, bb)), dx);
+    p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    MAMBA__OPAQUE(p);
+    return p;
+}
+/* the f16 at byte off of 4 rows -> 4 floats */
+static MAMBA__QINLINE __m128 mamba__qf16x4(const unsigned char *w, size_t rb, size_t off) {
+    __m128i h = _mm_cvtsi32_si128(mamba__u16(w + off));
+    h = _mm_insert_epi16(h, mamba__u16(w + rb + off), 1);
+    h = _mm_insert_epi16(h, mamba__u16(w + 2 * rb + off), 2);
+    h = _mm_insert_epi16(h, mamba__u16(w + 3 * rb + off), 3);
+    return _mm_cvtph_ps(h);
+}
+/* the 32-block rows' groups past the last full 8: scalar, as mamba__qdot_ref, added to lane r */
+static void mamba__qdot4_tail32(float *y, __m128 acc, const unsigned char *w, size_t rb, mamba_dtype dt, const mamba__qact *a, int i, int nb) {
+    int r;
+    _mm_storeu_ps(y, acc);
+    if (i < nb)
+        for (r = 0; r < 4; r++) y[r] += mamba__qwalk32(w + (size_t)r * rb, dt, a, i, nb, mamba__isum32_ref);
+}
+/* Q4_0, 8 blocks of one row: blocks 2p and 2p+1 in the two halves of one
+   vector (their 16 nibble bytes: two loads, no shuffle port), the halves'
+   low nibbles against xl[p] = [x_2p 0..15 | x_2p+1 0..15], the high ones
+   against xh[p] (the 16..31); 4 vectors of [block 2p | block 2p+1] lanes,
+   3 hadds to [b0 b2 b4 b6 | b1 b3 b5 b7], one permute to block order */
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define MAMBA__DPBUSD_ACC(c, u, s) _mm256_dpbusd_epi32(c, u, s)
+#elif defined(__AVXVNNI__)
+#define MAMBA__DPBUSD_ACC(c, u, s) _mm256_dpbusd_avx_epi32(c, u, s)
+#else
+#define MAMBA__DPBUSD_ACC(c, u, s) _mm256_add_epi32(c, MAMBA__DPBUSD(u, s))
+#endif
+#define MAMBA__Q4PAIR(p) MAMBA__DPBUSD_ACC(MAMBA__DPBUSD(_mm256_and_si256(v##p, m4), xl[p]), _mm256_and_si256(_mm256_srli_epi16(v##p, 4), m4), xh[p])
+#define MAMBA__Q4LD(p) _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(b + 36 * (p) + 2))), \
+                                               _mm_loadu_si128((const __m128i *)(const void *)(b + 36 * (p) + 20)), 1)
+static MAMBA__QINLINE __m256 mamba__q4_0_g8(const unsigned char *b, const __m256i *xl, const __m256i *xh, __m256 dx, __m256i s8, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i v0 = MAMBA__Q4LD(0), v1 = MAMBA__Q4LD(1), v2 = MAMBA__Q4LD(2), v3 = MAMBA__Q4LD(3), isum;
+    MAMBA__QPREFETCH4(b + pf, 8 * 18);
+    isum = _mm256_hadd_epi32(_mm256_hadd_epi32(MAMBA__Q4PAIR(0), MAMBA__Q4PAIR(1)), _mm256_hadd_epi32(MAMBA__Q4PAIR(2), MAMBA__Q4PAIR(3)));
+    isum = _mm256_permutevar8x32_epi32(isum, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    return mamba__qgroup_p(b, 18, dx, _mm256_sub_epi32(isum, s8));
+}
+#undef MAMBA__Q4PAIR
+#undef MAMBA__Q4LD
+/* Q8_0, 8 blocks of one row; s128 = 128 * the blocks' sums of x. With VNNI
+   (no maddubs saturation) the weights are made unsigned with ^0x80 and the
+   exact 128 * sum(x) taken off: one xor per block instead of two signs */
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+#define MAMBA__Q8BU(k) MAMBA__DPBUSD(_mm256_xor_si256(MAMBA__LOADI(w + (k) * 34 + 2), _mm256_set1_epi8((char)0x80)), MAMBA__LOADI(x + 32 * (k)))
+#else
+#define MAMBA__Q8BU(k) MAMBA__Q8B(k)
+#endif
+static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed char *x, __m256 dx, __m256i s128, size_t pf) {
+    __m256i isum;
+    MAMBA__QPREFETCH4(w + pf, 8 * 34);
+    isum = mamba__sum8_i32(MAMBA__Q8BU(0), MAMBA__Q8BU(1), MAMBA__Q8BU(2), MAMBA__Q8BU(3),
+                           MAMBA__Q8BU(4), MAMBA__Q8BU(5), MAMBA__Q8BU(6), MAMBA__Q8BU(7));
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+    isum = _mm256_sub_epi32(isum, s128);
+#else
+    (void)s128;
+#endif
+    return mamba__qgroup_p(w, 34, dx, isum);
+}
+#undef MAMBA__Q8BU
+static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * 34;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256 dx = _mm256_loadu_ps(a->d + i);
+        __m256i s128 = _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 7);
+        __m256 p0 = mamba__q8_0_g8(b, x, dx, s128, pf), p1 = mamba__q8_0_g8(b + rb, x, dx, s128, pf);
+        __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx, s128, pf), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx, s128, pf);
+        acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
+}
+static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * 18;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256 dx = _mm256_loadu_ps(a->d + i);
+        __m256i s8 = _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3);   /* the -8 of the nibbles: 8 * sum(x) */
+        __m256i xl[4], xh[4];
+        __m256 p0, p1, p2, p3;
+        int k;
+        for (k = 0; k < 4; k++) {   /* x of blocks 2k, 2k+1 as [lo | lo], [hi | hi]: shared by the 4 rows */
+            __m256i x0 = MAMBA__LOADI(x + 64 * k), x1 = MAMBA__LOADI(x + 64 * k + 32);
+            xl[k] = _mm256_permute2x128_si256(x0, x1, 0x20);
+            xh[k] = _mm256_permute2x128_si256(x0, x1, 0x31);
+        }
+        p0 = mamba__q4_0_g8(b, xl, xh, dx, s8, pf); p1 = mamba__q4_0_g8(b + rb, xl, xh, dx, s8, pf);
+        p2 = mamba__q4_0_g8(b + 2 * rb, xl, xh, dx, s8, pf); p3 = mamba__q4_0_g8(b + 3 * rb, xl, xh, dx, s8, pf);
+        acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
+}
+/* Q4_K super-block of one row: *s (lanes add up to A = sum sc_j (q.x)_j) and
+   *m (lanes add up to B = sum mn_j (s16_2j + s16_2j+1)); p16 = those 8 pair
+   sums as int16 (|pair| <= 32 * 127), shared by the rows. The 12 packed
+   scale bytes are unpacked as mamba__q4k_unpack in one 128-bit register:
+   dwords u0 u1 u2 -> [u0 & 3f, (u2 & 0f) | (u0 >> 6 & 3) << 4, u1 & 3f,
+   (u2 >> 4 & 0f) | (u1 >> 6 & 3) << 4] per byte = 8 scales, then 8 mins. */
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+/* AVX-512BW: 64 values per 512-bit dot: the 32 bytes of qs broadcast to both
+   halves, the upper shifted by 4 (sub-blocks 2a | 2a+1, x contiguous) */
+static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out, size_t pf) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), sh = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
+    __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
+    __m128i P = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0)), Q = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
+    __m128i sm = _mm_or_si128(_mm_and_si128(_mm_srlv_epi32(P, _mm_setr_epi32(0, 0, 0, 4)), _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
+                              _mm_and_si128(_mm_srli_epi32(Q, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030)));
+    __m512i scz = _mm512_broadcast_i32x4(sm), s = _mm512_setzero_si512();
+    MAMBA__QPREFETCH4(b + pf, 144);
+#define MAMBA__Q4K_STEP(j) {                                                                                                  \
+        __m512i q_ = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 16 + 32 * (j))), sh), m4);   \
+        __m512i i_ = _mm512_mask_blend_epi16(0xFFFF0000u, _mm512_set1_epi16((short)(2 * (j) | 0x8000)), _mm512_set1_epi16((short)((2 * (j) + 1) | 0x8000))); \
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(q_, _mm512_loadu_si512((const void *)(x + 64 * (j)))), _mm512_shuffle_epi8(scz, i_))); }
+    MAMBA__Q4K_STEP(0) MAMBA__Q4K_STEP(1) MAMBA__Q4K_STEP(2) MAMBA__Q4K_STEP(3)
+#undef MAMBA__Q4K_STEP
+    *s_out = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+    *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
+}
+#else
+static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
+    __m128i P = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0)), Q = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
+    __m128i sm = _mm_or_si128(_mm_and_si128(_mm_srlv_epi32(P, _mm_setr_epi32(0, 0, 0, 4)), _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
+                              _mm_and_si128(_mm_srli_epi32(Q, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030)));
+    __m256i scb = _mm256_broadcastsi128_si256(sm), s = _mm256_setzero_si256();
+    MAMBA__QPREFETCH4(b + pf, 144);
+    /* sub-blocks 2j, 2j+1: low and high nibbles of qs[32j..]; scale byte k as int16 in every lane: pshufb (k, zero) */
+#define MAMBA__Q4K_STEP(j) {                                                                                                  \
+        __m256i q_ = MAMBA__LOADI(b + 16 + 32 * (j));                                                                         \
+        __m256i p0_ = _mm256_maddubs_epi16(_mm256_and_si256(q_, m4), MAMBA__LOADI(x + 64 * (j)));                             \
+        __m256i p1_ = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q_, 4), m4), MAMBA__LOADI(x + 64 * (j) + 32)); \
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(p0_, _mm256_shuffle_epi8(scb, _mm256_set1_epi16((short)(2 * (j) | 0x8000)))));       \
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(p1_, _mm256_shuffle_epi8(scb, _mm256_set1_epi16((short)((2 * (j) + 1) | 0x8000))))); }
+    MAMBA__Q4K_STEP(0) MAMBA__Q4K_STEP(1) MAMBA__Q4K_STEP(2) MAMBA__Q4K_STEP(3)
+#undef MAMBA__Q4K_STEP
+    *s_out = s;
+    *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
+}
+#endif
+static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
+    const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    int i;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 144;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
+        __m128i p16 = _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256i s0, s1, s2, s3, t;
+        __m128i m0, m1, m2, m3, A, B, dd;
+        __m256 f;
+        __m128 r;
+        mamba__q4k_sb(b, x, p16, &s0, &m0, pf);
+        mamba__q4k_sb(b + rb, x, p16, &s1, &m1, pf);
+        mamba__q4k_sb(b + 2 * rb, x, p16, &s2, &m2, pf);
+        mamba__q4k_sb(b + 3 * rb, x, p16, &s3, &m3, pf);
+        A = mamba__hsum4_i32(s0, s1, s2, s3);
+        B = _mm_hadd_epi32(_mm_hadd_epi32(m0, m1), _mm_hadd_epi32(m2, m3));
+        /* mamba__q4k_combine in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
+        dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
+        f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(a->d[i]));
+        t = _mm256_set_m128i(B, A);
+        f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(t));
+        MAMBA__OPAQUE(f);
+        r = _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+        acc = _mm_add_ps(acc, r);
+    }
+    _mm_storeu_ps(y, acc);
+}
+/* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+/* AVX-512BW: a half (128 values) per two 512-bit dots. ql bytes 64h.. are
+   [qa | qb]; qh (32 bytes) broadcast to both halves, the upper shifted by 2,
+   so that q0|q1 = (ql & 0f) | (qh & 3) << 4 and q2|q3 = (ql >> 4 & 0f) |
+   (qh & 30); their x are 64 contiguous bytes, and 128-bit lane k of
+   q0|q1 (q2|q3) is sub-block 8h + k (8h + 4 + k) */
+static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+    const __m512i hsh = _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+    __m256i sc16 = _mm256_cvtepi8_epi16(sc8), off = _mm256_madd_epi16(sc16, s16i);
+    __m512i scz = _mm512_castsi256_si512(sc16), s = _mm512_setzero_si512();
+    int h;
+    MAMBA__QPREFETCH4(b + pf, 210);
+    for (h = 0; h < 2; h++) {
+        /* int16 word 8h + k (8h + 4 + k) in every lane of 128-bit lane k */
+        const __m512i i0 = _mm512_add_epi16(_mm512_set1_epi16((short)(8 * h)), _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL,
+                                            0x0002000200020002LL, 0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL));
+        const __m512i i1 = _mm512_add_epi16(i0, _mm512_set1_epi16(4));
+        __m512i za = _mm512_loadu_si512((const void *)(b + 64 * h));
+        __m512i zh = _mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 128 + 32 * h)), hsh);
+        __m512i z0 = _mm512_or_si512(_mm512_and_si512(za, m4), _mm512_slli_epi16(_mm512_and_si512(zh, m3), 4));
+        __m512i z1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(za, 4), m4), _mm512_and_si512(zh, m30));
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(z0, _mm512_loadu_si512((const void *)(x + 128 * h))), _mm512_permutexvar_epi16(i0, scz)));
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(z1, _mm512_loadu_si512((const void *)(x + 128 * h + 64))), _mm512_permutexvar_epi16(i1, scz)));
+    }
+    return _mm256_sub_epi32(_mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)), _mm256_slli_epi32(off, 5));
+}
+#else
+static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+    __m256i s = _mm256_setzero_si256(), off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), s16i);
+    int j;
+    MAMBA__QPREFETCH4(b + pf, 210);
+    for (j = 0; j < 2; j++) {
+        __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
+        __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
+        __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+        __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+        __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
+        __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+        const signed char *xj = x + 128 * j;
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
+    }
+    return _mm256_sub_epi32(s, _mm256_slli_epi32(off, 5));
+}
+#endif
+static void mamba__qdot4_q6_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 210;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        /* s16 as int16 in order (|s16| <= 16 * 127): packs gives 0-3 8-11 | 4-7 12-15 */
+        __m256i s16i = _mm256_permute4x64_epi64(_mm256_packs_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8)), 0xD8);
+        __m128i A = mamba__hsum4_i32(mamba__q6k_sb(b, x, s16i, pf), mamba__q6k_sb(b + rb, x, s16i, pf),
+                                     mamba__q6k_sb(b + 2 * rb, x, s16i, pf), mamba__q6k_sb(b + 3 * rb, x, s16i, pf));
+        /* mamba__q6k_combine in lanes: (d * dx) * A */
+        __m128 t = _mm_mul_ps(mamba__qf16x4(b, rb, 208), _mm_set1_ps(a->d[i]));
+        t = _mm_mul_ps(t, _mm_cvtepi32_ps(A));
+        MAMBA__OPAQUE(t);
+        acc = _mm_add_ps(acc, t);
+    }
+    _mm_storeu_ps(y, acc);
+}
+/* the 4-row kernel of dt, or NULL: picked once per matrix (mamba__qmatvec4_run) */
+typedef void (*mamba__qdot4_fn)(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb);
+static mamba__qdot4_fn mamba__qdot4_pick(mamba_dtype dt) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: return mamba__qdot4_q8_0_x86;
+    case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_x86;
+    case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_x86;
+    case MAMBA_DTYPE_Q6_K: return mamba__qdot4_q6_k_x86;
+    default: return NULL;
+    }
+}
+#define MAMBA__QDOT4_V 1
+/* ==== end of the 4-row matrix-vector kernels ==== */
+/* the x86 kernels above are written per type already: no extra quants
+   switch here (MAMBA_NO_EXTRA_QUANTS only narrows what the loaders accept) */
+static mamba__qdot_fn mamba__qdot_pick_v(mamba_dtype dt) {
+    switch (dt) {
+    MAMBA__QTYPES_ALL(MAMBA__QDOT_CASE, x86)
+    default: return NULL;
     }
 }
 #define MAMBA__QDOT_V 1
@@ -2898,9 +3260,8 @@ static int32x4_t mamba__dot16_neon(int32x4_t acc, int8x16_t w, int8x16_t x) {
     acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(x)));
     return vpadalq_s16(acc, vmull_high_s8(w, x));
 }
-/* ---- quantized dots of the block types of issue 19, NEON: the integer dots
-   16 lanes at a time, the float combination through the scalar twin's own
-   functions (mamba__xq_group, mamba__q4k_combine, ...) ---------------------- */
+/* ---- quantized dots, NEON: the integer dots of one block, 16 lanes at a
+   time; the walkers and the float combination are the scalar twin's ------ */
 static uint8x16_t mamba__shr_u8(uint8x16_t v, int s) { return vshlq_u8(v, vdupq_n_s8((int8_t)-s)); }
 /* bytes 0..15: 0x10 where bit j of the 16 bits (two bytes lo, hi) is set */
 static uint8x16_t mamba__bits16_x10(unsigned lo, unsigned hi) {
@@ -2911,174 +3272,127 @@ static uint8x16_t mamba__bits16_x10(unsigned lo, unsigned hi) {
 static int32_t mamba__dot32_neon(int8x16_t lo, int8x16_t hi, const signed char *x) {
     return vaddvq_s32(mamba__dot16_neon(mamba__dot16_neon(vdupq_n_s32(0), lo, vld1q_s8(x)), hi, vld1q_s8(x + 16)));
 }
-static float mamba__xq_dot_neon(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    float acc = 0.0f;
-    int i, j, k, g, h;
+/* one 32-block: mamba__isum32_ref's integer */
+static inline int32_t mamba__isum32_neon(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t sx) {
+    uint8x16_t m4 = vdupq_n_u8(0x0F), qs;
+    int8x16_t lo, hi;
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0:
+        lo = vld1q_s8((const int8_t *)(b + 2)); hi = vld1q_s8((const int8_t *)(b + 18));
+        return mamba__dot32_neon(lo, hi, x);
+    case MAMBA_DTYPE_Q4_0:
+        qs = vld1q_u8(b + 2);
+        return mamba__dot32_neon(vreinterpretq_s8_u8(vandq_u8(qs, m4)), vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), x) - 8 * sx;
+    case MAMBA_DTYPE_IQ4_NL: {
+        int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+        qs = vld1q_u8(b + 2);
+        return mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x);
+    }
+    case MAMBA_DTYPE_Q4_1:
+        qs = vld1q_u8(b + 4);
+        return mamba__dot32_neon(vreinterpretq_s8_u8(vandq_u8(qs, m4)), vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), x);
+    default: {   /* Q5_0, Q5_1 */
+        const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
+        qs = vld1q_u8(qh + 4);
+        lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(qs, m4), mamba__bits16_x10(qh[0], qh[1])));
+        hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(qs, 4), mamba__bits16_x10(qh[2], qh[3])));
+        return mamba__dot32_neon(lo, hi, x) - (dt == MAMBA_DTYPE_Q5_0 ? 16 * sx : 0);
+    }
+    }
+}
+/* one super-block: mamba__subdots_ref's t[] */
+static inline void mamba__subdots_neon(const unsigned char *b, mamba_dtype dt, const signed char *x, int32_t *t) {
     uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(0x03), one = vdupq_n_u8(0x01);
-    int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
-    size_t bb = mamba__block_bytes(dt);
-    if (mamba__block_elems(dt) == MAMBA__QK) {
-        int nb = n / 32;
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int nk = nb - i < 8 ? nb - i : 8;
-            for (k = 0; k < nk; k++) {
-                const unsigned char *b = w + (size_t)(i + k) * bb;
-                const signed char *x = a->q + (size_t)(i + k) * 32;
-                int8x16_t lo, hi;
-                if (dt == MAMBA_DTYPE_IQ4_NL) {
-                    uint8x16_t qs = vld1q_u8(b + 2);
-                    lo = vqtbl1q_s8(tab, vandq_u8(qs, m4)); hi = vqtbl1q_s8(tab, vshrq_n_u8(qs, 4));
-                } else if (dt == MAMBA_DTYPE_Q4_1) {
-                    uint8x16_t qs = vld1q_u8(b + 4);
-                    lo = vreinterpretq_s8_u8(vandq_u8(qs, m4)); hi = vreinterpretq_s8_u8(vshrq_n_u8(qs, 4));
-                } else {
-                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
-                    uint8x16_t qs = vld1q_u8(qh + 4);
-                    lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(qs, m4), mamba__bits16_x10(qh[0], qh[1])));
-                    hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(qs, 4), mamba__bits16_x10(qh[2], qh[3])));
+    int j, k, g, h;
+    switch (dt) {
+    case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K: {
+        const unsigned char *qs0 = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16);
+        for (h = 0; h < 2; h++)
+            for (k = 0; k < 2; k++) {
+                uint8x16_t qs = vld1q_u8(qs0 + 32 * h + 16 * k), hm = vld1q_u8(b + 16 * k);
+                for (g = 0; g < 4; g++) {   /* values 128h + 32g + 16k + l: sub-block 8h + 2g + k */
+                    uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * g), m3);
+                    if (dt == MAMBA_DTYPE_Q3_K) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + g), one), 2));
+                    t[8 * h + 2 * g + k] = vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8(x + 128 * h + 32 * g + 16 * k)));
                 }
-                isum[k] = mamba__dot32_neon(lo, hi, x) - (dt == MAMBA_DTYPE_Q5_0 ? 16 * a->s[i + k] : 0);
             }
-            acc += mamba__xq_group(w, dt, a, i, nk, isum);
-        }
-        return acc;
+        return;
     }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        const unsigned char *b = w + (size_t)i * bb;
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) {
-            int sc[16];
-            const unsigned char *qs0 = b + (dt == MAMBA_DTYPE_Q3_K ? 32 : 16);
-            if (dt == MAMBA_DTYPE_Q3_K) mamba__q3k_scales(b + 96, sc);
-            else for (j = 0; j < 16; j++) sc[j] = b[j] & 0xF;
-            for (h = 0; h < 2; h++)
-                for (k = 0; k < 2; k++) {
-                    uint8x16_t qs = vld1q_u8(qs0 + 32 * h + 16 * k), hm = vld1q_u8(b + 16 * k);
-                    for (g = 0; g < 4; g++) {   /* values 128h + 32g + 16k + l: sub-block 8h + 2g + k */
-                        uint8x16_t q = vandq_u8(mamba__shr_u8(qs, 2 * g), m3);
-                        if (dt == MAMBA_DTYPE_Q3_K) q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(hm, 4 * h + g), one), 2));
-                        A += sc[8 * h + 2 * g + k] * vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8(x + 128 * h + 32 * g + 16 * k)));
-                    }
-                }
-            if (dt == MAMBA_DTYPE_Q2_K) acc += mamba__q4k_combine(b + 80, a->d[i], A, mamba__q2k_mins(b, s16));
-            else acc += mamba__xq_p1(b + 108, a->d[i], A - mamba__q3k_offset(sc, s16));
-        } else if (dt == MAMBA_DTYPE_Q5_K) {
-            int sc[8], mn[8];
-            mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                int32x4_t s = vdupq_n_s32(0);
-                for (k = 0; k < 2; k++) {
-                    uint8x16_t q = vandq_u8(mamba__shr_u8(vld1q_u8(b + 48 + 32 * (j / 2) + 16 * k), 4 * (j & 1)), m4);
-                    q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(vld1q_u8(b + 16 + 16 * k), j), one), 4));
-                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q), vld1q_s8(x + 32 * j + 16 * k));
-                }
-                A += sc[j] * vaddvq_s32(s);
+    case MAMBA_DTYPE_Q4_K:
+        for (j = 0; j < 8; j++) {
+            const unsigned char *q = b + 16 + 32 * (j / 2);
+            uint8x16_t q0 = vld1q_u8(q), q1 = vld1q_u8(q + 16);
+            if (j & 1) { q0 = vshrq_n_u8(q0, 4); q1 = vshrq_n_u8(q1, 4); }
+            else { q0 = vandq_u8(q0, m4); q1 = vandq_u8(q1, m4); }
+            t[j] = mamba__dot32_neon(vreinterpretq_s8_u8(q0), vreinterpretq_s8_u8(q1), x + 32 * j);
+        }
+        return;
+    case MAMBA_DTYPE_Q5_K:
+        for (j = 0; j < 8; j++) {
+            int32x4_t s = vdupq_n_s32(0);
+            for (k = 0; k < 2; k++) {
+                uint8x16_t q = vandq_u8(mamba__shr_u8(vld1q_u8(b + 48 + 32 * (j / 2) + 16 * k), 4 * (j & 1)), m4);
+                q = vorrq_u8(q, vshlq_n_u8(vandq_u8(mamba__shr_u8(vld1q_u8(b + 16 + 16 * k), j), one), 4));
+                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q), vld1q_s8(x + 32 * j + 16 * k));
             }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {   /* IQ4_XS */
-            int sc[8];
-            mamba__iq4xs_scales(b, sc);
-            for (j = 0; j < 8; j++) {
-                uint8x16_t qs = vld1q_u8(b + 8 + 16 * j);
-                A += sc[j] * mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x + 32 * j);
+            t[j] = vaddvq_s32(s);
+        }
+        return;
+    case MAMBA_DTYPE_Q6_K: {
+        uint8x16_t m30 = vdupq_n_u8(0x30);
+        for (j = 0; j < 2; j++)
+            for (k = 0; k < 2; k++) {   /* 16 of the 32 l's at a time */
+                uint8x16_t qa = vld1q_u8(b + 64 * j + 16 * k), qb = vld1q_u8(b + 64 * j + 32 + 16 * k);
+                uint8x16_t qh = vld1q_u8(b + 128 + 32 * j + 16 * k), q[4];
+                q[0] = vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4));
+                q[1] = vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30));
+                q[2] = vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30));
+                q[3] = vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30));
+                for (g = 0; g < 4; g++)   /* values 32g + 16k .. +15 of this half: sub-block 8j + 2g + k */
+                    t[8 * j + 2 * g + k] = vaddvq_s32(mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q[g]), vld1q_s8(x + 128 * j + 32 * g + 16 * k)));
             }
-            acc += mamba__xq_p1(b, a->d[i], A);
+        return;
+    }
+    default: {   /* IQ4_XS */
+        int8x16_t tab = vld1q_s8(mamba__iq4nl_values);
+        for (j = 0; j < 8; j++) {
+            uint8x16_t qs = vld1q_u8(b + 8 + 16 * j);
+            t[j] = mamba__dot32_neon(vqtbl1q_s8(tab, vandq_u8(qs, m4)), vqtbl1q_s8(tab, vshrq_n_u8(qs, 4)), x + 32 * j);
         }
     }
-    return acc;
+    }
 }
-/* ---- end of the NEON dots of issue 19 ---- */
-static float mamba__qdot_v(const unsigned char *w, int dt, const mamba__qact *a, int n) {
-    float acc = 0.0f;
-    int i, j, k;
-    uint8x16_t m4 = vdupq_n_u8(0x0F);
-    switch (dt) {   /* the one dispatch on the type */
-    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q6_K: break;
-    default: return mamba__xq_dot_neon(w, dt, a, n);   /* issue 19's types */
+MAMBA__QWALK32_ANY(neon)
+MAMBA__QTYPES(MAMBA__QDOT_DEF, neon)
+static mamba__qdot_fn mamba__qdot_pick_v(mamba_dtype dt) {
+    switch (dt) {
+    MAMBA__QTYPES(MAMBA__QDOT_CASE, neon)
+    default: return NULL;
     }
-    if (dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_Q4_0) {
-        int nb = n / 32;
-        size_t bb = mamba__block_bytes(dt);
-        for (i = 0; i < nb; i += 8) {
-            int32_t isum[8];
-            int nk = nb - i < 8 ? nb - i : 8;
-            for (k = 0; k < nk; k++) {
-                const unsigned char *blk = w + (size_t)(i + k) * bb;
-                const signed char *x = a->q + (size_t)(i + k) * 32;
-                int32x4_t s = vdupq_n_s32(0);
-                if (dt == MAMBA_DTYPE_Q8_0) {
-                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 2)), vld1q_s8(x));
-                    s = mamba__dot16_neon(s, vld1q_s8((const int8_t *)(blk + 18)), vld1q_s8(x + 16));
-                    isum[k] = vaddvq_s32(s);
-                } else {
-                    uint8x16_t qs = vld1q_u8(blk + 2);
-                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vandq_u8(qs, m4)), vld1q_s8(x));
-                    s = mamba__dot16_neon(s, vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), vld1q_s8(x + 16));
-                    isum[k] = vaddvq_s32(s) - 8 * a->s[i + k];
-                }
-            }
-            acc += mamba__qgroup(w, bb, a, i, nk, isum);
-        }
-        return acc;
-    }
-    for (i = 0; i < n / MAMBA__QKK; i++) {
-        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        int32_t A = 0;
-        if (dt == MAMBA_DTYPE_Q4_K) {
-            const unsigned char *b = w + (size_t)i * 144;
-            int sc[8], mn[8];
-            mamba__q4k_unpack(b + 4, sc, mn);
-            for (j = 0; j < 8; j++) {
-                const unsigned char *q = b + 16 + 32 * (j / 2);
-                uint8x16_t q0 = vld1q_u8(q), q1 = vld1q_u8(q + 16);
-                int32x4_t s = vdupq_n_s32(0);
-                if (j & 1) { q0 = vshrq_n_u8(q0, 4); q1 = vshrq_n_u8(q1, 4); }
-                else { q0 = vandq_u8(q0, m4); q1 = vandq_u8(q1, m4); }
-                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q0), vld1q_s8(x + 32 * j));
-                s = mamba__dot16_neon(s, vreinterpretq_s8_u8(q1), vld1q_s8(x + 32 * j + 16));
-                A += sc[j] * vaddvq_s32(s);
-            }
-            acc += mamba__q4k_combine(b, a->d[i], A, mamba__q4k_mins(mn, s16));
-        } else {
-            const unsigned char *b = w + (size_t)i * 210;
-            uint8x16_t m3 = vdupq_n_u8(0x03), m30 = vdupq_n_u8(0x30);
-            for (j = 0; j < 2; j++) {
-                const signed char *sc = (const signed char *)(b + 192 + 8 * j);
-                for (k = 0; k < 2; k++) {   /* 16 of the 32 l's at a time */
-                    uint8x16_t qa = vld1q_u8(b + 64 * j + 16 * k), qb = vld1q_u8(b + 64 * j + 32 + 16 * k);
-                    uint8x16_t qh = vld1q_u8(b + 128 + 32 * j + 16 * k), q[4];
-                    int g;
-                    q[0] = vorrq_u8(vandq_u8(qa, m4), vshlq_n_u8(vandq_u8(qh, m3), 4));
-                    q[1] = vorrq_u8(vandq_u8(qb, m4), vandq_u8(vshlq_n_u8(qh, 2), m30));
-                    q[2] = vorrq_u8(vshrq_n_u8(qa, 4), vandq_u8(qh, m30));
-                    q[3] = vorrq_u8(vshrq_n_u8(qb, 4), vandq_u8(vshrq_n_u8(qh, 2), m30));
-                    for (g = 0; g < 4; g++) {   /* values 32g + 16k .. +15 of this half: sub-block 2g + k */
-                        int32x4_t s = mamba__dot16_neon(vdupq_n_s32(0), vreinterpretq_s8_u8(q[g]), vld1q_s8(x + 128 * j + 32 * g + 16 * k));
-                        A += sc[2 * g + k] * vaddvq_s32(s);
-                    }
-                }
-            }
-            acc += mamba__q6k_combine(b, a->d[i], A - mamba__q6k_offset(b, s16));
-        }
-    }
-    return acc;
 }
+/* ---- end of the NEON dots ---- */
 #define MAMBA__QDOT_V 1
 #else
 #define MAMBA__QDOT_NAME "scalar"
 #endif
 
-MAMBA__UNUSED static inline float mamba__qdot(const unsigned char *w, int dt, const mamba__qact *a, int n) {
+/* The dot for the rows of a matrix of dtype dt in this build: chosen once
+   per matrix, then called per row with the row's block count (NULL: dt is
+   not a block type of this build; the loaders refuse those). */
+static mamba__qdot_fn mamba__qdot_pick(mamba_dtype dt) {
 #ifdef MAMBA__QDOT_V
-    return mamba__qdot_v(w, dt, a, n);
+    return mamba__qdot_pick_v(dt);
 #else
-    return mamba__qdot_ref(w, dt, a, n);
+    return mamba__qdot_pick_ref(dt);
 #endif
 }
+#ifdef MAMBA__QDOT_V
+/* one row through the vector path (the tests' view of it) */
+MAMBA__UNUSED static float mamba__qdot_v(const unsigned char *w, mamba_dtype dt, const mamba__qact *a, int n) {
+    mamba__qdot_fn f = mamba__qdot_pick_v(dt);
+    return f ? f(w, a, n / mamba__block_elems(dt)) : 0.0f;
+}
+#endif
 
 /* ==== int8 matrix-matrix kernels (issue 21) ================================
    The sequence path (T > 1) of a quantized W: the chunk's activations are
@@ -3276,7 +3590,7 @@ static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, 
    32; acc [ng][4 rows][8 tokens]. Weights unpacked to their values in order:
    unsigned (nibbles, 5-bit) as they are; signed (Q8_0, IQ4_NL's table
    values) +128 with VNNI, else as |w| with the sign moved onto x */
-static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, mamba_dtype dt) {
     size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
     float dw[4 * 8], dm[4 * 8];   /* the weight scales (and mins) of the 8 blocks, per row */
@@ -3654,7 +3968,7 @@ static inline void mamba__qmm_dots_neon(int32x4_t *d, const unsigned char *u, co
    32; acc [ng][4 rows][8 tokens]. Weights unpacked to their signed values
    (IQ4_NL's through the table; nibbles and 5-bit as they are, the -8 / -16
    of Q4_0 / Q5_0 taken off with the block sums) */
-static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, int dt) {
+static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nb, mamba_dtype dt) {
     size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U];
     float dw[4 * 8], dm[4 * 8];
@@ -3957,17 +4271,33 @@ static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t
 }
 
 /* MAMBA__QMM_PASS token groups at a time: the weights are unpacked once per
-   pass; acc [ng][4][8] is zeroed here and holds the dots. 0 if dt has none. */
+   pass; acc [ng][4][8] (zeroed by the caller) gets the dots of the rows wr
+   with ng token groups, n values per row. One kernel per dtype, chosen once
+   per matrix by mamba__qmm_pick. */
 #define MAMBA__QMM_PASS 8
-static int mamba__qmm_tile(float *acc, const unsigned char *const *wr, int dt, const mamba__qil *x, int ng, int n) {
-    memset(acc, 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)ng);
-    if (mamba__block_elems(dt) == MAMBA__QK) mamba__qmm_q32(acc, wr, x, ng, n / 32, dt);
-    else if (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q5_K) mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q5_K);
-    else if (dt == MAMBA_DTYPE_Q6_K) mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK);
-    else if (dt == MAMBA_DTYPE_Q2_K || dt == MAMBA_DTYPE_Q3_K) mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, dt == MAMBA_DTYPE_Q3_K);
-    else if (dt == MAMBA_DTYPE_IQ4_XS) mamba__qmm_iq4_xs(acc, wr, x, ng, n / MAMBA__QKK);
-    else return 0;
-    return 1;
+typedef void (*mamba__qmm_fn)(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n);
+static void mamba__qmm_t32(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n) { mamba__qmm_q32(acc, wr, x, ng, n / 32, dt); }
+#define MAMBA__QMM_T(name, call) \
+    static void name(float *acc, const unsigned char *const *wr, mamba_dtype dt, const mamba__qil *x, int ng, int n) { (void)dt; call; }
+MAMBA__QMM_T(mamba__qmm_t4k, mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, 0))
+MAMBA__QMM_T(mamba__qmm_t5k, mamba__qmm_q4_k(acc, wr, x, ng, n / MAMBA__QKK, 1))
+MAMBA__QMM_T(mamba__qmm_t6k, mamba__qmm_q6_k(acc, wr, x, ng, n / MAMBA__QKK))
+MAMBA__QMM_T(mamba__qmm_t2k, mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, 0))
+MAMBA__QMM_T(mamba__qmm_t3k, mamba__qmm_q23_k(acc, wr, x, ng, n / MAMBA__QKK, 1))
+MAMBA__QMM_T(mamba__qmm_tiq4xs, mamba__qmm_iq4_xs(acc, wr, x, ng, n / MAMBA__QKK))
+#undef MAMBA__QMM_T
+static mamba__qmm_fn mamba__qmm_pick(mamba_dtype dt) {
+    switch (dt) {
+    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
+    case MAMBA_DTYPE_IQ4_NL: return mamba__qmm_t32;
+    case MAMBA_DTYPE_Q4_K: return mamba__qmm_t4k;
+    case MAMBA_DTYPE_Q5_K: return mamba__qmm_t5k;
+    case MAMBA_DTYPE_Q6_K: return mamba__qmm_t6k;
+    case MAMBA_DTYPE_Q2_K: return mamba__qmm_t2k;
+    case MAMBA_DTYPE_Q3_K: return mamba__qmm_t3k;
+    case MAMBA_DTYPE_IQ4_XS: return mamba__qmm_tiq4xs;
+    default: return NULL;
+    }
 }
 /* y[t * ldy + r] = a[G * r + t] + b[r] for 4 rows x 4 tokens */
 static void mamba__qmm_put4(float *y, size_t ldy, const float *a, const float *b) {
@@ -3991,11 +4321,13 @@ static void mamba__qmm_put4(float *y, size_t ldy, const float *a, const float *b
 /* Rows [r0, r0+nr) (nr <= MAMBA__QMM_RB: up to 4 tiles of 4) x the tokens
    of the MAMBA__QMM_NG(T) groups at ilbuf (only the T real ones written). Y is written a row block at a time (64
    bytes per token): tokens are ldy floats apart, often a multiple of 4 KB,
-   and 16-byte pieces of many such lines thrash the L1 sets. */
+   and 16-byte pieces of many such lines thrash the L1 sets. `tile`: the
+   kernel mamba__qmm_pick chose for the matrix. */
 #define MAMBA__QMM_RB 16
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
-                            int T, int r0, int nr) {
-    int dt = W->dtype, cols = W->cols, ng = MAMBA__QMM_NG(T), g0, g, r, t, k, nt = (nr + MAMBA__QMM_R - 1) / MAMBA__QMM_R;
+                            int T, int r0, int nr, mamba__qmm_fn tile) {
+    mamba_dtype dt = W->dtype;
+    int cols = W->cols, ng = MAMBA__QMM_NG(T), g0, g, r, t, k, nt = (nr + MAMBA__QMM_R - 1) / MAMBA__QMM_R;
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     const unsigned char *wr[MAMBA__QMM_R];
     float acc[MAMBA__QMM_RB / MAMBA__QMM_R][MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G], b[MAMBA__QMM_RB];
@@ -4007,7 +4339,8 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
         for (k = 0; k < nt; k++) {
             int rk = r0 + MAMBA__QMM_R * k, nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R;
             for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(rk + (r < nk ? r : nk - 1));
-            mamba__qmm_tile(acc[k], wr, dt, x, np, cols);
+            memset(acc[k], 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)np);
+            tile(acc[k], wr, dt, x, np, cols);
         }
         for (g = 0; g < np; g++)
             for (t = 0; t < MAMBA__QMM_G; t += 4)
@@ -4026,14 +4359,9 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
 #endif
 /* 1 if dt has int8 matrix-matrix tiles in this build (the others: per-token
    mamba__qdot for every token) */
-MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
+MAMBA__UNUSED static int mamba__qmm_has_tile(mamba_dtype dt) {
 #ifdef MAMBA__QMM_V
-    switch (dt) {
-    case MAMBA_DTYPE_Q8_0: case MAMBA_DTYPE_Q4_0: case MAMBA_DTYPE_Q4_1: case MAMBA_DTYPE_Q5_0: case MAMBA_DTYPE_Q5_1:
-    case MAMBA_DTYPE_IQ4_NL: case MAMBA_DTYPE_Q2_K: case MAMBA_DTYPE_Q3_K: case MAMBA_DTYPE_Q4_K: case MAMBA_DTYPE_Q5_K:
-    case MAMBA_DTYPE_Q6_K: case MAMBA_DTYPE_IQ4_XS: return 1;
-    default: return 0;
-    }
+    return mamba__qmm_pick(dt) != NULL;
 #else
     (void)dt;
     return 0;
@@ -4044,12 +4372,14 @@ MAMBA__UNUSED static int mamba__qmm_has_tile(int dt) {
    Returns the tokens done. */
 static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *bias, unsigned char *qbuf, int T) {
 #ifdef MAMBA__QMM_V
-    int rows = W->rows, cols = W->cols, dt = W->dtype, ng = MAMBA__QMM_NG(T), g, r;
+    mamba_dtype dt = W->dtype;
+    int rows = W->rows, cols = W->cols, ng = MAMBA__QMM_NG(T), g, r;
     size_t qs = mamba__qact_bytes((size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     unsigned char *il = qbuf + qs * (size_t)T;
+    mamba__qmm_fn tile = mamba__qmm_pick(dt);   /* the one choice on the dtype */
     (void)omp_work;
-    if (ng == 0 || !mamba__qmm_has_tile(dt)) return 0;
+    if (ng == 0 || !tile) return 0;
     {   /* the groups, threads over groups */
         size_t omp_work = (size_t)cols * (size_t)T * 8;
         (void)omp_work;
@@ -4059,7 +4389,7 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
                             T - g * MAMBA__QMM_G < MAMBA__QMM_G ? T - g * MAMBA__QMM_G : MAMBA__QMM_G);
     }
     MAMBA__OMP_FOR
-    for (r = 0; r < rows; r += MAMBA__QMM_RB) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_RB ? rows - r : MAMBA__QMM_RB);
+    for (r = 0; r < rows; r += MAMBA__QMM_RB) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_RB ? rows - r : MAMBA__QMM_RB, tile);
     return ng * MAMBA__QMM_G < T ? ng * MAMBA__QMM_G : T;
 #else
     (void)Y; (void)ldy; (void)W; (void)bias; (void)qbuf; (void)T;
@@ -4068,18 +4398,57 @@ static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *b
 }
 /* ==== end of the int8 matrix-matrix kernels ================================ */
 
+/* ==== quantized matrix-vector product, rows in flight (issue 21, qdecode) ====
+   T = 1 of mamba__qlinear: threads over groups of 4 rows, one call of the
+   type's 4-row kernel (mamba__qdot4_pick, chosen once per matrix) per group;
+   the rows past the last full 4 one by one (the type's mamba__qdot_pick).
+   Every row is the value mamba__qdot gives, whatever the grouping or thread
+   count. Returns 0 (nothing done) when this build or dtype has no 4-row kernel;
+   qa is the quantized activation. */
+static int mamba__qmatvec4_run(float *y, const mamba__mat *W, const float *bias, const unsigned char *qa) {
+#ifdef MAMBA__QDOT4_V
+    mamba_dtype dt = W->dtype;
+    int rows = W->rows, cols = W->cols, ng = rows / 4, g, r, nb = cols / mamba__block_elems(dt);
+    mamba__qdot4_fn dot4 = mamba__qdot4_pick(dt);   /* the one choice on the dtype */
+    mamba__qdot_fn dot = mamba__qdot_pick(dt);
+    size_t rb = mamba__row_bytes(dt, (size_t)cols);
+    size_t omp_work = (size_t)rows * (size_t)cols;
+    mamba__qact a;
+    (void)omp_work;
+    if (!dot4 || !dot) return 0;
+    mamba__qact_at(qa, (size_t)cols, &a);
+    MAMBA__OMP_FOR
+    for (g = 0; g < ng; g++) {
+        float o[4];
+        int k;
+        dot4(o, (const unsigned char *)W->data + (size_t)4 * (size_t)g * rb, rb, &a, nb);
+        for (k = 0; k < 4; k++) y[4 * g + k] = o[k] + (bias ? bias[4 * g + k] : 0.0f);
+    }
+    for (r = 4 * ng; r < rows; r++) y[r] = dot((const unsigned char *)W->data + (size_t)r * rb, &a, nb) + (bias ? bias[r] : 0.0f);
+    return 1;
+#else
+    (void)y; (void)W; (void)bias; (void)qa;
+    return 0;
+#endif
+}
+/* ==== end of the rows-in-flight matrix-vector product ==== */
+
 /* Y[t] = W X[t] (+ bias) for a quantized W: each token's activation is
    quantized once into qbuf (mamba__qbuf_bytes(cols, T)), then every (row,
    token) dot is the same function call whatever T or the thread count. */
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
-    int rows = W->rows, cols = W->cols, dt = W->dtype, r, blk = mamba__block_elems(dt), tq;
-    MAMBA_ASSERT(blk > 0 && cols % blk == 0);   /* checked when the matrix was bound */
+    mamba_dtype dt = W->dtype;
+    int rows = W->rows, cols = W->cols, r, blk = mamba__block_elems(dt), tq, nb;
+    mamba__qdot_fn dot = mamba__qdot_pick(dt);   /* the one choice on the dtype */
+    MAMBA_ASSERT(blk > 0 && cols % blk == 0 && dot);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
+    nb = cols / blk;
     mamba__qmm_quantize(X, ldx, T, cols, blk, qbuf);   /* issue 21: vector twin, threads over tokens */
     if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
+    if (T == 1 && mamba__qmatvec4_run(Y, W, bias, qbuf)) return;   /* issue 21: 4 rows in flight */
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r++) {
         const unsigned char *w = (const unsigned char *)W->data + (size_t)r * rb;
@@ -4088,7 +4457,7 @@ static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *
         for (u = tq; u < T; u++) {
             mamba__qact a;
             mamba__qact_at(qbuf + (size_t)u * qs, (size_t)cols, &a);
-            Y[(size_t)u * (size_t)ldy + (size_t)r] = mamba__qdot(w, dt, &a, cols) + b;
+            Y[(size_t)u * (size_t)ldy + (size_t)r] = dot(w, &a, nb) + b;
         }
     }
 }
@@ -7985,6 +8354,45 @@ nomem:
     return 0;
 }
 
+/* The word cache: 1 if the n bytes at s are there (their ids emitted), else
+   0 with *c the entry to fill when the word is done (NULL: no cache, or a
+   word too long for it). */
+static int mamba__wc_hit(mamba__enc *e, const unsigned char *s, size_t n, mamba__wc_ent **c) {
+    size_t i;
+    uint32_t h;
+    *c = NULL;
+    if (!e->wc || n > MAMBA__WC_KEY) return 0;
+    h = mamba__hash_short(s, n);
+    *c = &e->wc[h & e->wc_mask];
+    if ((*c)->hash == h && (*c)->len == n && !memcmp((*c)->key, s, n)) {
+        for (i = 0; i < (*c)->n_ids; i++) mamba__emit(e, (*c)->ids[i]);
+        return 1;
+    }
+    (*c)->len = 0;
+    (*c)->hash = h;
+    return 0;
+}
+/* The end of a word's encoding (byte-level BPE and SentencePiece's HF
+   reading): its m symbols in e->sym merged by rank, emitted, and kept in the
+   word-cache entry c (NULL: none) under the n bytes at s. */
+static void mamba__bpe_finish(mamba__enc *e, size_t m, mamba__wc_ent *c, const unsigned char *s, size_t n) {
+    size_t i;
+    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
+                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
+        e->st = MAMBA_ERR_NOMEM;
+        return;
+    }
+    m = mamba__bpe_merge(e, m);
+    if (e->st) return;
+    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
+    if (c && m <= MAMBA__WC_IDS) {
+        c->len = (uint8_t)n;
+        c->n_ids = (uint8_t)m;
+        memcpy(c->key, s, n);
+        memcpy(c->ids, e->sym, m * sizeof(int32_t));
+    }
+}
+
 /* One pre-tokenized piece (byte-level: one symbol per byte) to ids. */
 static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
     const mamba_tokenizer *t = e->t;
@@ -8000,16 +8408,7 @@ static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
             h = (h + 1) & t->vhash_mask;
         }
     }
-    if (e->wc && n <= MAMBA__WC_KEY) {
-        uint32_t h = mamba__hash_short(s, n);
-        c = &e->wc[h & e->wc_mask];
-        if (c->hash == h && c->len == n && !memcmp(c->key, s, n)) {
-            for (i = 0; i < c->n_ids; i++) mamba__emit(e, c->ids[i]);
-            return;
-        }
-        c->len = 0;
-        c->hash = h;
-    }
+    if (mamba__wc_hit(e, s, n, &c)) return;
     if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
     if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, 2 * n, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
     for (i = 0; i < n; i++) {
@@ -8027,20 +8426,7 @@ static void mamba__bpe(mamba__enc *e, const unsigned char *s, size_t n) {
         }
         /* else: HF drops a character its vocabulary lacks */
     }
-    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
-                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
-        e->st = MAMBA_ERR_NOMEM;
-        return;
-    }
-    m = mamba__bpe_merge(e, m);
-    if (e->st) return;
-    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
-    if (c && m <= MAMBA__WC_IDS) {
-        c->len = (uint8_t)n;
-        c->n_ids = (uint8_t)m;
-        memcpy(c->key, s, n);
-        memcpy(c->ids, e->sym, m * sizeof(int32_t));
-    }
+    mamba__bpe_finish(e, m, c, s, n);
 }
 
 static void mamba__pt_run(mamba__enc *e, int k, const unsigned char *s, size_t n, int bm);
@@ -8620,7 +9006,7 @@ static mamba_status mamba__spm_build(mamba__heap *hp, mamba_tokenizer **out, mam
             if (!sp->type[i] || sp->type[i] == MAMBA__SPT_CONTROL || sp->type[i] == MAMBA__SPT_UNKNOWN || sp->type[i] == MAMBA__SPT_BYTE || n < 2) continue;
             for (q = 0; q < n; q++) if (p[q] < 0x80) sp->iso[p[q]] = 0;
         }
-        sp->iso[' '] = 0;   /* (' ' stays ' ' without escaping: not worth the case) */
+        sp->iso[(unsigned char)' '] = 0;   /* (' ' stays ' ' without escaping: not worth the case) */
     }
     if (cfg->mode == MAMBA__SPM_MODEL) {
         if (sp->unk_id < 0 || sp->unk_id >= (int)n_ids || sp->type[sp->unk_id] != MAMBA__SPT_UNKNOWN) {
@@ -8925,16 +9311,7 @@ static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) 
     int unk = 0;
     mamba__wc_ent *c = NULL;
     if (!n || e->st) return;
-    if (e->wc && n <= MAMBA__WC_KEY) {
-        uint32_t h = mamba__hash_short(s, n);
-        c = &e->wc[h & e->wc_mask];
-        if (c->hash == h && c->len == n && !memcmp(c->key, s, n)) {
-            for (i = 0; i < c->n_ids; i++) mamba__emit(e, c->ids[i]);
-            return;
-        }
-        c->len = 0;
-        c->hash = h;
-    }
+    if (mamba__wc_hit(e, s, n, &c)) return;
     if (n > 0x3FFFFFF0u) { e->st = MAMBA_ERR_LIMIT; return; }
     if (!mamba__tok_grow(e->hp, &e->sym, &e->sym_cap, n + 1, sizeof(int32_t))) { e->st = MAMBA_ERR_NOMEM; return; }
     while (i < n) {
@@ -8957,20 +9334,7 @@ static void mamba__spm_hf_word(mamba__enc *e, const unsigned char *s, size_t n) 
         i += (size_t)l;
     }
     if (unk) e->sym[m++] = t->unk_id;
-    if (m <= MAMBA__BPE_SMALL ? !mamba__tok_grow(e->hp, &e->rk, &e->rk_cap, m, sizeof(uint32_t)) || !mamba__tok_grow(e->hp, &e->nid, &e->nid_cap, m, sizeof(int32_t))
-                              : !mamba__tok_grow(e->hp, &e->prv, &e->prv_cap, m, sizeof(int32_t)) || !mamba__tok_grow(e->hp, &e->nxt, &e->nxt_cap, m, sizeof(int32_t))) {
-        e->st = MAMBA_ERR_NOMEM;
-        return;
-    }
-    m = mamba__bpe_merge(e, m);
-    if (e->st) return;
-    for (i = 0; i < m; i++) mamba__emit(e, e->sym[i]);
-    if (c && m <= MAMBA__WC_IDS) {
-        c->len = (uint8_t)n;
-        c->n_ids = (uint8_t)m;
-        memcpy(c->key, s, n);
-        memcpy(c->ids, e->sym, m * sizeof(int32_t));
-    }
+    mamba__bpe_finish(e, m, c, s, n);
 }
 
 /* A piece for HF's BPE: word by word where no merge can cross a word (split_ws). */
@@ -9672,7 +10036,7 @@ static int mamba__json_int(const mamba__json *j, uint32_t t, long long lo, long 
 
 typedef struct mamba__tensor {
     char *name;
-    int dtype;                  /* MAMBA_DTYPE_*, 0 if not one we compute with */
+    mamba_dtype dtype;          /* MAMBA_DTYPE_*, 0 if not one we compute with */
     char dtype_name[32];        /* "F32", ..., "Q5_0 (ggml type 6)" or "ggml type N" */
     const char *gname;          /* the GGUF tensor's own name (blk.0.ssm_dt.weight), NULL for the other formats */
     int ndim;
@@ -9871,8 +10235,11 @@ static mamba_status mamba__safetensors_read(mamba__tensors *ts, const unsigned c
             break;
         }
         if (mamba__json_str(&j, tdt, dts, sizeof dts) >= sizeof dts) dts[0] = 0;
-        t->dtype = mamba__dtype_parse(dts, &esize);
-        if (t->dtype < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
+        {
+            int dtp = mamba__dtype_parse(dts, &esize);   /* -1: not a safetensors dtype */
+            if (dtp < 0) { st = mamba__err3(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has unknown dtype '%s'", fname, t->name, dts); break; }
+            t->dtype = (mamba_dtype)dtp;
+        }
         memcpy(t->dtype_name, dts, sizeof dts);   /* NUL-terminated (json_str) */
         if (j.tok[tsh].size > MAMBA__MAX_NDIM) { st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "%s: tensor %s has too many dimensions", fname, t->name, 0, 0); break; }
         t->ndim = (int)j.tok[tsh].size;
@@ -10786,18 +11153,18 @@ static const struct { int id; const char *name; } mamba__ggml_names[] = {
     {MAMBA__GGML_I32, "I32"}, {MAMBA__GGML_I64, "I64"}, {MAMBA__GGML_F64, "F64"}, {MAMBA__GGML_IQ1_M, "IQ1_M"},
     {MAMBA__GGML_BF16, "BF16"}, {MAMBA__GGML_TQ1_0, "TQ1_0"}, {MAMBA__GGML_TQ2_0, "TQ2_0"}, {MAMBA__GGML_MXFP4, "MXFP4"}};
 /* MAMBA_DTYPE_* of a ggml type id, 0 if not one we compute with */
-static int mamba__dtype_of_ggml(uint32_t id) {
+static mamba_dtype mamba__dtype_of_ggml(uint32_t id) {
     int dt;
     for (dt = 1; dt < MAMBA__NDTYPES; dt++)
-        if ((uint32_t)mamba__dtypes[dt].ggml == id) return dt;
-    return 0;
+        if ((uint32_t)mamba__dtypes[dt].ggml == id) return (mamba_dtype)dt;
+    return MAMBA_DTYPE_UNKNOWN;
 }
 /* a tensor's type for messages: ours by name, else "IQ2_XXS (ggml type 16)",
    or "ggml type 99" for an id ggml does not name */
 static void mamba__ggml_type_label(uint32_t id, char *out, size_t cap) {
     const char *nm = NULL;
     size_t i, o = 0;
-    int dt = mamba__dtype_of_ggml(id);
+    mamba_dtype dt = mamba__dtype_of_ggml(id);
     if (cap < 32) { if (cap) out[0] = 0; return; }
     if (dt) { strcpy(out, mamba__dtype_name(dt)); return; }
     for (i = 0; i < sizeof mamba__ggml_names / sizeof mamba__ggml_names[0]; i++)
@@ -11061,7 +11428,8 @@ static mamba_status mamba__gguf_read(mamba__tensors *ts, mamba__gguf *g, const u
         uint32_t nd = 0, ty = 0;
         uint64_t ne[MAMBA__MAX_NDIM], off;
         char hf[160];
-        int q, is_a, dt;
+        int q, is_a;
+        mamba_dtype dt;
         mamba__tensor *t;
         mamba__rd_str(&r, &nm, &nl);
         mamba__rd_u32(&r, &nd);
@@ -11931,7 +12299,7 @@ static void mamba__quant_iq4_nl(const float *x, unsigned char *y) {
 }
 /* one block of dtype dt from its values: the writer's one dispatch on the
    type (0: no quantizer for dt: IQ4_XS) */
-static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
+static int mamba__quant_block(const float *x, mamba_dtype dt, unsigned char *y) {
 #ifdef MAMBA_NO_EXTRA_QUANTS
     if (mamba__dt(dt)->ggml < 0) return 0;   /* a type this build does not read */
 #endif
@@ -11953,7 +12321,7 @@ static int mamba__quant_block(const float *x, int dt, unsigned char *y) {
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif
-static int mamba__has_quantizer(int dt) { return mamba__quant_block(NULL, dt, NULL); }
+static int mamba__has_quantizer(mamba_dtype dt) { return mamba__quant_block(NULL, dt, NULL); }
 /* ---- end of the writer's quantizers of issue 19 ---- */
 
 /* Bytes out, counted; a NULL function only counts (the sizing pass). */
@@ -11995,7 +12363,7 @@ typedef struct mamba__wt {
     char name[48];
     int nd;
     uint64_t ne[2];          /* ggml order: ne[0] is the contiguous (row) length */
-    int type;                /* MAMBA_DTYPE_* written */
+    mamba_dtype type;        /* MAMBA_DTYPE_* written */
     const char *why;         /* why type differs from the one asked for */
     mamba__mat mat;          /* a matrix in its stored dtype (mat.data != NULL), or */
     const float *f;          /* f32 values: element (r, c) at f[r*ne0 + c], or */
@@ -12004,7 +12372,7 @@ typedef struct mamba__wt {
     size_t bytes;
 } mamba__wt;
 
-static int mamba__ggml_type(int dt) { return mamba__dt(dt)->ggml < 0 ? 0 : mamba__dt(dt)->ggml; }
+static int mamba__ggml_type(mamba_dtype dt) { return mamba__dt(dt)->ggml < 0 ? 0 : mamba__dt(dt)->ggml; }
 
 /* "blk.<l>.<suffix>" or the suffix alone (l < 0). */
 static void mamba__wt_name(char *out, int l, const char *suffix) {
@@ -12019,7 +12387,7 @@ static void mamba__wt_name(char *out, int l, const char *suffix) {
 
 /* A small f32 tensor: always F32 (llama.cpp computes norms, conv, scan in f32). */
 static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *f, uint64_t ne0, uint64_t ne1, int trans,
-                          int want, const char *why) {
+                          mamba_dtype want, const char *why) {
     memset(t, 0, sizeof *t);
     mamba__wt_name(t->name, l, suffix);
     t->nd = ne1 ? 2 : 1;
@@ -12038,8 +12406,8 @@ static void mamba__wt_vec(mamba__wt *t, int l, const char *suffix, const float *
    Q8_0 (not with --pure). Then any quantized matrix whose rows are not a
    multiple of its block falls back: Q2_K/Q3_K -> IQ4_NL, Q4_K -> Q5_0, Q5_K
    -> Q5_1, Q6_K -> Q8_0, and to F16 if not a multiple of 32 either. So the S/M/L variants of a K mix give the same Mamba file. ---- */
-static int mamba__wt_pick(int want, int pure, int is_output, int cols, const char **why) {
-    int type = want;
+static mamba_dtype mamba__wt_pick(mamba_dtype want, int pure, int is_output, int cols, const char **why) {
+    mamba_dtype type = want;
     *why = NULL;
     if (!mamba__is_quant(want)) return want;
     if (!pure && is_output) {
@@ -12047,7 +12415,7 @@ static int mamba__wt_pick(int want, int pure, int is_output, int cols, const cha
         else if (want != MAMBA_DTYPE_Q8_0) { type = MAMBA_DTYPE_Q6_K; *why = "output matrix: Q6_K, as llama-quantize"; }
     }
     if (cols % mamba__block_elems(type)) {
-        int fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_IQ4_NL : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
+        mamba_dtype fb = type == MAMBA_DTYPE_Q2_K || type == MAMBA_DTYPE_Q3_K ? MAMBA_DTYPE_IQ4_NL : type == MAMBA_DTYPE_Q4_K ? MAMBA_DTYPE_Q5_0 :
                  type == MAMBA_DTYPE_Q5_K ? MAMBA_DTYPE_Q5_1 : type == MAMBA_DTYPE_Q6_K ? MAMBA_DTYPE_Q8_0 : MAMBA_DTYPE_F16;
         if (cols % MAMBA__QK) { type = MAMBA_DTYPE_F16; *why = "rows are not a multiple of 32 values: F16, as llama.cpp"; }
         else {
@@ -12061,7 +12429,7 @@ static int mamba__wt_pick(int want, int pure, int is_output, int cols, const cha
     return type;
 }
 /* llama-quantize presets (llama_ftype): name, the type asked for, general.file_type */
-static const struct { const char *name; unsigned char type, ftype; } mamba__presets[] = {
+static const struct { const char *name; mamba_dtype type; unsigned char ftype; } mamba__presets[] = {
     {"F32", MAMBA_DTYPE_F32, 0}, {"F16", MAMBA_DTYPE_F16, 1}, {"BF16", MAMBA_DTYPE_BF16, 32}, {"Q8_0", MAMBA_DTYPE_Q8_0, 7},
     {"Q4_0", MAMBA_DTYPE_Q4_0, 2}, {"Q4_1", MAMBA_DTYPE_Q4_1, 3}, {"Q5_0", MAMBA_DTYPE_Q5_0, 8}, {"Q5_1", MAMBA_DTYPE_Q5_1, 9},
     {"Q2_K", MAMBA_DTYPE_Q2_K, 10}, {"Q3_K_S", MAMBA_DTYPE_Q3_K, 11}, {"Q3_K_M", MAMBA_DTYPE_Q3_K, 12}, {"Q3_K_L", MAMBA_DTYPE_Q3_K, 13},
@@ -12070,7 +12438,7 @@ static const struct { const char *name; unsigned char type, ftype; } mamba__pres
     {"Q5_K", MAMBA_DTYPE_Q5_K, 17}};
 /* ---- end of the per-tensor types of issue 19 ---- */
 
-static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, int want, int pure, int is_output) {
+static void mamba__wt_mat(mamba__wt *t, int l, const char *suffix, const mamba__mat *W, int rows, mamba_dtype want, int pure, int is_output) {
     memset(t, 0, sizeof *t);
     mamba__wt_name(t->name, l, suffix);
     t->nd = 2;
@@ -12102,7 +12470,8 @@ static void mamba__wt_row(const mamba__wt *t, uint64_t r, float *row) {
    names sorted within a layer). Returns the count; t has room for 3 + 12 L. */
 static size_t mamba__wt_plan(const mamba_model *m, const mamba_gguf_options *o, mamba__wt *t) {
     const mamba_config *c = &m->cfg;
-    int want = o && o->type ? (int)o->type : MAMBA_DTYPE_F32, pure = o && o->pure, l;
+    mamba_dtype want = o && o->type ? o->type : MAMBA_DTYPE_F32;
+    int pure = o && o->pure, l;
     int m2 = c->arch == MAMBA_ARCH_MAMBA2, tied = c->tied_embeddings;
     uint64_t D = (uint64_t)c->d_model, E = (uint64_t)c->d_inner, N = (uint64_t)c->d_state, K = (uint64_t)c->d_conv;
     uint64_t H = (uint64_t)c->n_heads, C = (uint64_t)c->conv_dim, G = (uint64_t)c->n_groups;
@@ -12318,7 +12687,8 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     unsigned char *orow = NULL;
     char label[32];
     const char *name;
-    int want, file_type;
+    mamba_dtype want;
+    int file_type;
     mamba_status st = MAMBA_OK;
     mamba__heap hp;   /* plain MAMBA_MALLOC (none under MAMBA_NO_MALLOC: out of memory) */
     mamba__heap_plain(&hp);
@@ -12328,7 +12698,7 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
     c = &m->cfg;
     if (tok && tok->spm && tok->spm->mode != MAMBA__SPM_MODEL)
         return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: a SentencePiece tokenizer read from tokenizer.json has no piece scores; load its tokenizer.model instead", 0, 0, 0, 0);
-    want = opt && opt->type ? (int)opt->type : MAMBA_DTYPE_F32;
+    want = opt && opt->type ? opt->type : MAMBA_DTYPE_F32;
     file_type = -1;
     if (opt && opt->preset) {   /* a llama-quantize preset name sets the type and general.file_type */
         size_t k;
@@ -12357,7 +12727,7 @@ MAMBA_API mamba_status mamba_gguf_write(const mamba_model *m, const mamba_tokeni
         nt = mamba__wt_plan(m, &po, t);
     }
     for (i = 0; i < nt; i++) {   /* sources this writer can read a row of */
-        int d = t[i].mat.dtype;
+        mamba_dtype d = t[i].mat.dtype;
         if (t[i].mat.data && d != MAMBA_DTYPE_F32 && d != MAMBA_DTYPE_F16 && d != MAMBA_DTYPE_BF16 && !mamba__is_quant(d)) {
             st = mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF writer: %s is stored in a type the writer cannot read", t[i].name, 0, 0, 0);
             goto done;
@@ -12867,12 +13237,13 @@ typedef struct mamba__pval {
 
 typedef struct mamba__pitem { uint32_t v, next; } mamba__pitem;
 
-static const struct { const char *name; int dtype; const char *dtype_name; unsigned esize; } mamba__pt_stypes[] = {
+#define MAMBA__PT_NONE MAMBA_DTYPE_UNKNOWN   /* a storage we do not compute with */
+static const struct { const char *name; mamba_dtype dtype; const char *dtype_name; unsigned esize; } mamba__pt_stypes[] = {
     {"FloatStorage", MAMBA_DTYPE_F32, "F32", 4}, {"HalfStorage", MAMBA_DTYPE_F16, "F16", 2},
-    {"BFloat16Storage", MAMBA_DTYPE_BF16, "BF16", 2}, {"DoubleStorage", 0, "F64", 8},
-    {"LongStorage", 0, "I64", 8}, {"IntStorage", 0, "I32", 4}, {"ShortStorage", 0, "I16", 2},
-    {"CharStorage", 0, "I8", 1}, {"ByteStorage", 0, "U8", 1}, {"BoolStorage", 0, "BOOL", 1},
-    {"UntypedStorage", 0, "U8", 1}};
+    {"BFloat16Storage", MAMBA_DTYPE_BF16, "BF16", 2}, {"DoubleStorage", MAMBA__PT_NONE, "F64", 8},
+    {"LongStorage", MAMBA__PT_NONE, "I64", 8}, {"IntStorage", MAMBA__PT_NONE, "I32", 4}, {"ShortStorage", MAMBA__PT_NONE, "I16", 2},
+    {"CharStorage", MAMBA__PT_NONE, "I8", 1}, {"ByteStorage", MAMBA__PT_NONE, "U8", 1}, {"BoolStorage", MAMBA__PT_NONE, "BOOL", 1},
+    {"UntypedStorage", MAMBA__PT_NONE, "U8", 1}};
 
 typedef struct mamba__pk {
     mamba__heap *hp;

@@ -136,8 +136,8 @@ static void writer_roundtrip(const char *dir) {
         for (k = 0; k < nm; k++) {
             const mamba__mat *A = ma[k], *B = mb[k];
             size_t r, c, rows = (size_t)(A->rows < B->rows ? A->rows : B->rows);
-            int want = mamba__is_quant(types[t]) && A->cols % 32 ? MAMBA_DTYPE_F16 : (int)types[t];
-            CHECK(B->dtype == want, "%s: matrix %d is dtype %d, want %d", dir, k, B->dtype, want);
+            mamba_dtype want = mamba__is_quant(types[t]) && A->cols % 32 ? MAMBA_DTYPE_F16 : types[t];
+            CHECK(B->dtype == want, "%s: matrix %d is dtype %d, want %d", dir, k, (int)B->dtype, (int)want);
             for (r = 0; r < rows; r++)
                 for (c = 0; c < (size_t)A->cols; c++) {
                     float x = mat_elem(A, r, c);

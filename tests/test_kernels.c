@@ -562,6 +562,54 @@ static void test_qact(void) {
     CHECK(bad == 0, "vector activation quantizer differs in %d of %d cases", bad, cases);
 }
 
+/* Decode's 4-rows-in-flight quantized matrix-vector product (issue 21):
+   mamba__qlinear with T = 1 over rows 1..9 (full groups of 4 and the rows
+   past them), widths with and without a partial group of 8 blocks, with and
+   without a bias, activation blocks normal/zero/huge/tiny/+-1; every row
+   against the scalar twin mamba__qdot_ref (+ bias), bit for bit. */
+static void test_qrows(void) {
+    static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    static const int cols32[] = {32, 256, 288, 800, 1536}, colsK[] = {256, 768, 1280};
+    int di, ci, rows, kind0;
+    long same = 0, total = 0;
+    for (di = 0; di < 4; di++) {
+        int dt = dts[di], K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
+        for (ci = 0; ci < (K ? 3 : 5); ci++)
+            for (rows = 1; rows <= 9; rows++)
+                for (kind0 = 0; kind0 < 2; kind0++) {
+                    int cols = K ? colsK[ci] : cols32[ci], r, j, use_bias = kind0;
+                    size_t rb = mamba__row_bytes(dt, (size_t)cols), qs = mamba__qact_bytes((size_t)cols);
+                    unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(qs), *q1 = (unsigned char *)malloc(qs);
+                    float *x = (float *)malloc(sizeof(float) * cols), *y = (float *)malloc(sizeof(float) * rows);
+                    float *bias = (float *)malloc(sizeof(float) * rows);
+                    mamba__mat W;
+                    mamba__qact a;
+                    for (r = 0; r < rows; r++) { random_qrow(w + rb * r, dt, cols, 7 * r + ci + rows); bias[r] = r == 1 ? -0.0f : frand(); }
+                    for (j = 0; j < cols; j++) {
+                        int kind = (j / blk + rows + kind0) % 6;
+                        x[j] = kind == 1 ? 0.0f : kind == 2 ? 1e4f * frand() : kind == 3 ? 1e-30f * frand() : kind == 4 ? (j % 2 ? -1.0f : 1.0f) : frand();
+                    }
+                    W.data = w; W.dtype = dt; W.rows = rows; W.cols = cols;
+                    mamba__qlinear(y, rows, &W, use_bias ? bias : NULL, x, cols, 1, qbuf);
+                    mamba__quantize_act(x, cols, blk, q1);
+                    mamba__qact_at(q1, (size_t)cols, &a);
+                    for (r = 0; r < rows; r++) {
+                        float ref = mamba__qdot_ref(w + rb * r, dt, &a, cols) + (use_bias ? bias[r] : 0.0f);
+                        total++;
+                        if (!memcmp(&ref, &y[r], 4)) same++;
+                        else if (total - same < 4) printf("  %s %dx%d r%d: matvec %.9g, scalar %.9g\n", mamba__dtype_name(dt), rows, cols, r, y[r], ref);
+                    }
+                    free(w); free(qbuf); free(q1); free(x); free(y); free(bias);
+                }
+    }
+#ifdef MAMBA__QDOT4_V
+    printf("  quantized matvec, 4 rows in flight: %ld of %ld rows == scalar dot bit for bit\n", same, total);
+#else
+    printf("  quantized matvec (no 4-row kernel in this build): %ld of %ld rows == scalar dot bit for bit\n", same, total);
+#endif
+    CHECK(same == total, "quantized matvec differs from the scalar dot in %ld of %ld rows", total - same, total);
+}
+
 /* Issue 19's types: blocks of random bits (finite scales) packed and
    dequantized by tests/ref/gguf_quant.py from ggml's layouts; the library
    must decode every one bit for bit. Then non-finite scales: the values are
@@ -679,5 +727,6 @@ int main(void) {
     test_kquant_writer();
     test_qmm();
     test_qact();
+    test_qrows();
     return test_summary();
 }

@@ -1,0 +1,102 @@
+/* bench_qmatvec (issue 21): decode's quantized matrix-vector product, A/B in
+   one run. The one-row-per-call loop (mamba__qdot per row: mamba__qlinear's
+   T = 1 path before the 4-row kernels) against mamba__qmatvec4_run (4 rows
+   in flight: what decode uses), over NMAT matrices in turn (more bytes than
+   the caches, as decode reads them), in interleaved passes (which goes first
+   alternates); both quantize the activation once per product. Threads: the
+   library's OpenMP loop in both (OMP_NUM_THREADS / the default). Prints the
+   best wall time per matrix of each, the summed process CPU time of each,
+   and checks that both give the same bits.
+
+   build/bench_qmatvec DTYPE ROWS COLS NMAT PASSES   (DTYPE Q8_0, Q4_0, Q4_K or Q6_K)
+   e.g. OMP_NUM_THREADS=1 build/bench_qmatvec Q4_K 3072 768 128 16   (130m in_proj, 170 MB)
+   Exit 0, 1 if the bits differ, 2 on bad arguments. POSIX clocks (bench only). */
+#define _GNU_SOURCE 1
+#define MAMBA_IMPLEMENTATION
+#include "../mamba.h"
+#include <stdio.h>
+#include <time.h>
+
+static double wall(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+static double cpu(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+
+/* the T = 1 path of mamba__qlinear before the 4-row kernels */
+static void one_row(float *y, const mamba__mat *W, const float *x, unsigned char *qbuf) {
+    mamba_dtype dt = W->dtype;
+    int rows = W->rows, cols = W->cols, r, nb = cols / mamba__block_elems(dt);
+    mamba__qdot_fn dot = mamba__qdot_pick(dt);
+    size_t rb = mamba__row_bytes(dt, (size_t)cols), omp_work = (size_t)rows * (size_t)cols;
+    mamba__qact a;
+    (void)omp_work;
+    mamba__quantize_act(x, cols, mamba__block_elems(dt), qbuf);
+    mamba__qact_at(qbuf, (size_t)cols, &a);
+    MAMBA__OMP_FOR
+    for (r = 0; r < rows; r++) y[r] = dot((const unsigned char *)W->data + (size_t)r * rb, &a, nb) + 0.0f;
+}
+static void four_rows(float *y, const mamba__mat *W, const float *x, unsigned char *qbuf) {
+    mamba__quantize_act(x, W->cols, mamba__block_elems(W->dtype), qbuf);
+    if (!mamba__qmatvec4_run(y, W, NULL, qbuf)) one_row(y, W, x, qbuf);
+}
+
+int main(int argc, char **argv) {
+    int dt = -1, rows, cols, nmat, passes, i, k, p, bad = 0;
+    size_t rb, n, j, bb, be;
+    unsigned char **w, *qbuf;
+    float *x, *y, *y0;
+    double best[2] = {1e9, 1e9}, tc[2] = {0, 0};
+    uint32_t s = 12345;
+    if (argc == 6) {
+        if (!strcmp(argv[1], "Q8_0")) dt = MAMBA_DTYPE_Q8_0;
+        else if (!strcmp(argv[1], "Q4_0")) dt = MAMBA_DTYPE_Q4_0;
+        else if (!strcmp(argv[1], "Q4_K")) dt = MAMBA_DTYPE_Q4_K;
+        else if (!strcmp(argv[1], "Q6_K")) dt = MAMBA_DTYPE_Q6_K;
+    }
+    if (dt < 0 || (rows = atoi(argv[2])) < 1 || (cols = atoi(argv[3])) < 1 || (nmat = atoi(argv[4])) < 1 || (passes = atoi(argv[5])) < 1 ||
+        cols % mamba__block_elems(dt) != 0) {
+        fprintf(stderr, "usage: bench_qmatvec DTYPE(Q8_0 Q4_0 Q4_K Q6_K) ROWS COLS(a multiple of the block) NMAT PASSES\n");
+        return 2;
+    }
+    bb = mamba__block_bytes(dt);
+    be = (size_t)mamba__block_elems(dt);
+    rb = mamba__row_bytes(dt, (size_t)cols);
+    n = rb * (size_t)rows;
+    w = (unsigned char **)malloc(sizeof(void *) * (size_t)nmat);
+    x = (float *)malloc(4 * (size_t)cols); y = (float *)malloc(4 * (size_t)rows); y0 = (float *)malloc(4 * (size_t)rows);
+    qbuf = (unsigned char *)malloc(mamba__qact_bytes((size_t)cols));
+    if (!w || !x || !y || !y0 || !qbuf) return 2;
+    for (k = 0; k < nmat; k++) {
+        if (!(w[k] = (unsigned char *)malloc(n))) { fprintf(stderr, "out of memory\n"); return 2; }
+        for (j = 0; j < n; j++) { s = s * 1664525u + 1013904223u; w[k][j] = (unsigned char)(s >> 24); }
+        for (j = 0; j < n; j += bb) {   /* finite block scales */
+            s = s * 1664525u + 1013904223u;
+            if (dt == MAMBA_DTYPE_Q6_K) { w[k][j + 208] = (unsigned char)(s >> 24); w[k][j + 209] = 0x1c; }
+            else { w[k][j] = (unsigned char)(s >> 24); w[k][j + 1] = 0x1c; }
+            if (dt == MAMBA_DTYPE_Q4_K) { w[k][j + 2] = (unsigned char)(s >> 16); w[k][j + 3] = 0x18; }
+        }
+    }
+    (void)be;
+    for (i = 0; i < cols; i++) x[i] = (float)(i % 7) * 0.1f - 0.3f;
+    for (p = 0; p < passes; p++)
+        for (k = 0; k < 2; k++) {
+            int v = (p & 1) ? 1 - k : k;
+            double t0 = wall(), c0 = cpu(), t;
+            for (i = 0; i < nmat; i++) {
+                mamba__mat W;
+                W.data = w[i]; W.dtype = dt; W.rows = rows; W.cols = cols;
+                if (v == 0) one_row(y, &W, x, qbuf);
+                else four_rows(y, &W, x, qbuf);
+            }
+            tc[v] += cpu() - c0;
+            t = (wall() - t0) / nmat;
+            if (t < best[v]) best[v] = t;
+            if (v == 0) memcpy(y0, y, 4 * (size_t)rows);   /* the last matrix's result */
+            else if (p > 0 && memcmp(y0, y, 4 * (size_t)rows)) bad++;
+        }
+    printf("%s %5dx%-5d x%d mats, %d passes: 1-row best %.1f us (%.2f GB/s), 4-row best %.1f us (%.2f GB/s): "
+           "4-row/1-row wall %.3f, cpu %.2f s / %.2f s = %.3f, bits %s\n",
+           argv[1], rows, cols, nmat, passes, best[0] * 1e6, (double)n / best[0] / 1e9,
+           best[1] * 1e6, (double)n / best[1] / 1e9, best[1] / best[0], tc[0], tc[1], tc[1] / tc[0], bad ? "DIFFER" : "identical");
+    for (k = 0; k < nmat; k++) free(w[k]);
+    free(w); free(x); free(y); free(y0); free(qbuf);
+    return bad != 0;
+}
