@@ -890,52 +890,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1226-1351    126    A.2 files
      1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-4557     2925  C. kernels
+     1633-4758     3126  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1635-1804    170    C.1 vector vocabulary and threads
        1805-1820     16    C.2 weights: a matrix in its stored dtype
        1821-1864     44    C.3 dot: row . x in f32
        1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2172-4263   2092    C.5 quantized dot products (every block type of the dtype table)
-       4264-4281     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       4282-4319     38    C.7 RMSNorm
-       4320-4364     45    C.8 activations: SiLU, softplus, y * silu(z)
-       4365-4377     13    C.9 gated RMSNorm (Mamba-2)
-       4378-4436     59    C.10 causal depthwise conv1d, one token
-       4437-4492     56    C.11 Mamba-1 selective scan, one token
-       4493-4557     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4558-6210     1653  D. model core: structs, config, scratch, forward, state, sampler
+       2172-4464   2293    C.5 quantized dot products (every block type of the dtype table)
+       4465-4482     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4483-4520     38    C.7 RMSNorm
+       4521-4565     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4566-4578     13    C.9 gated RMSNorm (Mamba-2)
+       4579-4637     59    C.10 causal depthwise conv1d, one token
+       4638-4693     56    C.11 Mamba-1 selective scan, one token
+       4694-4758     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4759-6411     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4560-4632     73    D.1 the model
-       4633-4703     71    D.2 sizes from the config: state, scratch
-       4704-5197    494    D.3 forward
-       5198-5387    190    D.4 state
-       5388-5513    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5514-6210    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     6211-9474     3264  E. tokenizer
+       4761-4833     73    D.1 the model
+       4834-4904     71    D.2 sizes from the config: state, scratch
+       4905-5398    494    D.3 forward
+       5399-5588    190    D.4 state
+       5589-5714    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5715-6411    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6412-9675     3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       6213-7234   1022    E.1 the pipeline; the generated Unicode tables
-       7235-7309     75    E.2 UTF-8
-       7310-7349     40    E.3 scratch
-       7350-7469    120    E.4 NFC
-       7470-8015    546    E.5 tables
-       8016-8527    512    E.6 encoding
-       8528-9228    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       9229-9313     85    E.8 encoding: the entry points
-       9314-9431    118    E.9 decoding
-       9432-9474     43    E.10 queries
-     9475-13726    4252  F. formats: bytes -> config, tensor table, tokenizer description
+       6414-7435   1022    E.1 the pipeline; the generated Unicode tables
+       7436-7510     75    E.2 UTF-8
+       7511-7550     40    E.3 scratch
+       7551-7670    120    E.4 NFC
+       7671-8216    546    E.5 tables
+       8217-8728    512    E.6 encoding
+       8729-9429    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9430-9514     85    E.8 encoding: the entry points
+       9515-9632    118    E.9 decoding
+       9633-9675     43    E.10 queries
+     9676-13927    4252  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9478-9831    354    F.1 bounded JSON
-       9832-9951    120    F.2 tensor table and the model description (the format seam)
-       9952-10911   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       10912-12644  1733    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12645-12843   199    F.5 SentencePiece tokenizer.model (protobuf)
-       12844-13726   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13727-14376    650  G. loaders: the builder, the format table, the public loaders
+       9679-10032   354    F.1 bounded JSON
+       10033-10152   120    F.2 tensor table and the model description (the format seam)
+       10153-11112   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11113-12845  1733    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12846-13044   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13045-13927   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13928-14577    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13729-14078   350    G.1 binding tensors to layers
-       14079-14376   298    G.2 loaders */
+       13930-14279   350    G.1 binding tensors to layers
+       14280-14577   298    G.2 loaders */
 
 
 #include <string.h>
@@ -3397,43 +3397,104 @@ MAMBA__UNUSED static float mamba__qdot_v(const unsigned char *w, mamba_dtype dt,
 /* ==== int8 matrix-matrix kernels (issue 21) ================================
    The sequence path (T > 1) of a quantized W: the chunk's activations are
    quantized once per token exactly as for the matrix-vector path
-   (mamba__quantize_act), then copied into groups of MAMBA__QMM_G = 8 tokens
+   (mamba__quantize_act, or its vector twin mamba__quantize_act_v: the same
+   bytes), then copied into groups of G = MAMBA__QMM_G tokens (16 on AVX-512
+   VNNI, token lanes in zmm; 8 elsewhere: ymm, NEON's two q registers)
    interleaved by 4 bytes, so that one 32-bit broadcast of 4 weight bytes
-   against one vector of 8 tokens x 4 activation bytes is a dpbusd / maddubs
-   / sdot whose int32 lanes are the 8 tokens: no horizontal sums in the inner
-   loop, each weight byte loaded once per 8 tokens, each activation vector
+   against one vector of G tokens x 4 activation bytes is a dpbusd / maddubs
+   / sdot whose int32 lanes are the G tokens: no horizontal sums in the inner
+   loop, each weight byte loaded once per G tokens, each activation vector
    once per MAMBA__QMM_R = 4 rows.
-   Group layout (mamba__qil_bytes(n) = 8 * mamba__qact_bytes(n) bytes; the
-   token-major arrays of mamba__qact, each element widened to 8 tokens):
-     q: int8 [n/4][8 tokens][4]   value 4c+i of token t at q[32c + 4t + i]
-     d: f32 [ceil(n/32)][8]       the tokens' block scales
-     s: int32 [ceil(n/16)][8]     the tokens' block sums
+   Group layout (mamba__qil_bytes(n) = G * mamba__qact_bytes(n) bytes; the
+   token-major arrays of mamba__qact, each element widened to G tokens):
+     q: int8 [n/4][G tokens][4]   value 4c+i of token t at q[4Gc + 4t + i]
+     d: f32 [ceil(n/32)][G]       the tokens' block scales
+     s: int32 [ceil(n/16)][G]     the tokens' block sums
    KERNEL SHAPE (follow it for a new type): mamba__qmm_<type>(out, wr, x, n)
    computes the 4 rows wr[0..3] (row pointers, duplicates allowed) against
-   the 8 tokens of group x and writes out[r][t] = the (row, token) dot, with
+   the G tokens of group x and writes out[r][t] = the (row, token) dot, with
    the integer parts exact in any order (any ISA, any tiling) and the float
    parts the SAME operations in the SAME order as the type's branch of
    mamba__qdot_ref (lane t of a float vector is token t), so that every
    result equals mamba__qdot bit for bit. Unsigned-times-signed dots take the
    weights (nibbles: 0..15, 6-bit: 0..63) as the unsigned side; a signed
    8-bit weight is made unsigned with ^0x80 and the exact 128 * sum(x)
-   correction (the block sums in s) taken off afterwards. Without VNNI,
-   maddubs must not saturate: |pair| <= 32767 (Q8_0 uses the sign trick).
-   Tokens past the last full group go through mamba__qdot, one by one. The
-   oracle is mamba__qdot_ref (tests/test_kernels.c, test_qmm). */
+   correction (the block sums in s) is the dots' starting value
+   (mamba__qmm_corr), as are Q4_0's -8, Q5_0's -16 and Q6_K's -32. Without
+   VNNI, maddubs must not saturate: |pair| <= 32767 (Q8_0 uses the sign
+   trick). A thread takes MAMBA__QMM_RB = 16 rows (4 tiles) at a time and
+   writes Y 64 bytes per token. A last group at least half full is padded
+   with copies of its last token (lanes are independent; the copies are not
+   written); tokens past the groups go through mamba__qdot, one by one. The oracle is mamba__qdot_ref
+   (tests/test_kernels.c, test_qmm; test_qact for the activations). */
+#if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(_M_X64)) && defined(__AVX512F__) && defined(__AVX512BW__) && \
+    defined(__AVX512VL__) && defined(__AVX512VNNI__)
+#define MAMBA__QMM_Z 1   /* token lanes in zmm: 16 tokens per group, 512-bit dpbusd */
+#define MAMBA__QMM_G 16
+#else
 #define MAMBA__QMM_G 8
+#endif
 #define MAMBA__QMM_R 4
-static size_t mamba__qil_bytes(size_t n) { return 8 * mamba__qact_bytes(n); }
+static size_t mamba__qil_bytes(size_t n) { return MAMBA__QMM_G * mamba__qact_bytes(n); }
 /* qbuf bytes of mamba__qlinear for T tokens of n values: the token-major
    activations, then (T >= 8) the interleaved groups */
+/* groups of a chunk of T tokens: the full ones, and a last one padded with
+   copies of the last token when at least half of it is real */
+#define MAMBA__QMM_NG(T) ((T) / MAMBA__QMM_G + ((T) % MAMBA__QMM_G >= MAMBA__QMM_G / 2))
 MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
-    return mamba__qact_bytes(n) * T + (T >= MAMBA__QMM_G ? T / MAMBA__QMM_G * mamba__qil_bytes(n) : 0);
+    return mamba__qact_bytes(n) * T + MAMBA__QMM_NG(T) * mamba__qil_bytes(n);
 }
 typedef struct mamba__qil { const signed char *q; const float *d; const int32_t *s; } mamba__qil;
 #if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
 #define MAMBA__QMM_V 1
-static __m256i mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return _mm256_set1_epi32(v); }
-/* acc + (unsigned u) . (signed s), 4 products per int32 lane, exact */
+/* Token lanes: mamba__qvi (int32) and mamba__qvf (float) hold one value per
+   token of a group, MAMBA__QMM_G of them: zmm on AVX-512 VNNI, else ymm.
+   The weights are unpacked in ymm either way (32 values per block).
+   MAMBA__QMM_DP: acc + (unsigned u) . (signed s), 4 products per int32 lane, exact */
+#ifdef MAMBA__QMM_Z
+typedef __m512i mamba__qvi;
+typedef __m512 mamba__qvf;
+#define MAMBA__QV_LOADI(p) _mm512_loadu_si512((const void *)(p))
+#define MAMBA__QV_SET1I(v) _mm512_set1_epi32(v)
+#define MAMBA__QV_ZEROI() _mm512_setzero_si512()
+#define MAMBA__QV_ADDI(a, b) _mm512_add_epi32(a, b)
+#define MAMBA__QV_SUBI(a, b) _mm512_sub_epi32(a, b)
+#define MAMBA__QV_MULLO(a, b) _mm512_mullo_epi32(a, b)
+#define MAMBA__QV_SLLI(a, n) _mm512_slli_epi32(a, n)
+#define MAMBA__QV_SLL(a, n) _mm512_sll_epi32(a, _mm_cvtsi32_si128(n))
+#define MAMBA__QV_CVT(a) _mm512_cvtepi32_ps(a)
+#define MAMBA__QV_MADD16(a, b) _mm512_madd_epi16(a, b)
+#define MAMBA__QV_PACK16(lo, hi) _mm512_or_si512(_mm512_and_si512(lo, _mm512_set1_epi32(0xFFFF)), _mm512_slli_epi32(hi, 16))
+#define MAMBA__QF_SET1(v) _mm512_set1_ps(v)
+#define MAMBA__QF_LOAD(p) _mm512_loadu_ps(p)
+#define MAMBA__QF_STORE(p, v) _mm512_storeu_ps(p, v)
+#define MAMBA__QF_ZERO() _mm512_setzero_ps()
+#define MAMBA__QF_MUL(a, b) _mm512_mul_ps(a, b)
+#define MAMBA__QF_ADD(a, b) _mm512_add_ps(a, b)
+#define MAMBA__QF_SUB(a, b) _mm512_sub_ps(a, b)
+#define MAMBA__QMM_DP(acc, u, s) _mm512_dpbusd_epi32(acc, u, s)
+#define MAMBA__QMM_VNNI 1
+#else
+typedef __m256i mamba__qvi;
+typedef __m256 mamba__qvf;
+#define MAMBA__QV_LOADI(p) MAMBA__LOADI(p)
+#define MAMBA__QV_SET1I(v) _mm256_set1_epi32(v)
+#define MAMBA__QV_ZEROI() _mm256_setzero_si256()
+#define MAMBA__QV_ADDI(a, b) _mm256_add_epi32(a, b)
+#define MAMBA__QV_SUBI(a, b) _mm256_sub_epi32(a, b)
+#define MAMBA__QV_MULLO(a, b) _mm256_mullo_epi32(a, b)
+#define MAMBA__QV_SLLI(a, n) _mm256_slli_epi32(a, n)
+#define MAMBA__QV_SLL(a, n) _mm256_sll_epi32(a, _mm_cvtsi32_si128(n))
+#define MAMBA__QV_CVT(a) _mm256_cvtepi32_ps(a)
+#define MAMBA__QV_MADD16(a, b) _mm256_madd_epi16(a, b)
+#define MAMBA__QV_PACK16(lo, hi) _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(hi, 16))
+#define MAMBA__QF_SET1(v) _mm256_set1_ps(v)
+#define MAMBA__QF_LOAD(p) _mm256_loadu_ps(p)
+#define MAMBA__QF_STORE(p, v) _mm256_storeu_ps(p, v)
+#define MAMBA__QF_ZERO() _mm256_setzero_ps()
+#define MAMBA__QF_MUL(a, b) _mm256_mul_ps(a, b)
+#define MAMBA__QF_ADD(a, b) _mm256_add_ps(a, b)
+#define MAMBA__QF_SUB(a, b) _mm256_sub_ps(a, b)
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
 #define MAMBA__QMM_DP(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
 #define MAMBA__QMM_VNNI 1
@@ -3443,33 +3504,44 @@ static __m256i mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p,
 #else
 #define MAMBA__QMM_DP(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
 #endif
+#endif
+static mamba__qvi mamba__bcast32(const unsigned char *p) { int32_t v; memcpy(&v, p, 4); return MAMBA__QV_SET1I(v); }
 #define MAMBA__QMM_U 256   /* bytes of unpacked weights per row and step (8 blocks of 32, or a super-block) */
 /* d[r] (r < 4) = dots of nc (a multiple of 4) 4-byte columns: unpacked rows
    u + r * MAMBA__QMM_U (unsigned) against the group's activation columns xq
    (signed); with x2, e[r] the same against a second group x2. With s8 (Q8_0
    without VNNI) u holds |w| and s8 w, and the sign moves onto x. */
+#ifdef MAMBA__QMM_VNNI
+#define MAMBA__QMM_SIGNED(c) ((void)0)   /* VNNI: signed weights are +128 (s8 NULL) */
+#else
+#define MAMBA__QMM_SIGNED(c) do {                                                                  \
+        a0 = MAMBA__QMM_DP(a0, w0, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 4 * (c))));            \
+        a1 = MAMBA__QMM_DP(a1, w1, _mm256_sign_epi8(xv, mamba__bcast32(s8 + MAMBA__QMM_U + 4 * (c)))); \
+        a2 = MAMBA__QMM_DP(a2, w2, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 2 * MAMBA__QMM_U + 4 * (c)))); \
+        a3 = MAMBA__QMM_DP(a3, w3, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 3 * MAMBA__QMM_U + 4 * (c)))); \
+    } while (0)
+#endif
 #define MAMBA__QMM_COL(c) do {                                                                     \
-        __m256i xv = MAMBA__LOADI(xq + 32 * (c)), w0, w1, w2, w3;                                  \
+        mamba__qvi xv = MAMBA__QV_LOADI(xq + 4 * MAMBA__QMM_G * (c)), w0, w1, w2, w3;               \
         w0 = mamba__bcast32(u + 4 * (c)); w1 = mamba__bcast32(u + MAMBA__QMM_U + 4 * (c));           \
         w2 = mamba__bcast32(u + 2 * MAMBA__QMM_U + 4 * (c)); w3 = mamba__bcast32(u + 3 * MAMBA__QMM_U + 4 * (c)); \
         if (s8) {                                                                                  \
-            a0 = MAMBA__QMM_DP(a0, w0, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 4 * (c))));        \
-            a1 = MAMBA__QMM_DP(a1, w1, _mm256_sign_epi8(xv, mamba__bcast32(s8 + MAMBA__QMM_U + 4 * (c)))); \
-            a2 = MAMBA__QMM_DP(a2, w2, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 2 * MAMBA__QMM_U + 4 * (c)))); \
-            a3 = MAMBA__QMM_DP(a3, w3, _mm256_sign_epi8(xv, mamba__bcast32(s8 + 3 * MAMBA__QMM_U + 4 * (c)))); \
+            MAMBA__QMM_SIGNED(c);                                                                  \
         } else {                                                                                   \
             a0 = MAMBA__QMM_DP(a0, w0, xv); a1 = MAMBA__QMM_DP(a1, w1, xv);                        \
             a2 = MAMBA__QMM_DP(a2, w2, xv); a3 = MAMBA__QMM_DP(a3, w3, xv);                        \
             if (x2) {                                                                              \
-                xv = MAMBA__LOADI(x2 + 32 * (c));                                                  \
+                xv = MAMBA__QV_LOADI(x2 + 4 * MAMBA__QMM_G * (c));                                 \
                 b0 = MAMBA__QMM_DP(b0, w0, xv); b1 = MAMBA__QMM_DP(b1, w1, xv);                    \
                 b2 = MAMBA__QMM_DP(b2, w2, xv); b3 = MAMBA__QMM_DP(b3, w3, xv);                    \
             }                                                                                      \
         }                                                                                          \
     } while (0)
-static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *u, const unsigned char *s8,
-                            const signed char *xq, const signed char *x2, int nc) {
-    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+/* the accumulators start at i0 (group xq) and i1 (group x2): a correction
+   that is the same for the 4 rows costs no subtraction per row */
+static inline void mamba__qmm_dots(mamba__qvi *d, mamba__qvi *e, const unsigned char *u, const unsigned char *s8,
+                            const signed char *xq, const signed char *x2, int nc, mamba__qvi i0, mamba__qvi i1) {
+    mamba__qvi a0 = i0, a1 = i0, a2 = i0, a3 = i0, b0 = i1, b1 = i1, b2 = i1, b3 = i1;
     int c;
     for (c = 0; c < nc; c += 4) {
         MAMBA__QMM_COL(c); MAMBA__QMM_COL(c + 1); MAMBA__QMM_COL(c + 2); MAMBA__QMM_COL(c + 3);
@@ -3478,40 +3550,41 @@ static inline void mamba__qmm_dots(__m256i *d, __m256i *e, const unsigned char *
     if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
 }
 #undef MAMBA__QMM_COL
+#undef MAMBA__QMM_SIGNED
 /* 32-block float part of one group of 8 blocks (nk of them real) for one
    row and 8 tokens: mamba__qgroup's operations in token lanes; with dm (the
    blocks' f16 mins, Q4_1 / Q5_1) mamba__xq_group's: (d*dx)*isum + (m*dx)*sx */
-static __m256 mamba__qmm_group(const float *dw, const float *dm, const float *dx, const int32_t *sx, const __m256i *isum, int nk) {
-    __m256 p[8];
-    int k;
-    for (k = 0; k < 8; k++) {
-        if (k >= nk) { p[k] = _mm256_setzero_ps(); continue; }
-        p[k] = _mm256_mul_ps(_mm256_set1_ps(dw[k]), _mm256_loadu_ps(dx + 8 * k));
-        p[k] = _mm256_mul_ps(p[k], _mm256_cvtepi32_ps(isum[4 * k]));
-        MAMBA__OPAQUE(p[k]);
-        if (dm) {
-            __m256 t2 = _mm256_mul_ps(_mm256_set1_ps(dm[k]), _mm256_loadu_ps(dx + 8 * k));
-            t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(MAMBA__LOADI(sx + 8 * k)));
-            MAMBA__OPAQUE(t2);
-            p[k] = _mm256_add_ps(p[k], t2);
-        }
-    }
-    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(p[0], p[4]), _mm256_add_ps(p[2], p[6])),
-                         _mm256_add_ps(_mm256_add_ps(p[1], p[5]), _mm256_add_ps(p[3], p[7])));
+static mamba__qvf mamba__qmm_block(const float *dw, const float *dm, const float *dx, const int32_t *sx, const mamba__qvi *isum, int k, int nk) {
+    mamba__qvf p, t2;
+    if (k >= nk) return MAMBA__QF_ZERO();
+    p = MAMBA__QF_MUL(MAMBA__QF_SET1(dw[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
+    p = MAMBA__QF_MUL(p, MAMBA__QV_CVT(isum[4 * k]));
+    MAMBA__OPAQUE(p);
+    if (!dm) return p;
+    t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(dm[k]), MAMBA__QF_LOAD(dx + MAMBA__QMM_G * k));
+    t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(MAMBA__QV_LOADI(sx + MAMBA__QMM_G * k)));
+    MAMBA__OPAQUE(t2);
+    return MAMBA__QF_ADD(p, t2);
 }
-/* the int dots of blocks kb.. (nk) of one group -> acc (4 rows x 8 tokens);
-   shift: the correction (s << shift) taken off every dot (3: Q4_0's -8,
-   4: Q5_0's -16, 7: a signed weight made unsigned with ^0x80), -1 none */
-static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, int shift, __m256i *isum) {
-    int k, r;
-    if (shift >= 0)
-        for (k = 0; k < nk; k++) {
-            __m256i corr = _mm256_sll_epi32(MAMBA__LOADI(x->s + (size_t)(kb + k) * 8), _mm_cvtsi32_si128(shift));
-            for (r = 0; r < 4; r++) isum[4 * k + r] = _mm256_sub_epi32(isum[4 * k + r], corr);
-        }
+static mamba__qvf mamba__qmm_group(const float *dw, const float *dm, const float *dx, const int32_t *sx, const mamba__qvi *isum, int nk) {
+#define MAMBA__QMM_B(k) mamba__qmm_block(dw, dm, dx, sx, isum, k, nk)
+    mamba__qvf a = MAMBA__QF_ADD(MAMBA__QF_ADD(MAMBA__QMM_B(0), MAMBA__QMM_B(4)), MAMBA__QF_ADD(MAMBA__QMM_B(2), MAMBA__QMM_B(6)));
+    mamba__qvf b = MAMBA__QF_ADD(MAMBA__QF_ADD(MAMBA__QMM_B(1), MAMBA__QMM_B(5)), MAMBA__QF_ADD(MAMBA__QMM_B(3), MAMBA__QMM_B(7)));
+#undef MAMBA__QMM_B
+    return MAMBA__QF_ADD(a, b);   /* ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7)) */
+}
+/* -(s << shift), the correction the dots of a block start from (3: Q4_0's
+   -8, 4: Q5_0's -16, 5: Q6_K's -32, 7: a signed weight made unsigned with
+   ^0x80); shift -1: none */
+static mamba__qvi mamba__qmm_corr(const int32_t *s, int shift) {
+    return shift < 0 ? MAMBA__QV_ZEROI() : MAMBA__QV_SUBI(MAMBA__QV_ZEROI(), MAMBA__QV_SLL(MAMBA__QV_LOADI(s), shift));
+}
+/* the int dots of blocks kb.. (nk) of one group (corrected) -> acc (4 rows x G tokens) */
+static void mamba__qmm_q32_finish(float *acc, const float *dw, const float *dm, const mamba__qil *x, int kb, int nk, const mamba__qvi *isum) {
+    int r;
     for (r = 0; r < 4; r++)
-        _mm256_storeu_ps(acc + 8 * r, _mm256_add_ps(_mm256_loadu_ps(acc + 8 * r),
-                         mamba__qmm_group(dw + 8 * r, dm ? dm + 8 * r : NULL, x->d + (size_t)kb * 8, x->s + (size_t)kb * 8, isum + r, nk)));
+        MAMBA__QF_STORE(acc + MAMBA__QMM_G * r, MAMBA__QF_ADD(MAMBA__QF_LOAD(acc + MAMBA__QMM_G * r),
+                         mamba__qmm_group(dw + 8 * r, dm ? dm + 8 * r : NULL, x->d + (size_t)kb * MAMBA__QMM_G, x->s + (size_t)kb * MAMBA__QMM_G, isum + r, nk)));
 }
 /* the 32-block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), nb blocks of
    32; acc [ng][4 rows][8 tokens]. Weights unpacked to their values in order:
@@ -3521,7 +3594,7 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
     size_t bb = mamba__block_bytes(dt);
     unsigned char u[4 * MAMBA__QMM_U], s8[4 * MAMBA__QMM_U];
     float dw[4 * 8], dm[4 * 8];   /* the weight scales (and mins) of the 8 blocks, per row */
-    __m256i isum[8 * 4], isum2[8 * 4];
+    mamba__qvi isum[8 * 4], isum2[8 * 4];
     __m256i tab = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)mamba__iq4nl_values));
     int kb, k, r, g, sign = 0, two = 0, signed8 = dt == MAMBA_DTYPE_Q8_0 || dt == MAMBA_DTYPE_IQ4_NL;
     int has_m = dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1;
@@ -3534,39 +3607,42 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
 #endif
     for (kb = 0; kb < nb; kb += 8) {
         int nk = nb - kb < 8 ? nb - kb : 8;
-        for (r = 0; r < 4; r++)   /* unpack: values in order */
-            for (k = 0; k < nk; k++) {
-                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;
-                __m256i v;
-                dw[8 * r + k] = mamba__qf16(b);
-                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);
-                switch (dt) {
-                case MAMBA_DTYPE_Q8_0: v = MAMBA__LOADI(b + 2); break;
-                case MAMBA_DTYPE_IQ4_NL: v = _mm256_shuffle_epi8(tab, mamba__nib32(b + 2)); break;
-                case MAMBA_DTYPE_Q4_0: v = mamba__nib32(b + 2); break;
-                case MAMBA_DTYPE_Q4_1: v = mamba__nib32(b + 4); break;
-                default: {   /* Q5_0, Q5_1 */
-                    const unsigned char *qh = b + (dt == MAMBA_DTYPE_Q5_1 ? 4 : 2);
-                    v = _mm256_or_si256(mamba__nib32(qh + 4), mamba__bits32_x10(mamba__u32le(qh)));
-                } break;
-                }
-                if (signed8) {
+        /* unpack: values in order (the type's case outside the loops) */
 #ifdef MAMBA__QMM_VNNI
-                    v = _mm256_xor_si256(v, flip);   /* w + 128 */
+#define MAMBA__QMM_SIGN8(v) v = _mm256_xor_si256(v, flip)   /* w + 128 */
 #else
-                    _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * k), v);
-                    v = _mm256_sign_epi8(v, v);      /* |w| */
+#define MAMBA__QMM_SIGN8(v) do { _mm256_storeu_si256((__m256i *)(void *)(s8 + MAMBA__QMM_U * r + 32 * k), v); v = _mm256_sign_epi8(v, v); } while (0)   /* |w| */
 #endif
-                }
-                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * k), v);
-            }
+#define MAMBA__QMM_UNPACK(expr, sgn) do {                                                               \
+        for (r = 0; r < 4; r++)                                                                         \
+            for (k = 0; k < nk; k++) {                                                                  \
+                const unsigned char *b = wr[r] + (size_t)(kb + k) * bb;                                 \
+                __m256i v = expr;                                                                       \
+                dw[8 * r + k] = mamba__qf16(b);                                                         \
+                if (has_m) dm[8 * r + k] = mamba__qf16(b + 2);                                          \
+                if (sgn) MAMBA__QMM_SIGN8(v);                                                           \
+                _mm256_storeu_si256((__m256i *)(void *)(u + MAMBA__QMM_U * r + 32 * k), v);             \
+            }                                                                                           \
+    } while (0)
+        switch (dt) {
+        case MAMBA_DTYPE_Q8_0: MAMBA__QMM_UNPACK(MAMBA__LOADI(b + 2), 1); break;
+        case MAMBA_DTYPE_IQ4_NL: MAMBA__QMM_UNPACK(_mm256_shuffle_epi8(tab, mamba__nib32(b + 2)), 1); break;
+        case MAMBA_DTYPE_Q4_0: MAMBA__QMM_UNPACK(mamba__nib32(b + 2), 0); break;
+        case MAMBA_DTYPE_Q4_1: MAMBA__QMM_UNPACK(mamba__nib32(b + 4), 0); break;
+        case MAMBA_DTYPE_Q5_0: MAMBA__QMM_UNPACK(_mm256_or_si256(mamba__nib32(b + 6), mamba__bits32_x10(mamba__u32le(b + 2))), 0); break;
+        default: MAMBA__QMM_UNPACK(_mm256_or_si256(mamba__nib32(b + 8), mamba__bits32_x10(mamba__u32le(b + 4))), 0); break;   /* Q5_1 */
+        }
+#undef MAMBA__QMM_UNPACK
+#undef MAMBA__QMM_SIGN8
         for (g = 0; g < ng; g += 1 + two) {
             two = !sign && g + 1 < ng;
             for (k = 0; k < nk; k++)
-                mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 256,
-                                two ? x[g + 1].q + (size_t)(kb + k) * 256 : NULL, 8);
-            mamba__qmm_q32_finish(acc + 32 * g, dw, has_m ? dm : NULL, &x[g], kb, nk, shift, isum);
-            if (two) mamba__qmm_q32_finish(acc + 32 * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, shift, isum2);
+                mamba__qmm_dots(isum + 4 * k, isum2 + 4 * k, u + 32 * k, sign ? s8 + 32 * k : NULL, x[g].q + (size_t)(kb + k) * 32 * MAMBA__QMM_G,
+                                two ? x[g + 1].q + (size_t)(kb + k) * 32 * MAMBA__QMM_G : NULL, 8,
+                                mamba__qmm_corr(x[g].s + (size_t)(kb + k) * MAMBA__QMM_G, shift),
+                                two ? mamba__qmm_corr(x[g + 1].s + (size_t)(kb + k) * MAMBA__QMM_G, shift) : MAMBA__QV_ZEROI());
+            mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * g, dw, has_m ? dm : NULL, &x[g], kb, nk, isum);
+            if (two) mamba__qmm_q32_finish(acc + 4 * MAMBA__QMM_G * (g + 1), dw, has_m ? dm : NULL, &x[g + 1], kb, nk, isum2);
         }
     }
 }
@@ -3594,31 +3670,43 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            __m256i A[2][4], B[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = B[0][r] = A[1][r] = B[1][r] = _mm256_setzero_si256();
+            mamba__qvi A[2][4], B[2][4], d[2][4];
+            for (gg = 0; gg <= two; gg++) {   /* B = sum_j min_j * s32_j: int16 pairs (|s32| <= 32 * 127, min <= 63), one madd per 2 j */
+                const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
+                mamba__qvi P[4];
+                for (j = 0; j < 4; j++) {
+                    const int32_t *p = s16 + 4 * MAMBA__QMM_G * j;
+                    mamba__qvi lo = MAMBA__QV_ADDI(MAMBA__QV_LOADI(p), MAMBA__QV_LOADI(p + MAMBA__QMM_G));
+                    mamba__qvi hi = MAMBA__QV_ADDI(MAMBA__QV_LOADI(p + 2 * MAMBA__QMM_G), MAMBA__QV_LOADI(p + 3 * MAMBA__QMM_G));
+                    P[j] = MAMBA__QV_PACK16(lo, hi);
+                }
+                for (r = 0; r < 4; r++) {
+                    A[gg][r] = MAMBA__QV_ZEROI();
+                    B[gg][r] = MAMBA__QV_ADDI(MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[0], MAMBA__QV_SET1I(mn[r][0] | mn[r][1] << 16)),
+                                                             MAMBA__QV_MADD16(P[1], MAMBA__QV_SET1I(mn[r][2] | mn[r][3] << 16))),
+                                              MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[2], MAMBA__QV_SET1I(mn[r][4] | mn[r][5] << 16)),
+                                                             MAMBA__QV_MADD16(P[3], MAMBA__QV_SET1I(mn[r][6] | mn[r][7] << 16))));
+                }
+            }
             for (j = 0; j < 8; j++) {
-                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
-                for (gg = 0; gg <= two; gg++) {
-                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
-                    __m256i s32 = _mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8));
-                    for (r = 0; r < 4; r++) {
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
-                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s32, _mm256_set1_epi32(mn[r][j])));
-                    }
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
+                for (r = 0; r < 4; r++) {
+                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
+                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
                 }
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
                     const unsigned char *b = wr[r] + (size_t)i * bb;
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 2)), dx);
-                    t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
-                    t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b)), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 2)), dx);
+                    t1 = MAMBA__QF_MUL(t1, MAMBA__QV_CVT(A[gg][r]));
+                    t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(B[gg][r]));
                     MAMBA__OPAQUE(t1);
                     MAMBA__OPAQUE(t2);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), _mm256_sub_ps(t1, t2)));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), MAMBA__QF_SUB(t1, t2)));
                 }
             }
         }
@@ -3643,25 +3731,25 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            __m256i A[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            mamba__qvi A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
-                for (gg = 0; gg <= two; gg++) {
-                    __m256i off = _mm256_slli_epi32(MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j), 5);   /* the -32 of q6 */
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4,
+                                mamba__qmm_corr(x[g].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5),   /* the -32 of q6 */
+                                two ? mamba__qmm_corr(x[g + 1].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5) : MAMBA__QV_ZEROI());
+                for (gg = 0; gg <= two; gg++)
                     for (r = 0; r < 4; r++)
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], off), _mm256_set1_epi32((signed char)wr[r][(size_t)i * 210 + 192 + j])));
-                }
+                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I((signed char)wr[r][(size_t)i * 210 + 192 + j])));
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
-                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf t = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(wr[r] + (size_t)i * 210 + 208)), dx);
+                    t = MAMBA__QF_MUL(t, MAMBA__QV_CVT(A[gg][r]));
                     MAMBA__OPAQUE(t);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), t));
                 }
             }
         }
@@ -3695,38 +3783,50 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            __m256i A[2][4], B[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = B[0][r] = B[1][r] = _mm256_setzero_si256();
-            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 128 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 128 * j : NULL, 4);
-                for (gg = 0; gg <= two; gg++) {
-                    __m256i s16 = MAMBA__LOADI(x[g + gg].s + (size_t)i * 16 * 8 + 8 * j);
-                    for (r = 0; r < 4; r++) {
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(d[gg][r], _mm256_set1_epi32(sc[r][j])));
-                        B[gg][r] = _mm256_add_epi32(B[gg][r], _mm256_mullo_epi32(s16, _mm256_set1_epi32(q3 ? sc[r][j] : mn[r][j])));
+            mamba__qvi A[2][4], B[2][4], d[2][4];
+            for (gg = 0; gg <= two; gg++) {   /* B = sum_j m_j * s16_j: int16 pairs (|s16| <= 16 * 127, |m| <= 32), one madd per 2 j */
+                const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
+                mamba__qvi P[8];
+                for (j = 0; j < 8; j++) P[j] = MAMBA__QV_PACK16(MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j), MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j + MAMBA__QMM_G));
+                for (r = 0; r < 4; r++) {
+                    mamba__qvi t = MAMBA__QV_ZEROI();
+                    for (j = 0; j < 8; j++) {
+                        uint32_t pk = ((uint32_t)(q3 ? sc[r][2 * j] : mn[r][2 * j]) & 0xFFFFu) | (uint32_t)(q3 ? sc[r][2 * j + 1] : mn[r][2 * j + 1]) << 16;
+                        int32_t m2;
+                        memcpy(&m2, &pk, 4);
+                        t = MAMBA__QV_ADDI(t, MAMBA__QV_MADD16(P[j], MAMBA__QV_SET1I(m2)));
                     }
+                    A[gg][r] = MAMBA__QV_ZEROI();
+                    B[gg][r] = t;
+                }
+            }
+            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
+                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
+                for (r = 0; r < 4; r++) {
+                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
+                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
                 }
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {
                     const unsigned char *b = wr[r] + (size_t)i * bb;
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 v;
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf v;
                     if (q3) {   /* mamba__xq_p1(b + 108, dx, A - 4 B) in token lanes */
-                        __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 108)), dx);
-                        v = _mm256_mul_ps(t, _mm256_cvtepi32_ps(_mm256_sub_epi32(A[gg][r], _mm256_slli_epi32(B[gg][r], 2))));
+                        mamba__qvf t = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 108)), dx);
+                        v = MAMBA__QF_MUL(t, MAMBA__QV_CVT(MAMBA__QV_SUBI(A[gg][r], MAMBA__QV_SLLI(B[gg][r], 2))));
                         MAMBA__OPAQUE(v);
                     } else {    /* mamba__q4k_combine(b + 80, ...) in token lanes */
-                        __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 80)), dx), t2 = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(b + 82)), dx);
-                        t1 = _mm256_mul_ps(t1, _mm256_cvtepi32_ps(A[gg][r]));
-                        t2 = _mm256_mul_ps(t2, _mm256_cvtepi32_ps(B[gg][r]));
+                        mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 80)), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 82)), dx);
+                        t1 = MAMBA__QF_MUL(t1, MAMBA__QV_CVT(A[gg][r]));
+                        t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(B[gg][r]));
                         MAMBA__OPAQUE(t1);
                         MAMBA__OPAQUE(t2);
-                        v = _mm256_sub_ps(t1, t2);
+                        v = MAMBA__QF_SUB(t1, t2);
                     }
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), v));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), v));
                 }
             }
         }
@@ -3760,33 +3860,81 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
         }
         for (g = 0; g < ng; g += 2 - sign) {
             int two = !sign && g + 1 < ng, gg;
-            __m256i A[2][4], d[2][4];
-            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = _mm256_setzero_si256();
+            mamba__qvi A[2][4], d[2][4];
+            for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
             for (j = 0; j < 8; j++) {
-                mamba__qmm_dots(d[0], d[1], u + 32 * j, sign ? s8 + 32 * j : NULL, x[g].q + (size_t)i * MAMBA__QKK * 8 + 256 * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * 8 + 256 * j : NULL, 8);
+                mamba__qmm_dots(d[0], d[1], u + 32 * j, sign ? s8 + 32 * j : NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
+                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
                 for (gg = 0; gg <= two; gg++) {
 #ifdef MAMBA__QMM_VNNI
-                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * 8;
-                    __m256i corr = _mm256_slli_epi32(_mm256_add_epi32(MAMBA__LOADI(s16 + 16 * j), MAMBA__LOADI(s16 + 16 * j + 8)), 7);
+                    const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
+                    mamba__qvi corr = MAMBA__QV_SLLI(MAMBA__QV_ADDI(MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j), MAMBA__QV_LOADI(s16 + 2 * MAMBA__QMM_G * j + MAMBA__QMM_G)), 7);
 #else
-                    __m256i corr = _mm256_setzero_si256();
+                    mamba__qvi corr = MAMBA__QV_ZEROI();
 #endif
                     for (r = 0; r < 4; r++)
-                        A[gg][r] = _mm256_add_epi32(A[gg][r], _mm256_mullo_epi32(_mm256_sub_epi32(d[gg][r], corr), _mm256_set1_epi32(sc[r][j])));
+                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(MAMBA__QV_SUBI(d[gg][r], corr), MAMBA__QV_SET1I(sc[r][j])));
                 }
             }
             for (gg = 0; gg <= two; gg++) {
-                __m256 dx = _mm256_loadu_ps(x[g + gg].d + (size_t)i * 8);
+                mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__xq_p1(b, dx, A) in token lanes */
-                    float *a = acc + 32 * (g + gg) + 8 * r;
-                    __m256 t = _mm256_mul_ps(_mm256_set1_ps(mamba__qf16(wr[r] + (size_t)i * 136)), dx);
-                    t = _mm256_mul_ps(t, _mm256_cvtepi32_ps(A[gg][r]));
+                    float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
+                    mamba__qvf t = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(wr[r] + (size_t)i * 136)), dx);
+                    t = MAMBA__QF_MUL(t, MAMBA__QV_CVT(A[gg][r]));
                     MAMBA__OPAQUE(t);
-                    _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), t));
+                    MAMBA__QF_STORE(a, MAMBA__QF_ADD(MAMBA__QF_LOAD(a), t));
                 }
             }
         }
+    }
+}
+/* mamba__quantize_act's vector twin, the same bits: amax by max (NaN lanes
+   skipped as its `v > amax` skips them; a max is a max in any order), the
+   same d and id in scalar code, x * id rounded half away from zero as roundf
+   does it (t = trunc(y); y - t is exact; |y - t| >= 0.5 steps t away from
+   zero, exact below 2^24, and y is an integer above 2^23), then clamped to
+   [-127, 127] with NaN -> 0; the block sums in scalar code as there. */
+#define MAMBA__QACT_V 1
+static void mamba__quantize_act_v(const float *x, int n, int blk, unsigned char *buf) {
+    signed char *q = (signed char *)buf;
+    float *dd = (float *)(void *)(buf + n);
+    int32_t *s = (int32_t *)(void *)(buf + (size_t)n + 4 * (((size_t)n + 31) / 32));
+    const __m256 sgn = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    const __m256 lo = _mm256_set1_ps(-127.0f), hi = _mm256_set1_ps(127.0f);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    int b, i, k, sub = blk == MAMBA__QKK ? 16 : 32;
+    for (b = 0; b < n; b += blk) {
+        __m256 m = _mm256_setzero_ps(), idv;
+        __m128 m4;
+        float amax, d, id;
+        for (i = 0; i < blk; i += 8) m = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(x + b + i)), m);
+        m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+        amax = _mm_cvtss_f32(m4);
+        d = amax / 127.0f;
+        id = d > 0 ? 1.0f / d : 0.0f;
+        dd[b / blk] = d;
+        idv = _mm256_set1_ps(id);
+        for (i = 0; i < blk; i += 32) {
+            __m256i v[4];
+            for (k = 0; k < 4; k++) {
+                __m256 y = _mm256_mul_ps(_mm256_loadu_ps(x + b + i + 8 * k), idv);
+                __m256 t = _mm256_round_ps(y, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+                __m256 ge = _mm256_cmp_ps(_mm256_andnot_ps(sgn, _mm256_sub_ps(y, t)), half, _CMP_GE_OQ);
+                __m256 r = _mm256_add_ps(t, _mm256_and_ps(ge, _mm256_or_ps(_mm256_and_ps(y, sgn), one)));
+                r = _mm256_and_ps(_mm256_min_ps(hi, _mm256_max_ps(lo, r)), _mm256_cmp_ps(r, r, _CMP_ORD_Q));
+                v[k] = _mm256_cvtps_epi32(r);
+            }
+            _mm256_storeu_si256((__m256i *)(void *)(q + b + i),
+                                _mm256_permutevar8x32_epi32(_mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3])), perm));
+        }
+    }
+    for (b = 0; b < n; b += sub) {
+        int32_t t = 0;
+        for (i = 0; i < sub; i++) t += q[b + i];
+        s[b / sub] = t;
     }
 }
 #elif defined(MAMBA__QDOT_V) && defined(__aarch64__) && defined(__ARM_NEON)
@@ -4083,24 +4231,42 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
 }
 #endif /* x86, NEON */
 
+/* The T activations of mamba__qlinear, token-major at qbuf (qs bytes each):
+   mamba__quantize_act or its vector twin, threads over tokens. */
+static void mamba__qmm_quantize(const float *X, int ldx, int T, int cols, int blk, unsigned char *qbuf) {
+    size_t qs = mamba__qact_bytes((size_t)cols), omp_work = (size_t)cols * (size_t)T * 8;
+    int t;
+    (void)omp_work;
+    MAMBA__OMP_FOR
+    for (t = 0; t < T; t++) {
+#ifdef MAMBA__QACT_V
+        (void)mamba__quantize_act;   /* the scalar twin: the tests' oracle */
+        mamba__quantize_act_v(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+#else
+        mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+#endif
+    }
+}
+
 #ifdef MAMBA__QMM_V
 static void mamba__qil_at(const unsigned char *buf, size_t n, mamba__qil *x) {
     x->q = (const signed char *)buf;
-    x->d = (const float *)(const void *)(buf + 8 * n);
-    x->s = (const int32_t *)(const void *)(buf + 8 * n + 32 * ((n + 31) / 32));
+    x->d = (const float *)(const void *)(buf + MAMBA__QMM_G * n);
+    x->s = (const int32_t *)(const void *)(buf + MAMBA__QMM_G * n + 4 * MAMBA__QMM_G * ((n + 31) / 32));
 }
-/* 8 token-major activations (qs bytes apart) -> one interleaved group */
-static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t qs, size_t n) {
+/* G token-major activations (qs bytes apart; nt of them, the rest copies
+   of the last) -> one interleaved group */
+static void mamba__qil_make(unsigned char *dst, const unsigned char *src, size_t qs, size_t n, int nt) {
     size_t nd = (n + 31) / 32, ns = (n + 15) / 16, c, k;
     int t;
     for (t = 0; t < MAMBA__QMM_G; t++) {
         mamba__qact a;
-        float *d = (float *)(void *)(dst + 8 * n);
-        int32_t *s = (int32_t *)(void *)(dst + 8 * n + 32 * nd);
-        mamba__qact_at(src + (size_t)t * qs, n, &a);
-        for (c = 0; c < n / 4; c++) memcpy(dst + 32 * c + 4 * (size_t)t, a.q + 4 * c, 4);
-        for (k = 0; k < nd; k++) d[8 * k + (size_t)t] = a.d[k];
-        for (k = 0; k < ns; k++) s[8 * k + (size_t)t] = a.s[k];
+        float *d = (float *)(void *)(dst + MAMBA__QMM_G * n);
+        int32_t *s = (int32_t *)(void *)(dst + MAMBA__QMM_G * n + 4 * MAMBA__QMM_G * nd);
+        mamba__qact_at(src + (size_t)(t < nt ? t : nt - 1) * qs, n, &a);
+        for (c = 0; c < n / 4; c++) memcpy(dst + 4 * MAMBA__QMM_G * c + 4 * (size_t)t, a.q + 4 * c, 4);
+        for (k = 0; k < nd; k++) d[MAMBA__QMM_G * k + (size_t)t] = a.d[k];
+        for (k = 0; k < ns; k++) s[MAMBA__QMM_G * k + (size_t)t] = a.s[k];
     }
 }
 
@@ -4133,28 +4299,61 @@ static mamba__qmm_fn mamba__qmm_pick(mamba_dtype dt) {
     default: return NULL;
     }
 }
-/* Rows [r0, r0+nr) (nr <= 4) x the first T/8*8 tokens, the groups at ilbuf,
-   through the tile kernel `tile`. */
+/* y[t * ldy + r] = a[G * r + t] + b[r] for 4 rows x 4 tokens */
+static void mamba__qmm_put4(float *y, size_t ldy, const float *a, const float *b) {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+    __m128 r0 = _mm_loadu_ps(a), r1 = _mm_loadu_ps(a + MAMBA__QMM_G), r2 = _mm_loadu_ps(a + 2 * MAMBA__QMM_G), r3 = _mm_loadu_ps(a + 3 * MAMBA__QMM_G);
+    __m128 bv = _mm_loadu_ps(b);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(y, _mm_add_ps(r0, bv));
+    _mm_storeu_ps(y + ldy, _mm_add_ps(r1, bv));
+    _mm_storeu_ps(y + 2 * ldy, _mm_add_ps(r2, bv));
+    _mm_storeu_ps(y + 3 * ldy, _mm_add_ps(r3, bv));
+#else   /* NEON */
+    float32x4x2_t p = vtrnq_f32(vld1q_f32(a), vld1q_f32(a + MAMBA__QMM_G)), q = vtrnq_f32(vld1q_f32(a + 2 * MAMBA__QMM_G), vld1q_f32(a + 3 * MAMBA__QMM_G));
+    float32x4_t bv = vld1q_f32(b);
+    vst1q_f32(y, vaddq_f32(vcombine_f32(vget_low_f32(p.val[0]), vget_low_f32(q.val[0])), bv));
+    vst1q_f32(y + ldy, vaddq_f32(vcombine_f32(vget_low_f32(p.val[1]), vget_low_f32(q.val[1])), bv));
+    vst1q_f32(y + 2 * ldy, vaddq_f32(vcombine_f32(vget_high_f32(p.val[0]), vget_high_f32(q.val[0])), bv));
+    vst1q_f32(y + 3 * ldy, vaddq_f32(vcombine_f32(vget_high_f32(p.val[1]), vget_high_f32(q.val[1])), bv));
+#endif
+}
+/* Rows [r0, r0+nr) (nr <= MAMBA__QMM_RB: up to 4 tiles of 4) x the tokens
+   of the MAMBA__QMM_NG(T) groups at ilbuf (only the T real ones written). Y is written a row block at a time (64
+   bytes per token): tokens are ldy floats apart, often a multiple of 4 KB,
+   and 16-byte pieces of many such lines thrash the L1 sets. `tile`: the
+   kernel mamba__qmm_pick chose for the matrix. */
+#define MAMBA__QMM_RB 16
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
                             int T, int r0, int nr, mamba__qmm_fn tile) {
     mamba_dtype dt = W->dtype;
-    int cols = W->cols, ng = T / MAMBA__QMM_G, g0, g, r, t;
+    int cols = W->cols, ng = MAMBA__QMM_NG(T), g0, g, r, t, k, nt = (nr + MAMBA__QMM_R - 1) / MAMBA__QMM_R;
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     const unsigned char *wr[MAMBA__QMM_R];
-    float acc[MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G];
+    float acc[MAMBA__QMM_RB / MAMBA__QMM_R][MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G], b[MAMBA__QMM_RB];
     mamba__qil x[MAMBA__QMM_PASS];
-    for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(r0 + (r < nr ? r : nr - 1));
+    for (r = 0; r < nr; r++) b[r] = bias ? bias[r0 + r] : 0.0f;
     for (g0 = 0; g0 < ng; g0 += MAMBA__QMM_PASS) {
         int np = ng - g0 < MAMBA__QMM_PASS ? ng - g0 : MAMBA__QMM_PASS;
         for (g = 0; g < np; g++) mamba__qil_at(ilbuf + (size_t)(g0 + g) * ib, (size_t)cols, &x[g]);
-        memset(acc, 0, sizeof(float) * 32 * (size_t)np);
-        tile(acc, wr, dt, x, np, cols);
+        for (k = 0; k < nt; k++) {
+            int rk = r0 + MAMBA__QMM_R * k, nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R;
+            for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(rk + (r < nk ? r : nk - 1));
+            memset(acc[k], 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)np);
+            tile(acc[k], wr, dt, x, np, cols);
+        }
         for (g = 0; g < np; g++)
-            for (r = 0; r < nr; r++) {
-                float b = bias ? bias[r0 + r] : 0.0f;
-                for (t = 0; t < MAMBA__QMM_G; t++)
-                    Y[(size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + r)] = acc[32 * g + MAMBA__QMM_G * r + t] + b;
-            }
+            for (t = 0; t < MAMBA__QMM_G; t += 4)
+                for (k = 0; k < nt; k++) {   /* 4 tokens x 4 rows: a 4x4 transpose, 4 16-byte stores */
+                    const float *a = acc[k] + MAMBA__QMM_R * MAMBA__QMM_G * g + t;
+                    float *y = Y + (size_t)((g0 + g) * MAMBA__QMM_G + t) * (size_t)ldy + (size_t)(r0 + MAMBA__QMM_R * k);
+                    int nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R, tt;
+                    int nv = T - (g0 + g) * MAMBA__QMM_G - t;   /* real tokens from t on (a padded last group) */
+                    if (nv <= 0) break;
+                    if (nk == 4 && nv >= 4) { mamba__qmm_put4(y, (size_t)ldy, a, b + MAMBA__QMM_R * k); continue; }
+                    for (tt = 0; tt < 4 && tt < nv; tt++)
+                        for (r = 0; r < nk; r++) y[(size_t)tt * (size_t)ldy + (size_t)r] = a[MAMBA__QMM_G * r + tt] + b[MAMBA__QMM_R * k + r];
+                }
     }
 }
 #endif
@@ -4174,17 +4373,24 @@ MAMBA__UNUSED static int mamba__qmm_has_tile(mamba_dtype dt) {
 static int mamba__qmm_run(float *Y, int ldy, const mamba__mat *W, const float *bias, unsigned char *qbuf, int T) {
 #ifdef MAMBA__QMM_V
     mamba_dtype dt = W->dtype;
-    int rows = W->rows, cols = W->cols, ng = T / MAMBA__QMM_G, g, r;
+    int rows = W->rows, cols = W->cols, ng = MAMBA__QMM_NG(T), g, r;
     size_t qs = mamba__qact_bytes((size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     unsigned char *il = qbuf + qs * (size_t)T;
     mamba__qmm_fn tile = mamba__qmm_pick(dt);   /* the one choice on the dtype */
     (void)omp_work;
     if (ng == 0 || !tile) return 0;
-    for (g = 0; g < ng; g++) mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols);
+    {   /* the groups, threads over groups */
+        size_t omp_work = (size_t)cols * (size_t)T * 8;
+        (void)omp_work;
+        MAMBA__OMP_FOR
+        for (g = 0; g < ng; g++)
+            mamba__qil_make(il + ib * (size_t)g, qbuf + qs * (size_t)(g * MAMBA__QMM_G), qs, (size_t)cols,
+                            T - g * MAMBA__QMM_G < MAMBA__QMM_G ? T - g * MAMBA__QMM_G : MAMBA__QMM_G);
+    }
     MAMBA__OMP_FOR
-    for (r = 0; r < rows; r += MAMBA__QMM_R) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_R ? rows - r : MAMBA__QMM_R, tile);
-    return ng * MAMBA__QMM_G;
+    for (r = 0; r < rows; r += MAMBA__QMM_RB) mamba__qmm_rows(Y, ldy, W, bias, il, T, r, rows - r < MAMBA__QMM_RB ? rows - r : MAMBA__QMM_RB, tile);
+    return ng * MAMBA__QMM_G < T ? ng * MAMBA__QMM_G : T;
 #else
     (void)Y; (void)ldy; (void)W; (void)bias; (void)qbuf; (void)T;
     return 0;
@@ -4233,14 +4439,14 @@ static int mamba__qmatvec4_run(float *y, const mamba__mat *W, const float *bias,
 static void mamba__qlinear(float *Y, int ldy, const mamba__mat *W, const float *bias,
                            const float *X, int ldx, int T, unsigned char *qbuf) {
     mamba_dtype dt = W->dtype;
-    int rows = W->rows, cols = W->cols, r, t, blk = mamba__block_elems(dt), tq, nb;
+    int rows = W->rows, cols = W->cols, r, blk = mamba__block_elems(dt), tq, nb;
     mamba__qdot_fn dot = mamba__qdot_pick(dt);   /* the one choice on the dtype */
     MAMBA_ASSERT(blk > 0 && cols % blk == 0 && dot);   /* checked when the matrix was bound */
     size_t qs = mamba__qact_bytes((size_t)cols), rb = mamba__row_bytes(dt, (size_t)cols);
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T;
     (void)omp_work;
     nb = cols / blk;
-    for (t = 0; t < T; t++) mamba__quantize_act(X + (size_t)t * (size_t)ldx, cols, blk, qbuf + (size_t)t * qs);
+    mamba__qmm_quantize(X, ldx, T, cols, blk, qbuf);   /* issue 21: vector twin, threads over tokens */
     if ((tq = mamba__qmm_run(Y, ldy, W, bias, qbuf, T)) == T) return;   /* issue 21: the int8 tiles */
     if (T == 1 && mamba__qmatvec4_run(Y, W, bias, qbuf)) return;   /* issue 21: 4 rows in flight */
     MAMBA__OMP_FOR
@@ -4643,7 +4849,7 @@ MAMBA_API size_t mamba_state_bytes(const mamba_config *c) {
    xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
    dt (T,E); y (T,E); out (T,D); rowbuf (max cols); qbuf: T quantized
    activation rows of the widest matrix input (mamba__qact_bytes bytes each),
-   then the same again for T >= 8 (mamba__qbuf_bytes: the int8 tiles' groups). */
+   then the int8 tiles' groups (mamba__qbuf_bytes, MAMBA__QMM_NG). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
     unsigned char *qbuf;
@@ -4672,7 +4878,7 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
     }
     {   /* quantized activations: T rows of the widest input */
         size_t n;
-        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)T / MAMBA__QMM_G * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
+        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)MAMBA__QMM_NG(T) * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
         if (mem && sc) sc->qbuf = (unsigned char *)mem + off;
         if (!mamba__add(off, n, &off)) return 0;
     }

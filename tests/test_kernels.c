@@ -391,8 +391,8 @@ static void test_quant_dots(void) {
         for (ci = 0; ci < nc; ci++)
             for (ri = 0; ri < 3; ri++) {
                 int cols = K ? colsK[ci] : cols32[ci], rows = rows_list[ri], r, t, j, blk = K ? 256 : 32;
-                size_t rb = mamba__row_bytes(dt, (size_t)cols), qs = mamba__qact_bytes((size_t)cols);
-                unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(qs * T);
+                size_t rb = mamba__row_bytes(dt, (size_t)cols);
+                unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)cols, (size_t)T));
                 float *X = (float *)malloc(sizeof(float) * cols * T), *wf = (float *)malloc(sizeof(float) * cols);
                 float *Y = (float *)malloc(sizeof(float) * rows * T), *Y1 = (float *)malloc(sizeof(float) * rows * T);
                 mamba__mat W;
@@ -454,7 +454,8 @@ static void test_quant_dots(void) {
 }
 
 /* The int8 matrix-matrix tiles (issue 21): mamba__qlinear over T tokens,
-   T across the 8-token groups and their remainder and rows across the 4-row
+   T across the token groups (8, or 16 on AVX-512 VNNI), the passes of 8
+   groups and their remainder, and rows across the 4-row
    tiles, with and without a bias; every (row, token) result against the
    scalar twin mamba__qdot_ref (+ bias) on the same activation quantization,
    bit for bit. */
@@ -463,7 +464,7 @@ static void test_qmm(void) {
                               MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
                               MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     static const int cols32[] = {32, 96, 288, 544}, colsK[] = {256, 768};
-    static const int rows_list[] = {1, 4, 6, 9}, T_list[] = {8, 13, 16, 27};
+    static const int rows_list[] = {1, 4, 6, 9, 37}, T_list[] = {4, 8, 12, 13, 16, 27, 40, 150};   /* 150: 9 groups of 16 (2 passes), 18 of 8 (3); 4, 12, 13, 27, 40: a padded last group */
     int di, ci, ri, ti;
     long same = 0, total = 0;
     char tiled[160] = "";
@@ -471,8 +472,8 @@ static void test_qmm(void) {
         int dt = dts[di], K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
         if (mamba__qmm_has_tile(dt)) { strcat(tiled, " "); strcat(tiled, mamba__dtype_name(dt)); }
         for (ci = 0; ci < (K ? 2 : 4); ci++)
-            for (ri = 0; ri < 4; ri++)
-                for (ti = 0; ti < 4; ti++) {
+            for (ri = 0; ri < (int)(sizeof rows_list / sizeof rows_list[0]); ri++)
+                for (ti = 0; ti < (int)(sizeof T_list / sizeof T_list[0]); ti++) {
                     int cols = K ? colsK[ci] : cols32[ci], rows = rows_list[ri], T = T_list[ti], r, t, j, use_bias = (ri + ti) & 1;
                     size_t rb = mamba__row_bytes(dt, (size_t)cols), qs = mamba__qact_bytes((size_t)cols);
                     unsigned char *w = (unsigned char *)malloc(rb * rows), *qbuf = (unsigned char *)malloc(mamba__qbuf_bytes((size_t)cols, (size_t)T));
@@ -508,6 +509,57 @@ static void test_qmm(void) {
     printf("  int8 matmul (no tiles in this build: per-token dots): %ld of %ld == scalar bit for bit\n", same, total);
 #endif
     CHECK(same == total, "int8 matmul differs from the scalar dot in %ld of %ld", total - same, total);
+}
+
+/* The activation quantizer's vector twin (issue 21, mamba__qmm_quantize):
+   every byte of the quantized activations (q, block scales, block sums)
+   equal to mamba__quantize_act's, for blocks of 32 and 256, on values that
+   round half away from zero (a block with max |x| = 127 has d = 1, so
+   x * id = x: +-k.5, 0.49999997, 126.5), zeros and -0, NaN and +-inf, huge,
+   tiny and denormal values. */
+static void test_qact(void) {
+    static const float edge[] = {2.5f, -2.5f, 0.5f, -0.5f, 1.5f, -1.5f, 0.49999997f, -0.49999997f, 126.5f, -126.5f, 3.4999998f, -0.0f, 0.0f, 1.0f};
+    int blks[2] = {32, 256}, bi, kind, j, bad = 0, cases = 0;
+    for (bi = 0; bi < 2; bi++)
+        for (kind = 0; kind < 10; kind++) {
+            int blk = blks[bi], n = 4 * blk;
+            size_t qs = mamba__qact_bytes((size_t)n);
+            float *x = (float *)malloc(sizeof(float) * n);
+            unsigned char *a = (unsigned char *)calloc(1, qs), *b = (unsigned char *)calloc(1, qs);
+            for (j = 0; j < n; j++) {
+                float v = frand();
+                switch (kind) {
+                case 0: break;
+                case 1: v = j % blk == 0 ? 127.0f : edge[j % 14]; break;               /* d = 1: ties */
+                case 2: v = j % blk == 5 ? -127.0f : (float)(j % 255 - 127) + 0.5f * (j % 3 == 0); break;
+                case 3: v = 0.0f; break;
+                case 4: v = j % 7 == 0 ? -0.0f : 0.0f; break;
+                case 5: v = j % 11 == 0 ? (j % 2 ? NAN : -NAN) : v; break;             /* NaN ignored by amax, -> 0 */
+                case 6: v = j % 13 == 0 ? (j % 2 ? INFINITY : -INFINITY) : v; break;   /* id 0: inf * 0 = NaN -> 0 */
+                case 7: v *= 3e38f; break;
+                case 8: v *= 1e-39f; break;                                            /* denormals */
+                default: v = j % blk == 0 ? 1e-30f : v * 1e-38f; break;
+                }
+                x[j] = v;
+            }
+            mamba__quantize_act(x, n, blk, a);
+#ifdef MAMBA__QACT_V
+            mamba__quantize_act_v(x, n, blk, b);
+#else
+            mamba__qmm_quantize(x, n, 1, n, blk, b);
+#endif
+            cases++;
+            if (memcmp(a, b, qs)) { bad++; printf("  qact blk %d kind %d differs\n", blk, kind); }
+            free(x); free(a); free(b);
+        }
+    printf("  activation quantizer (%s): %d of %d cases byte-identical to mamba__quantize_act\n",
+#ifdef MAMBA__QACT_V
+           "vector twin",
+#else
+           "scalar only",
+#endif
+           cases - bad, cases);
+    CHECK(bad == 0, "vector activation quantizer differs in %d of %d cases", bad, cases);
 }
 
 /* Decode's 4-rows-in-flight quantized matrix-vector product (issue 21):
@@ -751,6 +803,7 @@ int main(void) {
     test_kquant_writer();
     test_iq4_index();
     test_qmm();
+    test_qact();
     test_qrows();
     return test_summary();
 }
