@@ -924,18 +924,18 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        9430-9514     85    E.8 encoding: the entry points
        9515-9632    118    E.9 decoding
        9633-9675     43    E.10 queries
-     9676-13927    4252  F. formats: bytes -> config, tensor table, tokenizer description
+     9676-13949    4274  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
        9679-10032   354    F.1 bounded JSON
        10033-10152   120    F.2 tensor table and the model description (the format seam)
        10153-11112   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       11113-12845  1733    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12846-13044   199    F.5 SentencePiece tokenizer.model (protobuf)
-       13045-13927   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13928-14577    650  G. loaders: the builder, the format table, the public loaders
+       11113-12867  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12868-13066   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13067-13949   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13950-14599    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13930-14279   350    G.1 binding tensors to layers
-       14280-14577   298    G.2 loaders */
+       13952-14301   350    G.1 binding tensors to layers
+       14302-14599   298    G.2 loaders */
 
 
 #include <string.h>
