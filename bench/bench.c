@@ -32,8 +32,9 @@
    The last line is key=value pairs for scripts (--help explains each).
    --help: usage on stdout, exit 0; a bad argument: usage on stderr, exit 2.
    --quick (under 30 s on an idle 2-core machine): the 130m shape only, a
-   128-token prompt and half the decode steps, prefill at the highest thread
-   count only, a short long run (tokens ~100 vs ~500), a 512-token prefix
+   128-token prompt and half the decode steps, the model table in F32, BF16,
+   Q8_0, Q4_0, Q4_K and Q6_K (the other eight quantized types are in the
+   kernel table; --dtype names them), prefill at the highest thread count only, a short long run (tokens ~100 vs ~500), a 512-token prefix
    hit, batched decode of Q8_0 only at B = 1, 4, 16 in shorter runs. No test
    depends on it. */
 #if !defined(_WIN32)
@@ -620,9 +621,8 @@ static void quant_row(const float *x, int n, int dt, unsigned char *o) {
    the row length allows; others keep their dtype) and recounts the weight
    bytes read per token. Returns the buffers to free. */
 static void **quantize_model(mamba_model *m, int dt, int *n_bufs) {
-    int L = m->cfg.n_layer, l, k, r, be = mamba__block_elems(dt);
+    int L = m->cfg.n_layer, l, k, be = mamba__block_elems(dt);
     void **bufs = (void **)calloc((size_t)L * 4 + 1, sizeof(void *));
-    float *row = (float *)malloc(sizeof(float) * 65536);
     *n_bufs = 0;
     m->weight_bytes = mamba__row_bytes(m->embed.dtype, (size_t)m->cfg.d_model);
     for (l = 0; l <= L; l++)
@@ -632,13 +632,29 @@ static void **quantize_model(mamba_model *m, int dt, int *n_bufs) {
             if (W->cols % be == 0) {
                 size_t rb = mamba__row_bytes(dt, (size_t)W->cols);
                 unsigned char *q = (unsigned char *)malloc(rb * (size_t)W->rows);
-                for (r = 0; r < W->rows; r++) { mamba__row_f32(W, r, row); quant_row(row, W->cols, dt, q + rb * (size_t)r); }
+                /* rows in parallel (the writer's searching quantizers of issue 19's
+                   types take seconds per 130m model); each row alone, same bytes */
+#ifdef _OPENMP
+#pragma omp parallel
+#endif
+                {
+                    float *rt = (float *)malloc(sizeof(float) * (size_t)W->cols);
+                    int rr;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 16)
+#endif
+                    for (rr = 0; rr < W->rows; rr++) {
+                        if (!rt) continue;   /* out of memory: the row stays as malloc left it */
+                        mamba__row_f32(W, rr, rt);
+                        quant_row(rt, W->cols, dt, q + rb * (size_t)rr);
+                    }
+                    free(rt);
+                }
                 W->data = q; W->dtype = dt;
                 bufs[(*n_bufs)++] = q;
             }
             m->weight_bytes += (size_t)W->rows * mamba__row_bytes(W->dtype, (size_t)W->cols);
         }
-    free(row);
     return bufs;
 }
 
@@ -956,7 +972,8 @@ static void usage(FILE *f) {
     fprintf(f,
         "usage: mamba-bench [--quick] [--big] [--decode N] [--long N] [--dtype LIST] [--serve]\n"
         "  --quick       130m shape only, 128-token prompt, prefill at the highest thread count only,\n"
-        "                fewer decode steps, a short long run (under 30 s on an idle 2-core machine)\n"
+        "                fewer decode steps, a short long run, model rows in F32 BF16 Q8_0 Q4_0 Q4_K Q6_K\n"
+        "                (the other types in the kernel table; --dtype names them) (under 30 s idle, 2 cores)\n"
         "  --big         also falcon-mamba-7b (BF16) and a long run to token ~100,000\n"
         "  --decode N    decode steps per run (default 24; 130m runs 2N)\n"
         "  --long N      position of the late long-run measurement (default 100,000; 500 with --quick)\n"
@@ -1049,6 +1066,7 @@ int main(int argc, char **argv) {
             int nq = 0;
             if (si == 2 && di != 1) continue;   /* 7B in F32 is 29 GB: BF16 only */
             if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
+            if (quick && !dtype_only && di >= 6) continue;   /* --quick: issue 19's eight types in the kernel table only */
             if (di == 0) blob = build_model(&shapes[si], 0, &blob_n, cfg);
             else {   /* BF16 and the quantized types (made from BF16): one blob */
                 if (!bf16_blob) bf16_blob = build_model(&shapes[si], 1, &bf16_n, bf16_cfg);
