@@ -890,52 +890,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1226-1351    126    A.2 files
      1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-4758     3126  C. kernels
+     1633-4750     3118  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1635-1804    170    C.1 vector vocabulary and threads
        1805-1820     16    C.2 weights: a matrix in its stored dtype
        1821-1864     44    C.3 dot: row . x in f32
        1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2172-4464   2293    C.5 quantized dot products (every block type of the dtype table)
-       4465-4482     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       4483-4520     38    C.7 RMSNorm
-       4521-4565     45    C.8 activations: SiLU, softplus, y * silu(z)
-       4566-4578     13    C.9 gated RMSNorm (Mamba-2)
-       4579-4637     59    C.10 causal depthwise conv1d, one token
-       4638-4693     56    C.11 Mamba-1 selective scan, one token
-       4694-4758     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4759-6411     1653  D. model core: structs, config, scratch, forward, state, sampler
+       2172-4456   2285    C.5 quantized dot products (every block type of the dtype table)
+       4457-4474     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4475-4512     38    C.7 RMSNorm
+       4513-4557     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4558-4570     13    C.9 gated RMSNorm (Mamba-2)
+       4571-4629     59    C.10 causal depthwise conv1d, one token
+       4630-4685     56    C.11 Mamba-1 selective scan, one token
+       4686-4750     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4751-6403     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4761-4833     73    D.1 the model
-       4834-4904     71    D.2 sizes from the config: state, scratch
-       4905-5398    494    D.3 forward
-       5399-5588    190    D.4 state
-       5589-5714    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5715-6411    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     6412-9675     3264  E. tokenizer
+       4753-4825     73    D.1 the model
+       4826-4896     71    D.2 sizes from the config: state, scratch
+       4897-5390    494    D.3 forward
+       5391-5580    190    D.4 state
+       5581-5706    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5707-6403    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6404-9667     3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       6414-7435   1022    E.1 the pipeline; the generated Unicode tables
-       7436-7510     75    E.2 UTF-8
-       7511-7550     40    E.3 scratch
-       7551-7670    120    E.4 NFC
-       7671-8216    546    E.5 tables
-       8217-8728    512    E.6 encoding
-       8729-9429    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       9430-9514     85    E.8 encoding: the entry points
-       9515-9632    118    E.9 decoding
-       9633-9675     43    E.10 queries
-     9676-13949    4274  F. formats: bytes -> config, tensor table, tokenizer description
+       6406-7427   1022    E.1 the pipeline; the generated Unicode tables
+       7428-7502     75    E.2 UTF-8
+       7503-7542     40    E.3 scratch
+       7543-7662    120    E.4 NFC
+       7663-8208    546    E.5 tables
+       8209-8720    512    E.6 encoding
+       8721-9421    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9422-9506     85    E.8 encoding: the entry points
+       9507-9624    118    E.9 decoding
+       9625-9667     43    E.10 queries
+     9668-13941    4274  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9679-10032   354    F.1 bounded JSON
-       10033-10152   120    F.2 tensor table and the model description (the format seam)
-       10153-11112   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       11113-12867  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12868-13066   199    F.5 SentencePiece tokenizer.model (protobuf)
-       13067-13949   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13950-14599    650  G. loaders: the builder, the format table, the public loaders
+       9671-10024   354    F.1 bounded JSON
+       10025-10144   120    F.2 tensor table and the model description (the format seam)
+       10145-11104   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11105-12859  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12860-13058   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13059-13941   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13942-14591    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13952-14301   350    G.1 binding tensors to layers
-       14302-14599   298    G.2 loaders */
+       13944-14293   350    G.1 binding tensors to layers
+       14294-14591   298    G.2 loaders */
 
 
 #include <string.h>
@@ -2694,33 +2694,40 @@ static float mamba__qdot_q4_k_x86(const unsigned char *b, const mamba__qact *a, 
     }
     return acc;
 }
+/* the scaled sub-block dots of one Q6_K super-block (6-bit values 0..63,
+   without the -32) in int32 lanes: the one-row and the 4-row AVX2 kernels */
+MAMBA__INLINE __m256i mamba__q6k_dots_x86(const unsigned char *b, const signed char *x) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
+    __m256i s = _mm256_setzero_si256();
+    int j;
+    for (j = 0; j < 2; j++) {
+        __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
+        __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
+        __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+        __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+        __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
+        __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+        const signed char *xj = x + 128 * j;
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
+    }
+    return s;
+}
 static float mamba__qdot_q6_k_x86(const unsigned char *b, const mamba__qact *a, int nsb) {
     float acc = 0.0f;
-    int i, j;
-    __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+    int i;
     for (i = 0; i < nsb; i++, b += 210) {
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         const int32_t *s16 = a->s + (size_t)i * 16;
         MAMBA__QPREFETCH(b, 210);
         __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
-        __m256i s = _mm256_setzero_si256(), off;
         /* the -32: 32 * sum of scale_j * s16[j] */
-        off = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepi8_epi32(sc8), MAMBA__LOADI(s16)),
-                               _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(sc8, 8)), MAMBA__LOADI(s16 + 8)));
-        for (j = 0; j < 2; j++) {
-            __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
-            __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
-            __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
-            __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
-            __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
-            __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
-            const signed char *xj = x + 128 * j;
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
-        }
-        acc += mamba__q6k_combine(b, a->d[i], mamba__hsum_i32(_mm256_sub_epi32(s, _mm256_slli_epi32(off, 5))));
+        __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvtepi8_epi32(sc8), MAMBA__LOADI(s16)),
+                                       _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(sc8, 8)), MAMBA__LOADI(s16 + 8)));
+        acc += mamba__q6k_combine(b, a->d[i], mamba__hsum_i32(_mm256_sub_epi32(mamba__q6k_dots_x86(b, x), _mm256_slli_epi32(off, 5))));
     }
     return acc;
 }
@@ -3190,25 +3197,10 @@ static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed
 }
 #else
 static MAMBA__QINLINE __m256i mamba__q6k_sb(const unsigned char *b, const signed char *x, __m256i s16i, size_t pf) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
     __m128i sc8 = _mm_loadu_si128((const __m128i *)(const void *)(b + 192));
-    __m256i s = _mm256_setzero_si256(), off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), s16i);
-    int j;
+    __m256i off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), s16i);
     MAMBA__QPREFETCH4(b + pf, 210);
-    for (j = 0; j < 2; j++) {
-        __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(j ? _mm_srli_si128(sc8, 8) : sc8));
-        __m256i qa = MAMBA__LOADI(b + 64 * j), qb = MAMBA__LOADI(b + 64 * j + 32), qh = MAMBA__LOADI(b + 128 + 32 * j);
-        __m256i q0 = _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
-        __m256i q1 = _mm256_or_si256(_mm256_and_si256(qb, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
-        __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qa, 4), m4), _mm256_and_si256(qh, m30));
-        __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qb, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
-        const signed char *xj = x + 128 * j;
-        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q0, MAMBA__LOADI(xj)), mamba__bcast_pair16(sc, 0)));
-        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q1, MAMBA__LOADI(xj + 32)), mamba__bcast_pair16(sc, 1)));
-        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q2, MAMBA__LOADI(xj + 64)), mamba__bcast_pair16(sc, 2)));
-        s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(q3, MAMBA__LOADI(xj + 96)), mamba__bcast_pair16(sc, 3)));
-    }
-    return _mm256_sub_epi32(s, _mm256_slli_epi32(off, 5));
+    return _mm256_sub_epi32(mamba__q6k_dots_x86(b, x), _mm256_slli_epi32(off, 5));
 }
 #endif
 static void mamba__qdot4_q6_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
