@@ -890,52 +890,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1226-1351    126    A.2 files
      1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-4750     3118  C. kernels
+     1633-4758     3126  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1635-1804    170    C.1 vector vocabulary and threads
        1805-1820     16    C.2 weights: a matrix in its stored dtype
        1821-1864     44    C.3 dot: row . x in f32
        1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2172-4456   2285    C.5 quantized dot products (every block type of the dtype table)
-       4457-4474     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       4475-4512     38    C.7 RMSNorm
-       4513-4557     45    C.8 activations: SiLU, softplus, y * silu(z)
-       4558-4570     13    C.9 gated RMSNorm (Mamba-2)
-       4571-4629     59    C.10 causal depthwise conv1d, one token
-       4630-4685     56    C.11 Mamba-1 selective scan, one token
-       4686-4750     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4751-6403     1653  D. model core: structs, config, scratch, forward, state, sampler
+       2172-4464   2293    C.5 quantized dot products (every block type of the dtype table)
+       4465-4482     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4483-4520     38    C.7 RMSNorm
+       4521-4565     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4566-4578     13    C.9 gated RMSNorm (Mamba-2)
+       4579-4637     59    C.10 causal depthwise conv1d, one token
+       4638-4693     56    C.11 Mamba-1 selective scan, one token
+       4694-4758     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4759-6411     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4753-4825     73    D.1 the model
-       4826-4896     71    D.2 sizes from the config: state, scratch
-       4897-5390    494    D.3 forward
-       5391-5580    190    D.4 state
-       5581-5706    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5707-6403    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     6404-9667     3264  E. tokenizer
+       4761-4833     73    D.1 the model
+       4834-4904     71    D.2 sizes from the config: state, scratch
+       4905-5398    494    D.3 forward
+       5399-5588    190    D.4 state
+       5589-5714    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5715-6411    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6412-9675     3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       6406-7427   1022    E.1 the pipeline; the generated Unicode tables
-       7428-7502     75    E.2 UTF-8
-       7503-7542     40    E.3 scratch
-       7543-7662    120    E.4 NFC
-       7663-8208    546    E.5 tables
-       8209-8720    512    E.6 encoding
-       8721-9421    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       9422-9506     85    E.8 encoding: the entry points
-       9507-9624    118    E.9 decoding
-       9625-9667     43    E.10 queries
-     9668-13941    4274  F. formats: bytes -> config, tensor table, tokenizer description
+       6414-7435   1022    E.1 the pipeline; the generated Unicode tables
+       7436-7510     75    E.2 UTF-8
+       7511-7550     40    E.3 scratch
+       7551-7670    120    E.4 NFC
+       7671-8216    546    E.5 tables
+       8217-8728    512    E.6 encoding
+       8729-9429    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9430-9514     85    E.8 encoding: the entry points
+       9515-9632    118    E.9 decoding
+       9633-9675     43    E.10 queries
+     9676-13949    4274  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9671-10024   354    F.1 bounded JSON
-       10025-10144   120    F.2 tensor table and the model description (the format seam)
-       10145-11104   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       11105-12859  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12860-13058   199    F.5 SentencePiece tokenizer.model (protobuf)
-       13059-13941   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13942-14591    650  G. loaders: the builder, the format table, the public loaders
+       9679-10032   354    F.1 bounded JSON
+       10033-10152   120    F.2 tensor table and the model description (the format seam)
+       10153-11112   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11113-12867  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       12868-13066   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13067-13949   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     13950-14599    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13944-14293   350    G.1 binding tensors to layers
-       14294-14591   298    G.2 loaders */
+       13952-14301   350    G.1 binding tensors to layers
+       14302-14599   298    G.2 loaders */
 
 
 #include <string.h>
@@ -3433,9 +3433,6 @@ static size_t mamba__qil_bytes(size_t n) { return MAMBA__QMM_G * mamba__qact_byt
 /* groups of a chunk of T tokens: the full ones, and a last one padded with
    copies of the last token when at least half of it is real */
 #define MAMBA__QMM_NG(T) ((T) / MAMBA__QMM_G + ((T) % MAMBA__QMM_G >= MAMBA__QMM_G / 2))
-MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
-    return mamba__qact_bytes(n) * T + MAMBA__QMM_NG(T) * mamba__qil_bytes(n);
-}
 typedef struct mamba__qil { const signed char *q; const float *d; const int32_t *s; } mamba__qil;
 #if defined(MAMBA__QDOT_V) && (defined(__x86_64__) || defined(__i386__) || defined(_M_X64))
 #define MAMBA__QMM_V 1
@@ -4223,6 +4220,17 @@ static void mamba__qmm_iq4_xs(float *acc, const unsigned char *const *wr, const 
 }
 #endif /* x86, NEON */
 
+/* the groups qbuf holds for T tokens: none in a build without the tiles
+   (scalar, firmware), whose mamba__qlinear uses the T activations only */
+#ifdef MAMBA__QMM_V
+#define MAMBA__QMM_NGBUF(T) MAMBA__QMM_NG(T)
+#else
+#define MAMBA__QMM_NGBUF(T) 0
+#endif
+MAMBA__UNUSED static size_t mamba__qbuf_bytes(size_t n, size_t T) {
+    return mamba__qact_bytes(n) * T + MAMBA__QMM_NGBUF(T) * mamba__qil_bytes(n);
+}
+
 /* The T activations of mamba__qlinear, token-major at qbuf (qs bytes each):
    mamba__quantize_act or its vector twin, threads over tokens. */
 static void mamba__qmm_quantize(const float *X, int ldx, int T, int cols, int blk, unsigned char *qbuf) {
@@ -4841,7 +4849,7 @@ MAMBA_API size_t mamba_state_bytes(const mamba_config *c) {
    xc (T,conv_dim) conv output; xdbl (T,R+2N) x_proj output (Mamba-1);
    dt (T,E); y (T,E); out (T,D); rowbuf (max cols); qbuf: T quantized
    activation rows of the widest matrix input (mamba__qact_bytes bytes each),
-   then the int8 tiles' groups (mamba__qbuf_bytes, MAMBA__QMM_NG). */
+   then the int8 tiles' groups (mamba__qbuf_bytes, MAMBA__QMM_NGBUF). */
 typedef struct mamba__scratch {
     float *res, *u, *xz, *xc, *xdbl, *dt, *y, *out, *rowbuf;
     unsigned char *qbuf;
@@ -4870,7 +4878,7 @@ static size_t mamba__scratch_layout(const mamba_config *c, int T, void *mem, mam
     }
     {   /* quantized activations: T rows of the widest input */
         size_t n;
-        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)MAMBA__QMM_NG(T) * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
+        if (!mamba__mul(mamba__qact_bytes(cols), (size_t)T + (size_t)MAMBA__QMM_NGBUF(T) * MAMBA__QMM_G, &n)) return 0;   /* = mamba__qbuf_bytes */
         if (mem && sc) sc->qbuf = (unsigned char *)mem + off;
         if (!mamba__add(off, n, &off)) return 0;
     }
