@@ -370,9 +370,9 @@ install: $(TOOLS)
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
-build/bench_matvec: bench/bench_matvec.c mamba.h | build
+build/bench_matvec: bench/bench_matvec.c bench/ab.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
-build/bench_qmatvec: bench/bench_qmatvec.c mamba.h | build
+build/bench_qmatvec: bench/bench_qmatvec.c bench/ab.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 build/bench_tokenizer: bench/bench_tokenizer.c tests/test.h mamba.h | build

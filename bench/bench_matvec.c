@@ -14,17 +14,24 @@
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 #include <stdio.h>
-#include <time.h>
+#include "ab.h"
 
-static double wall(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
-static double cpu(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+/* kernel 0: the 4-row matrix-vector product; 1: the streaming one */
+typedef struct { unsigned char **w; int dt, rows, cols; const float *x; float *y; } ctx_t;
+static void run(int v, int i, void *p) {
+    ctx_t *c = (ctx_t *)p;
+    mamba__mat W;
+    W.data = c->w[i]; W.dtype = (mamba_dtype)c->dt; W.rows = c->rows; W.cols = c->cols;
+    if (v == 0) mamba__matvec_v(c->y, &W, NULL, c->x);
+    else mamba__matvec_s(c->y, &W, NULL, c->x);
+}
 
 int main(int argc, char **argv) {
-    int dt, rows, cols, nmat, passes, i, k, p, bad = 0;
+    int dt, rows, cols, nmat, passes, i, k, bad = 0;
     size_t es, n, j;
     unsigned char **w;
     float *x, *y, *y0;
-    double best[2] = {1e9, 1e9}, tc[2] = {0, 0};
+    double best[2], tc[2];
     uint32_t s = 12345;
     if (argc != 6 || (dt = atoi(argv[1])) < 1 || dt > 3 || (rows = atoi(argv[2])) < 1 || (cols = atoi(argv[3])) < 1 ||
         (nmat = atoi(argv[4])) < 1 || (passes = atoi(argv[5])) < 1) {
@@ -55,22 +62,11 @@ int main(int argc, char **argv) {
         }
     }
     for (i = 0; i < cols; i++) x[i] = (float)(i % 7) * 0.1f - 0.3f;
-    for (p = 0; p < passes; p++)
-        for (k = 0; k < 2; k++) {
-            int v = (p & 1) ? 1 - k : k;
-            double t0 = wall(), c0 = cpu(), t;
-            for (i = 0; i < nmat; i++) {
-                mamba__mat W;
-                W.data = w[i]; W.dtype = dt; W.rows = rows; W.cols = cols;
-                if (v == 0) mamba__matvec_v(y, &W, NULL, x);
-                else mamba__matvec_s(y, &W, NULL, x);
-            }
-            tc[v] += cpu() - c0;
-            t = (wall() - t0) / nmat;
-            if (t < best[v]) best[v] = t;
-            if (v == 0) memcpy(y0, y, 4 * (size_t)rows);   /* the last matrix's result */
-            else if (p > 0 && memcmp(y0, y, 4 * (size_t)rows)) bad++;
-        }
+    {
+        ctx_t c;
+        c.w = w; c.dt = dt; c.rows = rows; c.cols = cols; c.x = x; c.y = y;
+        bad = ab_run(passes, nmat, y, y0, (size_t)rows, run, &c, CLOCK_THREAD_CPUTIME_ID, best, tc);
+    }
     printf("%s %5dx%-5d x%d mats, %d passes: 4-row best %.3f ms (%.2f GB/s), stream best %.3f ms (%.2f GB/s): "
            "stream/4-row wall %.3f, cpu %.2f s / %.2f s = %.3f, bits %s\n",
            dt == 1 ? "F32 " : dt == 2 ? "F16 " : "BF16", rows, cols, nmat, passes, best[0] * 1e3, (double)(n * es) / best[0] / 1e9,

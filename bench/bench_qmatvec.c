@@ -15,10 +15,7 @@
 #define MAMBA_IMPLEMENTATION
 #include "../mamba.h"
 #include <stdio.h>
-#include <time.h>
-
-static double wall(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
-static double cpu(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+#include "ab.h"
 
 /* the T = 1 path of mamba__qlinear before the 4-row kernels */
 static void one_row(float *y, const mamba__mat *W, const float *x, unsigned char *qbuf) {
@@ -38,12 +35,22 @@ static void four_rows(float *y, const mamba__mat *W, const float *x, unsigned ch
     if (!mamba__qmatvec4_run(y, W, NULL, qbuf)) one_row(y, W, x, qbuf);
 }
 
+/* kernel 0: one row per call; 1: 4 rows in flight */
+typedef struct { unsigned char **w; int dt, rows, cols; const float *x; float *y; unsigned char *qbuf; } ctx_t;
+static void run(int v, int i, void *p) {
+    ctx_t *c = (ctx_t *)p;
+    mamba__mat W;
+    W.data = c->w[i]; W.dtype = (mamba_dtype)c->dt; W.rows = c->rows; W.cols = c->cols;
+    if (v == 0) one_row(c->y, &W, c->x, c->qbuf);
+    else four_rows(c->y, &W, c->x, c->qbuf);
+}
+
 int main(int argc, char **argv) {
-    int dt = -1, rows, cols, nmat, passes, i, k, p, bad = 0;
+    int dt = -1, rows, cols, nmat, passes, i, k, bad = 0;
     size_t rb, n, j, bb, be;
     unsigned char **w, *qbuf;
     float *x, *y, *y0;
-    double best[2] = {1e9, 1e9}, tc[2] = {0, 0};
+    double best[2], tc[2];
     uint32_t s = 12345;
     if (argc == 6) {
         if (!strcmp(argv[1], "Q8_0")) dt = MAMBA_DTYPE_Q8_0;
@@ -76,22 +83,11 @@ int main(int argc, char **argv) {
     }
     (void)be;
     for (i = 0; i < cols; i++) x[i] = (float)(i % 7) * 0.1f - 0.3f;
-    for (p = 0; p < passes; p++)
-        for (k = 0; k < 2; k++) {
-            int v = (p & 1) ? 1 - k : k;
-            double t0 = wall(), c0 = cpu(), t;
-            for (i = 0; i < nmat; i++) {
-                mamba__mat W;
-                W.data = w[i]; W.dtype = dt; W.rows = rows; W.cols = cols;
-                if (v == 0) one_row(y, &W, x, qbuf);
-                else four_rows(y, &W, x, qbuf);
-            }
-            tc[v] += cpu() - c0;
-            t = (wall() - t0) / nmat;
-            if (t < best[v]) best[v] = t;
-            if (v == 0) memcpy(y0, y, 4 * (size_t)rows);   /* the last matrix's result */
-            else if (p > 0 && memcmp(y0, y, 4 * (size_t)rows)) bad++;
-        }
+    {
+        ctx_t c;
+        c.w = w; c.dt = dt; c.rows = rows; c.cols = cols; c.x = x; c.y = y; c.qbuf = qbuf;
+        bad = ab_run(passes, nmat, y, y0, (size_t)rows, run, &c, CLOCK_PROCESS_CPUTIME_ID, best, tc);
+    }
     printf("%s %5dx%-5d x%d mats, %d passes: 1-row best %.1f us (%.2f GB/s), 4-row best %.1f us (%.2f GB/s): "
            "4-row/1-row wall %.3f, cpu %.2f s / %.2f s = %.3f, bits %s\n",
            argv[1], rows, cols, nmat, passes, best[0] * 1e6, (double)n / best[0] / 1e9,
