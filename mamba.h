@@ -3635,6 +3635,56 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
         }
     }
 }
+/* The K types' sub-block dots times their scales, for 4 rows and one or two
+   groups, with the 8 dot and the 8 scaled-sum accumulators in registers:
+   A[r] (group x0) and A[4 + r] (group x1; x1 NULL: A[4..7] untouched) +=
+   sum over the nsub sub-blocks j of sc[sstr * r + j] * dot_j, dot_j the dot
+   of the nc (a multiple of 4) 4-byte columns of sub-block j (unpacked rows
+   u + r * MAMBA__QMM_U, 4 * nc bytes each) with the group's activations,
+   started at -(s_j << shift) (s0 / s1: the groups' block sums of the
+   sub-blocks; shift -1: at 0). Integers only: exact in any order, the same
+   A as the per-sub-block mullo into memory it replaces. */
+#define MAMBA__QMM_KCOL(c) do {                                                                    \
+        mamba__qvi xv = MAMBA__QV_LOADI(xq + 4 * MAMBA__QMM_G * (c)), w0, w1, w2, w3;               \
+        w0 = mamba__bcast32(uj + 4 * (c)); w1 = mamba__bcast32(uj + MAMBA__QMM_U + 4 * (c));         \
+        w2 = mamba__bcast32(uj + 2 * MAMBA__QMM_U + 4 * (c)); w3 = mamba__bcast32(uj + 3 * MAMBA__QMM_U + 4 * (c)); \
+        a0 = MAMBA__QMM_DP(a0, w0, xv); a1 = MAMBA__QMM_DP(a1, w1, xv);                            \
+        a2 = MAMBA__QMM_DP(a2, w2, xv); a3 = MAMBA__QMM_DP(a3, w3, xv);                            \
+        if (x1) {                                                                                  \
+            xv = MAMBA__QV_LOADI(yq + 4 * MAMBA__QMM_G * (c));                                     \
+            b0 = MAMBA__QMM_DP(b0, w0, xv); b1 = MAMBA__QMM_DP(b1, w1, xv);                        \
+            b2 = MAMBA__QMM_DP(b2, w2, xv); b3 = MAMBA__QMM_DP(b3, w3, xv);                        \
+        }                                                                                          \
+    } while (0)
+static inline void mamba__qmm_ksub(mamba__qvi *A, const unsigned char *u, const signed char *x0, const signed char *x1,
+                                   const int32_t *s0, const int32_t *s1, int shift, int nsub, int nc, const int *sc, int sstr) {
+    mamba__qvi A0 = A[0], A1 = A[1], A2 = A[2], A3 = A[3], A4 = MAMBA__QV_ZEROI(), A5 = A4, A6 = A4, A7 = A4;
+    int j, c;
+    if (x1) { A4 = A[4]; A5 = A[5]; A6 = A[6]; A7 = A[7]; }
+    for (j = 0; j < nsub; j++) {
+        const unsigned char *uj = u + 4 * nc * j;
+        const signed char *xq = x0 + (size_t)4 * MAMBA__QMM_G * nc * j, *yq = x1 ? x1 + (size_t)4 * MAMBA__QMM_G * nc * j : NULL;
+        mamba__qvi i0 = shift < 0 ? MAMBA__QV_ZEROI() : mamba__qmm_corr(s0 + MAMBA__QMM_G * j, shift);
+        mamba__qvi i1 = shift < 0 || !x1 ? MAMBA__QV_ZEROI() : mamba__qmm_corr(s1 + MAMBA__QMM_G * j, shift);
+        mamba__qvi a0 = i0, a1 = i0, a2 = i0, a3 = i0, b0 = i1, b1 = i1, b2 = i1, b3 = i1;
+        for (c = 0; c < nc; c += 4) {
+            MAMBA__QMM_KCOL(c); MAMBA__QMM_KCOL(c + 1); MAMBA__QMM_KCOL(c + 2); MAMBA__QMM_KCOL(c + 3);
+        }
+        A0 = MAMBA__QV_ADDI(A0, MAMBA__QV_MULLO(a0, MAMBA__QV_SET1I(sc[j])));
+        A1 = MAMBA__QV_ADDI(A1, MAMBA__QV_MULLO(a1, MAMBA__QV_SET1I(sc[sstr + j])));
+        A2 = MAMBA__QV_ADDI(A2, MAMBA__QV_MULLO(a2, MAMBA__QV_SET1I(sc[2 * sstr + j])));
+        A3 = MAMBA__QV_ADDI(A3, MAMBA__QV_MULLO(a3, MAMBA__QV_SET1I(sc[3 * sstr + j])));
+        if (x1) {
+            A4 = MAMBA__QV_ADDI(A4, MAMBA__QV_MULLO(b0, MAMBA__QV_SET1I(sc[j])));
+            A5 = MAMBA__QV_ADDI(A5, MAMBA__QV_MULLO(b1, MAMBA__QV_SET1I(sc[sstr + j])));
+            A6 = MAMBA__QV_ADDI(A6, MAMBA__QV_MULLO(b2, MAMBA__QV_SET1I(sc[2 * sstr + j])));
+            A7 = MAMBA__QV_ADDI(A7, MAMBA__QV_MULLO(b3, MAMBA__QV_SET1I(sc[3 * sstr + j])));
+        }
+    }
+    A[0] = A0; A[1] = A1; A[2] = A2; A[3] = A3;
+    if (x1) { A[4] = A4; A[5] = A5; A[6] = A6; A[7] = A7; }
+}
+#undef MAMBA__QMM_KCOL
 /* Q4_K and (five) Q5_K, nsb super-blocks of 256 */
 static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int five) {
     unsigned char u[4 * MAMBA__QMM_U];
@@ -3659,7 +3709,7 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            mamba__qvi A[2][4], B[2][4], d[2][4];
+            mamba__qvi A[2][4], B[2][4];
             for (gg = 0; gg <= two; gg++) {   /* B = sum_j min_j * s32_j: int16 pairs (|s32| <= 32 * 127, min <= 63), one madd per 2 j */
                 const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
                 mamba__qvi P[4];
@@ -3677,14 +3727,8 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
                                                              MAMBA__QV_MADD16(P[3], MAMBA__QV_SET1I(mn[r][6] | mn[r][7] << 16))));
                 }
             }
-            for (j = 0; j < 8; j++) {
-                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
-                for (r = 0; r < 4; r++) {
-                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
-                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
-                }
-            }
+            mamba__qmm_ksub(&A[0][0], u, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G, two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G : NULL,
+                            NULL, NULL, -1, 8, 8, &sc[0][0], 8);
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
@@ -3707,9 +3751,11 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
     __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
     int i, j, r, g, h;
     for (i = 0; i < nsb; i++) {
+        int sc[4][16];
         for (r = 0; r < 4; r++) {   /* unpack as mamba__qdot_q6_k_x86: q0..q3 are values 32g + l of half h */
             const unsigned char *b = wr[r] + (size_t)i * 210;
             unsigned char *o = u + MAMBA__QMM_U * r;
+            for (j = 0; j < 16; j++) sc[r][j] = (signed char)b[192 + j];
             for (h = 0; h < 2; h++) {
                 __m256i qa = MAMBA__LOADI(b + 64 * h), qb = MAMBA__LOADI(b + 64 * h + 32), qh = MAMBA__LOADI(b + 128 + 32 * h);
                 _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h), _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4)));
@@ -3720,17 +3766,11 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            mamba__qvi A[2][4], d[2][4];
+            mamba__qvi A[2][4];
             for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
-            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4,
-                                mamba__qmm_corr(x[g].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5),   /* the -32 of q6 */
-                                two ? mamba__qmm_corr(x[g + 1].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5) : MAMBA__QV_ZEROI());
-                for (gg = 0; gg <= two; gg++)
-                    for (r = 0; r < 4; r++)
-                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I((signed char)wr[r][(size_t)i * 210 + 192 + j])));
-            }
+            /* sub-block j: values 16j .. 16j+15, the dots started at the -32 of q6 */
+            mamba__qmm_ksub(&A[0][0], u, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G, two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G : NULL,
+                            x[g].s + (size_t)i * 16 * MAMBA__QMM_G, two ? x[g + 1].s + (size_t)i * 16 * MAMBA__QMM_G : NULL, 5, 16, 4, &sc[0][0], 16);
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
@@ -3772,7 +3812,7 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            mamba__qvi A[2][4], B[2][4], d[2][4];
+            mamba__qvi A[2][4], B[2][4];
             for (gg = 0; gg <= two; gg++) {   /* B = sum_j m_j * s16_j: int16 pairs (|s16| <= 16 * 127, |m| <= 32), one madd per 2 j */
                 const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
                 mamba__qvi P[8];
@@ -3789,14 +3829,9 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
                     B[gg][r] = t;
                 }
             }
-            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
-                for (r = 0; r < 4; r++) {
-                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
-                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
-                }
-            }
+            /* sub-block j: values 16j .. 16j+15 */
+            mamba__qmm_ksub(&A[0][0], u, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G, two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G : NULL,
+                            NULL, NULL, -1, 16, 4, &sc[0][0], 16);
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {
