@@ -4359,6 +4359,13 @@ static void mamba__qmm_put4(float *y, size_t ldy, const float *a, const float *b
    and 16-byte pieces of many such lines thrash the L1 sets. `tile`: the
    kernel mamba__qmm_pick chose for the matrix. */
 #define MAMBA__QMM_RB 16
+/* The columns go through the tiles in slices of MAMBA__QMM_KS values (a
+   multiple of every block and super-block): each slice of the activations
+   (up to MAMBA__QMM_PASS groups) is read by all the row block's tiles while
+   it is in L1, instead of all the activations once per tile from L2. acc
+   gets each tile's blocks in the same order as in one call (slices in
+   order), so the float sums are unchanged. */
+#define MAMBA__QMM_KS 256
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
                             int T, int r0, int nr, mamba__qmm_fn tile) {
     mamba_dtype dt = W->dtype;
@@ -4366,16 +4373,27 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     const unsigned char *wr[MAMBA__QMM_R];
     float acc[MAMBA__QMM_RB / MAMBA__QMM_R][MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G], b[MAMBA__QMM_RB];
-    mamba__qil x[MAMBA__QMM_PASS];
+    mamba__qil x[MAMBA__QMM_PASS], xs[MAMBA__QMM_PASS];
+    int blk = mamba__block_elems(dt), sub = blk == MAMBA__QKK ? 16 : 32, c0;   /* values per d and per s of the activations */
+    size_t bb = mamba__block_bytes(dt);
     for (r = 0; r < nr; r++) b[r] = bias ? bias[r0 + r] : 0.0f;
     for (g0 = 0; g0 < ng; g0 += MAMBA__QMM_PASS) {
         int np = ng - g0 < MAMBA__QMM_PASS ? ng - g0 : MAMBA__QMM_PASS;
         for (g = 0; g < np; g++) mamba__qil_at(ilbuf + (size_t)(g0 + g) * ib, (size_t)cols, &x[g]);
-        for (k = 0; k < nt; k++) {
-            int rk = r0 + MAMBA__QMM_R * k, nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R;
-            for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(rk + (r < nk ? r : nk - 1));
-            memset(acc[k], 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)np);
-            tile(acc[k], wr, dt, x, np, cols);
+        for (k = 0; k < nt; k++) memset(acc[k], 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)np);
+        for (c0 = 0; c0 < cols; c0 += MAMBA__QMM_KS) {   /* a column slice for all the tiles: its activations stay in L1 */
+            int nc = cols - c0 < MAMBA__QMM_KS ? cols - c0 : MAMBA__QMM_KS;
+            for (g = 0; g < np; g++) {
+                xs[g].q = x[g].q + (size_t)c0 * MAMBA__QMM_G;
+                xs[g].d = x[g].d + (size_t)(c0 / blk) * MAMBA__QMM_G;
+                xs[g].s = x[g].s + (size_t)(c0 / sub) * MAMBA__QMM_G;
+            }
+            for (k = 0; k < nt; k++) {
+                int rk = r0 + MAMBA__QMM_R * k, nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R;
+                for (r = 0; r < MAMBA__QMM_R; r++)
+                    wr[r] = (const unsigned char *)W->data + rb * (size_t)(rk + (r < nk ? r : nk - 1)) + bb * (size_t)(c0 / blk);
+                tile(acc[k], wr, dt, xs, np, nc);
+            }
         }
         for (g = 0; g < np; g++)
             for (t = 0; t < MAMBA__QMM_G; t += 4)
