@@ -3685,6 +3685,20 @@ static inline void mamba__qmm_ksub(mamba__qvi *A, const unsigned char *u, const 
     if (x1) { A[4] = A4; A[5] = A5; A[6] = A6; A[7] = A7; }
 }
 #undef MAMBA__QMM_KCOL
+/* mamba__q4k_unpack's 8 scales as int32 (sc) and its 8 mins as int16 pairs
+   (mn2[k] = min 2k | min 2k+1 << 16, little-endian x86), the same values:
+   the 6-bit fields rearranged into bytes (as mamba__q4k_unpack_v), widened */
+static void mamba__qmm_q4k_scales(const unsigned char *q, int *sc, int32_t *mn2) {
+    uint32_t u[4], t;
+    memcpy(u, q, 12);
+    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;   /* mins 4..7 */
+    t = u[1] & 0x3f3f3f3fu;                                                     /* mins 0..3 */
+    u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;           /* scales 4..7 */
+    u[2] = t;
+    u[0] &= 0x3f3f3f3fu;                                                        /* scales 0..3 */
+    _mm256_storeu_si256((__m256i *)(void *)sc, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)u)));
+    _mm_storeu_si128((__m128i *)(void *)mn2, _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(u + 2))));
+}
 /* Q4_K and (five) Q5_K, nsb super-blocks of 256 */
 static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int five) {
     unsigned char u[4 * MAMBA__QMM_U];
@@ -3692,10 +3706,13 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
     size_t bb = five ? 176 : 144;
     int i, j, r, g;
     for (i = 0; i < nsb; i++) {
-        int sc[4][8], mn[4][8];
+        int sc[4][8];
+        int32_t mn2[4][4];   /* the mins as int16 pairs: mn2[r][k] = min 2k | min 2k+1 << 16 */
+        float dd[4], dmin[4];
         for (r = 0; r < 4; r++) {
             const unsigned char *b = wr[r] + (size_t)i * bb;
-            mamba__q4k_unpack(b + 4, sc[r], mn[r]);
+            mamba__qmm_q4k_scales(b + 4, sc[r], mn2[r]);
+            dd[r] = mamba__qf16(b); dmin[r] = mamba__qf16(b + 2);
             for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes (Q5_K: + bit 2j, 2j+1 of qh as 16) */
                 __m256i q = MAMBA__LOADI(b + (five ? 48 : 16) + 32 * j), lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
                 if (five) {
@@ -3721,10 +3738,8 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
                 }
                 for (r = 0; r < 4; r++) {
                     A[gg][r] = MAMBA__QV_ZEROI();
-                    B[gg][r] = MAMBA__QV_ADDI(MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[0], MAMBA__QV_SET1I(mn[r][0] | mn[r][1] << 16)),
-                                                             MAMBA__QV_MADD16(P[1], MAMBA__QV_SET1I(mn[r][2] | mn[r][3] << 16))),
-                                              MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[2], MAMBA__QV_SET1I(mn[r][4] | mn[r][5] << 16)),
-                                                             MAMBA__QV_MADD16(P[3], MAMBA__QV_SET1I(mn[r][6] | mn[r][7] << 16))));
+                    B[gg][r] = MAMBA__QV_ADDI(MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[0], MAMBA__QV_SET1I(mn2[r][0])), MAMBA__QV_MADD16(P[1], MAMBA__QV_SET1I(mn2[r][1]))),
+                                              MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[2], MAMBA__QV_SET1I(mn2[r][2])), MAMBA__QV_MADD16(P[3], MAMBA__QV_SET1I(mn2[r][3]))));
                 }
             }
             mamba__qmm_ksub(&A[0][0], u, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G, two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G : NULL,
@@ -3732,9 +3747,8 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
-                    const unsigned char *b = wr[r] + (size_t)i * bb;
                     float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
-                    mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b)), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 2)), dx);
+                    mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(dd[r]), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(dmin[r]), dx);
                     t1 = MAMBA__QF_MUL(t1, MAMBA__QV_CVT(A[gg][r]));
                     t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(B[gg][r]));
                     MAMBA__OPAQUE(t1);
