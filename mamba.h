@@ -3543,8 +3543,6 @@ static inline void mamba__qmm_dots(mamba__qvi *d, mamba__qvi *e, const unsigned 
     d[0] = a0; d[1] = a1; d[2] = a2; d[3] = a3;
     if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
 }
-#undef MAMBA__QMM_COL
-#undef MAMBA__QMM_SIGNED
 /* 32-block float part of one group of 8 blocks (nk of them real) for one
    row and 8 tokens: mamba__qgroup's operations in token lanes; with dm (the
    blocks' f16 mins, Q4_1 / Q5_1) mamba__xq_group's: (d*dx)*isum + (m*dx)*sx */
@@ -3649,31 +3647,20 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
    started at -(s_j << shift) (s0 / s1: the groups' block sums of the
    sub-blocks; shift -1: at 0). Integers only: exact in any order, the same
    A as the per-sub-block mullo into memory it replaces. */
-#define MAMBA__QMM_KCOL(c) do {                                                                    \
-        mamba__qvi xv = MAMBA__QV_LOADI(xq + 4 * MAMBA__QMM_G * (c)), w0, w1, w2, w3;               \
-        w0 = mamba__bcast32(uj + 4 * (c)); w1 = mamba__bcast32(uj + MAMBA__QMM_U + 4 * (c));         \
-        w2 = mamba__bcast32(uj + 2 * MAMBA__QMM_U + 4 * (c)); w3 = mamba__bcast32(uj + 3 * MAMBA__QMM_U + 4 * (c)); \
-        a0 = MAMBA__QMM_DP(a0, w0, xv); a1 = MAMBA__QMM_DP(a1, w1, xv);                            \
-        a2 = MAMBA__QMM_DP(a2, w2, xv); a3 = MAMBA__QMM_DP(a3, w3, xv);                            \
-        if (x1) {                                                                                  \
-            xv = MAMBA__QV_LOADI(yq + 4 * MAMBA__QMM_G * (c));                                     \
-            b0 = MAMBA__QMM_DP(b0, w0, xv); b1 = MAMBA__QMM_DP(b1, w1, xv);                        \
-            b2 = MAMBA__QMM_DP(b2, w2, xv); b3 = MAMBA__QMM_DP(b3, w3, xv);                        \
-        }                                                                                          \
-    } while (0)
-static inline void mamba__qmm_ksub(mamba__qvi *A, const unsigned char *u, const signed char *x0, const signed char *x1,
+static inline void mamba__qmm_ksub(mamba__qvi *A, const unsigned char *ub, const signed char *x0, const signed char *x1,
                                    const int32_t *s0, const int32_t *s1, int shift, int nsub, int nc, const int *sc, int sstr) {
+    const unsigned char *s8 = NULL;   /* MAMBA__QMM_COL's unsigned weights */
     mamba__qvi A0 = A[0], A1 = A[1], A2 = A[2], A3 = A[3], A4 = MAMBA__QV_ZEROI(), A5 = A4, A6 = A4, A7 = A4;
     int j, c;
     if (x1) { A4 = A[4]; A5 = A[5]; A6 = A[6]; A7 = A[7]; }
     for (j = 0; j < nsub; j++) {
-        const unsigned char *uj = u + 4 * nc * j;
-        const signed char *xq = x0 + (size_t)4 * MAMBA__QMM_G * nc * j, *yq = x1 ? x1 + (size_t)4 * MAMBA__QMM_G * nc * j : NULL;
+        const unsigned char *u = ub + 4 * nc * j;
+        const signed char *xq = x0 + (size_t)4 * MAMBA__QMM_G * nc * j, *x2 = x1 ? x1 + (size_t)4 * MAMBA__QMM_G * nc * j : NULL;
         mamba__qvi i0 = shift < 0 ? MAMBA__QV_ZEROI() : mamba__qmm_corr(s0 + MAMBA__QMM_G * j, shift);
         mamba__qvi i1 = shift < 0 || !x1 ? MAMBA__QV_ZEROI() : mamba__qmm_corr(s1 + MAMBA__QMM_G * j, shift);
         mamba__qvi a0 = i0, a1 = i0, a2 = i0, a3 = i0, b0 = i1, b1 = i1, b2 = i1, b3 = i1;
         for (c = 0; c < nc; c += 4) {
-            MAMBA__QMM_KCOL(c); MAMBA__QMM_KCOL(c + 1); MAMBA__QMM_KCOL(c + 2); MAMBA__QMM_KCOL(c + 3);
+            MAMBA__QMM_COL(c); MAMBA__QMM_COL(c + 1); MAMBA__QMM_COL(c + 2); MAMBA__QMM_COL(c + 3);
         }
         A0 = MAMBA__QV_ADDI(A0, MAMBA__QV_MULLO(a0, MAMBA__QV_SET1I(sc[j])));
         A1 = MAMBA__QV_ADDI(A1, MAMBA__QV_MULLO(a1, MAMBA__QV_SET1I(sc[sstr + j])));
@@ -3689,7 +3676,8 @@ static inline void mamba__qmm_ksub(mamba__qvi *A, const unsigned char *u, const 
     A[0] = A0; A[1] = A1; A[2] = A2; A[3] = A3;
     if (x1) { A[4] = A4; A[5] = A5; A[6] = A6; A[7] = A7; }
 }
-#undef MAMBA__QMM_KCOL
+#undef MAMBA__QMM_COL
+#undef MAMBA__QMM_SIGNED
 /* mamba__q4k_unpack's 8 scales as int32 (sc) and its 8 mins as int16 pairs
    (mn2[k] = min 2k | min 2k+1 << 16, little-endian x86), the same values:
    the 6-bit fields rearranged into bytes (as mamba__q4k_unpack_v), widened */
