@@ -1665,6 +1665,9 @@ typedef __m512 mamba__v;
 #define MAMBA__VABS(a) _mm512_abs_ps(a)
 #define MAMBA__VROUND(a) _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define MAMBA__VPOW2I(n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))
+/* p * 2^n for an integral n in [-126, 127]: scalef rounds the same exact product
+   as the multiply by the exact 2^n does (one uop instead of four; issue 21) */
+#define MAMBA__VSCALE2(p, n) _mm512_scalef_ps(p, n)
 #define MAMBA__VSEL_LT(a, b, x, y) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x)
 /* fixed-order horizontal sum (not _mm512_reduce_add_ps: g++ 12 warns inside it) */
 static float mamba__hsum(__m512 v) {
@@ -1695,6 +1698,7 @@ typedef __m256 mamba__v;
 #define MAMBA__VABS(a) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a)
 #define MAMBA__VROUND(a) _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define MAMBA__VPOW2I(n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))
+#define MAMBA__VSCALE2(p, n) MAMBA__VMUL(p, MAMBA__VPOW2I(n))
 #define MAMBA__VSEL_LT(a, b, x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ))
 static float mamba__hsum(__m256 v) {
     __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -1723,6 +1727,7 @@ typedef float32x4_t mamba__v;
 #define MAMBA__VABS(a) vabsq_f32(a)
 #define MAMBA__VROUND(a) vrndnq_f32(a)
 #define MAMBA__VPOW2I(n) vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23))
+#define MAMBA__VSCALE2(p, n) MAMBA__VMUL(p, MAMBA__VPOW2I(n))
 #define MAMBA__VSEL_LT(a, b, x, y) vbslq_f32(vcltq_f32(a, b), x, y)
 #define MAMBA__VREDUCE(v) vaddvq_f32(v)
 #define MAMBA__VLOAD_F16(p) vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)(const void *)(p))))
@@ -1753,7 +1758,7 @@ static mamba__v mamba__vexp(mamba__v x) {
     p = MAMBA__VFMA(p, r, MAMBA__VSET1(1.6666665459e-1f));
     p = MAMBA__VFMA(p, r, MAMBA__VSET1(5.0000001201e-1f));
     p = MAMBA__VADD(MAMBA__VFMA(MAMBA__VMUL(p, r), r, r), MAMBA__VSET1(1.0f));
-    p = MAMBA__VMUL(p, MAMBA__VPOW2I(n));
+    p = MAMBA__VSCALE2(p, n);
     p = MAMBA__VSEL_LT(hi, x, MAMBA__VSET1(HUGE_VALF), p);   /* overflow: +inf, as expf */
     return MAMBA__VSEL_LT(x, lim, MAMBA__VSET1(0.0f), p);
 }
@@ -3538,8 +3543,6 @@ static inline void mamba__qmm_dots(mamba__qvi *d, mamba__qvi *e, const unsigned 
     d[0] = a0; d[1] = a1; d[2] = a2; d[3] = a3;
     if (x2) { e[0] = b0; e[1] = b1; e[2] = b2; e[3] = b3; }
 }
-#undef MAMBA__QMM_COL
-#undef MAMBA__QMM_SIGNED
 /* 32-block float part of one group of 8 blocks (nk of them real) for one
    row and 8 tokens: mamba__qgroup's operations in token lanes; with dm (the
    blocks' f16 mins, Q4_1 / Q5_1) mamba__xq_group's: (d*dx)*isum + (m*dx)*sx */
@@ -3635,6 +3638,60 @@ static void mamba__qmm_q32(float *acc, const unsigned char *const *wr, const mam
         }
     }
 }
+/* The K types' sub-block dots times their scales, for 4 rows and one or two
+   groups, with the 8 dot and the 8 scaled-sum accumulators in registers:
+   A[r] (group x0) and A[4 + r] (group x1; x1 NULL: A[4..7] untouched) +=
+   sum over the nsub sub-blocks j of sc[sstr * r + j] * dot_j, dot_j the dot
+   of the nc (a multiple of 4) 4-byte columns of sub-block j (unpacked rows
+   u + r * MAMBA__QMM_U, 4 * nc bytes each) with the group's activations,
+   started at -(s_j << shift) (s0 / s1: the groups' block sums of the
+   sub-blocks; shift -1: at 0). Integers only: exact in any order, the same
+   A as the per-sub-block mullo into memory it replaces. */
+static inline void mamba__qmm_ksub(mamba__qvi *A, const unsigned char *ub, const signed char *x0, const signed char *x1,
+                                   const int32_t *s0, const int32_t *s1, int shift, int nsub, int nc, const int *sc, int sstr) {
+    const unsigned char *s8 = NULL;   /* MAMBA__QMM_COL's unsigned weights */
+    mamba__qvi A0 = A[0], A1 = A[1], A2 = A[2], A3 = A[3], A4 = MAMBA__QV_ZEROI(), A5 = A4, A6 = A4, A7 = A4;
+    int j, c;
+    if (x1) { A4 = A[4]; A5 = A[5]; A6 = A[6]; A7 = A[7]; }
+    for (j = 0; j < nsub; j++) {
+        const unsigned char *u = ub + 4 * nc * j;
+        const signed char *xq = x0 + (size_t)4 * MAMBA__QMM_G * nc * j, *x2 = x1 ? x1 + (size_t)4 * MAMBA__QMM_G * nc * j : NULL;
+        mamba__qvi i0 = shift < 0 ? MAMBA__QV_ZEROI() : mamba__qmm_corr(s0 + MAMBA__QMM_G * j, shift);
+        mamba__qvi i1 = shift < 0 || !x1 ? MAMBA__QV_ZEROI() : mamba__qmm_corr(s1 + MAMBA__QMM_G * j, shift);
+        mamba__qvi a0 = i0, a1 = i0, a2 = i0, a3 = i0, b0 = i1, b1 = i1, b2 = i1, b3 = i1;
+        for (c = 0; c < nc; c += 4) {
+            MAMBA__QMM_COL(c); MAMBA__QMM_COL(c + 1); MAMBA__QMM_COL(c + 2); MAMBA__QMM_COL(c + 3);
+        }
+        A0 = MAMBA__QV_ADDI(A0, MAMBA__QV_MULLO(a0, MAMBA__QV_SET1I(sc[j])));
+        A1 = MAMBA__QV_ADDI(A1, MAMBA__QV_MULLO(a1, MAMBA__QV_SET1I(sc[sstr + j])));
+        A2 = MAMBA__QV_ADDI(A2, MAMBA__QV_MULLO(a2, MAMBA__QV_SET1I(sc[2 * sstr + j])));
+        A3 = MAMBA__QV_ADDI(A3, MAMBA__QV_MULLO(a3, MAMBA__QV_SET1I(sc[3 * sstr + j])));
+        if (x1) {
+            A4 = MAMBA__QV_ADDI(A4, MAMBA__QV_MULLO(b0, MAMBA__QV_SET1I(sc[j])));
+            A5 = MAMBA__QV_ADDI(A5, MAMBA__QV_MULLO(b1, MAMBA__QV_SET1I(sc[sstr + j])));
+            A6 = MAMBA__QV_ADDI(A6, MAMBA__QV_MULLO(b2, MAMBA__QV_SET1I(sc[2 * sstr + j])));
+            A7 = MAMBA__QV_ADDI(A7, MAMBA__QV_MULLO(b3, MAMBA__QV_SET1I(sc[3 * sstr + j])));
+        }
+    }
+    A[0] = A0; A[1] = A1; A[2] = A2; A[3] = A3;
+    if (x1) { A[4] = A4; A[5] = A5; A[6] = A6; A[7] = A7; }
+}
+#undef MAMBA__QMM_COL
+#undef MAMBA__QMM_SIGNED
+/* mamba__q4k_unpack's 8 scales as int32 (sc) and its 8 mins as int16 pairs
+   (mn2[k] = min 2k | min 2k+1 << 16, little-endian x86), the same values:
+   the 6-bit fields rearranged into bytes (as mamba__q4k_unpack_v), widened */
+static void mamba__qmm_q4k_scales(const unsigned char *q, int *sc, int32_t *mn2) {
+    uint32_t u[4], t;
+    memcpy(u, q, 12);
+    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;   /* mins 4..7 */
+    t = u[1] & 0x3f3f3f3fu;                                                     /* mins 0..3 */
+    u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;           /* scales 4..7 */
+    u[2] = t;
+    u[0] &= 0x3f3f3f3fu;                                                        /* scales 0..3 */
+    _mm256_storeu_si256((__m256i *)(void *)sc, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)u)));
+    _mm_storeu_si128((__m128i *)(void *)mn2, _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(u + 2))));
+}
 /* Q4_K and (five) Q5_K, nsb super-blocks of 256 */
 static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const mamba__qil *x, int ng, int nsb, int five) {
     unsigned char u[4 * MAMBA__QMM_U];
@@ -3642,10 +3699,13 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
     size_t bb = five ? 176 : 144;
     int i, j, r, g;
     for (i = 0; i < nsb; i++) {
-        int sc[4][8], mn[4][8];
+        int sc[4][8];
+        int32_t mn2[4][4];   /* the mins as int16 pairs: mn2[r][k] = min 2k | min 2k+1 << 16 */
+        float dd[4], dmin[4];
         for (r = 0; r < 4; r++) {
             const unsigned char *b = wr[r] + (size_t)i * bb;
-            mamba__q4k_unpack(b + 4, sc[r], mn[r]);
+            mamba__qmm_q4k_scales(b + 4, sc[r], mn2[r]);
+            dd[r] = mamba__qf16(b); dmin[r] = mamba__qf16(b + 2);
             for (j = 0; j < 4; j++) {   /* sub-blocks 2j, 2j+1: the low and high nibbles of 32 bytes (Q5_K: + bit 2j, 2j+1 of qh as 16) */
                 __m256i q = MAMBA__LOADI(b + (five ? 48 : 16) + 32 * j), lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
                 if (five) {
@@ -3659,7 +3719,7 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            mamba__qvi A[2][4], B[2][4], d[2][4];
+            mamba__qvi A[2][4], B[2][4];
             for (gg = 0; gg <= two; gg++) {   /* B = sum_j min_j * s32_j: int16 pairs (|s32| <= 32 * 127, min <= 63), one madd per 2 j */
                 const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
                 mamba__qvi P[4];
@@ -3671,26 +3731,17 @@ static void mamba__qmm_q4_k(float *acc, const unsigned char *const *wr, const ma
                 }
                 for (r = 0; r < 4; r++) {
                     A[gg][r] = MAMBA__QV_ZEROI();
-                    B[gg][r] = MAMBA__QV_ADDI(MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[0], MAMBA__QV_SET1I(mn[r][0] | mn[r][1] << 16)),
-                                                             MAMBA__QV_MADD16(P[1], MAMBA__QV_SET1I(mn[r][2] | mn[r][3] << 16))),
-                                              MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[2], MAMBA__QV_SET1I(mn[r][4] | mn[r][5] << 16)),
-                                                             MAMBA__QV_MADD16(P[3], MAMBA__QV_SET1I(mn[r][6] | mn[r][7] << 16))));
+                    B[gg][r] = MAMBA__QV_ADDI(MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[0], MAMBA__QV_SET1I(mn2[r][0])), MAMBA__QV_MADD16(P[1], MAMBA__QV_SET1I(mn2[r][1]))),
+                                              MAMBA__QV_ADDI(MAMBA__QV_MADD16(P[2], MAMBA__QV_SET1I(mn2[r][2])), MAMBA__QV_MADD16(P[3], MAMBA__QV_SET1I(mn2[r][3]))));
                 }
             }
-            for (j = 0; j < 8; j++) {
-                mamba__qmm_dots(d[0], d[1], u + 32 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 32 * MAMBA__QMM_G * j : NULL, 8, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
-                for (r = 0; r < 4; r++) {
-                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
-                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
-                }
-            }
+            mamba__qmm_ksub(&A[0][0], u, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G, two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G : NULL,
+                            NULL, NULL, -1, 8, 8, &sc[0][0], 8);
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q4k_combine in token lanes */
-                    const unsigned char *b = wr[r] + (size_t)i * bb;
                     float *a = acc + 4 * MAMBA__QMM_G * (g + gg) + MAMBA__QMM_G * r;
-                    mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b)), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(mamba__qf16(b + 2)), dx);
+                    mamba__qvf t1 = MAMBA__QF_MUL(MAMBA__QF_SET1(dd[r]), dx), t2 = MAMBA__QF_MUL(MAMBA__QF_SET1(dmin[r]), dx);
                     t1 = MAMBA__QF_MUL(t1, MAMBA__QV_CVT(A[gg][r]));
                     t2 = MAMBA__QF_MUL(t2, MAMBA__QV_CVT(B[gg][r]));
                     MAMBA__OPAQUE(t1);
@@ -3707,9 +3758,11 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
     __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
     int i, j, r, g, h;
     for (i = 0; i < nsb; i++) {
+        int sc[4][16];
         for (r = 0; r < 4; r++) {   /* unpack as mamba__qdot_q6_k_x86: q0..q3 are values 32g + l of half h */
             const unsigned char *b = wr[r] + (size_t)i * 210;
             unsigned char *o = u + MAMBA__QMM_U * r;
+            for (j = 0; j < 16; j++) sc[r][j] = (signed char)b[192 + j];
             for (h = 0; h < 2; h++) {
                 __m256i qa = MAMBA__LOADI(b + 64 * h), qb = MAMBA__LOADI(b + 64 * h + 32), qh = MAMBA__LOADI(b + 128 + 32 * h);
                 _mm256_storeu_si256((__m256i *)(void *)(o + 128 * h), _mm256_or_si256(_mm256_and_si256(qa, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4)));
@@ -3720,17 +3773,11 @@ static void mamba__qmm_q6_k(float *acc, const unsigned char *const *wr, const ma
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            mamba__qvi A[2][4], d[2][4];
+            mamba__qvi A[2][4];
             for (r = 0; r < 4; r++) A[0][r] = A[1][r] = MAMBA__QV_ZEROI();
-            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4,
-                                mamba__qmm_corr(x[g].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5),   /* the -32 of q6 */
-                                two ? mamba__qmm_corr(x[g + 1].s + (size_t)i * 16 * MAMBA__QMM_G + MAMBA__QMM_G * j, 5) : MAMBA__QV_ZEROI());
-                for (gg = 0; gg <= two; gg++)
-                    for (r = 0; r < 4; r++)
-                        A[gg][r] = MAMBA__QV_ADDI(A[gg][r], MAMBA__QV_MULLO(d[gg][r], MAMBA__QV_SET1I((signed char)wr[r][(size_t)i * 210 + 192 + j])));
-            }
+            /* sub-block j: values 16j .. 16j+15, the dots started at the -32 of q6 */
+            mamba__qmm_ksub(&A[0][0], u, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G, two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G : NULL,
+                            x[g].s + (size_t)i * 16 * MAMBA__QMM_G, two ? x[g + 1].s + (size_t)i * 16 * MAMBA__QMM_G : NULL, 5, 16, 4, &sc[0][0], 16);
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {   /* mamba__q6k_combine in token lanes */
@@ -3772,7 +3819,7 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
         }
         for (g = 0; g < ng; g += 2) {
             int two = g + 1 < ng, gg;
-            mamba__qvi A[2][4], B[2][4], d[2][4];
+            mamba__qvi A[2][4], B[2][4];
             for (gg = 0; gg <= two; gg++) {   /* B = sum_j m_j * s16_j: int16 pairs (|s16| <= 16 * 127, |m| <= 32), one madd per 2 j */
                 const int32_t *s16 = x[g + gg].s + (size_t)i * 16 * MAMBA__QMM_G;
                 mamba__qvi P[8];
@@ -3789,14 +3836,9 @@ static void mamba__qmm_q23_k(float *acc, const unsigned char *const *wr, const m
                     B[gg][r] = t;
                 }
             }
-            for (j = 0; j < 16; j++) {   /* sub-block j: values 16j .. 16j+15 */
-                mamba__qmm_dots(d[0], d[1], u + 16 * j, NULL, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j,
-                                two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G + 16 * MAMBA__QMM_G * j : NULL, 4, MAMBA__QV_ZEROI(), MAMBA__QV_ZEROI());
-                for (r = 0; r < 4; r++) {
-                    A[0][r] = MAMBA__QV_ADDI(A[0][r], MAMBA__QV_MULLO(d[0][r], MAMBA__QV_SET1I(sc[r][j])));
-                    if (two) A[1][r] = MAMBA__QV_ADDI(A[1][r], MAMBA__QV_MULLO(d[1][r], MAMBA__QV_SET1I(sc[r][j])));
-                }
-            }
+            /* sub-block j: values 16j .. 16j+15 */
+            mamba__qmm_ksub(&A[0][0], u, x[g].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G, two ? x[g + 1].q + (size_t)i * MAMBA__QKK * MAMBA__QMM_G : NULL,
+                            NULL, NULL, -1, 16, 4, &sc[0][0], 16);
             for (gg = 0; gg <= two; gg++) {
                 mamba__qvf dx = MAMBA__QF_LOAD(x[g + gg].d + (size_t)i * MAMBA__QMM_G);
                 for (r = 0; r < 4; r++) {
@@ -4324,6 +4366,13 @@ static void mamba__qmm_put4(float *y, size_t ldy, const float *a, const float *b
    and 16-byte pieces of many such lines thrash the L1 sets. `tile`: the
    kernel mamba__qmm_pick chose for the matrix. */
 #define MAMBA__QMM_RB 16
+/* The columns go through the tiles in slices of MAMBA__QMM_KS values (a
+   multiple of every block and super-block): each slice of the activations
+   (up to MAMBA__QMM_PASS groups) is read by all the row block's tiles while
+   it is in L1, instead of all the activations once per tile from L2. acc
+   gets each tile's blocks in the same order as in one call (slices in
+   order), so the float sums are unchanged. */
+#define MAMBA__QMM_KS 256
 static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float *bias, const unsigned char *ilbuf,
                             int T, int r0, int nr, mamba__qmm_fn tile) {
     mamba_dtype dt = W->dtype;
@@ -4331,16 +4380,27 @@ static void mamba__qmm_rows(float *Y, int ldy, const mamba__mat *W, const float 
     size_t rb = mamba__row_bytes(dt, (size_t)cols), ib = mamba__qil_bytes((size_t)cols);
     const unsigned char *wr[MAMBA__QMM_R];
     float acc[MAMBA__QMM_RB / MAMBA__QMM_R][MAMBA__QMM_PASS * MAMBA__QMM_R * MAMBA__QMM_G], b[MAMBA__QMM_RB];
-    mamba__qil x[MAMBA__QMM_PASS];
+    mamba__qil x[MAMBA__QMM_PASS], xs[MAMBA__QMM_PASS];
+    int blk = mamba__block_elems(dt), sub = blk == MAMBA__QKK ? 16 : 32, c0;   /* values per d and per s of the activations */
+    size_t bb = mamba__block_bytes(dt);
     for (r = 0; r < nr; r++) b[r] = bias ? bias[r0 + r] : 0.0f;
     for (g0 = 0; g0 < ng; g0 += MAMBA__QMM_PASS) {
         int np = ng - g0 < MAMBA__QMM_PASS ? ng - g0 : MAMBA__QMM_PASS;
         for (g = 0; g < np; g++) mamba__qil_at(ilbuf + (size_t)(g0 + g) * ib, (size_t)cols, &x[g]);
-        for (k = 0; k < nt; k++) {
-            int rk = r0 + MAMBA__QMM_R * k, nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R;
-            for (r = 0; r < MAMBA__QMM_R; r++) wr[r] = (const unsigned char *)W->data + rb * (size_t)(rk + (r < nk ? r : nk - 1));
-            memset(acc[k], 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)np);
-            tile(acc[k], wr, dt, x, np, cols);
+        for (k = 0; k < nt; k++) memset(acc[k], 0, sizeof(float) * MAMBA__QMM_R * MAMBA__QMM_G * (size_t)np);
+        for (c0 = 0; c0 < cols; c0 += MAMBA__QMM_KS) {   /* a column slice for all the tiles: its activations stay in L1 */
+            int nc = cols - c0 < MAMBA__QMM_KS ? cols - c0 : MAMBA__QMM_KS;
+            for (g = 0; g < np; g++) {
+                xs[g].q = x[g].q + (size_t)c0 * MAMBA__QMM_G;
+                xs[g].d = x[g].d + (size_t)(c0 / blk) * MAMBA__QMM_G;
+                xs[g].s = x[g].s + (size_t)(c0 / sub) * MAMBA__QMM_G;
+            }
+            for (k = 0; k < nt; k++) {
+                int rk = r0 + MAMBA__QMM_R * k, nk = nr - MAMBA__QMM_R * k < MAMBA__QMM_R ? nr - MAMBA__QMM_R * k : MAMBA__QMM_R;
+                for (r = 0; r < MAMBA__QMM_R; r++)
+                    wr[r] = (const unsigned char *)W->data + rb * (size_t)(rk + (r < nk ? r : nk - 1)) + bb * (size_t)(c0 / blk);
+                tile(acc[k], wr, dt, xs, np, nc);
+            }
         }
         for (g = 0; g < np; g++)
             for (t = 0; t < MAMBA__QMM_G; t += 4)
