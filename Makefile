@@ -370,6 +370,10 @@ install: $(TOOLS)
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
+# the side-by-side with llama.cpp (bench/peer/README.md; not part of make bench)
+build/mamba-peerbench: bench/peer/peerbench.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
+
 build/bench_matvec: bench/bench_matvec.c bench/ab.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
 build/bench_qmatvec: bench/bench_qmatvec.c bench/ab.h mamba.h | build
