@@ -3,8 +3,9 @@
 
    usage: mamba-peerbench -m MODEL [-p N_PROMPT] [-n N_GEN] [-t THREADS] [-r REPS] [--chunk C]
 
-   Like llama-bench: one warm-up run that is not counted (it also faults the mmap'd
-   weights in), then REPS timed runs from an empty state; prints one line per run,
+   Like llama-bench: a warm-up that is not counted (64 prompt tokens and a step: it
+   faults the mmap'd weights in and starts the threads; llama-bench's warm-up is a
+   whole run), then REPS timed runs from an empty state; prints one line per run,
    "pp N tok/s X" for a prompt of N tokens processed in one mamba_forward call
    (MAMBA_LOGITS_LAST), or "tg N tok/s X" for N mamba_step calls that each return
    the logits (the tokens fed are fixed pseudo-random ids, no sampling: llama-bench
@@ -65,7 +66,8 @@ int main(int argc, char **argv) {
     logits = (float *)malloc(sizeof(float) * (size_t)mamba_model_config(m)->vocab_size);
     if (!ids || !logits || mamba_state_new(&s, m, chunk) != MAMBA_OK) { fprintf(stderr, "mamba-peerbench: out of memory\n"); goto out; }
     for (i = 0; i < n_ids; i++) ids[i] = 1 + (int)((i * 7919L) % (mamba_model_config(m)->vocab_size - 1));
-    if (run(m, s, ids, np, ng ? 1 : 0, logits)) { fprintf(stderr, "mamba-peerbench: forward failed\n"); goto out; }   /* warm-up */
+    /* warm-up: one chunk of the prompt (it reads every weight) and a step */
+    if (run(m, s, ids, np < 64 ? np : 64, ng ? 1 : 0, logits)) { fprintf(stderr, "mamba-peerbench: forward failed\n"); goto out; }
     for (i = 0; i < reps; i++) {
         double t0;
         if (np) {

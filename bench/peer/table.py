@@ -20,7 +20,7 @@ for line in open(sys.argv[1]):
     shape, f, th, kind, eng, rnd, v, ld = p
     loads.append(float(ld))
     d = rows.setdefault((shape, f), {}).setdefault((kind, int(th)), {}).setdefault(eng, {})
-    d[int(rnd)] = None if v == "FAIL" else float(v)
+    d[rnd] = None if v == "FAIL" else float(v)
 
 
 def fmt(x):
