@@ -9,10 +9,12 @@
 #   OUT      result directory (default SCRATCH/res-peer-<date>); raw.txt + table.md
 # environment (defaults in brackets):
 #   SHAPES ["130m 1.4b"]   FILES ["lc-F16 lc-Q8_0 lc-Q4_0 lc-Q4_K_M lc-Q6_K mh-Q8_0 mh-Q4_0 mh-Q4_K"]
-#   FILES14 [FILES]: the files at the 1.4b shape
+#   FILES14 ["lc-F16 lc-Q8_0 lc-Q4_0 lc-Q4_K_M lc-Q6_K mh-Q8_0"]: the files at the 1.4b shape
 #   THREADS ["1 2"]   NPROMPT [512]   NGEN [32]
-#   ROUNDS [3 at 130m, 2 at 1.4b]: invocations of each engine per point, alternating
+#   ROUNDS [2 at 130m, 1 at 1.4b]: invocations of each engine per point, alternating
 #   REPS [2 at 130m, 1 at 1.4b]: measured runs per invocation (after its warm-up run)
+# The defaults are sized for ~15 min on an idle 2-vCPU machine (an estimate from the loaded
+# runs, not measured idle); under load it takes 2-3x longer.
 #   SKIP_DECODE=1 to time prefill only.
 # Every (shape, file, threads) point runs ROUNDS rounds of
 #   llama-bench pp  |  mamba-peerbench pp  |  llama-bench tg  |  mamba-peerbench tg
@@ -31,6 +33,7 @@ nice -n 10 make -s build/mamba-peerbench >/dev/null || exit 2   # bench/peer/pee
 MB=$(pwd)/build/mamba-peerbench
 SHAPES=${SHAPES:-"130m 1.4b"}
 FILES=${FILES:-"lc-F16 lc-Q8_0 lc-Q4_0 lc-Q4_K_M lc-Q6_K mh-Q8_0 mh-Q4_0 mh-Q4_K"}
+FILES14=${FILES14:-"lc-F16 lc-Q8_0 lc-Q4_0 lc-Q4_K_M lc-Q6_K mh-Q8_0"}
 THREADS=${THREADS:-"1 2"}
 NP=${NPROMPT:-512}
 NG=${NGEN:-32}
@@ -63,7 +66,7 @@ one() { # engine file-path shape file-tag threads kind round reps
 KINDS="pp tg"; [ "${SKIP_DECODE:-0}" = 1 ] && KINDS=pp
 echo "start $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg) -> $OUT"
 for shape in $SHAPES; do
-  if [ "$shape" = 1.4b ]; then R=${ROUNDS:-2}; K=${REPS:-1}; FL=${FILES14:-$FILES}; else R=${ROUNDS:-3}; K=${REPS:-2}; FL=$FILES; fi
+  if [ "$shape" = 1.4b ]; then R=${ROUNDS:-1}; K=${REPS:-1}; FL=$FILES14; else R=${ROUNDS:-2}; K=${REPS:-2}; FL=$FILES; fi
   for f in $FL; do
     g=$S/gguf/${f%%-*}-$shape-${f#*-}.gguf
     [ -f "$g" ] || { echo "skip $g (missing)"; continue; }
