@@ -15,7 +15,7 @@
 #   REPS [2 at 130m, 1 at 1.4b]: measured runs per invocation (after its warm-up run)
 # The defaults are sized for ~15 min on an idle 2-vCPU machine (an estimate from the loaded
 # runs, not measured idle); under load it takes 2-3x longer.
-#   SKIP_DECODE=1 to time prefill only.
+#   SKIP_DECODE=1 to time prefill only (KINDS=tg: decode only).
 # Every (shape, file, threads) point runs ROUNDS rounds of
 #   llama-bench pp  |  mamba-peerbench pp  |  llama-bench tg  |  mamba-peerbench tg
 # (the engine that goes first alternates by round: A B B A A B ...), so each llama.cpp figure
@@ -63,7 +63,7 @@ one() { # engine file-path shape file-tag threads kind round reps
   [ -n "$v" ] || v=FAIL
   for x in $v; do j=$((j + 1)); echo "$3 $4 $5 $6 $1 $7.$j $x $(load)" >> "$RAW"; done
 }
-KINDS="pp tg"; [ "${SKIP_DECODE:-0}" = 1 ] && KINDS=pp
+KINDS=${KINDS:-"pp tg"}; [ "${SKIP_DECODE:-0}" = 1 ] && KINDS=pp
 echo "start $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg) -> $OUT"
 for shape in $SHAPES; do
   if [ "$shape" = 1.4b ]; then R=${ROUNDS:-1}; K=${REPS:-1}; FL=$FILES14; else R=${ROUNDS:-2}; K=${REPS:-2}; FL=$FILES; fi
