@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
     mamba_error err;
     int *ids = NULL;
     float *logits = NULL;
-    for (i = 1; i < argc; i++) {
+    for (i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) { fprintf(stderr, "mamba-peerbench: %s needs a value\n", a); return 1; }
         if (!strcmp(a, "-m")) path = v;
@@ -53,7 +53,6 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-r")) reps = atoi(v);
         else if (!strcmp(a, "--chunk")) chunk = atoi(v);
         else { fprintf(stderr, "mamba-peerbench: unknown argument %s\n", a); return 1; }
-        i++;
     }
     if (!path || np < 0 || ng < 0 || np + ng == 0 || np > 1 << 20 || ng > 1 << 20 || threads < 1 || reps < 1 || chunk < 0) {
         fprintf(stderr, "usage: mamba-peerbench -m MODEL [-p N_PROMPT] [-n N_GEN] [-t THREADS] [-r REPS] [--chunk C]\n");
