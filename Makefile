@@ -167,6 +167,7 @@ help:
 	@echo '                  NEON under qemu, valgrind, fuzz replays, firmware; ends "N passed, N failed"'
 	@echo 'make bench        speed: build/mamba-bench and build/bench_tokenizer (ratios + tok/s)'
 	@echo 'make bench-server mamba-server: tok/s and time to first token at 1-64 clients (bench/server.sh)'
+	@echo '                  (beside llama.cpp on the same GGUF files: bench/peer/README.md, not part of make bench)'
 	@echo 'make install      header, tools, mamba.pc and the CMake package under PREFIX (default /usr/local)'
 	@echo 'make firmware     the Cortex-M4F image and its sizes; make firmware-run runs it under qemu'
 	@echo 'make fuzz         libFuzzer on every parser (FUZZ_SECONDS each, or FUZZ_RUNS executions)'
@@ -368,6 +369,10 @@ install: $(TOOLS)
 	sed 's|@MAMBA_VERSION@|$(VERSION)|' cmake/mambaConfigVersion.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/mamba/mambaConfigVersion.cmake
 
 build/mamba-bench: bench/bench.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
+
+# the side-by-side with llama.cpp (bench/peer/README.md; not part of make bench)
+build/mamba-peerbench: bench/peer/peerbench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
 build/bench_matvec: bench/bench_matvec.c bench/ab.h mamba.h | build
