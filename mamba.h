@@ -3062,7 +3062,7 @@ static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, c
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
 }
-static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+MAMBA__UNUSED static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
     const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
     int i;
@@ -3085,6 +3085,88 @@ static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, c
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
 }
+/* ---- Q4_0, 4 rows, 512-bit (issue 21, qdecode3): AVX-512 VBMI + VNNI ----
+   The ymm kernel above is compute-bound on the 1.4b rows (about 19 GB/s of
+   weights on one core, hot in cache, where 2-thread decode asks ~14 per
+   core from DRAM with little slack to overlap). Here a group of 8 blocks of
+   one row (144 bytes) is 3 zmm loads; two vpermt2b gather the 16 nibble
+   bytes of blocks 0-3 and 4-7 into the four 128-bit lanes of two vectors
+   (no insert per pair), one vpermt2w the 8 f16 scales (words 9k of bytes
+   0..127). x of the group is rearranged once for the 4 rows to match
+   ([x_k 0..15] / [x_k 16..31] per lane k); the -8 of the nibbles
+   (-8 sum x, exact) is the dots' starting value. Per row the two vectors'
+   16 int32 lanes (4 per block) are reduced with the other rows' by unpacks
+   to lane k = [row r block k, row r block k+4, ...], then one permute per row
+   to block order: the same exact int32 block sums as the ymm kernel, and
+   the same float operations after (mamba__qgroup_p, mamba__fsum8x4), so
+   each row is still mamba__qdot_ref bit for bit. Bytes read: 0..143 of the
+   group only (the third load is bytes 80..143). */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI__) && defined(__AVX512VNNI__)
+#define MAMBA__Q4_0_Z 1
+static const unsigned char mamba__q40z_ia[64] = {   /* byte 16k + i of blocks 0..3: byte 18k + 2 + i of [z0 | z1] */
+    2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+    38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71};
+static const unsigned char mamba__q40z_ib[64] = {   /* blocks 4..7 (bytes 74..143) of [z1 = 64..127 | z2 = 80..143] */
+    10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+    46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127};
+/* one row's group: *da, *db = the dots of blocks 0-3 / 4-7 (4 int32 lanes per block, plus ca / cb), *sc = its 8 f16 scales */
+static MAMBA__QINLINE void mamba__q4_0_z8(const unsigned char *b, __m512i ia, __m512i ib, __m512i xla, __m512i xha, __m512i xlb, __m512i xhb,
+                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m128i *sc, size_t pf) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i is = _mm512_setr_epi32(0 | 9 << 16, 18 | 27 << 16, 36 | 45 << 16, 54 | 63 << 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m512i z0 = _mm512_loadu_si512((const void *)b), z1 = _mm512_loadu_si512((const void *)(b + 64)), z2 = _mm512_loadu_si512((const void *)(b + 80));
+    __m512i na = _mm512_permutex2var_epi8(z0, ia, z1), nb = _mm512_permutex2var_epi8(z1, ib, z2);
+    MAMBA__QPREFETCH4(b + pf, 8 * 18);
+    *da = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ca, _mm512_and_si512(na, m4), xla), _mm512_and_si512(_mm512_srli_epi16(na, 4), m4), xha);
+    *db = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(cb, _mm512_and_si512(nb, m4), xlb), _mm512_and_si512(_mm512_srli_epi16(nb, 4), m4), xhb);
+    *sc = _mm512_castsi512_si128(_mm512_permutex2var_epi16(z0, is, z1));
+}
+/* two rows' (da, db) -> lane k = [r block k, r block k+4, s block k, s block k+4] */
+static MAMBA__QINLINE __m512i mamba__q4_0_zred2(__m512i da0, __m512i db0, __m512i da1, __m512i db1) {
+    __m512i u0 = _mm512_add_epi32(_mm512_unpacklo_epi32(da0, db0), _mm512_unpackhi_epi32(da0, db0));   /* [a0+a2 b0+b2 a1+a3 b1+b3] */
+    __m512i u1 = _mm512_add_epi32(_mm512_unpacklo_epi32(da1, db1), _mm512_unpackhi_epi32(da1, db1));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(u0, u1), _mm512_unpackhi_epi64(u0, u1));
+}
+static MAMBA__QINLINE __m256 mamba__q4_0_zp(__m512i w, __m512i idx, __m128i sc, __m256 dx) {
+    __m256i isum = _mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, w));
+    __m256 p = _mm256_mul_ps(_mm256_cvtph_ps(sc), dx);   /* mamba__qgroup_p's products */
+    p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+    MAMBA__OPAQUE(p);
+    return p;
+}
+static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+    const size_t pf = mamba__qpf4(rb);
+    const __m512i ia = _mm512_loadu_si512((const void *)mamba__q40z_ia), ib = _mm512_loadu_si512((const void *)mamba__q40z_ib);
+    const __m512i r0 = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), r1 = _mm512_setr_epi32(2, 6, 10, 14, 3, 7, 11, 15, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i ka = _mm512_setr_epi32(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0), kb = _mm512_add_epi32(ka, _mm512_set1_epi32(4));
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * 18;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m256 dx = _mm256_loadu_ps(a->d + i);
+        /* -8 sum(x) of block k in lane 4k (blocks 0-3) / of block 4+k (4-7), 0 in the others */
+        __m512i s8 = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3)));
+        __m512i ca = _mm512_maskz_permutexvar_epi32(0x1111, ka, s8), cb = _mm512_maskz_permutexvar_epi32(0x1111, kb, s8);
+        __m512i x0 = _mm512_loadu_si512((const void *)x), x1 = _mm512_loadu_si512((const void *)(x + 64));
+        __m512i x2 = _mm512_loadu_si512((const void *)(x + 128)), x3 = _mm512_loadu_si512((const void *)(x + 192));
+        __m512i xla = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(2, 0, 2, 0)), xha = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(3, 1, 3, 1));
+        __m512i xlb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(2, 0, 2, 0)), xhb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(3, 1, 3, 1));
+        __m512i da0, db0, da1, db1, da2, db2, da3, db3, w01, w23;
+        __m128i sc0, sc1, sc2, sc3;
+        mamba__q4_0_z8(b, ia, ib, xla, xha, xlb, xhb, ca, cb, &da0, &db0, &sc0, pf);
+        mamba__q4_0_z8(b + rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da1, &db1, &sc1, pf);
+        mamba__q4_0_z8(b + 2 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da2, &db2, &sc2, pf);
+        mamba__q4_0_z8(b + 3 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da3, &db3, &sc3, pf);
+        w01 = mamba__q4_0_zred2(da0, db0, da1, db1);
+        w23 = mamba__q4_0_zred2(da2, db2, da3, db3);
+        acc = _mm_add_ps(acc, mamba__fsum8x4(mamba__q4_0_zp(w01, r0, sc0, dx), mamba__q4_0_zp(w01, r1, sc1, dx),
+                                             mamba__q4_0_zp(w23, r0, sc2, dx), mamba__q4_0_zp(w23, r1, sc3, dx)));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
+}
+#endif
+/* ---- end of the 512-bit Q4_0 kernel ---- */
 /* Q4_K super-block of one row: *s (lanes add up to A = sum sc_j (q.x)_j) and
    *m (lanes add up to B = sum mn_j (s16_2j + s16_2j+1)); p16 = those 8 pair
    sums as int16 (|pair| <= 32 * 127), shared by the rows. The 12 packed
@@ -3228,7 +3310,11 @@ typedef void (*mamba__qdot4_fn)(float *y, const unsigned char *w, size_t rb, con
 static mamba__qdot4_fn mamba__qdot4_pick(mamba_dtype dt) {
     switch (dt) {
     case MAMBA_DTYPE_Q8_0: return mamba__qdot4_q8_0_x86;
+#ifdef MAMBA__Q4_0_Z
+    case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_z;
+#else
     case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_x86;
+#endif
     case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_x86;
     case MAMBA_DTYPE_Q6_K: return mamba__qdot4_q6_k_x86;
     default: return NULL;
