@@ -3109,17 +3109,25 @@ static const unsigned char mamba__q40z_ia[64] = {   /* byte 16k + i of blocks 0.
 static const unsigned char mamba__q40z_ib[64] = {   /* blocks 4..7 (bytes 74..143) of [z1 = 64..127 | z2 = 80..143] */
     10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
     46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127};
-/* one row's group: *da, *db = the dots of blocks 0-3 / 4-7 (4 int32 lanes per block, plus ca / cb), *sc = its 8 f16 scales */
+/* the high nibble of every byte: with GFNI one affine op (bit i of the result = bit i + 4 of the byte) */
+#ifdef __GFNI__
+#define MAMBA__HI4Z(v) _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000LL), 0)
+#else
+#define MAMBA__HI4Z(v) _mm512_and_si512(_mm512_srli_epi16(v, 4), m4)
+#endif
+/* one row's group: *da, *db = the dots of blocks 0-3 / 4-7 (4 int32 lanes per block, plus ca / cb), *sc = its 8 f16
+   scales as words 4k + j = block k (j even) / k + 4 (j odd), k = 0..3: the layout of mamba__q4_0_zred2's lanes */
 static MAMBA__QINLINE void mamba__q4_0_z8(const unsigned char *b, __m512i ia, __m512i ib, __m512i xla, __m512i xha, __m512i xlb, __m512i xhb,
-                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m128i *sc, size_t pf) {
+                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m512i *sc, size_t pf) {
     const __m512i m4 = _mm512_set1_epi8(0x0F);
-    const __m512i is = _mm512_setr_epi32(0 | 9 << 16, 18 | 27 << 16, 36 | 45 << 16, 54 | 63 << 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i is = _mm512_setr_epi32(0 | 36 << 16, 0 | 36 << 16, 9 | 45 << 16, 9 | 45 << 16, 18 | 54 << 16, 18 | 54 << 16, 27 | 63 << 16, 27 | 63 << 16,
+                                         0, 0, 0, 0, 0, 0, 0, 0);
     __m512i z0 = _mm512_loadu_si512((const void *)b), z1 = _mm512_loadu_si512((const void *)(b + 64)), z2 = _mm512_loadu_si512((const void *)(b + 80));
     __m512i na = _mm512_permutex2var_epi8(z0, ia, z1), nb = _mm512_permutex2var_epi8(z1, ib, z2);
     MAMBA__QPREFETCH4(b + pf, 8 * 18);
-    *da = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ca, _mm512_and_si512(na, m4), xla), _mm512_and_si512(_mm512_srli_epi16(na, 4), m4), xha);
-    *db = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(cb, _mm512_and_si512(nb, m4), xlb), _mm512_and_si512(_mm512_srli_epi16(nb, 4), m4), xhb);
-    *sc = _mm512_castsi512_si128(_mm512_permutex2var_epi16(z0, is, z1));
+    *da = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ca, _mm512_and_si512(na, m4), xla), MAMBA__HI4Z(na), xha);
+    *db = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(cb, _mm512_and_si512(nb, m4), xlb), MAMBA__HI4Z(nb), xhb);
+    *sc = _mm512_permutex2var_epi16(z0, is, z1);
 }
 /* two rows' (da, db) -> lane k = [r block k, r block k+4, s block k, s block k+4] */
 static MAMBA__QINLINE __m512i mamba__q4_0_zred2(__m512i da0, __m512i db0, __m512i da1, __m512i db1) {
@@ -3127,24 +3135,26 @@ static MAMBA__QINLINE __m512i mamba__q4_0_zred2(__m512i da0, __m512i db0, __m512
     __m512i u1 = _mm512_add_epi32(_mm512_unpacklo_epi32(da1, db1), _mm512_unpackhi_epi32(da1, db1));
     return _mm512_add_epi32(_mm512_unpacklo_epi64(u0, u1), _mm512_unpackhi_epi64(u0, u1));
 }
-static MAMBA__QINLINE __m256 mamba__q4_0_zp(__m512i w, __m512i idx, __m128i sc, __m256 dx) {
-    __m256i isum = _mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, w));
-    __m256 p = _mm256_mul_ps(_mm256_cvtph_ps(sc), dx);   /* mamba__qgroup_p's products */
-    p = _mm256_mul_ps(p, _mm256_cvtepi32_ps(isum));
+/* mamba__qgroup_p's products (dw * dx) * isum of two rows in that layout (dx2 = dx in it) */
+static MAMBA__QINLINE __m512 mamba__q4_0_zp(__m512i w, __m512i sr, __m512i ss, __m512 dx2) {
+    __m512 p = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_mask_blend_epi16(0xCCCC, sr, ss))), dx2);
+    p = _mm512_mul_ps(p, _mm512_cvtepi32_ps(w));
     MAMBA__OPAQUE(p);
     return p;
 }
 static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
     const size_t pf = mamba__qpf4(rb);
     const __m512i ia = _mm512_loadu_si512((const void *)mamba__q40z_ia), ib = _mm512_loadu_si512((const void *)mamba__q40z_ib);
-    const __m512i r0 = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), r1 = _mm512_setr_epi32(2, 6, 10, 14, 3, 7, 11, 15, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i dxi = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
     const __m512i ka = _mm512_setr_epi32(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0), kb = _mm512_add_epi32(ka, _mm512_set1_epi32(4));
     __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i + 8 <= nb; i += 8) {
         const unsigned char *b = w + (size_t)i * 18;
         const signed char *x = a->q + (size_t)i * 32;
-        __m256 dx = _mm256_loadu_ps(a->d + i);
+        __m512 dx2 = _mm512_permutexvar_ps(dxi, _mm512_castps256_ps512(_mm256_loadu_ps(a->d + i)));
+        __m512 p01, p23, q;
+        __m256 h;
         /* -8 sum(x) of block k in lane 4k (blocks 0-3) / of block 4+k (4-7), 0 in the others */
         __m512i s8 = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3)));
         __m512i ca = _mm512_maskz_permutexvar_epi32(0x1111, ka, s8), cb = _mm512_maskz_permutexvar_epi32(0x1111, kb, s8);
@@ -3153,15 +3163,19 @@ static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, con
         __m512i xla = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(2, 0, 2, 0)), xha = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(3, 1, 3, 1));
         __m512i xlb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(2, 0, 2, 0)), xhb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(3, 1, 3, 1));
         __m512i da0, db0, da1, db1, da2, db2, da3, db3, w01, w23;
-        __m128i sc0, sc1, sc2, sc3;
+        __m512i sc0, sc1, sc2, sc3;
         mamba__q4_0_z8(b, ia, ib, xla, xha, xlb, xhb, ca, cb, &da0, &db0, &sc0, pf);
         mamba__q4_0_z8(b + rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da1, &db1, &sc1, pf);
         mamba__q4_0_z8(b + 2 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da2, &db2, &sc2, pf);
         mamba__q4_0_z8(b + 3 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da3, &db3, &sc3, pf);
         w01 = mamba__q4_0_zred2(da0, db0, da1, db1);
         w23 = mamba__q4_0_zred2(da2, db2, da3, db3);
-        acc = _mm_add_ps(acc, mamba__fsum8x4(mamba__q4_0_zp(w01, r0, sc0, dx), mamba__q4_0_zp(w01, r1, sc1, dx),
-                                             mamba__q4_0_zp(w23, r0, sc2, dx), mamba__q4_0_zp(w23, r1, sc3, dx)));
+        p01 = mamba__q4_0_zp(w01, sc0, sc1, dx2);
+        p23 = mamba__q4_0_zp(w23, sc2, sc3, dx2);
+        /* mamba__fsum8x4's adds: q_k = p_k + p_k+4 (lane k, rows in its 4 floats), then (q0 + q2) + (q1 + q3) */
+        q = _mm512_add_ps(_mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1)));
+        h = _mm256_add_ps(_mm512_castps512_ps256(q), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
+        acc = _mm_add_ps(acc, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
 }
