@@ -3190,6 +3190,12 @@ static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, con
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 /* AVX-512BW: 64 values per 512-bit dot: the 32 bytes of qs broadcast to both
    halves, the upper shifted by 4 (sub-blocks 2a | 2a+1, x contiguous) */
+/* s + the int16 pair products of p and sc: with AVX-512 VNNI one vpdpwssd (the same exact int32 sums, |each| <= 2 * 32 * 127 * 63) */
+#ifdef __AVX512VNNI__
+#define MAMBA__Q4K_DPWSSD(s, p, sc) _mm512_dpwssd_epi32(s, p, sc)
+#else
+#define MAMBA__Q4K_DPWSSD(s, p, sc) _mm512_add_epi32(s, _mm512_madd_epi16(p, sc))
+#endif
 static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out, size_t pf) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), sh = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
     __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
@@ -3201,7 +3207,7 @@ static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed ch
 #define MAMBA__Q4K_STEP(j) {                                                                                                  \
         __m512i q_ = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 16 + 32 * (j))), sh), m4);   \
         __m512i i_ = _mm512_mask_blend_epi16(0xFFFF0000u, _mm512_set1_epi16((short)(2 * (j) | 0x8000)), _mm512_set1_epi16((short)((2 * (j) + 1) | 0x8000))); \
-        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(q_, _mm512_loadu_si512((const void *)(x + 64 * (j)))), _mm512_shuffle_epi8(scz, i_))); }
+        s = MAMBA__Q4K_DPWSSD(s, _mm512_maddubs_epi16(q_, _mm512_loadu_si512((const void *)(x + 64 * (j)))), _mm512_shuffle_epi8(scz, i_)); }
     MAMBA__Q4K_STEP(0) MAMBA__Q4K_STEP(1) MAMBA__Q4K_STEP(2) MAMBA__Q4K_STEP(3)
 #undef MAMBA__Q4K_STEP
     *s_out = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
