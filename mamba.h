@@ -3235,7 +3235,7 @@ static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed ch
     *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
 }
 #endif
-static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+MAMBA__UNUSED static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
     const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
     /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
@@ -3268,6 +3268,88 @@ static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, c
     }
     _mm_storeu_ps(y, acc);
 }
+/* ---- Q4_K, 4 rows, AVX-512 VBMI + VNNI (issue 21, qdecode3) ----
+   As mamba__qdot4_q4_k_x86 (same int32 A and B per row, same float
+   operations after), with the per-row shuffles moved to once per 4 rows: the
+   4 rows' 12 packed scale bytes are unpacked together in one zmm (lane r =
+   row r's 8 scales, 8 mins), each step's int16 scale vector is one vpermb of
+   it (no per-row broadcast), and the mins term B of the 4 rows is one vpermb
+   to int16 + one madd against the shared pair sums + a lane reduction (was a
+   shift, a widening and a madd per row and three hadds). */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI__) && defined(__AVX512VNNI__)
+#define MAMBA__Q4_K_Z 1
+/* lane r = row r's [8 scales, 8 mins] as bytes (the unpack of mamba__q4k_sb, on 4 rows at once) */
+static MAMBA__QINLINE __m512i mamba__q4k_sm4(const unsigned char *b, size_t rb) {
+    __m512i u = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(const void *)(b + 4)));   /* bytes 4..19 of the 144 */
+    __m512i P, Q;
+    u = _mm512_inserti32x4(u, _mm_loadu_si128((const __m128i *)(const void *)(b + rb + 4)), 1);
+    u = _mm512_inserti32x4(u, _mm_loadu_si128((const __m128i *)(const void *)(b + 2 * rb + 4)), 2);
+    u = _mm512_inserti32x4(u, _mm_loadu_si128((const __m128i *)(const void *)(b + 3 * rb + 4)), 3);
+    P = _mm512_shuffle_epi32(u, (_MM_PERM_ENUM)_MM_SHUFFLE(2, 1, 2, 0));
+    Q = _mm512_shuffle_epi32(u, (_MM_PERM_ENUM)_MM_SHUFFLE(1, 1, 0, 0));
+    return _mm512_or_si512(_mm512_and_si512(_mm512_srlv_epi32(P, _mm512_broadcast_i32x4(_mm_setr_epi32(0, 0, 0, 4))),
+                                            _mm512_broadcast_i32x4(_mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f))),
+                           _mm512_and_si512(_mm512_srli_epi32(Q, 2), _mm512_broadcast_i32x4(_mm_setr_epi32(0, 0x30303030, 0, 0x30303030))));
+}
+/* byte 2l = 16r + 8 + k for int16 lane l = 8r + k: min k of row r (the odd bytes are masked off) */
+static const unsigned char mamba__q4kz_imn[64] = {8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0, 24, 0, 25, 0, 26, 0, 27, 0, 28, 0, 29, 0, 30, 0, 31, 0,
+    40, 0, 41, 0, 42, 0, 43, 0, 44, 0, 45, 0, 46, 0, 47, 0, 56, 0, 57, 0, 58, 0, 59, 0, 60, 0, 61, 0, 62, 0, 63, 0};
+/* one row's super-block: lanes add up to A; isc[j] picks its scales 2j | 2j+1 out of sm4 as int16 */
+static MAMBA__QINLINE __m256i mamba__q4k_zsb(const unsigned char *b, const signed char *x, __m512i sm4, const __m512i *isc, size_t pf) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), sh = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
+    __m512i s = _mm512_setzero_si512();
+    int j;
+    MAMBA__QPREFETCH4(b + pf, 144);
+    for (j = 0; j < 4; j++) {
+        __m512i q = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 16 + 32 * j)), sh), m4);
+        s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(q, _mm512_loadu_si512((const void *)(x + 64 * j))),
+                                _mm512_maskz_permutexvar_epi8(0x5555555555555555ULL, isc[j], sm4));
+    }
+    return _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+}
+static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
+    const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    /* int16 lane 8r + k = min k of row r (byte 16r + 8 + k), high bytes zero */
+    const __m512i imn = _mm512_loadu_si512((const void *)mamba__q4kz_imn);
+    const __m512i ib = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m512i isc[4][4];
+    __m128 acc = _mm_setzero_ps();
+    int i, r, j;
+    for (r = 0; r < 4; r++)   /* row r, step j: int16 lanes 0..15 = scale 2j, 16..31 = scale 2j+1 (byte 16r + ...) */
+        for (j = 0; j < 4; j++)
+            isc[r][j] = _mm512_mask_blend_epi8(0xFFFFFFFF00000000ULL, _mm512_set1_epi8((char)(16 * r + 2 * j)), _mm512_set1_epi8((char)(16 * r + 2 * j + 1)));
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * 144;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        const int32_t *s16 = a->s + (size_t)i * 16;
+        __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
+        __m128i p16 = _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
+        __m512i sm4 = mamba__q4k_sm4(b, rb), m;
+        __m256i t;
+        __m128i A, B, dd;
+        __m256 f;
+        __m128 rr;
+        A = mamba__hsum4_i32(mamba__q4k_zsb(b, x, sm4, isc[0], pf), mamba__q4k_zsb(b + rb, x, sm4, isc[1], pf),
+                             mamba__q4k_zsb(b + 2 * rb, x, sm4, isc[2], pf), mamba__q4k_zsb(b + 3 * rb, x, sm4, isc[3], pf));
+        /* B of row r = the 4 int32 of lane r added (exact) */
+        m = _mm512_madd_epi16(_mm512_maskz_permutexvar_epi8(0x5555555555555555ULL, imn, sm4), _mm512_broadcast_i32x4(p16));
+        m = _mm512_add_epi32(m, _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)_MM_SHUFFLE(1, 0, 3, 2)));
+        m = _mm512_add_epi32(m, _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)_MM_SHUFFLE(2, 3, 0, 1)));
+        B = _mm512_castsi512_si128(_mm512_permutexvar_epi32(ib, m));
+        /* mamba__q4k_combine in lanes, as mamba__qdot4_q4_k_x86 */
+        dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
+        f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(a->d[i]));
+        t = _mm256_set_m128i(B, A);
+        f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(t));
+        MAMBA__OPAQUE(f);
+        rr = _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+        acc = _mm_add_ps(acc, rr);
+    }
+    _mm_storeu_ps(y, acc);
+}
+#endif
+/* ---- end of the VBMI Q4_K kernel ---- */
 /* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 /* AVX-512BW: a half (128 values) per two 512-bit dots. ql bytes 64h.. are
@@ -3335,7 +3417,11 @@ static mamba__qdot4_fn mamba__qdot4_pick(mamba_dtype dt) {
 #else
     case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_x86;
 #endif
+#ifdef MAMBA__Q4_K_Z
+    case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_z;
+#else
     case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_x86;
+#endif
     case MAMBA_DTYPE_Q6_K: return mamba__qdot4_q6_k_x86;
     default: return NULL;
     }

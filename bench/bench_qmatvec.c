@@ -43,6 +43,9 @@ static mamba__qdot4_fn ymm_kernel(mamba_dtype dt) {
 #ifdef MAMBA__Q4_0_Z
     if (dt == MAMBA_DTYPE_Q4_0) return mamba__qdot4_q4_0_x86;
 #endif
+#ifdef MAMBA__Q4_K_Z
+    if (dt == MAMBA_DTYPE_Q4_K) return mamba__qdot4_q4_k_x86;
+#endif
     (void)dt;
     return NULL;
 }
