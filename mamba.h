@@ -3115,19 +3115,44 @@ static const unsigned char mamba__q40z_ib[64] = {   /* blocks 4..7 (bytes 74..14
 #else
 #define MAMBA__HI4Z(v) _mm512_and_si512(_mm512_srli_epi16(v, 4), m4)
 #endif
+/* Q5_0 (22-byte blocks: d, qh, 16 nibble bytes) the same way: a group is bytes 0..175, loads at 0, 64, 112 */
+static const unsigned char mamba__q50z_ia[64] = {   /* blocks 0..3: byte 22k + 6 + i of [z0 | z1] */
+    6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+    50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87};
+static const unsigned char mamba__q50z_ib[64] = {   /* blocks 4..7 (bytes 94..175) of [z1 = 64..127 | z2 = 112..175] */
+    30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 80, 81, 82, 83,
+    90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127};
 /* one row's group: *da, *db = the dots of blocks 0-3 / 4-7 (4 int32 lanes per block, plus ca / cb), *sc = its 8 f16
    scales as words 4k + j = block k (j even) / k + 4 (j odd), k = 0..3: the layout of mamba__q4_0_zred2's lanes */
 static MAMBA__QINLINE void mamba__q4_0_z8(const unsigned char *b, __m512i ia, __m512i ib, __m512i xla, __m512i xha, __m512i xlb, __m512i xhb,
-                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m512i *sc, size_t pf) {
+                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m512i *sc, size_t pf, const int q5) {
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     const __m512i is = _mm512_setr_epi32(0 | 36 << 16, 0 | 36 << 16, 9 | 45 << 16, 9 | 45 << 16, 18 | 54 << 16, 18 | 54 << 16, 27 | 63 << 16, 27 | 63 << 16,
                                          0, 0, 0, 0, 0, 0, 0, 0);
-    __m512i z0 = _mm512_loadu_si512((const void *)b), z1 = _mm512_loadu_si512((const void *)(b + 64)), z2 = _mm512_loadu_si512((const void *)(b + 80));
+    const size_t bb = q5 ? 22 : 18;
+    __m512i z0 = _mm512_loadu_si512((const void *)b), z1 = _mm512_loadu_si512((const void *)(b + 64));
+    __m512i z2 = _mm512_loadu_si512((const void *)(b + 8 * bb - 64));   /* the group's last 64 bytes */
     __m512i na = _mm512_permutex2var_epi8(z0, ia, z1), nb = _mm512_permutex2var_epi8(z1, ib, z2);
-    MAMBA__QPREFETCH4(b + pf, 8 * 18);
-    *da = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ca, _mm512_and_si512(na, m4), xla), MAMBA__HI4Z(na), xha);
-    *db = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(cb, _mm512_and_si512(nb, m4), xlb), MAMBA__HI4Z(nb), xhb);
-    *sc = _mm512_permutex2var_epi16(z0, is, z1);
+    __m512i la = _mm512_and_si512(na, m4), ha = MAMBA__HI4Z(na), lb = _mm512_and_si512(nb, m4), hb = MAMBA__HI4Z(nb);
+    MAMBA__QPREFETCH4(b + pf, 8 * (int)bb);
+    if (q5) {
+        /* qh of block k: words 11k+1 (bits 0-15: the low nibbles' 5th bits), 11k+2 (16-31); as 4 mask words per 4 blocks */
+        const __m512i iha = _mm512_setr_epi32(1 | 12 << 16, 23 | 34 << 16, 2 | 13 << 16, 24 | 35 << 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m512i ihb = _mm512_setr_epi32(13 | 24 << 16, 43 | 54 << 16, 14 | 25 << 16, 44 | 55 << 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        /* d of blocks 0-5 (words 11k of [z0 | z1]) and of blocks 6, 7 (bytes 132, 154: words 42, 53 of [z1 | z2]) */
+        const __m512i is5 = _mm512_setr_epi32(0 | 44 << 16, 0 | 44 << 16, 11 | 55 << 16, 11 | 55 << 16, 22, 22, 33, 33, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m512i is6 = _mm512_setr_epi32(0, 0, 0, 0, 42 << 16, 42 << 16, 53 << 16, 53 << 16, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m512i bit = _mm512_set1_epi8(0x10);
+        __m128i qa = _mm512_castsi512_si128(_mm512_permutex2var_epi16(z0, iha, z1)), qb = _mm512_castsi512_si128(_mm512_permutex2var_epi16(z1, ihb, z2));
+        la = _mm512_mask_add_epi8(la, _cvtu64_mask64((unsigned long long)_mm_cvtsi128_si64(qa)), la, bit);
+        ha = _mm512_mask_add_epi8(ha, _cvtu64_mask64((unsigned long long)_mm_extract_epi64(qa, 1)), ha, bit);
+        lb = _mm512_mask_add_epi8(lb, _cvtu64_mask64((unsigned long long)_mm_cvtsi128_si64(qb)), lb, bit);
+        hb = _mm512_mask_add_epi8(hb, _cvtu64_mask64((unsigned long long)_mm_extract_epi64(qb, 1)), hb, bit);
+        *sc = _mm512_mask_blend_epi16(0xAA00, _mm512_permutex2var_epi16(z0, is5, z1), _mm512_permutex2var_epi16(z1, is6, z2));
+    } else
+        *sc = _mm512_permutex2var_epi16(z0, is, z1);
+    *da = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ca, la, xla), ha, xha);
+    *db = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(cb, lb, xlb), hb, xhb);
 }
 /* two rows' (da, db) -> lane k = [r block k, r block k+4, s block k, s block k+4] */
 static MAMBA__QINLINE __m512i mamba__q4_0_zred2(__m512i da0, __m512i db0, __m512i da1, __m512i db1) {
@@ -3142,21 +3167,22 @@ static MAMBA__QINLINE __m512 mamba__q4_0_zp(__m512i w, __m512i sr, __m512i ss, _
     MAMBA__OPAQUE(p);
     return p;
 }
-static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
-    const size_t pf = mamba__qpf4(rb);
-    const __m512i ia = _mm512_loadu_si512((const void *)mamba__q40z_ia), ib = _mm512_loadu_si512((const void *)mamba__q40z_ib);
+static MAMBA__QINLINE void mamba__qdot4_q40z_body(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb, const int q5) {
+    const size_t pf = mamba__qpf4(rb), bb = q5 ? 22 : 18;
+    const __m512i ia = _mm512_loadu_si512((const void *)(q5 ? mamba__q50z_ia : mamba__q40z_ia));
+    const __m512i ib = _mm512_loadu_si512((const void *)(q5 ? mamba__q50z_ib : mamba__q40z_ib));
     const __m512i dxi = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
     const __m512i ka = _mm512_setr_epi32(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0), kb = _mm512_add_epi32(ka, _mm512_set1_epi32(4));
     __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i + 8 <= nb; i += 8) {
-        const unsigned char *b = w + (size_t)i * 18;
+        const unsigned char *b = w + (size_t)i * bb;
         const signed char *x = a->q + (size_t)i * 32;
         __m512 dx2 = _mm512_permutexvar_ps(dxi, _mm512_castps256_ps512(_mm256_loadu_ps(a->d + i)));
         __m512 p01, p23, q;
         __m256 h;
-        /* -8 sum(x) of block k in lane 4k (blocks 0-3) / of block 4+k (4-7), 0 in the others */
-        __m512i s8 = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(MAMBA__LOADI(a->s + i), 3)));
+        /* -8 sum(x) (Q5_0: -16) of block k in lane 4k (blocks 0-3) / of block 4+k (4-7), 0 in the others */
+        __m512i s8 = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(MAMBA__LOADI(a->s + i), q5 ? 4 : 3)));
         __m512i ca = _mm512_maskz_permutexvar_epi32(0x1111, ka, s8), cb = _mm512_maskz_permutexvar_epi32(0x1111, kb, s8);
         __m512i x0 = _mm512_loadu_si512((const void *)x), x1 = _mm512_loadu_si512((const void *)(x + 64));
         __m512i x2 = _mm512_loadu_si512((const void *)(x + 128)), x3 = _mm512_loadu_si512((const void *)(x + 192));
@@ -3164,10 +3190,10 @@ static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, con
         __m512i xlb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(2, 0, 2, 0)), xhb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(3, 1, 3, 1));
         __m512i da0, db0, da1, db1, da2, db2, da3, db3, w01, w23;
         __m512i sc0, sc1, sc2, sc3;
-        mamba__q4_0_z8(b, ia, ib, xla, xha, xlb, xhb, ca, cb, &da0, &db0, &sc0, pf);
-        mamba__q4_0_z8(b + rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da1, &db1, &sc1, pf);
-        mamba__q4_0_z8(b + 2 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da2, &db2, &sc2, pf);
-        mamba__q4_0_z8(b + 3 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da3, &db3, &sc3, pf);
+        mamba__q4_0_z8(b, ia, ib, xla, xha, xlb, xhb, ca, cb, &da0, &db0, &sc0, pf, q5);
+        mamba__q4_0_z8(b + rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da1, &db1, &sc1, pf, q5);
+        mamba__q4_0_z8(b + 2 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da2, &db2, &sc2, pf, q5);
+        mamba__q4_0_z8(b + 3 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da3, &db3, &sc3, pf, q5);
         w01 = mamba__q4_0_zred2(da0, db0, da1, db1);
         w23 = mamba__q4_0_zred2(da2, db2, da3, db3);
         p01 = mamba__q4_0_zp(w01, sc0, sc1, dx2);
@@ -3177,10 +3203,12 @@ static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, con
         h = _mm256_add_ps(_mm512_castps512_ps256(q), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
         acc = _mm_add_ps(acc, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
     }
-    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
+    mamba__qdot4_tail32(y, acc, w, rb, q5 ? MAMBA_DTYPE_Q5_0 : MAMBA_DTYPE_Q4_0, a, i, nb);
 }
+static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_q40z_body(y, w, rb, a, nb, 0); }
+static void mamba__qdot4_q5_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_q40z_body(y, w, rb, a, nb, 1); }
 #endif
-/* ---- end of the 512-bit Q4_0 kernel ---- */
+/* ---- end of the 512-bit Q4_0 / Q5_0 kernel ---- */
 /* Q4_K super-block of one row: *s (lanes add up to A = sum sc_j (q.x)_j) and
    *m (lanes add up to B = sum mn_j (s16_2j + s16_2j+1)); p16 = those 8 pair
    sums as int16 (|pair| <= 32 * 127), shared by the rows. The 12 packed
@@ -3414,6 +3442,7 @@ static mamba__qdot4_fn mamba__qdot4_pick(mamba_dtype dt) {
     case MAMBA_DTYPE_Q8_0: return mamba__qdot4_q8_0_x86;
 #ifdef MAMBA__Q4_0_Z
     case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_z;
+    case MAMBA_DTYPE_Q5_0: return mamba__qdot4_q5_0_z;   /* the same kernel with the 5th bits */
 #else
     case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_x86;
 #endif
