@@ -3263,36 +3263,38 @@ static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed ch
     *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
 }
 #endif
+/* the 8 pair sums s16_2j + s16_2j+1 of a super-block as int16 (|pair| <= 32 * 127), shared by the rows */
+static MAMBA__QINLINE __m128i mamba__q4k_p16(const int32_t *s16) {
+    __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
+    return _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
+}
+/* mamba__q4k_combine of 4 rows in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
+static MAMBA__QINLINE __m128 mamba__q4k_comb4(const unsigned char *b, size_t rb, float dx, __m128i A, __m128i B) {
+    /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
+    const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    __m128i dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
+    __m256 f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(dx));
+    f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(_mm256_set_m128i(B, A)));
+    MAMBA__OPAQUE(f);
+    return _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+}
 MAMBA__UNUSED static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
     const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
-    /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
-    const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
     int i;
     for (i = 0; i < nsb; i++) {
         const unsigned char *b = w + (size_t)i * 144;
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
-        __m128i p16 = _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
-        __m256i s0, s1, s2, s3, t;
-        __m128i m0, m1, m2, m3, A, B, dd;
-        __m256 f;
-        __m128 r;
+        __m128i p16 = mamba__q4k_p16(a->s + (size_t)i * 16);
+        __m256i s0, s1, s2, s3;
+        __m128i m0, m1, m2, m3, A, B;
         mamba__q4k_sb(b, x, p16, &s0, &m0, pf);
         mamba__q4k_sb(b + rb, x, p16, &s1, &m1, pf);
         mamba__q4k_sb(b + 2 * rb, x, p16, &s2, &m2, pf);
         mamba__q4k_sb(b + 3 * rb, x, p16, &s3, &m3, pf);
         A = mamba__hsum4_i32(s0, s1, s2, s3);
         B = _mm_hadd_epi32(_mm_hadd_epi32(m0, m1), _mm_hadd_epi32(m2, m3));
-        /* mamba__q4k_combine in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
-        dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
-        f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(a->d[i]));
-        t = _mm256_set_m128i(B, A);
-        f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(t));
-        MAMBA__OPAQUE(f);
-        r = _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
-        acc = _mm_add_ps(acc, r);
+        acc = _mm_add_ps(acc, mamba__q4k_comb4(b, rb, a->d[i], A, B));
     }
     _mm_storeu_ps(y, acc);
 }
@@ -3337,7 +3339,6 @@ static MAMBA__QINLINE __m256i mamba__q4k_zsb(const unsigned char *b, const signe
 }
 static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
     const size_t pf = mamba__qpf4(rb);
-    const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
     /* int16 lane 8r + k = min k of row r (byte 16r + 8 + k), high bytes zero */
     const __m512i imn = _mm512_loadu_si512((const void *)mamba__q4kz_imn);
     const __m512i ib = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -3350,14 +3351,9 @@ static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, con
     for (i = 0; i < nsb; i++) {
         const unsigned char *b = w + (size_t)i * 144;
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
-        __m128i p16 = _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
+        __m128i p16 = mamba__q4k_p16(a->s + (size_t)i * 16);
         __m512i sm4 = mamba__q4k_sm4(b, rb), m;
-        __m256i t;
-        __m128i A, B, dd;
-        __m256 f;
-        __m128 rr;
+        __m128i A, B;
         A = mamba__hsum4_i32(mamba__q4k_zsb(b, x, sm4, isc[0], pf), mamba__q4k_zsb(b + rb, x, sm4, isc[1], pf),
                              mamba__q4k_zsb(b + 2 * rb, x, sm4, isc[2], pf), mamba__q4k_zsb(b + 3 * rb, x, sm4, isc[3], pf));
         /* B of row r = the 4 int32 of lane r added (exact) */
@@ -3365,14 +3361,7 @@ static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, con
         m = _mm512_add_epi32(m, _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)_MM_SHUFFLE(1, 0, 3, 2)));
         m = _mm512_add_epi32(m, _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)_MM_SHUFFLE(2, 3, 0, 1)));
         B = _mm512_castsi512_si128(_mm512_permutexvar_epi32(ib, m));
-        /* mamba__q4k_combine in lanes, as mamba__qdot4_q4_k_x86 */
-        dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
-        f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(a->d[i]));
-        t = _mm256_set_m128i(B, A);
-        f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(t));
-        MAMBA__OPAQUE(f);
-        rr = _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
-        acc = _mm_add_ps(acc, rr);
+        acc = _mm_add_ps(acc, mamba__q4k_comb4(b, rb, a->d[i], A, B));
     }
     _mm_storeu_ps(y, acc);
 }
