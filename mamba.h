@@ -3325,20 +3325,26 @@ static MAMBA__QINLINE __m512i mamba__q4k_sm4(const unsigned char *b, size_t rb) 
 static const unsigned char mamba__q4kz_imn[64] = {8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0, 24, 0, 25, 0, 26, 0, 27, 0, 28, 0, 29, 0, 30, 0, 31, 0,
     40, 0, 41, 0, 42, 0, 43, 0, 44, 0, 45, 0, 46, 0, 47, 0, 56, 0, 57, 0, 58, 0, 59, 0, 60, 0, 61, 0, 62, 0, 63, 0};
 /* one row's super-block: lanes add up to A; isc[j] picks its scales 2j | 2j+1 out of sm4 as int16 */
-static MAMBA__QINLINE __m256i mamba__q4k_zsb(const unsigned char *b, const signed char *x, __m512i sm4, const __m512i *isc, size_t pf) {
+/* Q5_K (q5, 176-byte blocks, qs at 48): + bit 2j (low half) / 2j+1 (high half) of qh[l] as 16, rotated to bit 4 of its byte */
+static MAMBA__QINLINE __m256i mamba__q4k_zsb(const unsigned char *b, const signed char *x, __m512i sm4, const __m512i *isc, size_t pf, const int q5) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), sh = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
-    __m512i s = _mm512_setzero_si512();
+    __m512i s = _mm512_setzero_si512(), qh = q5 ? _mm512_broadcast_i64x4(MAMBA__LOADI(b + 16)) : _mm512_setzero_si512();
     int j;
-    MAMBA__QPREFETCH4(b + pf, 144);
+    MAMBA__QPREFETCH4(b + pf, q5 ? 176 : 144);
     for (j = 0; j < 4; j++) {
-        __m512i q = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 16 + 32 * j)), sh), m4);
+        __m512i q = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + (q5 ? 48 : 16) + 32 * j)), sh), m4);
+        if (q5) {
+            const __m512i rot = _mm512_setr_epi64((4 - 2 * j) & 63, (4 - 2 * j) & 63, (4 - 2 * j) & 63, (4 - 2 * j) & 63,
+                                                  (3 - 2 * j) & 63, (3 - 2 * j) & 63, (3 - 2 * j) & 63, (3 - 2 * j) & 63);
+            q = _mm512_or_si512(q, _mm512_and_si512(_mm512_rolv_epi64(qh, rot), _mm512_set1_epi8(0x10)));
+        }
         s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(q, _mm512_loadu_si512((const void *)(x + 64 * j))),
                                 _mm512_maskz_permutexvar_epi8(0x5555555555555555ULL, isc[j], sm4));
     }
     return _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
 }
-static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
-    const size_t pf = mamba__qpf4(rb);
+static MAMBA__QINLINE void mamba__qdot4_q4kz_body(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb, const int q5) {
+    const size_t pf = mamba__qpf4(rb), bb = q5 ? 176 : 144;
     /* int16 lane 8r + k = min k of row r (byte 16r + 8 + k), high bytes zero */
     const __m512i imn = _mm512_loadu_si512((const void *)mamba__q4kz_imn);
     const __m512i ib = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -3349,13 +3355,13 @@ static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, con
         for (j = 0; j < 4; j++)
             isc[r][j] = _mm512_mask_blend_epi8(0xFFFFFFFF00000000ULL, _mm512_set1_epi8((char)(16 * r + 2 * j)), _mm512_set1_epi8((char)(16 * r + 2 * j + 1)));
     for (i = 0; i < nsb; i++) {
-        const unsigned char *b = w + (size_t)i * 144;
+        const unsigned char *b = w + (size_t)i * bb;
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
         __m128i p16 = mamba__q4k_p16(a->s + (size_t)i * 16);
         __m512i sm4 = mamba__q4k_sm4(b, rb), m;
         __m128i A, B;
-        A = mamba__hsum4_i32(mamba__q4k_zsb(b, x, sm4, isc[0], pf), mamba__q4k_zsb(b + rb, x, sm4, isc[1], pf),
-                             mamba__q4k_zsb(b + 2 * rb, x, sm4, isc[2], pf), mamba__q4k_zsb(b + 3 * rb, x, sm4, isc[3], pf));
+        A = mamba__hsum4_i32(mamba__q4k_zsb(b, x, sm4, isc[0], pf, q5), mamba__q4k_zsb(b + rb, x, sm4, isc[1], pf, q5),
+                             mamba__q4k_zsb(b + 2 * rb, x, sm4, isc[2], pf, q5), mamba__q4k_zsb(b + 3 * rb, x, sm4, isc[3], pf, q5));
         /* B of row r = the 4 int32 of lane r added (exact) */
         m = _mm512_madd_epi16(_mm512_maskz_permutexvar_epi8(0x5555555555555555ULL, imn, sm4), _mm512_broadcast_i32x4(p16));
         m = _mm512_add_epi32(m, _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)_MM_SHUFFLE(1, 0, 3, 2)));
@@ -3365,8 +3371,10 @@ static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, con
     }
     _mm_storeu_ps(y, acc);
 }
+static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) { mamba__qdot4_q4kz_body(y, w, rb, a, nsb, 0); }
+static void mamba__qdot4_q5_k_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) { mamba__qdot4_q4kz_body(y, w, rb, a, nsb, 1); }
 #endif
-/* ---- end of the VBMI Q4_K kernel ---- */
+/* ---- end of the VBMI Q4_K / Q5_K kernel ---- */
 /* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 /* AVX-512BW: a half (128 values) per two 512-bit dots. ql bytes 64h.. are
@@ -3437,6 +3445,7 @@ static mamba__qdot4_fn mamba__qdot4_pick(mamba_dtype dt) {
 #endif
 #ifdef MAMBA__Q4_K_Z
     case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_z;
+    case MAMBA_DTYPE_Q5_K: return mamba__qdot4_q5_k_z;   /* the same kernel with qh's 5th bits */
 #else
     case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_x86;
 #endif

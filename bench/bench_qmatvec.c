@@ -8,7 +8,7 @@
    best wall time per matrix of each, the summed process CPU time of each,
    and checks that both give the same bits.
 
-   build/bench_qmatvec DTYPE ROWS COLS NMAT PASSES   (DTYPE Q8_0, Q4_0, Q4_K, Q6_K or Q5_0;
+   build/bench_qmatvec DTYPE ROWS COLS NMAT PASSES   (DTYPE Q8_0, Q4_0, Q4_K, Q6_K, Q5_0 or Q5_K;
    build/bench_qmatvec_omp is the same built with OpenMP: OMP_NUM_THREADS=2)
    e.g. OMP_NUM_THREADS=1 build/bench_qmatvec Q4_K 3072 768 128 16   (130m in_proj, 170 MB)
    A 6th argument `ymm`: kernel 0 is the 256-bit 4-row kernel instead of the
@@ -89,11 +89,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[1], "Q4_0")) dt = MAMBA_DTYPE_Q4_0;
         else if (!strcmp(argv[1], "Q4_K")) dt = MAMBA_DTYPE_Q4_K;
         else if (!strcmp(argv[1], "Q6_K")) dt = MAMBA_DTYPE_Q6_K;
-        else if (!strcmp(argv[1], "Q5_0")) dt = MAMBA_DTYPE_Q5_0;   /* a 4-row kernel with AVX-512 VBMI only (else both are one-row) */
+        else if (!strcmp(argv[1], "Q5_0")) dt = MAMBA_DTYPE_Q5_0;   /* Q5_0, Q5_K: a 4-row kernel with AVX-512 VBMI only (else both are one-row) */
+        else if (!strcmp(argv[1], "Q5_K")) dt = MAMBA_DTYPE_Q5_K;
     }
     if (dt < 0 || (rows = atoi(argv[2])) < 1 || (cols = atoi(argv[3])) < 1 || (nmat = atoi(argv[4])) < 1 || (passes = atoi(argv[5])) < 1 ||
         cols % mamba__block_elems(dt) != 0 || (ymm && !ymm_kernel((mamba_dtype)dt))) {
-        fprintf(stderr, "usage: bench_qmatvec DTYPE(Q8_0 Q4_0 Q4_K Q6_K Q5_0) ROWS COLS(a multiple of the block) NMAT PASSES [ymm]\n"
+        fprintf(stderr, "usage: bench_qmatvec DTYPE(Q8_0 Q4_0 Q4_K Q6_K Q5_0 Q5_K) ROWS COLS(a multiple of the block) NMAT PASSES [ymm]\n"
                         "  ymm: kernel 0 is the 256-bit 4-row kernel that a 512-bit one replaced in this build (Q4_0 with AVX-512 VBMI)\n");
         return 2;
     }
@@ -112,7 +113,7 @@ int main(int argc, char **argv) {
             s = s * 1664525u + 1013904223u;
             if (dt == MAMBA_DTYPE_Q6_K) { w[k][j + 208] = (unsigned char)(s >> 24); w[k][j + 209] = 0x1c; }
             else { w[k][j] = (unsigned char)(s >> 24); w[k][j + 1] = 0x1c; }
-            if (dt == MAMBA_DTYPE_Q4_K) { w[k][j + 2] = (unsigned char)(s >> 16); w[k][j + 3] = 0x18; }
+            if (dt == MAMBA_DTYPE_Q4_K || dt == MAMBA_DTYPE_Q5_K) { w[k][j + 2] = (unsigned char)(s >> 16); w[k][j + 3] = 0x18; }
         }
     }
     (void)be;
