@@ -2915,7 +2915,8 @@ static float mamba__qdot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a
 }
 /* ---- end of the AVX2 dots of issue 19 ---- */
 /* ==== quantized matrix-vector product, 4 rows in flight (issue 21, qdecode) ====
-   Decode's T = 1 product for Q8_0 / Q4_0 / Q4_K / Q6_K: one call computes 4
+   Decode's T = 1 product for Q8_0 / Q4_0 / Q4_K / Q6_K (and Q5_0 / Q5_K with
+   AVX-512 VBMI + VNNI, whose Q4_0 / Q4_K kernels are 512-bit: qdecode3): one call computes 4
    consecutive rows (stride rb). Each row's integer dots are exact (any order
    gives the same int32), and the 4 rows' float combinations run in the 4
    lanes of one vector (lane r is row r), operation for operation as
