@@ -890,52 +890,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1226-1351    126    A.2 files
      1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-4758     3126  C. kernels
+     1633-4978     3346  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1635-1804    170    C.1 vector vocabulary and threads
        1805-1820     16    C.2 weights: a matrix in its stored dtype
        1821-1864     44    C.3 dot: row . x in f32
        1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2172-4464   2293    C.5 quantized dot products (every block type of the dtype table)
-       4465-4482     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       4483-4520     38    C.7 RMSNorm
-       4521-4565     45    C.8 activations: SiLU, softplus, y * silu(z)
-       4566-4578     13    C.9 gated RMSNorm (Mamba-2)
-       4579-4637     59    C.10 causal depthwise conv1d, one token
-       4638-4693     56    C.11 Mamba-1 selective scan, one token
-       4694-4758     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4759-6411     1653  D. model core: structs, config, scratch, forward, state, sampler
+       2172-4684   2513    C.5 quantized dot products (every block type of the dtype table)
+       4685-4702     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4703-4740     38    C.7 RMSNorm
+       4741-4785     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4786-4798     13    C.9 gated RMSNorm (Mamba-2)
+       4799-4857     59    C.10 causal depthwise conv1d, one token
+       4858-4913     56    C.11 Mamba-1 selective scan, one token
+       4914-4978     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4979-6631     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4761-4833     73    D.1 the model
-       4834-4904     71    D.2 sizes from the config: state, scratch
-       4905-5398    494    D.3 forward
-       5399-5588    190    D.4 state
-       5589-5714    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5715-6411    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     6412-9675     3264  E. tokenizer
+       4981-5053     73    D.1 the model
+       5054-5124     71    D.2 sizes from the config: state, scratch
+       5125-5618    494    D.3 forward
+       5619-5808    190    D.4 state
+       5809-5934    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5935-6631    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6632-9895     3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       6414-7435   1022    E.1 the pipeline; the generated Unicode tables
-       7436-7510     75    E.2 UTF-8
-       7511-7550     40    E.3 scratch
-       7551-7670    120    E.4 NFC
-       7671-8216    546    E.5 tables
-       8217-8728    512    E.6 encoding
-       8729-9429    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       9430-9514     85    E.8 encoding: the entry points
-       9515-9632    118    E.9 decoding
-       9633-9675     43    E.10 queries
-     9676-13949    4274  F. formats: bytes -> config, tensor table, tokenizer description
+       6634-7655   1022    E.1 the pipeline; the generated Unicode tables
+       7656-7730     75    E.2 UTF-8
+       7731-7770     40    E.3 scratch
+       7771-7890    120    E.4 NFC
+       7891-8436    546    E.5 tables
+       8437-8948    512    E.6 encoding
+       8949-9649    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9650-9734     85    E.8 encoding: the entry points
+       9735-9852    118    E.9 decoding
+       9853-9895     43    E.10 queries
+     9896-14169    4274  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9679-10032   354    F.1 bounded JSON
-       10033-10152   120    F.2 tensor table and the model description (the format seam)
-       10153-11112   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       11113-12867  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12868-13066   199    F.5 SentencePiece tokenizer.model (protobuf)
-       13067-13949   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13950-14599    650  G. loaders: the builder, the format table, the public loaders
+       9899-10252   354    F.1 bounded JSON
+       10253-10372   120    F.2 tensor table and the model description (the format seam)
+       10373-11332   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11333-13087  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       13088-13286   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13287-14169   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     14170-14819    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13952-14301   350    G.1 binding tensors to layers
-       14302-14599   298    G.2 loaders */
+       14172-14521   350    G.1 binding tensors to layers
+       14522-14819   298    G.2 loaders */
 
 
 #include <string.h>
