@@ -379,6 +379,8 @@ build/bench_matvec: bench/bench_matvec.c bench/ab.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
 build/bench_qmatvec: bench/bench_qmatvec.c bench/ab.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+build/bench_qmatvec_omp: bench/bench_qmatvec.c bench/ab.h mamba.h | build   # the same with the library's threads (OMP_NUM_THREADS)
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
 build/bench_tokenizer: bench/bench_tokenizer.c tests/test.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)

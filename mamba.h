@@ -890,52 +890,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1226-1351    126    A.2 files
      1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-4758     3126  C. kernels
+     1633-4978     3346  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1635-1804    170    C.1 vector vocabulary and threads
        1805-1820     16    C.2 weights: a matrix in its stored dtype
        1821-1864     44    C.3 dot: row . x in f32
        1865-2171    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2172-4464   2293    C.5 quantized dot products (every block type of the dtype table)
-       4465-4482     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       4483-4520     38    C.7 RMSNorm
-       4521-4565     45    C.8 activations: SiLU, softplus, y * silu(z)
-       4566-4578     13    C.9 gated RMSNorm (Mamba-2)
-       4579-4637     59    C.10 causal depthwise conv1d, one token
-       4638-4693     56    C.11 Mamba-1 selective scan, one token
-       4694-4758     65    C.12 Mamba-2 (SSD) recurrence, one token
-     4759-6411     1653  D. model core: structs, config, scratch, forward, state, sampler
+       2172-4684   2513    C.5 quantized dot products (every block type of the dtype table)
+       4685-4702     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4703-4740     38    C.7 RMSNorm
+       4741-4785     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4786-4798     13    C.9 gated RMSNorm (Mamba-2)
+       4799-4857     59    C.10 causal depthwise conv1d, one token
+       4858-4913     56    C.11 Mamba-1 selective scan, one token
+       4914-4978     65    C.12 Mamba-2 (SSD) recurrence, one token
+     4979-6631     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       4761-4833     73    D.1 the model
-       4834-4904     71    D.2 sizes from the config: state, scratch
-       4905-5398    494    D.3 forward
-       5399-5588    190    D.4 state
-       5589-5714    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5715-6411    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     6412-9675     3264  E. tokenizer
+       4981-5053     73    D.1 the model
+       5054-5124     71    D.2 sizes from the config: state, scratch
+       5125-5618    494    D.3 forward
+       5619-5808    190    D.4 state
+       5809-5934    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       5935-6631    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6632-9895     3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       6414-7435   1022    E.1 the pipeline; the generated Unicode tables
-       7436-7510     75    E.2 UTF-8
-       7511-7550     40    E.3 scratch
-       7551-7670    120    E.4 NFC
-       7671-8216    546    E.5 tables
-       8217-8728    512    E.6 encoding
-       8729-9429    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       9430-9514     85    E.8 encoding: the entry points
-       9515-9632    118    E.9 decoding
-       9633-9675     43    E.10 queries
-     9676-13949    4274  F. formats: bytes -> config, tensor table, tokenizer description
+       6634-7655   1022    E.1 the pipeline; the generated Unicode tables
+       7656-7730     75    E.2 UTF-8
+       7731-7770     40    E.3 scratch
+       7771-7890    120    E.4 NFC
+       7891-8436    546    E.5 tables
+       8437-8948    512    E.6 encoding
+       8949-9649    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9650-9734     85    E.8 encoding: the entry points
+       9735-9852    118    E.9 decoding
+       9853-9895     43    E.10 queries
+     9896-14169    4274  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9679-10032   354    F.1 bounded JSON
-       10033-10152   120    F.2 tensor table and the model description (the format seam)
-       10153-11112   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       11113-12867  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       12868-13066   199    F.5 SentencePiece tokenizer.model (protobuf)
-       13067-13949   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     13950-14599    650  G. loaders: the builder, the format table, the public loaders
+       9899-10252   354    F.1 bounded JSON
+       10253-10372   120    F.2 tensor table and the model description (the format seam)
+       10373-11332   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11333-13087  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       13088-13286   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13287-14169   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     14170-14819    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       13952-14301   350    G.1 binding tensors to layers
-       14302-14599   298    G.2 loaders */
+       14172-14521   350    G.1 binding tensors to layers
+       14522-14819   298    G.2 loaders */
 
 
 #include <string.h>
@@ -2920,7 +2920,8 @@ static float mamba__qdot_iq4_xs_x86(const unsigned char *w, const mamba__qact *a
 }
 /* ---- end of the AVX2 dots of issue 19 ---- */
 /* ==== quantized matrix-vector product, 4 rows in flight (issue 21, qdecode) ====
-   Decode's T = 1 product for Q8_0 / Q4_0 / Q4_K / Q6_K: one call computes 4
+   Decode's T = 1 product for Q8_0 / Q4_0 / Q4_K / Q6_K (and Q5_0 / Q5_K with
+   AVX-512 VBMI + VNNI, whose Q4_0 / Q4_K kernels are 512-bit: qdecode3): one call computes 4
    consecutive rows (stride rb). Each row's integer dots are exact (any order
    gives the same int32), and the 4 rows' float combinations run in the 4
    lanes of one vector (lane r is row r), operation for operation as
@@ -3067,7 +3068,7 @@ static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, c
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
 }
-static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+MAMBA__UNUSED static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
     const size_t pf = mamba__qpf4(rb);
     __m128 acc = _mm_setzero_ps();
     int i;
@@ -3090,6 +3091,131 @@ static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, c
     }
     mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
 }
+/* ---- Q4_0, 4 rows, 512-bit (issue 21, qdecode3): AVX-512 VBMI + VNNI ----
+   The ymm kernel above is compute-bound on the 1.4b rows (about 19 GB/s of
+   weights on one core, hot in cache, where 2-thread decode asks ~14 per
+   core from DRAM with little slack to overlap). Here a group of 8 blocks of
+   one row (144 bytes) is 3 zmm loads; two vpermt2b gather the 16 nibble
+   bytes of blocks 0-3 and 4-7 into the four 128-bit lanes of two vectors
+   (no insert per pair), one vpermt2w the 8 f16 scales (words 9k of bytes
+   0..127). x of the group is rearranged once for the 4 rows to match
+   ([x_k 0..15] / [x_k 16..31] per lane k); the -8 of the nibbles
+   (-8 sum x, exact) is the dots' starting value. Per row the two vectors'
+   16 int32 lanes (4 per block) are reduced with the other rows' by unpacks
+   to lane k = [row r block k, row r block k+4, ...], then one permute per row
+   to block order: the same exact int32 block sums as the ymm kernel, and
+   the same float operations after (mamba__qgroup_p, mamba__fsum8x4), so
+   each row is still mamba__qdot_ref bit for bit. Bytes read: 0..143 of the
+   group only (the third load is bytes 80..143). */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI__) && defined(__AVX512VNNI__)
+#define MAMBA__Q4_0_Z 1
+static const unsigned char mamba__q40z_ia[64] = {   /* byte 16k + i of blocks 0..3: byte 18k + 2 + i of [z0 | z1] */
+    2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+    38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71};
+static const unsigned char mamba__q40z_ib[64] = {   /* blocks 4..7 (bytes 74..143) of [z1 = 64..127 | z2 = 80..143] */
+    10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+    46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127};
+/* the high nibble of every byte: with GFNI one affine op (bit i of the result = bit i + 4 of the byte) */
+#ifdef __GFNI__
+#define MAMBA__HI4Z(v) _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000LL), 0)
+#else
+#define MAMBA__HI4Z(v) _mm512_and_si512(_mm512_srli_epi16(v, 4), m4)
+#endif
+/* Q5_0 (22-byte blocks: d, qh, 16 nibble bytes) the same way: a group is bytes 0..175, loads at 0, 64, 112 */
+static const unsigned char mamba__q50z_ia[64] = {   /* blocks 0..3: byte 22k + 6 + i of [z0 | z1] */
+    6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+    50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87};
+static const unsigned char mamba__q50z_ib[64] = {   /* blocks 4..7 (bytes 94..175) of [z1 = 64..127 | z2 = 112..175] */
+    30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 80, 81, 82, 83,
+    90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127};
+/* one row's group: *da, *db = the dots of blocks 0-3 / 4-7 (4 int32 lanes per block, plus ca / cb), *sc = its 8 f16
+   scales as words 4k + j = block k (j even) / k + 4 (j odd), k = 0..3: the layout of mamba__q4_0_zred2's lanes */
+static MAMBA__QINLINE void mamba__q4_0_z8(const unsigned char *b, __m512i ia, __m512i ib, __m512i xla, __m512i xha, __m512i xlb, __m512i xhb,
+                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m512i *sc, size_t pf, const int q5) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i is = _mm512_setr_epi32(0 | 36 << 16, 0 | 36 << 16, 9 | 45 << 16, 9 | 45 << 16, 18 | 54 << 16, 18 | 54 << 16, 27 | 63 << 16, 27 | 63 << 16,
+                                         0, 0, 0, 0, 0, 0, 0, 0);
+    const size_t bb = q5 ? 22 : 18;
+    __m512i z0 = _mm512_loadu_si512((const void *)b), z1 = _mm512_loadu_si512((const void *)(b + 64));
+    __m512i z2 = _mm512_loadu_si512((const void *)(b + 8 * bb - 64));   /* the group's last 64 bytes */
+    __m512i na = _mm512_permutex2var_epi8(z0, ia, z1), nb = _mm512_permutex2var_epi8(z1, ib, z2);
+    __m512i la = _mm512_and_si512(na, m4), ha = MAMBA__HI4Z(na), lb = _mm512_and_si512(nb, m4), hb = MAMBA__HI4Z(nb);
+    MAMBA__QPREFETCH4(b + pf, 8 * (int)bb);
+    if (q5) {
+        /* qh of block k: words 11k+1 (bits 0-15: the low nibbles' 5th bits), 11k+2 (16-31); as 4 mask words per 4 blocks,
+           through a GPR (AVX512-BITALG vpshufbitqmb straight to the masks measured slower: 42.1 -> 45.1 us, 512 x 2048) */
+        const __m512i iha = _mm512_setr_epi32(1 | 12 << 16, 23 | 34 << 16, 2 | 13 << 16, 24 | 35 << 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m512i ihb = _mm512_setr_epi32(13 | 24 << 16, 43 | 54 << 16, 14 | 25 << 16, 44 | 55 << 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        /* d of blocks 0-5 (words 11k of [z0 | z1]) and of blocks 6, 7 (bytes 132, 154: words 42, 53 of [z1 | z2]) */
+        const __m512i is5 = _mm512_setr_epi32(0 | 44 << 16, 0 | 44 << 16, 11 | 55 << 16, 11 | 55 << 16, 22, 22, 33, 33, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m512i is6 = _mm512_setr_epi32(0, 0, 0, 0, 42 << 16, 42 << 16, 53 << 16, 53 << 16, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m512i bit = _mm512_set1_epi8(0x10);
+        __m128i qa = _mm512_castsi512_si128(_mm512_permutex2var_epi16(z0, iha, z1)), qb = _mm512_castsi512_si128(_mm512_permutex2var_epi16(z1, ihb, z2));
+        la = _mm512_mask_add_epi8(la, _cvtu64_mask64((unsigned long long)_mm_cvtsi128_si64(qa)), la, bit);
+        ha = _mm512_mask_add_epi8(ha, _cvtu64_mask64((unsigned long long)_mm_extract_epi64(qa, 1)), ha, bit);
+        lb = _mm512_mask_add_epi8(lb, _cvtu64_mask64((unsigned long long)_mm_cvtsi128_si64(qb)), lb, bit);
+        hb = _mm512_mask_add_epi8(hb, _cvtu64_mask64((unsigned long long)_mm_extract_epi64(qb, 1)), hb, bit);
+        *sc = _mm512_mask_blend_epi16(0xAA00, _mm512_permutex2var_epi16(z0, is5, z1), _mm512_permutex2var_epi16(z1, is6, z2));
+    } else
+        *sc = _mm512_permutex2var_epi16(z0, is, z1);
+    *da = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ca, la, xla), ha, xha);
+    *db = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(cb, lb, xlb), hb, xhb);
+}
+/* two rows' (da, db) -> lane k = [r block k, r block k+4, s block k, s block k+4] */
+static MAMBA__QINLINE __m512i mamba__q4_0_zred2(__m512i da0, __m512i db0, __m512i da1, __m512i db1) {
+    __m512i u0 = _mm512_add_epi32(_mm512_unpacklo_epi32(da0, db0), _mm512_unpackhi_epi32(da0, db0));   /* [a0+a2 b0+b2 a1+a3 b1+b3] */
+    __m512i u1 = _mm512_add_epi32(_mm512_unpacklo_epi32(da1, db1), _mm512_unpackhi_epi32(da1, db1));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(u0, u1), _mm512_unpackhi_epi64(u0, u1));
+}
+/* mamba__qgroup_p's products (dw * dx) * isum of two rows in that layout (dx2 = dx in it) */
+static MAMBA__QINLINE __m512 mamba__q4_0_zp(__m512i w, __m512i sr, __m512i ss, __m512 dx2) {
+    __m512 p = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_mask_blend_epi16(0xCCCC, sr, ss))), dx2);
+    p = _mm512_mul_ps(p, _mm512_cvtepi32_ps(w));
+    MAMBA__OPAQUE(p);
+    return p;
+}
+static MAMBA__QINLINE void mamba__qdot4_q40z_body(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb, const int q5) {
+    const size_t pf = mamba__qpf4(rb), bb = q5 ? 22 : 18;
+    const __m512i ia = _mm512_loadu_si512((const void *)(q5 ? mamba__q50z_ia : mamba__q40z_ia));
+    const __m512i ib = _mm512_loadu_si512((const void *)(q5 ? mamba__q50z_ib : mamba__q40z_ib));
+    const __m512i dxi = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
+    const __m512i ka = _mm512_setr_epi32(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0), kb = _mm512_add_epi32(ka, _mm512_set1_epi32(4));
+    __m128 acc = _mm_setzero_ps();
+    int i;
+    for (i = 0; i + 8 <= nb; i += 8) {
+        const unsigned char *b = w + (size_t)i * bb;
+        const signed char *x = a->q + (size_t)i * 32;
+        __m512 dx2 = _mm512_permutexvar_ps(dxi, _mm512_castps256_ps512(_mm256_loadu_ps(a->d + i)));
+        __m512 p01, p23, q;
+        __m256 h;
+        /* -8 sum(x) (Q5_0: -16) of block k in lane 4k (blocks 0-3) / of block 4+k (4-7), 0 in the others */
+        __m512i s8 = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(MAMBA__LOADI(a->s + i), q5 ? 4 : 3)));
+        __m512i ca = _mm512_maskz_permutexvar_epi32(0x1111, ka, s8), cb = _mm512_maskz_permutexvar_epi32(0x1111, kb, s8);
+        __m512i x0 = _mm512_loadu_si512((const void *)x), x1 = _mm512_loadu_si512((const void *)(x + 64));
+        __m512i x2 = _mm512_loadu_si512((const void *)(x + 128)), x3 = _mm512_loadu_si512((const void *)(x + 192));
+        __m512i xla = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(2, 0, 2, 0)), xha = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(3, 1, 3, 1));
+        __m512i xlb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(2, 0, 2, 0)), xhb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(3, 1, 3, 1));
+        __m512i da0, db0, da1, db1, da2, db2, da3, db3, w01, w23;
+        __m512i sc0, sc1, sc2, sc3;
+        mamba__q4_0_z8(b, ia, ib, xla, xha, xlb, xhb, ca, cb, &da0, &db0, &sc0, pf, q5);
+        mamba__q4_0_z8(b + rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da1, &db1, &sc1, pf, q5);
+        mamba__q4_0_z8(b + 2 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da2, &db2, &sc2, pf, q5);
+        mamba__q4_0_z8(b + 3 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da3, &db3, &sc3, pf, q5);
+        w01 = mamba__q4_0_zred2(da0, db0, da1, db1);
+        w23 = mamba__q4_0_zred2(da2, db2, da3, db3);
+        p01 = mamba__q4_0_zp(w01, sc0, sc1, dx2);
+        p23 = mamba__q4_0_zp(w23, sc2, sc3, dx2);
+        /* mamba__fsum8x4's adds: q_k = p_k + p_k+4 (lane k, rows in its 4 floats), then (q0 + q2) + (q1 + q3) */
+        q = _mm512_add_ps(_mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1)));
+        h = _mm256_add_ps(_mm512_castps512_ps256(q), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
+        acc = _mm_add_ps(acc, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+    }
+    mamba__qdot4_tail32(y, acc, w, rb, q5 ? MAMBA_DTYPE_Q5_0 : MAMBA_DTYPE_Q4_0, a, i, nb);
+}
+static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_q40z_body(y, w, rb, a, nb, 0); }
+static void mamba__qdot4_q5_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_q40z_body(y, w, rb, a, nb, 1); }
+#endif
+/* ---- end of the 512-bit Q4_0 / Q5_0 kernel ---- */
 /* Q4_K super-block of one row: *s (lanes add up to A = sum sc_j (q.x)_j) and
    *m (lanes add up to B = sum mn_j (s16_2j + s16_2j+1)); p16 = those 8 pair
    sums as int16 (|pair| <= 32 * 127), shared by the rows. The 12 packed
@@ -3099,6 +3225,12 @@ static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, c
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 /* AVX-512BW: 64 values per 512-bit dot: the 32 bytes of qs broadcast to both
    halves, the upper shifted by 4 (sub-blocks 2a | 2a+1, x contiguous) */
+/* s + the int16 pair products of p and sc: with AVX-512 VNNI one vpdpwssd (the same exact int32 sums, |each| <= 2 * 32 * 127 * 63) */
+#ifdef __AVX512VNNI__
+#define MAMBA__Q4K_DPWSSD(s, p, sc) _mm512_dpwssd_epi32(s, p, sc)
+#else
+#define MAMBA__Q4K_DPWSSD(s, p, sc) _mm512_add_epi32(s, _mm512_madd_epi16(p, sc))
+#endif
 static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed char *x, __m128i p16, __m256i *s_out, __m128i *m_out, size_t pf) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), sh = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
     __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));   /* bytes 4..19 of the 144 */
@@ -3110,7 +3242,7 @@ static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed ch
 #define MAMBA__Q4K_STEP(j) {                                                                                                  \
         __m512i q_ = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + 16 + 32 * (j))), sh), m4);   \
         __m512i i_ = _mm512_mask_blend_epi16(0xFFFF0000u, _mm512_set1_epi16((short)(2 * (j) | 0x8000)), _mm512_set1_epi16((short)((2 * (j) + 1) | 0x8000))); \
-        s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(q_, _mm512_loadu_si512((const void *)(x + 64 * (j)))), _mm512_shuffle_epi8(scz, i_))); }
+        s = MAMBA__Q4K_DPWSSD(s, _mm512_maddubs_epi16(q_, _mm512_loadu_si512((const void *)(x + 64 * (j)))), _mm512_shuffle_epi8(scz, i_)); }
     MAMBA__Q4K_STEP(0) MAMBA__Q4K_STEP(1) MAMBA__Q4K_STEP(2) MAMBA__Q4K_STEP(3)
 #undef MAMBA__Q4K_STEP
     *s_out = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
@@ -3138,39 +3270,118 @@ static MAMBA__QINLINE void mamba__q4k_sb(const unsigned char *b, const signed ch
     *m_out = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), p16);
 }
 #endif
-static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
-    const size_t pf = mamba__qpf4(rb);
-    __m128 acc = _mm_setzero_ps();
+/* the 8 pair sums s16_2j + s16_2j+1 of a super-block as int16 (|pair| <= 32 * 127), shared by the rows */
+static MAMBA__QINLINE __m128i mamba__q4k_p16(const int32_t *s16) {
+    __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
+    return _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
+}
+/* mamba__q4k_combine of 4 rows in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
+static MAMBA__QINLINE __m128 mamba__q4k_comb4(const unsigned char *b, size_t rb, float dx, __m128i A, __m128i B) {
     /* d, dmin halves of 4 rows [d0 dm0 d1 dm1 ...] -> [d0 d1 d2 d3 dm0 dm1 dm2 dm3] */
     const __m128i dsel = _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+    __m128i dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
+    __m256 f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(dx));
+    f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(_mm256_set_m128i(B, A)));
+    MAMBA__OPAQUE(f);
+    return _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+}
+MAMBA__UNUSED static void mamba__qdot4_q4_k_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) {
+    const size_t pf = mamba__qpf4(rb);
+    __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i < nsb; i++) {
         const unsigned char *b = w + (size_t)i * 144;
         const signed char *x = a->q + (size_t)i * MAMBA__QKK;
-        const int32_t *s16 = a->s + (size_t)i * 16;
-        __m256i pr = _mm256_hadd_epi32(MAMBA__LOADI(s16), MAMBA__LOADI(s16 + 8));   /* pairs 0 1 4 5 | 2 3 6 7 */
-        __m128i p16 = _mm_shuffle_epi32(_mm_packs_epi32(_mm256_castsi256_si128(pr), _mm256_extracti128_si256(pr, 1)), _MM_SHUFFLE(3, 1, 2, 0));
-        __m256i s0, s1, s2, s3, t;
-        __m128i m0, m1, m2, m3, A, B, dd;
-        __m256 f;
-        __m128 r;
+        __m128i p16 = mamba__q4k_p16(a->s + (size_t)i * 16);
+        __m256i s0, s1, s2, s3;
+        __m128i m0, m1, m2, m3, A, B;
         mamba__q4k_sb(b, x, p16, &s0, &m0, pf);
         mamba__q4k_sb(b + rb, x, p16, &s1, &m1, pf);
         mamba__q4k_sb(b + 2 * rb, x, p16, &s2, &m2, pf);
         mamba__q4k_sb(b + 3 * rb, x, p16, &s3, &m3, pf);
         A = mamba__hsum4_i32(s0, s1, s2, s3);
         B = _mm_hadd_epi32(_mm_hadd_epi32(m0, m1), _mm_hadd_epi32(m2, m3));
-        /* mamba__q4k_combine in lanes: t1 = (d * dx) * A, t2 = (dmin * dx) * B, t1 - t2 */
-        dd = _mm_setr_epi32((int)mamba__u32le(b), (int)mamba__u32le(b + rb), (int)mamba__u32le(b + 2 * rb), (int)mamba__u32le(b + 3 * rb));
-        f = _mm256_mul_ps(_mm256_cvtph_ps(_mm_shuffle_epi8(dd, dsel)), _mm256_set1_ps(a->d[i]));
-        t = _mm256_set_m128i(B, A);
-        f = _mm256_mul_ps(f, _mm256_cvtepi32_ps(t));
-        MAMBA__OPAQUE(f);
-        r = _mm_sub_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
-        acc = _mm_add_ps(acc, r);
+        acc = _mm_add_ps(acc, mamba__q4k_comb4(b, rb, a->d[i], A, B));
     }
     _mm_storeu_ps(y, acc);
 }
+/* ---- Q4_K, 4 rows, AVX-512 VBMI + VNNI (issue 21, qdecode3) ----
+   As mamba__qdot4_q4_k_x86 (same int32 A and B per row, same float
+   operations after), with the per-row shuffles moved to once per 4 rows: the
+   4 rows' 12 packed scale bytes are unpacked together in one zmm (lane r =
+   row r's 8 scales, 8 mins), each step's int16 scale vector is one vpermb of
+   it (no per-row broadcast), and the mins term B of the 4 rows is one vpermb
+   to int16 + one madd against the shared pair sums + a lane reduction (was a
+   shift, a widening and a madd per row and three hadds). */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI__) && defined(__AVX512VNNI__)
+#define MAMBA__Q4_K_Z 1
+/* lane r = row r's [8 scales, 8 mins] as bytes (the unpack of mamba__q4k_sb, on 4 rows at once) */
+static MAMBA__QINLINE __m512i mamba__q4k_sm4(const unsigned char *b, size_t rb) {
+    __m512i u = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(const void *)(b + 4)));   /* bytes 4..19 of the 144 */
+    __m512i P, Q;
+    u = _mm512_inserti32x4(u, _mm_loadu_si128((const __m128i *)(const void *)(b + rb + 4)), 1);
+    u = _mm512_inserti32x4(u, _mm_loadu_si128((const __m128i *)(const void *)(b + 2 * rb + 4)), 2);
+    u = _mm512_inserti32x4(u, _mm_loadu_si128((const __m128i *)(const void *)(b + 3 * rb + 4)), 3);
+    P = _mm512_shuffle_epi32(u, (_MM_PERM_ENUM)_MM_SHUFFLE(2, 1, 2, 0));
+    Q = _mm512_shuffle_epi32(u, (_MM_PERM_ENUM)_MM_SHUFFLE(1, 1, 0, 0));
+    return _mm512_or_si512(_mm512_and_si512(_mm512_srlv_epi32(P, _mm512_broadcast_i32x4(_mm_setr_epi32(0, 0, 0, 4))),
+                                            _mm512_broadcast_i32x4(_mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f))),
+                           _mm512_and_si512(_mm512_srli_epi32(Q, 2), _mm512_broadcast_i32x4(_mm_setr_epi32(0, 0x30303030, 0, 0x30303030))));
+}
+/* byte 2l = 16r + 8 + k for int16 lane l = 8r + k: min k of row r (the odd bytes are masked off) */
+static const unsigned char mamba__q4kz_imn[64] = {8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0, 24, 0, 25, 0, 26, 0, 27, 0, 28, 0, 29, 0, 30, 0, 31, 0,
+    40, 0, 41, 0, 42, 0, 43, 0, 44, 0, 45, 0, 46, 0, 47, 0, 56, 0, 57, 0, 58, 0, 59, 0, 60, 0, 61, 0, 62, 0, 63, 0};
+/* one row's super-block: lanes add up to A; isc[j] picks its scales 2j | 2j+1 out of sm4 as int16 */
+/* Q5_K (q5, 176-byte blocks, qs at 48): + bit 2j (low half) / 2j+1 (high half) of qh[l] as 16, rotated to bit 4 of its byte */
+static MAMBA__QINLINE __m256i mamba__q4k_zsb(const unsigned char *b, const signed char *x, __m512i sm4, const __m512i *isc, size_t pf, const int q5) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), sh = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
+    __m512i s = _mm512_setzero_si512(), qh = q5 ? _mm512_broadcast_i64x4(MAMBA__LOADI(b + 16)) : _mm512_setzero_si512();
+    int j;
+    MAMBA__QPREFETCH4(b + pf, q5 ? 176 : 144);
+    for (j = 0; j < 4; j++) {
+        __m512i q = _mm512_and_si512(_mm512_srlv_epi64(_mm512_broadcast_i64x4(MAMBA__LOADI(b + (q5 ? 48 : 16) + 32 * j)), sh), m4);
+        if (q5) {
+            const __m512i rot = _mm512_setr_epi64((4 - 2 * j) & 63, (4 - 2 * j) & 63, (4 - 2 * j) & 63, (4 - 2 * j) & 63,
+                                                  (3 - 2 * j) & 63, (3 - 2 * j) & 63, (3 - 2 * j) & 63, (3 - 2 * j) & 63);
+            q = _mm512_or_si512(q, _mm512_and_si512(_mm512_rolv_epi64(qh, rot), _mm512_set1_epi8(0x10)));
+        }
+        s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(q, _mm512_loadu_si512((const void *)(x + 64 * j))),
+                                _mm512_maskz_permutexvar_epi8(0x5555555555555555ULL, isc[j], sm4));
+    }
+    return _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+}
+static MAMBA__QINLINE void mamba__qdot4_q4kz_body(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb, const int q5) {
+    const size_t pf = mamba__qpf4(rb), bb = q5 ? 176 : 144;
+    /* int16 lane 8r + k = min k of row r (byte 16r + 8 + k), high bytes zero */
+    const __m512i imn = _mm512_loadu_si512((const void *)mamba__q4kz_imn);
+    const __m512i ib = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m512i isc[4][4];
+    __m128 acc = _mm_setzero_ps();
+    int i, r, j;
+    for (r = 0; r < 4; r++)   /* row r, step j: int16 lanes 0..15 = scale 2j, 16..31 = scale 2j+1 (byte 16r + ...) */
+        for (j = 0; j < 4; j++)
+            isc[r][j] = _mm512_mask_blend_epi8(0xFFFFFFFF00000000ULL, _mm512_set1_epi8((char)(16 * r + 2 * j)), _mm512_set1_epi8((char)(16 * r + 2 * j + 1)));
+    for (i = 0; i < nsb; i++) {
+        const unsigned char *b = w + (size_t)i * bb;
+        const signed char *x = a->q + (size_t)i * MAMBA__QKK;
+        __m128i p16 = mamba__q4k_p16(a->s + (size_t)i * 16);
+        __m512i sm4 = mamba__q4k_sm4(b, rb), m;
+        __m128i A, B;
+        A = mamba__hsum4_i32(mamba__q4k_zsb(b, x, sm4, isc[0], pf, q5), mamba__q4k_zsb(b + rb, x, sm4, isc[1], pf, q5),
+                             mamba__q4k_zsb(b + 2 * rb, x, sm4, isc[2], pf, q5), mamba__q4k_zsb(b + 3 * rb, x, sm4, isc[3], pf, q5));
+        /* B of row r = the 4 int32 of lane r added (exact) */
+        m = _mm512_madd_epi16(_mm512_maskz_permutexvar_epi8(0x5555555555555555ULL, imn, sm4), _mm512_broadcast_i32x4(p16));
+        m = _mm512_add_epi32(m, _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)_MM_SHUFFLE(1, 0, 3, 2)));
+        m = _mm512_add_epi32(m, _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)_MM_SHUFFLE(2, 3, 0, 1)));
+        B = _mm512_castsi512_si128(_mm512_permutexvar_epi32(ib, m));
+        acc = _mm_add_ps(acc, mamba__q4k_comb4(b, rb, a->d[i], A, B));
+    }
+    _mm_storeu_ps(y, acc);
+}
+static void mamba__qdot4_q4_k_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) { mamba__qdot4_q4kz_body(y, w, rb, a, nsb, 0); }
+static void mamba__qdot4_q5_k_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nsb) { mamba__qdot4_q4kz_body(y, w, rb, a, nsb, 1); }
+#endif
+/* ---- end of the VBMI Q4_K / Q5_K kernel ---- */
 /* Q6_K super-block of one row: lanes add up to A - 32 sum sc_j s16_j; s16i = the 16 sums as int16, shared */
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 /* AVX-512BW: a half (128 values) per two 512-bit dots. ql bytes 64h.. are
@@ -3233,8 +3444,18 @@ typedef void (*mamba__qdot4_fn)(float *y, const unsigned char *w, size_t rb, con
 static mamba__qdot4_fn mamba__qdot4_pick(mamba_dtype dt) {
     switch (dt) {
     case MAMBA_DTYPE_Q8_0: return mamba__qdot4_q8_0_x86;
+#ifdef MAMBA__Q4_0_Z
+    case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_z;
+    case MAMBA_DTYPE_Q5_0: return mamba__qdot4_q5_0_z;   /* the same kernel with the 5th bits */
+#else
     case MAMBA_DTYPE_Q4_0: return mamba__qdot4_q4_0_x86;
+#endif
+#ifdef MAMBA__Q4_K_Z
+    case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_z;
+    case MAMBA_DTYPE_Q5_K: return mamba__qdot4_q5_k_z;   /* the same kernel with qh's 5th bits */
+#else
     case MAMBA_DTYPE_Q4_K: return mamba__qdot4_q4_k_x86;
+#endif
     case MAMBA_DTYPE_Q6_K: return mamba__qdot4_q6_k_x86;
     default: return NULL;
     }
