@@ -2050,7 +2050,7 @@ MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
     if (MAMBA__RT == 4) { OP(12, a30); OP(13, a31); OP(14, a32); OP(15, a33); }
 #define MAMBA__DEFINE_RTILE(name, T, LOAD, TOF)                                              \
     static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx, int n, int t0, int r0, \
-                     int k0, int k1, float *acc, const char *pf, int pfn) {                  \
+                     int k0, int k1, int first, int last, float *acc, const char *pf, int pfn) { \
         const T *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = MAMBA__RT == 4 ? w + 3 * ldw : w; \
         const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
         mamba__v a00 = MAMBA__VSET1(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00; \
@@ -2058,7 +2058,7 @@ MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
         int i, nv = MAMBA__NV(n), pfq = pfn > 0 ? ((k1 - k0) / MAMBA__EPR) / pfn : 0, pfc;  \
         if (pfq < 1) pfq = 1;                                                                \
         pfc = pfq;                                                                           \
-        if (k0 > 0) { MAMBA__RT_ALL(MAMBA__RT_LD) }                                          \
+        if (!first) { MAMBA__RT_ALL(MAMBA__RT_LD) }                                          \
         for (i = k0; i < k1; i += MAMBA__EPR) {                                              \
             mamba__v v0 = LOAD(w0 + i), v1 = LOAD(w1 + i), v2 = LOAD(w2 + i), v3;            \
             MAMBA__RT_ROW3(v3 = LOAD(w3 + i));                                               \
@@ -2066,7 +2066,7 @@ MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
             if (pfn > 0 && --pfc == 0) { MAMBA__PREFETCH_L2(pf); pf += 64; pfn--; pfc = pfq; } \
             MAMBA__RT_STEP(0); MAMBA__RT_STEP(1); MAMBA__RT_STEP(2); MAMBA__RT_STEP(3);      \
         }                                                                                    \
-        if (k1 < nv) { MAMBA__RT_ALL(MAMBA__RT_ST) return; }                                 \
+        if (!last) { MAMBA__RT_ALL(MAMBA__RT_ST) return; }                                   \
         MAMBA__RT_FIN(TOF, 0, 0, a00); MAMBA__RT_FIN(TOF, 0, 1, a01); MAMBA__RT_FIN(TOF, 0, 2, a02); MAMBA__RT_FIN(TOF, 0, 3, a03); \
         MAMBA__RT_FIN(TOF, 1, 0, a10); MAMBA__RT_FIN(TOF, 1, 1, a11); MAMBA__RT_FIN(TOF, 1, 2, a12); MAMBA__RT_FIN(TOF, 1, 3, a13); \
         MAMBA__RT_FIN(TOF, 2, 0, a20); MAMBA__RT_FIN(TOF, 2, 1, a21); MAMBA__RT_FIN(TOF, 2, 2, a22); MAMBA__RT_FIN(TOF, 2, 3, a23); \
@@ -2074,46 +2074,59 @@ MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
         (void)a30; (void)a31; (void)a32; (void)a33;                                          \
     }
 MAMBA__DEFINE_RTILE(mamba__rtile_f32, float, MAMBA__VLOAD, MAMBA__ID)
-MAMBA__DEFINE_RTILE(mamba__rtile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
-MAMBA__DEFINE_RTILE(mamba__rtile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
-/* The hook of mamba__matmul_v: rows [r, r + MAMBA__RT) x tokens [t, t + 4) of a full tile, columns [k0, k1) */
-static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int t, int r,
-                         int k0, int k1, float *acc, const char *pf, int pfn) {
-    size_t ld = (size_t)W->cols;
-    if (W->dtype == MAMBA_DTYPE_F32) mamba__rtile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r, k0, k1, acc, pf, pfn);
-    else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r, k0, k1, acc, pf, pfn);
-    else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r, k0, k1, acc, pf, pfn);
-}
 /* Cache blocking of mamba__matmul_v (issue 21). A strip of MAMBA__RT rows
-   runs its full tiles MAMBA__TB at a time (8 tokens x 4 = 32 tokens), over
-   the columns in blocks of MAMBA__KC bytes of weights per row: the strip's
-   block of weights (MAMBA__RT x MAMBA__KC bytes) stays in L1 while the
-   tiles' activations stream from L2. Partial accumulators: MAMBA__TB x
-   MAMBA__RT x 4 vectors on the stack (8 KB with AVX-512). */
+   runs its full tiles MAMBA__TB at a time (8 tiles x 4 = 32 tokens), over
+   the columns in blocks of MAMBA__KC (1024): the strip's block of weights
+   (16 KB F32 with 4 rows) stays in L1 while the tiles' activations stream
+   from L2, and the next strip is prefetched into L2 meanwhile. F16/BF16
+   blocks are first widened to f32 (exact) into a stack buffer and run
+   through the F32 tile: the conversion is done once per block and token
+   block instead of once per tile (on AVX-512 it shares ports with the
+   FMAs). Stack: partial accumulators MAMBA__TB x MAMBA__RT x 4 vectors
+   (8 KB with AVX-512) and the widened block (MAMBA__RT x (MAMBA__KC +
+   MAMBA__EPR) floats, 16.25 KB). */
 #ifndef MAMBA__KC
-#define MAMBA__KC 4096
+#define MAMBA__KC 1024
 #endif
 #ifndef MAMBA__TB
 #define MAMBA__TB 8
 #endif
 /* the strip at row r: its full tiles */
 static void mamba__rstrip(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int T, int r) {
-    float acc[MAMBA__TB * MAMBA__RT * 4 * MAMBA__EPR];
-    size_t es = mamba__dtype_size(W->dtype), sb = (size_t)MAMBA__RT * (size_t)W->cols * es;
-    int nv = MAMBA__NV(W->cols), kc = (int)(MAMBA__KC / es) / MAMBA__EPR * MAMBA__EPR, T4 = T / 4 * 4, tb, t, k0, k1;
+    float acc[MAMBA__TB * MAMBA__RT * 4 * MAMBA__EPR], wb[MAMBA__RT * (MAMBA__KC + MAMBA__EPR)];
+    size_t es = mamba__dtype_size(W->dtype), ld = (size_t)W->cols, sb = (size_t)MAMBA__RT * ld * es;
+    int n = W->cols, nv = MAMBA__NV(n), kc = MAMBA__KC / MAMBA__EPR * MAMBA__EPR, T4 = T / 4 * 4, tb, t, k0, k1, j, i;
     int nkb = nv > kc ? (nv + kc - 1) / kc : 1, calls = (T4 / 4) * nkb;
     int lines = r + 2 * MAMBA__RT <= W->rows ? (int)((sb + 63) / 64) : 0, per = calls ? (lines + calls - 1) / calls : 0;
     const char *pf = (const char *)W->data + sb / MAMBA__RT * (size_t)(r + MAMBA__RT);   /* the next strip */
+    const float *wf = W->dtype == MAMBA_DTYPE_F32 ? (const float *)W->data + (size_t)r * ld : NULL;
+    const uint16_t *wh = wf ? NULL : (const uint16_t *)W->data + (size_t)r * ld;
     for (tb = 0; tb < T4; tb += 4 * MAMBA__TB) {
         int te = tb + 4 * MAMBA__TB < T4 ? tb + 4 * MAMBA__TB : T4;
         for (k0 = 0;; k0 = k1) {
+            int last, len;
             k1 = nv - k0 > kc ? k0 + kc : nv;
+            last = k1 >= nv; len = last ? n - k0 : k1 - k0;   /* the last block has the scalar tail */
+            if (wh)   /* widen rows [r, r + MAMBA__RT), columns [k0, k0 + len) */
+                for (j = 0; j < MAMBA__RT; j++) {
+                    const uint16_t *src = wh + (size_t)j * ld + k0;
+                    float *dst = wb + j * (MAMBA__KC + MAMBA__EPR);
+                    if (W->dtype == MAMBA_DTYPE_F16) {
+                        for (i = 0; i + MAMBA__EPR <= len; i += MAMBA__EPR) MAMBA__VSTORE(dst + i, MAMBA__VLOAD_F16(src + i));
+                        for (; i < len; i++) dst[i] = mamba__f16_f32(src[i]);
+                    } else {
+                        for (i = 0; i + MAMBA__EPR <= len; i += MAMBA__EPR) MAMBA__VSTORE(dst + i, MAMBA__VLOAD_BF16(src + i));
+                        for (; i < len; i++) dst[i] = mamba__bf16_f32(src[i]);
+                    }
+                }
             for (t = tb; t < te; t += 4) {
                 int pn = lines < per ? lines : per;
-                mamba__rtile(Y, ldy, W, X, ldx, t, r, k0, k1, acc + (t - tb) / 4 * (MAMBA__RT * 4 * MAMBA__EPR), pf, pn);
+                float *a = acc + (t - tb) / 4 * (MAMBA__RT * 4 * MAMBA__EPR);
+                if (wf) mamba__rtile_f32(Y, ldy, wf, ld, X, ldx, n, t, r, k0, k1, k0 == 0, last, a, pf, pn);
+                else mamba__rtile_f32(Y, ldy, wb, MAMBA__KC + MAMBA__EPR, X + k0, ldx, len, t, r, 0, k1 - k0, k0 == 0, last, a, pf, pn);
                 pf += 64 * (size_t)pn; lines -= pn;
             }
-            if (k1 >= nv) break;
+            if (last) break;
         }
     }
 }

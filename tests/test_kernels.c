@@ -100,8 +100,8 @@ static void test_matrix_kernels(void) {
 }
 
 /* The prefill tiles' cache blocking (issue 21): strips of rows run 8 tiles
-   (32 tokens) at a time over column blocks (4 KB of weights a row: 1024 F32
-   or 2048 F16/BF16 columns), keeping partial accumulators between blocks.
+   (32 tokens) at a time over column blocks (1024 columns; F16/BF16 blocks
+   widened to f32 first), keeping partial accumulators between blocks.
    Every (row, token) result must still be the matrix-vector one bit for bit:
    rows not a multiple of the strip, columns over several blocks with and
    without a tail shorter than a vector, token counts over several token
