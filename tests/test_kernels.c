@@ -105,9 +105,11 @@ static void test_matrix_kernels(void) {
    Every (row, token) result must still be the matrix-vector one bit for bit:
    rows not a multiple of the strip, columns over several blocks with and
    without a tail shorter than a vector, token counts over several token
-   blocks and odd, and strided X and Y (ldx > cols, ldy > rows). */
+   blocks and odd, several token super-blocks (1 MB of activations: 32
+   tokens at 4115 and 8200 columns), and strided X and Y (ldx > cols,
+   ldy > rows). */
 static void test_matmul_blocking(void) {
-    static const int shapes[][3] = {{13, 1077, 37}, {9, 2048, 70}, {8, 4115, 33}, {6, 3072, 5}, {5, 1031, 64}, {12, 2061, 41}};
+    static const int shapes[][3] = {{13, 1077, 37}, {9, 2048, 70}, {8, 4115, 33}, {6, 3072, 5}, {5, 1031, 64}, {12, 2061, 41}, {7, 8200, 45}};
     int si, dt;
     long same = 0, total = 0;
     for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++) {
