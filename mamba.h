@@ -2032,19 +2032,46 @@ MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
 #else
 #define MAMBA__RT_ROW3(s) (void)0
 #endif
+/* Blocked over the columns (issue 21, prefill): a call runs the vector
+   columns [k0, k1) of one tile. acc holds the tile's MAMBA__RT x 4 partial
+   vector accumulators between calls: loaded when k0 > 0, stored when k1 < nv,
+   and the tile finished (the fixed horizontal sum, the scalar tail) when
+   k1 == nv. Storing and reloading a float is exact and every lane still
+   sees its FMAs in the canonical order, so the bits do not depend on the
+   blocking. pf/pfn: cache lines of the next strip to prefetch into L2,
+   spread over this call's loop steps (no effect on the results). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MAMBA__PREFETCH_L2(p) __builtin_prefetch((const void *)(p), 0, 2)
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#define MAMBA__PREFETCH_L2(p) _mm_prefetch((const char *)(p), _MM_HINT_T1)
+#else
+#define MAMBA__PREFETCH_L2(p) ((void)(p))
+#endif
+#define MAMBA__RT_LD(j, a) a = MAMBA__VLOAD(acc + (j) * MAMBA__EPR)
+#define MAMBA__RT_ST(j, a) MAMBA__VSTORE(acc + (j) * MAMBA__EPR, a)
+#define MAMBA__RT_ALL(OP)                                                                    \
+    OP(0, a00); OP(1, a01); OP(2, a02); OP(3, a03); OP(4, a10); OP(5, a11); OP(6, a12); OP(7, a13); \
+    OP(8, a20); OP(9, a21); OP(10, a22); OP(11, a23);                                        \
+    if (MAMBA__RT == 4) { OP(12, a30); OP(13, a31); OP(14, a32); OP(15, a33); }
 #define MAMBA__DEFINE_RTILE(name, T, LOAD, TOF)                                              \
-    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx, int n, int t0, int r0) { \
+    static void name(float *Y, int ldy, const T *w, size_t ldw, const float *X, int ldx, int n, int t0, int r0, \
+                     int k0, int k1, int first, int last, float *acc, const char *pf, int pfn) { \
         const T *w0 = w, *w1 = w + ldw, *w2 = w + 2 * ldw, *w3 = MAMBA__RT == 4 ? w + 3 * ldw : w; \
         const float *x0 = X + (size_t)t0 * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx; \
         mamba__v a00 = MAMBA__VSET1(0.0f), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00; \
         mamba__v a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00; \
-        int i, nv = MAMBA__NV(n);                                                            \
-        for (i = 0; i < nv; i += MAMBA__EPR) {                                               \
+        int i, nv = MAMBA__NV(n), pfq = pfn > 0 ? ((k1 - k0) / MAMBA__EPR) / pfn : 0, pfc;  \
+        if (pfq < 1) pfq = 1;                                                                \
+        pfc = pfq;                                                                           \
+        if (!first) { MAMBA__RT_ALL(MAMBA__RT_LD) }                                          \
+        for (i = k0; i < k1; i += MAMBA__EPR) {                                              \
             mamba__v v0 = LOAD(w0 + i), v1 = LOAD(w1 + i), v2 = LOAD(w2 + i), v3;            \
             MAMBA__RT_ROW3(v3 = LOAD(w3 + i));                                               \
             (void)v3;                                                                        \
+            if (pfn > 0 && --pfc == 0) { MAMBA__PREFETCH_L2(pf); pf += 64; pfn--; pfc = pfq; } \
             MAMBA__RT_STEP(0); MAMBA__RT_STEP(1); MAMBA__RT_STEP(2); MAMBA__RT_STEP(3);      \
         }                                                                                    \
+        if (!last) { MAMBA__RT_ALL(MAMBA__RT_ST) return; }                                   \
         MAMBA__RT_FIN(TOF, 0, 0, a00); MAMBA__RT_FIN(TOF, 0, 1, a01); MAMBA__RT_FIN(TOF, 0, 2, a02); MAMBA__RT_FIN(TOF, 0, 3, a03); \
         MAMBA__RT_FIN(TOF, 1, 0, a10); MAMBA__RT_FIN(TOF, 1, 1, a11); MAMBA__RT_FIN(TOF, 1, 2, a12); MAMBA__RT_FIN(TOF, 1, 3, a13); \
         MAMBA__RT_FIN(TOF, 2, 0, a20); MAMBA__RT_FIN(TOF, 2, 1, a21); MAMBA__RT_FIN(TOF, 2, 2, a22); MAMBA__RT_FIN(TOF, 2, 3, a23); \
@@ -2052,14 +2079,61 @@ MAMBA__DEFINE_TILE(mamba__tile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f3
         (void)a30; (void)a31; (void)a32; (void)a33;                                          \
     }
 MAMBA__DEFINE_RTILE(mamba__rtile_f32, float, MAMBA__VLOAD, MAMBA__ID)
-MAMBA__DEFINE_RTILE(mamba__rtile_f16, uint16_t, MAMBA__VLOAD_F16, mamba__f16_f32)
-MAMBA__DEFINE_RTILE(mamba__rtile_bf16, uint16_t, MAMBA__VLOAD_BF16, mamba__bf16_f32)
-/* The hook of mamba__matmul_v: rows [r, r + MAMBA__RT) x tokens [t, t + 4) of a full tile */
-static void mamba__rtile(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int t, int r) {
-    size_t ld = (size_t)W->cols;
-    if (W->dtype == MAMBA_DTYPE_F32) mamba__rtile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
-    else if (W->dtype == MAMBA_DTYPE_F16) mamba__rtile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
-    else mamba__rtile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, W->cols, t, r);
+/* Cache blocking of mamba__matmul_v (issue 21). A strip of MAMBA__RT rows
+   runs its full tiles MAMBA__TB at a time (8 tiles x 4 = 32 tokens), over
+   the columns in blocks of MAMBA__KC (1024): the strip's block of weights
+   (16 KB F32 with 4 rows) stays in L1 while the tiles' activations stream
+   from L2, and the next strip is prefetched into L2 meanwhile. F16/BF16
+   blocks are first widened to f32 (exact) into a stack buffer and run
+   through the F32 tile: the conversion is done once per block and token
+   block instead of once per tile (on AVX-512 it shares ports with the
+   FMAs). Stack: partial accumulators MAMBA__TB x MAMBA__RT x 4 vectors
+   (8 KB with AVX-512) and the widened block (MAMBA__RT x (MAMBA__KC +
+   MAMBA__EPR) floats, 16.25 KB). */
+#ifndef MAMBA__KC
+#define MAMBA__KC 1024
+#endif
+#ifndef MAMBA__TB
+#define MAMBA__TB 8
+#endif
+/* the strip at row r: its full tiles */
+static void mamba__rstrip(float *Y, int ldy, const mamba__mat *W, const float *X, int ldx, int T, int r) {
+    float acc[MAMBA__TB * MAMBA__RT * 4 * MAMBA__EPR], wb[MAMBA__RT * (MAMBA__KC + MAMBA__EPR)];
+    size_t es = mamba__dtype_size(W->dtype), ld = (size_t)W->cols, sb = (size_t)MAMBA__RT * ld * es;
+    int n = W->cols, nv = MAMBA__NV(n), kc = MAMBA__KC / MAMBA__EPR * MAMBA__EPR, T4 = T / 4 * 4, tb, t, k0, k1, j, i;
+    int nkb = nv > kc ? (nv + kc - 1) / kc : 1, calls = (T4 / 4) * nkb;
+    int lines = r + 2 * MAMBA__RT <= W->rows ? (int)((sb + 63) / 64) : 0, per = calls ? (lines + calls - 1) / calls : 0;
+    const char *pf = (const char *)W->data + sb / MAMBA__RT * (size_t)(r + MAMBA__RT);   /* the next strip */
+    const float *wf = W->dtype == MAMBA_DTYPE_F32 ? (const float *)W->data + (size_t)r * ld : NULL;
+    const uint16_t *wh = wf ? NULL : (const uint16_t *)W->data + (size_t)r * ld;
+    for (tb = 0; tb < T4; tb += 4 * MAMBA__TB) {
+        int te = tb + 4 * MAMBA__TB < T4 ? tb + 4 * MAMBA__TB : T4;
+        for (k0 = 0;; k0 = k1) {
+            int last, len;
+            k1 = nv - k0 > kc ? k0 + kc : nv;
+            last = k1 >= nv; len = last ? n - k0 : k1 - k0;   /* the last block has the scalar tail */
+            if (wh)   /* widen rows [r, r + MAMBA__RT), columns [k0, k0 + len) */
+                for (j = 0; j < MAMBA__RT; j++) {
+                    const uint16_t *src = wh + (size_t)j * ld + k0;
+                    float *dst = wb + j * (MAMBA__KC + MAMBA__EPR);
+                    if (W->dtype == MAMBA_DTYPE_F16) {
+                        for (i = 0; i + MAMBA__EPR <= len; i += MAMBA__EPR) MAMBA__VSTORE(dst + i, MAMBA__VLOAD_F16(src + i));
+                        for (; i < len; i++) dst[i] = mamba__f16_f32(src[i]);
+                    } else {
+                        for (i = 0; i + MAMBA__EPR <= len; i += MAMBA__EPR) MAMBA__VSTORE(dst + i, MAMBA__VLOAD_BF16(src + i));
+                        for (; i < len; i++) dst[i] = mamba__bf16_f32(src[i]);
+                    }
+                }
+            for (t = tb; t < te; t += 4) {
+                int pn = lines < per ? lines : per;
+                float *a = acc + (t - tb) / 4 * (MAMBA__RT * 4 * MAMBA__EPR);
+                if (wf) mamba__rtile_f32(Y, ldy, wf, ld, X, ldx, n, t, r, k0, k1, k0 == 0, last, a, pf, pn);
+                else mamba__rtile_f32(Y, ldy, wb, MAMBA__KC + MAMBA__EPR, X + k0, ldx, len, t, r, 0, k1 - k0, k0 == 0, last, a, pf, pn);
+                pf += 64 * (size_t)pn; lines -= pn;
+            }
+            if (last) break;
+        }
+    }
 }
 
 /* ==== decode streaming: F32/F16/BF16 matrix-vector (issue 21) ==============
@@ -2151,17 +2225,19 @@ static void mamba__matvec_s(float *y, const mamba__mat *W, const float *bias, co
 }
 /* ==== end of decode streaming ============================================== */
 
-static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
-                            const float *X, int ldx, int T) {
+/* tokens [0, T) of mamba__matmul_v */
+static void mamba__matmul_vt(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                             const float *X, int ldx, int T) {
     int rows = W->rows, cols = W->cols, r;
     size_t omp_work = (size_t)rows * (size_t)cols * (size_t)T, ld = (size_t)cols;
     (void)omp_work;
     MAMBA__OMP_FOR
     for (r = 0; r < rows; r += MAMBA__RT) {   /* issue 21: strips of MAMBA__RT rows, full tiles in registers */
         int nr = rows - r < MAMBA__RT ? rows - r : MAMBA__RT, t, k;
+        if (nr == MAMBA__RT) mamba__rstrip(Y, ldy, W, X, ldx, T, r);   /* the full tiles */
         for (t = 0; t < T; t += 4) {
             int nt = T - t < 4 ? T - t : 4;
-            if (nr == MAMBA__RT && nt == 4) mamba__rtile(Y, ldy, W, X, ldx, t, r);
+            if (nr == MAMBA__RT && nt == 4) continue;
             else if (W->dtype == MAMBA_DTYPE_F32) mamba__tile_f32(Y, ldy, (const float *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
             else if (W->dtype == MAMBA_DTYPE_F16) mamba__tile_f16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
             else mamba__tile_bf16(Y, ldy, (const uint16_t *)W->data + (size_t)r * ld, ld, X, ldx, cols, t, nt, r, nr);
@@ -2170,6 +2246,22 @@ static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float 
             for (t = 0; t < T; t++)
                 for (k = 0; k < nr; k++) Y[(size_t)t * ldy + r + k] += bias[r + k];
     }
+}
+/* Token super-blocks (issue 21): every strip of rows reads all the chunk's
+   activations, so they should stay in L2 (2 MB a core on the machines
+   measured) while the strips go by: the tokens run MAMBA__XB bytes of
+   activations (1 MB) at a time, a multiple of 32 tokens and at least 32
+   (64 tokens of 1.4b's out_proj, 4096 columns; 128 of its in_proj). Larger
+   chunks then cost no more than the super-block size in the kernel. */
+#ifndef MAMBA__XB
+#define MAMBA__XB (1 << 20)
+#endif
+static void mamba__matmul_v(float *Y, int ldy, const mamba__mat *W, const float *bias,
+                            const float *X, int ldx, int T) {
+    int ts = (int)(MAMBA__XB / (4 * (size_t)(W->cols > 0 ? W->cols : 1))) / (4 * MAMBA__TB) * (4 * MAMBA__TB), t0;
+    if (ts < 4 * MAMBA__TB) ts = 4 * MAMBA__TB;
+    for (t0 = 0; t0 < T; t0 += ts)
+        mamba__matmul_vt(Y + (size_t)t0 * ldy, ldy, W, bias, X + (size_t)t0 * ldx, ldx, T - t0 < ts ? T - t0 : ts);
 }
 
 #endif

@@ -99,6 +99,50 @@ static void test_matrix_kernels(void) {
     }
 }
 
+/* The prefill tiles' cache blocking (issue 21): strips of rows run 8 tiles
+   (32 tokens) at a time over column blocks (1024 columns; F16/BF16 blocks
+   widened to f32 first), keeping partial accumulators between blocks.
+   Every (row, token) result must still be the matrix-vector one bit for bit:
+   rows not a multiple of the strip, columns over several blocks with and
+   without a tail shorter than a vector, token counts over several token
+   blocks and odd, several token super-blocks (1 MB of activations: 32
+   tokens at 4115 and 8200 columns), and strided X and Y (ldx > cols,
+   ldy > rows). */
+static void test_matmul_blocking(void) {
+    static const int shapes[][3] = {{13, 1077, 37}, {9, 2048, 70}, {8, 4115, 33}, {6, 3072, 5}, {5, 1031, 64}, {12, 2061, 41}, {7, 8200, 45}};
+    int si, dt;
+    long same = 0, total = 0;
+    for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++) {
+        int rows = shapes[si][0], cols = shapes[si][1], T = shapes[si][2], ldx = cols + 7, ldy = rows + 3, i, t;
+        float *wf = (float *)malloc(sizeof(float) * rows * cols), *x = (float *)malloc(sizeof(float) * (size_t)ldx * T);
+        uint16_t *wh = (uint16_t *)malloc(2 * (size_t)rows * cols);
+        float *y1 = (float *)malloc(sizeof(float) * (size_t)ldy * T), *y2 = (float *)malloc(sizeof(float) * (size_t)ldy * T);
+        float *bias = (float *)malloc(sizeof(float) * rows), *rowbuf = (float *)malloc(sizeof(float) * cols);
+        for (i = 0; i < ldx * T; i++) x[i] = frand();
+        for (i = 0; i < rows; i++) bias[i] = frand();
+        for (dt = MAMBA_DTYPE_F32; dt <= MAMBA_DTYPE_BF16; dt++) {
+            mamba__mat W;
+            for (i = 0; i < rows * cols; i++) {
+                float v = frand();
+                if (dt == MAMBA_DTYPE_F16) wh[i] = to_f16(v);
+                else if (dt == MAMBA_DTYPE_BF16) wh[i] = to_bf16(v);
+                else wf[i] = v;
+            }
+            W.data = dt == MAMBA_DTYPE_F32 ? (const void *)wf : (const void *)wh;
+            W.dtype = dt; W.rows = rows; W.cols = cols;
+            for (i = 0; i < ldy * T; i++) y1[i] = y2[i] = 12345.0f;   /* the gaps between strided rows stay untouched */
+            for (t = 0; t < T; t++) mamba__linear(y1 + (size_t)t * ldy, rows, &W, bias, x + (size_t)t * ldx, cols, 1, rowbuf, NULL);
+            mamba__linear(y2, ldy, &W, bias, x, ldx, T, rowbuf, NULL);
+            for (i = 0; i < ldy * T; i++) same += !memcmp(y1 + i, y2 + i, sizeof(float));
+            total += ldy * T;
+            CHECK(!memcmp(y1, y2, sizeof(float) * (size_t)ldy * T), "blocked matmul vs matvec %s %dx%d T %d (ldx %d, ldy %d): not bit-identical",
+                  mamba__dtype_name((mamba_dtype)dt), rows, cols, T, ldx, ldy);
+        }
+        free(wf); free(x); free(wh); free(y1); free(y2); free(bias); free(rowbuf);
+    }
+    printf("  blocked matmul (strips, column and token blocks): %ld of %ld outputs == matvec bit for bit\n", same, total);
+}
+
 static void test_elementwise(void) {
     int i;
 #ifdef MAMBA__SIMD
@@ -794,6 +838,7 @@ static void test_iq4_index(void) {
 int main(void) {
     printf("kernels: %s\n", MAMBA__SIMD_NAME);
     test_matrix_kernels();
+    test_matmul_blocking();
     test_elementwise();
     test_mixer_kernels();
     test_quant();
