@@ -890,52 +890,52 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
        1226-1351    126    A.2 files
      1352-1632      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-5039     3407  C. kernels
+     1633-5131     3499  C. kernels
                          uses: A, B; the ISA intrinsics it chose
        1635-1809    175    C.1 vector vocabulary and threads
        1810-1825     16    C.2 weights: a matrix in its stored dtype
        1826-1869     44    C.3 dot: row . x in f32
-       1870-2176    307    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2177-4745   2569    C.5 quantized dot products (every block type of the dtype table)
-       4746-4763     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       4764-4801     38    C.7 RMSNorm
-       4802-4846     45    C.8 activations: SiLU, softplus, y * silu(z)
-       4847-4859     13    C.9 gated RMSNorm (Mamba-2)
-       4860-4918     59    C.10 causal depthwise conv1d, one token
-       4919-4974     56    C.11 Mamba-1 selective scan, one token
-       4975-5039     65    C.12 Mamba-2 (SSD) recurrence, one token
-     5040-6692     1653  D. model core: structs, config, scratch, forward, state, sampler
+       1870-2268    399    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       2269-4837   2569    C.5 quantized dot products (every block type of the dtype table)
+       4838-4855     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4856-4893     38    C.7 RMSNorm
+       4894-4938     45    C.8 activations: SiLU, softplus, y * silu(z)
+       4939-4951     13    C.9 gated RMSNorm (Mamba-2)
+       4952-5010     59    C.10 causal depthwise conv1d, one token
+       5011-5066     56    C.11 Mamba-1 selective scan, one token
+       5067-5131     65    C.12 Mamba-2 (SSD) recurrence, one token
+     5132-6784     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       5042-5114     73    D.1 the model
-       5115-5185     71    D.2 sizes from the config: state, scratch
-       5186-5679    494    D.3 forward
-       5680-5869    190    D.4 state
-       5870-5995    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       5996-6692    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     6693-9956     3264  E. tokenizer
+       5134-5206     73    D.1 the model
+       5207-5277     71    D.2 sizes from the config: state, scratch
+       5278-5771    494    D.3 forward
+       5772-5961    190    D.4 state
+       5962-6087    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       6088-6784    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6785-10048    3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       6695-7716   1022    E.1 the pipeline; the generated Unicode tables
-       7717-7791     75    E.2 UTF-8
-       7792-7831     40    E.3 scratch
-       7832-7951    120    E.4 NFC
-       7952-8497    546    E.5 tables
-       8498-9009    512    E.6 encoding
-       9010-9710    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       9711-9795     85    E.8 encoding: the entry points
-       9796-9913    118    E.9 decoding
-       9914-9956     43    E.10 queries
-     9957-14230    4274  F. formats: bytes -> config, tensor table, tokenizer description
+       6787-7808   1022    E.1 the pipeline; the generated Unicode tables
+       7809-7883     75    E.2 UTF-8
+       7884-7923     40    E.3 scratch
+       7924-8043    120    E.4 NFC
+       8044-8589    546    E.5 tables
+       8590-9101    512    E.6 encoding
+       9102-9802    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9803-9887     85    E.8 encoding: the entry points
+       9888-10005   118    E.9 decoding
+       10006-10048    43    E.10 queries
+     10049-14322   4274  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       9960-10313   354    F.1 bounded JSON
-       10314-10433   120    F.2 tensor table and the model description (the format seam)
-       10434-11393   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       11394-13148  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       13149-13347   199    F.5 SentencePiece tokenizer.model (protobuf)
-       13348-14230   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     14231-14880    650  G. loaders: the builder, the format table, the public loaders
+       10052-10405   354    F.1 bounded JSON
+       10406-10525   120    F.2 tensor table and the model description (the format seam)
+       10526-11485   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11486-13240  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       13241-13439   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13440-14322   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     14323-14972    650  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       14233-14582   350    G.1 binding tensors to layers
-       14583-14880   298    G.2 loaders */
+       14325-14674   350    G.1 binding tensors to layers
+       14675-14972   298    G.2 loaders */
 
 
 #include <string.h>
