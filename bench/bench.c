@@ -773,6 +773,16 @@ static double busy_core_ratio(mamba_model *m, int nthr, int n, double *t1_out, d
    earlier version timed early before it and late after it: 1.085 on an idle
    machine whose interleaved ratio was 0.99-1.01) falls on both alike. State
    bytes at both. Returns late / early of the fastest rounds. */
+/* one round of the long run: `per` greedy steps from a copy of `from` (in
+   `st`), seconds per step */
+static double round_s(const mamba_model *m, mamba_state *st, const mamba_state *from, int per, float *logits, int vocab) {
+    int k, tok = 1;
+    double t0;
+    mamba_state_copy(st, from);
+    t0 = now_s();
+    for (k = 0; k < per; k++) { mamba_step(m, st, tok, logits); tok = mamba_argmax(logits, vocab); }
+    return (now_s() - t0) / per;
+}
 static double long_run(const shape *sh, int nthr, int early, int late, int steps) {
     size_t blob_n;
     char cfg[512];
@@ -782,7 +792,7 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
     mamba_error err;
     float *logits = (float *)malloc(sizeof(float) * (size_t)sh->vocab);
     int *fill = (int *)malloc(sizeof(int) * 4096), k, rd, rounds = steps >= 60 ? 6 : 4, per = (steps + rounds - 1) / rounds;
-    double t_early = 1e30, t_late = 1e30, sum_early = 0, sum_late = 0, t0, x;
+    double t_early = 1e30, t_late = 1e30, sum_early = 0, sum_late = 0, x;
     size_t st_early, st_late;
     if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); exit(1); }
     mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
@@ -799,18 +809,10 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
     }
     st_late = mamba_state_bytes(mamba_model_config(m));
     for (rd = 0; rd < rounds; rd++) {
-        int tok = 1;
-        mamba_state_copy(st, se);
-        t0 = now_s();
-        for (k = 0; k < per; k++) { mamba_step(m, st, tok, logits); tok = mamba_argmax(logits, sh->vocab); }
-        x = (now_s() - t0) / per;
+        x = round_s(m, st, se, per, logits, sh->vocab);
         sum_early += x;
         if (x < t_early) t_early = x;
-        tok = 1;
-        mamba_state_copy(st, s);
-        t0 = now_s();
-        for (k = 0; k < per; k++) { mamba_step(m, st, tok, logits); tok = mamba_argmax(logits, sh->vocab); }
-        x = (now_s() - t0) / per;
+        x = round_s(m, st, s, per, logits, sh->vocab);
         sum_late += x;
         if (x < t_late) t_late = x;
     }
