@@ -2749,17 +2749,22 @@ static __m256i mamba__bcast16(__m256i v, int p) {
     return _mm256_shuffle_epi8(v, _mm256_setr_epi8(c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d,
                                                    c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d));
 }
-/* the 12 packed scale bytes of Q4_K / Q5_K -> scales (int16, the 8 scales in
-   both halves) and mins (int32 x 8): mamba__q4k_unpack with 32-bit masks */
-static void mamba__q4k_unpack_v(const unsigned char *q, __m256i *scales, __m256i *mins) {
-    uint32_t u[4], t;
-    __m256i v;
+/* the 12 packed scale bytes of Q4_K / Q5_K -> 16 bytes: scales 0..7 in
+   u[0..1], mins 0..7 in u[2..3] (mamba__q4k_unpack with 32-bit masks) */
+MAMBA__INLINE void mamba__q4k_bytes(const unsigned char *q, uint32_t u[4]) {
+    uint32_t t;
     memcpy(u, q, 12);
-    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;
-    t = u[1] & 0x3f3f3f3fu;
-    u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;
+    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;   /* mins 4..7 */
+    t = u[1] & 0x3f3f3f3fu;                                                     /* mins 0..3 */
+    u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;           /* scales 4..7 */
     u[2] = t;
-    u[0] &= 0x3f3f3f3fu;
+    u[0] &= 0x3f3f3f3fu;                                                        /* scales 0..3 */
+}
+/* ... as scales (int16, the 8 scales in both halves) and mins (int32 x 8) */
+static void mamba__q4k_unpack_v(const unsigned char *q, __m256i *scales, __m256i *mins) {
+    uint32_t u[4];
+    __m256i v;
+    mamba__q4k_bytes(q, u);
     v = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));   /* 8 scales, 8 mins */
     *mins = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1));
     *scales = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(v));
@@ -3995,13 +4000,8 @@ static inline void mamba__qmm_ksub(mamba__qvi *A, const unsigned char *ub, const
    (mn2[k] = min 2k | min 2k+1 << 16, little-endian x86), the same values:
    the 6-bit fields rearranged into bytes (as mamba__q4k_unpack_v), widened */
 static void mamba__qmm_q4k_scales(const unsigned char *q, int *sc, int32_t *mn2) {
-    uint32_t u[4], t;
-    memcpy(u, q, 12);
-    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;   /* mins 4..7 */
-    t = u[1] & 0x3f3f3f3fu;                                                     /* mins 0..3 */
-    u[1] = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 6) & 0x03030303u) << 4;           /* scales 4..7 */
-    u[2] = t;
-    u[0] &= 0x3f3f3f3fu;                                                        /* scales 0..3 */
+    uint32_t u[4];
+    mamba__q4k_bytes(q, u);
     _mm256_storeu_si256((__m256i *)(void *)sc, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)u)));
     _mm_storeu_si128((__m128i *)(void *)mn2, _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(u + 2))));
 }
