@@ -3097,12 +3097,40 @@ static MAMBA__QINLINE __m128 mamba__qf16x4(const unsigned char *w, size_t rb, si
     h = _mm_insert_epi16(h, mamba__u16(w + 3 * rb + off), 3);
     return _mm_cvtph_ps(h);
 }
-/* the 32-block rows' groups past the last full 8: scalar, as mamba__qdot_ref, added to lane r */
-static void mamba__qdot4_tail32(float *y, __m128 acc, const unsigned char *w, size_t rb, mamba_dtype dt, const mamba__qact *a, int i, int nb) {
-    int r;
+/* The 32-block rows' last partial group (nb % 8 blocks; all of a row of fewer
+   than 8, as the 1.4b shape's dt_proj, 4 blocks), for the 256-bit kernels
+   (the 512-bit one reads it with masks instead). Its blocks of the 4 rows
+   and of the activation are copied into 8-block buffers of zero bytes, and
+   the kernel's own group loop runs once on them. A zero block has d = dx = +0
+   and isum = 0 (x = 0, sum x = 0), so its p = (0 * 0) * 0 = +0, the value
+   mamba__qgroup puts past nb: the same tree, the same bits as the scalar
+   walker this replaces (issue 21: that tail took 7 % of the 1.4b Q4_0 decode
+   at 2 threads). bb is a constant at each call, so the copies are a few
+   vector moves, not library calls. */
+typedef __m128 (*mamba__qgroups4_fn)(__m128 acc, const unsigned char *w, size_t rb, const mamba__qact *a, int nb);
+static MAMBA__QINLINE void mamba__qdot4_run32(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb, const size_t bb,
+                                              mamba__qgroups4_fn groups) {
+    __m128 acc = groups(_mm_setzero_ps(), w, rb, a, nb);
+    int i = nb / 8 * 8, n = nb - i, r, k;
+    if (n > 0) {
+        unsigned char pw[4 * 8 * 34];   /* 4 rows x 8 blocks of at most Q8_0's 34 bytes */
+        signed char pq[8 * 32];
+        float pd[8];
+        int32_t ps[8];
+        mamba__qact pa;
+        memset(pw, 0, 4 * 8 * bb);
+        memset(pq, 0, sizeof pq);
+        for (r = 0; r < 4; r++)
+            for (k = 0; k < n; k++) memcpy(pw + (size_t)r * 8 * bb + (size_t)k * bb, w + (size_t)r * rb + (size_t)(i + k) * bb, bb);
+        for (k = 0; k < 8; k++) {
+            if (k < n) memcpy(pq + 32 * k, a->q + (size_t)(i + k) * 32, 32);
+            pd[k] = k < n ? a->d[i + k] : 0.0f;
+            ps[k] = k < n ? a->s[i + k] : 0;
+        }
+        pa.q = pq; pa.d = pd; pa.s = ps;
+        acc = groups(acc, pw, 8 * bb, &pa, 8);
+    }
     _mm_storeu_ps(y, acc);
-    if (i < nb)
-        for (r = 0; r < 4; r++) y[r] += mamba__qwalk32(w + (size_t)r * rb, dt, a, i, nb, mamba__isum32_ref);
 }
 /* Q4_0, 8 blocks of one row: blocks 2p and 2p+1 in the two halves of one
    vector (their 16 nibble bytes: two loads, no shuffle port), the halves'
@@ -3150,9 +3178,8 @@ static MAMBA__QINLINE __m256 mamba__q8_0_g8(const unsigned char *w, const signed
     return mamba__qgroup_p(w, 34, dx, isum);
 }
 #undef MAMBA__Q8BU
-static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+static __m128 mamba__q8_0_x4g(__m128 acc, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
     const size_t pf = mamba__qpf4(rb);
-    __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i + 8 <= nb; i += 8) {
         const unsigned char *b = w + (size_t)i * 34;
@@ -3163,11 +3190,11 @@ static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, c
         __m256 p2 = mamba__q8_0_g8(b + 2 * rb, x, dx, s128, pf), p3 = mamba__q8_0_g8(b + 3 * rb, x, dx, s128, pf);
         acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
     }
-    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q8_0, a, i, nb);
+    return acc;
 }
-MAMBA__UNUSED static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
+static void mamba__qdot4_q8_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_run32(y, w, rb, a, nb, 34, mamba__q8_0_x4g); }
+static __m128 mamba__q4_0_x4g(__m128 acc, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) {
     const size_t pf = mamba__qpf4(rb);
-    __m128 acc = _mm_setzero_ps();
     int i;
     for (i = 0; i + 8 <= nb; i += 8) {
         const unsigned char *b = w + (size_t)i * 18;
@@ -3186,8 +3213,9 @@ MAMBA__UNUSED static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w
         p2 = mamba__q4_0_g8(b + 2 * rb, xl, xh, dx, s8, pf); p3 = mamba__q4_0_g8(b + 3 * rb, xl, xh, dx, s8, pf);
         acc = _mm_add_ps(acc, mamba__fsum8x4(p0, p1, p2, p3));
     }
-    mamba__qdot4_tail32(y, acc, w, rb, MAMBA_DTYPE_Q4_0, a, i, nb);
+    return acc;
 }
+MAMBA__UNUSED static void mamba__qdot4_q4_0_x86(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_run32(y, w, rb, a, nb, 18, mamba__q4_0_x4g); }
 /* ---- Q4_0, 4 rows, 512-bit (issue 21, qdecode3): AVX-512 VBMI + VNNI ----
    The ymm kernel above is compute-bound on the 1.4b rows (about 19 GB/s of
    weights on one core, hot in cache, where 2-thread decode asks ~14 per
@@ -3225,16 +3253,23 @@ static const unsigned char mamba__q50z_ia[64] = {   /* blocks 0..3: byte 22k + 6
 static const unsigned char mamba__q50z_ib[64] = {   /* blocks 4..7 (bytes 94..175) of [z1 = 64..127 | z2 = 112..175] */
     30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 80, 81, 82, 83,
     90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127};
+/* 64 bytes at p; with masks wm (a partial group), only the bytes of mask wm[k] (the others 0, never read) */
+static MAMBA__QINLINE __m512i mamba__zld(const unsigned char *p, const __mmask64 *wm, int k) {
+    return wm ? _mm512_maskz_loadu_epi8(wm[k], (const void *)p) : _mm512_loadu_si512((const void *)p);
+}
+/* the first n of 64 bytes (n clamped to 0..64) */
+static __mmask64 mamba__zmask(long n) { return n <= 0 ? 0 : n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1; }
 /* one row's group: *da, *db = the dots of blocks 0-3 / 4-7 (4 int32 lanes per block, plus ca / cb), *sc = its 8 f16
    scales as words 4k + j = block k (j even) / k + 4 (j odd), k = 0..3: the layout of mamba__q4_0_zred2's lanes */
 static MAMBA__QINLINE void mamba__q4_0_z8(const unsigned char *b, __m512i ia, __m512i ib, __m512i xla, __m512i xha, __m512i xlb, __m512i xhb,
-                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m512i *sc, size_t pf, const int q5) {
+                                         __m512i ca, __m512i cb, __m512i *da, __m512i *db, __m512i *sc, size_t pf, const int q5,
+                                         const __mmask64 *wm) {
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     const __m512i is = _mm512_setr_epi32(0 | 36 << 16, 0 | 36 << 16, 9 | 45 << 16, 9 | 45 << 16, 18 | 54 << 16, 18 | 54 << 16, 27 | 63 << 16, 27 | 63 << 16,
                                          0, 0, 0, 0, 0, 0, 0, 0);
     const size_t bb = q5 ? 22 : 18;
-    __m512i z0 = _mm512_loadu_si512((const void *)b), z1 = _mm512_loadu_si512((const void *)(b + 64));
-    __m512i z2 = _mm512_loadu_si512((const void *)(b + 8 * bb - 64));   /* the group's last 64 bytes */
+    __m512i z0 = mamba__zld(b, wm, 0), z1 = mamba__zld(b + 64, wm, 1);
+    __m512i z2 = mamba__zld(b + 8 * bb - 64, wm, 2);   /* the group's last 64 bytes */
     __m512i na = _mm512_permutex2var_epi8(z0, ia, z1), nb = _mm512_permutex2var_epi8(z1, ib, z2);
     __m512i la = _mm512_and_si512(na, m4), ha = MAMBA__HI4Z(na), lb = _mm512_and_si512(nb, m4), hb = MAMBA__HI4Z(nb);
     MAMBA__QPREFETCH4(b + pf, 8 * (int)bb);
@@ -3271,43 +3306,58 @@ static MAMBA__QINLINE __m512 mamba__q4_0_zp(__m512i w, __m512i sr, __m512i ss, _
     MAMBA__OPAQUE(p);
     return p;
 }
-static MAMBA__QINLINE void mamba__qdot4_q40z_body(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb, const int q5) {
-    const size_t pf = mamba__qpf4(rb), bb = q5 ? 22 : 18;
+/* one group of 8 blocks (nk = 8) of the 4 rows, or the row's last nk < 8
+   blocks, read with masks: the bytes past them are zeros, which give
+   p = (0 * 0) * 0 = +0, the value mamba__qgroup puts past the row's end (the
+   same tree, the same bits; the 1.4b shape's dt_proj rows are 4 blocks) */
+static MAMBA__QINLINE __m128 mamba__q40z_step(__m128 acc, const unsigned char *b, size_t rb, const mamba__qact *a, int i, int nk, size_t pf, const int q5) {
+    const size_t bb = q5 ? 22 : 18;
     const __m512i ia = _mm512_loadu_si512((const void *)(q5 ? mamba__q50z_ia : mamba__q40z_ia));
     const __m512i ib = _mm512_loadu_si512((const void *)(q5 ? mamba__q50z_ib : mamba__q40z_ib));
     const __m512i dxi = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
     const __m512i ka = _mm512_setr_epi32(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0), kb = _mm512_add_epi32(ka, _mm512_set1_epi32(4));
+    const signed char *x = a->q + (size_t)i * 32;
+    const int part = nk < 8;
+    const __mmask8 m8 = (__mmask8)((1u << nk) - 1u);
+    long nw = (long)nk * (long)bb, nx = 32L * nk;
+    __mmask64 wm[3];
+    __m512 dx2 = _mm512_permutexvar_ps(dxi, _mm512_castps256_ps512(part ? _mm256_maskz_loadu_ps(m8, a->d + i) : _mm256_loadu_ps(a->d + i)));
+    __m512 p01, p23, q;
+    __m256 h;
+    /* -8 sum(x) (Q5_0: -16) of block k in lane 4k (blocks 0-3) / of block 4+k (4-7), 0 in the others */
+    __m256i sv = part ? _mm256_maskz_loadu_epi32(m8, a->s + i) : MAMBA__LOADI(a->s + i);
+    __m512i s8 = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(sv, q5 ? 4 : 3)));
+    __m512i ca = _mm512_maskz_permutexvar_epi32(0x1111, ka, s8), cb = _mm512_maskz_permutexvar_epi32(0x1111, kb, s8);
+    __m512i x0 = part ? _mm512_maskz_loadu_epi8(mamba__zmask(nx), (const void *)x) : _mm512_loadu_si512((const void *)x);
+    __m512i x1 = part ? _mm512_maskz_loadu_epi8(mamba__zmask(nx - 64), (const void *)(x + 64)) : _mm512_loadu_si512((const void *)(x + 64));
+    __m512i x2 = part ? _mm512_maskz_loadu_epi8(mamba__zmask(nx - 128), (const void *)(x + 128)) : _mm512_loadu_si512((const void *)(x + 128));
+    __m512i x3 = part ? _mm512_maskz_loadu_epi8(mamba__zmask(nx - 192), (const void *)(x + 192)) : _mm512_loadu_si512((const void *)(x + 192));
+    __m512i xla = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(2, 0, 2, 0)), xha = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(3, 1, 3, 1));
+    __m512i xlb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(2, 0, 2, 0)), xhb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(3, 1, 3, 1));
+    __m512i da0, db0, da1, db1, da2, db2, da3, db3, w01, w23;
+    __m512i sc0, sc1, sc2, sc3;
+    const __mmask64 *m = part ? wm : NULL;
+    wm[0] = mamba__zmask(nw); wm[1] = mamba__zmask(nw - 64); wm[2] = mamba__zmask(nw - (long)(8 * bb - 64));
+    mamba__q4_0_z8(b, ia, ib, xla, xha, xlb, xhb, ca, cb, &da0, &db0, &sc0, pf, q5, m);
+    mamba__q4_0_z8(b + rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da1, &db1, &sc1, pf, q5, m);
+    mamba__q4_0_z8(b + 2 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da2, &db2, &sc2, pf, q5, m);
+    mamba__q4_0_z8(b + 3 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da3, &db3, &sc3, pf, q5, m);
+    w01 = mamba__q4_0_zred2(da0, db0, da1, db1);
+    w23 = mamba__q4_0_zred2(da2, db2, da3, db3);
+    p01 = mamba__q4_0_zp(w01, sc0, sc1, dx2);
+    p23 = mamba__q4_0_zp(w23, sc2, sc3, dx2);
+    /* mamba__fsum8x4's adds: q_k = p_k + p_k+4 (lane k, rows in its 4 floats), then (q0 + q2) + (q1 + q3) */
+    q = _mm512_add_ps(_mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1)));
+    h = _mm256_add_ps(_mm512_castps512_ps256(q), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
+    return _mm_add_ps(acc, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
+static MAMBA__QINLINE void mamba__qdot4_q40z_body(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb, const int q5) {
+    const size_t pf = mamba__qpf4(rb), bb = q5 ? 22 : 18;
     __m128 acc = _mm_setzero_ps();
     int i;
-    for (i = 0; i + 8 <= nb; i += 8) {
-        const unsigned char *b = w + (size_t)i * bb;
-        const signed char *x = a->q + (size_t)i * 32;
-        __m512 dx2 = _mm512_permutexvar_ps(dxi, _mm512_castps256_ps512(_mm256_loadu_ps(a->d + i)));
-        __m512 p01, p23, q;
-        __m256 h;
-        /* -8 sum(x) (Q5_0: -16) of block k in lane 4k (blocks 0-3) / of block 4+k (4-7), 0 in the others */
-        __m512i s8 = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(MAMBA__LOADI(a->s + i), q5 ? 4 : 3)));
-        __m512i ca = _mm512_maskz_permutexvar_epi32(0x1111, ka, s8), cb = _mm512_maskz_permutexvar_epi32(0x1111, kb, s8);
-        __m512i x0 = _mm512_loadu_si512((const void *)x), x1 = _mm512_loadu_si512((const void *)(x + 64));
-        __m512i x2 = _mm512_loadu_si512((const void *)(x + 128)), x3 = _mm512_loadu_si512((const void *)(x + 192));
-        __m512i xla = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(2, 0, 2, 0)), xha = _mm512_shuffle_i64x2(x0, x1, _MM_SHUFFLE(3, 1, 3, 1));
-        __m512i xlb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(2, 0, 2, 0)), xhb = _mm512_shuffle_i64x2(x2, x3, _MM_SHUFFLE(3, 1, 3, 1));
-        __m512i da0, db0, da1, db1, da2, db2, da3, db3, w01, w23;
-        __m512i sc0, sc1, sc2, sc3;
-        mamba__q4_0_z8(b, ia, ib, xla, xha, xlb, xhb, ca, cb, &da0, &db0, &sc0, pf, q5);
-        mamba__q4_0_z8(b + rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da1, &db1, &sc1, pf, q5);
-        mamba__q4_0_z8(b + 2 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da2, &db2, &sc2, pf, q5);
-        mamba__q4_0_z8(b + 3 * rb, ia, ib, xla, xha, xlb, xhb, ca, cb, &da3, &db3, &sc3, pf, q5);
-        w01 = mamba__q4_0_zred2(da0, db0, da1, db1);
-        w23 = mamba__q4_0_zred2(da2, db2, da3, db3);
-        p01 = mamba__q4_0_zp(w01, sc0, sc1, dx2);
-        p23 = mamba__q4_0_zp(w23, sc2, sc3, dx2);
-        /* mamba__fsum8x4's adds: q_k = p_k + p_k+4 (lane k, rows in its 4 floats), then (q0 + q2) + (q1 + q3) */
-        q = _mm512_add_ps(_mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1)));
-        h = _mm256_add_ps(_mm512_castps512_ps256(q), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
-        acc = _mm_add_ps(acc, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
-    }
-    mamba__qdot4_tail32(y, acc, w, rb, q5 ? MAMBA_DTYPE_Q5_0 : MAMBA_DTYPE_Q4_0, a, i, nb);
+    for (i = 0; i + 8 <= nb; i += 8) acc = mamba__q40z_step(acc, w + (size_t)i * bb, rb, a, i, 8, pf, q5);
+    if (i < nb) acc = mamba__q40z_step(acc, w + (size_t)i * bb, rb, a, i, nb - i, pf, q5);
+    _mm_storeu_ps(y, acc);
 }
 static void mamba__qdot4_q4_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_q40z_body(y, w, rb, a, nb, 0); }
 static void mamba__qdot4_q5_0_z(float *y, const unsigned char *w, size_t rb, const mamba__qact *a, int nb) { mamba__qdot4_q40z_body(y, w, rb, a, nb, 1); }

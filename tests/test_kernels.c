@@ -613,12 +613,12 @@ static void test_qact(void) {
    against the scalar twin mamba__qdot_ref (+ bias), bit for bit. */
 static void test_qrows(void) {
     static const int dts[] = {MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_K};   /* Q5_0, Q5_K: qdecode3's VBMI kernels */
-    static const int cols32[] = {32, 256, 288, 800, 1536}, colsK[] = {256, 768, 1280};
+    static const int cols32[] = {32, 128, 224, 256, 288, 800, 1536}, colsK[] = {256, 768, 1280};
     int di, ci, rows, kind0;
     long same = 0, total = 0;
     for (di = 0; di < 6; di++) {
         int dt = dts[di], K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
-        for (ci = 0; ci < (K ? 3 : 5); ci++)
+        for (ci = 0; ci < (K ? 3 : 7); ci++)
             for (rows = 1; rows <= 9; rows++)
                 for (kind0 = 0; kind0 < 2; kind0++) {
                     int cols = K ? colsK[ci] : cols32[ci], r, j, use_bias = kind0;
