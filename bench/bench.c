@@ -709,6 +709,55 @@ static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt)
     return r;
 }
 
+/* The table's rows of one model, 1 .. nthr threads (fixed), into out[1 .. nthr]:
+   decode in 3 segments per thread count (1 when n_decode < 6), the thread
+   counts taking turns segment by segment on one state (1t, 2t, 1t, 2t, ...),
+   each row the fastest of its segments; then prefill of an n_prompt-token
+   prompt (n_prompt > 0; below nthr only when prefill_all), the thread counts
+   again taking turns, twice for prompts of 256 tokens or more, the faster run
+   of each. Why the turns: the host's speed drifts by 20-30 % within a
+   minute (2-thread 1.4b Q4_0 decode read 16-28 tok/s in consecutive idle
+   runs of one binary), so rows timed one after the other put that drift
+   into the thread gain and prefill/decode; taking turns gives every thread
+   count the same stretch of the run. */
+static void run_rows(mamba_model *m, int nthr, int n_decode, int n_prompt, int prefill_all, result *out) {
+    const mamba_config *c = mamba_model_config(m);
+    mamba_state *s;
+    float *logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
+    int *prompt = (int *)malloc(sizeof(int) * (size_t)(n_prompt > 0 ? n_prompt : 1));
+    int seg = n_decode >= 6 ? 3 : 1, per = n_decode / seg, reps = n_prompt >= 256 ? 2 : 1, i, k, ti;
+    for (i = 0; i < n_prompt; i++) prompt[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
+    for (ti = 1; ti <= nthr; ti++) out[ti].decode = out[ti].prefill = 0;
+    mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
+    mamba_state_new(&s, m, 64);
+    mamba_step(m, s, 1, logits);   /* warm-up: page in the weights */
+    mamba_step(m, s, 2, logits);
+    for (k = 0; k < seg; k++)
+        for (ti = 1; ti <= nthr; ti++) {
+            double ts = now_s(), rate;
+            mamba_model_set_threads(m, ti, MAMBA_THREADS_FIXED);
+            for (i = 0; i < per; i++) {
+                mamba_step(m, s, mamba_argmax(logits, c->vocab_size), logits);
+                if (run_cap_s > 0 && i >= 1 && now_s() - ts > run_cap_s / seg) { i++; break; }
+            }
+            rate = i / (now_s() - ts);
+            if (rate > out[ti].decode) out[ti].decode = rate;
+        }
+    for (k = 0; n_prompt > 0 && k < reps; k++)
+        for (ti = 1; ti <= nthr; ti++) {
+            double t0, rate;
+            if (!prefill_all && ti < nthr) continue;
+            mamba_model_set_threads(m, ti, MAMBA_THREADS_FIXED);
+            mamba_state_reset(s);
+            t0 = now_s();
+            mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
+            rate = n_prompt / (now_s() - t0);
+            if (rate > out[ti].prefill) out[ti].prefill = rate;
+        }
+    mamba_state_free(s);
+    free(logits); free(prompt);
+}
+
 /* matrix multiply-adds per prompt token x 2: 2 per weight of in/x/dt/out_proj
    (the lm_head runs once per prompt, for the last token only) */
 static double ops_per_token(const mamba_config *c) {
@@ -857,7 +906,7 @@ static void print_table(const shape *shapes, const row *rows, int n) {
                    r->wbytes / 1e6, r->decode, frac_str(bwu, b1), "-", "-", "-", "-");
         }
     }
-    printf("(decode: the fastest of 3 equal segments of the run's steps; prefill: one run)\n");
+    printf("(decode: the fastest of 3 equal segments per thread count, the thread counts taking turns on one state; prefill: the faster of 2 runs (1 under 256 tokens), taking turns too)\n");
 }
 
 /* ---- serving (issue 16): batched decode, prefix-cache hit ------------------
@@ -1052,6 +1101,7 @@ int main(int argc, char **argv) {
     double exp_speedup = 0, decode_bw_min = 1e9, qdecode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
     double qpod_min = 1e9, thread_gain_min = 1e9, busy_min = 1e9, t_start = now_s();
     double dec[3][6][3];   /* decode tok/s by shape, dtype, threads (for the thread gain) */
+    result res[3];   /* one model's rows by threads (run_rows) */
     row rows[64];
     kspeed ks[32];
     memset(dec, 0, sizeof dec);
@@ -1113,17 +1163,19 @@ int main(int argc, char **argv) {
             if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
             if (di >= 2) qbufs = quantize_model(m, dtypes[di], &nq);
             phase("load (+ quantize)");
+            {
+                int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode + 6 : 4;
+                run_rows(m, nthr, nd, si == 2 ? 64 : prompt_len, !quick, res);
+            }
             for (ti = 1; ti <= nthr; ti++) {
-                int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode / 2 + 2 : 4;
-                int np = si == 2 ? 64 : prompt_len;
-                result r = run_model(m, ti, nd, quick && ti < nthr ? 0 : np);
+                result r = res[ti];
                 row *w = &rows[nrows++];
                 w->shape = si; w->dtype = di; w->threads = ti; w->wbytes = (double)mamba_model_weight_bytes(m);
                 w->ops = ops_per_token(mamba_model_config(m)); w->decode = r.decode; w->prefill = r.prefill;
                 dec[si][di][ti] = r.decode;
                 fprintf(stderr, "  %s %s %dt: decode %.2f tok/s, prefill %.1f tok/s\n", shapes[si].name, dnames[di], ti, r.decode, r.prefill);
-                phase("decode + prefill run");
             }
+            phase("decode + prefill runs");
             mamba_model_free(m);
             if (di == 0) blob_free(blob);
             while (nq) free(qbufs[--nq]);
