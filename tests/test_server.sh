@@ -4,7 +4,8 @@
 # clients (tests/server/faults.py), a 64-client load test (load.mjs), and
 # SIGTERM/SIGINT with requests in flight. Ends with "N passed, N failed".
 #   sh tests/test_server.sh [SHARED]        (SHARED is not used)
-# Needs node + `npm ci` in tests/server (.ci/run does it), python3, curl.
+# Needs node, npm (it runs `npm ci` in tests/server when node_modules is missing;
+# .ci/run does it too), python3, curl.
 # MAMBA_SERVER_SAN=build/mamba-server_san (made by make test) also runs the
 # fault tests against the ASan+UBSan build, which must exit 0 without leaks.
 cd "$(dirname "$0")/.." || exit 1
@@ -52,6 +53,11 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null' EXIT
 for tool in node python3 curl; do
     command -v $tool >/dev/null 2>&1 || bad "$tool is not installed (.ci/run installs it)"
 done
+# a fresh clone has no node_modules: the pinned client from the lock file, once
+if [ ! -d tests/server/node_modules/openai ] && command -v npm >/dev/null 2>&1; then
+    echo "# tests/server/node_modules missing: npm ci (the openai version in package-lock.json)"
+    (cd tests/server && npm ci --no-audit --no-fund >/dev/null 2>&1) || echo "# npm ci failed (no npm registry?)"
+fi
 [ -d tests/server/node_modules/openai ] || bad "tests/server/node_modules/openai missing: run (cd tests/server && npm ci)"
 [ -x "$SRV" ] && [ -x "$GEN" ] || { bad "build $SRV and $GEN first"; echo "$pass passed, $fail failed"; exit 1; }
 echo "# node $(node --version 2>/dev/null), openai $(node -p "require('./tests/server/node_modules/openai/package.json').version" 2>/dev/null), $(curl --version 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
