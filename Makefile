@@ -43,7 +43,7 @@ TOOLS   := build/mamba-logits build/mamba-generate build/mamba-tokenize build/ma
 SUITES  := goldens gguf_reader gguf_writer state arena bad_input sampler long
 suites   = $(foreach s,$(SUITES),build/$(1)test_$(s)$(2))
 TESTS   := $(call suites,,) $(call suites,,_nosimd) $(call suites,,_nostdio) $(call suites,,_cxx) \
-           $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_cli \
+           $(call suites,,_san) build/test_kernels build/test_kernels_nosimd build/test_kernels_cxx build/test_cli \
            build/test_tokenizer build/test_tokenizer_san build/test_tokenizer_cxx build/test_readme \
            build/test_api build/test_api_san build/test_spm build/test_spm_san build/test_spm_cxx \
            build/test_formats build/test_formats_san build/test_formats_cxx \

@@ -68,7 +68,7 @@ static void test_matrix_kernels(void) {
                 else wf[i] = v;
             }
             W.data = dt == MAMBA_DTYPE_F32 ? (const void *)wf : (const void *)wh;
-            W.dtype = dt; W.rows = rows; W.cols = cols;
+            W.dtype = (mamba_dtype)dt; W.rows = rows; W.cols = cols;
             /* scale: sum |w x| per output */
             for (t = 0; t < T; t++)
                 for (i = 0; i < rows; i++) {
@@ -129,7 +129,7 @@ static void test_matmul_blocking(void) {
                 else wf[i] = v;
             }
             W.data = dt == MAMBA_DTYPE_F32 ? (const void *)wf : (const void *)wh;
-            W.dtype = dt; W.rows = rows; W.cols = cols;
+            W.dtype = (mamba_dtype)dt; W.rows = rows; W.cols = cols;
             for (i = 0; i < ldy * T; i++) y1[i] = y2[i] = 12345.0f;   /* the gaps between strided rows stay untouched */
             for (t = 0; t < T; t++) mamba__linear(y1 + (size_t)t * ldy, rows, &W, bias, x + (size_t)t * ldx, cols, 1, rowbuf, NULL);
             mamba__linear(y2, ldy, &W, bias, x, ldx, T, rowbuf, NULL);
@@ -329,13 +329,13 @@ static void pack_q6k(unsigned char *b, uint16_t d, const int *sc, const int *q) 
    cycle through normal, all-zero, large and tiny scales. */
 /* issue 19's types: where their f16 scales sit (-1: none), the second one a
    min (Q4_1/Q5_1, the Q2_K/Q5_K dmin) unless it is -1 */
-static void xq_f16_fields(int dt, int *d, int *m) {
+static void xq_f16_fields(mamba_dtype dt, int *d, int *m) {
     *d = 0; *m = -1;
     if (dt == MAMBA_DTYPE_Q4_1 || dt == MAMBA_DTYPE_Q5_1 || dt == MAMBA_DTYPE_Q5_K) *m = 2;
     if (dt == MAMBA_DTYPE_Q2_K) { *d = 80; *m = 82; }
     if (dt == MAMBA_DTYPE_Q3_K) *d = 108;
 }
-static void random_qrow(unsigned char *row, int dt, int cols, int kind0) {
+static void random_qrow(unsigned char *row, mamba_dtype dt, int cols, int kind0) {
     int nb = cols / mamba__block_elems(dt), b, j;
     static const float scales[] = {0.01f, 0.0f, 300.0f, 3e-6f};
     for (b = 0; b < nb; b++) {
@@ -396,7 +396,7 @@ static void test_kquant_layout(void) {
 /* For types with a min (v = s*q - m): an upper bound of |s*q| + |m| at
    element j, the size the f32 rounding of the two terms scales with; -1 for
    the others. */
-static double xq_minmag(int dt, const unsigned char *row, int j) {
+static double xq_minmag(mamba_dtype dt, const unsigned char *row, int j) {
     const unsigned char *b = row + mamba__block_bytes(dt) * (size_t)(j / mamba__block_elems(dt));
     int sc[8], mn[8];
     switch (dt) {
@@ -430,7 +430,8 @@ static void test_quant_dots(void) {
 #endif
     double worst = 0;
     for (di = 0; di < (int)(sizeof dts / sizeof dts[0]); di++) {
-        int dt = dts[di], K = mamba__block_elems(dt) == 256;
+        mamba_dtype dt = (mamba_dtype)dts[di];
+        int K = mamba__block_elems(dt) == 256;
         int nc = K ? 3 : 6;
         for (ci = 0; ci < nc; ci++)
             for (ri = 0; ri < 3; ri++) {
@@ -513,7 +514,8 @@ static void test_qmm(void) {
     long same = 0, total = 0;
     char tiled[160] = "";
     for (di = 0; di < (int)(sizeof dts / sizeof dts[0]); di++) {
-        int dt = dts[di], K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
+        mamba_dtype dt = (mamba_dtype)dts[di];
+        int K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
         if (mamba__qmm_has_tile(dt)) { strcat(tiled, " "); strcat(tiled, mamba__dtype_name(dt)); }
         for (ci = 0; ci < (K ? 2 : 4); ci++)
             for (ri = 0; ri < (int)(sizeof rows_list / sizeof rows_list[0]); ri++)
@@ -617,7 +619,8 @@ static void test_qrows(void) {
     int di, ci, rows, kind0;
     long same = 0, total = 0;
     for (di = 0; di < 6; di++) {
-        int dt = dts[di], K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
+        mamba_dtype dt = (mamba_dtype)dts[di];
+        int K = mamba__block_elems(dt) == 256, blk = K ? 256 : 32;
         for (ci = 0; ci < (K ? 3 : 7); ci++)
             for (rows = 1; rows <= 9; rows++)
                 for (kind0 = 0; kind0 < 2; kind0++) {
@@ -664,7 +667,8 @@ static void test_xq_blocks(void) {
                               MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
     size_t di;
     for (di = 0; di < sizeof dts / sizeof dts[0]; di++) {
-        int dt = dts[di], be = mamba__block_elems(dt), k, j, bad = 0, od, om;
+        mamba_dtype dt = (mamba_dtype)dts[di];
+        int be = mamba__block_elems(dt), k, j, bad = 0, od, om;
         size_t bb = mamba__block_bytes(dt), nb = 0, nv = 0;
         char pb[96], pf[96];
         unsigned char *raw, *want;
@@ -725,7 +729,8 @@ static void test_kquant_writer(void) {
     CHECK(nx == 16 * 256, "read tests/data/qblocks/kref-in.f32");
     if (nx != 16 * 256) return;
     for (di = 0; di < sizeof dts / sizeof dts[0]; di++) {
-        int dt = dts[di], k, bad = 0, first = -1, be = mamba__block_elems(dt), nb = 16 * 256 / be;
+        mamba_dtype dt = (mamba_dtype)dts[di];
+        int k, bad = 0, first = -1, be = mamba__block_elems(dt), nb = 16 * 256 / be;
         size_t bb = mamba__block_bytes(dt), n = 0, j;
         unsigned char want[4096], got[210];   /* the largest: Q6_K 16 x 210, Q5_1 128 x 24 */
         char path[96];
@@ -753,7 +758,7 @@ static void test_kquant_writer(void) {
                 if (k == 1) v[100] = INFINITY;
                 if (k == 2) for (j = 0; j < 256; j++) v[j] = NAN;
                 if (k == 3) { v[3] = -INFINITY; v[200] = 3e38f; }
-                ok &= mamba__quant_block(v, wdt[di], out);
+                ok &= mamba__quant_block(v, (mamba_dtype)wdt[di], out);
             }
         CHECK(ok, "writer quantizers on NaN/inf values");
     }
