@@ -688,53 +688,52 @@ static void **quantize_model(mamba_model *m, int dt, int *n_bufs) {
 
 typedef struct { double decode, prefill; } result;
 
-/* decode tok/s over n_decode steps (the fastest of 3 segments), then (n_prompt > 0) prefill tok/s of an
-   n_prompt-token prompt, at `threads` threads */
-static int run_flags = MAMBA_THREADS_FIXED;   /* the table: exactly `threads`; the busy core: also the default, adaptive */
+static int run_flags = MAMBA_THREADS_FIXED;   /* the busy core: exactly `threads`, or the default, adaptive */
 /* > 0: a decode run stops after this many seconds (at least 2 steps): a
    run that collapses (2 fixed threads beside a busy core ran at 1/40 of the
    1-thread speed) costs seconds, not minutes */
 static double run_cap_s = 0;
-static result run_model(mamba_model *m, int threads, int n_decode, int n_prompt) {
-    const mamba_config *c = mamba_model_config(m);
-    mamba_state *s;
-    float *logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
-    int *prompt = (int *)malloc(sizeof(int) * (size_t)(n_prompt > 0 ? n_prompt : 1)), i;
-    double t0;
-    result r;
-    for (i = 0; i < n_prompt; i++) prompt[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
-    mamba_model_set_threads(m, threads, run_flags);
-    mamba_state_new(&s, m, 64);
-    mamba_step(m, s, 1, logits);   /* warm-up: page in the weights */
-    mamba_step(m, s, 2, logits);
-    {   /* the n_decode steps in 3 segments (1 when fewer than 6): the fastest
-           segment's rate, so that a pause of the host in one segment (runs
-           of under a second at the 1.4b shape swung 14-26 tok/s between idle
-           runs) does not decide a row or a thread gain. Adaptive threads (the
-           busy core) are timed over the whole run: their probing is part of
-           what a user gets. */
-        int seg = n_decode >= 6 && run_flags == MAMBA_THREADS_FIXED ? 3 : 1, per = n_decode / seg, k, stop = 0;
-        double t_run = now_s(), ts;
-        r.decode = 0;
-        for (k = 0; k < seg && !stop; k++) {
-            ts = now_s();
-            for (i = 0; i < per; i++) {
-                mamba_step(m, s, mamba_argmax(logits, c->vocab_size), logits);
-                if (run_cap_s > 0 && i >= 1 && now_s() - t_run > run_cap_s) { i++; stop = 1; break; }
-            }
-            if (i / (now_s() - ts) > r.decode) r.decode = i / (now_s() - ts);
-        }
+/* up to n greedy decode steps on s; stops early (*capped = 1) once cap > 0
+   seconds have passed since `since`, after at least 2 steps. Returns the
+   steps done. */
+static int decode_steps(mamba_model *m, mamba_state *s, float *logits, int n, double since, double cap, int *capped) {
+    int vocab = mamba_model_config(m)->vocab_size, i;
+    *capped = 0;
+    for (i = 0; i < n; i++) {
+        mamba_step(m, s, mamba_argmax(logits, vocab), logits);
+        if (cap > 0 && i >= 1 && now_s() - since > cap) { *capped = 1; return i + 1; }
     }
-    r.prefill = 0;
-    if (n_prompt > 0) {
-        mamba_state_reset(s);
-        t0 = now_s();
-        mamba_forward(m, s, prompt, (size_t)n_prompt, logits, MAMBA_LOGITS_LAST);
-        r.prefill = n_prompt / (now_s() - t0);
+    return n;
+}
+/* a new state, paged-in weights: two warm-up steps */
+static mamba_state *warm_state(mamba_model *m, float *logits) {
+    mamba_state *s;
+    mamba_state_new(&s, m, 64);
+    mamba_step(m, s, 1, logits);
+    mamba_step(m, s, 2, logits);
+    return s;
+}
+/* decode tok/s over n_decode steps at `threads` threads (run_flags), the
+   busy core's runs: the n_decode steps in 3 segments (1 when fewer than 6),
+   the fastest segment's rate, so that a pause of the host in one segment
+   does not decide the ratio. Adaptive threads are timed over the whole run:
+   their probing is part of what a user gets. */
+static double run_decode(mamba_model *m, int threads, int n_decode) {
+    float *logits = (float *)malloc(sizeof(float) * (size_t)mamba_model_config(m)->vocab_size);
+    mamba_state *s;
+    int seg = n_decode >= 6 && run_flags == MAMBA_THREADS_FIXED ? 3 : 1, per = n_decode / seg, k, stop = 0, done;
+    double t_run, ts, best = 0;
+    mamba_model_set_threads(m, threads, run_flags);
+    s = warm_state(m, logits);
+    t_run = now_s();
+    for (k = 0; k < seg && !stop; k++) {
+        ts = now_s();
+        done = decode_steps(m, s, logits, per, t_run, run_cap_s, &stop);
+        if (done / (now_s() - ts) > best) best = done / (now_s() - ts);
     }
     mamba_state_free(s);
-    free(logits); free(prompt);
-    return r;
+    free(logits);
+    return best;
 }
 
 /* The table's rows of one model, 1 .. nthr threads (fixed), into out[1 .. nthr]:
@@ -757,17 +756,13 @@ static void run_rows(mamba_model *m, int nthr, int n_decode, int n_prompt, int p
     for (i = 0; i < n_prompt; i++) prompt[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
     for (ti = 1; ti <= nthr; ti++) out[ti].decode = out[ti].prefill = 0;
     mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
-    mamba_state_new(&s, m, 64);
-    mamba_step(m, s, 1, logits);   /* warm-up: page in the weights */
-    mamba_step(m, s, 2, logits);
+    s = warm_state(m, logits);
     for (k = 0; k < seg; k++)
         for (ti = 1; ti <= nthr; ti++) {
             double ts = now_s(), rate;
+            int capped;
             mamba_model_set_threads(m, ti, MAMBA_THREADS_FIXED);
-            for (i = 0; i < per; i++) {
-                mamba_step(m, s, mamba_argmax(logits, c->vocab_size), logits);
-                if (run_cap_s > 0 && i >= 1 && now_s() - ts > run_cap_s / seg) { i++; break; }
-            }
+            i = decode_steps(m, s, logits, per, ts, run_cap_s / seg, &capped);
             rate = i / (now_s() - ts);
             if (rate > out[ti].decode) out[ti].decode = rate;
         }
@@ -821,18 +816,18 @@ static double busy_core_ratio(mamba_model *m, int nthr, int n, double *t1_out, d
     double t1, t2 = 0, t2f = 0;
     *t1_out = *t2_out = *t2f_out = 0;
     if (nthr < 2) return 0;
-    t1 = run_model(m, 1, n, 0).decode;
+    t1 = run_decode(m, 1, n);
 #ifdef BENCH_HAVE_FORK
     {
         pid_t pid = busy_start();
         if (pid < 0) return 0;
         run_flags = MAMBA_THREADS_ADAPTIVE;
-        t2 = run_model(m, 2, n, 0).decode;
+        t2 = run_decode(m, 2, n);
         run_flags = MAMBA_THREADS_FIXED;
         {
             double cap = run_cap_s;
             if (run_cap_s <= 0 || run_cap_s > 2) run_cap_s = 2;   /* exactly 2 threads beside the busy core: at most ~2 s */
-            t2f = run_model(m, 2, n, 0).decode;
+            t2f = run_decode(m, 2, n);
             run_cap_s = cap;
         }
         busy_stop(pid);
