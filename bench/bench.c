@@ -16,9 +16,9 @@
    - kernels: each vector kernel's speed-up over its scalar twin (1 thread);
    - models: random weights of real shapes (mamba-130m, mamba-1.4b; with --big
      also falcon-mamba-7b in BF16), built in memory as safetensors bytes and
-     loaded with mamba_model_load_memory; F32 and BF16, and Q8_0, Q4_0, Q4_K, Q6_K
-     (the BF16 model with every projection and the lm_head quantized in
-     memory where the row length allows; --dtype picks one); 1 and 2 threads: decode tok/s
+     loaded with mamba_model_load_memory; F32, BF16 and F16, and Q8_0, Q4_0,
+     Q4_K, Q6_K (the BF16 model with every projection and the lm_head quantized
+     in memory where the row length allows; --dtype picks, e.g. F16,Q4_0); 1 and 2 threads: decode tok/s
      and bandwidth use (= weight bytes read per token x tok/s / bandwidth),
      prefill tok/s for a 512-token prompt and its GFLOP/s (GOP/s of int8
      multiply-adds for the quantized types) as a fraction of the peak;
@@ -34,7 +34,7 @@
    --help: usage on stdout, exit 0; a bad argument: usage on stderr, exit 2.
    --quick (under 30 s on an idle 2-core machine): the 130m shape only, a
    128-token prompt and half the decode steps, the model table in F32, BF16,
-   Q8_0, Q4_0, Q4_K and Q6_K (the other eight quantized types are in the
+   F16, Q8_0, Q4_0, Q4_K and Q6_K (the other eight quantized types are in the
    kernel table; --dtype names them), prefill at the highest thread count only, a short long run (tokens ~100 vs ~500), a 512-token prefix
    hit, batched decode of Q8_0 only at B = 1, 4, 16 in shorter runs. No test
    depends on it. */
@@ -475,9 +475,11 @@ static int kernel_speedups(kspeed *out, double min_s) {
 
 typedef struct { const char *name; int d_model, n_layer, vocab; const char *arch; } shape;
 
-/* A safetensors blob of random weights for `s` in dtype (matrices; A_log and
-   the per-channel vectors stay F32 as in real checkpoints). */
-static unsigned char *build_model_new(const shape *s, int bf16, size_t *out_n, char *cfg) {
+static uint16_t to_f16(float f);
+/* A safetensors blob of random weights for `s`, the matrices in F32 (half 0),
+   BF16 (1) or F16 (2); A_log and the per-channel vectors stay F32 as in real
+   checkpoints. */
+static unsigned char *build_model_new(const shape *s, int half, size_t *out_n, char *cfg) {
     int D = s->d_model, L = s->n_layer, V = s->vocab, E = 2 * D, N = 16, K = 4, R = (D + 15) / 16, l, k;
     int falcon = !strcmp(s->arch, "falcon_mamba");
     char *hdr = (char *)malloc((size_t)L * 2048 + 4096);
@@ -506,7 +508,7 @@ static unsigned char *build_model_new(const shape *s, int bf16, size_t *out_n, c
     T_ADD("lm_head.weight", (size_t)V * D, 1, 1.0f / sqrtf((float)D), 0);
     hl += (size_t)sprintf(hdr + hl, "{");
     for (k = 0; k < nt; k++) {
-        size_t bytes = t[k].numel * (t[k].mat && bf16 ? 2 : 4);
+        size_t bytes = t[k].numel * (t[k].mat && half ? 2 : 4);
         const char *nm = t[k].name;
         int is_conv = strstr(nm, "conv1d.weight") != NULL, is_mat = t[k].mat;
         char shp[64];
@@ -519,7 +521,7 @@ static unsigned char *build_model_new(const shape *s, int bf16, size_t *out_n, c
         else if (is_conv) sprintf(shp, "%d,1,%d", E, K);
         else sprintf(shp, "%zu", t[k].numel);
         hl += (size_t)sprintf(hdr + hl, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[%s],\"data_offsets\":[%zu,%zu]}",
-                              k ? "," : "", nm, is_mat && bf16 ? "BF16" : "F32", shp, off, off + bytes);
+                              k ? "," : "", nm, is_mat && half ? (half == 1 ? "BF16" : "F16") : "F32", shp, off, off + bytes);
         off += bytes;
     }
     hl += (size_t)sprintf(hdr + hl, "}");
@@ -533,7 +535,7 @@ static unsigned char *build_model_new(const shape *s, int bf16, size_t *out_n, c
     for (k = 0; k < nt; k++) {
         for (i = 0; i < t[k].numel; i++) {
             float v = t[k].offset + t[k].scale * frand();
-            if (t[k].mat && bf16) { uint16_t h = to_bf16(v); memcpy(p, &h, 2); p += 2; }
+            if (t[k].mat && half) { uint16_t h = half == 1 ? to_bf16(v) : to_f16(v); memcpy(p, &h, 2); p += 2; }
             else { memcpy(p, &v, 4); p += 4; }
         }
     }
@@ -545,21 +547,22 @@ static unsigned char *build_model_new(const shape *s, int bf16, size_t *out_n, c
     return blob;
 }
 
-/* The 130m blobs (F32 and BF16) are built once and shared by every part of
+/* The 130m blobs (F32, BF16, F16) are built once and shared by every part of
    the run that loads that shape (the table, the busy core, the long run,
    serving, the prefix hit): building 170 M random weights costs more than
    many of the measurements. blob_free frees only blobs not kept here. */
-static struct { unsigned char *p; size_t n; char cfg[512]; } blob_cache[2];
-static unsigned char *build_model(const shape *s, int bf16, size_t *out_n, char *cfg) {
-    if (strcmp(s->name, "mamba-130m")) return build_model_new(s, bf16, out_n, cfg);
-    if (!blob_cache[bf16].p) blob_cache[bf16].p = build_model_new(s, bf16, &blob_cache[bf16].n, blob_cache[bf16].cfg);
-    *out_n = blob_cache[bf16].n;
-    memcpy(cfg, blob_cache[bf16].cfg, sizeof blob_cache[bf16].cfg);
-    return blob_cache[bf16].p;
+static struct { unsigned char *p; size_t n; char cfg[512]; } blob_cache[3];
+static unsigned char *build_model(const shape *s, int half, size_t *out_n, char *cfg) {
+    if (strcmp(s->name, "mamba-130m")) return build_model_new(s, half, out_n, cfg);
+    if (!blob_cache[half].p) blob_cache[half].p = build_model_new(s, half, &blob_cache[half].n, blob_cache[half].cfg);
+    *out_n = blob_cache[half].n;
+    memcpy(cfg, blob_cache[half].cfg, sizeof blob_cache[half].cfg);
+    return blob_cache[half].p;
 }
 static void blob_free(unsigned char *p) {
-    if (p && p != blob_cache[0].p && p != blob_cache[1].p) free(p);
+    if (p && p != blob_cache[0].p && p != blob_cache[1].p && p != blob_cache[2].p) free(p);
 }
+static void blobs_free(void) { free(blob_cache[0].p); free(blob_cache[1].p); free(blob_cache[2].p); }
 
 /* ---- quantized weights, made in memory from a loaded model --------------
    Round-to-nearest blocks in ggml's layouts (bench-only code: the values only
@@ -902,14 +905,30 @@ static double long_run(const shape *sh, int nthr, int early, int late, int steps
 
 /* ---- the model table ----------------------------------------------------- */
 typedef struct { int shape, dtype, threads; double wbytes, ops, decode, prefill; } row;
-static const char *const dnames[] = {"F32", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL",
+static const char *const dnames[] = {"F32", "BF16", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL",
                                      "Q2_K", "Q3_K", "Q5_K", "IQ4_XS"};
-static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K,
-                             MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL, MAMBA_DTYPE_Q2_K,
-                             MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
+static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_F16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K,
+                             MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
+                             MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
+#define N_DTYPES ((int)(sizeof dtypes / sizeof dtypes[0]))
+#define DT_FIRST_Q 3    /* dnames[3 ..]: the quantized types (made from the BF16 weights) */
+#define DT_ISSUE19 7    /* dnames[7 ..]: issue 19's types (with --quick in the kernel table only) */
+
+/* name is one of the comma-separated names of list (exactly: "BF16" is not "F16") */
+static int in_list(const char *list, const char *name) {
+    size_t n = strlen(name);
+    const char *p = list;
+    while (*p) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, name, n)) return 1;
+        p += k;
+        if (*p) p++;
+    }
+    return 0;
+}
 
 /* peak for a row: FMA for the float types, int8 (the machine's widest) for the quantized */
-static double row_peak(const row *r) { return r->dtype >= 2 ? lim[r->threads].i8w : lim[r->threads].flops; }
+static double row_peak(const row *r) { return r->dtype >= DT_FIRST_Q ? lim[r->threads].i8w : lim[r->threads].flops; }
 
 static int prompt_len = 512;   /* the prefill prompt (128 with --quick) */
 static void print_table(const shape *shapes, const row *rows, int n) {
@@ -1000,7 +1019,7 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
             int nq = 0, nb = quick ? 5 : 7;
             double tps[7] = {0}, cpu[7] = {0}, c1, c16;
             if (quick && di != 1) continue;   /* --quick: 130m Q8_0 only */
-            if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
+            if (dtype_only && !in_list(dtype_only, dnames[di])) continue;
             blob = build_model(&shapes[si], di != 0, &blob_n, cfg);
             if (!blob) { printf("%-16s %-5s  out of memory\n", shapes[si].name, dnames[di]); continue; }
             if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { printf("load: %s\n", err.message); blob_free(blob); continue; }
@@ -1031,7 +1050,7 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
     phase("batched decode");
     printf("(memory per extra sequence = state/seq: a state needs no scratch in a batch; ws64 = mamba_batch_bytes for 64\n"
            " sequences, 64 rows, allocated once; quantized: every projection and the lm_head)\n");
-    if (!dtype_only || strstr(dtype_only, "F32")) {   /* prefix hit: 4,096-token prompt, first 4,000 cached, time to first token vs cold (130m F32);
+    if (!dtype_only || in_list(dtype_only, "F32")) {   /* prefix hit: 4,096-token prompt, first 4,000 cached, time to first token vs cold (130m F32);
            --quick: 512 tokens, 500 cached */
         size_t blob_n, hit = 0;
         char cfg[512];
@@ -1098,7 +1117,7 @@ static void usage(FILE *f) {
         "  bw1_gbs, bw2_gbs    read bandwidth in GB/s with 1 thread and with all of them\n"
         "  peak_gflops         the FMA peak in GFLOP/s, all threads\n"
         "  peak_int8_gops      the int8 dot peak in GOP/s (the widest instruction), all threads\n"
-        "  decode_bw_min       lowest decode bandwidth use (0..1) of the F32/BF16 130m and 1.4b models, all threads\n"
+        "  decode_bw_min       lowest decode bandwidth use (0..1) of the F32/BF16/F16 130m and 1.4b models, all threads\n"
         "  qdecode_bw_min      the same for their quantized versions\n"
         "  prefill_over_decode prefill tok/s over decode tok/s (130m F32, all threads)\n"
         "  prefill_fma_frac    that prefill's GFLOP/s as a fraction of peak_gflops\n"
@@ -1123,7 +1142,7 @@ int main(int argc, char **argv) {
     const char *dtype_only = NULL;
     double exp_speedup = 0, decode_bw_min = 1e9, qdecode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
     double qpod_min = 1e9, thread_gain_min = 1e9, busy_min = 1e9, t_start = now_s();
-    double dec[3][6][3];   /* decode tok/s by shape, dtype, threads (for the thread gain) */
+    double dec[3][N_DTYPES][3];   /* decode tok/s by shape, dtype, threads (for the thread gain) */
     result res[3];   /* one model's rows by threads (run_rows) */
     row rows[64];
     kspeed ks[32];
@@ -1147,7 +1166,7 @@ int main(int argc, char **argv) {
         serving_bench(shapes, quick, nthr, dtype_only);
         printf("\nbatch16_over_batch1=%.2f batch16_over_batch1_cpu=%.2f prefix_hit_speedup=%.2f\n", serve_b16_over_b1, serve_b16_over_b1_cpu,
                serve_prefix_speedup);
-        free(blob_cache[0].p); free(blob_cache[1].p);
+        blobs_free();
         return 0;
     }
     phase(NULL);
@@ -1165,7 +1184,7 @@ int main(int argc, char **argv) {
         unsigned char *bf16_blob = NULL;
         size_t bf16_n = 0;
         char bf16_cfg[512];
-        for (di = 0; di < (int)(sizeof dtypes / sizeof dtypes[0]); di++) {
+        for (di = 0; di < N_DTYPES; di++) {
             size_t blob_n;
             char cfg[512];
             unsigned char *blob;
@@ -1174,9 +1193,9 @@ int main(int argc, char **argv) {
             void **qbufs = NULL;
             int nq = 0;
             if (si == 2 && di != 1) continue;   /* 7B in F32 is 29 GB: BF16 only */
-            if (dtype_only && !strstr(dtype_only, dnames[di])) continue;
-            if (quick && !dtype_only && di >= 6) continue;   /* --quick: issue 19's eight types in the kernel table only */
-            if (di == 0) blob = build_model(&shapes[si], 0, &blob_n, cfg);
+            if (dtype_only && !in_list(dtype_only, dnames[di])) continue;
+            if (quick && !dtype_only && di >= DT_ISSUE19) continue;   /* --quick: issue 19's eight types in the kernel table only */
+            if (di == 0 || di == 2) blob = build_model(&shapes[si], di, &blob_n, cfg);   /* F32, F16: their own blobs */
             else {   /* BF16 and the quantized types (made from BF16): one blob */
                 if (!bf16_blob) bf16_blob = build_model(&shapes[si], 1, &bf16_n, bf16_cfg);
                 blob = bf16_blob; blob_n = bf16_n; memcpy(cfg, bf16_cfg, sizeof cfg);
@@ -1184,7 +1203,7 @@ int main(int argc, char **argv) {
             if (!blob) { printf("%-16s %-5s   out of memory\n", shapes[si].name, dnames[di]); continue; }
             phase("build model blob");
             if (mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
-            if (di >= 2) qbufs = quantize_model(m, dtypes[di], &nq);
+            if (di >= DT_FIRST_Q) qbufs = quantize_model(m, dtypes[di], &nq);
             phase("load (+ quantize)");
             {
                 int nd = si == 0 ? n_decode * 2 : si == 1 ? n_decode + 6 : 4;
@@ -1200,7 +1219,7 @@ int main(int argc, char **argv) {
             }
             phase("decode + prefill runs");
             mamba_model_free(m);
-            if (di == 0) blob_free(blob);
+            if (di == 0 || di == 2) blob_free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
             probe_limits(nthr, quick);   /* interleaved with the model runs */
@@ -1247,10 +1266,10 @@ int main(int argc, char **argv) {
         const row *r = &rows[i];
         double bwu = r->decode * r->wbytes / lim[r->threads].bw;
         if (r->threads != nthr) continue;
-        if (r->shape < 2 && r->dtype < 2 && bwu < decode_bw_min) decode_bw_min = bwu;
-        if (r->shape < 2 && r->dtype >= 2 && bwu < qdecode_bw_min) qdecode_bw_min = bwu;
+        if (r->shape < 2 && r->dtype < DT_FIRST_Q && bwu < decode_bw_min) decode_bw_min = bwu;
+        if (r->shape < 2 && r->dtype >= DT_FIRST_Q && bwu < qdecode_bw_min) qdecode_bw_min = bwu;
         if (r->shape == 0 && r->dtype == 0 && r->prefill > 0) { pod = r->prefill / r->decode; fma_frac = r->prefill * r->ops / row_peak(r); }
-        if (r->shape == 0 && r->dtype >= 2 && r->prefill > 0 && r->prefill / r->decode < qpod_min) qpod_min = r->prefill / r->decode;
+        if (r->shape == 0 && r->dtype >= DT_FIRST_Q && r->prefill > 0 && r->prefill / r->decode < qpod_min) qpod_min = r->prefill / r->decode;
         if (r->shape == 1 && nthr > 1 && dec[1][r->dtype][1] > 0 && r->decode / dec[1][r->dtype][1] < thread_gain_min) thread_gain_min = r->decode / dec[1][r->dtype][1];
     }
     serving_bench(shapes, quick, nthr, dtype_only);
@@ -1263,6 +1282,6 @@ int main(int argc, char **argv) {
            KEYV(decode_bw_min), KEYV(qdecode_bw_min), pod, fma_frac, KEYV(qpod_min), KEYV(thread_gain_min), KEYV(busy_min), late_over_early, exp_speedup,
            now_s() - t_start, (double)clock() / CLOCKS_PER_SEC, serve_b16_over_b1, serve_b16_over_b1_cpu, serve_prefix_speedup);
     free(bw_buf);
-    free(blob_cache[0].p); free(blob_cache[1].p);
+    blobs_free();
     return 0;
 }
