@@ -156,7 +156,7 @@ TESTS   += sh:tests/test_firmware.sh sh:tests/test_first_contact.sh sh:tests/tes
 # mamba-server under real clients (openai npm, curl, raw sockets), also its ASan build
 TESTS   += sh:tests/test_server.sh
 
-.PHONY: all help run test check install bench bench-server clean goldens fuzz fuzz-ci firmware firmware-run
+.PHONY: all help run test check install bench bench-avx2 bench-server clean goldens fuzz fuzz-ci firmware firmware-run
 
 help:
 	@echo 'make              build the command-line tools into build/ (mamba-generate, -logits, -tokenize, -perplexity, -quantize, -server)'
@@ -166,6 +166,7 @@ help:
 	@echo 'make test         everything CI runs (its build: 11 CPU-minutes, then the runs): every build variant,'
 	@echo '                  NEON under qemu, valgrind, fuzz replays, firmware; ends "N passed, N failed"'
 	@echo 'make bench        speed: build/mamba-bench and build/bench_tokenizer (ratios + tok/s)'
+	@echo 'make bench-avx2   the same benchmark with the AVX2 kernels only (x86-64-v3), on a machine with more'
 	@echo 'make bench-server mamba-server: tok/s and time to first token at 1-64 clients (bench/server.sh)'
 	@echo '                  (beside llama.cpp on the same GGUF files: bench/peer/README.md, not part of make bench)'
 	@echo 'make install      header, tools, mamba.pc and the CMake package under PREFIX (default /usr/local)'
@@ -370,6 +371,10 @@ install: $(TOOLS)
 
 build/mamba-bench: bench/bench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
+# the same with the AVX2+FMA+F16C kernels (x86-64-v3) whatever this machine
+# has beyond them: the AVX2 figures on an AVX-512 machine (make bench-avx2)
+build/mamba-bench-avx2: bench/bench.c mamba.h | build
+	$(CC) $(WARN) -O2 -march=x86-64-v3 $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
 # the side-by-side with llama.cpp (bench/peer/README.md; not part of make bench)
 build/mamba-peerbench: bench/peer/peerbench.c mamba.h | build
@@ -388,6 +393,8 @@ build/bench_tokenizer: bench/bench_tokenizer.c tests/test.h mamba.h | build
 bench: build/mamba-bench build/bench_tokenizer
 	./build/bench_tokenizer $(SHARED)/tinyshakespeare.txt
 	./build/mamba-bench
+bench-avx2: build/mamba-bench-avx2
+	./build/mamba-bench-avx2
 
 # mamba-server: tok/s and time to first token at 1-64 clients, prefix cache
 # on/off, bundled + 130m-shaped Q8_0 model; then the long load test
