@@ -59,6 +59,10 @@
 #include <sched.h>
 #endif
 
+/* the benchmark's prompts and first tokens: token i of a fixed pseudo-random
+   sequence, spread over the vocabulary */
+static int synth_token(int i, int vocab) { return (int)(((unsigned)i * 7919u + 13u) % (unsigned)vocab); }
+
 static double now_s(void) {
     struct timespec ts;
     timespec_get(&ts, TIME_UTC);
@@ -404,8 +408,8 @@ static void k_norm_ref(void *p) { kargs *a = (kargs *)p; mamba__rmsnorm_ref(a->y
 static void k_norm(void *p) { kargs *a = (kargs *)p; mamba__rmsnorm(a->y, a->x, a->D, a->E, 1e-5f); }
 static void k_exp_ref(void *p) { kargs *a = (kargs *)p; int i; for (i = 0; i < a->n; i++) a->y[i] = expf(a->e[i]); }
 static void k_exp(void *p) {
-    kargs *a = (kargs *)p;
 #ifdef MAMBA__SIMD
+    kargs *a = (kargs *)p;
     int i;
     for (i = 0; i + MAMBA__EPR <= a->n; i += MAMBA__EPR) MAMBA__VSTORE(a->y + i, mamba__vexp(MAMBA__VLOAD(a->e + i)));
 #else
@@ -756,7 +760,7 @@ static void run_rows(mamba_model *m, int nthr, int n_decode, int n_prompt, int p
     float *logits = (float *)malloc(sizeof(float) * (size_t)c->vocab_size);
     int *prompt = (int *)malloc(sizeof(int) * (size_t)(n_prompt > 0 ? n_prompt : 1));
     int seg = n_decode >= 6 ? 3 : 1, per = n_decode / seg, reps = n_prompt >= 256 ? 2 : 1, i, k, ti;
-    for (i = 0; i < n_prompt; i++) prompt[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
+    for (i = 0; i < n_prompt; i++) prompt[i] = synth_token(i, c->vocab_size);
     for (ti = 1; ti <= nthr; ti++) out[ti].decode = out[ti].prefill = 0;
     mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
     s = warm_state(m, logits);
@@ -910,6 +914,9 @@ static const char *const dnames[] = {"F32", "BF16", "F16", "Q8_0", "Q4_0", "Q4_K
 static const int dtypes[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_F16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K,
                              MAMBA_DTYPE_Q6_K, MAMBA_DTYPE_Q4_1, MAMBA_DTYPE_Q5_0, MAMBA_DTYPE_Q5_1, MAMBA_DTYPE_IQ4_NL,
                              MAMBA_DTYPE_Q2_K, MAMBA_DTYPE_Q3_K, MAMBA_DTYPE_Q5_K, MAMBA_DTYPE_IQ4_XS};
+/* which blob a table type is read or quantized from: build_model's half
+   (0 F32, 1 BF16, 2 F16); the quantized types are made from BF16 */
+static int blob_half(int dtype) { return dtype == MAMBA_DTYPE_F32 ? 0 : dtype == MAMBA_DTYPE_F16 ? 2 : 1; }
 #define N_DTYPES ((int)(sizeof dtypes / sizeof dtypes[0]))
 #define DT_FIRST_Q 3    /* dnames[3 ..]: the quantized types (made from the BF16 weights) */
 #define DT_ISSUE19 7    /* dnames[7 ..]: issue 19's types (with --quick in the kernel table only) */
@@ -979,7 +986,7 @@ static double batch_decode(const mamba_model *m, int B, double min_s, double *cp
     base = mem + (64 - (uintptr_t)mem % 64) % 64;
     for (i = 0; i < B; i++) {
         mamba_state_init(&st[i], c, base + (size_t)i * sb, sb, NULL, 0, 0, NULL);
-        tok[i] = (int)((unsigned)(i * 7919u + 13u) % (unsigned)c->vocab_size);
+        tok[i] = synth_token(i, c->vocab_size);
         q[i].state = &st[i]; q[i].tokens = &tok[i]; q[i].n = 1; q[i].logits = logits + (size_t)i * V; q[i].mode = MAMBA_LOGITS_LAST;
     }
     mamba_forward_batch(m, b, q, (size_t)B, NULL);   /* warm-up: page in the weights */
@@ -1066,7 +1073,7 @@ static void serving_bench(const shape *shapes, int quick, int nthr, const char *
         mamba_model_load_memory(&m, blob, blob_n, cfg, strlen(cfg), NULL, &err);
         mamba_model_set_threads(m, nthr, MAMBA_THREADS_FIXED);
         mamba_state_new(&s, m, 64);
-        for (k = 0; k < n; k++) prompt[k] = (int)((unsigned)(k * 7919u + 13u) % 50280u);
+        for (k = 0; k < n; k++) prompt[k] = synth_token(k, 50280);
         mamba_cache_new(&ch, m, (size_t)64 << 20, NULL, &err);
         /* cold: the whole prompt (in two calls, the same bits as one), caching the first nc tokens on the way */
         t0 = now_s();
@@ -1192,10 +1199,10 @@ int main(int argc, char **argv) {
             mamba_error err;
             void **qbufs = NULL;
             int nq = 0;
-            if (si == 2 && di != 1) continue;   /* 7B in F32 is 29 GB: BF16 only */
+            if (si == 2 && dtypes[di] != MAMBA_DTYPE_BF16) continue;   /* 7B in F32 is 29 GB: BF16 only */
             if (dtype_only && !in_list(dtype_only, dnames[di])) continue;
             if (quick && !dtype_only && di >= DT_ISSUE19) continue;   /* --quick: issue 19's eight types in the kernel table only */
-            if (di == 0 || di == 2) blob = build_model(&shapes[si], di, &blob_n, cfg);   /* F32, F16: their own blobs */
+            if (blob_half(dtypes[di]) != 1) blob = build_model(&shapes[si], blob_half(dtypes[di]), &blob_n, cfg);   /* F32, F16: their own blobs */
             else {   /* BF16 and the quantized types (made from BF16): one blob */
                 if (!bf16_blob) bf16_blob = build_model(&shapes[si], 1, &bf16_n, bf16_cfg);
                 blob = bf16_blob; blob_n = bf16_n; memcpy(cfg, bf16_cfg, sizeof cfg);
@@ -1219,7 +1226,7 @@ int main(int argc, char **argv) {
             }
             phase("decode + prefill runs");
             mamba_model_free(m);
-            if (di == 0 || di == 2) blob_free(blob);
+            if (blob_half(dtypes[di]) != 1) blob_free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
             probe_limits(nthr, quick);   /* interleaved with the model runs */
