@@ -380,6 +380,10 @@ build/mamba-bench-avx2: bench/bench.c mamba.h | build
 build/mamba-peerbench: bench/peer/peerbench.c mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
 
+# decode beside the bandwidth the machine gave in the same minute (not part of make bench)
+build/bw_decode: bench/bw_decode.c bench/bench.c mamba.h | build
+	$(CC) $(WARN) $(CFLAGS) $(OMPFLAGS) $< -o $@ $(LDLIBS)
+
 build/bench_matvec: bench/bench_matvec.c bench/ab.h mamba.h | build
 	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
 build/bench_qmatvec: bench/bench_qmatvec.c bench/ab.h mamba.h | build
