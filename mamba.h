@@ -124,6 +124,11 @@
      threads, or over 1 when the state measured that faster (a core held by
      another process: MAMBA_THREADS_ADAPTIVE, the default); the results are the
      same bits for any thread count.
+     Those same-bits promises hold under any C or C++ dialect and -march: the
+     implementation turns floating-point contraction off for itself (GCC's
+     gnu modes and C++ would otherwise fuse a*b+c where the code does not
+     say so). clang's -ffp-contract=fast overrides that pragma: don't build
+     the implementation with it.
      A mamba_batch or mamba_ring belongs to one thread at a time; a
      mamba_cache has no lock: serialise every call on it (lookups too, they
      update its LRU order).
@@ -880,63 +885,79 @@ MAMBA_API mamba_status mamba_gguf_write_file(const mamba_model *m, const mamba_t
 #define MAMBA_IMPLEMENTATION_INCLUDED
 
 /* How mamba.h is laid out (python3 tools/layout-map.py keeps this map true).
-   Lines 1-877: the documentation block and the public API. Below
+   Lines 1-882: the documentation block and the public API. Below
    #ifdef MAMBA_IMPLEMENTATION, sections in one direction of dependency:
    each uses only what is above it (the "uses" column).
      lines        count  section
-     945-1351       407  A. base: platform, allocation, errors, limits, files
+     966-1372       407  A. base: platform, allocation, errors, limits, files
                          uses: the C library only
-       953-1225     273    A.1 platform, allocation, errors, limits
-       1226-1351    126    A.2 files
-     1352-1632      281  B. numbers: dtypes and conversions
+       974-1246     273    A.1 platform, allocation, errors, limits
+       1247-1372    126    A.2 files
+     1373-1653      281  B. numbers: dtypes and conversions
                          uses: nothing (pure functions on bytes)
-     1633-5131     3499  C. kernels
+     1654-5202     3549  C. kernels
                          uses: A, B; the ISA intrinsics it chose
-       1635-1809    175    C.1 vector vocabulary and threads
-       1810-1825     16    C.2 weights: a matrix in its stored dtype
-       1826-1869     44    C.3 dot: row . x in f32
-       1870-2268    399    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
-       2269-4837   2569    C.5 quantized dot products (every block type of the dtype table)
-       4838-4855     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
-       4856-4893     38    C.7 RMSNorm
-       4894-4938     45    C.8 activations: SiLU, softplus, y * silu(z)
-       4939-4951     13    C.9 gated RMSNorm (Mamba-2)
-       4952-5010     59    C.10 causal depthwise conv1d, one token
-       5011-5066     56    C.11 Mamba-1 selective scan, one token
-       5067-5131     65    C.12 Mamba-2 (SSD) recurrence, one token
-     5132-6784     1653  D. model core: structs, config, scratch, forward, state, sampler
+       1656-1830    175    C.1 vector vocabulary and threads
+       1831-1846     16    C.2 weights: a matrix in its stored dtype
+       1847-1890     44    C.3 dot: row . x in f32
+       1891-2289    399    C.4 matrix-vector and matrix-matrix, F32/F16/BF16 weights
+       2290-4908   2619    C.5 quantized dot products (every block type of the dtype table)
+       4909-4926     18    C.6 linear: Y = X W^T (+ bias), any weight dtype
+       4927-4964     38    C.7 RMSNorm
+       4965-5009     45    C.8 activations: SiLU, softplus, y * silu(z)
+       5010-5022     13    C.9 gated RMSNorm (Mamba-2)
+       5023-5081     59    C.10 causal depthwise conv1d, one token
+       5082-5137     56    C.11 Mamba-1 selective scan, one token
+       5138-5202     65    C.12 Mamba-2 (SSD) recurrence, one token
+     5203-6855     1653  D. model core: structs, config, scratch, forward, state, sampler
                          uses: A-C
-       5134-5206     73    D.1 the model
-       5207-5277     71    D.2 sizes from the config: state, scratch
-       5278-5771    494    D.3 forward
-       5772-5961    190    D.4 state
-       5962-6087    126    D.5 sampler (argmax, temperature, top-k, top-p)
-       6088-6784    697    D.6 serving: rollback ring, prefix cache, batch workspace
-     6785-10048    3264  E. tokenizer
+       5205-5277     73    D.1 the model
+       5278-5348     71    D.2 sizes from the config: state, scratch
+       5349-5842    494    D.3 forward
+       5843-6032    190    D.4 state
+       6033-6158    126    D.5 sampler (argmax, temperature, top-k, top-p)
+       6159-6855    697    D.6 serving: rollback ring, prefix cache, batch workspace
+     6856-10119    3264  E. tokenizer
                          uses: A only (no model, no kernels)
-       6787-7808   1022    E.1 the pipeline; the generated Unicode tables
-       7809-7883     75    E.2 UTF-8
-       7884-7923     40    E.3 scratch
-       7924-8043    120    E.4 NFC
-       8044-8589    546    E.5 tables
-       8590-9101    512    E.6 encoding
-       9102-9802    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
-       9803-9887     85    E.8 encoding: the entry points
-       9888-10005   118    E.9 decoding
-       10006-10048    43    E.10 queries
-     10049-14322   4274  F. formats: bytes -> config, tensor table, tokenizer description
+       6858-7879   1022    E.1 the pipeline; the generated Unicode tables
+       7880-7954     75    E.2 UTF-8
+       7955-7994     40    E.3 scratch
+       7995-8114    120    E.4 NFC
+       8115-8660    546    E.5 tables
+       8661-9172    512    E.6 encoding
+       9173-9873    701    E.7 SentencePiece BPE: tables, encoder, decoder rules
+       9874-9958     85    E.8 encoding: the entry points
+       9959-10076   118    E.9 decoding
+       10077-10119    43    E.10 queries
+     10120-14405   4286  F. formats: bytes -> config, tensor table, tokenizer description
                          uses: A-E (a reader fills a mamba__desc; see F.2)
-       10052-10405   354    F.1 bounded JSON
-       10406-10525   120    F.2 tensor table and the model description (the format seam)
-       10526-11485   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
-       11486-13240  1755    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
-       13241-13439   199    F.5 SentencePiece tokenizer.model (protobuf)
-       13440-14322   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
-     14323-14972    650  G. loaders: the builder, the format table, the public loaders
+       10123-10476   354    F.1 bounded JSON
+       10477-10596   120    F.2 tensor table and the model description (the format seam)
+       10597-11556   960    F.3 Hugging Face files: safetensors, config.json, tokenizer.json
+       11557-13323  1767    F.4 GGUF (llama.cpp): reader, config, tokenizer metadata, writer
+       13324-13522   199    F.5 SentencePiece tokenizer.model (protobuf)
+       13523-14405   883    F.6 PyTorch checkpoints (zip + pickle), Mistral's params.json
+     14406-15060    655  G. loaders: the builder, the format table, the public loaders
                          uses: A-F
-       14325-14674   350    G.1 binding tensors to layers
-       14675-14972   298    G.2 loaders */
+       14408-14757   350    G.1 binding tensors to layers
+       14758-15060   303    G.2 loaders */
 
+
+/* Floating-point contraction off for the whole implementation, whatever the
+   including file's flags: every "same bits" promise (threads, step vs
+   sequence, batched vs alone, vector kernels vs their one-row twins) rests on
+   each a*b+c being rounded where the code says, an FMA only where an FMA
+   intrinsic is written. GCC contracts across statements in its default
+   modes (gnu11/gnu17, C++), and whether it does so in a given loop depends on
+   -march/-mtune (a Zen 5 build turned F16 matmul vs matvec and Q8_0 step vs
+   sequence apart); only -std=c11 turns that off. GCC ignores the STDC
+   pragma, so it gets its own. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#elif defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 #include <string.h>
 #include <math.h>
@@ -11921,6 +11942,18 @@ done:
 
 /* The model config from GGUF metadata ({arch}.* keys as llama.cpp writes them). */
 
+/* key = arch + suffix, cut to fit (every key here is a short literal; a cut
+   key finds nothing). memcpy with the lengths: GCC 12's -Warray-bounds saw a
+   strcpy/strcat pair past the shorter of the two literal arch names. */
+static const char *mamba__gguf_key(char *key, size_t cap, const char *arch, const char *suffix) {
+    size_t a = strlen(arch), b = strlen(suffix);
+    if (a > cap - 1) a = cap - 1;
+    if (b > cap - 1 - a) b = cap - 1 - a;
+    memcpy(key, arch, a);
+    memcpy(key + a, suffix, b);
+    key[a + b] = 0;
+    return key;
+}
 static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, const mamba__tensors *ts, mamba_error *e) {
     char key[96];
     const char *arch;
@@ -11932,7 +11965,7 @@ static mamba_status mamba__gguf_config(mamba_config *c, const mamba__gguf *g, co
     if (mamba__gguf_streq(g, "general.architecture", "mamba")) { arch = "mamba"; c->arch = MAMBA_ARCH_MAMBA1; }
     else if (mamba__gguf_streq(g, "general.architecture", "mamba2")) { arch = "mamba2"; c->arch = MAMBA_ARCH_MAMBA2; }
     else return mamba__err(e, MAMBA_ERR_UNSUPPORTED, "GGUF: general.architecture is not mamba or mamba2", 0, 0, 0, 0);
-#define MAMBA__GKEY(suffix) (strcpy(key, arch), strcat(key, suffix), key)
+#define MAMBA__GKEY(suffix) mamba__gguf_key(key, sizeof key, arch, suffix)
 #define MAMBA__GINT(suffix, lo, hi, dst) do { \
         if (!mamba__gguf_int(g, MAMBA__GKEY(suffix), &v) || v < (lo) || v > (hi)) \
             return mamba__err(e, MAMBA_ERR_CONFIG, "GGUF: %s is missing or out of range", key, 0, 0, 0); \
@@ -15019,6 +15052,11 @@ MAMBA_API mamba_status mamba_tokenizer_load_file(mamba_tokenizer **out, const ch
 #endif /* MAMBA_NO_STDIO */
 #endif /* MAMBA_NO_TOKENIZER */
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#elif defined(__clang__)
+#pragma STDC FP_CONTRACT DEFAULT
+#endif
 
 #endif /* MAMBA_IMPLEMENTATION_INCLUDED */
 #endif /* MAMBA_IMPLEMENTATION */
