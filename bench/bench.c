@@ -478,6 +478,9 @@ static int kernel_speedups(kspeed *out, double min_s) {
 /* ---- models ------------------------------------------------------------- */
 
 typedef struct { const char *name; int d_model, n_layer, vocab; const char *arch; } shape;
+/* the model shapes the benchmark runs (the 7B with --big only) */
+static const shape bench_shapes[3] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"},
+                                      {"falcon-mamba-7b", 4096, 64, 65024, "falcon_mamba"}};
 
 static uint16_t to_f16(float f);
 /* A safetensors blob of random weights for `s`, the matrices in F32 (half 0),
@@ -1144,8 +1147,7 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
     int quick = 0, big = 0, serve_only = 0, n_decode = 24, n_long = -1, i, ti, di, si, nk, nthr = max_threads(), nrows = 0;
-    shape shapes[3] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"},
-                       {"falcon-mamba-7b", 4096, 64, 65024, "falcon_mamba"}};
+    const shape *shapes = bench_shapes;
     const char *dtype_only = NULL;
     double exp_speedup = 0, decode_bw_min = 1e9, qdecode_bw_min = 1e9, pod = 0, fma_frac = 0, late_over_early = 0;
     double qpod_min = 1e9, thread_gain_min = 1e9, busy_min = 1e9, t_start = now_s();
@@ -1198,11 +1200,12 @@ int main(int argc, char **argv) {
             mamba_model *m;
             mamba_error err;
             void **qbufs = NULL;
-            int nq = 0;
+            int nq = 0, half;
             if (si == 2 && dtypes[di] != MAMBA_DTYPE_BF16) continue;   /* 7B in F32 is 29 GB: BF16 only */
             if (dtype_only && !in_list(dtype_only, dnames[di])) continue;
             if (quick && !dtype_only && di >= DT_ISSUE19) continue;   /* --quick: issue 19's eight types in the kernel table only */
-            if (blob_half(dtypes[di]) != 1) blob = build_model(&shapes[si], blob_half(dtypes[di]), &blob_n, cfg);   /* F32, F16: their own blobs */
+            half = blob_half(dtypes[di]);
+            if (half != 1) blob = build_model(&shapes[si], half, &blob_n, cfg);   /* F32, F16: their own blobs */
             else {   /* BF16 and the quantized types (made from BF16): one blob */
                 if (!bf16_blob) bf16_blob = build_model(&shapes[si], 1, &bf16_n, bf16_cfg);
                 blob = bf16_blob; blob_n = bf16_n; memcpy(cfg, bf16_cfg, sizeof cfg);
@@ -1226,7 +1229,7 @@ int main(int argc, char **argv) {
             }
             phase("decode + prefill runs");
             mamba_model_free(m);
-            if (blob_half(dtypes[di]) != 1) blob_free(blob);
+            if (half != 1) blob_free(blob);
             while (nq) free(qbufs[--nq]);
             free(qbufs);
             probe_limits(nthr, quick);   /* interleaved with the model runs */

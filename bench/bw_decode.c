@@ -11,7 +11,8 @@
 
      build/bw_decode SHAPE DTYPE [STEPS [ROUNDS]]
        SHAPE  130m or 1.4b (random weights, the bench's shapes)
-       DTYPE  F32, BF16, F16, Q8_0, Q4_0, Q4_K or Q6_K
+       DTYPE  any of the bench's table types (F32, BF16, F16, Q8_0, Q4_0,
+              Q4_K, Q6_K, Q4_1, ...)
    Each rate is tok/s x the weight bytes read per token; the probes are one
    round each of both of the benchmark's read patterns. */
 #define main bench_main
@@ -19,9 +20,7 @@
 #undef main
 
 int main(int argc, char **argv) {
-    shape shapes[2] = {{"mamba-130m", 768, 24, 50280, "mamba"}, {"mamba-1.4b", 2048, 48, 50280, "mamba"}};
-    static const char *const names[] = {"F32", "BF16", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"};
-    static const int dts[] = {MAMBA_DTYPE_F32, MAMBA_DTYPE_BF16, MAMBA_DTYPE_F16, MAMBA_DTYPE_Q8_0, MAMBA_DTYPE_Q4_0, MAMBA_DTYPE_Q4_K, MAMBA_DTYPE_Q6_K};
+    const shape *shapes = bench_shapes;   /* the bench's tables: shapes, dnames, dtypes */
     int si, di, steps, rounds, r, nq = 0;
     size_t n;
     char cfg[512];
@@ -30,19 +29,19 @@ int main(int argc, char **argv) {
     mamba_error err;
     void **q = NULL;
     double wb;
-    if (argc < 3) { fprintf(stderr, "usage: %s 130m|1.4b F32|BF16|F16|Q8_0|Q4_0|Q4_K|Q6_K [steps [rounds]]\n", argv[0]); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: %s 130m|1.4b DTYPE (F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q6_K, ...) [steps [rounds]]\n", argv[0]); return 2; }
     si = !strcmp(argv[1], "130m") ? 0 : !strcmp(argv[1], "1.4b") ? 1 : -1;
-    for (di = 0; di < 7 && strcmp(argv[2], names[di]); di++) {}
+    for (di = 0; di < N_DTYPES && strcmp(argv[2], dnames[di]); di++) {}
     steps = argc > 3 ? atoi(argv[3]) : 12;
     rounds = argc > 4 ? atoi(argv[4]) : 4;
-    if (si < 0 || di == 7 || steps < 1 || rounds < 1) { fprintf(stderr, "%s: unknown shape or dtype, or a count below 1\n", argv[0]); return 2; }
-    blob = build_model(&shapes[si], blob_half(dts[di]), &n, cfg);
+    if (si < 0 || di == N_DTYPES || steps < 1 || rounds < 1) { fprintf(stderr, "%s: unknown shape or dtype, or a count below 1\n", argv[0]); return 2; }
+    blob = build_model(&shapes[si], blob_half(dtypes[di]), &n, cfg);
     if (!blob) { fprintf(stderr, "out of memory\n"); return 1; }
     if (mamba_model_load_memory(&m, blob, n, cfg, strlen(cfg), NULL, &err) != MAMBA_OK) { fprintf(stderr, "load: %s\n", err.message); return 1; }
-    if (di >= 3) q = quantize_model(m, dts[di], &nq);
+    if (di >= DT_FIRST_Q) q = quantize_model(m, dtypes[di], &nq);
     wb = (double)mamba_model_weight_bytes(m);
     read_bandwidth(1, 1);   /* pages in the probe's buffer */
-    printf("%s %s, %d decode steps per run (GB/s: weight bytes per token x tok/s; probes: the faster of 1 and 8 streams)\n", shapes[si].name, names[di], steps);
+    printf("%s %s, %d decode steps per run (GB/s: weight bytes per token x tok/s; probes: the faster of 1 and 8 streams)\n", shapes[si].name, dnames[di], steps);
     for (r = 0; r < rounds; r++) {
         double p1 = read_bandwidth(1, 1), a = run_decode(m, 1, steps), p2 = read_bandwidth(2, 1), b = run_decode(m, 2, steps), p3 = read_bandwidth(2, 1);
         printf("probe 1t %5.1f | decode 1t %8.2f tok/s %5.1f GB/s | probe 2t %5.1f | decode 2t %8.2f tok/s %5.1f GB/s | probe 2t %5.1f | gain %.3f, probes 2t/1t %.2f\n",
